@@ -1,0 +1,60 @@
+"""routing_ml: route, forecast, staff, schedule and simulate a citizen-service contact center.
+
+The top-level namespace is lazy: ``import routing_ml`` imports no heavy dependency; each
+public name is imported from its room the first time it is used.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# public name -> module that defines it (one public name per concept)
+_LAZY: dict[str, str] = {
+    # datasets
+    "load_bank_calls": "routing_ml.datasets",
+    "load_anonymous_bank": "routing_ml.datasets",
+    "load_banking77": "routing_ml.datasets",
+    "load_avisos_madrid": "routing_ml.datasets",
+    "make_contact_center": "routing_ml.datasets",
+    # queueing
+    "erlang_b": "routing_ml.queueing",
+    "erlang_c": "routing_ml.queueing",
+    "service_level": "routing_ml.queueing",
+    "asa_seconds": "routing_ml.queueing",
+    "occupancy": "routing_ml.queueing",
+    "required_agents": "routing_ml.queueing",
+    "staffing_requirements": "routing_ml.queueing",
+    # forecasting
+    "Forecaster": "routing_ml.forecasting",
+    "cross_validation": "routing_ml.forecasting",
+    # scheduling
+    "solve_shift_counts": "routing_ml.scheduling",
+    "build_roster": "routing_ml.scheduling",
+    # routing
+    "IntentClassifier": "routing_ml.routing",
+    "PairOutcomeModel": "routing_ml.routing",
+    "Router": "routing_ml.routing",
+    # simulation
+    "simulate": "routing_ml.simulation",
+    "compare_policies": "routing_ml.simulation",
+}
+
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # cache: the next access is a plain attribute lookup
+        return value
+    raise AttributeError(f"module 'routing_ml' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

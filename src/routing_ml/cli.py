@@ -1,0 +1,103 @@
+"""The `routing-ml` command line: one command per planner task.
+
+Thin by design: each command parses its input, calls one library function and writes a
+file. Heavy modules are imported inside the command bodies so ``routing-ml --help`` stays
+fast. Room-specific commands live in ``routing_ml.<room>._cli`` modules that expose
+``register(app)``; those modules import only typer and the standard library at top level.
+
+Exit codes: 0 success, 1 bad input, 2 infeasible or timed out with no solution.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from routing_ml import __version__
+
+app = typer.Typer(
+    name="routing-ml",
+    help="Route, forecast, staff, schedule and simulate a citizen-service contact center.",
+    no_args_is_help=True,
+    add_completion=True,
+)
+
+# Rooms that add commands (forecast, staff, schedule, simulate, ...).
+_COMMAND_MODULES = (
+    "routing_ml.queueing._cli",
+    "routing_ml.forecasting._cli",
+    "routing_ml.scheduling._cli",
+    "routing_ml.routing._cli",
+    "routing_ml.simulation._cli",
+    "routing_ml.tracking._cli",
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"routing-ml {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Show the version and exit."),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def datasets() -> None:
+    """List the bundled datasets with their size and source."""
+    from routing_ml.datasets import list_datasets
+
+    table = list_datasets()
+    for row in table.itertuples(index=False):
+        typer.echo(f"{row.name:<22} {row.rows:>9,} rows  {row.size_mb:6.2f} MB  {row.source}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's files.")] = Path(
+        "demo_output"
+    ),
+) -> None:
+    """Run the main job on the bundled data and write its report and plots to OUT."""
+    from routing_ml._demo import run_demo
+
+    run_demo(out, echo=typer.echo)
+
+
+def _register_rooms() -> None:
+    for name in _COMMAND_MODULES:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real missing dependency inside the module
+                raise
+            continue
+        module.register(app)
+
+
+_register_rooms()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

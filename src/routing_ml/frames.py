@@ -1,0 +1,228 @@
+"""Column contracts of the long frames that cross public boundaries, and their validators.
+
+Every public function validates its input frame once, at the door, with one of the
+``validate_*`` functions below; inner code trusts it. A validator returns a copy with the
+canonical dtypes or raises :class:`~routing_ml.errors.FrameError` (a ``ValueError``) that
+names the column, shows the first offending rows and says how to fix them.
+
+Contracts (Nixtla names, so frames go straight into statsforecast / mlforecast):
+
+- volumes: ``unique_id`` (queue, e.g. ``voice:tributos``), ``ds`` (interval start, naive
+  local time), ``y`` (contacts in the interval, >= 0, NaN only where ``allow_missing``);
+  optional ``aht_seconds``.
+- forecasts: ``unique_id``, ``ds``, ``yhat`` and ``yhat_lo_L`` / ``yhat_hi_L`` per level L.
+- requirements: ``unique_id``, ``ds``, ``agents`` (+ ``service_level``, ``asa_seconds``,
+  ``occupancy``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.errors import FrameError
+
+ID = "unique_id"
+TIME = "ds"
+TARGET = "y"
+FORECAST = "yhat"
+AHT = "aht_seconds"
+AGENTS = "agents"
+
+VOLUME_COLUMNS = (ID, TIME, TARGET)
+FORECAST_COLUMNS = (ID, TIME, FORECAST)
+REQUIREMENT_COLUMNS = (ID, TIME, AGENTS)
+
+CONTACT_COLUMNS = (
+    "contact_id", "ts", "channel", "text", "language", "intent", "priority", "customer_id",
+)
+CHANNELS = ("voice", "chat", "email", "web", "messaging")
+
+_MAX_ROWS_SHOWN = 5
+
+
+def _show(rows: pd.DataFrame) -> str:
+    """The first offending rows, as a short string for an error message."""
+    head = rows.head(_MAX_ROWS_SHOWN).to_string(max_cols=8)
+    more = len(rows) - _MAX_ROWS_SHOWN
+    return head + (f"\n... and {more} more rows" if more > 0 else "")
+
+
+def require_columns(
+    df: object, columns: Sequence[str], *, frame: str, hint: str | None = None
+) -> pd.DataFrame:
+    """Check that ``df`` is a DataFrame holding ``columns``; return it unchanged."""
+    if not isinstance(df, pd.DataFrame):
+        raise FrameError(
+            f"{frame} must be a pandas DataFrame with columns {list(columns)}, "
+            f"got {type(df).__name__}."
+        )
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        fix = hint or (
+            f"Rename your columns, e.g. df.rename(columns={{'queue': '{ID}', "
+            f"'interval_start': '{TIME}', 'calls': '{TARGET}'}})."
+        )
+        raise FrameError(
+            f"{frame} is missing columns {missing}; expected {list(columns)}, "
+            f"got {list(df.columns)}. {fix}"
+        )
+    return df
+
+
+def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Series:
+    """``df[column]`` as naive datetime64[ns], or a FrameError naming the bad values."""
+    s = df[column]
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        converted = pd.to_datetime(s, errors="coerce")
+        bad = converted.isna() & s.notna()
+        if bad.any():
+            raise FrameError(
+                f"{frame}: column '{column}' has values that are not timestamps:\n"
+                f"{_show(df.loc[bad, [column]])}\nFix: parse them with pd.to_datetime "
+                f"or drop those rows."
+            )
+        s = converted
+    if getattr(s.dt, "tz", None) is not None:
+        raise FrameError(
+            f"{frame}: column '{column}' is time-zone aware ({s.dt.tz}); timestamps are naive "
+            f"local wall-clock times here. Fix: df['{column}'] = "
+            f"df['{column}'].dt.tz_convert('<your zone>').dt.tz_localize(None)."
+        )
+    if s.isna().any():
+        raise FrameError(
+            f"{frame}: column '{column}' has missing timestamps:\n"
+            f"{_show(df.loc[s.isna()])}\nFix: drop or fill those rows."
+        )
+    return s.astype("datetime64[ns]")
+
+
+def as_count_column(
+    df: pd.DataFrame, column: str, *, frame: str, allow_missing: bool = False
+) -> pd.Series:
+    """``df[column]`` as float64 counts >= 0; NaN only where ``allow_missing``."""
+    s = df[column]
+    if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+        converted = pd.to_numeric(s, errors="coerce")
+        bad = converted.isna() & s.notna()
+        if bad.any():
+            raise FrameError(
+                f"{frame}: column '{column}' must be numeric; non-numeric values:\n"
+                f"{_show(df.loc[bad, [column]])}\nFix: convert with pd.to_numeric."
+            )
+        s = converted
+    s = s.astype("float64")
+    if not allow_missing and s.isna().any():
+        raise FrameError(
+            f"{frame}: column '{column}' has NaN values:\n{_show(df.loc[s.isna()])}\n"
+            f"Fix: a closed interval is absent, not NaN — drop those rows; or fill "
+            f"known zeros with 0."
+        )
+    bad = s < 0
+    if bad.any():
+        raise FrameError(
+            f"{frame}: column '{column}' has negative values:\n{_show(df.loc[bad])}\n"
+            f"Fix: counts are >= 0; correct or drop those rows."
+        )
+    if np.isinf(s).any():
+        raise FrameError(
+            f"{frame}: column '{column}' has infinite values:\n"
+            f"{_show(df.loc[np.isinf(s)])}\nFix: correct or drop those rows."
+        )
+    return s
+
+
+def check_unique_keys(df: pd.DataFrame, keys: Iterable[str], *, frame: str) -> None:
+    """Raise FrameError if ``keys`` do not identify rows uniquely."""
+    keys = list(keys)
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        raise FrameError(
+            f"{frame}: duplicated {tuple(keys)} rows:\n{_show(df.loc[dup, keys])}\n"
+            f"Fix: aggregate them first, e.g. df.groupby({keys}, as_index=False).sum()."
+        )
+
+
+def validate_volumes(
+    df: pd.DataFrame,
+    *,
+    id_col: str = ID,
+    time_col: str = TIME,
+    target_col: str = TARGET,
+    allow_missing: bool = False,
+    frame: str = "volumes frame",
+) -> pd.DataFrame:
+    """Validate a volumes frame and return a sorted copy with canonical dtypes.
+
+    Parameters
+    ----------
+    df : DataFrame with ``id_col`` (queue), ``time_col`` (interval start, naive local
+        time) and ``target_col`` (contacts in the interval).
+    allow_missing : keep NaN counts (intervals where the count is unknown, e.g. a data
+        collection gap). Otherwise NaN is an error.
+
+    Returns
+    -------
+    DataFrame with columns renamed to ``unique_id``, ``ds``, ``y`` (string, datetime64[ns],
+    float64) plus any other columns, sorted by ``unique_id``, ``ds``.
+
+    Raises
+    ------
+    FrameError
+        Missing column, unparsable timestamp, non-numeric / NaN / negative / infinite
+        count, or duplicated (``unique_id``, ``ds``).
+    """
+    require_columns(df, (id_col, time_col, target_col), frame=frame)
+    out = df.copy()
+    out[time_col] = as_datetime_column(out, time_col, frame=frame)
+    out[target_col] = as_count_column(out, target_col, frame=frame, allow_missing=allow_missing)
+    if out[id_col].isna().any():
+        raise FrameError(
+            f"{frame}: column '{id_col}' has missing queue ids:\n"
+            f"{_show(out.loc[out[id_col].isna()])}\nFix: fill them (e.g. 'total') or drop them."
+        )
+    out[id_col] = out[id_col].astype(str)
+    check_unique_keys(out, (id_col, time_col), frame=frame)
+    out = out.rename(columns={id_col: ID, time_col: TIME, target_col: TARGET})
+    return out.sort_values([ID, TIME], kind="stable").reset_index(drop=True)
+
+
+def validate_forecast(df: pd.DataFrame, *, frame: str = "forecast frame") -> pd.DataFrame:
+    """Validate a forecasts frame (``unique_id``, ``ds``, ``yhat``, optional intervals)."""
+    require_columns(
+        df, FORECAST_COLUMNS, frame=frame,
+        hint="A forecast frame is what Forecaster.predict returns; rename 'y' to 'yhat' "
+        "if you pass plain volumes.",
+    )
+    out = df.copy()
+    out[TIME] = as_datetime_column(out, TIME, frame=frame)
+    out[FORECAST] = as_count_column(out, FORECAST, frame=frame)
+    out[ID] = out[ID].astype(str)
+    check_unique_keys(out, (ID, TIME), frame=frame)
+    return out.sort_values([ID, TIME], kind="stable").reset_index(drop=True)
+
+
+def validate_requirements(
+    df: pd.DataFrame, *, integer: bool = True, frame: str = "requirements frame"
+) -> pd.DataFrame:
+    """Validate a requirements frame (``unique_id``, ``ds``, ``agents`` >= 0).
+
+    With ``integer=True`` fractional agent counts are an error (round them explicitly,
+    e.g. with ``np.ceil``, so the choice is yours).
+    """
+    require_columns(df, REQUIREMENT_COLUMNS, frame=frame)
+    out = df.copy()
+    out[TIME] = as_datetime_column(out, TIME, frame=frame)
+    out[AGENTS] = as_count_column(out, AGENTS, frame=frame)
+    if integer:
+        frac = out[AGENTS] != np.round(out[AGENTS])
+        if frac.any():
+            raise FrameError(
+                f"{frame}: column '{AGENTS}' has fractional values:\n"
+                f"{_show(out.loc[frac])}\nFix: round up with np.ceil(df['{AGENTS}'])."
+            )
+    out[ID] = out[ID].astype(str)
+    check_unique_keys(out, (ID, TIME), frame=frame)
+    return out.sort_values([ID, TIME], kind="stable").reset_index(drop=True)
