@@ -1,0 +1,60 @@
+"""Shared helper of the benchmark scripts: write a result with its provenance.
+
+Every benchmark in experiments/ calls :func:`write_result`, which records the command, the
+date, the machine (CPU, cores, load average at the time) and the Python/package versions
+next to the figures, as markdown and JSON in experiments/results/.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict[str, Any]:
+    """The facts that make a timing comparable: CPU model, cores, load, versions."""
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+
+
+def write_result(name: str, markdown: str, data: dict[str, Any] | None = None) -> Path:
+    """Write ``results/<name>.md`` (and ``.json`` when ``data`` is given); return the md path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+    }
+    header = (
+        f"# {name}\n\n"
+        f"- command: `{meta['command']}`\n- date: {meta['date']}\n"
+        f"- machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
+        f"load average {meta['machine']['load_average_1m']}, Python {meta['machine']['python']}\n\n"
+    )
+    md_path = RESULTS / f"{name}.md"
+    md_path.write_text(header + markdown.rstrip() + "\n")
+    if data is not None:
+        (RESULTS / f"{name}.json").write_text(
+            json.dumps({**meta, **data}, indent=2, default=str) + "\n"
+        )
+    return md_path
