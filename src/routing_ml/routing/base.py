@@ -93,6 +93,11 @@ class AgentPool:
     busy_seconds: np.ndarray = field(default=None)  # type: ignore[assignment]
     available_seconds: np.ndarray = field(default=None)  # type: ignore[assignment]
     logged_in: np.ndarray = field(default=None)  # type: ignore[assignment]
+    # name -> column lookups, built in __post_init__ (declared so the slots class holds them)
+    _skill_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _language_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _channel_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _agent_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         n, c = len(self.agent_ids), len(self.channel_names)
