@@ -1,0 +1,113 @@
+"""Every kind of bad input to a frame validator gives a FrameError naming column and fix."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing_ml.errors import FrameError
+from routing_ml.frames import validate_forecast, validate_requirements, validate_volumes
+
+
+def _volumes(n: int = 4) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"unique_id": "voice:padron",
+         "ds": pd.date_range("2024-01-08 09:00", periods=n, freq="15min"),
+         "y": np.arange(n, dtype=float)}
+    )
+
+
+def test_valid_frame_gets_canonical_dtypes():
+    df = _volumes()
+    df["y"] = df["y"].astype(int)
+    df["ds"] = df["ds"].astype(str)
+    out = validate_volumes(df)
+    assert out["y"].dtype == "float64"
+    assert out["ds"].dtype == "datetime64[ns]"
+    assert len(out) == len(df)
+    assert df["ds"].dtype == object  # input untouched
+
+
+def test_missing_column_is_named_with_the_fix():
+    with pytest.raises(FrameError, match=r"missing columns \['y'\].*rename"):
+        validate_volumes(_volumes().drop(columns="y"))
+
+
+def test_not_a_frame():
+    with pytest.raises(FrameError, match="must be a pandas DataFrame"):
+        validate_volumes([1, 2, 3])  # type: ignore[arg-type]
+
+
+def test_wrong_dtype_names_the_values():
+    df = _volumes()
+    df["y"] = df["y"].astype(object)
+    df.loc[2, "y"] = "many"
+    with pytest.raises(FrameError, match=r"'y' must be numeric.*many"):
+        validate_volumes(df)
+
+
+def test_bad_timestamp():
+    df = _volumes()
+    df["ds"] = df["ds"].astype(str)
+    df.loc[1, "ds"] = "not a time"
+    with pytest.raises(FrameError, match=r"'ds' has values that are not timestamps"):
+        validate_volumes(df)
+
+
+def test_timezone_aware_timestamps_are_refused():
+    df = _volumes()
+    df["ds"] = df["ds"].dt.tz_localize("Europe/Madrid")
+    with pytest.raises(FrameError, match="time-zone aware"):
+        validate_volumes(df)
+
+
+def test_duplicates_are_shown():
+    df = pd.concat([_volumes(), _volumes().iloc[[1]]])
+    with pytest.raises(FrameError, match=r"duplicated \('unique_id', 'ds'\).*groupby"):
+        validate_volumes(df)
+
+
+def test_nan_count_is_an_error_unless_allowed():
+    df = _volumes()
+    df.loc[2, "y"] = np.nan
+    with pytest.raises(FrameError, match=r"'y' has NaN values"):
+        validate_volumes(df)
+    out = validate_volumes(df, allow_missing=True)
+    assert out["y"].isna().sum() == 1
+
+
+def test_negative_count():
+    df = _volumes()
+    df.loc[0, "y"] = -3
+    with pytest.raises(FrameError, match=r"'y' has negative values.*-3"):
+        validate_volumes(df)
+
+
+def test_infinite_count():
+    df = _volumes()
+    df.loc[0, "y"] = np.inf
+    with pytest.raises(FrameError, match="infinite"):
+        validate_volumes(df)
+
+
+def test_column_overrides_are_renamed():
+    df = _volumes().rename(columns={"unique_id": "queue", "ds": "start", "y": "calls"})
+    out = validate_volumes(df, id_col="queue", time_col="start", target_col="calls")
+    assert list(out.columns[:3]) == ["unique_id", "ds", "y"]
+
+
+def test_frame_error_is_a_value_error():
+    with pytest.raises(ValueError):
+        validate_volumes(_volumes().drop(columns="ds"))
+
+
+def test_forecast_and_requirements_frames():
+    fc = _volumes().rename(columns={"y": "yhat"})
+    assert len(validate_forecast(fc)) == 4
+    with pytest.raises(FrameError, match="yhat"):
+        validate_forecast(_volumes())
+    req = _volumes().rename(columns={"y": "agents"})
+    assert validate_requirements(req)["agents"].tolist() == [0, 1, 2, 3]
+    req.loc[1, "agents"] = 1.5
+    with pytest.raises(FrameError, match=r"fractional.*np.ceil"):
+        validate_requirements(req)
+    assert validate_requirements(req, integer=False)["agents"].iloc[1] == 1.5
