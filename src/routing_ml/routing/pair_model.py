@@ -1,0 +1,729 @@
+"""`PairOutcomeModel`: what happens if this agent takes this contact.
+
+Two LightGBM boosters, fit on an interaction log (one row per answered contact):
+
+- P(resolved) — binary objective, when the log has a ``resolved`` column;
+- log handle seconds — L2 regression; ``expected_handle_seconds = exp(mu + sigma**2 / 2)``
+  with ``sigma`` the residual standard deviation on the training log.
+
+Features of a (contact, agent) pair (see ``FEATURES``):
+
+- contact: intent, channel, language (categorical), priority, ``is_repeat``, ``open_case``
+  (the citizen's previous contact within ``case_window_hours`` was not resolved),
+  ``prior_contacts`` (the citizen's contacts in that window on any channel, capped at 3),
+  ``channel_switch`` (the previous contact came through another channel), a text-length
+  bucket. Contacts are linked across channels by ``customer_id``.
+- agent: proficiency on the intent's skill, whether the agent speaks the contact's
+  language, tenure, and the agent's own history **computed without leakage**: only
+  interactions that had *ended* before the predicted contact arrived count, and the
+  agent × intent means are shrunk to the intent mean with ``shrinkage`` pseudo-contacts
+  (``(sum + k * intent_mean) / (n + k)``); the same for the agent over all intents
+  (residual against the intent means).
+
+The fast path used by the policies is :meth:`PairOutcomeModel.expected_outcomes`: the
+model's prediction does not depend on anything but the contact's *context* (intent,
+channel, language, priority, repeat / open-case flags, text bucket) and the agent, so the
+first decision in a context predicts every known agent at once (one booster call) and
+caches the two arrays; later decisions in that context are an array gather. Agents unseen
+at fit time use pseudo-rows (no history, their proficiency and language match). The cache
+is cleared when the history changes (:meth:`update_history`).
+
+The agent's recent load is deliberately not a model feature: it changes at every
+decision and would defeat the lookup; occupancy enters the policies' fairness term
+instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from routing_ml.errors import FrameError, NotFittedError
+from routing_ml.routing.base import AgentPool, Contact
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+FEATURES: tuple[str, ...] = (
+    "intent", "channel", "language", "priority", "is_repeat", "open_case",
+    "prior_contacts", "channel_switch", "text_bucket",
+    "proficiency", "language_match", "tenure_months",
+    "agent_intent_log_handle", "agent_intent_resolved",
+    "agent_log_handle_residual", "agent_resolved_residual",
+)
+# Each booster starts from its shrunk agent x intent history (an offset, LightGBM's
+# init_score) and learns corrections from the other features: the history column itself is
+# not a split feature of its own booster, and history counts are not features at all (in a
+# time-ordered log they grow with time and let the trees learn the calendar drift).
+_OFFSET_HANDLE = FEATURES.index("agent_intent_log_handle")
+_OFFSET_RESOLVED = FEATURES.index("agent_intent_resolved")
+_COLS_HANDLE = [i for i in range(len(FEATURES)) if i != _OFFSET_HANDLE]
+_COLS_RESOLVED = [i for i in range(len(FEATURES)) if i != _OFFSET_RESOLVED]
+_CATEGORICAL = (0, 1, 2)
+_N_CONTEXT = 9  # the first 9 features describe the contact only
+_PSEUDO_LEVELS = 6  # proficiency 0..5 for agents unseen at fit
+
+REQUIRED_COLUMNS = ("agent_id", "intent", "handle_seconds")
+
+
+def _text_bucket(n_chars: int) -> int:
+    """0 no text, 1 short (< 60 chars), 2 medium (< 200), 3 long."""
+    if n_chars <= 0:
+        return 0
+    return 1 if n_chars < 60 else (2 if n_chars < 200 else 3)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(q / (1 - q))
+
+
+def _prior_sums(
+    hist_group: np.ndarray, hist_time: np.ndarray, hist_values: np.ndarray,
+    query_group: np.ndarray, query_time: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count and column sums of history rows of the same group with time < query time.
+
+    Vectorised: sort the history by (group, time), cumulative sums, two searchsorted.
+    Times are seconds (float); groups are non-negative ints (rows with group < 0 are
+    ignored in the history and get zero counts as queries).
+    """
+    keep = hist_group >= 0
+    hg, ht, hv = hist_group[keep], hist_time[keep], hist_values[keep]
+    t0 = min(ht.min(initial=0.0), query_time.min(initial=0.0))
+    span = max(ht.max(initial=0.0), query_time.max(initial=0.0)) - t0 + 2.0
+    hkey = hg.astype(np.float64) * span + (ht - t0 + 1.0)
+    order = np.argsort(hkey, kind="stable")
+    hkey = hkey[order]
+    cs = np.vstack([np.zeros((1, hv.shape[1])), np.cumsum(hv[order], axis=0)])
+    qg = np.where(query_group >= 0, query_group, -1).astype(np.float64)
+    lo = np.searchsorted(hkey, qg * span, side="left")
+    hi = np.searchsorted(hkey, qg * span + (query_time - t0 + 1.0), side="left")
+    hi = np.maximum(hi, lo)
+    counts = (hi - lo).astype(np.float64)
+    sums = cs[hi] - cs[lo]
+    counts[query_group < 0] = 0.0
+    sums[query_group < 0] = 0.0
+    return counts, sums
+
+
+class PairOutcomeModel:
+    """LightGBM models of P(resolved) and log handle time for a (contact, agent) pair.
+
+    Parameters
+    ----------
+    n_estimators : int
+        Boosting rounds of each booster.
+    learning_rate : float
+    num_leaves : int
+    min_child_samples : int
+        Minimum interactions in a leaf (the per-call noise is large: keep it high).
+    shrinkage : float
+        Pseudo-contacts with which an agent's history is shrunk to the intent mean.
+    case_window_hours : float
+        A citizen's previous contact within this window makes an open case / repeat.
+    random_state : int
+        Seed of LightGBM (with ``deterministic=True`` and ``force_row_wise=True``).
+    n_jobs : int
+        LightGBM threads (1 gives bit-for-bit reproducible results on any machine).
+
+    Attributes (after fit)
+    ----------------------
+    intents_, channels_, languages_, agent_ids_ : tuple of str
+    handle_sigma_ : float
+        Residual SD of log handle seconds on the training log.
+    has_resolution_ : bool
+        False when the log had no ``resolved`` column (P(resolved) is then NaN).
+    feature_names_ : tuple of str
+    """
+
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 200,
+        learning_rate: float = 0.02,
+        num_leaves: int = 15,
+        min_child_samples: int = 100,
+        shrinkage: float = 10.0,
+        case_window_hours: float = 72.0,
+        random_state: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.shrinkage = shrinkage
+        self.case_window_hours = case_window_hours
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # -- sklearn-style parameter access (no sklearn import: routing stays light) --------
+    _PARAMS = ("n_estimators", "learning_rate", "num_leaves", "min_child_samples",
+               "shrinkage", "case_window_hours", "random_state", "n_jobs")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {p: getattr(self, p) for p in self._PARAMS}
+
+    def set_params(self, **params: Any) -> PairOutcomeModel:
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ValueError(f"PairOutcomeModel has no parameter {k!r}; "
+                                 f"valid: {list(self._PARAMS)}.")
+            setattr(self, k, v)
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for k in ("_lock", "_cache", "_rows_cache"):
+            state.pop(k, None)
+        for k in ("booster_handle_", "booster_resolved_"):
+            if state.get(k) is not None:
+                state[k] = state[k].model_to_string()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import lightgbm as lgb
+
+        for k in ("booster_handle_", "booster_resolved_"):
+            if isinstance(state.get(k), str):
+                state[k] = lgb.Booster(model_str=state[k])
+        self.__dict__.update(state)
+        self._reset_cache()
+        if "agent_ids_" in state:
+            self._build_lookups()
+
+    def _reset_cache(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._rows_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+    # -- validation and feature building ------------------------------------------------
+    def _validate_params(self) -> None:
+        for name in ("n_estimators", "num_leaves", "min_child_samples"):
+            v = getattr(self, name)
+            if not isinstance(v, int | np.integer) or v < 1:
+                raise ValueError(f"{name} must be a positive int, got {v!r}.")
+        for name in ("learning_rate", "case_window_hours"):
+            v = getattr(self, name)
+            if not np.isfinite(v) or v <= 0:
+                raise ValueError(f"{name} must be a positive number, got {v!r}.")
+        if not np.isfinite(self.shrinkage) or self.shrinkage < 0:
+            raise ValueError(f"shrinkage must be >= 0, got {self.shrinkage!r}.")
+
+    @staticmethod
+    def _clean_log(interactions: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
+        from routing_ml.frames import require_columns
+
+        require_columns(
+            interactions, REQUIRED_COLUMNS, frame="interactions",
+            hint="An interaction log has one row per answered contact: agent_id, intent, "
+                 "handle_seconds (+ optional ts, start, channel, language, priority, "
+                 "customer_id, is_repeat, resolved, text, skill).",
+        )
+        df = interactions.reset_index(drop=True)
+        h = pd.to_numeric(df["handle_seconds"], errors="coerce")
+        bad = ~(np.isfinite(h) & (h > 0))
+        if bad.any():
+            raise FrameError(
+                f"interactions: {int(bad.sum())} rows have handle_seconds that is not a "
+                f"positive finite number (e.g. {h[bad].head(3).tolist()}); drop them first, "
+                "e.g. log = log[log.handle_seconds > 0]."
+            )
+        if df["agent_id"].isna().any() or df["intent"].isna().any():
+            raise FrameError(
+                "interactions: agent_id and intent must not be missing "
+                f"({int(df['agent_id'].isna().sum())} / {int(df['intent'].isna().sum())} "
+                "rows); drop unanswered contacts before fitting."
+            )
+        if "resolved" in df.columns and df["resolved"].isna().any():
+            raise FrameError("interactions: column 'resolved' has missing values; fill or "
+                             "drop them (it must be bool).")
+        return df
+
+    @staticmethod
+    def _seconds(ts: pd.Series) -> np.ndarray:
+        import pandas as pd
+
+        if pd.api.types.is_datetime64_any_dtype(ts):
+            return ts.astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
+        return pd.to_numeric(ts, errors="coerce").to_numpy(dtype=float)
+
+    def _contact_features(self, df: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+        """Contact columns 0..8 of FEATURES; links contacts by customer_id."""
+        import pandas as pd
+
+        n = len(df)
+        X = np.full((n, _N_CONTEXT), np.nan)
+        X[:, 0] = self._codes(df["intent"], self.intents_)
+        X[:, 1] = self._codes(df["channel"], self.channels_) if "channel" in df else \
+            self._codes(pd.Series(["voice"] * n), self.channels_)
+        X[:, 2] = self._codes(df["language"], self.languages_) if "language" in df else np.nan
+        X[:, 3] = pd.to_numeric(df["priority"], errors="coerce").fillna(0).to_numpy() \
+            if "priority" in df else 0.0
+        X[:, 8] = [_text_bucket(len(t)) if isinstance(t, str) else 0
+                   for t in df["text"]] if "text" in df else 0.0
+        # cross-channel linking by customer_id
+        prior = np.zeros(n)
+        open_case = np.zeros(n)
+        switch = np.zeros(n)
+        if "customer_id" in df:
+            cust = pd.to_numeric(df["customer_id"], errors="coerce").fillna(0).to_numpy()
+            ident = cust > 0  # 0 / missing = unidentified citizen
+            if ident.any():
+                idx = np.flatnonzero(ident)
+                order = idx[np.lexsort((times[idx], cust[idx]))]
+                c, t = cust[order], times[order]
+                ch = X[order, 1]
+                res = (df["resolved"].to_numpy(dtype=bool)[order] if "resolved" in df
+                       else np.zeros(len(order), dtype=bool))
+                window = self.case_window_hours * 3600.0
+                same_prev = np.r_[False, c[1:] == c[:-1]]
+                gap = np.r_[np.inf, np.diff(t)]
+                recent = same_prev & (gap <= window)
+                # count of the customer's earlier contacts within the window (capped at 3)
+                cnt = np.zeros(len(order))
+                for lag in (1, 2, 3):
+                    ok = np.zeros(len(order), dtype=bool)
+                    ok[lag:] = (c[lag:] == c[:-lag]) & (t[lag:] - t[:-lag] <= window)
+                    cnt += ok
+                prior[order] = cnt
+                open_case[order] = recent & ~np.r_[False, res[:-1]]
+                switch[order] = recent & (np.r_[np.nan, ch[:-1]] != ch)
+        X[:, 5] = open_case
+        X[:, 6] = prior
+        X[:, 7] = switch
+        if "is_repeat" in df:
+            X[:, 4] = df["is_repeat"].fillna(False).to_numpy(dtype=float)
+        else:
+            X[:, 4] = prior > 0
+        return X
+
+    @staticmethod
+    def _codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+        lookup = {v: i for i, v in enumerate(names)}
+        return np.array([lookup.get(v, np.nan) if isinstance(v, str) else np.nan
+                         for v in values.astype(object)], dtype=float)
+
+    def _agent_static(self, agents: Any) -> None:
+        """Proficiency (agents × skills), languages and tenure of the known agents."""
+        import pandas as pd
+
+        n = len(self.agent_ids_)
+        self._prof = np.full((n, len(self.skills_)), np.nan)
+        self._speaks = np.ones((n, len(self.languages_)), dtype=bool)
+        self._tenure = np.full(n, np.nan)
+        self._has_roster = agents is not None
+        if agents is None:
+            return
+        rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
+        by_id = {str(r["agent_id"]): r for r in rows}
+        sk = {s: j for j, s in enumerate(self.skills_)}
+        lg = {s: j for j, s in enumerate(self.languages_)}
+        for i, a in enumerate(self.agent_ids_):
+            r = by_id.get(a)
+            if r is None:
+                continue
+            self._prof[i] = 0.0
+            for s, level in dict(r.get("skills", {}) or {}).items():
+                if s in sk:
+                    self._prof[i, sk[s]] = float(level)
+            langs = r.get("languages")
+            if langs is not None and len(self.languages_):
+                self._speaks[i] = False
+                for code in langs:
+                    if code in lg:
+                        self._speaks[i, lg[code]] = True
+            ten = r.get("tenure_months")
+            if ten is not None and np.isfinite(float(ten)):
+                self._tenure[i] = float(ten)
+
+    def _agent_features(
+        self, agent_code: np.ndarray, intent_code: np.ndarray, lang_code: np.ndarray,
+        hist: tuple[np.ndarray, ...],
+    ) -> np.ndarray:
+        """Agent columns 9..15 given history counts/sums per row.
+
+        ``hist`` = (n_ai, sum_log_ai, sum_res_ai, n_a, sum_resid_a, sum_resres_a).
+        """
+        n_ai, slog_ai, sres_ai, n_a, sresid_a, sresres_a = hist
+        k = max(float(self.shrinkage), 1e-9)
+        n = len(agent_code)
+        A = np.full((n, 7), np.nan)
+        known = agent_code >= 0
+        ic = np.where(np.isnan(intent_code), -1, intent_code).astype(int)
+        ai = np.where(known, agent_code, 0).astype(int)
+        skill_of = np.where(ic >= 0, self._intent_skill[np.maximum(ic, 0)], -1)
+        prof = np.full(n, np.nan)
+        ok = known & (skill_of >= 0)
+        prof[ok] = self._prof[ai[ok], skill_of[ok]]
+        A[:, 0] = prof
+        lc = np.where(np.isnan(lang_code), -1, lang_code).astype(int)
+        lm = np.ones(n)
+        okl = known & (lc >= 0)
+        lm[okl] = self._speaks[ai[okl], lc[okl]]
+        A[:, 1] = lm
+        A[:, 2] = np.where(known, self._tenure[ai], np.nan)
+        mu_i = np.where(ic >= 0, self._intent_log_mean[np.maximum(ic, 0)], self._global_log)
+        r_i = np.where(ic >= 0, self._intent_res_mean[np.maximum(ic, 0)], self._global_res)
+        A[:, 3] = (slog_ai + k * mu_i) / (n_ai + k)
+        A[:, 4] = (sres_ai + k * r_i) / (n_ai + k)
+        A[:, 5] = sresid_a / (n_a + k)
+        A[:, 6] = sresres_a / (n_a + k)
+        if not self.has_resolution_:
+            A[:, 4] = np.nan
+            A[:, 6] = np.nan
+        return A
+
+    # -- fit --------------------------------------------------------------------------
+    def fit(
+        self,
+        interactions: pd.DataFrame,
+        agents: pd.DataFrame | Sequence[Mapping] | None = None,
+        *,
+        intent_skills: Mapping[str, str] | None = None,
+    ) -> PairOutcomeModel:
+        """Fit both boosters on an interaction log.
+
+        Parameters
+        ----------
+        interactions : DataFrame
+            One row per answered contact: ``agent_id``, ``intent``, ``handle_seconds``
+            (> 0); optional ``ts`` (arrival; datetime or seconds; default row order),
+            ``start`` (service start), ``channel`` (default voice), ``language``,
+            ``priority``, ``customer_id`` (0/NA = unidentified), ``is_repeat``,
+            ``resolved`` (bool), ``text``, ``skill``.
+        agents : DataFrame or list of dicts, optional
+            Roster with ``agent_id``, ``skills`` (skill → 1–5), ``languages``,
+            ``tenure_months``. Without it proficiency and tenure are missing features.
+        intent_skills : mapping, optional
+            intent → skill, when the log has no ``skill`` column (default: the intent is
+            its own skill).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        FrameError
+            Missing columns, non-positive handle times, missing agent_id / intent.
+        ValueError
+            Bad hyper-parameters.
+        """
+        import lightgbm as lgb
+        import pandas as pd
+
+        self._validate_params()
+        df = self._clean_log(interactions)
+        n = len(df)
+        if n < 20:
+            raise FrameError(f"interactions has {n} rows; the pair model needs at least 20.")
+        times = self._seconds(df["ts"]) if "ts" in df else np.arange(n, dtype=float)
+        if np.isnan(times).any():
+            raise FrameError("interactions: column 'ts' has missing or unparseable values.")
+        if "start" in df:
+            start = self._seconds(df["start"])
+            start = np.where(np.isnan(start), times, start)
+        else:
+            start = times
+        ends = start + df["handle_seconds"].to_numpy(dtype=float)
+
+        self.intents_ = tuple(sorted(df["intent"].astype(str).unique()))
+        self.channels_ = tuple(sorted(df["channel"].astype(str).unique())) \
+            if "channel" in df else ("voice",)
+        self.languages_ = tuple(sorted(df["language"].dropna().astype(str).unique())) \
+            if "language" in df else ()
+        self.agent_ids_ = tuple(sorted(df["agent_id"].astype(str).unique()))
+        # intent -> skill
+        if "skill" in df:
+            first = df.groupby(df["intent"].astype(str))["skill"].first()
+            skill_map = {i: str(first[i]) for i in self.intents_}
+        else:
+            skill_map = {i: str((intent_skills or {}).get(i, i)) for i in self.intents_}
+        roster_skills: set[str] = set()
+        if agents is not None:
+            rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
+            for r in rows:
+                roster_skills.update(dict(r.get("skills", {}) or {}))
+        self.skills_ = tuple(sorted(set(skill_map.values()) | roster_skills))
+        self.intent_skills_ = skill_map
+        self._intent_skill = np.array([self.skills_.index(skill_map[i]) for i in self.intents_])
+        self._agent_static(agents)
+
+        df = df.assign(intent=df["intent"].astype(str), agent_id=df["agent_id"].astype(str))
+        y_log = np.log(df["handle_seconds"].to_numpy(dtype=float))
+        self.has_resolution_ = "resolved" in df
+        y_res = df["resolved"].to_numpy(dtype=float) if self.has_resolution_ else np.zeros(n)
+        ic = self._codes(df["intent"], self.intents_).astype(int)
+        ac = self._codes(df["agent_id"], self.agent_ids_).astype(int)
+        n_i = np.bincount(ic, minlength=len(self.intents_))
+        self._intent_log_mean = np.bincount(ic, y_log, len(self.intents_)) / n_i
+        self._intent_res_mean = np.bincount(ic, y_res, len(self.intents_)) / n_i
+        self._global_log = float(y_log.mean())
+        self._global_res = float(y_res.mean())
+        resid = y_log - self._intent_log_mean[ic]
+        resres = y_res - self._intent_res_mean[ic]
+
+        # leak-free history: interactions that ended before this contact arrived
+        n_int = len(self.intents_)
+        g_ai = ac * n_int + ic
+        cnt_ai, s_ai = _prior_sums(g_ai, ends, np.c_[y_log, y_res], g_ai, times)
+        cnt_a, s_a = _prior_sums(ac, ends, np.c_[resid, resres], ac, times)
+        Xc = self._contact_features(df, times)
+        Xa = self._agent_features(
+            ac.astype(float), Xc[:, 0], Xc[:, 2],
+            (cnt_ai, s_ai[:, 0], s_ai[:, 1], cnt_a, s_a[:, 0], s_a[:, 1]),
+        )
+        X = np.hstack([Xc, Xa])
+        self.feature_names_ = FEATURES
+
+        # frozen history for prediction: every interaction of the log
+        self._hist_ai = np.zeros((len(self.agent_ids_), n_int, 3))  # n, sum log, sum res
+        np.add.at(self._hist_ai, (ac, ic), np.c_[np.ones(n), y_log, y_res])
+        self._hist_a = np.zeros((len(self.agent_ids_), 3))
+        np.add.at(self._hist_a, ac, np.c_[np.ones(n), resid, resres])
+
+        params = {
+            "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_child_samples, "lambda_l2": 1.0,
+            "seed": self.random_state, "deterministic": True, "force_row_wise": True,
+            "num_threads": self.n_jobs, "verbosity": -1, "max_cat_to_onehot": 8,
+            "cat_smooth": 20.0, "min_data_per_group": 50,
+        }
+        cat_h = [j for j, c in enumerate(_COLS_HANDLE) if c in _CATEGORICAL]
+        ds = lgb.Dataset(np.ascontiguousarray(X[:, _COLS_HANDLE]), y_log, init_score=X[:, _OFFSET_HANDLE],
+                         feature_name=[FEATURES[c] for c in _COLS_HANDLE],
+                         categorical_feature=cat_h, free_raw_data=False)
+        self.booster_handle_ = lgb.train({**params, "objective": "regression"}, ds,
+                                         num_boost_round=self.n_estimators)
+        fitted = self.booster_handle_.predict(np.ascontiguousarray(X[:, _COLS_HANDLE]), num_threads=self.n_jobs) \
+            + X[:, _OFFSET_HANDLE]
+        self.handle_sigma_ = float(np.std(y_log - fitted))
+        self.booster_resolved_ = None
+        if self.has_resolution_ and 0 < y_res.mean() < 1:
+            cat_r = [j for j, c in enumerate(_COLS_RESOLVED) if c in _CATEGORICAL]
+            dsr = lgb.Dataset(np.ascontiguousarray(X[:, _COLS_RESOLVED]), y_res,
+                              init_score=_logit(X[:, _OFFSET_RESOLVED]),
+                              feature_name=[FEATURES[c] for c in _COLS_RESOLVED],
+                              categorical_feature=cat_r, free_raw_data=False)
+            self.booster_resolved_ = lgb.train({**params, "objective": "binary"}, dsr,
+                                               num_boost_round=self.n_estimators)
+        self._median_tenure = float(np.nanmedian(self._tenure)) \
+            if np.isfinite(self._tenure).any() else np.nan
+        self.n_interactions_ = n
+        self._build_lookups()
+        self._reset_cache()
+        logger.info("PairOutcomeModel fit on %d interactions, %d agents, %d intents "
+                    "(handle sigma %.3f)", n, len(self.agent_ids_), n_int, self.handle_sigma_)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "booster_handle_"):
+            raise NotFittedError("PairOutcomeModel is not fitted; call fit(interactions) "
+                                 "first.")
+
+    # -- history --------------------------------------------------------------------------
+    def update_history(self, interactions: pd.DataFrame) -> PairOutcomeModel:
+        """Add newly finished interactions to the agents' history (no refit).
+
+        Agents or intents unknown at fit time are ignored for history (new agents keep
+        the pseudo-row of their proficiency). Clears the decision lookup cache.
+        """
+        self._check_fitted()
+        df = self._clean_log(interactions)
+        ic = self._codes(df["intent"].astype(str), self.intents_)
+        ac = self._codes(df["agent_id"].astype(str), self.agent_ids_)
+        ok = ~np.isnan(ic) & ~np.isnan(ac)
+        ic, ac = ic[ok].astype(int), ac[ok].astype(int)
+        y_log = np.log(df["handle_seconds"].to_numpy(dtype=float)[ok])
+        y_res = (df["resolved"].to_numpy(dtype=float)[ok] if "resolved" in df
+                 else self._intent_res_mean[ic])
+        with self._lock:
+            np.add.at(self._hist_ai, (ac, ic), np.c_[np.ones(len(ic)), y_log, y_res])
+            np.add.at(self._hist_a, ac, np.c_[np.ones(len(ic)),
+                                              y_log - self._intent_log_mean[ic],
+                                              y_res - self._intent_res_mean[ic]])
+            self._cache = {}
+        return self
+
+    # -- prediction ---------------------------------------------------------------------
+    def _frozen_hist(self, agent_code: np.ndarray, intent_code: np.ndarray) -> tuple:
+        n = len(agent_code)
+        out = [np.zeros(n) for _ in range(6)]
+        known = agent_code >= 0
+        ic = np.where(np.isnan(intent_code), -1, intent_code).astype(int)
+        ok = known & (ic >= 0)
+        a = agent_code.astype(int)
+        h = self._hist_ai[a[ok], ic[ok]]
+        out[0][ok], out[1][ok], out[2][ok] = h[:, 0], h[:, 1], h[:, 2]
+        ha = self._hist_a[a[known]]
+        out[3][known], out[4][known], out[5][known] = ha[:, 0], ha[:, 1], ha[:, 2]
+        return tuple(out)
+
+    def _raw_predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(p_resolved, mean log handle seconds) of feature rows ``X``."""
+        mu = self.booster_handle_.predict(np.ascontiguousarray(X[:, _COLS_HANDLE]), num_threads=self.n_jobs) \
+            + X[:, _OFFSET_HANDLE]
+        if self.booster_resolved_ is not None:
+            z = self.booster_resolved_.predict(np.ascontiguousarray(X[:, _COLS_RESOLVED]), raw_score=True,
+                                               num_threads=self.n_jobs)
+            p = 1.0 / (1.0 + np.exp(-(z + _logit(X[:, _OFFSET_RESOLVED]))))
+        elif self.has_resolution_:
+            p = np.full(len(X), self._global_res)
+        else:
+            p = np.full(len(X), np.nan)
+        return p, mu
+
+    def features(self, pairs: pd.DataFrame) -> np.ndarray:
+        """Feature matrix (rows × ``FEATURES``) of (contact, agent) rows, frozen history.
+
+        ``pairs`` has the contact columns of an interaction log plus ``agent_id``; the
+        agent history is the whole fitted (and updated) history.
+        """
+        from routing_ml.frames import require_columns
+
+        self._check_fitted()
+        require_columns(pairs, ("agent_id", "intent"), frame="pairs")
+        df = pairs.reset_index(drop=True)
+        times = self._seconds(df["ts"]) if "ts" in df else np.arange(len(df), dtype=float)
+        times = np.nan_to_num(times)
+        Xc = self._contact_features(df, times)
+        ac = self._codes(df["agent_id"].astype(str), self.agent_ids_)
+        ac = np.where(np.isnan(ac), -1, ac)
+        Xa = self._agent_features(ac, Xc[:, 0], Xc[:, 2], self._frozen_hist(ac, Xc[:, 0]))
+        return np.hstack([Xc, Xa])
+
+    def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Predict outcomes for (contact, agent) rows (the slow, general path).
+
+        Returns
+        -------
+        DataFrame with ``p_resolved`` (NaN without a resolution model),
+        ``log_handle_seconds`` (predicted mean of log handle seconds) and
+        ``expected_handle_seconds`` (``exp(mu + sigma**2/2)``), on ``pairs``' index.
+        """
+        import pandas as pd
+
+        X = self.features(pairs)
+        p, mu = self._raw_predict(X)
+        return pd.DataFrame({
+            "p_resolved": p, "log_handle_seconds": mu,
+            "expected_handle_seconds": np.exp(mu + 0.5 * self.handle_sigma_ ** 2),
+        }, index=pairs.index)
+
+    # -- fast path ----------------------------------------------------------------------
+    def _context_key(self, contact: Contact) -> tuple:
+        ic = self._intent_index.get(contact.intent, -1) if contact.intent else -1
+        ch = self._channel_index.get(contact.channel, -1)
+        lc = self._language_index.get(contact.language, -1) if contact.language else -1
+        prio = contact.priority if contact.priority in (0, 1, 2) else 0
+        open_case = bool(getattr(contact, "open_case", False)) or \
+            contact.preferred_agent_id is not None
+        prior = min(int(getattr(contact, "prior_contacts", 0) or 0), 3)
+        if contact.is_repeat and prior == 0:
+            prior = 1
+        prev = getattr(contact, "previous_channel", None)
+        switch = prev is not None and prev != contact.channel
+        tb = _text_bucket(len(contact.text)) if isinstance(contact.text, str) else 0
+        return (ic, ch, lc, int(prio), int(bool(contact.is_repeat)), int(open_case),
+                prior, int(switch), tb)
+
+    def _context_arrays(self, key: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """(p_resolved, expected_handle_seconds) over known agents + pseudo-agents."""
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        n_known = len(self.agent_ids_)
+        # rows: known agents, then pseudo agents (proficiency 0..5) x (language match 0/1)
+        n = n_known + 2 * _PSEUDO_LEVELS
+        ic, ch, lc = key[0], key[1], key[2]
+        Xc = np.empty((n, _N_CONTEXT))
+        Xc[:] = [np.nan if ic < 0 else ic, np.nan if ch < 0 else ch,
+                 np.nan if lc < 0 else lc, *key[3:]]
+        agent_code = np.r_[np.arange(n_known), -np.ones(2 * _PSEUDO_LEVELS)].astype(float)
+        intent_code = np.full(n, np.nan if ic < 0 else float(ic))
+        lang_code = np.full(n, np.nan if lc < 0 else float(lc))
+        Xa = self._agent_features(agent_code, intent_code, lang_code,
+                                  self._frozen_hist(agent_code, intent_code))
+        pseudo = slice(n_known, n)
+        Xa[pseudo, 0] = np.repeat(np.arange(_PSEUDO_LEVELS, dtype=float), 2)
+        if not self._has_roster:
+            Xa[pseudo, 0] = np.nan
+        Xa[pseudo, 1] = np.tile([0.0, 1.0], _PSEUDO_LEVELS)
+        Xa[pseudo, 2] = self._median_tenure
+        p, mu = self._raw_predict(np.hstack([Xc, Xa]))
+        if np.isnan(p).all():
+            p = np.ones(n)  # no resolution model: every agent equal on resolution
+        h = np.exp(mu + 0.5 * self.handle_sigma_ ** 2)
+        out = (p, h)
+        with self._lock:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[key] = out
+        return out
+
+    def _pool_rows(self, contact: Contact, pool: AgentPool) -> np.ndarray:
+        """Index of each pool agent in the context arrays (cached per pool and skill)."""
+        ck = (id(pool.agent_ids), contact.skill, contact.language)
+        hit = self._rows_cache.get(ck)
+        if hit is not None and hit[0] is pool.agent_ids:
+            return hit[1]
+        idx = self._agent_index
+        rows = np.array([idx.get(str(a), -1) for a in pool.agent_ids], dtype=np.int64)
+        unknown = np.flatnonzero(rows < 0)
+        if len(unknown):
+            s = pool.skill_index(contact.skill)
+            prof = pool.skills[unknown, s].astype(int) if s >= 0 else np.zeros(len(unknown), int)
+            prof = np.clip(prof, 0, _PSEUDO_LEVELS - 1)
+            li = pool.language_index(contact.language)
+            lm = pool.languages[unknown, li].astype(int) if li >= 0 else np.ones(len(unknown), int)
+            rows[unknown] = len(self.agent_ids_) + 2 * prof + lm
+        with self._lock:
+            if len(self._rows_cache) > 10_000:
+                self._rows_cache.clear()
+            self._rows_cache[ck] = (pool.agent_ids, rows)
+        return rows
+
+    def expected_outcomes(self, contact: Contact, pool: AgentPool) -> tuple[np.ndarray, np.ndarray]:
+        """P(resolved) and expected handle seconds of ``contact`` with every pool agent.
+
+        The fast path of the policies: one dict lookup and one gather after the first
+        decision in a context. Agents unknown at fit time are scored as a new agent with
+        their pool proficiency and language match and no history.
+
+        Returns
+        -------
+        (p_resolved, expected_handle_seconds) : two float arrays of ``len(pool)``.
+        """
+        p, h = self._context_arrays(self._context_key(contact))
+        rows = self._pool_rows(contact, pool)
+        return p[rows], h[rows]
+
+    def _build_lookups(self) -> None:
+        self._intent_index = {s: i for i, s in enumerate(self.intents_)}
+        self._channel_index = {s: i for i, s in enumerate(self.channels_)}
+        self._language_index = {s: i for i, s in enumerate(self.languages_)}
+        self._agent_index = {s: i for i, s in enumerate(self.agent_ids_)}
+
+    def warm_up(self, contexts: Sequence[Contact] = ()) -> PairOutcomeModel:
+        """Precompute the lookup rows of the usual contexts (every intent × channel × language,
+        priority 0, first contact) plus ``contexts``."""
+        self._check_fitted()
+        langs = [*self.languages_, None] if self.languages_ else [None]
+        for intent in self.intents_:
+            for ch in self.channels_:
+                for lang in langs:
+                    self._context_arrays(self._context_key(
+                        Contact(0, ch, intent=intent, language=lang)))
+        for c in contexts:
+            self._context_arrays(self._context_key(c))
+        return self
