@@ -18,9 +18,12 @@ from routing_ml.datasets._loaders import (
     load_bank_calls,
     load_banking77,
 )
+from routing_ml.datasets.synthetic import ContactCenter, GroundTruth, make_contact_center
 
 __all__ = [
     "CALL_TYPES",
+    "ContactCenter",
+    "GroundTruth",
     "anonymous_bank_volumes",
     "avisos_madrid_gaps",
     "avisos_madrid_volumes",
@@ -29,4 +32,5 @@ __all__ = [
     "load_avisos_madrid",
     "load_bank_calls",
     "load_banking77",
+    "make_contact_center",
 ]
