@@ -1,0 +1,98 @@
+"""MLflow tracking for routing_ml: runs, params, metrics, pyfunc models, aliases.
+
+The only package of routing_ml that imports mlflow, and only inside its functions:
+``import routing_ml.tracking`` stays light (no mlflow, no pandas). When MLflow is missing
+every function raises :class:`routing_ml.errors.MissingDependencyError` saying what to
+install.
+
+The library never sets a tracking URI and never starts a run unless asked. Choose the
+store yourself: ``start_run(..., tracking_uri="sqlite:///mlflow.db")`` (restored after
+the block), ``mlflow.set_tracking_uri(...)`` or ``MLFLOW_TRACKING_URI``. With nothing set,
+MLflow 3 uses ``sqlite:///mlflow.db`` in the working directory; the legacy ``./mlruns``
+file store raises unless ``MLFLOW_ALLOW_FILE_STORE=true``.
+
+Examples
+--------
+>>> from routing_ml import tracking                                   # doctest: +SKIP
+>>> with tracking.start_run("forecasting", tracking_uri="sqlite:///mlflow.db"):
+...     tracking.log_params({"seed": 0, "model": {"name": "top_down", "weeks": 6}})
+...     tracking.log_backtest(metrics)          # model, cutoff, wape, mase, ...
+...     m = tracking.log_model(forecaster, "forecaster", input_example=future.head(),
+...                            registered_model_name="volumes", alias="champion")
+>>> model = tracking.load_model("models:/volumes@champion")
+>>> model.predict(future)                     # unique_id, ds, yhat, yhat_lo_80, ...
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from routing_ml.tracking._adapters import KINDS, AdapterError, detect_kind, predict_frame
+from routing_ml.tracking._mlflow import require_mlflow
+from routing_ml.tracking._models import (
+    TrackedModel,
+    delete_alias,
+    get_alias_version,
+    list_models,
+    load_model,
+    load_native,
+    log_model,
+    package_requirements,
+    set_alias,
+)
+from routing_ml.tracking._runs import (
+    DEFAULT_EXPERIMENT,
+    TrackingError,
+    flatten_metrics,
+    flatten_params,
+    log_backtest,
+    log_figure,
+    log_frame,
+    log_metrics,
+    log_params,
+    start_run,
+)
+
+# names whose module imports mlflow at import time: loaded on first access
+_LAZY = {"RoutingMLModel": "routing_ml.tracking.pyfunc"}
+
+__all__ = [
+    "DEFAULT_EXPERIMENT",
+    "KINDS",
+    "AdapterError",
+    "RoutingMLModel",
+    "TrackedModel",
+    "TrackingError",
+    "delete_alias",
+    "detect_kind",
+    "flatten_metrics",
+    "flatten_params",
+    "get_alias_version",
+    "list_models",
+    "load_model",
+    "load_native",
+    "log_backtest",
+    "log_figure",
+    "log_frame",
+    "log_metrics",
+    "log_model",
+    "log_params",
+    "package_requirements",
+    "predict_frame",
+    "require_mlflow",
+    "set_alias",
+    "start_run",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'routing_ml.tracking' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,261 @@
+"""How a routing_ml object answers a DataFrame: one small adapter per kind of object.
+
+The pyfunc wrapper (:class:`routing_ml.tracking.RoutingMLModel`) stores the *kind* of the
+object it wraps and, at predict time, calls :func:`predict_frame` with it. Any object can
+join by exposing the protocol ``predict_frame(df) -> DataFrame`` (kind ``"frame"``); the
+other kinds adapt the library's own objects:
+
+========== ===================================================== ================================
+kind       object                                                 input → output
+========== ===================================================== ================================
+frame      anything with ``predict_frame(df, **params) -> df``    whatever it documents
+forecaster ``Forecaster`` (``predict(h=..., future=..., level=)``) ``unique_id, ds`` rows to
+                                                                  forecast (or param ``h``) →
+                                                                  ``unique_id, ds, yhat,
+                                                                  yhat_lo_L, yhat_hi_L``
+intent     ``IntentClassifier`` (``predict``/``predict_proba``)   ``text`` → ``intent,
+                                                                  confidence, language``
+router     ``Router`` (``route_batch`` / ``route``)               contact rows → ``contact_id,
+                                                                  agent_id, reason, score``
+estimator  any scikit-learn style ``predict(X)``                  feature columns →
+                                                                  ``prediction``
+========== ===================================================== ================================
+
+This module imports neither mlflow nor pandas at import time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from routing_ml.errors import FrameError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("frame", "forecaster", "intent", "router", "estimator")
+
+
+class AdapterError(ValueError):
+    """An object cannot be wrapped, or its answer is not a DataFrame."""
+
+
+# ---------------------------------------------------------------------------------------
+# detection
+# ---------------------------------------------------------------------------------------
+def _has(obj: Any, name: str) -> bool:
+    return callable(getattr(obj, name, None))
+
+
+def _accepts(func: Callable[..., Any], name: str) -> bool:
+    try:
+        return name in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def detect_kind(obj: Any) -> str:
+    """The adapter kind for ``obj`` (see the module docstring for the order of checks).
+
+    Raises
+    ------
+    AdapterError
+        If ``obj`` has none of ``predict_frame``, ``route_batch``/``route``, ``predict``.
+    """
+    if _has(obj, "predict_frame"):
+        return "frame"
+    if _has(obj, "route_batch") or _has(obj, "route"):
+        return "router"
+    if _has(obj, "predict") and _accepts(obj.predict, "h"):
+        return "forecaster"
+    if _has(obj, "predict") and (
+        "intent" in type(obj).__name__.lower() or _has(obj, "top_k")
+    ):
+        return "intent"
+    if _has(obj, "predict"):
+        return "estimator"
+    raise AdapterError(
+        f"cannot wrap a {type(obj).__name__}: it has no predict_frame(df), route_batch, "
+        "route or predict method. Give it `predict_frame(self, df) -> DataFrame` (the "
+        "routing_ml.tracking protocol) or pass kind=... explicitly."
+    )
+
+
+def default_params(kind: str, obj: Any) -> dict[str, Any]:
+    """Inference parameters (with defaults) the wrapped model accepts, for the signature."""
+    if kind == "forecaster":
+        params: dict[str, Any] = {"h": 0}
+        try:
+            level = inspect.signature(obj.predict).parameters.get("level")
+        except (TypeError, ValueError):
+            level = None
+        if level is not None and level.default not in (None, inspect.Parameter.empty):
+            params["level"] = [int(x) for x in level.default]
+        return params
+    return {}
+
+
+# ---------------------------------------------------------------------------------------
+# prediction
+# ---------------------------------------------------------------------------------------
+def predict_frame(
+    kind: str, obj: Any, df: pd.DataFrame, params: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Answer ``df`` with ``obj`` through the adapter of ``kind``.
+
+    Parameters
+    ----------
+    kind : str
+        One of ``KINDS``.
+    obj : object
+        The native routing_ml object (or any object following the kind's protocol).
+    df : pandas.DataFrame
+        Input rows (columns as listed for the kind in the module docstring).
+    params : mapping, optional
+        Inference parameters (forecaster: ``h``, ``level``; frame: passed as keywords).
+
+    Returns
+    -------
+    pandas.DataFrame
+        See the module docstring for each kind's columns.
+
+    Raises
+    ------
+    AdapterError
+        Unknown kind, or the object did not return a frame.
+    FrameError
+        A required input column is missing.
+    """
+    import pandas as pd
+
+    if kind not in _ADAPTERS:
+        raise AdapterError(f"unknown kind {kind!r}; expected one of {list(KINDS)}.")
+    if not isinstance(df, pd.DataFrame):
+        df = pd.DataFrame(df)
+    out = _ADAPTERS[kind](obj, df, dict(params or {}))
+    if not isinstance(out, pd.DataFrame):
+        raise AdapterError(
+            f"the {kind!r} adapter of {type(obj).__name__} returned {type(out).__name__}, "
+            "not a DataFrame; predict_frame must return a DataFrame."
+        )
+    return out.reset_index(drop=True)
+
+
+def _require(df: pd.DataFrame, columns: list[str], kind: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise FrameError(
+            f"{kind} model input is missing columns {missing}; got {list(df.columns)}. "
+            f"Send a frame with columns {columns}."
+        )
+
+
+def _frame(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    params = {k: v for k, v in params.items() if v is not None}
+    return obj.predict_frame(df, **params) if params else obj.predict_frame(df)
+
+
+def _estimator(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    pred = obj.predict(df)
+    if isinstance(pred, pd.DataFrame):
+        return pred
+    arr = np.asarray(pred)
+    if arr.ndim == 2 and arr.shape[1] > 1:
+        return pd.DataFrame(arr, columns=[f"prediction_{i}" for i in range(arr.shape[1])])
+    return pd.DataFrame({"prediction": arr.reshape(-1)})
+
+
+def _forecaster(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    import pandas as pd
+
+    from routing_ml.frames import ID, TIME
+
+    h = int(params.get("h") or 0)
+    kwargs: dict[str, Any] = {}
+    if params.get("level") is not None and _accepts(obj.predict, "level"):
+        kwargs["level"] = tuple(int(x) for x in params["level"])
+    if h < 0:
+        raise AdapterError(f"param h must be >= 0 (0: forecast the rows given); got {h}.")
+    if h > 0:
+        out = obj.predict(h=h, **kwargs)
+        if ID in df.columns and len(df):
+            out = out[out[ID].isin(set(df[ID].astype(str)))]
+        return out
+    _require(df, [ID, TIME], "forecaster")
+    future = df[[ID, TIME]].copy()
+    future[TIME] = pd.to_datetime(future[TIME])
+    future[ID] = future[ID].astype(str)
+    steps = int(future.groupby(ID).size().max()) if len(future) else 0
+    return obj.predict(h=steps, future=future, **kwargs)
+
+
+def _intent(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    _require(df, ["text"], "intent")
+    texts = df["text"].fillna("").astype(str).tolist()
+    if _has(obj, "predict_details"):
+        details = obj.predict_details(texts)
+        if isinstance(details, pd.DataFrame):
+            return details
+    intent = np.asarray(obj.predict(texts))
+    out = pd.DataFrame({"intent": intent.astype(str)})
+    if _has(obj, "predict_proba"):
+        out["confidence"] = np.asarray(obj.predict_proba(texts)).max(axis=1).astype(float)
+    for name in ("detect_language", "predict_language"):
+        if _has(obj, name):
+            out["language"] = np.asarray(getattr(obj, name)(texts)).astype(str)
+            break
+    return out
+
+
+def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    import pandas as pd
+
+    from routing_ml.routing.base import Contact
+
+    _require(df, ["contact_id", "channel"], "router")
+    fields = set(Contact.__slots__)  # type: ignore[attr-defined]
+    rename = {"ts": "arrival_seconds"} if "arrival_seconds" not in df.columns else {}
+    records = df.rename(columns=rename).to_dict("records")
+    contacts = [
+        Contact(**{k: (None if _isna(v) else v) for k, v in r.items() if k in fields})
+        for r in records
+    ]
+    if _has(obj, "route_batch"):
+        decisions = obj.route_batch(contacts)
+    else:
+        decisions = [obj.route(c) for c in contacts]
+    return pd.DataFrame(
+        {
+            "contact_id": [str(c.contact_id) for c in contacts],
+            "agent_id": [d.agent_id for d in decisions],
+            "reason": [d.reason for d in decisions],
+            "score": [float("nan") if d.score is None else float(d.score) for d in decisions],
+        }
+    )
+
+
+def _isna(v: Any) -> bool:
+    try:
+        return bool(v != v)  # NaN / NaT
+    except (TypeError, ValueError):
+        return False
+
+
+_ADAPTERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
+    "frame": _frame,
+    "forecaster": _forecaster,
+    "intent": _intent,
+    "router": _router,
+    "estimator": _estimator,
+}

@@ -1,0 +1,88 @@
+"""The one door to MLflow: a lazy import with a clear error, and a scoped tracking URI.
+
+Nothing here imports mlflow at module import time. Every public function of
+``routing_ml.tracking`` calls :func:`require_mlflow` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import import_module
+from types import ModuleType
+
+from routing_ml.errors import MissingDependencyError
+
+logger = logging.getLogger(__name__)
+
+_INSTALL_HINT = (
+    "install it with `pip install 'mlflow>=3.0'` (it is a dependency of routing-ml, so "
+    "`pip install routing-ml` also brings it); a service that only loads models from an "
+    "HTTP tracking server can use `pip install 'mlflow-skinny>=3.0'` instead"
+)
+
+
+def require_mlflow(module: str = "mlflow") -> ModuleType:
+    """Import ``module`` (``mlflow`` or one of its submodules) or raise a clear error.
+
+    Parameters
+    ----------
+    module : str
+        Dotted module name, e.g. ``"mlflow"`` or ``"mlflow.pyfunc"``.
+
+    Returns
+    -------
+    types.ModuleType
+        The imported module.
+
+    Raises
+    ------
+    MissingDependencyError
+        If MLflow is not installed (also an ``ImportError``); the message says what to
+        install.
+    """
+    try:
+        return import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"routing_ml.tracking needs MLflow, but `import {module}` failed ({exc}); "
+            f"{_INSTALL_HINT}."
+        ) from exc
+
+
+@contextmanager
+def use_tracking_uri(tracking_uri: str | None) -> Iterator[None]:
+    """Use ``tracking_uri`` inside the block and restore the caller's setting after it.
+
+    ``None`` changes nothing: MLflow then resolves the store as usual
+    (``mlflow.set_tracking_uri``, else ``MLFLOW_TRACKING_URI``, else ``sqlite:///mlflow.db``
+    in the working directory for MLflow 3).
+
+    MLflow keeps the tracking URI in a module global and mirrors it into the
+    ``MLFLOW_TRACKING_URI`` environment variable; both are restored on exit, so the
+    library never leaves a tracking URI behind that the caller did not set.
+    """
+    if tracking_uri is None:
+        yield
+        return
+    mlflow = require_mlflow()
+    utils = import_module("mlflow.tracking._tracking_service.utils")
+    old_uri = getattr(utils, "_tracking_uri", None)
+    old_env = os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(tracking_uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(old_uri)  # None unsets the global (and the env mirror)
+        if old_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = old_env
+
+
+def client(tracking_uri: str | None = None):  # -> mlflow.MlflowClient
+    """An ``MlflowClient`` on ``tracking_uri`` (``None``: MLflow's usual resolution)."""
+    mlflow = require_mlflow()
+    return mlflow.MlflowClient(tracking_uri=tracking_uri)

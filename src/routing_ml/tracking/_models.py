@@ -1,0 +1,411 @@
+"""Log routing_ml objects as pyfunc models, register them, alias them, load them back.
+
+Serving code resolves ``models:/<name>@champion``: aliases, never stages (stages are
+deprecated since MLflow 2.9).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from routing_ml.tracking._adapters import KINDS, AdapterError, default_params, detect_kind
+from routing_ml.tracking._adapters import predict_frame as _predict_frame
+from routing_ml.tracking._mlflow import client as _client
+from routing_ml.tracking._mlflow import require_mlflow, use_tracking_uri
+from routing_ml.tracking._runs import TrackingError, _require_active_run
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+_ALIAS_OK = re.compile(r"^[A-Za-z0-9_-]+$")
+_PACKAGE_SKIP = ("__pycache__", "*.pyc", "data")  # bundled datasets stay out of models
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedModel:
+    """What :func:`log_model` logged.
+
+    Attributes
+    ----------
+    model_uri : str
+        URI of the logged model itself (``models:/m-...`` in MLflow 3).
+    run_id : str
+        Run it was logged in.
+    kind : str
+        Adapter kind of the wrapped object.
+    registered_model_name, version, alias : str or None
+        Registry entry, when registered (and aliased).
+    """
+
+    model_uri: str
+    run_id: str
+    kind: str
+    registered_model_name: str | None = None
+    version: str | None = None
+    alias: str | None = None
+
+    @property
+    def uri(self) -> str:
+        """The URI to load: ``models:/<name>@<alias>``, ``models:/<name>/<version>`` or
+        ``model_uri``, whichever is most specific to the registry."""
+        if self.registered_model_name and self.alias:
+            return f"models:/{self.registered_model_name}@{self.alias}"
+        if self.registered_model_name and self.version:
+            return f"models:/{self.registered_model_name}/{self.version}"
+        return self.model_uri
+
+
+def package_requirements() -> list[str]:
+    """The runtime requirements of the installed routing-ml distribution (no extras)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        reqs = requires("routing-ml") or []
+    except PackageNotFoundError:
+        return []
+    return [r for r in reqs if "extra ==" not in r and "extra==" not in r]
+
+
+def _package_code(tmp: Path) -> str:
+    """Copy the routing_ml package (without bundled data) for ``code_paths``."""
+    import routing_ml
+
+    src = Path(routing_ml.__file__).parent
+    dst = tmp / "code" / "routing_ml"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*_PACKAGE_SKIP))
+    return str(dst)
+
+
+def log_model(
+    obj: Any,
+    name: str,
+    *,
+    input_example: pd.DataFrame,
+    kind: str | None = None,
+    registered_model_name: str | None = None,
+    alias: str | None = None,
+    signature: Any = None,
+    params: Mapping[str, Any] | None = None,
+    pip_requirements: Sequence[str] | None = None,
+    code_paths: Sequence[str] | None = None,
+    include_package_code: bool = False,
+    metadata: Mapping[str, Any] | None = None,
+) -> TrackedModel:
+    """Log ``obj`` as an ``mlflow.pyfunc`` model in the active run (and register it).
+
+    The object is wrapped by :class:`~routing_ml.tracking.RoutingMLModel`: it is saved as
+    an artifact (its own ``save``/``load`` when it has them, else joblib) and answers a
+    DataFrame through the adapter of its kind (see :mod:`routing_ml.tracking._adapters`).
+    Before logging, ``obj`` answers ``input_example``; that answer and the example give
+    the model signature.
+
+    Parameters
+    ----------
+    obj : object
+        A fitted ``Forecaster``, ``IntentClassifier``, ``Router``, scikit-learn
+        estimator, or any object with ``predict_frame(df) -> DataFrame``.
+    name : str
+        Name of the model inside the run (MLflow 3 ``name=``).
+    input_example : pandas.DataFrame
+        A few input rows: forecaster ``unique_id, ds``; intent ``text``; router contact
+        columns (``contact_id, channel, ...``); estimator the feature columns.
+    kind : str, optional
+        Force the adapter kind (default: detected from the object).
+    registered_model_name : str, optional
+        Register the model under this name (a new version each call).
+    alias : str, optional
+        Point this alias (e.g. ``"champion"``) at the new version. Needs
+        ``registered_model_name``.
+    signature : mlflow.models.ModelSignature, optional
+        Overrides the inferred signature.
+    params : mapping, optional
+        Inference parameters and their defaults for the signature (default: the kind's,
+        e.g. ``{"h": 0, "level": [80, 95]}`` for a forecaster).
+    pip_requirements : sequence of str, optional
+        Default ``["routing-ml==<version>"]``; with ``include_package_code`` the
+        routing-ml runtime requirements instead.
+    code_paths : sequence of str, optional
+        Extra local code to ship with the model (``mlflow`` ``code_paths``).
+    include_package_code : bool
+        Ship the routing_ml package source (without its bundled data) inside the model,
+        for environments where routing-ml cannot be pip-installed.
+    metadata : mapping, optional
+        Extra metadata written in the MLmodel file.
+
+    Returns
+    -------
+    TrackedModel
+        ``model_uri``, ``run_id``, ``kind``, ``registered_model_name``, ``version``,
+        ``alias``; ``.uri`` is the most specific URI to load.
+
+    Raises
+    ------
+    TrackingError
+        No active run, ``alias`` without ``registered_model_name``, an invalid alias,
+        an ``input_example`` that is not a non-empty DataFrame.
+    AdapterError
+        The object cannot be wrapped, or did not answer the example with a DataFrame.
+    MissingDependencyError
+        If MLflow is not installed.
+    """
+    import pandas as pd
+
+    from routing_ml import __version__
+
+    if not isinstance(name, str) or not name.strip():
+        raise TrackingError(f"name must be a non-empty string; got {name!r}.")
+    if not isinstance(input_example, pd.DataFrame) or input_example.empty:
+        raise TrackingError(
+            "input_example must be a non-empty DataFrame of a few input rows (it gives the "
+            f"signature and documents the input); got {type(input_example).__name__}."
+        )
+    if alias is not None:
+        _check_alias(alias)
+        if not registered_model_name:
+            raise TrackingError(
+                f"alias={alias!r} needs registered_model_name=...: only registered model "
+                "versions carry aliases."
+            )
+    kind = kind or detect_kind(obj)
+    if kind not in KINDS:
+        raise AdapterError(f"kind must be one of {list(KINDS)}; got {kind!r}.")
+    mlflow = require_mlflow()
+    _require_active_run(mlflow, "log_model")
+    from mlflow.models import infer_signature
+
+    from routing_ml.tracking.pyfunc import (
+        NATIVE_ARTIFACT,
+        RoutingMLModel,
+        choose_format,
+        class_path,
+        save_native_artifact,
+    )
+
+    params = dict(default_params(kind, obj) if params is None else params)
+    output_example = _predict_frame(kind, obj, input_example, params)
+    if signature is None:
+        signature = infer_signature(input_example, output_example, params=params or None)
+    native_format = choose_format(obj)
+    wrapper = RoutingMLModel(
+        kind=kind, native_format=native_format, native_class=class_path(obj),
+        routing_ml_version=__version__,
+    )
+    with tempfile.TemporaryDirectory(prefix="routing_ml_model_") as tmp:
+        native = save_native_artifact(obj, Path(tmp) / "native", native_format)
+        paths = list(code_paths or [])
+        if include_package_code:
+            paths.append(_package_code(Path(tmp)))
+        if pip_requirements is None:
+            pip_requirements = (
+                package_requirements() if include_package_code
+                else [f"routing-ml=={__version__}"]
+            )
+        info = mlflow.pyfunc.log_model(
+            name=name,
+            python_model=wrapper,
+            artifacts={NATIVE_ARTIFACT: str(native)},
+            signature=signature,
+            input_example=input_example,
+            pip_requirements=list(pip_requirements),
+            code_paths=paths or None,
+            registered_model_name=registered_model_name,
+            metadata={
+                "routing_ml_kind": kind,
+                "routing_ml_class": class_path(obj),
+                "routing_ml_version": __version__,
+                **dict(metadata or {}),
+            },
+        )
+    version = None
+    if registered_model_name:
+        version = str(info.registered_model_version)
+        if alias is not None:
+            set_alias(registered_model_name, version, alias)
+    logger.info("logged %s model %s (kind=%s, version=%s)", class_path(obj),
+                info.model_uri, kind, version)
+    return TrackedModel(
+        model_uri=info.model_uri, run_id=info.run_id, kind=kind,
+        registered_model_name=registered_model_name, version=version, alias=alias,
+    )
+
+
+def load_model(model_uri: str, *, tracking_uri: str | None = None) -> Any:
+    """Load a model as ``mlflow.pyfunc.PyFuncModel`` (``.predict(df, params=...)``).
+
+    Parameters
+    ----------
+    model_uri : str
+        ``models:/<name>@champion``, ``models:/<name>/<version>``, ``runs:/<id>/<name>``,
+        ``models:/m-...`` or a local path.
+    tracking_uri : str, optional
+        Store to resolve ``models:/`` and ``runs:/`` URIs in, for this call only.
+
+    Raises
+    ------
+    TrackingError
+        If MLflow cannot find or load the model (the message says which URI).
+    MissingDependencyError
+        If MLflow is not installed.
+    """
+    mlflow = require_mlflow()
+    from mlflow.exceptions import MlflowException
+
+    with use_tracking_uri(tracking_uri):
+        try:
+            return mlflow.pyfunc.load_model(model_uri)
+        except (MlflowException, OSError) as exc:
+            raise TrackingError(
+                f"cannot load model {model_uri!r} from {mlflow.get_tracking_uri()}: {exc}. "
+                "Check the name/version/alias with `routing-ml models list`."
+            ) from exc
+
+
+def load_native(model_uri: str, *, tracking_uri: str | None = None) -> Any:
+    """Load the original routing_ml object (a ``Forecaster``, ``Router``, ...) back.
+
+    Raises
+    ------
+    TrackingError
+        The model was not logged by :func:`log_model`, or cannot be loaded.
+    """
+    from routing_ml.tracking.pyfunc import RoutingMLModel
+
+    model = load_model(model_uri, tracking_uri=tracking_uri)
+    inner = model.unwrap_python_model()
+    if not isinstance(inner, RoutingMLModel):
+        raise TrackingError(
+            f"model {model_uri!r} wraps a {type(inner).__name__}, not a RoutingMLModel; it "
+            "was not logged by routing_ml.tracking.log_model. Use load_model() instead."
+        )
+    return inner.native
+
+
+# ---------------------------------------------------------------------------------------
+# registry
+# ---------------------------------------------------------------------------------------
+def _check_alias(alias: str) -> None:
+    if (not isinstance(alias, str) or not _ALIAS_OK.match(alias) or alias.lower() == "latest"
+            or re.fullmatch(r"[vV]\d+", alias)):
+        raise TrackingError(
+            f"alias {alias!r} is not valid: use letters, digits, '_' or '-', not 'latest' "
+            "and not 'v<number>' (MLflow reserves those), e.g. 'champion'."
+        )
+
+
+def _check_version(version: str | int) -> str:
+    text = str(version)
+    if not text.isdigit() or int(text) < 1:
+        raise TrackingError(f"version must be a positive integer; got {version!r}.")
+    return text
+
+
+def set_alias(
+    name: str, version: str | int, alias: str, *, tracking_uri: str | None = None
+) -> None:
+    """Point ``alias`` (e.g. ``"champion"``) of registered model ``name`` at ``version``.
+
+    The alias moves if it pointed elsewhere; serving code loading
+    ``models:/<name>@<alias>`` picks the new version up on its next load.
+
+    Raises
+    ------
+    TrackingError
+        Invalid alias or version, unknown model or version.
+    """
+    _check_alias(alias)
+    version = _check_version(version)
+    require_mlflow()
+    from mlflow.exceptions import MlflowException
+
+    c = _client(tracking_uri)
+    try:
+        c.get_model_version(name, version)
+        c.set_registered_model_alias(name, alias, version)
+    except MlflowException as exc:
+        raise TrackingError(
+            f"cannot set alias {alias!r} on {name!r} version {version}: {exc.message}. "
+            "List the registered versions with `routing-ml models list`."
+        ) from exc
+    logger.info("alias %s@%s -> version %s", name, alias, version)
+
+
+def delete_alias(name: str, alias: str, *, tracking_uri: str | None = None) -> None:
+    """Remove ``alias`` from registered model ``name``."""
+    _check_alias(alias)
+    require_mlflow()
+    from mlflow.exceptions import MlflowException
+
+    try:
+        _client(tracking_uri).delete_registered_model_alias(name, alias)
+    except MlflowException as exc:
+        raise TrackingError(f"cannot delete alias {name}@{alias}: {exc.message}.") from exc
+
+
+def get_alias_version(name: str, alias: str, *, tracking_uri: str | None = None) -> str:
+    """The version number ``models:/<name>@<alias>`` resolves to.
+
+    Raises
+    ------
+    TrackingError
+        Unknown model or alias.
+    """
+    require_mlflow()
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(_client(tracking_uri).get_model_version_by_alias(name, alias).version)
+    except MlflowException as exc:
+        raise TrackingError(f"no alias {alias!r} on model {name!r}: {exc.message}.") from exc
+
+
+def list_models(name: str | None = None, *, tracking_uri: str | None = None) -> pd.DataFrame:
+    """Registered model versions, newest first.
+
+    Parameters
+    ----------
+    name : str, optional
+        Only this registered model.
+    tracking_uri : str, optional
+        Store to read (default: MLflow's usual resolution).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``version`` (int), ``aliases`` (comma-separated),
+        ``run_id``, ``source``, ``created`` (UTC timestamp).
+    """
+    import pandas as pd
+
+    require_mlflow()
+    c = _client(tracking_uri)
+    filt = None
+    if name is not None:
+        filt = "name = '{}'".format(name.replace("'", "\\'"))
+    rows = []
+    aliases: dict[str, dict[str, list[str]]] = {}  # search results may omit aliases
+    for mv in c.search_model_versions(filter_string=filt):
+        if mv.name not in aliases:
+            by_version: dict[str, list[str]] = {}
+            for a, v in (c.get_registered_model(mv.name).aliases or {}).items():
+                by_version.setdefault(str(v), []).append(a)
+            aliases[mv.name] = by_version
+        rows.append({
+            "name": mv.name,
+            "version": int(mv.version),
+            "aliases": ",".join(sorted(aliases[mv.name].get(str(mv.version), []))),
+            "run_id": mv.run_id,
+            "source": mv.source,
+            "created": pd.to_datetime(mv.creation_timestamp, unit="ms", utc=True),
+        })
+    columns = ["name", "version", "aliases", "run_id", "source", "created"]
+    df = pd.DataFrame(rows, columns=columns)
+    return df.sort_values(["name", "version"], ascending=[True, False]).reset_index(drop=True)
