@@ -1,0 +1,308 @@
+"""Validation and preparation of roster inputs (requirements, agents, shifts, rules).
+
+Everything here runs before any solver: it turns frames into plain arrays and option lists
+and raises :class:`ScheduleInputError` / :class:`FrameError` naming the input and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.frames import AGENTS, ID, TIME, validate_requirements
+from routing_ml.scheduling._base import ScheduleInputError
+from routing_ml.scheduling.rules import RosterRules, RosterWeights
+from routing_ml.scheduling.shifts import (
+    MINUTES_PER_DAY,
+    WEEKDAYS,
+    ShiftTemplate,
+    ShiftVariant,
+    expand_templates,
+    format_hhmm,
+    parse_hhmm,
+    parse_weekday,
+)
+
+AGENT_ID = "agent_id"
+AGENT_COLUMNS = (AGENT_ID, "skills", "min_hours_per_week", "max_hours_per_week", "unavailable",
+                 "earliest_start", "latest_end", "preferred_start", "preferred_days_off")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSpec:
+    """One agent after validation (times in minutes; days as horizon day indices)."""
+
+    agent_id: str
+    skills: tuple[str, ...]
+    min_minutes_per_week: int
+    max_minutes_per_week: int
+    unavailable_days: frozenset[int]
+    unavailable_text: str
+    earliest_start_minutes: int
+    latest_end_minutes: int
+    preferred_start_minutes: int | None
+    preferred_days_off: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterProblem:
+    """Validated, array-shaped roster inputs (built by :func:`prepare_problem`)."""
+
+    start: pd.Timestamp
+    n_days: int
+    interval_minutes: int
+    skills: tuple[str, ...]
+    required: np.ndarray  # (skills, periods) int
+    weight: np.ndarray  # (skills, periods) float, under-staffing weight per interval
+    variants: tuple[ShiftVariant, ...]
+    agents: tuple[AgentSpec, ...]
+    options: tuple[tuple[tuple[tuple[int, int], ...], ...], ...]  # [agent][day] -> ((variant, skill), ...)
+    rules: RosterRules
+    weights: RosterWeights
+    templates: tuple[ShiftTemplate, ...]
+
+    @property
+    def per_day(self) -> int:
+        return MINUTES_PER_DAY // self.interval_minutes
+
+    @property
+    def n_periods(self) -> int:
+        return self.n_days * self.per_day
+
+    @property
+    def n_weeks(self) -> int:
+        return self.n_days // 7
+
+    def date(self, d: int) -> pd.Timestamp:
+        return self.start + pd.Timedelta(days=d)
+
+    def weekday(self, d: int) -> int:
+        return int(self.date(d).weekday())
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def _split(v: Any) -> list[str]:
+    if _is_missing(v):
+        return []
+    if isinstance(v, list | tuple | set | frozenset):
+        return [str(x).strip() for x in v if str(x).strip()]
+    return [p.strip() for p in str(v).replace(",", ";").split(";") if p.strip()]
+
+
+def _hours(v: Any, default: float, *, what: str) -> int:
+    if _is_missing(v):
+        return round(default * 60)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ScheduleInputError(f"{what} must be a number of hours, got {v!r}.") from None
+    if not math.isfinite(f) or f < 0:
+        raise ScheduleInputError(f"{what} must be a finite number of hours >= 0, got {v!r}.")
+    return round(f * 60)
+
+
+def validate_templates(templates: Sequence[ShiftTemplate], interval_minutes: int,
+                       skills: Sequence[str]) -> list[ShiftVariant]:
+    """Variants of the templates, checked against the interval grid and the known queues."""
+    if isinstance(templates, ShiftTemplate):
+        templates = [templates]
+    if not all(isinstance(t, ShiftTemplate) for t in templates):
+        raise ScheduleInputError(
+            "shifts must be a sequence of ShiftTemplate (load them with load_shifts_yaml), got "
+            f"{[type(t).__name__ for t in templates][:3]}.")
+    variants = expand_templates(list(templates))
+    for t in templates:
+        if t.queues is not None:
+            unknown = sorted(set(t.queues) - set(skills))
+            if unknown:
+                raise ScheduleInputError(
+                    f"shift template '{t.name}' serves unknown queues {unknown}; the requirements "
+                    f"have unique_id {sorted(skills)}. Fix: correct 'queues' or add requirement rows.")
+        for b in t.breaks:
+            for m in (b.duration_minutes, b.earliest_offset_minutes, b.latest_offset_minutes):
+                if m % interval_minutes:
+                    raise ScheduleInputError(
+                        f"shift template '{t.name}': break '{b.name}' times must be multiples of "
+                        f"interval_minutes={interval_minutes}, got {m}.")
+    for v in variants:
+        if v.start_minutes % interval_minutes or v.length_minutes % interval_minutes:
+            raise ScheduleInputError(
+                f"shift {v.label} does not align with interval_minutes={interval_minutes}. Fix: put "
+                f"starts (start_step_minutes) and lengths on the {interval_minutes}-minute grid.")
+    return variants
+
+
+def prepare_problem(
+    requirements: pd.DataFrame,
+    agents: pd.DataFrame,
+    shifts: Sequence[ShiftTemplate],
+    rules: RosterRules | None = None,
+    weights: RosterWeights | None = None,
+    *,
+    interval_minutes: int = 15,
+    weeks: int | None = None,
+    start: Any = None,
+) -> RosterProblem:
+    """Validate every input and build a :class:`RosterProblem` (no solver involved)."""
+    rules = rules if rules is not None else RosterRules()
+    weights = weights if weights is not None else RosterWeights()
+    if not isinstance(rules, RosterRules):
+        raise ScheduleInputError(f"rules must be a RosterRules, got {type(rules).__name__}.")
+    if not isinstance(weights, RosterWeights):
+        raise ScheduleInputError(f"weights must be a RosterWeights, got {type(weights).__name__}.")
+    if not isinstance(interval_minutes, int) or interval_minutes <= 0 or MINUTES_PER_DAY % interval_minutes:
+        raise ScheduleInputError(f"interval_minutes must be a positive divisor of 1440, got {interval_minutes!r}.")
+    if weeks is not None and (not isinstance(weeks, int) or not 1 <= weeks <= 4):
+        raise ScheduleInputError(f"weeks must be an integer in 1..4, got {weeks!r}.")
+
+    req = validate_requirements(requirements, integer=True)
+    if req.empty:
+        raise ScheduleInputError("requirements frame is empty; give at least one (unique_id, ds, agents) row.")
+    off_grid = (req[TIME].dt.hour * 60 + req[TIME].dt.minute) % interval_minutes != 0
+    off_grid |= (req[TIME].dt.second != 0)
+    if off_grid.any():
+        raise ScheduleInputError(
+            f"requirements frame: ds values off the {interval_minutes}-minute grid, e.g. "
+            f"{req.loc[off_grid, TIME].iloc[0]}. Fix: floor them with df['ds'].dt.floor('{interval_minutes}min') "
+            f"or pass interval_minutes matching your data.")
+    day0 = pd.Timestamp(start).normalize() if start is not None else req[TIME].min().normalize()
+    span_days = int((req[TIME].max().normalize() - day0).days) + 1
+    n_weeks = weeks if weeks is not None else max(1, math.ceil(span_days / 7))
+    if n_weeks > 4:
+        raise ScheduleInputError(
+            f"requirements span {span_days} days ({n_weeks} weeks); rosters cover 1-4 weeks. "
+            f"Fix: pass weeks=4 (later rows are ignored) or split the horizon.")
+    n_days = n_weeks * 7
+    per_day = MINUTES_PER_DAY // interval_minutes
+    skills = tuple(sorted(req[ID].unique()))
+    k_index = {k: i for i, k in enumerate(skills)}
+    period = ((req[TIME] - day0) / pd.Timedelta(minutes=interval_minutes)).astype(np.int64)
+    inside = (period >= 0) & (period < n_days * per_day)
+    required = np.zeros((len(skills), n_days * per_day), dtype=np.int64)
+    weight = np.ones_like(required, dtype=float)
+    kk = req.loc[inside, ID].map(k_index).to_numpy()
+    tt = period[inside].to_numpy()
+    required[kk, tt] = req.loc[inside, AGENTS].to_numpy().astype(np.int64)
+    if "weight" in req.columns:
+        w = pd.to_numeric(req["weight"], errors="coerce")
+        if w.isna().any() or (w < 0).any() or not np.isfinite(w).all():
+            raise ScheduleInputError(
+                "requirements frame: column 'weight' (under-staffing weight per interval) must be "
+                "finite numbers >= 0. Fix: fill missing weights with 1.")
+        weight[kk, tt] = w[inside].to_numpy()
+
+    variants = validate_templates(shifts, interval_minutes, skills)
+    agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
+    options = _options(agent_specs, variants, skills, day0, n_days)
+    return RosterProblem(start=day0, n_days=n_days, interval_minutes=interval_minutes, skills=skills,
+                         required=required, weight=weight, variants=tuple(variants),
+                         agents=tuple(agent_specs), options=options, rules=rules, weights=weights,
+                         templates=tuple(shifts))
+
+
+def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRules,
+                  day0: pd.Timestamp, n_days: int) -> list[AgentSpec]:
+    if not isinstance(agents, pd.DataFrame):
+        raise ScheduleInputError(f"agents must be a DataFrame with column '{AGENT_ID}', got {type(agents).__name__}.")
+    if AGENT_ID not in agents.columns:
+        raise ScheduleInputError(
+            f"agents frame is missing column '{AGENT_ID}'; got {list(agents.columns)}. Optional columns: "
+            f"{list(AGENT_COLUMNS[1:])}.")
+    if agents.empty:
+        raise ScheduleInputError("agents frame is empty; give at least one agent.")
+    ids = agents[AGENT_ID]
+    if ids.isna().any():
+        raise ScheduleInputError("agents frame: column 'agent_id' has missing values. Fix: give every agent an id.")
+    dup = ids.astype(str)[ids.astype(str).duplicated()].unique()
+    if len(dup):
+        raise ScheduleInputError(f"agents frame: duplicated agent_id {list(dup)[:5]}. Fix: ids must be unique.")
+    dates = {(day0 + pd.Timedelta(days=d)).date(): d for d in range(n_days)}
+    out: list[AgentSpec] = []
+    for row in agents.to_dict("records"):
+        aid = str(row[AGENT_ID])
+        who = f"agents frame: agent '{aid}'"
+        sk = _split(row.get("skills"))
+        if not sk:
+            sk = list(skills)
+        unknown = sorted(set(sk) - set(skills))
+        if unknown:
+            raise ScheduleInputError(
+                f"{who} has unknown skills {unknown}; the requirements have unique_id {list(skills)}. "
+                f"Fix: correct the 'skills' column (';'-separated) or add requirement rows for them.")
+        mn = _hours(row.get("min_hours_per_week"), rules.min_hours_per_week, what=f"{who} min_hours_per_week")
+        mx = _hours(row.get("max_hours_per_week"), rules.max_hours_per_week, what=f"{who} max_hours_per_week")
+        if mn > mx:
+            raise ScheduleInputError(
+                f"contradictory rules for {who}: min_hours_per_week={mn / 60:g} > max_hours_per_week="
+                f"{mx / 60:g}. Fix: lower the minimum or raise the maximum.")
+        unavailable: set[int] = set()
+        for item in _split(row.get("unavailable")):
+            try:
+                wd = parse_weekday(item, what="") if item[:3].title() in WEEKDAYS else None
+            except ScheduleInputError:
+                wd = None
+            if wd is not None:
+                unavailable |= {d for d in range(n_days) if (day0 + pd.Timedelta(days=d)).weekday() == wd}
+                continue
+            try:
+                day = pd.Timestamp(item).date()
+            except (ValueError, TypeError):
+                raise ScheduleInputError(
+                    f"{who}: 'unavailable' item {item!r} is neither a date (YYYY-MM-DD) nor a weekday "
+                    f"(Mon..Sun). Fix: separate items with ';'.") from None
+            if day in dates:
+                unavailable.add(dates[day])
+        earliest = 0 if _is_missing(row.get("earliest_start")) else parse_hhmm(row["earliest_start"], what=f"{who} earliest_start")
+        latest = 2 * MINUTES_PER_DAY if _is_missing(row.get("latest_end")) else parse_hhmm(row["latest_end"], what=f"{who} latest_end")
+        if latest <= earliest:
+            raise ScheduleInputError(
+                f"{who}: latest_end {format_hhmm(latest)} is not after earliest_start {format_hhmm(earliest)}. "
+                f"Fix: use e.g. '30:00' for 06:00 the next day.")
+        pref = None if _is_missing(row.get("preferred_start")) else parse_hhmm(row["preferred_start"], what=f"{who} preferred_start")
+        pdo = frozenset(parse_weekday(x, what=f"{who} preferred_days_off") for x in _split(row.get("preferred_days_off")))
+        out.append(AgentSpec(aid, tuple(sorted(set(sk))), mn, mx, frozenset(unavailable),
+                             ";".join(_split(row.get("unavailable"))), earliest, latest, pref, pdo))
+    return out
+
+
+def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tuple[str, ...],
+             day0: pd.Timestamp, n_days: int) -> tuple[tuple[tuple[tuple[int, int], ...], ...], ...]:
+    k_index = {k: i for i, k in enumerate(skills)}
+    out = []
+    for a in agents:
+        days = []
+        for d in range(n_days):
+            if d in a.unavailable_days:
+                days.append(())
+                continue
+            wd = (day0 + pd.Timedelta(days=d)).weekday()
+            opts = []
+            for vi, v in enumerate(variants):
+                if wd not in v.template.weekdays:
+                    continue
+                if v.start_minutes < a.earliest_start_minutes or v.end_minutes > a.latest_end_minutes:
+                    continue
+                allowed = a.skills if v.template.queues is None else [k for k in a.skills if k in v.template.queues]
+                opts.extend((vi, k_index[k]) for k in allowed)
+            days.append(tuple(opts))
+        if not any(days):
+            reasons = []
+            if len(a.unavailable_days) == n_days:
+                reasons.append(f"unavailable every day of the horizon ({a.unavailable_text})")
+            else:
+                reasons.append(
+                    f"no shift template fits its window {format_hhmm(a.earliest_start_minutes)}-"
+                    f"{format_hhmm(a.latest_end_minutes)} and skills {list(a.skills)} on its available days")
+            raise ScheduleInputError(
+                f"agents frame: agent '{a.agent_id}' has no availability: {reasons[0]}. Fix: correct its "
+                f"'unavailable' / 'earliest_start' / 'latest_end' / 'skills', or drop the agent.")
+        out.append(tuple(days))
+    return tuple(out)

@@ -1,0 +1,357 @@
+"""How many people on each shift: the classic covering model on CP-SAT, with its LP bound.
+
+    minimise   sum_j cost_j x_j + w_under sum_t u_t + w_over sum_t o_t
+    subject to sum_j A_tj x_j + u_t - o_t = required_t,   x_j integer >= 0,  u, o >= 0
+               (u_t = 0 for every t with ``hard_coverage=True``)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.scheduling._base import (
+    ProgressCallback,
+    ProgressPoint,
+    ScheduleInputError,
+    SolverConfig,
+    SolveStatus,
+    make_progress_callback,
+    make_solver,
+    raise_infeasible,
+    relative_gap,
+    solver_parameters,
+    status_from_cp_sat,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ortools.sat.python import cp_model
+
+logger = logging.getLogger(__name__)
+
+
+def _integer_scale(values: np.ndarray) -> int:
+    """Smallest power of ten (<= 1e4) that makes every value an integer; 1e4 otherwise."""
+    for scale in (1, 10, 100, 1000, 10000):
+        scaled = values * scale
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-9 * np.maximum(1.0, np.abs(scaled))):
+            return scale
+    logger.info("objective coefficients rounded to 1e-4; the reported objective is exact")
+    return 10000
+
+
+def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over_weight: float,
+              max_count: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], pd.Index]:
+    if isinstance(coverage, pd.DataFrame):
+        labels = [str(c) for c in coverage.columns]
+        periods = coverage.index
+        frame = coverage
+    else:
+        try:
+            arr = np.asarray(coverage, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ScheduleInputError(f"coverage must be a 2-D numeric 0/1 array, got {type(coverage).__name__}.") from exc
+        if arr.ndim != 2:
+            raise ScheduleInputError(f"coverage must be 2-D (periods x shifts), got shape {arr.shape}.")
+        frame = pd.DataFrame(arr)
+        labels = [f"shift_{j}" for j in range(arr.shape[1])]
+        periods = pd.RangeIndex(arr.shape[0], name="period")
+    a = frame.to_numpy(dtype=float)
+    if a.size == 0 or a.shape[1] == 0:
+        raise ScheduleInputError(f"coverage has shape {a.shape}; it needs at least one period and one shift.")
+    bad = ~np.isin(a, (0.0, 1.0))
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ScheduleInputError(
+            f"coverage must hold only 0/1 (1 = the shift covers the period); found {a[i, j]!r} at "
+            f"period {periods[i]!r}, shift {labels[j]!r} ({int(bad.sum())} bad cells). "
+            f"Fix: (coverage > 0).astype(int)."
+        )
+    r = np.asarray(required, dtype=float).ravel() if not isinstance(required, pd.Series) \
+        else required.to_numpy(dtype=float)
+    if r.shape[0] != a.shape[0]:
+        raise ScheduleInputError(f"required has {r.shape[0]} periods but coverage has {a.shape[0]} rows; they must match.")
+    for name, test, fix in (
+        ("NaN", np.isnan(r), "fill with 0 or drop the period from both inputs"),
+        ("negative", r < 0, "requirements are head counts >= 0"),
+        ("fractional", ~np.isnan(r) & (r != np.round(r)), "round up with np.ceil(required)"),
+    ):
+        if test.any():
+            i = int(np.argmax(test))
+            raise ScheduleInputError(
+                f"required has {name} values ({int(test.sum())}), first at period {periods[i]!r}: "
+                f"{r[i]!r}. Fix: {fix}.")
+    c = np.asarray(cost, dtype=float).ravel() if not isinstance(cost, pd.Series) \
+        else cost.reindex(labels).to_numpy(dtype=float) if set(labels) <= set(map(str, cost.index)) \
+        else cost.to_numpy(dtype=float)
+    if c.shape[0] != a.shape[1]:
+        raise ScheduleInputError(f"cost has {c.shape[0]} entries but coverage has {a.shape[1]} shifts; give one cost per shift.")
+    if not np.all(np.isfinite(c)) or (c < 0).any():
+        j = int(np.argmax(~np.isfinite(c) | (c < 0)))
+        raise ScheduleInputError(
+            f"cost must be finite and >= 0; shift {labels[j]!r} has cost {c[j]!r}. "
+            f"Fix: a cost is what one person on the shift costs; use 0 for free shifts.")
+    for name, w in (("under_weight", under_weight), ("over_weight", over_weight)):
+        if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
+            raise ScheduleInputError(f"{name} must be a finite number >= 0, got {w!r}.")
+    if max_count is not None and (not isinstance(max_count, int) or max_count < 0):
+        raise ScheduleInputError(f"max_count must be an integer >= 0 or None, got {max_count!r}.")
+    return a.astype(np.int8), r.astype(np.int64), c, labels, periods
+
+
+@dataclass(eq=False)
+class ShiftCountModel:
+    """A built (not yet solved) covering model; ``model`` is the CP-SAT ``CpModel``."""
+
+    model: cp_model.CpModel
+    counts: list[Any]
+    under: list[Any]
+    over: list[Any]
+    scale: int
+    coverage: np.ndarray
+    required: np.ndarray
+    cost: np.ndarray
+    under_weight: float
+    over_weight: float
+    hard_coverage: bool
+    labels: list[str]
+    periods: pd.Index
+    upper_bounds: np.ndarray = field(repr=False)
+
+
+def build_shift_count_model(
+    coverage: Any,
+    required: Any,
+    cost: Any,
+    *,
+    under_weight: float = 1000.0,
+    over_weight: float = 1.0,
+    hard_coverage: bool = False,
+    max_count: int | None = None,
+) -> ShiftCountModel:
+    """Validate the inputs and build the covering model (no solve).
+
+    Parameters are those of :func:`solve_shift_counts`.
+
+    Raises
+    ------
+    ScheduleInputError
+        Non-0/1 coverage; NaN, negative or fractional ``required``; negative or non-finite
+        ``cost``; shape mismatches; negative weights.
+    """
+    from ortools.sat.python import cp_model
+
+    a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight, max_count)
+    n_t, n_j = a.shape
+    scale = _integer_scale(np.concatenate([c, [under_weight, over_weight]]))
+    ci = np.round(c * scale).astype(np.int64)
+    wu, wo = round(under_weight * scale), round(over_weight * scale)
+    # a shift never needs more people than the largest requirement it covers
+    ub = np.array([int(r[a[:, j] == 1].max(initial=0)) for j in range(n_j)], dtype=np.int64)
+    if max_count is not None:
+        ub = np.minimum(ub, max_count)
+    m = cp_model.CpModel()
+    x = [m.new_int_var(0, int(ub[j]), f"n[{labels[j]}]") for j in range(n_j)]
+    cover_ub = a.astype(np.int64) @ ub
+    u: list[Any] = []
+    o: list[Any] = []
+    cols = [np.flatnonzero(a[t]) for t in range(n_t)]
+    for t in range(n_t):
+        ut = m.new_int_var(0, 0 if hard_coverage else int(r[t]), f"under[{t}]")
+        ot = m.new_int_var(0, max(0, int(cover_ub[t] - r[t])), f"over[{t}]")
+        m.add(sum(x[j] for j in cols[t]) + ut - ot == int(r[t]))
+        u.append(ut)
+        o.append(ot)
+    m.minimize(sum(int(ci[j]) * x[j] for j in range(n_j) if ci[j])
+               + wu * sum(u) + wo * sum(o))
+    return ShiftCountModel(model=m, counts=x, under=u, over=o, scale=scale, coverage=a,
+                           required=r, cost=c, under_weight=float(under_weight),
+                           over_weight=float(over_weight), hard_coverage=hard_coverage,
+                           labels=labels, periods=periods, upper_bounds=ub)
+
+
+def lp_relaxation_bound(built: ShiftCountModel) -> float | None:
+    """Optimal value of the LP relaxation (scipy HiGHS), a lower bound on the objective.
+
+    Returns None when the LP is infeasible (hard coverage of a period no shift covers).
+    """
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    a = sparse.csr_matrix(built.coverage.astype(float))
+    n_t, n_j = a.shape
+    eye = sparse.identity(n_t, format="csr")
+    a_eq = sparse.hstack([a, eye, -eye], format="csr")
+    obj = np.concatenate([built.cost, np.full(n_t, built.under_weight), np.full(n_t, built.over_weight)])
+    bounds = ([(0, float(b)) for b in built.upper_bounds]
+              + [(0, 0 if built.hard_coverage else float(rt)) for rt in built.required]
+              + [(0, None)] * n_t)
+    res = linprog(obj, A_eq=a_eq, b_eq=built.required.astype(float), bounds=bounds, method="highs")
+    if res.status != 0:
+        return None
+    return float(res.fun)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShiftCountResult:
+    """Result of :func:`solve_shift_counts`.
+
+    Attributes
+    ----------
+    status : :class:`SolveStatus`.
+    objective : cost + weighted under/over-staffing of the plan (None without a plan).
+    best_bound : best proven lower bound (max of CP-SAT's bound and the LP bound).
+    lp_bound : LP-relaxation optimum (scipy HiGHS); None if the LP is infeasible.
+    gap : ``(objective - best_bound) / objective`` (0 when optimal).
+    wall_time_seconds : build + LP bound + solve time.
+    counts : Series, people per shift (index = shift labels).
+    coverage : DataFrame with columns ``period``, ``required``, ``scheduled``, ``gap``
+        (``scheduled - required``; negative = under-staffed).
+    uncovered : the rows of ``coverage`` with ``gap < 0``.
+    cost : total shift cost of the plan.
+    reason : why the problem is infeasible (hard coverage), else None.
+    solver_parameters : the CP-SAT parameters the solve ran with.
+    progress : improving solutions (time, objective, bound).
+    """
+
+    status: SolveStatus
+    objective: float | None
+    best_bound: float | None
+    lp_bound: float | None
+    gap: float | None
+    wall_time_seconds: float
+    counts: pd.Series
+    coverage: pd.DataFrame
+    uncovered: pd.DataFrame
+    cost: float | None
+    reason: str | None
+    solver_parameters: dict[str, Any]
+    progress: tuple[ProgressPoint, ...]
+
+    def raise_for_status(self) -> ShiftCountResult:
+        """Return self, or raise ``InfeasibleScheduleError`` when there is no solution."""
+        raise_infeasible(self.status, self.reason, "solve_shift_counts")
+        return self
+
+
+def solve_shift_count_model(
+    built: ShiftCountModel,
+    config: SolverConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> ShiftCountResult:
+    """Solve a model from :func:`build_shift_count_model`; see :func:`solve_shift_counts`."""
+    config = config or SolverConfig()
+    t0 = time.perf_counter()
+    lp = lp_relaxation_bound(built)
+    solver = make_solver(config)
+    cb, points = make_progress_callback(built.scale, 0.0, progress)
+    code = solver.solve(built.model, cb)
+    status = status_from_cp_sat(code)
+    reason = None
+    a, r = built.coverage, built.required
+    if not status.has_solution and built.hard_coverage and status is SolveStatus.INFEASIBLE:
+        nocover = np.flatnonzero((a.sum(axis=1) == 0) & (r > 0))
+        if nocover.size:
+            reason = (f"hard coverage: {nocover.size} period(s) need agents but no shift covers them "
+                      f"(first: period {built.periods[nocover[0]]!r} needs {int(r[nocover[0]])}). "
+                      f"Fix: add a shift covering them or use hard_coverage=False.")
+        else:
+            reason = ("hard coverage cannot be met within max_count. Fix: raise max_count "
+                      "or use hard_coverage=False.")
+        # best partial plan: the same model with soft coverage
+        soft = build_shift_count_model(pd.DataFrame(a, index=built.periods, columns=built.labels), r,
+                                       built.cost, under_weight=built.under_weight,
+                                       over_weight=built.over_weight, hard_coverage=False,
+                                       max_count=int(built.upper_bounds.max(initial=0)))
+        partial = solve_shift_count_model(soft, config)
+        counts_arr = partial.counts.to_numpy()
+        objective = best = gap = None
+        cp_bound = None
+    elif status.has_solution:
+        counts_arr = np.array([solver.value(v) for v in built.counts], dtype=np.int64)
+        objective = None
+        cp_bound = solver.best_objective_bound / built.scale
+    else:
+        counts_arr = np.zeros(len(built.counts), dtype=np.int64)
+        cp_bound = None
+    scheduled = a.astype(np.int64) @ counts_arr
+    cov = pd.DataFrame({"period": built.periods, "required": r, "scheduled": scheduled,
+                        "gap": scheduled - r})
+    if status.has_solution:
+        total_cost = float(built.cost @ counts_arr)
+        under = np.clip(r - scheduled, 0, None).sum()
+        over = np.clip(scheduled - r, 0, None).sum()
+        objective = total_cost + built.under_weight * under + built.over_weight * over
+        bounds = [b for b in (cp_bound, lp) if b is not None]
+        best = max(bounds) if bounds else None
+        if status is SolveStatus.OPTIMAL:
+            best = objective
+        if best is not None and best > objective:  # rounding of scaled costs
+            best = objective
+        gap = relative_gap(objective, best)
+    else:
+        total_cost = float(built.cost @ counts_arr) if reason else None
+        objective = best = gap = None
+    wall = time.perf_counter() - t0
+    logger.debug("shift counts: %s objective=%s bound=%s in %.2fs", status.value, objective, best, wall)
+    return ShiftCountResult(
+        status=status, objective=objective, best_bound=best, lp_bound=lp, gap=gap,
+        wall_time_seconds=wall, counts=pd.Series(counts_arr, index=built.labels, name="agents"),
+        coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True), cost=total_cost,
+        reason=reason, solver_parameters=solver_parameters(solver), progress=tuple(points),
+    )
+
+
+def solve_shift_counts(
+    coverage: Any,
+    required: Any,
+    cost: Any,
+    *,
+    under_weight: float = 1000.0,
+    over_weight: float = 1.0,
+    hard_coverage: bool = False,
+    max_count: int | None = None,
+    config: SolverConfig | None = None,
+    progress: ProgressCallback | None = None,
+) -> ShiftCountResult:
+    """How many people to put on each shift (integer covering on CP-SAT).
+
+    Parameters
+    ----------
+    coverage : (periods x shifts) 0/1 array or DataFrame; 1 where the shift covers the
+        period. :func:`~routing_ml.scheduling.shift_coverage_matrix` builds it from
+        templates, including weekly tours and cross-midnight shifts.
+    required : agents required in each period (integers >= 0).
+    cost : cost of one person on each shift (>= 0), e.g. paid hours x cost per hour.
+    under_weight : penalty per missing agent-period (soft coverage).
+    over_weight : penalty per surplus agent-period.
+    hard_coverage : forbid under-staffing; if impossible the result is INFEASIBLE with a
+        ``reason`` and the best partial (soft) plan in ``counts``/``uncovered``.
+    max_count : upper bound on people per shift (default: the largest requirement the
+        shift covers).
+    config : :class:`SolverConfig` (time limit, workers, seed, gap limit).
+    progress : called with a :class:`ProgressPoint` at each improving solution.
+
+    Returns
+    -------
+    ShiftCountResult
+        counts, objective, ``best_bound`` (max of CP-SAT bound and LP bound), ``lp_bound``,
+        ``gap``, ``status``, ``wall_time_seconds`` and the coverage frame (``period``,
+        ``required``, ``scheduled``, ``gap``).
+
+    Raises
+    ------
+    ScheduleInputError
+        Bad inputs (before any solver runs): see :func:`build_shift_count_model`.
+    """
+    built = build_shift_count_model(coverage, required, cost, under_weight=under_weight,
+                                    over_weight=over_weight, hard_coverage=hard_coverage,
+                                    max_count=max_count)
+    return solve_shift_count_model(built, config, progress=progress)

@@ -1,0 +1,744 @@
+"""Named-agent rostering over one to four weeks on CP-SAT.
+
+Model (built by :func:`build_roster_model`, solved by :func:`solve_roster_model`;
+:func:`build_roster` does both):
+
+- ``x[a, d, v, k]`` = agent ``a`` works shift variant ``v`` starting on day ``d`` serving
+  queue/skill ``k`` (only where the agent is available, has the skill and fits its window);
+- ``n[d, v, k]`` = people on that shift (sum of ``x``); breaks are placed by integer counts
+  ``b[d, v, k, break, start]`` inside their windows and later handed to individual agents
+  (people on the same shift are interchangeable for coverage), so coverage per interval is
+  people on shift minus people on break;
+- hard rules: one shift a day, availability, weekly paid hours min/max, max days per week,
+  max consecutive days, min rest between shifts (across midnight and day gaps), a block of
+  consecutive days off each week, optionally no under-staffing;
+- soft rules and the objective: see :class:`~routing_ml.scheduling.RosterWeights`.
+
+Infeasible hard rules are explained: pre-checks catch the common cases (an agent whose
+minimum hours cannot fit its available days), otherwise the model is rebuilt with one
+assumption literal per (agent, week, rule) group and CP-SAT's
+``sufficient_assumptions_for_infeasibility`` names the groups in conflict. A best partial
+plan, with those groups relaxed at a large penalty, is returned alongside the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.frames import ID, TIME
+from routing_ml.scheduling._base import (
+    OBJECTIVE_SCALE,
+    ProgressCallback,
+    ProgressPoint,
+    SolverConfig,
+    SolveStatus,
+    make_progress_callback,
+    make_solver,
+    raise_infeasible,
+    relative_gap,
+    solver_parameters,
+    status_from_cp_sat,
+)
+from routing_ml.scheduling._problem import AGENT_ID, RosterProblem, prepare_problem
+from routing_ml.scheduling.rules import RosterRules, RosterWeights
+from routing_ml.scheduling.shifts import MINUTES_PER_DAY, WEEKDAYS, ShiftTemplate, format_hhmm
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ortools.sat.python import cp_model
+
+logger = logging.getLogger(__name__)
+
+#: penalty (unscaled cost units) per relaxed hard-rule group in a partial plan
+RELAXATION_PENALTY = 1_000_000
+
+_RULE_TEXT = {
+    "min_hours": "min_hours_per_week",
+    "max_hours": "max_hours_per_week",
+    "max_days": "max_days_per_week",
+    "days_off": "min_consecutive_days_off",
+    "max_consecutive": "max_consecutive_days",
+    "min_rest": "min_rest_hours",
+    "coverage": "hard_coverage",
+}
+
+
+@dataclass(eq=False)
+class RosterModel:
+    """A built roster model: the CP-SAT ``model`` and the variables tests may inspect.
+
+    ``groups`` maps a hard-rule group (``(rule, agent_id, week)``; ``week`` is None for
+    rules spanning the horizon, ``(\"coverage\", queue, day)`` for hard coverage) to its
+    literal when the model was built with ``rule_literals`` other than ``"none"``.
+    """
+
+    problem: RosterProblem
+    model: cp_model.CpModel
+    x: dict[tuple[int, int, int, int], Any]
+    n: dict[tuple[int, int, int], Any]
+    breaks: dict[tuple[int, int, int, int], list[tuple[int, Any]]]
+    under: dict[tuple[int, int], Any]
+    over: dict[tuple[int, int], Any]
+    groups: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    rule_literals: str = "none"
+    objective_offset: float = 0.0
+    uncoverable: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def num_assignment_vars(self) -> int:
+        return len(self.x)
+
+
+def _sum(terms: list[Any]) -> Any:
+    from ortools.sat.python import cp_model
+
+    return cp_model.LinearExpr.sum(terms)
+
+
+def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -> RosterModel:
+    """Build the CP-SAT model of a prepared problem (no solve).
+
+    Parameters
+    ----------
+    problem : from :func:`~routing_ml.scheduling.prepare_problem`.
+    rule_literals : ``"none"`` (plain hard rules), ``"assume"`` (each hard-rule group is
+        enforced by a literal added as an assumption, to extract an infeasibility core) or
+        ``"penalise"`` (group literals free, each relaxed group costs ``RELAXATION_PENALTY``:
+        the best partial plan).
+    """
+    from ortools.sat.python import cp_model
+
+    p = problem
+    rules, w = p.rules, p.weights
+    m = cp_model.CpModel()
+    iv = p.interval_minutes
+    per_day, n_t = p.per_day, p.n_periods
+    s = OBJECTIVE_SCALE
+    obj_vars: list[Any] = []
+    obj_coefs: list[int] = []
+    groups: dict[tuple[Any, ...], Any] = {}
+
+    def lit(key: tuple[Any, ...]) -> Any:
+        if rule_literals == "none":
+            return None
+        if key not in groups:
+            groups[key] = m.new_bool_var(f"rule{key}")
+        return groups[key]
+
+    def enforce(ct: Any, key: tuple[Any, ...]) -> None:
+        lt = lit(key)
+        if lt is not None:
+            ct.only_enforce_if(lt)
+
+    # -- assignment variables -------------------------------------------------------------
+    x: dict[tuple[int, int, int, int], Any] = {}
+    by_ad: list[list[list[tuple[Any, int, int]]]] = []
+    n_members: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
+    tol = rules.stable_start_tolerance_minutes
+    pref_coef = round(w.preference_per_day * s)
+    for a, agent in enumerate(p.agents):
+        days = []
+        for d in range(p.n_days):
+            lst = []
+            wd = p.weekday(d)
+            for vi, k in p.options[a][d]:
+                var = m.new_bool_var(f"x[{a},{d},{vi},{k}]")
+                x[a, d, vi, k] = var
+                lst.append((var, vi, k))
+                n_members[d, vi, k].append(var)
+                if pref_coef:
+                    pen = int(wd in agent.preferred_days_off)
+                    if agent.preferred_start_minutes is not None and abs(
+                            p.variants[vi].start_minutes - agent.preferred_start_minutes) > tol:
+                        pen += 1
+                    if pen:
+                        obj_vars.append(var)
+                        obj_coefs.append(pen * pref_coef)
+            if len(lst) > 1:
+                m.add_at_most_one(v for v, _, _ in lst)
+            days.append(lst)
+        by_ad.append(days)
+
+    # -- people per shift, breaks and coverage ---------------------------------------------
+    n: dict[tuple[int, int, int], Any] = {}
+    brk: dict[tuple[int, int, int, int], list[tuple[int, Any]]] = {}
+    terms: dict[tuple[int, int], list[tuple[int, Any]]] = defaultdict(list)
+    cover_ub = np.zeros((len(p.skills), n_t), dtype=np.int64)
+    cost_coef = w.shift_cost * s
+    for (d, vi, k), members in n_members.items():
+        v = p.variants[vi]
+        nv = m.new_int_var(0, len(members), f"n[{d},{vi},{k}]")
+        m.add(nv == _sum(members))
+        n[d, vi, k] = nv
+        c = round(cost_coef * v.cost)
+        if c:
+            obj_vars.append(nv)
+            obj_coefs.append(c)
+        t0 = d * per_day + v.start_minutes // iv
+        t1 = min(n_t, t0 + v.length_minutes // iv)
+        for t in range(t0, t1):
+            terms[k, t].append((1, nv))
+            cover_ub[k, t] += len(members)
+        for bi, b in enumerate(v.template.breaks):
+            dur = b.duration_minutes // iv
+            starts = list(range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, iv))
+            if len(starts) == 1:
+                placed = [(starts[0], nv)]
+            else:
+                placed = [(off, m.new_int_var(0, len(members), f"b[{d},{vi},{k},{bi},{off}]")) for off in starts]
+                m.add(_sum([pv for _, pv in placed]) == nv)
+            brk[d, vi, k, bi] = placed
+            for off, pv in placed:
+                tb = t0 + off // iv
+                for t in range(tb, min(n_t, tb + dur)):
+                    terms[k, t].append((-1, pv))
+
+    under: dict[tuple[int, int], Any] = {}
+    over: dict[tuple[int, int], Any] = {}
+    uncoverable: list[tuple[int, int]] = []
+    offset = 0.0
+    hours_per_interval = iv / 60.0
+    over_coef = round(w.over_staffing_per_hour * hours_per_interval * s)
+    for k in range(len(p.skills)):
+        for t in range(n_t):
+            r = int(p.required[k, t])
+            uc = round(w.under_staffing_per_hour * hours_per_interval * p.weight[k, t] * s)
+            tl = terms.get((k, t))
+            if not tl:
+                if r > 0:
+                    uncoverable.append((k, t))
+                    offset += uc * r / s
+                continue
+            hard = rules.hard_coverage
+            ut = m.new_int_var(0, r, f"under[{k},{t}]") if r > 0 else None
+            ot = m.new_int_var(0, int(max(0, cover_ub[k, t] - r)), f"over[{k},{t}]")
+            expr = cp_model.LinearExpr.weighted_sum([v for _, v in tl], [c for c, _ in tl])
+            if ut is not None:
+                m.add(expr + ut - ot == r)
+                under[k, t] = ut
+                if hard:
+                    ct = m.add(ut == 0)
+                    enforce(ct, ("coverage", p.skills[k], t // per_day))
+                if uc:
+                    obj_vars.append(ut)
+                    obj_coefs.append(uc)
+            else:
+                m.add(expr - ot == 0)
+            over[k, t] = ot
+            if over_coef:
+                obj_vars.append(ot)
+                obj_coefs.append(over_coef)
+
+    # -- hard labour rules per agent -----------------------------------------------------------
+    max_wd = rules.max_days_per_week
+    mc = rules.max_consecutive_days
+    L = rules.min_consecutive_days_off
+    rest = round(rules.min_rest_hours * 60)
+    for a, agent in enumerate(p.agents):
+        aid = agent.agent_id
+        work = [[v for v, _, _ in by_ad[a][d]] for d in range(p.n_days)]
+        for wk in range(p.n_weeks):
+            days = range(7 * wk, 7 * wk + 7)
+            vars_w = [(v, p.variants[vi].paid_minutes) for d in days for v, vi, _ in by_ad[a][d]]
+            if not vars_w:
+                if agent.min_minutes_per_week > 0:
+                    lt = lit(("min_hours", aid, wk))
+                    if lt is None:
+                        m.add_bool_or([])  # no shift possible: the minimum cannot hold
+                    else:
+                        m.add(lt == 0)
+                continue
+            expr = cp_model.LinearExpr.weighted_sum([v for v, _ in vars_w], [pm for _, pm in vars_w])
+            if agent.min_minutes_per_week > 0:
+                enforce(m.add(expr >= agent.min_minutes_per_week), ("min_hours", aid, wk))
+            if agent.max_minutes_per_week < sum(sorted((pm for _, pm in vars_w), reverse=True)[:7]):
+                enforce(m.add(expr <= agent.max_minutes_per_week), ("max_hours", aid, wk))
+            worked_days = [d for d in days if work[d]]
+            if max_wd < len(worked_days):
+                enforce(m.add(_sum([v for d in days for v in work[d]]) <= max_wd), ("max_days", aid, wk))
+            if L >= 2:
+                blocks = []
+                trivially = False
+                for j in range(7 * wk, 7 * wk + 8 - L):
+                    vs = [v for d in range(j, j + L) for v in work[d]]
+                    if not vs:
+                        trivially = True
+                        break
+                    blocks.append(vs)
+                if not trivially:
+                    rs = []
+                    for bi, vs in enumerate(blocks):
+                        r_ = m.new_bool_var(f"off[{a},{wk},{bi}]")
+                        m.add(_sum(vs) == 0).only_enforce_if(r_)
+                        rs.append(r_)
+                    enforce(m.add_bool_or(rs), ("days_off", aid, wk))
+        if mc < p.n_days:
+            for d0 in range(0, p.n_days - mc):
+                vs = [v for d in range(d0, d0 + mc + 1) for v in work[d]]
+                if sum(1 for d in range(d0, d0 + mc + 1) if work[d]) > mc:
+                    enforce(m.add(_sum(vs) <= mc), ("max_consecutive", aid, None))
+        if rest > 0:
+            for d in range(p.n_days):
+                first = by_ad[a][d]
+                if not first:
+                    continue
+                ends = sorted({p.variants[vi].end_minutes for _, vi, _ in first})
+                g = 1
+                while d + g < p.n_days:
+                    second = by_ad[a][d + g]
+                    if not second:
+                        g += 1
+                        if g * MINUTES_PER_DAY > ends[-1] + rest:
+                            break
+                        continue
+                    starts2 = [(v, p.variants[vi].start_minutes + g * MINUTES_PER_DAY) for v, vi, _ in second]
+                    if min(st for _, st in starts2) >= ends[-1] + rest:
+                        break
+                    last_set2: frozenset[int] | None = None
+                    for e in ends:  # increasing e: set1 shrinks, set2 grows
+                        set2 = [v for v, st in starts2 if st < e + rest]
+                        if not set2:
+                            continue
+                        key = frozenset(id(v) for v in set2)
+                        if key == last_set2:
+                            continue
+                        last_set2 = key
+                        set1 = [v for v, vi, _ in first if p.variants[vi].end_minutes >= e]
+                        enforce(m.add(_sum(set1 + set2) <= 1), ("min_rest", aid, None))
+                    g += 1
+
+    # -- soft rules ---------------------------------------------------------------------------------
+    stable = round(w.unstable_start_per_day * s)
+    if stable:
+        for a in range(len(p.agents)):
+            for wk in range(p.n_weeks):
+                days = [d for d in range(7 * wk, 7 * wk + 7) if by_ad[a][d]]
+                anchors = sorted({p.variants[vi].start_minutes for d in days for _, vi, _ in by_ad[a][d]})
+                if len(anchors) <= 1 or (anchors[-1] - anchors[0]) <= tol:
+                    continue
+                h = [m.new_bool_var(f"anchor[{a},{wk},{b}]") for b in anchors]
+                m.add_exactly_one(h)
+                for d in days:
+                    dev = m.new_bool_var(f"unstable[{a},{d}]")
+                    obj_vars.append(dev)
+                    obj_coefs.append(stable)
+                    for hb, b in zip(h, anchors, strict=True):
+                        far = [v for v, vi, _ in by_ad[a][d] if abs(p.variants[vi].start_minutes - b) > tol]
+                        if far:
+                            m.add(_sum(far) <= dev).only_enforce_if(hb)
+    wkend = round(w.weekend_fairness_per_day * s)
+    weekend_days = [d for d in range(p.n_days) if p.weekday(d) >= 5]
+    if wkend and weekend_days:
+        mx = m.new_int_var(0, len(weekend_days), "max_weekend_days")
+        for a in range(len(p.agents)):
+            vs = [v for d in weekend_days for v, _, _ in by_ad[a][d]]
+            if vs:
+                m.add(_sum(vs) <= mx)
+        obj_vars.append(mx)
+        obj_coefs.append(wkend)
+
+    if rule_literals == "assume":
+        m.add_assumptions(list(groups.values()))
+    elif rule_literals == "penalise":
+        pen = RELAXATION_PENALTY * s
+        for lt in groups.values():
+            obj_vars.append(lt)
+            obj_coefs.append(-pen)
+        offset += RELAXATION_PENALTY * len(groups)
+    m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs))
+    return RosterModel(problem=p, model=m, x=x, n=n, breaks=brk, under=under, over=over,
+                       groups=groups, rule_literals=rule_literals, objective_offset=offset,
+                       uncoverable=uncoverable)
+
+
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RosterKPIs:
+    """The figures a planner checks first.
+
+    Attributes
+    ----------
+    required_hours : agent-hours required over the horizon (all queues).
+    scheduled_hours : agent-hours on queue (on shift, not on break) where required or not.
+    hours_under, hours_over : missing / surplus agent-hours summed over intervals.
+    intervals_understaffed : (queue, interval) pairs with ``scheduled < required``.
+    over_assignment_pct : ``100 * hours_over / required_hours``.
+    paid_hours : paid hours of all shifts.
+    shifts : number of shifts in the roster.
+    hard_rule_violations : violations found by :func:`check_roster` (0 for a valid plan).
+    """
+
+    required_hours: float
+    scheduled_hours: float
+    hours_under: float
+    hours_over: float
+    intervals_understaffed: int
+    over_assignment_pct: float
+    paid_hours: float
+    shifts: int
+    hard_rule_violations: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {f: getattr(self, f) for f in self.__slots__}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RosterResult:
+    """Result of :func:`build_roster` / :func:`solve_roster_model`.
+
+    Attributes
+    ----------
+    status : :class:`SolveStatus`; INFEASIBLE when the hard rules conflict (then ``roster``
+        is the best partial plan with the groups in ``relaxed_rules`` relaxed).
+    objective, best_bound, gap : in cost units (see :class:`RosterWeights`); None without
+        a solution.
+    wall_time_seconds : solve time (including any infeasibility analysis).
+    roster : one row per shift: ``agent_id``, ``date``, ``shift``, ``unique_id`` (queue served),
+        ``start``, ``end`` (timestamps), ``paid_hours``, ``breaks`` (``"HH:MM-HH:MM name; ..."``).
+    breaks : one row per break: ``agent_id``, ``date``, ``break``, ``start``, ``end``, ``paid``.
+    coverage : ``unique_id``, ``ds``, ``required``, ``scheduled``, ``gap`` (``scheduled -
+        required``), recomputed from ``roster`` and ``breaks``.
+    uncovered : rows of ``coverage`` with ``gap < 0``.
+    kpis : :class:`RosterKPIs`.
+    violations : :func:`check_roster` output (``agent_id``, ``date``, ``rule``, ``detail``).
+    reason : human-readable cause of infeasibility (agent, week/day, rule), else None.
+    relaxed_rules : hard-rule groups relaxed in the partial plan.
+    solver_parameters : the CP-SAT parameters used; ``progress`` : improving solutions.
+    """
+
+    status: SolveStatus
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    wall_time_seconds: float
+    roster: pd.DataFrame
+    breaks: pd.DataFrame
+    coverage: pd.DataFrame
+    uncovered: pd.DataFrame
+    kpis: RosterKPIs
+    violations: pd.DataFrame
+    reason: str | None
+    relaxed_rules: tuple[str, ...]
+    solver_parameters: dict[str, Any]
+    progress: tuple[ProgressPoint, ...]
+    horizon_start: pd.Timestamp
+    days: int
+
+    def raise_for_status(self) -> RosterResult:
+        """Return self, or raise ``InfeasibleScheduleError`` naming the binding rules."""
+        raise_infeasible(self.status, self.reason, "build_roster")
+        return self
+
+
+def _group_text(p: RosterProblem, key: tuple[Any, ...]) -> str:
+    rule, who, when = key
+    if rule == "coverage":
+        return (f"queue '{who}' on {p.date(when).date()} ({WEEKDAYS[p.weekday(when)]}): "
+                f"hard_coverage cannot be met")
+    agent = next(a for a in p.agents if a.agent_id == who)
+    r = p.rules
+    where = f"agent '{who}'"
+    if when is not None:
+        where += f" week {when + 1} ({p.date(7 * when).date()}..{p.date(7 * when + 6).date()})"
+    detail = {
+        "min_hours": f"min_hours_per_week={agent.min_minutes_per_week / 60:g}",
+        "max_hours": f"max_hours_per_week={agent.max_minutes_per_week / 60:g}",
+        "max_days": f"max_days_per_week={r.max_days_per_week}",
+        "days_off": f"min_consecutive_days_off={r.min_consecutive_days_off}",
+        "max_consecutive": f"max_consecutive_days={r.max_consecutive_days}",
+        "min_rest": f"min_rest_hours={r.min_rest_hours:g}",
+    }[rule]
+    if agent.unavailable_text and rule in ("min_hours", "max_days", "days_off"):
+        detail += f" (unavailable: {agent.unavailable_text})"
+    return f"{where}: rule {detail}"
+
+
+def precheck_infeasibility(p: RosterProblem) -> list[str]:
+    """Reasons the hard rules cannot hold, found without a solver (may be empty).
+
+    Checks each agent-week's minimum paid hours against its available days (capped by
+    ``max_days_per_week`` and the days-off block) times its longest allowed shift, and
+    hard coverage of intervals no allowed shift covers.
+    """
+    reasons = []
+    r = p.rules
+    for a, agent in enumerate(p.agents):
+        if agent.min_minutes_per_week <= 0:
+            continue
+        for wk in range(p.n_weeks):
+            days = [d for d in range(7 * wk, 7 * wk + 7) if p.options[a][d]]
+            longest = max((p.variants[vi].paid_minutes for d in days for vi, _ in p.options[a][d]), default=0)
+            cap_days = min(len(days), r.max_working_days_per_week)
+            if cap_days * longest < agent.min_minutes_per_week:
+                off = 7 - len(days)
+                reasons.append(
+                    f"agent '{agent.agent_id}' week {wk + 1} ({p.date(7 * wk).date()}..{p.date(7 * wk + 6).date()}): "
+                    f"rule min_hours_per_week={agent.min_minutes_per_week / 60:g} cannot be met: at most "
+                    f"{cap_days} working day(s) x {longest / 60:g} paid h = {cap_days * longest / 60:g} h "
+                    f"({off} day(s) unavailable{': ' + agent.unavailable_text if agent.unavailable_text else ''}; "
+                    f"max_days_per_week={r.max_days_per_week}, min_consecutive_days_off="
+                    f"{r.min_consecutive_days_off}). Fix: lower its min_hours_per_week for that week "
+                    f"or its unavailability.")
+    if r.hard_coverage:
+        per_day = p.per_day
+        for k, skill in enumerate(p.skills):
+            covered = np.zeros(p.n_periods, dtype=bool)
+            for a in range(len(p.agents)):
+                for d in range(p.n_days):
+                    for vi, kk in p.options[a][d]:
+                        if kk == k:
+                            v = p.variants[vi]
+                            t0 = d * per_day + v.start_minutes // p.interval_minutes
+                            covered[t0:t0 + v.length_minutes // p.interval_minutes] = True
+            bad = np.flatnonzero((p.required[k] > 0) & ~covered)
+            if bad.size:
+                ts = p.start + pd.Timedelta(minutes=int(bad[0]) * p.interval_minutes)
+                reasons.append(
+                    f"queue '{skill}': hard_coverage cannot be met: {bad.size} interval(s) need agents "
+                    f"but no available agent has a shift covering them (first {ts}). Fix: add a shift "
+                    f"template or agents for them, or set hard_coverage=False.")
+    return reasons
+
+
+def _extract(rm: RosterModel, solver: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p = rm.problem
+    chosen: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for (a, d, vi, k), var in rm.x.items():
+        if solver.boolean_value(var):
+            chosen[d, vi, k].append(a)
+    rows = []
+    brows = []
+    for (d, vi, k), agents in sorted(chosen.items()):
+        v = p.variants[vi]
+        day = p.date(d)
+        st = day + pd.Timedelta(minutes=v.start_minutes)
+        en = day + pd.Timedelta(minutes=v.end_minutes)
+        per_agent: dict[int, list[str]] = defaultdict(list)
+        for bi, b in enumerate(v.template.breaks):
+            offs = []
+            for off, pv in rm.breaks[d, vi, k, bi]:
+                offs.extend([off] * int(solver.value(pv)))
+            for a, off in zip(sorted(agents), offs, strict=False):
+                bs = st + pd.Timedelta(minutes=off)
+                be = bs + pd.Timedelta(minutes=b.duration_minutes)
+                brows.append({AGENT_ID: p.agents[a].agent_id, "date": day, "break": b.name,
+                              "start": bs, "end": be, "paid": b.paid})
+                per_agent[a].append(f"{bs:%H:%M}-{be:%H:%M} {b.name}")
+        for a in agents:
+            rows.append({AGENT_ID: p.agents[a].agent_id, "date": day, "shift": v.name,
+                         ID: p.skills[k], "start": st, "end": en,
+                         "paid_hours": v.paid_minutes / 60.0, "breaks": "; ".join(per_agent[a])})
+    roster = pd.DataFrame(rows, columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
+    breaks = pd.DataFrame(brows, columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
+    roster = roster.sort_values([AGENT_ID, "start"], kind="stable").reset_index(drop=True)
+    breaks = breaks.sort_values([AGENT_ID, "start"], kind="stable").reset_index(drop=True)
+    return roster, breaks
+
+
+def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterProblem) -> pd.DataFrame:
+    """Required vs scheduled per (queue, interval), recomputed from the roster frames.
+
+    Returns
+    -------
+    DataFrame with ``unique_id``, ``ds``, ``required``, ``scheduled``, ``gap``
+    (``scheduled - required``), one row per queue and interval of the horizon.
+    """
+    iv = pd.Timedelta(minutes=p.interval_minutes)
+    n_t = p.n_periods
+    k_index = {k: i for i, k in enumerate(p.skills)}
+    diff = np.zeros((len(p.skills), n_t + 1), dtype=np.int64)
+    shift_skill = {}
+    for row in roster.itertuples(index=False):
+        k = k_index[getattr(row, ID)]
+        t0 = int((row.start - p.start) / iv)
+        t1 = int((row.end - p.start) / iv)
+        t0c, t1c = max(0, t0), min(n_t, t1)
+        if t0c < t1c:
+            diff[k, t0c] += 1
+            diff[k, t1c] -= 1
+        shift_skill[(getattr(row, AGENT_ID), row.date)] = k
+    for row in breaks.itertuples(index=False):
+        k = shift_skill[(getattr(row, AGENT_ID), row.date)]
+        t0 = max(0, int((row.start - p.start) / iv))
+        t1 = min(n_t, int((row.end - p.start) / iv))
+        if t0 < t1:
+            diff[k, t0] -= 1
+            diff[k, t1] += 1
+    sched = np.cumsum(diff[:, :n_t], axis=1)
+    ds = p.start + pd.to_timedelta(np.arange(n_t) * p.interval_minutes, unit="min")
+    frames = [pd.DataFrame({ID: skill, TIME: ds, "required": p.required[k], "scheduled": sched[k]})
+              for k, skill in enumerate(p.skills)]
+    cov = pd.concat(frames, ignore_index=True)
+    cov["gap"] = cov["scheduled"] - cov["required"]
+    return cov
+
+
+def _kpis(cov: pd.DataFrame, roster: pd.DataFrame, p: RosterProblem, n_violations: int) -> RosterKPIs:
+    h = p.interval_minutes / 60.0
+    req_h = float(cov["required"].sum() * h)
+    under = float(np.clip(-cov["gap"], 0, None).sum() * h)
+    over = float(np.clip(cov["gap"], 0, None).sum() * h)
+    return RosterKPIs(
+        required_hours=req_h, scheduled_hours=float(cov["scheduled"].sum() * h), hours_under=under,
+        hours_over=over, intervals_understaffed=int((cov["gap"] < 0).sum()),
+        over_assignment_pct=100.0 * over / req_h if req_h else 0.0,
+        paid_hours=float(roster["paid_hours"].sum()), shifts=len(roster),
+        hard_rule_violations=n_violations,
+    )
+
+
+def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallback | None) -> tuple[Any, SolveStatus, list[ProgressPoint]]:
+    solver = make_solver(config)
+    cb, points = make_progress_callback(OBJECTIVE_SCALE, rm.objective_offset, progress)
+    code = solver.solve(rm.model, cb)
+    return solver, status_from_cp_sat(code), points
+
+
+def solve_roster_model(
+    rm: RosterModel,
+    config: SolverConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    explain: bool = True,
+) -> RosterResult:
+    """Solve a :class:`RosterModel`; on infeasibility explain it and return a partial plan.
+
+    Parameters
+    ----------
+    rm : from :func:`build_roster_model` (``rule_literals="none"``).
+    config : :class:`SolverConfig`; every field is passed to ``solver.parameters``.
+    progress : called at every improving solution with a :class:`ProgressPoint`.
+    explain : on INFEASIBLE, find the reason and a partial plan (two more solves, each within
+        ``config.time_limit_seconds``).
+
+    Returns
+    -------
+    RosterResult
+    """
+    from routing_ml.scheduling.check import check_roster
+
+    config = config or SolverConfig()
+    p = rm.problem
+    t0 = time.perf_counter()
+    reasons = precheck_infeasibility(p) if explain else []
+    relaxed: tuple[str, ...] = ()
+    if reasons:
+        solver, status, points = None, SolveStatus.INFEASIBLE, []
+    else:
+        solver, status, points = _solve_once(rm, config, progress)
+    params = solver_parameters(solver) if solver is not None else solver_parameters(make_solver(config))
+    plan_model, plan_solver = rm, solver
+    if status is SolveStatus.INFEASIBLE and explain:
+        if not reasons:
+            am = build_roster_model(p, rule_literals="assume")
+            asolver, astatus, _ = _solve_once(am, config, None)
+            if astatus is SolveStatus.INFEASIBLE:
+                inv = {lt.index: key for key, lt in am.groups.items()}
+                core = [inv[i] for i in asolver.sufficient_assumptions_for_infeasibility() if i in inv]
+                reasons = [_group_text(p, key) for key in core]
+                if reasons:
+                    reasons[0] = "these hard rules cannot hold together: " + reasons[0]
+            if not reasons:
+                reasons = ["the hard rules have no common solution (no core found within the time limit)"]
+        pm = build_roster_model(p, rule_literals="penalise")
+        psolver, pstatus, _ = _solve_once(pm, config, None)
+        if pstatus.has_solution:
+            plan_model, plan_solver = pm, psolver
+            relaxed = tuple(_group_text(p, key) for key, lt in pm.groups.items()
+                            if not psolver.boolean_value(lt))
+    reason = "; ".join(reasons) if reasons else None
+    has_plan = plan_solver is not None and (
+        status.has_solution or (status is SolveStatus.INFEASIBLE and plan_model is not rm))
+    if has_plan:
+        roster, breaks = _extract(plan_model, plan_solver)
+    else:
+        roster = pd.DataFrame(columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
+        breaks = pd.DataFrame(columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
+    cov = coverage_from_roster(roster, breaks, p)
+    violations = check_roster(roster, breaks, p)
+    objective = best = gap = None
+    if status.has_solution:
+        objective = solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
+        best = solver.best_objective_bound / OBJECTIVE_SCALE + rm.objective_offset
+        if status is SolveStatus.OPTIMAL:
+            best = objective
+        gap = relative_gap(objective, best)
+    wall = time.perf_counter() - t0
+    if reason:
+        logger.info("roster infeasible: %s", reason)
+    return RosterResult(
+        status=status, objective=objective, best_bound=best, gap=gap, wall_time_seconds=wall,
+        roster=roster, breaks=breaks, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
+        kpis=_kpis(cov, roster, p, len(violations)), violations=violations, reason=reason,
+        relaxed_rules=relaxed, solver_parameters=params, progress=tuple(points),
+        horizon_start=p.start, days=p.n_days,
+    )
+
+
+def build_roster(
+    requirements: pd.DataFrame,
+    agents: pd.DataFrame,
+    shifts: Sequence[ShiftTemplate],
+    rules: RosterRules | None = None,
+    *,
+    weights: RosterWeights | None = None,
+    interval_minutes: int = 15,
+    weeks: int | None = None,
+    start: Any = None,
+    config: SolverConfig | None = None,
+    progress: ProgressCallback | None = None,
+) -> RosterResult:
+    """Roster named agents on shifts over one to four weeks (CP-SAT).
+
+    Parameters
+    ----------
+    requirements : long frame ``unique_id`` (queue = skill), ``ds`` (interval start, naive
+        local time, on the ``interval_minutes`` grid), ``agents`` (integer >= 0), optional
+        ``weight`` (under-staffing weight of the interval, default 1). Intervals absent from
+        the frame require 0 agents.
+    agents : one row per agent: ``agent_id``; optional ``skills`` (``"voice;chat"``; default
+        every queue), ``min_hours_per_week`` / ``max_hours_per_week`` (override ``rules``),
+        ``unavailable`` (``"2026-12-25;Sun"``: holidays as dates, days off as weekdays),
+        ``earliest_start`` / ``latest_end`` (``"HH:MM"``, ``latest_end`` may exceed 24:00),
+        ``preferred_start`` (``"HH:MM"``, soft), ``preferred_days_off`` (``"Sat;Sun"``, soft).
+    shifts : :class:`ShiftTemplate` s (e.g. from :func:`load_shifts_yaml`).
+    rules : :class:`RosterRules` (hard rules); default ``RosterRules()``.
+    weights : :class:`RosterWeights` (objective); default ``RosterWeights()``.
+    interval_minutes : length of one requirement interval.
+    weeks : weeks to roster from ``start`` (1-4); default: the span of ``requirements``.
+    start : first day of the horizon; default the first day in ``requirements``.
+    config : :class:`SolverConfig` (time limit, workers, seed, gap limit).
+    progress : called at every improving solution with a :class:`ProgressPoint`.
+
+    Returns
+    -------
+    RosterResult
+        ``roster`` (``agent_id``, ``date``, ``shift``, ``unique_id``, ``start``, ``end``,
+        ``paid_hours``, ``breaks``), ``breaks``, ``coverage`` (``unique_id``, ``ds``,
+        ``required``, ``scheduled``, ``gap``), ``kpis``, objective / bound / gap / status /
+        time, ``violations`` (empty for a feasible plan), ``reason`` when infeasible.
+
+    Raises
+    ------
+    ScheduleInputError / FrameError (both ``ValueError``)
+        NaN, negative or fractional requirements, off-grid timestamps, unknown skills, an
+        agent with no availability, contradictory rules, negative costs or weights — all
+        before any solver runs.
+    """
+    problem = prepare_problem(requirements, agents, shifts, rules, weights,
+                              interval_minutes=interval_minutes, weeks=weeks, start=start)
+    rm = build_roster_model(problem)
+    logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
+    return solve_roster_model(rm, config, progress=progress)
+
+
+__all__ = ["RosterKPIs", "RosterModel", "RosterResult", "RosterRules", "RosterWeights",
+           "ShiftTemplate", "build_roster", "build_roster_model", "coverage_from_roster",
+           "format_hhmm", "precheck_infeasibility", "solve_roster_model"]

@@ -1,0 +1,143 @@
+"""Labour rules and objective weights of the roster model, and their YAML loader."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from routing_ml.scheduling._base import ScheduleInputError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RosterRules:
+    """Hard labour rules (defaults for every agent; the agents frame may override hours).
+
+    Parameters
+    ----------
+    min_hours_per_week, max_hours_per_week : paid hours per calendar week of the horizon.
+    max_days_per_week : working days per week.
+    max_consecutive_days : working days in a row, across week boundaries too.
+    min_rest_hours : between the end of one shift and the start of the next (also across
+        midnight, e.g. a night shift ending 06:00 and the next day's shift).
+    min_consecutive_days_off : each week holds a block of at least this many consecutive
+        days off (0 or 1 = no block required).
+    hard_coverage : under-staffing forbidden (otherwise it is penalised).
+    stable_start_tolerance_minutes : a start within this many minutes of the agent's weekly
+        anchor start counts as stable (soft rule).
+    """
+
+    min_hours_per_week: float = 0.0
+    max_hours_per_week: float = 40.0
+    max_days_per_week: int = 5
+    max_consecutive_days: int = 6
+    min_rest_hours: float = 12.0
+    min_consecutive_days_off: int = 2
+    hard_coverage: bool = False
+    stable_start_tolerance_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        for f in ("min_hours_per_week", "max_hours_per_week", "min_rest_hours"):
+            v = getattr(self, f)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                raise ScheduleInputError(f"RosterRules.{f} must be a finite number >= 0, got {v!r}.")
+        for f in ("max_days_per_week", "max_consecutive_days", "min_consecutive_days_off",
+                  "stable_start_tolerance_minutes"):
+            v = getattr(self, f)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise ScheduleInputError(f"RosterRules.{f} must be an integer >= 0, got {v!r}.")
+        if self.min_hours_per_week > self.max_hours_per_week:
+            raise ScheduleInputError(
+                f"contradictory rules: min_hours_per_week={self.min_hours_per_week} > "
+                f"max_hours_per_week={self.max_hours_per_week}. Fix: lower the minimum or raise the maximum.")
+        if not 1 <= self.max_days_per_week <= 7:
+            raise ScheduleInputError(
+                f"RosterRules.max_days_per_week must be in 1..7, got {self.max_days_per_week}.")
+        if self.max_consecutive_days < 1:
+            raise ScheduleInputError(
+                f"RosterRules.max_consecutive_days must be >= 1, got {self.max_consecutive_days}.")
+        if self.min_consecutive_days_off > 7:
+            raise ScheduleInputError(
+                f"RosterRules.min_consecutive_days_off must be <= 7, got {self.min_consecutive_days_off}.")
+        if self.min_hours_per_week > 0 and self.min_consecutive_days_off >= 7:
+            raise ScheduleInputError(
+                f"contradictory rules: min_consecutive_days_off={self.min_consecutive_days_off} leaves "
+                f"no working day but min_hours_per_week={self.min_hours_per_week}.")
+        if self.min_rest_hours >= 24 and self.max_consecutive_days > 1 and self.min_rest_hours >= 48:
+            raise ScheduleInputError(
+                f"contradictory rules: min_rest_hours={self.min_rest_hours} >= 48 leaves at most one "
+                f"shift every other day. Fix: min_rest_hours is the rest between shifts (e.g. 11-12).")
+
+    @property
+    def max_working_days_per_week(self) -> int:
+        """Working days per week allowed by max_days, days-off block and max consecutive days."""
+        block = self.min_consecutive_days_off if self.min_consecutive_days_off >= 2 else 0
+        return min(self.max_days_per_week, 7 - block)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RosterWeights:
+    """Objective weights of :func:`~routing_ml.scheduling.build_roster` (all >= 0, settable).
+
+    The objective is, in cost units:
+
+    - ``under_staffing_per_hour`` x missing agent-hours x the interval's ``weight`` column
+      (1 when absent);
+    - ``over_staffing_per_hour`` x surplus agent-hours;
+    - ``shift_cost`` x paid hours x the template's ``cost_per_hour``;
+    - ``unstable_start_per_day`` x days whose start differs from the agent's weekly anchor
+      start by more than ``RosterRules.stable_start_tolerance_minutes``;
+    - ``weekend_fairness_per_day`` x the largest number of weekend days any agent works;
+    - ``preference_per_day`` x days that break an agent's ``preferred_start`` or
+      ``preferred_days_off``.
+    """
+
+    under_staffing_per_hour: float = 100.0
+    over_staffing_per_hour: float = 5.0
+    shift_cost: float = 0.0
+    unstable_start_per_day: float = 2.0
+    weekend_fairness_per_day: float = 5.0
+    preference_per_day: float = 1.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0):
+                raise ScheduleInputError(
+                    f"RosterWeights.{f.name} must be a finite number >= 0, got {v!r}. "
+                    f"Fix: a weight of 0 switches that term off.")
+
+
+def rules_from_mapping(spec: dict[str, Any] | None, *, where: str = "rules") -> RosterRules:
+    """:class:`RosterRules` from a mapping; unknown keys are an error."""
+    spec = dict(spec or {})
+    known = {f.name for f in fields(RosterRules)}
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise ScheduleInputError(f"{where}: unknown rule(s) {unknown}; known rules are {sorted(known)}.")
+    return RosterRules(**spec)
+
+
+def weights_from_mapping(spec: dict[str, Any] | None, *, where: str = "weights") -> RosterWeights:
+    """:class:`RosterWeights` from a mapping; unknown keys are an error."""
+    spec = dict(spec or {})
+    known = {f.name for f in fields(RosterWeights)}
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise ScheduleInputError(f"{where}: unknown weight(s) {unknown}; known weights are {sorted(known)}.")
+    return RosterWeights(**{k: float(v) for k, v in spec.items()})
+
+
+def load_rules_yaml(path: str | Path) -> tuple[RosterRules, RosterWeights]:
+    """Read the optional ``rules:`` and ``weights:`` sections of a shifts YAML file.
+
+    Returns
+    -------
+    (RosterRules, RosterWeights) — defaults for absent sections.
+    """
+    from routing_ml.scheduling.shifts import _read_yaml
+
+    data = _read_yaml(path)
+    return (rules_from_mapping(data.get("rules"), where=f"{Path(path).name} rules"),
+            weights_from_mapping(data.get("weights"), where=f"{Path(path).name} weights"))

@@ -1,0 +1,417 @@
+"""Shift templates: start grids, lengths, paid/unpaid breaks with windows, cross-midnight
+shifts, cost per hour, weekly patterns; their coverage matrix; the YAML loader.
+
+Times of day are minutes after the start of the shift's day (``start_minutes=1320`` is
+22:00). A shift may end after midnight (``end_minutes > 1440``): it then covers the first
+intervals of the next day.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.scheduling._base import ScheduleInputError
+
+MINUTES_PER_DAY = 1440
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hhmm(value: str | int | float, *, what: str) -> int:
+    """``"07:30"`` -> 450 minutes. Hours may exceed 23 (``"30:00"`` = 06:00 next day)."""
+    if isinstance(value, bool):
+        raise ScheduleInputError(f"{what} must be a time 'HH:MM', got {value!r}.")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or value < 0 or value != int(value):
+            raise ScheduleInputError(
+                f"{what} must be whole minutes >= 0 or 'HH:MM', got {value!r}.")
+        return int(value)
+    m = _HHMM.match(str(value))
+    if not m or int(m.group(2)) >= 60:
+        raise ScheduleInputError(
+            f"{what} must be a time 'HH:MM' (e.g. '07:30'; '30:00' for 06:00 the next day), "
+            f"got {value!r}."
+        )
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def format_hhmm(minutes: int) -> str:
+    """450 -> ``"07:30"``; 1800 -> ``"30:00"``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_weekday(value: str | int, *, what: str) -> int:
+    """``"Sat"``/``"saturday"``/5 -> 5 (Monday = 0)."""
+    if isinstance(value, int | np.integer) and 0 <= int(value) <= 6:
+        return int(value)
+    text = str(value).strip()[:3].title()
+    if text in WEEKDAYS:
+        return WEEKDAYS.index(text)
+    raise ScheduleInputError(f"{what}: {value!r} is not a weekday; use one of {WEEKDAYS} or 0-6.")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakRule:
+    """A break inside a shift.
+
+    Parameters
+    ----------
+    name : label shown in the roster (``"lunch"``).
+    duration_minutes : length of the break.
+    paid : paid breaks count towards paid hours and cost; unpaid ones do not.
+    earliest_offset_minutes, latest_offset_minutes : window of allowed break *starts*,
+        in minutes after the shift start (inclusive).
+    """
+
+    name: str = "break"
+    duration_minutes: int
+    paid: bool = False
+    earliest_offset_minutes: int
+    latest_offset_minutes: int
+
+    def __post_init__(self) -> None:
+        if self.duration_minutes <= 0:
+            raise ScheduleInputError(
+                f"break '{self.name}': duration_minutes must be > 0, got {self.duration_minutes}.")
+        if not 0 <= self.earliest_offset_minutes <= self.latest_offset_minutes:
+            raise ScheduleInputError(
+                f"break '{self.name}': window must satisfy 0 <= earliest_offset_minutes <= "
+                f"latest_offset_minutes, got {self.earliest_offset_minutes}.."
+                f"{self.latest_offset_minutes}. Fix: swap or correct the window."
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WeeklyPattern:
+    """Days on / consecutive days off of a weekly tour (5 on, 2 consecutive off by default)."""
+
+    days_on: int = 5
+    days_off: int = 2
+
+    def __post_init__(self) -> None:
+        if self.days_on < 1 or self.days_off < 0 or self.days_on + self.days_off != 7:
+            raise ScheduleInputError(
+                f"WeeklyPattern needs days_on >= 1, days_off >= 0 and days_on + days_off == 7, "
+                f"got days_on={self.days_on}, days_off={self.days_off}."
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftVariant:
+    """One concrete shift: a template at one start time with one length."""
+
+    template: ShiftTemplate
+    start_minutes: int
+    length_minutes: int
+
+    @property
+    def name(self) -> str:
+        return self.template.name
+
+    @property
+    def end_minutes(self) -> int:
+        return self.start_minutes + self.length_minutes
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end_minutes > MINUTES_PER_DAY
+
+    @property
+    def paid_minutes(self) -> int:
+        unpaid = sum(b.duration_minutes for b in self.template.breaks if not b.paid)
+        return self.length_minutes - unpaid
+
+    @property
+    def cost(self) -> float:
+        """Cost of one person on this shift: paid hours x ``cost_per_hour``."""
+        return self.paid_minutes / 60.0 * self.template.cost_per_hour
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{format_hhmm(self.start_minutes)}/{self.length_minutes / 60:g}h"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShiftTemplate:
+    """A family of shifts: start times on a grid, one or more lengths, breaks, cost.
+
+    Parameters
+    ----------
+    name : label (``"early"``).
+    start_minutes : earliest start, minutes after midnight (0-1439).
+    latest_start_minutes : latest start; defaults to ``start_minutes`` (one start time).
+    start_step_minutes : grid of start times between the two (e.g. 15 or 30).
+    lengths_minutes : allowed shift lengths, breaks included.
+    breaks : :class:`BreakRule` s placed inside the shift (windows must not overlap).
+    cost_per_hour : cost of one paid hour on this shift (>= 0).
+    weekdays : days of the week the template may be used (Monday = 0).
+    queues : the ``unique_id`` s (skills) this shift may serve; None = any.
+    """
+
+    name: str
+    start_minutes: int
+    latest_start_minutes: int | None = None
+    start_step_minutes: int = 15
+    lengths_minutes: tuple[int, ...]
+    breaks: tuple[BreakRule, ...] = ()
+    cost_per_hour: float = 1.0
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    queues: tuple[str, ...] | None = None
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        who = f"shift template '{self.name}'"
+        if not isinstance(self.name, str) or not self.name:
+            raise ScheduleInputError(f"shift template name must be a non-empty string, got {self.name!r}.")
+        latest = self.start_minutes if self.latest_start_minutes is None else self.latest_start_minutes
+        if not 0 <= self.start_minutes < MINUTES_PER_DAY or not self.start_minutes <= latest < MINUTES_PER_DAY:
+            raise ScheduleInputError(
+                f"{who}: starts must satisfy 0 <= start <= latest_start < 24:00, got "
+                f"{self.start_minutes}..{latest} minutes. Fix: a shift starting after midnight "
+                f"belongs to the next day."
+            )
+        if self.start_step_minutes <= 0:
+            raise ScheduleInputError(f"{who}: start_step_minutes must be > 0, got {self.start_step_minutes}.")
+        if not self.lengths_minutes or any(n <= 0 or n > MINUTES_PER_DAY for n in self.lengths_minutes):
+            raise ScheduleInputError(
+                f"{who}: lengths_minutes must be one or more lengths in (0, 1440], got "
+                f"{self.lengths_minutes!r}.")
+        if not (isinstance(self.cost_per_hour, int | float) and math.isfinite(self.cost_per_hour)
+                and self.cost_per_hour >= 0):
+            raise ScheduleInputError(
+                f"{who}: cost_per_hour must be a finite number >= 0, got {self.cost_per_hour!r}. "
+                f"Fix: costs cannot be negative; use 0 for a free shift.")
+        if not self.weekdays or any(d not in range(7) for d in self.weekdays):
+            raise ScheduleInputError(f"{who}: weekdays must be a non-empty subset of 0..6, got {self.weekdays!r}.")
+        ordered = sorted(self.breaks, key=lambda b: b.earliest_offset_minutes)
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if a.latest_offset_minutes + a.duration_minutes > b.earliest_offset_minutes:
+                raise ScheduleInputError(
+                    f"{who}: windows of breaks '{a.name}' and '{b.name}' overlap (a break could "
+                    f"start before the other ends). Fix: make '{b.name}' start at or after "
+                    f"{a.latest_offset_minutes + a.duration_minutes} minutes into the shift."
+                )
+        for n in self.lengths_minutes:
+            for b in self.breaks:
+                if b.latest_offset_minutes + b.duration_minutes > n:
+                    raise ScheduleInputError(
+                        f"{who}: break '{b.name}' may end at {b.latest_offset_minutes + b.duration_minutes}"
+                        f" minutes, after the end of the {n}-minute shift. Fix: narrow its window.")
+            if sum(b.duration_minutes for b in self.breaks if not b.paid) >= n:
+                raise ScheduleInputError(f"{who}: unpaid breaks fill the whole {n}-minute shift.")
+        starts = tuple(range(self.start_minutes, latest + 1, self.start_step_minutes))
+        object.__setattr__(self, "latest_start_minutes", latest)
+        object.__setattr__(self, "lengths_minutes", tuple(sorted(set(self.lengths_minutes))))
+        object.__setattr__(self, "weekdays", tuple(sorted(set(self.weekdays))))
+        object.__setattr__(self, "_starts", starts)
+
+    @property
+    def start_times_minutes(self) -> tuple[int, ...]:
+        """Every allowed start on the grid."""
+        return self._starts
+
+    def variants(self) -> list[ShiftVariant]:
+        """Every (start, length) combination of this template."""
+        return [ShiftVariant(self, s, n) for s in self._starts for n in self.lengths_minutes]
+
+
+def expand_templates(templates: Sequence[ShiftTemplate]) -> list[ShiftVariant]:
+    """All variants of ``templates``; raises on duplicated template names."""
+    names = [t.name for t in templates]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ScheduleInputError(f"shift templates have duplicated names {dup}; names must be unique.")
+    if not templates:
+        raise ScheduleInputError("shifts is empty; give at least one ShiftTemplate.")
+    return [v for t in templates for v in t.variants()]
+
+
+def shift_coverage_matrix(
+    templates: Sequence[ShiftTemplate],
+    *,
+    days: int = 7,
+    interval_minutes: int = 15,
+    pattern: WeeklyPattern | None = None,
+    cyclic: bool = True,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """0/1 coverage matrix of the shifts (or weekly tours) over ``days`` x intervals.
+
+    Breaks are not subtracted here (the count model plans heads on shift; breaks are placed
+    by :func:`~routing_ml.scheduling.build_roster`).
+
+    Parameters
+    ----------
+    templates : the shift templates.
+    days : days in the horizon.
+    interval_minutes : length of one period.
+    pattern : with a :class:`WeeklyPattern` each column is a tour: the same shift on
+        ``days_on`` consecutive days starting on day j, then ``days_off`` consecutive days off
+        (wrapping around the week). Needs ``days`` a multiple of 7.
+    cyclic : the part of a shift (or tour) after the horizon wraps to its start (a steady
+        week), instead of being dropped.
+
+    Returns
+    -------
+    coverage : DataFrame, one row per period (index ``period``: day * periods_per_day +
+        interval) and one 0/1 column per shift (label ``name@HH:MM/8h``, tours get
+        ``+Mon`` with their first day).
+    cost : Series of the cost of one person on each column (paid hours x cost per hour,
+        times ``days_on`` for tours), same index as the columns.
+    """
+    if MINUTES_PER_DAY % interval_minutes:
+        raise ScheduleInputError(f"interval_minutes must divide 1440, got {interval_minutes}.")
+    if pattern is not None and days % 7:
+        raise ScheduleInputError(f"a weekly pattern needs days to be a multiple of 7, got days={days}.")
+    per_day = MINUTES_PER_DAY // interval_minutes
+    n = days * per_day
+    cols: dict[str, np.ndarray] = {}
+    costs: dict[str, float] = {}
+    for v in expand_templates(templates):
+        if v.start_minutes % interval_minutes or v.length_minutes % interval_minutes:
+            raise ScheduleInputError(
+                f"shift {v.label} does not align with interval_minutes={interval_minutes}. "
+                f"Fix: use starts and lengths on the {interval_minutes}-minute grid.")
+        first = v.start_minutes // interval_minutes
+        span = v.length_minutes // interval_minutes
+        day_sets: list[tuple[str, list[int]]]
+        if pattern is None:
+            day_sets = [(f"+d{d}", [d]) for d in range(days)] if days > 1 else [("", [0])]
+        else:
+            day_sets = [(f"+{WEEKDAYS[j]}", [w * 7 + (j + k) % 7 for w in range(days // 7)
+                                             for k in range(pattern.days_on)])
+                        for j in range(7)]
+        for suffix, ds in day_sets:
+            if pattern is None and any(d % 7 not in v.template.weekdays for d in ds):
+                continue
+            col = np.zeros(n, dtype=np.int8)
+            for d in ds:
+                idx = d * per_day + first + np.arange(span)
+                if cyclic:
+                    idx = idx % n
+                else:
+                    idx = idx[idx < n]
+                col[idx] = 1
+            label = v.label + suffix
+            cols[label] = col
+            costs[label] = v.cost * len(ds) / (days // 7 if pattern is not None else 1)
+    frame = pd.DataFrame(cols)
+    frame.index.name = "period"
+    return frame, pd.Series(costs, name="cost")
+
+
+def _break_from_mapping(spec: dict[str, Any], *, where: str) -> BreakRule:
+    window = spec.get("window")
+    if window is None or len(window) != 2:
+        raise ScheduleInputError(
+            f"{where}: a break needs window: ['HH:MM', 'HH:MM'] (allowed start offsets after the "
+            f"shift start), got {window!r}.")
+    minutes = spec.get("minutes", spec.get("duration_minutes"))
+    if minutes is None:
+        raise ScheduleInputError(f"{where}: a break needs minutes: <duration>.")
+    return BreakRule(
+        name=str(spec.get("name", "break")), duration_minutes=int(minutes),
+        paid=bool(spec.get("paid", False)),
+        earliest_offset_minutes=parse_hhmm(window[0], what=f"{where} window start"),
+        latest_offset_minutes=parse_hhmm(window[1], what=f"{where} window end"),
+    )
+
+
+def template_from_mapping(spec: dict[str, Any], *, where: str = "shift") -> ShiftTemplate:
+    """Build a :class:`ShiftTemplate` from a YAML/JSON mapping (see :func:`load_shifts_yaml`)."""
+    known = {"name", "start", "latest_start", "step_minutes", "lengths_hours", "lengths_minutes",
+             "breaks", "cost_per_hour", "weekdays", "queues"}
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise ScheduleInputError(f"{where}: unknown keys {unknown}; allowed keys are {sorted(known)}.")
+    if "name" not in spec or "start" not in spec:
+        raise ScheduleInputError(f"{where}: 'name' and 'start' are required.")
+    name = str(spec["name"])
+    if "lengths_minutes" in spec:
+        lengths = [int(x) for x in _as_list(spec["lengths_minutes"])]
+    elif "lengths_hours" in spec:
+        hours = [float(x) for x in _as_list(spec["lengths_hours"])]
+        lengths = [round(h * 60) for h in hours]
+    else:
+        raise ScheduleInputError(f"{where} '{name}': give lengths_hours: [8] or lengths_minutes: [480].")
+    start = parse_hhmm(spec["start"], what=f"{where} '{name}' start")
+    latest = parse_hhmm(spec["latest_start"], what=f"{where} '{name}' latest_start") \
+        if "latest_start" in spec else None
+    weekdays = tuple(parse_weekday(d, what=f"{where} '{name}' weekdays")
+                     for d in _as_list(spec.get("weekdays", list(range(7)))))
+    queues = spec.get("queues")
+    return ShiftTemplate(
+        name=name, start_minutes=start, latest_start_minutes=latest,
+        start_step_minutes=int(spec.get("step_minutes", 15)), lengths_minutes=tuple(lengths),
+        breaks=tuple(_break_from_mapping(b, where=f"{where} '{name}'") for b in spec.get("breaks") or ()),
+        cost_per_hour=float(spec.get("cost_per_hour", 1.0)), weekdays=weekdays,
+        queues=None if queues is None else tuple(str(q) for q in _as_list(queues)),
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [v for v in re.split(r"[;,]\s*", value) if v]
+    if isinstance(value, Iterable):
+        return list(value)
+    return [value]
+
+
+def _read_yaml(path: str | Path) -> dict[str, Any]:
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ScheduleInputError(f"{path}: not valid YAML ({exc}).") from exc
+    if not isinstance(data, dict):
+        raise ScheduleInputError(f"{path}: expected a mapping with a 'shifts:' list at the top.")
+    return data
+
+
+def load_shifts_yaml(path: str | Path) -> tuple[ShiftTemplate, ...]:
+    """Read shift templates from a YAML file.
+
+    Format::
+
+        shifts:
+          - name: early
+            start: "07:00"          # earliest start (HH:MM)
+            latest_start: "09:00"   # optional, default = start
+            step_minutes: 30        # start grid
+            lengths_hours: [8]      # or lengths_minutes: [480]
+            cost_per_hour: 20
+            weekdays: [Mon, Tue, Wed, Thu, Fri]   # optional, default every day
+            queues: [voice]                       # optional, default any queue
+            breaks:
+              - {name: lunch, minutes: 30, paid: false, window: ["03:30", "05:00"]}
+          - name: night
+            start: "22:00"          # ends 06:00 the next day
+            lengths_hours: [8]
+        rules: {...}                # optional, see load_rules_yaml
+
+    Returns
+    -------
+    tuple of :class:`ShiftTemplate`.
+
+    Raises
+    ------
+    ScheduleInputError
+        Missing/unknown keys, bad times, overlapping break windows, negative costs.
+    """
+    data = _read_yaml(path)
+    specs = data.get("shifts")
+    if not isinstance(specs, list) or not specs:
+        raise ScheduleInputError(f"{path}: 'shifts:' must be a non-empty list of shift templates.")
+    templates = tuple(template_from_mapping(s, where=f"{Path(path).name} shifts[{i}]")
+                      for i, s in enumerate(specs))
+    expand_templates(templates)  # duplicate-name check
+    return templates
