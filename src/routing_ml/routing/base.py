@@ -9,6 +9,26 @@ take well under a millisecond).
 Times are seconds on one clock chosen by the caller (simulation clock, or epoch seconds
 in a routing service): ``now``, ``Contact.arrival_seconds`` and ``AgentPool.idle_since``
 must use the same clock.
+
+Optional hooks (added after the first version; a caller checks with ``getattr``):
+
+- ``choose_contact(agent, waiting, pool, now) -> int`` — an agent got a free session:
+  return the index in ``waiting`` (a sequence of :class:`Contact`) of the contact it should
+  take, or ``-1`` to take none. For compatibility the policies of this package also accept
+  ``choose_contact(waiting, agent, pool, now)`` (they tell the two orders apart by type).
+  Implemented by ``LongestIdleAgent`` (priority, then FIFO), ``SkillBased`` (priority and
+  SLA aging) and ``Predictive`` (aging plus the agent's expected value on each contact).
+- ``assign_batch(contacts, pool, now) -> list[Decision]`` — several contacts wait and
+  several agents are free: one decision per contact, in the order of ``contacts``, that
+  together never exceed an agent's free sessions (implemented by ``BatchAssignment``,
+  which solves the assignment globally). Like ``choose`` it does not mutate the pool.
+
+``Contact`` gained the cross-channel case fields ``open_case`` (the citizen has an
+unresolved earlier contact), ``prior_contacts`` (earlier contacts in the case window, any
+channel) and ``previous_channel``; the ``Router`` fills them from its case book.
+
+A ``Decision`` with ``agent == -1`` and ``retry_after_seconds`` set asks the caller to
+offer the contact again after that delay (bullseye steps and holdouts use it).
 """
 
 from __future__ import annotations
@@ -51,6 +71,10 @@ class Contact:
     preferred_agent_id: str | None = None
     is_repeat: bool = False
     text: str | None = None
+    # cross-channel case of the citizen (filled by the Router's case book when known)
+    open_case: bool = False
+    prior_contacts: int = 0
+    previous_channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,3 +289,54 @@ class LongestIdleAgent:
         idle = np.where(mask, pool.idle_since, np.inf)
         agent = int(np.argmin(idle))
         return Decision(agent, REASON_LONGEST_IDLE, agent_id=str(pool.agent_ids[agent]))
+
+    def choose_contact(self, agent: object, waiting: object, pool: AgentPool,
+                       now: float) -> int:
+        """The waiting contact a freed agent takes: highest priority, then earliest arrival.
+
+        Only contacts on a channel where the agent has a free session (and, with
+        ``require_skill``, whose skill the agent has) are considered; ``-1`` if none.
+        """
+        a, contacts = split_choose_contact_args(agent, waiting)
+        best, best_key = -1, None
+        for i, c in enumerate(contacts):
+            ch = pool.channel_index(c.channel)
+            if ch < 0 or not pool.has_capacity(ch)[a]:
+                continue
+            if self.require_skill:
+                s = pool.skill_index(c.skill)
+                if s >= 0 and pool.skills[a, s] <= 0:
+                    continue
+            key = (-c.priority, c.arrival_seconds)
+            if best_key is None or key < best_key:
+                best, best_key = i, key
+        return best
+
+
+@runtime_checkable
+class ContactChoosingPolicy(Protocol):
+    """A policy that also picks which waiting contact a freed agent takes."""
+
+    def choose_contact(self, agent: int, waiting: Sequence[Contact], pool: AgentPool,
+                       now: float) -> int: ...
+
+
+@runtime_checkable
+class BatchRoutingPolicy(Protocol):
+    """A policy that assigns several waiting contacts to several free agents at once."""
+
+    def assign_batch(self, contacts: Sequence[Contact], pool: AgentPool,
+                     now: float) -> list[Decision]: ...
+
+
+def split_choose_contact_args(agent: object, waiting: object) -> tuple[int, Sequence[Contact]]:
+    """Accept ``(agent, waiting)`` or ``(waiting, agent)``; return ``(agent, waiting)``."""
+    if isinstance(agent, int | np.integer):
+        return int(agent), waiting  # type: ignore[return-value]
+    if isinstance(waiting, int | np.integer):
+        return int(waiting), agent  # type: ignore[return-value]
+    raise TypeError(
+        f"choose_contact expects an agent index (int) and a sequence of Contact, got "
+        f"{type(agent).__name__} and {type(waiting).__name__}."
+    )
+
