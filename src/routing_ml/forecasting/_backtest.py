@@ -1,0 +1,187 @@
+"""Rolling-origin cross-validation and forecast metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.errors import FrameError
+from routing_ml.forecasting import _calendar as cal
+from routing_ml.frames import FORECAST, ID, TARGET, TIME, validate_volumes
+
+logger = logging.getLogger(__name__)
+
+
+def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: int,
+                     step_size: int | str | pd.Timedelta | None = None, *,
+                     forecaster: Any = None, level: Sequence[float] = (80, 95),
+                     progress: Callable[[int, int], None] | None = None,
+                     **forecaster_params: Any) -> pd.DataFrame:
+    """Rolling-origin (expanding window) backtest, Nixtla style.
+
+    Parameters
+    ----------
+    df : volumes frame (``unique_id``, ``ds``, ``y``; NaN ``y`` = unknown).
+    h : horizon. A span ("1w", "1D"): window ``k`` covers ``[start_k, start_k + h)`` where
+        the last window ends at midnight after the last timestamp; its test intervals are
+        the rows of ``df`` in it (the business calendar as it happened). An int: the last
+        ``h`` rows of each series per window.
+    n_windows : number of origins.
+    step_size : distance between origins (same kind as ``h``; default ``h``).
+    forecaster : an unfitted :class:`Forecaster` (or anything with ``fit(df)`` and
+        ``predict(future=, level=)``) used as a template; a fresh copy is fitted per
+        window. Default: ``Forecaster(**forecaster_params)``.
+    level : interval levels in percent.
+    progress : optional callback ``progress(done, total)``.
+
+    Returns
+    -------
+    DataFrame with ``unique_id``, ``ds``, ``cutoff`` (last training timestamp), ``y``
+    (actual, may be NaN where unknown), ``yhat``, ``yhat_lo_L``, ``yhat_hi_L``.
+
+    Raises
+    ------
+    ValueError
+        Bad ``h``, ``n_windows`` or ``step_size``, or a window without training data.
+    """
+    from routing_ml.forecasting._forecaster import Forecaster
+
+    data = validate_volumes(df, allow_missing=True)
+    if not isinstance(n_windows, int) or n_windows < 1:
+        raise ValueError(f"n_windows={n_windows!r} must be a positive int.")
+    span = cal.parse_span(h)
+    step = cal.parse_span(step_size, name="step_size") if step_size is not None else span
+    if isinstance(span, int) != isinstance(step, int):
+        raise ValueError(f"h={h!r} and step_size={step_size!r} must both be ints or both spans.")
+    template = forecaster if forecaster is not None else Forecaster(**forecaster_params)
+    outs = []
+    for k in range(n_windows):
+        back = n_windows - 1 - k
+        if isinstance(span, int):
+            pos = data.groupby(ID).cumcount()
+            size = data.groupby(ID)[TIME].transform("size")
+            first = size - span - back * step
+            if (first <= 0).any():
+                raise ValueError(f"window {k}: a series has too few rows for h={h}, "
+                                 f"n_windows={n_windows}, step_size={step_size}.")
+            test_mask = (pos >= first) & (pos < first + span)
+            train_mask = pos < first
+        else:
+            end = data[TIME].max().normalize() + pd.Timedelta("1D")
+            start = end - span - back * step
+            test_mask = (data[TIME] >= start) & (data[TIME] < start + span)
+            train_mask = data[TIME] < start
+        test = data.loc[test_mask]
+        if test.empty:
+            continue
+        train = data.loc[train_mask & data[ID].isin(test[ID].unique())]
+        if train.empty:
+            raise ValueError(f"window {k} has no training data; lower n_windows.")
+        model = _clone(template)
+        model.fit(train)
+        fc = model.predict(future=test[[ID, TIME]], level=level)
+        cut = train.groupby(ID)[TIME].max().rename("cutoff")
+        fc = fc.merge(cut, left_on=ID, right_index=True)
+        fc = fc.merge(test[[ID, TIME, TARGET]], on=[ID, TIME], how="left")
+        outs.append(fc)
+        if progress is not None:
+            progress(k + 1, n_windows)
+    if not outs:
+        raise ValueError("no window has test rows; check h, n_windows and step_size.")
+    out = pd.concat(outs, ignore_index=True)
+    cols = [ID, TIME, "cutoff", TARGET, FORECAST]
+    return out[cols + [c for c in out.columns if c not in cols]]
+
+
+def _clone(template: Any) -> Any:
+    if hasattr(template, "get_params"):
+        return type(template)(**template.get_params())
+    import copy
+
+    return copy.deepcopy(template)
+
+
+# ----------------------------------------------------------------------------- metrics
+def wape(y: np.ndarray, yhat: np.ndarray) -> float:
+    """Weighted absolute percentage error: sum |y - yhat| / sum y (NaN y ignored)."""
+    y, yhat = np.asarray(y, float), np.asarray(yhat, float)
+    ok = ~np.isnan(y)
+    return float(np.abs(y[ok] - yhat[ok]).sum() / max(y[ok].sum(), 1e-12))
+
+
+def rmse(y: np.ndarray, yhat: np.ndarray) -> float:
+    """Root mean squared error (NaN y ignored), in contacts per interval."""
+    y, yhat = np.asarray(y, float), np.asarray(yhat, float)
+    ok = ~np.isnan(y)
+    return float(np.sqrt(np.mean((y[ok] - yhat[ok]) ** 2)))
+
+
+def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    """Share of known actuals inside [lo, hi]."""
+    y = np.asarray(y, float)
+    ok = ~np.isnan(y)
+    return float(((y[ok] >= np.asarray(lo)[ok]) & (y[ok] <= np.asarray(hi)[ok])).mean())
+
+
+def pinball_loss(y: np.ndarray, q_pred: np.ndarray, q: float) -> float:
+    """Mean pinball (quantile) loss of the ``q`` quantile forecast ``q_pred``."""
+    y, q_pred = np.asarray(y, float), np.asarray(q_pred, float)
+    ok = ~np.isnan(y)
+    d = y[ok] - q_pred[ok]
+    return float(np.mean(np.maximum(q * d, (q - 1) * d)))
+
+
+def seasonal_naive_scale(history: pd.DataFrame, season: str = "7D") -> pd.Series:
+    """Per series: mean |y(t) - y(t - season)| in the history (the MASE denominator)."""
+    hist = validate_volumes(history, allow_missing=True)
+    lagged = hist[[ID, TIME, TARGET]].copy()
+    lagged[TIME] = lagged[TIME] + pd.Timedelta(season)
+    m = hist.merge(lagged, on=[ID, TIME], suffixes=("", "_lag"))
+    m = m.dropna(subset=[TARGET, f"{TARGET}_lag"])
+    if m.empty:
+        raise FrameError(f"history has no pairs one season ({season}) apart; the MASE "
+                         f"scale needs at least one season of history.")
+    return (m[TARGET] - m[f"{TARGET}_lag"]).abs().groupby(m[ID]).mean()
+
+
+def evaluate(cv: pd.DataFrame, history: pd.DataFrame | None = None,
+             level: Sequence[float] = (80, 95)) -> dict[str, float]:
+    """Pooled metrics of a :func:`cross_validation` frame (rows with NaN ``y`` excluded).
+
+    Parameters
+    ----------
+    cv : frame with ``unique_id``, ``ds``, ``cutoff``, ``y``, ``yhat`` and, per level,
+        ``yhat_lo_L`` / ``yhat_hi_L``. ``yhat`` is clipped at 0.
+    history : volumes before the first cutoff, for the MASE scale (in-sample one-week
+        seasonal naive MAE per series); MASE is omitted without it.
+    level : levels whose coverage and pinball loss to report.
+
+    Returns
+    -------
+    dict with ``wape``, ``mase``, ``rmse``, ``daily_wape`` (per series and day totals),
+    ``coverage_L`` and ``pinball_L`` (mean of the two quantiles' pinball losses, in
+    contacts) for each level, and ``n`` (intervals scored).
+    """
+    d = cv.dropna(subset=[TARGET]).copy()
+    d[FORECAST] = d[FORECAST].clip(lower=0)
+    y, yh = d[TARGET].to_numpy(float), d[FORECAST].to_numpy(float)
+    out: dict[str, float] = {"n": float(len(d)), "wape": wape(y, yh), "rmse": rmse(y, yh)}
+    if history is not None:
+        scale = seasonal_naive_scale(history)
+        ae = (d[TARGET] - d[FORECAST]).abs().groupby(d[ID]).mean()
+        out["mase"] = float((ae / scale.reindex(ae.index)).mean())
+    day = d.groupby([ID, "cutoff", d[TIME].dt.normalize()])[[TARGET, FORECAST]].sum()
+    out["daily_wape"] = wape(day[TARGET].to_numpy(), day[FORECAST].to_numpy())
+    for L in level:
+        name = str(int(L)) if float(L).is_integer() else str(L)
+        lo, hi = f"{FORECAST}_lo_{name}", f"{FORECAST}_hi_{name}"
+        if lo in d and hi in d:
+            out[f"coverage_{name}"] = coverage(y, d[lo].to_numpy(), d[hi].to_numpy())
+            q = (1 - L / 100) / 2
+            out[f"pinball_{name}"] = 0.5 * (pinball_loss(y, d[lo].to_numpy(), q)
+                                            + pinball_loss(y, d[hi].to_numpy(), 1 - q))
+    return out

@@ -1,0 +1,414 @@
+"""The series' own calendar: a day x slot panel per queue, future intervals, day features.
+
+How missing data is treated (documented once, used everywhere):
+
+- A *day with no rows* is a closed day (weekend, holiday): it is not a zero and it is not
+  forecast unless the caller asks for it in ``future``.
+- A *row with NaN* ``y`` (e.g. a data-collection gap) is an open interval whose count is
+  unknown: it is left out of fitting, never read as zero.
+- An *absent row inside an open day* (the day has other rows) is also unknown, not zero.
+  If your data lists only intervals with at least one contact, add the zero rows first.
+- The set of (weekday, slot) pairs seen in the last ``calendar_weeks`` weeks of history is
+  the series' opening-hours calendar; without ``future`` the forecast covers exactly those
+  slots on the following days.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.errors import FrameError
+from routing_ml.frames import ID, TARGET, TIME
+
+logger = logging.getLogger(__name__)
+
+MINUTES_PER_DAY = 1440
+#: Madrid city holidays (month-day) that ``holidays.Spain(subdiv="MD")`` does not list.
+MADRID_CITY_HOLIDAYS: tuple[str, ...] = ("05-15", "11-09")
+
+
+# ----------------------------------------------------------------------------- frequency
+def freq_minutes(freq: str | pd.Timedelta | int) -> int:
+    """Interval length in whole minutes from "30min", "1h", a Timedelta or an int."""
+    if isinstance(freq, int | np.integer):
+        minutes = int(freq)
+    else:
+        try:
+            td = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) if isinstance(
+                freq, str) else pd.Timedelta(freq)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"freq={freq!r} is not an interval length; use e.g. '15min', '30min', '1h'."
+            ) from exc
+        minutes = td.total_seconds() / 60
+        if minutes != int(minutes):
+            raise ValueError(f"freq={freq!r} is not a whole number of minutes.")
+        minutes = int(minutes)
+    if minutes <= 0 or MINUTES_PER_DAY % minutes:
+        raise ValueError(
+            f"freq={freq!r} must be a positive divisor of one day (e.g. '15min', '1h')."
+        )
+    return minutes
+
+
+def infer_freq_minutes(df: pd.DataFrame) -> int:
+    """The most common positive step between consecutive timestamps of a series (warns)."""
+    diffs = df.groupby(ID, sort=False)[TIME].diff().dropna()
+    diffs = diffs[diffs > pd.Timedelta(0)]
+    if diffs.empty:
+        raise FrameError("cannot infer the interval length from a single timestamp; "
+                         "pass freq='30min' (or your interval).")
+    step = diffs.mode().iloc[0]
+    minutes = freq_minutes(step)
+    warnings.warn(
+        f"freq was not given; inferred {minutes} minutes from the timestamps. "
+        f"Pass freq='{minutes}min' to silence this warning.", UserWarning, stacklevel=3)
+    return minutes
+
+
+def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta | int:
+    """``h`` as a Timedelta ("1w", "7D", "1d", Timedelta) or a positive int of intervals."""
+    if isinstance(h, bool):
+        raise ValueError(f"{name}={h!r} is not a horizon; use an int or e.g. '1w'.")
+    if isinstance(h, int | np.integer):
+        if h <= 0:
+            raise ValueError(f"{name}={h} must be positive (number of intervals ahead).")
+        return int(h)
+    if isinstance(h, str):
+        text = h.strip().lower()
+        units = {"w": "7D", "d": "1D", "h": "1h"}
+        try:
+            if text[-1:] in units and text[:-1].replace(".", "", 1).isdigit():
+                td = float(text[:-1]) * pd.Timedelta(units[text[-1]])
+            else:
+                td = pd.Timedelta(text)
+        except ValueError as exc:
+            raise ValueError(
+                f"{name}={h!r} is not a horizon; use an int number of intervals or a span "
+                f"such as '1w', '2d', '12h'.") from exc
+    elif isinstance(h, pd.Timedelta):
+        td = h
+    else:
+        raise ValueError(f"{name}={h!r} is not a horizon; use an int or e.g. '1w'.")
+    if td <= pd.Timedelta(0):
+        raise ValueError(f"{name}={h!r} must be a positive span.")
+    return td
+
+
+# ----------------------------------------------------------------------------- panels
+@dataclass
+class Panel:
+    """One series as a day x slot matrix (NaN = unknown or closed)."""
+
+    uid: str
+    step: int  # minutes
+    start: np.datetime64  # first day, datetime64[D]
+    slots: np.ndarray  # minutes of day of each column, sorted
+    Y: np.ndarray  # (days, slots) float
+    present: np.ndarray  # (days, slots) bool: a row exists
+    open_mask: np.ndarray  # (7, slots) bool: the opening-hours calendar
+    aht: np.ndarray | None = None  # (days, slots) handle time, when given
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_days(self) -> int:
+        return int(self.Y.shape[0])
+
+    @property
+    def dates(self) -> np.ndarray:
+        return self.start + np.arange(self.n_days).astype("timedelta64[D]")
+
+    @property
+    def last_ds(self) -> pd.Timestamp:
+        rows, cols = np.nonzero(self.present)
+        i = np.argmax(rows * len(self.slots) + cols)
+        return pd.Timestamp(self.start + np.timedelta64(int(rows[i]), "D")
+                            + np.timedelta64(int(self.slots[cols[i]]), "m"))
+
+    def truncate(self, cutoff: pd.Timestamp) -> Panel:
+        """The panel with every interval starting after ``cutoff`` removed."""
+        day = int((np.datetime64(cutoff.normalize(), "D") - self.start).astype(int))
+        minute = cutoff.hour * 60 + cutoff.minute
+        n = day + 1
+        Y = self.Y[:n].copy()
+        present = self.present[:n].copy()
+        late = self.slots > minute
+        Y[day, late] = np.nan
+        present[day, late] = False
+        aht = None if self.aht is None else self.aht[:n].copy()
+        if aht is not None:
+            aht[day, late] = np.nan
+        p = Panel(self.uid, self.step, self.start, self.slots, Y, present, self.open_mask,
+                  aht)
+        return p
+
+
+def _keys(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    ds = df[TIME].to_numpy("datetime64[ns]")
+    day = ds.astype("datetime64[D]")
+    minute = ((ds - day).astype("timedelta64[m]")).astype(np.int64)
+    return day, minute
+
+
+def check_grid(df: pd.DataFrame, step: int, *, frame: str) -> None:
+    """Raise FrameError for timestamps that are not on the ``step``-minute grid."""
+    ds = df[TIME].to_numpy("datetime64[ns]")
+    off = (ds - ds.astype("datetime64[D]")).astype("timedelta64[s]").astype(np.int64)
+    bad = off % (step * 60) != 0
+    if bad.any():
+        raise FrameError(
+            f"{frame}: {int(bad.sum())} timestamps in '{TIME}' are not on the {step}-minute "
+            f"grid (irregular), e.g.\n{df.loc[bad, [ID, TIME]].head().to_string()}\n"
+            f"Fix: floor them, df['{TIME}'] = df['{TIME}'].dt.floor('{step}min'), and "
+            f"aggregate duplicates; or pass the right freq.")
+
+
+def build_panel(g: pd.DataFrame, uid: str, step: int, calendar_weeks: int,
+                with_aht: bool = False) -> Panel:
+    """A :class:`Panel` from one series' validated rows (sorted by ``ds``)."""
+    day, minute = _keys(g)
+    start = day.min()
+    di = (day - start).astype(np.int64)
+    slots = np.unique(minute)
+    si = np.searchsorted(slots, minute)
+    n_days = int(di.max()) + 1
+    Y = np.full((n_days, len(slots)), np.nan)
+    present = np.zeros((n_days, len(slots)), dtype=bool)
+    Y[di, si] = g[TARGET].to_numpy(float)
+    present[di, si] = True
+    aht = None
+    if with_aht and "aht_seconds" in g.columns:
+        aht = np.full((n_days, len(slots)), np.nan)
+        aht[di, si] = g["aht_seconds"].to_numpy(float)
+    open_mask = calendar_mask(start, present, calendar_weeks)
+    return Panel(uid, step, start, slots, Y, present, open_mask, aht)
+
+
+def calendar_mask(start: np.datetime64, present: np.ndarray, calendar_weeks: int) -> np.ndarray:
+    """(7, slots) bool: slots seen on each weekday in the last ``calendar_weeks`` weeks."""
+    n_days = present.shape[0]
+    wd = weekdays(start, n_days)
+    recent = np.arange(n_days) >= n_days - 7 * calendar_weeks
+    mask = np.zeros((7, present.shape[1]), dtype=bool)
+    for w in range(7):
+        rows = present[recent & (wd == w)]
+        if rows.size:
+            mask[w] = rows.any(axis=0)
+    return mask
+
+
+def weekdays(start: np.datetime64, n_days: int) -> np.ndarray:
+    """Weekday (Monday = 0) of ``n_days`` consecutive days from ``start``."""
+    # 1970-01-01 was a Thursday (3)
+    return ((start.astype(np.int64) + np.arange(n_days) + 3) % 7).astype(np.int64)
+
+
+def default_future(panel: Panel, h: pd.Timedelta | int) -> tuple[np.ndarray, np.ndarray]:
+    """Day and slot indices (relative to the panel's start) of the next open intervals."""
+    last = panel.last_ds
+    last_day = int((np.datetime64(last.normalize(), "D") - panel.start).astype(int))
+    last_minute = last.hour * 60 + last.minute
+    if isinstance(h, int):
+        n_days = 7 * (h // max(int(panel.open_mask.sum()), 1) + 2)
+    else:
+        n_days = int(np.ceil((h + pd.Timedelta(minutes=last_minute)) / pd.Timedelta("1D"))) + 1
+    days = last_day + np.arange(n_days)
+    wd = weekdays(panel.start, last_day + n_days)[days]
+    mask = panel.open_mask[wd]
+    mask[0, panel.slots <= last_minute] = False
+    d_idx, s_idx = np.nonzero(mask)
+    d_idx = days[d_idx]
+    if isinstance(h, int):
+        d_idx, s_idx = d_idx[:h], s_idx[:h]
+    else:
+        ends = (np.timedelta64(int(last_day), "D") + (panel.slots[s_idx]).astype(
+            "timedelta64[m]") + (d_idx - last_day).astype("timedelta64[D]"))
+        limit = np.timedelta64(int(last_day), "D") + np.timedelta64(
+            last_minute, "m") + np.timedelta64(int(h.total_seconds()), "s")
+        keep = ends <= limit
+        d_idx, s_idx = d_idx[keep], s_idx[keep]
+    return d_idx, s_idx
+
+
+def future_index(panel: Panel, fut: pd.DataFrame, *, strict: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Day and slot indices of the ``future`` rows of one series.
+
+    Raises FrameError for rows at or before the end of history, off the grid, or at a
+    (weekday, time) the series was never open (a closed interval)."""
+    day, minute = _keys(fut)
+    d_idx = (day - panel.start).astype(np.int64)
+    s_idx = np.searchsorted(panel.slots, minute)
+    s_clip = np.minimum(s_idx, len(panel.slots) - 1)
+    known = panel.slots[s_clip] == minute
+    wd = (day.astype(np.int64) + 3) % 7
+    is_open = known & panel.open_mask[wd, s_clip]
+    if strict and not is_open.all():
+        bad = fut.loc[~is_open, [ID, TIME]]
+        raise FrameError(
+            f"future frame asks for {len(bad)} intervals of '{panel.uid}' that are closed in "
+            f"the series' calendar (no history at that weekday and time in the last weeks),"
+            f" e.g.\n{bad.head().to_string()}\nFix: drop them from `future`, or give history"
+            f" that covers those opening hours.")
+    if (fut[TIME] <= panel.last_ds).any():
+        bad = fut.loc[fut[TIME] <= panel.last_ds, [ID, TIME]]
+        raise FrameError(
+            f"future frame has {len(bad)} rows of '{panel.uid}' at or before the end of its "
+            f"history ({panel.last_ds}), e.g.\n{bad.head().to_string()}\nFix: forecast "
+            f"only intervals after the history.")
+    return d_idx, s_clip
+
+
+# ----------------------------------------------------------------------------- holidays
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """Public holidays from the ``holidays`` package plus extra dates.
+
+    ``country`` e.g. "ES" (Spain) with ``subdiv`` e.g. "MD" (Comunidad de Madrid);
+    ``extra`` holds recurring "MM-DD" strings (local holidays such as Madrid's San Isidro
+    "05-15" and Almudena "11-09") or ISO dates "YYYY-MM-DD".
+    """
+
+    country: str | None = "ES"
+    subdiv: str | None = None
+    extra: tuple[str, ...] = ()
+
+    def dates(self, years: Iterable[int]) -> set[np.datetime64]:
+        years = sorted(set(int(y) for y in years))
+        out: set[np.datetime64] = set()
+        if self.country:
+            import holidays
+
+            try:
+                cal = holidays.country_holidays(self.country, subdiv=self.subdiv, years=years)
+            except NotImplementedError as exc:
+                raise ValueError(
+                    f"holidays country={self.country!r} subdiv={self.subdiv!r} is unknown to "
+                    f"the holidays package: {exc}. Fix: e.g. country='ES', subdiv='MD'."
+                ) from exc
+            out |= {np.datetime64(d, "D") for d in cal}
+        for item in self.extra:
+            if len(item) == 5:
+                out |= {np.datetime64(f"{y}-{item}", "D") for y in years}
+            else:
+                out.add(np.datetime64(item, "D"))
+        return out
+
+
+DAY_FEATURES = ("holiday", "bridge", "eve", "after_holiday", "closed_before1",
+                "closed_before2", "bdom1", "bdom2", "bdom_last", "bdom_last2", "month_end",
+                "campaign")
+
+
+def day_table(start: np.datetime64, day_open: np.ndarray, open_weekdays: np.ndarray,
+              holidays: HolidayCalendar | None, campaigns: Sequence[tuple] = (),
+              uid: str | None = None) -> dict[str, np.ndarray]:
+    """Calendar features of consecutive days from ``start``.
+
+    ``day_open`` says, for each day, whether the series is open (rows exist in history
+    or in the future frame); a closed day on a normally open weekday is a closure.
+    Returns arrays: ``weekday``, ``day_type`` (weekday; 6 for an open holiday), the
+    :data:`DAY_FEATURES` (0/1 floats) and ``days_to_holiday``, ``days_from_holiday``.
+    """
+    n = len(day_open)
+    dates = start + np.arange(n).astype("timedelta64[D]")
+    wd = weekdays(start, n)
+    years = pd.DatetimeIndex(dates[[0, -1]]).year
+    pad = 10
+    all_dates = start + np.arange(-pad, n + pad).astype("timedelta64[D]")
+    hol_set = holidays.dates(range(years[0] - 1, years[-1] + 2)) if holidays else set()
+    hol_all = np.isin(all_dates, np.array(sorted(hol_set), dtype="datetime64[D]"))
+    wd_all = weekdays(all_dates[0], len(all_dates))
+    weekend_all = wd_all >= 5
+    hol = hol_all[pad:pad + n]
+    off_all = hol_all | weekend_all
+    # bridge: a working weekday squeezed between days off
+    bridge = (~off_all[pad:pad + n]) & off_all[pad - 1:pad + n - 1] & off_all[pad + 1:pad + n + 1]
+    eve = hol_all[pad + 1:pad + n + 1] & ~hol
+    after = hol_all[pad - 1:pad + n - 1] & ~hol
+    # days to / from the nearest holiday, capped at 7
+    idx = np.flatnonzero(hol_all)
+    pos = np.arange(pad, pad + n)
+    if idx.size:
+        j = np.searchsorted(idx, pos)
+        nxt = np.where(j < idx.size, idx[np.minimum(j, idx.size - 1)] - pos, 99)
+        prv = np.where(j > 0, pos - idx[np.maximum(j - 1, 0)], 99)
+        nxt = np.where(nxt < 0, 99, nxt)
+    else:
+        nxt = prv = np.full(n, 99)
+    # closures: normally open weekday without rows; k-th open day after a closure
+    closed = (~day_open) & open_weekdays[wd]
+    c1 = np.zeros(n)
+    c2 = np.zeros(n)
+    since = 99
+    count_open = 0
+    for i in range(n):
+        if closed[i]:
+            since, count_open = 0, 0
+            continue
+        since += 1
+        if day_open[i]:
+            count_open += 1
+            if since <= 4:
+                if count_open == 1:
+                    c1[i] = 1.0
+                elif count_open == 2:
+                    c2[i] = 1.0
+    # business day of month (Mon-Fri, not a holiday, not closed)
+    business = (wd < 5) & ~hol & ~closed
+    month = dates.astype("datetime64[M]")
+    bdom = np.zeros(n)
+    bdom_rev = np.zeros(n)
+    # extend to whole months so first/last business days are exact
+    m0 = month[0].astype("datetime64[D]")
+    m1 = (month[-1] + 1).astype("datetime64[D]")
+    full = m0 + np.arange(int((m1 - m0).astype(int))).astype("timedelta64[D]")
+    f_wd = weekdays(full[0], len(full))
+    f_hol = np.isin(full, np.array(sorted(hol_set), dtype="datetime64[D]"))
+    off = int((start - m0).astype(int))
+    f_closed = np.zeros(len(full), dtype=bool)
+    f_closed[off:off + n] = closed
+    f_bus = (f_wd < 5) & ~f_hol & ~f_closed
+    f_month = full.astype("datetime64[M]")
+    f_bdom = np.zeros(len(full))
+    f_rev = np.zeros(len(full))
+    for m in np.unique(f_month):
+        sel = np.flatnonzero((f_month == m) & f_bus)
+        f_bdom[sel] = np.arange(1, len(sel) + 1)
+        f_rev[sel] = np.arange(len(sel))[::-1] + 1
+    bdom = f_bdom[off:off + n]
+    bdom_rev = f_rev[off:off + n]
+    dom = (dates - month.astype("datetime64[D]")).astype(int) + 1
+    days_in_month = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")
+                     ).astype(int)
+    camp = np.zeros(n)
+    for c in campaigns:
+        c_start, c_end = np.datetime64(pd.Timestamp(c[0]).date(), "D"), np.datetime64(
+            pd.Timestamp(c[1]).date(), "D")
+        if len(c) > 2 and c[2] is not None and uid is not None and str(c[2]) != uid:
+            continue
+        camp[(dates >= c_start) & (dates <= c_end)] = 1.0
+    day_type = np.where(hol, 6, wd)
+    return {
+        "weekday": wd, "day_type": day_type,
+        "holiday": hol.astype(float), "bridge": (bridge & business).astype(float),
+        "eve": eve.astype(float), "after_holiday": after.astype(float),
+        "closed_before1": c1, "closed_before2": c2,
+        "bdom1": (business & (bdom == 1)).astype(float),
+        "bdom2": (business & (bdom == 2)).astype(float),
+        "bdom_last": (business & (bdom_rev == 1)).astype(float),
+        "bdom_last2": (business & (bdom_rev == 2)).astype(float),
+        "month_end": (dom >= days_in_month - 1).astype(float),
+        "campaign": camp,
+        "days_to_holiday": np.minimum(nxt, 7).astype(float),
+        "days_from_holiday": np.minimum(prv, 7).astype(float),
+        "day_of_month": dom.astype(float),
+        "business": business,
+        "closed": closed,
+    }

@@ -1,0 +1,531 @@
+"""The :class:`Forecaster`: interval volumes per queue with calibrated count intervals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.errors import FrameError, NotFittedError
+from routing_ml.forecasting import _calendar as cal
+from routing_ml.forecasting._lgbm import LightGBMDirect
+from routing_ml.forecasting._models import DailyStatsmodels, SeasonalNaive, TopDown, WindowAverage
+from routing_ml.forecasting._parallel import check_backend, parallel_map
+from routing_ml.frames import FORECAST, ID, TARGET, TIME, validate_volumes
+
+logger = logging.getLogger(__name__)
+
+#: Model names accepted by ``Forecaster(model=...)``.
+MODELS = ("seasonal_naive_day", "seasonal_naive_week", "window_average", "topdown", "ets",
+          "mstl", "lightgbm", "ensemble")
+DEFAULT_MODEL = "ensemble"
+ENSEMBLE_MEMBERS = ("topdown", "lightgbm", "window_average")
+
+
+def _local_model(name: str, params: dict) -> Any:
+    if name == "seasonal_naive_day":
+        return SeasonalNaive("day")
+    if name == "seasonal_naive_week":
+        return SeasonalNaive("week")
+    if name == "window_average":
+        return WindowAverage(**params.get("window_average", {}))
+    if name == "topdown":
+        return TopDown(**params.get("topdown", {}))
+    if name in ("ets", "mstl"):
+        return DailyStatsmodels(name)
+    raise ValueError(name)
+
+
+def _tables(panels: list[cal.Panel], fut_days: list[np.ndarray] | None,
+            holidays: cal.HolidayCalendar | None, campaigns: Sequence[tuple]) -> list[dict]:
+    out = []
+    for i, p in enumerate(panels):
+        day_open = p.present.any(axis=1)
+        if fut_days is not None and len(fut_days[i]):
+            n = max(p.n_days, int(fut_days[i].max()) + 1)
+            ext = np.zeros(n, dtype=bool)
+            ext[: p.n_days] = day_open
+            ext[fut_days[i]] = True
+            # days inside the forecast window without rows are closed days
+            day_open = ext
+        open_weekdays = p.open_mask.any(axis=1)
+        out.append(cal.day_table(p.start, day_open, open_weekdays, holidays, campaigns,
+                                 uid=p.uid))
+    return out
+
+
+def _run_local(chunk: list[tuple]) -> list[dict]:
+    """Worker: for each (panel, table, names, params, cal_cuts, horizon) fit the local
+    models at every calibration origin and at the end; return states and calibration
+    predictions."""
+    out = []
+    for panel, table, names, params, cuts, horizon_days in chunk:
+        models = {n: _local_model(n, params) for n in names}
+        cal_rows = []
+        for c in cuts:
+            tp = _truncate_day(panel, c)
+            dd, ss = np.nonzero(~np.isnan(panel.Y[c + 1:c + 1 + horizon_days]))
+            if dd.size == 0:
+                continue
+            dd = dd + c + 1
+            preds = {}
+            for n, m in models.items():
+                preds[n] = m.predict(m.fit(tp, table), tp, table, dd, ss)
+            cal_rows.append({"cut": c, "d": dd, "s": ss, "y": panel.Y[dd, ss],
+                             "pred": preds})
+        states = {n: m.fit(panel, table) for n, m in models.items()}
+        out.append({"states": states, "cal": cal_rows})
+    return out
+
+
+def _truncate_day(panel: cal.Panel, c: int) -> cal.Panel:
+    """The panel up to the end of day ``c``."""
+    p = cal.Panel(panel.uid, panel.step, panel.start, panel.slots, panel.Y[: c + 1],
+                  panel.present[: c + 1], panel.open_mask,
+                  None if panel.aht is None else panel.aht[: c + 1])
+    return p
+
+
+class Forecaster:
+    """Interval contact volumes per queue, with calibrated prediction intervals.
+
+    Parameters
+    ----------
+    model : one of :data:`MODELS`. ``"ensemble"`` (default, best in
+        ``experiments/forecast_protocol.py``) blends top-down, LightGBM and the window
+        average with weights chosen on a rolling-origin backtest of the training data.
+    freq : interval length ("30min", "1h"); inferred from the timestamps with a warning
+        when None.
+    holidays_country, holidays_subdiv : the ``holidays`` package calendar ("ES", "MD").
+        ``None`` country disables public holidays.
+    extra_holidays : recurring "MM-DD" or dated "YYYY-MM-DD" local holidays, e.g.
+        :data:`~routing_ml.forecasting.MADRID_CITY_HOLIDAYS`.
+    campaigns : (start, end[, unique_id]) date ranges of campaigns (a flag feature).
+    calendar_weeks : weeks of recent history that define the opening-hours calendar.
+    calibration_windows : rolling origins inside the training data used for the interval
+        calibration and the ensemble weights.
+    calibration_horizon : span of each calibration window ("7D"); match your horizon.
+    model_params : per-model keyword overrides, e.g. ``{"topdown": {"ridge": 2.0}}``.
+    n_jobs, backend : run the per-queue work in ``n_jobs`` processes ("local"/"joblib")
+        or on the current Dask scheduler (``"dask"``); the numbers are identical.
+    random_state : seed of LightGBM.
+
+    Notes
+    -----
+    Missing data: a day without rows is closed; NaN ``y`` or an absent row in an open
+    day is unknown and left out of fitting (never zero). See
+    :mod:`routing_ml.forecasting._calendar`. Intervals are split conformal: the
+    standardized residuals ``(y - yhat) / sqrt(a * yhat + b * yhat**2)`` of the
+    calibration backtest give the quantiles of each level; counts are clipped at 0.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, freq: str | None = None,
+                 holidays_country: str | None = "ES", holidays_subdiv: str | None = None,
+                 extra_holidays: Sequence[str] = (), campaigns: Sequence[tuple] = (),
+                 calendar_weeks: int = 8, calibration_windows: int = 8,
+                 calibration_horizon: str = "7D", model_params: dict | None = None,
+                 n_jobs: int = 1, backend: str = "local", random_state: int = 0) -> None:
+        self.model = model
+        self.freq = freq
+        self.holidays_country = holidays_country
+        self.holidays_subdiv = holidays_subdiv
+        self.extra_holidays = extra_holidays
+        self.campaigns = campaigns
+        self.calendar_weeks = calendar_weeks
+        self.calibration_windows = calibration_windows
+        self.calibration_horizon = calibration_horizon
+        self.model_params = model_params
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.random_state = random_state
+
+    _PARAMS = ("model", "freq", "holidays_country", "holidays_subdiv", "extra_holidays",
+               "campaigns", "calendar_weeks", "calibration_windows", "calibration_horizon",
+               "model_params", "n_jobs", "backend", "random_state")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params: Any) -> Forecaster:
+        """Set constructor arguments; returns self."""
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ValueError(f"unknown parameter {k!r}; valid: {self._PARAMS}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return f"Forecaster(model={self.model!r}, freq={self.freq!r})"
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"model={self.model!r} is unknown; choose one of {MODELS}.")
+        check_backend(self.backend, self.n_jobs)
+        if not isinstance(self.calibration_windows, int) or self.calibration_windows < 2:
+            raise ValueError(f"calibration_windows={self.calibration_windows!r} must be an "
+                             f"int >= 2.")
+        if not isinstance(self.calendar_weeks, int) or self.calendar_weeks < 1:
+            raise ValueError(f"calendar_weeks={self.calendar_weeks!r} must be an int >= 1.")
+        span = cal.parse_span(self.calibration_horizon, name="calibration_horizon")
+        if isinstance(span, int) or span < pd.Timedelta("1D"):
+            raise ValueError(f"calibration_horizon={self.calibration_horizon!r} must be a span"
+                             f" of at least one day, e.g. '1D' or '7D'.")
+
+    def _holidays(self) -> cal.HolidayCalendar | None:
+        if not self.holidays_country and not self.extra_holidays:
+            return None
+        return cal.HolidayCalendar(self.holidays_country, self.holidays_subdiv,
+                                   tuple(self.extra_holidays))
+
+    def _members(self) -> tuple[str, ...]:
+        return ENSEMBLE_MEMBERS if self.model == "ensemble" else (self.model,)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, df: pd.DataFrame) -> Forecaster:
+        """Fit on a volumes frame (``unique_id``, ``ds``, ``y``; NaN ``y`` = unknown).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        FrameError
+            Missing columns, bad timestamps, negative counts, duplicates, timestamps off
+            the ``freq`` grid, or a series shorter than one week (one season).
+        ValueError
+            Unknown model, backend or parameter value.
+        """
+        self._check_params()
+        data = validate_volumes(df, allow_missing=True)
+        step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(data)
+        cal.check_grid(data, step, frame="volumes frame")
+        panels = []
+        for uid, g in data.groupby(ID, sort=True):
+            p = cal.build_panel(g, str(uid), step, self.calendar_weeks)
+            if p.n_days < 7 or np.isfinite(p.Y).sum() == 0:
+                raise FrameError(
+                    f"series '{uid}' spans {p.n_days} days with {int(np.isfinite(p.Y).sum())}"
+                    f" known counts; at least one week (one weekly season) is needed. Fix: "
+                    f"give a longer history or drop that series.")
+            panels.append(p)
+        self.step_minutes_ = step
+        horizon_days = int(np.ceil(cal.parse_span(self.calibration_horizon)
+                                   / pd.Timedelta("1D")))
+        self.horizon_days_ = horizon_days
+        hol = self._holidays()
+        tables = _tables(panels, None, hol, self.campaigns)
+        members = self._members()
+        local = [m for m in members if m != "lightgbm"]
+        params = self.model_params or {}
+        cuts_all = []
+        for p in panels:
+            last = int(np.flatnonzero(p.present.any(axis=1)).max())
+            cuts = [last - horizon_days * k for k in range(self.calibration_windows, 0, -1)]
+            cuts_all.append([c for c in cuts if c >= 14])
+        jobs = [(p, t, local, params, c, horizon_days)
+                for p, t, c in zip(panels, tables, cuts_all, strict=True)]
+        results = parallel_map(_run_local, jobs, backend=self.backend, n_jobs=self.n_jobs)
+        cal_preds: list[dict] = []  # one per (series, cut)
+        for i, r in enumerate(results):
+            for row in r["cal"]:
+                row["series"] = i
+                cal_preds.append(row)
+        self.lgbm_ = None
+        if "lightgbm" in members:
+            lg = self._lgbm()
+            cut_set = sorted({c for cs in cuts_all for c in cs})
+            for c in cut_set:
+                # one global model per calibration origin, on every series up to c
+                idx = [i for i, cs in enumerate(cuts_all) if c in cs]
+                tp = [_truncate_day(panels[i], c) for i in idx]
+                model = lg.fit_global(tp, [tables[i] for i in idx])
+                for i, tpi in zip(idx, tp, strict=True):
+                    row = next((r for r in cal_preds if r["series"] == i and r["cut"] == c),
+                               None)
+                    if row is not None:
+                        row["pred"]["lightgbm"] = lg.predict_series(
+                            model, tpi, tables[i], row["d"], row["s"])
+            self.lgbm_ = lg.fit_global(panels, tables)
+        self.panels_ = panels
+        self.states_ = [r["states"] for r in results]
+        self.weights_ = self._choose_weights(cal_preds, members)
+        self._calibrate(cal_preds)
+        self.n_series_ = len(panels)
+        return self
+
+    def _lgbm(self) -> LightGBMDirect:
+        params = dict((self.model_params or {}).get("lightgbm", {}))
+        params.setdefault("horizon_days", self.horizon_days_)
+        params.setdefault("step_days", max(1, min(7, self.horizon_days_)))
+        return LightGBMDirect(random_state=int(self.random_state or 0), **params)
+
+    def _choose_weights(self, cal_preds: list[dict], members: Sequence[str]) -> dict:
+        if len(members) == 1 or not cal_preds:
+            return {members[0]: 1.0} if len(members) == 1 else {
+                m: 1.0 / len(members) for m in members}
+        y = np.concatenate([r["y"] for r in cal_preds])
+        P = np.column_stack([np.concatenate([r["pred"][m] for r in cal_preds])
+                             for m in members])
+        best, best_w = np.inf, None
+        grid = np.arange(0, 11) / 10
+        for w0 in grid:
+            for w1 in grid:
+                if w0 + w1 > 1 + 1e-9:
+                    continue
+                w = np.array([w0, w1, 1 - w0 - w1])[: len(members)]
+                err = np.abs(y - P @ w).sum()
+                if err < best - 1e-9:
+                    best, best_w = err, w
+        weights = dict(zip(members, map(float, best_w), strict=True))
+        logger.info("ensemble weights %s", weights)
+        return weights
+
+    def _combine(self, preds: dict[str, np.ndarray]) -> np.ndarray:
+        return np.maximum(sum(w * preds[m] for m, w in self.weights_.items()), 0.0)
+
+    def _calibrate(self, cal_preds: list[dict]) -> None:
+        """Fit the variance function and the conformal quantiles of standardized errors."""
+        if not cal_preds:
+            self.var_coef_ = (1.0, 0.0)
+            self.z_ = None
+            self.day_alpha_ = 50.0
+            return
+        from scipy.optimize import nnls
+
+        y = np.concatenate([r["y"] for r in cal_preds])
+        yhat = np.concatenate([self._combine(r["pred"]) for r in cal_preds])
+        e2 = (y - yhat) ** 2
+        A = np.column_stack([yhat, yhat ** 2])
+        coef, _ = nnls(A, e2)
+        a, b = float(max(coef[0], 1.0)), float(coef[1])
+        self.var_coef_ = (a, b)
+        self.z_ = np.sort((y - yhat) / np.sqrt(a * yhat + b * yhat ** 2 + 1e-9))
+        # day-level multiplicative noise for intraday updating (Gamma prior, mean 1)
+        ratios = []
+        for r in cal_preds:
+            yh = self._combine(r["pred"])
+            for d in np.unique(r["d"]):
+                sel = r["d"] == d
+                if yh[sel].sum() > 0:
+                    ratios.append(r["y"][sel].sum() / yh[sel].sum())
+        ratios = np.asarray(ratios)
+        var = float(np.var(ratios)) if ratios.size > 2 else 0.01
+        self.day_alpha_ = float(1.0 / max(var, 1e-4))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "panels_"):
+            raise NotFittedError("This Forecaster is not fitted yet; call fit(df) first.")
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, h: int | str | pd.Timedelta | None = None,
+                future: pd.DataFrame | None = None,
+                level: Sequence[int | float] = (80, 95)) -> pd.DataFrame:
+        """Forecast the next intervals of every series.
+
+        Parameters
+        ----------
+        h : horizon: an int number of future open intervals per series, or a span such
+            as "1w", "2d" from the end of each series' history. Ignored with ``future``.
+        future : frame of ``unique_id``, ``ds`` to forecast exactly (e.g. the open
+            intervals of a business calendar). Days in the forecast window without rows
+            are read as closed days (a calendar feature). Without it, the future follows
+            the series' own opening-hours calendar on every following day.
+        level : prediction-interval levels in percent.
+
+        Returns
+        -------
+        DataFrame with ``unique_id``, ``ds``, ``yhat`` and ``yhat_lo_L``, ``yhat_hi_L``
+        per level L (counts per interval, >= 0).
+
+        Raises
+        ------
+        FrameError
+            ``future`` malformed, asking for unknown series, intervals at or before the
+            end of history, or intervals closed in the series' calendar.
+        ValueError
+            Neither ``h`` nor ``future``; a bad ``h`` or ``level``.
+        """
+        self._check_fitted()
+        levels = _check_levels(level)
+        idx = self._future_indices(h, future)
+        return self._predict_idx(idx, levels)
+
+    def _future_indices(self, h, future) -> list[tuple[np.ndarray, np.ndarray]]:
+        if future is None:
+            if h is None:
+                raise ValueError("give the horizon h (e.g. h='1w' or h=48) or a `future` "
+                                 "frame of unique_id, ds.")
+            span = cal.parse_span(h)
+            return [cal.default_future(p, span) for p in self.panels_]
+        from routing_ml.frames import as_datetime_column, check_unique_keys, require_columns
+
+        require_columns(future, (ID, TIME), frame="future frame")
+        fut = future[[ID, TIME]].copy()
+        fut[TIME] = as_datetime_column(fut, TIME, frame="future frame")
+        fut[ID] = fut[ID].astype(str)
+        check_unique_keys(fut, (ID, TIME), frame="future frame")
+        cal.check_grid(fut, self.step_minutes_, frame="future frame")
+        known = {p.uid for p in self.panels_}
+        unknown = sorted(set(fut[ID]) - known)
+        if unknown:
+            raise FrameError(f"future frame has series {unknown[:5]} that were not in the "
+                             f"fitted history; fit on them first or drop them.")
+        fut = fut.sort_values([ID, TIME])
+        groups = dict(tuple(fut.groupby(ID, sort=False)))
+        out = []
+        for p in self.panels_:
+            g = groups.get(p.uid)
+            if g is None:
+                out.append((np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)))
+            else:
+                out.append(cal.future_index(p, g))
+        return out
+
+    def _point(self, idx: list[tuple[np.ndarray, np.ndarray]]
+               ) -> tuple[list[np.ndarray], list[dict]]:
+        fut_days = [d for d, _ in idx]
+        tables = _tables(self.panels_, fut_days, self._holidays(), self.campaigns)
+        params = self.model_params or {}
+        out = []
+        for i, p in enumerate(self.panels_):
+            d_idx, s_idx = idx[i]
+            if len(d_idx) == 0:
+                out.append(np.empty(0))
+                continue
+            preds = {}
+            for name, state in self.states_[i].items():
+                m = _local_model(name, params)
+                preds[name] = m.predict(state, p, tables[i], d_idx, s_idx)
+            if "lightgbm" in self.weights_:
+                preds["lightgbm"] = self._lgbm().predict_series(self.lgbm_, p, tables[i],
+                                                                d_idx, s_idx)
+            out.append(self._combine(preds))
+        return out, tables
+
+    def _predict_idx(self, idx, levels) -> pd.DataFrame:
+        yhat, _ = self._point(idx)
+        frames = []
+        for p, (d_idx, s_idx), yh in zip(self.panels_, idx, yhat, strict=True):
+            ds = (p.start + d_idx.astype("timedelta64[D]")).astype("datetime64[ns]") + (
+                p.slots[s_idx].astype("timedelta64[m]"))
+            f = pd.DataFrame({ID: p.uid, TIME: ds, FORECAST: yh})
+            frames.append(f)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=[ID, TIME, FORECAST])
+        return self._add_intervals(out, levels)
+
+    def _add_intervals(self, out: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
+        yh = out[FORECAST].to_numpy(float)
+        a, b = self.var_coef_
+        sd = np.sqrt(a * yh + b * yh ** 2)
+        for L in levels:
+            lo_q, hi_q = (1 - L / 100) / 2, 1 - (1 - L / 100) / 2
+            if self.z_ is not None and len(self.z_) >= 20:
+                zl, zh = np.quantile(self.z_, [lo_q, hi_q])
+            else:
+                from scipy.stats import norm
+
+                zl, zh = norm.ppf([lo_q, hi_q])
+            name = _fmt(L)
+            out[f"{FORECAST}_lo_{name}"] = np.maximum(yh + zl * sd, 0.0)
+            out[f"{FORECAST}_hi_{name}"] = np.maximum(yh + zh * sd, 0.0)
+        return out
+
+    # ------------------------------------------------------------------ intraday
+    def reforecast_intraday(self, observed: pd.DataFrame,
+                            level: Sequence[int | float] = (80, 95)) -> pd.DataFrame:
+        """Update the rest of today from the arrivals observed so far today.
+
+        The day's volume is the forecast times a day factor with a Gamma(alpha, alpha)
+        prior (alpha from the calibration backtest's daily ratios); after seeing ``N``
+        contacts where ``L`` were forecast, the factor's posterior mean is
+        ``(alpha + N) / (alpha + L)`` (Weinberg, Brown & Stroud 2007; Shen & Huang 2008),
+        and each remaining interval's count is negative binomial.
+
+        Parameters
+        ----------
+        observed : volumes frame (``unique_id``, ``ds``, ``y``) of today's intervals so
+            far, all on the day after the fitted history (or later that same day).
+        level : interval levels in percent.
+
+        Returns
+        -------
+        DataFrame with ``unique_id``, ``ds``, ``yhat``, ``yhat_lo_L``, ``yhat_hi_L`` for the
+        remaining open intervals of that day, plus ``day_factor``.
+        """
+        self._check_fitted()
+        from scipy.stats import nbinom
+
+        levels = _check_levels(level)
+        obs = validate_volumes(observed, frame="observed frame")
+        cal.check_grid(obs, self.step_minutes_, frame="observed frame")
+        frames = []
+        by = dict(tuple(obs.groupby(ID, sort=False)))
+        for p in self.panels_:
+            g = by.get(p.uid)
+            if g is None:
+                continue
+            days = g[TIME].dt.normalize().unique()
+            if len(days) != 1:
+                raise FrameError(f"observed frame: series '{p.uid}' spans {len(days)} days; "
+                                 f"give only today's intervals.")
+            day = pd.Timestamp(days[0])
+            d = int((np.datetime64(day, "D") - p.start).astype(int))
+            wd = day.dayofweek
+            s_all = np.flatnonzero(p.open_mask[wd])
+            if d <= int(np.flatnonzero(p.present.any(axis=1)).max()):
+                raise FrameError(f"observed frame: {day.date()} is not after the fitted "
+                                 f"history of '{p.uid}'; refit or pass a later day.")
+            d_idx = np.full(len(s_all), d)
+            fut = pd.DataFrame({ID: p.uid, TIME: day + pd.to_timedelta(p.slots[s_all], "m")})
+            d_i, s_i = cal.future_index(p, fut, strict=True)
+            one = Forecaster.__new__(Forecaster)
+            one.__dict__.update(self.__dict__)
+            one.panels_ = [p]
+            one.states_ = [self.states_[self.panels_.index(p)]]
+            yh = one._point([(d_i, s_i)])[0][0]
+            minutes = (g[TIME] - day).dt.total_seconds().to_numpy() / 60
+            seen = np.isin(p.slots[s_all], minutes)
+            lam_seen = yh[seen].sum()
+            n_seen = g[TARGET].sum()
+            alpha = self.day_alpha_
+            factor = (alpha + n_seen) / (alpha + lam_seen)
+            rest = ~seen & (p.slots[s_all] > minutes.max())
+            lam = yh[rest]
+            f = pd.DataFrame({ID: p.uid, TIME: fut[TIME].to_numpy()[rest],
+                              FORECAST: lam * factor, "day_factor": factor})
+            n_par = alpha + n_seen
+            prob = (alpha + lam_seen) / (alpha + lam_seen + np.maximum(lam, 1e-9))
+            for L in levels:
+                lo_q, hi_q = (1 - L / 100) / 2, 1 - (1 - L / 100) / 2
+                f[f"{FORECAST}_lo_{_fmt(L)}"] = nbinom.ppf(lo_q, n_par, prob).astype(float)
+                f[f"{FORECAST}_hi_{_fmt(L)}"] = nbinom.ppf(hi_q, n_par, prob).astype(float)
+            frames.append(f)
+            _ = d_idx
+        if not frames:
+            raise FrameError("observed frame has no series of the fitted history.")
+        return pd.concat(frames, ignore_index=True)
+
+    update = reforecast_intraday
+
+
+def _fmt(level: float) -> str:
+    return str(int(level)) if float(level).is_integer() else str(level)
+
+
+def _check_levels(level: Sequence[int | float]) -> list[float]:
+    if isinstance(level, int | float):
+        level = (level,)
+    out = []
+    for L in level:
+        if not isinstance(L, int | float) or not 0 < L < 100:
+            raise ValueError(f"level={level!r}: each level must be a percentage in (0, 100), "
+                             f"e.g. (80, 95).")
+        out.append(L)
+    return out

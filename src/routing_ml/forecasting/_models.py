@@ -1,0 +1,291 @@
+"""Point-forecast models on the day x slot panel of one series (or all, for LightGBM).
+
+Every model has ``fit(panel, table) -> state`` (local) and ``predict(state, panel, table,
+d_idx, s_idx) -> yhat`` where ``table`` is the :func:`~._calendar.day_table` over the
+history and forecast days, and ``d_idx``/``s_idx`` index the intervals to forecast.
+Heavy libraries (statsmodels, lightgbm) are imported inside ``fit``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing_ml.forecasting._calendar import Panel
+
+logger = logging.getLogger(__name__)
+
+EVENT_COLUMNS = ("holiday", "bridge", "eve", "after_holiday", "closed_before1",
+                 "closed_before2", "bdom1", "bdom2", "bdom_last", "bdom_last2", "campaign")
+
+
+def _last_day(panel: Panel) -> int:
+    return int(np.flatnonzero(panel.present.any(axis=1)).max())
+
+
+# ----------------------------------------------------------------------------- profiles
+def day_profiles(panel: Panel, day_type: np.ndarray, halflife: float, max_weeks: int
+                 ) -> np.ndarray:
+    """(7, slots) intraday shares per day type from fully observed recent days.
+
+    Recent days weigh more: weight 0.5 ** (age in occurrences of that type / halflife).
+    A type without a complete day falls back to the pooled profile of all types.
+    """
+    Y = panel.Y
+    n_days, n_slots = Y.shape
+    wd = (panel.start.astype(np.int64) + np.arange(n_days) + 3) % 7
+    prof = np.full((7, n_slots), np.nan)
+    pooled_num = np.zeros(n_slots)
+    pooled_den = np.zeros(n_slots)
+    recent = np.arange(n_days) >= n_days - 7 * max_weeks
+    for t in range(7):
+        sel = np.flatnonzero((day_type[:n_days] == t) & recent)
+        if sel.size == 0:
+            continue
+        mask = panel.open_mask[wd[sel]]
+        obs = ~np.isnan(Y[sel])
+        full = (obs | ~mask).all(axis=1) & (np.nansum(Y[sel], axis=1) > 0) & mask.any(axis=1)
+        sel = sel[full]
+        if sel.size == 0:
+            continue
+        shares = np.nan_to_num(Y[sel]) / np.nansum(Y[sel], axis=1, keepdims=True)
+        age = np.arange(sel.size)[::-1]
+        w = 0.5 ** (age / halflife)
+        prof[t] = (w[:, None] * shares).sum(axis=0) / w.sum()
+        pooled_num += (w[:, None] * shares).sum(axis=0)
+        pooled_den += w.sum()
+    pooled = pooled_num / np.maximum(pooled_den, 1e-12)
+    for t in range(7):
+        if np.isnan(prof[t]).any():
+            prof[t] = pooled
+    return prof
+
+
+def daily_totals(panel: Panel, prof: np.ndarray, day_type: np.ndarray,
+                 min_coverage: float = 0.6) -> np.ndarray:
+    """Total of each history day, scaled up for missing slots; NaN if too little is seen."""
+    Y = panel.Y
+    n_days = Y.shape[0]
+    wd = (panel.start.astype(np.int64) + np.arange(n_days) + 3) % 7
+    p = prof[day_type[:n_days]] * panel.open_mask[wd]
+    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+    obs = ~np.isnan(Y)
+    cover = (p * obs).sum(axis=1)
+    tot = np.where(cover >= min_coverage, np.nansum(Y, axis=1) / np.maximum(cover, 1e-12),
+                   np.nan)
+    tot[~panel.present.any(axis=1)] = np.nan
+    return tot
+
+
+def _shape(prof: np.ndarray, panel: Panel, day_type: np.ndarray, weekday: np.ndarray,
+           d_idx: np.ndarray, s_idx: np.ndarray) -> np.ndarray:
+    p = prof[day_type[d_idx]] * panel.open_mask[weekday[d_idx]]
+    return p[np.arange(len(d_idx)), s_idx] / np.maximum(p.sum(axis=1), 1e-12)
+
+
+# ----------------------------------------------------------------------------- baselines
+@dataclass
+class SeasonalNaive:
+    """Last observed value of the same slot one season ago (``season`` "day" or "week")."""
+
+    season: str = "week"
+
+    name = "seasonal_naive"
+
+    def fit(self, panel: Panel, table: dict) -> dict:
+        return {}
+
+    def predict(self, state: dict, panel: Panel, table: dict, d_idx, s_idx) -> np.ndarray:
+        Y = panel.Y
+        last = _last_day(panel)
+        out = np.full(len(d_idx), np.nan)
+        if self.season == "day":
+            for s in np.unique(s_idx):
+                col = Y[: last + 1, s]
+                ok = np.flatnonzero(~np.isnan(col))
+                out[s_idx == s] = col[ok[-1]] if ok.size else np.nan
+        else:
+            for i, (d, s) in enumerate(zip(d_idx, s_idx, strict=True)):
+                k = d - 7 * ((d - last) // 7 + 1) if d > last else d - 7
+                while k >= 0:
+                    if not np.isnan(Y[k, s]):
+                        out[i] = Y[k, s]
+                        break
+                    k -= 7
+        return _fill(out, panel)
+
+
+@dataclass
+class WindowAverage:
+    """Mean of the same weekday and slot over the last ``k`` observed weeks."""
+
+    k: int = 4
+
+    name = "window_average"
+
+    def fit(self, panel: Panel, table: dict) -> dict:
+        return {}
+
+    def predict(self, state: dict, panel: Panel, table: dict, d_idx, s_idx) -> np.ndarray:
+        Y = panel.Y
+        last = _last_day(panel)
+        out = np.full(len(d_idx), np.nan)
+        for i, (d, s) in enumerate(zip(d_idx, s_idx, strict=True)):
+            k0 = d - 7 * ((d - last) // 7 + 1) if d > last else d - 7
+            ks = np.arange(k0, -1, -7)[: 4 * self.k]
+            vals = Y[ks, s]
+            vals = vals[~np.isnan(vals)][: self.k]
+            if vals.size:
+                out[i] = vals.mean()
+        return _fill(out, panel)
+
+
+def _fill(out: np.ndarray, panel: Panel) -> np.ndarray:
+    if np.isnan(out).any():
+        out = np.where(np.isnan(out), np.nanmean(panel.Y) if np.isfinite(panel.Y).any()
+                       else 0.0, out)
+    return np.maximum(out, 0.0)
+
+
+# ----------------------------------------------------------------------------- top-down
+@dataclass
+class TopDown:
+    """Daily totals x intraday profile of the same day type (weekday; holidays as Sunday).
+
+    Daily totals: log-linear weighted regression on day-type dummies and calendar events
+    (holidays, bridges, eves, first open days after a closure, first/last business days
+    of the month, campaigns), ridge-shrunk, with weights halving every
+    ``effects_halflife_days``; then a local level, the exponentially weighted mean of
+    the recent residuals (half-life ``level_halflife_days``). Profiles: exponentially
+    weighted mean shares of the recent complete days of the same type.
+    """
+
+    level_halflife_days: float = 10.0
+    effects_halflife_days: float = 90.0
+    profile_halflife: float = 4.0
+    profile_weeks: int = 16
+    ridge: float = 1.0
+    events: bool = True
+
+    name = "topdown"
+
+    def fit(self, panel: Panel, table: dict) -> dict:
+        n = panel.n_days
+        day_type = table["day_type"]
+        prof = day_profiles(panel, day_type, self.profile_halflife, self.profile_weeks)
+        tot = daily_totals(panel, prof, day_type)
+        ok = np.flatnonzero(np.isfinite(tot))
+        if ok.size == 0:
+            return {"prof": prof, "beta": None}
+        last = ok.max()
+        logt = np.log1p(tot[ok])
+        X = self._design(table, ok)
+        cols = X.std(axis=0) > 0
+        cols[:7] = X[:, :7].any(axis=0)
+        Xc = X[:, cols]
+        w = 0.5 ** ((last - ok) / self.effects_halflife_days)
+        pen = np.where(np.arange(X.shape[1])[cols] < 7, 1e-3, self.ridge)
+        A = Xc.T @ (w[:, None] * Xc) + np.diag(pen)
+        beta_c = np.linalg.solve(A, Xc.T @ (w * logt))
+        beta = np.zeros(X.shape[1])
+        beta[cols] = beta_c
+        # unseen day types: the mean of the seen ones
+        seen = cols[:7]
+        if seen.any():
+            beta[:7][~seen] = beta[:7][seen].mean()
+        resid = logt - X @ beta
+        wl = 0.5 ** ((last - ok) / self.level_halflife_days)
+        level = float((wl * resid).sum() / wl.sum())
+        sigma2 = float((w * (resid - level) ** 2).sum() / w.sum())
+        return {"prof": prof, "beta": beta, "level": level, "sigma2": sigma2, "n": n}
+
+    def _design(self, table: dict, days: np.ndarray) -> np.ndarray:
+        X = np.zeros((len(days), 7 + (len(EVENT_COLUMNS) if self.events else 0)))
+        X[np.arange(len(days)), table["day_type"][days]] = 1.0
+        if self.events:
+            for j, c in enumerate(EVENT_COLUMNS):
+                X[:, 7 + j] = table[c][days]
+        return X
+
+    def daily(self, state: dict, table: dict, days: np.ndarray) -> np.ndarray:
+        """Forecast daily totals of ``days``."""
+        if state["beta"] is None:
+            return np.zeros(len(days))
+        X = self._design(table, days)
+        return np.expm1(X @ state["beta"] + state["level"])
+
+    def predict(self, state: dict, panel: Panel, table: dict, d_idx, s_idx) -> np.ndarray:
+        days = np.unique(d_idx)
+        tot = dict(zip(days, self.daily(state, table, days), strict=True))
+        t = np.array([tot[d] for d in d_idx])
+        share = _shape(state["prof"], panel, table["day_type"], table["weekday"], d_idx, s_idx)
+        return np.maximum(t * share, 0.0)
+
+
+# ----------------------------------------------------------------------------- statsmodels
+@dataclass
+class DailyStatsmodels:
+    """statsmodels ETS (Holt-Winters) or MSTL on the sequence of open-day totals x profile.
+
+    The sequence drops closed days, so its weekly season is the number of open weekdays;
+    days too incomplete to total are filled by the top-down estimate.
+    """
+
+    method: str = "ets"
+
+    @property
+    def name(self) -> str:
+        return self.method
+
+    def fit(self, panel: Panel, table: dict) -> dict:
+        from routing_ml.errors import require
+
+        require("statsmodels", "forecasting")
+        td = TopDown()
+        st = td.fit(panel, table)
+        prof = st["prof"]
+        tot = daily_totals(panel, prof, table["day_type"])
+        open_days = np.flatnonzero(panel.present.any(axis=1))
+        series = tot[open_days]
+        miss = np.isnan(series)
+        if miss.any():
+            series[miss] = td.daily(st, table, open_days[miss])
+        # the 14-month hole of a series: keep only the last contiguous stretch
+        gaps = np.flatnonzero(np.diff(open_days) > 14)
+        if gaps.size:
+            open_days, series = open_days[gaps[-1] + 1:], series[gaps[-1] + 1:]
+        m = int(panel.open_mask.any(axis=1).sum()) or 7
+        wd = table["weekday"][open_days]
+        if self.method == "ets":
+            from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+            fitm = ExponentialSmoothing(np.maximum(series, 1.0), trend=None, seasonal="mul",
+                                        seasonal_periods=m,
+                                        initialization_method="estimated").fit()
+            return {"prof": prof, "fitm": fitm, "m": m, "n_seq": len(series)}
+        from statsmodels.tsa.seasonal import MSTL
+
+        res = MSTL(series, periods=(m,)).fit()
+        seas = np.asarray(res.seasonal).reshape(len(series), -1).sum(axis=1)
+        by_wd = np.zeros(7)
+        for w in range(7):
+            sel = np.flatnonzero(wd == w)[-2:]
+            by_wd[w] = seas[sel].mean() if sel.size else 0.0
+        trend = np.asarray(res.trend)
+        slope = (trend[-1] - trend[-m - 1]) / m if len(trend) > m else 0.0
+        return {"prof": prof, "by_wd": by_wd, "trend": float(trend[-1]), "slope": float(slope)}
+
+    def predict(self, state: dict, panel: Panel, table: dict, d_idx, s_idx) -> np.ndarray:
+        days = np.unique(d_idx)
+        if self.method == "ets":
+            fc = np.asarray(state["fitm"].forecast(len(days)))
+        else:
+            steps = np.arange(1, len(days) + 1)
+            fc = state["trend"] + 0.0 * state["slope"] * steps + state["by_wd"][
+                table["weekday"][days]]
+        tot = dict(zip(days, np.maximum(fc, 0.0), strict=True))
+        t = np.array([tot[d] for d in d_idx])
+        share = _shape(state["prof"], panel, table["day_type"], table["weekday"], d_idx, s_idx)
+        return np.maximum(t * share, 0.0)

@@ -1,0 +1,52 @@
+"""Map a function over series chunks locally, with joblib processes, or on Dask."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("local", "joblib", "dask")
+
+
+def check_backend(backend: str, n_jobs: int) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r} is not one of {BACKENDS}.")
+    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"n_jobs={n_jobs!r} must be a positive int or -1 (all cores).")
+
+
+def chunked(items: Sequence[Any], n_chunks: int) -> list[list[Any]]:
+    n_chunks = max(1, min(n_chunks, len(items)))
+    size = -(-len(items) // n_chunks)
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def parallel_map(func: Callable[[list[Any]], list[Any]], items: Sequence[Any], *,
+                 backend: str = "local", n_jobs: int = 1) -> list[Any]:
+    """``func`` maps a chunk (list) of items to a list of results; returns all results in
+    order. ``backend="local"`` with ``n_jobs=1`` runs in this process; ``"local"`` or
+    ``"joblib"`` with ``n_jobs != 1`` uses joblib worker processes; ``"dask"`` submits one
+    task per chunk to the current Dask scheduler (e.g. a ``distributed.Client``)."""
+    if not items:
+        return []
+    if backend == "dask":
+        import dask
+
+        from routing_ml.errors import require
+
+        require("dask", "dask")
+        chunks = chunked(items, max(n_jobs, 1) * 4 if n_jobs != -1 else 16)
+        parts = dask.compute(*[dask.delayed(func)(c) for c in chunks])
+        logger.debug("dask: %d chunks done", len(chunks))
+    elif n_jobs == 1:
+        parts = [func(list(items))]
+    else:
+        from joblib import Parallel, delayed
+
+        workers = n_jobs if n_jobs > 0 else -1
+        chunks = chunked(items, 4 * (n_jobs if n_jobs > 0 else 4))
+        parts = Parallel(n_jobs=workers, backend="loky")(delayed(func)(c) for c in chunks)
+    return [r for part in parts for r in part]
