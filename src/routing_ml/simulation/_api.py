@@ -1,0 +1,563 @@
+"""Public entry points: :func:`simulate` and :func:`compare_policies`."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.errors import FrameError
+from routing_ml.frames import AGENTS, CHANNELS, ID, TIME
+from routing_ml.routing.base import AgentPool, LongestIdleAgent
+
+from . import _engine, _inputs, _stats
+from .outcomes import as_outcome_model
+
+logger = logging.getLogger(__name__)
+
+_OUTSIDE = ("drop", "keep", "raise")
+_REPEAT_GENERATIONS = 4
+
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """What one simulated run gives.
+
+    Attributes
+    ----------
+    summary : overall figures: ``arrivals``, ``first_contacts``, ``repeats``,
+        ``answered``, ``abandoned``, ``waiting`` (still waiting at the end),
+        ``completed``, ``service_level`` (real-time channels: share of arrivals answered
+        within the answer time), ``asa_seconds``, ``abandon_rate`` (all channels),
+        ``abandon_rate_realtime``, ``aht_seconds``, ``fcr`` (resolved / completed),
+        ``repeats_generated``, ``repeats_after_horizon``, ``occupancy_mean``,
+        ``occupancy_max``, ``occupancy_min``, ``occupancy_max_min``, ``occupancy_gini``
+        (agents available at least 30 minutes), ``decisions``, ``holdouts``,
+        ``end_seconds``.
+    by_interval : ``unique_id`` (queue, or ``"all"`` for real-time channels together),
+        ``channel``, ``ds`` (interval of arrival), ``arrivals``, ``answered``,
+        ``abandoned``, ``waiting``, ``completed``, ``answered_within``, ``resolved``,
+        ``repeats``, ``service_level``, ``asa_seconds``, ``abandon_rate``,
+        ``aht_seconds``, ``fcr``.
+    by_queue, by_channel : the same columns per ``unique_id`` / per ``channel``.
+    agents : ``agent_id``, ``contacts_handled``, ``busy_seconds``, ``available_seconds``,
+        ``occupancy``.
+    contacts : one row per simulated contact (None when ``keep_contacts=False``):
+        ``contact_id``, ``is_repeat``, ``parent``, ``unique_id``, ``channel``,
+        ``priority``, ``ts``, ``arrival_seconds``, ``answered``, ``abandoned``,
+        ``waiting``, ``completed``, ``wait_seconds``, ``answered_within_target``,
+        ``handle_seconds``, ``resolved``, ``agent_id``.
+    dropped : input records not simulated, by reason (never dropped silently).
+    issues : other input problems that were simulated as documented (queues without
+        agents, arrivals kept outside opening hours).
+    policy, seed, wall_time_seconds : provenance.
+    """
+
+    summary: dict[str, float]
+    by_interval: pd.DataFrame
+    by_queue: pd.DataFrame
+    by_channel: pd.DataFrame
+    agents: pd.DataFrame
+    contacts: pd.DataFrame | None
+    dropped: dict[str, int]
+    issues: dict[str, Any]
+    policy: str
+    seed: int
+    wall_time_seconds: float
+
+    def conservation_holds(self) -> bool:
+        """arrivals == answered + abandoned + still waiting."""
+        s = self.summary
+        return s["arrivals"] == s["answered"] + s["abandoned"] + s["waiting"]
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonResult:
+    """Replications of several policies on common random numbers.
+
+    Attributes
+    ----------
+    replications : one row per (``policy``, ``replication``) with ``seed`` and every
+        key of ``SimulationResult.summary``.
+    summary : ``policy``, ``metric``, ``mean``, ``std``, ``ci_low``, ``ci_high``
+        (95 % t interval of the mean over replications), ``n``.
+    differences : paired differences ``policy`` − ``baseline`` per replication:
+        ``policy``, ``baseline``, ``metric``, ``mean_difference``, ``ci_low``,
+        ``ci_high`` (95 %), ``relative_difference`` (mean difference / baseline mean),
+        ``n``.
+    by_interval : service level of the real-time channels per interval: ``policy``,
+        ``ds``, ``arrivals``, ``service_level`` (mean over replications),
+        ``ci_low``, ``ci_high`` (95 %), ``p05``, ``p95``.
+    dropped, issues : as in :class:`SimulationResult` (of the first replication).
+    """
+
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    by_interval: pd.DataFrame
+    dropped: dict[str, int] = field(default_factory=dict)
+    issues: dict[str, Any] = field(default_factory=dict)
+    wall_time_seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- setup
+@dataclass
+class _Setup:
+    contacts: pd.DataFrame | None      # fixed contact log (None: drawn from the forecast)
+    forecast: pd.DataFrame | None
+    template: AgentPool
+    schedule: pd.DataFrame | None
+    kwargs: dict[str, Any]
+    extra_dropped: dict[str, int]
+
+
+def _fresh_pool(t: AgentPool) -> AgentPool:
+    return AgentPool(agent_ids=t.agent_ids, skill_names=t.skill_names,
+                     language_names=t.language_names, channel_names=t.channel_names,
+                     skills=t.skills, languages=t.languages, capacity=t.capacity)
+
+
+def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
+           kw: dict[str, Any]) -> _Setup:
+    if not isinstance(arrivals, pd.DataFrame):
+        raise FrameError(f"arrivals must be a DataFrame (a contacts log with 'ts' or a "
+                         f"forecast with unique_id, ds, yhat), got {type(arrivals).__name__}.")
+    if kw["outside_hours"] not in _OUTSIDE:
+        raise ValueError(f"outside_hours must be one of {_OUTSIDE}, got "
+                         f"{kw['outside_hours']!r}.")
+    for name in ("chat_slowdown", "reevaluate_seconds", "batch_seconds"):
+        v = kw[name]
+        if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
+            raise ValueError(f"{name} must be a finite number >= 0, got {v!r}.")
+    if kw["interval_minutes"] <= 0:
+        raise ValueError(f"interval_minutes must be > 0, got {kw['interval_minutes']!r}.")
+    extra: dict[str, int] = {}
+    if kw["outcomes"] is not None:  # wrap once: bound tables are cached across runs
+        kw["outcomes"] = as_outcome_model(kw["outcomes"], has_logged_handle=False,
+                                          aht_seconds=kw["aht_seconds"])
+    contacts = forecast = None
+    if "ts" in arrivals.columns:
+        contacts = arrivals
+        if "is_repeat" in contacts and kw["repeats"]:
+            rep = contacts["is_repeat"].fillna(False).astype(bool)
+            if rep.any():
+                extra["logged_repeats_replaced_by_simulated_repeats"] = int(rep.sum())
+                logger.warning("arrivals: %d logged repeat contacts are not replayed; the "
+                               "simulator generates repeats itself (repeats=False keeps "
+                               "them).", int(rep.sum()))
+                contacts = contacts.loc[~rep]
+    elif ID in arrivals.columns and TIME in arrivals.columns:
+        forecast = arrivals
+    else:
+        raise FrameError(
+            f"arrivals has columns {list(arrivals.columns)[:10]}: expected a contacts log "
+            f"('ts', 'channel', 'skill'/'queue', ...) or a forecast ('{ID}', '{TIME}', "
+            f"'yhat' or 'y')."
+        )
+    if agents is None:
+        if schedule is None:
+            raise ValueError("Pass agents (a frame or an AgentPool) and/or a schedule: "
+                             "nobody would answer the contacts.")
+        if AGENTS in schedule.columns and ID in schedule.columns and TIME in schedule.columns:
+            agents, schedule = _inputs.shifts_from_requirements(
+                schedule, interval_minutes=kw["interval_minutes"])
+        else:
+            if contacts is not None:
+                queues = sorted({f"{c}:{s}" for c, s in zip(
+                    contacts["channel"].astype(str),
+                    contacts["skill"].astype(str) if "skill" in contacts
+                    else contacts.get("queue", pd.Series("general", index=contacts.index)),
+                    strict=True)})
+            else:
+                queues = sorted(forecast[ID].astype(str).unique())
+            agents = _inputs.agents_from_schedule(
+                _inputs.require_columns(schedule, ("agent_id",), frame="schedule"), queues)
+    if isinstance(agents, AgentPool):
+        template = _fresh_pool(agents)
+    else:
+        if isinstance(agents, pd.DataFrame) and "skills" not in agents.columns:
+            raise FrameError("agents frame has no 'skills' column (mapping skill → "
+                             "proficiency 1–5). Fix: add it, e.g. {'tributos': 3}.")
+        extra_sk: set[str] = set()
+        if contacts is not None:
+            if "skill" in contacts:
+                extra_sk = {str(s) for s in contacts["skill"].dropna().unique()}
+            elif "queue" in contacts:
+                extra_sk = {s for q in contacts["queue"].astype(str).unique()
+                            if (s := _inputs.split_queue(q)[1])}
+        else:
+            extra_sk = {s for q in forecast[ID].astype(str).unique()
+                        if (s := _inputs.split_queue(q)[1])}
+        rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
+        agent_sk = {s for r in rows for s in dict(r["skills"])}
+        template = AgentPool.from_agents(rows, skill_names=sorted(agent_sk | extra_sk),
+                                         channel_names=CHANNELS)
+    return _Setup(contacts=contacts, forecast=forecast, template=template,
+                  schedule=schedule, kwargs=kw, extra_dropped=extra)
+
+
+def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndarray]]:
+    kw = st.kwargs
+    if st.contacts is not None:
+        df = st.contacts
+    else:
+        df = _inputs.arrivals_from_forecast(
+            st.forecast, interval_minutes=kw["interval_minutes"],
+            scale=kw["forecast_scale"], seed=np.random.default_rng([seed, 0]))
+    n = len(df)
+    rng = np.random.default_rng([seed, 1])
+    draws_all = {"z": rng.standard_normal(n), "u_res": rng.random(n),
+                 "u_rep": rng.random(n), "u_delay": rng.random(n),
+                 "u_pat": rng.random(n)}
+    t = st.template
+    P = _inputs.prepare(
+        df, t.channel_names, t.skill_names, {str(a): i for i, a in enumerate(t.agent_ids)},
+        None, t.skills, t.capacity, st.schedule, origin=kw["origin"],
+        outside_hours=kw["outside_hours"], patience_u=draws_all["u_pat"],
+        patience=kw["patience"],
+    )
+    P.dropped = {**st.extra_dropped, **P.dropped}
+    draws = {k: v[P.rows] for k, v in draws_all.items()}
+    # draws of repeat contacts: generation g of first contact i uses repeat[g - 1, i]
+    rr = np.random.default_rng([seed, 2])
+    rep = rr.random((_REPEAT_GENERATIONS, n, 4))
+    rep[:, :, 0] = rr.standard_normal((_REPEAT_GENERATIONS, n))
+    draws["repeat"] = rep[:, P.rows, :]
+    return P, draws
+
+
+def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], policy: Any,
+             seed: int, *, keep_contacts: bool) -> SimulationResult:
+    kw = st.kwargs
+    t0 = time.perf_counter()
+    pool = _fresh_pool(st.template)
+    model = as_outcome_model(kw["outcomes"],
+                             has_logged_handle=bool(np.isfinite(P.handle_obs).any()),
+                             aht_seconds=kw["aht_seconds"])
+    outcome = model.bind(P, pool)
+    rep_p = float(model.repeat_probability) if kw["repeats"] else 0.0
+    if kw["until"] is not None:
+        until = float((pd.Timestamp(kw["until"]) - P.origin).total_seconds())
+    else:
+        ends = P.shift_end[np.isfinite(P.shift_end)]
+        last = max(float(P.t.max()) if len(P.t) else 0.0,
+                   float(ends.max()) if len(ends) else 0.0)
+        until = last + 86400.0
+    raw = _engine.run(
+        P, pool, policy, outcome, draws, seed=seed, chat_slowdown=kw["chat_slowdown"],
+        repeat_probability=rep_p,
+        repeat_delay_seconds=float(model.repeat_delay_hours) * 3600.0,
+        reevaluate_seconds=kw["reevaluate_seconds"], until_seconds=until,
+        batch_seconds=kw["batch_seconds"],
+    )
+    targets = _stats.answer_targets(kw["answer_seconds"])
+    cf = _stats.contacts_frame(raw, P.queue_names, pool.channel_names, pool.agent_ids,
+                               P.origin, targets)
+    ag = _stats.agent_stats(raw, pool.agent_ids)
+    by_interval = _stats.interval_stats(cf, kw["interval_minutes"])
+    by_queue = _stats._aggregate(cf, ["unique_id", "channel"])
+    by_channel = _stats._aggregate(cf, ["channel"])
+    summ = _stats.summary(cf, ag, raw)
+    wall = time.perf_counter() - t0
+    summ["wall_time_seconds"] = wall
+    return SimulationResult(
+        summary=summ, by_interval=by_interval, by_queue=by_queue, by_channel=by_channel,
+        agents=ag, contacts=cf if keep_contacts else None, dropped=dict(P.dropped),
+        issues=dict(P.issues), policy=str(getattr(policy, "name", type(policy).__name__)),
+        seed=seed, wall_time_seconds=wall,
+    )
+
+
+def _check_policy(policy: Any) -> Any:
+    if policy is None:
+        return LongestIdleAgent()
+    if not callable(getattr(policy, "choose", None)):
+        raise TypeError(f"policy must have a choose(contact, pool, now) method (see "
+                        f"routing_ml.routing.base.RoutingPolicy), got {type(policy).__name__}.")
+    return policy
+
+
+def _kwargs(**kw: Any) -> dict[str, Any]:
+    return kw
+
+
+# --------------------------------------------------------------------------- simulate
+def simulate(
+    arrivals: pd.DataFrame,
+    agents: pd.DataFrame | AgentPool | None = None,
+    schedule: pd.DataFrame | None = None,
+    *,
+    policy: Any = None,
+    outcomes: Any = None,
+    aht_seconds: float | Mapping[str, float] = 300.0,
+    patience: float | Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
+    answer_seconds: float | Mapping[str, float] = 20.0,
+    interval_minutes: int = 30,
+    chat_slowdown: float = 0.25,
+    repeats: bool = True,
+    reevaluate_seconds: float = 5.0,
+    batch_seconds: float = 2.0,
+    outside_hours: str = "drop",
+    forecast_scale: float = 1.0,
+    origin: str | pd.Timestamp | None = None,
+    until: str | pd.Timestamp | None = None,
+    seed: int = 0,
+    keep_contacts: bool = True,
+) -> SimulationResult:
+    """Simulate a contact center with a routing policy; event-driven, one heap of events.
+
+    Parameters
+    ----------
+    arrivals : either a contacts log (one row per contact: ``ts``, ``channel``, ``skill``
+        or ``queue`` ``"channel:skill"``; optional ``contact_id``, ``intent``,
+        ``language``, ``priority``, ``customer_id``, ``patience_seconds``,
+        ``deadline_seconds``, ``handle_seconds``, ``resolved``, ``agent_id`` (who served
+        it, for replay), ``is_repeat``) replayed as given, or a forecast / volumes frame
+        (``unique_id`` = queue, ``ds``, ``yhat`` or ``y``) from which Poisson arrivals
+        are drawn with the seed.
+    agents : agents frame (``agent_id``, ``skills``, ``languages``, ``channels``,
+        ``max_concurrency``) or an :class:`~routing_ml.routing.base.AgentPool`. None:
+        derived from ``schedule`` (every agent takes every queue, or the queues of its
+        ``queue`` column; a requirements frame ``unique_id, ds, agents`` becomes
+        dedicated agents per queue).
+    schedule : shifts ``agent_id``, ``start``, ``end`` (an agent is logged in during
+        its shifts, finishes the contact in hand after its shift ends). None: every agent
+        is logged in all the time.
+    policy : a :class:`~routing_ml.routing.base.RoutingPolicy` (default
+        ``LongestIdleAgent()``); optional hook ``choose_contact(contacts, agent, pool,
+        now) -> index | None`` picks which waiting contact a freed agent takes.
+    outcomes : where handle times and resolutions come from: None (``handle_seconds``
+        of the log if present, else exponential with ``aht_seconds``), a synthetic
+        ``GroundTruth``, or an outcome model of :mod:`routing_ml.simulation.outcomes`.
+    aht_seconds : mean handle time (number, or mapping queue/channel → seconds) for the
+        exponential model.
+    patience : for contacts without ``patience_seconds``: None (never abandon), mean of an
+        exponential (number or mapping queue/channel → seconds), or an array of observed
+        patience seconds (empirical). Only real-time channels abandon.
+    answer_seconds : answer time of the service level (number for real-time channels, or
+        mapping channel → seconds); email/web use the contact's ``deadline_seconds``,
+        else 24 h.
+    interval_minutes : length of the statistics intervals (and of forecast intervals).
+    chat_slowdown : relative slowdown of a chat/messaging session per other session the
+        agent holds when it starts (0.25 → +25 % per extra session).
+    repeats : simulate repeat contacts of unresolved contacts (probability and delay from
+        the outcome model).
+    reevaluate_seconds : default delay before asking a policy again about a contact it
+        held back.
+    batch_seconds : for a policy with an ``assign_batch`` hook: period of the batch
+        epochs (a decision waits for the next multiple of it). 0 = never batch (``choose``
+        per contact).
+    outside_hours : real-time contacts arriving when no agent of their queue is on shift:
+        ``"drop"`` (counted in ``dropped['outside_opening_hours']``), ``"keep"`` (they
+        wait and may abandon; counted in ``issues``) or ``"raise"``. Email/web always
+        wait for the next shift.
+    forecast_scale : multiply forecast counts (load scenarios).
+    origin : time zero of the clock (default: midnight of the first arrival or shift).
+    until : stop the clock here (default: one day after the last arrival or shift end);
+        contacts in service then count as answered, those in queue as waiting.
+    seed : every random draw derives from it; same seed → same result.
+    keep_contacts : keep the per-contact frame in the result.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    FrameError
+        Missing columns, unparsable or time-zone-aware timestamps, unknown channels,
+        shifts that end before they start or name unknown agents, arrivals outside
+        opening hours with ``outside_hours="raise"``.
+    ValueError
+        Bad parameters (negative times, unknown ``outside_hours``, ...).
+
+    Notes
+    -----
+    Bad input, defined: contacts with missing/unparsable ``ts``, negative
+    ``handle_seconds`` or ``patience_seconds``, or before ``origin`` are dropped and
+    counted in ``dropped``; queues that no scheduled agent can serve are simulated (their
+    contacts wait or abandon) and listed in ``issues['queues_without_agents']`` with a
+    warning. Conservation holds for every run: arrivals = answered + abandoned + waiting.
+    """
+    kw = _kwargs(outcomes=outcomes, aht_seconds=aht_seconds, patience=patience,
+                 answer_seconds=answer_seconds, interval_minutes=interval_minutes,
+                 chat_slowdown=chat_slowdown, repeats=repeats,
+                 reevaluate_seconds=reevaluate_seconds, batch_seconds=batch_seconds,
+                 outside_hours=outside_hours,
+                 forecast_scale=forecast_scale,
+                 origin=None if origin is None else pd.Timestamp(origin),
+                 until=until)
+    _stats.answer_targets(answer_seconds)
+    policy = _check_policy(policy)
+    st = _setup(arrivals, agents, schedule, kw)
+    P, draws = _prepare(st, seed)
+    return _run_one(st, P, draws, policy, seed, keep_contacts=keep_contacts)
+
+
+# --------------------------------------------------------------------------- compare
+def _replication(args: tuple) -> tuple[list[dict], list[pd.DataFrame], dict, dict]:
+    st, policies, r, seed_r = args
+    P, draws = _prepare(st, seed_r)
+    rows, intervals = [], []
+    for name, pol in policies.items():
+        res = _run_one(st, P, draws, pol, seed_r, keep_contacts=False)
+        rows.append({"policy": name, "replication": r, "seed": seed_r, **res.summary})
+        iv = res.by_interval.loc[res.by_interval["unique_id"] == "all",
+                                 ["ds", "arrivals", "service_level"]].assign(
+                                     policy=name, replication=r)
+        intervals.append(iv)
+    return rows, intervals, dict(P.dropped), dict(P.issues)
+
+
+def _t_ci(x: np.ndarray) -> tuple[float, float, float, float]:
+    from scipy import stats as sps
+
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return np.nan, np.nan, np.nan, np.nan
+    m = float(x.mean())
+    if n < 2:
+        return m, np.nan, np.nan, np.nan
+    sd = float(x.std(ddof=1))
+    h = float(sps.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return m, sd, m - h, m + h
+
+
+def compare_policies(
+    policies: Mapping[str, Any] | Sequence[Any],
+    arrivals: pd.DataFrame,
+    agents: pd.DataFrame | AgentPool | None = None,
+    schedule: pd.DataFrame | None = None,
+    *,
+    n_replications: int = 10,
+    baseline: str | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    **simulate_kwargs: Any,
+) -> ComparisonResult:
+    """Run every policy on the same ``n_replications`` random worlds and compare them.
+
+    Common random numbers: replication ``r`` draws its arrivals (from a forecast),
+    patience and each contact's handle-time and resolution draws from one seed; every
+    policy sees exactly those contacts and draws (a contact served by the same agent gets
+    the same outcome under every policy), so the paired differences have far less noise
+    than independent runs.
+
+    Parameters
+    ----------
+    policies : mapping name → policy, or a sequence (named by their ``name``).
+    arrivals, agents, schedule : as in :func:`simulate`.
+    n_replications : replications per policy (>= 2 for confidence intervals).
+    baseline : name of the policy the others are compared with (default: the first).
+    seed : master seed; replication ``r`` uses a seed derived from (seed, r).
+    n_jobs : worker processes for the replications (1 = in this process; -1 = all
+        cores). Policies must be picklable when n_jobs != 1.
+    **simulate_kwargs : the keyword arguments of :func:`simulate` (``outcomes``,
+        ``patience``, ``answer_seconds``, ...).
+
+    Returns
+    -------
+    ComparisonResult
+
+    Raises
+    ------
+    ValueError
+        Empty or duplicate policy names, unknown ``baseline``, ``n_replications`` < 1.
+    """
+    t0 = time.perf_counter()
+    if isinstance(policies, Mapping):
+        pols = {str(k): _check_policy(v) for k, v in policies.items()}
+    else:
+        pols = {}
+        for p in policies:
+            p = _check_policy(p)
+            name = str(getattr(p, "name", type(p).__name__))
+            if name in pols:
+                raise ValueError(f"two policies are named {name!r}; pass a mapping "
+                                 f"{{name: policy}} with distinct names.")
+            pols[name] = p
+    if not pols:
+        raise ValueError("policies is empty: pass at least one policy.")
+    if baseline is None:
+        baseline = next(iter(pols))
+    if baseline not in pols:
+        raise ValueError(f"baseline {baseline!r} is not among the policies {list(pols)}.")
+    if not isinstance(n_replications, int) or n_replications < 1:
+        raise ValueError(f"n_replications must be an int >= 1, got {n_replications!r}.")
+    unknown = set(simulate_kwargs) - {
+        "outcomes", "aht_seconds", "patience", "answer_seconds", "interval_minutes",
+        "chat_slowdown", "repeats", "reevaluate_seconds", "batch_seconds", "outside_hours",
+        "forecast_scale", "origin", "until"}
+    if unknown:
+        raise TypeError(f"compare_policies got unknown keyword arguments {sorted(unknown)}.")
+    defaults = {"outcomes": None, "aht_seconds": 300.0, "patience": None,
+                "answer_seconds": 20.0, "interval_minutes": 30, "chat_slowdown": 0.25,
+                "repeats": True, "reevaluate_seconds": 5.0, "batch_seconds": 2.0,
+                "outside_hours": "drop",
+                "forecast_scale": 1.0, "origin": None, "until": None}
+    kw = {**defaults, **simulate_kwargs}
+    if kw["origin"] is not None:
+        kw["origin"] = pd.Timestamp(kw["origin"])
+    _stats.answer_targets(kw["answer_seconds"])
+    st = _setup(arrivals, agents, schedule, kw)
+    seeds = [int(np.random.SeedSequence([seed, r]).generate_state(1)[0])
+             for r in range(n_replications)]
+    tasks = [(st, pols, r, s) for r, s in enumerate(seeds)]
+    if n_jobs == -1:
+        import os
+
+        n_jobs = os.cpu_count() or 1
+    if n_jobs > 1 and n_replications > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(n_jobs, n_replications)) as ex:
+            outs = list(ex.map(_replication, tasks))
+    else:
+        outs = [_replication(t) for t in tasks]
+    rows = [row for o in outs for row in o[0]]
+    reps = pd.DataFrame(rows)
+    metrics = [c for c in reps.columns if c not in ("policy", "replication", "seed")]
+    srows, drows = [], []
+    for name in pols:
+        sub = reps.loc[reps["policy"] == name].sort_values("replication")
+        for m in metrics:
+            mean, sd, lo, hi = _t_ci(sub[m].to_numpy(float))
+            srows.append({"policy": name, "metric": m, "mean": mean, "std": sd,
+                          "ci_low": lo, "ci_high": hi, "n": int(sub[m].notna().sum())})
+    base = reps.loc[reps["policy"] == baseline].set_index("replication")
+    for name in pols:
+        if name == baseline:
+            continue
+        sub = reps.loc[reps["policy"] == name].set_index("replication")
+        for m in metrics:
+            d = (sub[m] - base[m]).to_numpy(float)
+            mean, sd, lo, hi = _t_ci(d)
+            bm = float(np.nanmean(base[m].to_numpy(float)))
+            drows.append({"policy": name, "baseline": baseline, "metric": m,
+                          "mean_difference": mean, "ci_low": lo, "ci_high": hi,
+                          "relative_difference": mean / bm if bm else np.nan,
+                          "n": int(np.isfinite(d).sum())})
+    iv = pd.concat([x for o in outs for x in o[1]], ignore_index=True)
+    band = []
+    for (name, ds), g in iv.groupby(["policy", "ds"], sort=True):
+        mean, sd, lo, hi = _t_ci(g["service_level"].to_numpy(float))
+        x = g["service_level"].to_numpy(float)
+        x = x[np.isfinite(x)]
+        band.append({"policy": name, "ds": ds, "arrivals": float(g["arrivals"].mean()),
+                     "service_level": mean, "ci_low": lo, "ci_high": hi,
+                     "p05": float(np.quantile(x, 0.05)) if len(x) else np.nan,
+                     "p95": float(np.quantile(x, 0.95)) if len(x) else np.nan})
+    return ComparisonResult(
+        replications=reps, summary=pd.DataFrame(srows), differences=pd.DataFrame(drows),
+        by_interval=pd.DataFrame(band), dropped=outs[0][2], issues=outs[0][3],
+        wall_time_seconds=time.perf_counter() - t0,
+    )

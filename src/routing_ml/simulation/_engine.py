@@ -1,0 +1,521 @@
+"""The event loop: one heap of events, plain Python lists for state, no process per contact.
+
+Events (time, kind, sequence, argument); at equal times the kinds are handled in the
+order END, LOGOUT, LOGIN, ARRIVAL, ABANDON, RETRY. First-contact arrivals come from a
+sorted array merged with the heap (they never enter it); repeats enter the heap.
+
+Decision points:
+
+- a contact arrives and some agent has a free session on its channel → ``policy.choose``;
+- an agent gets a free session (end of service, log-in) and contacts wait in queues it is
+  qualified for → the best waiting contact (real-time before deferrable, then higher
+  priority, then earliest arrival — or deadline for email/web) is offered to
+  ``policy.choose`` unless the policy has a ``choose_contact`` hook;
+- a policy with an ``assign_batch`` hook (and ``batch_seconds`` > 0) is called at the next
+  multiple of ``batch_seconds`` after a contact arrives with free agents or an agent frees
+  with contacts waiting, with every waiting contact (in queue order); it returns one
+  ``Decision`` per contact;
+- a policy that holds a contact back (``Decision(-1, ...)`` with ``retry_after_seconds``
+  or a ``holdout`` reason) is asked again after that delay (periodic re-evaluation).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from routing_ml.routing.base import REASON_HOLDOUT, AgentPool, Contact, LongestIdleAgent
+
+from ._inputs import DEFERRABLE_CHANNELS
+
+END, LOGOUT, LOGIN, ARRIVAL, ABANDON, RETRY, BATCH = range(7)
+PENDING, WAITING, SERVING, DONE, ABANDONED = range(5)
+
+
+@dataclass
+class RawRun:
+    """Per-contact and per-agent arrays of one run (internal)."""
+
+    t: np.ndarray
+    queue: np.ndarray
+    channel: np.ndarray
+    priority: np.ndarray
+    is_repeat: np.ndarray
+    parent: np.ndarray
+    contact_id: np.ndarray
+    state: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    agent: np.ndarray
+    handle: np.ndarray
+    resolved: np.ndarray
+    deadline: np.ndarray
+    abandon_t: np.ndarray
+    busy_seconds: np.ndarray
+    available_seconds: np.ndarray
+    handled: np.ndarray
+    repeats_generated: int
+    repeats_after_horizon: int
+    end_time: float
+    decisions: int
+    holdouts: int
+
+
+class PolicyError(RuntimeError):
+    """A policy returned an impossible decision (an agent without a free session)."""
+
+
+def run(
+    P: Any,
+    pool: AgentPool,
+    policy: Any,
+    outcome: Any,
+    draws: dict[str, np.ndarray],
+    *,
+    seed: int,
+    chat_slowdown: float,
+    repeat_probability: float,
+    repeat_delay_seconds: float,
+    reevaluate_seconds: float,
+    until_seconds: float,
+    batch_seconds: float = 0.0,
+) -> RawRun:
+    n0 = len(P.t)
+    # ---- contact state (python lists; repeats are appended) --------------------------
+    t_l = P.t.tolist()
+    q_l = P.queue.tolist()
+    ch_l = P.channel.tolist()
+    pr_l = P.priority.tolist()
+    pat_l = P.patience.tolist()
+    dl_l = P.deadline.tolist()
+    z_l = draws["z"].tolist()
+    ur_l = draws["u_res"].tolist()
+    urep_l = draws["u_rep"].tolist()
+    udel_l = draws["u_delay"].tolist()
+    rep_draws = draws["repeat"]  # generation x first contact x (z, u_res, u_rep, u_delay)
+    rep_l = P.is_repeat.tolist()
+    par_l = [-1] * n0
+    gen_l = [0] * n0
+    src_l = list(range(n0))  # index of the first contact (for outcome tables)
+    state = [PENDING] * n0
+    start_l = [math.nan] * n0
+    end_l = [math.nan] * n0
+    agent_l = [-1] * n0
+    handle_l = [math.nan] * n0
+    res_l = [False] * n0
+    ab_l = [math.nan] * n0
+    contacts: list[Contact | None] = [None] * n0
+    skill_l, intent_l, lang_l, cust_l = P.skill, P.intent, P.language, P.customer
+    cid_l = P.contact_id.tolist()
+    deferrable = {i for i, c in enumerate(pool.channel_names) if c in DEFERRABLE_CHANNELS}
+    ch_names = pool.channel_names
+
+    def contact_obj(c: int) -> Contact:
+        o = contacts[c]
+        if o is None:
+            s = src_l[c]
+            o = Contact(contact_id=cid_l[c], channel=ch_names[ch_l[c]],
+                        arrival_seconds=t_l[c], intent=intent_l[s], skill=skill_l[s],
+                        language=lang_l[s], priority=pr_l[c], customer_id=cust_l[s],
+                        is_repeat=rep_l[c])
+            contacts[c] = o
+        return o
+
+    # ---- agents --------------------------------------------------------------------
+    na = len(pool)
+    nch = len(pool.channel_names)
+    cap = pool.capacity.astype(int).tolist()
+    skills = pool.skills.astype(int).tolist()
+    nq = len(P.queue_names)
+    qch = P.queue_channel.tolist()
+    qsk = P.queue_skill.tolist()
+    agent_queues: list[list[int]] = []
+    for a in range(na):
+        mine = []
+        for q in range(nq):
+            if cap[a][qch[q]] <= 0:
+                continue
+            s = qsk[q]
+            if s == -2 or (s >= 0 and skills[a][s] <= 0):
+                continue
+            mine.append(q)
+        agent_queues.append(mine)
+    load = [[0] * nch for _ in range(na)]
+    total = [0] * na
+    cur_ch = [-1] * na
+    logged = [False] * na
+    pending_out = [False] * na
+    login_t = [0.0] * na
+    busy_start = [0.0] * na
+    busy = [0.0] * na
+    avail = [0.0] * na
+    handled = [0] * na
+    pool.logged_in[:] = False
+    pool.load[:] = 0
+    np_load = pool.load
+    np_idle = pool.idle_since
+    np_logged = pool.logged_in
+    # offer counts: index 0 = unavailable, 1 = idle, 2 + ch = partial on channel ch
+    counts = [0] * (2 + nch)
+
+    # free_q[q]: agents qualified for queue q with a free session for it right now
+    free_q = [0] * nq
+    q_of_status: list[list[list[int]]] = []  # agent -> status -> queues offered
+    for a in range(na):
+        per = [[] for _ in range(2 + nch)]
+        per[1] = list(agent_queues[a])
+        for q in agent_queues[a]:
+            per[2 + qch[q]].append(q)
+        q_of_status.append(per)
+
+    def moved(a: int, old: int, new: int) -> None:
+        counts[old] -= 1
+        counts[new] += 1
+        qs = q_of_status[a]
+        for q in qs[old]:
+            free_q[q] -= 1
+        for q in qs[new]:
+            free_q[q] += 1
+
+    def status(a: int) -> int:
+        if not logged[a]:
+            return 0
+        if total[a] == 0:
+            return 1
+        ch = cur_ch[a]
+        return 2 + ch if load[a][ch] < cap[a][ch] else 0
+
+    # ---- queues and heap -------------------------------------------------------------
+    qheap: list[list[tuple]] = [[] for _ in range(nq)]
+    n_wait = [0] * nq
+    heap: list[tuple] = []
+    seq = 0
+    push = heapq.heappush
+    pop = heapq.heappop
+    for a, s0, e0 in zip(P.shift_agent.tolist(), P.shift_start.tolist(),
+                         P.shift_end.tolist(), strict=True):
+        seq += 1
+        push(heap, (max(s0, 0.0), LOGIN, seq, a))
+        if math.isfinite(e0):
+            seq += 1
+            push(heap, (e0, LOGOUT, seq, a))
+    choose = policy.choose
+    batch = getattr(policy, "assign_batch", None) if batch_seconds > 0 else None
+    choose_contact = getattr(policy, "choose_contact", None) if batch is None else None
+    # LongestIdleAgent's choose/choose_contact at an agent-free event give what the
+    # built-in rule gives (the freed agent takes the best waiting contact it qualifies
+    # for): skip the calls.
+    direct = type(policy) is LongestIdleAgent and policy.require_skill
+    if direct:
+        choose_contact = None
+    batch_at = [math.inf]
+    slow = float(chat_slowdown)
+    decisions = 0
+    holdouts = 0
+    repeats_generated = 0
+    repeats_after = 0
+    now = 0.0
+
+    def queue_key(c: int) -> tuple:
+        if ch_l[c] in deferrable:
+            d = dl_l[c]
+            due = t_l[c] + (d if d == d else 1e18)
+            return (1, -pr_l[c], due)
+        return (0, -pr_l[c], t_l[c])
+
+    def start_service(c: int, a: int, now: float) -> None:
+        nonlocal seq
+        ch = ch_l[c]
+        if not (logged[a] and load[a][ch] < cap[a][ch] and total[a] == load[a][ch]):
+            raise PolicyError(
+                f"policy {getattr(policy, 'name', policy)!r} chose agent "
+                f"{pool.agent_ids[a]!r} for a {ch_names[ch]} contact, but that agent has no "
+                f"free {ch_names[ch]} session (logged_in={logged[a]}, load={load[a]}). A "
+                f"policy must pick among pool.has_capacity(channel)."
+            )
+        if state[c] == WAITING:
+            n_wait[q_l[c]] -= 1
+        old = status(a)
+        h, r = outcome(src_l[c], a, z_l[c], ur_l[c])
+        others = load[a][ch]
+        if others and slow:
+            h *= 1.0 + slow * others
+        if total[a] == 0:
+            busy_start[a] = now
+        load[a][ch] += 1
+        total[a] += 1
+        cur_ch[a] = ch
+        np_load[a, ch] += 1
+        new = status(a)
+        if new != old:
+            moved(a, old, new)
+        state[c] = SERVING
+        start_l[c] = now
+        agent_l[c] = a
+        handle_l[c] = h
+        res_l[c] = r
+        handled[a] += 1
+        seq += 1
+        push(heap, (now + h, END, seq, c))
+
+    def held(d: Any) -> bool:
+        return d.retry_after_seconds is not None or d.reason.startswith(REASON_HOLDOUT)
+
+    def schedule_retry(c: int, d: Any, now: float) -> None:
+        nonlocal seq, holdouts
+        holdouts += 1
+        delay = d.retry_after_seconds if d.retry_after_seconds else reevaluate_seconds
+        seq += 1
+        push(heap, (now + max(float(delay), 1e-6), RETRY, seq, c))
+
+    def schedule_batch(now: float) -> None:
+        nonlocal seq
+        nxt = (math.floor(now / batch_seconds) + 1) * batch_seconds
+        if batch_at[0] <= nxt:
+            return
+        batch_at[0] = nxt
+        seq += 1
+        push(heap, (nxt, BATCH, seq, -1))
+
+    def run_batch(now: float) -> None:
+        nonlocal decisions
+        batch_at[0] = math.inf
+        waiting = []
+        for q in range(nq):
+            if n_wait[q]:
+                waiting.extend(k[-1] for k in qheap[q] if state[k[-1]] == WAITING)
+        if not waiting or not any(counts[1:]):
+            return
+        waiting.sort(key=lambda c: (queue_key(c), c))
+        decisions += 1
+        ds = batch([contact_obj(c) for c in waiting], pool, now)
+        if len(ds) != len(waiting):
+            raise PolicyError(
+                f"policy {getattr(policy, 'name', policy)!r}: assign_batch returned "
+                f"{len(ds)} decisions for {len(waiting)} contacts; it must return one "
+                f"Decision per contact, in order."
+            )
+        for c, d in zip(waiting, ds, strict=True):
+            if d.agent >= 0:
+                start_service(c, d.agent, now)
+
+    def dispatch(a: int, now: float) -> None:
+        """Agent ``a`` may have a free session: offer it waiting contacts."""
+        nonlocal decisions
+        skip: set[int] = set()
+        while logged[a]:
+            tl = total[a]
+            cands = []
+            for q in agent_queues[a]:
+                if n_wait[q] == 0 or q in skip:
+                    continue
+                if tl and (qch[q] != cur_ch[a] or load[a][qch[q]] >= cap[a][qch[q]]):
+                    continue
+                if tl == 0 and cap[a][qch[q]] <= 0:
+                    continue
+                h = qheap[q]
+                while h and state[h[0][-1]] != WAITING:
+                    pop(h)
+                if h:
+                    cands.append((h[0], q))
+            if not cands:
+                return
+            if choose_contact is not None:
+                cands.sort()
+                objs = [contact_obj(k[-1]) for k, _ in cands]
+                decisions += 1
+                pick = choose_contact(a, objs, pool, now)
+                if pick is None or pick < 0:
+                    return
+                key, q = cands[int(pick)]
+                start_service(key[-1], a, now)
+                continue
+            if batch is not None:
+                schedule_batch(now)
+                return
+            key, q = min(cands)
+            c = key[-1]
+            if direct:
+                start_service(c, a, now)
+                continue
+            decisions += 1
+            d = choose(contact_obj(c), pool, now)
+            if d.agent >= 0:
+                start_service(c, d.agent, now)
+                continue
+            skip.add(q)
+            if held(d):
+                schedule_retry(c, d, now)
+
+    def arrive(c: int, now: float) -> None:
+        nonlocal seq, decisions
+        state[c] = WAITING
+        if batch is not None:
+            if free_q[q_l[c]]:
+                schedule_batch(now)
+        elif free_q[q_l[c]]:
+            decisions += 1
+            d = choose(contact_obj(c), pool, now)
+            if d.agent >= 0:
+                state[c] = PENDING  # not in a queue: start_service must not count it
+                start_service(c, d.agent, now)
+                return
+            if held(d):
+                schedule_retry(c, d, now)
+        q = q_l[c]
+        seq += 1
+        push(qheap[q], (*queue_key(c), seq, c))
+        n_wait[q] += 1
+        p = pat_l[c]
+        if p != math.inf:
+            seq += 1
+            push(heap, (now + p, ABANDON, seq, c))
+
+    # ---- main loop -----------------------------------------------------------------
+    t0 = t_l  # first contacts are 0..n0-1, sorted
+    ai = 0
+    while True:
+        if ai < n0 and (not heap or t0[ai] <= heap[0][0]):
+            now = t0[ai]
+            if now > until_seconds:
+                break
+            arrive(ai, now)
+            ai += 1
+            continue
+        if not heap:
+            break
+        now, kind, _, x = pop(heap)
+        if now > until_seconds:
+            now = until_seconds
+            break
+        if kind == END:
+            c = x
+            a = agent_l[c]
+            ch = ch_l[c]
+            old = status(a)
+            load[a][ch] -= 1
+            total[a] -= 1
+            np_load[a, ch] -= 1
+            if total[a] == 0:
+                busy[a] += now - busy_start[a]
+                np_idle[a] = now
+                cur_ch[a] = -1
+            new = status(a)
+            if new != old:
+                moved(a, old, new)
+            state[c] = DONE
+            end_l[c] = now
+            if not res_l[c] and repeat_probability > 0 and urep_l[c] < repeat_probability:
+                repeats_generated += 1
+                rt = now - repeat_delay_seconds * math.log1p(-udel_l[c])
+                if rt > until_seconds:
+                    repeats_after += 1
+                else:
+                    r = len(t_l)
+                    gnew = gen_l[c] + 1
+                    if gnew <= rep_draws.shape[0]:
+                        zz, u1, u2, u3 = rep_draws[gnew - 1, src_l[c]].tolist()
+                    else:
+                        g = np.random.default_rng([seed, 2, src_l[c], gnew])
+                        zz, u1, u2, u3 = g.standard_normal(), *g.random(3).tolist()
+                    t_l.append(rt)
+                    q_l.append(q_l[c])
+                    ch_l.append(ch)
+                    pr_l.append(pr_l[c])
+                    pat_l.append(pat_l[c])
+                    dl_l.append(dl_l[c])
+                    z_l.append(float(zz))
+                    ur_l.append(u1)
+                    urep_l.append(u2)
+                    udel_l.append(u3)
+                    rep_l.append(True)
+                    par_l.append(c)
+                    gen_l.append(gnew)
+                    src_l.append(src_l[c])
+                    cid_l.append(cid_l[c])
+                    state.append(PENDING)
+                    start_l.append(math.nan)
+                    end_l.append(math.nan)
+                    agent_l.append(-1)
+                    handle_l.append(math.nan)
+                    res_l.append(False)
+                    ab_l.append(math.nan)
+                    contacts.append(None)
+                    seq += 1
+                    push(heap, (rt, ARRIVAL, seq, r))
+            if logged[a]:
+                dispatch(a, now)
+            elif pending_out[a] and total[a] == 0:
+                pending_out[a] = False
+                avail[a] += now - login_t[a]
+        elif kind == ARRIVAL:
+            arrive(x, now)
+        elif kind == ABANDON:
+            c = x
+            if state[c] == WAITING:
+                state[c] = ABANDONED
+                ab_l[c] = now
+                n_wait[q_l[c]] -= 1
+        elif kind == LOGIN:
+            a = x
+            if pending_out[a]:
+                pending_out[a] = False  # still working from the last shift: continue it
+            elif not logged[a]:
+                login_t[a] = now
+            old = status(a)
+            logged[a] = True
+            np_logged[a] = True
+            if total[a] == 0:
+                np_idle[a] = now
+            new = status(a)
+            moved(a, old, new)
+            dispatch(a, now)
+        elif kind == LOGOUT:
+            a = x
+            old = status(a)
+            logged[a] = False
+            np_logged[a] = False
+            moved(a, old, 0)
+            if total[a] == 0:
+                avail[a] += now - login_t[a]
+            else:
+                pending_out[a] = True
+        elif kind == BATCH:
+            run_batch(now)
+        elif kind == RETRY:
+            c = x
+            if state[c] != WAITING:
+                continue
+            if not free_q[q_l[c]]:
+                continue  # nobody free: the next agent to free up will look at it
+            decisions += 1
+            d = choose(contact_obj(c), pool, now)
+            if d.agent >= 0:
+                start_service(c, d.agent, now)
+            elif held(d):
+                schedule_retry(c, d, now)
+    end_time = now
+    for a in range(na):
+        if total[a] > 0:
+            busy[a] += end_time - busy_start[a]
+        if logged[a] or pending_out[a]:
+            avail[a] += max(end_time - login_t[a], 0.0)
+    pool.busy_seconds[:] = busy
+    pool.available_seconds[:] = avail
+    return RawRun(
+        t=np.asarray(t_l, float), queue=np.asarray(q_l, int), channel=np.asarray(ch_l, int),
+        priority=np.asarray(pr_l, int), is_repeat=np.asarray(rep_l, bool),
+        parent=np.asarray(par_l, int), contact_id=np.asarray(cid_l),
+        state=np.asarray(state, int), start=np.asarray(start_l, float),
+        end=np.asarray(end_l, float), agent=np.asarray(agent_l, int),
+        handle=np.asarray(handle_l, float), resolved=np.asarray(res_l, bool),
+        deadline=np.asarray(dl_l, float), abandon_t=np.asarray(ab_l, float),
+        busy_seconds=np.asarray(busy), available_seconds=np.asarray(avail),
+        handled=np.asarray(handled), repeats_generated=repeats_generated,
+        repeats_after_horizon=repeats_after, end_time=end_time, decisions=decisions,
+        holdouts=holdouts,
+    )

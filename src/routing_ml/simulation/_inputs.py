@@ -1,0 +1,655 @@
+"""Inputs of the simulator: arrivals, agents and shifts, validated once at the door.
+
+Three ways to get arrivals (all end as one *contacts frame*, one row per first contact):
+
+- a contact log with timestamps (``ts``) — the synthetic center's ``contacts`` (first
+  contacts) or a real log replayed (:func:`contacts_from_bank_log`);
+- a forecast / volumes frame (``unique_id``, ``ds``, ``yhat`` or ``y``): arrivals are drawn
+  per replication as a Poisson process whose rate is constant within each interval
+  (:func:`arrivals_from_forecast`);
+- both carry optional per-contact columns the engine uses when present:
+  ``patience_seconds``, ``deadline_seconds``, ``handle_seconds``, ``resolved``,
+  ``agent_id`` (who served it in the log).
+
+Bad input has defined behaviour (documented in :func:`routing_ml.simulation.simulate`):
+records are either rejected with a :class:`~routing_ml.errors.FrameError`, or dropped and
+counted in ``SimulationResult.dropped`` (and logged as a warning) — never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.errors import FrameError
+from routing_ml.frames import (
+    AGENTS,
+    CHANNELS,
+    FORECAST,
+    ID,
+    TARGET,
+    TIME,
+    as_datetime_column,
+    require_columns,
+    validate_requirements,
+)
+
+logger = logging.getLogger(__name__)
+
+REALTIME_CHANNELS = ("voice", "chat", "messaging")
+DEFERRABLE_CHANNELS = ("email", "web")
+
+
+# --------------------------------------------------------------------------- helpers
+def split_queue(queue: str) -> tuple[str, str | None]:
+    """``"voice:tributos"`` → ``("voice", "tributos")``; a bare name is a voice skill."""
+    if ":" in queue:
+        ch, sk = queue.split(":", 1)
+        if ch in CHANNELS:
+            return ch, (sk or None)
+    return "voice", queue
+
+
+def arrivals_from_forecast(
+    forecast: pd.DataFrame,
+    *,
+    interval_minutes: int | None = None,
+    value_col: str | None = None,
+    scale: float = 1.0,
+    seed: int | np.random.Generator = 0,
+) -> pd.DataFrame:
+    """Draw one realisation of arrivals from a forecast or volumes frame.
+
+    Within each interval the arrival rate is constant (``value / interval``), so the
+    count is Poisson(``value × scale``) and the times are uniform in the interval — the
+    exact non-homogeneous Poisson process for a piecewise-constant rate.
+
+    Parameters
+    ----------
+    forecast : frame with ``unique_id`` (queue ``"channel:skill"``; a bare name is a voice
+        skill), ``ds`` (interval start) and ``yhat`` (or ``y``): expected contacts.
+    interval_minutes : interval length; inferred from the smallest step of ``ds`` per
+        queue when None (with a warning if it cannot be inferred: then 30).
+    value_col : column of expected counts (default ``yhat`` if present, else ``y``).
+    scale : multiply every expected count (load scenarios).
+    seed : seed or Generator.
+
+    Returns
+    -------
+    Contacts frame sorted by ``ts``: ``contact_id`` (int64), ``ts``, ``queue``, ``channel``,
+    ``skill``, ``priority`` (0).
+
+    Raises
+    ------
+    FrameError
+        Missing columns, bad timestamps, negative or NaN expected counts.
+    """
+    if value_col is None:
+        value_col = FORECAST if isinstance(forecast, pd.DataFrame) and FORECAST in forecast \
+            else TARGET
+    require_columns(
+        forecast, (ID, TIME, value_col), frame="forecast frame",
+        hint=f"Pass a forecast (unique_id, ds, {FORECAST}) or volumes (unique_id, ds, y).",
+    )
+    f = forecast[[ID, TIME, value_col]].copy()
+    f[TIME] = as_datetime_column(f, TIME, frame="forecast frame")
+    vals = pd.to_numeric(f[value_col], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(vals) | (vals < 0)
+    if bad.any():
+        raise FrameError(
+            f"forecast frame: column '{value_col}' has {int(bad.sum())} NaN, infinite or "
+            f"negative expected counts, e.g.\n{f.loc[bad].head().to_string()}\n"
+            f"Fix: clip forecasts at 0 and drop intervals with unknown counts."
+        )
+    step = _interval_seconds(f, interval_minutes)
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(vals * scale)
+    n = int(counts.sum())
+    starts = np.repeat(f[TIME].to_numpy().astype("datetime64[ns]"), counts)
+    offsets = (rng.random(n) * step * 1e9).astype("timedelta64[ns]")
+    queues = np.repeat(f[ID].astype(str).to_numpy(), counts)
+    out = pd.DataFrame({"ts": starts + offsets, "queue": queues})
+    out = out.sort_values("ts", kind="stable").reset_index(drop=True)
+    split = [split_queue(q) for q in out["queue"].unique()]
+    chan = dict(zip(out["queue"].unique(), [c for c, _ in split], strict=True))
+    skill = dict(zip(out["queue"].unique(), [s for _, s in split], strict=True))
+    out["channel"] = out["queue"].map(chan)
+    out["skill"] = out["queue"].map(skill)
+    out.insert(0, "contact_id", np.arange(n, dtype=np.int64))
+    out["priority"] = np.zeros(n, dtype=np.int8)
+    return out
+
+
+def _interval_seconds(f: pd.DataFrame, interval_minutes: int | None) -> float:
+    if interval_minutes is not None:
+        if interval_minutes <= 0:
+            raise ValueError(f"interval_minutes must be > 0, got {interval_minutes!r}.")
+        return float(interval_minutes) * 60.0
+    steps = (
+        f.sort_values([ID, TIME]).groupby(ID)[TIME].diff().dropna().dt.total_seconds()
+    )
+    steps = steps[steps > 0]
+    if steps.empty:
+        warnings.warn(
+            "Cannot infer the interval length from one timestamp per queue; using 30 "
+            "minutes. Pass interval_minutes= to choose.", UserWarning, stacklevel=3,
+        )
+        return 1800.0
+    return float(steps.min())
+
+
+def shifts_from_requirements(
+    requirements: pd.DataFrame, *, interval_minutes: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn a requirements frame (agents per queue and interval) into agents and shifts.
+
+    Agent ``k`` of queue ``q`` (``"q#k"``) is logged in during every interval where
+    ``agents >= k + 1``; contiguous intervals merge into one shift. Each agent serves
+    only its queue.
+
+    Returns
+    -------
+    (agents, shifts): agents frame (``agent_id``, ``skills``, ``channels``,
+    ``max_concurrency`` = 1 (3 for chat/messaging)) and shifts (``agent_id``, ``start``,
+    ``end``).
+    """
+    req = validate_requirements(requirements, integer=False)
+    req[AGENTS] = np.ceil(req[AGENTS] - 1e-9)
+    step = pd.Timedelta(seconds=_interval_seconds(req, interval_minutes))
+    agents, shifts = [], []
+    for q, g in req.groupby(ID, sort=True):
+        ch, sk = split_queue(str(q))
+        ds = g[TIME].to_numpy()
+        need = g[AGENTS].to_numpy().astype(int)
+        for k in range(int(need.max()) if len(need) else 0):
+            aid = f"{q}#{k}"
+            agents.append({"agent_id": aid, "skills": {sk or "general": 3},
+                           "channels": (ch,),
+                           "max_concurrency": 3 if ch in ("chat", "messaging") else 1})
+            on = need > k
+            start = None
+            for i, flag in enumerate(on):
+                t = pd.Timestamp(ds[i])
+                if flag and start is None:
+                    start = t
+                contiguous = i + 1 < len(on) and pd.Timestamp(ds[i + 1]) == t + step
+                if start is not None and (not contiguous or not on[i + 1]):
+                    shifts.append({"agent_id": aid, "start": start, "end": t + step})
+                    start = None
+    return pd.DataFrame(agents), pd.DataFrame(shifts, columns=["agent_id", "start", "end"])
+
+
+def agents_from_schedule(schedule: pd.DataFrame, queues: Sequence[str]) -> pd.DataFrame:
+    """Agents frame for a schedule that carries no skills: every agent takes every queue.
+
+    If the schedule has a ``queue`` (or ``unique_id``) column, each agent takes only the
+    queues listed on its rows.
+    """
+    qcol = "queue" if "queue" in schedule else (ID if ID in schedule else None)
+    rows = []
+    for aid, g in schedule.groupby("agent_id", sort=True):
+        mine = sorted(set(g[qcol].astype(str))) if qcol else list(queues)
+        skills: dict[str, int] = {}
+        chans: set[str] = set()
+        for q in mine:
+            ch, sk = split_queue(q)
+            skills[sk or "general"] = 3
+            chans.add(ch)
+        rows.append({"agent_id": str(aid), "skills": skills,
+                     "channels": tuple(sorted(chans)),
+                     "max_concurrency": 3 if chans & {"chat", "messaging"} else 1})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- bank log
+def contacts_from_bank_log(
+    calls: pd.DataFrame,
+    *,
+    day: str | pd.Timestamp | None = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Turn the 1999 bank log into a contacts frame and a frame of agent shifts to replay.
+
+    A call enters the agent queue when it leaves the VRU (``vru_exit``); its handle time
+    is ``ser_time`` and it was served by ``agent_id``. Patience: an abandoned call's
+    patience is its observed wait (``q_time``); a served call's patience is only known to
+    exceed its wait, so it is drawn from the Kaplan–Meier patience distribution of the
+    whole log conditioned on exceeding that wait (seeded). An agent is on shift from the
+    first to the last second it served a call that day (merged across gaps < 30 min).
+
+    Records dropped (counted in the returned ``dropped`` dict, never silently): PHANTOM
+    calls, calls without a queue-entry time, negative or missing times (``q_time`` < 0,
+    served calls with missing or negative ``ser_time``).
+
+    Returns
+    -------
+    (contacts, shifts, dropped): contacts with ``contact_id``, ``ts``, ``channel``
+    ("voice"), ``skill`` (call type), ``queue``, ``priority``, ``customer_id``,
+    ``patience_seconds``, ``handle_seconds``, ``agent_id`` (who served, NaN if
+    abandoned), ``observed_wait_seconds``, ``observed_abandoned``; shifts ``agent_id``,
+    ``start``, ``end``.
+    """
+    require_columns(calls, ("call_id", "type", "vru_exit", "q_time", "ser_time", "outcome",
+                            "agent_id", "ser_start", "ser_exit", "priority"),
+                    frame="bank log", hint="Load it with routing_ml.datasets.load_anonymous_bank().")
+    c = calls
+    if day is not None:
+        d = pd.Timestamp(day).normalize()
+        c = c.loc[c["date"] == d]
+        if c.empty:
+            raise ValueError(f"day={day!r}: no call in the log on that date.")
+    dropped: dict[str, int] = {}
+    phantom = c["outcome"].astype(str).eq("PHANTOM")
+    dropped["phantom"] = int(phantom.sum())
+    c = c.loc[~phantom]
+    no_entry = c["vru_exit"].isna()
+    dropped["missing_queue_entry_time"] = int(no_entry.sum())
+    c = c.loc[~no_entry]
+    served = c["outcome"].astype(str).eq("AGENT")
+    qt = c["q_time"]
+    bad_wait = qt.isna() | (qt < 0)
+    dropped["negative_or_missing_wait"] = int(bad_wait.sum())
+    bad_ser = served & (c["ser_time"].isna() | (c["ser_time"] < 0) | c["agent_id"].isna())
+    dropped["negative_or_missing_handle_time"] = int((bad_ser & ~bad_wait).sum())
+    c = c.loc[~bad_wait & ~bad_ser].copy()
+    served = c["outcome"].astype(str).eq("AGENT")
+    abandoned = c["outcome"].astype(str).eq("HANG")
+    other = ~served & ~abandoned
+    dropped["other_outcome"] = int(other.sum())
+    c, served, abandoned = c.loc[~other], served[~other], abandoned[~other]
+    # Kaplan-Meier patience from all usable calls of the log (abandon = event)
+    base = calls.loc[~calls["outcome"].astype(str).eq("PHANTOM") & (calls["q_time"] >= 0)]
+    times, surv = _kaplan_meier(base["q_time"].to_numpy(float),
+                                base["outcome"].astype(str).eq("HANG").to_numpy())
+    rng = np.random.default_rng(seed)
+    wait = c["q_time"].to_numpy(float)
+    pat = wait.copy()
+    s_idx = np.flatnonzero(served.to_numpy())
+    pat[s_idx] = _conditional_draw(times, surv, wait[s_idx], rng.random(len(s_idx)))
+    pat[abandoned.to_numpy()] = np.maximum(wait[abandoned.to_numpy()], 0.0)
+    ids = c["agent_id"].where(served)
+    out = pd.DataFrame({
+        "contact_id": c["call_id"].astype("int64").to_numpy(),
+        "ts": c["vru_exit"].to_numpy(),
+        "channel": "voice",
+        "skill": c["type"].astype(str).to_numpy(),
+        "priority": c["priority"].astype("int8").to_numpy(),
+        "customer_id": c["customer_id"].astype("Int64").to_numpy(),
+        "patience_seconds": pat,
+        "handle_seconds": c["ser_time"].where(served).to_numpy(float),
+        "agent_id": ids.to_numpy(dtype=object),
+        "observed_wait_seconds": wait,
+        "observed_abandoned": abandoned.to_numpy(),
+    })
+    out["queue"] = "voice:" + out["skill"]
+    out = out.sort_values("ts", kind="stable").reset_index(drop=True)
+    sv = c.loc[served, ["agent_id", "ser_start", "ser_exit"]].dropna()
+    shifts = _presence_shifts(sv, gap=pd.Timedelta(minutes=30))
+    return out, shifts, dropped
+
+
+def _kaplan_meier(t: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Survival S(t) just after each distinct event time (patience, right-censored)."""
+    order = np.argsort(t, kind="stable")
+    t, event = t[order], event[order]
+    uniq, first = np.unique(t, return_index=True)
+    n = len(t)
+    at_risk = n - first
+    d = np.add.reduceat(event.astype(float), first)
+    s = np.cumprod(1.0 - d / at_risk)
+    keep = d > 0
+    return uniq[keep], s[keep]
+
+
+def _conditional_draw(times: np.ndarray, surv: np.ndarray, lower: np.ndarray,
+                      u: np.ndarray) -> np.ndarray:
+    """Draw T > lower from the KM distribution via inverse CDF; +inf beyond its support."""
+    s_lower = np.interp(lower, times, surv, left=1.0, right=surv[-1] if len(surv) else 1.0)
+    target = s_lower * (1.0 - u)  # S(T) = target, T > lower
+    # S is decreasing: find the first event time whose survival <= target
+    idx = np.searchsorted(-surv, -target, side="left")
+    out = np.full(len(lower), np.inf)
+    ok = idx < len(times)
+    out[ok] = np.maximum(times[idx[ok]], lower[ok])
+    return out
+
+
+def _presence_shifts(served: pd.DataFrame, gap: pd.Timedelta) -> pd.DataFrame:
+    rows = []
+    for aid, g in served.sort_values("ser_start").groupby("agent_id", sort=True):
+        start, end = None, None
+        for s, e in zip(g["ser_start"], g["ser_exit"], strict=True):
+            if start is None:
+                start, end = s, e
+            elif s - end > gap:
+                rows.append((aid, start, end))
+                start, end = s, e
+            else:
+                end = max(end, e)
+        if start is not None:
+            rows.append((aid, start, end))
+    return pd.DataFrame(rows, columns=["agent_id", "start", "end"])
+
+
+# --------------------------------------------------------------------------- prepared
+@dataclass
+class Prepared:
+    """Validated, array-form inputs of one run (internal)."""
+
+    origin: pd.Timestamp
+    t: np.ndarray                 # arrival seconds from origin, sorted
+    contact_id: np.ndarray
+    channel: np.ndarray           # index into pool.channel_names
+    queue: np.ndarray             # index into queue_names
+    queue_names: tuple[str, ...]
+    queue_channel: np.ndarray     # channel idx per queue
+    queue_skill: np.ndarray       # skill idx per queue (-1 none)
+    skill: list                   # str | None per contact (for Contact)
+    intent: list
+    language: list
+    priority: np.ndarray
+    customer: list
+    patience: np.ndarray          # seconds, inf = never abandons
+    deadline: np.ndarray          # seconds, nan = none
+    handle_obs: np.ndarray        # seconds, nan = not logged
+    resolved_obs: np.ndarray      # float 1/0, nan = not logged
+    orig_agent: np.ndarray        # pool idx of the logged agent, -1 none
+    is_repeat: np.ndarray
+    shift_agent: np.ndarray       # pool idx per shift
+    shift_start: np.ndarray       # seconds
+    shift_end: np.ndarray
+    dropped: dict
+    issues: dict
+    rows: np.ndarray              # row of the input frame of each contact
+
+
+def _shift_frame(shifts: pd.DataFrame) -> pd.DataFrame:
+    require_columns(shifts, ("agent_id", "start", "end"), frame="schedule",
+                    hint="A schedule has one row per shift: agent_id, start, end.")
+    s = shifts[["agent_id", "start", "end"]].copy()
+    s["start"] = as_datetime_column(s, "start", frame="schedule")
+    s["end"] = as_datetime_column(s, "end", frame="schedule")
+    s["agent_id"] = s["agent_id"].astype(str)
+    bad = s["end"] <= s["start"]
+    if bad.any():
+        raise FrameError(
+            f"schedule: {int(bad.sum())} shifts end at or before they start:\n"
+            f"{s.loc[bad].head().to_string()}\nFix: correct or remove them."
+        )
+    return s
+
+
+def prepare(
+    contacts: pd.DataFrame,
+    pool_channels: tuple[str, ...],
+    pool_skills: tuple[str, ...],
+    pool_agent_index: Mapping[str, int],
+    eligible: np.ndarray,           # agents x (channel, skill) checked in engine
+    skills_matrix: np.ndarray,
+    capacity: np.ndarray,
+    shifts: pd.DataFrame | None,
+    *,
+    origin: pd.Timestamp | None,
+    outside_hours: str,
+    patience_u: np.ndarray | None = None,
+    patience: object = None,
+) -> Prepared:
+    """Validate a contacts frame + schedule and convert them to arrays (internal)."""
+    del eligible
+    require_columns(contacts, ("ts", "channel"), frame="contacts frame",
+                    hint="A contacts frame has one row per contact with 'ts' and 'channel' "
+                    "(and 'skill' or 'queue').")
+    df = contacts
+    dropped: dict[str, int] = {}
+    issues: dict[str, object] = {}
+    ts = pd.to_datetime(df["ts"], errors="coerce")
+    if getattr(ts.dt, "tz", None) is not None:
+        raise FrameError("contacts frame: column 'ts' is time-zone aware; use naive local "
+                         "time (ts.dt.tz_convert(zone).dt.tz_localize(None)).")
+    miss = ts.isna().to_numpy()
+    if miss.any():
+        dropped["missing_or_bad_ts"] = int(miss.sum())
+    chan = df["channel"].astype(str).to_numpy()
+    unknown = ~np.isin(chan, pool_channels)
+    if unknown.any():
+        raise FrameError(
+            f"contacts frame: unknown channels {sorted(set(chan[unknown]))[:5]}; expected "
+            f"one of {list(pool_channels)}. Fix: map them with df['channel'].replace(...)."
+        )
+    if "handle_seconds" in df:
+        h = pd.to_numeric(df["handle_seconds"], errors="coerce").to_numpy(float)
+        neg = (h < 0) & ~miss
+        if neg.any():
+            dropped["negative_handle_seconds"] = int(neg.sum())
+            miss = miss | neg
+    if "patience_seconds" in df:
+        p = pd.to_numeric(df["patience_seconds"], errors="coerce").to_numpy(float)
+        neg = (p < 0) & ~miss
+        if neg.any():
+            dropped["negative_patience_seconds"] = int(neg.sum())
+            miss = miss | neg
+    keep = ~miss
+    if origin is None:
+        first = ts[keep].min() if keep.any() else pd.Timestamp("2000-01-01")
+        if shifts is not None and len(shifts):
+            first = min(first, pd.to_datetime(shifts["start"]).min())
+        origin = pd.Timestamp(first).normalize()
+    t_all = (ts - origin).dt.total_seconds().to_numpy()
+    before = keep & (t_all < 0)
+    if before.any():
+        dropped["before_origin"] = int(before.sum())
+        keep &= ~before
+    # skills / queues
+    if "skill" in df:
+        skill = df["skill"].astype(object).where(df["skill"].notna(), None).to_numpy()
+    elif "queue" in df:
+        skill = np.array([split_queue(str(q))[1] for q in df["queue"]], dtype=object)
+    else:
+        skill = np.full(len(df), None, dtype=object)
+    queue = (np.char.add(np.char.add(chan.astype(str), ":"),
+                         np.array(["" if s is None else str(s) for s in skill])))
+    # schedule
+    sk_idx = {s: i for i, s in enumerate(pool_skills)}
+    ch_idx = {c: i for i, c in enumerate(pool_channels)}
+    n_agents = skills_matrix.shape[0]
+    if shifts is None:
+        sh_agent = np.arange(n_agents)
+        sh_start = np.zeros(n_agents)
+        sh_end = np.full(n_agents, np.inf)
+    else:
+        s = _shift_frame(shifts)
+        aidx = s["agent_id"].map(pool_agent_index)
+        unknown_a = aidx.isna()
+        if unknown_a.any():
+            raise FrameError(
+                f"schedule: agents {sorted(s.loc[unknown_a, 'agent_id'].unique())[:5]} are "
+                f"not in the agents frame. Fix: add them to agents or drop their shifts."
+            )
+        sh_agent = aidx.to_numpy(int)
+        sh_start = (s["start"] - origin).dt.total_seconds().to_numpy()
+        sh_end = (s["end"] - origin).dt.total_seconds().to_numpy()
+        sh_agent, sh_start, sh_end = _merge_shifts(sh_agent, sh_start, sh_end)
+    # per-queue staffing and opening hours
+    qnames, qinv = np.unique(queue[keep], return_inverse=True) if keep.any() else (
+        np.array([], dtype=str), np.array([], dtype=int))
+    q_channel = np.zeros(len(qnames), dtype=int)
+    q_skill = np.full(len(qnames), -1, dtype=int)
+    unstaffed: dict[str, int] = {}
+    outside = np.zeros(len(df), dtype=bool)
+    t_keep = t_all[keep]
+    chan_keep = chan[keep]
+    out_k = np.zeros(keep.sum(), dtype=bool)
+    for qi, qn in enumerate(qnames):
+        ch, sk = qn.split(":", 1)
+        q_channel[qi] = ch_idx[ch]
+        q_skill[qi] = sk_idx.get(sk, -2) if sk else -1
+        elig = capacity[:, ch_idx[ch]] > 0
+        if q_skill[qi] >= 0:
+            elig &= skills_matrix[:, q_skill[qi]] > 0
+        elif q_skill[qi] == -2:
+            elig &= False
+        on = elig[sh_agent]
+        members = qinv == qi
+        if not on.any():
+            unstaffed[str(qn)] = int(members.sum())
+            continue
+        if ch in DEFERRABLE_CHANNELS:
+            continue
+        st, en = _union(sh_start[on], sh_end[on])
+        tq = t_keep[members]
+        j = np.searchsorted(st, tq, side="right") - 1
+        inside = (j >= 0) & (tq < en[np.maximum(j, 0)])
+        out_k[members] = ~inside
+    del chan_keep
+    if unstaffed:
+        issues["queues_without_agents"] = unstaffed
+        msg = (f"{sum(unstaffed.values())} contacts arrive on queues no scheduled agent can "
+               f"serve: {unstaffed}. They are simulated (they wait or abandon) and counted "
+               f"as such. Fix: add agents with these skills/channels to the schedule.")
+        logger.warning(msg)
+        warnings.warn(msg, UserWarning, stacklevel=4)
+    if out_k.any():
+        n_out = int(out_k.sum())
+        if outside_hours == "raise":
+            raise FrameError(
+                f"{n_out} real-time contacts arrive when no agent of their queue is on "
+                f"shift (outside opening hours). Fix: pass outside_hours='drop' or 'keep', "
+                f"or extend the schedule."
+            )
+        if outside_hours == "drop":
+            outside[np.flatnonzero(keep)[out_k]] = True
+            dropped["outside_opening_hours"] = n_out
+            keep &= ~outside
+        else:
+            issues["arrivals_outside_opening_hours_kept"] = n_out
+    if dropped:
+        logger.warning("simulation input: dropped records %s", dropped)
+    # final arrays
+    idx = np.flatnonzero(keep)
+    t = t_all[idx]
+    order = np.argsort(t, kind="stable")
+    idx = idx[order]
+    t = t[order]
+    qmap = {q: i for i, q in enumerate(qnames)}
+    qk = np.array([qmap[q] for q in queue[idx]], dtype=int) if len(idx) else np.zeros(0, int)
+    n = len(idx)
+
+    def col(name: str, default: object, dtype: object = object) -> np.ndarray:
+        if name in df:
+            v = df[name].to_numpy()[idx]
+            return v
+        return np.full(n, default, dtype=dtype)
+
+    pat = (pd.to_numeric(df["patience_seconds"], errors="coerce").to_numpy(float)[idx]
+           if "patience_seconds" in df else np.full(n, np.nan))
+    chn = np.array([ch_idx[c] for c in chan[idx]], dtype=int) if n else np.zeros(0, int)
+    need = np.isnan(pat)
+    if need.any():
+        pat[need] = draw_patience(patience, np.asarray(pool_channels)[chn[need]],
+                                  queue[idx][need],
+                                  patience_u[idx][need] if patience_u is not None
+                                  else np.full(int(need.sum()), 0.5))
+    is_def = np.isin(np.asarray(pool_channels)[chn], DEFERRABLE_CHANNELS) if n else \
+        np.zeros(0, bool)
+    pat[is_def & ~np.isfinite(pat)] = np.inf
+    dl = (pd.to_numeric(df["deadline_seconds"], errors="coerce").to_numpy(float)[idx]
+          if "deadline_seconds" in df else np.full(n, np.nan))
+    hobs = (pd.to_numeric(df["handle_seconds"], errors="coerce").to_numpy(float)[idx]
+            if "handle_seconds" in df else np.full(n, np.nan))
+    if "resolved" in df:
+        r = df["resolved"].astype("boolean").to_numpy(dtype=float, na_value=np.nan)[idx]
+    else:
+        r = np.full(n, np.nan)
+    if "agent_id" in df:
+        oa = np.array([pool_agent_index.get(str(a), -1) if isinstance(a, str) else -1
+                       for a in df["agent_id"].to_numpy()[idx]], dtype=int)
+    else:
+        oa = np.full(n, -1, dtype=int)
+    cid = col("contact_id", 0, np.int64)
+    if "contact_id" not in df:
+        cid = idx.astype(np.int64)
+    prio = (pd.to_numeric(df["priority"], errors="coerce").fillna(0).to_numpy(int)[idx]
+            if "priority" in df else np.zeros(n, dtype=int))
+
+    def objcol(name: str) -> list:
+        if name not in df:
+            return [None] * n
+        v = df[name].to_numpy(dtype=object)[idx]
+        return [None if (x is None or (isinstance(x, float) and np.isnan(x))
+                         or x is pd.NA) else x for x in v]
+
+    return Prepared(
+        origin=pd.Timestamp(origin), t=t, contact_id=np.asarray(cid), channel=chn, queue=qk,
+        queue_names=tuple(str(q) for q in qnames), queue_channel=q_channel,
+        queue_skill=q_skill, skill=[skill[i] for i in idx], intent=objcol("intent"),
+        language=objcol("language"), priority=prio, customer=objcol("customer_id"),
+        patience=pat, deadline=dl, handle_obs=hobs, resolved_obs=r, orig_agent=oa,
+        is_repeat=np.asarray(col("is_repeat", False, bool), dtype=bool),
+        shift_agent=sh_agent, shift_start=sh_start, shift_end=sh_end,
+        dropped=dropped, issues=issues, rows=idx,
+    )
+
+
+def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
+                  u: np.ndarray) -> np.ndarray:
+    """Patience seconds by inverse CDF of the per-contact uniforms ``u`` (CRN-safe).
+
+    ``patience`` None → +inf (nobody abandons); a number → exponential with that mean
+    for real-time channels; a mapping channel-or-queue → mean (missing → +inf); an
+    array of observed patience seconds → empirical distribution (quantiles).
+    """
+    n = len(u)
+    out = np.full(n, np.inf)
+    if patience is None:
+        return out
+    realtime = np.isin(channels, REALTIME_CHANNELS)
+    uu = np.clip(u, 1e-12, 1 - 1e-12)
+    if isinstance(patience, Mapping):
+        means = np.array([patience.get(q, patience.get(c, np.inf))
+                          for q, c in zip(queues, channels, strict=True)], dtype=float)
+        out = -means * np.log1p(-uu)
+        out[~np.isfinite(means)] = np.inf
+    elif np.ndim(patience) == 0:
+        mean = float(patience)  # type: ignore[arg-type]
+        if mean <= 0:
+            raise ValueError(f"patience must be > 0 seconds, got {mean!r}.")
+        out = -mean * np.log1p(-uu)
+    else:
+        sample = np.sort(np.asarray(patience, dtype=float))
+        if len(sample) == 0 or np.isnan(sample).any() or (sample < 0).any():
+            raise ValueError("patience sample must be non-empty, >= 0 and without NaN.")
+        out = np.quantile(sample, uu)
+    out[~realtime] = np.inf
+    return out
+
+
+def _merge_shifts(a: np.ndarray, s: np.ndarray, e: np.ndarray):
+    order = np.lexsort((s, a))
+    a, s, e = a[order], s[order], e[order]
+    ra, rs, re_ = [], [], []
+    for ai, si, ei in zip(a, s, e, strict=True):
+        if ra and ra[-1] == ai and si <= re_[-1]:
+            re_[-1] = max(re_[-1], ei)
+        else:
+            ra.append(ai)
+            rs.append(si)
+            re_.append(ei)
+    return np.array(ra, dtype=int), np.array(rs, dtype=float), np.array(re_, dtype=float)
+
+
+def _union(s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(s)
+    rs: list[float] = []
+    re_: list[float] = []
+    for si, ei in zip(s[order], e[order], strict=True):
+        if rs and si <= re_[-1]:
+            re_[-1] = max(re_[-1], ei)
+        else:
+            rs.append(si)
+            re_.append(ei)
+    return np.array(rs), np.array(re_)

@@ -1,0 +1,181 @@
+"""Statistics of one run: per contact, per queue × interval, per queue, per channel,
+overall, and per agent (occupancy and its spread)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ._engine import ABANDONED, DONE, SERVING, WAITING, RawRun
+from ._inputs import DEFERRABLE_CHANNELS
+
+DEFAULT_ANSWER_SECONDS = {"voice": 20.0, "chat": 60.0, "messaging": 300.0,
+                          "email": 86400.0, "web": 86400.0}
+
+METRICS = ("arrivals", "answered", "abandoned", "waiting", "service_level", "asa_seconds",
+           "abandon_rate", "aht_seconds", "fcr", "repeats")
+
+
+def answer_targets(answer_seconds: float | Mapping[str, float]) -> dict[str, float]:
+    """Per-channel answer time: a number applies to real-time channels (voice, chat,
+    messaging); email/web keep their defaults (24 h) unless a mapping names them."""
+    out = dict(DEFAULT_ANSWER_SECONDS)
+    if isinstance(answer_seconds, Mapping):
+        for k, v in answer_seconds.items():
+            if k not in out:
+                raise ValueError(f"answer_seconds: unknown channel {k!r}; expected one of "
+                                 f"{list(out)}.")
+            out[k] = float(v)
+    else:
+        v = float(answer_seconds)
+        if not v >= 0:
+            raise ValueError(f"answer_seconds must be >= 0, got {answer_seconds!r}.")
+        for k in ("voice", "chat", "messaging"):
+            out[k] = v
+    return out
+
+
+def contacts_frame(raw: RawRun, queue_names: tuple[str, ...], channel_names: tuple[str, ...],
+                   agent_ids: np.ndarray, origin: pd.Timestamp,
+                   targets: dict[str, float]) -> pd.DataFrame:
+    """One row per simulated contact (first contacts and repeats)."""
+    st = raw.state
+    answered = (st == SERVING) | (st == DONE)
+    abandoned = st == ABANDONED
+    waiting = st == WAITING
+    wait = np.where(answered, raw.start - raw.t,
+                    np.where(abandoned, raw.abandon_t - raw.t, raw.end_time - raw.t))
+    ch_names = np.asarray(channel_names, dtype=object)[raw.channel]
+    target = np.array([targets[c] for c in channel_names])[raw.channel]
+    is_def = np.isin(ch_names, DEFERRABLE_CHANNELS)
+    target = np.where(is_def & np.isfinite(raw.deadline), raw.deadline, target)
+    ids = np.asarray(agent_ids, dtype=object)
+    return pd.DataFrame({
+        "contact_id": raw.contact_id,
+        "is_repeat": raw.is_repeat,
+        "parent": raw.parent,
+        "unique_id": np.asarray(queue_names, dtype=object)[raw.queue],
+        "channel": ch_names,
+        "priority": raw.priority,
+        "ts": origin + pd.to_timedelta(raw.t, unit="s"),
+        "arrival_seconds": raw.t,
+        "answered": answered,
+        "abandoned": abandoned,
+        "waiting": waiting,
+        "completed": st == DONE,
+        "wait_seconds": wait,
+        "answered_within_target": answered & (wait <= target),
+        "handle_seconds": np.where(answered, raw.handle, np.nan),
+        "resolved": raw.resolved & (st == DONE),
+        "agent_id": np.where(raw.agent >= 0, ids[np.maximum(raw.agent, 0)], None),
+    })
+
+
+_SUMS = (("answered", "answered"), ("abandoned", "abandoned"), ("waiting", "waiting"),
+         ("completed", "completed"), ("answered_within", "answered_within_target"),
+         ("resolved", "resolved"), ("repeats", "is_repeat"))
+
+
+def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts and rates per group (numpy bincount: pandas named aggregation is slow)."""
+    answered = df["answered"].to_numpy(bool)
+    cols: dict[str, np.ndarray] = {}
+    if keys:
+        if len(keys) == 1:
+            codes, uniq = pd.factorize(df[keys[0]], sort=True)
+            cols[keys[0]] = np.asarray(uniq)
+            m = len(uniq)
+        else:
+            codes, uniques = pd.MultiIndex.from_frame(df[keys]).factorize(sort=True)
+            m = len(uniques)
+            for i, k in enumerate(keys):
+                cols[k] = uniques.get_level_values(i).to_numpy()
+    else:
+        codes = np.zeros(len(df), dtype=np.intp)
+        m = 1
+    cols["arrivals"] = np.bincount(codes, minlength=m)
+    for name, col in _SUMS:
+        cols[name] = np.bincount(codes, weights=df[col].to_numpy(float),
+                                 minlength=m).astype(np.int64)
+    wait_sum = np.bincount(codes, weights=np.where(answered, df["wait_seconds"], 0.0),
+                           minlength=m)
+    handle_sum = np.bincount(codes, weights=np.where(answered, df["handle_seconds"], 0.0),
+                             minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        arr = cols["arrivals"].astype(float)
+        ans = cols["answered"].astype(float)
+        comp = cols["completed"].astype(float)
+        cols["service_level"] = cols["answered_within"] / np.where(arr > 0, arr, np.nan)
+        cols["asa_seconds"] = wait_sum / np.where(ans > 0, ans, np.nan)
+        cols["abandon_rate"] = cols["abandoned"] / np.where(arr > 0, arr, np.nan)
+        cols["aht_seconds"] = handle_sum / np.where(ans > 0, ans, np.nan)
+        cols["fcr"] = cols["resolved"] / np.where(comp > 0, comp, np.nan)
+    return pd.DataFrame(cols)
+
+
+def interval_stats(contacts: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
+    """Per queue × interval (by arrival), plus ``unique_id == "all"`` rows for the real-time
+    channels together."""
+    ds = contacts["ts"].dt.floor(f"{int(interval_minutes)}min")
+    d = contacts.assign(ds=ds)
+    per_q = _aggregate(d, ["unique_id", "channel", "ds"])
+    rt = d.loc[~d["channel"].isin(DEFERRABLE_CHANNELS)]
+    if len(rt):
+        allrows = _aggregate(rt, ["ds"])
+        allrows.insert(0, "channel", "realtime")
+        allrows.insert(0, "unique_id", "all")
+        per_q = pd.concat([per_q, allrows], ignore_index=True)
+    return per_q
+
+
+def agent_stats(raw: RawRun, agent_ids: np.ndarray) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        occ = np.where(raw.available_seconds > 0,
+                       raw.busy_seconds / raw.available_seconds, np.nan)
+    return pd.DataFrame({"agent_id": np.asarray(agent_ids, dtype=object),
+                         "contacts_handled": raw.handled,
+                         "busy_seconds": raw.busy_seconds,
+                         "available_seconds": raw.available_seconds,
+                         "occupancy": occ})
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = all equal)."""
+    x = np.sort(np.asarray(x, float)[np.isfinite(x)])
+    if len(x) == 0 or x.sum() == 0:
+        return float("nan") if len(x) == 0 else 0.0
+    n = len(x)
+    return float((2 * np.arange(1, n + 1) - n - 1).dot(x) / (n * x.sum()))
+
+
+def summary(contacts: pd.DataFrame, agents: pd.DataFrame, raw: RawRun,
+            min_available_seconds: float = 1800.0) -> dict[str, float]:
+    """Overall figures (real-time channels for SL/ASA; all channels for counts)."""
+    rt = contacts.loc[~contacts["channel"].isin(DEFERRABLE_CHANNELS)]
+    over = _aggregate(contacts, []).iloc[0].to_dict()
+    rto = _aggregate(rt, []).iloc[0].to_dict() if len(rt) else {}
+    occ = agents.loc[agents["available_seconds"] >= min_available_seconds, "occupancy"]
+    occ = occ.to_numpy(float)
+    occ = occ[np.isfinite(occ)]
+    out = {k: float(over[k]) for k in ("arrivals", "answered", "abandoned", "waiting",
+                                        "completed", "resolved", "repeats", "aht_seconds",
+                                        "fcr", "abandon_rate")}
+    out["first_contacts"] = float((~contacts["is_repeat"]).sum())
+    out["service_level"] = float(rto.get("service_level", np.nan))
+    out["asa_seconds"] = float(rto.get("asa_seconds", np.nan))
+    out["abandon_rate_realtime"] = float(rto.get("abandon_rate", np.nan))
+    out["service_level_all_channels"] = float(over["service_level"])
+    out["repeats_generated"] = float(raw.repeats_generated)
+    out["repeats_after_horizon"] = float(raw.repeats_after_horizon)
+    out["occupancy_mean"] = float(occ.mean()) if len(occ) else np.nan
+    out["occupancy_max"] = float(occ.max()) if len(occ) else np.nan
+    out["occupancy_min"] = float(occ.min()) if len(occ) else np.nan
+    out["occupancy_max_min"] = (float(occ.max() / occ.min()) if len(occ) and occ.min() > 0
+                                else float("inf") if len(occ) else np.nan)
+    out["occupancy_gini"] = gini(occ)
+    out["decisions"] = float(raw.decisions)
+    out["holdouts"] = float(raw.holdouts)
+    out["end_seconds"] = float(raw.end_time)
+    return out

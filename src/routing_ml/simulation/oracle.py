@@ -1,0 +1,87 @@
+"""A routing policy that knows the synthetic center's ground truth: the upper bound a
+learned policy is measured against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from routing_ml.routing.base import (
+    REASON_NO_ELIGIBLE,
+    REASON_PREDICTED_BEST,
+    AgentPool,
+    Contact,
+    Decision,
+)
+
+from .outcomes import GroundTruthOutcomes
+
+
+class GroundTruthOracle:
+    """Send each contact to the free qualified agent with the least expected work.
+
+    Expected work of agent ``a`` on a contact = true expected handle seconds ×
+    (1 + (1 − P(resolved)) × ``repeat_weight``): the time now plus the expected time of
+    the repeat an unresolved contact causes. Like every policy it only chooses among
+    agents with a free session (it never holds a contact back).
+
+    Parameters
+    ----------
+    ground_truth : the synthetic center's ``GroundTruth``.
+    repeat_weight : weight of the repeat's work (default: the ground truth's
+        ``repeat_probability``).
+    require_skill : only agents with the contact's skill (proficiency > 0).
+    """
+
+    name = "oracle"
+
+    def __init__(self, ground_truth: Any, *, repeat_weight: float | None = None,
+                 require_skill: bool = True) -> None:
+        self.ground_truth = ground_truth
+        self.repeat_weight = repeat_weight
+        self.require_skill = require_skill
+        self._key: int | None = None
+
+    def _tables(self, pool: AgentPool) -> None:
+        gt = self.ground_truth
+        mu, p, ga = GroundTruthOutcomes(gt).tables(pool)
+        sigma = float(gt.handle_sigma)
+        w = (float(getattr(gt, "repeat_probability", 0.0)) if self.repeat_weight is None
+             else float(self.repeat_weight))
+        self._score = np.exp(mu + sigma**2 / 2) * (1.0 + (1.0 - p) * w)
+        self._al = np.asarray(gt.agent_languages, dtype=bool)[ga]
+        self._intent = {n: i for i, n in enumerate(gt.intents)}
+        self._channel = {n: i for i, n in enumerate(gt.channels)}
+        self._language = {n: i for i, n in enumerate(gt.languages)}
+        self._key = id(pool.agent_ids)
+
+    def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        ch = pool.channel_index(contact.channel)
+        if ch < 0:
+            return Decision(-1, REASON_NO_ELIGIBLE + ":unknown_channel")
+        mask = pool.has_capacity(ch)
+        if self.require_skill:
+            s = pool.skill_index(contact.skill)
+            if s >= 0:
+                mask = mask & (pool.skills[:, s] > 0)
+        if not mask.any():
+            return Decision(-1, REASON_NO_ELIGIBLE)
+        if self._key != id(pool.agent_ids):
+            self._tables(pool)
+        i = self._intent.get(contact.intent, -1)
+        c = self._channel.get(contact.channel, -1)
+        if i < 0 or c < 0:
+            idle = np.where(mask, pool.idle_since, np.inf)
+            a = int(np.argmin(idle))
+            return Decision(a, REASON_NO_ELIGIBLE + ":fallback", agent_id=str(pool.agent_ids[a]))
+        lang = self._language.get(contact.language, -1)
+        sc = self._score[:, i, c, :]
+        if lang >= 0:
+            score = np.where(self._al[:, lang], sc[:, 1], sc[:, 0])
+        else:
+            score = sc[:, 0]
+        score = np.where(mask, score, np.inf)
+        a = int(np.argmin(score))
+        return Decision(a, REASON_PREDICTED_BEST + ":oracle", agent_id=str(pool.agent_ids[a]),
+                        score=float(score[a]))

@@ -1,0 +1,242 @@
+"""Where handle times and resolutions come from, with common random numbers.
+
+Each contact carries its own pre-drawn random numbers (a standard normal ``z`` for the
+handle time and a uniform ``u`` for resolution), drawn from the replication seed and
+independent of the policy. An outcome model turns (contact, agent, z, u) into
+``(handle_seconds, resolved)`` by inverse CDF, so the same contact served by the same
+agent gets the same outcome under every policy, and a better agent gets a shorter time
+from the same draw.
+
+Models:
+
+- :class:`ExponentialService` — exponential handle time with a mean per queue (the
+  Erlang world); every contact resolved unless ``resolution_probability`` < 1.
+- :class:`GroundTruthOutcomes` — the synthetic center's true lognormal agent × intent ×
+  channel × language model and its resolution probabilities.
+- :class:`LoggedOutcomes` — handle times and resolutions from a replayed log; with
+  ``agent_effects`` (log-scale agent × key effects) a contact served by another agent
+  than in the log gets ``logged × exp(effect[new] − effect[logged])``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.routing.base import AgentPool
+
+
+class BoundOutcomes(Protocol):
+    """An outcome model bound to one pool and one set of contacts (engine-internal)."""
+
+    def __call__(self, contact: int, agent: int, z: float, u: float) -> tuple[float, bool]:
+        ...
+
+
+class OutcomeModel(Protocol):
+    """Builds the fast per-service function for a pool and the prepared contacts."""
+
+    repeat_probability: float
+    repeat_delay_hours: float
+
+    def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes: ...
+
+
+class ExponentialService:
+    """Exponential handle times: mean ``aht_seconds`` (a number, or a mapping from queue
+    ``"channel:skill"`` or channel to seconds).
+
+    Parameters
+    ----------
+    aht_seconds : mean handle time in seconds.
+    resolution_probability : P(resolved) for every contact.
+    repeat_probability : P(an unresolved contact returns).
+    repeat_delay_hours : mean of the exponential delay before it returns.
+    """
+
+    def __init__(self, aht_seconds: float | Mapping[str, float] = 300.0, *,
+                 resolution_probability: float = 1.0, repeat_probability: float = 0.0,
+                 repeat_delay_hours: float = 24.0) -> None:
+        self.aht_seconds = aht_seconds
+        self.resolution_probability = resolution_probability
+        self.repeat_probability = repeat_probability
+        self.repeat_delay_hours = repeat_delay_hours
+
+    def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes:
+        aht = self.aht_seconds
+        if isinstance(aht, Mapping):
+            qmeans = []
+            for q in prepared.queue_names:
+                ch = q.split(":", 1)[0]
+                if q in aht:
+                    qmeans.append(float(aht[q]))
+                elif ch in aht:
+                    qmeans.append(float(aht[ch]))
+                else:
+                    raise ValueError(
+                        f"aht_seconds has no entry for queue {q!r} (nor its channel {ch!r}); "
+                        f"keys are {list(aht)[:8]}. Fix: add it or pass one number."
+                    )
+        else:
+            qmeans = [float(aht)] * len(prepared.queue_names)
+        if any(not (m > 0) for m in qmeans):
+            raise ValueError(f"aht_seconds must be > 0, got {qmeans}.")
+        means = [qmeans[q] for q in prepared.queue.tolist()]
+        p = float(self.resolution_probability)
+        phi = _normal_cdf
+
+        def f(contact: int, agent: int, z: float, u: float) -> tuple[float, bool]:
+            # exponential by inverse CDF of the same normal draw: U = Phi(z)
+            return -means[contact] * math.log1p(-phi(z)), u < p
+
+        return f
+
+
+def _normal_cdf(z: float) -> float:
+    v = 0.5 * math.erfc(-z / math.sqrt(2.0))
+    return min(max(v, 1e-300), 1.0 - 1e-16)
+
+
+class GroundTruthOutcomes:
+    """Handle time and resolution from the synthetic center's ground truth.
+
+    ``handle = exp(log_handle_mean(agent, intent, channel, language_match) + sigma·z)``
+    and ``resolved = u < resolution_probability(...)``, with tables precomputed for all
+    agents × intents × channels × {language mismatch, match}.
+    """
+
+    def __init__(self, ground_truth: Any) -> None:
+        self.ground_truth = ground_truth
+        self.repeat_probability = float(getattr(ground_truth, "repeat_probability", 0.0))
+        self.repeat_delay_hours = float(getattr(ground_truth, "repeat_delay_hours", 24.0))
+        self._cache: tuple[Any, tuple] | None = None
+
+    def tables(self, pool: AgentPool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mu, p, gt_agent): tables pool-agent × intent × channel × match, and the
+        ground-truth index of each pool agent."""
+        if self._cache is not None and self._cache[0] is pool.agent_ids:
+            return self._cache[1][:3]
+        gt = self.ground_truth
+        ga = np.asarray(gt.agent_index(list(pool.agent_ids)), dtype=int)
+        if (ga < 0).any():
+            missing = [pool.agent_ids[i] for i in np.flatnonzero(ga < 0)[:5]]
+            raise ValueError(f"agents {missing} are not in the ground truth; simulate the "
+                             f"generator's own agents.")
+        ni, nc = len(gt.intents), len(gt.channels)
+        a = ga[:, None, None, None]
+        i = np.arange(ni)[None, :, None, None]
+        c = np.arange(nc)[None, None, :, None]
+        m = np.array([False, True])[None, None, None, :]
+        mu = np.broadcast_to(np.asarray(gt.log_handle_mean(a, i, c, m), float),
+                             (len(ga), ni, nc, 2))
+        p = np.broadcast_to(np.asarray(gt.resolution_probability(a, i, c, m), float),
+                            (len(ga), ni, nc, 2))
+        out = (np.ascontiguousarray(mu), np.ascontiguousarray(p), ga)
+        self._cache = (pool.agent_ids, (*out, mu.tolist(), p.tolist()))
+        return out
+
+    def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes:
+        gt = self.ground_truth
+        mu, p, ga = self.tables(pool)
+        assert self._cache is not None  # noqa: S101 - filled by tables()
+        mu_l, p_l = self._cache[1][3], self._cache[1][4]
+        sigma = float(gt.handle_sigma)
+        intents = prepared.intent
+        if any(x is None for x in intents):
+            raise ValueError("GroundTruthOutcomes needs an 'intent' for every contact; "
+                             "simulate the generator's contacts frame.")
+        ii = np.asarray(gt.intent_index(list(intents)), dtype=int)
+        ci = np.asarray(gt.channel_index([pool.channel_names[c] for c in prepared.channel]),
+                        dtype=int)
+        langs = [x if x is not None else "" for x in prepared.language]
+        li = np.asarray(gt.language_index(langs), dtype=int) if langs else np.zeros(0, int)
+        al = np.asarray(gt.agent_languages, dtype=bool)[ga]  # pool agent x gt language
+        ii_l, ci_l, li_l = ii.tolist(), ci.tolist(), li.tolist()
+        al_l = al.tolist()
+        exp = math.exp
+
+        def f(contact: int, agent: int, z: float, u: float) -> tuple[float, bool]:
+            lang = li_l[contact]
+            m = 1 if (lang >= 0 and al_l[agent][lang]) else 0
+            i, c = ii_l[contact], ci_l[contact]
+            return exp(mu_l[agent][i][c][m] + sigma * z), u < p_l[agent][i][c][m]
+
+        return f
+
+
+class LoggedOutcomes:
+    """Handle times and resolutions replayed from the log (``handle_seconds``,
+    ``resolved`` columns of the contacts frame; resolved defaults to True).
+
+    Parameters
+    ----------
+    agent_effects : optional frame ``agent_id``, ``key`` (e.g. the call type / skill),
+        ``log_effect`` (log-seconds). When a contact is served by another agent than the
+        one in the log, its handle time is scaled by ``exp(effect[new] − effect[logged])``
+        (missing pairs count as 0). Without it the logged time is used whoever serves.
+    key : contact attribute the effects are keyed by: ``"skill"`` (default) or
+        ``"intent"``.
+    """
+
+    def __init__(self, agent_effects: pd.DataFrame | None = None, *, key: str = "skill",
+                 repeat_probability: float = 0.0, repeat_delay_hours: float = 24.0) -> None:
+        self.agent_effects = agent_effects
+        self.key = key
+        self.repeat_probability = repeat_probability
+        self.repeat_delay_hours = repeat_delay_hours
+
+    def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes:
+        h = prepared.handle_obs
+        if np.isnan(h).any():
+            # contacts never served in the log (abandoned): no logged time.
+            fill = np.nanmedian(h) if np.isfinite(h).any() else 300.0
+            h = np.where(np.isnan(h), fill, h)
+        h_l = h.tolist()
+        r = prepared.resolved_obs
+        r_l = [True if np.isnan(x) else bool(x) for x in r]
+        if self.agent_effects is None:
+            def f(contact: int, agent: int, z: float, u: float) -> tuple[float, bool]:
+                return h_l[contact], r_l[contact]
+            return f
+        eff = self.agent_effects
+        keys = sorted({str(k) for k in eff["key"]} | {str(k) for k in
+                                                      getattr(prepared, self.key) if k})
+        kidx = {k: i for i, k in enumerate(keys)}
+        table = np.zeros((len(pool), len(keys)))
+        for a, k, v in zip(eff["agent_id"].astype(str), eff["key"].astype(str),
+                           eff["log_effect"].astype(float), strict=True):
+            ai = pool.agent_index(a)
+            if ai >= 0:
+                table[ai, kidx[k]] = v
+        t_l = table.tolist()
+        ck = [kidx.get(str(k), -1) if k is not None else -1
+              for k in getattr(prepared, self.key)]
+        oa = prepared.orig_agent.tolist()
+        exp = math.exp
+
+        def g(contact: int, agent: int, z: float, u: float) -> tuple[float, bool]:
+            k, o = ck[contact], oa[contact]
+            if k < 0 or o < 0 or o == agent:
+                return h_l[contact], r_l[contact]
+            return h_l[contact] * exp(t_l[agent][k] - t_l[o][k]), r_l[contact]
+
+        return g
+
+
+def as_outcome_model(outcomes: Any, *, has_logged_handle: bool,
+                     aht_seconds: float | Mapping[str, float]) -> Any:
+    """Normalise the ``outcomes=`` argument of ``simulate``."""
+    if outcomes is None:
+        return LoggedOutcomes() if has_logged_handle else ExponentialService(aht_seconds)
+    if hasattr(outcomes, "bind"):
+        return outcomes
+    if hasattr(outcomes, "log_handle_mean") and hasattr(outcomes, "resolution_probability"):
+        return GroundTruthOutcomes(outcomes)
+    raise TypeError(
+        f"outcomes must be None, a GroundTruth or an outcome model with .bind(), got "
+        f"{type(outcomes).__name__}."
+    )
