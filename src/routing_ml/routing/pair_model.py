@@ -500,7 +500,7 @@ class PairOutcomeModel:
             "cat_smooth": 20.0, "min_data_per_group": 50,
         }
         cat_h = [j for j, c in enumerate(_COLS_HANDLE) if c in _CATEGORICAL]
-        ds = lgb.Dataset(np.ascontiguousarray(X[:, _COLS_HANDLE]), y_log, init_score=X[:, _OFFSET_HANDLE],
+        ds = lgb.Dataset(np.ascontiguousarray(X[:, _COLS_HANDLE]), y_log, init_score=np.ascontiguousarray(X[:, _OFFSET_HANDLE]),
                          feature_name=[FEATURES[c] for c in _COLS_HANDLE],
                          categorical_feature=cat_h, free_raw_data=False)
         self.booster_handle_ = lgb.train({**params, "objective": "regression"}, ds,
@@ -621,72 +621,110 @@ class PairOutcomeModel:
         }, index=pairs.index)
 
     # -- fast path ----------------------------------------------------------------------
+    def _used_context(self) -> np.ndarray:
+        """Bool per contact feature (0..8): does any tree of either booster split on it?"""
+        used = np.zeros(_N_CONTEXT, dtype=bool)
+        for booster, cols in ((self.booster_handle_, _COLS_HANDLE),
+                              (self.booster_resolved_, _COLS_RESOLVED)):
+            if booster is None:
+                continue
+            splits = booster.feature_importance("split")
+            for j, c in enumerate(cols):
+                if c < _N_CONTEXT and splits[j] > 0:
+                    used[c] = True
+        return used
+
     def _context_key(self, contact: Contact) -> tuple:
+        """The contact's context, reduced to the features the trees split on.
+
+        Features no tree uses take a canonical value, so contexts that the model cannot
+        tell apart share one cache entry (exact, not an approximation).
+        """
+        u = self._ctx_used
         ic = self._intent_index.get(contact.intent, -1) if contact.intent else -1
         ch = self._channel_index.get(contact.channel, -1)
-        lc = self._language_index.get(contact.language, -1) if contact.language else -1
-        prio = contact.priority if contact.priority in (0, 1, 2) else 0
-        open_case = bool(getattr(contact, "open_case", False)) or \
-            contact.preferred_agent_id is not None
-        prior = min(int(getattr(contact, "prior_contacts", 0) or 0), 3)
+        lc = (self._language_index.get(contact.language, -1) if contact.language else -1) \
+            if u[2] else -1
+        prio = (contact.priority if contact.priority in (0, 1, 2) else 0) if u[3] else 0
+        open_case = int(bool(contact.open_case) or contact.preferred_agent_id is not None) \
+            if u[5] else 0
+        prior = min(int(contact.prior_contacts or 0), 3)
         if contact.is_repeat and prior == 0:
             prior = 1
-        prev = getattr(contact, "previous_channel", None)
-        switch = prev is not None and prev != contact.channel
-        tb = _text_bucket(len(contact.text)) if isinstance(contact.text, str) else 0
-        return (ic, ch, lc, int(prio), int(bool(contact.is_repeat)), int(open_case),
-                prior, int(switch), tb)
+        prior = prior if u[6] else 0
+        prev = contact.previous_channel
+        switch = int(prev is not None and prev != contact.channel) if u[7] else 0
+        tb = (_text_bucket(len(contact.text)) if isinstance(contact.text, str) else 0) \
+            if u[8] else 0
+        rep = int(bool(contact.is_repeat)) if u[4] else 0
+        return (ic, ch, lc, int(prio), rep, open_case, prior, switch, tb)
 
-    def _context_arrays(self, key: tuple) -> tuple[np.ndarray, np.ndarray]:
-        """(p_resolved, expected_handle_seconds) over known agents + pseudo-agents."""
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+    def _context_rows(self, key: tuple) -> np.ndarray:
+        """Feature rows of one context: known agents × language match (0, 1), then
+        pseudo-agents (proficiency 0..5 × language match 0, 1)."""
         n_known = len(self.agent_ids_)
-        # rows: known agents, then pseudo agents (proficiency 0..5) x (language match 0/1)
-        n = n_known + 2 * _PSEUDO_LEVELS
+        n = 2 * n_known + 2 * _PSEUDO_LEVELS
         ic, ch, lc = key[0], key[1], key[2]
         Xc = np.empty((n, _N_CONTEXT))
         Xc[:] = [np.nan if ic < 0 else ic, np.nan if ch < 0 else ch,
                  np.nan if lc < 0 else lc, *key[3:]]
-        agent_code = np.r_[np.arange(n_known), -np.ones(2 * _PSEUDO_LEVELS)].astype(float)
+        agent_code = np.r_[np.repeat(np.arange(n_known), 2),
+                           -np.ones(2 * _PSEUDO_LEVELS)].astype(float)
         intent_code = np.full(n, np.nan if ic < 0 else float(ic))
-        lang_code = np.full(n, np.nan if lc < 0 else float(lc))
-        Xa = self._agent_features(agent_code, intent_code, lang_code,
+        Xa = self._agent_features(agent_code, intent_code, np.full(n, np.nan),
                                   self._frozen_hist(agent_code, intent_code))
-        pseudo = slice(n_known, n)
-        Xa[pseudo, 0] = np.repeat(np.arange(_PSEUDO_LEVELS, dtype=float), 2)
-        if not self._has_roster:
-            Xa[pseudo, 0] = np.nan
-        Xa[pseudo, 1] = np.tile([0.0, 1.0], _PSEUDO_LEVELS)
+        Xa[:, 1] = np.tile([0.0, 1.0], n_known + _PSEUDO_LEVELS)  # language match
+        pseudo = slice(2 * n_known, n)
+        Xa[pseudo, 0] = np.repeat(np.arange(_PSEUDO_LEVELS, dtype=float), 2) \
+            if self._has_roster else np.nan
         Xa[pseudo, 2] = self._median_tenure
-        p, mu = self._raw_predict(np.hstack([Xc, Xa]))
+        return np.hstack([Xc, Xa])
+
+    def _compute_contexts(self, keys: Sequence[tuple]) -> None:
+        """Predict the lookup arrays of ``keys`` in one booster call each and cache them."""
+        keys = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        if not keys:
+            return
+        X = np.vstack([self._context_rows(k) for k in keys])
+        p, mu = self._raw_predict(X)
         if np.isnan(p).all():
-            p = np.ones(n)  # no resolution model: every agent equal on resolution
+            p = np.ones(len(X))  # no resolution model: agents equal on resolution
         h = np.exp(mu + 0.5 * self.handle_sigma_ ** 2)
-        out = (p, h)
+        m = len(X) // len(keys)
         with self._lock:
-            if len(self._cache) > 100_000:
+            if len(self._cache) + len(keys) > 200_000:
                 self._cache.clear()
-            self._cache[key] = out
-        return out
+            for j, k in enumerate(keys):
+                self._cache[k] = (p[j * m:(j + 1) * m], h[j * m:(j + 1) * m])
+
+    def _context_arrays(self, key: tuple) -> tuple[np.ndarray, np.ndarray]:
+        hit = self._cache.get(key)
+        if hit is None:
+            self._compute_contexts([key])
+            hit = self._cache[key]
+        return hit
 
     def _pool_rows(self, contact: Contact, pool: AgentPool) -> np.ndarray:
-        """Index of each pool agent in the context arrays (cached per pool and skill)."""
-        ck = (id(pool.agent_ids), contact.skill, contact.language)
+        """Row of each pool agent in the context arrays (cached per pool, skill, language).
+
+        Known agents use their own history; agents unseen at fit use the pseudo-row of
+        their proficiency on the contact's skill. The language match is the pool's.
+        """
+        ck = (id(pool.agent_ids), id(pool.skills), contact.skill, contact.language)
         hit = self._rows_cache.get(ck)
         if hit is not None and hit[0] is pool.agent_ids:
             return hit[1]
         idx = self._agent_index
-        rows = np.array([idx.get(str(a), -1) for a in pool.agent_ids], dtype=np.int64)
-        unknown = np.flatnonzero(rows < 0)
+        known = np.array([idx.get(str(a), -1) for a in pool.agent_ids], dtype=np.int64)
+        rows = 2 * known
+        unknown = np.flatnonzero(known < 0)
         if len(unknown):
             s = pool.skill_index(contact.skill)
             prof = pool.skills[unknown, s].astype(int) if s >= 0 else np.zeros(len(unknown), int)
-            prof = np.clip(prof, 0, _PSEUDO_LEVELS - 1)
-            li = pool.language_index(contact.language)
-            lm = pool.languages[unknown, li].astype(int) if li >= 0 else np.ones(len(unknown), int)
-            rows[unknown] = len(self.agent_ids_) + 2 * prof + lm
+            rows[unknown] = 2 * len(self.agent_ids_) + 2 * np.clip(prof, 0, _PSEUDO_LEVELS - 1)
+        li = pool.language_index(contact.language)
+        match = pool.languages[:, li].astype(np.int64) if li >= 0 else 1
+        rows = rows + match
         with self._lock:
             if len(self._rows_cache) > 10_000:
                 self._rows_cache.clear()
@@ -696,9 +734,10 @@ class PairOutcomeModel:
     def expected_outcomes(self, contact: Contact, pool: AgentPool) -> tuple[np.ndarray, np.ndarray]:
         """P(resolved) and expected handle seconds of ``contact`` with every pool agent.
 
-        The fast path of the policies: one dict lookup and one gather after the first
-        decision in a context. Agents unknown at fit time are scored as a new agent with
-        their pool proficiency and language match and no history.
+        The fast path of the policies: a dict lookup and a gather once the context is
+        cached (:meth:`warm_up` fills the usual contexts; a new context costs one booster
+        call over every agent, a few milliseconds). Agents unknown at fit time are scored
+        as a new agent with their pool proficiency and language match and no history.
 
         Returns
         -------
@@ -708,22 +747,34 @@ class PairOutcomeModel:
         rows = self._pool_rows(contact, pool)
         return p[rows], h[rows]
 
+    def warm_up(self, contexts: Sequence[Contact] = (), *,
+                max_contexts: int = 3000) -> PairOutcomeModel:
+        """Precompute lookup arrays: every intent (and unknown) × channel, then the other
+        contact features the trees use while the grid stays under ``max_contexts``, plus
+        the contexts of ``contacts``. One booster call per chunk."""
+        self._check_fitted()
+        import itertools
+
+        u = self._ctx_used
+        grid: list[list] = [list(range(-1, len(self.intents_))), list(range(len(self.channels_)))]
+        extra = [(2, list(range(-1, len(self.languages_)))), (3, [0, 1, 2]), (4, [0, 1]),
+                 (5, [0, 1]), (6, [0, 1, 2, 3]), (7, [0, 1]), (8, [0, 1, 2, 3])]
+        dims: dict[int, list] = {i: [-1 if i == 2 else 0] for i in range(2, _N_CONTEXT)}
+        size = len(grid[0]) * len(grid[1])
+        for i, values in extra:
+            if u[i] and size * len(values) <= max_contexts:
+                dims[i] = values
+                size *= len(values)
+        keys = [(ic, ch, *rest) for ic, ch, *rest in itertools.product(
+            grid[0], grid[1], *[dims[i] for i in range(2, _N_CONTEXT)])]
+        keys += [self._context_key(c) for c in contexts]
+        for start in range(0, len(keys), 200):
+            self._compute_contexts(keys[start:start + 200])
+        return self
+
     def _build_lookups(self) -> None:
+        self._ctx_used = self._used_context()
         self._intent_index = {s: i for i, s in enumerate(self.intents_)}
         self._channel_index = {s: i for i, s in enumerate(self.channels_)}
         self._language_index = {s: i for i, s in enumerate(self.languages_)}
         self._agent_index = {s: i for i, s in enumerate(self.agent_ids_)}
-
-    def warm_up(self, contexts: Sequence[Contact] = ()) -> PairOutcomeModel:
-        """Precompute the lookup rows of the usual contexts (every intent × channel × language,
-        priority 0, first contact) plus ``contexts``."""
-        self._check_fitted()
-        langs = [*self.languages_, None] if self.languages_ else [None]
-        for intent in self.intents_:
-            for ch in self.channels_:
-                for lang in langs:
-                    self._context_arrays(self._context_key(
-                        Contact(0, ch, intent=intent, language=lang)))
-        for c in contexts:
-            self._context_arrays(self._context_key(c))
-        return self

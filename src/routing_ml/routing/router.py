@@ -1,0 +1,718 @@
+"""`Router`: what a routing service imports.
+
+Built once from a trained bundle — agent roster, policy, pair model, intent model — then
+``route(contact, available_agents)`` answers one decision and ``route_batch(contacts,
+available_agents)`` many. A routing call never raises: ordinary situations (nobody
+eligible, unknown intent or skill, an agent unknown to the roster) have defined answers,
+and a missing, corrupt, failing or slow model makes the Router fall back to
+:class:`~routing_ml.routing.policies.SkillBased`, recording why in ``stats()`` and in a
+log line.
+
+Latency budget: the policy's decision is timed; when it exceeds ``latency_budget_ms``
+the answer is discarded and the fallback's is returned (reason ``fallback:latency``).
+Python cannot pre-empt a running model without a thread hop that would cost more than a
+decision, so after ``circuit_max_slow`` consecutive overruns a circuit breaker sends the
+next ``circuit_cooldown_decisions`` decisions straight to the fallback (reason
+``fallback:circuit_open``) and then tries the model again.
+
+Thread safety: a call builds its own view of the pool (the roster is never mutated by a
+routing call), the policies are stateless, the pair model's lookup cache and the
+counters are guarded by locks; roster changes (``add_agent``, ``remove_agent``) swap a new
+roster in atomically.
+
+Bundles are directories (``save`` / ``load``): ``manifest.json`` (format, versions,
+SHA-256 of each file, config) and pickles of the router, pair model and intent model.
+Only load bundles you trust (pickle). A corrupt or missing model file loads as "no
+model" (the Router falls back and says so); a corrupt manifest or router file raises
+``ValueError`` at load time.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import pickle
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from routing_ml.routing.base import (
+    REASON_FALLBACK,
+    REASON_NO_ELIGIBLE,
+    AgentPool,
+    Contact,
+    Decision,
+    LongestIdleAgent,
+)
+from routing_ml.routing.policies import BatchAssignment, Predictive, SkillBased
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+_FORMAT = "routing_ml.router"
+_FORMAT_VERSION = 1
+_LANGUAGE_METHODS = ("detect_language", "predict_language", "language_of", "detect_languages")
+
+
+class CaseBook:
+    """A citizen's contacts linked across channels by ``customer_id``.
+
+    Keeps, per citizen, the last contact (time in seconds, channel, agent, resolved) and
+    the times of recent contacts. A case is *open* when the last contact, within
+    ``window_seconds``, was not resolved.
+    """
+
+    def __init__(self, window_seconds: float = 72 * 3600.0) -> None:
+        self.window_seconds = float(window_seconds)
+        self._last: dict[Any, tuple[float, str, str | None, bool]] = {}
+        self._times: dict[Any, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"window_seconds": self.window_seconds, "_last": self._last,
+                "_times": self._times}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    @staticmethod
+    def _known(customer_id: Any) -> bool:
+        if customer_id is None:
+            return False
+        try:
+            return not (isinstance(customer_id, float) and np.isnan(customer_id)) and \
+                customer_id != 0
+        except (TypeError, ValueError):
+            return False
+
+    def record(self, customer_id: Any, ts_seconds: float, channel: str,
+               agent_id: str | None, resolved: bool) -> None:
+        """Record a finished (or abandoned: ``agent_id=None``) contact of a citizen."""
+        if not self._known(customer_id):
+            return
+        with self._lock:
+            prev = self._last.get(customer_id)
+            if prev is None or ts_seconds >= prev[0]:
+                self._last[customer_id] = (float(ts_seconds), str(channel),
+                                           None if agent_id is None else str(agent_id),
+                                           bool(resolved))
+            times = self._times.setdefault(customer_id, [])
+            times.append(float(ts_seconds))
+            if len(times) > 8:
+                del times[:-8]
+
+    def lookup(self, customer_id: Any, now: float | None) -> tuple[bool, int, str | None,
+                                                                   str | None]:
+        """(open_case, prior_contacts in the window, previous channel, agent of the case)."""
+        if not self._known(customer_id):
+            return False, 0, None, None
+        last = self._last.get(customer_id)
+        if last is None:
+            return False, 0, None, None
+        ts, channel, agent, resolved = last
+        if now is not None and now - ts > self.window_seconds:
+            return False, 0, None, None
+        times = self._times.get(customer_id, [])
+        prior = sum(1 for t in times if now is None or 0 <= now - t <= self.window_seconds)
+        open_case = not resolved
+        return open_case, min(prior, 3), channel, (agent if open_case else None)
+
+    @classmethod
+    def from_interactions(cls, interactions: pd.DataFrame, window_seconds: float = 72 * 3600.0
+                          ) -> CaseBook:
+        """Build from a log with ``customer_id``, ``ts``, ``channel``, ``agent_id`` and
+        (optional) ``resolved``; times become epoch seconds (use the same clock to route)."""
+        import pandas as pd
+
+        book = cls(window_seconds)
+        if "customer_id" not in interactions or "ts" not in interactions:
+            return book
+        df = interactions.sort_values("ts")
+        ts = df["ts"]
+        secs = (ts.astype("datetime64[ns]").astype("int64") / 1e9
+                if pd.api.types.is_datetime64_any_dtype(ts) else ts.astype(float))
+        res = df["resolved"] if "resolved" in df else pd.Series(False, index=df.index)
+        ch = df["channel"] if "channel" in df else pd.Series("voice", index=df.index)
+        for c, t, chn, a, r in zip(df["customer_id"].tolist(), secs.tolist(), ch.tolist(),
+                                   df["agent_id"].tolist(), res.tolist(), strict=True):
+            book.record(c, t, chn, a, bool(r))
+        return book
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Router:
+    """Route contacts to agents with a policy, a pair model and an intent model.
+
+    Parameters
+    ----------
+    agents : DataFrame or list of dicts
+        The roster: ``agent_id``, ``skills`` (skill → proficiency 1–5, at least one),
+        ``languages``, ``channels``, ``max_concurrency`` (see ``AgentPool.from_agents``).
+    policy : RoutingPolicy, optional
+        Default: ``Predictive(pair_model)`` when a pair model is given, else
+        ``SkillBased()``. A ``Predictive`` / ``BatchAssignment`` without its own model
+        uses ``pair_model``.
+    pair_model : PairOutcomeModel, optional
+    intent_model : object, optional
+        An ``IntentClassifier`` or anything with ``predict_proba(texts)`` and ``classes_``
+        (and optionally a language method: ``detect_language(texts)``), used when a
+        contact arrives with text but no intent / language.
+    intent_skills : mapping intent -> skill, optional
+        Department skill of each intent (a contact's ``skill`` when it has none).
+    fallback : RoutingPolicy, optional
+        Rule-based policy used when the model cannot answer (default ``SkillBased()``).
+    history : DataFrame, optional
+        Interaction log used to seed the case book (cross-channel linking).
+    latency_budget_ms : float
+        Budget of one policy decision (milliseconds).
+    min_intent_confidence : float
+        Below this top probability the detected intent is treated as unknown.
+    case_window_hours : float
+        A citizen's earlier unresolved contact within this window is an open case.
+    circuit_max_slow, circuit_cooldown_decisions : int
+        Circuit breaker of the latency budget.
+
+    Raises
+    ------
+    ValueError
+        Empty roster, an agent without skills, a policy without ``choose``, bad budgets.
+    """
+
+    def __init__(
+        self,
+        agents: pd.DataFrame | Sequence[Mapping[str, Any]],
+        *,
+        policy: Any = None,
+        pair_model: Any = None,
+        intent_model: Any = None,
+        intent_skills: Mapping[str, str] | None = None,
+        fallback: Any = None,
+        history: pd.DataFrame | None = None,
+        latency_budget_ms: float = 5.0,
+        min_intent_confidence: float = 0.0,
+        case_window_hours: float = 72.0,
+        circuit_max_slow: int = 5,
+        circuit_cooldown_decisions: int = 1000,
+        warm_up: bool = True,
+    ) -> None:
+        import pandas as pd
+
+        rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else \
+            [dict(r) for r in agents]
+        if not np.isfinite(latency_budget_ms) or latency_budget_ms <= 0:
+            raise ValueError(f"latency_budget_ms must be > 0, got {latency_budget_ms!r}.")
+        if not 0 <= min_intent_confidence <= 1:
+            raise ValueError(f"min_intent_confidence must be in [0, 1], got "
+                             f"{min_intent_confidence!r}.")
+        if circuit_max_slow < 1 or circuit_cooldown_decisions < 0:
+            raise ValueError("circuit_max_slow must be >= 1 and circuit_cooldown_decisions "
+                             ">= 0.")
+        if policy is not None and not callable(getattr(policy, "choose", None)):
+            raise ValueError(f"policy must have choose(contact, pool, now); got "
+                             f"{type(policy).__name__}.")
+        self.intent_skills = {str(k): str(v) for k, v in (intent_skills or {}).items()}
+        self._check_roster(rows)
+        self._rows = rows
+        self.pair_model = pair_model
+        self.intent_model = intent_model
+        self.policy = policy if policy is not None else (
+            Predictive(pair_model) if pair_model is not None else SkillBased())
+        self.fallback = fallback if fallback is not None else SkillBased()
+        self.latency_budget_ms = float(latency_budget_ms)
+        self.min_intent_confidence = float(min_intent_confidence)
+        self.case_window_hours = float(case_window_hours)
+        self.circuit_max_slow = int(circuit_max_slow)
+        self.circuit_cooldown_decisions = int(circuit_cooldown_decisions)
+        self.cases = (CaseBook.from_interactions(history, case_window_hours * 3600.0)
+                      if history is not None else CaseBook(case_window_hours * 3600.0))
+        self._init_runtime()
+        self._build_pool()
+        self._link_policy_model()
+        if warm_up and self._model_usable():
+            try:
+                self.pair_model.warm_up()
+            except Exception as exc:  # a broken model must not break the build of a router
+                self._count_fallback("model_error", f"warm-up failed: {exc!r}")
+
+    # -- build helpers ------------------------------------------------------------------
+    @staticmethod
+    def _check_roster(rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            raise ValueError("agents is empty: a Router needs at least one agent in its "
+                             "roster.")
+        ids = [str(r.get("agent_id")) for r in rows]
+        dup = sorted({a for a in ids if ids.count(a) > 1})
+        if dup:
+            raise ValueError(f"agents: duplicated agent_id {dup[:5]}; ids must be unique.")
+        no_skill = [str(r.get("agent_id")) for r in rows if not dict(r.get("skills") or {})]
+        if no_skill:
+            raise ValueError(
+                f"agents {no_skill[:5]} have no skills; give each agent at least one skill "
+                "(e.g. {'general': 1}) or drop it from the roster.")
+
+    def _init_runtime(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._slow_in_a_row = 0
+        self._circuit_left = 0
+        self._views: dict[tuple, AgentPool] = {}
+        self.load_error: str | None = getattr(self, "load_error", None)
+
+    def _build_pool(self) -> None:
+        skills = sorted({s for r in self._rows for s in dict(r["skills"])}
+                        | set(self.intent_skills.values()))
+        pool = AgentPool.from_agents(self._rows, skill_names=skills)
+        unstaffed = [s for j, s in enumerate(pool.skill_names) if not (pool.skills[:, j] > 0).any()]
+        if unstaffed:
+            logger.warning("Router: no agent has the skills %s; their contacts will get "
+                           "'%s:skill_not_staffed'.", unstaffed, REASON_NO_ELIGIBLE)
+        self._pool = pool
+        self._views = {}
+
+    def _link_policy_model(self) -> None:
+        """A Predictive / BatchAssignment without its own model uses ``pair_model``."""
+        for pol in (self.policy, self.fallback):
+            if isinstance(pol, Predictive | BatchAssignment) and pol.model is None \
+                    and self.pair_model is not None:
+                pol.model = self.pair_model
+
+    def _model_usable(self) -> bool:
+        return self.pair_model is not None and hasattr(self.pair_model, "expected_outcomes")
+
+    @property
+    def pool(self) -> AgentPool:
+        """The roster as an ``AgentPool`` (all agents logged in, no load)."""
+        return self._pool
+
+    @property
+    def agent_ids(self) -> tuple[str, ...]:
+        return tuple(str(a) for a in self._pool.agent_ids)
+
+    def add_agent(self, agent: Mapping[str, Any]) -> None:
+        """Add (or replace) one agent in the roster; ValueError if it has no skills."""
+        rows = [r for r in self._rows if str(r["agent_id"]) != str(agent.get("agent_id"))]
+        rows.append(dict(agent))
+        self._check_roster(rows)
+        with self._lock:
+            self._rows = rows
+            self._build_pool()
+
+    def remove_agent(self, agent_id: str) -> None:
+        """Remove an agent from the roster (unknown ids are ignored)."""
+        rows = [r for r in self._rows if str(r["agent_id"]) != str(agent_id)]
+        if not rows:
+            raise ValueError("remove_agent would leave the roster empty.")
+        with self._lock:
+            self._rows = rows
+            self._build_pool()
+
+    # -- counters -----------------------------------------------------------------------
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[key] += n
+
+    def _count_fallback(self, why: str, detail: str) -> None:
+        with self._lock:
+            self._counts[f"fallback:{why}"] += 1
+        if why == "circuit_open":
+            logger.debug("Router fallback (%s): %s", why, detail)
+        else:
+            logger.warning("Router fell back to %s (%s): %s",
+                           getattr(self.fallback, "name", "fallback"), why, detail)
+
+    def stats(self) -> dict[str, int]:
+        """Counters: ``decisions``, ``routed``, ``fallback:<why>``, ``intent:<what>``,
+        ``unknown_agent``, ``router_error``."""
+        with self._lock:
+            return dict(self._counts)
+
+    # -- one decision -------------------------------------------------------------------
+    def _view(self, available_agents: Any) -> AgentPool:
+        """The pool a call decides on; never mutates the roster."""
+        if available_agents is None:
+            return self._pool
+        if isinstance(available_agents, AgentPool):
+            return available_agents
+        items = list(available_agents)
+        if items and isinstance(items[0], Mapping):
+            return AgentPool.from_agents(items, skill_names=self._pool.skill_names,
+                                         language_names=self._pool.language_names,
+                                         channel_names=self._pool.channel_names)
+        roster = self._pool
+        key = tuple(str(a) for a in items)
+        hit = self._views.get(key)
+        if hit is not None and hit.agent_ids is roster.agent_ids:
+            return hit
+        mask = np.zeros(len(roster), dtype=bool)
+        unknown = 0
+        for a in key:
+            i = roster.agent_index(a)
+            if i >= 0:
+                mask[i] = True
+            else:
+                unknown += 1
+        if unknown:
+            self._count("unknown_agent", unknown)
+            logger.debug("Router: %d available agents are not in the roster (ignored); add "
+                         "them with add_agent().", unknown)
+        view = copy.copy(roster)
+        view.logged_in = mask
+        if len(self._views) > 256:
+            self._views = {}
+        self._views[key] = view
+        return view
+
+    def _detect(self, contact: Contact) -> tuple[str | None, str | None]:
+        intent, language = contact.intent, contact.language
+        model = self.intent_model
+        if model is None or not isinstance(contact.text, str) or not contact.text.strip():
+            return intent, language
+        if intent is None:
+            try:
+                proba = np.asarray(model.predict_proba([contact.text]), dtype=float)[0]
+                j = int(np.argmax(proba))
+                if np.isfinite(proba[j]) and proba[j] >= self.min_intent_confidence:
+                    intent = str(model.classes_[j])
+                    self._count("intent:detected")
+                else:
+                    self._count("intent:low_confidence")
+            except Exception as exc:
+                self._count("intent:error")
+                logger.warning("Router: intent model failed (%r); routing without intent.", exc)
+        if language is None:
+            for name in _LANGUAGE_METHODS:
+                fn = getattr(model, name, None)
+                if callable(fn):
+                    try:
+                        out = fn([contact.text])
+                        lang = out[0] if not isinstance(out, str) else out
+                        language = None if lang is None else str(lang)
+                    except Exception as exc:
+                        self._count("language:error")
+                        logger.warning("Router: language detection failed (%r).", exc)
+                    break
+        return intent, language
+
+    def prepare(self, contact: Contact, now: float | None = None) -> Contact:
+        """The contact as the policy sees it: intent / language detected from text, skill
+        from ``intent_skills``, open case / preferred agent from the case book."""
+        changes: dict[str, Any] = {}
+        intent, language = self._detect(contact)
+        if intent != contact.intent:
+            changes["intent"] = intent
+        if language != contact.language:
+            changes["language"] = language
+        if contact.skill is None and intent is not None:
+            skill = self.intent_skills.get(intent)
+            if skill is not None:
+                changes["skill"] = skill
+            elif self.intent_skills:
+                self._count("intent:unknown")
+        if contact.customer_id is not None and len(self.cases):
+            open_case, prior, prev_ch, agent = self.cases.lookup(contact.customer_id, now)
+            if prior or open_case:
+                changes.update(open_case=open_case or contact.open_case,
+                               prior_contacts=max(prior, contact.prior_contacts),
+                               previous_channel=contact.previous_channel or prev_ch,
+                               is_repeat=contact.is_repeat or open_case)
+                if contact.preferred_agent_id is None and agent is not None:
+                    changes["preferred_agent_id"] = agent
+        return replace(contact, **changes) if changes else contact
+
+    def _run_fallback(self, contact: Contact, pool: AgentPool, now: float, why: str,
+                      detail: str) -> Decision:
+        self._count_fallback(why, detail)
+        for pol in (self.fallback, LongestIdleAgent()):
+            try:
+                d = pol.choose(contact, pool, now)
+                return replace(d, reason=f"{REASON_FALLBACK}:{why}:{d.reason}")
+            except Exception as exc:  # the fallback itself failed: try the last resort
+                logger.error("Router: fallback policy %r failed: %r",
+                             getattr(pol, "name", pol), exc)
+        return Decision(-1, f"{REASON_FALLBACK}:{why}:error")
+
+    def _decide(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        policy = self.policy
+        if isinstance(policy, Predictive) and policy.model is None or (
+                self.load_error is not None and getattr(policy, "model", True) is None):
+            return self._run_fallback(contact, pool, now, "model_missing",
+                                      self.load_error or "no pair model in the bundle")
+        if self._circuit_left > 0:
+            with self._lock:
+                self._circuit_left -= 1
+            return self._run_fallback(contact, pool, now, "circuit_open",
+                                      "latency budget exceeded repeatedly")
+        t0 = time.perf_counter()
+        try:
+            d = policy.choose(contact, pool, now)
+        except Exception as exc:
+            return self._run_fallback(contact, pool, now, "model_error", repr(exc))
+        ms = (time.perf_counter() - t0) * 1e3
+        if ms > self.latency_budget_ms:
+            with self._lock:
+                self._slow_in_a_row += 1
+                if self._slow_in_a_row >= self.circuit_max_slow:
+                    self._circuit_left = self.circuit_cooldown_decisions
+                    self._slow_in_a_row = 0
+            return self._run_fallback(contact, pool, now, "latency",
+                                      f"decision took {ms:.2f} ms > {self.latency_budget_ms} ms")
+        if self._slow_in_a_row:
+            self._slow_in_a_row = 0
+        if not isinstance(d, Decision):
+            return self._run_fallback(contact, pool, now, "invalid_decision",
+                                      f"policy returned {type(d).__name__}")
+        if d.agent >= 0:
+            ch = pool.channel_index(contact.channel)
+            if d.agent >= len(pool) or ch < 0 or not pool.has_capacity(ch)[d.agent]:
+                return self._run_fallback(contact, pool, now, "invalid_decision",
+                                          f"agent {d.agent} has no free session")
+        return d
+
+    def route(self, contact: Contact, available_agents: Any = None,
+              now: float | None = None) -> Decision:
+        """Route one contact; never raises.
+
+        Parameters
+        ----------
+        contact : Contact
+        available_agents : None, sequence of agent ids, sequence of agent dicts, or AgentPool
+            None = every roster agent is free; ids = these roster agents are free (ids not
+            in the roster are ignored and counted as ``unknown_agent``); dicts = an ad-hoc
+            pool (agents joining); an ``AgentPool`` = the caller's live state (load,
+            occupancy, idle times), used as is.
+        now : float, optional
+            Seconds on the clock of ``contact.arrival_seconds`` (default: the arrival).
+
+        Returns
+        -------
+        Decision
+            ``agent`` indexes the pool that was used (``agent_id`` names the agent).
+        """
+        try:
+            if not isinstance(contact, Contact):
+                self._count("bad_input")
+                return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
+            now = float(contact.arrival_seconds if now is None else now)
+            if not np.isfinite(now):
+                now = float(contact.arrival_seconds) if np.isfinite(contact.arrival_seconds) \
+                    else 0.0
+            pool = self._view(available_agents)
+            c = self.prepare(contact, now)
+            d = self._decide(c, pool, now)
+            self._count("decisions")
+            if d.agent >= 0:
+                self._count("routed")
+            return d
+        except Exception as exc:  # never raise into the service
+            self._count("router_error")
+            logger.exception("Router: unexpected error routing contact %r: %r",
+                             getattr(contact, "contact_id", None), exc)
+            return Decision(-1, f"{REASON_FALLBACK}:router_error")
+
+    def route_batch(self, contacts: Sequence[Contact], available_agents: Any = None,
+                    now: float | None = None) -> list[Decision]:
+        """Route several contacts against the same free agents; never raises.
+
+        With a policy that has ``assign_batch`` (``BatchAssignment``) the assignment is
+        solved globally; otherwise contacts are decided one after the other on a private
+        copy of the pool, each decision taking its session, so the decisions never exceed
+        an agent's capacity. Decisions are in the order of ``contacts``.
+        """
+        try:
+            contacts = list(contacts)
+            if not contacts:
+                return []
+            t = float(now) if now is not None else max(
+                (float(c.arrival_seconds) for c in contacts if isinstance(c, Contact)),
+                default=0.0)
+            base = self._view(available_agents)
+            pool = copy.copy(base)
+            pool.load = base.load.copy()
+            prepared = [self.prepare(c, t) if isinstance(c, Contact) else None
+                        for c in contacts]
+            out: list[Decision | None] = [None] * len(contacts)
+            valid = [i for i, c in enumerate(prepared) if c is not None]
+            for i, c in enumerate(prepared):
+                if c is None:
+                    out[i] = Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
+            batch = getattr(self.policy, "assign_batch", None)
+            done = False
+            model_lost = self.load_error is not None and \
+                getattr(self.policy, "model", True) is None
+            if model_lost:
+                self._count_fallback("model_missing", self.load_error or "")
+            if callable(batch) and valid and self._circuit_left <= 0 and not model_lost:
+                t0 = time.perf_counter()
+                try:
+                    ds = batch([prepared[i] for i in valid], pool, t)
+                    ms = (time.perf_counter() - t0) * 1e3
+                    if ms > self.latency_budget_ms * max(1, len(valid)):
+                        self._count_fallback("latency", f"batch took {ms:.1f} ms")
+                    elif self._batch_ok(ds, [prepared[i] for i in valid], pool):
+                        for i, d in zip(valid, ds, strict=True):
+                            out[i] = d
+                        done = True
+                    else:
+                        self._count_fallback("invalid_decision", "batch exceeds capacity")
+                except Exception as exc:
+                    self._count_fallback("model_error", f"assign_batch: {exc!r}")
+            if not done:
+                for i in valid:
+                    c = prepared[i]
+                    d = self._decide(c, pool, t)
+                    if d.agent >= 0:
+                        pool.load[d.agent, pool.channel_index(c.channel)] += 1
+                    out[i] = d
+            self._count("decisions", len(valid))
+            self._count("routed", sum(1 for d in out if d is not None and d.agent >= 0))
+            return out  # type: ignore[return-value]
+        except Exception as exc:
+            self._count("router_error")
+            logger.exception("Router: unexpected error in route_batch: %r", exc)
+            return [Decision(-1, f"{REASON_FALLBACK}:router_error") for _ in contacts]
+
+    @staticmethod
+    def _batch_ok(ds: Sequence[Decision], contacts: Sequence[Contact], pool: AgentPool) -> bool:
+        if len(ds) != len(contacts):
+            return False
+        load = pool.load.copy()
+        for d, c in zip(ds, contacts, strict=True):
+            if not isinstance(d, Decision):
+                return False
+            if d.agent < 0:
+                continue
+            ch = pool.channel_index(c.channel)
+            if ch < 0 or d.agent >= len(pool) or not pool.logged_in[d.agent]:
+                return False
+            other = load[d.agent].sum() - load[d.agent, ch]
+            if other or load[d.agent, ch] >= pool.capacity[d.agent, ch]:
+                return False
+            load[d.agent, ch] += 1
+        return True
+
+    def record_outcome(self, contact: Contact, agent_id: str | None, resolved: bool,
+                       now: float | None = None) -> None:
+        """Tell the case book how a contact ended (links the citizen's next contact)."""
+        t = float(contact.arrival_seconds if now is None else now)
+        self.cases.record(contact.customer_id, t, contact.channel, agent_id, resolved)
+
+    # -- persistence --------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_lock", "_counts", "_views", "_slow_in_a_row",
+                              "_circuit_left", "pair_model", "intent_model")}
+        for key in ("policy", "fallback"):
+            pol = state[key]
+            if getattr(pol, "model", None) is not None and pol.model is self.pair_model:
+                pol = copy.copy(pol)
+                pol.model = None
+                state[key] = pol
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.pair_model = None
+        self.intent_model = None
+        self._init_runtime()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the bundle to directory ``path`` (created); return it.
+
+        Files: ``manifest.json``, ``router.pkl``, and ``pair_model.pkl`` /
+        ``intent_model.pkl`` when present.
+        """
+        import routing_ml
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        files: dict[str, str] = {}
+        for name, obj in (("router.pkl", self), ("pair_model.pkl", self.pair_model),
+                          ("intent_model.pkl", self.intent_model)):
+            target = path / name
+            if obj is None:
+                target.unlink(missing_ok=True)
+                continue
+            target.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+            files[name] = _sha256(target)
+        manifest = {
+            "format": _FORMAT, "format_version": _FORMAT_VERSION,
+            "routing_ml_version": routing_ml.__version__,
+            "policy": getattr(self.policy, "name", type(self.policy).__name__),
+            "fallback": getattr(self.fallback, "name", type(self.fallback).__name__),
+            "n_agents": len(self._pool),
+            "latency_budget_ms": self.latency_budget_ms,
+            "files": files,
+        }
+        (path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Router:
+        """Load a bundle written by :meth:`save`.
+
+        A missing or corrupt pair / intent model loads as None: the Router then falls
+        back (``stats()['fallback:model_missing']``) and ``load_error`` says why.
+
+        Raises
+        ------
+        ValueError
+            No manifest, a manifest of another format, or a corrupt ``router.pkl``.
+        """
+        path = Path(path)
+        try:
+            manifest = json.loads((path / "manifest.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: no readable manifest.json ({exc}); is this a "
+                             "directory written by Router.save()?") from exc
+        if manifest.get("format") != _FORMAT:
+            raise ValueError(f"{path}: manifest format {manifest.get('format')!r} is not "
+                             f"{_FORMAT!r}.")
+        files = manifest.get("files", {})
+        try:
+            blob = (path / "router.pkl").read_bytes()
+            if hashlib.sha256(blob).hexdigest() != files.get("router.pkl"):
+                raise ValueError("checksum mismatch")
+            router = pickle.loads(blob)
+        except Exception as exc:
+            raise ValueError(f"{path}/router.pkl is missing or corrupt ({exc}); save the "
+                             "router again.") from exc
+        errors = []
+        for name, attr in (("pair_model.pkl", "pair_model"),
+                           ("intent_model.pkl", "intent_model")):
+            if name not in files:
+                continue
+            try:
+                blob = (path / name).read_bytes()
+                if hashlib.sha256(blob).hexdigest() != files[name]:
+                    raise ValueError("checksum mismatch")
+                setattr(router, attr, pickle.loads(blob))
+            except Exception as exc:
+                errors.append(f"{name}: {exc!r}")
+                logger.error("Router.load: %s is missing or corrupt (%r); the router will "
+                             "fall back to %s.", name, exc,
+                             getattr(router.fallback, "name", "the fallback"))
+        router.load_error = "; ".join(errors) or None
+        if router.pair_model is not None:
+            router._link_policy_model()
+            try:
+                router.pair_model.warm_up()
+            except Exception as exc:
+                router._count_fallback("model_error", f"warm-up failed: {exc!r}")
+        return router

@@ -1,0 +1,268 @@
+"""Rules of the routing policies, on small hand-made pools and a stub outcome model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from routing_ml.routing.base import AgentPool, Contact, Decision, LongestIdleAgent
+from routing_ml.routing.policies import (
+    BatchAssignment,
+    BullseyeStep,
+    Predictive,
+    SkillBased,
+)
+
+AGENTS = [
+    {"agent_id": "A", "skills": {"tax": 5, "census": 1}, "languages": ("es",),
+     "channels": ("voice", "chat"), "max_concurrency": 2},
+    {"agent_id": "B", "skills": {"tax": 3}, "languages": ("es", "en"),
+     "channels": ("voice", "chat"), "max_concurrency": 3},
+    {"agent_id": "C", "skills": {"tax": 1, "census": 4}, "languages": ("es", "ca"),
+     "channels": ("voice",), "max_concurrency": 1},
+    {"agent_id": "D", "skills": {"census": 2}, "languages": ("en",),
+     "channels": ("chat", "email"), "max_concurrency": 3},
+]
+
+
+def make_pool(**state) -> AgentPool:
+    pool = AgentPool.from_agents(AGENTS)
+    for k, v in state.items():
+        setattr(pool, k, np.asarray(v))
+    return pool
+
+
+class StubScorer:
+    """Fixed P(resolved) and handle seconds per agent id (no model needed)."""
+
+    def __init__(self, p: dict[str, float], h: dict[str, float]) -> None:
+        self.p, self.h = p, h
+        self.calls = 0
+
+    def expected_outcomes(self, contact, pool):
+        self.calls += 1
+        ids = [str(a) for a in pool.agent_ids]
+        return (np.array([self.p.get(a, 0.5) for a in ids]),
+                np.array([self.h.get(a, 300.0) for a in ids]))
+
+
+# -- SkillBased -----------------------------------------------------------------------
+
+def test_skill_based_picks_most_proficient_free_agent():
+    pool = make_pool()
+    d = SkillBased().choose(Contact(1, "voice", skill="tax", language="es"), pool, 0.0)
+    assert d.agent_id == "A" and d.reason == "skill_match:step=0"
+    pool.load[0, pool.channel_index("voice")] = 1  # A busy on a call
+    d = SkillBased().choose(Contact(1, "voice", skill="tax", language="es"), pool, 0.0)
+    assert d.agent_id == "B"
+
+
+def test_bullseye_widens_at_configured_waits():
+    steps = (BullseyeStep(0, 5), BullseyeStep(10, 3), BullseyeStep(25, 1, False))
+    pol = SkillBased(bullseye=steps, preferred_agent_seconds=0)
+    pool = make_pool()
+    pool.load[0, pool.channel_index("voice")] = 1  # the level-5 agent is busy
+    c = Contact(7, "voice", arrival_seconds=100.0, skill="tax", language="en")
+    d0 = pol.choose(c, pool, 100.0)
+    assert d0.agent == -1 and d0.reason == "no_eligible_agent:bullseye_step=0"
+    assert d0.retry_after_seconds == pytest.approx(10.0)
+    d1 = pol.choose(c, pool, 109.9)
+    assert d1.agent == -1 and d1.retry_after_seconds == pytest.approx(0.1)
+    d2 = pol.choose(c, pool, 110.0)  # step 1: proficiency >= 3 and English: B
+    assert d2.agent_id == "B" and d2.reason == "skill_match:step=1"
+    pool.load[1, pool.channel_index("voice")] = 1  # B busy too
+    assert pol.choose(c, pool, 124.0).agent == -1  # C is level 1, speaks no English
+    d3 = pol.choose(c, pool, 125.0)  # step 2: level 1, language dropped
+    assert d3.agent_id == "C" and d3.reason == "skill_match:step=2"
+    assert d3.retry_after_seconds is None
+
+
+def test_skill_based_unknown_and_unstaffed_skills():
+    pool = make_pool()
+    d = SkillBased().choose(Contact(1, "email", skill=None), pool, 0.0)
+    assert d.agent_id == "D"  # unknown intent: anyone on the channel
+    d = SkillBased().choose(Contact(1, "voice", skill="housing"), pool, 0.0)
+    assert d.agent == -1 and d.reason == "no_eligible_agent:skill_not_staffed"
+    d = SkillBased().choose(Contact(1, "fax", skill="tax"), pool, 0.0)
+    assert d.reason == "no_eligible_agent:unknown_channel"
+
+
+def test_preferred_agent_step_waits_then_widens():
+    pol = SkillBased(preferred_agent_seconds=30, bullseye=(BullseyeStep(0, 1),))
+    pool = make_pool()
+    c = Contact(3, "voice", arrival_seconds=0.0, skill="tax", language="es",
+                preferred_agent_id="C")
+    d = pol.choose(c, pool, 0.0)
+    assert d.agent_id == "C" and d.reason == "preferred_agent"
+    pool.load[2, pool.channel_index("voice")] = 1  # C busy
+    d = pol.choose(c, pool, 5.0)
+    assert d.agent == -1 and d.reason == "holdout_for_better_agent:preferred_agent"
+    assert 0 < d.retry_after_seconds <= 25.0
+    d = pol.choose(c, pool, 30.0)
+    assert d.agent_id == "A" and d.reason.startswith("skill_match")
+
+
+def test_skill_based_choose_contact_priority_and_aging():
+    pol = SkillBased(bullseye=(BullseyeStep(0, 1, False),))
+    pool = make_pool()
+    waiting = [
+        Contact(1, "voice", arrival_seconds=0.0, skill="tax"),     # waited 100 s: 5 SLAs
+        Contact(2, "voice", arrival_seconds=90.0, skill="tax", priority=2),  # 0.5 + 2
+        Contact(3, "voice", arrival_seconds=0.0, skill="census"),  # A has census 1 too
+        Contact(4, "email", arrival_seconds=0.0, skill="tax"),     # A not on email
+    ]
+    assert pol.choose_contact(0, waiting, pool, 100.0) == 0
+    assert pol.choose_contact(0, waiting[1:], pool, 100.0) == 1  # census beats fresh prio
+    # both argument orders are accepted (the simulator passes waiting first)
+    assert pol.choose_contact(waiting, 0, pool, 100.0) == 0
+    assert pol.choose_contact(0, [waiting[3]], pool, 100.0) == -1
+
+
+def test_longest_idle_choose_contact_fifo_with_priority():
+    pool = make_pool()
+    waiting = [Contact(1, "voice", 5.0, skill="tax"), Contact(2, "voice", 1.0, skill="tax"),
+               Contact(3, "voice", 9.0, skill="tax", priority=1)]
+    assert LongestIdleAgent().choose_contact(1, waiting, pool, 10.0) == 2
+    assert LongestIdleAgent().choose_contact(1, waiting[:2], pool, 10.0) == 1
+
+
+def test_capacity_and_skill_never_violated_random_states():
+    rng = np.random.default_rng(0)
+    policies = [SkillBased(), LongestIdleAgent(),
+                Predictive(StubScorer({"A": .9, "B": .6, "C": .8, "D": .7}, {})),
+                BatchAssignment(StubScorer({"A": .9}, {"B": 100.0}))]
+    channels = ("voice", "chat", "email")
+    for _ in range(300):
+        pool = make_pool()
+        pool.load = rng.integers(0, 3, size=pool.load.shape).astype(np.int16)
+        pool.load = np.minimum(pool.load, pool.capacity)
+        keep = rng.random(len(pool)) < 0.6
+        pool.load[~keep] = 0
+        pool.logged_in = rng.random(len(pool)) < 0.8
+        pool.idle_since = rng.random(len(pool)) * 100
+        c = Contact(1, str(rng.choice(channels)), arrival_seconds=0.0,
+                    skill=str(rng.choice(["tax", "census"])),
+                    language=str(rng.choice(["es", "en", "ca"])))
+        now = float(rng.uniform(0, 200))
+        for pol in policies:
+            d = pol.choose(c, pool, now)
+            assert isinstance(d, Decision)
+            if d.agent >= 0:
+                ch = pool.channel_index(c.channel)
+                assert pool.has_capacity(ch)[d.agent], (pol, d)
+                assert pool.skills[d.agent, pool.skill_index(c.skill)] > 0, (pol, d)
+
+
+# -- Predictive -----------------------------------------------------------------------
+
+def test_predictive_maximises_expected_value_with_lambda():
+    pool = make_pool()
+    scorer = StubScorer({"A": 0.80, "B": 0.75}, {"A": 600.0, "B": 200.0})
+    c = Contact(1, "voice", skill="tax", language="es")
+    # lambda = 0: only resolution counts -> A; lambda = 1/1200: A 0.3 vs B 0.583 -> B
+    d = Predictive(scorer, lambda_per_second=0.0, holdout_seconds=0).choose(c, pool, 0.0)
+    assert d.agent_id == "A" and d.reason == "predicted_best:step=0"
+    d = Predictive(scorer, lambda_per_second=1 / 1200, holdout_seconds=0).choose(c, pool, 0.0)
+    assert d.agent_id == "B"
+    assert d.score == pytest.approx(0.75 - 200 / 1200)
+
+
+def test_fairness_term_changes_choice_when_occupancy_is_skewed():
+    scorer = StubScorer({"A": 0.80, "B": 0.78}, {"A": 300.0, "B": 300.0})
+    c = Contact(1, "voice", skill="tax", language="es")
+    pool = make_pool(busy_seconds=[950.0, 500.0, 500.0, 500.0],
+                     available_seconds=[1000.0, 1000.0, 1000.0, 1000.0])
+    no_fair = Predictive(scorer, fairness_weight=0.0, holdout_seconds=0).choose(c, pool, 0.0)
+    fair = Predictive(scorer, fairness_weight=0.2, holdout_seconds=0).choose(c, pool, 0.0)
+    assert no_fair.agent_id == "A"
+    assert fair.agent_id == "B"
+    even = make_pool(busy_seconds=[500.0] * 4, available_seconds=[1000.0] * 4)
+    assert Predictive(scorer, fairness_weight=0.2, holdout_seconds=0).choose(
+        c, even, 0.0).agent_id == "A"
+
+
+def test_holdout_for_better_busy_agent_relaxes_with_wait():
+    scorer = StubScorer({"A": 0.95, "B": 0.70}, {"A": 300.0, "B": 300.0})
+    pol = Predictive(scorer, lambda_per_second=0.0, holdout_seconds=10.0, holdout_margin=0.05)
+    pool = make_pool()
+    pool.load[0, pool.channel_index("voice")] = 1  # the best agent A is busy
+    c = Contact(1, "voice", arrival_seconds=0.0, skill="tax", language="es")
+    d = pol.choose(c, pool, 0.0)
+    assert d.agent == -1 and d.reason == "holdout_for_better_agent"
+    assert 0 < d.retry_after_seconds <= 10.0
+    # tolerance 0.05 * 10 / (10 - wait) reaches the 0.25 gap at wait = 8 s
+    assert pol.choose(c, pool, 7.9).agent == -1
+    assert pol.choose(c, pool, 8.1).agent_id == "B"
+    assert pol.choose(c, pool, 10.0).agent_id == "B"
+
+
+def test_predictive_rejects_model_without_expected_outcomes():
+    with pytest.raises(ValueError, match="expected_outcomes"):
+        Predictive(object())
+    with pytest.raises(ValueError, match="lambda_per_second"):
+        Predictive(StubScorer({}, {}), lambda_per_second=-1)
+
+
+def test_predictive_nonfinite_scores_fall_back_inside_policy():
+    nan = float("nan")
+    scorer = StubScorer({"A": nan, "B": nan, "C": nan, "D": nan}, {})
+    d = Predictive(scorer, holdout_seconds=0).choose(
+        Contact(1, "voice", skill="tax", language="es"), make_pool(), 0.0)
+    assert d.routed and d.reason == "fallback:nonfinite_score"
+
+
+# -- BatchAssignment ------------------------------------------------------------------
+
+def test_batch_assignment_is_global_not_greedy():
+    # greedy (contact 1 first) takes A for contact 1 and leaves contact 2 with B;
+    # the global optimum gives A to contact 2 and B to contact 1.
+    class Matrix:
+        def expected_outcomes(self, contact, pool):
+            table = {1: {"A": 0.9, "B": 0.85}, 2: {"A": 0.9, "B": 0.1}}[contact.contact_id]
+            return (np.array([table.get(str(a), 0.0) for a in pool.agent_ids]),
+                    np.zeros(len(pool)))
+
+    pool = make_pool()
+    pool.logged_in = np.array([True, True, False, False])
+    cs = [Contact(1, "voice", skill="tax", language="es"),
+          Contact(2, "voice", skill="tax", language="es")]
+    ds = BatchAssignment(Matrix()).assign_batch(cs, pool, 0.0)
+    assert [d.agent_id for d in ds] == ["B", "A"]
+    assert all(d.reason == "batch_assignment" for d in ds)
+
+
+def test_batch_assignment_respects_capacity_and_channels():
+    pool = make_pool()
+    cs = [Contact(i, "chat", skill="tax", language="es") for i in range(8)] + \
+         [Contact(10 + i, "voice", skill="tax", language="es") for i in range(3)]
+    ds = BatchAssignment().assign_batch(cs, pool, 0.0)
+    assert len(ds) == len(cs)
+    load = pool.load.copy()
+    for c, d in zip(cs, ds, strict=True):
+        if d.routed:
+            ch = pool.channel_index(c.channel)
+            other = load[d.agent].sum() - load[d.agent, ch]
+            assert other == 0 and load[d.agent, ch] < pool.capacity[d.agent, ch]
+            assert pool.skills[d.agent, pool.skill_index("tax")] > 0
+            load[d.agent, ch] += 1
+        else:
+            assert d.reason.startswith(("batch_assignment:not_assigned", "no_eligible"))
+    # 3 tax agents: A (2 chats), B (3 chats), C (voice only) -> at most 6 routed
+    assert 1 <= sum(d.routed for d in ds) <= 6
+    assert pool.load.sum() == 0  # the pool was not mutated
+
+
+def test_batch_priority_decides_who_is_served_when_short():
+    pool = make_pool()
+    pool.logged_in = np.array([False, False, True, False])  # only C (one call)
+    cs = [Contact(1, "voice", 0.0, skill="tax"), Contact(2, "voice", 0.0, skill="tax",
+                                                          priority=2)]
+    ds = BatchAssignment(bullseye=(BullseyeStep(0, 1, False),)).assign_batch(cs, pool, 1.0)
+    assert [d.routed for d in ds] == [False, True]
+
+
+def test_bad_bullseye_is_rejected():
+    with pytest.raises(ValueError, match="after_seconds must be 0"):
+        SkillBased(bullseye=(BullseyeStep(5, 1),))
+    with pytest.raises(ValueError, match="increase"):
+        SkillBased(bullseye=(BullseyeStep(0, 3), BullseyeStep(0, 1)))
