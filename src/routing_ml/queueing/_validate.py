@@ -1,0 +1,153 @@
+"""Validation at the door of the queueing functions (inner code trusts its inputs)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from routing_ml.errors import RoutingMLError
+
+
+class QueueingInputError(RoutingMLError, ValueError):
+    """A queueing argument is invalid; the message names it, shows the value and the fix."""
+
+
+class InfeasibleTargetError(RoutingMLError, ValueError):
+    """No finite staffing meets the target (e.g. a 100% service level with volume > 0)."""
+
+
+def _show(values: np.ndarray, bad: np.ndarray) -> str:
+    shown = values[bad].ravel()[:5]
+    count = int(np.count_nonzero(bad))
+    text = ", ".join(repr(float(v)) for v in shown)
+    return text + (f" ... ({count} values)" if count > 5 else "")
+
+
+def as_array(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    low_inclusive: bool = True,
+    high: float | None = None,
+    high_inclusive: bool = True,
+    integer: bool = False,
+    allow_inf: bool = False,
+    fix: str = "",
+) -> np.ndarray:
+    """``value`` as a float64 array checked against its domain, or a QueueingInputError.
+
+    Accepts Python and numpy scalars (any integer or float dtype), lists and arrays.
+    Booleans, strings and objects are rejected, and so are NaN, infinities (unless
+    ``allow_inf``) and values outside ``[low, high]`` (open ends when not inclusive).
+    """
+    if isinstance(value, bool | np.bool_) or value is None:
+        raise QueueingInputError(
+            f"{name} must be a number or an array of numbers, got {value!r}. {fix}".rstrip()
+        )
+    if isinstance(value, numbers.Number) and not isinstance(value, numbers.Real):
+        raise QueueingInputError(f"{name} must be a real number, got {value!r}.")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise QueueingInputError(f"{name} could not be read as numbers: {exc}") from exc
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise QueueingInputError(
+            f"{name} must hold numbers (int or float), got dtype {arr.dtype} "
+            f"(value {value!r:.80}). Fix: convert it with np.asarray(..., dtype=float)."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    # fast path: one combined test, the detailed diagnosis only when something is wrong
+    if arr.ndim == 0:
+        v = float(arr)
+        ok = (v == v) and (allow_inf or math.isfinite(v))
+        if ok and low is not None:
+            ok = v >= low if low_inclusive else v > low
+        if ok and high is not None:
+            ok = v <= high if high_inclusive else v < high
+        if ok and integer and math.isfinite(v):
+            ok = v == math.floor(v)
+        if ok:
+            return arr
+    else:
+        good = np.isfinite(arr) if not allow_inf else ~np.isnan(arr)
+        if low is not None:
+            good &= (arr >= low) if low_inclusive else (arr > low)
+        if high is not None:
+            good &= (arr <= high) if high_inclusive else (arr < high)
+        if integer:
+            good &= ~(np.isfinite(arr) & (arr != np.floor(arr)))
+        if good.all():
+            return arr
+    _diagnose(name, arr, low=low, low_inclusive=low_inclusive, high=high,
+              high_inclusive=high_inclusive, integer=integer, allow_inf=allow_inf, fix=fix)
+    return arr  # pragma: no cover - _diagnose always raises
+
+
+def _diagnose(name: str, arr: np.ndarray, *, low: float | None, low_inclusive: bool,
+              high: float | None, high_inclusive: bool, integer: bool, allow_inf: bool,
+              fix: str) -> None:
+    """Raise the QueueingInputError that describes what is wrong with ``arr``."""
+    nan = np.isnan(arr)
+    if nan.any():
+        raise QueueingInputError(
+            f"{name} has NaN values ({int(nan.sum())} of {arr.size}). Fix: fill or drop "
+            f"them before calling (a closed interval has 0 volume, not NaN)."
+        )
+    if not allow_inf:
+        inf = np.isinf(arr)
+        if inf.any():
+            raise QueueingInputError(f"{name} has infinite values: {_show(arr, inf)}.")
+    if low is not None:
+        bad = arr < low if low_inclusive else arr <= low
+        if bad.any():
+            op = ">=" if low_inclusive else ">"
+            raise QueueingInputError(
+                f"{name} must be {op} {low:g}; got {_show(arr, bad)}. {fix}".rstrip()
+            )
+    if high is not None:
+        bad = arr > high if high_inclusive else arr >= high
+        if bad.any():
+            op = "<=" if high_inclusive else "<"
+            raise QueueingInputError(
+                f"{name} must be {op} {high:g}; got {_show(arr, bad)}. {fix}".rstrip()
+            )
+    if integer:
+        frac = np.isfinite(arr) & (arr != np.floor(arr))
+        if frac.any():
+            raise QueueingInputError(
+                f"{name} must be whole numbers; got {_show(arr, frac)}. Fix: round up with "
+                f"np.ceil."
+            )
+    raise QueueingInputError(f"{name} is invalid: {arr!r:.80}")  # pragma: no cover
+
+
+def broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
+    """Broadcast the named arrays together or raise an error naming their shapes."""
+    try:
+        return list(np.broadcast_arrays(*arrays.values()))
+    except ValueError as exc:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in arrays.items())
+        raise QueueingInputError(
+            f"arguments have mismatched shapes that cannot broadcast: {shapes}. Fix: pass "
+            f"scalars or arrays of the same length."
+        ) from exc
+
+
+def out(value: np.ndarray, scalar: bool, *, integer: bool = False) -> Any:
+    """Return a Python scalar for scalar inputs, else the array."""
+    if integer:
+        value = np.asarray(value).astype(np.int64)
+    if scalar:
+        item = np.asarray(value).item()
+        return int(item) if integer else float(item)
+    return value
+
+
+def all_scalar(*values: Any) -> bool:
+    return all(np.ndim(v) == 0 for v in values)

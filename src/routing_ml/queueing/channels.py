@@ -1,0 +1,236 @@
+"""Channels other than voice: chat with concurrency, email / web forms as deferrable work.
+
+Chat and messaging (concurrency)
+--------------------------------
+Model: an agent holds up to ``concurrency`` sessions at once, and the pool of ``n`` agents
+is treated as ``k n`` independent *slots* of an M/M/(k n) queue (Erlang C, or Erlang A with
+``patience_seconds``). ``aht_seconds`` is the mean session duration *as observed while
+agents work at that concurrency* (a session lasts longer when the agent juggles several);
+the model assumes it does not depend on how many sessions the agent holds at the moment,
+that sessions are independent, and that a new chat may take any free slot of any agent.
+This "virtual servers" model is the usual planning approximation for concurrent channels;
+it is optimistic when concurrency slows agents down markedly at peak and the AHT was
+measured off peak. Required agents are ``ceil(slots / concurrency)``.
+
+Email and web forms (deferrable work)
+-------------------------------------
+Model: items are not answered live; every item must be *answered within* ``deadline_hours``
+of its arrival. Items of interval ``i`` are released at the interval start and are due
+``deadline_hours`` later; work is a fluid of ``volume * aht_seconds`` seconds; agents work
+only in the ``working`` intervals, at a constant level ``c`` over the horizon (one level
+per queue, as back offices are staffed). Earliest-deadline-first (here FIFO, since all
+items have the same deadline offset) meets every deadline iff, for every window of arrival
+intervals ``s..i``, the work released in it fits in the working time between the start of
+``s`` and the deadline of ``i``:
+
+    c >= max_{s <= i} work(s..i) / working_seconds(start_s, min(start_i + D, horizon end))
+
+(the classical feasibility condition of EDF scheduling with release times and deadlines,
+Liu & Layland 1973 / Horn 1974, specialised to one fluid server of rate ``c``). Capacity
+after the end of the horizon is not assumed: work due later must be done by the horizon
+end (conservative). ``max_occupancy`` divides the level (agents productive only that share
+of their working time). No finite level exists when work is due in a window with no
+working time, which raises :class:`InfeasibleTargetError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from routing_ml.queueing._validate import (
+    InfeasibleTargetError,
+    QueueingInputError,
+    all_scalar,
+    as_array,
+    broadcast,
+    out,
+)
+from routing_ml.queueing.staffing import _check_targets, _gross_up, _minimum_agents
+
+__all__ = ["chat_required_agents", "deferred_required_agents"]
+
+_TOL = 1e-12
+
+
+def _ceil_tol(x: np.ndarray) -> np.ndarray:
+    r = np.rint(x)
+    return np.where(np.abs(x - r) <= _TOL * np.maximum(np.abs(x), 1.0), r, np.ceil(x))
+
+
+def chat_required_agents(
+    volume: Any,
+    aht_seconds: Any,
+    interval_minutes: Any,
+    concurrency: Any,
+    service_level: Any = 0.8,
+    answer_seconds: Any = 20,
+    max_occupancy: Any = None,
+    shrinkage: Any = 0.0,
+    patience_seconds: Any = None,
+    *,
+    fractional: bool = False,
+) -> Any:
+    """Agents for a concurrent channel (chat, messaging): ``ceil(slots / concurrency)``.
+
+    ``slots`` is the minimal number of M/M/slots servers meeting the targets (Erlang C, or
+    Erlang A with ``patience_seconds``); see the module docstring for the model and its
+    assumptions.
+
+    Parameters
+    ----------
+    volume : sessions started in the interval, >= 0.
+    aht_seconds : mean session duration in seconds at the usual concurrency, > 0.
+    interval_minutes : interval length in minutes, > 0.
+    concurrency : sessions an agent handles at once, whole number >= 1.
+    service_level, answer_seconds, max_occupancy, shrinkage, patience_seconds :
+        as in :func:`~routing_ml.queueing.required_agents` (occupancy is per slot).
+    fractional : return ``slots / concurrency / (1 - shrinkage)`` unrounded.
+
+    Returns
+    -------
+    int or ndarray of int64 (float with ``fractional``)
+        Scheduled agents; 0 where the volume is 0.
+
+    Raises
+    ------
+    QueueingInputError
+        (``ValueError``) naming the bad argument (NaN, out of domain, shape mismatch).
+    InfeasibleTargetError
+        (``ValueError``) for a 100% service level with a positive volume.
+    """
+    vol = as_array("volume", volume, low=0.0, fix="Fix: volumes are counts >= 0.")
+    aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
+                   fix="Fix: pass the mean session duration in seconds, > 0.")
+    interval = as_array("interval_minutes", interval_minutes, low=0.0, low_inclusive=False,
+                        fix="Fix: pass the interval length in minutes, e.g. 15.")
+    conc = as_array("concurrency", concurrency, low=1.0, integer=True,
+                    fix="Fix: concurrency is the number of simultaneous sessions, >= 1.")
+    sl, ans, occ, shr, pat = _check_targets(service_level, answer_seconds, max_occupancy,
+                                            shrinkage, patience_seconds)
+    assert sl is not None and ans is not None and shr is not None
+    arrays = {"volume": vol, "aht_seconds": aht, "interval_minutes": interval,
+              "concurrency": conc, "service_level": sl, "answer_seconds": ans,
+              "shrinkage": shr}
+    if occ is not None:
+        arrays["max_occupancy"] = occ
+    if pat is not None:
+        arrays["patience_seconds"] = pat
+    b = dict(zip(arrays, broadcast(**arrays), strict=True))
+    shape = b["volume"].shape
+    a = (b["volume"] * b["aht_seconds"] / (60.0 * b["interval_minutes"])).ravel()
+    occ_f = b["max_occupancy"].ravel() if occ is not None else np.ones(a.size)
+    pat_f = b["patience_seconds"].ravel() if pat is not None else np.full(a.size, np.inf)
+    slots = _minimum_agents(a, b["aht_seconds"].ravel(), b["service_level"].ravel(),
+                            b["answer_seconds"].ravel(), occ_f, pat_f)
+    k = b["concurrency"].ravel()
+    agents = slots / k if fractional else np.ceil(slots / k)  # exact: integers / integer
+    res = _gross_up(agents, b["shrinkage"].ravel(), fractional).reshape(shape)
+    scalar = all_scalar(volume, aht_seconds, interval_minutes, concurrency, service_level,
+                        answer_seconds, max_occupancy, shrinkage, patience_seconds)
+    return out(res, scalar, integer=not fractional)
+
+
+def deferred_required_agents(
+    volume: Any,
+    aht_seconds: Any,
+    interval_minutes: float,
+    deadline_hours: float,
+    *,
+    working: Any = None,
+    max_occupancy: float | None = None,
+    shrinkage: float = 0.0,
+    fractional: bool = False,
+) -> Any:
+    """Agents per interval so every email / web form is answered within the deadline.
+
+    One constant level over the working intervals of the horizon (0 elsewhere), the
+    smallest that lets FIFO processing meet every deadline; see the module docstring for
+    the model.
+
+    Parameters
+    ----------
+    volume : 1-D array, items arriving per interval, in time order, >= 0.
+    aht_seconds : handle time per item in seconds (> 0), scalar or one per interval.
+    interval_minutes : interval length in minutes, > 0.
+    deadline_hours : every item is answered within this many hours of its interval's start.
+    working : 1-D bool array, True where agents work (default: every interval).
+    max_occupancy : share of working time spent on items, in (0, 1], or None (= 1).
+    shrinkage : fraction of paid time off work, in [0, 1).
+    fractional : return the unrounded level (``c / max_occupancy / (1 - shrinkage)``).
+
+    Returns
+    -------
+    ndarray of int64 (float64 with ``fractional``)
+        Scheduled agents per interval.
+
+    Raises
+    ------
+    QueueingInputError
+        (``ValueError``) naming the bad argument.
+    InfeasibleTargetError
+        (``ValueError``) when some items are due before any working time can serve them.
+    """
+    vol = as_array("volume", volume, low=0.0, fix="Fix: volumes are counts >= 0.")
+    if vol.ndim != 1:
+        raise QueueingInputError(
+            f"volume must be a 1-D array of intervals in time order, got shape {vol.shape}."
+        )
+    aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
+                   fix="Fix: pass the handle time per item in seconds, > 0.")
+    interval = float(as_array("interval_minutes", interval_minutes, low=0.0,
+                              low_inclusive=False, fix="Fix: e.g. 15."))
+    deadline = float(as_array("deadline_hours", deadline_hours, low=0.0, low_inclusive=False,
+                              fix="Fix: pass the answer deadline in hours, e.g. 24."))
+    _, _, occ, shr, _ = _check_targets(0.5, 0.0, max_occupancy, shrinkage, None)
+    assert shr is not None
+    if working is None:
+        work_mask = np.ones(vol.size, dtype=bool)
+    else:
+        work_mask = np.asarray(working)
+        if work_mask.dtype != np.bool_ or work_mask.shape != vol.shape:
+            raise QueueingInputError(
+                f"working must be a bool array with the shape of volume {vol.shape}, got "
+                f"dtype {work_mask.dtype} shape {work_mask.shape}."
+            )
+    vol, aht = broadcast(volume=vol, aht_seconds=aht)
+    level = _deferred_level(vol * aht, work_mask, interval * 60.0, deadline * 3600.0)
+    if occ is not None:
+        level = level / float(occ)
+    agents = level if fractional else _ceil_tol(level)
+    gross = _gross_up(np.asarray(agents, dtype=float), np.asarray(float(shr)), fractional)
+    res = np.where(work_mask, gross, 0.0)
+    return out(res, False, integer=not fractional)
+
+
+def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_seconds: float,
+                    deadline_seconds: float) -> float:
+    """Minimal constant number of agents (fluid) meeting every deadline."""
+    n = work_seconds.size
+    if n == 0 or not (work_seconds > 0).any():
+        return 0.0
+    cap = np.concatenate(([0.0], np.cumsum(working * length_seconds)))  # per agent, seconds
+    wcum = np.concatenate(([0.0], np.cumsum(work_seconds)))
+    due = np.arange(n) * length_seconds + deadline_seconds  # deadline of interval i
+    pos = due / length_seconds
+    j = np.floor(pos).astype(np.int64)
+    frac = pos - j
+    inside = j < n
+    jc = np.minimum(j, n)
+    cap_due = cap[jc] + np.where(inside, frac * length_seconds * working[np.minimum(j, n - 1)],
+                                 0.0)
+    # window s..i: work wcum[i+1] - wcum[s], capacity cap_due[i] - cap[s]
+    work = wcum[1:][None, :] - wcum[:-1][:, None]
+    capacity = cap_due[None, :] - cap[:-1][:, None]
+    valid = np.triu(np.ones((n, n), dtype=bool)) & (work > 0)
+    if (valid & (capacity <= 0)).any():
+        s_bad, i_bad = np.argwhere(valid & (capacity <= 0))[0]
+        raise InfeasibleTargetError(
+            f"items arriving in intervals {s_bad}..{i_bad} are due within "
+            f"{deadline_seconds / 3600:g} hours but no working interval lies in that window. "
+            f"Fix: extend the working hours or the deadline."
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(valid, work / np.where(valid, capacity, 1.0), 0.0)
+    return float(ratio.max())

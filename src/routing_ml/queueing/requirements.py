@@ -1,0 +1,264 @@
+"""From a forecast frame to a requirements frame: agents per queue and interval."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from routing_ml.queueing._validate import QueueingInputError, as_array
+from routing_ml.queueing.channels import _ceil_tol, _deferred_level
+from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
+from routing_ml.queueing.staffing import StaffingTarget, _gross_up, _minimum_agents
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["staffing_requirements"]
+
+DEFAULT_KEY = "*"
+
+
+def staffing_requirements(
+    forecast_frame: pd.DataFrame,
+    target: StaffingTarget | Mapping[str, StaffingTarget] | None = None,
+    *,
+    aht_seconds: float | str | Mapping[str, float] | None = None,
+    interval_minutes: float | None = None,
+    volume_col: str = "yhat",
+) -> pd.DataFrame:
+    """Agents per queue and interval for a forecast, with the service they achieve.
+
+    Voice queues use Erlang C (Erlang A when the target has ``patience_seconds``); chat and
+    messaging use the concurrency model of :func:`chat_required_agents`; email and web use
+    the deferrable-work model of :func:`deferred_required_agents` (one level per queue over
+    the frame's horizon, worked during ``target.working_hours``). Every queue is computed
+    in one vectorised call per distinct target, not per interval.
+
+    Parameters
+    ----------
+    forecast_frame : long frame with ``unique_id``, ``ds`` and ``volume_col`` (contacts per
+        interval, >= 0); optionally an ``aht_seconds`` column.
+    target : one :class:`StaffingTarget` for every queue, or a mapping queue -> target
+        (the key ``"*"`` gives the default for queues not listed). Default
+        ``StaffingTarget()`` (80% in 20 s, Erlang C, no shrinkage).
+    aht_seconds : handle time in seconds: a number, the name of a column of the frame, or a
+        mapping queue -> seconds. Default: the frame's ``aht_seconds`` column.
+    interval_minutes : interval length in minutes. Default: inferred from the most common
+        step of ``ds``, with a UserWarning saying what was inferred.
+    volume_col : the column holding the volumes (``yhat`` for forecasts, ``y`` for
+        actuals).
+
+    Returns
+    -------
+    DataFrame
+        One row per input row, sorted by ``unique_id``, ``ds``, with columns
+        ``unique_id``, ``ds``, ``agents`` (scheduled, after shrinkage, int64),
+        ``net_agents`` (on the phones / working items), ``service_level``,
+        ``asa_seconds``, ``occupancy`` and, when any queue has a patience,
+        ``abandon_rate``. For email / web ``service_level`` is 1.0 (every item answered
+        within the deadline by construction) and ``asa_seconds`` is NaN.
+
+    Raises
+    ------
+    FrameError
+        Missing columns, bad timestamps, NaN / negative volumes, duplicated keys.
+    QueueingInputError
+        A bad AHT (missing queue in the mapping, missing column, <= 0), a queue with no
+        target, or a bad interval length.
+    InfeasibleTargetError
+        A target no finite staffing meets.
+    """
+    import pandas as pd
+
+    from routing_ml.frames import AGENTS, AHT, FORECAST, ID, TIME, validate_forecast
+
+    frame = forecast_frame
+    if volume_col != FORECAST:
+        if not isinstance(frame, pd.DataFrame) or volume_col not in frame.columns:
+            from routing_ml.frames import require_columns
+
+            require_columns(frame, (ID, TIME, volume_col), frame="forecast frame")
+        frame = frame.drop(columns=[FORECAST], errors="ignore").rename(
+            columns={volume_col: FORECAST}
+        )
+    df = validate_forecast(frame)
+    queues = df[ID].to_numpy()
+    volume = df[FORECAST].to_numpy(dtype=float)
+
+    # ---- handle time
+    if aht_seconds is None:
+        if AHT not in df.columns:
+            raise QueueingInputError(
+                f"aht_seconds is needed: pass a number, a column name or a mapping queue -> "
+                f"seconds, or add an '{AHT}' column to the forecast frame."
+            )
+        aht_seconds = AHT
+    if isinstance(aht_seconds, str):
+        if aht_seconds not in df.columns:
+            raise QueueingInputError(
+                f"aht_seconds={aht_seconds!r} is not a column of the forecast frame "
+                f"(columns: {list(df.columns)})."
+            )
+        aht = as_array(f"aht_seconds column '{aht_seconds}'",
+                       pd.to_numeric(df[aht_seconds], errors="coerce").to_numpy(dtype=float),
+                       low=0.0, low_inclusive=False, fix="Fix: handle times are seconds > 0.")
+    elif isinstance(aht_seconds, Mapping):
+        missing = sorted(set(queues) - set(aht_seconds))
+        if missing:
+            raise QueueingInputError(
+                f"aht_seconds mapping has no value for queues {missing[:10]}. Fix: add them."
+            )
+        aht = as_array("aht_seconds", df[ID].map(aht_seconds).to_numpy(dtype=float),
+                       low=0.0, low_inclusive=False, fix="Fix: handle times are seconds > 0.")
+    else:
+        aht = np.broadcast_to(
+            as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
+                     fix="Fix: the mean handle time in seconds, > 0."), volume.shape
+        ).astype(float)
+
+    # ---- interval length
+    if interval_minutes is None:
+        interval_minutes = _infer_interval_minutes(df)
+        warnings.warn(
+            f"interval_minutes not given; inferred {interval_minutes:g} minutes from the most "
+            f"common step of '{TIME}'. Pass interval_minutes= to silence this.",
+            UserWarning, stacklevel=2,
+        )
+    interval = float(as_array("interval_minutes", interval_minutes, low=0.0,
+                              low_inclusive=False, fix="Fix: e.g. 15."))
+
+    # ---- targets per queue
+    targets = _targets_by_queue(target, np.unique(queues))
+    n_rows = len(df)
+    net = np.zeros(n_rows)
+    gross = np.zeros(n_rows)
+    sl = np.ones(n_rows)
+    asa = np.zeros(n_rows)
+    occ = np.zeros(n_rows)
+    abandon = np.full(n_rows, np.nan)
+    by_target: dict[StaffingTarget, list[str]] = {}
+    for q, t in targets.items():
+        by_target.setdefault(t, []).append(q)
+    for tgt, qs in by_target.items():
+        rows = np.flatnonzero(np.isin(queues, qs))
+        if tgt.deferrable:
+            _deferred_rows(df, rows, tgt, volume, aht, interval, net, gross, sl, asa, occ)
+            continue
+        a = volume[rows] * aht[rows] / (60.0 * interval)
+        size = rows.size
+        patience = np.full(size, np.inf if tgt.patience_seconds is None
+                           else float(tgt.patience_seconds))
+        t_ans = np.full(size, float(tgt.answer_seconds))
+        slots = _minimum_agents(
+            a, aht[rows], np.full(size, float(tgt.service_level)), t_ans,
+            np.full(size, 1.0 if tgt.max_occupancy is None else float(tgt.max_occupancy)),
+            patience,
+        )
+        k = float(tgt.concurrency)
+        agents_net = np.ceil(slots / k)
+        servers = agents_net * k
+        if tgt.patience_seconds is None:
+            _, s, w, o = _erlang_c_metrics(a, servers, aht[rows], t_ans)
+        else:
+            _, ab, s, w, o = _erlang_a_metrics(a, servers, aht[rows], patience, t_ans)
+            abandon[rows] = ab
+        net[rows] = agents_net
+        gross[rows] = _gross_up(agents_net, np.full(size, float(tgt.shrinkage)), False)
+        sl[rows], asa[rows], occ[rows] = s, w, o
+
+    result = pd.DataFrame({
+        ID: df[ID].to_numpy(), TIME: df[TIME].to_numpy(),
+        AGENTS: gross.astype(np.int64), "net_agents": net.astype(np.int64),
+        "service_level": sl, "asa_seconds": asa, "occupancy": occ,
+    })
+    if any(t.patience_seconds is not None for t in targets.values()):
+        result["abandon_rate"] = abandon
+    logger.info("staffing_requirements: %d rows, %d queues, %d distinct targets",
+                n_rows, len(targets), len(by_target))
+    return result
+
+
+def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.ndarray,
+                   aht: np.ndarray, interval: float, net: np.ndarray, gross: np.ndarray,
+                   sl: np.ndarray, asa: np.ndarray, occ: np.ndarray) -> None:
+    """Deferrable work: one level per queue over its horizon (rows are time-sorted)."""
+    from routing_ml.frames import ID, TIME
+
+    ids = df[ID].to_numpy()[rows]
+    ds = df[TIME].to_numpy()[rows]
+    assert tgt.deadline_hours is not None
+    step = np.timedelta64(int(round(interval * 60)), "s")
+    for q in np.unique(ids):  # one pass per queue (not per interval)
+        sel = rows[ids == q]
+        t = ds[ids == q]
+        # place the rows on a regular grid; absent intervals have no arrivals, no work
+        pos = ((t - t[0]) / step).astype(np.int64)
+        grid = np.zeros(pos[-1] + 1)
+        grid[pos] = volume[sel] * aht[sel]
+        working = np.zeros(pos[-1] + 1, dtype=bool)
+        working[pos] = _within_hours(t, tgt.working_hours)
+        level = _deferred_level(grid, working, interval * 60.0, tgt.deadline_hours * 3600.0)
+        if tgt.max_occupancy is not None:
+            level /= float(tgt.max_occupancy)
+        agents = float(_ceil_tol(np.asarray(level)))
+        w = working[pos]
+        net[sel] = np.where(w, agents, 0.0)
+        gross[sel] = np.where(w, _gross_up(np.asarray(agents), np.asarray(tgt.shrinkage),
+                                           False), 0.0)
+        total_capacity = agents * w.sum() * interval * 60.0
+        occ[sel] = np.where(w, grid.sum() / total_capacity if total_capacity > 0 else 0.0, 0.0)
+        sl[sel] = 1.0
+        asa[sel] = np.nan
+
+
+def _within_hours(ds: np.ndarray, hours: tuple[float, float] | None) -> np.ndarray:
+    if hours is None:
+        return np.ones(ds.shape, dtype=bool)
+    day = ds.astype("datetime64[D]")
+    hour = (ds - day) / np.timedelta64(1, "h")
+    start, end = hours
+    return (hour >= start) & (hour < end)
+
+
+def _infer_interval_minutes(df: Any) -> float:
+    from routing_ml.frames import ID, TIME
+
+    steps = df.groupby(ID, sort=False)[TIME].diff().dropna()
+    steps = steps[steps > np.timedelta64(0, "s")]
+    if steps.empty:
+        raise QueueingInputError(
+            "interval_minutes cannot be inferred from a frame with one row per queue. Fix: "
+            "pass interval_minutes=, e.g. 15."
+        )
+    return float(steps.mode().iloc[0] / np.timedelta64(1, "m"))
+
+
+def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarget]:
+    if target is None:
+        target = StaffingTarget()
+    if isinstance(target, StaffingTarget):
+        return {str(q): target for q in queues}
+    if not isinstance(target, Mapping):
+        raise QueueingInputError(
+            f"target must be a StaffingTarget or a mapping queue -> StaffingTarget, got "
+            f"{type(target).__name__}."
+        )
+    bad = [k for k, v in target.items() if not isinstance(v, StaffingTarget)]
+    if bad:
+        raise QueueingInputError(
+            f"target mapping values must be StaffingTarget; bad keys: {bad[:5]}."
+        )
+    default = target.get(DEFAULT_KEY)
+    missing = [str(q) for q in queues if q not in target and default is None]
+    if missing:
+        raise QueueingInputError(
+            f"no staffing target for queues {missing[:10]}. Fix: add them to the mapping or "
+            f"give a default under the key '{DEFAULT_KEY}'."
+        )
+    return {str(q): target.get(q, default) for q in queues}
