@@ -121,6 +121,7 @@ from routing_ml.errors import RoutingMLError
 logger = logging.getLogger(__name__)
 
 __all__ = ["ContactCenter", "GroundTruth", "GeneratorParameterError", "make_contact_center",
+           "estimate_agent_effects",
            "INTENTS", "SKILLS", "CAMPAIGNS"]
 
 
@@ -476,6 +477,16 @@ def _profile(hours: np.ndarray) -> np.ndarray:
     return np.stack([voice, chat, mail, mail, chat], axis=1)
 
 
+AGENT_SD, AGENT_INTENT_SD, AGENT_LOGIT_SD, RESIDUAL_SD = 0.35, 0.25, 0.45, 1.0
+
+
+def _standardise(x: np.ndarray, sd: float) -> np.ndarray:
+    """Centre ``x`` and scale it to standard deviation ``sd`` (no-op for one value)."""
+    x = x - x.mean()
+    s = x.std()
+    return x * (sd / s) if x.size > 1 and s > 0 else x
+
+
 def _level(z: np.ndarray) -> np.ndarray:
     """Proficiency 1..5 from a standard-normal score (10/20/40/20/10 %)."""
     return (1 + np.searchsorted(np.array([-1.2816, -0.5244, 0.5244, 1.2816]), z)).astype(
@@ -811,6 +822,10 @@ def _make_agents(rng: np.random.Generator, n: int, region: str, intent_skill: np
     ai = gamma[:, intent_skill] + delta
     rho = 0.45 * (-0.3 * alpha / 0.35 + math.sqrt(1 - 0.09) * rng.standard_normal(n))
     eta = -0.4 * ai + 0.15 * rng.standard_normal((n, n_int))
+    # standardise the realised sample so that the calibration holds for any n_agents
+    alpha = _standardise(alpha, AGENT_SD)
+    ai = _standardise(ai, AGENT_INTENT_SD)
+    rho = _standardise(rho, AGENT_LOGIT_SD)
     sd = math.sqrt(0.35 ** 2 + 0.20 ** 2)
     score = 0.6 * (-(alpha[:, None] + gamma) / sd) + 0.8 * rng.standard_normal((n, n_sk))
     level = _level(score)
@@ -823,7 +838,7 @@ def _make_agents(rng: np.random.Generator, n: int, region: str, intent_skill: np
     gt = GroundTruth(
         intents=intent_names, agent_ids=ids, channels=CHANNELS, languages=LANGUAGES,
         skills=SKILLS, intent_skill=intent_skill, base_log_handle=beta, agent_effect=alpha,
-        agent_intent_effect=ai, language_mismatch_log_handle=0.30, handle_sigma=1.0,
+        agent_intent_effect=ai, language_mismatch_log_handle=0.30, handle_sigma=RESIDUAL_SD,
         base_logit=theta, agent_logit=rho, agent_intent_logit=eta,
         language_mismatch_logit=-0.8, agent_languages=lang,
     )
@@ -1268,3 +1283,92 @@ def _volumes(t: np.ndarray, qcode: np.ndarray, queue_names: np.ndarray,
         "ds": np.tile(day0 + pd.to_timedelta(starts, unit="s"), nq),
         "y": counts.astype(float),
     })
+
+
+# ---------------------------------------------------------------------------------------
+def estimate_agent_effects(
+    interactions: pd.DataFrame,
+    *,
+    agent_col: str = "agent_id",
+    intent_col: str = "intent",
+    handle_col: str = "handle_seconds",
+    fixed_cols: tuple[str, ...] = ("intent", "channel", "language_match"),
+    resolved_col: str | None = "resolved",
+    min_agent_contacts: int = 30,
+) -> dict[str, float]:
+    """Moment (ANOVA) estimates of the agent variance components of an interaction log.
+
+    Model: ``log(handle) = fixed(fixed_cols) + agent + agent x intent + residual``. The
+    fixed part is removed by cell means; the residual variance is the pooled variance
+    within (agent, intent) cells; the agent x intent variance comes from the spread of
+    cell means around their agent mean, and the agent variance from the spread of agent
+    means, each corrected for the sampling noise of the smaller components (unbiased
+    under balanced assignment). Works on the synthetic log and on the real bank log.
+
+    Parameters
+    ----------
+    interactions : DataFrame
+        One row per answered contact with ``agent_col``, ``intent_col``, ``handle_col``
+        (seconds > 0), the ``fixed_cols`` and, optionally, ``resolved_col`` (bool).
+    min_agent_contacts : int
+        Agents with fewer contacts are dropped.
+
+    Returns
+    -------
+    dict
+        ``agent_sd``, ``agent_intent_sd``, ``residual_sd`` (log handle seconds),
+        ``n_agents``, ``n_contacts``; with ``resolved_col``: ``resolution_agent_sd``
+        (probability points / 100) and ``resolution_spread`` (10th–90th percentile
+        half-width of the agents' resolution rates, = 1.2816 x SD, probability units).
+
+    Raises
+    ------
+    FrameError
+        When a column is missing.
+    """
+    from routing_ml.frames import require_columns
+
+    cols = [agent_col, intent_col, handle_col, *fixed_cols]
+    if resolved_col is not None:
+        cols.append(resolved_col)
+    require_columns(interactions, list(dict.fromkeys(cols)), frame="interactions")
+    df = interactions[list(dict.fromkeys(cols))].copy()
+    df = df[df[handle_col] > 0]
+    n_per = df.groupby(agent_col, observed=True)[handle_col].transform("size")
+    df = df[n_per >= min_agent_contacts].reset_index(drop=True)
+    y = np.log(df[handle_col].to_numpy(dtype=float))
+    fixed_mean = pd.Series(y).groupby([df[c] for c in fixed_cols], observed=True
+                                      ).transform("mean").to_numpy()
+    r = y - fixed_mean
+    a_code = pd.factorize(df[agent_col])[0]
+    ai_code = pd.factorize(pd.MultiIndex.from_arrays([df[agent_col], df[intent_col]]))[0]
+    n_ai = np.bincount(ai_code)
+    m_ai = np.bincount(ai_code, weights=r) / n_ai
+    n_cells = n_ai.size
+    big_n = r.size
+    sigma2 = float(((r - m_ai[ai_code]) ** 2).sum() / max(1, big_n - n_cells))
+    cell_agent = np.zeros(n_cells, dtype=np.int64)
+    cell_agent[ai_code] = a_code
+    n_a = np.bincount(a_code)
+    m_a = np.bincount(a_code, weights=r) / n_a
+    k_a = np.bincount(cell_agent)
+    s_a = np.bincount(cell_agent, weights=(n_ai / n_a[cell_agent]) ** 2)
+    d = m_ai - m_a[cell_agent]
+    tau2 = ((n_ai * d ** 2).sum() - sigma2 * (k_a - 1).sum()) / (n_a * (1 - s_a)).sum()
+    tau2 = max(0.0, float(tau2))
+    n_agents = n_a.size
+    var_m = float(np.var(m_a, ddof=1)) if n_agents > 1 else 0.0
+    omega2 = max(0.0, var_m - float(np.mean(tau2 * s_a + sigma2 / n_a)))
+    out = {"agent_sd": math.sqrt(omega2), "agent_intent_sd": math.sqrt(tau2),
+           "residual_sd": math.sqrt(sigma2), "n_agents": float(n_agents),
+           "n_contacts": float(big_n)}
+    if resolved_col is not None:
+        res = df[resolved_col].to_numpy(dtype=float)
+        p_fixed = pd.Series(res).groupby([df[c] for c in fixed_cols], observed=True
+                                         ).transform("mean").to_numpy()
+        dev = np.bincount(a_code, weights=res - p_fixed) / n_a
+        noise = np.bincount(a_code, weights=p_fixed * (1 - p_fixed)) / n_a ** 2
+        v = max(0.0, float(np.var(dev, ddof=1) - noise.mean())) if n_agents > 1 else 0.0
+        out["resolution_agent_sd"] = math.sqrt(v)
+        out["resolution_spread"] = 1.2816 * math.sqrt(v)
+    return out
