@@ -20,8 +20,13 @@ from routing_ml.queueing.erlang import (
     service_level,
     traffic_erlangs,
 )
-from routing_ml.queueing.requirements import staffing_requirements
-from routing_ml.queueing.staffing import StaffingTarget, apply_shrinkage, required_agents
+from routing_ml.queueing.requirements import read_staffing_targets, staffing_requirements
+from routing_ml.queueing.staffing import (
+    StaffingTarget,
+    apply_shrinkage,
+    erlang_b_required_agents,
+    required_agents,
+)
 
 __all__ = [
     "ErlangAResult",
@@ -34,8 +39,10 @@ __all__ = [
     "deferred_required_agents",
     "erlang_a",
     "erlang_b",
+    "erlang_b_required_agents",
     "erlang_c",
     "occupancy",
+    "read_staffing_targets",
     "required_agents",
     "service_level",
     "staffing_requirements",

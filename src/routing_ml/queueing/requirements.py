@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["staffing_requirements"]
+__all__ = ["read_staffing_targets", "staffing_requirements"]
 
 DEFAULT_KEY = "*"
 
@@ -262,3 +262,102 @@ def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarg
             f"give a default under the key '{DEFAULT_KEY}'."
         )
     return {str(q): target.get(q, default) for q in queues}
+
+
+_TARGET_FIELDS = ("service_level", "answer_seconds", "max_occupancy", "shrinkage",
+                  "patience_seconds", "channel", "concurrency", "deadline_hours",
+                  "working_hours")
+
+
+def read_staffing_targets(
+    path: str | Any, defaults: StaffingTarget | None = None
+) -> tuple[dict[str, StaffingTarget], dict[str, float]]:
+    """Per-queue targets (and handle times) from a YAML or CSV file.
+
+    YAML: a mapping ``queue -> {field: value}`` (the key ``"*"`` sets defaults for the
+    other queues), or a list of such dicts each with a ``unique_id``. CSV: one row per
+    queue with a ``unique_id`` column and any of the columns below (empty cells take the
+    default). Fields: ``service_level``, ``answer_seconds``, ``max_occupancy``,
+    ``shrinkage``, ``patience_seconds``, ``channel``, ``concurrency``, ``deadline_hours``,
+    ``working_hours`` (YAML list ``[8, 20]`` or CSV text ``8-20``) and ``aht_seconds``.
+
+    Parameters
+    ----------
+    path : the ``.yaml`` / ``.yml`` / ``.csv`` file.
+    defaults : values for the fields a queue does not set (default ``StaffingTarget()``).
+
+    Returns
+    -------
+    (dict, dict)
+        ``{queue: StaffingTarget}`` (with ``"*"`` -> the defaults) and
+        ``{queue: aht_seconds}`` for the queues that set one.
+
+    Raises
+    ------
+    QueueingInputError
+        Unknown file type or field, a queue without ``unique_id``, or an invalid value
+        (the message names the queue and the field).
+    """
+    from dataclasses import asdict, replace
+    from pathlib import Path
+
+    base = defaults if defaults is not None else StaffingTarget()
+    p = Path(path)
+    rows: list[dict[str, Any]]
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(p.read_text()) or {}
+        if isinstance(data, Mapping):
+            rows = [{"unique_id": str(k), **(v or {})} for k, v in data.items()]
+        elif isinstance(data, list):
+            rows = [dict(r) for r in data]
+        else:
+            raise QueueingInputError(
+                f"{p}: expected a mapping queue -> targets or a list of targets, got "
+                f"{type(data).__name__}."
+            )
+    elif p.suffix.lower() == ".csv":
+        import pandas as pd
+
+        table = pd.read_csv(p)
+        rows = [{k: v for k, v in r.items() if not (isinstance(v, float) and np.isnan(v))}
+                for r in table.to_dict("records")]
+    else:
+        raise QueueingInputError(
+            f"targets file {p} must be .yaml, .yml or .csv, got '{p.suffix}'."
+        )
+    # the "*" row (if any) refines the defaults first
+    rows.sort(key=lambda r: str(r.get("unique_id")) != DEFAULT_KEY)
+    targets: dict[str, StaffingTarget] = {}
+    aht: dict[str, float] = {}
+    default = base
+    for row in rows:
+        if "unique_id" not in row:
+            raise QueueingInputError(f"{p}: a target row has no unique_id: {row}.")
+        queue = str(row.pop("unique_id"))
+        unknown = sorted(set(row) - set(_TARGET_FIELDS) - {"aht_seconds"})
+        if unknown:
+            raise QueueingInputError(
+                f"{p}: queue {queue!r} has unknown fields {unknown}; allowed: "
+                f"{[*_TARGET_FIELDS, 'aht_seconds']}."
+            )
+        if "aht_seconds" in row:
+            aht[queue] = float(row.pop("aht_seconds"))
+        if "working_hours" in row and isinstance(row["working_hours"], str):
+            start, _, end = row["working_hours"].partition("-")
+            row["working_hours"] = (float(start), float(end))
+        elif "working_hours" in row and row["working_hours"] is not None:
+            row["working_hours"] = tuple(float(h) for h in row["working_hours"])
+        if "concurrency" in row:
+            row["concurrency"] = int(row["concurrency"])
+        try:
+            target = replace(default, **row)
+        except (QueueingInputError, TypeError) as exc:
+            raise QueueingInputError(f"{p}: queue {queue!r}: {exc}") from exc
+        if queue == DEFAULT_KEY:
+            default = target
+        targets[queue] = target
+    targets.setdefault(DEFAULT_KEY, default)
+    logger.debug("read %d targets from %s (defaults %s)", len(targets), p, asdict(default))
+    return targets, aht

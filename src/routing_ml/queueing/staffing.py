@@ -57,7 +57,7 @@ from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["StaffingTarget", "apply_shrinkage", "required_agents"]
+__all__ = ["StaffingTarget", "apply_shrinkage", "erlang_b_required_agents", "required_agents"]
 
 _ROUND_TOL = 1e-12
 _STEP_LIMIT = 64
@@ -387,3 +387,56 @@ def _bracket_and_bisect(
         lo[pending[~ok]] = mid[~ok]
         pending = pending[hi[pending] - lo[pending] > 1.0]
     return hi
+
+
+def erlang_b_required_agents(
+    traffic_erlangs: Any, max_blocking: Any = 0.01, max_occupancy: Any = None
+) -> Any:
+    """Minimal servers of an M/M/n/n loss system with blocking ``B(n, a) <= max_blocking``.
+
+    Sizing lines, trunks or overflow-free channels. ``B`` falls with ``n`` and
+    ``B(n, a) >= 1 - n/a`` (the carried load cannot exceed ``n``), so the search starts
+    from ``ceil(a (1 - max_blocking)) - 2`` (certain to fail) and brackets + bisects with
+    the exact log-space ``B``: about ``2 log2(sqrt(a))`` array evaluations at any load.
+
+    Parameters
+    ----------
+    traffic_erlangs : offered load in erlangs, >= 0.
+    max_blocking : highest acceptable blocking probability, in (0, 1].
+    max_occupancy : cap on carried load per server ``a (1 - B) / n``, in (0, 1], or None.
+
+    Returns
+    -------
+    int or ndarray of int64
+        Minimal servers; 0 where the traffic is 0.
+
+    Raises
+    ------
+    QueueingInputError
+        (``ValueError``) naming the bad argument.
+    """
+    a = as_array("traffic_erlangs", traffic_erlangs, low=0.0,
+                 fix="Fix: traffic in erlangs, >= 0.")
+    p = as_array("max_blocking", max_blocking, low=0.0, low_inclusive=False, high=1.0,
+                 fix="Fix: a probability in (0, 1], e.g. 0.01.")
+    occ = (np.ones(()) if max_occupancy is None else as_array(
+        "max_occupancy", max_occupancy, low=0.0, low_inclusive=False, high=1.0,
+        fix="Fix: a fraction in (0, 1], or None."))
+    a, p, occ = broadcast(traffic_erlangs=a, max_blocking=p, max_occupancy=occ)
+    shape = a.shape
+    a, p, occ = a.ravel(), p.ravel(), occ.ravel()
+    res = np.zeros(a.size)
+    idx = np.flatnonzero(a > 0)
+    if idx.size:
+        aa, pp, oo = a[idx], p[idx], occ[idx]
+
+        def ok_fn(n_try: np.ndarray, sel: np.ndarray) -> np.ndarray:
+            b = np.exp(_special.log_erlang_b(n_try, aa[sel]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                carried = np.where(n_try > 0, aa[sel] * (1.0 - b) / n_try, np.inf)
+            return (b <= pp[sel]) & (carried <= oo[sel])
+
+        lo = np.maximum(np.ceil(aa * (1.0 - pp)) - 2.0, -1.0)
+        res[idx] = _bracket_and_bisect(ok_fn, lo, np.ceil(np.sqrt(aa)) + 1.0)
+    return out(res.reshape(shape), all_scalar(traffic_erlangs, max_blocking, max_occupancy),
+               integer=True)

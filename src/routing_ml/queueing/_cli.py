@@ -1,0 +1,100 @@
+"""``routing-ml staff``: a forecast in, a requirements file out (thin; logic in the library)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``staff`` command to ``app``."""
+
+    @app.command()
+    def staff(
+        forecast: Annotated[Path, typer.Option(
+            help="CSV with unique_id, ds and the volume column (yhat).")],
+        out: Annotated[Path, typer.Option(help="Where to write the requirements CSV.")],
+        aht_seconds: Annotated[float | None, typer.Option(
+            help="Mean handle time in seconds (default: the targets file, else the "
+                 "forecast's aht_seconds column).")] = None,
+        service_level: Annotated[float, typer.Option(
+            help="Target fraction answered within --answer-seconds.")] = 0.8,
+        answer_seconds: Annotated[float, typer.Option(
+            help="Service-level threshold in seconds.")] = 20.0,
+        shrinkage: Annotated[float, typer.Option(
+            help="Fraction of paid time off the phones, in [0, 1).")] = 0.0,
+        max_occupancy: Annotated[float | None, typer.Option(
+            help="Cap on occupancy in (0, 1].")] = None,
+        patience_seconds: Annotated[float | None, typer.Option(
+            help="Mean caller patience in seconds: Erlang A instead of Erlang C.")] = None,
+        interval_minutes: Annotated[float | None, typer.Option(
+            help="Interval length in minutes (default: inferred from ds, with a warning).")]
+        = None,
+        targets: Annotated[Path | None, typer.Option(
+            help="YAML or CSV with per-queue targets (unique_id, service_level, "
+                 "answer_seconds, shrinkage, patience_seconds, channel, concurrency, "
+                 "deadline_hours, working_hours, aht_seconds); the options above are "
+                 "the defaults.")] = None,
+        volume_col: Annotated[str, typer.Option(
+            help="Column holding the volumes.")] = "yhat",
+    ) -> None:
+        """Agents per queue and interval for a forecast (Erlang C / A, chat, email)."""
+        import warnings
+
+        import pandas as pd
+
+        from routing_ml.errors import RoutingMLError
+        from routing_ml.queueing import (
+            InfeasibleTargetError,
+            StaffingTarget,
+            read_staffing_targets,
+            staffing_requirements,
+        )
+
+        for label, path in (("--forecast", forecast), ("--targets", targets)):
+            if path is not None and not path.is_file():
+                typer.echo(f"{label}: file not found: {path}", err=True)
+                raise typer.Exit(1)
+        try:
+            default = StaffingTarget(
+                service_level=service_level, answer_seconds=answer_seconds,
+                max_occupancy=max_occupancy, shrinkage=shrinkage,
+                patience_seconds=patience_seconds,
+            )
+            per_queue: object = default
+            aht: object = aht_seconds
+            if targets is not None:
+                per_queue, aht_map = read_staffing_targets(targets, default)
+                if aht_map:
+                    frame_aht = aht_seconds
+                    if frame_aht is None:
+                        aht = aht_map
+                    else:
+                        aht = {"__default__": frame_aht, **aht_map}
+            frame = pd.read_csv(forecast)
+            if isinstance(aht, dict) and "__default__" in aht:
+                fill = aht.pop("__default__")
+                aht = {str(q): aht.get(str(q), fill) for q in frame["unique_id"].unique()}
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = staffing_requirements(
+                    frame, per_queue,  # type: ignore[arg-type]
+                    aht_seconds=aht,  # type: ignore[arg-type]
+                    interval_minutes=interval_minutes, volume_col=volume_col,
+                )
+            for w in caught:
+                typer.echo(f"warning: {w.message}", err=True)
+        except InfeasibleTargetError as exc:
+            typer.echo(f"infeasible: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        except (RoutingMLError, ValueError, KeyError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        out.parent.mkdir(parents=True, exist_ok=True)
+        result.to_csv(out, index=False)
+        typer.echo(
+            f"wrote {len(result):,} rows for {result['unique_id'].nunique()} queues to {out} "
+            f"(peak {int(result['agents'].max()) if len(result) else 0} agents)"
+        )
