@@ -70,6 +70,16 @@ _N_CONTEXT = 9  # the first 9 features describe the contact only
 _PSEUDO_LEVELS = 6  # proficiency 0..5 for agents unseen at fit
 
 REQUIRED_COLUMNS = ("agent_id", "intent", "handle_seconds")
+#: Contact features besides intent and channel that the model may use by default.
+#: ``"language"`` (the contact's language as a category; the agent's language *match* is
+#: always a feature) and ``"text_bucket"`` (text length) are opt-in: each multiplies the
+#: number of distinct contexts of the decision lookup, and neither improved the fit on
+#: the synthetic center or the bank log.
+DEFAULT_CONTEXT_FEATURES: tuple[str, ...] = (
+    "priority", "is_repeat", "open_case", "prior_contacts", "channel_switch",
+)
+_OPTIONAL_CONTEXT = ("language", "priority", "is_repeat", "open_case", "prior_contacts",
+                     "channel_switch", "text_bucket")
 
 
 def _text_bucket(n_chars: int) -> int:
@@ -154,6 +164,7 @@ class PairOutcomeModel:
         case_window_hours: float = 72.0,
         random_state: int = 0,
         n_jobs: int = 1,
+        context_features: Sequence[str] = DEFAULT_CONTEXT_FEATURES,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -163,10 +174,12 @@ class PairOutcomeModel:
         self.case_window_hours = case_window_hours
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.context_features = context_features
 
     # -- sklearn-style parameter access (no sklearn import: routing stays light) --------
     _PARAMS = ("n_estimators", "learning_rate", "num_leaves", "min_child_samples",
-               "shrinkage", "case_window_hours", "random_state", "n_jobs")
+               "shrinkage", "case_window_hours", "random_state", "n_jobs",
+               "context_features")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {p: getattr(self, p) for p in self._PARAMS}
@@ -216,6 +229,17 @@ class PairOutcomeModel:
                 raise ValueError(f"{name} must be a positive number, got {v!r}.")
         if not np.isfinite(self.shrinkage) or self.shrinkage < 0:
             raise ValueError(f"shrinkage must be >= 0, got {self.shrinkage!r}.")
+        bad = [f for f in self.context_features if f not in _OPTIONAL_CONTEXT]
+        if isinstance(self.context_features, str) or bad:
+            raise ValueError(f"context_features: unknown {bad or self.context_features!r}; "
+                             f"choose among {list(_OPTIONAL_CONTEXT)}.")
+
+    def _mask_context(self, Xc: np.ndarray) -> np.ndarray:
+        """Blank (NaN) the optional contact features not in ``context_features``."""
+        for name in _OPTIONAL_CONTEXT:
+            if name not in self.context_features:
+                Xc[:, FEATURES.index(name)] = np.nan
+        return Xc
 
     @staticmethod
     def _clean_log(interactions: pd.DataFrame) -> pd.DataFrame:
@@ -427,15 +451,7 @@ class PairOutcomeModel:
         n = len(df)
         if n < 20:
             raise FrameError(f"interactions has {n} rows; the pair model needs at least 20.")
-        times = self._seconds(df["ts"]) if "ts" in df else np.arange(n, dtype=float)
-        if np.isnan(times).any():
-            raise FrameError("interactions: column 'ts' has missing or unparseable values.")
-        if "start" in df:
-            start = self._seconds(df["start"])
-            start = np.where(np.isnan(start), times, start)
-        else:
-            start = times
-        ends = start + df["handle_seconds"].to_numpy(dtype=float)
+        times, ends = self._times(df)
 
         self.intents_ = tuple(sorted(df["intent"].astype(str).unique()))
         self.channels_ = tuple(sorted(df["channel"].astype(str).unique())) \
@@ -473,17 +489,8 @@ class PairOutcomeModel:
         resid = y_log - self._intent_log_mean[ic]
         resres = y_res - self._intent_res_mean[ic]
 
-        # leak-free history: interactions that ended before this contact arrived
         n_int = len(self.intents_)
-        g_ai = ac * n_int + ic
-        cnt_ai, s_ai = _prior_sums(g_ai, ends, np.c_[y_log, y_res], g_ai, times)
-        cnt_a, s_a = _prior_sums(ac, ends, np.c_[resid, resres], ac, times)
-        Xc = self._contact_features(df, times)
-        Xa = self._agent_features(
-            ac.astype(float), Xc[:, 0], Xc[:, 2],
-            (cnt_ai, s_ai[:, 0], s_ai[:, 1], cnt_a, s_a[:, 0], s_a[:, 1]),
-        )
-        X = np.hstack([Xc, Xa])
+        X = self._history_X(df, times, ends, ac, ic, y_log, y_res)
         self.feature_names_ = FEATURES
 
         # frozen history for prediction: every interaction of the log
@@ -522,9 +529,60 @@ class PairOutcomeModel:
         self.n_interactions_ = n
         self._build_lookups()
         self._reset_cache()
+        self._common_contexts = self._frequent_contexts(X[:, :_N_CONTEXT])
         logger.info("PairOutcomeModel fit on %d interactions, %d agents, %d intents "
                     "(handle sigma %.3f)", n, len(self.agent_ids_), n_int, self.handle_sigma_)
         return self
+
+    def _times(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Arrival and end seconds of each logged interaction."""
+        n = len(df)
+        times = self._seconds(df["ts"]) if "ts" in df else np.arange(n, dtype=float)
+        if np.isnan(times).any():
+            raise FrameError("interactions: column 'ts' has missing or unparseable values.")
+        if "start" in df:
+            start = self._seconds(df["start"])
+            start = np.where(np.isnan(start), times, start)
+        else:
+            start = times
+        return times, start + df["handle_seconds"].to_numpy(dtype=float)
+
+    def _history_X(self, df: pd.DataFrame, times: np.ndarray, ends: np.ndarray,
+                   ac: np.ndarray, ic: np.ndarray, y_log: np.ndarray,
+                   y_res: np.ndarray) -> np.ndarray:
+        """Leak-free features: only interactions that *ended* before the row's arrival."""
+        n_int = len(self.intents_)
+        ok = (ac >= 0) & (ic >= 0)
+        g_ai = np.where(ok, ac * n_int + ic, -1)
+        mu = np.where(ic >= 0, self._intent_log_mean[np.maximum(ic, 0)], self._global_log)
+        rr = np.where(ic >= 0, self._intent_res_mean[np.maximum(ic, 0)], self._global_res)
+        cnt_ai, s_ai = _prior_sums(g_ai, ends, np.c_[y_log, y_res], g_ai, times)
+        cnt_a, s_a = _prior_sums(ac, ends, np.c_[y_log - mu, y_res - rr], ac, times)
+        Xc = self._contact_features(df, times)
+        Xa = self._agent_features(
+            ac.astype(float), Xc[:, 0], Xc[:, 2],
+            (cnt_ai, s_ai[:, 0], s_ai[:, 1], cnt_a, s_a[:, 0], s_a[:, 1]),
+        )
+        return np.hstack([self._mask_context(Xc.copy()), Xa])
+
+    def training_features(self, interactions: pd.DataFrame) -> np.ndarray:
+        """The leak-free feature matrix (rows × ``FEATURES``) of a log, as used by fit.
+
+        Each row's agent history counts only interactions of the same log that had ended
+        before the row's contact arrived (``ts``); intent means are the fitted ones.
+        """
+        self._check_fitted()
+        df = self._clean_log(interactions)
+        times, ends = self._times(df)
+        ic = self._codes(df["intent"].astype(str), self.intents_)
+        ac = self._codes(df["agent_id"].astype(str), self.agent_ids_)
+        ic = np.where(np.isnan(ic), -1, ic).astype(int)
+        ac = np.where(np.isnan(ac), -1, ac).astype(int)
+        y_log = np.log(df["handle_seconds"].to_numpy(dtype=float))
+        y_res = df["resolved"].to_numpy(dtype=float) if "resolved" in df else \
+            np.zeros(len(df))
+        return self._history_X(df.assign(intent=df["intent"].astype(str)), times, ends,
+                               ac, ic, y_log, y_res)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "booster_handle_"):
@@ -600,7 +658,7 @@ class PairOutcomeModel:
         ac = self._codes(df["agent_id"].astype(str), self.agent_ids_)
         ac = np.where(np.isnan(ac), -1, ac)
         Xa = self._agent_features(ac, Xc[:, 0], Xc[:, 2], self._frozen_hist(ac, Xc[:, 0]))
-        return np.hstack([Xc, Xa])
+        return np.hstack([self._mask_context(Xc), Xa])
 
     def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Predict outcomes for (contact, agent) rows (the slow, general path).
@@ -658,6 +716,16 @@ class PairOutcomeModel:
             if u[8] else 0
         rep = int(bool(contact.is_repeat)) if u[4] else 0
         return (ic, ch, lc, int(prio), rep, open_case, prior, switch, tb)
+
+    def _frequent_contexts(self, Xc: np.ndarray, limit: int = 5000) -> list[tuple]:
+        """The contexts of the training log, most frequent first (for warm_up)."""
+        K = np.where(np.isnan(Xc), -1, Xc).astype(np.int64)
+        K[:, 6] = np.minimum(K[:, 6], 3)
+        defaults = np.array([0, 0, -1, 0, 0, 0, 0, 0, 0])
+        K = np.where(self._ctx_used[None, :], K, defaults[None, :])
+        uniq, counts = np.unique(K, axis=0, return_counts=True)
+        order = np.argsort(-counts, kind="stable")[:limit]
+        return [tuple(int(v) for v in uniq[i]) for i in order]
 
     def _context_rows(self, key: tuple) -> np.ndarray:
         """Feature rows of one context: known agents × language match (0, 1), then
@@ -748,25 +816,16 @@ class PairOutcomeModel:
         return p[rows], h[rows]
 
     def warm_up(self, contexts: Sequence[Contact] = (), *,
-                max_contexts: int = 3000) -> PairOutcomeModel:
-        """Precompute lookup arrays: every intent (and unknown) × channel, then the other
-        contact features the trees use while the grid stays under ``max_contexts``, plus
-        the contexts of ``contacts``. One booster call per chunk."""
+                max_contexts: int = 1500) -> PairOutcomeModel:
+        """Precompute lookup arrays for every intent (and unknown intent) × channel with
+        default flags, then the most frequent contexts of the training log up to
+        ``max_contexts`` in all, plus the contexts of ``contexts``; one booster call per
+        chunk of 200 contexts."""
         self._check_fitted()
-        import itertools
-
-        u = self._ctx_used
-        grid: list[list] = [list(range(-1, len(self.intents_))), list(range(len(self.channels_)))]
-        extra = [(2, list(range(-1, len(self.languages_)))), (3, [0, 1, 2]), (4, [0, 1]),
-                 (5, [0, 1]), (6, [0, 1, 2, 3]), (7, [0, 1]), (8, [0, 1, 2, 3])]
-        dims: dict[int, list] = {i: [-1 if i == 2 else 0] for i in range(2, _N_CONTEXT)}
-        size = len(grid[0]) * len(grid[1])
-        for i, values in extra:
-            if u[i] and size * len(values) <= max_contexts:
-                dims[i] = values
-                size *= len(values)
-        keys = [(ic, ch, *rest) for ic, ch, *rest in itertools.product(
-            grid[0], grid[1], *[dims[i] for i in range(2, _N_CONTEXT)])]
+        keys = [(ic, ch, -1, 0, 0, 0, 0, 0, 0)
+                for ic in range(-1, len(self.intents_)) for ch in range(len(self.channels_))]
+        common = getattr(self, "_common_contexts", [])
+        keys += common[:max(0, max_contexts - len(keys))]
         keys += [self._context_key(c) for c in contexts]
         for start in range(0, len(keys), 200):
             self._compute_contexts(keys[start:start + 200])

@@ -205,7 +205,7 @@ class Router:
         intent_skills: Mapping[str, str] | None = None,
         fallback: Any = None,
         history: pd.DataFrame | None = None,
-        latency_budget_ms: float = 5.0,
+        latency_budget_ms: float = 20.0,
         min_intent_confidence: float = 0.0,
         case_window_hours: float = 72.0,
         circuit_max_slow: int = 5,
