@@ -28,7 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from routing_ml.routing.base import REASON_HOLDOUT, AgentPool, Contact, LongestIdleAgent
+from routing_ml.routing.base import (
+    REASON_HOLDOUT,
+    REASON_NO_ELIGIBLE,
+    AgentPool,
+    Contact,
+    LongestIdleAgent,
+)
 
 from ._inputs import DEFERRABLE_CHANNELS
 
@@ -110,6 +116,7 @@ def run(
     ab_l = [math.nan] * n0
     contacts: list[Contact | None] = [None] * n0
     skill_l, intent_l, lang_l, cust_l = P.skill, P.intent, P.language, P.customer
+    text_l = P.text
     cid_l = P.contact_id.tolist()
     deferrable = {i for i, c in enumerate(pool.channel_names) if c in DEFERRABLE_CHANNELS}
     ch_names = pool.channel_names
@@ -118,10 +125,20 @@ def run(
         o = contacts[c]
         if o is None:
             s = src_l[c]
-            o = Contact(contact_id=cid_l[c], channel=ch_names[ch_l[c]],
-                        arrival_seconds=t_l[c], intent=intent_l[s], skill=skill_l[s],
-                        language=lang_l[s], priority=pr_l[c], customer_id=cust_l[s],
-                        is_repeat=rep_l[c])
+            p = par_l[c]
+            if p >= 0:  # a repeat: the citizen has an open case with the parent's agent
+                o = Contact(contact_id=cid_l[c], channel=ch_names[ch_l[c]],
+                            arrival_seconds=t_l[c], intent=intent_l[s], skill=skill_l[s],
+                            language=lang_l[s], priority=pr_l[c], customer_id=cust_l[s],
+                            is_repeat=True, text=text_l[s],
+                            preferred_agent_id=str(pool.agent_ids[agent_l[p]]),
+                            open_case=True, prior_contacts=gen_l[c],
+                            previous_channel=ch_names[ch_l[p]])
+            else:
+                o = Contact(contact_id=cid_l[c], channel=ch_names[ch_l[c]],
+                            arrival_seconds=t_l[c], intent=intent_l[s], skill=skill_l[s],
+                            language=lang_l[s], priority=pr_l[c], customer_id=cust_l[s],
+                            is_repeat=rep_l[c], text=text_l[s])
             contacts[c] = o
         return o
 
@@ -265,8 +282,13 @@ def run(
     def held(d: Any) -> bool:
         return d.retry_after_seconds is not None or d.reason.startswith(REASON_HOLDOUT)
 
+    retry_pending: set[int] = set()
+
     def schedule_retry(c: int, d: Any, now: float) -> None:
         nonlocal seq, holdouts
+        if c in retry_pending:
+            return
+        retry_pending.add(c)
         holdouts += 1
         delay = d.retry_after_seconds if d.retry_after_seconds else reevaluate_seconds
         seq += 1
@@ -282,7 +304,7 @@ def run(
         push(heap, (nxt, BATCH, seq, -1))
 
     def run_batch(now: float) -> None:
-        nonlocal decisions
+        nonlocal decisions, seq
         batch_at[0] = math.inf
         waiting = []
         for q in range(nq):
@@ -302,6 +324,13 @@ def run(
         for c, d in zip(waiting, ds, strict=True):
             if d.agent >= 0:
                 start_service(c, d.agent, now)
+            elif d.retry_after_seconds and d.reason.startswith(REASON_NO_ELIGIBLE):
+                # bullseye relaxation: look again when the contact reaches the next step
+                nxt = now + max(float(d.retry_after_seconds), 1e-6)
+                if nxt < batch_at[0]:
+                    batch_at[0] = nxt
+                    seq += 1
+                    push(heap, (nxt, BATCH, seq, -1))
 
     def dispatch(a: int, now: float) -> None:
         """Agent ``a`` may have a free session: offer it waiting contacts."""
@@ -330,7 +359,22 @@ def run(
                 decisions += 1
                 pick = choose_contact(a, objs, pool, now)
                 if pick is None or pick < 0:
-                    return
+                    # nobody taken now: let the policy say when to look again (bullseye
+                    # relaxation, holdout) for the heads it refused
+                    for (key, _q), o in zip(cands, objs, strict=True):
+                        c = key[-1]
+                        if c in retry_pending:
+                            continue
+                        decisions += 1
+                        d = choose(o, pool, now)
+                        if d.agent >= 0:
+                            start_service(c, d.agent, now)
+                            break
+                        if held(d):
+                            schedule_retry(c, d, now)
+                    else:
+                        return
+                    continue
                 key, q = cands[int(pick)]
                 start_service(key[-1], a, now)
                 continue
@@ -488,6 +532,7 @@ def run(
             run_batch(now)
         elif kind == RETRY:
             c = x
+            retry_pending.discard(c)
             if state[c] != WAITING:
                 continue
             if not free_q[q_l[c]]:

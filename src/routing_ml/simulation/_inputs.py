@@ -352,6 +352,7 @@ class Prepared:
     skill: list                   # str | None per contact (for Contact)
     intent: list
     language: list
+    text: list
     priority: np.ndarray
     customer: list
     patience: np.ndarray          # seconds, inf = never abandons
@@ -587,7 +588,7 @@ def prepare(
         origin=pd.Timestamp(origin), t=t, contact_id=np.asarray(cid), channel=chn, queue=qk,
         queue_names=tuple(str(q) for q in qnames), queue_channel=q_channel,
         queue_skill=q_skill, skill=[skill[i] for i in idx], intent=objcol("intent"),
-        language=objcol("language"), priority=prio, customer=objcol("customer_id"),
+        language=objcol("language"), text=objcol("text"), priority=prio, customer=objcol("customer_id"),
         patience=pat, deadline=dl, handle_obs=hobs, resolved_obs=r, orig_agent=oa,
         is_repeat=np.asarray(col("is_repeat", False, bool), dtype=bool),
         shift_agent=sh_agent, shift_start=sh_start, shift_end=sh_end,

@@ -1,0 +1,416 @@
+"""Engine behaviour: conservation, determinism, common random numbers, channels, shifts,
+repeats, policies through the interface, and the documented handling of bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing_ml.errors import FrameError
+from routing_ml.routing.base import REASON_HOLDOUT, AgentPool, Decision, LongestIdleAgent
+from routing_ml.simulation import (
+    ExponentialService,
+    LoggedOutcomes,
+    PolicyError,
+    compare_policies,
+    simulate,
+)
+
+DAY = pd.Timestamp("2024-03-04")
+
+
+def _agents(n: int = 4, skills=None, channels=("voice",), conc: int = 1) -> pd.DataFrame:
+    skills = skills or [{"a": 3, "b": 3}] * n
+    return pd.DataFrame({"agent_id": [f"A{i}" for i in range(n)], "skills": skills,
+                         "channels": [channels] * n, "max_concurrency": conc})
+
+
+def _contacts(n: int = 200, rate_per_hour: float = 60.0, seed: int = 0,
+              channel: str = "voice", skills=("a", "b")) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.exponential(3600.0 / rate_per_hour, n))
+    return pd.DataFrame({"contact_id": np.arange(n),
+                         "ts": DAY + pd.Timedelta(hours=8) + pd.to_timedelta(t, unit="s"),
+                         "channel": channel, "skill": rng.choice(skills, n)})
+
+
+def _forecast(level: float = 40.0) -> pd.DataFrame:
+    ds = pd.date_range(DAY + pd.Timedelta(hours=8), periods=16, freq="30min")
+    shape = 1 + 0.5 * np.sin(np.linspace(0, np.pi, 16))
+    return pd.concat([pd.DataFrame({"unique_id": q, "ds": ds, "yhat": level * shape})
+                      for q in ("voice:a", "voice:b")], ignore_index=True)
+
+
+def _shifts(n: int = 4, start: int = 8, end: int = 16) -> pd.DataFrame:
+    return pd.DataFrame({"agent_id": [f"A{i}" for i in range(n)],
+                         "start": DAY + pd.Timedelta(hours=start),
+                         "end": DAY + pd.Timedelta(hours=end)})
+
+
+class FirstFree:
+    """A different policy: the free qualified agent with the lowest index."""
+
+    name = "first_free"
+
+    def choose(self, contact, pool, now):
+        ch = pool.channel_index(contact.channel)
+        mask = pool.has_capacity(ch)
+        s = pool.skill_index(contact.skill)
+        if s >= 0:
+            mask = mask & (pool.skills[:, s] > 0)
+        if not mask.any():
+            return Decision(-1, "no_eligible_agent")
+        return Decision(int(np.argmax(mask)), "first")
+
+
+# ------------------------------------------------------------------ conservation etc.
+def test_simulation_conservation_every_replication_and_policy():
+    cmp = compare_policies({"lia": LongestIdleAgent(), "first": FirstFree()}, _forecast(),
+                           _agents(), _shifts(), patience=90.0, aht_seconds=240.0,
+                           n_replications=4, seed=3)
+    reps = cmp.replications
+    assert len(reps) == 8
+    np.testing.assert_array_equal(reps["arrivals"],
+                                  reps["answered"] + reps["abandoned"] + reps["waiting"])
+    assert (reps["abandoned"] > 0).all()  # overloaded at the peak: the check is not vacuous
+
+
+def test_simulation_same_seed_same_result_and_different_seed_differs():
+    kw = dict(patience=120.0, aht_seconds=200.0)
+    r1 = simulate(_forecast(), _agents(), _shifts(), seed=7, **kw)
+    r2 = simulate(_forecast(), _agents(), _shifts(), seed=7, **kw)
+    r3 = simulate(_forecast(), _agents(), _shifts(), seed=8, **kw)
+    pd.testing.assert_frame_equal(r1.contacts, r2.contacts)
+    pd.testing.assert_frame_equal(r1.by_interval, r2.by_interval)
+    assert {k: v for k, v in r1.summary.items() if k != "wall_time_seconds"} == \
+        {k: v for k, v in r2.summary.items() if k != "wall_time_seconds"}
+    assert not r1.contacts["ts"].equals(r3.contacts["ts"])
+
+
+def test_simulation_common_random_numbers_across_policies():
+    kw = dict(patience=120.0, aht_seconds=200.0, seed=11)
+    a = simulate(_forecast(), _agents(), _shifts(), policy=LongestIdleAgent(), **kw)
+    b = simulate(_forecast(), _agents(), _shifts(), policy=FirstFree(), **kw)
+    ca, cb = a.contacts, b.contacts
+    # identical arrivals (times, queues) under both policies
+    pd.testing.assert_series_equal(ca["ts"], cb["ts"])
+    pd.testing.assert_series_equal(ca["unique_id"], cb["unique_id"])
+    # the policies really differ in who serves ...
+    both = ca["answered"] & cb["answered"]
+    assert (ca.loc[both, "agent_id"] != cb.loc[both, "agent_id"]).any()
+    # ... but a contact's own draws do not depend on the policy: with the exponential
+    # model (no agent effect), every contact answered under both has the same handle time
+    np.testing.assert_allclose(ca.loc[both, "handle_seconds"], cb.loc[both, "handle_seconds"])
+
+
+def test_simulation_compare_policies_paired_ci_and_parallel_equals_serial():
+    args = ({"lia": LongestIdleAgent(), "first": FirstFree()}, _forecast(), _agents(),
+            _shifts())
+    kw = dict(patience=90.0, aht_seconds=240.0, n_replications=4, seed=5)
+    s = compare_policies(*args, n_jobs=1, **kw)
+    p = compare_policies(*args, n_jobs=2, **kw)
+    cols = ["policy", "replication", "service_level", "asa_seconds", "abandoned"]
+    pd.testing.assert_frame_equal(s.replications[cols], p.replications[cols])
+    d = s.differences.set_index("metric").loc["arrivals"]
+    assert d["mean_difference"] == 0 and d["ci_low"] == 0  # same arrivals: zero difference
+    d = s.differences.set_index("metric").loc["occupancy_gini"]
+    assert d["ci_low"] <= d["mean_difference"] <= d["ci_high"]
+    band = s.by_interval
+    assert set(band["policy"]) == {"lia", "first"}
+    assert (band["ci_low"] <= band["service_level"] + 1e-12).all()
+
+
+# ------------------------------------------------------------------ channels
+def test_simulation_chat_concurrency_and_slowdown():
+    # one chat agent with 3 sessions; constant handle 600 s from the log
+    c = _contacts(3, rate_per_hour=3600, channel="chat", skills=("a",))
+    c["handle_seconds"] = 600.0
+    ag = _agents(1, skills=[{"a": 3}], channels=("chat",), conc=3)
+    r = simulate(c, ag, chat_slowdown=0.5)
+    h = r.contacts["handle_seconds"].to_numpy()
+    assert r.contacts["wait_seconds"].max() == 0  # three sessions at once
+    np.testing.assert_allclose(sorted(h), [600.0, 900.0, 1200.0])
+    r0 = simulate(c, ag, chat_slowdown=0.0)
+    np.testing.assert_allclose(r0.contacts["handle_seconds"], 600.0)
+    # a voice-only agent never takes chats
+    with pytest.warns(UserWarning, match="no scheduled agent"):
+        r1 = simulate(c, _agents(1, skills=[{"a": 3}], channels=("voice",)),
+                      outside_hours="keep")
+    assert r1.summary["answered"] == 0
+
+
+def test_simulation_email_waits_for_next_shift_and_meets_deadline():
+    ts = [DAY + pd.Timedelta(hours=22), DAY + pd.Timedelta(hours=23)]
+    c = pd.DataFrame({"ts": ts, "channel": "email", "skill": "a",
+                      "deadline_seconds": [12 * 3600.0, 3600.0]})
+    ag = _agents(1, skills=[{"a": 3}], channels=("email",))
+    sh = pd.DataFrame({"agent_id": ["A0"], "start": [DAY + pd.Timedelta(days=1, hours=8)],
+                       "end": [DAY + pd.Timedelta(days=1, hours=15)]})
+    r = simulate(c, ag, sh, aht_seconds=60.0)
+    assert r.dropped == {}
+    cf = r.contacts.sort_values("ts")
+    assert cf["answered"].all()
+    # earliest deadline first: the 23:00 e-mail (due at midnight) is answered at 8:00
+    assert cf["wait_seconds"].iloc[1] == pytest.approx(9 * 3600.0)
+    assert cf["wait_seconds"].iloc[0] > 10 * 3600.0
+    assert cf["answered_within_target"].tolist() == [True, False]
+
+
+def test_simulation_agents_log_off_and_finish_call_in_hand():
+    c = _contacts(2, rate_per_hour=3600, skills=("a",))
+    c["ts"] = [DAY + pd.Timedelta(hours=8, minutes=58), DAY + pd.Timedelta(hours=8, minutes=59)]
+    c["handle_seconds"] = 600.0
+    ag = _agents(1, skills=[{"a": 3}])
+    sh = _shifts(1, 8, 9)
+    r = simulate(c, ag, sh, patience=None, outside_hours="keep")
+    cf = r.contacts.sort_values("ts")
+    assert cf["answered"].tolist() == [True, False]   # second never served: agent left
+    assert cf["waiting"].tolist() == [False, True]
+    a = r.agents.iloc[0]
+    # logged in 8:00–9:00 and finished the call at 9:08 → 68 minutes available, 10 busy
+    assert a["available_seconds"] == pytest.approx(68 * 60.0)
+    assert a["busy_seconds"] == pytest.approx(600.0)
+
+
+# ------------------------------------------------------------------ repeats / outcomes
+class _TinyTruth:
+    """A minimal ground truth: two agents, one fast/good and one slow/bad."""
+
+    intents = ("x",)
+    agent_ids = ("A0", "A1")
+    channels = ("voice", "chat", "email", "web", "messaging")
+    languages = ("es",)
+    handle_sigma = 0.3
+    repeat_probability = 1.0
+    repeat_delay_hours = 0.05
+    agent_languages = np.array([[True], [True]])
+
+    def agent_index(self, ids):
+        return np.array([self.agent_ids.index(i) if i in self.agent_ids else -1 for i in ids])
+
+    def intent_index(self, names):
+        return np.array([self.intents.index(n) for n in names])
+
+    def channel_index(self, names):
+        return np.array([self.channels.index(n) for n in names])
+
+    def language_index(self, names):
+        return np.array([self.languages.index(n) if n in self.languages else -1
+                         for n in names])
+
+    def log_handle_mean(self, agent, intent, channel, match):
+        return np.log(np.where(np.asarray(agent) == 0, 100.0, 400.0)) + 0 * intent \
+            + 0 * channel + 0 * match
+
+    def resolution_probability(self, agent, intent, channel, match):
+        return np.where(np.asarray(agent) == 0, 0.9, 0.3) + 0 * intent + 0 * channel \
+            + 0 * match
+
+
+def test_simulation_ground_truth_outcomes_repeats_and_oracle():
+    from routing_ml.simulation import GroundTruthOracle
+
+    c = _contacts(300, rate_per_hour=20, skills=("a",))
+    c["intent"], c["language"] = "x", "es"
+    ag = _agents(2, skills=[{"a": 3}] * 2)
+    gt = _TinyTruth()
+    lia = simulate(c, ag, outcomes=gt, seed=2)
+    orc = simulate(c, ag, outcomes=gt, seed=2, policy=GroundTruthOracle(gt))
+    for r in (lia, orc):
+        assert r.conservation_holds()
+        s = r.summary
+        # every unresolved contact comes back (probability 1, 3-minute delay)
+        assert s["repeats_generated"] == s["completed"] - s["resolved"]
+        assert s["repeats"] == s["repeats_generated"] - s["repeats_after_horizon"]
+        rep = r.contacts.loc[r.contacts["is_repeat"]]
+        assert len(rep) > 0 and rep["parent"].ge(0).all()
+    # the oracle sends more work to the good agent: shorter handle, better resolution
+    assert orc.summary["aht_seconds"] < lia.summary["aht_seconds"]
+    assert orc.summary["fcr"] > lia.summary["fcr"]
+    # with both agents free it picks the good one, whoever has been idle longer
+    from routing_ml.routing.base import Contact
+
+    pool = AgentPool.from_agents(ag.to_dict("records"))
+    pool.idle_since[:] = [50.0, 0.0]
+    con = Contact(contact_id=1, channel="voice", skill="a", intent="x", language="es")
+    assert GroundTruthOracle(gt).choose(con, pool, 100.0).agent == 0
+    assert LongestIdleAgent().choose(con, pool, 100.0).agent == 1
+    by_agent = lia.contacts.loc[lia.contacts["completed"]].groupby("agent_id")[
+        "handle_seconds"].median()
+    assert by_agent["A1"] > 2.5 * by_agent["A0"]  # the true agent effect is there
+
+
+def test_simulation_logged_outcomes_with_agent_effects():
+    c = _contacts(50, rate_per_hour=10, skills=("a",))
+    c["handle_seconds"] = 300.0
+    c["agent_id"] = "A0"
+    eff = pd.DataFrame({"agent_id": ["A0", "A1"], "key": ["a", "a"],
+                        "log_effect": [0.0, np.log(2.0)]})
+
+    class OnlyA1:
+        name = "only_a1"
+
+        def choose(self, contact, pool, now):
+            ok = pool.has_capacity(pool.channel_index(contact.channel))[1]
+            return Decision(1 if ok else -1, "x")
+
+    r = simulate(c, _agents(2, skills=[{"a": 3}] * 2), policy=OnlyA1(),
+                 outcomes=LoggedOutcomes(eff))
+    np.testing.assert_allclose(r.contacts.loc[r.contacts["answered"], "handle_seconds"], 600.0)
+
+
+# ------------------------------------------------------------------ policy hooks
+class HoldTwice:
+    """Holds every contact back twice (5 s), then longest idle: exercises re-evaluation."""
+
+    name = "hold_twice"
+
+    def __init__(self):
+        self.lia = LongestIdleAgent()
+        self.asked: dict = {}
+        self.first: dict = {}
+
+    def choose(self, contact, pool, now):
+        n = self.asked.get(contact.contact_id, 0)
+        self.asked[contact.contact_id] = n + 1
+        self.first.setdefault(contact.contact_id, now)
+        if n < 2:
+            return Decision(-1, REASON_HOLDOUT, retry_after_seconds=5.0)
+        return self.lia.choose(contact, pool, now)
+
+
+def test_simulation_holdout_is_reevaluated():
+    c = _contacts(20, rate_per_hour=6, skills=("a",))
+    pol = HoldTwice()
+    r = simulate(c, _agents(2, skills=[{"a": 3}] * 2), policy=pol, aht_seconds=60.0)
+    cf = r.contacts
+    assert r.summary["answered"] == 20 and r.summary["holdouts"] >= 40
+    assert all(pol.asked[i] == 3 for i in cf["contact_id"])  # answered at the third ask
+    start = cf["arrival_seconds"] + cf["wait_seconds"]
+    held = start - cf["contact_id"].map(pol.first)
+    # re-asked after 5 s + 5 s at the latest (an agent freeing up is another decision point)
+    assert (held <= 10.0 + 1e-9).all() and (held > 0).all()
+    assert np.isclose(held, 10.0).mean() >= 0.8
+
+
+def test_simulation_batch_policy_hook():
+    class Batch:
+        name = "batch"
+
+        def __init__(self):
+            self.calls = 0
+
+        def choose(self, contact, pool, now):
+            raise AssertionError("the engine must use assign_batch")
+
+        def assign_batch(self, contacts, pool, now):
+            self.calls += 1
+            free = list(np.flatnonzero(pool.has_capacity(0)))
+            out = []
+            for _ in contacts:
+                out.append(Decision(int(free.pop()), "batch") if free else
+                           Decision(-1, "batch_assignment:not_assigned"))
+            return out
+
+    pol = Batch()
+    c = _contacts(100, rate_per_hour=40, skills=("a",))
+    r = simulate(c, _agents(3, skills=[{"a": 3}] * 3), policy=pol, aht_seconds=200.0,
+                 batch_seconds=2.0)
+    assert r.conservation_holds() and r.summary["answered"] == 100
+    assert pol.calls > 0
+    # decisions wait for the next 2-second epoch
+    assert r.contacts["wait_seconds"].min() > 0 and r.contacts["wait_seconds"].max() > 0
+
+
+def test_simulation_policy_choosing_a_busy_agent_is_an_error():
+    class Bad:
+        name = "bad"
+
+        def choose(self, contact, pool, now):
+            return Decision(0, "always agent 0")
+
+    c = _contacts(20, rate_per_hour=3600, skills=("a",))
+    with pytest.raises(PolicyError, match="no free voice session"):
+        simulate(c, _agents(2, skills=[{"a": 3}] * 2), policy=Bad(), aht_seconds=600.0)
+
+
+def test_simulation_accepts_agent_pool_and_requirements_schedule():
+    pool = AgentPool.from_agents(_agents().to_dict("records"))
+    r = simulate(_forecast(), pool, _shifts(), aht_seconds=200.0)
+    assert r.summary["answered"] > 0
+    req = _forecast().rename(columns={"yhat": "agents"})
+    req["agents"] = 3
+    r2 = simulate(_forecast(), None, req, aht_seconds=200.0, patience=100.0)
+    assert r2.agents["agent_id"].str.contains("#").all() and len(r2.agents) == 6
+    assert r2.summary["answered"] > 0 and r2.conservation_holds()
+
+
+# ------------------------------------------------------------------ bad input
+def test_simulation_bad_input_is_counted_not_silently_dropped():
+    c = _contacts(50, skills=("a",))
+    c["handle_seconds"] = 120.0
+    c.loc[3, "handle_seconds"] = -5.0
+    c.loc[4, "ts"] = pd.NaT
+    c.loc[5, "ts"] = DAY + pd.Timedelta(hours=2)   # before the shifts: outside hours
+    ag = _agents(2, skills=[{"a": 3}] * 2)
+    sh = _shifts(2, 8, 20)
+    r = simulate(c, ag, sh)
+    assert r.dropped == {"missing_or_bad_ts": 1, "negative_handle_seconds": 1,
+                         "outside_opening_hours": 1}
+    assert r.summary["arrivals"] == 47
+    with pytest.raises(FrameError, match="outside opening hours"):
+        simulate(c, ag, sh, outside_hours="raise")
+    r_keep = simulate(c, ag, sh, outside_hours="keep")
+    assert r_keep.summary["arrivals"] == 48
+    assert r_keep.issues["arrivals_outside_opening_hours_kept"] == 1
+
+
+def test_simulation_queue_without_agents_warns_and_is_simulated():
+    c = _contacts(40, skills=("a", "zz"))
+    ag = _agents(2, skills=[{"a": 3}] * 2)
+    with pytest.warns(UserWarning, match="no scheduled agent can serve"):
+        r = simulate(c, ag, patience=60.0, aht_seconds=60.0)
+    n_zz = int((c["skill"] == "zz").sum())
+    assert r.issues["queues_without_agents"] == {"voice:zz": n_zz}
+    q = r.by_queue.set_index("unique_id").loc["voice:zz"]
+    assert q["arrivals"] == n_zz and q["answered"] == 0 and q["abandoned"] == n_zz
+
+
+def test_simulation_rejects_malformed_frames_with_clear_errors():
+    ag = _agents()
+    with pytest.raises(FrameError, match="unknown channels"):
+        simulate(_contacts(5).assign(channel="fax"), ag)
+    with pytest.raises(FrameError, match="time-zone aware"):
+        c = _contacts(5)
+        c["ts"] = c["ts"].dt.tz_localize("Europe/Madrid")
+        simulate(c, ag)
+    with pytest.raises(FrameError, match="not in the agents frame"):
+        simulate(_contacts(5), ag, _shifts(6))
+    with pytest.raises(FrameError, match="end at or before"):
+        sh = _shifts()
+        sh.loc[0, "end"] = sh.loc[0, "start"]
+        simulate(_contacts(5), ag, sh)
+    with pytest.raises(FrameError, match="negative expected counts"):
+        f = _forecast()
+        f.loc[0, "yhat"] = -1
+        simulate(f, ag)
+    with pytest.raises(ValueError, match="outside_hours"):
+        simulate(_contacts(5), ag, outside_hours="ignore")
+    with pytest.raises(ValueError, match="nobody would answer"):
+        simulate(_contacts(5))
+    with pytest.raises(ValueError, match="baseline"):
+        compare_policies([LongestIdleAgent()], _contacts(5), ag, baseline="nope")
+
+
+def test_simulation_exponential_service_mapping_and_missing_queue():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = simulate(_contacts(50), _agents(),
+                     outcomes=ExponentialService({"voice:a": 60.0, "voice": 600.0}), seed=1)
+    by_q = r.by_queue.set_index("unique_id")["aht_seconds"]
+    assert by_q["voice:a"] < by_q["voice:b"] / 3
+    with pytest.raises(ValueError, match="no entry for queue"):
+        simulate(_contacts(50), _agents(), outcomes=ExponentialService({"voice:a": 60.0}))
