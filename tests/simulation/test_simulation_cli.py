@@ -1,0 +1,54 @@
+"""The ``routing-ml simulate`` command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from routing_ml.cli import app
+
+DAY = pd.Timestamp("2024-03-04")
+
+
+def _files(tmp_path):
+    ds = pd.date_range(DAY + pd.Timedelta(hours=8), periods=8, freq="30min")
+    fc = pd.DataFrame({"unique_id": "voice:tramites", "ds": ds,
+                       "yhat": 30 + 10 * np.sin(np.linspace(0, 3, 8))})
+    sh = pd.DataFrame({"agent_id": [f"A{i}" for i in range(6)],
+                       "start": DAY + pd.Timedelta(hours=8),
+                       "end": DAY + pd.Timedelta(hours=12)})
+    fc.to_csv(tmp_path / "fc.csv", index=False)
+    sh.to_csv(tmp_path / "sh.csv", index=False)
+    return tmp_path / "fc.csv", tmp_path / "sh.csv"
+
+
+def test_simulation_cli_writes_statistics_and_plot(tmp_path):
+    fc, sh = _files(tmp_path)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, [
+        "simulate", "--schedule", str(sh), "--forecast", str(fc), "--policy",
+        "longest_idle", "--replications", "3", "--out", str(out), "--aht-seconds", "240",
+        "--patience-seconds", "120", "--plot", str(tmp_path / "sl.png")])
+    assert res.exit_code == 0, res.output
+    summ = pd.read_csv(out / "summary.csv")
+    sl = summ.set_index("metric").loc["service_level"]
+    assert 0 < sl["mean"] < 1 and sl["n"] == 3
+    band = pd.read_csv(out / "service_level_by_interval.csv")
+    assert len(band) == 8 and {"ci_low", "ci_high", "p05", "p95"} <= set(band.columns)
+    assert len(pd.read_csv(out / "replications.csv")) == 3
+    assert (tmp_path / "sl.png").stat().st_size > 1000
+    assert "service_level" in res.output
+
+
+def test_simulation_cli_bad_input_exit_1(tmp_path):
+    fc, sh = _files(tmp_path)
+    bad = pd.read_csv(sh).rename(columns={"start": "begin"})
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    res = CliRunner().invoke(app, ["simulate", "--schedule", str(tmp_path / "bad.csv"),
+                                   "--forecast", str(fc), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "start" in res.output  # the message names the missing column
+    res = CliRunner().invoke(app, ["simulate", "--schedule", str(sh), "--forecast", str(fc),
+                                   "--out", str(tmp_path / "o"), "--policy", "magic"])
+    assert res.exit_code == 1
