@@ -302,7 +302,7 @@ class HolidayCalendar:
 
 
 DAY_FEATURES = ("holiday", "bridge", "eve", "after_holiday", "closed_before1",
-                "closed_before2", "bdom1", "bdom2", "bdom_last", "bdom_last2", "month_end",
+                "closed_before2", "closed_before3", "bdom1", "bdom2", "bdom_last", "bdom_last2", "month_end",
                 "campaign")
 
 
@@ -346,6 +346,7 @@ def day_table(start: np.datetime64, day_open: np.ndarray, open_weekdays: np.ndar
     closed = (~day_open) & open_weekdays[wd]
     c1 = np.zeros(n)
     c2 = np.zeros(n)
+    c3 = np.zeros(n)
     since = 99
     count_open = 0
     for i in range(n):
@@ -360,6 +361,8 @@ def day_table(start: np.datetime64, day_open: np.ndarray, open_weekdays: np.ndar
                     c1[i] = 1.0
                 elif count_open == 2:
                     c2[i] = 1.0
+                elif count_open == 3:
+                    c3[i] = 1.0
     # business day of month (Mon-Fri, not a holiday, not closed)
     business = (wd < 5) & ~hol & ~closed
     month = dates.astype("datetime64[M]")
@@ -399,7 +402,7 @@ def day_table(start: np.datetime64, day_open: np.ndarray, open_weekdays: np.ndar
         "weekday": wd, "day_type": day_type,
         "holiday": hol.astype(float), "bridge": (bridge & business).astype(float),
         "eve": eve.astype(float), "after_holiday": after.astype(float),
-        "closed_before1": c1, "closed_before2": c2,
+        "closed_before1": c1, "closed_before2": c2, "closed_before3": c3,
         "bdom1": (business & (bdom == 1)).astype(float),
         "bdom2": (business & (bdom == 2)).astype(float),
         "bdom_last": (business & (bdom_rev == 1)).astype(float),

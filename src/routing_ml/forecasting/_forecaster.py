@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 #: Model names accepted by ``Forecaster(model=...)``.
 MODELS = ("seasonal_naive_day", "seasonal_naive_week", "window_average", "topdown", "ets",
           "mstl", "lightgbm", "ensemble")
-DEFAULT_MODEL = "ensemble"
+DEFAULT_MODEL = "topdown"
 ENSEMBLE_MEMBERS = ("topdown", "lightgbm", "window_average")
 
 
@@ -125,7 +125,7 @@ class Forecaster:
     def __init__(self, model: str = DEFAULT_MODEL, *, freq: str | None = None,
                  holidays_country: str | None = "ES", holidays_subdiv: str | None = None,
                  extra_holidays: Sequence[str] = (), campaigns: Sequence[tuple] = (),
-                 calendar_weeks: int = 8, calibration_windows: int = 8,
+                 calendar_weeks: int = 8, calibration_windows: int = 12,
                  calibration_horizon: str = "7D", model_params: dict | None = None,
                  n_jobs: int = 1, backend: str = "local", random_state: int = 0) -> None:
         self.model = model
@@ -305,7 +305,7 @@ class Forecaster:
         coef, _ = nnls(A, e2)
         a, b = float(max(coef[0], 1.0)), float(coef[1])
         self.var_coef_ = (a, b)
-        self.z_ = np.sort((y - yhat) / np.sqrt(a * yhat + b * yhat ** 2 + 1e-9))
+        self.z_ = np.sort((y - yhat) / np.sqrt(a * (yhat + 1.0) + b * yhat ** 2))
         # day-level multiplicative noise for intraday updating (Gamma prior, mean 1)
         ratios = []
         for r in cal_preds:
@@ -423,7 +423,7 @@ class Forecaster:
     def _add_intervals(self, out: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
         yh = out[FORECAST].to_numpy(float)
         a, b = self.var_coef_
-        sd = np.sqrt(a * yh + b * yh ** 2)
+        sd = np.sqrt(a * (yh + 1.0) + b * yh ** 2)
         for L in levels:
             lo_q, hi_q = (1 - L / 100) / 2, 1 - (1 - L / 100) / 2
             if self.z_ is not None and len(self.z_) >= 20:

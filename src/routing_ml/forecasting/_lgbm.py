@@ -43,19 +43,8 @@ def origin_features(panel: Panel, table: dict, c: int, d_idx: np.ndarray,
         rows = Yc[wd_hist == w][-8:]
         if rows.size == 0:
             continue
-        for s in range(n_slots):
-            v = rows[:, s]
-            v = v[~np.isnan(v)]
-            if v.size:
-                lag1[w, s] = v[-1]
-                lag2[w, s] = v[-2] if v.size > 1 else v[-1]
-                mean4[w, s] = v[-4:].mean()
-    lastday = np.full(n_slots, np.nan)
-    for s in range(n_slots):
-        v = Yc[:, s]
-        ok = np.flatnonzero(~np.isnan(v[-14:]))
-        if ok.size:
-            lastday[s] = v[-14:][ok[-1]]
+        lag1[w], lag2[w], mean4[w] = _recent_stats(rows)
+    lastday = _recent_stats(Yc[-14:])[0]
     recent = Yc[-28:]
     scale = float(np.nanmean(recent)) if np.isfinite(recent).any() else float(
         np.nanmean(Yc)) if np.isfinite(Yc).any() else 1.0
@@ -80,6 +69,19 @@ def origin_features(panel: Panel, table: dict, c: int, d_idx: np.ndarray,
     X[:, k + 2] = table["day_of_month"][d_idx]
     X[:, k + 3] = table["month_end"][d_idx]
     return X, scale
+
+
+def _recent_stats(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column: the last, second-to-last (or last) and mean of the last 4 known values."""
+    ok = ~np.isnan(rows)
+    rank = np.cumsum(ok[::-1], axis=0)[::-1]  # 1 = the last known value
+    vals = np.where(ok, rows, 0.0)
+    n_ok = ok.sum(axis=0)
+    last = np.where(n_ok > 0, (vals * (ok & (rank == 1))).sum(axis=0), np.nan)
+    second = np.where(n_ok > 1, (vals * (ok & (rank == 2))).sum(axis=0), last)
+    k4 = ok & (rank <= 4)
+    mean4 = np.where(n_ok > 0, (vals * k4).sum(axis=0) / np.maximum(k4.sum(axis=0), 1), np.nan)
+    return last, second, mean4
 
 
 def training_rows(panel: Panel, table: dict, horizon_days: int, step_days: int,

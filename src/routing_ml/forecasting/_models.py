@@ -18,7 +18,7 @@ from routing_ml.forecasting._calendar import Panel
 logger = logging.getLogger(__name__)
 
 EVENT_COLUMNS = ("holiday", "bridge", "eve", "after_holiday", "closed_before1",
-                 "closed_before2", "bdom1", "bdom2", "bdom_last", "bdom_last2", "campaign")
+                 "closed_before2", "closed_before3", "bdom1", "bdom2", "bdom_last", "bdom_last2", "campaign")
 
 
 def _last_day(panel: Panel) -> int:
@@ -162,12 +162,13 @@ class TopDown:
     weighted mean shares of the recent complete days of the same type.
     """
 
-    level_halflife_days: float = 10.0
+    level_halflife_days: float = 5.0
     effects_halflife_days: float = 90.0
     profile_halflife: float = 4.0
     profile_weeks: int = 16
-    ridge: float = 1.0
+    ridge: float = 0.3
     events: bool = True
+    robust: bool = True
 
     name = "topdown"
 
@@ -197,7 +198,14 @@ class TopDown:
             beta[:7][~seen] = beta[:7][seen].mean()
         resid = logt - X @ beta
         wl = 0.5 ** ((last - ok) / self.level_halflife_days)
-        level = float((wl * resid).sum() / wl.sum())
+        if self.robust:
+            # Huber-like: clip residuals at 2 robust standard deviations
+            med = np.median(resid)
+            mad = 1.4826 * np.median(np.abs(resid - med)) + 1e-9
+            resid_l = np.clip(resid, med - 2 * mad, med + 2 * mad)
+        else:
+            resid_l = resid
+        level = float((wl * resid_l).sum() / wl.sum())
         sigma2 = float((w * (resid - level) ** 2).sum() / w.sum())
         return {"prof": prof, "beta": beta, "level": level, "sigma2": sigma2, "n": n}
 
