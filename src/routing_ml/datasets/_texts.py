@@ -651,3 +651,35 @@ DATES: dict[str, list[str]] = {
     "gl": ["mañá", "o luns", "a semana que vén"],
     "eu": ["bihar", "astelehenean", "datorren astean"],
 }
+
+# Related intents a citizen mentions in passing ("... and also ..."): the label stays the
+# main intent, the secondary clause adds realistic confusion for a bag-of-words model.
+RELATED: dict[str, tuple[str, ...]] = {
+    "cita_previa": ("padron_alta", "extranjeria", "tarjeta_sanitaria", "cita_cancelar"),
+    "cita_cancelar": ("cita_previa", "padron_certificado"),
+    "padron_alta": ("padron_certificado", "tarjeta_sanitaria", "cita_previa"),
+    "padron_certificado": ("padron_alta", "certificado_digital", "ayuda_social"),
+    "ibi": ("plusvalia", "ivtm", "registro_electronico"),
+    "ivtm": ("multa", "ibi"),
+    "plusvalia": ("ibi", "renta"),
+    "multa": ("ivtm", "registro_electronico"),
+    "ayuda_social": ("desempleo", "dependencia", "padron_certificado"),
+    "dependencia": ("ayuda_social", "tarjeta_sanitaria"),
+    "licencia_obras": ("licencia_actividad", "ibi"),
+    "licencia_actividad": ("licencia_obras", "registro_electronico"),
+    "certificado_digital": ("registro_electronico", "renta", "padron_certificado"),
+    "registro_electronico": ("certificado_digital", "licencia_obras", "ayuda_social"),
+    "desempleo": ("ayuda_social", "certificado_digital", "renta"),
+    "tarjeta_sanitaria": ("padron_alta", "extranjeria"),
+    "extranjeria": ("padron_alta", "cita_previa", "tarjeta_sanitaria", "desempleo"),
+    "renta": ("certificado_digital", "desempleo", "cita_previa"),
+    "informacion_general": ("cita_previa", "padron_certificado", "registro_electronico"),
+}
+
+CONNECTORS: dict[str, list[str]] = {
+    "es": [" y ademas ", ", tambien queria saber ", ". Por otro lado ", ", aparte de eso "],
+    "en": [" and also ", ". Also ", ", and by the way "],
+    "ca": [" i també ", ". A més "],
+    "gl": [" e tamén ", ". Ademais "],
+    "eu": [" eta gainera ", ". Gainera "],
+}
