@@ -413,6 +413,8 @@ class Router:
     def prepare(self, contact: Contact, now: float | None = None) -> Contact:
         """The contact as the policy sees it: intent / language detected from text, skill
         from ``intent_skills``, open case / preferred agent from the case book."""
+        if now is None:
+            now = float(contact.arrival_seconds)
         changes: dict[str, Any] = {}
         intent, language = self._detect(contact)
         if intent != contact.intent:

@@ -1,0 +1,290 @@
+"""Router: fallback paths, thread safety, save/load, bad inputs, intent detection."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing_ml.routing import (
+    AgentPool,
+    BatchAssignment,
+    Contact,
+    Decision,
+    PairOutcomeModel,
+    Predictive,
+    Router,
+    SkillBased,
+)
+
+AGENTS = [
+    {"agent_id": f"A{i}", "skills": {"tax": 1 + i % 5, "census": 5 - i % 5},
+     "languages": ("es",) if i % 2 else ("es", "en"), "channels": ("voice", "chat", "email"),
+     "max_concurrency": 2}
+    for i in range(8)
+]
+INTENT_SKILLS = {"ibi": "tax", "plusvalia": "tax", "padron": "census"}
+# Routers in these tests get a generous latency budget so that a loaded CI machine cannot
+# turn a decision into a latency fallback; the budget itself is tested with a slow model.
+BIG = 60_000.0
+
+
+def make_log(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    agent = rng.integers(0, 8, n)
+    intent = rng.choice(list(INTENT_SKILLS), n)
+    ts = pd.Timestamp("2024-01-08") + pd.to_timedelta(np.sort(rng.uniform(0, 10 * 86400, n)),
+                                                      unit="s")
+    return pd.DataFrame({
+        "agent_id": [f"A{a}" for a in agent], "intent": intent,
+        "skill": [INTENT_SKILLS[i] for i in intent], "ts": ts,
+        "handle_seconds": np.exp(5 + 0.1 * agent + rng.normal(0, 0.5, n)),
+        "resolved": rng.random(n) < 0.5 + 0.05 * agent,
+        "channel": rng.choice(["voice", "chat", "email"], n),
+        "language": "es", "priority": 0, "customer_id": rng.integers(1, 300, n),
+    })
+
+
+@pytest.fixture(scope="module")
+def pair_model() -> PairOutcomeModel:
+    return PairOutcomeModel(n_estimators=30, min_child_samples=30).fit(make_log(), AGENTS)
+
+
+def contacts(n: int = 50, seed: int = 1) -> list[Contact]:
+    rng = np.random.default_rng(seed)
+    return [Contact(i, str(rng.choice(["voice", "chat", "email"])), float(i),
+                    intent=str(rng.choice(list(INTENT_SKILLS))), language="es",
+                    customer_id=int(rng.integers(1000, 2000)))
+            for i in range(n)]
+
+
+class StubIntent:
+    """Keyword classifier with the IntentClassifier surface the Router uses."""
+
+    classes_ = np.array(["ibi", "padron"])
+
+    def predict_proba(self, texts):
+        return np.array([[0.9, 0.1] if "ibi" in t else [0.2, 0.8] for t in texts])
+
+    def detect_language(self, texts):
+        return ["en" if "tax" in t else "es" for t in texts]
+
+
+class Raising:
+    def expected_outcomes(self, contact, pool):
+        raise RuntimeError("model exploded")
+
+
+class Slow:
+    def __init__(self, inner, seconds):
+        self.inner, self.seconds = inner, seconds
+
+    def expected_outcomes(self, contact, pool):
+        time.sleep(self.seconds)
+        return self.inner.expected_outcomes(contact, pool)
+
+
+def valid(d: Decision, c: Contact, pool: AgentPool) -> bool:
+    if d.agent < 0:
+        return True
+    ch = pool.channel_index(c.channel)
+    s = pool.skill_index(INTENT_SKILLS.get(c.intent))
+    return bool(pool.has_capacity(ch)[d.agent] and (s < 0 or pool.skills[d.agent, s] > 0))
+
+
+def test_route_uses_the_predictive_policy(pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    assert isinstance(r.policy, Predictive)
+    ds = [r.route(c) for c in contacts()]
+    assert all(valid(d, c, r.pool) for d, c in zip(ds, contacts(), strict=True))
+    assert sum(d.reason.startswith("predicted_best") for d in ds) >= 40
+    assert r.stats()["decisions"] == 50 and "fallback:model_error" not in r.stats()
+
+
+def test_model_that_raises_falls_back_and_is_counted(caplog):
+    r = Router(AGENTS, policy=Predictive(Raising()), intent_skills=INTENT_SKILLS)
+    with caplog.at_level(logging.WARNING, logger="routing_ml.routing.router"):
+        d = r.route(Contact(1, "voice", intent="ibi", language="es"))
+    assert d.routed and d.reason.startswith("fallback:model_error:skill_match")
+    assert r.stats()["fallback:model_error"] == 1
+    assert "model exploded" in caplog.text
+
+
+def test_slow_model_falls_back_then_opens_the_circuit(pair_model):
+    r = Router(AGENTS, policy=Predictive(Slow(pair_model, 0.02)), intent_skills=INTENT_SKILLS,
+               latency_budget_ms=5.0, circuit_max_slow=3, circuit_cooldown_decisions=4)
+    reasons = [r.route(c).reason for c in contacts(10)]
+    assert all(x.startswith("fallback:latency") for x in reasons[:3])
+    assert all(x.startswith("fallback:circuit_open") for x in reasons[3:7])
+    assert all(x.startswith("fallback:latency") for x in reasons[7:])  # tries again
+    st = r.stats()
+    assert st["fallback:latency"] == 6 and st["fallback:circuit_open"] == 4
+
+
+def test_missing_model_falls_back():
+    pol = Predictive(Raising())
+    pol.model = None
+    r = Router(AGENTS, policy=pol, intent_skills=INTENT_SKILLS)
+    d = r.route(Contact(1, "chat", intent="padron", language="es"))
+    assert d.routed and d.reason.startswith("fallback:model_missing")
+
+
+def test_save_load_round_trip(tmp_path, pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_model=StubIntent(),
+               intent_skills=INTENT_SKILLS, history=make_log(), latency_budget_ms=BIG)
+    before = [r.route(c) for c in contacts()]
+    r.save(tmp_path / "bundle")
+    r2 = Router.load(tmp_path / "bundle")
+    after = [r2.route(c) for c in contacts()]
+    assert before == after
+    assert r2.load_error is None and isinstance(r2.intent_model, StubIntent)
+    assert r2.policy.model is r2.pair_model
+
+
+def test_corrupt_model_file_loads_as_fallback(tmp_path, pair_model):
+    Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG).save(tmp_path / "b")
+    (tmp_path / "b" / "pair_model.pkl").write_bytes(b"not a pickle")
+    r = Router.load(tmp_path / "b")
+    assert r.pair_model is None and "pair_model.pkl" in r.load_error
+    d = r.route(Contact(1, "voice", intent="ibi", language="es"))
+    assert d.routed and d.reason.startswith("fallback:model_missing")
+    ds = r.route_batch(contacts(5))
+    assert all(valid(d, c, r.pool) for d, c in zip(ds, contacts(5), strict=True))
+    (tmp_path / "b" / "router.pkl").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="router.pkl"):
+        Router.load(tmp_path / "b")
+    with pytest.raises(ValueError, match="manifest"):
+        Router.load(tmp_path / "nothing-here")
+
+
+def test_thread_safety_many_threads_consistent(pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    cs = contacts(200)
+    expected = [r.route(c) for c in cs]
+    results: dict[int, list[Decision]] = {}
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            results[k] = [r.route(c, [f"A{i}" for i in range(8)]) for c in cs]
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k in range(8):
+        assert results[k] == expected
+    assert r.stats()["decisions"] == 200 * 9
+
+
+def test_available_agents_and_roster_changes(pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    c = Contact(1, "voice", intent="ibi", language="es")
+    d = r.route(c, ["A3", "GHOST"])
+    assert d.agent_id == "A3" and r.stats()["unknown_agent"] == 1
+    assert r.route(c, []).reason.startswith("no_eligible_agent")
+    r.add_agent({"agent_id": "NEW", "skills": {"tax": 5}, "languages": ("es",),
+                 "channels": ("voice",)})
+    d = r.route(c, ["NEW"])
+    assert d.agent_id == "NEW"  # a new agent is scored from its proficiency
+    r.remove_agent("NEW")
+    assert r.route(c, ["NEW"]).agent == -1
+    with pytest.raises(ValueError, match="no skills"):
+        r.add_agent({"agent_id": "X", "skills": {}})
+
+
+def test_channel_capacity_in_route_batch(pair_model):
+    r = Router(AGENTS[:2], policy=Predictive(pair_model, holdout_seconds=0),
+               intent_skills=INTENT_SKILLS, latency_budget_ms=BIG)
+    cs = [Contact(i, "chat", 0.0, intent="ibi", language="es") for i in range(6)]
+    ds = r.route_batch(cs)
+    routed = [d.agent_id for d in ds if d.routed]
+    assert len(routed) == 4 and routed.count("A0") == 2 and routed.count("A1") == 2
+    rb = Router(AGENTS[:2], pair_model=pair_model, policy=BatchAssignment(),
+                intent_skills=INTENT_SKILLS, latency_budget_ms=BIG)
+    ds = rb.route_batch(cs + [Contact(9, "voice", 0.0, intent="ibi", language="es")])
+    load = {"A0": set(), "A1": set()}
+    for c, d in zip(cs, ds, strict=False):
+        if d.routed:
+            load[d.agent_id].add(c.channel)
+    assert sum(d.routed for d in ds) <= 4 and all(len(v) <= 1 for v in load.values())
+
+
+def test_intent_and_language_detection_with_stub_classifier(pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_model=StubIntent(),
+               intent_skills=INTENT_SKILLS, min_intent_confidence=0.5, latency_budget_ms=BIG)
+    c = r.prepare(Contact(1, "chat", text="quiero pagar el ibi"))
+    assert (c.intent, c.skill, c.language) == ("ibi", "tax", "es")
+    c = r.prepare(Contact(2, "chat", text="my tax bill, ibi"))
+    assert c.language == "en"
+    d = r.route(Contact(3, "chat", text="alta en el padron"))
+    assert d.routed and r.stats()["intent:detected"] >= 3
+
+
+def test_case_book_sets_preferred_agent(pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    email = Contact(1, "email", 0.0, intent="ibi", language="es", customer_id=42)
+    r.record_outcome(email, "A4", resolved=False, now=100.0)
+    call = r.prepare(Contact(2, "voice", 3600.0, intent="ibi", language="es", customer_id=42))
+    assert call.open_case and call.preferred_agent_id == "A4"
+    assert call.previous_channel == "email" and call.is_repeat
+    assert r.route(Contact(2, "voice", 3600.0, intent="ibi", language="es",
+                           customer_id=42)).reason == "preferred_agent"
+    later = r.prepare(Contact(3, "voice", 100.0 + 4 * 86400, intent="ibi", customer_id=42))
+    assert not later.open_case  # outside the 72 h window
+
+
+def test_bad_inputs_never_raise_in_route(pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    assert r.route("not a contact").reason == "no_eligible_agent:bad_input"
+    assert r.route(Contact(1, "fax", intent="ibi")).reason.startswith("no_eligible_agent")
+    assert r.route(Contact(1, "voice", intent="unknown_intent")).routed  # anyone on voice
+    d = r.route(Contact(1, "voice", skill="housing"))
+    assert d.reason == "no_eligible_agent:skill_not_staffed"
+    assert r.route(Contact(1, "voice", float("nan"), intent="ibi")).routed
+    ds = r.route_batch([Contact(1, "voice", intent="ibi"), None])
+    assert ds[1].reason == "no_eligible_agent:bad_input"
+
+
+def test_bad_build_inputs_raise_value_error():
+    with pytest.raises(ValueError, match="empty"):
+        Router([])
+    with pytest.raises(ValueError, match="no skills"):
+        Router([{"agent_id": "A", "skills": {}}])
+    with pytest.raises(ValueError, match="duplicated"):
+        Router([AGENTS[0], AGENTS[0]])
+    with pytest.raises(ValueError, match="latency_budget_ms"):
+        Router(AGENTS, latency_budget_ms=0)
+    with pytest.raises(ValueError, match="choose"):
+        Router(AGENTS, policy=object())
+
+
+def test_default_router_without_model_is_skill_based():
+    r = Router(AGENTS, intent_skills=INTENT_SKILLS)
+    assert isinstance(r.policy, SkillBased)
+    assert r.route(Contact(1, "voice", intent="padron", language="es")).reason.startswith(
+        "skill_match")
+
+
+def test_same_seed_same_decisions():
+    def build() -> Router:
+        m = PairOutcomeModel(n_estimators=20, min_child_samples=30, random_state=3).fit(
+            make_log(seed=5), AGENTS)
+        return Router(AGENTS, pair_model=m, intent_skills=INTENT_SKILLS, latency_budget_ms=BIG)
+
+    a, b = build(), build()
+    assert [a.route(c) for c in contacts()] == [b.route(c) for c in contacts()]
