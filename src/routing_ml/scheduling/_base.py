@@ -71,6 +71,8 @@ class SolverConfig:
     relative_gap_limit : stop when ``|objective - bound| / |objective|`` is below this
         (``relative_gap_limit``); 0 proves optimality.
     log_search_progress : let CP-SAT log its search (to the ``routing_ml`` logger at DEBUG).
+    extra_parameters : any other ``SatParameters`` field by name (e.g.
+        ``{"cp_model_probing_level": 2}``); overrides the model-specific defaults.
     """
 
     time_limit_seconds: float = 30.0
@@ -78,6 +80,7 @@ class SolverConfig:
     random_seed: int = 0
     relative_gap_limit: float = 0.0
     log_search_progress: bool = False
+    extra_parameters: tuple[tuple[str, Any], ...] | dict[str, Any] = ()
 
     def __post_init__(self) -> None:
         if not (isinstance(self.time_limit_seconds, int | float)
@@ -95,6 +98,8 @@ class SolverConfig:
             raise ScheduleInputError(
                 f"SolverConfig.random_seed must be an integer >= 0, got {self.random_seed!r}."
             )
+        extra = dict(self.extra_parameters)
+        object.__setattr__(self, "extra_parameters", tuple(sorted(extra.items())))
         if not (0.0 <= float(self.relative_gap_limit) < 1.0):
             raise ScheduleInputError(
                 f"SolverConfig.relative_gap_limit must be in [0, 1), got "
@@ -102,12 +107,22 @@ class SolverConfig:
             )
 
 
-def make_solver(config: SolverConfig) -> cp_model.CpSolver:
-    """A ``CpSolver`` with every field of ``config`` set on ``solver.parameters``."""
+def make_solver(config: SolverConfig, defaults: dict[str, Any] | None = None) -> cp_model.CpSolver:
+    """A ``CpSolver`` with every field of ``config`` set on ``solver.parameters``.
+
+    ``defaults`` are model-specific parameters applied first; ``config.extra_parameters``
+    override them.
+    """
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
     params = solver.parameters
+    for name, value in {**(defaults or {}), **dict(config.extra_parameters)}.items():
+        if not hasattr(params, name):
+            raise ScheduleInputError(
+                f"SolverConfig.extra_parameters: {name!r} is not a CP-SAT parameter. "
+                f"Fix: use a field name of ortools.sat.sat_parameters_pb2.SatParameters.")
+        setattr(params, name, value)
     params.max_time_in_seconds = float(config.time_limit_seconds)
     params.num_workers = int(config.num_workers)
     params.random_seed = int(config.random_seed)
@@ -127,6 +142,7 @@ def solver_parameters(solver: cp_model.CpSolver) -> dict[str, Any]:
         "num_workers": p.num_workers,
         "random_seed": p.random_seed,
         "relative_gap_limit": p.relative_gap_limit,
+        "log_search_progress": p.log_search_progress,
     }
 
 

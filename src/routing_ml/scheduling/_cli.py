@@ -1,0 +1,106 @@
+"""`routing-ml schedule`: roster agents from requirements, agents and shift templates.
+
+Only typer, pathlib and typing are imported at module level; the scheduling room and its
+solver load inside the command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``schedule`` command to ``app``."""
+
+    @app.command("schedule")
+    def schedule(
+        requirements: Annotated[Path, typer.Option(exists=True, dir_okay=False,
+                                help="CSV with unique_id (queue), ds (interval start), agents.")],
+        agents: Annotated[Path, typer.Option(exists=True, dir_okay=False,
+                          help="CSV with agent_id and optional skills, min/max_hours_per_week, "
+                               "unavailable, earliest_start, latest_end, preferred_start, "
+                               "preferred_days_off.")],
+        shifts: Annotated[Path, typer.Option(exists=True, dir_okay=False,
+                          help="YAML with shift templates (and optional rules/weights).")],
+        weeks: Annotated[int | None, typer.Option(min=1, max=4, help="Weeks to roster (default: span of the requirements).")] = None,
+        time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit in seconds.")] = 60.0,
+        workers: Annotated[int, typer.Option(min=0, help="CP-SAT workers (0 = all cores; 1 = reproducible).")] = 0,
+        seed: Annotated[int, typer.Option(min=0, help="CP-SAT random seed.")] = 0,
+        gap: Annotated[float, typer.Option(min=0.0, max=0.99, help="Stop at this relative gap (0.01 = 1%).")] = 0.0,
+        interval_minutes: Annotated[int, typer.Option(min=1, help="Length of a requirement interval.")] = 15,
+        out: Annotated[Path, typer.Option(help="Roster CSV (agent, date, start, end, breaks).")] = Path("roster.csv"),
+        coverage_out: Annotated[Path | None, typer.Option(help="Coverage CSV (default: <out>_coverage.csv).")] = None,
+        plot: Annotated[Path | None, typer.Option(help="Coverage plot PNG; the Gantt chart goes to <plot>_gantt.png.")] = None,
+    ) -> None:
+        """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots."""
+        import pandas as pd
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from routing_ml.errors import RoutingMLError
+        from routing_ml.scheduling import (
+            SolverConfig,
+            build_roster,
+            load_rules_yaml,
+            load_shifts_yaml,
+        )
+        from routing_ml.scheduling.plots import plot_coverage, plot_gantt
+
+        console = Console(stderr=True)
+        try:
+            templates = load_shifts_yaml(shifts)
+            rules, weights = load_rules_yaml(shifts)
+            req = pd.read_csv(requirements)
+            ag = pd.read_csv(agents, dtype={"skills": str, "unavailable": str, "earliest_start": str,
+                                            "latest_end": str, "preferred_start": str,
+                                            "preferred_days_off": str})
+            config = SolverConfig(time_limit_seconds=time_limit, num_workers=workers, random_seed=seed,
+                                  relative_gap_limit=gap)
+            with Progress(TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.description}"), console=console, transient=False) as bar:
+                task = bar.add_task("building model", total=time_limit)
+
+                def on_progress(point) -> None:  # type: ignore[no-untyped-def]
+                    bar.update(task, completed=min(time_limit, point.wall_time_seconds),
+                               description=f"best {point.objective:,.1f}  bound {point.best_bound:,.1f}")
+
+                result = build_roster(req, ag, templates, rules, weights=weights,
+                                      interval_minutes=interval_minutes, weeks=weeks,
+                                      config=config, progress=on_progress)
+                bar.update(task, completed=time_limit)
+        except (RoutingMLError, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+        roster = result.roster.copy()
+        for col in ("start", "end"):
+            roster[col] = pd.to_datetime(roster[col]).dt.strftime("%Y-%m-%d %H:%M")
+        roster["date"] = pd.to_datetime(roster["date"]).dt.strftime("%Y-%m-%d")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        roster[["agent_id", "date", "start", "end", "breaks", "shift", "unique_id", "paid_hours"]].to_csv(out, index=False)
+        cov_path = coverage_out or out.with_name(out.stem + "_coverage.csv")
+        result.coverage.to_csv(cov_path, index=False)
+        written = [out, cov_path]
+        if plot is not None:
+            written.append(plot_coverage(result.coverage, plot))
+            written.append(plot_gantt(result.roster, result.breaks, plot.with_name(plot.stem + "_gantt.png")))
+        k = result.kpis
+        gap_txt = "n/a" if result.gap is None else f"{100 * result.gap:.2f}%"
+        obj_txt = "n/a" if result.objective is None else f"{result.objective:,.2f}"
+        bound_txt = "n/a" if result.best_bound is None else f"{result.best_bound:,.2f}"
+        typer.echo(f"status: {result.status.value}  objective: {obj_txt}  bound: {bound_txt}  "
+                   f"gap: {gap_txt}  time: {result.wall_time_seconds:.1f}s")
+        typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")
+        typer.echo(f"hours under: {k.hours_under:,.2f}  hours over: {k.hours_over:,.2f}  "
+                   f"intervals under-staffed: {k.intervals_understaffed}  "
+                   f"over-assignment: {k.over_assignment_pct:.1f}%  hard-rule violations: {k.hard_rule_violations}")
+        typer.echo("wrote " + ", ".join(str(p) for p in written))
+        if not result.status.has_solution:
+            typer.echo(f"no feasible roster: {result.reason or 'no solution within the time limit'}", err=True)
+            if len(result.uncovered):
+                typer.echo(f"{len(result.uncovered)} under-staffed intervals in the partial plan "
+                           f"(see {cov_path}).", err=True)
+            raise typer.Exit(2)
