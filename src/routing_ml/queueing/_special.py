@@ -66,7 +66,7 @@ def bd0(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     if far.any():
         yf, xf = y[far], x[far]
         with np.errstate(divide="ignore", invalid="ignore"):
-            res[far] = np.where(yf > 0, yf * np.log(yf / xf), 0.0) + xf - yf
+            res[far] = np.where(yf > 0, yf * (np.log(yf) - np.log(xf)), 0.0) + xf - yf
     return res
 
 
@@ -165,3 +165,35 @@ def _a_series(y: np.ndarray, x: np.ndarray) -> np.ndarray:
         total[active] += term_a
         active = active[term_a > 1e-17 * total[active]]
     return total
+
+
+def abandon_given_wait(y: np.ndarray, x: np.ndarray, log_a: np.ndarray) -> np.ndarray:
+    """``P(ab | wait) = 1 - (y/x)(1 - 1/A) = E_w[K] / x`` without cancellation.
+
+    The closed form subtracts numbers of size ``y`` to get one of size ``1/(y - x)``; its
+    condition number is about ``y (y - x) / x``, harmless for realistic patience but up to
+    1e5 when patience is months (the Erlang C limit). There, ``x < y`` and the ratio
+    ``E_w[K] / x = sum_k k w_k / (x sum_k w_k)`` with ``w_k = x**k / ((y+1)...(y+k))`` is
+    summed directly (positive terms, geometric decay at rate ``x / (y + 1)``).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closed = 1.0 - (y / x) * -np.expm1(-log_a)
+        cond = y * np.abs(y - x) / x
+    use_series = (x < y) & (cond > 1e3) & (x / (y + 1.0) < 0.9999)
+    res = np.clip(closed, 0.0, 1.0)
+    if use_series.any():
+        ys, xs = y[use_series], x[use_series]
+        total = np.ones(ys.shape)
+        first = np.zeros(ys.shape)
+        term = np.ones(ys.shape)
+        active = np.arange(ys.size)
+        k = 0
+        while active.size and k < 200_000:
+            k += 1
+            t = term[active] * xs[active] / (ys[active] + k)
+            term[active] = t
+            total[active] += t
+            first[active] += k * t
+            active = active[k * t > 1e-17 * first[active]]
+        res[use_series] = np.clip(first / (xs * total), 0.0, 1.0)
+    return res

@@ -160,8 +160,8 @@ def _erlang_a_metrics(
             log_ratio = np.log1p(-np.exp(log_b)) - log_b - log_a
         pw = 1.0 / (1.0 + np.exp(np.minimum(log_ratio, 700.0)))
         # P(ab | wait) = 1 - (y/x)(1 - 1/A)
-        served_given_wait = (y / x) * (-np.expm1(-log_a))
-        ab_given_wait = np.clip(1.0 - served_given_wait, 0.0, 1.0)
+        ab_given_wait = _special.abandon_given_wait(y, x, log_a)
+        served_given_wait = 1.0 - ab_given_wait
         pab = pw * ab_given_wait
         # answered within t | wait = (y/x)[P(y+1, x) - P(y+1, x u)] / P(y, x) with
         # u = e^(-t/patience); with P(s, z) = d(s; z) A(s, z) this is, in logs,
