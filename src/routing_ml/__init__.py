@@ -30,6 +30,12 @@ _LAZY: dict[str, str] = {
     "occupancy": "routing_ml.queueing",
     "required_agents": "routing_ml.queueing",
     "staffing_requirements": "routing_ml.queueing",
+    "erlang_a": "routing_ml.queueing",
+    "erlang_b_required_agents": "routing_ml.queueing",
+    "chat_required_agents": "routing_ml.queueing",
+    "deferred_required_agents": "routing_ml.queueing",
+    "traffic_erlangs": "routing_ml.queueing",
+    "StaffingTarget": "routing_ml.queueing",
     # forecasting
     "Forecaster": "routing_ml.forecasting",
     "cross_validation": "routing_ml.forecasting",
