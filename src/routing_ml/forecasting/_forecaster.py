@@ -94,9 +94,10 @@ class Forecaster:
 
     Parameters
     ----------
-    model : one of :data:`MODELS`. ``"ensemble"`` (default, best in
-        ``experiments/forecast_protocol.py``) blends top-down, LightGBM and the window
-        average with weights chosen on a rolling-origin backtest of the training data.
+    model : one of :data:`MODELS`; default ``"topdown"``, the most accurate within the
+        time budget in ``experiments/forecast_protocol.py``. ``"ensemble"`` blends
+        top-down, LightGBM and the window average with weights chosen on a rolling-origin
+        backtest of the training data only.
     freq : interval length ("30min", "1h"); inferred from the timestamps with a warning
         when None.
     holidays_country, holidays_subdiv : the ``holidays`` package calendar ("ES", "MD").

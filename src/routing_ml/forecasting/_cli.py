@@ -1,0 +1,47 @@
+"""`routing-ml forecast`: history CSV in, forecast CSV (and fan chart) out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``forecast`` command to ``app``."""
+
+    @app.command()
+    def forecast(
+        history: Annotated[Path, typer.Option(exists=True, dir_okay=False,
+                                              help="Volumes CSV: unique_id, ds, y.")],
+        out: Annotated[Path, typer.Option(help="Forecast CSV to write.")],
+        horizon: Annotated[str, typer.Option(help="Horizon: '1w', '2d', '12h' or a number "
+                                                  "of intervals.")] = "1w",
+        model: Annotated[str, typer.Option(help="Model name (see Forecaster).")] = "topdown",
+        freq: Annotated[str | None, typer.Option(help="Interval length, e.g. 30min.")] = None,
+        country: Annotated[str, typer.Option(help="Holiday country ('' for none).")] = "ES",
+        subdiv: Annotated[str | None, typer.Option(help="Holiday region, e.g. MD.")] = None,
+        level: Annotated[list[int] | None, typer.Option(help="Interval levels.")] = None,
+        plot: Annotated[Path | None, typer.Option(help="Fan chart PNG to write.")] = None,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    ) -> None:
+        """Forecast interval volumes with prediction intervals."""
+        import pandas as pd
+
+        from routing_ml.forecasting import Forecaster, plot_forecast
+
+        try:
+            df = pd.read_csv(history)
+            h: int | str = int(horizon) if horizon.isdigit() else horizon
+            f = Forecaster(model, freq=freq, holidays_country=country or None,
+                           holidays_subdiv=subdiv, random_state=seed).fit(df)
+            fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        fc.to_csv(out, index=False)
+        typer.echo(f"wrote {len(fc)} rows to {out}")
+        if plot is not None:
+            plot_forecast(df.assign(ds=pd.to_datetime(df["ds"])), fc, plot)
+            typer.echo(f"wrote {plot}")

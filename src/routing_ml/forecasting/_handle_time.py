@@ -1,0 +1,134 @@
+"""Average handle time per queue and interval (the staffing input)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from routing_ml.errors import FrameError, NotFittedError
+from routing_ml.forecasting import _calendar as cal
+from routing_ml.frames import AHT, ID, TARGET, TIME, require_columns, validate_volumes
+
+logger = logging.getLogger(__name__)
+
+
+class HandleTimeForecaster:
+    """Handle time (seconds) per queue, weekday and interval of day.
+
+    For each queue and (weekday, slot) the forecast is the call-weighted, exponentially
+    time-weighted mean of the observed ``aht_seconds`` (weights: calls served x
+    ``0.5 ** (age_weeks / halflife_weeks)``), shrunk towards the same slot over all
+    weekdays and then towards the queue's overall mean with ``prior_calls`` pseudo-calls
+    (empirical Bayes: thin slots borrow strength, busy slots speak for themselves).
+
+    Parameters
+    ----------
+    freq : interval length ("30min"); inferred with a warning when None.
+    weight_col : column with the number of calls behind each ``aht_seconds`` (e.g.
+        ``served``); falls back to ``y``, then to 1 per row.
+    halflife_weeks : recency weighting.
+    prior_calls : shrinkage strength, in calls.
+    """
+
+    def __init__(self, *, freq: str | None = None, weight_col: str = "served",
+                 halflife_weeks: float = 4.0, prior_calls: float = 30.0,
+                 calendar_weeks: int = 8) -> None:
+        self.freq = freq
+        self.weight_col = weight_col
+        self.halflife_weeks = halflife_weeks
+        self.prior_calls = prior_calls
+        self.calendar_weeks = calendar_weeks
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("freq", "weight_col", "halflife_weeks",
+                                              "prior_calls", "calendar_weeks")}
+
+    def fit(self, df: pd.DataFrame) -> HandleTimeForecaster:
+        """Fit on a frame of ``unique_id``, ``ds``, ``aht_seconds`` (+ weights).
+
+        Raises
+        ------
+        FrameError
+            Missing columns, negative handle times, duplicated keys, no usable row.
+        """
+        if self.halflife_weeks <= 0 or self.prior_calls < 0:
+            raise ValueError(f"halflife_weeks={self.halflife_weeks} must be > 0 and "
+                             f"prior_calls={self.prior_calls} >= 0.")
+        require_columns(df, (ID, TIME, AHT), frame="handle-time frame",
+                        hint="aht_seconds is the mean handle time of the calls of the "
+                             "interval, e.g. from anonymous_bank_volumes().")
+        d = df.copy()
+        w = (d[self.weight_col] if self.weight_col in d else d[TARGET] if TARGET in d
+             else pd.Series(1.0, index=d.index)).astype(float)
+        d[TARGET] = w.fillna(0.0)
+        d = validate_volumes(d, frame="handle-time frame")
+        a = pd.to_numeric(d[AHT], errors="coerce")
+        if (a < 0).any():
+            raise FrameError(f"handle-time frame: '{AHT}' has negative values:\n"
+                             f"{d.loc[a < 0, [ID, TIME, AHT]].head()}\nFix: drop them.")
+        d[AHT] = a
+        step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(d)
+        cal.check_grid(d, step, frame="handle-time frame")
+        self.step_minutes_ = step
+        self.panels_, self.tables_ = [], []
+        for uid, g in d.groupby(ID, sort=True):
+            p = cal.build_panel(g, str(uid), step, self.calendar_weeks, with_aht=True)
+            A = p.aht
+            W = np.where(np.isnan(A) | np.isnan(p.Y), 0.0, p.Y)
+            if W.sum() <= 0:
+                raise FrameError(f"handle-time frame: series '{uid}' has no interval with "
+                                 f"calls and a handle time.")
+            age_weeks = (p.n_days - 1 - np.arange(p.n_days)) / 7.0
+            W = W * (0.5 ** (age_weeks / self.halflife_weeks))[:, None]
+            A0 = np.nan_to_num(A)
+            overall = (W * A0).sum() / W.sum()
+            k = self.prior_calls
+            slot_w = W.sum(axis=0)
+            slot_mean = ((W * A0).sum(axis=0) + k * overall) / (slot_w + k)
+            wd = cal.weekdays(p.start, p.n_days)
+            table = np.zeros((7, len(p.slots)))
+            for w_ in range(7):
+                sel = wd == w_
+                ww = W[sel].sum(axis=0)
+                table[w_] = ((W[sel] * A0[sel]).sum(axis=0) + k * slot_mean) / (ww + k)
+            p.extra["aht_table"] = table
+            self.panels_.append(p)
+        return self
+
+    def predict(self, h: int | str | pd.Timedelta | None = None,
+                future: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Handle-time forecast for the next intervals (or exactly the ``future`` rows).
+
+        Returns
+        -------
+        DataFrame with ``unique_id``, ``ds`` and ``aht_seconds``.
+        """
+        if not hasattr(self, "panels_"):
+            raise NotFittedError("HandleTimeForecaster is not fitted; call fit(df) first.")
+        frames = []
+        groups = {}
+        if future is not None:
+            require_columns(future, (ID, TIME), frame="future frame")
+            fut = future[[ID, TIME]].copy()
+            fut[TIME] = pd.to_datetime(fut[TIME])
+            fut[ID] = fut[ID].astype(str)
+            groups = dict(tuple(fut.groupby(ID, sort=False)))
+        elif h is None:
+            raise ValueError("give h (e.g. '1w') or a future frame of unique_id, ds.")
+        for p in self.panels_:
+            if future is not None:
+                if p.uid not in groups:
+                    continue
+                d_idx, s_idx = cal.future_index(p, groups[p.uid])
+            else:
+                d_idx, s_idx = cal.default_future(p, cal.parse_span(h))
+            wd = cal.weekdays(p.start, int(d_idx.max()) + 1)[d_idx] if len(d_idx) else d_idx
+            ds = (p.start + d_idx.astype("timedelta64[D]")).astype("datetime64[ns]") + (
+                p.slots[s_idx].astype("timedelta64[m]"))
+            frames.append(pd.DataFrame({ID: p.uid, TIME: ds,
+                                        AHT: p.extra["aht_table"][wd, s_idx]}))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=[ID, TIME, AHT])

@@ -1,0 +1,42 @@
+"""Fan chart of a forecast over the recent history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from routing_ml.frames import FORECAST, ID, TARGET, TIME
+
+
+def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Path,
+                  *, history_days: int = 14, max_series: int = 4) -> Path:
+    """Save a fan chart (forecast with its intervals over the last ``history_days`` days of
+    history) for up to ``max_series`` series to ``path`` (PNG); returns the path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ids = list(dict.fromkeys(forecast[ID].astype(str)))[:max_series]
+    fig, axes = plt.subplots(len(ids), 1, figsize=(11, 3.2 * len(ids)), squeeze=False)
+    levels = sorted({int(c.rsplit("_", 1)[1]) for c in forecast.columns
+                     if c.startswith(f"{FORECAST}_lo_")}, reverse=True)
+    for ax, uid in zip(axes[:, 0], ids, strict=True):
+        f = forecast[forecast[ID].astype(str) == uid].sort_values(TIME)
+        h = history[history[ID].astype(str) == uid].sort_values(TIME)
+        h = h[h[TIME] >= h[TIME].max() - pd.Timedelta(days=history_days)]
+        ax.plot(h[TIME], h[TARGET], ".", ms=2, color="0.3", label="history")
+        for i, L in enumerate(levels):
+            ax.fill_between(f[TIME], f[f"{FORECAST}_lo_{L}"], f[f"{FORECAST}_hi_{L}"],
+                            color="tab:blue", alpha=0.15 + 0.15 * i, lw=0,
+                            label=f"{L}% interval")
+        ax.plot(f[TIME], f[FORECAST], ".", ms=2, color="tab:blue", label="forecast")
+        ax.set_title(uid)
+        ax.set_ylabel("contacts per interval")
+        ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
