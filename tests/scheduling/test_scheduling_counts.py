@@ -1,0 +1,143 @@
+"""Covering model: golden optimum, scipy.milp cross-check, LP bound, infeasibility, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from routing_ml.errors import InfeasibleScheduleError
+from routing_ml.scheduling import (
+    ShiftTemplate,
+    SolverConfig,
+    SolveStatus,
+    WeeklyPattern,
+    build_shift_count_model,
+    shift_coverage_matrix,
+    solve_shift_counts,
+)
+
+CFG = SolverConfig(num_workers=1, time_limit_seconds=10, random_seed=0)
+
+
+def test_golden_small_instance():
+    # two shifts, three periods: 2 on shift 0 and 1 on shift 1 cover [2, 3, 1] exactly
+    res = solve_shift_counts([[1, 0], [1, 1], [0, 1]], [2, 3, 1], [1.0, 1.0], config=CFG)
+    assert res.status is SolveStatus.OPTIMAL
+    assert res.objective == pytest.approx(3.0)
+    assert res.counts.tolist() == [2, 1]
+    assert res.gap == pytest.approx(0.0)
+    assert res.lp_bound == pytest.approx(3.0)
+    assert list(res.coverage.columns) == ["period", "required", "scheduled", "gap"]
+    assert res.uncovered.empty
+
+
+def test_under_staffing_is_cheaper_than_an_expensive_shift():
+    # covering the single period costs 50 > under_weight 10: leave it uncovered
+    res = solve_shift_counts([[1]], [1], [50.0], under_weight=10.0, config=CFG)
+    assert res.objective == pytest.approx(10.0)
+    assert res.counts.tolist() == [0]
+    assert res.uncovered["period"].tolist() == [0]
+
+
+def _milp_optimum(a, r, c, wu, wo):
+    n_t, n_j = a.shape
+    obj = np.concatenate([c, np.full(n_t, wu), np.full(n_t, wo)])
+    A = np.hstack([a, np.eye(n_t), -np.eye(n_t)])
+    res = milp(obj, constraints=LinearConstraint(A, r, r), integrality=np.concatenate([np.ones(n_j), np.zeros(2 * n_t)]),
+               bounds=Bounds(np.zeros(n_j + 2 * n_t), np.concatenate([np.full(n_j, np.inf), r, np.full(n_t, np.inf)])))
+    assert res.status == 0
+    return res.fun
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_matches_scipy_milp(seed):
+    rng = np.random.default_rng(seed)
+    n_t, n_j = rng.integers(8, 30), rng.integers(3, 12)
+    a = (rng.random((n_t, n_j)) < 0.35).astype(int)
+    r = rng.integers(0, 7, n_t)
+    c = rng.integers(1, 9, n_j).astype(float) + rng.choice([0.0, 0.5], n_j)
+    wu, wo = float(rng.choice([5.0, 20.0, 100.0])), float(rng.choice([0.0, 1.0, 3.0]))
+    res = solve_shift_counts(a, r, c, under_weight=wu, over_weight=wo, config=CFG)
+    assert res.status is SolveStatus.OPTIMAL
+    assert res.objective == pytest.approx(_milp_optimum(a, r.astype(float), c, wu, wo), abs=1e-6)
+    assert res.lp_bound <= res.objective + 1e-6
+    # the reported objective is recomputed from the counts
+    sched = a @ res.counts.to_numpy()
+    recomputed = c @ res.counts.to_numpy() + wu * np.clip(r - sched, 0, None).sum() + wo * np.clip(sched - r, 0, None).sum()
+    assert res.objective == pytest.approx(recomputed)
+
+
+def test_weekly_tours_with_cross_midnight_shift():
+    night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,), cost_per_hour=2.0)
+    day = ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(480,), cost_per_hour=1.0)
+    cov, cost = shift_coverage_matrix([day, night], days=7, interval_minutes=60, pattern=WeeklyPattern())
+    assert cov.shape == (7 * 24, 14)
+    # a tour works 5 days x 8 hours
+    assert (cov.sum(axis=0) == 40).all()
+    # the Sunday-start night tour covers Sunday 22:00 .. Monday 06:00 (wraps to the week start)
+    sun = cov["night@22:00/8h+Sun"]
+    assert sun.iloc[6 * 24 + 22] == 1 and sun.iloc[0] == 1 and sun.iloc[5] == 1 and sun.iloc[6] == 0
+    assert cost["day@08:00/8h+Mon"] == pytest.approx(40.0)
+    # cover 1 agent every hour 08-16 Mon-Fri and 2 agents Sat-Sun: needs 2 tours overlapping
+    req = np.zeros(7 * 24, dtype=int)
+    for d in range(7):
+        req[d * 24 + 8:d * 24 + 16] = 1
+    res = solve_shift_counts(cov, req, cost, over_weight=0.1, config=CFG)
+    assert res.status is SolveStatus.OPTIMAL
+    assert res.uncovered.empty
+    assert res.counts.sum() == 2  # 7 days need two 5-day tours
+
+
+def test_hard_coverage_infeasible_returns_partial_plan_and_reason():
+    a = [[1, 0], [0, 1], [0, 0]]
+    res = solve_shift_counts(a, [1, 1, 2], [1.0, 1.0], hard_coverage=True, config=CFG)
+    assert res.status is SolveStatus.INFEASIBLE
+    assert "period 2" in res.reason and "no shift covers" in res.reason
+    assert res.counts.tolist() == [1, 1]  # the best partial plan
+    assert res.uncovered["period"].tolist() == [2]
+    with pytest.raises(InfeasibleScheduleError, match="no shift covers"):
+        res.raise_for_status()
+
+
+def test_hard_coverage_feasible():
+    res = solve_shift_counts([[1, 0], [1, 1], [0, 1]], [2, 3, 1], [1.0, 1.0], hard_coverage=True, config=CFG)
+    assert res.status is SolveStatus.OPTIMAL and res.raise_for_status() is res
+
+
+@pytest.mark.parametrize(
+    ("coverage", "required", "cost", "match"),
+    [
+        ([[1, 2]], [1], [1, 1], "coverage must hold only 0/1"),
+        ([[1, 0.5]], [1], [1, 1], "coverage must hold only 0/1"),
+        ([[1, 0]], [np.nan], [1, 1], "required has NaN"),
+        ([[1, 0]], [-1], [1, 1], "required has negative"),
+        ([[1, 0]], [1.5], [1, 1], "required has fractional"),
+        ([[1, 0]], [1], [-1, 1], "cost must be finite and >= 0"),
+        ([[1, 0]], [1], [np.nan, 1], "cost must be finite and >= 0"),
+        ([[1, 0]], [1, 2], [1, 1], "required has 2 periods"),
+        ([[1, 0]], [1], [1], "cost has 1 entries"),
+        ([1, 0], [1], [1], "coverage must be 2-D"),
+    ],
+)
+def test_bad_inputs_raise_before_solving(coverage, required, cost, match, monkeypatch):
+    from ortools.sat.python import cp_model
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda *a, **k: pytest.fail("solver ran"))
+    with pytest.raises(ValueError, match=match):
+        solve_shift_counts(coverage, required, cost, config=CFG)
+
+
+def test_negative_weight_rejected():
+    with pytest.raises(ValueError, match="under_weight"):
+        solve_shift_counts([[1]], [1], [1], under_weight=-1)
+
+
+def test_model_can_be_inspected_without_solving():
+    built = build_shift_count_model(pd.DataFrame({"a": [1, 1, 0], "b": [0, 1, 1]}), [2, 3, 1], [1.0, 2.0])
+    proto = built.model.proto
+    assert len(proto.variables) == 2 + 2 * 3
+    assert len(proto.constraints) == 3
+    assert built.labels == ["a", "b"]
+    assert built.upper_bounds.tolist() == [3, 3]

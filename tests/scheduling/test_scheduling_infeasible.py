@@ -1,0 +1,77 @@
+"""Infeasible rosters: reasons naming agent/week/rule, partial plans, raise_for_status."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import requirements
+from routing_ml.errors import InfeasibleScheduleError
+from routing_ml.scheduling import (
+    RosterRules,
+    ShiftTemplate,
+    SolveStatus,
+    build_roster,
+    precheck_infeasibility,
+    prepare_problem,
+)
+
+
+def test_min_hours_with_holidays_is_explained_by_precheck(cfg, day_shift, no_soft):
+    req = requirements([(8, 16, 2)], days=range(5))
+    agents = pd.DataFrame({"agent_id": ["ok", "holiday"], "min_hours_per_week": [0, 40],
+                           "unavailable": ["", "2026-12-08;2026-12-09;2026-12-10"]})
+    res = build_roster(req, agents, [day_shift], RosterRules(), weights=no_soft, config=cfg)
+    assert res.status is SolveStatus.INFEASIBLE
+    assert "agent 'holiday'" in res.reason and "week 1" in res.reason and "min_hours_per_week=40" in res.reason
+    assert "2026-12-08" in res.reason
+    # best partial plan: rules relaxed only for that agent-week, violations reported honestly
+    assert len(res.roster) > 0
+    assert any("holiday" in r and "min_hours" in r for r in res.relaxed_rules)
+    assert set(res.violations["rule"]) == {"min_hours_per_week"}
+    assert set(res.violations["agent_id"]) == {"holiday"}
+    with pytest.raises(InfeasibleScheduleError, match="holiday"):
+        res.raise_for_status()
+
+
+def test_rule_conflict_found_by_cp_sat_assumptions(cfg, day_shift, no_soft):
+    # 40 h = 5 shifts, but at most 2 consecutive days with a 2-day block off leaves 4 days
+    req = requirements([(8, 16, 1)])
+    agents = pd.DataFrame({"agent_id": ["tight"], "min_hours_per_week": [40]})
+    rules = RosterRules(max_consecutive_days=2, min_consecutive_days_off=2, max_days_per_week=5)
+    p = prepare_problem(req, agents, [day_shift], rules)
+    assert precheck_infeasibility(p) == []  # not visible without the solver
+    res = build_roster(req, agents, [day_shift], rules, weights=no_soft, config=cfg)
+    assert res.status is SolveStatus.INFEASIBLE
+    assert "agent 'tight'" in res.reason
+    assert "max_consecutive_days=2" in res.reason or "min_consecutive_days_off=2" in res.reason
+    assert "min_hours_per_week=40" in res.reason
+    assert len(res.roster) >= 4  # partial plan
+
+
+def test_hard_coverage_lists_uncovered_periods(cfg, day_shift, no_soft):
+    req = pd.concat([requirements([(8, 16, 1)], days=range(5)), requirements([(2, 3, 1)], days=[0])])
+    agents = pd.DataFrame({"agent_id": ["a"]})
+    res = build_roster(req, agents, [day_shift], RosterRules(hard_coverage=True), weights=no_soft, config=cfg)
+    assert res.status is SolveStatus.INFEASIBLE
+    assert "queue 'voice'" in res.reason and "hard_coverage" in res.reason and "2026-12-07 02:00" in res.reason
+    assert len(res.uncovered) == 4
+    assert res.uncovered["ds"].min() == pd.Timestamp("2026-12-07 02:00")
+    assert len(res.roster) == 5
+
+
+def test_hard_coverage_core_names_queue_and_day(cfg, no_soft):
+    # two agents could cover, but one is on holiday on Tuesday: Tuesday cannot be covered twice
+    shift = ShiftTemplate(name="d", start_minutes=8 * 60, lengths_minutes=(480,))
+    req = requirements([(8, 16, 2)], days=[0, 1])
+    agents = pd.DataFrame({"agent_id": ["a", "b"], "unavailable": ["", "2026-12-08"]})
+    res = build_roster(req, agents, [shift], RosterRules(hard_coverage=True), weights=no_soft, config=cfg)
+    assert res.status is SolveStatus.INFEASIBLE
+    assert "queue 'voice' on 2026-12-08" in res.reason
+    assert len(res.uncovered) == 32 and (res.uncovered["ds"].dt.day == 8).all()
+
+
+def test_feasible_result_does_not_raise(cfg, day_shift, no_soft):
+    res = build_roster(requirements([(8, 16, 1)], days=range(5)), pd.DataFrame({"agent_id": ["a"]}),
+                       [day_shift], RosterRules(), weights=no_soft, config=cfg)
+    assert res.raise_for_status() is res and res.reason is None and res.relaxed_rules == ()
