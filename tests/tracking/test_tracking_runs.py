@@ -179,3 +179,19 @@ def test_log_backtest_long_table_and_bad_tables(store):
             tracking.log_backtest(pd.DataFrame())
         nan = tracking.log_metrics({"x": float("nan")})
         assert math.isnan(nan["x"])
+
+
+def test_log_run_one_call_sanitizes_names(store):
+    from mlflow import MlflowClient
+
+    run_id = tracking.log_run(
+        params={"default_model": "topdown", "seed": 0},
+        metrics={"bank_weekly": {"blend(a+b)": {"wape": 0.07}}, "cpu_seconds": 3},
+        experiment="exp_once", run_name="protocol", tracking_uri=store["uri"],
+        artifact_location=store["artifacts"],
+    )
+    data = MlflowClient(tracking_uri=store["uri"]).get_run(run_id).data
+    assert data.params == {"default_model": "topdown", "seed": "0"}
+    assert data.metrics == {"bank_weekly.blend_a_b_.wape": 0.07, "cpu_seconds": 3.0}
+    with pytest.raises(TrackingError, match="real number"):
+        tracking.log_run(metrics={"x": "n/a"}, tracking_uri=store["uri"])

@@ -51,6 +51,7 @@ from routing_ml.tracking._runs import (
     log_frame,
     log_metrics,
     log_params,
+    log_run,
     start_run,
 )
 
@@ -78,6 +79,7 @@ __all__ = [
     "log_metrics",
     "log_model",
     "log_params",
+    "log_run",
     "package_requirements",
     "predict_frame",
     "require_mlflow",

@@ -132,7 +132,9 @@ def _require_active_run(mlflow: Any, what: str) -> None:
 # ---------------------------------------------------------------------------------------
 # params
 # ---------------------------------------------------------------------------------------
-def flatten_params(params: Any, *, prefix: str = "", sep: str = ".") -> dict[str, str]:
+def flatten_params(
+    params: Any, *, prefix: str = "", sep: str = ".", sanitize: bool = False
+) -> dict[str, str]:
     """Flatten nested mappings and dataclasses into ``{"a.b.c": "value"}`` strings.
 
     Parameters
@@ -143,6 +145,9 @@ def flatten_params(params: Any, *, prefix: str = "", sep: str = ".") -> dict[str
         Prepended to every key (with ``sep``).
     sep : str
         Separator between nesting levels.
+    sanitize : bool
+        Replace characters MLflow refuses in a key by ``_`` (with a log warning) instead
+        of raising.
 
     Returns
     -------
@@ -164,7 +169,7 @@ def flatten_params(params: Any, *, prefix: str = "", sep: str = ".") -> dict[str
             "Pass e.g. {'seed': 0} or dataclasses.asdict(config)."
         )
     out: dict[str, str] = {}
-    _flatten_into(out, params, prefix, sep)
+    _flatten_into(out, params, prefix, sep, sanitize)
     return out
 
 
@@ -173,21 +178,30 @@ def _dataclass_dict(obj: Any) -> dict[str, Any]:
     return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
 
 
-def _flatten_into(out: dict[str, str], value: Any, key: str, sep: str) -> None:
+def _flatten_into(
+    out: dict[str, str], value: Any, key: str, sep: str, sanitize: bool
+) -> None:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = _dataclass_dict(value)
     if isinstance(value, Mapping):
         if not value and key:
-            out[_check_key(key)] = "{}"
+            out[_check_key(key, sanitize)] = "{}"
         for k, v in value.items():
-            _flatten_into(out, v, f"{key}{sep}{k}" if key else str(k), sep)
+            _flatten_into(out, v, f"{key}{sep}{k}" if key else str(k), sep, sanitize)
         return
     if not key:
         raise TrackingError(f"a parameter value needs a name; got the bare value {value!r}.")
-    out[_check_key(key)] = _param_str(value)
+    out[_check_key(key, sanitize)] = _param_str(value)
 
 
-def _check_key(key: str) -> str:
+_BAD_KEY_CHARS = re.compile(r"[^\w\-. /]")
+
+
+def _check_key(key: str, sanitize: bool = False) -> str:
+    if sanitize and (not _KEY_OK.match(key) or len(key) > 250):
+        safe = _BAD_KEY_CHARS.sub("_", key)[:250] or "_"
+        logger.warning("key %r logged as %r (MLflow refuses some characters)", key, safe)
+        return safe
     if not _KEY_OK.match(key) or len(key) > 250:
         raise TrackingError(
             f"key {key!r} cannot be logged to MLflow: use at most 250 letters, digits, "
@@ -270,8 +284,12 @@ def log_params(params: Any, *, prefix: str = "") -> dict[str, str]:
 # ---------------------------------------------------------------------------------------
 # metrics
 # ---------------------------------------------------------------------------------------
-def flatten_metrics(metrics: Any, *, prefix: str = "", sep: str = ".") -> dict[str, float]:
+def flatten_metrics(
+    metrics: Any, *, prefix: str = "", sep: str = ".", sanitize: bool = False
+) -> dict[str, float]:
     """Flatten a (nested) mapping or dataclass of numbers into ``{"a.b": float}``.
+
+    ``sanitize`` replaces characters MLflow refuses in a key by ``_`` instead of raising.
 
     Raises
     ------
@@ -300,7 +318,7 @@ def flatten_metrics(metrics: Any, *, prefix: str = "", sep: str = ".") -> dict[s
                 f"metric {key!r} must be a real number; got {value!r} "
                 f"({type(value).__name__}). Log text as a param or a tag instead."
             )
-        out[_check_key(key)] = float(value)
+        out[_check_key(key, sanitize)] = float(value)
 
     walk(metrics, prefix)
     return out
@@ -534,3 +552,54 @@ def log_backtest(
     if artifact_file is not None:
         log_frame(metrics_frame, artifact_file)
     return summary
+
+
+# ---------------------------------------------------------------------------------------
+# one-shot
+# ---------------------------------------------------------------------------------------
+def log_run(
+    params: Any = None,
+    metrics: Any = None,
+    *,
+    experiment: str = DEFAULT_EXPERIMENT,
+    run_name: str | None = None,
+    tracking_uri: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    artifact_location: str | None = None,
+) -> str:
+    """Log one finished job (a benchmark, a backtest) as a run in a single call.
+
+    Nested params and metrics are flattened as in :func:`log_params` /
+    :func:`log_metrics`; characters MLflow refuses in a name (e.g. ``+``, ``(``) become
+    ``_`` with a log warning, so a long benchmark never fails at its last step on a
+    model's name. Under ``mlflow run`` the project's run is used.
+
+    Parameters
+    ----------
+    params, metrics : mapping or dataclass, optional
+        What to log.
+    experiment, run_name, tracking_uri, tags, artifact_location
+        As in :func:`start_run`.
+
+    Returns
+    -------
+    str
+        The run id.
+
+    Raises
+    ------
+    TrackingError
+        A metric value is not a number.
+    MissingDependencyError
+        If MLflow is not installed.
+    """
+    flat_params = flatten_params(params, sanitize=True) if params else {}
+    flat_metrics = flatten_metrics(metrics, sanitize=True) if metrics else {}
+    with start_run(experiment, run_name, tracking_uri=tracking_uri, tags=tags,
+                   artifact_location=artifact_location) as run:
+        if flat_params:
+            log_params(flat_params)
+        if flat_metrics:
+            log_metrics(flat_metrics)
+        return run.info.run_id
+
