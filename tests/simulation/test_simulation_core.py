@@ -414,3 +414,31 @@ def test_simulation_exponential_service_mapping_and_missing_queue():
     assert by_q["voice:a"] < by_q["voice:b"] / 3
     with pytest.raises(ValueError, match="no entry for queue"):
         simulate(_contacts(50), _agents(), outcomes=ExponentialService({"voice:a": 60.0}))
+
+
+class _SlowLongestIdle(LongestIdleAgent):
+    """Same decisions as LongestIdleAgent, but not recognised by the engine's fast path."""
+
+    name = "longest_idle_slow"
+
+    def choose_contact(self, agent, waiting, pool, now):  # the engine's own queue order
+        a, cs = agent, waiting
+        ok = [i for i, c in enumerate(cs) if pool.has_capacity(pool.channel_index(
+            c.channel))[a] and pool.skills[a, pool.skill_index(c.skill)] > 0]
+        return ok[0] if ok else -1
+
+
+def test_simulation_native_longest_idle_equals_policy_calls():
+    c = pd.concat([_contacts(150, rate_per_hour=50, seed=1),
+                   _contacts(80, rate_per_hour=30, seed=2, channel="chat")])
+    c = c.sort_values("ts").reset_index(drop=True)
+    c["contact_id"] = np.arange(len(c))
+    skills = [{"a": 3}, {"b": 2}, {"a": 1, "b": 4}, {"a": 5, "b": 1}]
+    ag = _agents(4, skills=skills, channels=("voice", "chat"), conc=2)
+    kw = dict(patience=200.0, aht_seconds=300.0, seed=4)
+    fast = simulate(c, ag, _shifts(), policy=LongestIdleAgent(), **kw)
+    slow = simulate(c, ag, _shifts(), policy=_SlowLongestIdle(), **kw)
+    cols = ["contact_id", "answered", "abandoned", "wait_seconds", "handle_seconds",
+            "agent_id"]
+    pd.testing.assert_frame_equal(fast.contacts[cols], slow.contacts[cols])
+    assert fast.summary["abandoned"] > 0 and fast.contacts["agent_id"].nunique() == 4

@@ -189,7 +189,19 @@ def run(
             per[2 + qch[q]].append(q)
         q_of_status.append(per)
 
+    # LongestIdleAgent (skill required) is applied natively — the same decisions as its
+    # ``choose`` (longest idle_since, ties to the lowest index), without numpy per call:
+    # per queue, a heap of (idle_since, agent) of the agents offered to it, validated
+    # lazily when popped.
+    direct = type(policy) is LongestIdleAgent and policy.require_skill
+    sync = not direct  # keep pool.load / idle_since current for the policy's eyes
+    free_heap: list[list[tuple[float, int]]] = [[] for _ in range(nq)]
+    idle_l = [0.0] * na
+
+    stat_l = [0] * na  # status(a), kept current by moved()
+
     def moved(a: int, old: int, new: int) -> None:
+        stat_l[a] = new
         counts[old] -= 1
         counts[new] += 1
         qs = q_of_status[a]
@@ -197,6 +209,19 @@ def run(
             free_q[q] -= 1
         for q in qs[new]:
             free_q[q] += 1
+            if direct:
+                push(free_heap[q], (idle_l[a], a))
+
+    def longest_idle(q: int) -> int:
+        h = free_heap[q]
+        want = 2 + qch[q]
+        while h:
+            ti, a = h[0]
+            st = stat_l[a]
+            if (st == 1 or st == want) and idle_l[a] == ti:
+                return a
+            pop(h)
+        raise AssertionError("free_q and free_heap disagree")  # pragma: no cover
 
     def status(a: int) -> int:
         if not logged[a]:
@@ -226,7 +251,6 @@ def run(
     # LongestIdleAgent's choose/choose_contact at an agent-free event give what the
     # built-in rule gives (the freed agent takes the best waiting contact it qualifies
     # for): skip the calls.
-    direct = type(policy) is LongestIdleAgent and policy.require_skill
     if direct:
         choose_contact = None
     batch_at = [math.inf]
@@ -256,7 +280,7 @@ def run(
             )
         if state[c] == WAITING:
             n_wait[q_l[c]] -= 1
-        old = status(a)
+        old = stat_l[a]
         h, r = outcome(src_l[c], a, z_l[c], ur_l[c])
         others = load[a][ch]
         if others and slow:
@@ -266,8 +290,9 @@ def run(
         load[a][ch] += 1
         total[a] += 1
         cur_ch[a] = ch
-        np_load[a, ch] += 1
-        new = status(a)
+        if sync:
+            np_load[a, ch] += 1
+        new = 2 + ch if load[a][ch] < cap[a][ch] else 0
         if new != old:
             moved(a, old, new)
         state[c] = SERVING
@@ -398,7 +423,12 @@ def run(
     def arrive(c: int, now: float) -> None:
         nonlocal seq, decisions
         state[c] = WAITING
-        if batch is not None:
+        if direct:
+            if free_q[q_l[c]]:
+                state[c] = PENDING
+                start_service(c, longest_idle(q_l[c]), now)
+                return
+        elif batch is not None:
             if free_q[q_l[c]]:
                 schedule_batch(now)
         elif free_q[q_l[c]]:
@@ -440,13 +470,16 @@ def run(
             c = x
             a = agent_l[c]
             ch = ch_l[c]
-            old = status(a)
+            old = stat_l[a]
             load[a][ch] -= 1
             total[a] -= 1
-            np_load[a, ch] -= 1
+            if sync:
+                np_load[a, ch] -= 1
             if total[a] == 0:
                 busy[a] += now - busy_start[a]
-                np_idle[a] = now
+                if sync:
+                    np_idle[a] = now
+                idle_l[a] = now
                 cur_ch[a] = -1
             new = status(a)
             if new != old:
@@ -510,17 +543,18 @@ def run(
                 pending_out[a] = False  # still working from the last shift: continue it
             elif not logged[a]:
                 login_t[a] = now
-            old = status(a)
+            old = stat_l[a]
             logged[a] = True
             np_logged[a] = True
             if total[a] == 0:
                 np_idle[a] = now
+                idle_l[a] = now
             new = status(a)
             moved(a, old, new)
             dispatch(a, now)
         elif kind == LOGOUT:
             a = x
-            old = status(a)
+            old = stat_l[a]
             logged[a] = False
             np_logged[a] = False
             moved(a, old, 0)
@@ -551,6 +585,8 @@ def run(
             avail[a] += max(end_time - login_t[a], 0.0)
     pool.busy_seconds[:] = busy
     pool.available_seconds[:] = avail
+    pool.load[:] = np.asarray(load, dtype=pool.load.dtype).reshape(pool.load.shape)
+    pool.idle_since[:] = idle_l
     return RawRun(
         t=np.asarray(t_l, float), queue=np.asarray(q_l, int), channel=np.asarray(ch_l, int),
         priority=np.asarray(pr_l, int), is_repeat=np.asarray(rep_l, bool),

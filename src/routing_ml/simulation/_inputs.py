@@ -408,7 +408,9 @@ def prepare(
     df = contacts
     dropped: dict[str, int] = {}
     issues: dict[str, object] = {}
-    ts = pd.to_datetime(df["ts"], errors="coerce")
+    ts = df["ts"]
+    if not pd.api.types.is_datetime64_any_dtype(ts):
+        ts = pd.to_datetime(ts, errors="coerce")
     if getattr(ts.dt, "tz", None) is not None:
         raise FrameError("contacts frame: column 'ts' is time-zone aware; use naive local "
                          "time (ts.dt.tz_convert(zone).dt.tz_localize(None)).")
@@ -452,8 +454,8 @@ def prepare(
         skill = np.array([split_queue(str(q))[1] for q in df["queue"]], dtype=object)
     else:
         skill = np.full(len(df), None, dtype=object)
-    queue = (np.char.add(np.char.add(chan.astype(str), ":"),
-                         np.array(["" if s is None else str(s) for s in skill])))
+    queue = (pd.Series(chan, dtype=object) + ":"
+             + pd.Series(skill, dtype=object).fillna("").astype(str)).to_numpy(dtype=object)
     # schedule
     sk_idx = {s: i for i, s in enumerate(pool_skills)}
     ch_idx = {c: i for i, c in enumerate(pool_channels)}
@@ -476,8 +478,11 @@ def prepare(
         sh_end = (s["end"] - origin).dt.total_seconds().to_numpy()
         sh_agent, sh_start, sh_end = _merge_shifts(sh_agent, sh_start, sh_end)
     # per-queue staffing and opening hours
-    qnames, qinv = np.unique(queue[keep], return_inverse=True) if keep.any() else (
-        np.array([], dtype=str), np.array([], dtype=int))
+    if keep.any():
+        qinv, qnames = pd.factorize(queue[keep], sort=True)
+        qnames = np.asarray(qnames, dtype=object)
+    else:
+        qnames, qinv = np.array([], dtype=object), np.array([], dtype=int)
     q_channel = np.zeros(len(qnames), dtype=int)
     q_skill = np.full(len(qnames), -1, dtype=int)
     unstaffed: dict[str, int] = {}
@@ -536,8 +541,7 @@ def prepare(
     order = np.argsort(t, kind="stable")
     idx = idx[order]
     t = t[order]
-    qmap = {q: i for i, q in enumerate(qnames)}
-    qk = np.array([qmap[q] for q in queue[idx]], dtype=int) if len(idx) else np.zeros(0, int)
+    qk = pd.Categorical(queue[idx], categories=qnames).codes.astype(int)
     n = len(idx)
 
     def col(name: str, default: object, dtype: object = object) -> np.ndarray:
@@ -548,7 +552,7 @@ def prepare(
 
     pat = (pd.to_numeric(df["patience_seconds"], errors="coerce").to_numpy(float)[idx]
            if "patience_seconds" in df else np.full(n, np.nan))
-    chn = np.array([ch_idx[c] for c in chan[idx]], dtype=int) if n else np.zeros(0, int)
+    chn = pd.Categorical(chan[idx], categories=list(pool_channels)).codes.astype(int)
     need = np.isnan(pat)
     if need.any():
         pat[need] = draw_patience(patience, np.asarray(pool_channels)[chn[need]],
@@ -567,8 +571,9 @@ def prepare(
     else:
         r = np.full(n, np.nan)
     if "agent_id" in df:
-        oa = np.array([pool_agent_index.get(str(a), -1) if isinstance(a, str) else -1
-                       for a in df["agent_id"].to_numpy()[idx]], dtype=int)
+        ids = df["agent_id"].to_numpy(dtype=object)[idx]
+        oa = pd.Series(ids).map(lambda a: pool_agent_index.get(str(a), -1)
+                                if isinstance(a, str) else -1).to_numpy(int)
     else:
         oa = np.full(n, -1, dtype=int)
     cid = col("contact_id", 0, np.int64)
@@ -580,15 +585,16 @@ def prepare(
     def objcol(name: str) -> list:
         if name not in df:
             return [None] * n
-        v = df[name].to_numpy(dtype=object)[idx]
-        return [None if (x is None or (isinstance(x, float) and np.isnan(x))
-                         or x is pd.NA) else x for x in v]
+        col_ = df[name]
+        v = col_.astype(object).where(col_.notna(), None).to_numpy(dtype=object)[idx]
+        return v.tolist()
 
     return Prepared(
         origin=pd.Timestamp(origin), t=t, contact_id=np.asarray(cid), channel=chn, queue=qk,
         queue_names=tuple(str(q) for q in qnames), queue_channel=q_channel,
-        queue_skill=q_skill, skill=[skill[i] for i in idx], intent=objcol("intent"),
-        language=objcol("language"), text=objcol("text"), priority=prio, customer=objcol("customer_id"),
+        queue_skill=q_skill, skill=skill[idx].tolist(), intent=objcol("intent"),
+        language=objcol("language"), text=objcol("text"), priority=prio,
+        customer=objcol("customer_id"),
         patience=pat, deadline=dl, handle_obs=hobs, resolved_obs=r, orig_agent=oa,
         is_repeat=np.asarray(col("is_repeat", False, bool), dtype=bool),
         shift_agent=sh_agent, shift_start=sh_start, shift_end=sh_end,

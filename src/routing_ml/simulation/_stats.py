@@ -78,23 +78,11 @@ _SUMS = (("answered", "answered"), ("abandoned", "abandoned"), ("waiting", "wait
          ("resolved", "resolved"), ("repeats", "is_repeat"))
 
 
-def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Counts and rates per group (numpy bincount: pandas named aggregation is slow)."""
+def _agg_codes(df: pd.DataFrame, codes: np.ndarray, m: int,
+               cols: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Counts and rates per group code 0..m-1 (numpy bincount)."""
+    cols = {} if cols is None else cols
     answered = df["answered"].to_numpy(bool)
-    cols: dict[str, np.ndarray] = {}
-    if keys:
-        if len(keys) == 1:
-            codes, uniq = pd.factorize(df[keys[0]], sort=True)
-            cols[keys[0]] = np.asarray(uniq)
-            m = len(uniq)
-        else:
-            codes, uniques = pd.MultiIndex.from_frame(df[keys]).factorize(sort=True)
-            m = len(uniques)
-            for i, k in enumerate(keys):
-                cols[k] = uniques.get_level_values(i).to_numpy()
-    else:
-        codes = np.zeros(len(df), dtype=np.intp)
-        m = 1
     cols["arrivals"] = np.bincount(codes, minlength=m)
     for name, col in _SUMS:
         cols[name] = np.bincount(codes, weights=df[col].to_numpy(float),
@@ -115,17 +103,53 @@ def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def interval_stats(contacts: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
-    """Per queue × interval (by arrival), plus ``unique_id == "all"`` rows for the real-time
-    channels together."""
-    ds = contacts["ts"].dt.floor(f"{int(interval_minutes)}min")
-    d = contacts.assign(ds=ds)
-    per_q = _aggregate(d, ["unique_id", "channel", "ds"])
-    rt = d.loc[~d["channel"].isin(DEFERRABLE_CHANNELS)]
-    if len(rt):
-        allrows = _aggregate(rt, ["ds"])
-        allrows.insert(0, "channel", "realtime")
-        allrows.insert(0, "unique_id", "all")
+def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts and rates per group of ``keys`` (all rows together when empty)."""
+    cols: dict[str, np.ndarray] = {}
+    if keys:
+        if len(keys) == 1:
+            codes, uniq = pd.factorize(df[keys[0]], sort=True)
+            cols[keys[0]] = np.asarray(uniq)
+            m = len(uniq)
+        else:
+            codes, uniques = pd.MultiIndex.from_frame(df[keys]).factorize(sort=True)
+            m = len(uniques)
+            for i, k in enumerate(keys):
+                cols[k] = uniques.get_level_values(i).to_numpy()
+    else:
+        codes = np.zeros(len(df), dtype=np.intp)
+        m = 1
+    return _agg_codes(df, codes, m, cols)
+
+
+def interval_stats(contacts: pd.DataFrame, interval_minutes: int, raw: RawRun,
+                   queue_names: tuple[str, ...], queue_channel: np.ndarray,
+                   channel_names: tuple[str, ...], origin: pd.Timestamp) -> pd.DataFrame:
+    """Per queue x interval (by arrival), plus ``unique_id == "all"`` rows for the real-time
+    channels together. Intervals are aligned on midnight."""
+    step = int(interval_minutes) * 60
+    base = pd.Timestamp(origin).normalize()
+    off = (pd.Timestamp(origin) - base).total_seconds()
+    k = np.floor((raw.t + off) / step).astype(np.int64)
+    if len(k) == 0:
+        return _aggregate(contacts.assign(ds=contacts["ts"]), ["unique_id", "channel", "ds"])
+    kmin = int(k.min())
+    kk = k - kmin
+    width = int(kk.max()) + 1
+    code = raw.queue.astype(np.int64) * width + kk
+    uniq, inv = np.unique(code, return_inverse=True)
+    qn = np.asarray(queue_names, dtype=object)
+    chn = np.asarray(channel_names, dtype=object)[np.asarray(queue_channel)]
+    start = base + pd.to_timedelta((uniq % width + kmin) * step, unit="s")
+    per_q = _agg_codes(contacts, inv, len(uniq), {
+        "unique_id": qn[uniq // width], "channel": chn[uniq // width], "ds": start})
+    rt = ~np.isin(contacts["channel"].to_numpy(), DEFERRABLE_CHANNELS)
+    if rt.any():
+        u2, inv2 = np.unique(kk[rt], return_inverse=True)
+        allrows = _agg_codes(contacts.loc[rt], inv2, len(u2), {
+            "unique_id": np.full(len(u2), "all", dtype=object),
+            "channel": np.full(len(u2), "realtime", dtype=object),
+            "ds": base + pd.to_timedelta((u2 + kmin) * step, unit="s")})
         per_q = pd.concat([per_q, allrows], ignore_index=True)
     return per_q
 

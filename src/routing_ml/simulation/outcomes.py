@@ -197,7 +197,7 @@ class LoggedOutcomes:
             h = np.where(np.isnan(h), fill, h)
         h_l = h.tolist()
         r = prepared.resolved_obs
-        r_l = [True if np.isnan(x) else bool(x) for x in r]
+        r_l = np.where(np.isnan(r), 1.0, r).astype(bool).tolist()
         if self.agent_effects is None:
             def f(contact: int, agent: int, z: float, u: float) -> tuple[float, bool]:
                 return h_l[contact], r_l[contact]
