@@ -1,0 +1,177 @@
+"""Text normalisation and n-gram analyzers shared by the intent and language models.
+
+Everything here is pure Python on ``str`` and has no heavy import, so the single-utterance
+path of :class:`~routing_ml.routing.intent.IntentClassifier` can call it without any
+scikit-learn overhead. The same functions are given to scikit-learn's ``TfidfVectorizer``
+(as ``analyzer=``) on the batch path, so both paths see exactly the same features.
+
+Normalisation (:func:`normalize_text`):
+
+- only the first ``max_chars`` characters are read (longer texts are truncated: an IVR
+  utterance or a chat opening line carries its intent early; a 50-page e-mail must not
+  cost 50 pages of features);
+- case is folded (``casefold``) and accents are removed (``"Información"`` and
+  ``"informacion"`` are the same word; ``ñ`` becomes ``n`` and ``ç`` becomes ``c``, as
+  citizens often type them on keyboards without those keys);
+- every digit becomes ``0`` (amounts, dates and reference numbers differ from one contact
+  to the next; their shape is what helps);
+- the currency and percent signs ``$ £ € %`` are kept as words of their own; every other
+  character that is not a letter or a digit becomes a space, and runs of spaces collapse.
+
+Typos are handled by the character n-grams (``char_wb``: n-grams inside word
+boundaries), which still share most of their n-grams with the correctly spelled word.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["CharAnalyzer", "WordAnalyzer", "normalize_text"]
+
+_KEEP_SYMBOLS = "$£€%"
+
+
+def _build_ascii_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(128):
+        ch = chr(code)
+        if ch.isdigit():
+            table[code] = "0"
+        elif ch.isalpha():
+            table[code] = ch.lower()
+        elif ch in _KEEP_SYMBOLS:
+            table[code] = f" {ch} "
+        else:
+            table[code] = " "
+    return table
+
+
+_ASCII_TABLE = _build_ascii_table()
+
+
+def _fold_char(ch: str) -> str:
+    """Map one non-ASCII character (already case-folded) to its normalised form."""
+    if ch in _KEEP_SYMBOLS:
+        return f" {ch} "
+    if ch.isdigit():
+        return "0"
+    decomposed = unicodedata.normalize("NFKD", ch)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    out = []
+    for c in kept:
+        if c.isascii():
+            out.append(_ASCII_TABLE[ord(c)])
+        elif c.isalpha():
+            out.append(c)
+        elif c.isdigit():
+            out.append("0")
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+_NON_ASCII_CACHE: dict[str, str] = {}
+
+
+def normalize_text(text: str, max_chars: int = 1000) -> str:
+    """Normalise one text for the n-gram features (see the module docstring).
+
+    Parameters
+    ----------
+    text : the raw text (a ``str``; callers validate the type).
+    max_chars : only the first ``max_chars`` characters are read.
+
+    Returns
+    -------
+    The normalised text: lower case, no accents, digits as ``0``, single spaces, no
+    leading or trailing space. An empty or whitespace-only text gives ``""``.
+    """
+    text = text[:max_chars].casefold()
+    if text.isascii():
+        folded = text.translate(_ASCII_TABLE)
+    else:
+        parts = []
+        for ch in text:
+            if ch.isascii():
+                parts.append(_ASCII_TABLE[ord(ch)])
+            else:
+                mapped = _NON_ASCII_CACHE.get(ch)
+                if mapped is None:
+                    mapped = _fold_char(ch)
+                    if len(_NON_ASCII_CACHE) < 100_000:
+                        _NON_ASCII_CACHE[ch] = mapped
+                parts.append(mapped)
+        folded = "".join(parts)
+    return " ".join(folded.split())
+
+
+class WordAnalyzer:
+    """Word n-grams of a normalised text (words are separated by single spaces).
+
+    Parameters
+    ----------
+    ngram_range : (min_n, max_n) of the word n-grams; n-grams are joined by a space.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2)) -> None:
+        self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
+
+    def __call__(self, text: str) -> list[str]:
+        tokens = text.split()
+        lo, hi = self.ngram_range
+        if hi == 1 and lo == 1:
+            return tokens
+        out: list[str] = list(tokens) if lo == 1 else []
+        n_tokens = len(tokens)
+        for n in range(max(lo, 2), min(hi, n_tokens) + 1):
+            for i in range(n_tokens - n + 1):
+                out.append(" ".join(tokens[i : i + n]))
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordAnalyzer) and other.ngram_range == self.ngram_range
+
+    def __hash__(self) -> int:
+        return hash(("word", self.ngram_range))
+
+    def __repr__(self) -> str:
+        return f"WordAnalyzer(ngram_range={self.ngram_range})"
+
+
+class CharAnalyzer:
+    """Character n-grams inside word boundaries (scikit-learn's ``char_wb`` analyzer).
+
+    Each word is padded with one space on both sides, so prefixes and suffixes get
+    n-grams of their own. A word shorter than ``n`` gives one n-gram (the padded word).
+
+    Parameters
+    ----------
+    ngram_range : (min_n, max_n) of the character n-grams.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (2, 5)) -> None:
+        self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
+
+    def __call__(self, text: str) -> list[str]:
+        lo, hi = self.ngram_range
+        out: list[str] = []
+        append = out.append
+        for word in text.split():
+            w = f" {word} "
+            w_len = len(w)
+            for n in range(lo, hi + 1):
+                if n >= w_len:
+                    append(w)
+                    break
+                for i in range(w_len - n + 1):
+                    append(w[i : i + n])
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CharAnalyzer) and other.ngram_range == self.ngram_range
+
+    def __hash__(self) -> int:
+        return hash(("char", self.ngram_range))
+
+    def __repr__(self) -> str:
+        return f"CharAnalyzer(ngram_range={self.ngram_range})"
