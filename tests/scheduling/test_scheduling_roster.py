@@ -131,7 +131,7 @@ def _max_run(r):
     for _, g in r.groupby("agent_id"):
         days = sorted(g["date"].dt.dayofweek)
         run = 1
-        for a, b in zip(days, days[1:]):
+        for a, b in zip(days, days[1:], strict=False):
             run = run + 1 if b == a + 1 else 1
             best = max(best, run)
         best = max(best, 1)

@@ -645,6 +645,27 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
     return solver, status_from_cp_sat(code), points
 
 
+def _shrink_core(am: RosterModel, core: list[tuple[Any, ...]], config: SolverConfig,
+                 max_size: int = 12) -> list[tuple[Any, ...]]:
+    """Drop groups from an infeasibility core while the rest stays infeasible (deletion filter)."""
+    from dataclasses import replace
+
+    if len(core) > max_size:
+        return core
+    quick = replace(config, time_limit_seconds=min(2.0, config.time_limit_seconds))
+    kept = list(core)
+    for key in list(core):
+        trial = [k for k in kept if k != key]
+        if not trial:
+            continue
+        am.model.clear_assumptions()
+        am.model.add_assumptions([am.groups[k] for k in trial])
+        _, status, _ = _solve_once(am, quick, None)
+        if status is SolveStatus.INFEASIBLE:
+            kept = trial
+    return kept
+
+
 def solve_roster_model(
     rm: RosterModel,
     config: SolverConfig | None = None,
@@ -692,6 +713,7 @@ def solve_roster_model(
             if astatus is SolveStatus.INFEASIBLE:
                 inv = {lt.index: key for key, lt in am.groups.items()}
                 core = [inv[i] for i in asolver.sufficient_assumptions_for_infeasibility() if i in inv]
+                core = _shrink_core(am, core, config)
                 reasons = [_group_text(p, key) for key in core]
                 if reasons:
                     reasons[0] = "these hard rules cannot hold together: " + reasons[0]

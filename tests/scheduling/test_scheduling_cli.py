@@ -1,0 +1,58 @@
+"""`routing-ml schedule` through typer's CliRunner."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from routing_ml.cli import app
+
+EX = files("routing_ml.scheduling") / "examples"
+
+
+def _args(tmp_path, **over):
+    args = {"--requirements": str(EX / "requirements.csv"), "--agents": str(EX / "agents.csv"),
+            "--shifts": str(EX / "shifts.yaml"), "--weeks": "1", "--time-limit": "3", "--workers": "1",
+            "--out": str(tmp_path / "roster.csv"), "--plot": str(tmp_path / "roster.png")}
+    args.update(over)
+    return ["schedule", *[x for kv in args.items() for x in kv]]
+
+
+def test_schedule_writes_roster_coverage_and_plots(tmp_path):
+    result = CliRunner().invoke(app, _args(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "hard-rule violations: 0" in result.output and "over-assignment" in result.output
+    assert "gap:" in result.output and "bound:" in result.output
+    roster = pd.read_csv(tmp_path / "roster.csv")
+    assert list(roster.columns[:5]) == ["agent_id", "date", "start", "end", "breaks"]
+    assert len(roster) > 0 and set(roster["agent_id"]) <= {"ana", "ben", "carla", "dario", "eva", "femi", "gus", "hana"}
+    cov = pd.read_csv(tmp_path / "roster_coverage.csv")
+    assert list(cov.columns) == ["unique_id", "ds", "required", "scheduled", "gap"]
+    assert len(cov) == 2 * 7 * 96
+    for png in ("roster.png", "roster_gantt.png"):
+        data = (tmp_path / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_schedule_bad_input_exits_1(tmp_path):
+    req = pd.read_csv(EX / "requirements.csv")
+    req.loc[3, "agents"] = -1
+    bad = tmp_path / "req.csv"
+    req.to_csv(bad, index=False)
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--requirements": str(bad)}))
+    assert result.exit_code == 1
+    assert "negative values" in result.output
+
+
+def test_schedule_infeasible_exits_2_with_reason(tmp_path):
+    ag = pd.read_csv(EX / "agents.csv", dtype=str)
+    ag.loc[ag.agent_id == "ben", "min_hours_per_week"] = "40"
+    ag.loc[ag.agent_id == "ben", "unavailable"] = "Mon;Tue;Wed"
+    path = tmp_path / "agents.csv"
+    ag.to_csv(path, index=False)
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--agents": str(path)}))
+    assert result.exit_code == 2
+    assert "agent 'ben'" in result.output and "min_hours_per_week=40" in result.output
+    assert (tmp_path / "roster.csv").exists()  # the partial plan is written

@@ -1,0 +1,128 @@
+"""Every bad input raises a ValueError naming the input and the fix, before any solver runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import requirements
+from routing_ml.scheduling import (
+    BreakRule,
+    RosterRules,
+    RosterWeights,
+    ShiftTemplate,
+    SolverConfig,
+    build_roster,
+    load_shifts_yaml,
+)
+
+DAY = ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(480,))
+
+
+@pytest.fixture(autouse=True)
+def _no_solver(monkeypatch):
+    from ortools.sat.python import cp_model
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda *a, **k: pytest.fail("the solver ran"))
+
+
+def _req(values):
+    r = requirements([(8, 9, 1)], days=[0])
+    r["agents"] = values
+    return r
+
+
+AGENTS = pd.DataFrame({"agent_id": ["a"]})
+
+
+@pytest.mark.parametrize(
+    ("req", "match"),
+    [
+        (_req([1, np.nan, 1, 1]), "'agents' has NaN"),
+        (_req([1, -2, 1, 1]), "'agents' has negative"),
+        (_req([1, 1.5, 1, 1]), "(?s)'agents' has fractional.*np.ceil"),
+        (requirements([(8, 9, 1)], days=[0]).drop(columns="agents"), "missing columns \\['agents'\\]"),
+        (requirements([(8, 9, 1)], days=[0]).assign(ds=lambda d: d["ds"] + pd.Timedelta(minutes=7)), "off the 15-minute grid"),
+        (pd.concat([requirements([(8, 9, 1)], days=[0])] * 2), "duplicated"),
+        (requirements([(8, 9, 1)], days=[0, 35]), "rosters cover 1-4 weeks"),
+    ],
+)
+def test_bad_requirements(req, match):
+    with pytest.raises(ValueError, match=match):
+        build_roster(req, AGENTS, [DAY])
+
+
+@pytest.mark.parametrize(
+    ("agents", "match"),
+    [
+        (pd.DataFrame({"agent_id": ["a"], "skills": ["voice;chinese"]}), "unknown skills \\['chinese'\\].*Fix"),
+        (pd.DataFrame({"agent_id": ["a"], "unavailable": ["Mon;Tue;Wed;Thu;Fri;Sat;Sun"]}), "'a' has no availability: unavailable every day"),
+        (pd.DataFrame({"agent_id": ["a"], "earliest_start": ["18:00"]}), "'a' has no availability: no shift template fits"),
+        (pd.DataFrame({"agent_id": ["a"], "min_hours_per_week": [30], "max_hours_per_week": [20]}), "contradictory rules for agents frame: agent 'a'"),
+        (pd.DataFrame({"agent_id": ["a"], "max_hours_per_week": [-5]}), "max_hours_per_week must be a finite number"),
+        (pd.DataFrame({"agent_id": ["a", "a"]}), "duplicated agent_id"),
+        (pd.DataFrame({"name": ["a"]}), "missing column 'agent_id'"),
+        (pd.DataFrame({"agent_id": ["a"], "unavailable": ["someday"]}), "neither a date"),
+        (pd.DataFrame({"agent_id": ["a"], "preferred_start": ["25:99"]}), "preferred_start must be a time"),
+    ],
+)
+def test_bad_agents(agents, match):
+    with pytest.raises(ValueError, match=match):
+        build_roster(requirements([(8, 16, 1)], days=range(5)), agents, [DAY])
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: RosterRules(min_hours_per_week=40, max_hours_per_week=30), "contradictory rules: min_hours_per_week=40"),
+        (lambda: RosterRules(max_consecutive_days=0), "max_consecutive_days must be >= 1"),
+        (lambda: RosterRules(max_days_per_week=9), "max_days_per_week must be in 1..7"),
+        (lambda: RosterRules(min_rest_hours=-1), "min_rest_hours must be a finite number >= 0"),
+        (lambda: RosterRules(min_hours_per_week=10, min_consecutive_days_off=7), "contradictory rules: min_consecutive_days_off=7"),
+        (lambda: RosterWeights(under_staffing_per_hour=-1), "under_staffing_per_hour must be a finite number >= 0"),
+        (lambda: RosterWeights(shift_cost=float("nan")), "shift_cost"),
+        (lambda: ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(480,), cost_per_hour=-3), "cost_per_hour must be a finite number >= 0"),
+        (lambda: ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(480,), breaks=(
+            BreakRule(name="a", duration_minutes=30, earliest_offset_minutes=60, latest_offset_minutes=120),
+            BreakRule(name="b", duration_minutes=30, earliest_offset_minutes=100, latest_offset_minutes=200))), "windows of breaks 'a' and 'b' overlap"),
+        (lambda: ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(240,), breaks=(
+            BreakRule(name="a", duration_minutes=30, earliest_offset_minutes=200, latest_offset_minutes=230),)), "after the end"),
+        (lambda: ShiftTemplate(name="x", start_minutes=1500, lengths_minutes=(480,)), "starts must satisfy"),
+        (lambda: BreakRule(duration_minutes=15, earliest_offset_minutes=90, latest_offset_minutes=60), "window must satisfy"),
+        (lambda: SolverConfig(time_limit_seconds=0), "time_limit_seconds must be a positive"),
+        (lambda: SolverConfig(num_workers=-1), "num_workers"),
+        (lambda: SolverConfig(relative_gap_limit=1.5), "relative_gap_limit"),
+    ],
+)
+def test_bad_rules_weights_templates_config(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_template_off_interval_grid():
+    t = ShiftTemplate(name="odd", start_minutes=8 * 60 + 10, lengths_minutes=(480,))
+    with pytest.raises(ValueError, match="does not align with interval_minutes=15"):
+        build_roster(requirements([(8, 16, 1)], days=range(5)), AGENTS, [t])
+
+
+def test_template_unknown_queue():
+    t = ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(480,), queues=("email",))
+    with pytest.raises(ValueError, match="serves unknown queues \\['email'\\]"):
+        build_roster(requirements([(8, 16, 1)], days=range(5)), AGENTS, [t])
+
+
+def test_bad_yaml(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text("shifts:\n  - {name: a, start: '08:00', lengths_hours: [8], colour: red}\n")
+    with pytest.raises(ValueError, match="unknown keys \\['colour'\\]"):
+        load_shifts_yaml(p)
+    p.write_text("shifts:\n  - {name: a, start: '8h', lengths_hours: [8]}\n")
+    with pytest.raises(ValueError, match="must be a time 'HH:MM'"):
+        load_shifts_yaml(p)
+    p.write_text("shifts:\n  - {name: a, start: '08:00', lengths_hours: [8], cost_per_hour: -1}\n")
+    with pytest.raises(ValueError, match="cost_per_hour"):
+        load_shifts_yaml(p)
+    p.write_text("shifts: []\n")
+    with pytest.raises(ValueError, match="non-empty list"):
+        load_shifts_yaml(p)

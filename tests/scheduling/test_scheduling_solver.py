@@ -1,0 +1,122 @@
+"""Solver parameters pass through, determinism, progress, YAML templates, lazy imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import requirements
+from routing_ml.scheduling import (
+    RosterRules,
+    SolverConfig,
+    build_roster,
+    load_rules_yaml,
+    load_shifts_yaml,
+    solve_shift_counts,
+)
+from routing_ml.scheduling.shifts import format_hhmm
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    """Record the parameters of every CP-SAT solve."""
+    from ortools.sat.python import cp_model
+
+    seen = []
+    original = cp_model.CpSolver.solve
+
+    def spy(self, model, *args, **kwargs):
+        p = self.parameters
+        seen.append({"max_time_in_seconds": p.max_time_in_seconds, "num_workers": p.num_workers,
+                     "random_seed": p.random_seed, "relative_gap_limit": p.relative_gap_limit,
+                     "cp_model_probing_level": p.cp_model_probing_level})
+        return original(self, model, *args, **kwargs)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", spy)
+    return seen
+
+
+CFG = SolverConfig(time_limit_seconds=7.5, num_workers=1, random_seed=42, relative_gap_limit=0.03)
+
+
+def test_parameters_reach_the_counts_solver(recorded):
+    res = solve_shift_counts([[1, 0], [1, 1]], [1, 2], [1, 1], config=CFG)
+    assert recorded == [{"max_time_in_seconds": 7.5, "num_workers": 1, "random_seed": 42,
+                         "relative_gap_limit": 0.03, "cp_model_probing_level": 2}]
+    assert res.solver_parameters["random_seed"] == 42 and res.solver_parameters["num_workers"] == 1
+
+
+def test_parameters_reach_the_roster_solver(recorded, day_shift, no_soft):
+    cfg = SolverConfig(time_limit_seconds=7.5, num_workers=1, random_seed=42, relative_gap_limit=0.03,
+                       extra_parameters={"cp_model_probing_level": 1})
+    res = build_roster(requirements([(8, 16, 1)], days=range(5)), pd.DataFrame({"agent_id": ["a"]}),
+                       [day_shift], RosterRules(), weights=no_soft, config=cfg)
+    main = recorded[-1]  # the warm start runs first on its own short budget
+    assert main["num_workers"] == 1 and main["random_seed"] == 42 and main["relative_gap_limit"] == 0.03
+    assert main["cp_model_probing_level"] == 1  # extra parameters override the roster default
+    assert 0 < main["max_time_in_seconds"] <= 7.5  # the whole call stays within the time limit
+    assert res.solver_parameters["random_seed"] == 42
+
+
+def test_unknown_extra_parameter_rejected(day_shift):
+    cfg = SolverConfig(num_workers=1, extra_parameters={"max_tyme": 3})
+    with pytest.raises(ValueError, match="'max_tyme' is not a CP-SAT parameter"):
+        solve_shift_counts([[1]], [1], [1], config=cfg)
+
+
+def test_time_limit_is_honoured(mixed_instance):
+    req, agents, shifts, rules = mixed_instance
+    res = build_roster(req, agents, shifts, rules, config=SolverConfig(num_workers=1, time_limit_seconds=1.0))
+    assert res.wall_time_seconds < 1.0 + 3.0  # + result frames
+    if res.status.has_solution:  # on a loaded machine 1 s may not be enough for a first plan
+        assert res.gap is not None and res.best_bound <= res.objective + 1e-9
+
+
+def test_deterministic_with_seed_and_one_worker(mixed_instance):
+    req, agents, shifts, rules = mixed_instance
+    cfg = SolverConfig(num_workers=1, random_seed=3, time_limit_seconds=60,
+                       extra_parameters={"max_deterministic_time": 0.2})
+    a = build_roster(req, agents, shifts, rules, config=cfg)
+    b = build_roster(req, agents, shifts, rules, config=cfg)
+    assert a.objective == b.objective
+    pd.testing.assert_frame_equal(a.roster, b.roster)
+    pd.testing.assert_frame_equal(a.breaks, b.breaks)
+
+
+def test_progress_reports_objective_and_bound(mixed_instance):
+    req, agents, shifts, rules = mixed_instance
+    points = []
+    res = build_roster(req, agents, shifts, rules, config=SolverConfig(num_workers=1, time_limit_seconds=2),
+                       progress=points.append)
+    assert points and res.progress == tuple(points)
+    assert all(p.best_bound <= p.objective + 1e-9 for p in points)
+    assert [p.objective for p in points] == sorted((p.objective for p in points), reverse=True)
+    assert points[-1].objective == pytest.approx(res.objective)
+
+
+def test_example_yaml_loads():
+    from importlib.resources import files
+
+    path = files("routing_ml.scheduling") / "examples" / "shifts.yaml"
+    templates = load_shifts_yaml(path)
+    names = [t.name for t in templates]
+    assert names == ["early", "late", "part", "night"]
+    night = templates[-1]
+    v = night.variants()[0]
+    assert v.crosses_midnight and format_hhmm(v.end_minutes) == "30:00"
+    assert v.paid_minutes == 450 and v.cost == pytest.approx(7.5 * 26)
+    early = templates[0]
+    assert early.start_times_minutes == (420, 480, 540)
+    assert [b.paid for b in early.breaks] == [True, False]
+    rules, weights = load_rules_yaml(path)
+    assert rules.min_rest_hours == 11 and weights.shift_cost == pytest.approx(0.01)
+
+
+def test_import_is_light():
+    code = ("import routing_ml.scheduling, routing_ml.scheduling._cli, sys; "
+            "print(sorted(m for m in ('ortools', 'scipy', 'matplotlib', 'yaml') if m in sys.modules))")
+    out = subprocess.check_output([sys.executable, "-c", code], text=True).strip()
+    assert out == "[]"
