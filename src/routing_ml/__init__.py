@@ -39,9 +39,14 @@ _LAZY: dict[str, str] = {
     # forecasting
     "Forecaster": "routing_ml.forecasting",
     "cross_validation": "routing_ml.forecasting",
+    "HandleTimeForecaster": "routing_ml.forecasting",
     # scheduling
     "solve_shift_counts": "routing_ml.scheduling",
     "build_roster": "routing_ml.scheduling",
+    "ShiftTemplate": "routing_ml.scheduling",
+    "RosterRules": "routing_ml.scheduling",
+    "load_shifts_yaml": "routing_ml.scheduling",
+    "check_roster": "routing_ml.scheduling",
     # routing
     "IntentClassifier": "routing_ml.routing",
     "PairOutcomeModel": "routing_ml.routing",
