@@ -231,7 +231,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer models (smoke run)")
     ap.add_argument("--skip-madrid", action="store_true")
     ap.add_argument("--skip-daily", action="store_true")
-    ap.add_argument("--track", action="store_true", help="log to routing_ml.tracking")
+    ap.add_argument("--track", action="store_true", help="log params, metrics and the "
+                    "fitted default forecaster through routing_ml.tracking (MLflow)")
+    ap.add_argument("--tracking-uri", default=None, help="e.g. sqlite:///mlflow.db")
     args = ap.parse_args()
     keys = ("wape", "daily_wape", "mase", "rmse", "coverage_80", "coverage_95",
             "pinball_80", "wall_seconds", "cpu_seconds")
@@ -309,24 +311,31 @@ def main() -> None:
     path = write_result("forecast_protocol", md, data)
     print(path)
     if args.track:
-        track(data)
+        track(data, args.tracking_uri)
 
 
-def track(data: dict) -> None:
+def track(data: dict, tracking_uri: str | None = None) -> None:
+    """Log the protocol's params, metrics and the fitted default forecaster (bank)."""
     try:
-        import routing_ml.tracking as tracking
+        from routing_ml import tracking
     except ImportError:
         print("routing_ml.tracking is not available; nothing logged")
         return
-    log = getattr(tracking, "log_forecast_run", None) or getattr(tracking, "log_run", None)
-    if log is None:
-        print("routing_ml.tracking has no log_run; nothing logged")
-        return
-    metrics = {f"{sec}.{m}.{k}".replace("routing_ml.", ""): float(v)
-               for sec in ("bank_weekly", "bank_one_day", "madrid_weekly") if sec in data
-               for m, r in data[sec].items() for k, v in r.items()
-               if isinstance(v, int | float)}
-    log(params={"default_model": data["default_model"]}, metrics=metrics)
+    from routing_ml.forecasting import Forecaster
+
+    metrics = {sec: {m.replace("routing_ml.", "").replace(".", "_"): {
+        k: float(v) for k, v in r.items() if isinstance(v, int | float)}
+        for m, r in data[sec].items()}
+        for sec in ("bank_weekly", "bank_one_day", "madrid_weekly") if sec in data}
+    bank = bank_30min()
+    fitted = Forecaster(DEFAULT_MODEL, freq="30min", holidays_country=None).fit(bank)
+    future = fitted.predict(h="1w")[[ID, TIME]]
+    with tracking.start_run("forecasting", "forecast_protocol", tracking_uri=tracking_uri):
+        tracking.log_params({"default_model": DEFAULT_MODEL,
+                             "forecaster": fitted.get_params()})
+        tracking.log_metrics(metrics)
+        tracking.log_model(fitted, "forecaster", input_example=future.head(5))
+    print("logged to MLflow (experiment 'forecasting')")
 
 
 if __name__ == "__main__":
