@@ -213,7 +213,8 @@ def test_predictive_nonfinite_scores_fall_back_inside_policy():
 
 # -- BatchAssignment ------------------------------------------------------------------
 
-def test_batch_assignment_is_global_not_greedy():
+@pytest.mark.parametrize("solver", ["lsa", "flow"])
+def test_batch_assignment_is_global_not_greedy(solver):
     # greedy (contact 1 first) takes A for contact 1 and leaves contact 2 with B;
     # the global optimum gives A to contact 2 and B to contact 1.
     class Matrix:
@@ -226,16 +227,17 @@ def test_batch_assignment_is_global_not_greedy():
     pool.logged_in = np.array([True, True, False, False])
     cs = [Contact(1, "voice", skill="tax", language="es"),
           Contact(2, "voice", skill="tax", language="es")]
-    ds = BatchAssignment(Matrix()).assign_batch(cs, pool, 0.0)
+    ds = BatchAssignment(Matrix(), solver=solver).assign_batch(cs, pool, 0.0)
     assert [d.agent_id for d in ds] == ["B", "A"]
     assert all(d.reason == "batch_assignment" for d in ds)
 
 
-def test_batch_assignment_respects_capacity_and_channels():
+@pytest.mark.parametrize("solver", ["lsa", "flow"])
+def test_batch_assignment_respects_capacity_and_channels(solver):
     pool = make_pool()
     cs = [Contact(i, "chat", skill="tax", language="es") for i in range(8)] + \
          [Contact(10 + i, "voice", skill="tax", language="es") for i in range(3)]
-    ds = BatchAssignment().assign_batch(cs, pool, 0.0)
+    ds = BatchAssignment(solver=solver).assign_batch(cs, pool, 0.0)
     assert len(ds) == len(cs)
     load = pool.load.copy()
     for c, d in zip(cs, ds, strict=True):
@@ -252,12 +254,14 @@ def test_batch_assignment_respects_capacity_and_channels():
     assert pool.load.sum() == 0  # the pool was not mutated
 
 
-def test_batch_priority_decides_who_is_served_when_short():
+@pytest.mark.parametrize("solver", ["lsa", "flow"])
+def test_batch_priority_decides_who_is_served_when_short(solver):
     pool = make_pool()
     pool.logged_in = np.array([False, False, True, False])  # only C (one call)
     cs = [Contact(1, "voice", 0.0, skill="tax"), Contact(2, "voice", 0.0, skill="tax",
                                                           priority=2)]
-    ds = BatchAssignment(bullseye=(BullseyeStep(0, 1, False),)).assign_batch(cs, pool, 1.0)
+    ds = BatchAssignment(bullseye=(BullseyeStep(0, 1, False),), solver=solver).assign_batch(
+        cs, pool, 1.0)
     assert [d.routed for d in ds] == [False, True]
 
 
@@ -266,3 +270,31 @@ def test_bad_bullseye_is_rejected():
         SkillBased(bullseye=(BullseyeStep(5, 1),))
     with pytest.raises(ValueError, match="increase"):
         SkillBased(bullseye=(BullseyeStep(0, 3), BullseyeStep(0, 1)))
+
+
+@pytest.mark.parametrize("solver", ["lsa", "flow"])
+@pytest.mark.parametrize("n_contacts,n_agents", [(4, 4), (3, 5), (6, 4)])
+def test_batch_assignment_matches_brute_force_optimum(n_contacts, n_agents, solver):
+    import itertools
+
+    rng = np.random.default_rng(n_contacts * 10 + n_agents)
+    agents = [{"agent_id": f"X{j}", "skills": {"tax": 3}, "languages": ("es",),
+               "channels": ("voice",)} for j in range(n_agents)]
+    pool = AgentPool.from_agents(agents)
+    # additive contact + agent effects plus a small interaction (the hard, tie-prone case)
+    V = rng.random((n_contacts, 1)) + rng.random((1, n_agents)) + 0.1 * rng.random(
+        (n_contacts, n_agents))
+
+    class Table:
+        def expected_outcomes(self, contact, pool):
+            return V[contact.contact_id], np.zeros(n_agents)
+
+    cs = [Contact(i, "voice", 0.0, skill="tax", language="es") for i in range(n_contacts)]
+    ds = BatchAssignment(Table(), priority_weight=0.0, solver=solver).assign_batch(cs, pool, 0.0)
+    got = sum(V[i, d.agent] for i, d in enumerate(ds) if d.routed)
+    k = min(n_contacts, n_agents)
+    best = max(sum(V[i, a] for i, a in zip(rows, perm, strict=True))
+               for rows in itertools.combinations(range(n_contacts), k)
+               for perm in itertools.permutations(range(n_agents), k))
+    assert sum(d.routed for d in ds) == k
+    assert got == pytest.approx(best, abs=1e-9)

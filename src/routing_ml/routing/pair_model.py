@@ -727,6 +727,11 @@ class PairOutcomeModel:
         order = np.argsort(-counts, kind="stable")[:limit]
         return [tuple(int(v) for v in uniq[i]) for i in order]
 
+    def context_key(self, contact: Contact) -> tuple:
+        """Hashable key: contacts with equal keys get equal predictions for every agent
+        (used by ``BatchAssignment`` to score each distinct context once)."""
+        return self._context_key(contact)
+
     def _context_rows(self, key: tuple) -> np.ndarray:
         """Feature rows of one context: known agents × language match (0, 1), then
         pseudo-agents (proficiency 0..5 × language match 0, 1)."""

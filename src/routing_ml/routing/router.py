@@ -230,6 +230,8 @@ class Router:
         self.intent_skills = {str(k): str(v) for k, v in (intent_skills or {}).items()}
         self._check_roster(rows)
         self._rows = rows
+        if pair_model is None and hasattr(getattr(policy, "model", None), "expected_outcomes"):
+            pair_model = policy.model  # the policy's own model is the bundle's pair model
         self.pair_model = pair_model
         self.intent_model = intent_model
         self.policy = policy if policy is not None else (
@@ -294,7 +296,7 @@ class Router:
                 pol.model = self.pair_model
 
     def _model_usable(self) -> bool:
-        return self.pair_model is not None and hasattr(self.pair_model, "expected_outcomes")
+        return self.pair_model is not None and hasattr(self.pair_model, "warm_up")
 
     @property
     def pool(self) -> AgentPool:
@@ -481,8 +483,10 @@ class Router:
             return self._run_fallback(contact, pool, now, "invalid_decision",
                                       f"policy returned {type(d).__name__}")
         if d.agent >= 0:
-            ch = pool.channel_index(contact.channel)
-            if d.agent >= len(pool) or ch < 0 or not pool.has_capacity(ch)[d.agent]:
+            ch, a = pool.channel_index(contact.channel), d.agent
+            if a >= len(pool) or ch < 0 or not pool.logged_in[a] or \
+                    pool.load[a, ch] >= pool.capacity[a, ch] or \
+                    int(pool.load[a].sum()) != int(pool.load[a, ch]):
                 return self._run_fallback(contact, pool, now, "invalid_decision",
                                           f"agent {d.agent} has no free session")
         return d
@@ -713,6 +717,7 @@ class Router:
         router.load_error = "; ".join(errors) or None
         if router.pair_model is not None:
             router._link_policy_model()
+        if router._model_usable():
             try:
                 router.pair_model.warm_up()
             except Exception as exc:
