@@ -820,17 +820,20 @@ class PairOutcomeModel:
         rows = self._pool_rows(contact, pool)
         return p[rows], h[rows]
 
-    def warm_up(self, contexts: Sequence[Contact] = (), *,
-                max_contexts: int = 1500) -> PairOutcomeModel:
+    def warm_up(self, contexts: Sequence[Contact] = (), *, max_contexts: int = 1500,
+                max_rows: int = 300_000) -> PairOutcomeModel:
         """Precompute lookup arrays for every intent (and unknown intent) × channel with
-        default flags, then the most frequent contexts of the training log up to
-        ``max_contexts`` in all, plus the contexts of ``contexts``; one booster call per
-        chunk of 200 contexts."""
+        default flags, then the most frequent contexts of the training log, up to
+        ``max_contexts`` contexts or ``max_rows`` predicted rows (each context predicts
+        2 × agents + 12 rows), plus the contexts of ``contexts``; one booster call per
+        chunk of 200 contexts. Other contexts are computed at their first decision."""
         self._check_fitted()
         keys = [(ic, ch, -1, 0, 0, 0, 0, 0, 0)
                 for ic in range(-1, len(self.intents_)) for ch in range(len(self.channels_))]
+        per_context = 2 * len(self.agent_ids_) + 2 * _PSEUDO_LEVELS
+        limit = min(max_contexts, max(len(keys), max_rows // per_context))
         common = getattr(self, "_common_contexts", [])
-        keys += common[:max(0, max_contexts - len(keys))]
+        keys += common[:max(0, limit - len(keys))]
         keys += [self._context_key(c) for c in contexts]
         for start in range(0, len(keys), 200):
             self._compute_contexts(keys[start:start + 200])
