@@ -255,3 +255,15 @@ def test_erlang_a_properties(a, n, aht, patience, t):
     assert r1.abandon_probability <= r0.abandon_probability + 1e-12
     more = erlang_a(a * 1.2, n, aht, patience, t)
     assert more.service_level <= r0.service_level + 1e-9
+
+
+@given(a=st.floats(0.05, 300.0), extra=st.integers(0, 40), aht=ahts, t=answers)
+def test_erlang_a_tends_to_erlang_c_property(a, extra, aht, t):
+    n = int(math.floor(a)) + 1 + extra
+    sl_c, c = service_level(a, n, aht, t), erlang_c(a, n)
+    far = erlang_a(a, n, aht, 1e13, t)
+    near = erlang_a(a, n, aht, 1e9, t)
+    assert far.service_level == pytest.approx(sl_c, abs=1e-6)
+    assert far.wait_probability == pytest.approx(c, abs=1e-6)
+    # closer with more patience
+    assert abs(far.service_level - sl_c) <= abs(near.service_level - sl_c) + 1e-12

@@ -174,12 +174,19 @@ def abandon_given_wait(y: np.ndarray, x: np.ndarray, log_a: np.ndarray) -> np.nd
     condition number is about ``y (y - x) / x``, harmless for realistic patience but up to
     1e5 when patience is months (the Erlang C limit). There, ``x < y`` and the ratio
     ``E_w[K] / x = sum_k k w_k / (x sum_k w_k)`` with ``w_k = x**k / ((y+1)...(y+k))`` is
-    summed directly (positive terms, geometric decay at rate ``x / (y + 1)``).
+    summed directly (positive terms, geometric decay at rate ``x / (y + 1)``) when that
+    takes at most 1,000 terms.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         closed = 1.0 - (y / x) * -np.expm1(-log_a)
         cond = y * np.abs(y - x) / x
-    use_series = (x < y) & (cond > 1e3) & (x / (y + 1.0) < 0.9999)
+        # terms fall like r**k exp(-k**2 / 2y), r = x / (y + 1): about this many are needed
+        r = x / (y + 1.0)
+        needed = np.minimum(40.0 / -np.log(np.minimum(r, 1.0 - 1e-16)), np.sqrt(80.0 * y))
+    # the series only where it is cheap (<= 1,000 terms); beyond, the closed form's absolute
+    # error stays ~1e-13 (only the relative error of a tiny P(ab) suffers, at patience of
+    # years: e.g. ASA off by ~1e-13 * patience_seconds)
+    use_series = (x < y) & (cond > 1e3) & (needed <= 1_000)
     res = np.clip(closed, 0.0, 1.0)
     if use_series.any():
         ys, xs = y[use_series], x[use_series]
@@ -188,7 +195,7 @@ def abandon_given_wait(y: np.ndarray, x: np.ndarray, log_a: np.ndarray) -> np.nd
         term = np.ones(ys.shape)
         active = np.arange(ys.size)
         k = 0
-        while active.size and k < 200_000:
+        while active.size and k < 1_500:
             k += 1
             t = term[active] * xs[active] / (ys[active] + k)
             term[active] = t
