@@ -190,14 +190,16 @@ def run(
         q_of_status.append(per)
 
     # LongestIdleAgent (skill required) is applied natively — the same decisions as its
-    # ``choose`` (longest idle_since, ties to the lowest index), without numpy per call:
-    # per queue, a heap of (idle_since, agent) of the agents offered to it, validated
-    # lazily when popped.
+    # ``choose`` (smallest idle_since among qualified agents with a free session), without
+    # numpy per call: idle agents are kept in the order they became idle (idle_since is
+    # the clock at that moment, so appending keeps the order), agents holding some but not
+    # all chat sessions in a set per channel.
     direct = type(policy) is LongestIdleAgent and policy.require_skill
     sync = not direct  # keep pool.load / idle_since current for the policy's eyes
-    free_heap: list[list[tuple[float, int]]] = [[] for _ in range(nq)]
     idle_l = [0.0] * na
-
+    idle_list: list[int] = []
+    partial: list[set[int]] = [set() for _ in range(nch)]
+    aq_set = [set(x) for x in agent_queues]
     stat_l = [0] * na  # status(a), kept current by moved()
 
     def moved(a: int, old: int, new: int) -> None:
@@ -209,19 +211,28 @@ def run(
             free_q[q] -= 1
         for q in qs[new]:
             free_q[q] += 1
-            if direct:
-                push(free_heap[q], (idle_l[a], a))
+        if direct:
+            if old == 1:
+                idle_list.remove(a)
+            elif old >= 2:
+                partial[old - 2].discard(a)
+            if new == 1:
+                idle_list.append(a)
+            elif new >= 2:
+                partial[new - 2].add(a)
 
     def longest_idle(q: int) -> int:
-        h = free_heap[q]
-        want = 2 + qch[q]
-        while h:
-            ti, a = h[0]
-            st = stat_l[a]
-            if (st == 1 or st == want) and idle_l[a] == ti:
-                return a
-            pop(h)
-        raise AssertionError("free_q and free_heap disagree")  # pragma: no cover
+        best = -1
+        for a in idle_list:
+            if q in aq_set[a]:
+                best = a
+                break
+        part = partial[qch[q]]
+        if part:
+            for a in part:
+                if q in aq_set[a] and (best < 0 or (idle_l[a], a) < (idle_l[best], best)):
+                    best = a
+        return best
 
     def status(a: int) -> int:
         if not logged[a]:
@@ -271,7 +282,8 @@ def run(
     def start_service(c: int, a: int, now: float) -> None:
         nonlocal seq
         ch = ch_l[c]
-        if not (logged[a] and load[a][ch] < cap[a][ch] and total[a] == load[a][ch]):
+        if not direct and not (logged[a] and load[a][ch] < cap[a][ch]
+                               and total[a] == load[a][ch]):
             raise PolicyError(
                 f"policy {getattr(policy, 'name', policy)!r} chose agent "
                 f"{pool.agent_ids[a]!r} for a {ch_names[ch]} contact, but that agent has no "
@@ -357,8 +369,31 @@ def run(
                     seq += 1
                     push(heap, (nxt, BATCH, seq, -1))
 
+    def dispatch_direct(a: int, now: float) -> None:
+        """Longest-idle routing: the freed agent takes the best contact it qualifies for."""
+        aq = agent_queues[a]
+        while True:
+            st = stat_l[a]
+            if st == 0:
+                return
+            best = None
+            for q in aq:
+                if not n_wait[q] or (st > 1 and qch[q] != st - 2):
+                    continue
+                h = qheap[q]
+                while state[h[0][-1]] != WAITING:
+                    pop(h)
+                if best is None or h[0] < best:
+                    best = h[0]
+            if best is None:
+                return
+            start_service(best[-1], a, now)
+
     def dispatch(a: int, now: float) -> None:
         """Agent ``a`` may have a free session: offer it waiting contacts."""
+        if direct:
+            dispatch_direct(a, now)
+            return
         nonlocal decisions
         skip: set[int] = set()
         while logged[a]:
