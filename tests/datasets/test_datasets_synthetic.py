@@ -288,16 +288,39 @@ def test_repeats_link_to_a_parent_of_the_same_customer(cc: ContactCenter) -> Non
     np.testing.assert_array_equal(parent["intent"].to_numpy(), rep["intent"])
     np.testing.assert_array_equal(parent["language"].to_numpy(), rep["language"])
     assert (parent["ts"].to_numpy() < rep["ts"].to_numpy()).all()
-    # a parent came back because it was abandoned or answered without resolution
-    res = cc.interactions.set_index("contact_id")["resolved"]
-    par_res = res.reindex(parent.index)
-    assert (parent["abandoned"].to_numpy() | (par_res.eq(False)).to_numpy()).all()
+    # a parent came back because it was abandoned, answered without resolution, or (an
+    # e-mail / web form) still unanswered when the citizen chased it on another channel
+    log = cc.interactions.set_index("contact_id")
+    par_res = log["resolved"].reindex(parent.index).eq(False).to_numpy()
+    par_start = log["start"].reindex(parent.index).to_numpy()
+    chased = (parent["channel"].isin(["email", "web"]).to_numpy()
+              & ~(par_start <= rep["ts"].to_numpy()))  # NaT compares False: never answered
+    assert (parent["abandoned"].to_numpy() | par_res | chased).all()
+    assert (rep["channel"].to_numpy()[chased] != parent["channel"].to_numpy()[chased]).all()
     # a good share come back on another channel (the email-then-call complaint)
     switched = parent["channel"].to_numpy() != rep["channel"].to_numpy()
     assert 0.3 < switched.mean() < 0.8
     email_then_call = (parent["channel"].eq("email").to_numpy()
                        & rep["channel"].eq("voice").to_numpy()).sum()
     assert email_then_call > 0
+
+
+def test_backlog_of_email_is_chased_on_other_channels() -> None:
+    cc0 = make_contact_center(seed=2, days=4, daily_contacts=3000, n_agents=40)
+    c = cc0.contacts.set_index("contact_id")
+    rep = c[c["is_repeat"]]
+    parent = c.loc[rep["parent_contact_id"].astype("int64").to_numpy()]
+    start = cc0.interactions.set_index("contact_id")["start"].reindex(parent.index)
+    waiting_parent = parent["channel"].isin(["email", "web"]).to_numpy() & ~(
+        start.to_numpy() <= rep["ts"].to_numpy())
+    assert waiting_parent.sum() > 20
+    assert (rep["channel"].to_numpy()[waiting_parent] == "voice").mean() > 0.4
+
+
+def test_closed_day_gives_empty_frames() -> None:
+    sunday = make_contact_center(seed=0, days=1, start="2024-01-07")
+    assert len(sunday.contacts) == len(sunday.interactions) == len(sunday.shifts) == 0
+    assert list(sunday.contacts.columns) == list(make_contact_center(days=1).contacts.columns)
 
 
 def test_volumes_count_every_arrival(cc: ContactCenter) -> None:

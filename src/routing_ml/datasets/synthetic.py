@@ -89,8 +89,11 @@ quantiles: a noisy signal (correlation 0.6) of the true agent × skill speed.
 exponential delay (mean 24 h); an abandoned one with probability 0.5 after 1 h. The repeat
 has the same customer, intent and language, and a channel that stays the same with
 probability 0.4 (0.7 after an abandonment), else is drawn from (voice 0.55, chat 0.15,
-email 0.10, web 0.10, messaging 0.10) without the previous channel: the classic
-"I wrote an email, nobody answered, now I call".
+email 0.10, web 0.10, messaging 0.10) without the previous channel. An e-mail or web
+form still unanswered after an exponential time (mean 24 h, ``chase_delay_hours``) is
+chased with probability 0.5 (``chase_probability``) by a new contact on another channel
+from the same mix, while the original stays in its queue: the classic "I wrote an
+email, nobody answered, now I call" (duplicate work under a backlog).
 
 **Routing of the log.** A small event loop: on arrival, the contact goes to the eligible
 agent (on shift, has the skill and the channel, a free session) with the lowest load and
@@ -270,6 +273,8 @@ class GroundTruth:
     abandon_retry_delay_hours: float = 1.0
     repeat_same_channel_probability: float = 0.4
     retry_same_channel_probability: float = 0.7
+    chase_probability: float = 0.5
+    chase_delay_hours: float = 24.0
     repeat_channel_mix: np.ndarray = field(default_factory=lambda: REPEAT_CHANNEL_MIX.copy())
     patience_mean_seconds: np.ndarray = field(
         default_factory=lambda: PATIENCE_MEAN_SECONDS.copy())
@@ -565,8 +570,8 @@ def make_contact_center(
         ``agents``: agent_id, skills (dict skill -> 1–5), languages, channels,
         max_concurrency, tenure_months, profile. ``shifts``: agent_id, start, end.
         ``interactions``: contact_id, agent_id, ts, start, wait_seconds, handle_seconds,
-        resolved, channel, intent, skill, language, priority, customer_id, is_repeat,
-        text, language_match. ``volumes``: unique_id (queue ``channel:skill``), ds, y
+        resolved, channel, intent, skill, queue, language, priority, customer_id,
+        is_repeat, text, language_match. ``volumes``: unique_id (queue ``channel:skill``), ds, y
         (all arrivals, repeats included, zeros kept on open intervals). ``intents``:
         intent, skill, description_es, share, channel_mix, voice_median_handle_seconds,
         base_resolution. ``calendar``: one row per day (open, holiday, campaigns).
@@ -732,6 +737,7 @@ def make_contact_center(
             "channel": ch_names[ch_all[j_arr]],
             "intent": np.array(intent_names, dtype=object)[it_all[j_arr]],
             "skill": sk_names[sk_all[j_arr]],
+            "queue": queue_names[ch_all[j_arr] * n_sk + sk_all[j_arr]],
             "language": np.array(LANGUAGES, dtype=object)[lg_all[j_arr]],
             "priority": np.asarray(log["prio"], dtype=np.int8)[j_arr],
             "customer_id": np.asarray(log["cust"], dtype=np.int64)[j_arr],
@@ -746,7 +752,7 @@ def make_contact_center(
             ("contact_id", "int64"), ("agent_id", object), ("ts", "datetime64[ns]"),
             ("start", "datetime64[ns]"), ("wait_seconds", float), ("handle_seconds", float),
             ("resolved", bool), ("channel", object), ("intent", object), ("skill", object),
-            ("language", object), ("priority", "int8"), ("customer_id", "int64"),
+            ("queue", object), ("language", object), ("priority", "int8"), ("customer_id", "int64"),
             ("is_repeat", bool), ("text", object), ("language_match", bool))})
 
     volumes = _volumes(t_all, ch_all * n_sk + sk_all, queue_names, windows, day0,
@@ -1023,7 +1029,8 @@ def _simulate(rng: np.random.Generator, t0: np.ndarray, ch0: np.ndarray, it0: np
     inter_r: list[bool] = []
 
     # events: (time, kind, seq, payload); kinds ordered for ties
-    COMPLETE, SHIFT_END, SHIFT_START, ARRIVE, ABANDON = 0, 1, 2, 3, 4
+    COMPLETE, SHIFT_END, SHIFT_START, ARRIVE, ABANDON, CHASE = 0, 1, 2, 3, 4, 5
+    chase_mean = gt.chase_delay_hours * 3600.0
     ev: list[tuple[float, int, int, int, int]] = []
     seq = 0
     for a, s, e in zip(*(x.tolist() for x in shifts), strict=True):
@@ -1043,15 +1050,18 @@ def _simulate(rng: np.random.Generator, t0: np.ndarray, ch0: np.ndarray, it0: np
             x = w_start[i] + min(rnd.expovariate(1.0 / 2700.0), dur * 0.999)
         return x
 
-    def new_contact(j: int, when: float, abandoned: bool) -> None:
+    def new_contact(j: int, when: float, mode: int) -> None:
+        """A repeat of contact j: mode 0 unresolved, 1 abandoned, 2 chaser."""
         nonlocal seq
-        if abandoned:
+        if mode == 1:
             p_back, mean_h, p_same = (gt.abandon_retry_probability,
                                       gt.abandon_retry_delay_hours,
                                       gt.retry_same_channel_probability)
-        else:
+        elif mode == 0:
             p_back, mean_h, p_same = (gt.repeat_probability, gt.repeat_delay_hours,
                                       gt.repeat_same_channel_probability)
+        else:  # the chaser arrives at ``when`` on another channel
+            p_back, mean_h, p_same = gt.chase_probability, 0.0, 0.0
         if rnd.random() >= p_back:
             return
         x = open_time(when + rnd.expovariate(1.0) * mean_h * 3600.0)
@@ -1106,7 +1116,7 @@ def _simulate(rng: np.random.Generator, t0: np.ndarray, ch0: np.ndarray, it0: np
         heapq.heappush(ev, (now + h, COMPLETE, seq, a, j))
         seq += 1
         if not res:
-            new_contact(j, now + h, False)
+            new_contact(j, now + h, 0)
 
     def best_head(qs: list[int]) -> int:
         best_q, best_key = -1, None
@@ -1164,6 +1174,9 @@ def _simulate(rng: np.random.Generator, t0: np.ndarray, ch0: np.ndarray, it0: np
             if not math.isinf(PAT[j]):
                 heapq.heappush(ev, (now + PAT[j], ABANDON, seq, j, 0))
                 seq += 1
+            elif chase_mean > 0:
+                heapq.heappush(ev, (now + rnd.expovariate(1.0) * chase_mean, CHASE, seq, j, 0))
+                seq += 1
         elif kind == COMPLETE:
             a = x
             load[a] -= 1
@@ -1175,7 +1188,7 @@ def _simulate(rng: np.random.Generator, t0: np.ndarray, ch0: np.ndarray, it0: np
             j = x
             if STATE[j] == _WAITING:
                 STATE[j] = _ABANDONED
-                new_contact(j, now, True)
+                new_contact(j, now, 1)
         elif kind == SHIFT_START:
             a = x
             on_shift[a] = True
@@ -1184,6 +1197,9 @@ def _simulate(rng: np.random.Generator, t0: np.ndarray, ch0: np.ndarray, it0: np
             pull(a, now)
         elif kind == SHIFT_END:
             on_shift[x] = False
+        elif kind == CHASE:
+            if STATE[x] == _WAITING:
+                new_contact(x, now, 2)
     return {"t": np.asarray(T), "ch": CH, "it": IT, "lg": LG, "prio": PR, "pat": PAT,
             "cust": CU, "parent": PARENT, "state": STATE,
             "inter": {"j": inter_j, "a": inter_a, "start": inter_s, "h": inter_h,
