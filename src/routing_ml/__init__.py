@@ -51,6 +51,11 @@ _LAZY: dict[str, str] = {
     "IntentClassifier": "routing_ml.routing",
     "PairOutcomeModel": "routing_ml.routing",
     "Router": "routing_ml.routing",
+    "SkillBased": "routing_ml.routing",
+    "Predictive": "routing_ml.routing",
+    "BatchAssignment": "routing_ml.routing",
+    "LongestIdleAgent": "routing_ml.routing",
+    "Contact": "routing_ml.routing",
     # simulation
     "simulate": "routing_ml.simulation",
     "compare_policies": "routing_ml.simulation",
