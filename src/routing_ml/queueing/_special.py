@@ -108,20 +108,44 @@ def log_erlang_b(n: np.ndarray, a: np.ndarray) -> np.ndarray:
     return res
 
 
+def _laguerre() -> tuple[np.ndarray, np.ndarray]:
+    global _LAG
+    if _LAG is None:
+        _LAG = np.polynomial.laguerre.laggauss(48)
+    return _LAG
+
+
+_LAG: tuple[np.ndarray, np.ndarray] | None = None
+
+
 def _inverse_b_series(n: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``1/B(n, a) = sum_{j=0}^{n} prod_{i<j} (n - i)/a`` for ``a`` well above ``n``."""
-    total = np.ones(n.shape)
-    term = np.ones(n.shape)
-    active = np.arange(n.size)
-    j = 0
-    while active.size:
-        term_a = term[active] * (n[active] - j) / a[active]
-        term[active] = term_a
-        total[active] += term_a
-        j += 1
-        keep = (term_a > 1e-17 * total[active]) & (n[active] - j > 0)
-        active = active[keep]
-    return total
+    """``1/B(n, a)`` where ``Q(n+1, a)`` underflows (``a`` far above ``n``).
+
+    ``1/B = sum_{j<=n} prod_{i<j} (n - i)/a`` is summed directly when its terms fall fast
+    (``n/a <= 1/2``, at most ~60 terms); otherwise the integral form
+    ``1/B = a int_0^inf exp(n log(1 + t) - a t) dt`` is evaluated with ``t = u / (a - n)``
+    by 48-point Gauss-Laguerre quadrature: the remaining factor
+    ``exp(n (log1p(u/c) - u/c))`` is nearly flat there (``n / c**2 < 1/1000`` whenever Q
+    underflows), so the quadrature is exact to rounding.
+    """
+    res = np.empty(n.shape)
+    fast = n <= 0.5 * a
+    if fast.any():
+        nf, af = n[fast], a[fast]
+        total = np.ones(nf.shape)
+        term = np.ones(nf.shape)
+        for j in range(80):  # ratio <= 1/2: 2**-60 < 1e-18
+            term = term * np.maximum(nf - j, 0.0) / af
+            total += term
+        res[fast] = total
+    slow = ~fast
+    if slow.any():
+        ns, as_ = n[slow][:, None], a[slow][:, None]
+        c = as_ - ns
+        u, w = _laguerre()
+        g = np.exp(ns * (np.log1p(u / c) - u / c))
+        res[slow] = (as_[:, 0] / c[:, 0]) * (g @ w if g.ndim == 1 else g.dot(w))
+    return res
 
 
 def log_erlang_a_factor(y: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -153,18 +177,35 @@ def log_erlang_a_factor(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _a_series(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``A(y, x) = sum_k x**k / (y+1)_k`` summed directly (used where ``x`` is far below ``y``)."""
-    total = np.ones(y.shape)
-    term = np.ones(y.shape)
-    active = np.arange(y.size)
-    k = 0
-    while active.size:
-        k += 1
-        term_a = term[active] * x[active] / (y[active] + k)
-        term[active] = term_a
-        total[active] += term_a
-        active = active[term_a > 1e-17 * total[active]]
-    return total
+    """``A(y, x) = sum_k x**k / (y+1)_k`` where ``P(y, x)`` underflows (``x`` far below ``y``).
+
+    Summed directly when ``x / (y + 1) <= 1/2``; otherwise from
+    ``A = y int_0^1 (1 - s)**(y-1) e**(x s) ds`` with ``s = u / c``, ``c = y - 1 - x``, by
+    48-point Gauss-Laguerre quadrature: the factor left, ``exp((y-1)(log1p(-u/c) + u/c))``,
+    is nearly flat (``y / c**2 < 1/1000`` whenever P underflows); nodes beyond ``u = c``
+    (``s > 1``) carry weight below ``e**-c`` and are dropped.
+    """
+    res = np.empty(y.shape)
+    fast = x <= 0.5 * (y + 1.0)
+    if fast.any():
+        yf, xf = y[fast], x[fast]
+        total = np.ones(yf.shape)
+        term = np.ones(yf.shape)
+        for k in range(1, 81):
+            term = term * xf / (yf + k)
+            total += term
+        res[fast] = total
+    slow = ~fast
+    if slow.any():
+        ys, xs = y[slow][:, None], x[slow][:, None]
+        c = ys - 1.0 - xs
+        u, w = _laguerre()
+        inside = u < c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = np.where(inside, np.exp((ys - 1.0) * (np.log1p(-np.minimum(u / c, 1.0))
+                                                      + u / c)), 0.0)
+        res[slow] = (ys[:, 0] / c[:, 0]) * g.dot(w)
+    return res
 
 
 def abandon_given_wait(y: np.ndarray, x: np.ndarray, log_a: np.ndarray) -> np.ndarray:
