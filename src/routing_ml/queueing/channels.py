@@ -198,8 +198,8 @@ def deferred_required_agents(
     level = _deferred_level(vol * aht, work_mask, interval * 60.0, deadline * 3600.0)
     if occ is not None:
         level = level / float(occ)
-    agents = level if fractional else _ceil_tol(level)
-    gross = _gross_up(np.asarray(agents, dtype=float), np.asarray(float(shr)), fractional)
+    agents = np.asarray(level) if fractional else _ceil_tol(np.asarray(level))
+    gross = _gross_up(agents.astype(float), np.asarray(float(shr)), fractional)
     res = np.where(work_mask, gross, 0.0)
     return out(res, False, integer=not fractional)
 

@@ -36,16 +36,28 @@ lower incomplete gamma function)::
     P(ab)              = P(wait > 0) P(ab | wait > 0)
     E[W]               = P(ab) / theta                  (W = time in queue, all contacts)
     P(V > t | wait)    = P(y, x e**(-theta t)) / P(y, x)   (V = offered wait)
-    P(answered, W <= t | wait) = (y/x) [P(y+1, x) - P(y+1, x e**(-theta t))] / P(y, x)
+    P(answered, W <= t | wait) = (y/x) [P(y+1, x) - P(y+1, x u)] / P(y, x),  u = e**(-theta t)
+                       = (y/(y+1)) [A(y+1, x) - u**(y+1) e**(x(1-u)) A(y+1, x u)] / A(y, x)
     occupancy          = a (1 - P(ab)) / n
 
-The last two are derived in the module's tests and in ``docs`` of :func:`erlang_a` from the
-stationary queue length ``pi_{n+k} ~ pi_n x**k / ((y+1)...(y+k))`` and the hypoexponential
-offered wait ``V | k ahead ~ sum_{j=0..k} Exp(n mu + j theta)``; they reduce to Erlang C as
-``theta -> 0``. In Erlang A the service level counts a contact as a success only when it is
-*answered* within ``t`` (abandons count as failures, the conservative public-sector
-definition: answered within t / offered), and ``asa_seconds`` is ``E[W]``, the mean time in
-queue of all offered contacts, which is also what the Erlang C ASA measures.
+The first four are the published Erlang A formulas; the last two are derived in
+:func:`erlang_a` from the stationary queue ``pi_{n+k} ~ pi_n x**k / ((y+1)...(y+k))`` and
+the hypoexponential offered wait ``V | k ahead ~ sum_{j=0..k} Exp(n mu + j theta)``. All
+reduce to Erlang C as ``theta -> 0`` (tests check this, and check every formula against a
+brute-force birth-death chain with a matrix-exponential tagged-customer model). In Erlang A
+the service level counts a contact as a success only when it is *answered* within ``t``
+(abandons count as failures: answered within t / offered, the conservative definition that
+pyworkforce's ErlangA also uses), and ``asa_seconds`` is ``E[W]``, the mean time in queue
+of all offered contacts, which is also what the Erlang C ASA measures.
+
+Numerics: every ratio is formed in log space (``log B``, ``log A`` from Loader's
+saddle-point Poisson density and scipy's regularized incomplete gamma functions, with a
+direct series or Gauss-Laguerre quadrature where an incomplete gamma would underflow), so
+results stay within ~1e-14 relative from 0 to 10**6 erlangs (the benchmark measures
+6.6e-15 at 16,667 erlangs against 50-digit mpmath). ``1 - (y/x)(1-1/A)`` cancels when the
+patience is very long; there ``P(ab | wait)`` is summed as a positive series when that
+takes <= 1,000 terms, and otherwise keeps an absolute error ~1e-13 (only the relative
+error of a vanishing abandonment rate grows, at patience of months or more).
 """
 
 from __future__ import annotations

@@ -303,7 +303,7 @@ def _search_erlang_c(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarr
     n = np.maximum(np.floor(a) + 1.0, _occupancy_floor(a, occ))
     b = np.exp(_special.log_erlang_b(n, a))
     result = np.empty(a.size)
-    idx = np.arange(a.size)
+    idx: np.ndarray = np.arange(a.size)
     k = t / aht
     q = 1.0 - sl  # target: P(wait > t) = C exp(-(n - a) t / AHT) <= 1 - service level
     gap = n - a
@@ -322,7 +322,7 @@ def _search_erlang_c(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarr
                 return result
             if n_done > done.size // 4:  # drop finished intervals from the arrays
                 keep = ~done
-                idx, n, b, a, ab, gap, e, decay, q, k, aht, sl, t = (
+                idx, n, b, a, ab, gap, e, decay, q, k, aht, sl, t = (  # type: ignore[assignment]
                     v[keep] for v in (idx, n, b, a, ab, gap, e, decay, q, k, aht, sl, t)
                 )
                 done = np.zeros(idx.size, dtype=bool)
