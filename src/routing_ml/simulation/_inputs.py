@@ -212,6 +212,7 @@ def contacts_from_bank_log(
     *,
     day: str | pd.Timestamp | None = None,
     seed: int = 0,
+    presence_gap_minutes: float = 30.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Turn the 1999 bank log into a contacts frame and a frame of agent shifts to replay.
 
@@ -220,11 +221,14 @@ def contacts_from_bank_log(
     patience is its observed wait (``q_time``); a served call's patience is only known to
     exceed its wait, so it is drawn from the Kaplan–Meier patience distribution of the
     whole log conditioned on exceeding that wait (seeded). An agent is on shift from the
-    first to the last second it served a call that day (merged across gaps < 30 min).
+    first to the last second it served a call that day; a gap of more than
+    ``presence_gap_minutes`` without serving splits the shift (a break).
 
     Records dropped (counted in the returned ``dropped`` dict, never silently): PHANTOM
     calls, calls without a queue-entry time, negative or missing times (``q_time`` < 0,
-    served calls with missing or negative ``ser_time``).
+    served calls with missing or negative ``ser_time``), calls marked served with no agent
+    (``NO_SERVER``), other outcomes. Priority: log priority 2 (priority customers) → 1,
+    0/1 (regular) → 0; higher priority is served first.
 
     Returns
     -------
@@ -254,8 +258,11 @@ def contacts_from_bank_log(
     qt = c["q_time"]
     bad_wait = qt.isna() | (qt < 0)
     dropped["negative_or_missing_wait"] = int(bad_wait.sum())
-    bad_ser = served & (c["ser_time"].isna() | (c["ser_time"] < 0) | c["agent_id"].isna())
-    dropped["negative_or_missing_handle_time"] = int((bad_ser & ~bad_wait).sum())
+    no_agent = served & c["agent_id"].isna() & ~bad_wait
+    dropped["served_without_agent"] = int(no_agent.sum())
+    bad_ser = served & (c["ser_time"].isna() | (c["ser_time"] < 0)) & ~bad_wait & ~no_agent
+    dropped["negative_or_missing_handle_time"] = int(bad_ser.sum())
+    bad_ser = bad_ser | no_agent
     c = c.loc[~bad_wait & ~bad_ser].copy()
     served = c["outcome"].astype(str).eq("AGENT")
     abandoned = c["outcome"].astype(str).eq("HANG")
@@ -278,7 +285,8 @@ def contacts_from_bank_log(
         "ts": c["vru_exit"].to_numpy(),
         "channel": "voice",
         "skill": c["type"].astype(str).to_numpy(),
-        "priority": c["priority"].astype("int8").to_numpy(),
+        # 2 = priority customers (1.5 min of queue credit in the bank): served first here
+        "priority": (c["priority"].astype(int) == 2).astype("int8").to_numpy(),
         "customer_id": c["customer_id"].astype("Int64").to_numpy(),
         "patience_seconds": pat,
         "handle_seconds": c["ser_time"].where(served).to_numpy(float),
@@ -289,7 +297,9 @@ def contacts_from_bank_log(
     out["queue"] = "voice:" + out["skill"]
     out = out.sort_values("ts", kind="stable").reset_index(drop=True)
     sv = c.loc[served, ["agent_id", "ser_start", "ser_exit"]].dropna()
-    shifts = _presence_shifts(sv, gap=pd.Timedelta(minutes=30))
+    if not presence_gap_minutes > 0:
+        raise ValueError(f"presence_gap_minutes must be > 0, got {presence_gap_minutes!r}.")
+    shifts = _presence_shifts(sv, gap=pd.Timedelta(minutes=presence_gap_minutes))
     return out, shifts, dropped
 
 
@@ -333,7 +343,10 @@ def _presence_shifts(served: pd.DataFrame, gap: pd.Timedelta) -> pd.DataFrame:
                 end = max(end, e)
         if start is not None:
             rows.append((aid, start, end))
-    return pd.DataFrame(rows, columns=["agent_id", "start", "end"])
+    out = pd.DataFrame(rows, columns=["agent_id", "start", "end"])
+    # a single instantaneous service still means the agent was there for a moment
+    out["end"] = np.maximum(out["end"], out["start"] + pd.Timedelta(seconds=1))
+    return out
 
 
 # --------------------------------------------------------------------------- prepared
