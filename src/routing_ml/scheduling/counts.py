@@ -111,8 +111,8 @@ class ShiftCountModel:
 
     model: cp_model.CpModel
     counts: list[Any]
-    under: list[Any]
-    over: list[Any]
+    under: list[Any]  # None where nothing is required or coverage is hard
+    over: list[Any]  # empty: over-staffing is substituted out of the model
     scale: int
     coverage: np.ndarray
     required: np.ndarray
@@ -158,18 +158,28 @@ def build_shift_count_model(
         ub = np.minimum(ub, max_count)
     m = cp_model.CpModel()
     x = [m.new_int_var(0, int(ub[j]), f"n[{labels[j]}]") for j in range(n_j)]
-    cover_ub = a.astype(np.int64) @ ub
+    # over-staffing is eliminated: at the optimum u_t = max(0, r_t - (Ax)_t), so
+    # o_t = (Ax)_t + u_t - r_t and w_o * sum(o) = w_o * (sum_t (Ax)_t + sum(u) - sum(r)).
     u: list[Any] = []
-    o: list[Any] = []
     cols = [np.flatnonzero(a[t]) for t in range(n_t)]
     for t in range(n_t):
-        ut = m.new_int_var(0, 0 if hard_coverage else int(r[t]), f"under[{t}]")
-        ot = m.new_int_var(0, max(0, int(cover_ub[t] - r[t])), f"over[{t}]")
-        m.add(sum(x[j] for j in cols[t]) + ut - ot == int(r[t]))
+        if r[t] <= 0:
+            u.append(None)
+            continue
+        covered = [x[j] for j in cols[t]]
+        if hard_coverage:
+            m.add(sum(covered) >= int(r[t]))
+            u.append(None)
+            continue
+        ut = m.new_int_var(0, int(r[t]), f"under[{t}]")
+        m.add(sum(covered) + ut >= int(r[t]))
         u.append(ut)
-        o.append(ot)
-    m.minimize(sum(int(ci[j]) * x[j] for j in range(n_j) if ci[j])
-               + wu * sum(u) + wo * sum(o))
+    col_cov = a.sum(axis=0).astype(np.int64)
+    coefs = [int(ci[j] + wo * col_cov[j]) for j in range(n_j)]
+    under_vars = [v for v in u if v is not None]
+    m.minimize(sum(c * x[j] for j, c in enumerate(coefs) if c) + (wu + wo) * sum(under_vars)
+               - wo * int(r.sum()))
+    o: list[Any] = []
     return ShiftCountModel(model=m, counts=x, under=u, over=o, scale=scale, coverage=a,
                            required=r, cost=c, under_weight=float(under_weight),
                            over_weight=float(over_weight), hard_coverage=hard_coverage,

@@ -210,6 +210,9 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     offset = 0.0
     hours_per_interval = iv / 60.0
     over_coef = round(w.over_staffing_per_hour * hours_per_interval * s)
+    # Over-staffing is substituted out: with u = max(0, r - sched) at the optimum,
+    # over = sched + u - r, so w_o * over moves onto the head-count/break variables and u.
+    over_acc: dict[int, list[Any]] = {}
     for k in range(len(p.skills)):
         for t in range(n_t):
             r = int(p.required[k, t])
@@ -220,25 +223,26 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                     uncoverable.append((k, t))
                     offset += uc * r / s
                 continue
-            hard = rules.hard_coverage
-            ut = m.new_int_var(0, r, f"under[{k},{t}]") if r > 0 else None
-            ot = m.new_int_var(0, int(max(0, cover_ub[k, t] - r)), f"over[{k},{t}]")
-            expr = cp_model.LinearExpr.weighted_sum([v for _, v in tl], [c for c, _ in tl])
-            if ut is not None:
-                m.add(expr + ut - ot == r)
-                under[k, t] = ut
-                if hard:
-                    ct = m.add(ut == 0)
-                    enforce(ct, ("coverage", p.skills[k], t // per_day))
-                if uc:
-                    obj_vars.append(ut)
-                    obj_coefs.append(uc)
-            else:
-                m.add(expr - ot == 0)
-            over[k, t] = ot
             if over_coef:
-                obj_vars.append(ot)
-                obj_coefs.append(over_coef)
+                for c, v in tl:
+                    acc = over_acc.setdefault(v.index, [v, 0])
+                    acc[1] += c * over_coef
+            if r <= 0:
+                continue
+            ut = m.new_int_var(0, r, f"under[{k},{t}]")
+            expr = cp_model.LinearExpr.weighted_sum([v for _, v in tl], [c for c, _ in tl])
+            m.add(expr + ut >= r)
+            under[k, t] = ut
+            if rules.hard_coverage:
+                enforce(m.add(ut == 0), ("coverage", p.skills[k], t // per_day))
+            if uc + over_coef:
+                obj_vars.append(ut)
+                obj_coefs.append(uc + over_coef)
+            offset -= over_coef * r / s
+    for v, c in over_acc.values():
+        if c:
+            obj_vars.append(v)
+            obj_coefs.append(c)
 
     # -- hard labour rules per agent -----------------------------------------------------------
     max_wd = rules.max_days_per_week

@@ -1,0 +1,370 @@
+"""Scheduling benchmark: routing_ml.scheduling vs pyworkforce on the same instances, same run.
+
+Run from the repo root after ``bash experiments/setup_scheduling_bench_env.sh`` (creates
+``.venv-bench-scheduling`` with pyworkforce 0.5.1, the newest release installable on
+Python 3.11)::
+
+    .venv/bin/python experiments/bench_scheduling.py
+
+Instances (all generated here, deterministic):
+
+1. shift counts, 7 days x 96 quarter-hours, 40 shift types (8 h and 6 h starting every hour
+   00:00-19:00; the late ones cross midnight). pyworkforce ``MinRequiredResources`` solves
+   the days independently (a shift past midnight wraps onto the same day); we solve the
+   same per-day model, and the whole week with 5-on/2-off tours and real cross-midnight.
+2. pyworkforce's own rostering example (55 people x 7 days x 4 shifts) with correct
+   succession (11 h rest, not "no Morning after Night"), 5 days a week with 2 consecutive
+   days off and 30-40 paid hours, against pyworkforce ``MinHoursRoster`` on its rules.
+3. the same scaled to 220 people x 28 days (requirements x4).
+4. a realistic weekly roster: 150 agents, 3 queues/skills, 7 x 96 requirements, breaks.
+
+Results: experiments/results/bench_scheduling.md and .json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from routing_ml.scheduling import BreakRule, RosterRules, ShiftTemplate  # noqa: E402
+
+# pyworkforce's rostering example (examples/rostering/rostering_data.json): 55 resources,
+# 7 days, 4 shifts, required people per shift and day.
+PW_SHIFTS = ["Morning", "Afternoon", "Night", "Mixed"]
+PW_HOURS = [8, 8, 8, 6]
+PW_REQUIRED = {"Morning": [9, 12, 8, 10, 13, 10, 14], "Afternoon": [11, 13, 10, 11, 9, 11, 7],
+               "Night": [8, 7, 5, 15, 7, 8, 6], "Mixed": [2, 4, 18, 7, 10, 5, 17]}
+# clock times we give the four shifts (pyworkforce has none): Night crosses midnight
+PW_TIMES = {"Morning": (6 * 60, 480), "Afternoon": (14 * 60, 480), "Night": (22 * 60, 480),
+            "Mixed": (10 * 60, 360)}
+MONDAY = pd.Timestamp("2026-12-07")
+
+
+def pw_roster_instance(people: int = 55, weeks: int = 1) -> dict:
+    """pyworkforce's example, scaled: people x (7 * weeks) days; requirements x people/55."""
+    factor = people / 55
+    resources = [f"r{i:03d}" for i in range(people)]
+    required = {s: [int(round(v * factor)) for v in vals] * weeks for s, vals in PW_REQUIRED.items()}
+    return {"num_days": 7 * weeks, "resources": resources, "shifts": PW_SHIFTS,
+            "shifts_hours": PW_HOURS, "min_working_hours": 40, "max_resting": 1,
+            "non_sequential_shifts": [{"origin": "Night", "destination": "Morning"}],
+            "banned_shifts": [], "required_resources": required,
+            "resources_preferences": [], "resources_prioritization": []}
+
+
+def pw_roster_to_ours(inst: dict) -> tuple[pd.DataFrame, pd.DataFrame, list[ShiftTemplate], RosterRules]:
+    """The same instance in routing_ml terms.
+
+    Each pyworkforce shift is a queue served only by its own template (the requirement is
+    people per shift and day), represented by one 15-minute interval at the shift start.
+    Correct succession: 11 h minimum rest between shifts (a Night 22-06 forbids next-day
+    Morning 06:00, Mixed 10:00 and Afternoon 14:00, but not Night), at most 5 days a week
+    with 2 consecutive days off, 30-40 paid hours a week.
+    """
+    rows = []
+    for s, vals in inst["required_resources"].items():
+        start_min, _ = PW_TIMES[s]
+        for d, v in enumerate(vals):
+            rows.append((s, MONDAY + pd.Timedelta(days=d, minutes=start_min), v))
+    req = pd.DataFrame(rows, columns=["unique_id", "ds", "agents"])
+    agents = pd.DataFrame({"agent_id": inst["resources"]})
+    shifts = [ShiftTemplate(name=s, start_minutes=PW_TIMES[s][0], lengths_minutes=(PW_TIMES[s][1],),
+                            queues=(s,)) for s in PW_SHIFTS]
+    rules = RosterRules(min_hours_per_week=30, max_hours_per_week=40, max_days_per_week=5,
+                        max_consecutive_days=6, min_rest_hours=11, min_consecutive_days_off=2)
+    return req, agents, shifts, rules
+
+
+def shift_types_40() -> tuple[list[dict], list[ShiftTemplate]]:
+    """40 shift types over a 96-interval day: 8 h and 6 h shifts starting every hour from
+    00:00 to 19:00 (those from 16:00/18:00 on cross midnight)."""
+    templates = [ShiftTemplate(name=f"s{h:02d}_{n}h", start_minutes=h * 60, lengths_minutes=(n * 60,),
+                               cost_per_hour=4.0 + (1.0 if (h < 6 or h + n > 22) else 0.0))
+                 for h in range(20) for n in (8, 6)]
+    return [], templates
+
+
+def daily_requirements_96(days: int = 7, seed: int = 0) -> np.ndarray:
+    """(days, 96) agents required per quarter hour: two daily peaks, lower weekends, noise."""
+    rng = np.random.default_rng(seed)
+    h = np.arange(96) / 4
+    base = 3 + 25 * np.exp(-((h - 11) / 2.5) ** 2) + 18 * np.exp(-((h - 17) / 2.2) ** 2)
+    base += 8 * ((h >= 8) & (h < 20))
+    out = []
+    for d in range(days):
+        f = 0.55 if d % 7 >= 5 else 1.0 + 0.05 * (d % 7 == 0)
+        out.append(np.maximum(0, np.round(base * f + rng.normal(0, 1.0, 96))).astype(int))
+    return np.array(out)
+
+
+def realistic_weekly(agents_n: int = 150, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, list[ShiftTemplate], RosterRules]:
+    """150 agents, 3 queues (voice, chat, email), 7 x 96 requirements, shifts with breaks."""
+    rng = np.random.default_rng(seed)
+    h = np.arange(96) / 4
+    voice = np.where((h >= 7) & (h < 22), 6 + 30 * np.exp(-((h - 11) / 2.5) ** 2) + 22 * np.exp(-((h - 17) / 2.3) ** 2), 0)
+    chat = np.where((h >= 8) & (h < 21), 4 + 14 * np.exp(-((h - 14) / 3) ** 2), 0)
+    email = np.where((h >= 8) & (h < 18), 8.0, 0)
+    rows = []
+    for d in range(7):
+        f = 0.5 if d >= 5 else 1.0
+        for name, curve, scale in (("voice", voice, 1.1), ("chat", chat, 1.5), ("email", email, 1.75)):
+            if name == "email" and d >= 5:
+                continue
+            vals = np.maximum(0, np.round(curve * f * scale + rng.normal(0, 0.7, 96) * (curve > 0)))
+            for q in range(96):
+                if vals[q] > 0:
+                    rows.append((name, MONDAY + pd.Timedelta(days=d, minutes=15 * q), int(vals[q])))
+    req = pd.DataFrame(rows, columns=["unique_id", "ds", "agents"])
+    skills = (["voice"] * 70 + ["voice;chat"] * 25 + ["chat"] * 20 + ["chat;email"] * 15 + ["email"] * 20)
+    skills = (skills * (agents_n // 150 + 1))[:agents_n]
+    ids = [f"a{i:03d}" for i in range(agents_n)]
+    part = rng.random(agents_n) < 0.3
+    unavailable = []
+    for _ in range(agents_n):
+        days = sorted(rng.choice(7, size=rng.choice([0, 0, 0, 1, 2]), replace=False))
+        unavailable.append(";".join(str((MONDAY + pd.Timedelta(days=int(d))).date()) for d in days))
+    agents = pd.DataFrame({
+        "agent_id": ids, "skills": skills,
+        "min_hours_per_week": np.where(part, 12, 24), "max_hours_per_week": np.where(part, 24, 40),
+        "unavailable": unavailable,
+        "preferred_days_off": np.where(rng.random(agents_n) < 0.3, "Sat;Sun", ""),
+    })
+    coffee = BreakRule(name="coffee", duration_minutes=15, paid=True, earliest_offset_minutes=90, latest_offset_minutes=150)
+    lunch = BreakRule(name="lunch", duration_minutes=30, paid=False, earliest_offset_minutes=210, latest_offset_minutes=300)
+    shifts = [
+        ShiftTemplate(name="early", start_minutes=7 * 60, latest_start_minutes=9 * 60, start_step_minutes=30,
+                      lengths_minutes=(480,), breaks=(coffee, lunch), cost_per_hour=20),
+        ShiftTemplate(name="mid", start_minutes=10 * 60, latest_start_minutes=12 * 60, start_step_minutes=60,
+                      lengths_minutes=(480,), breaks=(coffee, lunch), cost_per_hour=20),
+        ShiftTemplate(name="late", start_minutes=13 * 60, latest_start_minutes=14 * 60, start_step_minutes=30,
+                      lengths_minutes=(480,), breaks=(coffee, lunch), cost_per_hour=22),
+        ShiftTemplate(name="part", start_minutes=8 * 60, latest_start_minutes=17 * 60, start_step_minutes=60,
+                      lengths_minutes=(240,), breaks=(), cost_per_hour=20),
+    ]
+    rules = RosterRules(min_hours_per_week=0, max_hours_per_week=40, max_days_per_week=5, max_consecutive_days=6,
+                        min_rest_hours=11, min_consecutive_days_off=2)
+    return req, agents, shifts, rules
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# pyworkforce runs in its own venv (subprocess); it reports the wall time of solve() only.
+BENCH_PY = Path(__file__).resolve().parent.parent / ".venv-bench-scheduling" / "bin" / "python"
+_PW_SCRIPT = r"""
+import json, sys, time, importlib.metadata as md
+job = json.load(sys.stdin)
+if job["kind"] == "shifts":
+    from pyworkforce.scheduling import MinRequiredResources
+    m = MinRequiredResources(num_days=job["num_days"], periods=job["periods"], shifts_coverage=job["coverage"],
+                             required_resources=job["required"], max_period_concurrency=job["max_period"],
+                             max_shift_concurrency=job["max_shift"], cost_dict=job["cost"],
+                             max_search_time=job["time_limit"], num_search_workers=job["workers"])
+else:
+    from pyworkforce.rostering.binary_programming import MinHoursRoster
+    i = job["instance"]
+    m = MinHoursRoster(num_days=i["num_days"], resources=i["resources"], shifts=i["shifts"],
+                       shifts_hours=i["shifts_hours"], min_working_hours=i["min_working_hours"],
+                       max_resting=i["max_resting"], non_sequential_shifts=i["non_sequential_shifts"],
+                       banned_shifts=i["banned_shifts"], required_resources=i["required_resources"],
+                       resources_preferences=i["resources_preferences"],
+                       resources_prioritization=i["resources_prioritization"],
+                       max_search_time=job["time_limit"], num_search_workers=job["workers"])
+t = time.perf_counter()
+sol = m.solve()
+wall = time.perf_counter() - t
+out = {"wall_seconds": wall, "status": sol["status"], "cost": sol["cost"], "version": md.version("pyworkforce")}
+if job["kind"] == "shifts":
+    out["counts"] = [r["resources"] for r in sol["resources_shifts"]]
+else:
+    out["total_shifts"] = sol["total_shifts"]
+    out["shifts"] = [[r["resource"], r["day"], r["shift"]] for r in sol["resource_shifts"]]
+print(json.dumps(out))
+"""
+
+
+def run_pyworkforce(job: dict) -> dict:
+    if not BENCH_PY.exists():
+        return {"error": f"{BENCH_PY} missing: run experiments/setup_scheduling_bench_env.sh"}
+    proc = subprocess.run([str(BENCH_PY), "-c", _PW_SCRIPT], input=json.dumps(job), text=True,
+                          capture_output=True, timeout=job["time_limit"] * 3 + 120)
+    if proc.returncode:
+        return {"error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def pw_over_assignment(inst: dict, shifts: list) -> tuple[float, int, int]:
+    """(over-assignment %, assigned shifts, uncovered shift-days) of a pyworkforce roster."""
+    required = sum(sum(v) for v in inst["required_resources"].values())
+    got: dict[tuple[str, int], int] = {}
+    for _, d, s in shifts:
+        got[s, d] = got.get((s, d), 0) + 1
+    over = sum(max(0, got.get((s, d), 0) - v) for s, vals in inst["required_resources"].items() for d, v in enumerate(vals))
+    under = sum(max(0, v - got.get((s, d), 0)) for s, vals in inst["required_resources"].items() for d, v in enumerate(vals))
+    return 100.0 * over / required, len(shifts), under
+
+
+def bench_shift_counts(workers: int, time_limit: float) -> dict:
+    from routing_ml.scheduling import (
+        SolverConfig,
+        WeeklyPattern,
+        shift_coverage_matrix,
+        solve_shift_counts,
+    )
+
+    _, templates = shift_types_40()
+    req = daily_requirements_96()
+    day_cov, day_cost = shift_coverage_matrix(templates, days=1, interval_minutes=15, cyclic=True)
+    # pyworkforce: per-day model, a shift past midnight wraps onto the same day
+    job = {"kind": "shifts", "num_days": 7, "periods": 96,
+           "coverage": {c: day_cov[c].astype(int).tolist() for c in day_cov.columns},
+           "required": req.tolist(), "max_period": 10_000, "max_shift": 1_000,
+           "cost": {c: int(round(day_cost[c])) for c in day_cov.columns}, "time_limit": time_limit,
+           "workers": workers}
+    pw = run_pyworkforce(job)
+    cfg = SolverConfig(num_workers=workers, time_limit_seconds=time_limit, random_seed=0)
+    # ours, same per-day model: block-diagonal coverage over 7 days
+    a = np.kron(np.eye(7, dtype=int), day_cov.to_numpy())
+    labels = [f"{c}+d{d}" for d in range(7) for c in day_cov.columns]
+    cost = np.tile(day_cost.to_numpy(), 7)
+    t = time.perf_counter()
+    same = solve_shift_counts(pd.DataFrame(a, columns=labels), req.ravel(), cost, hard_coverage=True,
+                              over_weight=0.0, config=cfg)
+    t_same = time.perf_counter() - t
+    # ours, the whole week: 5-on/2-off tours, shifts crossing midnight into the next day
+    wk_cov, wk_cost = shift_coverage_matrix(templates, days=7, interval_minutes=15, pattern=WeeklyPattern(), cyclic=True)
+    t = time.perf_counter()
+    week = solve_shift_counts(wk_cov, req.ravel(), wk_cost, hard_coverage=True, over_weight=0.0, config=cfg)
+    t_week = time.perf_counter() - t
+    return {
+        "pyworkforce": {k: v for k, v in pw.items() if k != "counts"},
+        "ours_per_day": {"wall_seconds": t_same, "status": same.status.value, "objective": same.objective,
+                         "best_bound": same.best_bound, "lp_bound": same.lp_bound, "gap": same.gap},
+        "ours_weekly_tours": {"wall_seconds": t_week, "status": week.status.value, "objective": week.objective,
+                              "best_bound": week.best_bound, "lp_bound": week.lp_bound, "gap": week.gap,
+                              "columns": int(wk_cov.shape[1]), "people": int(week.counts.sum())},
+    }
+
+
+def bench_roster_pw(people: int, weeks: int, workers: int, time_limit: float, pw_time_limit: float) -> dict:
+    from routing_ml.scheduling import SolverConfig, build_roster
+
+    inst = pw_roster_instance(people, weeks)
+    pw = run_pyworkforce({"kind": "roster", "instance": inst, "time_limit": pw_time_limit, "workers": workers})
+    if "shifts" in pw:
+        pct, n, under = pw_over_assignment(inst, pw.pop("shifts"))
+        pw.update({"over_assignment_pct": pct, "assigned_shifts": n, "uncovered_shift_days": under})
+    req, agents, shifts, rules = pw_roster_to_ours(inst)
+    required = int(req["agents"].sum())
+    trace: list[tuple[float, float, float]] = []
+    t = time.perf_counter()
+    res = build_roster(req, agents, shifts, rules, config=SolverConfig(
+        num_workers=workers, time_limit_seconds=time_limit, relative_gap_limit=0.01),
+        progress=lambda p: trace.append((time.perf_counter() - t, p.objective, p.best_bound)))
+    wall = time.perf_counter() - t
+    first_1pct = next((ts for ts, o, b in trace if o > 0 and (o - b) / o <= 0.01), None)
+    return {
+        "people": people, "days": 7 * weeks, "required_shifts": required,
+        "pyworkforce": pw,
+        "ours": {"wall_seconds": wall, "status": res.status.value, "objective": res.objective,
+                 "best_bound": res.best_bound, "gap": res.gap, "shifts": res.kpis.shifts,
+                 "over_assignment_pct": res.kpis.over_assignment_pct,
+                 "uncovered_shift_days": int((-res.coverage["gap"]).clip(lower=0).sum()),
+                 "hard_rule_violations": res.kpis.hard_rule_violations,
+                 "first_solution_within_1pct_seconds": first_1pct},
+    }
+
+
+def bench_realistic(workers: int, time_limit: float) -> dict:
+    from routing_ml.scheduling import RosterWeights, SolverConfig, build_roster
+
+    req, agents, shifts, rules = realistic_weekly()
+    trace: list[tuple[float, float, float]] = []
+    t = time.perf_counter()
+    res = build_roster(req, agents, shifts, rules, weights=RosterWeights(), config=SolverConfig(
+        num_workers=workers, time_limit_seconds=time_limit, relative_gap_limit=0.02),
+        progress=lambda p: trace.append((time.perf_counter() - t, p.objective, p.best_bound)))
+    wall = time.perf_counter() - t
+    k = res.kpis
+    return {"agents": len(agents), "queues": int(req["unique_id"].nunique()), "intervals": 7 * 96,
+            "wall_seconds": wall, "status": res.status.value, "objective": res.objective,
+            "best_bound": res.best_bound, "gap": res.gap, "first_solution_seconds": trace[0][0] if trace else None,
+            "kpis": k.as_dict()}
+
+
+def main() -> None:
+    from _results import write_result
+
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    load0 = os.getloadavg()[0]
+    out: dict = {"workers": workers}
+    out["shift_counts_7x96x40"] = bench_shift_counts(workers, 60.0)
+    print(json.dumps(out["shift_counts_7x96x40"], indent=1, default=str), flush=True)
+    out["roster_pw_example_55x7"] = bench_roster_pw(55, 1, workers, 10.0, 60.0)
+    print(json.dumps(out["roster_pw_example_55x7"], indent=1, default=str), flush=True)
+    out["roster_220x28"] = bench_roster_pw(220, 4, workers, 60.0, 120.0)
+    print(json.dumps(out["roster_220x28"], indent=1, default=str), flush=True)
+    out["realistic_150x3x7x96"] = bench_realistic(workers, 60.0)
+    print(json.dumps(out["realistic_150x3x7x96"], indent=1, default=str), flush=True)
+    out["load_average_1m_start_end"] = [load0, os.getloadavg()[0]]
+    write_result("bench_scheduling", _markdown(out), out)
+
+
+def _f(x, nd=2):
+    return "n/a" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
+
+
+def _markdown(o: dict) -> str:
+    s = o["shift_counts_7x96x40"]
+    pw = s["pyworkforce"]
+    lines = [f"CP-SAT workers: {o['workers']} (both libraries); load average 1 min at start/end: "
+             f"{o['load_average_1m_start_end'][0]:.2f} / {o['load_average_1m_start_end'][1]:.2f}. "
+             f"pyworkforce {pw.get('version', '?')} in .venv-bench-scheduling.", "",
+             "## 1. Shift counts, 7 days x 96 quarter-hours, 40 shift types", "",
+             "| solver | model | status | objective | best bound | gap | time (s) | time / pyworkforce |",
+             "|---|---|---|---|---|---|---|---|"]
+    pw_t = pw.get("wall_seconds")
+    lines.append(f"| pyworkforce MinRequiredResources | days independent, shifts wrap within the day | {pw.get('status')} | "
+                 f"{_f(pw.get('cost'))} | not reported | not reported | {_f(pw_t)} | 1.00 |")
+    for key, model in (("ours_per_day", "same per-day model"), ("ours_weekly_tours", "whole week, 5-on/2-off tours, cross-midnight")):
+        r = s[key]
+        ratio = r["wall_seconds"] / pw_t if pw_t else None
+        lines.append(f"| routing_ml solve_shift_counts | {model} | {r['status']} | {_f(r['objective'])} | "
+                     f"{_f(r['best_bound'])} | {_f(r['gap'], 4)} | {_f(r['wall_seconds'])} | {_f(ratio)} |")
+    for key, title in (("roster_pw_example_55x7", "2. pyworkforce rostering example, 55 people x 7 days x 4 shifts"),
+                       ("roster_220x28", "3. Scaled: 220 people x 28 days")):
+        r = o[key]
+        p, u = r["pyworkforce"], r["ours"]
+        lines += ["", f"## {title}", "", f"Required shift-days: {r['required_shifts']}.", "",
+                  "| solver | rules | status | time (s) | shifts assigned | over-assignment % | uncovered shift-days | gap | first plan within 1% gap (s) |",
+                  "|---|---|---|---|---|---|---|---|---|",
+                  f"| pyworkforce MinHoursRoster | >= 40 h, max 1 rest day, no Morning after Night | {p.get('status')} | "
+                  f"{_f(p.get('wall_seconds'))} | {p.get('assigned_shifts', 'n/a')} | {_f(p.get('over_assignment_pct'), 1)} | "
+                  f"{p.get('uncovered_shift_days', 'n/a')} | not reported | n/a |",
+                  f"| routing_ml build_roster | 30-40 h, <= 5 days, 2 consecutive days off, 11 h rest | {u['status']} | "
+                  f"{_f(u['wall_seconds'])} | {u['shifts']} | {_f(u['over_assignment_pct'], 1)} | {u['uncovered_shift_days']} | "
+                  f"{_f(u['gap'], 4)} | {_f(u['first_solution_within_1pct_seconds'])} |"]
+        if p.get("error"):
+            lines.append(f"\npyworkforce error: `{p['error'][-300:]}`")
+    r = o["realistic_150x3x7x96"]
+    k = r["kpis"]
+    lines += ["", "## 4. Realistic weekly roster: 150 agents, 3 queues, 7 x 96 requirements, breaks", "",
+              "| status | time (s) | first plan (s) | objective | best bound | gap | hours under | hours over | intervals under-staffed | over-assignment % | violations |",
+              "|---|---|---|---|---|---|---|---|---|---|---|",
+              f"| {r['status']} | {_f(r['wall_seconds'])} | {_f(r['first_solution_seconds'])} | {_f(r['objective'])} | "
+              f"{_f(r['best_bound'])} | {_f(r['gap'], 4)} | {_f(k['hours_under'])} | {_f(k['hours_over'])} | "
+              f"{k['intervals_understaffed']} | {_f(k['over_assignment_pct'], 1)} | {k['hard_rule_violations']} |"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
