@@ -208,7 +208,7 @@ def test_forecaster_like_object_round_trip_with_future_and_h(store):
     got = model.predict(future)
     pd.testing.assert_frame_equal(got, fc.predict(h=3, future=future), check_dtype=False)
     assert {"yhat_lo_80", "yhat_hi_80"} <= set(got.columns)
-    ahead = model.predict(future[future.unique_id == "chat:padron"], params={"h": 6})
+    ahead = model.predict(future[future.unique_id == "chat:padron"], params={"h": "6"})
     assert ahead["unique_id"].unique().tolist() == ["chat:padron"] and len(ahead) == 6
     np.testing.assert_allclose(ahead["yhat"], fc.predict(h=6).query(
         "unique_id == 'chat:padron'")["yhat"])

@@ -14,9 +14,14 @@ forecaster ``Forecaster`` (``predict(h=..., future=..., level=)``) ``unique_id, 
                                                                   ``unique_id, ds, yhat,
                                                                   yhat_lo_L, yhat_hi_L``
 intent     ``IntentClassifier`` (``predict``/``predict_proba``)   ``text`` → ``intent,
-                                                                  confidence, language``
-router     ``Router`` (``route_batch`` / ``route``)               contact rows → ``contact_id,
-                                                                  agent_id, reason, score``
+                                                                  confidence, language,
+                                                                  queue``
+router     ``Router`` (``route_batch`` / ``route``)               contact rows (``contact_id,
+                                                                  channel`` + any ``Contact``
+                                                                  field; ``ts`` → arrival) →
+                                                                  ``contact_id, agent_id
+                                                                  ("" = none), reason,
+                                                                  score``
 estimator  any scikit-learn style ``predict(X)``                  feature columns →
                                                                   ``prediction``
 ========== ===================================================== ================================
@@ -87,17 +92,30 @@ def detect_kind(obj: Any) -> str:
 
 
 def default_params(kind: str, obj: Any) -> dict[str, Any]:
-    """Inference parameters (with defaults) the wrapped model accepts, for the signature."""
+    """Inference parameters (with defaults) the wrapped model accepts, for the signature.
+
+    forecaster: ``h`` (str; ``""`` = forecast the rows given, else a number of intervals
+    such as ``"48"`` or a span such as ``"1w"``) and ``level`` (the object's default
+    levels); router: ``available_agents`` (comma-separated agent ids; ``""`` = the whole
+    roster is free).
+    """
     if kind == "forecaster":
-        params: dict[str, Any] = {"h": 0}
+        params: dict[str, Any] = {"h": ""}
         try:
             level = inspect.signature(obj.predict).parameters.get("level")
         except (TypeError, ValueError):
             level = None
         if level is not None and level.default not in (None, inspect.Parameter.empty):
-            params["level"] = [int(x) for x in level.default]
+            params["level"] = [_level_value(x) for x in level.default]
         return params
+    if kind == "router":
+        return {"available_agents": ""}
     return {}
+
+
+def _level_value(x: Any) -> int | float:
+    x = float(x)
+    return int(x) if x.is_integer() else x
 
 
 # ---------------------------------------------------------------------------------------
@@ -178,13 +196,19 @@ def _forecaster(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFr
 
     from routing_ml.frames import ID, TIME
 
-    h = int(params.get("h") or 0)
+    h_param = params.get("h")
+    h: Any = None if h_param is None else str(h_param).strip()
+    if h in ("", "0"):
+        h = None
+    elif h is not None and h.lstrip("-").isdigit():
+        h = int(h)
+        if h < 0:
+            raise AdapterError(f"param h must be >= 0 (0 or '': forecast the rows given); "
+                               f"got {h}.")
     kwargs: dict[str, Any] = {}
     if params.get("level") is not None and _accepts(obj.predict, "level"):
-        kwargs["level"] = tuple(int(x) for x in params["level"])
-    if h < 0:
-        raise AdapterError(f"param h must be >= 0 (0: forecast the rows given); got {h}.")
-    if h > 0:
+        kwargs["level"] = tuple(_level_value(x) for x in params["level"])
+    if h is not None:
         out = obj.predict(h=h, **kwargs)
         if ID in df.columns and len(df):
             out = out[out[ID].isin(set(df[ID].astype(str)))]
@@ -215,30 +239,38 @@ def _intent(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         if _has(obj, name):
             out["language"] = np.asarray(getattr(obj, name)(texts)).astype(str)
             break
+    if _has(obj, "predict_queue"):
+        out["queue"] = np.asarray(obj.predict_queue(texts)).astype(str)
     return out
 
 
 def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    import dataclasses
+
     import pandas as pd
 
     from routing_ml.routing.base import Contact
 
     _require(df, ["contact_id", "channel"], "router")
-    fields = set(Contact.__slots__)  # type: ignore[attr-defined]
-    rename = {"ts": "arrival_seconds"} if "arrival_seconds" not in df.columns else {}
-    records = df.rename(columns=rename).to_dict("records")
+    fields = {f.name for f in dataclasses.fields(Contact)}
+    frame = df.copy()
+    if "arrival_seconds" not in frame.columns and "ts" in frame.columns:
+        ts = pd.to_datetime(frame["ts"])
+        frame["arrival_seconds"] = (ts - pd.Timestamp(0)).dt.total_seconds()
     contacts = [
-        Contact(**{k: (None if _isna(v) else v) for k, v in r.items() if k in fields})
-        for r in records
+        Contact(**{k: v for k, v in r.items() if k in fields and not _isna(v)})
+        for r in frame.to_dict("records")
     ]
+    available = str(params.get("available_agents") or "").strip()
+    agents = [a.strip() for a in available.split(",") if a.strip()] or None
     if _has(obj, "route_batch"):
-        decisions = obj.route_batch(contacts)
+        decisions = obj.route_batch(contacts, agents)
     else:
-        decisions = [obj.route(c) for c in contacts]
+        decisions = [obj.route(c, agents) for c in contacts]
     return pd.DataFrame(
         {
             "contact_id": [str(c.contact_id) for c in contacts],
-            "agent_id": [d.agent_id for d in decisions],
+            "agent_id": [d.agent_id if d.agent_id is not None else "" for d in decisions],
             "reason": [d.reason for d in decisions],
             "score": [float("nan") if d.score is None else float(d.score) for d in decisions],
         }

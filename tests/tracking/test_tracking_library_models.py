@@ -1,0 +1,157 @@
+"""Round trips of the library's own models through MLflow: Forecaster, Router,
+IntentClassifier — logged as pyfunc, registered, aliased ``champion``, loaded by
+``models:/<name>@champion``, same answers as the native object, native object back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from routing_ml import tracking
+
+# -- forecaster ------------------------------------------------------------------------
+
+
+def _weekday_volumes(weeks: int = 4) -> pd.DataFrame:
+    """Mon-Fri, 10 hourly slots 08:00-17:00, Poisson counts, two queues."""
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2024-01-01", periods=7 * weeks, freq="D")
+    days = days[days.dayofweek < 5]
+    profile = np.array([0.5, 1.0, 1.6, 1.8, 1.4, 1.2, 1.3, 1.0, 0.7, 0.5])
+    rows = []
+    for uid, level in (("voice:tributos", 40.0), ("chat:padron", 12.0)):
+        for d in days:
+            rows.append(pd.DataFrame({
+                "unique_id": uid, "ds": d + pd.to_timedelta(8 + np.arange(10), "h"),
+                "y": rng.poisson(level * profile).astype(float)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_forecaster_round_trip(store):
+    from routing_ml.forecasting import Forecaster
+
+    hist = _weekday_volumes()
+    fc = Forecaster("topdown", freq="1h", holidays_country=None, calibration_windows=2).fit(hist)
+    # the next Monday's open intervals of both queues
+    monday = hist["ds"].max().normalize() + pd.Timedelta("3D")
+    future = pd.DataFrame([(uid, monday + pd.Timedelta(hours=h))
+                           for uid in ("voice:tributos", "chat:padron") for h in range(8, 18)],
+                          columns=["unique_id", "ds"])
+    with tracking.start_run("exp_lib_fc", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]):
+        tracking.log_params({"model": fc.get_params()})
+        logged = tracking.log_model(fc, "forecaster", input_example=future.head(4),
+                                    registered_model_name="volumes", alias="champion")
+    assert logged.kind == "forecaster"
+    model = tracking.load_model("models:/volumes@champion", tracking_uri=store["uri"])
+    expected = fc.predict(future=future)
+    got = model.predict(future)
+    pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), check_dtype=False)
+    assert {"yhat_lo_80", "yhat_hi_95"} <= set(got.columns)
+    # a horizon param instead of rows: a span string, one queue
+    ahead = model.predict(future.head(1), params={"h": "1d"})
+    pd.testing.assert_frame_equal(
+        ahead, fc.predict(h="1d").query("unique_id == 'voice:tributos'").reset_index(drop=True),
+        check_dtype=False)
+    native = tracking.load_native("models:/volumes@champion", tracking_uri=store["uri"])
+    assert type(native) is Forecaster
+    pd.testing.assert_frame_equal(native.predict(future=future), expected)
+
+
+# -- router ----------------------------------------------------------------------------
+AGENTS = [
+    {"agent_id": f"A{i}", "skills": {"tax": 1 + i % 5, "census": 5 - i % 5},
+     "languages": ("es",) if i % 2 else ("es", "en"), "channels": ("voice", "chat", "email"),
+     "max_concurrency": 2}
+    for i in range(6)
+]
+INTENT_SKILLS = {"ibi": "tax", "plusvalia": "tax", "padron": "census"}
+
+
+def _interactions(n: int = 600) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    agent = rng.integers(0, len(AGENTS), n)
+    intent = rng.choice(list(INTENT_SKILLS), n)
+    ts = pd.Timestamp("2024-01-08") + pd.to_timedelta(np.sort(rng.uniform(0, 5 * 86400, n)),
+                                                      unit="s")
+    return pd.DataFrame({
+        "agent_id": [f"A{a}" for a in agent], "intent": intent,
+        "skill": [INTENT_SKILLS[i] for i in intent], "ts": ts,
+        "handle_seconds": np.exp(5 + 0.1 * agent + rng.normal(0, 0.5, n)),
+        "resolved": rng.random(n) < 0.5 + 0.05 * agent,
+        "channel": rng.choice(["voice", "chat", "email"], n),
+        "language": "es", "priority": 0, "customer_id": rng.integers(1, 300, n),
+    })
+
+
+def test_router_round_trip(store):
+    from routing_ml.routing import Contact, PairOutcomeModel, Router
+
+    pair = PairOutcomeModel(n_estimators=20, min_child_samples=20, random_state=0).fit(
+        _interactions(), AGENTS)
+    router = Router(AGENTS, pair_model=pair, intent_skills=INTENT_SKILLS,
+                    latency_budget_ms=60_000.0)
+    rng = np.random.default_rng(3)
+    contacts = pd.DataFrame({
+        "contact_id": np.arange(12),
+        "channel": rng.choice(["voice", "chat", "email"], 12),
+        "arrival_seconds": np.arange(12, dtype=float),
+        "intent": rng.choice(list(INTENT_SKILLS), 12),
+        "skill": None,
+        "language": "es",
+        "customer_id": rng.integers(1000, 2000, 12),
+    })
+    contacts["skill"] = contacts["intent"].map(INTENT_SKILLS)
+    with tracking.start_run("exp_lib_router", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]):
+        logged = tracking.log_model(router, "router", input_example=contacts.head(3),
+                                    registered_model_name="router", alias="champion")
+    assert logged.kind == "router"
+    model = tracking.load_model("models:/router@champion", tracking_uri=store["uri"])
+    assert model.unwrap_python_model().native_format == "save"  # Router.save / Router.load
+    got = model.predict(contacts)
+
+    expected = router.route_batch([
+        Contact(int(r.contact_id), r.channel, float(r.arrival_seconds), intent=r.intent,
+                skill=r.skill, language=r.language, customer_id=int(r.customer_id))
+        for r in contacts.itertuples()])
+    assert got["contact_id"].tolist() == [str(i) for i in range(12)]
+    assert got["agent_id"].tolist() == [d.agent_id or "" for d in expected]
+    assert got["reason"].tolist() == [d.reason for d in expected]
+    assert (got["agent_id"] != "").sum() > 0
+    # only the listed agents are free
+    only = model.predict(contacts.head(4), params={"available_agents": "A1,A3"})
+    assert set(only["agent_id"]) <= {"A1", "A3", ""}
+    native = tracking.load_native(logged.uri, tracking_uri=store["uri"])
+    assert type(native) is Router and native.agent_ids == router.agent_ids
+    assert native.pair_model is not None
+
+
+# -- intent classifier -------------------------------------------------------------------
+def test_intent_classifier_round_trip(store):
+    from routing_ml.datasets import load_banking77
+    from routing_ml.routing import IntentClassifier
+
+    data = load_banking77()  # text, intent
+    keep = data["intent"].isin(sorted(data["intent"].unique())[:4])
+    sample = data[keep].groupby("intent").head(40)
+    clf = IntentClassifier(random_state=0).fit(sample["text"].tolist(),
+                                               sample["intent"].tolist())
+    texts = pd.DataFrame({"text": ["I still have not received my new card",
+                                   "my card payment was declined at the shop",
+                                   "necesito una cita para el padron", ""]})
+    with tracking.start_run("exp_lib_intent", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]):
+        logged = tracking.log_model(clf, "intent", input_example=texts.head(2),
+                                    registered_model_name="intent", alias="champion")
+    assert logged.kind == "intent"
+    model = tracking.load_model("models:/intent@champion", tracking_uri=store["uri"])
+    got = model.predict(texts)
+    t = texts["text"].tolist()
+    assert got["intent"].tolist() == [str(x) for x in clf.predict(t)]
+    np.testing.assert_allclose(got["confidence"], clf.predict_proba(t).max(axis=1))
+    assert got["language"].tolist() == [str(x) for x in clf.predict_language(t)]
+    assert got["queue"].tolist() == [str(x) for x in clf.predict_queue(t)]
+    native = tracking.load_native(logged.uri, tracking_uri=store["uri"])
+    assert type(native) is IntentClassifier
+    np.testing.assert_array_equal(native.predict(t), clf.predict(t))
