@@ -112,16 +112,16 @@ class AgentPool:
     skills: np.ndarray
     languages: np.ndarray
     capacity: np.ndarray
-    load: np.ndarray = field(default=None)  # type: ignore[assignment]
-    idle_since: np.ndarray = field(default=None)  # type: ignore[assignment]
-    busy_seconds: np.ndarray = field(default=None)  # type: ignore[assignment]
-    available_seconds: np.ndarray = field(default=None)  # type: ignore[assignment]
-    logged_in: np.ndarray = field(default=None)  # type: ignore[assignment]
+    load: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    idle_since: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    busy_seconds: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    available_seconds: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    logged_in: np.ndarray = field(default=None)  # type: ignore[arg-type]
     # name -> column lookups, built in __post_init__ (declared so the slots class holds them)
-    _skill_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
-    _language_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
-    _channel_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
-    _agent_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _skill_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
+    _language_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
+    _channel_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
+    _agent_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         n, c = len(self.agent_ids), len(self.channel_names)
@@ -201,7 +201,7 @@ class AgentPool:
         """
         import pandas as pd
 
-        rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
+        rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)  # type: ignore[call-overload]
         if not rows:
             raise ValueError("agents is empty: a pool needs at least one agent.")
         for key in ("agent_id", "skills"):
