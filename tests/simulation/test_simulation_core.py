@@ -442,3 +442,16 @@ def test_simulation_native_longest_idle_equals_policy_calls():
             "agent_id"]
     pd.testing.assert_frame_equal(fast.contacts[cols], slow.contacts[cols])
     assert fast.summary["abandoned"] > 0 and fast.contacts["agent_id"].nunique() == 4
+
+
+def test_simulation_compare_policies_with_a_scenario_callable():
+    def scenario(seed):
+        return _contacts(60, rate_per_hour=40, seed=seed % 1000)
+
+    cmp = compare_policies({"lia": LongestIdleAgent(), "first": FirstFree()}, scenario,
+                           _agents(), n_replications=3, aht_seconds=200.0, patience=100.0)
+    reps = cmp.replications
+    # each replication draws its own day; both policies see the same one
+    arr = reps.pivot(index="replication", columns="policy", values="end_seconds")
+    assert arr.notna().all().all()
+    assert reps.groupby("replication")["arrivals"].nunique().eq(1).all()

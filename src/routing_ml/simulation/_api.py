@@ -116,6 +116,7 @@ class _Setup:
     schedule: pd.DataFrame | None
     kwargs: dict[str, Any]
     extra_dropped: dict[str, int]
+    scenario: Any = None               # callable seed -> contacts frame (a new draw per run)
 
 
 def _fresh_pool(t: AgentPool) -> AgentPool:
@@ -126,6 +127,10 @@ def _fresh_pool(t: AgentPool) -> AgentPool:
 
 def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
            kw: dict[str, Any]) -> _Setup:
+    scenario = None
+    if callable(arrivals) and not isinstance(arrivals, pd.DataFrame):
+        scenario = arrivals
+        arrivals = scenario(0)
     if not isinstance(arrivals, pd.DataFrame):
         raise FrameError(f"arrivals must be a DataFrame (a contacts log with 'ts' or a "
                          f"forecast with unique_id, ds, yhat), got {type(arrivals).__name__}.")
@@ -199,13 +204,19 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         agent_sk = {s for r in rows for s in dict(r["skills"])}
         template = AgentPool.from_agents(rows, skill_names=sorted(agent_sk | extra_sk),
                                          channel_names=CHANNELS)
+    if scenario is not None and contacts is None:
+        raise FrameError("a scenario callable must return a contacts log (with 'ts').")
     return _Setup(contacts=contacts, forecast=forecast, template=template,
-                  schedule=schedule, kwargs=kw, extra_dropped=extra)
+                  schedule=schedule, kwargs=kw, extra_dropped=extra, scenario=scenario)
 
 
 def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndarray]]:
     kw = st.kwargs
-    if st.contacts is not None:
+    if st.scenario is not None:
+        df = st.scenario(seed)
+        if "is_repeat" in df and kw["repeats"]:
+            df = df.loc[~df["is_repeat"].fillna(False).astype(bool)]
+    elif st.contacts is not None:
         df = st.contacts
     else:
         df = _inputs.arrivals_from_forecast(
@@ -456,7 +467,9 @@ def compare_policies(
     Parameters
     ----------
     policies : mapping name → policy, or a sequence (named by their ``name``).
-    arrivals, agents, schedule : as in :func:`simulate`.
+    arrivals, agents, schedule : as in :func:`simulate`; ``arrivals`` may also be a
+        callable ``seed -> contacts frame`` (a scenario: e.g. a resampled or scaled day),
+        called once per replication (and once with seed 0 to set up the pool).
     n_replications : replications per policy (>= 2 for confidence intervals).
     baseline : name of the policy the others are compared with (default: the first).
     seed : master seed; replication ``r`` uses a seed derived from (seed, r).
