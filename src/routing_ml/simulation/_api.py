@@ -343,8 +343,12 @@ def simulate(
         its shifts, finishes the contact in hand after its shift ends). None: every agent
         is logged in all the time.
     policy : a :class:`~routing_ml.routing.base.RoutingPolicy` (default
-        ``LongestIdleAgent()``); optional hook ``choose_contact(contacts, agent, pool,
-        now) -> index | None`` picks which waiting contact a freed agent takes.
+        ``LongestIdleAgent()``). Optional hooks (see ``routing.base``):
+        ``choose_contact(agent, waiting, pool, now) -> index`` (−1: none) picks which
+        waiting contact a freed agent takes (it is offered the head of each queue it
+        qualifies for); ``assign_batch(contacts, pool, now) -> list[Decision]`` is called
+        at batch epochs (``batch_seconds``) with every waiting contact. A decision with
+        ``retry_after_seconds`` (holdout, bullseye step) is asked again after that delay.
     outcomes : where handle times and resolutions come from: None (``handle_seconds``
         of the log if present, else exponential with ``aht_seconds``), a synthetic
         ``GroundTruth``, or an outcome model of :mod:`routing_ml.simulation.outcomes`.
