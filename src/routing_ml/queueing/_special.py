@@ -18,6 +18,8 @@ convergent series in arrays, so the logarithm stays finite and exact.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
 
@@ -245,3 +247,50 @@ def abandon_given_wait(y: np.ndarray, x: np.ndarray, log_a: np.ndarray) -> np.nd
             active = active[k * t > 1e-17 * first[active]]
         res[use_series] = np.clip(first / (xs * total), 0.0, 1.0)
     return res
+
+
+# ----------------------------------------------------------------------- scalar fast path
+# The same formulas on Python floats: a single interval (e.g. sizing one queue at 16,700
+# erlangs) otherwise pays numpy's per-call overhead on every step of the search.
+def _stirlerr_scalar(y: float) -> float:
+    if y > 15.0:
+        nn = y * y
+        return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680 - 1.0 / (1188 * nn)) / nn)
+                            / nn) / nn) / y
+    return math.lgamma(y + 1.0) - (y + 0.5) * math.log(y) + y - _HALF_LOG_2PI
+
+
+def _bd0_scalar(y: float, x: float) -> float:
+    if abs(y - x) < 0.1 * (y + x):
+        v = (y - x) / (y + x)
+        s = (y - x) * v
+        ej = 2.0 * y * v
+        v2 = v * v
+        j = 1
+        while True:
+            ej *= v2
+            s1 = s + ej / (2 * j + 1)
+            if s1 == s:
+                return s
+            s = s1
+            j += 1
+    return (y * (math.log(y) - math.log(x)) if y > 0 else 0.0) + x - y
+
+
+def log_density_scalar(y: float, x: float) -> float:
+    """Scalar :func:`log_density`."""
+    if y == 0.0:
+        return -x
+    return -0.5 * math.log(2.0 * math.pi * y) - _stirlerr_scalar(y) - _bd0_scalar(y, x)
+
+
+def log_erlang_b_scalar(n: float, a: float) -> float:
+    """Scalar :func:`log_erlang_b` (whole ``n >= 0``, ``a >= 0``)."""
+    if n == 0.0:
+        return 0.0
+    if a == 0.0:
+        return -math.inf
+    q = float(special.gammaincc(n + 1.0, a))
+    if q > _TINY:
+        return log_density_scalar(n, a) - math.log(q)
+    return float(log_erlang_b(np.array([n]), np.array([a]))[0])

@@ -38,6 +38,7 @@ arithmetic on the decimal shrinkage (``Fraction(str(s))``).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -298,8 +299,35 @@ def _occupancy_floor(a: np.ndarray, occ: np.ndarray) -> np.ndarray:
     return np.where((n - 1.0 >= 1.0) & (a / below <= occ), n - 1.0, n)
 
 
+def _search_erlang_c_scalar(a: float, aht: float, sl: float, t: float,
+                            occ: float) -> float | None:
+    """The search below on Python floats (one interval): same steps, no numpy overhead."""
+    n = float(_occupancy_floor(np.array([a]), np.array([occ]))[0])
+    n = max(math.floor(a) + 1.0, n)
+    b = math.exp(_special.log_erlang_b_scalar(n, a))
+    k = t / aht
+    q = 1.0 - sl
+    gap = n - a
+    e = math.exp(-gap * k)
+    decay = math.exp(-k)
+    for _ in range(100_000):
+        ab = a * b
+        if (n * b / (gap + ab)) * e <= q:
+            return n
+        b = ab / (n + 1.0 + ab)
+        n += 1.0
+        gap += 1.0
+        e *= decay
+    return None  # pragma: no cover - left to the array search
+
+
 def _search_erlang_c(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarray,
                      occ: np.ndarray) -> np.ndarray:
+    if a.size == 1:
+        found = _search_erlang_c_scalar(float(a[0]), float(aht[0]), float(sl[0]), float(t[0]),
+                                        float(occ[0]))
+        if found is not None:
+            return np.array([found])
     n = np.maximum(np.floor(a) + 1.0, _occupancy_floor(a, occ))
     b = np.exp(_special.log_erlang_b(n, a))
     result = np.empty(a.size)
@@ -396,8 +424,10 @@ def erlang_b_required_agents(
 
     Sizing lines, trunks or overflow-free channels. ``B`` falls with ``n`` and
     ``B(n, a) >= 1 - n/a`` (the carried load cannot exceed ``n``), so the search starts
-    from ``ceil(a (1 - max_blocking)) - 2`` (certain to fail) and brackets + bisects with
-    the exact log-space ``B``: about ``2 log2(sqrt(a))`` array evaluations at any load.
+    from ``ceil(a (1 - max_blocking)) - 1`` (fewer servers certainly fail), evaluates the
+    exact log-space ``B`` there once and steps up with the forward recursion
+    ``B(n+1) = a B / (n + 1 + a B)``; intervals still short after 64 steps finish by
+    bracketing + bisection with the exact ``B``.
 
     Parameters
     ----------
@@ -427,16 +457,52 @@ def erlang_b_required_agents(
     a, p, occ = a.ravel(), p.ravel(), occ.ravel()
     res = np.zeros(a.size)
     idx = np.flatnonzero(a > 0)
+    if idx.size == 1:
+        i = int(idx[0])
+        found = _erlang_b_sizing_scalar(float(a[i]), float(p[i]), float(occ[i]))
+        if found is not None:
+            res[i] = found
+            idx = idx[:0]
     if idx.size:
-        aa, pp, oo = a[idx], p[idx], occ[idx]
-
-        def ok_fn(n_try: np.ndarray, sel: np.ndarray) -> np.ndarray:
-            b = np.exp(_special.log_erlang_b(n_try, aa[sel]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                carried = np.where(n_try > 0, aa[sel] * (1.0 - b) / n_try, np.inf)
-            return (b <= pp[sel]) & (carried <= oo[sel])
-
-        lo = np.maximum(np.ceil(aa * (1.0 - pp)) - 2.0, -1.0)
-        res[idx] = _bracket_and_bisect(ok_fn, lo, np.ceil(np.sqrt(aa)) + 1.0)
+        res[idx] = _erlang_b_sizing(a[idx], p[idx], occ[idx])
     return out(res.reshape(shape), all_scalar(traffic_erlangs, max_blocking, max_occupancy),
                integer=True)
+
+
+def _erlang_b_sizing_scalar(a: float, p: float, occ: float) -> float | None:
+    """Forward recursion from the sure-to-fail bound, on Python floats (one interval)."""
+    n = max(math.ceil(a * (1.0 - p)) - 1.0, 0.0)
+    b = math.exp(_special.log_erlang_b_scalar(n, a))
+    for _ in range(100_000):
+        if b <= p and a * (1.0 - b) <= occ * n:
+            return n
+        b = a * b / (n + 1.0 + a * b)
+        n += 1.0
+    return None  # pragma: no cover - left to the array search
+
+
+def _erlang_b_sizing(a: np.ndarray, p: np.ndarray, occ: np.ndarray) -> np.ndarray:
+    """Step up with ``B(n+1) = a B / (n + 1 + a B)`` for 64 steps, then bracket + bisect."""
+    n = np.maximum(np.ceil(a * (1.0 - p)) - 1.0, 0.0)
+    b = np.exp(_special.log_erlang_b(n, a))
+    result = np.empty(a.size)
+    pending = np.arange(a.size)
+    for _ in range(_STEP_LIMIT):
+        ok = (b <= p[pending]) & (a[pending] * (1.0 - b) <= occ[pending] * n)
+        if ok.any():
+            result[pending[ok]] = n[ok]
+            keep = ~ok
+            pending, n, b = pending[keep], n[keep], b[keep]
+            if not pending.size:
+                return result
+        ab = a[pending] * b
+        b = ab / (n + 1.0 + ab)
+        n = n + 1.0
+
+    def ok_fn(n_try: np.ndarray, sel: np.ndarray) -> np.ndarray:
+        g = pending[sel]
+        bb = np.exp(_special.log_erlang_b(n_try, a[g]))
+        return (bb <= p[g]) & (a[g] * (1.0 - bb) <= occ[g] * n_try)
+
+    result[pending] = _bracket_and_bisect(ok_fn, n - 1.0, np.ceil(np.sqrt(a[pending])) + 1.0)
+    return result
