@@ -1,0 +1,501 @@
+"""Benchmark of routing_ml.routing.IntentClassifier (issue 6).
+
+Parts (run one with ``--part``, or all; each writes ``results/bench_intent_<part>.md/.json``,
+and ``--part report`` merges the parts into ``results/bench_intent.md/.json``):
+
+- ``banking77``: 5-fold stratified CV (seed 0) on the bundled BANKING77 training split:
+  accuracy, macro-F1, misroute rate at the abstain threshold that keeps 95% coverage, fit
+  time, for the fast and accurate (MiniLM) modes and an ablation (word n-grams, char
+  n-grams, both, calibration, stacking weight of the embeddings, embeddings alone); the
+  single-utterance latency p50/p99 after warm-up against a plain scikit-learn TF-IDF
+  Pipeline measured in the same run (one torch thread for the accurate mode).
+- ``madrid``: Madrid citizen reports, description + typology → service, fit before
+  1 October 2023, test on October–December 2023: top-1, top-3, misroute at 95% coverage;
+  anchor TF-IDF word+char LinearSVC fit on the last 80,000 training reports (re-measured
+  here); the multilingual e5 encoder on a subsample (encoding 200k texts on this CPU is
+  out of budget).
+- ``synthetic``: the synthetic center's multilingual texts, per language (intent accuracy,
+  macro-F1, language detection accuracy).
+
+Run from the repository root: ``.venv/bin/python experiments/bench_intent.py --part all``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import numpy as np  # noqa: E402
+from _results import RESULTS, write_result  # noqa: E402
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+log = logging.getLogger("bench_intent")
+SEED = 0
+
+
+# --------------------------------------------------------------------------- helpers
+def _metrics(y_true: np.ndarray, proba_or_scores: np.ndarray, classes: np.ndarray,
+             calibrated: bool) -> dict[str, float]:
+    from sklearn.metrics import f1_score
+
+    from routing_ml.routing.intent import misroute_rate_at_coverage
+
+    top = proba_or_scores.argmax(axis=1)
+    pred = classes[top]
+    correct = pred == y_true
+    conf = proba_or_scores[np.arange(len(top)), top]
+    mis, thr, cov = misroute_rate_at_coverage(conf, correct, 0.95)
+    return {"accuracy": float(correct.mean()),
+            "macro_f1": float(f1_score(y_true, pred, average="macro")),
+            "misroute_at_95": mis, "threshold_at_95": thr if calibrated else float("nan"),
+            "coverage": cov}
+
+
+def _plain_pipeline(C: float = 0.5):
+    """The anchor: a plain scikit-learn Pipeline, TF-IDF word (1,2) + char_wb (2,5)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.svm import LinearSVC
+
+    return Pipeline([
+        ("tfidf", FeatureUnion([
+            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
+                                     sublinear_tf=True, min_df=2)),
+        ])),
+        ("svm", LinearSVC(C=C, random_state=SEED)),
+    ])
+
+
+def _ablation_model(block: str, C: float = 0.5):
+    """Our analyzers on normalised text, one block only (word or char), no calibration."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    from routing_ml.routing._text import CharAnalyzer, WordAnalyzer
+
+    analyzer = WordAnalyzer((1, 2)) if block == "word" else CharAnalyzer((2, 5))
+    vec = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True,
+                          min_df=1 if block == "word" else 2)
+    return Pipeline([("tfidf", vec), ("svm", LinearSVC(C=C, random_state=SEED))])
+
+
+def _latency(fn, texts: list[str], n: int, warmup: int) -> dict[str, float]:
+    for t in texts[:warmup]:
+        fn(t)
+    times = []
+    for i in range(n):
+        t = texts[i % len(texts)]
+        t0 = time.perf_counter()
+        fn(t)
+        times.append(time.perf_counter() - t0)
+    arr = np.asarray(times) * 1e3
+    return {"p50_ms": float(np.percentile(arr, 50)), "p99_ms": float(np.percentile(arr, 99)),
+            "mean_ms": float(arr.mean()), "n": n}
+
+
+def _mean_rows(rows: list[dict[str, float]]) -> dict[str, float]:
+    keys = rows[0].keys()
+    return {k: float(np.nanmean([r[k] for r in rows])) for k in keys}
+
+
+def _fmt(x: float, digits: int = 4) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}f}"
+
+
+# --------------------------------------------------------------------------- BANKING77
+def part_banking77(args: argparse.Namespace) -> None:
+    import torch
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    from routing_ml.datasets import load_banking77
+    from routing_ml.routing.intent import IntentClassifier, _encode_batch, _softmax
+
+    torch.set_num_threads(1)
+    df = load_banking77()
+    if args.limit:
+        df = df.sample(n=args.limit, random_state=SEED)
+    texts = df["text"].tolist()
+    y = df["intent"].to_numpy().astype(str)
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(texts, y))
+    if args.folds < 5:
+        folds = folds[: args.folds]
+    data: dict[str, object] = {"n_texts": len(texts), "n_intents": int(len(set(y))),
+                               "folds": len(folds), "seed": SEED}
+    t0 = time.perf_counter()
+    # all embeddings once (memoised by the library for the whole run)
+    _encode_batch("minilm", [" ".join(t[:1000].split()) for t in texts], 64)
+    data["minilm_encode_seconds_all"] = time.perf_counter() - t0
+    log.info("MiniLM embeddings of %d texts in %.0f s", len(texts),
+             data["minilm_encode_seconds_all"])
+
+    rows: dict[str, list[dict[str, float]]] = {}
+    calib: dict[str, list[dict[str, float]]] = {}
+    last_models: dict[str, object] = {}
+
+    def add(name: str, r: dict[str, float]) -> None:
+        rows.setdefault(name, []).append(r)
+        log.info("fold %d %-40s acc %.4f", len(rows[name]) - 1, name, r["accuracy"])
+
+    for tr, te in folds:
+        xtr = [texts[i] for i in tr]
+        xte = [texts[i] for i in te]
+        ytr, yte = y[tr], y[te]
+        # anchor: plain sklearn Pipeline
+        t = time.perf_counter()
+        pipe = _plain_pipeline().fit(xtr, ytr)
+        fit_s = time.perf_counter() - t
+        add("anchor: plain TF-IDF word+char Pipeline + LinearSVC",
+            {**_metrics(yte, pipe.decision_function(xte), pipe.classes_, False),
+             "fit_seconds": fit_s})
+        last_models["pipeline"] = pipe
+        # ablation blocks
+        for block in ("word", "char"):
+            t = time.perf_counter()
+            m = _ablation_model(block).fit(xtr, ytr)
+            add(f"ablation: normalised {block} n-grams only",
+                {**_metrics(yte, m.decision_function(xte), m.classes_, False),
+                 "fit_seconds": time.perf_counter() - t})
+        # fast mode (calibrated)
+        fast = IntentClassifier(random_state=SEED).fit(xtr, ytr)
+        scores = fast.decision_function(xte)
+        add("fast: word+char, raw margins (no calibration)",
+            {**_metrics(yte, _softmax(scores.copy()), fast.classes_, False),
+             "fit_seconds": float("nan")})
+        add("fast: word+char + temperature calibration (default)",
+            {**_metrics(yte, fast.predict_proba(xte), fast.classes_, True),
+             "fit_seconds": fast.fit_seconds_})
+        calib.setdefault("fast", []).append(fast.calibration_report_)
+        last_models["fast"] = fast
+        # embeddings alone
+        from scipy.sparse import csr_matrix  # noqa: F401
+
+        etr = _encode_batch("minilm", [" ".join(t[:1000].split()) for t in xtr], 64)
+        ete = _encode_batch("minilm", [" ".join(t[:1000].split()) for t in xte], 64)
+        t = time.perf_counter()
+        svm = LinearSVC(C=1.0, random_state=SEED).fit(etr, ytr)
+        add("ablation: MiniLM embeddings alone + LinearSVC",
+            {**_metrics(yte, svm.decision_function(ete), svm.classes_, False),
+             "fit_seconds": time.perf_counter() - t})
+        # stacking weights (no calibration: accuracy does not depend on it)
+        for w in args.weights:
+            m = IntentClassifier(encoder="minilm", embedding_weight=w, calibration="none",
+                                 random_state=SEED).fit(xtr, ytr)
+            add(f"accurate: word+char + MiniLM x{w:g} (no calibration)",
+                {**_metrics(yte, m.predict_proba(xte), m.classes_, False),
+                 "fit_seconds": m.fit_seconds_})
+        acc = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
+                               random_state=SEED).fit(xtr, ytr)
+        add(f"accurate: word+char + MiniLM x{args.main_weight:g} + calibration (default)",
+            {**_metrics(yte, acc.predict_proba(xte), acc.classes_, True),
+             "fit_seconds": acc.fit_seconds_})
+        calib.setdefault("accurate", []).append(acc.calibration_report_)
+        last_models["accurate"] = acc
+        last_te = xte
+
+    data["cv"] = {k: _mean_rows(v) for k, v in rows.items()}
+    data["cv_per_fold"] = rows
+    data["calibration"] = {k: _mean_rows(v) for k, v in calib.items()}
+
+    # ---- latency: one utterance, after warm-up, same run
+    lat_texts = last_te
+    pipe = last_models["pipeline"]
+    fast = last_models["fast"]
+    acc = last_models["accurate"]
+    n = args.latency_n
+    lat = {
+        "plain sklearn Pipeline predict([text])": _latency(lambda t: pipe.predict([t]),
+                                                           lat_texts, n, 200),
+        "fast predict([text])": _latency(lambda t: fast.predict([t]), lat_texts, n, 200),
+        "fast predict_one(text) (+language)": _latency(fast.predict_one, lat_texts, n, 200),
+        "fast predict_proba([text])": _latency(lambda t: fast.predict_proba([t]), lat_texts,
+                                               n, 200),
+        "accurate predict([text]) (1 torch thread)": _latency(
+            lambda t: acc.predict([t]), lat_texts, max(200, n // 10), 30),
+    }
+    base = lat["plain sklearn Pipeline predict([text])"]["p50_ms"]
+    for v in lat.values():
+        v["p50_ratio_vs_pipeline"] = v["p50_ms"] / base
+    data["latency"] = lat
+    # batch == single check on the measured model
+    bp = fast.predict_proba(lat_texts[:200])
+    sp = np.vstack([fast.predict_proba([t]) for t in lat_texts[:200]])
+    data["fast_single_vs_batch_max_abs_diff"] = float(np.abs(bp - sp).max())
+
+    md = ["## BANKING77, 5-fold stratified CV (seed 0) on the bundled training split\n",
+          f"{len(texts)} utterances, {data['n_intents']} intents, {len(folds)} folds. Means "
+          "over folds. misroute@95% = error rate among the 95% most confident contacts "
+          "(the other 5% go to triage). Latency below.\n",
+          "| model | accuracy | macro-F1 | misroute@95% | fit s |", "|---|---|---|---|---|"]
+    for k, r in data["cv"].items():
+        md.append(f"| {k} | {_fmt(r['accuracy'])} | {_fmt(r['macro_f1'])} | "
+                  f"{_fmt(r['misroute_at_95'])} | {_fmt(r['fit_seconds'], 1)} |")
+    md += ["", "### Calibration (out-of-fold margins inside each fit, mean over CV folds)\n",
+           "| mode | temperature | NLL raw → calibrated | ECE raw → calibrated |",
+           "|---|---|---|---|"]
+    for k, r in data["calibration"].items():
+        md.append(f"| {k} | {_fmt(r['temperature'], 3)} | {_fmt(r['oof_nll_raw'], 3)} → "
+                  f"{_fmt(r['oof_nll_calibrated'], 3)} | {_fmt(r['oof_ece_raw'], 3)} → "
+                  f"{_fmt(r['oof_ece_calibrated'], 3)} |")
+    md += ["", "### Single-utterance latency (after warm-up, one text per call)\n",
+           "| call | p50 ms | p99 ms | p50 / Pipeline p50 |", "|---|---|---|---|"]
+    for k, r in lat.items():
+        md.append(f"| {k} | {_fmt(r['p50_ms'], 3)} | {_fmt(r['p99_ms'], 3)} | "
+                  f"{_fmt(r['p50_ratio_vs_pipeline'], 3)} |")
+    md.append(f"\nfast single path vs batch path, max |Δ proba| on 200 texts: "
+              f"{data['fast_single_vs_batch_max_abs_diff']:.2e}")
+    md.append(f"\nMiniLM embeddings of all {len(texts)} texts computed once: "
+              f"{data['minilm_encode_seconds_all']:.0f} s (batch 64, 1 torch thread).")
+    write_result("bench_intent_banking77", "\n".join(md), data)
+
+
+# --------------------------------------------------------------------------- Madrid
+def _madrid_text(df) -> list[str]:
+    typ = np.where(df["typology"].astype(str).str.startswith("Quiero solicitar"),
+                   "tiposolicitud", "tipoproblema")
+    return [f"{t} {d}" for t, d in zip(typ, df["description"].astype(str), strict=True)]
+
+
+def part_madrid(args: argparse.Namespace) -> None:
+    from routing_ml.datasets import load_avisos_madrid
+    from routing_ml.routing.intent import IntentClassifier, misroute_rate_at_coverage
+
+    df = load_avisos_madrid().sort_values("requested_at", kind="stable")
+    train = df[df["requested_at"] < "2023-10-01"]
+    test = df[(df["requested_at"] >= "2023-10-01") & (df["requested_at"] < "2024-01-01")]
+    if args.limit:
+        train, test = train.iloc[-args.limit:], test.iloc[: args.limit // 4]
+    xtr, xte = _madrid_text(train), _madrid_text(test)
+    ytr = train["service"].astype(str).to_numpy()
+    yte = test["service"].astype(str).to_numpy()
+    majority = float((yte == train["service"].astype(str).value_counts().index[0]).mean())
+    data: dict[str, object] = {"n_train": len(xtr), "n_test": len(xte),
+                               "n_services": int(df["service"].nunique()),
+                               "majority_class_top1": majority,
+                               "input": "typology token + ' ' + description"}
+    res: dict[str, dict[str, float]] = {}
+
+    def evaluate(name: str, proba: np.ndarray, classes: np.ndarray, y_true: np.ndarray,
+                 fit_s: float) -> None:
+        from sklearn.metrics import f1_score
+
+        order = np.argsort(-proba, axis=1)[:, :3]
+        top1 = classes[order[:, 0]]
+        correct = top1 == y_true
+        top3 = (classes[order] == y_true[:, None]).any(axis=1)
+        conf = proba[np.arange(len(top1)), order[:, 0]]
+        mis, _, _ = misroute_rate_at_coverage(conf, correct, 0.95)
+        res[name] = {"top1": float(correct.mean()), "top3": float(top3.mean()),
+                     "macro_f1": float(f1_score(y_true, top1, average="macro")),
+                     "misroute_at_95": mis, "fit_seconds": fit_s, "n_test": len(y_true)}
+        log.info("madrid %-50s top1 %.4f top3 %.4f", name, res[name]["top1"],
+                 res[name]["top3"])
+
+    # anchor: plain Pipeline on the last 80,000 training reports
+    t = time.perf_counter()
+    pipe = _plain_pipeline().fit(xtr[-80_000:], ytr[-80_000:])
+    evaluate("anchor: plain TF-IDF word+char LinearSVC, last 80k reports",
+             pipe.decision_function(xte), pipe.classes_, yte, time.perf_counter() - t)
+    # fast mode on all training reports
+    fast = IntentClassifier(calibration_folds=args.madrid_calibration_folds,
+                            random_state=SEED).fit(xtr, ytr)
+    evaluate(f"fast: all {len(xtr)} training reports", fast.predict_proba(xte),
+             fast.classes_, yte, fast.fit_seconds_)
+    data["fast_calibration"] = fast.calibration_report_
+    if not args.quick:
+        fast80 = IntentClassifier(calibration="none", random_state=SEED).fit(
+            xtr[-80_000:], ytr[-80_000:])
+        evaluate("fast: last 80k reports (same data as the anchor)",
+                 fast80.predict_proba(xte), fast80.classes_, yte, fast80.fit_seconds_)
+    # latency on Spanish
+    sample = xte[:2000]
+    data["latency_fast_predict_one_text"] = _latency(lambda s: fast.predict([s]), sample,
+                                                     2000, 200)
+    # accurate mode (multilingual e5) on a subsample: last N training, random M test
+    rng = np.random.default_rng(SEED)
+    n_sub, m_sub = args.madrid_sub_train, args.madrid_sub_test
+    te_idx = np.sort(rng.choice(len(xte), size=min(m_sub, len(xte)), replace=False))
+    sxtr, sytr = xtr[-n_sub:], ytr[-n_sub:]
+    sxte, syte = [xte[i] for i in te_idx], yte[te_idx]
+    data["subsample"] = {"train": f"last {n_sub} training reports",
+                         "test": f"{len(te_idx)} test reports drawn at random (seed 0)"}
+    fast_s = IntentClassifier(random_state=SEED).fit(sxtr, sytr)
+    evaluate(f"subsample: fast, last {n_sub} reports", fast_s.predict_proba(sxte),
+             fast_s.classes_, syte, fast_s.fit_seconds_)
+    evaluate(f"subsample: fast on all {len(xtr)} reports (same test sample)",
+             fast.predict_proba(sxte), fast.classes_, syte, fast.fit_seconds_)
+    for enc in args.madrid_encoders:
+        try:
+            t = time.perf_counter()
+            acc = IntentClassifier(encoder=enc, embedding_weight=args.main_weight,
+                                   random_state=SEED).fit(sxtr, sytr)
+            evaluate(f"subsample: accurate encoder={enc}, last {n_sub} reports",
+                     acc.predict_proba(sxte), acc.classes_, syte, acc.fit_seconds_)
+            data[f"latency_accurate_{enc}"] = _latency(lambda s, a=acc: a.predict([s]),
+                                                       sxte, 100, 10)
+            log.info("encoder %s done in %.0f s", enc, time.perf_counter() - t)
+        except Exception as exc:  # report, do not hide
+            data[f"error_{enc}"] = repr(exc)
+            log.exception("encoder %s failed", enc)
+    data["results"] = res
+    md = ["## Madrid citizen reports: description + typology → service (77 services)\n",
+          f"Fit on reports before 2023-10-01 ({len(xtr)}), test on 2023-10-01 .. 2023-12-31 "
+          f"({len(xte)}). Majority class top-1 {majority:.3f}. Input: a typology token "
+          "('tiposolicitud'/'tipoproblema') + the description, for every model.\n",
+          "| model | top-1 | top-3 | macro-F1 | misroute@95% | fit s | n test |",
+          "|---|---|---|---|---|---|---|"]
+    for k, r in res.items():
+        md.append(f"| {k} | {_fmt(r['top1'])} | {_fmt(r['top3'])} | {_fmt(r['macro_f1'])} | "
+                  f"{_fmt(r['misroute_at_95'])} | {_fmt(r['fit_seconds'], 0)} | {r['n_test']} |")
+    md.append("")
+    for k in [k for k in data if k.startswith("latency")]:
+        r = data[k]
+        md.append(f"- {k}: p50 {r['p50_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms")
+    for k in [k for k in data if k.startswith("error")]:
+        md.append(f"- {k}: {data[k]}")
+    write_result("bench_intent_madrid", "\n".join(md), data)
+
+
+# --------------------------------------------------------------------------- synthetic
+def part_synthetic(args: argparse.Namespace) -> None:
+    from sklearn.metrics import f1_score
+
+    from routing_ml.datasets.synthetic import make_contact_center
+    from routing_ml.routing._langid import detect_language
+    from routing_ml.routing.intent import IntentClassifier
+
+    cc = make_contact_center(seed=SEED, days=args.synthetic_days,
+                             **({"daily_contacts": 300} if args.limit else {}))
+    c = cc.contacts.sort_values("ts", kind="stable").reset_index(drop=True)
+    cut = int(0.7 * len(c))
+    tr, te = c.iloc[:cut], c.iloc[cut:]
+    intent_to_queue = dict(zip(cc.intents["intent"], cc.intents["skill"], strict=False))
+    xtr, xte = tr["text"].tolist(), te["text"].tolist()
+    ytr, yte = tr["intent"].to_numpy().astype(str), te["intent"].to_numpy().astype(str)
+    lang_te = te["language"].to_numpy().astype(str)
+    data: dict[str, object] = {"n_train": len(xtr), "n_test": len(xte),
+                               "n_intents": int(c["intent"].nunique()),
+                               "split": "first 70% of contacts by arrival time → train"}
+    models = {"fast": IntentClassifier(intent_to_queue=intent_to_queue, random_state=SEED)
+              .fit(xtr, ytr, languages=tr["language"].tolist())}
+    per: dict[str, dict[str, dict[str, float]]] = {}
+    lang_default = detect_language(xte)
+    for name, m in models.items():
+        pred = m.predict(xte)
+        lang_fit = m.predict_language(xte)
+        per[name] = {}
+        for lang in ["all", *sorted(set(lang_te))]:
+            mask = np.ones(len(xte), bool) if lang == "all" else lang_te == lang
+            per[name][lang] = {
+                "n": int(mask.sum()),
+                "accuracy": float((pred[mask] == yte[mask]).mean()),
+                "macro_f1": float(f1_score(yte[mask], pred[mask].astype(str),
+                                           average="macro")),
+                "language_acc_default_identifier": float(
+                    (lang_default[mask] == lang_te[mask]).mean()),
+                "language_acc_fitted_identifier": float(
+                    (lang_fit[mask] == lang_te[mask]).mean()),
+            }
+    # accurate (e5) on a subsample
+    n_tr, n_te = args.synthetic_sub_train, args.synthetic_sub_test
+    rng = np.random.default_rng(SEED)
+    itr = np.sort(rng.choice(len(xtr), size=min(n_tr, len(xtr)), replace=False))
+    ite = np.sort(rng.choice(len(xte), size=min(n_te, len(xte)), replace=False))
+    sub: dict[str, dict[str, float]] = {}
+    for name, kw in [("fast", {}), ("accurate e5", {"encoder": "e5"})]:
+        if name != "fast" and not args.synthetic_e5:
+            continue
+        try:
+            m = IntentClassifier(random_state=SEED, **kw).fit(
+                [xtr[i] for i in itr], ytr[itr])
+            pred = m.predict([xte[i] for i in ite])
+            sub[name] = {"accuracy": float((pred == yte[ite]).mean()),
+                         "fit_seconds": m.fit_seconds_}
+            for lang in sorted(set(lang_te)):
+                mask = lang_te[ite] == lang
+                sub[name][f"accuracy_{lang}"] = float((pred[mask] == yte[ite][mask]).mean())
+        except Exception as exc:
+            sub[name] = {"error": repr(exc)}  # type: ignore[dict-item]
+    data["per_language"] = per
+    data["subsample"] = {"train": len(itr), "test": len(ite), "results": sub}
+    md = ["## Synthetic public-service center (multilingual texts)\n",
+          f"make_contact_center(seed=0, days={args.synthetic_days}): {len(c)} contacts, "
+          f"{data['n_intents']} intents; train = first 70% by arrival time, test = the rest. "
+          "Language detection: default identifier (seed corpus only, never saw these texts) "
+          "and the identifier fitted on the training texts' `language` column.\n",
+          "| mode | language | n | accuracy | macro-F1 | lang-id default | lang-id fitted |",
+          "|---|---|---|---|---|---|---|"]
+    for name, d in per.items():
+        for lang, r in d.items():
+            md.append(f"| {name} | {lang} | {r['n']} | {_fmt(r['accuracy'])} | "
+                      f"{_fmt(r['macro_f1'])} | {_fmt(r['language_acc_default_identifier'])} | "
+                      f"{_fmt(r['language_acc_fitted_identifier'])} |")
+    if sub:
+        md += ["", f"Subsample ({len(itr)} train / {len(ite)} test, random, seed 0):\n",
+               "| mode | accuracy | " + " | ".join(sorted(set(lang_te))) + " |",
+               "|---|---|" + "---|" * len(set(lang_te))]
+        for name, r in sub.items():
+            if "error" in r:
+                md.append(f"| {name} | error: {r['error']} |")
+                continue
+            md.append(f"| {name} | {_fmt(r['accuracy'])} | " + " | ".join(
+                _fmt(r.get(f"accuracy_{lg}", float("nan"))) for lg in sorted(set(lang_te)))
+                + " |")
+    write_result("bench_intent_synthetic", "\n".join(md), data)
+
+
+# --------------------------------------------------------------------------- report
+def part_report(args: argparse.Namespace) -> None:
+    parts = {}
+    md = []
+    for name in ("banking77", "madrid", "synthetic"):
+        p = RESULTS / f"bench_intent_{name}.json"
+        if p.exists():
+            parts[name] = json.loads(p.read_text())
+            body = (RESULTS / f"bench_intent_{name}.md").read_text()
+            md.append(body.replace(f"# bench_intent_{name}\n", f"# part: {name}\n", 1))
+        else:
+            md.append(f"# part: {name}\n\nnot run\n")
+    write_result("bench_intent", "Merged from the part files of this benchmark "
+                 "(each keeps its own command, date and load average).\n\n"
+                 + "\n\n".join(md), {"parts": parts})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", default="all",
+                    choices=["all", "banking77", "madrid", "synthetic", "report"])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--weights", type=float, nargs="*", default=[1.0, 3.0])
+    ap.add_argument("--main-weight", type=float, default=2.0)
+    ap.add_argument("--latency-n", type=int, default=2000)
+    ap.add_argument("--madrid-calibration-folds", type=int, default=2)
+    ap.add_argument("--madrid-sub-train", type=int, default=8000)
+    ap.add_argument("--madrid-sub-test", type=int, default=2000)
+    ap.add_argument("--madrid-encoders", nargs="*", default=["e5"])
+    ap.add_argument("--synthetic-days", type=int, default=14)
+    ap.add_argument("--synthetic-sub-train", type=int, default=2000)
+    ap.add_argument("--synthetic-sub-test", type=int, default=1000)
+    ap.add_argument("--synthetic-e5", action="store_true")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--limit", type=int, default=0, help="smoke test: subsample the data")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    parts = ["banking77", "madrid", "synthetic", "report"] if args.part == "all" else [args.part]
+    for p in parts:
+        t = time.perf_counter()
+        globals()[f"part_{p}"](args)
+        log.info("part %s done in %.0f s", p, time.perf_counter() - t)
+
+
+if __name__ == "__main__":
+    main()

