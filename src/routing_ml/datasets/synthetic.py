@@ -33,7 +33,7 @@ with ``D = daily_contacts`` (mean first contacts of an ordinary weekday), weekly
 (``CAMPAIGNS``: income-tax season 3 Apr–30 Jun renta × 5, digital certificate × 1.6, ...;
 vehicle tax Apr–May × 2.5; IBI Oct–Nov × 2.5; back-to-school September; January
 unemployment), intent shares :math:`s_i` and channel mixes :math:`m_{ic}` of ``INTENTS``
-(overall about 48 % voice, 14 % chat, 14 % email, 16 % web, 9 % messaging), and the
+(overall about 46 % voice, 14 % chat, 14 % email, 18 % web, 9 % messaging), and the
 intraday profile :math:`\pi_c(k\mid d)` normalised over the day's open slots (voice: two
 humps at 10:30 and 16:30; chat/messaging: later and flatter; email/web: flattest). Times
 are uniform within a slot.
@@ -70,7 +70,9 @@ channel factors :math:`\kappa` = 1, 1.5, 1.1, 0.9, 1.3), agent effect :math:`\al
 agent × intent effect :math:`\gamma + \delta` with SD :math:`\sqrt{0.20^2 + 0.15^2} = 0.25`
 (the skill part :math:`\gamma` is shared by the intents of a skill), language-mismatch
 penalty :math:`\lambda = 0.30` (match = the agent speaks the contact's language) and
-residual :math:`\sigma = 1.0`. Resolution:
+residual :math:`\sigma = 1.0`. In each generated center the sampled :math:`\alpha`,
+:math:`\gamma + \delta` and :math:`\rho` are centred and scaled to exactly these SDs, so
+the calibration holds for any ``n_agents``. Resolution:
 
 .. math::
 
@@ -83,7 +85,8 @@ agent spread of about ±10 points (10th–90th percentile half-width), and
 :math:`\eta_{ai} = -0.4(\gamma + \delta) + N(0, 0.15^2)`. The listed proficiency (1–5) is
 :math:`\mathrm{level}(0.6\, z_{as} + 0.8\, \xi)` with :math:`z_{as} = -(\alpha_a +
 \gamma_{as}) / \mathrm{SD}` and :math:`\xi \sim N(0,1)`, cut at the normal 10/30/70/90 %
-quantiles: a noisy signal (correlation 0.6) of the true agent × skill speed.
+quantiles: a noisy signal (correlation about −0.55 with the true agent × skill log
+handle time) of the agent's speed on that skill.
 
 **Repeats.** An answered but unresolved contact comes back with probability 0.7 after an
 exponential delay (mean 24 h); an abandoned one with probability 0.5 after 1 h. The repeat
@@ -107,9 +110,9 @@ mean handle time, chat/messaging divided by 0.8 × mean concurrency, × 1.3 for 
 email/web spread over the day) at ``occupancy_target`` plus one agent, with 7-hour shifts
 starting 08:00–13:00 (Saturday 09:00–14:00); each agent works at most 5 days per ISO week
 (a week that needs more agent-days is scaled down), least-worked agents first. With the
-defaults (2000 contacts, 60 agents) about 5 % of calls abandon; with fewer agents the log
-shows a congested center (``make_contact_center(days=1, daily_contacts=20000,
-n_agents=150)`` abandons about a third).
+defaults (2000 contacts, 60 agents) about 5 % of calls abandon; a pool too small for the
+demand gives a congested log (``make_contact_center(days=1, daily_contacts=20000,
+n_agents=150)``: about half the calls abandon and most e-mail stays in the backlog).
 """
 
 from __future__ import annotations
