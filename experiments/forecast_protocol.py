@@ -234,7 +234,12 @@ def main() -> None:
     ap.add_argument("--track", action="store_true", help="log params, metrics and the "
                     "fitted default forecaster through routing_ml.tracking (MLflow)")
     ap.add_argument("--tracking-uri", default=None, help="e.g. sqlite:///mlflow.db")
+    ap.add_argument("--many-queues", type=int, default=0,
+                    help="only run the many-queues scaling check with this many series")
     args = ap.parse_args()
+    if args.many_queues:
+        many_queues(args.many_queues)
+        return
     keys = ("wape", "daily_wape", "mase", "rmse", "coverage_80", "coverage_95",
             "pinball_80", "wall_seconds", "cpu_seconds")
     data: dict = {"default_model": DEFAULT_MODEL}
@@ -312,6 +317,52 @@ def main() -> None:
     print(path)
     if args.track:
         track(data, args.tracking_uri)
+
+
+def many_queues(n_series: int) -> None:
+    """Fit + predict one week for ``n_series`` queues: one process, 2 joblib processes and
+    a 2-worker Dask LocalCluster; checks that the three give identical numbers."""
+    from routing_ml.datasets import make_contact_center
+    from routing_ml.forecasting import Forecaster
+
+    cc = make_contact_center(seed=0, days=56, simulate=False)
+    base = cc.volumes
+    rng = np.random.default_rng(0)
+    queues = base[ID].unique()
+    parts = []
+    for k in range(n_series):
+        q = base[base[ID] == queues[k % len(queues)]]
+        rate = np.maximum(q[TARGET].to_numpy(), 0.5) * rng.uniform(0.5, 2.0)
+        parts.append(pd.DataFrame({ID: f"q{k:04d}", TIME: q[TIME].to_numpy(),
+                                   TARGET: rng.poisson(rate).astype(float)}))
+    df = pd.concat(parts, ignore_index=True)
+    kw = dict(model=DEFAULT_MODEL, freq="30min", holidays_country="ES", holidays_subdiv="MD")
+    rows, outs = {}, {}
+    for name, extra in [("1 process", {}), ("joblib, 2 processes", {"n_jobs": 2}),
+                        ("dask LocalCluster, 2 workers", {"backend": "dask", "n_jobs": 2})]:
+        t0 = time.perf_counter()
+        if extra.get("backend") == "dask":
+            from distributed import Client, LocalCluster
+
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cl, Client(cl):
+                t0 = time.perf_counter()
+                outs[name] = Forecaster(**kw, **extra).fit(df).predict(h="1w")
+        else:
+            outs[name] = Forecaster(**kw, **extra).fit(df).predict(h="1w")
+        rows[name] = {"wall_seconds": time.perf_counter() - t0, "rows_out": len(outs[name])}
+        print(name, rows[name], flush=True)
+    ref = outs["1 process"]
+    for name, out in outs.items():
+        rows[name]["identical_to_1_process"] = bool(out.equals(ref))
+    md = (f"Forecast one week for {n_series} synthetic queues (55 queues of "
+          f"make_contact_center(seed=0, days=56) resampled with random scales, "
+          f"{len(df):,} rows, 30-minute intervals), default model {DEFAULT_MODEL}, fit "
+          f"(with its 12-window calibration backtest) + predict. The machine is shared: "
+          f"see the load average above.\n\n| run | wall s | identical |\n|---|---|---|\n")
+    md += "".join(f"| {k} | {v['wall_seconds']:.1f} | {v['identical_to_1_process']} |\n"
+                  for k, v in rows.items())
+    print(write_result("forecast_many_queues", md, {"n_series": n_series, "runs": rows}))
 
 
 def track(data: dict, tracking_uri: str | None = None) -> None:

@@ -51,7 +51,7 @@ def truth_next_week(df: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("model", MODELS)
 def test_each_model_recovers_a_known_pattern(model):
     df = synth(weeks=8)
-    f = Forecaster(model, freq="1h", holidays_country=None, calibration_windows=3)
+    f = Forecaster(model, freq="1h", holidays_country=None, calibration_windows=2)
     fc = f.fit(df[["unique_id", "ds", "y"]]).predict(h="1w")
     truth = truth_next_week(df)
     m = fc.merge(truth, on=["unique_id", "ds"])

@@ -19,6 +19,7 @@ import logging
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -280,7 +281,10 @@ class HolidayCalendar:
     extra: tuple[str, ...] = ()
 
     def dates(self, years: Iterable[int]) -> set[np.datetime64]:
-        years = sorted(set(int(y) for y in years))
+        """The holiday dates of ``years`` (cached per calendar and years)."""
+        return set(_holiday_dates(self, tuple(sorted({int(y) for y in years}))))
+
+    def _dates(self, years: tuple[int, ...]) -> set[np.datetime64]:
         out: set[np.datetime64] = set()
         if self.country:
             import holidays
@@ -299,6 +303,11 @@ class HolidayCalendar:
             else:
                 out.add(np.datetime64(item, "D"))
         return out
+
+
+@lru_cache(maxsize=256)
+def _holiday_dates(calendar: HolidayCalendar, years: tuple[int, ...]) -> frozenset:
+    return frozenset(calendar._dates(years))
 
 
 DAY_FEATURES = ("holiday", "bridge", "eve", "after_holiday", "closed_before1",

@@ -297,13 +297,10 @@ class Forecaster:
             self.z_ = None
             self.day_alpha_ = 50.0
             return
-        from scipy.optimize import nnls
-
         y = np.concatenate([r["y"] for r in cal_preds])
         yhat = np.concatenate([self._combine(r["pred"]) for r in cal_preds])
         e2 = (y - yhat) ** 2
-        A = np.column_stack([yhat, yhat ** 2])
-        coef, _ = nnls(A, e2)
+        coef = _nnls2(yhat, yhat ** 2, e2)
         a, b = float(max(coef[0], 1.0)), float(coef[1])
         self.var_coef_ = (a, b)
         self.z_ = np.sort((y - yhat) / np.sqrt(a * (yhat + 1.0) + b * yhat ** 2))
@@ -430,9 +427,9 @@ class Forecaster:
             if self.z_ is not None and len(self.z_) >= 20:
                 zl, zh = np.quantile(self.z_, [lo_q, hi_q])
             else:
-                from scipy.stats import norm
+                from statistics import NormalDist
 
-                zl, zh = norm.ppf([lo_q, hi_q])
+                zl, zh = NormalDist().inv_cdf(lo_q), NormalDist().inv_cdf(hi_q)
             name = _fmt(L)
             out[f"{FORECAST}_lo_{name}"] = np.maximum(yh + zl * sd, 0.0)
             out[f"{FORECAST}_hi_{name}"] = np.maximum(yh + zh * sd, 0.0)
@@ -514,6 +511,24 @@ class Forecaster:
         return pd.concat(frames, ignore_index=True)
 
     update = reforecast_intraday
+
+
+def _nnls2(x1: np.ndarray, x2: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-negative least squares of y on two columns (no intercept), in closed form."""
+    A = np.column_stack([x1, x2])
+    G = A.T @ A
+    b = A.T @ y
+    try:
+        coef = np.linalg.solve(G + 1e-12 * np.eye(2), b)
+    except np.linalg.LinAlgError:
+        coef = np.array([-1.0, -1.0])
+    if (coef >= 0).all():
+        return coef
+    c1 = max(b[0] / max(G[0, 0], 1e-12), 0.0)
+    c2 = max(b[1] / max(G[1, 1], 1e-12), 0.0)
+    r1 = ((y - c1 * x1) ** 2).sum()
+    r2 = ((y - c2 * x2) ** 2).sum()
+    return np.array([c1, 0.0]) if r1 <= r2 else np.array([0.0, c2])
 
 
 def _fmt(level: float) -> str:
