@@ -480,7 +480,6 @@ class Forecaster:
             if d <= int(np.flatnonzero(p.present.any(axis=1)).max()):
                 raise FrameError(f"observed frame: {day.date()} is not after the fitted "
                                  f"history of '{p.uid}'; refit or pass a later day.")
-            d_idx = np.full(len(s_all), d)
             fut = pd.DataFrame({ID: p.uid, TIME: day + pd.to_timedelta(p.slots[s_all], "m")})
             d_i, s_i = cal.future_index(p, fut, strict=True)
             one = Forecaster.__new__(Forecaster)
@@ -505,7 +504,6 @@ class Forecaster:
                 f[f"{FORECAST}_lo_{_fmt(L)}"] = nbinom.ppf(lo_q, n_par, prob).astype(float)
                 f[f"{FORECAST}_hi_{_fmt(L)}"] = nbinom.ppf(hi_q, n_par, prob).astype(float)
             frames.append(f)
-            _ = d_idx
         if not frames:
             raise FrameError("observed frame has no series of the fitted history.")
         return pd.concat(frames, ignore_index=True)

@@ -267,11 +267,17 @@ class DailyStatsmodels:
         m = int(panel.open_mask.any(axis=1).sum()) or 7
         wd = table["weekday"][open_days]
         if self.method == "ets":
+            import warnings
+
             from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-            fitm = ExponentialSmoothing(np.maximum(series, 1.0), trend=None, seasonal="mul",
-                                        seasonal_periods=m,
-                                        initialization_method="estimated").fit()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fitm = ExponentialSmoothing(np.maximum(series, 1.0), trend=None,
+                                            seasonal="mul", seasonal_periods=m,
+                                            initialization_method="estimated").fit()
+            for w in caught:
+                logger.debug("statsmodels ETS on '%s': %s", panel.uid, w.message)
             return {"prof": prof, "fitm": fitm, "m": m, "n_seq": len(series)}
         from statsmodels.tsa.seasonal import MSTL
 
