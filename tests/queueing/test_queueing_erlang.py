@@ -21,6 +21,9 @@ from routing_ml.queueing import (
     traffic_erlangs,
 )
 
+# numeric warnings (overflow, invalid value) are failures: results must be clean
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 
 # ----------------------------------------------------------------- independent references
 def exact_erlang_b(a: Fraction, n: int) -> Fraction:

@@ -23,6 +23,9 @@ from routing_ml.queueing import (
     service_level,
 )
 
+# numeric warnings (overflow, invalid value) are failures: results must be clean
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 TOL = 1e-9  # the search and service_level() may differ by a few ulps at the boundary
 
 

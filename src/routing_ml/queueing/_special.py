@@ -220,7 +220,7 @@ def abandon_given_wait(y: np.ndarray, x: np.ndarray, log_a: np.ndarray) -> np.nd
     summed directly (positive terms, geometric decay at rate ``x / (y + 1)``) when that
     takes at most 1,000 terms.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         closed = 1.0 - (y / x) * -np.expm1(-log_a)
         cond = y * np.abs(y - x) / x
         # terms fall like r**k exp(-k**2 / 2y), r = x / (y + 1): about this many are needed
