@@ -164,9 +164,10 @@ class AgentPool:
         An agent busy on a voice call (capacity 1) takes nothing else; an agent holding
         chats may take another chat up to capacity but no call.
         """
-        free = self.load[:, channel] < self.capacity[:, channel]
-        other = self.load.sum(axis=1) - self.load[:, channel]
-        return self.logged_in & free & (other == 0)
+        on_channel = self.load[:, channel]
+        free = on_channel < self.capacity[:, channel]
+        only_this = np.add.reduce(self.load, axis=1) == on_channel
+        return self.logged_in & free & only_this
 
     def assign(self, agent: int, channel: int, now: float) -> None:
         """Record that ``agent`` starts a session on ``channel`` at ``now``."""
