@@ -82,22 +82,26 @@ def offered_work_seconds(contacts: pd.DataFrame, agents: pd.DataFrame, gt) -> fl
     return total
 
 
-def make_scenario(first: pd.DataFrame, factor: float, day: pd.Timestamp):
-    lo, hi = day, day + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+class Scenario:
+    """The test day's first contacts, resampled: Poisson(factor) copies of each, jittered
+    by up to ±10 minutes (a picklable callable ``seed -> contacts``)."""
 
-    def scenario(seed: int) -> pd.DataFrame:
+    def __init__(self, first: pd.DataFrame, factor: float, day: pd.Timestamp) -> None:
+        self.first, self.factor = first, factor
+        self.lo, self.hi = day, day + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+
+    def __call__(self, seed: int) -> pd.DataFrame:
         rng = np.random.default_rng([seed, 77])
-        k = rng.poisson(factor, len(first))
+        first = self.first
+        k = rng.poisson(self.factor, len(first))
         out = first.loc[first.index.repeat(k)].copy()
         copy_no = np.concatenate([np.arange(n) for n in k]) if len(k) else np.zeros(0, int)
         jitter = pd.to_timedelta(rng.uniform(-600, 600, len(out)), unit="s")
-        out["ts"] = (out["ts"] + jitter).clip(lo, hi)
+        out["ts"] = (out["ts"] + jitter).clip(self.lo, self.hi)
         out["customer_id"] = out["customer_id"].astype("int64") * 10 + copy_no
         out = out.sort_values("ts", kind="stable").reset_index(drop=True)
         out["contact_id"] = np.arange(len(out), dtype=np.int64)
         return out
-
-    return scenario
 
 
 def main() -> None:
@@ -145,7 +149,7 @@ def main() -> None:
     all_rows, diff_rows, summ_rows = [], [], []
     for li, load in enumerate(LOADS):
         factor = load / base_load
-        scen = make_scenario(first, factor, day)
+        scen = Scenario(first, factor, day)
         t1 = time.perf_counter()
         res = compare_policies(pols, scen, cc.agents, shifts, outcomes=gt,
                                n_replications=args.replications, seed=1000 + li,

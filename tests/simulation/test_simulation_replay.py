@@ -1,0 +1,81 @@
+"""Replay of the 1999 bank log and the requirements → shifts conversion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing_ml.datasets import load_anonymous_bank
+from routing_ml.simulation import contacts_from_bank_log, shifts_from_requirements, simulate
+from routing_ml.simulation._inputs import _conditional_draw, _kaplan_meier
+
+
+@pytest.fixture(scope="module")
+def day():
+    calls = load_anonymous_bank()
+    return calls, *contacts_from_bank_log(calls, day="1999-02-02", seed=0)
+
+
+def test_simulation_bank_log_every_record_accounted_for(day):
+    calls, c, shifts, dropped = day
+    n_day = int((calls["date"] == pd.Timestamp("1999-02-02")).sum())
+    assert len(c) + sum(dropped.values()) == n_day
+    assert dropped["phantom"] > 0 and dropped["served_without_agent"] > 0
+    served = ~c["observed_abandoned"]
+    # patience: exact for abandoned calls, beyond the observed wait for served ones
+    ab = c.loc[~served]
+    np.testing.assert_allclose(ab["patience_seconds"], ab["observed_wait_seconds"])
+    assert (c.loc[served, "patience_seconds"] >= c.loc[served, "observed_wait_seconds"]).all()
+    # each served call's agent is on shift when it started service
+    s = calls.loc[(calls["date"] == pd.Timestamp("1999-02-02")) & calls["served"]
+                  & calls["agent_id"].notna() & calls["ser_start"].notna(),
+                  ["agent_id", "ser_start"]].reset_index()
+    m = s.merge(shifts, on="agent_id")
+    m["inside"] = (m["ser_start"] >= m["start"]) & (m["ser_start"] <= m["end"])
+    assert m.groupby("index")["inside"].any().reindex(s["index"]).all()
+
+
+def test_simulation_bank_replay_runs_and_conserves(day):
+    _, c, shifts, _ = day
+    agents = pd.DataFrame({"agent_id": sorted(shifts["agent_id"].unique())})
+    agents["skills"] = [{t: 3 for t in c["skill"].unique()}] * len(agents)
+    agents["channels"] = [("voice",)] * len(agents)
+    r = simulate(c, agents, shifts, outside_hours="keep", repeats=False)
+    assert r.conservation_holds()
+    assert r.summary["arrivals"] == len(c)
+    # logged handle times are replayed as they are (whoever serves the call)
+    sim = r.contacts  # same order as c (sorted by arrival, no repeats)
+    np.testing.assert_array_equal(sim["contact_id"].to_numpy(), c["contact_id"].to_numpy())
+    both = sim["answered"].to_numpy() & c["handle_seconds"].notna().to_numpy()
+    assert both.sum() > 1000
+    np.testing.assert_allclose(sim["handle_seconds"].to_numpy()[both],
+                               c["handle_seconds"].to_numpy()[both])
+
+
+def test_simulation_kaplan_meier_conditional_draw():
+    rng = np.random.default_rng(0)
+    true = rng.exponential(100.0, 20000)
+    cens = rng.exponential(150.0, 20000)
+    t = np.minimum(true, cens)
+    times, surv = _kaplan_meier(t, true <= cens)
+    # KM survival at 100 s is close to exp(-1)
+    assert abs(np.interp(100.0, times, surv) - np.exp(-1)) < 0.02
+    lower = np.full(5000, 50.0)
+    draw = _conditional_draw(times, surv, lower, rng.random(5000))
+    assert (draw >= 50.0).all()
+    # memoryless: E[T - 50 | T > 50] = 100
+    assert abs(np.mean(draw[np.isfinite(draw)] - 50.0) - 100.0) < 8.0
+
+
+def test_simulation_shifts_from_requirements():
+    ds = pd.date_range("2024-01-01 08:00", periods=6, freq="30min")
+    req = pd.DataFrame({"unique_id": "voice:a", "ds": ds, "agents": [1, 2, 2, 0, 1, 1]})
+    agents, shifts = shifts_from_requirements(req, interval_minutes=30)
+    assert list(agents["agent_id"]) == ["voice:a#0", "voice:a#1"]
+    s0 = shifts.loc[shifts["agent_id"] == "voice:a#0"]
+    assert list(zip(s0["start"].dt.strftime("%H:%M"), s0["end"].dt.strftime("%H:%M"),
+                    strict=True)) == [("08:00", "09:30"), ("10:00", "11:00")]
+    s1 = shifts.loc[shifts["agent_id"] == "voice:a#1"]
+    assert list(s1["start"].dt.strftime("%H:%M")) == ["08:30"]
+    assert list(s1["end"].dt.strftime("%H:%M")) == ["09:30"]
