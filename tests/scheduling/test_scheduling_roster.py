@@ -35,6 +35,7 @@ def test_golden_under_staffing_cost(cfg, day_shift, no_soft):
     res = build_roster(req, pd.DataFrame({"agent_id": ["a"]}), [day_shift], RosterRules(), weights=no_soft, config=cfg)
     assert res.status is SolveStatus.OPTIMAL
     assert res.objective == pytest.approx(4000.0)
+    assert res.lp_bound == pytest.approx(4000.0)  # HiGHS LP relaxation of the CP-SAT model
     assert res.kpis.hours_under == pytest.approx(40.0)
     assert res.kpis.intervals_understaffed == 5 * 32
     assert len(res.uncovered) == 5 * 32
@@ -55,6 +56,8 @@ def test_mixed_instance_respects_every_hard_rule(mixed_instance, mixed_result):
     res = mixed_result
     assert res.status.has_solution
     assert res.violations.empty and res.kpis.hard_rule_violations == 0
+    assert res.lp_bound is None or res.lp_bound <= res.objective + 1e-6
+    assert res.best_bound <= res.objective + 1e-6
     p = prepare_problem(req, agents, shifts, rules)
     assert check_roster(res.roster, res.breaks, p).empty
     r = res.roster

@@ -11,6 +11,7 @@ import pytest
 from conftest import requirements
 from routing_ml.scheduling import (
     RosterRules,
+    ShiftTemplate,
     SolverConfig,
     build_roster,
     load_rules_yaml,
@@ -75,12 +76,16 @@ def test_time_limit_is_honoured(mixed_instance):
         assert res.gap is not None and res.best_bound <= res.objective + 1e-9
 
 
-def test_deterministic_with_seed_and_one_worker(mixed_instance):
-    req, agents, shifts, rules = mixed_instance
+def test_deterministic_with_seed_and_one_worker(day_shift):
+    late = ShiftTemplate(name="late", start_minutes=12 * 60, latest_start_minutes=14 * 60, start_step_minutes=60,
+                         lengths_minutes=(480,))
+    req = requirements([(8, 12, 2), (12, 20, 3), (20, 22, 1)])
+    agents = pd.DataFrame({"agent_id": [f"a{i}" for i in range(6)], "preferred_start": ["08:00", "", "13:00", "", "", ""]})
     cfg = SolverConfig(num_workers=1, random_seed=3, time_limit_seconds=60,
-                       extra_parameters={"max_deterministic_time": 0.2})
-    a = build_roster(req, agents, shifts, rules, config=cfg)
-    b = build_roster(req, agents, shifts, rules, config=cfg)
+                       extra_parameters={"max_deterministic_time": 0.3})
+    a = build_roster(req, agents, [day_shift, late], RosterRules(), config=cfg)
+    b = build_roster(req, agents, [day_shift, late], RosterRules(), config=cfg)
+    assert a.status.has_solution
     assert a.objective == b.objective
     pd.testing.assert_frame_equal(a.roster, b.roster)
     pd.testing.assert_frame_equal(a.breaks, b.breaks)

@@ -46,7 +46,8 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
                     t0 = d * per_day + first
                     seg = slice(t0, min(n_t, t0 + span))
                     res = residual[k, seg]
-                    gains[j] = float((np.clip(res, 0, 1) * weight[k, seg]).sum() - 0.05 * (res <= 0).sum())
+                    gains[j] = float((np.clip(res, 0, 1) * weight[k, seg]).sum()
+                                     - 0.05 * ((res <= 0) & p.listed[k, seg]).sum())
                 max_days = min(r.max_days_per_week, agent.max_minutes_per_week // paid if paid else 7)
                 need = -(-agent.min_minutes_per_week // paid) if paid else 0
                 blocks = [range(j, j + L) for j in range(0, 8 - L)] if L else [range(0)]
@@ -70,7 +71,50 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
                 plan[a, d] = (vi, k)
                 t0 = d * per_day + first
                 residual[k, t0:min(n_t, t0 + span)] -= 1
+    _fill(p, plan, residual, spans, order)
     return plan
+
+
+def _fill(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]], residual: np.ndarray,
+          spans: list[tuple[int, int]], order: list[int]) -> None:
+    """Second pass: add single shifts on free days where residual demand is left."""
+    r = p.rules
+    per_day, n_t = p.per_day, p.n_periods
+    L = r.min_consecutive_days_off if r.min_consecutive_days_off >= 2 else 0
+    for a in order:
+        agent = p.agents[a]
+        for d in range(p.n_days):
+            if (a, d) in plan or not p.options[a][d]:
+                continue
+            wk = d // 7
+            week = range(7 * wk, 7 * wk + 7)
+            worked = [x for x in week if (a, x) in plan]
+            if len(worked) >= r.max_days_per_week:
+                continue
+            if L and not any(all((a, x) not in plan and x != d for x in range(j, j + L))
+                             for j in range(7 * wk, 7 * wk + 8 - L)):
+                continue
+            minutes = sum(p.variants[plan[a, x][0]].paid_minutes for x in worked)
+            best = None
+            for vi, k in p.options[a][d]:
+                if minutes + p.variants[vi].paid_minutes > agent.max_minutes_per_week:
+                    continue
+                first, span = spans[vi]
+                t0 = d * per_day + first
+                res = residual[k, t0:min(n_t, t0 + span)]
+                seg = slice(t0, t0 + len(res))
+                gain = float((np.clip(res, 0, 1) * p.weight[k, seg]).sum() - 0.3 * ((res <= 0) & p.listed[k, seg]).sum())
+                if gain > 0 and (best is None or gain > best[0]):
+                    best = (gain, vi, k)
+            if best is None:
+                continue
+            _, vi, k = best
+            if not _ok_sequence(p, a, plan, [d], vi):
+                continue
+            plan[a, d] = (vi, k)
+            first, span = spans[vi]
+            t0 = d * per_day + first
+            residual[k, t0:min(n_t, t0 + span)] -= 1
 
 
 def _ok_sequence(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int, int]],

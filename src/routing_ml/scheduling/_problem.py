@@ -59,6 +59,7 @@ class RosterProblem:
     skills: tuple[str, ...]
     required: np.ndarray  # (skills, periods) int
     weight: np.ndarray  # (skills, periods) float, under-staffing weight per interval
+    listed: np.ndarray  # (skills, periods) bool, interval present in the requirements frame
     variants: tuple[ShiftVariant, ...]
     agents: tuple[AgentSpec, ...]
     options: tuple[tuple[tuple[tuple[int, int], ...], ...], ...]  # [agent][day] -> ((variant, skill), ...)
@@ -188,9 +189,11 @@ def prepare_problem(
     inside = (period >= 0) & (period < n_days * per_day)
     required = np.zeros((len(skills), n_days * per_day), dtype=np.int64)
     weight = np.ones_like(required, dtype=float)
+    listed = np.zeros_like(required, dtype=bool)
     kk = req.loc[inside, ID].map(k_index).to_numpy()
     tt = period[inside].to_numpy()
     required[kk, tt] = req.loc[inside, AGENTS].to_numpy().astype(np.int64)
+    listed[kk, tt] = True
     if "weight" in req.columns:
         w = pd.to_numeric(req["weight"], errors="coerce")
         if w.isna().any() or (w < 0).any() or not np.isfinite(w).all():
@@ -203,7 +206,7 @@ def prepare_problem(
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
     options = _options(agent_specs, variants, skills, day0, n_days)
     return RosterProblem(start=day0, n_days=n_days, interval_minutes=interval_minutes, skills=skills,
-                         required=required, weight=weight, variants=tuple(variants),
+                         required=required, weight=weight, listed=listed, variants=tuple(variants),
                          agents=tuple(agent_specs), options=options, rules=rules, weights=weights,
                          templates=tuple(shifts))
 

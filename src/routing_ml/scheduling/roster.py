@@ -223,7 +223,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                     uncoverable.append((k, t))
                     offset += uc * r / s
                 continue
-            if over_coef:
+            if over_coef and p.listed[k, t]:
                 for c, v in tl:
                     acc = over_acc.setdefault(v.index, [v, 0])
                     acc[1] += c * over_coef
@@ -238,7 +238,8 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
             if uc + over_coef:
                 obj_vars.append(ut)
                 obj_coefs.append(uc + over_coef)
-            offset -= over_coef * r / s
+            if p.listed[k, t]:
+                offset -= over_coef * r / s
     for v, c in over_acc.values():
         if c:
             obj_vars.append(v)
@@ -408,6 +409,8 @@ class RosterResult:
     objective, best_bound, gap : in cost units (see :class:`RosterWeights`); None without
         a solution.
     wall_time_seconds : solve time (including any infeasibility analysis).
+    lp_bound : LP-relaxation bound (HiGHS) when computed in time; ``best_bound`` is the
+        larger of it and CP-SAT's bound.
     roster : one row per shift: ``agent_id``, ``date``, ``shift``, ``unique_id`` (queue served),
         ``start``, ``end`` (timestamps), ``paid_hours``, ``breaks`` (``"HH:MM-HH:MM name; ..."``).
     breaks : one row per break: ``agent_id``, ``date``, ``break``, ``start``, ``end``, ``paid``.
@@ -426,6 +429,7 @@ class RosterResult:
     best_bound: float | None
     gap: float | None
     wall_time_seconds: float
+    lp_bound: float | None
     roster: pd.DataFrame
     breaks: pd.DataFrame
     coverage: pd.DataFrame
@@ -556,7 +560,8 @@ def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterPr
     Returns
     -------
     DataFrame with ``unique_id``, ``ds``, ``required``, ``scheduled``, ``gap``
-    (``scheduled - required``), one row per queue and interval of the horizon.
+    (``scheduled - required``), one row per (queue, interval) row of the requirements
+    frame inside the horizon.
     """
     iv = pd.Timedelta(minutes=p.interval_minutes)
     n_t = p.n_periods
@@ -581,7 +586,8 @@ def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterPr
             diff[k, t1] += 1
     sched = np.cumsum(diff[:, :n_t], axis=1)
     ds = p.start + pd.to_timedelta(np.arange(n_t) * p.interval_minutes, unit="min")
-    frames = [pd.DataFrame({ID: skill, TIME: ds, "required": p.required[k], "scheduled": sched[k]})
+    frames = [pd.DataFrame({ID: skill, TIME: ds[p.listed[k]], "required": p.required[k][p.listed[k]],
+                            "scheduled": sched[k][p.listed[k]]})
               for k, skill in enumerate(p.skills)]
     cov = pd.concat(frames, ignore_index=True)
     cov["gap"] = cov["scheduled"] - cov["required"]
@@ -637,14 +643,25 @@ def warm_start(rm: RosterModel, time_limit_seconds: float) -> bool:
 
 
 def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallback | None,
-                deadline: float | None = None) -> tuple[Any, SolveStatus, list[ProgressPoint]]:
+                deadline: float | None = None, lp_bound: float | None = None,
+                ) -> tuple[Any, SolveStatus, list[ProgressPoint]]:
     if deadline is not None:
         from dataclasses import replace
 
         left = max(0.1, deadline - time.perf_counter())
         config = replace(config, time_limit_seconds=min(config.time_limit_seconds, left))
     solver = make_solver(config, ROSTER_SOLVER_DEFAULTS)
-    cb, points = make_progress_callback(OBJECTIVE_SCALE, rm.objective_offset, progress)
+    gap_limit = config.relative_gap_limit
+
+    def on_point(point: ProgressPoint) -> None:
+        if progress is not None:
+            progress(point)
+        # stop as soon as the LP bound proves the relative gap limit (CP-SAT cannot see it)
+        if lp_bound is not None and gap_limit > 0 and point.objective > 0 and \
+                (point.objective - lp_bound) / point.objective <= gap_limit:
+            cb.stop_search()
+
+    cb, points = make_progress_callback(OBJECTIVE_SCALE, rm.objective_offset, on_point)
     code = solver.solve(rm.model, cb)
     return solver, status_from_cp_sat(code), points
 
@@ -677,6 +694,7 @@ def solve_roster_model(
     progress: ProgressCallback | None = None,
     explain: bool = True,
     warm: bool = True,
+    lp_bound: bool = True,
 ) -> RosterResult:
     """Solve a :class:`RosterModel`; on infeasibility explain it and return a partial plan.
 
@@ -689,6 +707,9 @@ def solve_roster_model(
         ``config.time_limit_seconds``).
     warm : start CP-SAT from a complete greedy roster (:func:`warm_start`, at most 20% of
         the time limit); the main search gets the rest of ``config.time_limit_seconds``.
+    lp_bound : also compute the LP-relaxation bound with HiGHS (at most 25% of the time
+        limit); ``best_bound`` is the larger of it and CP-SAT's bound, and the search stops
+        once it proves ``config.relative_gap_limit``.
 
     Returns
     -------
@@ -701,13 +722,19 @@ def solve_roster_model(
     t0 = time.perf_counter()
     reasons = precheck_infeasibility(p) if explain else []
     relaxed: tuple[str, ...] = ()
+    lp_value: float | None = None
     if reasons:
         solver, status, points = None, SolveStatus.INFEASIBLE, []
     else:
         deadline = t0 + config.time_limit_seconds
+        if lp_bound:
+            from routing_ml.scheduling._lp import lp_bound_from_proto
+
+            raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=0.25 * config.time_limit_seconds)
+            lp_value = None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
         if warm:
             warm_start(rm, 0.2 * config.time_limit_seconds)
-        solver, status, points = _solve_once(rm, config, progress, deadline)
+        solver, status, points = _solve_once(rm, config, progress, deadline, lp_value)
     params = solver_parameters(solver) if solver is not None else solver_parameters(make_solver(config))
     plan_model, plan_solver = rm, solver
     if status is SolveStatus.INFEASIBLE and explain:
@@ -743,6 +770,8 @@ def solve_roster_model(
     if status.has_solution:
         objective = solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
         best = solver.best_objective_bound / OBJECTIVE_SCALE + rm.objective_offset
+        if lp_value is not None:
+            best = max(best, min(lp_value, objective))
         if status is SolveStatus.OPTIMAL:
             best = objective
         gap = relative_gap(objective, best)
@@ -751,7 +780,7 @@ def solve_roster_model(
         logger.info("roster infeasible: %s", reason)
     return RosterResult(
         status=status, objective=objective, best_bound=best, gap=gap, wall_time_seconds=wall,
-        roster=roster, breaks=breaks, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
+        lp_bound=lp_value, roster=roster, breaks=breaks, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
         kpis=_kpis(cov, roster, p, len(violations)), violations=violations, reason=reason,
         relaxed_rules=relaxed, solver_parameters=params, progress=tuple(points),
         horizon_start=p.start, days=p.n_days,
@@ -778,7 +807,8 @@ def build_roster(
     requirements : long frame ``unique_id`` (queue = skill), ``ds`` (interval start, naive
         local time, on the ``interval_minutes`` grid), ``agents`` (integer >= 0), optional
         ``weight`` (under-staffing weight of the interval, default 1). Intervals absent from
-        the frame require 0 agents.
+        the frame are not planned: they are neither under- nor over-staffed (list closed
+        hours with ``agents=0`` to penalise staffing them).
     agents : one row per agent: ``agent_id``; optional ``skills`` (``"voice;chat"``; default
         every queue), ``min_hours_per_week`` / ``max_hours_per_week`` (override ``rules``),
         ``unavailable`` (``"2026-12-25;Sun"``: holidays as dates, days off as weekdays),
