@@ -468,6 +468,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 "This IntentClassifier is not fitted yet; call fit(texts, labels) first")
 
     # ------------------------------------------------------------------ features
+    def _range(self, name: str) -> tuple[int, int]:
+        r = getattr(self, name)
+        return int(r[0]), int(r[1])
+
     def _normalize(self, texts: list[str]) -> list[str]:
         m = int(self.max_chars)
         return [normalize_text(t, m) for t in texts]
@@ -573,10 +577,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.word_vectorizer_ = TfidfVectorizer(
-            analyzer=WordAnalyzer(tuple(self.word_ngram_range)), sublinear_tf=True,
+            analyzer=WordAnalyzer(self._range("word_ngram_range")), sublinear_tf=True,
             dtype=np.float64)
         self.char_vectorizer_ = TfidfVectorizer(
-            analyzer=CharAnalyzer(tuple(self.char_ngram_range)), sublinear_tf=True,
+            analyzer=CharAnalyzer(self._range("char_ngram_range")), sublinear_tf=True,
             min_df=int(self.char_min_df) if len(norm_u) >= 10 * int(self.char_min_df) else 1,
             dtype=np.float64)
         self.word_vectorizer_.fit(norm_u)
@@ -654,8 +658,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         c_vocab = self.char_vectorizer_.vocabulary_
         n_word, n_char = len(w_vocab), len(c_vocab)
         coef = self.coef_
-        self._fast_word_analyzer_ = WordAnalyzer(tuple(self.word_ngram_range))
-        self._fast_char_analyzer_ = CharAnalyzer(tuple(self.char_ngram_range))
+        self._fast_word_analyzer_ = WordAnalyzer(self._range("word_ngram_range"))
+        self._fast_char_analyzer_ = CharAnalyzer(self._range("char_ngram_range"))
         self._fast_word_ = (w_vocab, np.asarray(self.word_vectorizer_.idf_),
                             np.ascontiguousarray(coef[:, :n_word].T))
         self._fast_char_ = (c_vocab, np.asarray(self.char_vectorizer_.idf_),
@@ -862,12 +866,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         normalized = normalize_text(text, int(self.max_chars))
         if not normalized:
             top = int(np.argmax(self.class_prior_))
-            intent = self.classes_[top]
+            intent = self.classes_[top].item()
             return IntentPrediction(self.triage_label, float(self.class_prior_[top]),
                                     self.triage_queue, UNDETERMINED, True, intent)
         p = _softmax(self._scores_one(text, normalized) / self.temperature_)
         top = int(np.argmax(p))
-        intent = self.classes_[top]
+        intent = self.classes_[top].item()  # a plain str / int, not a numpy scalar
         conf = float(p[top])
         abstained = self.abstain_threshold is not None and conf < float(
             self.abstain_threshold)
