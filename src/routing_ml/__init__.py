@@ -59,6 +59,8 @@ _LAZY: dict[str, str] = {
     # simulation
     "simulate": "routing_ml.simulation",
     "compare_policies": "routing_ml.simulation",
+    # tracking (functions stay under routing_ml.tracking: start_run, log_model, ...)
+    "RoutingMLModel": "routing_ml.tracking",
 }
 
 __all__ = [*_LAZY, "__version__"]

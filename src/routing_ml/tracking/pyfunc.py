@@ -15,14 +15,30 @@ The wrapped object travels as an artifact, saved in one of two formats:
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import pandas as pd  # noqa: TC002 - MLflow resolves predict's type hints at runtime
+
 from routing_ml.tracking._adapters import AdapterError, predict_frame
 from routing_ml.tracking._mlflow import require_mlflow
 
-_pyfunc = require_mlflow("mlflow.pyfunc")
+
+@contextmanager
+def quiet_type_hint_warnings() -> Iterator[None]:
+    """Silence MLflow 3's advice to type-hint ``predict``: this wrapper is validated by
+    the signature logged with each model instead (and its own imports warn the same)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*[Tt]ype hint", category=UserWarning)
+        yield
+
+
+with quiet_type_hint_warnings():
+    _pyfunc = require_mlflow("mlflow.pyfunc")
 
 logger = logging.getLogger(__name__)
 
@@ -30,65 +46,67 @@ NATIVE_ARTIFACT = "native"
 FORMATS = ("save", "joblib")
 
 
-class RoutingMLModel(_pyfunc.PythonModel):
-    """MLflow pyfunc wrapper that loads a routing_ml object and answers DataFrames.
+with quiet_type_hint_warnings():  # MLflow inspects predict when the class is made
 
-    Parameters
-    ----------
-    kind : str
-        Adapter kind (``"frame"``, ``"forecaster"``, ``"intent"``, ``"router"``,
-        ``"estimator"``), see :mod:`routing_ml.tracking._adapters`.
-    native_format : {"save", "joblib"}
-        How the object was written to the ``native`` artifact.
-    native_class : str
-        ``"module:QualName"`` of the object's class (used by the ``"save"`` format).
-    routing_ml_version : str
-        Version of routing_ml that logged the model.
+    class RoutingMLModel(_pyfunc.PythonModel):  # type: ignore[name-defined,misc]
+        """MLflow pyfunc wrapper that loads a routing_ml object and answers DataFrames.
 
-    Attributes
-    ----------
-    native : object or None
-        The loaded object, after ``load_context`` (what :func:`load_native` returns).
-    """
+        Parameters
+        ----------
+        kind : str
+            Adapter kind (``"frame"``, ``"forecaster"``, ``"intent"``, ``"router"``,
+            ``"estimator"``), see :mod:`routing_ml.tracking._adapters`.
+        native_format : {"save", "joblib"}
+            How the object was written to the ``native`` artifact.
+        native_class : str
+            ``"module:QualName"`` of the object's class (used by the ``"save"`` format).
+        routing_ml_version : str
+            Version of routing_ml that logged the model.
 
-    def __init__(
-        self, *, kind: str, native_format: str, native_class: str, routing_ml_version: str
-    ) -> None:
-        if native_format not in FORMATS:
-            raise AdapterError(f"native_format must be one of {FORMATS}; got {native_format!r}.")
-        self.kind = kind
-        self.native_format = native_format
-        self.native_class = native_class
-        self.routing_ml_version = routing_ml_version
-        self.native: Any = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["native"] = None  # the object travels as an artifact, never inside the pickle
-        return state
-
-    def load_context(self, context: Any) -> None:
-        """Load the wrapped object from the ``native`` artifact."""
-        self.native = load_native_artifact(
-            context.artifacts[NATIVE_ARTIFACT], self.native_format, self.native_class
-        )
-        from routing_ml import __version__
-
-        if __version__ != self.routing_ml_version:
-            logger.warning(
-                "model logged with routing_ml %s is loaded with routing_ml %s",
-                self.routing_ml_version, __version__,
-            )
-
-    def predict(self, context, model_input, params=None):  # noqa: ANN001 - no type hints:
-        """Answer ``model_input`` (a DataFrame) with the wrapped object's adapter.
-
-        Left without type hints on purpose: MLflow 3 reads predict's hints for its own
-        schema validation; the signature logged with the model does that job here.
+        Attributes
+        ----------
+        native : object or None
+            The loaded object, after ``load_context`` (what :func:`load_native` returns).
         """
-        if self.native is None:
-            raise AdapterError("RoutingMLModel.predict called before load_context.")
-        return predict_frame(self.kind, self.native, model_input, params)
+
+        def __init__(
+            self, *, kind: str, native_format: str, native_class: str, routing_ml_version: str
+        ) -> None:
+            if native_format not in FORMATS:
+                raise AdapterError(f"native_format must be one of {FORMATS}; got {native_format!r}.")
+            self.kind = kind
+            self.native_format = native_format
+            self.native_class = native_class
+            self.routing_ml_version = routing_ml_version
+            self.native: Any = None
+
+        def __getstate__(self) -> dict[str, Any]:
+            state = self.__dict__.copy()
+            state["native"] = None  # the object travels as an artifact, never inside the pickle
+            return state
+
+        def load_context(self, context: Any) -> None:
+            """Load the wrapped object from the ``native`` artifact."""
+            self.native = load_native_artifact(
+                context.artifacts[NATIVE_ARTIFACT], self.native_format, self.native_class
+            )
+            from routing_ml import __version__
+
+            if __version__ != self.routing_ml_version:
+                logger.warning(
+                    "model logged with routing_ml %s is loaded with routing_ml %s",
+                    self.routing_ml_version, __version__,
+                )
+
+        def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+            """Answer ``model_input`` (a DataFrame) with the wrapped object's adapter.
+
+            Hinted ``pd.DataFrame`` only: MLflow 3 reads ``predict``'s hints for its own
+            validation, and the signature logged with each model does the column checks.
+            """
+            if self.native is None:
+                raise AdapterError("RoutingMLModel.predict called before load_context.")
+            return predict_frame(self.kind, self.native, model_input, params)
 
 
 def class_path(obj: Any) -> str:
@@ -97,7 +115,7 @@ def class_path(obj: Any) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _import_class(path: str) -> type:
+def _import_class(path: str) -> Any:
     module, _, qualname = path.partition(":")
     target: Any = import_module(module)
     for part in qualname.split("."):
