@@ -279,7 +279,7 @@ Goals on wall clock: {', '.join(f'{k}: {"met" if v else "MISSED"}' for k, v in g
 Same goals on CPU time (what the code costs without preemption):
 {', '.join(f'{k}: {"met" if v else "MISSED"}' for k, v in cpu_goals.items())}.
 """
-    write_result("bench_router", md, {"figures": figures, "goals": goals,
+    write_result("bench_router_quick" if QUICK else "bench_router", md, {"figures": figures, "goals": goals,
                                       "cpu_goals": cpu_goals})
     print(md)
 

@@ -266,7 +266,7 @@ Calibration of P(resolved) on {cal['test_interactions']} held-out interactions: 
     data = {"ranking": rk, "calibration": cal, "bank": bank, "goals": goals,
             "reliability": rel.to_dict("records"), "quick": QUICK,
             "total_seconds": time.perf_counter() - t0}
-    write_result("pair_model_eval", md, data)
+    write_result("pair_model_eval_quick" if QUICK else "pair_model_eval", md, data)
     print(md)
     if TRACK:
         track(syn, bank)
