@@ -134,20 +134,6 @@ def test_sklearn_model_registered_aliased_and_loaded_by_champion(store):
 
     assert f"routing-ml=={__version__}" in reqs.splitlines()
 
-    # a serving process resolves the alias on its own and gives the same answers
-    code = (
-        "import json, sys, pandas as pd\n"
-        "from routing_ml import tracking\n"
-        "X = pd.DataFrame(json.load(sys.stdin))\n"
-        f"m = tracking.load_model('models:/abandon@champion', tracking_uri={store['uri']!r})\n"
-        "print(json.dumps(m.predict(X)['prediction'].tolist()))\n"
-    )
-    payload = json.dumps({c: X[c].tolist() for c in X.columns})
-    out = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True,
-                         text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    np.testing.assert_array_equal(json.loads(out.stdout.strip().splitlines()[-1]), est.predict(X))
-
 
 def test_alias_moves_to_a_new_version_and_cli_lists_and_promotes(store):
     from typer.testing import CliRunner
@@ -237,24 +223,51 @@ def test_intent_like_object_uses_its_own_save_load(store):
     assert tracking.load_native(logged.uri, tracking_uri=store["uri"]).keywords == clf.keywords
 
 
-def test_package_code_is_shipped_without_bundled_data(store, tmp_path):
-    df = pd.DataFrame({"x": [1.0, 2.0]})
+def test_package_code_model_serves_in_a_process_without_routing_ml(store, tmp_path):
+    """include_package_code ships routing_ml inside the model: a fresh process that cannot
+    import the installed routing_ml resolves models:/<name>@champion with plain MLflow,
+    imports routing_ml from the model's code/ folder and gives the same answers."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    X = pd.DataFrame({"volume": np.arange(20.0), "aht_seconds": np.linspace(200, 400, 20)})
+    est = DecisionTreeRegressor(random_state=0, max_depth=3).fit(
+        X, X["volume"] * X["aht_seconds"] / 1800)
     with tracking.start_run("exp_code", tracking_uri=store["uri"],
                             artifact_location=store["artifacts"]):
-        logged = tracking.log_model(FrameScorer(3.0), "scorer", input_example=df,
-                                    include_package_code=True)
+        logged = tracking.log_model(est, "agents", input_example=X.head(3),
+                                    include_package_code=True,
+                                    registered_model_name="agents", alias="champion")
     from mlflow.artifacts import download_artifacts
     from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
     with _use_tracking_uri(store["uri"]):
         local = Path(download_artifacts(logged.model_uri, dst_path=str(tmp_path / "m")))
-    assert (local / "code" / "routing_ml" / "__init__.py").exists()
     assert (local / "code" / "routing_ml" / "tracking" / "pyfunc.py").exists()
     assert not (local / "code" / "routing_ml" / "datasets" / "data").exists()
     reqs = (local / "requirements.txt").read_text().splitlines()
     assert any(r.startswith("mlflow") for r in reqs)
     assert not any(r.startswith("routing-ml") for r in reqs)
-    np.testing.assert_allclose(tracking.load_model(str(local)).predict(df)["score"], [3.0, 6.0])
+
+    code = (
+        "import json, os, sys\n"
+        "sys.path = [p for p in sys.path if not os.path.isdir(os.path.join(p or '.', 'routing_ml'))]\n"
+        "import importlib.util\n"
+        "assert importlib.util.find_spec('routing_ml') is None, 'routing_ml still importable'\n"
+        "import mlflow, mlflow.pyfunc, pandas as pd\n"
+        f"mlflow.set_tracking_uri({store['uri']!r})\n"
+        "m = mlflow.pyfunc.load_model('models:/agents@champion')\n"
+        "X = pd.DataFrame(json.load(sys.stdin))\n"
+        "import routing_ml\n"
+        "print(json.dumps({'file': routing_ml.__file__,\n"
+        "                  'pred': m.predict(X)['prediction'].tolist()}))\n"
+    )
+    payload = json.dumps({c: X[c].tolist() for c in X.columns})
+    out = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    assert Path(answer["file"]).parts[-3:] == ("code", "routing_ml", "__init__.py")
+    np.testing.assert_array_equal(answer["pred"], est.predict(X))
 
 
 def test_log_model_bad_input(store):
