@@ -36,7 +36,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from routing_ml.errors import FrameError
+from routing_ml.errors import FrameError, RoutingMLError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 KINDS = ("frame", "forecaster", "intent", "router", "estimator")
 
 
-class AdapterError(ValueError):
+class AdapterError(RoutingMLError, ValueError):
     """An object cannot be wrapped, or its answer is not a DataFrame."""
 
 

@@ -128,8 +128,10 @@ def log_model(
     signature : mlflow.models.ModelSignature, optional
         Overrides the inferred signature.
     params : mapping, optional
-        Inference parameters and their defaults for the signature (default: the kind's,
-        e.g. ``{"h": 0, "level": [80, 95]}`` for a forecaster).
+        Inference parameters and their defaults for the signature (default: the kind's:
+        ``{"h": "", "level": [80, 95]}`` for a forecaster — ``h`` empty forecasts the
+        rows given, else ``"48"`` intervals or a span ``"1w"``; ``{"available_agents":
+        ""}`` for a router — comma-separated free agent ids, empty = whole roster).
     pip_requirements : sequence of str, optional
         Default ``["routing-ml==<version>"]``; with ``include_package_code`` the
         routing-ml runtime requirements instead.

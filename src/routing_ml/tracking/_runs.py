@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from routing_ml.errors import FrameError
+from routing_ml.errors import FrameError, RoutingMLError
 from routing_ml.tracking._mlflow import require_mlflow, use_tracking_uri
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,7 +37,7 @@ MAX_PARAM_LENGTH = 6000  # characters MLflow keeps for a param value
 _KEY_OK = re.compile(r"^[\w\-. /]+$")  # characters MLflow accepts in param/metric keys
 
 
-class TrackingError(ValueError):
+class TrackingError(RoutingMLError, ValueError):
     """A value given to ``routing_ml.tracking`` cannot be logged as asked."""
 
 
