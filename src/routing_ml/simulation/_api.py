@@ -181,6 +181,7 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                     else contacts.get("queue", pd.Series("general", index=contacts.index)),
                     strict=True)})
             else:
+                assert forecast is not None  # noqa: S101 - one of the two is set above
                 queues = sorted(forecast[ID].astype(str).unique())
             agents = _inputs.agents_from_schedule(
                 _inputs.require_columns(schedule, ("agent_id",), frame="schedule"), queues)
@@ -198,6 +199,7 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                 extra_sk = {s for q in contacts["queue"].astype(str).unique()
                             if (s := _inputs.split_queue(q)[1])}
         else:
+            assert forecast is not None  # noqa: S101 - one of the two is set above
             extra_sk = {s for q in forecast[ID].astype(str).unique()
                         if (s := _inputs.split_queue(q)[1])}
         rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)

@@ -183,7 +183,7 @@ def run(
     free_q = [0] * nq
     q_of_status: list[list[list[int]]] = []  # agent -> status -> queues offered
     for a in range(na):
-        per = [[] for _ in range(2 + nch)]
+        per: list[list[int]] = [[] for _ in range(2 + nch)]
         per[1] = list(agent_queues[a])
         for q in agent_queues[a]:
             per[2 + qch[q]].append(q)
@@ -343,7 +343,7 @@ def run(
     def run_batch(now: float) -> None:
         nonlocal decisions, seq
         batch_at[0] = math.inf
-        waiting = []
+        waiting: list[int] = []
         for q in range(nq):
             if n_wait[q]:
                 waiting.extend(k[-1] for k in qheap[q] if state[k[-1]] == WAITING)
@@ -351,7 +351,7 @@ def run(
             return
         waiting.sort(key=lambda c: (queue_key(c), c))
         decisions += 1
-        ds = batch([contact_obj(c) for c in waiting], pool, now)
+        ds = batch([contact_obj(c) for c in waiting], pool, now)  # type: ignore[misc]
         if len(ds) != len(waiting):
             raise PolicyError(
                 f"policy {getattr(policy, 'name', policy)!r}: assign_batch returned "
@@ -533,7 +533,8 @@ def run(
                         zz, u1, u2, u3 = rep_draws[gnew - 1, src_l[c]].tolist()
                     else:
                         g = np.random.default_rng([seed, 2, src_l[c], gnew])
-                        zz, u1, u2, u3 = g.standard_normal(), *g.random(3).tolist()
+                        zz = float(g.standard_normal())
+                        u1, u2, u3 = (float(v) for v in g.random(3))
                     t_l.append(rt)
                     q_l.append(q_l[c])
                     ch_l.append(ch)

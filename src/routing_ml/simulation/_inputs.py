@@ -22,6 +22,7 @@ import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -403,7 +404,7 @@ def prepare(
     pool_channels: tuple[str, ...],
     pool_skills: tuple[str, ...],
     pool_agent_index: Mapping[str, int],
-    eligible: np.ndarray,           # agents x (channel, skill) checked in engine
+    eligible: np.ndarray | None,    # unused (eligibility is checked in the engine)
     skills_matrix: np.ndarray,
     capacity: np.ndarray,
     shifts: pd.DataFrame | None,
@@ -557,7 +558,7 @@ def prepare(
     qk = pd.Categorical(queue[idx], categories=qnames).codes.astype(int)
     n = len(idx)
 
-    def col(name: str, default: object, dtype: object = object) -> np.ndarray:
+    def col(name: str, default: Any, dtype: Any = object) -> np.ndarray:
         if name in df:
             v = df[name].to_numpy()[idx]
             return v
@@ -634,7 +635,7 @@ def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
                           for q, c in zip(queues, channels, strict=True)], dtype=float)
         out = -means * np.log1p(-uu)
         out[~np.isfinite(means)] = np.inf
-    elif np.ndim(patience) == 0:
+    elif np.ndim(patience) == 0:  # type: ignore[arg-type]
         mean = float(patience)  # type: ignore[arg-type]
         if mean <= 0:
             raise ValueError(f"patience must be > 0 seconds, got {mean!r}.")
@@ -651,7 +652,9 @@ def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
 def _merge_shifts(a: np.ndarray, s: np.ndarray, e: np.ndarray):
     order = np.lexsort((s, a))
     a, s, e = a[order], s[order], e[order]
-    ra, rs, re_ = [], [], []
+    ra: list[int] = []
+    rs: list[float] = []
+    re_: list[float] = []
     for ai, si, ei in zip(a, s, e, strict=True):
         if ra and ra[-1] == ai and si <= re_[-1]:
             re_[-1] = max(re_[-1], ei)
