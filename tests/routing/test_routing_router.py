@@ -288,3 +288,26 @@ def test_same_seed_same_decisions():
 
     a, b = build(), build()
     assert [a.route(c) for c in contacts()] == [b.route(c) for c in contacts()]
+
+
+def test_intent_classifier_predict_one_path(pair_model):
+    from types import SimpleNamespace
+
+    class OneShot:
+        classes_ = np.array(["ibi", "padron"])
+
+        def predict_one(self, text):
+            if "???" in text:
+                return SimpleNamespace(intent="triage", confidence=0.2, queue="triage",
+                                       language="und", abstained=True)
+            return SimpleNamespace(intent="padron", confidence=0.9, queue="census",
+                                   language="ca", abstained=False)
+
+    r = Router(AGENTS, pair_model=pair_model, intent_model=OneShot(),
+               intent_skills={"ibi": "tax"}, latency_budget_ms=BIG)
+    c = r.prepare(Contact(1, "chat", text="vull empadronar-me"))
+    assert (c.intent, c.skill, c.language) == ("padron", "census", "ca")  # queue as skill
+    c = r.prepare(Contact(2, "chat", text="???"))
+    assert c.intent is None and c.skill is None and c.language is None
+    assert r.route(Contact(3, "chat", text="???")).routed  # unknown intent: anyone on chat
+    assert r.stats()["intent:low_confidence"] == 2

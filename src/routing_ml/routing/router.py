@@ -62,7 +62,7 @@ logger = logging.getLogger(__name__)
 _FORMAT = "routing_ml.router"
 _FORMAT_VERSION = 1
 _CONTACT_FIELDS = tuple(Contact.__dataclass_fields__)
-_LANGUAGE_METHODS = ("detect_language", "predict_language", "language_of", "detect_languages")
+_LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
 
 
 class CaseBook:
@@ -172,9 +172,10 @@ class Router:
         uses ``pair_model``.
     pair_model : PairOutcomeModel, optional
     intent_model : object, optional
-        An ``IntentClassifier`` or anything with ``predict_proba(texts)`` and ``classes_``
-        (and optionally a language method: ``detect_language(texts)``), used when a
-        contact arrives with text but no intent / language.
+        An ``IntentClassifier`` (its ``predict_one`` gives intent, confidence, queue and
+        language in one call) or anything with ``predict_proba(texts)`` and ``classes_``
+        (and optionally ``predict_language(texts)`` / ``detect_language(texts)``), used
+        when a contact arrives with text but no intent / language.
     intent_skills : mapping intent -> skill, optional
         Department skill of each intent (a contact's ``skill`` when it has none).
     fallback : RoutingPolicy, optional
@@ -382,11 +383,41 @@ class Router:
         self._views[key] = view
         return view
 
-    def _detect(self, contact: Contact) -> tuple[str | None, str | None]:
+    def _detect(self, contact: Contact) -> tuple[str | None, str | None, str | None]:
+        """(intent, language, queue) from the contact's text when they are missing.
+
+        With an ``IntentClassifier`` (``predict_one``) one call gives intent, confidence,
+        queue and language; an abstention or a confidence below
+        ``min_intent_confidence`` leaves the intent unknown (any agent on the channel).
+        Other models: ``predict_proba`` + ``classes_`` and a language method.
+        """
         intent, language = contact.intent, contact.language
         model = self.intent_model
-        if model is None or not isinstance(contact.text, str) or not contact.text.strip():
-            return intent, language
+        if model is None or not isinstance(contact.text, str) or not contact.text.strip() \
+                or (intent is not None and language is not None):
+            return intent, language, None
+        one = getattr(model, "predict_one", None)
+        if callable(one):
+            try:
+                pred = one(contact.text)
+            except Exception as exc:
+                self._count("intent:error")
+                logger.warning("Router: intent model failed (%r); routing without intent.", exc)
+                return intent, language, None
+            queue = None
+            if intent is None:
+                if getattr(pred, "abstained", False) or \
+                        float(pred.confidence) < self.min_intent_confidence:
+                    self._count("intent:low_confidence")
+                else:
+                    intent = str(pred.intent)
+                    q = getattr(pred, "queue", None)
+                    queue = None if q is None else str(q)
+                    self._count("intent:detected")
+            lang = getattr(pred, "language", None)
+            if language is None and lang not in (None, "", "und"):
+                language = str(lang)
+            return intent, language, queue
         if intent is None:
             try:
                 proba = np.asarray(model.predict_proba([contact.text]), dtype=float)[0]
@@ -406,12 +437,13 @@ class Router:
                     try:
                         out = fn([contact.text])
                         lang = out[0] if not isinstance(out, str) else out
-                        language = None if lang is None else str(lang)
+                        if lang not in (None, "", "und"):
+                            language = str(lang)
                     except Exception as exc:
                         self._count("language:error")
                         logger.warning("Router: language detection failed (%r).", exc)
                     break
-        return intent, language
+        return intent, language, None
 
     def prepare(self, contact: Contact, now: float | None = None) -> Contact:
         """The contact as the policy sees it: intent / language detected from text, skill
@@ -419,13 +451,13 @@ class Router:
         if now is None:
             now = float(contact.arrival_seconds)
         changes: dict[str, Any] = {}
-        intent, language = self._detect(contact)
+        intent, language, queue = self._detect(contact)
         if intent != contact.intent:
             changes["intent"] = intent
         if language != contact.language:
             changes["language"] = language
         if contact.skill is None and intent is not None:
-            skill = self.intent_skills.get(intent)
+            skill = self.intent_skills.get(intent, queue)
             if skill is not None:
                 changes["skill"] = skill
             elif self.intent_skills:
