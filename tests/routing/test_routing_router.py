@@ -311,3 +311,23 @@ def test_intent_classifier_predict_one_path(pair_model):
     assert c.intent is None and c.skill is None and c.language is None
     assert r.route(Contact(3, "chat", text="???")).routed  # unknown intent: anyone on chat
     assert r.stats()["intent:low_confidence"] == 2
+
+
+def test_router_with_the_real_intent_classifier(tmp_path, pair_model):
+    from routing_ml.routing import IntentClassifier
+
+    texts = ["quiero pagar el ibi", "recibo del ibi de mi casa", "pagar impuesto ibi",
+             "duda sobre el ibi", "alta en el padron", "empadronarme en madrid",
+             "certificado de padron", "cambio de domicilio en el padron"] * 3
+    labels = (["ibi"] * 4 + ["padron"] * 4) * 3
+    clf = IntentClassifier(char_min_df=1).fit(texts, labels)
+    r = Router(AGENTS, pair_model=pair_model, intent_model=clf, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    c = r.prepare(Contact(1, "chat", text="tengo que pagar el ibi"))
+    assert c.intent == "ibi" and c.skill == "tax" and c.language is not None
+    d = r.route(Contact(2, "voice", text="me quiero empadronar"))
+    assert d.routed
+    r.save(tmp_path / "bundle")
+    r2 = Router.load(tmp_path / "bundle")
+    assert r2.prepare(Contact(1, "chat", text="tengo que pagar el ibi")).intent == "ibi"
+    assert r2.route(Contact(2, "voice", text="me quiero empadronar")) == d
