@@ -94,7 +94,7 @@ def test_deterministic_with_seed_and_one_worker(day_shift):
 def test_progress_reports_objective_and_bound(mixed_instance):
     req, agents, shifts, rules = mixed_instance
     points = []
-    res = build_roster(req, agents, shifts, rules, config=SolverConfig(num_workers=1, time_limit_seconds=2),
+    res = build_roster(req, agents, shifts, rules, config=SolverConfig(num_workers=1, time_limit_seconds=4),
                        progress=points.append)
     assert points and res.progress == tuple(points)
     assert all(p.best_bound <= p.objective + 1e-9 for p in points)

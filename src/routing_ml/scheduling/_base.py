@@ -160,7 +160,7 @@ ProgressCallback = Callable[[ProgressPoint], None]
 
 
 def make_progress_callback(
-    scale: float, offset: float, user: ProgressCallback | None
+    scale: float, offset: float, user: ProgressCallback | None, origin: float | None = None
 ) -> tuple[Any, list[ProgressPoint]]:
     """A CP-SAT solution callback recording (time, objective, bound) in objective units."""
     from ortools.sat.python import cp_model
@@ -170,7 +170,7 @@ def make_progress_callback(
     class _Recorder(cp_model.CpSolverSolutionCallback):
         def __init__(self) -> None:
             super().__init__()
-            self._t0 = time.perf_counter()
+            self._t0 = time.perf_counter() if origin is None else origin
 
         def on_solution_callback(self) -> None:
             point = ProgressPoint(

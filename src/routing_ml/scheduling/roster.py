@@ -608,12 +608,13 @@ def _kpis(cov: pd.DataFrame, roster: pd.DataFrame, p: RosterProblem, n_violation
     )
 
 
-def warm_start(rm: RosterModel, time_limit_seconds: float) -> bool:
+def warm_start(rm: RosterModel, time_limit_seconds: float) -> Any:
     """Hint every variable of ``rm.model`` with a complete greedy solution.
 
     The greedy roster (:func:`~routing_ml.scheduling._greedy.greedy_roster`) fixes the
     assignments; a short CP-SAT solve on a copy completes breaks, coverage and soft-rule
-    variables. Returns False (and leaves no hint) when that completion fails.
+    variables. Returns the completion's solver (its values index ``rm.model``'s variables),
+    or None (and leaves no hint) when that completion fails.
     """
     from ortools.sat.python import cp_model
 
@@ -631,7 +632,7 @@ def warm_start(rm: RosterModel, time_limit_seconds: float) -> bool:
     status = solver.solve(fixed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         logger.debug("warm start: greedy plan not completed (%s)", solver.status_name(status))
-        return False
+        return None
     values = solver.response_proto.solution
     rm.model.clear_hints()
     proto = rm.model.proto
@@ -639,12 +640,12 @@ def warm_start(rm: RosterModel, time_limit_seconds: float) -> bool:
         proto.solution_hint.vars.append(i)
         proto.solution_hint.values.append(values[i])
     logger.debug("warm start: greedy objective %.2f", solver.objective_value / OBJECTIVE_SCALE)
-    return True
+    return solver
 
 
 def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallback | None,
                 deadline: float | None = None, lp_bound: float | None = None,
-                ) -> tuple[Any, SolveStatus, list[ProgressPoint]]:
+                origin: float | None = None) -> tuple[Any, SolveStatus, list[ProgressPoint]]:
     if deadline is not None:
         from dataclasses import replace
 
@@ -661,7 +662,7 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
                 (point.objective - lp_bound) / point.objective <= gap_limit:
             cb.stop_search()
 
-    cb, points = make_progress_callback(OBJECTIVE_SCALE, rm.objective_offset, on_point)
+    cb, points = make_progress_callback(OBJECTIVE_SCALE, rm.objective_offset, on_point, origin)
     code = solver.solve(rm.model, cb)
     return solver, status_from_cp_sat(code), points
 
@@ -723,6 +724,8 @@ def solve_roster_model(
     reasons = precheck_infeasibility(p) if explain else []
     relaxed: tuple[str, ...] = ()
     lp_value: float | None = None
+    from_warm = False
+    main_params: dict[str, Any] | None = None
     if reasons:
         solver, status, points = None, SolveStatus.INFEASIBLE, []
     else:
@@ -732,10 +735,22 @@ def solve_roster_model(
 
             raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=0.25 * config.time_limit_seconds)
             lp_value = None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
-        if warm:
-            warm_start(rm, 0.2 * config.time_limit_seconds)
-        solver, status, points = _solve_once(rm, config, progress, deadline, lp_value)
-    params = solver_parameters(solver) if solver is not None else solver_parameters(make_solver(config))
+        warm_solver = warm_start(rm, 0.2 * config.time_limit_seconds) if warm else None
+        warm_points: list[ProgressPoint] = []
+        if warm_solver is not None:
+            warm_obj = warm_solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
+            warm_points.append(ProgressPoint(time.perf_counter() - t0, warm_obj,
+                                             min(lp_value, warm_obj) if lp_value is not None else -float("inf")))
+            if progress is not None:
+                progress(warm_points[0])
+        solver, status, points = _solve_once(rm, config, progress, deadline, lp_value, t0)
+        points = warm_points + points
+        main_params = solver_parameters(solver)
+        if status is SolveStatus.UNKNOWN and warm_solver is not None:
+            # CP-SAT found nothing in time (e.g. a loaded machine): keep the greedy plan
+            logger.info("no CP-SAT solution in time; returning the greedy warm-start roster")
+            solver, status, from_warm = warm_solver, SolveStatus.FEASIBLE, True
+    params = main_params if main_params is not None else solver_parameters(make_solver(config))
     plan_model, plan_solver = rm, solver
     if status is SolveStatus.INFEASIBLE and explain:
         if not reasons:
@@ -770,10 +785,14 @@ def solve_roster_model(
     if status.has_solution:
         objective = solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
         best = solver.best_objective_bound / OBJECTIVE_SCALE + rm.objective_offset
+        if from_warm:  # the completion solve's bound is not a bound of the full model
+            best = -float("inf")
         if lp_value is not None:
             best = max(best, min(lp_value, objective))
         if status is SolveStatus.OPTIMAL:
             best = objective
+        if best == -float("inf"):
+            best = None
         gap = relative_gap(objective, best)
     wall = time.perf_counter() - t0
     if reason:
