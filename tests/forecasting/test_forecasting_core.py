@@ -241,3 +241,37 @@ def test_import_is_light():
     code = ("import routing_ml.forecasting, sys; print(sorted(m for m in ('lightgbm', "
             "'statsmodels', 'sklearn', 'dask', 'mlflow') if m in sys.modules))")
     assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "[]"
+
+
+def test_campaign_flag_raises_the_forecast():
+    df = synth(weeks=8)[["unique_id", "ds", "y"]]
+    camps = [("2024-01-15", "2024-01-19"), ("2024-02-05", "2024-02-09")]
+    on = np.zeros(len(df), dtype=bool)
+    for a, b in camps:
+        on |= df["ds"].between(a, pd.Timestamp(b) + pd.Timedelta("1D"))
+    df = df.assign(y=np.where(on, df["y"] * 1.5, df["y"]))
+    kw = dict(model="topdown", freq="1h", holidays_country=None, calibration_windows=2)
+    base = Forecaster(campaigns=camps, **kw).fit(df).predict(h="1w")
+    nxt = ("2024-02-26", "2024-03-01")
+    boosted = Forecaster(campaigns=[*camps, nxt], **kw).fit(df).predict(h="1w")
+    assert 1.3 < boosted["yhat"].sum() / base["yhat"].sum() < 1.6
+
+
+def test_spanish_holiday_is_forecast_like_a_sunday():
+    days = pd.date_range("2024-09-02", "2024-12-22", freq="D")
+    hol = {pd.Timestamp(d) for d in ("2024-10-12", "2024-11-01", "2024-12-06")}
+    rows = []
+    for d in days:
+        level = 30.0 if d.dayofweek == 6 or d in hol else 100.0
+        ds = d + pd.to_timedelta(np.arange(24), "h")
+        rows.append(pd.DataFrame({"unique_id": "web", "ds": ds,
+                                  "y": level * (1 + np.sin(np.arange(24) / 24 * np.pi))}))
+    df = pd.concat(rows, ignore_index=True)
+    f = Forecaster("topdown", freq="1h", holidays_country="ES", holidays_subdiv="MD",
+                   calibration_windows=2).fit(df)
+    fc = f.predict(h="1w")
+    daily = fc.groupby(fc["ds"].dt.date)["yhat"].sum()
+    christmas, eve = daily[pd.Timestamp("2024-12-25").date()], daily[
+        pd.Timestamp("2024-12-24").date()]
+    assert christmas < 0.5 * eve
+    assert christmas == pytest.approx(daily[pd.Timestamp("2024-12-29").date()], rel=0.15)
