@@ -331,3 +331,18 @@ def test_router_with_the_real_intent_classifier(tmp_path, pair_model):
     r2 = Router.load(tmp_path / "bundle")
     assert r2.prepare(Contact(1, "chat", text="tengo que pagar el ibi")).intent == "ibi"
     assert r2.route(Contact(2, "voice", text="me quiero empadronar")) == d
+
+
+def test_nan_fields_from_frames_mean_unknown(pair_model):
+    nan = float("nan")
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    c = r.prepare(Contact(1, "voice", intent=nan, skill=nan, language=nan, priority=nan,
+                          customer_id=nan, text=nan))
+    assert (c.intent, c.skill, c.language, c.customer_id, c.priority) == (
+        None, None, None, None, 0)
+    assert r.route(Contact(1, "voice", intent="ibi", priority=7)).routed
+    rb = Router(AGENTS, pair_model=pair_model, policy=BatchAssignment(),
+                intent_skills=INTENT_SKILLS, latency_budget_ms=BIG)
+    ds = rb.route_batch([Contact(i, "voice", intent="ibi", priority=nan) for i in range(3)])
+    assert all(d.routed for d in ds)

@@ -178,7 +178,8 @@ class _RuleMixin:
     def _urgency(self, contact: Contact, now: float) -> float:
         wait = max(0.0, float(now) - float(contact.arrival_seconds))
         sla = self.sla_seconds.get(contact.channel, 60.0)
-        return self.priority_weight * float(contact.priority) + wait / sla
+        prio = float(contact.priority)
+        return self.priority_weight * (prio if np.isfinite(prio) else 0.0) + wait / sla
 
     def _eligible_for_agent(self, a: int, contact: Contact, pool: AgentPool, now: float
                             ) -> bool:

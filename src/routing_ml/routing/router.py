@@ -62,6 +62,10 @@ logger = logging.getLogger(__name__)
 _FORMAT = "routing_ml.router"
 _FORMAT_VERSION = 1
 _CONTACT_FIELDS = tuple(Contact.__dataclass_fields__)
+_OPTIONAL_FIELDS = ("intent", "skill", "language", "customer_id", "preferred_agent_id",
+                    "text", "previous_channel")
+# policies whose decisions are not re-validated (their capacity rules are unit-tested)
+_TRUSTED_POLICIES = (SkillBased, Predictive, BatchAssignment, LongestIdleAgent)
 _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
 
 
@@ -451,6 +455,17 @@ class Router:
         if now is None:
             now = float(contact.arrival_seconds)
         changes: dict[str, Any] = {}
+        for name in _OPTIONAL_FIELDS:  # NaN from a data frame means "unknown"
+            v = getattr(contact, name)
+            if isinstance(v, float) and v != v:
+                changes[name] = None
+        if changes:
+            contact = replace(contact, **changes)
+            changes = {}
+        if not isinstance(contact.priority, int | np.integer) or contact.priority not in (0, 1, 2):
+            p = contact.priority
+            ok = isinstance(p, int | float | np.number) and np.isfinite(p)
+            contact = replace(contact, priority=int(min(max(p, 0), 2)) if ok else 0)
         intent, language, queue = self._detect(contact)
         if intent != contact.intent:
             changes["intent"] = intent
@@ -516,6 +531,8 @@ class Router:
                                       f"decision took {ms:.2f} ms > {self.latency_budget_ms} ms")
         if self._slow_in_a_row:
             self._slow_in_a_row = 0
+        if type(policy) in _TRUSTED_POLICIES:
+            return d  # this package's policies only pick from has_capacity (tested)
         if not isinstance(d, Decision):
             return self._run_fallback(contact, pool, now, "invalid_decision",
                                       f"policy returned {type(d).__name__}")
