@@ -202,17 +202,21 @@ class Router:
 
     Examples
     --------
-    >>> from routing_ml.datasets import make_contact_center           # doctest: +SKIP
-    >>> from routing_ml.routing import Contact, PairOutcomeModel, Router
-    >>> cc = make_contact_center(seed=0, days=7)
-    >>> model = PairOutcomeModel(random_state=0).fit(cc.interactions, cc.agents)
-    >>> skills = dict(zip(cc.intents.intent, cc.intents.skill))
-    >>> router = Router(cc.agents, pair_model=model, intent_skills=skills,
-    ...                 history=cc.interactions)
-    >>> d = router.route(Contact(1, "chat", intent="padron_alta", language="es"),
-    ...                  available_agents=["A001", "A007", "A012"])
-    >>> d.agent_id, d.reason                                # e.g. ('A007', 'predicted_best:step=0')
-    >>> router.save("router_bundle"); router = Router.load("router_bundle")
+    Not run as a doctest (it fits a model)::
+
+        from routing_ml.datasets import make_contact_center
+        from routing_ml.routing import Contact, PairOutcomeModel, Router
+
+        cc = make_contact_center(seed=0, days=7)
+        model = PairOutcomeModel(random_state=0).fit(cc.interactions, cc.agents)
+        skills = dict(zip(cc.intents.intent, cc.intents.skill))
+        router = Router(cc.agents, pair_model=model, intent_skills=skills,
+                        history=cc.interactions)
+        d = router.route(Contact(1, "chat", intent="padron_alta", language="es"),
+                         available_agents=["A001", "A007", "A012"])
+        d.agent_id, d.reason          # e.g. ('A007', 'predicted_best:step=0')
+        router.save("router_bundle")
+        router = Router.load("router_bundle")
     """
 
     def __init__(
