@@ -135,7 +135,10 @@ def main() -> None:
         pols["batch_assignment"] = BatchAssignment(model)
     except ImportError as exc:  # the routing room has not landed
         missing.append(str(exc))
-    pols["oracle"] = GroundTruthOracle(gt)
+    # the oracle: Predictive's objective with the true values (its upper bound); and the
+    # least-expected-work oracle for reference
+    pols["oracle"] = GroundTruthOracle(gt, lambda_per_second=1.0 / 1200.0)
+    pols["oracle_min_work"] = GroundTruthOracle(gt)
     baseline = "skill_based" if "skill_based" in pols else "longest_idle"
     first = cc.contacts.loc[(~cc.contacts["is_repeat"]) & (cc.contacts["ts"] >= day)]
     first = first.drop(columns=[c for c in ("abandoned", "answered") if c in first])

@@ -19,27 +19,32 @@ from .outcomes import GroundTruthOutcomes
 
 
 class GroundTruthOracle:
-    """Send each contact to the free qualified agent with the least expected work.
+    """Send each contact to the free qualified agent that is truly best for it.
 
-    Expected work of agent ``a`` on a contact = true expected handle seconds ×
-    (1 + (1 − P(resolved)) × ``repeat_weight``): the time now plus the expected time of
-    the repeat an unresolved contact causes. Like every policy it only chooses among
-    agents with a free session (it never holds a contact back).
+    Default objective (``lambda_per_second=None``): least expected work = true expected
+    handle seconds × (1 + (1 − P(resolved)) × ``repeat_weight``), the time now plus the
+    expected time of the repeat an unresolved contact causes. With ``lambda_per_second``
+    it maximises the expected value of ``routing.policies.Predictive`` with the true
+    values: ``P(resolved) − lambda_per_second × E[handle seconds]`` — the upper bound of
+    that policy. Like every policy it only chooses among agents with a free session (it
+    never holds a contact back).
 
     Parameters
     ----------
     ground_truth : the synthetic center's ``GroundTruth``.
     repeat_weight : weight of the repeat's work (default: the ground truth's
         ``repeat_probability``).
+    lambda_per_second : use the expected-value objective with this price of a second.
     require_skill : only agents with the contact's skill (proficiency > 0).
     """
 
     name = "oracle"
 
     def __init__(self, ground_truth: Any, *, repeat_weight: float | None = None,
-                 require_skill: bool = True) -> None:
+                 lambda_per_second: float | None = None, require_skill: bool = True) -> None:
         self.ground_truth = ground_truth
         self.repeat_weight = repeat_weight
+        self.lambda_per_second = lambda_per_second
         self.require_skill = require_skill
         self._key: int | None = None
 
@@ -49,7 +54,11 @@ class GroundTruthOracle:
         sigma = float(gt.handle_sigma)
         w = (float(getattr(gt, "repeat_probability", 0.0)) if self.repeat_weight is None
              else float(self.repeat_weight))
-        self._score = np.exp(mu + sigma**2 / 2) * (1.0 + (1.0 - p) * w)
+        eh = np.exp(mu + sigma**2 / 2)
+        if self.lambda_per_second is None:
+            self._score = eh * (1.0 + (1.0 - p) * w)  # lower is better
+        else:
+            self._score = -(p - float(self.lambda_per_second) * eh)
         self._al = np.asarray(gt.agent_languages, dtype=bool)[ga]
         self._intent = {n: i for i, n in enumerate(gt.intents)}
         self._channel = {n: i for i, n in enumerate(gt.channels)}
