@@ -1,8 +1,9 @@
 """Test helper: a fresh, isolated sqlite MLflow store per test.
 
-Creating an MLflow sqlite database runs all its schema migrations (7 s on an idle
-machine here, 20 s under load), so one template database is made per pytest session —
-shared by the xdist workers through a file lock — and copied for each test.
+Creating an MLflow sqlite database runs all its schema migrations (7 s of CPU here),
+so one empty template database per MLflow version is kept in pytest's cache directory
+(or, with ``-p no:cacheprovider``, made once per session), shared by the xdist workers
+through a file lock, and copied for each test.
 The URI is always passed to the functions under test, never through the environment.
 """
 
@@ -16,14 +17,18 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Path:
     import mlflow
 
-    # the parent of the base temp dir is shared by all xdist workers of this session
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if base.name.startswith("popen-gw") else base
-    db = shared / f"routing_ml_mlflow_{mlflow.__version__}_template.db"
-    with open(shared / "routing_ml_mlflow_template.lock", "w") as lock:
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:  # pytest's cache dir: the empty schema survives between sessions
+        shared = Path(cache.mkdir("routing_ml_mlflow_template"))
+    else:  # -p no:cacheprovider: the parent of the base temp dir is shared by xdist workers
+        base = tmp_path_factory.getbasetemp()
+        shared = base.parent if base.name.startswith("popen-gw") else base
+    db = shared / f"mlflow_{mlflow.__version__}_empty.db"
+    with open(shared / "template.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not db.exists():
