@@ -11,16 +11,36 @@ the block), ``mlflow.set_tracking_uri(...)`` or ``MLFLOW_TRACKING_URI``. With no
 MLflow 3 uses ``sqlite:///mlflow.db`` in the working directory; the legacy ``./mlruns``
 file store raises unless ``MLFLOW_ALLOW_FILE_STORE=true``.
 
+Models are logged as ``mlflow.pyfunc`` models (:class:`RoutingMLModel`) with a signature,
+an input example and ``pip_requirements=["routing-ml==<version>"]``; the object itself
+travels as an artifact (its own ``save``/``load`` when it has them, else joblib) and
+:func:`load_native` gives it back. A pyfunc model answers a DataFrame through the adapter
+of the object's *kind*:
+
+- ``frame``: any object with ``predict_frame(df, **params) -> DataFrame`` (the protocol
+  to implement for a new kind of model);
+- ``forecaster``: ``Forecaster``; rows ``unique_id, ds`` to forecast, or param ``h``
+  (``"48"``, ``"1w"``) and ``level`` → ``unique_id, ds, yhat, yhat_lo_L, yhat_hi_L``;
+- ``intent``: ``IntentClassifier``; ``text`` → ``intent, confidence, language, queue``;
+- ``router``: ``Router``; contact rows (``contact_id, channel`` and any ``Contact``
+  field, ``ts`` read as the arrival) and param ``available_agents`` →
+  ``contact_id, agent_id ("" = none), reason, score``;
+- ``estimator``: a scikit-learn style ``predict(X)`` → ``prediction``.
+
+Registry: aliases, never stages. ``log_model(..., registered_model_name=..., alias=
+"champion")``, :func:`set_alias` (or ``routing-ml models promote``) and serving code
+loads ``models:/<name>@champion``.
+
 Examples
 --------
->>> from routing_ml import tracking                                   # doctest: +SKIP
->>> with tracking.start_run("forecasting", tracking_uri="sqlite:///mlflow.db"):
+>>> from routing_ml import tracking
+>>> with tracking.start_run("forecasting", tracking_uri="sqlite:///mlflow.db"):  # doctest: +SKIP
 ...     tracking.log_params({"seed": 0, "model": {"name": "top_down", "weeks": 6}})
 ...     tracking.log_backtest(metrics)          # model, cutoff, wape, mase, ...
 ...     m = tracking.log_model(forecaster, "forecaster", input_example=future.head(),
 ...                            registered_model_name="volumes", alias="champion")
->>> model = tracking.load_model("models:/volumes@champion")
->>> model.predict(future)                     # unique_id, ds, yhat, yhat_lo_80, ...
+>>> model = tracking.load_model("models:/volumes@champion")  # doctest: +SKIP
+>>> model.predict(future)  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -160,6 +160,11 @@ def flatten_params(
     TrackingError
         If ``params`` is neither a mapping nor a dataclass, or a key has a character MLflow
         refuses (allowed: letters, digits, ``_ - . /`` and space).
+
+    Examples
+    --------
+    >>> flatten_params({"seed": 0, "solver": {"time_limit_seconds": 30}, "level": (80, 95)})
+    {'seed': '0', 'solver.time_limit_seconds': '30', 'level': '[80, 95]'}
     """
     if dataclasses.is_dataclass(params) and not isinstance(params, type):
         params = _dataclass_dict(params)
