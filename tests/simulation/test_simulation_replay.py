@@ -79,3 +79,27 @@ def test_simulation_shifts_from_requirements():
     s1 = shifts.loc[shifts["agent_id"] == "voice:a#1"]
     assert list(s1["start"].dt.strftime("%H:%M")) == ["08:30"]
     assert list(s1["end"].dt.strftime("%H:%M")) == ["09:30"]
+
+
+def test_simulation_shifts_from_roster_cuts_breaks():
+    from routing_ml.simulation import shifts_from_roster
+
+    t = pd.Timestamp("2024-01-01")
+    roster = pd.DataFrame({"agent_id": ["a", "b"], "unique_id": ["voice:x", "voice:y"],
+                           "start": [t + pd.Timedelta(hours=8)] * 2,
+                           "end": [t + pd.Timedelta(hours=15)] * 2})
+    breaks = pd.DataFrame({"agent_id": ["a"], "start": [t + pd.Timedelta(hours=11)],
+                           "end": [t + pd.Timedelta(hours=11, minutes=30)]})
+    sh = shifts_from_roster(roster, breaks)
+    a = sh.loc[sh["agent_id"] == "a"]
+    assert list(a["end"].dt.strftime("%H:%M")) == ["11:00", "15:00"]
+    assert list(a["start"].dt.strftime("%H:%M")) == ["08:00", "11:30"]
+    assert (sh.loc[sh["agent_id"] == "b", "unique_id"] == "voice:y").all()
+    # an agent on a break takes no call: one agent, a call at 11:10 waits for 11:30
+    c = pd.DataFrame({"ts": [t + pd.Timedelta(hours=11, minutes=10)], "channel": "voice",
+                      "skill": "x", "handle_seconds": 60.0})
+    r = simulate(c, None, sh.loc[sh["agent_id"] == "a"], outside_hours="keep")
+    assert r.contacts["wait_seconds"].iloc[0] == pytest.approx(20 * 60.0)
+    # by default a call arriving while nobody is logged in is outside opening hours
+    r = simulate(c, None, sh.loc[sh["agent_id"] == "a"])
+    assert r.dropped == {"outside_opening_hours": 1} and r.summary["arrivals"] == 0

@@ -3,7 +3,8 @@ policies honestly (common random numbers, paired confidence intervals), replay r
 
 Public names: :func:`simulate`, :func:`compare_policies`, :class:`SimulationResult`,
 :class:`ComparisonResult`, :func:`arrivals_from_forecast`,
-:func:`contacts_from_bank_log`, :func:`shifts_from_requirements`, the outcome models
+:func:`contacts_from_bank_log`, :func:`shifts_from_requirements`,
+:func:`shifts_from_roster`, the outcome models
 (:class:`ExponentialService`, :class:`GroundTruthOutcomes`, :class:`LoggedOutcomes`) and
 :class:`GroundTruthOracle` (a routing policy that knows the synthetic ground truth).
 """
@@ -19,6 +20,7 @@ from routing_ml.simulation._inputs import (
     arrivals_from_forecast,
     contacts_from_bank_log,
     shifts_from_requirements,
+    shifts_from_roster,
 )
 from routing_ml.simulation.oracle import GroundTruthOracle
 from routing_ml.simulation.outcomes import (
@@ -39,5 +41,6 @@ __all__ = [
     "compare_policies",
     "contacts_from_bank_log",
     "shifts_from_requirements",
+    "shifts_from_roster",
     "simulate",
 ]

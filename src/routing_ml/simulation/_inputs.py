@@ -185,6 +185,59 @@ def shifts_from_requirements(
     return pd.DataFrame(agents), pd.DataFrame(shifts, columns=["agent_id", "start", "end"])
 
 
+def shifts_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame | None = None
+                       ) -> pd.DataFrame:
+    """Logged-in periods of a roster (the scheduling room's result) with breaks cut out.
+
+    Parameters
+    ----------
+    roster : one row per shift: ``agent_id``, ``start``, ``end`` (timestamps); other
+        columns (e.g. ``unique_id``, the queue / skill of the shift) are kept.
+    breaks : optional, one row per break: ``agent_id``, ``start``, ``end``; the agent is
+        logged out during its breaks (it finishes the contact in hand first).
+
+    Returns
+    -------
+    Shifts frame ``agent_id``, ``start``, ``end`` (+ the roster's other columns), one row
+    per logged-in period.
+
+    Raises
+    ------
+    FrameError
+        Missing columns or unparsable timestamps.
+    """
+    require_columns(roster, ("agent_id", "start", "end"), frame="roster")
+    r = roster.copy()
+    r["start"] = as_datetime_column(r, "start", frame="roster")
+    r["end"] = as_datetime_column(r, "end", frame="roster")
+    if breaks is None or len(breaks) == 0:
+        return r.reset_index(drop=True)
+    require_columns(breaks, ("agent_id", "start", "end"), frame="breaks")
+    b = breaks.copy()
+    b["start"] = as_datetime_column(b, "start", frame="breaks")
+    b["end"] = as_datetime_column(b, "end", frame="breaks")
+    by_agent = {a: g.sort_values("start") for a, g in b.groupby("agent_id")}
+    rows = []
+    for row in r.to_dict("records"):
+        pieces = [(row["start"], row["end"])]
+        g = by_agent.get(row["agent_id"])
+        if g is not None:
+            for bs, be in zip(g["start"], g["end"], strict=True):
+                nxt = []
+                for s0, e0 in pieces:
+                    if be <= s0 or bs >= e0:
+                        nxt.append((s0, e0))
+                        continue
+                    if bs > s0:
+                        nxt.append((s0, bs))
+                    if be < e0:
+                        nxt.append((be, e0))
+                pieces = nxt
+        for s0, e0 in pieces:
+            rows.append({**row, "start": s0, "end": e0})
+    return pd.DataFrame(rows, columns=list(r.columns))
+
+
 def agents_from_schedule(schedule: pd.DataFrame, queues: Sequence[str]) -> pd.DataFrame:
     """Agents frame for a schedule that carries no skills: every agent takes every queue.
 

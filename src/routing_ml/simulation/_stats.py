@@ -106,6 +106,10 @@ def _agg_codes(df: pd.DataFrame, codes: np.ndarray, m: int,
 def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Counts and rates per group of ``keys`` (all rows together when empty)."""
     cols: dict[str, np.ndarray] = {}
+    if keys and len(df) == 0:
+        for k in keys:
+            cols[k] = df[k].to_numpy()
+        return _agg_codes(df, np.zeros(0, dtype=np.intp), 0, cols)
     if keys:
         if len(keys) == 1:
             codes, uniq = pd.factorize(df[keys[0]], sort=True)
