@@ -19,6 +19,9 @@ def _files(tmp_path):
                        "start": DAY + pd.Timedelta(hours=8),
                        "end": DAY + pd.Timedelta(hours=12)})
     fc.to_csv(tmp_path / "fc.csv", index=False)
+    pd.DataFrame({"agent_id": ["A0"], "start": [DAY + pd.Timedelta(hours=10)],
+                  "end": [DAY + pd.Timedelta(hours=10, minutes=15)]}).to_csv(
+        tmp_path / "br.csv", index=False)
     sh.to_csv(tmp_path / "sh.csv", index=False)
     return tmp_path / "fc.csv", tmp_path / "sh.csv"
 
@@ -29,7 +32,8 @@ def test_simulation_cli_writes_statistics_and_plot(tmp_path):
     res = CliRunner().invoke(app, [
         "simulate", "--schedule", str(sh), "--forecast", str(fc), "--policy",
         "longest_idle", "--replications", "3", "--out", str(out), "--aht-seconds", "240",
-        "--patience-seconds", "120", "--plot", str(tmp_path / "sl.png")])
+        "--patience-seconds", "120", "--plot", str(tmp_path / "sl.png"),
+        "--breaks", str(tmp_path / "br.csv")])
     assert res.exit_code == 0, res.output
     summ = pd.read_csv(out / "summary.csv")
     sl = summ.set_index("metric").loc["service_level"]

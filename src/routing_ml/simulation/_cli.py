@@ -90,6 +90,10 @@ def register(app: typer.Typer) -> None:
         n_jobs: Annotated[int, typer.Option(help="Worker processes.")] = 1,
         plot: Annotated[Path | None, typer.Option(
             help="PNG of the service level per interval with its band.")] = None,
+        breaks: Annotated[Path | None, typer.Option(
+            exists=True, dir_okay=False,
+            help="Breaks of a roster (agent_id, start, end): agents are logged out "
+                 "during them.")] = None,
     ) -> None:
         """Simulate the schedule against the forecast; write statistics (and a plot)."""
         from routing_ml.errors import RoutingMLError
@@ -102,6 +106,10 @@ def register(app: typer.Typer) -> None:
             from routing_ml.simulation import compare_policies
 
             sched = _read(schedule, ("start", "end", "ds"))
+            if breaks is not None:
+                from routing_ml.simulation import shifts_from_roster
+
+                sched = shifts_from_roster(sched, _read(breaks, ("start", "end")))
             fc = _read(forecast, ("ds", "ts"))
             ag = _read(agents, ()) if agents is not None else None
             res = compare_policies(
