@@ -146,7 +146,7 @@ def test_alias_moves_to_a_new_version_and_cli_lists_and_promotes(store):
         v1 = tracking.log_model(FrameScorer(2.0), "scorer", input_example=df,
                                 registered_model_name="scorer", alias="champion")
         v2 = tracking.log_model(FrameScorer(5.0), "scorer", input_example=df,
-                                registered_model_name="scorer")
+                                registered_model_name="scorer", params={"scale": 1.0})
     assert (v1.version, v2.version, v1.kind) == ("1", "2", "frame")
     uri = "models:/scorer@champion"
     first = tracking.load_model(uri, tracking_uri=store["uri"]).predict(df)
@@ -158,8 +158,11 @@ def test_alias_moves_to_a_new_version_and_cli_lists_and_promotes(store):
     assert res.exit_code == 0, res.output
     assert "version 2 (was version 1)" in res.output
     assert tracking.get_alias_version("scorer", "champion", tracking_uri=store["uri"]) == "2"
-    second = tracking.load_model(uri, tracking_uri=store["uri"]).predict(df)
-    np.testing.assert_allclose(second["score"], [5.0, 10.0, 15.0])
+    second_model = tracking.load_model(uri, tracking_uri=store["uri"])
+    np.testing.assert_allclose(second_model.predict(df)["score"], [5.0, 10.0, 15.0])
+    # inference params declared at log time reach predict_frame as keywords
+    np.testing.assert_allclose(second_model.predict(df, params={"scale": 0.5})["score"],
+                               [2.5, 5.0, 7.5])
 
     res = runner.invoke(app, ["models", "list", "--tracking-uri", store["uri"]])
     assert res.exit_code == 0, res.output
