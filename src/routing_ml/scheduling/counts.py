@@ -166,19 +166,19 @@ def build_shift_count_model(
         if r[t] <= 0:
             u.append(None)
             continue
-        covered = [x[j] for j in cols[t]]
+        covered = cp_model.LinearExpr.sum([x[j] for j in cols[t]])
         if hard_coverage:
-            m.add(sum(covered) >= int(r[t]))
+            m.add(covered >= int(r[t]))
             u.append(None)
             continue
         ut = m.new_int_var(0, int(r[t]), f"under[{t}]")
-        m.add(sum(covered) + ut >= int(r[t]))
+        m.add(covered + ut >= int(r[t]))
         u.append(ut)
     col_cov = a.sum(axis=0).astype(np.int64)
     coefs = [int(ci[j] + wo * col_cov[j]) for j in range(n_j)]
     under_vars = [v for v in u if v is not None]
-    m.minimize(sum(c * x[j] for j, c in enumerate(coefs) if c) + (wu + wo) * sum(under_vars)
-               - wo * int(r.sum()))
+    m.minimize(cp_model.LinearExpr.weighted_sum(x, coefs)
+               + (wu + wo) * cp_model.LinearExpr.sum(under_vars) - wo * int(r.sum()))
     o: list[Any] = []
     return ShiftCountModel(model=m, counts=x, under=u, over=o, scale=scale, coverage=a,
                            required=r, cost=c, under_weight=float(under_weight),
@@ -261,7 +261,17 @@ def solve_shift_count_model(
     t0 = time.perf_counter()
     lp = lp_relaxation_bound(built)
     solver = make_solver(config)
-    cb, points = make_progress_callback(built.scale, 0.0, progress)
+    gap_limit = config.relative_gap_limit
+
+    def on_point(point: ProgressPoint) -> None:
+        if progress is not None:
+            progress(point)
+        # CP-SAT does not know the LP bound: stop once it proves the gap limit
+        if lp is not None and gap_limit > 0 and point.objective > 0 and \
+                (point.objective - lp) / point.objective <= gap_limit:
+            cb.stop_search()
+
+    cb, points = make_progress_callback(built.scale, 0.0, on_point)
     code = solver.solve(built.model, cb)
     status = status_from_cp_sat(code)
     reason = None
