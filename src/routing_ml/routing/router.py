@@ -8,8 +8,9 @@ and a missing, corrupt, failing or slow model makes the Router fall back to
 :class:`~routing_ml.routing.policies.SkillBased`, recording why in ``stats()`` and in a
 log line.
 
-Latency budget: the policy's decision is timed; when it exceeds ``latency_budget_ms``
-the answer is discarded and the fallback's is returned (reason ``fallback:latency``).
+Latency budget: a model-driven policy's decision (one with a ``model``) is timed; when it
+exceeds ``latency_budget_ms`` the answer is discarded and the fallback's is returned
+(reason ``fallback:latency``).
 Python cannot pre-empt a running model without a thread hop that would cost more than a
 decision, so after ``circuit_max_slow`` consecutive overruns a circuit breaker sends the
 next ``circuit_cooldown_decisions`` decisions straight to the fallback (reason
@@ -539,7 +540,9 @@ class Router:
         except Exception as exc:
             return self._run_fallback(contact, pool, now, "model_error", repr(exc))
         ms = (time.perf_counter() - t0) * 1e3
-        if ms > self.latency_budget_ms:
+        # the budget guards the model: a rule-only policy is not timed (nothing to fall
+        # back to that would be faster)
+        if ms > self.latency_budget_ms and getattr(policy, "model", None) is not None:
             with self._lock:
                 self._slow_in_a_row += 1
                 if self._slow_in_a_row >= self.circuit_max_slow:
@@ -641,7 +644,8 @@ class Router:
                 try:
                     ds = batch([prepared[i] for i in valid], pool, t)
                     ms = (time.perf_counter() - t0) * 1e3
-                    if ms > self.latency_budget_ms * max(1, len(valid)):
+                    if ms > self.latency_budget_ms * max(1, len(valid)) and \
+                            getattr(self.policy, "model", None) is not None:
                         self._count_fallback("latency", f"batch took {ms:.1f} ms")
                     elif self._batch_ok(ds, [prepared[i] for i in valid], pool):
                         for i, d in zip(valid, ds, strict=True):
