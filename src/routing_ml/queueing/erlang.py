@@ -63,6 +63,7 @@ error of a vanishing abandonment rate grows, at patience of months or more).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +123,13 @@ def _erlang_c_kernel(a: np.ndarray, n: np.ndarray) -> np.ndarray:
     """P(wait) for validated, broadcast float arrays."""
     res = np.ones(a.shape)
     stable = n > a
+    if a.size == 1:  # one interval: the scalar path avoids numpy's per-call overhead
+        if stable.all():
+            av, nv = float(a.flat[0]), float(n.flat[0])
+            b = math.exp(_special.log_erlang_b_scalar(nv, av))
+            rho = av / nv
+            res.flat[0] = b / ((1.0 - rho) + rho * b)
+        return res
     if stable.any():
         b = np.exp(_special.log_erlang_b(n[stable], a[stable]))
         rho = a[stable] / n[stable]
