@@ -6,6 +6,18 @@ Pure functions over numpy arrays (scalars broadcast), exact in log space from 0 
 :mod:`routing_ml.queueing.staffing` for the search and the shrinkage rounding, and
 :mod:`routing_ml.queueing.channels` for the chat and email models. pandas is imported
 only by :func:`staffing_requirements`.
+
+Examples
+--------
+>>> from routing_ml.queueing import erlang_c, required_agents, service_level
+>>> round(erlang_c(2.0, 3), 6)                 # P(wait): 2 erlangs, 3 agents = 4/9
+0.444444
+>>> required_agents(100, 180, 30)             # 10 erlangs, 80% answered within 20 s
+14
+>>> required_agents(100, 180, 30, shrinkage=0.3)  # 14 / 0.7 = 20 exactly
+20
+>>> required_agents([0, 600], 300, 15, patience_seconds=60).tolist()  # Erlang A: < 200
+[0, 177]
 """
 
 from routing_ml.queueing._validate import InfeasibleTargetError, QueueingInputError
