@@ -23,7 +23,7 @@ def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Pat
     levels = sorted({int(c.rsplit("_", 1)[1]) for c in forecast.columns
                      if c.startswith(f"{FORECAST}_lo_")}, reverse=True)
     for ax, uid in zip(axes[:, 0], ids, strict=True):
-        f = forecast[forecast[ID].astype(str) == uid].sort_values(TIME)
+        f = _break_gaps(forecast[forecast[ID].astype(str) == uid].sort_values(TIME))
         h = history[history[ID].astype(str) == uid].sort_values(TIME)
         h = h[h[TIME] >= h[TIME].max() - pd.Timedelta(days=history_days)]
         ax.plot(h[TIME], h[TARGET], ".", ms=2, color="0.3", label="history")
@@ -40,3 +40,17 @@ def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Pat
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _break_gaps(f: pd.DataFrame) -> pd.DataFrame:
+    """Insert NaN rows where the forecast skips closed hours, so bands do not bridge them."""
+    if len(f) < 3:
+        return f
+    step = f[TIME].diff().min()
+    gaps = f[TIME].diff() > step
+    if not gaps.any():
+        return f
+    filler = f.loc[gaps.shift(-1, fill_value=False)].copy()
+    filler[TIME] = filler[TIME] + step
+    filler.loc[:, [c for c in f.columns if c.startswith(FORECAST)]] = float("nan")
+    return pd.concat([f, filler]).sort_values(TIME)
