@@ -14,6 +14,9 @@ from routing_ml.scheduling._base import ScheduleInputError
 class RosterRules:
     """Hard labour rules (defaults for every agent; the agents frame may override hours).
 
+    Weeks are the 7-day blocks of the horizon counted from its first day (start the
+    requirements on a Monday for calendar weeks).
+
     Parameters
     ----------
     min_hours_per_week, max_hours_per_week : paid hours per calendar week of the horizon.
