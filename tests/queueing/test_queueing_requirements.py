@@ -181,3 +181,15 @@ def test_import_is_light():
     code = "import routing_ml; print(routing_ml.erlang_c(2.0, 3))"
     assert float(subprocess.check_output([sys.executable, "-c", code], text=True)) == \
         pytest.approx(4 / 9)
+
+
+def test_aht_column_nan_only_where_no_contacts():
+    df = forecast_frame()
+    df["aht_seconds"] = 300.0
+    df.loc[df.yhat == 0, "aht_seconds"] = np.nan  # no calls, no handle time: fine
+    ok = staffing_requirements(df, interval_minutes=15)
+    assert ok.loc[ok.index[df.sort_values(["unique_id", "ds"]).yhat.to_numpy() == 0],
+                  "agents"].eq(0).all()
+    df.loc[df.yhat > 0, "aht_seconds"] = np.nan
+    with pytest.raises(ValueError, match="aht_seconds.*NaN.*with contacts"):
+        staffing_requirements(df, interval_minutes=15)

@@ -48,7 +48,8 @@ def staffing_requirements(
         (the key ``"*"`` gives the default for queues not listed). Default
         ``StaffingTarget()`` (80% in 20 s, Erlang C, no shrinkage).
     aht_seconds : handle time in seconds: a number, the name of a column of the frame, or a
-        mapping queue -> seconds. Default: the frame's ``aht_seconds`` column.
+        mapping queue -> seconds. Default: the frame's ``aht_seconds`` column (NaN allowed
+        where the volume is 0).
     interval_minutes : interval length in minutes. Default: inferred from the most common
         step of ``ds``, with a UserWarning saying what was inferred.
     volume_col : the column holding the volumes (``yhat`` for forecasts, ``y`` for
@@ -105,9 +106,19 @@ def staffing_requirements(
                 f"aht_seconds={aht_seconds!r} is not a column of the forecast frame "
                 f"(columns: {list(df.columns)})."
             )
-        aht = as_array(f"aht_seconds column '{aht_seconds}'",
-                       pd.to_numeric(df[aht_seconds], errors="coerce").to_numpy(dtype=float),
-                       low=0.0, low_inclusive=False, fix="Fix: handle times are seconds > 0.")
+        raw = pd.to_numeric(df[aht_seconds], errors="coerce").to_numpy(dtype=float)
+        # no contacts, no handle time: NaN AHT is fine where the volume is 0 (agents = 0)
+        raw = np.where(np.isnan(raw) & (volume == 0), 1.0, raw)
+        if np.isnan(raw).any():
+            bad = df.loc[np.isnan(raw), [ID, TIME, FORECAST]].head(5).rename(
+                columns={FORECAST: volume_col})
+            raise QueueingInputError(
+                f"aht_seconds column '{aht_seconds}' is NaN in {int(np.isnan(raw).sum())} rows "
+                f"with contacts, e.g.\n{bad.to_string()}\nFix: fill them (e.g. with the "
+                f"queue's mean handle time) or pass aht_seconds=<seconds>."
+            )
+        aht = as_array(f"aht_seconds column '{aht_seconds}'", raw, low=0.0,
+                       low_inclusive=False, fix="Fix: handle times are seconds > 0.")
     elif isinstance(aht_seconds, Mapping):
         missing = sorted(set(queues) - set(aht_seconds))
         if missing:
