@@ -104,9 +104,78 @@ class Scenario:
         return out
 
 
+def report(head: list[str], all_rows: list, diff_rows: list, summ_rows: list, pols: dict,
+           baseline: str, missing: list, args: argparse.Namespace, t0: float,
+           base_load: float, loads_done: tuple) -> None:
+    """Write the result file with the loads done so far."""
+    lines = list(head)
+    reps = pd.concat(all_rows, ignore_index=True)
+    diffs = pd.concat(diff_rows, ignore_index=True)
+    summ = pd.concat(summ_rows, ignore_index=True)
+    metrics = ["aht_seconds", "fcr", "service_level", "asa_seconds", "abandon_rate_realtime",
+               "occupancy_mean", "occupancy_max_min", "occupancy_gini", "holdouts"]
+    wide = (summ.loc[summ["metric"].isin(metrics)]
+            .pivot_table(index=["load", "policy"], columns="metric", values="mean")
+            .reset_index()[["load", "policy", *metrics]])
+    lines += ["", "## Mean over replications", "", table(wide, 3), ""]
+    goal_rows = []
+    if "predictive" in pols and baseline == "skill_based":
+        for load in loads_done:
+            dd = diffs.loc[diffs["load"] == load].set_index(["policy", "metric"])
+
+            def get(p, m, dd=dd):
+                r = dd.loc[(p, m)]
+                return r["mean_difference"], r["ci_low"], r["ci_high"], r["relative_difference"]
+
+            aht = get("predictive", "aht_seconds")
+            fcr = get("predictive", "fcr")
+            sl = get("predictive", "service_level")
+            occ = wide.loc[(wide["load"] == load) & (wide["policy"] == "predictive"),
+                           "occupancy_max_min"].iloc[0]
+            o_aht = get("oracle", "aht_seconds")
+            o_fcr = get("oracle", "fcr")
+            share_aht = aht[0] / o_aht[0] if o_aht[0] < 0 else float("nan")
+            share_fcr = fcr[0] / o_fcr[0] if o_fcr[0] > 0 else float("nan")
+            goal_rows.append({
+                "load": load,
+                "aht_change_pct": 100 * aht[3],
+                "aht_ci_s": f"[{aht[1]:.1f}, {aht[2]:.1f}]",
+                "goal_aht<=-8%": "MET" if aht[3] <= -0.08 else "MISSED",
+                "fcr_change_pts": 100 * fcr[0],
+                "fcr_ci_pts": f"[{100 * fcr[1]:.2f}, {100 * fcr[2]:.2f}]",
+                "goal_fcr>=+2": "MET" if fcr[0] >= 0.02 else "MISSED",
+                "sl_change_pts": 100 * sl[0],
+                "sl_ci_pts": f"[{100 * sl[1]:.2f}, {100 * sl[2]:.2f}]",
+                "goal_sl>=-1": "MET" if sl[0] >= -0.01 else "MISSED",
+                "occ_max_min": occ,
+                "goal_occ<=2": "MET" if occ <= 2 else "MISSED",
+                "oracle_aht_change_pct": 100 * o_aht[3],
+                "oracle_fcr_change_pts": 100 * o_fcr[0],
+                "share_of_oracle_aht_gain": share_aht,
+                "share_of_oracle_fcr_gain": share_fcr,
+                "goal_70%_oracle": "MET" if min(share_aht, share_fcr) >= 0.7 else "MISSED",
+            })
+        g = pd.DataFrame(goal_rows)
+        lines += ["## Goals: Predictive vs SkillBased (paired, 95 % CI)", "", table(g, 3), ""]
+    keyd = diffs.loc[diffs["metric"].isin(["aht_seconds", "fcr", "service_level",
+                                           "occupancy_max_min"])]
+    lines += [f"## All paired differences vs {baseline}", "",
+              table(keyd[["load", "policy", "metric", "mean_difference", "ci_low", "ci_high",
+                          "relative_difference", "n"]], 4), ""]
+    if missing:
+        lines += [f"Routing policies missing: {missing}", ""]
+    lines.append(f"Replications per load: {args.replications}; wall time "
+                 f"{time.perf_counter() - t0:.0f} s.")
+    write_result("simulate_routing", "\n".join(lines), {
+        "replications": reps.to_dict("records"), "differences": diffs.to_dict("records"),
+        "goals": goal_rows, "base_load": base_load, "loads_done": list(loads_done),
+    })
+    print("\n".join(lines), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--replications", type=int, default=5)
+    ap.add_argument("--replications", type=int, default=3)
     ap.add_argument("--n-jobs", type=int, default=2)
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -168,68 +237,8 @@ def main() -> None:
         diff_rows.append(d)
         s = res.summary.assign(load=load)
         summ_rows.append(s)
-    reps = pd.concat(all_rows, ignore_index=True)
-    diffs = pd.concat(diff_rows, ignore_index=True)
-    summ = pd.concat(summ_rows, ignore_index=True)
-    metrics = ["aht_seconds", "fcr", "service_level", "asa_seconds", "abandon_rate_realtime",
-               "occupancy_mean", "occupancy_max_min", "occupancy_gini", "holdouts"]
-    wide = (summ.loc[summ["metric"].isin(metrics)]
-            .pivot_table(index=["load", "policy"], columns="metric", values="mean")
-            .reset_index()[["load", "policy", *metrics]])
-    lines += ["", "## Mean over replications", "", table(wide, 3), ""]
-    goal_rows = []
-    if "predictive" in pols and baseline == "skill_based":
-        for load in LOADS:
-            dd = diffs.loc[diffs["load"] == load].set_index(["policy", "metric"])
-
-            def get(p, m, dd=dd):
-                r = dd.loc[(p, m)]
-                return r["mean_difference"], r["ci_low"], r["ci_high"], r["relative_difference"]
-
-            aht = get("predictive", "aht_seconds")
-            fcr = get("predictive", "fcr")
-            sl = get("predictive", "service_level")
-            occ = wide.loc[(wide["load"] == load) & (wide["policy"] == "predictive"),
-                           "occupancy_max_min"].iloc[0]
-            o_aht = get("oracle", "aht_seconds")
-            o_fcr = get("oracle", "fcr")
-            share_aht = aht[0] / o_aht[0] if o_aht[0] < 0 else float("nan")
-            share_fcr = fcr[0] / o_fcr[0] if o_fcr[0] > 0 else float("nan")
-            goal_rows.append({
-                "load": load,
-                "aht_change_pct": 100 * aht[3],
-                "aht_ci_s": f"[{aht[1]:.1f}, {aht[2]:.1f}]",
-                "goal_aht<=-8%": "MET" if aht[3] <= -0.08 else "MISSED",
-                "fcr_change_pts": 100 * fcr[0],
-                "fcr_ci_pts": f"[{100 * fcr[1]:.2f}, {100 * fcr[2]:.2f}]",
-                "goal_fcr>=+2": "MET" if fcr[0] >= 0.02 else "MISSED",
-                "sl_change_pts": 100 * sl[0],
-                "sl_ci_pts": f"[{100 * sl[1]:.2f}, {100 * sl[2]:.2f}]",
-                "goal_sl>=-1": "MET" if sl[0] >= -0.01 else "MISSED",
-                "occ_max_min": occ,
-                "goal_occ<=2": "MET" if occ <= 2 else "MISSED",
-                "oracle_aht_change_pct": 100 * o_aht[3],
-                "oracle_fcr_change_pts": 100 * o_fcr[0],
-                "share_of_oracle_aht_gain": share_aht,
-                "share_of_oracle_fcr_gain": share_fcr,
-                "goal_70%_oracle": "MET" if min(share_aht, share_fcr) >= 0.7 else "MISSED",
-            })
-        g = pd.DataFrame(goal_rows)
-        lines += ["## Goals: Predictive vs SkillBased (paired, 95 % CI)", "", table(g, 3), ""]
-    keyd = diffs.loc[diffs["metric"].isin(["aht_seconds", "fcr", "service_level",
-                                           "occupancy_max_min"])]
-    lines += [f"## All paired differences vs {baseline}", "",
-              table(keyd[["load", "policy", "metric", "mean_difference", "ci_low", "ci_high",
-                          "relative_difference", "n"]], 4), ""]
-    if missing:
-        lines += [f"Routing policies missing: {missing}", ""]
-    lines.append(f"Replications per load: {args.replications}; wall time "
-                 f"{time.perf_counter() - t0:.0f} s.")
-    write_result("simulate_routing", "\n".join(lines), {
-        "replications": reps.to_dict("records"), "differences": diffs.to_dict("records"),
-        "goals": goal_rows, "base_load": base_load,
-    })
-    print("\n".join(lines))
+        report(lines, all_rows, diff_rows, summ_rows, pols, baseline, missing, args,
+               t0, base_load, loads_done=LOADS[:li + 1])
 
 
 if __name__ == "__main__":

@@ -273,12 +273,9 @@ def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], poli
     targets = _stats.answer_targets(kw["answer_seconds"])
     cf = _stats.contacts_frame(raw, P.queue_names, pool.channel_names, pool.agent_ids,
                                P.origin, targets)
-    ag = _stats.agent_stats(raw, pool.agent_ids)
-    by_interval = _stats.interval_stats(cf, kw["interval_minutes"], raw, P.queue_names,
-                                        P.queue_channel, pool.channel_names, P.origin)
-    by_queue = _stats._aggregate(cf, ["unique_id", "channel"])
-    by_channel = _stats._aggregate(cf, ["channel"])
-    summ = _stats.summary(cf, ag, raw)
+    by_interval, by_queue, by_channel, ag, summ = _stats.all_stats(
+        cf, raw, P.queue_names, P.queue_channel, pool.channel_names, pool.agent_ids,
+        P.origin, kw["interval_minutes"])
     wall = time.perf_counter() - t0
     summ["wall_time_seconds"] = wall
     return SimulationResult(

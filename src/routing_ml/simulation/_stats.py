@@ -78,19 +78,25 @@ _SUMS = (("answered", "answered"), ("abandoned", "abandoned"), ("waiting", "wait
          ("resolved", "resolved"), ("repeats", "is_repeat"))
 
 
-def _agg_codes(df: pd.DataFrame, codes: np.ndarray, m: int,
+def _arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The per-contact numbers every aggregation sums (extracted once)."""
+    answered = df["answered"].to_numpy(bool)
+    out = {col: df[col].to_numpy(float) for _, col in _SUMS}
+    out["_wait"] = np.where(answered, df["wait_seconds"].to_numpy(float), 0.0)
+    out["_handle"] = np.where(answered, df["handle_seconds"].to_numpy(float), 0.0)
+    return out
+
+
+def _agg_codes(df: pd.DataFrame | dict[str, np.ndarray], codes: np.ndarray, m: int,
                cols: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Counts and rates per group code 0..m-1 (numpy bincount)."""
     cols = {} if cols is None else cols
-    answered = df["answered"].to_numpy(bool)
+    a = df if isinstance(df, dict) else _arrays(df)
     cols["arrivals"] = np.bincount(codes, minlength=m)
     for name, col in _SUMS:
-        cols[name] = np.bincount(codes, weights=df[col].to_numpy(float),
-                                 minlength=m).astype(np.int64)
-    wait_sum = np.bincount(codes, weights=np.where(answered, df["wait_seconds"], 0.0),
-                           minlength=m)
-    handle_sum = np.bincount(codes, weights=np.where(answered, df["handle_seconds"], 0.0),
-                             minlength=m)
+        cols[name] = np.bincount(codes, weights=a[col], minlength=m).astype(np.int64)
+    wait_sum = np.bincount(codes, weights=a["_wait"], minlength=m)
+    handle_sum = np.bincount(codes, weights=a["_handle"], minlength=m)
     with np.errstate(invalid="ignore", divide="ignore"):
         arr = cols["arrivals"].astype(float)
         ans = cols["answered"].astype(float)
@@ -128,7 +134,8 @@ def _aggregate(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def interval_stats(contacts: pd.DataFrame, interval_minutes: int, raw: RawRun,
                    queue_names: tuple[str, ...], queue_channel: np.ndarray,
-                   channel_names: tuple[str, ...], origin: pd.Timestamp) -> pd.DataFrame:
+                   channel_names: tuple[str, ...], origin: pd.Timestamp,
+                   arrays: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Per queue x interval (by arrival), plus ``unique_id == "all"`` rows for the real-time
     channels together. Intervals are aligned on midnight."""
     step = int(interval_minutes) * 60
@@ -145,12 +152,14 @@ def interval_stats(contacts: pd.DataFrame, interval_minutes: int, raw: RawRun,
     qn = np.asarray(queue_names, dtype=object)
     chn = np.asarray(channel_names, dtype=object)[np.asarray(queue_channel)]
     start = base + pd.to_timedelta((uniq % width + kmin) * step, unit="s")
-    per_q = _agg_codes(contacts, inv, len(uniq), {
+    arrs = _arrays(contacts) if arrays is None else arrays
+    per_q = _agg_codes(arrs, inv, len(uniq), {
         "unique_id": qn[uniq // width], "channel": chn[uniq // width], "ds": start})
-    rt = ~np.isin(contacts["channel"].to_numpy(), DEFERRABLE_CHANNELS)
+    deferrable = np.isin(np.asarray(channel_names), DEFERRABLE_CHANNELS)
+    rt = ~deferrable[raw.channel]
     if rt.any():
         u2, inv2 = np.unique(kk[rt], return_inverse=True)
-        allrows = _agg_codes(contacts.loc[rt], inv2, len(u2), {
+        allrows = _agg_codes({k: v[rt] for k, v in arrs.items()}, inv2, len(u2), {
             "unique_id": np.full(len(u2), "all", dtype=object),
             "channel": np.full(len(u2), "realtime", dtype=object),
             "ds": base + pd.to_timedelta((u2 + kmin) * step, unit="s")})
@@ -179,18 +188,26 @@ def gini(x: np.ndarray) -> float:
 
 
 def summary(contacts: pd.DataFrame, agents: pd.DataFrame, raw: RawRun,
-            min_available_seconds: float = 1800.0) -> dict[str, float]:
+            min_available_seconds: float = 1800.0,
+            arrays: dict[str, np.ndarray] | None = None,
+            channel_names: tuple[str, ...] | None = None) -> dict[str, float]:
     """Overall figures (real-time channels for SL/ASA; all channels for counts)."""
-    rt = contacts.loc[~contacts["channel"].isin(DEFERRABLE_CHANNELS)]
-    over = _aggregate(contacts, []).iloc[0].to_dict()
-    rto = _aggregate(rt, []).iloc[0].to_dict() if len(rt) else {}
+    arrs = _arrays(contacts) if arrays is None else arrays
+    if channel_names is None:
+        rt = ~contacts["channel"].isin(DEFERRABLE_CHANNELS).to_numpy()
+    else:
+        rt = ~np.isin(np.asarray(channel_names), DEFERRABLE_CHANNELS)[raw.channel]
+    n = len(contacts)
+    over = _agg_codes(arrs, np.zeros(n, np.intp), 1).iloc[0].to_dict()
+    rto = (_agg_codes({k: v[rt] for k, v in arrs.items()}, np.zeros(int(rt.sum()), np.intp),
+                      1).iloc[0].to_dict() if rt.any() else {})
     occ = agents.loc[agents["available_seconds"] >= min_available_seconds, "occupancy"]
     occ = occ.to_numpy(float)
     occ = occ[np.isfinite(occ)]
     out = {k: float(over[k]) for k in ("arrivals", "answered", "abandoned", "waiting",
                                         "completed", "resolved", "repeats", "aht_seconds",
                                         "fcr", "abandon_rate")}
-    out["first_contacts"] = float((~contacts["is_repeat"]).sum())
+    out["first_contacts"] = float(n - arrs["is_repeat"].sum())
     out["service_level"] = float(rto.get("service_level", np.nan))
     out["asa_seconds"] = float(rto.get("asa_seconds", np.nan))
     out["abandon_rate_realtime"] = float(rto.get("abandon_rate", np.nan))
@@ -207,3 +224,27 @@ def summary(contacts: pd.DataFrame, agents: pd.DataFrame, raw: RawRun,
     out["holdouts"] = float(raw.holdouts)
     out["end_seconds"] = float(raw.end_time)
     return out
+
+
+def all_stats(cf: pd.DataFrame, raw: RawRun, queue_names: tuple[str, ...],
+              queue_channel: np.ndarray, channel_names: tuple[str, ...],
+              agent_ids: np.ndarray, origin: pd.Timestamp, interval_minutes: int
+              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """(by_interval, by_queue, by_channel, agents, summary) of one run."""
+    arrs = _arrays(cf)
+    ag = agent_stats(raw, agent_ids)
+    by_interval = interval_stats(cf, interval_minutes, raw, queue_names, queue_channel,
+                                 channel_names, origin, arrays=arrs)
+    qn = np.asarray(queue_names, dtype=object)
+    chn = np.asarray(channel_names, dtype=object)
+    if len(cf):
+        uq, iq = np.unique(raw.queue, return_inverse=True)
+        by_queue = _agg_codes(arrs, iq, len(uq), {
+            "unique_id": qn[uq], "channel": chn[np.asarray(queue_channel)[uq]]})
+        uc, ic = np.unique(raw.channel, return_inverse=True)
+        by_channel = _agg_codes(arrs, ic, len(uc), {"channel": chn[uc]})
+    else:
+        by_queue = _aggregate(cf, ["unique_id", "channel"])
+        by_channel = _aggregate(cf, ["channel"])
+    summ = summary(cf, ag, raw, arrays=arrs, channel_names=channel_names)
+    return by_interval, by_queue, by_channel, ag, summ
