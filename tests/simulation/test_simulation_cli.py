@@ -56,3 +56,14 @@ def test_simulation_cli_bad_input_exit_1(tmp_path):
     res = CliRunner().invoke(app, ["simulate", "--schedule", str(sh), "--forecast", str(fc),
                                    "--out", str(tmp_path / "o"), "--policy", "magic"])
     assert res.exit_code == 1
+
+
+def test_simulation_cli_module_is_light():
+    import subprocess
+    import sys
+
+    code = ("import routing_ml.simulation._cli, sys; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'scipy', 'matplotlib') "
+            "if m in sys.modules))")
+    out = subprocess.check_output([sys.executable, "-c", code], text=True).strip()
+    assert out == "[]"

@@ -4,30 +4,34 @@ policies honestly (common random numbers, paired confidence intervals), replay r
 Public names: :func:`simulate`, :func:`compare_policies`, :class:`SimulationResult`,
 :class:`ComparisonResult`, :func:`arrivals_from_forecast`,
 :func:`contacts_from_bank_log`, :func:`shifts_from_requirements`,
-:func:`shifts_from_roster`, the outcome models
-(:class:`ExponentialService`, :class:`GroundTruthOutcomes`, :class:`LoggedOutcomes`) and
-:class:`GroundTruthOracle` (a routing policy that knows the synthetic ground truth).
+:func:`shifts_from_roster`, the outcome models (:class:`ExponentialService`,
+:class:`GroundTruthOutcomes`, :class:`LoggedOutcomes`), :class:`GroundTruthOracle` (a
+routing policy that knows the synthetic ground truth) and :class:`PolicyError`.
+
+The package namespace is lazy (``routing-ml --help`` imports ``simulation._cli`` without
+pandas); each name is imported from its module on first use.
 """
 
-from routing_ml.simulation._api import (
-    ComparisonResult,
-    SimulationResult,
-    compare_policies,
-    simulate,
-)
-from routing_ml.simulation._engine import PolicyError
-from routing_ml.simulation._inputs import (
-    arrivals_from_forecast,
-    contacts_from_bank_log,
-    shifts_from_requirements,
-    shifts_from_roster,
-)
-from routing_ml.simulation.oracle import GroundTruthOracle
-from routing_ml.simulation.outcomes import (
-    ExponentialService,
-    GroundTruthOutcomes,
-    LoggedOutcomes,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_LAZY: dict[str, str] = {
+    "ComparisonResult": "routing_ml.simulation._api",
+    "SimulationResult": "routing_ml.simulation._api",
+    "compare_policies": "routing_ml.simulation._api",
+    "simulate": "routing_ml.simulation._api",
+    "PolicyError": "routing_ml.simulation._engine",
+    "arrivals_from_forecast": "routing_ml.simulation._inputs",
+    "contacts_from_bank_log": "routing_ml.simulation._inputs",
+    "shifts_from_requirements": "routing_ml.simulation._inputs",
+    "shifts_from_roster": "routing_ml.simulation._inputs",
+    "GroundTruthOracle": "routing_ml.simulation.oracle",
+    "ExponentialService": "routing_ml.simulation.outcomes",
+    "GroundTruthOutcomes": "routing_ml.simulation.outcomes",
+    "LoggedOutcomes": "routing_ml.simulation.outcomes",
+}
 
 __all__ = [
     "ComparisonResult",
@@ -44,3 +48,36 @@ __all__ = [
     "shifts_from_roster",
     "simulate",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from routing_ml.simulation._api import (
+        ComparisonResult,
+        SimulationResult,
+        compare_policies,
+        simulate,
+    )
+    from routing_ml.simulation._engine import PolicyError
+    from routing_ml.simulation._inputs import (
+        arrivals_from_forecast,
+        contacts_from_bank_log,
+        shifts_from_requirements,
+        shifts_from_roster,
+    )
+    from routing_ml.simulation.oracle import GroundTruthOracle
+    from routing_ml.simulation.outcomes import (
+        ExponentialService,
+        GroundTruthOutcomes,
+        LoggedOutcomes,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'routing_ml.simulation' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
