@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 	MPLBACKEND=Agg $(BIN)/routing-ml demo --out demo_output
 
 test: $(VENV)/.installed-dev
-	MPLBACKEND=Agg HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile
+	MPLBACKEND=Agg HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --nbmake tests notebooks
 	$(BIN)/ruff check src tests
 
 lint: $(VENV)/.installed-dev
