@@ -316,6 +316,12 @@ def main() -> None:
     from _results import write_result
 
     workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    # import the solvers before timing, as the pyworkforce subprocess does before solve()
+    import scipy.optimize  # noqa: F401
+    from ortools.sat.python import cp_model  # noqa: F401
+
+    import routing_ml.scheduling  # noqa: F401
+
     load0 = os.getloadavg()[0]
     out: dict = {"workers": workers}
     out["shift_counts_7x96x40"] = bench_shift_counts(workers, 60.0)

@@ -141,3 +141,23 @@ def test_model_can_be_inspected_without_solving():
     assert len(proto.constraints) == 3
     assert built.labels == ["a", "b"]
     assert built.upper_bounds.tolist() == [3, 3]
+
+
+def test_gap_limit_stop_is_not_reported_as_optimal():
+    # the weekly tour model is not solved to optimality within a 1% gap limit instantly;
+    # whatever happens, a reported OPTIMAL must come with best_bound == objective
+    night = ShiftTemplate(name="n", start_minutes=20 * 60, latest_start_minutes=23 * 60,
+                          start_step_minutes=60, lengths_minutes=(480,), cost_per_hour=3.0)
+    day = ShiftTemplate(name="d", start_minutes=6 * 60, latest_start_minutes=14 * 60,
+                        start_step_minutes=60, lengths_minutes=(480, 360), cost_per_hour=2.0)
+    cov, cost = shift_coverage_matrix([day, night], days=7, interval_minutes=60, pattern=WeeklyPattern())
+    rng = np.random.default_rng(0)
+    req = rng.integers(0, 9, len(cov))
+    res = solve_shift_counts(cov, req, cost, hard_coverage=True, over_weight=0.0,
+                             config=SolverConfig(num_workers=1, time_limit_seconds=10, relative_gap_limit=0.2))
+    assert res.status.has_solution
+    assert res.best_bound <= res.objective + 1e-9
+    if res.status is SolveStatus.OPTIMAL:
+        assert res.best_bound == pytest.approx(res.objective) and res.gap == 0
+    else:
+        assert res.gap == pytest.approx((res.objective - res.best_bound) / res.objective)

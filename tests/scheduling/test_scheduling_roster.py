@@ -217,3 +217,21 @@ def test_preferences_are_soft_and_followed_when_free(cfg, no_soft):
     res = build_roster(req, agents, shifts, RosterRules(stable_start_tolerance_minutes=0), weights=w, config=cfg)
     a_starts = res.roster.loc[res.roster.agent_id == "a", "start"].dt.hour
     assert len(a_starts) and (a_starts == 10).all()
+
+
+def test_weekend_fairness_spreads_weekend_days(cfg, day_shift):
+    req = requirements([(8, 16, 1)], days=[5, 6])
+    agents = pd.DataFrame({"agent_id": ["a", "b"]})
+    w = RosterWeights(weekend_fairness_per_day=50, unstable_start_per_day=0, preference_per_day=0)
+    res = build_roster(req, agents, [day_shift], RosterRules(), weights=w, config=cfg)
+    assert res.status is SolveStatus.OPTIMAL and res.uncovered.empty
+    assert res.roster.groupby("agent_id").size().tolist() == [1, 1]
+    assert res.objective == pytest.approx(50.0)  # the busiest agent works one weekend day
+
+
+def test_preferred_days_off_are_respected_when_possible(cfg, day_shift):
+    req = requirements([(8, 16, 1)], days=[0])
+    agents = pd.DataFrame({"agent_id": ["a", "b"], "preferred_days_off": ["Mon", ""]})
+    w = RosterWeights(preference_per_day=10, unstable_start_per_day=0, weekend_fairness_per_day=0)
+    res = build_roster(req, agents, [day_shift], RosterRules(), weights=w, config=cfg)
+    assert res.roster["agent_id"].tolist() == ["b"] and res.objective == pytest.approx(0.0)

@@ -311,10 +311,11 @@ def solve_shift_count_model(
         objective = total_cost + built.under_weight * under + built.over_weight * over
         bounds = [b for b in (cp_bound, lp) if b is not None]
         best = max(bounds) if bounds else None
-        if status is SolveStatus.OPTIMAL:
-            best = objective
-        if best is not None and best > objective:  # rounding of scaled costs
-            best = objective
+        if best is not None and best > objective - 1e-9 * max(1.0, abs(objective)):
+            best = objective  # proven (or rounding of scaled costs)
+        if status is SolveStatus.OPTIMAL and best is not None and best < objective:
+            # CP-SAT says OPTIMAL when it stops at relative_gap_limit: not proven here
+            status = SolveStatus.FEASIBLE
         gap = relative_gap(objective, best)
     else:
         total_cost = float(built.cost @ counts_arr) if reason else None

@@ -789,8 +789,12 @@ def solve_roster_model(
             best = -float("inf")
         if lp_value is not None:
             best = max(best, min(lp_value, objective))
-        if status is SolveStatus.OPTIMAL:
+        best = max(best, 0.0)  # every objective term is >= 0 (weights are validated >= 0)
+        if best >= objective - 1e-9 * max(1.0, abs(objective)):
             best = objective
+        elif status is SolveStatus.OPTIMAL:
+            # CP-SAT says OPTIMAL when it stops at relative_gap_limit: not proven here
+            status = SolveStatus.FEASIBLE
         if best == -float("inf"):
             best = None
         gap = relative_gap(objective, best)
