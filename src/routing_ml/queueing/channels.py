@@ -226,6 +226,13 @@ def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_second
     valid = np.triu(np.ones((n, n), dtype=bool)) & (work > 0)
     if (valid & (capacity <= 0)).any():
         s_bad, i_bad = np.argwhere(valid & (capacity <= 0))[0]
+        if not inside[i_bad]:  # the window is cut by the end of the horizon
+            raise InfeasibleTargetError(
+                f"items arriving in intervals {s_bad}..{i_bad} (of {n}) are due after the "
+                f"horizon ends and no working interval is left before its end. Fix: extend "
+                f"the frame past the next working period, or leave those intervals out "
+                f"(their items are planned with the next horizon)."
+            )
         raise InfeasibleTargetError(
             f"items arriving in intervals {s_bad}..{i_bad} are due within "
             f"{deadline_seconds / 3600:g} hours but no working interval lies in that window. "
