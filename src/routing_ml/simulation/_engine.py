@@ -13,8 +13,8 @@ Decision points:
   ``policy.choose`` unless the policy has a ``choose_contact`` hook;
 - a policy with an ``assign_batch`` hook (and ``batch_seconds`` > 0) is called at the next
   multiple of ``batch_seconds`` after a contact arrives with free agents or an agent frees
-  with contacts waiting, with every waiting contact (in queue order); it returns one
-  ``Decision`` per contact;
+  with contacts waiting, with every contact waiting in a queue that some qualified agent
+  has a free session for (in queue order); it returns one ``Decision`` per contact;
 - a policy that holds a contact back (``Decision(-1, ...)`` with ``retry_after_seconds``
   or a ``holdout`` reason) is asked again after that delay (periodic re-evaluation).
 """
@@ -345,7 +345,9 @@ def run(
         batch_at[0] = math.inf
         waiting: list[int] = []
         for q in range(nq):
-            if n_wait[q]:
+            # only queues some qualified agent has a free session for: the others' contacts
+            # cannot be assigned now (a backlog of e-mails would make every epoch slow)
+            if n_wait[q] and free_q[q]:
                 waiting.extend(k[-1] for k in qheap[q] if state[k[-1]] == WAITING)
         if not waiting or not any(counts[1:]):
             return
