@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from scheduling_helpers import requirements
 
-from conftest import requirements
 from routing_ml.errors import InfeasibleScheduleError
 from routing_ml.scheduling import (
     RosterRules,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scheduling_helpers import requirements
 
-from conftest import requirements
 from routing_ml.scheduling import (
     BreakRule,
     RosterRules,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scheduling_helpers import MONDAY, requirements
 
-from conftest import MONDAY, requirements
 from routing_ml.scheduling import (
     RosterRules,
     RosterWeights,

@@ -7,8 +7,8 @@ import sys
 
 import pandas as pd
 import pytest
+from scheduling_helpers import requirements
 
-from conftest import requirements
 from routing_ml.scheduling import (
     RosterRules,
     ShiftTemplate,
