@@ -202,7 +202,7 @@ def run(
     aq_set = [set(x) for x in agent_queues]
     stat_l = [0] * na  # status(a), kept current by moved()
 
-    def moved(a: int, old: int, new: int) -> None:
+    def moved_generic(a: int, old: int, new: int) -> None:
         stat_l[a] = new
         counts[old] -= 1
         counts[new] += 1
@@ -211,15 +211,25 @@ def run(
             free_q[q] -= 1
         for q in qs[new]:
             free_q[q] += 1
-        if direct:
-            if old == 1:
-                idle_list.remove(a)
-            elif old >= 2:
-                partial[old - 2].discard(a)
-            if new == 1:
-                idle_list.append(a)
-            elif new >= 2:
-                partial[new - 2].add(a)
+
+    def moved_direct(a: int, old: int, new: int) -> None:
+        # longest idle: no batch (counts unused), keep the idle order instead
+        stat_l[a] = new
+        qs = q_of_status[a]
+        for q in qs[old]:
+            free_q[q] -= 1
+        for q in qs[new]:
+            free_q[q] += 1
+        if old == 1:
+            idle_list.remove(a)
+        elif old >= 2:
+            partial[old - 2].discard(a)
+        if new == 1:
+            idle_list.append(a)
+        elif new >= 2:
+            partial[new - 2].add(a)
+
+    moved = moved_direct if direct else moved_generic
 
     def longest_idle(q: int) -> int:
         best = -1
@@ -494,7 +504,10 @@ def run(
             now = t0[ai]
             if now > until_seconds:
                 break
-            arrive(ai, now)
+            if direct and free_q[q_l[ai]]:  # first contacts start PENDING: not in a queue
+                start_service(ai, longest_idle(q_l[ai]), now)
+            else:
+                arrive(ai, now)
             ai += 1
             continue
         if not heap:
@@ -518,7 +531,11 @@ def run(
                     np_idle[a] = now
                 idle_l[a] = now
                 cur_ch[a] = -1
-            new = status(a)
+                new = 1 if logged[a] else 0
+            elif not logged[a]:
+                new = 0
+            else:
+                new = 2 + ch if load[a][ch] < cap[a][ch] else 0
             if new != old:
                 moved(a, old, new)
             state[c] = DONE
