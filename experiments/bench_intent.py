@@ -300,6 +300,59 @@ def part_ablation(args: argparse.Namespace) -> None:
     write_result("bench_intent_ablation", "\n".join(md), data)
 
 
+def part_latency(args: argparse.Namespace) -> None:
+    """Single-utterance latency, the calls interleaved text by text (so that the load of a
+    shared machine hits every model alike): plain Pipeline, fast, accurate (MiniLM, one
+    torch thread). Fast and Pipeline are fitted on fold 0's training texts; the accurate
+    model on 2,000 of them (its latency is the encoder's forward pass)."""
+    import torch
+    from sklearn.model_selection import StratifiedKFold
+
+    from routing_ml.datasets import load_banking77
+    from routing_ml.routing.intent import IntentClassifier
+
+    torch.set_num_threads(1)
+    df = load_banking77()
+    texts = df["text"].tolist()
+    y = df["intent"].to_numpy().astype(str)
+    tr, te = next(StratifiedKFold(5, shuffle=True, random_state=SEED).split(texts, y))
+    xtr = [texts[i] for i in tr]
+    xte = [texts[i] for i in te]
+    pipe = _plain_pipeline().fit(xtr, y[tr])
+    fast = IntentClassifier(random_state=SEED).fit(xtr, y[tr])
+    acc = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
+                           random_state=SEED).fit(xtr[:2000], y[tr][:2000])
+    calls = {"plain sklearn Pipeline predict([text])": lambda t: pipe.predict([t]),
+             "fast predict([text])": lambda t: fast.predict([t]),
+             "fast predict_one(text) (+language)": fast.predict_one,
+             "accurate predict([text]) (1 torch thread)": lambda t: acc.predict([t])}
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    for t in xte[:100]:  # warm-up
+        for fn in calls.values():
+            fn(t)
+    for i in range(args.latency_n):
+        t = xte[i % len(xte)]
+        for k, fn in calls.items():
+            if k.startswith("accurate") and i % 5:
+                continue  # one accurate call in five keeps the run short
+            t0 = time.perf_counter()
+            fn(t)
+            times[k].append(time.perf_counter() - t0)
+    lat = {}
+    for k, v in times.items():
+        arr = np.asarray(v) * 1e3
+        lat[k] = {"p50_ms": float(np.percentile(arr, 50)),
+                  "p99_ms": float(np.percentile(arr, 99)), "n": len(v)}
+    base = lat["plain sklearn Pipeline predict([text])"]["p50_ms"]
+    md = ["## Single-utterance latency, calls interleaved (BANKING77 fold 0 texts)\n",
+          "| call | p50 ms | p99 ms | n | p50 / Pipeline p50 |", "|---|---|---|---|---|"]
+    for k, r in lat.items():
+        r["p50_ratio_vs_pipeline"] = r["p50_ms"] / base
+        md.append(f"| {k} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {r['n']} | "
+                  f"{r['p50_ratio_vs_pipeline']:.3f} |")
+    write_result("bench_intent_latency", "\n".join(md), {"latency": lat})
+
+
 # --------------------------------------------------------------------------- Madrid
 def _madrid_text(df) -> list[str]:
     typ = np.where(df["typology"].astype(str).str.startswith("Quiero solicitar"),
@@ -513,7 +566,7 @@ def part_synthetic(args: argparse.Namespace) -> None:
 def part_report(args: argparse.Namespace) -> None:
     parts = {}
     md = []
-    for name in ("banking77", "ablation", "madrid", "synthetic"):
+    for name in ("banking77", "ablation", "latency", "madrid", "synthetic"):
         p = RESULTS / f"bench_intent_{name}.json"
         if p.exists():
             parts[name] = json.loads(p.read_text())
@@ -535,8 +588,8 @@ def part_report(args: argparse.Namespace) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", default="all",
-                    choices=["all", "banking77", "ablation", "madrid", "synthetic",
-                             "report"])
+                    choices=["all", "banking77", "ablation", "latency", "madrid",
+                             "synthetic", "report"])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--weights", type=float, nargs="*", default=[1.0, 3.0])
     ap.add_argument("--main-weight", type=float, default=2.0)
@@ -555,7 +608,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="smoke test: subsample the data")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    parts = ["banking77", "ablation", "madrid", "synthetic", "report"] if args.part == "all" else [args.part]
+    parts = ["banking77", "ablation", "latency", "madrid", "synthetic", "report"] if args.part == "all" else [args.part]
     for p in parts:
         t = time.perf_counter()
         globals()[f"part_{p}"](args)
