@@ -171,6 +171,26 @@ def main() -> None:
         })
         print(per_rep[-1], flush=True)
     df = pd.DataFrame(per_rep)
+    # the same day routed through the policy interface (no native fast path): a subclass
+    # of LongestIdleAgent (same decisions) and the routing room's SkillBased
+    class InterfaceLongestIdle(LongestIdleAgent):
+        name = "longest_idle_via_interface"
+
+    c = contacts(100)
+    t0 = time.perf_counter()
+    via = simulate(c, ag, sh, policy=InterfaceLongestIdle(), repeats=False, seed=0,
+                   keep_contacts=False)
+    t_via = time.perf_counter() - t0
+    same_as_native = via.summary["service_level"] == df["ours_sl"].iloc[0]
+    t_skill = float("nan")
+    try:
+        from routing_ml.routing.policies import SkillBased
+
+        t0 = time.perf_counter()
+        simulate(c, ag, sh, policy=SkillBased(), repeats=False, seed=0, keep_contacts=False)
+        t_skill = time.perf_counter() - t0
+    except ImportError:  # pragma: no cover
+        pass
     # from the forecast: arrivals drawn in the replication, statistics included
     t0 = time.perf_counter()
     full = simulate(forecast(), ag, sh, patience=PATIENCE, aht_seconds=AHT, repeats=False,
@@ -208,6 +228,9 @@ def main() -> None:
         f"- same statistics: max |SL difference| over replications = {agree:.4f}; "
         f"answered {df['ours_answered'].sum()} (ours) vs {df['simpy_answered'].sum()} "
         "(SimPy)",
+        f"- through the policy interface (``choose`` called at every decision, numpy "
+        f"per call): LongestIdleAgent subclass {t_via:.2f} s (same statistics as the "
+        f"native path: {same_as_native}), SkillBased {t_skill:.2f} s per replication",
         f"- full `simulate()` from the forecast (Poisson arrivals drawn inside): "
         f"{t_full:.2f} s, SL {full.summary['service_level']:.3f}",
         f"- {n_par} replications via `compare_policies`: serial {t_serial:.2f} s, "
@@ -222,6 +245,7 @@ def main() -> None:
         "per_replication": df.to_dict("records"), "median": med.to_dict(),
         "full_simulate_seconds": t_full, "serial_seconds": t_serial,
         "parallel_seconds": t_par, "n_parallel_replications": n_par,
+        "interface_longest_idle_seconds": t_via, "skill_based_seconds": t_skill,
     })
     print("\n".join(lines))
 
