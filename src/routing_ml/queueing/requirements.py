@@ -120,6 +120,8 @@ def staffing_requirements(
         aht = as_array(f"aht_seconds column '{aht_seconds}'", raw, low=0.0,
                        low_inclusive=False, fix="Fix: handle times are seconds > 0.")
     elif isinstance(aht_seconds, Mapping):
+        # queue ids are strings after validation: key 1 names queue '1'
+        aht_seconds = {str(k): v for k, v in aht_seconds.items()}
         missing = sorted(set(queues) - set(aht_seconds))
         if missing:
             raise QueueingInputError(
@@ -143,6 +145,7 @@ def staffing_requirements(
         )
     interval = float(as_array("interval_minutes", interval_minutes, low=0.0,
                               low_inclusive=False, fix="Fix: e.g. 15."))
+    _check_step(df, interval)
 
     # ---- targets per queue
     targets = _targets_by_queue(target, np.unique(queues))
@@ -209,6 +212,15 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         sel = rows[ids == q]
         t = ds[ids == q]
         # place the rows on a regular grid; absent intervals have no arrivals, no work
+        offset = (t - t[0]) % step
+        if (offset != np.timedelta64(0, "s")).any():
+            bad = t[offset != np.timedelta64(0, "s")][:5]
+            raise QueueingInputError(
+                f"queue '{q}': timestamps {[str(b) for b in bad]} are off the "
+                f"{interval:g}-minute grid that starts at {t[0]}; deferred work is placed "
+                f"interval by interval. Fix: floor them, e.g. "
+                f"df['ds'] = df['ds'].dt.floor('{interval:g}min'), and sum duplicates."
+            )
         pos = ((t - t[0]) / step).astype(np.int64)
         grid = np.zeros(pos[-1] + 1)
         grid[pos] = volume[sel] * aht[sel]
@@ -237,6 +249,24 @@ def _within_hours(ds: np.ndarray, hours: tuple[float, float] | None) -> np.ndarr
     return (hour >= start) & (hour < end)
 
 
+def _check_step(df: Any, interval: float) -> None:
+    """Rows of a queue closer than one interval overlap: the traffic would be wrong."""
+    from routing_ml.frames import ID, TIME
+
+    steps = df.groupby(ID, sort=False)[TIME].diff().dropna()
+    steps = steps[steps > np.timedelta64(0, "s")]
+    if steps.empty:
+        return
+    smallest = float(steps.min() / np.timedelta64(1, "m"))
+    if smallest < interval - 1e-9:
+        raise QueueingInputError(
+            f"interval_minutes={interval:g} but '{TIME}' has rows {smallest:g} minutes apart "
+            f"in the same queue, so intervals would overlap and the traffic per interval "
+            f"would be wrong. Fix: pass interval_minutes={smallest:g} (the step of the "
+            f"forecast), or aggregate the forecast to {interval:g}-minute intervals first."
+        )
+
+
 def _infer_interval_minutes(df: Any) -> float:
     from routing_ml.frames import ID, TIME
 
@@ -260,6 +290,7 @@ def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarg
             f"target must be a StaffingTarget or a mapping queue -> StaffingTarget, got "
             f"{type(target).__name__}."
         )
+    target = {str(k): v for k, v in target.items()}  # queue ids are strings
     bad = [k for k, v in target.items() if not isinstance(v, StaffingTarget)]
     if bad:
         raise QueueingInputError(

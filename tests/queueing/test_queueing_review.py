@@ -1,0 +1,46 @@
+"""Review findings: integer queue ids, interval length vs the frame's step, off-grid email."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing_ml.queueing import QueueingInputError, StaffingTarget, staffing_requirements
+
+DS = pd.date_range("2024-01-01", periods=4, freq="30min")
+
+
+def _frame(**cols: object) -> pd.DataFrame:
+    base: dict[str, object] = {"unique_id": [1, 1, 1, 1], "ds": DS,
+                               "yhat": [10.0, 20.0, 0.0, 5.0]}
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_integer_queue_ids_match_integer_mapping_keys():
+    as_str = staffing_requirements(_frame(), aht_seconds={"1": 300.0}, interval_minutes=30)
+    as_int = staffing_requirements(_frame(), aht_seconds={1: 300.0}, interval_minutes=30)
+    pd.testing.assert_frame_equal(as_int, as_str)
+    strict = StaffingTarget(service_level=0.95, answer_seconds=10)
+    by_int = staffing_requirements(_frame(), {1: strict}, aht_seconds=300.0,
+                                   interval_minutes=30)
+    default = staffing_requirements(_frame(), aht_seconds=300.0, interval_minutes=30)
+    assert (by_int["agents"] >= default["agents"]).all()
+    assert (by_int["agents"] > default["agents"]).any()
+
+
+def test_interval_longer_than_the_step_of_ds_is_an_error():
+    # 30-minute rows staffed as 60-minute intervals would halve the traffic silently
+    with pytest.raises(QueueingInputError, match="interval_minutes") as exc:
+        staffing_requirements(_frame(), aht_seconds=300.0, interval_minutes=60)
+    assert "30" in str(exc.value)
+
+
+def test_email_rows_off_the_interval_grid_are_an_error():
+    ds = DS + pd.to_timedelta([0, 0, 0, 7], unit="min")  # last row at 01:37
+    email = StaffingTarget(channel="email", deadline_hours=1)
+    with pytest.raises(QueueingInputError, match="grid"):
+        staffing_requirements(_frame(ds=ds), email, aht_seconds=300.0, interval_minutes=30)
+    ok = staffing_requirements(_frame(), email, aht_seconds=300.0, interval_minutes=30)
+    assert np.isfinite(ok["occupancy"]).all()
