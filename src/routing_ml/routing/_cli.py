@@ -59,11 +59,24 @@ def register(app: typer.Typer) -> None:
             kw = {k: v for k, v in r.items() if k in fields and not (
                 isinstance(v, float) and math.isnan(v))}
             if "priority" in kw:
-                kw["priority"] = int(kw["priority"])
+                try:
+                    kw["priority"] = int(kw["priority"])
+                except (TypeError, ValueError):
+                    typer.echo(f"--contacts: contact {kw.get('contact_id')!r} has priority "
+                               f"{kw['priority']!r}; priorities are integers (higher is "
+                               f"served first).", err=True)
+                    raise typer.Exit(1) from None
             rows.append(Contact(**kw))
         agents = [a.strip() for a in available.split(",") if a.strip()] or None
+        unknown = sorted(set(agents or ()) - set(router.agent_ids))
+        if unknown:
+            typer.echo(f"--available: agents {unknown[:10]} are not in the bundle's roster "
+                       f"({len(router.agent_ids)} agents, e.g. {list(router.agent_ids[:5])})."
+                       f" Fix: use the roster's agent ids.", err=True)
+            raise typer.Exit(1)
         decisions = (router.route_batch(rows, agents) if batch
                      else [router.route(c, agents) for c in rows])
+        out.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({
             "contact_id": [c.contact_id for c in rows],
             "agent_id": [d.agent_id or "" for d in decisions],

@@ -1,0 +1,52 @@
+"""Review findings for ``routing-ml route``: bad inputs exit 1 with a message, no traceback."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from routing_ml.cli import app
+from routing_ml.routing import Router
+
+AGENTS = [{"agent_id": "A1", "skills": {"tax": 3}, "languages": ("es",),
+           "channels": ("voice",)},
+          {"agent_id": "A2", "skills": {"census": 4}, "languages": ("es",),
+           "channels": ("voice",)}]
+
+
+@pytest.fixture()
+def files(tmp_path):
+    Router(AGENTS, intent_skills={"ibi": "tax", "padron": "census"}).save(tmp_path / "b")
+    pd.DataFrame({"contact_id": [1, 2], "channel": ["voice", "voice"],
+                  "intent": ["ibi", "padron"]}).to_csv(tmp_path / "c.csv", index=False)
+    return tmp_path
+
+
+def _route(tmp_path, *extra, contacts="c.csv", out="d.csv"):
+    return CliRunner().invoke(app, ["route", "--bundle", str(tmp_path / "b"), "--contacts",
+                                    str(tmp_path / contacts), "--out", str(tmp_path / out),
+                                    *extra])
+
+
+def test_unknown_available_agent_is_bad_input(files):
+    res = _route(files, "--available", "A1,A9")
+    assert res.exit_code == 1, res.output
+    assert "A9" in res.output and "roster" in res.output
+    assert not (files / "d.csv").exists()
+    assert _route(files, "--available", "A1, A2").exit_code == 0
+
+
+def test_non_numeric_priority_is_bad_input(files):
+    pd.DataFrame({"contact_id": [1], "channel": ["voice"], "priority": ["high"]}
+                 ).to_csv(files / "p.csv", index=False)
+    res = _route(files, contacts="p.csv")
+    assert res.exit_code == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert "priority" in res.output and "high" in res.output
+
+
+def test_out_in_a_new_directory_is_created(files):
+    res = _route(files, out="new/dir/d.csv")
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(files / "new" / "dir" / "d.csv")) == 2
