@@ -232,7 +232,7 @@ def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndar
     t = st.template
     P = _inputs.prepare(
         df, t.channel_names, t.skill_names, {str(a): i for i, a in enumerate(t.agent_ids)},
-        None, t.skills, t.capacity, st.schedule, origin=kw["origin"],
+        t.skills, t.capacity, st.schedule, origin=kw["origin"],
         outside_hours=kw["outside_hours"], patience_u=draws_all["u_pat"],
         patience=kw["patience"],
     )

@@ -457,7 +457,6 @@ def prepare(
     pool_channels: tuple[str, ...],
     pool_skills: tuple[str, ...],
     pool_agent_index: Mapping[str, int],
-    eligible: np.ndarray | None,    # unused (eligibility is checked in the engine)
     skills_matrix: np.ndarray,
     capacity: np.ndarray,
     shifts: pd.DataFrame | None,
@@ -468,7 +467,6 @@ def prepare(
     patience: object = None,
 ) -> Prepared:
     """Validate a contacts frame + schedule and convert them to arrays (internal)."""
-    del eligible
     require_columns(contacts, ("ts", "channel"), frame="contacts frame",
                     hint="A contacts frame has one row per contact with 'ts' and 'channel' "
                     "(and 'skill' or 'queue').")
