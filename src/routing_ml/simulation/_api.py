@@ -400,6 +400,21 @@ def simulate(
     counted in ``dropped``; queues that no scheduled agent can serve are simulated (their
     contacts wait or abandon) and listed in ``issues['queues_without_agents']`` with a
     warning. Conservation holds for every run: arrivals = answered + abandoned + waiting.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> forecast = pd.DataFrame({"unique_id": "voice:padron",
+    ...     "ds": pd.date_range("2024-03-04 09:00", periods=4, freq="30min"),
+    ...     "yhat": [20.0, 30.0, 30.0, 20.0]})
+    >>> shifts = pd.DataFrame({"agent_id": ["A1", "A2", "A3", "A4"],
+    ...     "start": pd.Timestamp("2024-03-04 09:00"),
+    ...     "end": pd.Timestamp("2024-03-04 11:00")})
+    >>> res = simulate(forecast, schedule=shifts, aht_seconds=240, patience=120, seed=1)
+    >>> res.conservation_holds()
+    True
+    >>> sorted(res.by_interval["unique_id"].unique())
+    ['all', 'voice:padron']
     """
     kw = _kwargs(outcomes=outcomes, aht_seconds=aht_seconds, patience=patience,
                  answer_seconds=answer_seconds, interval_minutes=interval_minutes,
