@@ -51,6 +51,9 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
     from routing_ml.forecasting._forecaster import Forecaster
 
     data = validate_volumes(df, allow_missing=True)
+    if data.empty:
+        raise FrameError("volumes frame has no rows; nothing to backtest. Fix: pass a "
+                         "history longer than n_windows * step_size plus one week.")
     if not isinstance(n_windows, int) or n_windows < 1:
         raise ValueError(f"n_windows={n_windows!r} must be a positive int.")
     span = cal.parse_span(h)

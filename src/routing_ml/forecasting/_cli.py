@@ -40,8 +40,10 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
+        out.parent.mkdir(parents=True, exist_ok=True)
         fc.to_csv(out, index=False)
         typer.echo(f"wrote {len(fc)} rows to {out}")
         if plot is not None:
+            plot.parent.mkdir(parents=True, exist_ok=True)
             plot_forecast(df.assign(ds=pd.to_datetime(df["ds"])), fc, plot)
             typer.echo(f"wrote {plot}")

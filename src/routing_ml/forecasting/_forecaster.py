@@ -204,6 +204,9 @@ class Forecaster:
         """
         self._check_params()
         data = validate_volumes(df, allow_missing=True)
+        if data.empty:
+            raise FrameError("volumes frame has no rows; nothing to fit. Fix: pass a history "
+                             "of at least one week per series.")
         step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(data)
         cal.check_grid(data, step, frame="volumes frame")
         panels = []

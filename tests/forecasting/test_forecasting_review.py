@@ -1,0 +1,51 @@
+"""Review findings: an empty history is a clear error; the CLI writes into new folders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from routing_ml.cli import app
+from routing_ml.errors import FrameError
+from routing_ml.forecasting import Forecaster, cross_validation
+
+
+def _history(days: int = 8) -> pd.DataFrame:
+    ds = pd.date_range("2024-01-01", periods=days * 24, freq="1h")
+    y = np.random.default_rng(0).poisson(4, len(ds)).astype(float)
+    return pd.DataFrame({"unique_id": "q", "ds": ds, "y": y})
+
+
+EMPTY = pd.DataFrame({"unique_id": pd.Series([], dtype=str),
+                      "ds": pd.Series([], dtype="datetime64[ns]"),
+                      "y": pd.Series([], dtype=float)})
+
+
+def test_fit_on_an_empty_history_raises():
+    with pytest.raises(FrameError, match="no rows"):
+        Forecaster("seasonal_naive_week", freq="1h").fit(EMPTY)
+
+
+def test_cross_validation_on_an_empty_history_raises():
+    with pytest.raises(FrameError, match="no rows"):
+        cross_validation(EMPTY, h="1D", n_windows=1, model="seasonal_naive_week", freq="1h")
+
+
+def test_cli_empty_history_exits_1(tmp_path):
+    EMPTY.to_csv(tmp_path / "h.csv", index=False)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"),
+                                   "--out", str(tmp_path / "f.csv"), "--freq", "1h"])
+    assert res.exit_code == 1, res.output
+    assert "no rows" in res.output
+
+
+def test_cli_out_in_a_new_directory(tmp_path):
+    _history().to_csv(tmp_path / "h.csv", index=False)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"),
+                                   "--out", str(tmp_path / "new" / "f.csv"), "--freq", "1h",
+                                   "--horizon", "24", "--model", "seasonal_naive_week",
+                                   "--country", ""])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "new" / "f.csv")) == 24
