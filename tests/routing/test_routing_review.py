@@ -50,3 +50,41 @@ def test_out_in_a_new_directory_is_created(files):
     res = _route(files, out="new/dir/d.csv")
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(files / "new" / "dir" / "d.csv")) == 2
+
+
+def _log(n: int = 120) -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    ts = pd.Timestamp("2024-01-01 08:00") + pd.to_timedelta(
+        np.sort(rng.uniform(0, 3600 * 8, n)), unit="s")
+    return pd.DataFrame({"agent_id": rng.choice(["A1", "A2", "A3"], n),
+                         "intent": rng.choice(["ibi", "padron"], n),
+                         "handle_seconds": rng.gamma(4, 60, n), "ts": ts,
+                         "resolved": rng.random(n) < 0.7})
+
+
+def test_pair_model_reads_csv_and_zoned_timestamps():
+    from routing_ml.routing.pair_model import PairOutcomeModel
+
+    log = _log()
+    kw = {"n_estimators": 5, "min_child_samples": 5}
+    want = PairOutcomeModel(**kw).fit(log).predict(log.head(5))
+    as_text = log.assign(ts=log["ts"].astype(str))  # what pd.read_csv gives
+    pd.testing.assert_frame_equal(PairOutcomeModel(**kw).fit(as_text).predict(log.head(5)),
+                                  want)
+    zoned = log.assign(ts=log["ts"].dt.tz_localize("Europe/Madrid"))
+    pd.testing.assert_frame_equal(PairOutcomeModel(**kw).fit(zoned).predict(log.head(5)),
+                                  want)
+
+
+def test_pair_model_non_boolean_resolved_is_a_frame_error():
+    from routing_ml.errors import FrameError
+    from routing_ml.routing.pair_model import PairOutcomeModel
+
+    log = _log()
+    bad = log.assign(resolved=log["resolved"].map({True: "yes", False: "no"}))
+    with pytest.raises(FrameError, match="resolved"):
+        PairOutcomeModel(n_estimators=5).fit(bad)
+    with pytest.raises(FrameError, match="resolved"):
+        PairOutcomeModel(n_estimators=5).fit(log.assign(resolved=3.0))

@@ -271,14 +271,32 @@ class PairOutcomeModel:
         if "resolved" in df.columns and df["resolved"].isna().any():
             raise FrameError("interactions: column 'resolved' has missing values; fill or "
                              "drop them (it must be bool).")
+        if "resolved" in df.columns:
+            r = pd.to_numeric(df["resolved"], errors="coerce")
+            if not r.isin((0, 1)).all():
+                raise FrameError(
+                    f"interactions: column 'resolved' must be bool (or 0/1); got values "
+                    f"{df['resolved'][~r.isin((0, 1))].unique()[:5].tolist()}. Fix: e.g. "
+                    f"log['resolved'] = log['resolved'].eq('yes')."
+                )
         return df
 
     @staticmethod
     def _seconds(ts: pd.Series) -> np.ndarray:
         import pandas as pd
 
+        if isinstance(ts.dtype, pd.DatetimeTZDtype):  # one clock: UTC
+            ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+        if not pd.api.types.is_datetime64_any_dtype(ts) and not \
+                pd.api.types.is_numeric_dtype(ts):
+            # text, as pd.read_csv gives: seconds if every value is a number, else dates
+            num = pd.to_numeric(ts, errors="coerce")
+            if num.notna().sum() == ts.notna().sum():
+                return num.to_numpy(dtype=float)
+            ts = pd.to_datetime(ts, errors="coerce")
         if pd.api.types.is_datetime64_any_dtype(ts):
-            return ts.astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
+            sec = ts.astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
+            return np.where(ts.isna().to_numpy(), np.nan, sec)
         return pd.to_numeric(ts, errors="coerce").to_numpy(dtype=float)
 
     def _contact_features(self, df: pd.DataFrame, times: np.ndarray) -> np.ndarray:
