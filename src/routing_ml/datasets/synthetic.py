@@ -409,6 +409,13 @@ class ContactCenter:
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
+def _check_real(name: str, val: Any) -> None:
+    """A finite real number (not bool), else a GeneratorParameterError naming ``name``."""
+    if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(val):
+        raise GeneratorParameterError(f"{name} must be a finite number, got {val!r}.")
+
+
 def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: Any,
                 n_agents: Any, interval_minutes: Any, occupancy_target: Any,
                 language_mix: dict[str, float] | None) -> pd.Timestamp:
@@ -427,6 +434,8 @@ def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: A
         raise GeneratorParameterError(
             f"region {region!r} is not a Spanish subdivision; use one of "
             f"{list(holidays.Spain.subdivisions)} (e.g. 'MD' for Madrid).")
+    _check_real("daily_contacts", daily_contacts)
+    _check_real("occupancy_target", occupancy_target)
     if not daily_contacts > 0:
         raise GeneratorParameterError(f"daily_contacts must be > 0, got {daily_contacts!r}.")
     if not isinstance(n_agents, (int, np.integer)) or n_agents < 1:
@@ -594,6 +603,7 @@ def make_contact_center(
     start_ts = _check_args(seed, days, start, region, daily_contacts, n_agents,
                            interval_minutes, occupancy_target, language_mix)
     for name, val in (("vague_share", vague_share), ("mixed_share", mixed_share)):
+        _check_real(name, val)
         if not 0 <= val < 1:
             raise GeneratorParameterError(f"{name} must be in [0, 1), got {val!r}.")
     mix = language_mix if language_mix is not None else default_language_mix(region)
