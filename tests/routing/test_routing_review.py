@@ -88,3 +88,21 @@ def test_pair_model_non_boolean_resolved_is_a_frame_error():
         PairOutcomeModel(n_estimators=5).fit(bad)
     with pytest.raises(FrameError, match="resolved"):
         PairOutcomeModel(n_estimators=5).fit(log.assign(resolved=3.0))
+
+
+def test_agent_languages_and_channels_given_as_text():
+    # a roster read from CSV has "es,en" / "voice" strings, not tuples
+    from routing_ml.routing import AgentPool
+
+    pool = AgentPool.from_agents([
+        {"agent_id": "A1", "skills": {"tax": 3}, "languages": "es,en", "channels": "voice"},
+        {"agent_id": "A2", "skills": {"tax": 3}, "languages": ("ca",),
+         "channels": ("voice", "chat")}])
+    want = AgentPool.from_agents([
+        {"agent_id": "A1", "skills": {"tax": 3}, "languages": ("es", "en"),
+         "channels": ("voice",)},
+        {"agent_id": "A2", "skills": {"tax": 3}, "languages": ("ca",),
+         "channels": ("voice", "chat")}])
+    assert pool.language_names == want.language_names == ("ca", "en", "es")
+    assert (pool.languages == want.languages).all()
+    assert (pool.capacity == want.capacity).all()

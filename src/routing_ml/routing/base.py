@@ -197,7 +197,8 @@ class AgentPool:
         """Build a pool from an agents frame or a list of dicts.
 
         Each agent has ``agent_id``, ``skills`` (mapping skill → proficiency 1–5),
-        ``languages`` (iterable of codes, e.g. ``("es", "en")``), ``channels`` (iterable)
+        ``languages`` (iterable of codes, e.g. ``("es", "en")``, or text ``"es,en"``),
+        ``channels`` (iterable or comma-separated text)
         and ``max_concurrency`` (chat sessions at once; other channels hold one).
         """
         import pandas as pd
@@ -209,6 +210,12 @@ class AgentPool:
             missing = [i for i, r in enumerate(rows) if key not in r]
             if missing:
                 raise ValueError(f"agents: rows {missing[:5]} have no '{key}'.")
+        # a roster read from CSV holds "es,en" / "voice" text: one code per comma part
+        rows = [r if not (isinstance(r.get("languages"), str)
+                          or isinstance(r.get("channels"), str))
+                else {**r, **{k: tuple(p.strip() for p in r[k].split(",") if p.strip())
+                              for k in ("languages", "channels") if isinstance(r.get(k), str)}}
+                for r in rows]
         if skill_names is None:
             skill_names = sorted({s for r in rows for s in dict(r["skills"])})
         if language_names is None:
