@@ -201,6 +201,8 @@ def main() -> None:
         model = PairOutcomeModel(random_state=0).fit(train, cc.agents)
         lines.append(f"- PairOutcomeModel fit: {time.perf_counter() - t1:.1f} s")
         pols["predictive"] = Predictive(model)
+        # the same with the fairness term on (spreads work away from busier agents)
+        pols["predictive_fair"] = Predictive(model, fairness_weight=0.2)
         pols["batch_assignment"] = BatchAssignment(model)
     except ImportError as exc:  # the routing room has not landed
         missing.append(str(exc))

@@ -455,3 +455,28 @@ def test_simulation_compare_policies_with_a_scenario_callable():
     arr = reps.pivot(index="replication", columns="policy", values="end_seconds")
     assert arr.notna().all().all()
     assert reps.groupby("replication")["arrivals"].nunique().eq(1).all()
+
+
+def test_simulation_policies_see_current_occupancy():
+    class Recorder(LongestIdleAgent):
+        name = "recorder"
+
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def choose(self, contact, pool, now):
+            self.seen.append((now, float(pool.occupancy()[0]), float(pool.busy_seconds[0])))
+            return super().choose(contact, pool, now)
+
+    t0 = DAY + pd.Timedelta(hours=8)
+    c = pd.DataFrame({"ts": [t0 + pd.Timedelta(seconds=s) for s in (0, 200, 400, 450, 650)],
+                      "channel": "voice", "skill": "a", "handle_seconds": 100.0})
+    pol = Recorder()
+    simulate(c, _agents(1, skills=[{"a": 3}]), policy=pol, origin=t0)
+    seen = {round(t): (occ, busy) for t, occ, busy in pol.seen}
+    assert seen[200] == pytest.approx((0.5, 100.0))
+    assert seen[400] == pytest.approx((0.5, 200.0))
+    # the call of 450 s waits (agent busy: no decision) and is served from 500 to 600
+    assert 450 not in seen
+    assert seen[650] == pytest.approx((400 / 650, 400.0))

@@ -201,6 +201,20 @@ def run(
     partial: list[set[int]] = [set() for _ in range(nch)]
     aq_set = [set(x) for x in agent_queues]
     stat_l = [0] * na  # status(a), kept current by moved()
+    # occupancy seen by policies (pool.busy_seconds / available_seconds): accumulated
+    # seconds plus the running spell, refreshed before every policy call
+    acc_avail = np.zeros(na)
+    acc_busy = np.zeros(na)
+    spell_login = np.zeros(na)
+    spell_busy = np.zeros(na)
+    on_mask = np.zeros(na, dtype=bool)
+    busy_mask = np.zeros(na, dtype=bool)
+    np_busy_s = pool.busy_seconds
+    np_avail_s = pool.available_seconds
+
+    def refresh(now: float) -> None:
+        np.add(acc_avail, np.where(on_mask, now - spell_login, 0.0), out=np_avail_s)
+        np.add(acc_busy, np.where(busy_mask, now - spell_busy, 0.0), out=np_busy_s)
 
     def moved_generic(a: int, old: int, new: int) -> None:
         stat_l[a] = new
@@ -309,6 +323,9 @@ def run(
             h *= 1.0 + slow * others
         if total[a] == 0:
             busy_start[a] = now
+            if sync:
+                spell_busy[a] = now
+                busy_mask[a] = True
         load[a][ch] += 1
         total[a] += 1
         cur_ch[a] = ch
@@ -363,6 +380,7 @@ def run(
             return
         waiting.sort(key=lambda c: (queue_key(c), c))
         decisions += 1
+        refresh(now)
         ds = batch([contact_obj(c) for c in waiting], pool, now)  # type: ignore[misc]
         if len(ds) != len(waiting):
             raise PolicyError(
@@ -429,6 +447,7 @@ def run(
                 cands.sort()
                 objs = [contact_obj(k[-1]) for k, _ in cands]
                 decisions += 1
+                refresh(now)
                 pick = choose_contact(a, objs, pool, now)
                 if pick is None or pick < 0:
                     # nobody taken now: let the policy say when to look again (bullseye
@@ -459,6 +478,7 @@ def run(
                 start_service(c, a, now)
                 continue
             decisions += 1
+            refresh(now)
             d = choose(contact_obj(c), pool, now)
             if d.agent >= 0:
                 start_service(c, d.agent, now)
@@ -480,6 +500,7 @@ def run(
                 schedule_batch(now)
         elif free_q[q_l[c]]:
             decisions += 1
+            refresh(now)
             d = choose(contact_obj(c), pool, now)
             if d.agent >= 0:
                 state[c] = PENDING  # not in a queue: start_service must not count it
@@ -529,6 +550,8 @@ def run(
                 busy[a] += now - busy_start[a]
                 if sync:
                     np_idle[a] = now
+                    acc_busy[a] += now - busy_start[a]
+                    busy_mask[a] = False
                 idle_l[a] = now
                 cur_ch[a] = -1
                 new = 1 if logged[a] else 0
@@ -584,6 +607,9 @@ def run(
             elif pending_out[a] and total[a] == 0:
                 pending_out[a] = False
                 avail[a] += now - login_t[a]
+                if sync:
+                    acc_avail[a] += now - login_t[a]
+                    on_mask[a] = False
         elif kind == ARRIVAL:
             arrive(x, now)
         elif kind == ABANDON:
@@ -598,6 +624,9 @@ def run(
                 pending_out[a] = False  # still working from the last shift: continue it
             elif not logged[a]:
                 login_t[a] = now
+                if sync:
+                    spell_login[a] = now
+                    on_mask[a] = True
             old = stat_l[a]
             logged[a] = True
             np_logged[a] = True
@@ -615,6 +644,9 @@ def run(
             moved(a, old, 0)
             if total[a] == 0:
                 avail[a] += now - login_t[a]
+                if sync:
+                    acc_avail[a] += now - login_t[a]
+                    on_mask[a] = False
             else:
                 pending_out[a] = True
         elif kind == BATCH:
@@ -627,6 +659,7 @@ def run(
             if not free_q[q_l[c]]:
                 continue  # nobody free: the next agent to free up will look at it
             decisions += 1
+            refresh(now)
             d = choose(contact_obj(c), pool, now)
             if d.agent >= 0:
                 start_service(c, d.agent, now)
