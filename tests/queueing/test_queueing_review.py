@@ -44,3 +44,19 @@ def test_email_rows_off_the_interval_grid_are_an_error():
         staffing_requirements(_frame(ds=ds), email, aht_seconds=300.0, interval_minutes=30)
     ok = staffing_requirements(_frame(), email, aht_seconds=300.0, interval_minutes=30)
     assert np.isfinite(ok["occupancy"]).all()
+
+
+@pytest.mark.parametrize("text", [
+    "q1: {service_level: 0.9\n",           # not valid YAML
+    "q1: 0.9\n",                           # a queue's targets are not a mapping
+    "q1: {aht_seconds: fast}\n",           # not a number
+    "q1: {working_hours: 8-late}\n",
+    "q1: {channel: chat, concurrency: many}\n",
+])
+def test_bad_targets_file_is_a_queueing_input_error(tmp_path, text):
+    from routing_ml.queueing import read_staffing_targets
+
+    path = tmp_path / "targets.yaml"
+    path.write_text(text)
+    with pytest.raises(QueueingInputError, match="targets.yaml"):
+        read_staffing_targets(path)

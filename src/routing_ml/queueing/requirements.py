@@ -349,11 +349,21 @@ def read_staffing_targets(
     if p.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
-        data = yaml.safe_load(p.read_text()) or {}
+        try:
+            data = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise QueueingInputError(f"{p}: not valid YAML: {exc}") from None
+        items = list(data.values()) if isinstance(data, Mapping) else data
+        if isinstance(items, list) and not all(v is None or isinstance(v, Mapping)
+                                               for v in items):
+            raise QueueingInputError(
+                f"{p}: each queue needs a mapping of targets, e.g. 'q1: {{service_level: "
+                f"0.8, answer_seconds: 20}}'; got {[v for v in items if v is not None][:3]}."
+            )
         if isinstance(data, Mapping):
             rows = [{"unique_id": str(k), **(v or {})} for k, v in data.items()]
         elif isinstance(data, list):
-            rows = [dict(r) for r in data]
+            rows = [dict(r or {}) for r in data]
         else:
             raise QueueingInputError(
                 f"{p}: expected a mapping queue -> targets or a list of targets, got "
@@ -384,15 +394,21 @@ def read_staffing_targets(
                 f"{p}: queue {queue!r} has unknown fields {unknown}; allowed: "
                 f"{[*_TARGET_FIELDS, 'aht_seconds']}."
             )
-        if "aht_seconds" in row:
-            aht[queue] = float(row.pop("aht_seconds"))
-        if "working_hours" in row and isinstance(row["working_hours"], str):
-            start, _, end = row["working_hours"].partition("-")
-            row["working_hours"] = (float(start), float(end))
-        elif "working_hours" in row and row["working_hours"] is not None:
-            row["working_hours"] = tuple(float(h) for h in row["working_hours"])
-        if "concurrency" in row:
-            row["concurrency"] = int(row["concurrency"])
+        try:
+            if "aht_seconds" in row:
+                aht[queue] = float(row.pop("aht_seconds"))
+            if "working_hours" in row and isinstance(row["working_hours"], str):
+                start, _, end = row["working_hours"].partition("-")
+                row["working_hours"] = (float(start), float(end))
+            elif "working_hours" in row and row["working_hours"] is not None:
+                row["working_hours"] = tuple(float(h) for h in row["working_hours"])
+            if "concurrency" in row:
+                row["concurrency"] = int(row["concurrency"])
+        except (TypeError, ValueError) as exc:
+            raise QueueingInputError(
+                f"{p}: queue {queue!r}: {exc}. Fix: aht_seconds is a number of seconds, "
+                f"concurrency an int, working_hours 'start-end' hours, e.g. '8-20'."
+            ) from None
         try:
             target = replace(default, **row)
         except (QueueingInputError, TypeError) as exc:
