@@ -122,7 +122,11 @@ def make_solver(config: SolverConfig, defaults: dict[str, Any] | None = None) ->
             raise ScheduleInputError(
                 f"SolverConfig.extra_parameters: {name!r} is not a CP-SAT parameter. "
                 f"Fix: use a field name of ortools.sat.sat_parameters_pb2.SatParameters.")
-        setattr(params, name, value)
+        if isinstance(value, list | tuple):  # repeated field, e.g. subsolvers
+            getattr(params, name).clear()
+            getattr(params, name).extend(list(value))
+        else:
+            setattr(params, name, value)
     params.max_time_in_seconds = float(config.time_limit_seconds)
     params.num_workers = int(config.num_workers)
     params.random_seed = int(config.random_seed)

@@ -59,6 +59,11 @@ logger = logging.getLogger(__name__)
 #: CP-SAT parameters the roster solve starts from (``SolverConfig.extra_parameters`` wins):
 #: probing in presolve costs tens of seconds on 100+ agent rosters and does not pay back.
 ROSTER_SOLVER_DEFAULTS: dict[str, Any] = {"cp_model_probing_level": 0}
+# linearization_level=2 (one worker) and an LP-heavy portfolio (several workers): the model's
+# LP relaxation is tight (linear days-off blocks, counted coverage), and with the default
+# portfolio two workers find neither good plans nor a bound (gap ~100% on 55 x 7 x 4).
+ROSTER_SOLVER_DEFAULTS["linearization_level"] = 2
+ROSTER_SOLVER_DEFAULTS["subsolvers"] = ["max_lp", "core", "default_lp", "quick_restart", "no_lp"]
 
 #: penalty (unscaled cost units) per relaxed hard-rule group in a partial plan
 RELAXATION_PENALTY = 1_000_000
@@ -282,11 +287,14 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                         break
                     blocks.append(vs)
                 if not trivially:
-                    rs = []
-                    for bi, vs in enumerate(blocks):
-                        r_ = m.new_bool_var(f"off[{a},{wk},{bi}]")
-                        m.add(_sum(vs) == 0).only_enforce_if(r_)
-                        rs.append(r_)
+                    # off_j = "the block starting on day 7*wk+j is off". Linear (not reified)
+                    # so the LP relaxation sees it: per day, working + every block holding
+                    # the day off <= 1 (at most one block per day is chosen, which loses nothing).
+                    rs = [m.new_bool_var(f"off[{a},{wk},{bi}]") for bi in range(len(blocks))]
+                    for d in days:
+                        holding = [r_ for bi, r_ in enumerate(rs) if 7 * wk + bi <= d < 7 * wk + bi + L]
+                        if holding:
+                            m.add(_sum(work[d] + holding) <= 1)
                     enforce(m.add_bool_or(rs), ("days_off", aid, wk))
         if mc < p.n_days:
             for d0 in range(0, p.n_days - mc):
@@ -334,14 +342,23 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                     continue
                 h = [m.new_bool_var(f"anchor[{a},{wk},{b}]") for b in anchors]
                 m.add_exactly_one(h)
+                # unstable[d] >= worked[d] - sum_b y[d, b] with y[d, b] <= anchor[b] and
+                # y[d, b] <= "a shift near anchor b on day d": exact on integers and far
+                # tighter in the LP relaxation than one reified constraint per anchor.
                 for d in days:
                     dev = m.new_bool_var(f"unstable[{a},{d}]")
                     obj_vars.append(dev)
                     obj_coefs.append(stable)
+                    ys = []
                     for hb, b in zip(h, anchors, strict=True):
-                        far = [v for v, vi, _ in by_ad[a][d] if abs(p.variants[vi].start_minutes - b) > tol]
-                        if far:
-                            m.add(_sum(far) <= dev).only_enforce_if(hb)
+                        near = [v for v, vi, _ in by_ad[a][d] if abs(p.variants[vi].start_minutes - b) <= tol]
+                        if not near:
+                            continue
+                        y = m.new_bool_var(f"stable[{a},{d},{b}]")
+                        m.add(y <= hb)
+                        m.add(y <= _sum(near))
+                        ys.append(y)
+                    m.add(_sum([v for v, _, _ in by_ad[a][d]]) <= dev + _sum(ys))
     wkend = round(w.weekend_fairness_per_day * s)
     weekend_days = [d for d in range(p.n_days) if p.weekday(d) >= 5]
     if wkend and weekend_days:
@@ -608,19 +625,22 @@ def _kpis(cov: pd.DataFrame, roster: pd.DataFrame, p: RosterProblem, n_violation
     )
 
 
-def warm_start(rm: RosterModel, time_limit_seconds: float) -> Any:
-    """Hint every variable of ``rm.model`` with a complete greedy solution.
+def warm_start(rm: RosterModel, time_limit_seconds: float,
+               plan: dict[tuple[int, int], tuple[int, int]] | None = None) -> Any:
+    """Hint every variable of ``rm.model`` with a complete solution built from ``plan``.
 
-    The greedy roster (:func:`~routing_ml.scheduling._greedy.greedy_roster`) fixes the
-    assignments; a short CP-SAT solve on a copy completes breaks, coverage and soft-rule
-    variables. Returns the completion's solver (its values index ``rm.model``'s variables),
-    or None (and leaves no hint) when that completion fails.
+    ``plan`` (``{(agent, day): (variant, skill)}``, default the greedy roster of
+    :func:`~routing_ml.scheduling._greedy.greedy_roster`) fixes the assignments; a short
+    CP-SAT solve on a copy completes breaks, coverage and soft-rule variables. Returns the
+    completion's solver (its values index ``rm.model``'s variables), or None (and leaves no
+    hint) when that completion fails.
     """
     from ortools.sat.python import cp_model
 
     from routing_ml.scheduling._greedy import greedy_roster
 
-    plan = greedy_roster(rm.problem)
+    if plan is None:
+        plan = greedy_roster(rm.problem)
     fixed = rm.model.clone()
     fixed.clear_hints()
     fixed.clear_assumptions()
@@ -639,7 +659,7 @@ def warm_start(rm: RosterModel, time_limit_seconds: float) -> Any:
     for i in range(len(proto.variables)):
         proto.solution_hint.vars.append(i)
         proto.solution_hint.values.append(values[i])
-    logger.debug("warm start: greedy objective %.2f", solver.objective_value / OBJECTIVE_SCALE)
+    logger.debug("warm start: hint objective %.2f", solver.objective_value / OBJECTIVE_SCALE)
     return solver
 
 
@@ -688,6 +708,32 @@ def _shrink_core(am: RosterModel, core: list[tuple[Any, ...]], config: SolverCon
     return kept
 
 
+def _has_soft_terms(w: RosterWeights) -> bool:
+    return bool(w.unstable_start_per_day or w.weekend_fairness_per_day or w.preference_per_day)
+
+
+def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, warm: bool
+                    ) -> tuple[dict[tuple[int, int], tuple[int, int]] | None, float | None]:
+    """Solve ``p`` without soft terms; return its plan and its lower bound (cost units)."""
+    from dataclasses import replace
+
+    w0 = replace(p.weights, unstable_start_per_day=0.0, weekend_fairness_per_day=0.0, preference_per_day=0.0)
+    cm = build_roster_model(replace(p, weights=w0))
+    left = deadline - time.perf_counter()
+    budget = 0.4 * left
+    if warm and len(p.agents) * p.n_days > 2000:  # large: start from the greedy plan
+        warm_start(cm, 0.1 * left)
+    solver, status, _ = _solve_once(cm, replace(config, time_limit_seconds=max(0.1, budget)), None,
+                                    deadline=time.perf_counter() + budget)
+    if not status.has_solution:
+        return None, None
+    plan = {(a, d): (vi, k) for (a, d, vi, k), var in cm.x.items() if solver.boolean_value(var)}
+    bound = solver.best_objective_bound / OBJECTIVE_SCALE + cm.objective_offset
+    logger.debug("coverage phase: %s objective %.2f bound %.2f", status.value,
+                 solver.objective_value / OBJECTIVE_SCALE + cm.objective_offset, bound)
+    return plan, bound
+
+
 def solve_roster_model(
     rm: RosterModel,
     config: SolverConfig | None = None,
@@ -696,6 +742,7 @@ def solve_roster_model(
     explain: bool = True,
     warm: bool = True,
     lp_bound: bool = True,
+    coverage_first: bool = True,
 ) -> RosterResult:
     """Solve a :class:`RosterModel`; on infeasibility explain it and return a partial plan.
 
@@ -711,6 +758,11 @@ def solve_roster_model(
     lp_bound : also compute the LP-relaxation bound with HiGHS (at most 25% of the time
         limit); ``best_bound`` is the larger of it and CP-SAT's bound, and the search stops
         once it proves ``config.relative_gap_limit``.
+    coverage_first : when soft-rule weights are set, first solve the model without the soft
+        terms (coverage, over-staffing and cost only; at most 40% of the time limit), then
+        start the full model from that plan. The first phase's bound is also a bound of the
+        full objective (soft terms are >= 0). CP-SAT finds good coverage far faster without
+        the per-agent soft structure, and then improves the soft terms from a good plan.
 
     Returns
     -------
@@ -733,9 +785,14 @@ def solve_roster_model(
         if lp_bound:
             from routing_ml.scheduling._lp import lp_bound_from_proto
 
-            raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=0.25 * config.time_limit_seconds)
+            raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=0.1 * config.time_limit_seconds)
             lp_value = None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
-        warm_solver = warm_start(rm, 0.2 * config.time_limit_seconds) if warm else None
+        plan = None
+        if coverage_first and _has_soft_terms(p.weights):
+            plan, cover_bound = _coverage_phase(p, config, deadline, warm)
+            if cover_bound is not None:  # soft terms are >= 0: a bound of the full objective
+                lp_value = cover_bound if lp_value is None else max(lp_value, cover_bound)
+        warm_solver = warm_start(rm, 0.2 * config.time_limit_seconds, plan) if (warm or plan) else None
         warm_points: list[ProgressPoint] = []
         if warm_solver is not None:
             warm_obj = warm_solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
