@@ -60,3 +60,14 @@ def test_bad_targets_file_is_a_queueing_input_error(tmp_path, text):
     path.write_text(text)
     with pytest.raises(QueueingInputError, match="targets.yaml"):
         read_staffing_targets(path)
+
+
+def test_interval_shorter_than_every_step_warns():
+    # interval_minutes=0.5 (hours meant) on a 30-minute forecast: 60x the traffic
+    with pytest.warns(UserWarning, match="interval_minutes=0.5"):
+        staffing_requirements(_frame(), aht_seconds=300.0, interval_minutes=0.5)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        staffing_requirements(_frame(), aht_seconds=300.0, interval_minutes=30)

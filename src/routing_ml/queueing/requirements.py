@@ -265,6 +265,14 @@ def _check_step(df: Any, interval: float) -> None:
             f"would be wrong. Fix: pass interval_minutes={smallest:g} (the step of the "
             f"forecast), or aggregate the forecast to {interval:g}-minute intervals first."
         )
+    if smallest > interval + 1e-9:
+        warnings.warn(
+            f"interval_minutes={interval:g} but rows of '{TIME}' are at least {smallest:g} "
+            f"minutes apart: each row is staffed as {interval:g} minutes of arrivals. If the "
+            f"forecast is on a {smallest:g}-minute grid, pass interval_minutes={smallest:g} "
+            f"(minutes, not hours).",
+            UserWarning, stacklevel=3,
+        )
 
 
 def _infer_interval_minutes(df: Any) -> float:
