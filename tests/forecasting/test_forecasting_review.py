@@ -49,3 +49,25 @@ def test_cli_out_in_a_new_directory(tmp_path):
                                    "--country", ""])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "new" / "f.csv")) == 24
+
+
+def _aht_history() -> pd.DataFrame:
+    h = _history()
+    return h.assign(aht_seconds=np.where(h["y"] > 0, 300.0, np.nan))
+
+
+def test_handle_time_fit_on_an_empty_frame_raises():
+    from routing_ml.forecasting import HandleTimeForecaster
+
+    with pytest.raises(FrameError, match="no rows"):
+        HandleTimeForecaster(freq="1h").fit(_aht_history().head(0))
+
+
+def test_handle_time_future_with_an_unknown_series_raises():
+    from routing_ml.forecasting import HandleTimeForecaster
+
+    m = HandleTimeForecaster(freq="1h").fit(_aht_history())
+    fut = pd.DataFrame({"unique_id": ["q", "zz"], "ds": pd.Timestamp("2024-01-09 10:00")})
+    with pytest.raises(FrameError, match="zz"):
+        m.predict(future=fut)
+    assert len(m.predict(future=fut.head(1))) == 1

@@ -65,6 +65,9 @@ class HandleTimeForecaster:
              else pd.Series(1.0, index=d.index)).astype(float)
         d[TARGET] = w.fillna(0.0)
         d = validate_volumes(d, frame="handle-time frame")
+        if d.empty:
+            raise FrameError("handle-time frame has no rows; nothing to fit. Fix: pass the "
+                             "history of aht_seconds per queue and interval.")
         a = pd.to_numeric(d[AHT], errors="coerce")
         if (a < 0).any():
             raise FrameError(f"handle-time frame: '{AHT}' has negative values:\n"
@@ -105,6 +108,12 @@ class HandleTimeForecaster:
         Returns
         -------
         DataFrame with ``unique_id``, ``ds`` and ``aht_seconds``.
+
+        Raises
+        ------
+        FrameError
+            ``future`` asks for series not in the fitted history, or for intervals
+            closed in a series' calendar.
         """
         if not hasattr(self, "panels_"):
             raise NotFittedError("HandleTimeForecaster is not fitted; call fit(df) first.")
@@ -116,6 +125,10 @@ class HandleTimeForecaster:
             fut[TIME] = pd.to_datetime(fut[TIME])
             fut[ID] = fut[ID].astype(str)
             groups = dict(tuple(fut.groupby(ID, sort=False)))
+            unknown = sorted(set(groups) - {p.uid for p in self.panels_})
+            if unknown:
+                raise FrameError(f"future frame has series {unknown[:5]} that were not in "
+                                 f"the fitted history; fit on them first or drop them.")
         elif h is None:
             raise ValueError("give h (e.g. '1w') or a future frame of unique_id, ds.")
         for p in self.panels_:
