@@ -106,3 +106,18 @@ def test_agent_languages_and_channels_given_as_text():
     assert pool.language_names == want.language_names == ("ca", "en", "es")
     assert (pool.languages == want.languages).all()
     assert (pool.capacity == want.capacity).all()
+
+
+def test_arrival_given_as_timestamps_is_routed(files):
+    pd.DataFrame({"contact_id": [1, 2], "channel": ["voice", "voice"],
+                  "intent": ["ibi", "padron"],
+                  "arrival_seconds": ["2024-01-01 08:00:00", "2024-01-01 08:01:00"]}
+                 ).to_csv(files / "t.csv", index=False)
+    res = _route(files, contacts="t.csv")
+    assert res.exit_code == 0, res.output
+    d = pd.read_csv(files / "d.csv")
+    assert d["agent_id"].tolist() == ["A1", "A2"], d
+    pd.DataFrame({"contact_id": [1], "channel": ["voice"], "arrival_seconds": ["soon"]}
+                 ).to_csv(files / "u.csv", index=False)
+    res = _route(files, contacts="u.csv")
+    assert res.exit_code == 1 and "arrival_seconds" in res.output and "soon" in res.output

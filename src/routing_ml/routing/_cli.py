@@ -53,6 +53,17 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"--contacts: missing columns {missing}; got {list(df.columns)}.",
                        err=True)
             raise typer.Exit(1)
+        arrival = df.get("arrival_seconds")
+        if arrival is not None and not pd.api.types.is_numeric_dtype(arrival):
+            # timestamps: seconds since the epoch (one clock for every contact)
+            when = pd.to_datetime(arrival, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
+            bad = arrival[when.isna() & arrival.notna()]
+            if len(bad):
+                typer.echo(f"--contacts: arrival_seconds {bad.unique()[:3].tolist()} are "
+                           f"neither seconds nor timestamps. Fix: seconds on one clock, or "
+                           f"'2024-01-08 09:30:00'.", err=True)
+                raise typer.Exit(1)
+            df["arrival_seconds"] = (when - pd.Timestamp(0)).dt.total_seconds()
         fields = {f.name for f in dataclasses.fields(Contact)}
         rows = []
         for r in df.to_dict("records"):
