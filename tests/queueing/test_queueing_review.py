@@ -71,3 +71,19 @@ def test_interval_shorter_than_every_step_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         staffing_requirements(_frame(), aht_seconds=300.0, interval_minutes=30)
+
+
+def test_staff_cli_missing_unique_id_with_targets_names_the_column(tmp_path):
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    pd.DataFrame({"queue": ["a"], "ds": ["2024-01-01 08:00"], "yhat": [10.0]}).to_csv(
+        tmp_path / "f.csv", index=False)
+    (tmp_path / "t.yaml").write_text("a: {aht_seconds: 300}\n")
+    res = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "f.csv"), "--out",
+                                   str(tmp_path / "s.csv"), "--targets",
+                                   str(tmp_path / "t.yaml"), "--aht-seconds", "200",
+                                   "--interval-minutes", "30"])
+    assert res.exit_code == 1
+    assert "missing columns ['unique_id']" in res.output

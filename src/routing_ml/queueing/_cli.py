@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
                     else:
                         aht = {"__default__": frame_aht, **aht_map}
             frame = pd.read_csv(forecast)
-            if isinstance(aht, dict) and "__default__" in aht:
+            if isinstance(aht, dict) and "__default__" in aht and "unique_id" in frame:
                 fill = aht.pop("__default__")
                 aht = {str(q): aht.get(str(q), fill) for q in frame["unique_id"].unique()}
             with warnings.catch_warnings(record=True) as caught:
