@@ -71,3 +71,25 @@ def test_handle_time_future_with_an_unknown_series_raises():
     with pytest.raises(FrameError, match="zz"):
         m.predict(future=fut)
     assert len(m.predict(future=fut.head(1))) == 1
+
+
+def test_wape_is_not_a_perfect_score_without_data_and_not_huge_on_zero_actuals():
+    from routing_ml.forecasting import wape
+
+    assert np.isnan(wape(np.array([]), np.array([])))
+    assert np.isnan(wape(np.array([np.nan, np.nan]), np.array([1.0, 2.0])))
+    assert np.isinf(wape(np.zeros(3), np.ones(3)))
+    assert np.isnan(wape(np.zeros(3), np.zeros(3)))
+    assert wape(np.array([10.0, np.nan]), np.array([12.0, 99.0])) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("name", ["wape", "rmse", "coverage", "pinball_loss"])
+def test_metrics_with_mismatched_lengths_raise_value_error(name):
+    import routing_ml.forecasting as fc
+
+    fn = getattr(fc, name)
+    args = {"wape": (np.ones(3), np.ones(2)), "rmse": (np.ones(3), np.ones(2)),
+            "coverage": (np.ones(3), np.zeros(2), np.ones(3)),
+            "pinball_loss": (np.ones(3), np.ones(2), 0.5)}[name]
+    with pytest.raises(ValueError, match="length"):
+        fn(*args)

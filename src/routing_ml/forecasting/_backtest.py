@@ -109,30 +109,47 @@ def _clone(template: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- metrics
+def _same_length(**arrays: Any) -> list[np.ndarray]:
+    """The arrays as float, or a ValueError naming the ones whose length differs."""
+    out = [np.asarray(a, float) for a in arrays.values()]
+    sizes = {k: a.shape for k, a in zip(arrays, out, strict=True)}
+    if len(set(sizes.values())) > 1:
+        raise ValueError(f"the arrays must have the same length (one value per interval); "
+                         f"got shapes {sizes}.")
+    return out
+
+
 def wape(y: np.ndarray, yhat: np.ndarray) -> float:
-    """Weighted absolute percentage error: sum |y - yhat| / sum y (NaN y ignored)."""
-    y, yhat = np.asarray(y, float), np.asarray(yhat, float)
+    """Weighted absolute percentage error: sum |y - yhat| / sum y (NaN y ignored).
+
+    NaN when no actual is known (nothing to score) or when actuals and errors are all
+    0; inf when the actuals sum to 0 but the forecast does not.
+    """
+    y, yhat = _same_length(y=y, yhat=yhat)
     ok = ~np.isnan(y)
-    return float(np.abs(y[ok] - yhat[ok]).sum() / max(y[ok].sum(), 1e-12))
+    err, total = float(np.abs(y[ok] - yhat[ok]).sum()), float(y[ok].sum())
+    if not ok.any() or (total == 0 and err == 0):
+        return float("nan")
+    return err / total if total > 0 else float("inf")
 
 
 def rmse(y: np.ndarray, yhat: np.ndarray) -> float:
     """Root mean squared error (NaN y ignored), in contacts per interval."""
-    y, yhat = np.asarray(y, float), np.asarray(yhat, float)
+    y, yhat = _same_length(y=y, yhat=yhat)
     ok = ~np.isnan(y)
     return float(np.sqrt(np.mean((y[ok] - yhat[ok]) ** 2)))
 
 
 def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     """Share of known actuals inside [lo, hi]."""
-    y = np.asarray(y, float)
+    y, lo, hi = _same_length(y=y, lo=lo, hi=hi)
     ok = ~np.isnan(y)
     return float(((y[ok] >= np.asarray(lo)[ok]) & (y[ok] <= np.asarray(hi)[ok])).mean())
 
 
 def pinball_loss(y: np.ndarray, q_pred: np.ndarray, q: float) -> float:
     """Mean pinball (quantile) loss of the ``q`` quantile forecast ``q_pred``."""
-    y, q_pred = np.asarray(y, float), np.asarray(q_pred, float)
+    y, q_pred = _same_length(y=y, q_pred=q_pred)
     ok = ~np.isnan(y)
     d = y[ok] - q_pred[ok]
     return float(np.mean(np.maximum(q * d, (q - 1) * d)))
