@@ -59,11 +59,16 @@ logger = logging.getLogger(__name__)
 #: CP-SAT parameters the roster solve starts from (``SolverConfig.extra_parameters`` wins):
 #: probing in presolve costs tens of seconds on 100+ agent rosters and does not pay back.
 ROSTER_SOLVER_DEFAULTS: dict[str, Any] = {"cp_model_probing_level": 0}
-# linearization_level=2 (one worker) and an LP-heavy portfolio (several workers): the model's
-# LP relaxation is tight (linear days-off blocks, counted coverage), and with the default
-# portfolio two workers find neither good plans nor a bound (gap ~100% on 55 x 7 x 4).
-ROSTER_SOLVER_DEFAULTS["linearization_level"] = 2
-ROSTER_SOLVER_DEFAULTS["subsolvers"] = ["max_lp", "core", "default_lp", "quick_restart", "no_lp"]
+
+#: added to the defaults for models up to ``LP_SEARCH_MAX_ASSIGNMENTS`` assignment variables:
+#: linearization_level=2 (one worker) and an LP-heavy portfolio (several workers). The
+#: model's LP relaxation is tight there (linear days-off blocks, coverage on head counts);
+#: with the default portfolio two workers found neither good plans nor a bound (gap ~100%
+#: on 55 x 7 x 4), with these the coverage model of that instance is proven optimal in ~2 s.
+#: On larger models the root LP alone takes longer than typical time limits on 2 cores.
+ROSTER_LP_SEARCH: dict[str, Any] = {"linearization_level": 2,
+                                    "subsolvers": ["max_lp", "core", "default_lp", "quick_restart", "no_lp"]}
+LP_SEARCH_MAX_ASSIGNMENTS = 8000
 
 #: penalty (unscaled cost units) per relaxed hard-rule group in a partial plan
 RELAXATION_PENALTY = 1_000_000
@@ -671,7 +676,10 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
 
         left = max(0.1, deadline - time.perf_counter())
         config = replace(config, time_limit_seconds=min(config.time_limit_seconds, left))
-    solver = make_solver(config, ROSTER_SOLVER_DEFAULTS)
+    defaults = dict(ROSTER_SOLVER_DEFAULTS)
+    if len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS:
+        defaults.update(ROSTER_LP_SEARCH)
+    solver = make_solver(config, defaults)
     gap_limit = config.relative_gap_limit
 
     def on_point(point: ProgressPoint) -> None:
@@ -721,7 +729,7 @@ def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, war
     cm = build_roster_model(replace(p, weights=w0))
     left = deadline - time.perf_counter()
     budget = 0.4 * left
-    if warm and len(p.agents) * p.n_days > 2000:  # large: start from the greedy plan
+    if warm and len(cm.x) > 2000:  # large: start from the greedy plan
         warm_start(cm, 0.1 * left)
     solver, status, _ = _solve_once(cm, replace(config, time_limit_seconds=max(0.1, budget)), None,
                                     deadline=time.perf_counter() + budget)
@@ -742,7 +750,7 @@ def solve_roster_model(
     explain: bool = True,
     warm: bool = True,
     lp_bound: bool = True,
-    coverage_first: bool = True,
+    coverage_first: bool | None = None,
 ) -> RosterResult:
     """Solve a :class:`RosterModel`; on infeasibility explain it and return a partial plan.
 
@@ -758,7 +766,8 @@ def solve_roster_model(
     lp_bound : also compute the LP-relaxation bound with HiGHS (at most 25% of the time
         limit); ``best_bound`` is the larger of it and CP-SAT's bound, and the search stops
         once it proves ``config.relative_gap_limit``.
-    coverage_first : when soft-rule weights are set, first solve the model without the soft
+    coverage_first : (default: for models up to ``LP_SEARCH_MAX_ASSIGNMENTS`` assignment
+        variables) when soft-rule weights are set, first solve the model without the soft
         terms (coverage, over-staffing and cost only; at most 40% of the time limit), then
         start the full model from that plan. The first phase's bound is also a bound of the
         full objective (soft terms are >= 0). CP-SAT finds good coverage far faster without
@@ -788,6 +797,8 @@ def solve_roster_model(
             raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=0.1 * config.time_limit_seconds)
             lp_value = None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
         plan = None
+        if coverage_first is None:
+            coverage_first = len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS
         if coverage_first and _has_soft_terms(p.weights):
             plan, cover_bound = _coverage_phase(p, config, deadline, warm)
             if cover_bound is not None:  # soft terms are >= 0: a bound of the full objective
