@@ -22,6 +22,8 @@ _LAZY: dict[str, str] = {
     "load_banking77": "routing_ml.datasets",
     "load_avisos_madrid": "routing_ml.datasets",
     "make_contact_center": "routing_ml.datasets",
+    "ContactCenter": "routing_ml.datasets",
+    "GroundTruth": "routing_ml.datasets",
     # queueing
     "erlang_b": "routing_ml.queueing",
     "erlang_c": "routing_ml.queueing",
@@ -59,6 +61,8 @@ _LAZY: dict[str, str] = {
     # simulation
     "simulate": "routing_ml.simulation",
     "compare_policies": "routing_ml.simulation",
+    "SimulationResult": "routing_ml.simulation",
+    "ComparisonResult": "routing_ml.simulation",
     # tracking (functions stay under routing_ml.tracking: start_run, log_model, ...)
     "RoutingMLModel": "routing_ml.tracking",
 }
