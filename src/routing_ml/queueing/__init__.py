@@ -20,43 +20,43 @@ Examples
 [0, 177]
 """
 
-from routing_ml.queueing._validate import InfeasibleTargetError, QueueingInputError
-from routing_ml.queueing.channels import chat_required_agents, deferred_required_agents
-from routing_ml.queueing.erlang import (
-    ErlangAResult,
-    asa_seconds,
-    erlang_a,
-    erlang_b,
-    erlang_c,
-    occupancy,
-    service_level,
-    traffic_erlangs,
-)
-from routing_ml.queueing.requirements import read_staffing_targets, staffing_requirements
-from routing_ml.queueing.staffing import (
-    StaffingTarget,
-    apply_shrinkage,
-    erlang_b_required_agents,
-    required_agents,
+from typing import TYPE_CHECKING
+
+from routing_ml._lazy import attach
+
+_MODULES = {
+    "routing_ml.queueing._validate": ("InfeasibleTargetError", "QueueingInputError"),
+    "routing_ml.queueing.channels": ("chat_required_agents", "deferred_required_agents"),
+    "routing_ml.queueing.erlang": (
+        "ErlangAResult", "asa_seconds", "erlang_a", "erlang_b", "erlang_c", "occupancy",
+        "service_level", "traffic_erlangs",
+    ),
+    "routing_ml.queueing.requirements": ("read_staffing_targets", "staffing_requirements"),
+    "routing_ml.queueing.staffing": (
+        "StaffingTarget", "apply_shrinkage", "erlang_b_required_agents", "required_agents",
+    ),
+}
+__getattr__, __dir__, __all__ = attach(
+    __name__, {name: mod for mod, names in _MODULES.items() for name in names}
 )
 
-__all__ = [
-    "ErlangAResult",
-    "InfeasibleTargetError",
-    "QueueingInputError",
-    "StaffingTarget",
-    "apply_shrinkage",
-    "asa_seconds",
-    "chat_required_agents",
-    "deferred_required_agents",
-    "erlang_a",
-    "erlang_b",
-    "erlang_b_required_agents",
-    "erlang_c",
-    "occupancy",
-    "read_staffing_targets",
-    "required_agents",
-    "service_level",
-    "staffing_requirements",
-    "traffic_erlangs",
-]
+if TYPE_CHECKING:  # static analysers see the real names
+    from routing_ml.queueing._validate import InfeasibleTargetError, QueueingInputError
+    from routing_ml.queueing.channels import chat_required_agents, deferred_required_agents
+    from routing_ml.queueing.erlang import (
+        ErlangAResult,
+        asa_seconds,
+        erlang_a,
+        erlang_b,
+        erlang_c,
+        occupancy,
+        service_level,
+        traffic_erlangs,
+    )
+    from routing_ml.queueing.requirements import read_staffing_targets, staffing_requirements
+    from routing_ml.queueing.staffing import (
+        StaffingTarget,
+        apply_shrinkage,
+        erlang_b_required_agents,
+        required_agents,
+    )
