@@ -7,8 +7,8 @@ public name is imported from its room the first time it is used.
 from __future__ import annotations
 
 import logging
-from importlib import import_module
-from typing import Any
+
+from routing_ml._lazy import attach
 
 __version__ = "0.1.0"
 
@@ -67,16 +67,5 @@ _LAZY: dict[str, str] = {
     "RoutingMLModel": "routing_ml.tracking",
 }
 
-__all__ = [*_LAZY, "__version__"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value  # cache: the next access is a plain attribute lookup
-        return value
-    raise AttributeError(f"module 'routing_ml' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, _names = attach(__name__, _LAZY)
+__all__ = [*_names, "__version__"]

@@ -14,8 +14,9 @@ pandas); each name is imported from its module on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from routing_ml._lazy import attach
 
 _LAZY: dict[str, str] = {
     "ComparisonResult": "routing_ml.simulation._api",
@@ -33,21 +34,7 @@ _LAZY: dict[str, str] = {
     "LoggedOutcomes": "routing_ml.simulation.outcomes",
 }
 
-__all__ = [
-    "ComparisonResult",
-    "ExponentialService",
-    "GroundTruthOracle",
-    "GroundTruthOutcomes",
-    "LoggedOutcomes",
-    "PolicyError",
-    "SimulationResult",
-    "arrivals_from_forecast",
-    "compare_policies",
-    "contacts_from_bank_log",
-    "shifts_from_requirements",
-    "shifts_from_roster",
-    "simulate",
-]
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY)
 
 if TYPE_CHECKING:  # pragma: no cover
     from routing_ml.simulation._api import (
@@ -70,14 +57,3 @@ if TYPE_CHECKING:  # pragma: no cover
         LoggedOutcomes,
     )
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'routing_ml.simulation' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
