@@ -88,6 +88,8 @@ _RULE_TEXT = {
 class RosterModel:
     """A built roster model: the CP-SAT ``model`` and the variables tests may inspect.
 
+    ``objective_offset`` (cost units) is added to the CP-SAT objective value; 0 since the
+    constant is part of the CP-SAT objective.
     ``groups`` maps a hard-rule group (``(rule, agent_id, week)``; ``week`` is None for
     rules spanning the horizon, ``(\"coverage\", queue, day)`` for hard coverage) to its
     literal when the model was built with ``rule_literals`` other than ``"none"``.
@@ -419,9 +421,12 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
             obj_vars.append(lt)
             obj_coefs.append(-pen)
         offset += RELAXATION_PENALTY * len(groups)
-    m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs))
+    # The constant goes into the CP-SAT objective itself (it is an integer once scaled), so
+    # CP-SAT's own relative_gap_limit and bound refer to the true objective: with it outside,
+    # a -334 offset on 55 x 7 x 4 made CP-SAT stop at "0.3%" when the true gap was 1.6%.
+    m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs) + int(round(offset * s)))
     return RosterModel(problem=p, model=m, x=x, n=n, breaks=brk, under=under, over=over,
-                       groups=groups, rule_literals=rule_literals, objective_offset=offset,
+                       groups=groups, rule_literals=rule_literals, objective_offset=0.0,
                        uncoverable=uncoverable)
 
 
