@@ -341,6 +341,18 @@ def part_latency(args: argparse.Namespace) -> None:
             fn(t)
             cpu[k].append(time.thread_time() - c0)
             times[k].append(time.perf_counter() - t0)
+    # the same calls run alone, back to back (warm caches, as in a dedicated service)
+    for name in ("plain sklearn Pipeline predict([text])", "fast predict([text])"):
+        fn = calls[name]
+        key = f"{name}, alone"
+        times[key], cpu[key] = [], []
+        for i in range(args.latency_n):
+            t = xte[i % len(xte)]
+            t0 = time.perf_counter()
+            c0 = time.thread_time()
+            fn(t)
+            cpu[key].append(time.thread_time() - c0)
+            times[key].append(time.perf_counter() - t0)
     lat = {}
     for k, v in times.items():
         arr = np.asarray(v) * 1e3
