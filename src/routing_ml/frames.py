@@ -22,23 +22,20 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from routing_ml.errors import FrameError
-
-ID = "unique_id"
-TIME = "ds"
-TARGET = "y"
-FORECAST = "yhat"
-AHT = "aht_seconds"
-AGENTS = "agents"
-
-VOLUME_COLUMNS = (ID, TIME, TARGET)
-FORECAST_COLUMNS = (ID, TIME, FORECAST)
-REQUIREMENT_COLUMNS = (ID, TIME, AGENTS)
-
-CONTACT_COLUMNS = (
-    "contact_id", "ts", "channel", "text", "language", "intent", "priority", "customer_id",
+from routing_ml._columns import (  # noqa: F401 - the contract's names live here too
+    AGENTS,
+    AHT,
+    CHANNELS,
+    CONTACT_COLUMNS,
+    FORECAST,
+    FORECAST_COLUMNS,
+    ID,
+    REQUIREMENT_COLUMNS,
+    TARGET,
+    TIME,
+    VOLUME_COLUMNS,
 )
-CHANNELS = ("voice", "chat", "email", "web", "messaging")
+from routing_ml.errors import FrameError
 
 _MAX_ROWS_SHOWN = 5
 

@@ -39,7 +39,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from routing_ml.frames import CHANNELS
+from routing_ml._columns import CHANNELS
 
 # Machine-readable reasons (a Decision.reason starts with one of these).
 REASON_LONGEST_IDLE = "longest_idle"
