@@ -71,3 +71,20 @@ def test_symmetric_roster_is_valid_ordered_and_bounded():
     assert res.best_bound is not None and res.best_bound <= res.objective + 1e-6
     # 5 agents x 5 days = 25 >= 24 needed but Night -> next-day Morning is forbidden (11 h rest)
     assert res.kpis.shifts <= 25
+
+
+def test_greedy_mixes_shifts_within_a_week_and_keeps_the_rules():
+    # one agent with a 40 h minimum (5 shifts): Morning Mon-Tue, Night Wed-Fri; one shift type
+    # for the week covers at most 3 of them and leaves no free day to fill
+    req = _req([1, 1, 0, 0, 0, 0, 0], [0, 0, 1, 1, 1, 0, 0])
+    full = RosterRules(min_hours_per_week=40, max_hours_per_week=40, max_days_per_week=5,
+                       max_consecutive_days=6, min_rest_hours=11, min_consecutive_days_off=2)
+    p = prepare_problem(req, pd.DataFrame({"agent_id": ["a"]}), SHIFTS, full)
+    plan = greedy_roster(p)
+    assert {d: p.variants[vi].name for (_, d), (vi, _) in plan.items()} == {0: "M", 1: "M", 2: "N", 3: "N", 4: "N"}
+    # and never a Morning the day after a Night (8 h rest < 11 h)
+    req2 = _req([0, 1, 0, 1, 0, 1, 0], [1, 0, 1, 0, 1, 0, 0])
+    p2 = prepare_problem(req2, pd.DataFrame({"agent_id": ["a"]}), SHIFTS, RULES)
+    got = {d: p2.variants[vi].name for (_, d), (vi, _) in greedy_roster(p2).items()}
+    assert not any(got.get(d) == "N" and got.get(d + 1) == "M" for d in range(6))
+    assert len(got) <= 5

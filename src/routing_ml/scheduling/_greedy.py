@@ -1,7 +1,8 @@
 """A fast greedy roster used as the CP-SAT solution hint.
 
-Each agent, week by week, gets one shift (variant and queue) worked on the days where it
-covers the most residual requirement, respecting availability, weekly hours, max days,
+Each agent, week by week, gets either one shift (variant and queue) or, when it covers more
+residual requirement, each worked day's own best shift (rest-compatible with the day
+before), worked on the days where it covers the most residual requirement, respecting availability, weekly hours, max days,
 the consecutive-days-off block, max consecutive days and min rest. CP-SAT starts from this
 plan and improves it; the hint never replaces the model's own hard constraints.
 """
@@ -33,6 +34,7 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
             days = list(range(7 * wk, 7 * wk + 7))
             cands = sorted({c for d in days for c in p.options[a][d]})
             best: tuple[float, list[int], tuple[int, int]] | None = None
+            all_gains: dict[tuple[int, int], np.ndarray] = {}
             for vi, k in cands:
                 v = p.variants[vi]
                 if MINUTES_PER_DAY - v.length_minutes < rest:
@@ -48,6 +50,7 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
                     res = residual[k, seg]
                     gains[j] = float((np.clip(res, 0, 1) * weight[k, seg]).sum()
                                      - 0.05 * ((res <= 0) & p.listed[k, seg]).sum())
+                all_gains[vi, k] = gains
                 max_days = min(r.max_days_per_week, agent.max_minutes_per_week // paid if paid else 7)
                 need = -(-agent.min_minutes_per_week // paid) if paid else 0
                 blocks = [range(j, j + L) for j in range(0, 8 - L)] if L else [range(0)]
@@ -63,16 +66,86 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
                     total = float(sum(gains[j] for j in chosen))
                     if best is None or total > best[0]:
                         best = (total, chosen_days, (vi, k))
-            if best is None:
+            mixed = _mixed_week(p, a, plan, days, all_gains, L) if all_gains else None
+            if mixed is not None and (best is None or mixed[0] > best[0]):
+                chosen = mixed[1]
+            elif best is not None:
+                chosen = {d: best[2] for d in best[1]}
+            else:
                 continue
-            _, chosen_days, (vi, k) = best
-            first, span = spans[vi]
-            for d in chosen_days:
+            for d, (vi, k) in chosen.items():
+                first, span = spans[vi]
                 plan[a, d] = (vi, k)
                 t0 = d * per_day + first
                 residual[k, t0:min(n_t, t0 + span)] -= 1
     _fill(p, plan, residual, spans, order)
     return plan
+
+
+def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int, int]], days: list[int],
+                all_gains: dict[tuple[int, int], np.ndarray], L: int
+                ) -> tuple[float, dict[int, tuple[int, int]]] | None:
+    """One agent-week where each worked day takes its own best shift (rest-compatible with
+    the day before): (total gain, {day: (variant, skill)}), or None when no block fits."""
+    r = p.rules
+    agent = p.agents[a]
+    rest = r.min_rest_hours * 60
+    opts = list(all_gains)
+    g = np.array([all_gains[o] for o in opts])  # (options, 7)
+    day_best = g.max(axis=0)
+    blocks = [range(j, j + L) for j in range(0, 8 - L)] if L else [range(0)]
+    longest = max(p.variants[vi].paid_minutes for vi, _ in opts)
+    need = -(-agent.min_minutes_per_week // longest) if longest else 0  # days needed at least
+    out: tuple[float, dict[int, tuple[int, int]]] | None = None
+    for block in blocks:
+        allowed = [j for j in range(7) if j not in block and np.isfinite(day_best[j])]
+        allowed.sort(key=lambda j: -day_best[j])
+        picked = sorted(j for i, j in enumerate(allowed[:r.max_days_per_week]) if day_best[j] > 0 or i < need)
+        chosen: dict[int, tuple[int, int]] = {}
+        prev_end = None
+        for j in picked:
+            order = np.argsort(-g[:, j])
+            for oi in order:
+                if not np.isfinite(g[oi, j]):
+                    break
+                v = p.variants[opts[oi][0]]
+                if prev_end is not None and prev_end[0] == j - 1 and \
+                        MINUTES_PER_DAY + v.start_minutes - prev_end[1] < rest:
+                    continue
+                chosen[days[j]] = opts[oi]
+                prev_end = (j, v.end_minutes)
+                break
+        minutes = sum(p.variants[vi].paid_minutes for vi, _ in chosen.values())
+        while chosen and minutes > agent.max_minutes_per_week:  # drop the weakest day
+            d = min(chosen, key=lambda d: all_gains[chosen[d]][d - days[0]])
+            minutes -= p.variants[chosen.pop(d)[0]].paid_minutes
+        if minutes < agent.min_minutes_per_week or not chosen:
+            continue
+        if not _ok_sequence_map(p, a, plan, chosen):
+            continue
+        total = float(sum(all_gains[c][d - days[0]] for d, c in chosen.items()))
+        if out is None or total > out[0]:
+            out = (total, chosen)
+    return out
+
+
+def _ok_sequence_map(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int, int]],
+                     new: dict[int, tuple[int, int]]) -> bool:
+    """Max consecutive days and min rest hold with ``new`` ({day: (variant, skill)}) added."""
+    worked = {d: p.variants[plan[a, d][0]] for d in range(p.n_days) if (a, d) in plan}
+    for d, (vi, _) in new.items():
+        worked[d] = p.variants[vi]
+    run = 0
+    for d in range(p.n_days):
+        run = run + 1 if d in worked else 0
+        if run > p.rules.max_consecutive_days:
+            return False
+    rest = p.rules.min_rest_hours * 60
+    ds = sorted(worked)
+    for d1, d2 in zip(ds, ds[1:], strict=False):
+        if (d2 - d1) * MINUTES_PER_DAY + worked[d2].start_minutes - worked[d1].end_minutes < rest:
+            return False
+    return True
 
 
 def _fill(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]], residual: np.ndarray,
