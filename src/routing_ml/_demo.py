@@ -199,7 +199,7 @@ def schedule_step(req: dict[str, object], out: Path, echo: Echo) -> dict[str, ob
     echo(f"   {int(used.sum())} agents on {len(used)} weekly tours; status "
          f"{result.status.name}, objective {result.objective:,.0f}, bound "
          f"{result.best_bound:,.0f}, gap {result.gap:.2%}, {result.wall_time_seconds:.1f} s")
-    under = cov.loc[cov["gap"] < 0, "gap"].sum() / -2
+    under = abs(cov.loc[cov["gap"] < 0, "gap"].sum()) / 2
     echo(f"   under-staffed agent-hours: {under:,.1f}; over-staffed: "
          f"{cov.loc[cov['gap'] > 0, 'gap'].sum() / 2:,.1f}")
     used.rename("agents").to_csv(out / "shift_counts.csv")
