@@ -792,7 +792,7 @@ def solve_roster_model(
     progress: ProgressCallback | None = None,
     explain: bool = True,
     warm: bool = True,
-    lp_bound: bool | None = None,
+    lp_bound: bool = True,
     coverage_first: bool = True,
 ) -> RosterResult:
     """Solve a :class:`RosterModel`; on infeasibility explain it and return a partial plan.
@@ -807,8 +807,9 @@ def solve_roster_model(
     warm : start CP-SAT from a complete greedy roster (:func:`warm_start`, at most 20% of
         the time limit); the main search gets the rest of ``config.time_limit_seconds``.
     lp_bound : also compute the LP-relaxation bound with HiGHS (at most 10% of the time
-        limit; default: for models up to ``LP_SEARCH_MAX_ASSIGNMENTS`` assignment variables); ``best_bound`` is the larger of it and CP-SAT's bound, and the search stops
-        once it proves ``config.relative_gap_limit``.
+        limit, 30% above ``LP_SEARCH_MAX_ASSIGNMENTS`` assignment variables); ``best_bound``
+        is the larger of it and CP-SAT's bound, and the search stops once it proves
+        ``config.relative_gap_limit``.
     coverage_first : when soft-rule weights are set, first solve the model without the soft
         terms (coverage, over-staffing and cost only; at most 40% of the time limit), then
         start the full model from that plan. The first phase's bound is also a bound of the
@@ -834,12 +835,12 @@ def solve_roster_model(
         solver, status, points = None, SolveStatus.INFEASIBLE, []
     else:
         deadline = t0 + config.time_limit_seconds
-        if lp_bound is None:  # HiGHS needs ~60 s on 25k-assignment models on 2 loaded cores
-            lp_bound = len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS
         if lp_bound:
             from routing_ml.scheduling._lp import lp_bound_from_proto
 
-            raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=0.1 * config.time_limit_seconds)
+            # large models: CP-SAT's own LP does not finish, HiGHS' bound is the only one
+            share = 0.1 if len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS else 0.3
+            raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=share * config.time_limit_seconds)
             lp_value = None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
         plan = None
         if coverage_first and _has_soft_terms(p.weights):
