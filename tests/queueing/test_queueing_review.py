@@ -87,3 +87,13 @@ def test_staff_cli_missing_unique_id_with_targets_names_the_column(tmp_path):
                                    "--interval-minutes", "30"])
     assert res.exit_code == 1
     assert "missing columns ['unique_id']" in res.output
+
+
+def test_erlang_a_near_critical_load_with_huge_patience_matches_erlang_c():
+    """Found by hypothesis: a = 0.99999 on one agent with patience 1e13 s used scipy's
+    gammainc far in its tail (y = 1e12), where it is 50x off; Erlang A must equal Erlang C."""
+    from routing_ml.queueing import erlang_a, erlang_c, service_level
+
+    res = erlang_a(0.99999, 1, 10.0, 1e13, 0.0)
+    assert res.service_level == pytest.approx(service_level(0.99999, 1, 10.0, 0.0), abs=1e-6)
+    assert res.wait_probability == pytest.approx(erlang_c(0.99999, 1), rel=1e-5)
