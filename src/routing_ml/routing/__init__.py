@@ -1,65 +1,62 @@
 """Intelligent routing: intent detection, a contact–agent outcome model, policies, Router.
 
-``import routing_ml.routing`` stays light (numpy only): LightGBM is imported when a
-``PairOutcomeModel`` is fitted or loaded, scipy when a batch is assigned, and
-``IntentClassifier`` (scikit-learn / sentence-transformers) only when first accessed.
+``import routing_ml.routing`` is lazy: each name loads its module on first use (numpy
+then); LightGBM is imported when a ``PairOutcomeModel`` is fitted or loaded, scipy when a
+batch is assigned, scikit-learn / sentence-transformers when ``IntentClassifier`` is used.
 """
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
-from importlib import import_module
-from typing import Any
+from routing_ml._lazy import attach
 
-from routing_ml.routing.base import (
-    AgentPool,
-    BatchRoutingPolicy,
-    Contact,
-    ContactChoosingPolicy,
-    Decision,
-    LongestIdleAgent,
-    RoutingPolicy,
+_MODULES = {
+    "routing_ml.routing.base": (
+        "AgentPool", "BatchRoutingPolicy", "Contact", "ContactChoosingPolicy", "Decision",
+        "LongestIdleAgent", "RoutingPolicy",
+    ),
+    "routing_ml.routing.pair_model": (
+        "PairOutcomeModel",
+    ),
+    "routing_ml.routing.policies": (
+        "DEFAULT_BULLSEYE", "DEFAULT_PREDICTIVE_BULLSEYE", "BatchAssignment", "BullseyeStep",
+        "Predictive", "SkillBased",
+    ),
+    "routing_ml.routing.router": (
+        "CaseBook", "Router",
+    ),
+    "routing_ml.routing.intent": (
+        "IntentClassifier",
+    ),
+}
+__getattr__, __dir__, __all__ = attach(
+    __name__, {name: mod for mod, names in _MODULES.items() for name in names}
 )
-from routing_ml.routing.pair_model import PairOutcomeModel
-from routing_ml.routing.policies import (
-    DEFAULT_BULLSEYE,
-    DEFAULT_PREDICTIVE_BULLSEYE,
-    BatchAssignment,
-    BullseyeStep,
-    Predictive,
-    SkillBased,
-)
-from routing_ml.routing.router import CaseBook, Router
 
-_LAZY = {"IntentClassifier": "routing_ml.routing.intent"}
-
-__all__ = [
-    "DEFAULT_BULLSEYE",
-    "DEFAULT_PREDICTIVE_BULLSEYE",
-    "AgentPool",
-    "BatchAssignment",
-    "BatchRoutingPolicy",
-    "BullseyeStep",
-    "CaseBook",
-    "Contact",
-    "ContactChoosingPolicy",
-    "Decision",
-    "IntentClassifier",
-    "LongestIdleAgent",
-    "PairOutcomeModel",
-    "Predictive",
-    "Router",
-    "RoutingPolicy",
-    "SkillBased",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'routing_ml.routing' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+if TYPE_CHECKING:  # static analysers see the real names
+    from routing_ml.routing.base import (
+        AgentPool,
+        BatchRoutingPolicy,
+        Contact,
+        ContactChoosingPolicy,
+        Decision,
+        LongestIdleAgent,
+        RoutingPolicy,
+    )
+    from routing_ml.routing.intent import (
+        IntentClassifier,
+    )
+    from routing_ml.routing.pair_model import (
+        PairOutcomeModel,
+    )
+    from routing_ml.routing.policies import (
+        DEFAULT_BULLSEYE,
+        DEFAULT_PREDICTIVE_BULLSEYE,
+        BatchAssignment,
+        BullseyeStep,
+        Predictive,
+        SkillBased,
+    )
+    from routing_ml.routing.router import (
+        CaseBook,
+        Router,
+    )
