@@ -472,8 +472,10 @@ class RosterResult:
     objective, best_bound, gap : in cost units (see :class:`RosterWeights`); None without
         a solution.
     wall_time_seconds : solve time (including any infeasibility analysis).
-    lp_bound : LP-relaxation bound (HiGHS) when computed in time; ``best_bound`` is the
-        larger of it and CP-SAT's bound.
+    lp_bound : LP-relaxation bound (HiGHS) when computed in time; with soft-rule weights it
+        is the bound of the coverage-only first phase (the larger of HiGHS' and CP-SAT's
+        bounds of that model, valid since soft terms are >= 0); ``best_bound`` is the larger
+        of it and CP-SAT's bound of the full model.
     roster : one row per shift: ``agent_id``, ``date``, ``shift``, ``unique_id`` (queue served),
         ``start``, ``end`` (timestamps), ``paid_hours``, ``breaks`` (``"HH:MM-HH:MM name; ..."``).
     breaks : one row per break: ``agent_id``, ``date``, ``break``, ``start``, ``end``, ``paid``.
@@ -763,23 +765,36 @@ def _has_soft_terms(w: RosterWeights) -> bool:
     return bool(w.unstable_start_per_day or w.weekend_fairness_per_day or w.preference_per_day)
 
 
-def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, warm: bool
+def _highs_bound(rm: RosterModel, seconds: float) -> float | None:
+    """HiGHS LP-relaxation bound of ``rm`` in cost units, None if not solved in ``seconds``."""
+    from routing_ml.scheduling._lp import lp_bound_from_proto
+
+    raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=seconds)
+    return None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
+
+
+def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, warm: bool,
+                    lp_seconds: float = 0.0
                     ) -> tuple[dict[tuple[int, int], tuple[int, int]] | None, float | None]:
-    """Solve ``p`` without soft terms; return its plan and its lower bound (cost units)."""
+    """Solve ``p`` without soft terms; return its plan and its lower bound (cost units: the
+    larger of CP-SAT's and, when ``lp_seconds`` > 0, HiGHS' LP bound of that model)."""
     from dataclasses import replace
 
     w0 = replace(p.weights, unstable_start_per_day=0.0, weekend_fairness_per_day=0.0, preference_per_day=0.0)
     cm = build_roster_model(replace(p, weights=w0))
+    lp = _highs_bound(cm, lp_seconds) if lp_seconds > 0 else None
     left = deadline - time.perf_counter()
     budget = 0.4 * left
     if warm and len(cm.x) > 2000:  # large: start from the greedy plan
         warm_start(cm, 0.1 * left)
     solver, status, _ = _solve_once(cm, replace(config, time_limit_seconds=max(0.1, budget)), None,
-                                    deadline=time.perf_counter() + budget)
+                                    deadline=time.perf_counter() + budget, lp_bound=lp)
     if not status.has_solution:
-        return None, None
+        return None, lp
     plan = {(a, d): (vi, k) for (a, d, vi, k), var in cm.x.items() if solver.boolean_value(var)}
     bound = solver.best_objective_bound / OBJECTIVE_SCALE + cm.objective_offset
+    if lp is not None:
+        bound = max(bound, lp)
     logger.debug("coverage phase: %s objective %.2f bound %.2f", status.value,
                  solver.objective_value / OBJECTIVE_SCALE + cm.objective_offset, bound)
     return plan, bound
@@ -835,16 +850,14 @@ def solve_roster_model(
         solver, status, points = None, SolveStatus.INFEASIBLE, []
     else:
         deadline = t0 + config.time_limit_seconds
-        if lp_bound:
-            from routing_ml.scheduling._lp import lp_bound_from_proto
-
-            # large models: CP-SAT's own LP does not finish, HiGHS' bound is the only one
-            share = 0.1 if len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS else 0.3
-            raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=share * config.time_limit_seconds)
-            lp_value = None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
+        # large models: CP-SAT's own LP does not finish, HiGHS' bound is the only one
+        lp_seconds = (0.1 if len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS else 0.3) * config.time_limit_seconds
+        split = coverage_first and _has_soft_terms(p.weights)
+        if lp_bound and not split:
+            lp_value = _highs_bound(rm, lp_seconds)
         plan = None
-        if coverage_first and _has_soft_terms(p.weights):
-            plan, cover_bound = _coverage_phase(p, config, deadline, warm)
+        if split:  # the HiGHS bound is taken on the (smaller) coverage model: soft terms >= 0
+            plan, cover_bound = _coverage_phase(p, config, deadline, warm, lp_seconds if lp_bound else 0.0)
             if cover_bound is not None:  # soft terms are >= 0: a bound of the full objective
                 lp_value = cover_bound if lp_value is None else max(lp_value, cover_bound)
         warm_solver = warm_start(rm, 0.2 * config.time_limit_seconds, plan) if (warm or plan) else None
