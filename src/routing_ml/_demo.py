@@ -10,6 +10,10 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,6 @@ def plot_profiles(data: dict[str, object], out: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import pandas as pd
 
     bank: pd.DataFrame = data["bank"]  # type: ignore[assignment]
     hourly: pd.DataFrame = data["avisos_hourly"]  # type: ignore[assignment]
@@ -89,7 +92,6 @@ VOICE_QUEUE = "voice:bank"
 def forecast_step(data: dict[str, object], out: Path, echo: Echo) -> dict[str, object]:
     """Forecast next week of the bank's voice queue (30 min) and of Madrid's web reports
     (hourly, Madrid holidays), with 80/95 % intervals and fan charts."""
-    import pandas as pd
 
     from routing_ml.forecasting import MADRID_CITY_HOLIDAYS, Forecaster, plot_forecast
 
@@ -257,13 +259,12 @@ def simulation_step(fc: dict[str, object], sched: dict[str, object], out: Path,
     return {"simulation": cmp}
 
 
-def _plot_service_level(by_interval: object, path: Path) -> Path:
+def _plot_service_level(df: pd.DataFrame, path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    df = by_interval  # type: ignore[assignment]
     fig, ax = plt.subplots(figsize=(9, 3.5))
     ax.fill_between(df["ds"], df["ci_low"], df["ci_high"], alpha=0.3, label="95 % CI")
     ax.plot(df["ds"], df["service_level"], label="simulated service level")
