@@ -193,17 +193,4 @@ def _fill(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]], residu
 def _ok_sequence(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int, int]],
                  new_days: list[int], vi: int) -> bool:
     """Max consecutive days and min rest hold with ``new_days`` added to the agent's plan."""
-    worked = {d: p.variants[plan[a, d][0]] for d in range(p.n_days) if (a, d) in plan}
-    for d in new_days:
-        worked[d] = p.variants[vi]
-    run = 0
-    for d in range(p.n_days):
-        run = run + 1 if d in worked else 0
-        if run > p.rules.max_consecutive_days:
-            return False
-    rest = p.rules.min_rest_hours * 60
-    ds = sorted(worked)
-    for d1, d2 in zip(ds, ds[1:], strict=False):
-        if (d2 - d1) * MINUTES_PER_DAY + worked[d2].start_minutes - worked[d1].end_minutes < rest:
-            return False
-    return True
+    return _ok_sequence_map(p, a, plan, {d: (vi, -1) for d in new_days})
