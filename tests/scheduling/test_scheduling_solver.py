@@ -54,7 +54,7 @@ def test_parameters_reach_the_roster_solver(recorded, day_shift, no_soft):
     cfg = SolverConfig(time_limit_seconds=7.5, num_workers=1, random_seed=42, relative_gap_limit=0.03,
                        extra_parameters={"cp_model_probing_level": 1})
     res = build_roster(requirements([(8, 16, 1)], days=range(5)), pd.DataFrame({"agent_id": ["a"]}),
-                       [day_shift], RosterRules(), weights=no_soft, config=cfg)
+                       [day_shift], RosterRules(), weights=no_soft, config=cfg, method="cp-sat")
     main = recorded[-1]  # the warm start runs first on its own short budget
     assert main["num_workers"] == 1 and main["random_seed"] == 42 and main["relative_gap_limit"] == 0.03
     assert main["cp_model_probing_level"] == 1  # extra parameters override the roster default

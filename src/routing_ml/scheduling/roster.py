@@ -54,6 +54,8 @@ from routing_ml.scheduling.shifts import MINUTES_PER_DAY, WEEKDAYS, ShiftTemplat
 if TYPE_CHECKING:  # pragma: no cover
     from ortools.sat.python import cp_model
 
+    from routing_ml.scheduling._patterns import PatternSolution
+
 logger = logging.getLogger(__name__)
 
 #: CP-SAT parameters the roster solve starts from (``SolverConfig.extra_parameters`` wins):
@@ -487,6 +489,8 @@ class RosterResult:
     reason : human-readable cause of infeasibility (agent, week/day, rule), else None.
     relaxed_rules : hard-rule groups relaxed in the partial plan.
     solver_parameters : the CP-SAT parameters used; ``progress`` : improving solutions.
+    method : ``"patterns"`` when the pattern model (HiGHS) gave the plan within the gap
+        limit, ``"patterns+cp-sat"`` when CP-SAT improved on it, else ``"cp-sat"``.
     """
 
     status: SolveStatus
@@ -507,6 +511,7 @@ class RosterResult:
     progress: tuple[ProgressPoint, ...]
     horizon_start: pd.Timestamp
     days: int
+    method: str = "cp-sat"
 
     def raise_for_status(self) -> RosterResult:
         """Return self, or raise ``InfeasibleScheduleError`` naming the binding rules."""
@@ -584,6 +589,23 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
     return reasons
 
 
+def _shift_row(p: RosterProblem, a: int, d: int, vi: int, k: int, breaks: str = "") -> dict[str, Any]:
+    v = p.variants[vi]
+    day = p.date(d)
+    return {AGENT_ID: p.agents[a].agent_id, "date": day, "shift": v.name, ID: p.skills[k],
+            "start": day + pd.Timedelta(minutes=v.start_minutes),
+            "end": day + pd.Timedelta(minutes=v.end_minutes),
+            "paid_hours": v.paid_minutes / 60.0, "breaks": breaks}
+
+
+def _frames(rows: list[dict[str, Any]], brows: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    roster = pd.DataFrame(rows, columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
+    breaks = pd.DataFrame(brows, columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
+    roster = roster.sort_values([AGENT_ID, "start"], kind="stable").reset_index(drop=True)
+    breaks = breaks.sort_values([AGENT_ID, "start"], kind="stable").reset_index(drop=True)
+    return roster, breaks
+
+
 def _extract(rm: RosterModel, solver: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     p = rm.problem
     chosen: dict[tuple[int, int, int], list[int]] = defaultdict(list)
@@ -596,7 +618,6 @@ def _extract(rm: RosterModel, solver: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         v = p.variants[vi]
         day = p.date(d)
         st = day + pd.Timedelta(minutes=v.start_minutes)
-        en = day + pd.Timedelta(minutes=v.end_minutes)
         per_agent: dict[int, list[str]] = defaultdict(list)
         for bi, b in enumerate(v.template.breaks):
             offs = []
@@ -608,15 +629,18 @@ def _extract(rm: RosterModel, solver: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
                 brows.append({AGENT_ID: p.agents[a].agent_id, "date": day, "break": b.name,
                               "start": bs, "end": be, "paid": b.paid})
                 per_agent[a].append(f"{bs:%H:%M}-{be:%H:%M} {b.name}")
-        for a in agents:
-            rows.append({AGENT_ID: p.agents[a].agent_id, "date": day, "shift": v.name,
-                         ID: p.skills[k], "start": st, "end": en,
-                         "paid_hours": v.paid_minutes / 60.0, "breaks": "; ".join(per_agent[a])})
-    roster = pd.DataFrame(rows, columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
-    breaks = pd.DataFrame(brows, columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
-    roster = roster.sort_values([AGENT_ID, "start"], kind="stable").reset_index(drop=True)
-    breaks = breaks.sort_values([AGENT_ID, "start"], kind="stable").reset_index(drop=True)
-    return roster, breaks
+        rows.extend(_shift_row(p, a, d, vi, k, "; ".join(per_agent[a])) for a in agents)
+    return _frames(rows, brows)
+
+
+def roster_frames_from_plan(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]]
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Roster and (empty) breaks frames of a plan ``{(agent, day): (variant, skill)}`` whose
+    shifts have no breaks."""
+    if any(p.variants[vi].template.breaks for vi, _ in plan.values()):
+        raise ValueError("roster_frames_from_plan: the plan has shifts with breaks; their placement "
+                         "comes from the CP-SAT model (use solve_roster_model).")
+    return _frames([_shift_row(p, a, d, vi, k) for (a, d), (vi, k) in sorted(plan.items())], [])
 
 
 def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterProblem) -> pd.DataFrame:
@@ -809,6 +833,8 @@ def solve_roster_model(
     warm: bool = True,
     lp_bound: bool = True,
     coverage_first: bool = True,
+    method: str = "auto",
+    pattern: PatternSolution | None = None,
 ) -> RosterResult:
     """Solve a :class:`RosterModel`; on infeasibility explain it and return a partial plan.
 
@@ -831,6 +857,13 @@ def solve_roster_model(
         full objective (soft terms are >= 0). CP-SAT finds good coverage far faster without
         the per-agent soft structure, and then improves the soft terms from a good plan
         (55 x 7 x 4: 31 -> 3 uncovered shift-days in 10 s; 150-agent week: 13.5k -> 12.3k).
+    method : ``"auto"`` first tries the pattern model of identical-agent classes
+        (:mod:`routing_ml.scheduling._patterns`: weekly patterns, HiGHS, at most 60% of the
+        time limit) when the shifts have no breaks and the patterns are few enough; its plan
+        is returned when it meets ``config.relative_gap_limit``, otherwise CP-SAT starts from
+        it with the pattern bound. ``"cp-sat"`` skips it.
+    pattern : a pattern-model solution already computed for this problem (as
+        :func:`build_roster` does before building the CP-SAT model); CP-SAT starts from it.
 
     Returns
     -------
@@ -838,10 +871,16 @@ def solve_roster_model(
     """
     from routing_ml.scheduling.check import check_roster
 
+    if method not in ("auto", "cp-sat"):
+        raise ValueError(f"method must be 'auto' or 'cp-sat', got {method!r}.")
     config = config or SolverConfig()
     p = rm.problem
     t0 = time.perf_counter()
     reasons = precheck_infeasibility(p) if explain else []
+    if pattern is None and not reasons and method == "auto" and rm.rule_literals == "none":
+        pattern = _pattern_phase(p, config)
+        if pattern is not None and _meets_gap(pattern, config):
+            return _result_from_pattern(p, pattern, config, t0, progress)
     relaxed: tuple[str, ...] = ()
     lp_value: float | None = None
     from_warm = False
@@ -852,11 +891,13 @@ def solve_roster_model(
         deadline = t0 + config.time_limit_seconds
         # large models: CP-SAT's own LP does not finish, HiGHS' bound is the only one
         lp_seconds = (0.1 if len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS else 0.3) * config.time_limit_seconds
-        split = coverage_first and _has_soft_terms(p.weights)
-        if lp_bound and not split:
+        split = coverage_first and _has_soft_terms(p.weights) and pattern is None
+        if lp_bound and not split and pattern is None:
             lp_value = _highs_bound(rm, lp_seconds)
         plan = None
-        if split:  # the HiGHS bound is taken on the (smaller) coverage model: soft terms >= 0
+        if pattern is not None:  # start CP-SAT from the pattern plan, with its bound
+            plan, lp_value = pattern.plan, pattern.bound
+        elif split:  # the HiGHS bound is taken on the (smaller) coverage model: soft terms >= 0
             plan, cover_bound = _coverage_phase(p, config, deadline, warm, lp_seconds if lp_bound else 0.0)
             if cover_bound is not None:  # soft terms are >= 0: a bound of the full objective
                 lp_value = cover_bound if lp_value is None else max(lp_value, cover_bound)
@@ -931,7 +972,45 @@ def solve_roster_model(
         lp_bound=lp_value, roster=roster, breaks=breaks, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
         kpis=_kpis(cov, roster, p, len(violations)), violations=violations, reason=reason,
         relaxed_rules=relaxed, solver_parameters=params, progress=tuple(points),
-        horizon_start=p.start, days=p.n_days,
+        horizon_start=p.start, days=p.n_days, method="cp-sat" if pattern is None else "patterns+cp-sat",
+    )
+
+
+def _pattern_phase(p: RosterProblem, config: SolverConfig) -> PatternSolution | None:
+    from routing_ml.scheduling._patterns import solve_pattern_model
+
+    return solve_pattern_model(p, time_limit_seconds=0.6 * config.time_limit_seconds,
+                               gap_limit=config.relative_gap_limit, seed=config.random_seed)
+
+
+def _meets_gap(pattern: PatternSolution, config: SolverConfig) -> bool:
+    gap = relative_gap(pattern.objective, pattern.bound)
+    return gap is not None and gap <= max(config.relative_gap_limit, 1e-9)
+
+
+def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: SolverConfig, t0: float,
+                         progress: ProgressCallback | None) -> RosterResult:
+    """The :class:`RosterResult` of a pattern-model plan (no CP-SAT solve)."""
+    from routing_ml.scheduling.check import check_roster
+
+    roster, breaks = roster_frames_from_plan(p, pattern.plan)
+    cov = coverage_from_roster(roster, breaks, p)
+    violations = check_roster(roster, breaks, p)
+    gap = relative_gap(pattern.objective, pattern.bound)
+    wall = time.perf_counter() - t0
+    point = ProgressPoint(wall, pattern.objective, pattern.bound)
+    if progress is not None:
+        progress(point)
+    return RosterResult(
+        status=SolveStatus.OPTIMAL if gap is not None and gap <= 1e-9 else SolveStatus.FEASIBLE,
+        objective=pattern.objective, best_bound=pattern.bound, gap=gap, wall_time_seconds=wall,
+        lp_bound=pattern.bound, roster=roster, breaks=breaks, coverage=cov,
+        uncovered=cov[cov["gap"] < 0].reset_index(drop=True), kpis=_kpis(cov, roster, p, len(violations)),
+        violations=violations, reason=None, relaxed_rules=(),
+        solver_parameters={"method": "patterns (HiGHS)", "patterns": pattern.n_patterns,
+                           "time_limit_seconds": 0.6 * config.time_limit_seconds,
+                           "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed},
+        progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns",
     )
 
 
@@ -947,6 +1026,7 @@ def build_roster(
     start: Any = None,
     config: SolverConfig | None = None,
     progress: ProgressCallback | None = None,
+    method: str = "auto",
 ) -> RosterResult:
     """Roster named agents on shifts over one to four weeks (CP-SAT).
 
@@ -970,6 +1050,9 @@ def build_roster(
     start : first day of the horizon; default the first day in ``requirements``.
     config : :class:`SolverConfig` (time limit, workers, seed, gap limit).
     progress : called at every improving solution with a :class:`ProgressPoint`.
+    method : ``"auto"`` (default) solves rosters of interchangeable agents without breaks
+        as a weekly-pattern model first (HiGHS; see :func:`solve_roster_model`);
+        ``"cp-sat"`` always uses the named CP-SAT model.
 
     Returns
     -------
@@ -986,13 +1069,27 @@ def build_roster(
         agent with no availability, contradictory rules, negative costs or weights — all
         before any solver runs.
     """
+    if method not in ("auto", "cp-sat"):
+        raise ValueError(f"method must be 'auto' or 'cp-sat', got {method!r}.")
+    t0 = time.perf_counter()
     problem = prepare_problem(requirements, agents, shifts, rules, weights,
                               interval_minutes=interval_minutes, weeks=weeks, start=start)
+    config = config or SolverConfig()
+    pattern = None
+    if method == "auto" and not precheck_infeasibility(problem):
+        # the pattern model first: when it meets the gap limit, no CP-SAT model is built
+        pattern = _pattern_phase(problem, config)
+        if pattern is not None and _meets_gap(pattern, config):
+            return _result_from_pattern(problem, pattern, config, t0, progress)
     rm = build_roster_model(problem)
     logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
-    return solve_roster_model(rm, config, progress=progress)
+    if pattern is not None:  # the CP-SAT phase gets the time the pattern phase left
+        from dataclasses import replace
+
+        config = replace(config, time_limit_seconds=max(0.1, config.time_limit_seconds - (time.perf_counter() - t0)))
+    return solve_roster_model(rm, config, progress=progress, method=method, pattern=pattern)
 
 
 __all__ = ["RosterKPIs", "RosterModel", "RosterResult", "RosterRules", "RosterWeights",
            "ShiftTemplate", "build_roster", "build_roster_model", "coverage_from_roster",
-           "format_hhmm", "precheck_infeasibility", "solve_roster_model"]
+           "format_hhmm", "precheck_infeasibility", "roster_frames_from_plan", "solve_roster_model"]
