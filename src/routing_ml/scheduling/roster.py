@@ -1028,7 +1028,8 @@ def build_roster(
     progress: ProgressCallback | None = None,
     method: str = "auto",
 ) -> RosterResult:
-    """Roster named agents on shifts over one to four weeks (CP-SAT).
+    """Roster named agents on shifts over one to four weeks (CP-SAT; rosters of
+    interchangeable agents without breaks go to a weekly-pattern MILP first).
 
     Parameters
     ----------
@@ -1087,7 +1088,8 @@ def build_roster(
         from dataclasses import replace
 
         config = replace(config, time_limit_seconds=max(0.1, config.time_limit_seconds - (time.perf_counter() - t0)))
-    return solve_roster_model(rm, config, progress=progress, method=method, pattern=pattern)
+    # the pattern phase ran (or was skipped on purpose): do not try it again
+    return solve_roster_model(rm, config, progress=progress, method="cp-sat", pattern=pattern)
 
 
 __all__ = ["RosterKPIs", "RosterModel", "RosterResult", "RosterRules", "RosterWeights",
