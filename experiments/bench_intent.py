@@ -137,11 +137,12 @@ def part_banking77(args: argparse.Namespace) -> None:
     data: dict[str, object] = {"n_texts": len(texts), "n_intents": int(len(set(y))),
                                "folds": len(folds), "seed": SEED}
     t0 = time.perf_counter()
-    # all embeddings once (memoised by the library for the whole run)
-    _encode_batch("minilm", [" ".join(t[:1000].split()) for t in texts], 64)
-    data["minilm_encode_seconds_all"] = time.perf_counter() - t0
-    log.info("MiniLM embeddings of %d texts in %.0f s", len(texts),
-             data["minilm_encode_seconds_all"])
+    # all embeddings once (memoised by the library for the whole run, and on disk)
+    for key in ("minilm", "minilm-int8"):
+        data[f"{key}_encode_seconds_all"], data[f"{key}_embeddings_from"] = _prefill_minilm(
+            [" ".join(t[:1000].split()) for t in texts], args.embedding_cache, key)
+        log.info("%s embeddings of %d texts in %.0f s (%s)", key, len(texts),
+                 time.perf_counter() - t0, data[f"{key}_embeddings_from"])
 
     rows: dict[str, list[dict[str, float]]] = {}
     calib: dict[str, list[dict[str, float]]] = {}
@@ -163,20 +164,39 @@ def part_banking77(args: argparse.Namespace) -> None:
             {**_metrics(yte, pipe.decision_function(xte), pipe.classes_, False),
              "fit_seconds": fit_s})
         last_models["pipeline"] = pipe
-        # ablation blocks
-        for block in ("word", "char"):
-            t = time.perf_counter()
-            m = _ablation_model(block).fit(xtr, ytr)
-            add(f"ablation: {block} n-grams only (normalised text)",
-                {**_metrics(yte, m.decision_function(xte), m.classes_, False),
-                 "fit_seconds": time.perf_counter() - t})
-        # fast mode (calibrated)
+        # fast mode without the static block (the previous default), raw margins
+        m = IntentClassifier(static_vectors=None, calibration="none",
+                             random_state=SEED).fit(xtr, ytr)
+        add("fast, no static block: word+char, raw margins (previous default)",
+            {**_metrics(yte, m.predict_proba(xte), m.classes_, False),
+             "fit_seconds": m.fit_seconds_})
+        # the static word-piece vectors alone (idf-weighted mean, 128 dims)
+        from routing_ml.routing._static import StaticFeaturizer
+        from routing_ml.routing._text import normalize_text
+
+        t = time.perf_counter()
+        sf = StaticFeaturizer().fit([normalize_text(x) for x in xtr])
+        svm = LinearSVC(C=1.0, random_state=SEED).fit(
+            sf.transform([normalize_text(x) for x in xtr]), ytr)
+        add("ablation: static MiniLM word-piece vectors alone + LinearSVC",
+            {**_metrics(yte, svm.decision_function(
+                sf.transform([normalize_text(x) for x in xte])), svm.classes_, False),
+             "fit_seconds": time.perf_counter() - t})
+        for sw in args.static_weights:
+            if sw == 1.0:
+                continue
+            m = IntentClassifier(static_weight=sw, calibration="none",
+                                 random_state=SEED).fit(xtr, ytr)
+            add(f"fast: word+char + static x{sw:g}, raw margins",
+                {**_metrics(yte, m.predict_proba(xte), m.classes_, False),
+                 "fit_seconds": m.fit_seconds_})
+        # fast mode (calibrated, the default: word+char + static x1)
         fast = IntentClassifier(random_state=SEED).fit(xtr, ytr)
         scores = fast.decision_function(xte)
-        add("fast: word+char, raw margins (no calibration)",
+        add("fast: word+char + static x1, raw margins (no calibration)",
             {**_metrics(yte, _softmax(scores.copy()), fast.classes_, False),
              "fit_seconds": float("nan")})
-        add("fast: word+char + temperature calibration (default)",
+        add("fast: word+char + static x1 + temperature calibration (default)",
             {**_metrics(yte, fast.predict_proba(xte), fast.classes_, True),
              "fit_seconds": fast.fit_seconds_})
         calib.setdefault("fast", []).append(fast.calibration_report_)
@@ -191,16 +211,29 @@ def part_banking77(args: argparse.Namespace) -> None:
         add("ablation: MiniLM embeddings alone + LinearSVC",
             {**_metrics(yte, svm.decision_function(ete), svm.classes_, False),
              "fit_seconds": time.perf_counter() - t})
-        # stacking weights (no calibration: accuracy does not depend on it)
+        # float MiniLM (the previous default), with and without the static block
+        # (no calibration: accuracy does not depend on it)
+        for static in (None, "minilm"):
+            m = IntentClassifier(encoder="minilm", quantize_encoder=False,
+                                 static_vectors=static, embedding_weight=args.main_weight,
+                                 calibration="none", random_state=SEED).fit(xtr, ytr)
+            add(f"accurate, float32 MiniLM: word+char{' + static' if static else ''} + "
+                f"MiniLM x{args.main_weight:g} (no calibration)"
+                + ("" if static else "; previous default"),
+                {**_metrics(yte, m.predict_proba(xte), m.classes_, False),
+                 "fit_seconds": m.fit_seconds_})
+        # int8 MiniLM (the default): stacking weights
         for w in args.weights:
             m = IntentClassifier(encoder="minilm", embedding_weight=w, calibration="none",
-                                 random_state=SEED).fit(xtr, ytr)
-            add(f"accurate: word+char + MiniLM x{w:g} (no calibration)",
+                                 C=args.accurate_C, random_state=SEED).fit(xtr, ytr)
+            add(f"accurate, int8 MiniLM: word+char + MiniLM x{w:g}, C={args.accurate_C:g} "
+                "(no calibration)",
                 {**_metrics(yte, m.predict_proba(xte), m.classes_, False),
                  "fit_seconds": m.fit_seconds_})
         acc = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
-                               random_state=SEED).fit(xtr, ytr)
-        add(f"accurate: word+char + MiniLM x{args.main_weight:g} + calibration (default)",
+                               C=args.accurate_C, random_state=SEED).fit(xtr, ytr)
+        add(f"accurate, int8 MiniLM: word+char + MiniLM x{args.main_weight:g}, "
+            f"C={args.accurate_C:g} + calibration (default)",
             {**_metrics(yte, acc.predict_proba(xte), acc.classes_, True),
              "fit_seconds": acc.fit_seconds_})
         calib.setdefault("accurate", []).append(acc.calibration_report_)
@@ -224,7 +257,7 @@ def part_banking77(args: argparse.Namespace) -> None:
         "fast predict_one(text) (+language)": _latency(fast.predict_one, lat_texts, n, 200),
         "fast predict_proba([text])": _latency(lambda t: fast.predict_proba([t]), lat_texts,
                                                n, 200),
-        "accurate predict([text]) (1 torch thread)": _latency(
+        "accurate predict([text]) (int8 MiniLM, 1 torch thread)": _latency(
             lambda t: acc.predict([t]), lat_texts, max(200, n // 10), 30),
     }
     base = lat["plain sklearn Pipeline predict([text])"]["p50_ms"]
@@ -258,9 +291,35 @@ def part_banking77(args: argparse.Namespace) -> None:
                   f"{_fmt(r['p50_ratio_vs_pipeline'], 3)} |")
     md.append(f"\nfast single path vs batch path, max |Δ proba| on 200 texts: "
               f"{data['fast_single_vs_batch_max_abs_diff']:.2e}")
-    md.append(f"\nMiniLM embeddings of all {len(texts)} texts computed once: "
-              f"{data['minilm_encode_seconds_all']:.0f} s (batch 64, 1 torch thread).")
+    for key in ("minilm", "minilm-int8"):
+        md.append(f"\n{key} embeddings of all {len(texts)} texts: "
+                  f"{data[f'{key}_encode_seconds_all']:.0f} s, "
+                  f"{data[f'{key}_embeddings_from']}.")
     write_result("bench_intent_banking77", "\n".join(md), data)
+
+
+def _prefill_minilm(texts: list[str], cache_dir: str, key: str = "minilm"
+                    ) -> tuple[float, str]:
+    """Put the embeddings of ``texts`` by encoder ``key`` ("minilm" float32, "minilm-int8")
+    in the library's memo, from ``cache_dir/b77_<key>_lib_<sha1>.npy`` when present
+    (written otherwise): they are computed once per machine, not once per run. Returns
+    (seconds, source)."""
+    import hashlib
+
+    from routing_ml.routing import intent
+
+    h = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
+    path = Path(cache_dir) / f"b77_{key}_lib_{h}.npy"
+    t0 = time.perf_counter()
+    if path.exists():
+        emb = np.load(path)
+        for t, v in zip(texts, emb, strict=True):
+            intent._EMBEDDING_CACHE[(key, t)] = v
+        return time.perf_counter() - t0, f"disk cache {path}"
+    emb = intent._encode_batch(key, texts, 64)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, emb)
+    return time.perf_counter() - t0, "computed (batch 64, 1 torch thread)"
 
 
 def part_ablation(args: argparse.Namespace) -> None:
@@ -322,10 +381,16 @@ def part_latency(args: argparse.Namespace) -> None:
     fast = IntentClassifier(random_state=SEED).fit(xtr, y[tr])
     acc = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
                            random_state=SEED).fit(xtr[:2000], y[tr][:2000])
+    acc32 = IntentClassifier(encoder="minilm", quantize_encoder=False,
+                             embedding_weight=args.main_weight,
+                             random_state=SEED).fit(xtr[:2000], y[tr][:2000])
     calls = {"plain sklearn Pipeline predict([text])": lambda t: pipe.predict([t]),
              "fast predict([text])": lambda t: fast.predict([t]),
              "fast predict_one(text) (+language)": fast.predict_one,
-             "accurate predict([text]) (1 torch thread)": lambda t: acc.predict([t])}
+             "accurate predict([text]) (int8 MiniLM, default; 1 torch thread)":
+                 lambda t: acc.predict([t]),
+             "accurate predict([text]) (float32 MiniLM; 1 torch thread)":
+                 lambda t: acc32.predict([t])}
     times: dict[str, list[float]] = {k: [] for k in calls}
     cpu: dict[str, list[float]] = {k: [] for k in calls}
     for t in xte[:100]:  # warm-up
@@ -342,11 +407,12 @@ def part_latency(args: argparse.Namespace) -> None:
             cpu[k].append(time.thread_time() - c0)
             times[k].append(time.perf_counter() - t0)
     # the same calls run alone, back to back (warm caches, as in a dedicated service)
-    for name in ("plain sklearn Pipeline predict([text])", "fast predict([text])"):
+    for name in ("plain sklearn Pipeline predict([text])", "fast predict([text])",
+                 "accurate predict([text]) (int8 MiniLM, default; 1 torch thread)"):
         fn = calls[name]
         key = f"{name}, alone"
         times[key], cpu[key] = [], []
-        for i in range(args.latency_n):
+        for i in range(args.latency_n if "accurate" not in name else args.latency_n // 5):
             t = xte[i % len(xte)]
             t0 = time.perf_counter()
             c0 = time.thread_time()
@@ -614,6 +680,9 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--weights", type=float, nargs="*", default=[1.0, 3.0])
     ap.add_argument("--main-weight", type=float, default=2.0)
+    ap.add_argument("--static-weights", type=float, nargs="*", default=[1.0])
+    ap.add_argument("--accurate-C", type=float, default=0.5)
+    ap.add_argument("--embedding-cache", default="/tmp/intent_cache")
     ap.add_argument("--latency-n", type=int, default=2000)
     ap.add_argument("--madrid-calibration-folds", type=int, default=2)
     ap.add_argument("--madrid-calibration", default="temperature",

