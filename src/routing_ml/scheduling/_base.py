@@ -46,7 +46,7 @@ class SolveStatus(enum.Enum):
         return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
 
-def status_from_cp_sat(code: int) -> SolveStatus:
+def status_from_cp_sat(code: Any) -> SolveStatus:
     """Map a CP-SAT status code to :class:`SolveStatus`."""
     from ortools.sat.python import cp_model
 

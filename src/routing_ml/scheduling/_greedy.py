@@ -68,12 +68,12 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
                         best = (total, chosen_days, (vi, k))
             mixed = _mixed_week(p, a, plan, days, all_gains, L) if all_gains else None
             if mixed is not None and (best is None or mixed[0] > best[0]):
-                chosen = mixed[1]
+                week_plan = mixed[1]
             elif best is not None:
-                chosen = {d: best[2] for d in best[1]}
+                week_plan = {d: best[2] for d in best[1]}
             else:
                 continue
-            for d, (vi, k) in chosen.items():
+            for d, (vi, k) in week_plan.items():
                 first, span = spans[vi]
                 plan[a, d] = (vi, k)
                 t0 = d * per_day + first

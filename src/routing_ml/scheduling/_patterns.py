@@ -305,21 +305,21 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     start_rows: dict[tuple[int, int, tuple[int, int]], int] = {}
     for j, (g, wk, q) in enumerate(cols):
         if wk < p.n_weeks - 1:
-            key = (g, wk, (q.trail, q.next_earliest))
-            if key not in end_rows:
-                end_rows[key] = nxt_row
+            end_key = (g, wk, (q.trail, q.next_earliest))
+            if end_key not in end_rows:
+                end_rows[end_key] = nxt_row
                 nxt_row += 1
-            block([end_rows[key]], [j], [-1.0])
+            block([end_rows[end_key]], [j], [-1.0])
         if wk > 0:
-            key = (g, wk - 1, (q.lead, q.first_start))
-            if key not in start_rows:
-                start_rows[key] = nxt_row
+            start_key = (g, wk - 1, (q.lead, q.first_start))
+            if start_key not in start_rows:
+                start_rows[start_key] = nxt_row
                 nxt_row += 1
-            block([start_rows[key]], [j], [-1.0])
+            block([start_rows[start_key]], [j], [-1.0])
     for fi, (g, wk, e, s) in enumerate(flows):
-        for key, table in (((g, wk, e), end_rows), ((g, wk, s), start_rows)):
-            if key in table:
-                block([table[key]], [off_f + fi], [1.0])
+        for state_key, table in (((g, wk, e), end_rows), ((g, wk, s), start_rows)):
+            if state_key in table:
+                block([table[state_key]], [off_f + fi], [1.0])
     n_flow_rows = len(end_rows) + len(start_rows)
     lo_b.append(np.zeros(n_flow_rows))
     hi_b.append(np.zeros(n_flow_rows))
@@ -491,6 +491,7 @@ def _decompose(p: RosterProblem, classes: list[list[int]], pats: dict[tuple[int,
             pool = sorted(chosen[g, wk], key=lambda q: q.weekend_days)
             if len(pool) != len(members):
                 return None
+            pairs: list[tuple[int, _Pattern]] | None
             if wk == 0:
                 pairs = list(zip(members, pool, strict=True))
             else:
@@ -575,7 +576,7 @@ def _pair_by_flows(members: list[int], current: dict[int, _Pattern], weekend: di
     by_start: dict[Any, list[_Pattern]] = defaultdict(list)
     for q in pool:
         by_start[q.lead, q.first_start].append(q)
-    pairs = []
+    pairs: list[tuple[int, _Pattern]] = []
     for s, ags in routed.items():
         if len(ags) != len(by_start[s]):
             return None

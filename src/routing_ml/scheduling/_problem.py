@@ -281,13 +281,13 @@ def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tupl
     k_index = {k: i for i, k in enumerate(skills)}
     out = []
     for a in agents:
-        days = []
+        days: list[tuple[tuple[int, int], ...]] = []
         for d in range(n_days):
             if d in a.unavailable_days:
                 days.append(())
                 continue
             wd = (day0 + pd.Timedelta(days=d)).weekday()
-            opts = []
+            opts: list[tuple[int, int]] = []
             for vi, v in enumerate(variants):
                 if wd not in v.template.weekdays:
                     continue

@@ -275,6 +275,10 @@ def solve_shift_count_model(
     code = solver.solve(built.model, cb)
     status = status_from_cp_sat(code)
     reason = None
+    objective: float | None
+    best: float | None
+    gap: float | None
+    total_cost: float | None
     a, r = built.coverage, built.required
     if not status.has_solution and built.hard_coverage and status is SolveStatus.INFEASIBLE:
         nocover = np.flatnonzero((a.sum(axis=1) == 0) & (r > 0))

@@ -189,7 +189,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     tol = rules.stable_start_tolerance_minutes
     pref_coef = round(w.preference_per_day * s)
     for a, agent in enumerate(p.agents):
-        days = []
+        agent_days: list[list[tuple[Any, int, int]]] = []
         for d in range(p.n_days):
             lst = []
             wd = p.weekday(d)
@@ -208,8 +208,8 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                         obj_coefs.append(pen * pref_coef)
             if len(lst) > 1:
                 m.add_at_most_one(v for v, _, _ in lst)
-            days.append(lst)
-        by_ad.append(days)
+            agent_days.append(lst)
+        by_ad.append(agent_days)
 
     # -- symmetry breaking: identical agents (same options, contract and preferences) are
     # interchangeable, so order them by worked days (any plan can be permuted to satisfy it).
@@ -240,9 +240,9 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
         for t in range(t0, t1):
             terms[k, t].append((1, nv))
             cover_ub[k, t] += len(members)
-        for bi, b in enumerate(v.template.breaks):
-            dur = b.duration_minutes // iv
-            starts = list(range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, iv))
+        for bi, brule in enumerate(v.template.breaks):
+            dur = brule.duration_minutes // iv
+            starts = list(range(brule.earliest_offset_minutes, brule.latest_offset_minutes + 1, iv))
             if len(starts) == 1:
                 placed = [(starts[0], nv)]
             else:
@@ -304,8 +304,8 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
         aid = agent.agent_id
         work = [[v for v, _, _ in by_ad[a][d]] for d in range(p.n_days)]
         for wk in range(p.n_weeks):
-            days = range(7 * wk, 7 * wk + 7)
-            vars_w = [(v, p.variants[vi].paid_minutes) for d in days for v, vi, _ in by_ad[a][d]]
+            week_days = range(7 * wk, 7 * wk + 7)
+            vars_w = [(v, p.variants[vi].paid_minutes) for d in week_days for v, vi, _ in by_ad[a][d]]
             if not vars_w:
                 if agent.min_minutes_per_week > 0:
                     lt = lit(("min_hours", aid, wk))
@@ -319,9 +319,9 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                 enforce(m.add(expr >= agent.min_minutes_per_week), ("min_hours", aid, wk))
             if agent.max_minutes_per_week < sum(sorted((pm for _, pm in vars_w), reverse=True)[:7]):
                 enforce(m.add(expr <= agent.max_minutes_per_week), ("max_hours", aid, wk))
-            worked_days = [d for d in days if work[d]]
+            worked_days = [d for d in week_days if work[d]]
             if max_wd < len(worked_days):
-                enforce(m.add(_sum([v for d in days for v in work[d]]) <= max_wd), ("max_days", aid, wk))
+                enforce(m.add(_sum([v for d in week_days for v in work[d]]) <= max_wd), ("max_days", aid, wk))
             if L >= 2:
                 blocks = []
                 trivially = False
@@ -336,7 +336,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                     # so the LP relaxation sees it: per day, working + every block holding
                     # the day off <= 1 (at most one block per day is chosen, which loses nothing).
                     rs = [m.new_bool_var(f"off[{a},{wk},{bi}]") for bi in range(len(blocks))]
-                    for d in days:
+                    for d in week_days:
                         holding = [r_ for bi, r_ in enumerate(rs) if 7 * wk + bi <= d < 7 * wk + bi + L]
                         if holding:
                             m.add(_sum(work[d] + holding) <= 1)
@@ -381,8 +381,8 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     if stable:
         for a in range(len(p.agents)):
             for wk in range(p.n_weeks):
-                days = [d for d in range(7 * wk, 7 * wk + 7) if by_ad[a][d]]
-                anchors = sorted({p.variants[vi].start_minutes for d in days for _, vi, _ in by_ad[a][d]})
+                stable_days = [d for d in range(7 * wk, 7 * wk + 7) if by_ad[a][d]]
+                anchors = sorted({p.variants[vi].start_minutes for d in stable_days for _, vi, _ in by_ad[a][d]})
                 if len(anchors) <= 1 or (anchors[-1] - anchors[0]) <= tol:
                     continue
                 h = [m.new_bool_var(f"anchor[{a},{wk},{b}]") for b in anchors]
@@ -390,7 +390,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                 # unstable[d] >= worked[d] - sum_b y[d, b] with y[d, b] <= anchor[b] and
                 # y[d, b] <= "a shift near anchor b on day d": exact on integers and far
                 # tighter in the LP relaxation than one reified constraint per anchor.
-                for d in days:
+                for d in stable_days:
                     dev = m.new_bool_var(f"unstable[{a},{d}]")
                     obj_vars.append(dev)
                     obj_coefs.append(stable)
@@ -612,8 +612,8 @@ def _extract(rm: RosterModel, solver: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     for (a, d, vi, k), var in rm.x.items():
         if solver.boolean_value(var):
             chosen[d, vi, k].append(a)
-    rows = []
-    brows = []
+    rows: list[dict[str, Any]] = []
+    brows: list[dict[str, Any]] = []
     for (d, vi, k), agents in sorted(chosen.items()):
         v = p.variants[vi]
         day = p.date(d)
@@ -885,6 +885,8 @@ def solve_roster_model(
     lp_value: float | None = None
     from_warm = False
     main_params: dict[str, Any] | None = None
+    solver: Any
+    points: list[ProgressPoint]
     if reasons:
         solver, status, points = None, SolveStatus.INFEASIBLE, []
     else:
@@ -948,7 +950,7 @@ def solve_roster_model(
     cov = coverage_from_roster(roster, breaks, p)
     violations = check_roster(roster, breaks, p)
     objective = best = gap = None
-    if status.has_solution:
+    if status.has_solution and solver is not None:
         objective = solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
         best = solver.best_objective_bound / OBJECTIVE_SCALE + rm.objective_offset
         if from_warm:  # the completion solve's bound is not a bound of the full model
