@@ -38,6 +38,10 @@ MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
 #: above this many weekly patterns (all classes and weeks) the pattern model is not built
 MAX_PATTERNS = 60_000
+#: nor above this many coverage nonzeros (pattern x covered interval): with requirements on
+#: every quarter hour each pattern covers ~160 intervals and the LP gets slower than CP-SAT
+#: (33k patterns x 160: 6 s per LP where CP-SAT needs under a second)
+MAX_NONZEROS = 1_000_000
 
 Plan = dict[tuple[int, int], tuple[int, int]]  # (agent, day) -> (variant, skill)
 
@@ -177,7 +181,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     """Solve ``p`` as a pattern model with HiGHS; None when the model does not apply.
 
     Not applicable (returns None): shifts with breaks, more than ``max_patterns`` weekly
-    patterns, a class-week with no feasible pattern (infeasible hard rules: CP-SAT explains
+    patterns or ``MAX_NONZEROS`` coverage entries, a class-week with no feasible pattern (infeasible hard rules: CP-SAT explains
     them), 7-day weeks with a consecutive-days rule spanning several weeks, or no integer
     solution within the time limit.
     """
@@ -241,6 +245,9 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
                     rws = cover[dj][oi]
                     a_rows.extend(rws)
                     a_cols.extend([j] * len(rws))
+        if len(a_rows) > MAX_NONZEROS:
+            logger.debug("pattern model: more than %d coverage nonzeros, left to CP-SAT", MAX_NONZEROS)
+            return None
     n_x = len(cols)
     h = iv / 60.0
     req = p.required.ravel()[listed].astype(float)

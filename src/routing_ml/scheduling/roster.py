@@ -858,10 +858,11 @@ def solve_roster_model(
         the per-agent soft structure, and then improves the soft terms from a good plan
         (55 x 7 x 4: 31 -> 3 uncovered shift-days in 10 s; 150-agent week: 13.5k -> 12.3k).
     method : ``"auto"`` first tries the pattern model of identical-agent classes
-        (:mod:`routing_ml.scheduling._patterns`: weekly patterns, HiGHS, at most 60% of the
+        (:mod:`routing_ml.scheduling._patterns`: weekly patterns, HiGHS, at most 50% of the
         time limit) when the shifts have no breaks and the patterns are few enough; its plan
         is returned when it meets ``config.relative_gap_limit``, otherwise CP-SAT starts from
-        it with the pattern bound. ``"cp-sat"`` skips it.
+        it with the pattern bound. ``"cp-sat"`` skips it. The pattern phase is
+        deterministic for a given ``config.random_seed`` unless HiGHS reaches its time limit.
     pattern : a pattern-model solution already computed for this problem (as
         :func:`build_roster` does before building the CP-SAT model); CP-SAT starts from it.
 
@@ -981,7 +982,7 @@ def solve_roster_model(
 def _pattern_phase(p: RosterProblem, config: SolverConfig) -> PatternSolution | None:
     from routing_ml.scheduling._patterns import solve_pattern_model
 
-    return solve_pattern_model(p, time_limit_seconds=0.6 * config.time_limit_seconds,
+    return solve_pattern_model(p, time_limit_seconds=0.5 * config.time_limit_seconds,
                                gap_limit=config.relative_gap_limit, seed=config.random_seed)
 
 
@@ -1010,7 +1011,7 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
         uncovered=cov[cov["gap"] < 0].reset_index(drop=True), kpis=_kpis(cov, roster, p, len(violations)),
         violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "patterns (HiGHS)", "patterns": pattern.n_patterns,
-                           "time_limit_seconds": 0.6 * config.time_limit_seconds,
+                           "time_limit_seconds": 0.5 * config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed},
         progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns",
     )
