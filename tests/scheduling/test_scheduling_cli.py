@@ -24,7 +24,7 @@ def test_schedule_writes_roster_coverage_and_plots(tmp_path):
     result = CliRunner().invoke(app, _args(tmp_path))
     assert result.exit_code == 0, result.output
     assert "hard-rule violations: 0" in result.output and "over-assignment" in result.output
-    assert "gap:" in result.output and "bound:" in result.output
+    assert "gap:" in result.output and "bound:" in result.output and "solver: " in result.output
     roster = pd.read_csv(tmp_path / "roster.csv")
     assert list(roster.columns[:5]) == ["agent_id", "date", "start", "end", "breaks"]
     assert len(roster) > 0 and set(roster["agent_id"]) <= {"ana", "ben", "carla", "dario", "eva", "femi", "gus", "hana"}

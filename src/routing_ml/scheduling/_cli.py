@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         obj_txt = "n/a" if result.objective is None else f"{result.objective:,.2f}"
         bound_txt = "n/a" if result.best_bound is None else f"{result.best_bound:,.2f}"
         typer.echo(f"status: {result.status.value}  objective: {obj_txt}  bound: {bound_txt}  "
-                   f"gap: {gap_txt}  time: {result.wall_time_seconds:.1f}s")
+                   f"gap: {gap_txt}  time: {result.wall_time_seconds:.1f}s  solver: {result.method}")
         typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")
         typer.echo(f"hours under: {k.hours_under:,.2f}  hours over: {k.hours_over:,.2f}  "
                    f"intervals under-staffed: {k.intervals_understaffed}  "
