@@ -12,11 +12,19 @@ seconds where CP-SAT on the named model spends minutes.
 Exact for every hard rule and every objective term except weekend fairness, whose
 ``max over agents`` of weekend days is relaxed to an integer at least every class's
 average (the plan is then scored with the true maximum, so the bound stays valid and the
-gap honest).
-Breaks are not modelled here: problems whose shifts have breaks go to CP-SAT.
+gap honest). Breaks are not modelled here: problems whose shifts have breaks go to CP-SAT.
 
-The named roster is recovered by decomposing the integer flows into agent paths, giving
-agents with many weekend days so far the patterns with fewest weekend days.
+Solve (:func:`_solve_milp`): the LP relaxation gives the bound; a seeded, slightly
+perturbed LP picks a sparse vertex whose support and zero-reduced-cost patterns form a
+small restricted MILP (hundreds of patterns out of tens of thousands); the full MILP is
+the fallback. Named rosters: week by week, agents are paired with compatible next-week
+patterns by an assignment problem that spreads weekend days (the integer flows prove a
+pairing exists), whole suffixes of weeks are swapped between agents to lower the largest
+weekend total, and shifts no requirement needs are dropped (:func:`drop_idle_shifts`).
+
+Measured (``experiments/bench_scheduling.py``): pyworkforce's 55 x 7 x 4 example proven
+optimal in 0.2-0.3 s (CP-SAT on the named model: 7.8 s); 220 agents x 28 days within
+0.5% in 3 s and optimal in 6 s (CP-SAT: gap 0.74-0.81 after 60 s).
 """
 
 from __future__ import annotations
