@@ -12,7 +12,8 @@ seconds where CP-SAT on the named model spends minutes.
 Exact for every hard rule and every objective term except weekend fairness, whose
 ``max over agents`` of weekend days is relaxed to an integer at least every class's
 average (the plan is then scored with the true maximum, so the bound stays valid and the
-gap honest). Breaks are not modelled here: problems whose shifts have breaks go to CP-SAT.
+gap honest). Breaks are placed by integer counts per (shift option, break, start offset),
+as in the CP-SAT model, and handed to the agents on that option afterwards.
 
 Solve (:func:`_solve_milp`): the LP relaxation gives the bound; a seeded, slightly
 perturbed LP picks a sparse vertex whose support and zero-reduced-cost patterns form a
@@ -30,6 +31,7 @@ optimal in 0.2-0.3 s (CP-SAT on the named model: 7.8 s); 220 agents x 28 days wi
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ MAX_PATTERNS = 60_000
 MAX_NONZEROS = 1_000_000
 
 Plan = dict[tuple[int, int], tuple[int, int]]  # (agent, day) -> (variant, skill)
+Breaks = dict[tuple[int, int], tuple[tuple[int, int], ...]]  # (agent, day) -> ((break index, offset), ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class PatternSolution:
     """A plan from the pattern model with its proven lower bound (cost units)."""
 
     plan: Plan
+    breaks: Breaks  # start offset (minutes after the shift start) of each break of each shift
     objective: float
     bound: float
     optimal: bool  # HiGHS proved the pattern model optimal (bound may still be below objective)
@@ -104,8 +108,9 @@ def _day_penalty(p: RosterProblem, agent: AgentSpec, weekday: int, vi: int) -> i
 
 
 def week_patterns(p: RosterProblem, a: int, week: int, limit: int,
-                  weekdays: list[int] | None = None) -> list[_Pattern] | None:
-    """Every week agent ``a`` may work in ``week`` under the hard rules; None above ``limit``."""
+                  weekdays: list[int] | None = None, deadline: float = math.inf) -> list[_Pattern] | None:
+    """Every week agent ``a`` may work in ``week`` under the hard rules; None above ``limit``
+    patterns or past ``deadline`` (``time.perf_counter()`` seconds)."""
     rules, w = p.rules, p.weights
     agent = p.agents[a]
     wd = weekdays if weekdays is not None else [p.weekday(d) for d in range(p.n_days)]
@@ -149,9 +154,12 @@ def week_patterns(p: RosterProblem, a: int, week: int, limit: int,
             first, nxt = 10 * MINUTES_PER_WEEK, 0
         out.append(_Pattern(tuple(choice), cost, sum(weekend[j] for j in worked), lead, trail, first, max(0, nxt)))
 
+    nodes = [0]
+
     def dfs(j: int, days: int, minutes: int, last_end: int | None, run: int, cost: float, off: int) -> bool:
         # off: days off in a row up to day j, or 7 once the block of days off is in place
-        if len(out) > limit:
+        nodes[0] += 1
+        if len(out) > limit or (nodes[0] & 4095 == 0 and time.perf_counter() > deadline):
             return False
         if j == 7:
             if minutes >= lo and off >= need_block:
@@ -185,19 +193,21 @@ def _compatible(rules: Any, end: tuple[int, int], start: tuple[int, int]) -> boo
 
 
 def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit: float = 0.0,
-                        max_patterns: int = MAX_PATTERNS, seed: int = 0) -> PatternSolution | None:
+                        max_patterns: int = MAX_PATTERNS, seed: int = 0,
+                        build_seconds: float | None = None) -> PatternSolution | None:
     """Solve ``p`` as a pattern model with HiGHS; None when the model does not apply.
 
-    Not applicable (returns None): shifts with breaks, more than ``max_patterns`` weekly
-    patterns or ``MAX_NONZEROS`` coverage entries, a class-week with no feasible pattern (infeasible hard rules: CP-SAT explains
+    Not applicable (returns None): more than ``max_patterns`` weekly patterns or
+    ``MAX_NONZEROS`` coverage entries, or not enumerated within ``build_seconds``, a class-week with no feasible pattern (infeasible hard rules: CP-SAT explains
     them), 7-day weeks with a consecutive-days rule spanning several weeks, or no integer
     solution within the time limit.
     """
     from scipy import sparse
 
     t0 = time.perf_counter()
-    if any(v.template.breaks for v in p.variants):
-        return None
+    # enumerating and building may take at most this long (default 20% of the time limit):
+    # a model too large for the fast path must not eat the CP-SAT phase's time
+    build_deadline = t0 + (0.2 * time_limit_seconds if build_seconds is None else build_seconds)
     rules, w = p.rules, p.weights
     iv, per_day = p.interval_minutes, p.per_day
     classes = _classes(p)
@@ -210,7 +220,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
         for wk in range(p.n_weeks):
             key = (g, tuple(p.options[a0][7 * wk:7 * wk + 7]), tuple(wd[7 * wk:7 * wk + 7]))
             if key not in seen:
-                got = week_patterns(p, a0, wk, max_patterns - total, wd)
+                got = week_patterns(p, a0, wk, max_patterns - total, wd, build_deadline)
                 if not got:
                     return None
                 seen[key] = got
@@ -221,7 +231,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
             total += len(got)
             if total > max_patterns:
                 return None
-    if time.perf_counter() - t0 > time_limit_seconds:
+    if time.perf_counter() > build_deadline:
         return None
 
     # rows: every listed (queue, interval); coverage of each option as row indices
@@ -241,6 +251,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     cols: list[tuple[int, int, _Pattern]] = []  # (class, week, pattern)
     a_rows: list[int] = []
     a_cols: list[int] = []
+    uses: dict[tuple[int, int, int], list[int]] = defaultdict(list)  # option with breaks -> columns
     for (g, wk), lst in pats.items():
         opts = p.options[classes[g][0]]
         # rows covered by option oi on day dj of this week
@@ -253,7 +264,10 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
                     rws = cover[dj][oi]
                     a_rows.extend(rws)
                     a_cols.extend([j] * len(rws))
-        if len(a_rows) > MAX_NONZEROS:
+                    vi, k = opts[7 * wk + dj][oi]
+                    if p.variants[vi].template.breaks:
+                        uses[7 * wk + dj, vi, k].append(j)
+        if len(a_rows) > MAX_NONZEROS or time.perf_counter() > build_deadline:
             logger.debug("pattern model: more than %d coverage nonzeros, left to CP-SAT", MAX_NONZEROS)
             return None
     n_x = len(cols)
@@ -270,9 +284,19 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
             starts = sorted({(q.lead, q.first_start) for q in pats[g, wk + 1]})
             flows.extend((g, wk, e, s) for e in ends for s in starts if _compatible(rules, e, s))
     n_f = len(flows)
+    # breaks: people on one shift option are interchangeable for coverage, so (as in the
+    # CP-SAT model) integer counts per (option, break, start offset) place them
+    brk_vars: list[tuple[tuple[int, int, int], int, int]] = []  # (option, break index, offset)
+    for opt in sorted(uses):
+        for bi, brule in enumerate(p.variants[opt[1]].template.breaks):
+            brk_vars.extend((opt, bi, off) for off in range(brule.earliest_offset_minutes,
+                                                            brule.latest_offset_minutes + 1, iv))
+    n_b = len(brk_vars)
     weekend = bool(w.weekend_fairness_per_day) and any(x >= 5 for x in wd)
-    n_var = n_x + 2 * n_rows + n_f + int(weekend)
-    off_u, off_o, off_f, off_z = n_x, n_x + n_rows, n_x + 2 * n_rows, n_x + 2 * n_rows + n_f
+    n_var = n_x + 2 * n_rows + n_f + n_b + int(weekend)
+    off_u, off_o, off_f = n_x, n_x + n_rows, n_x + 2 * n_rows
+    off_b = off_f + n_f
+    off_z = off_b + n_b
 
     c = np.zeros(n_var)
     c[:n_x] = [q.cost for _, _, q in cols]
@@ -286,7 +310,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     ub[off_u:off_o] = 0.0 if rules.hard_coverage else req
     integrality = np.zeros(n_var)
     integrality[:n_x] = 1
-    integrality[off_f:] = 1  # flows, and the weekend maximum (an integer >= every class average)
+    integrality[off_f:] = 1  # flows, breaks and the weekend maximum (an integer >= every class average)
 
     rr: list[np.ndarray] = []
     cc: list[np.ndarray] = []
@@ -338,6 +362,22 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     n_flow_rows = len(end_rows) + len(start_rows)
     lo_b.append(np.zeros(n_flow_rows))
     hi_b.append(np.zeros(n_flow_rows))
+    link_rows: dict[tuple[tuple[int, int, int], int], int] = {}
+    for bj, (opt, bi, off) in enumerate(brk_vars):
+        d, vi, k = opt
+        brule = p.variants[vi].template.breaks[bi]
+        t_a = d * per_day + (p.variants[vi].start_minutes + off) // iv
+        ts = np.arange(t_a, min(n_t, t_a + brule.duration_minutes // iv))
+        rws = row_of[k * n_t + ts]
+        rws = rws[rws >= 0]
+        block(rws, np.full(rws.size, off_b + bj), -np.ones(rws.size))
+        if (opt, bi) not in link_rows:
+            link_rows[opt, bi] = nxt_row
+            block(np.full(len(uses[opt]), nxt_row), uses[opt], -np.ones(len(uses[opt])))
+            nxt_row += 1
+        block([link_rows[opt, bi]], [off_b + bj], [1.0])
+    lo_b.append(np.zeros(len(link_rows)))
+    hi_b.append(np.zeros(len(link_rows)))
     # weekend fairness: max weekend days >= each class's average
     if weekend:
         for g, members in enumerate(classes):
@@ -355,16 +395,38 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     if found is None:
         return None
     xv, bound, optimal = found
-    plan = _decompose(p, classes, pats, cols, flows, xv[:n_x], xv[off_f:off_z])
+    plan = _decompose(p, classes, pats, cols, flows, xv[:n_x], xv[off_f:off_b])
     if plan is None:
         return None
-    plan = drop_idle_shifts(p, plan)
-    objective = plan_objective(p, plan)
+    breaks = _place_breaks(plan, brk_vars, xv[off_b:off_z])
+    if breaks is None:
+        return None
+    plan, breaks = drop_idle_shifts(p, plan, breaks)
+    objective = plan_objective(p, plan, breaks)
     bound = min(bound, objective)
     wall = time.perf_counter() - t0
     logger.debug("pattern model: %d patterns, objective %.2f bound %.2f in %.2fs", n_x, objective, bound, wall)
-    return PatternSolution(plan=plan, objective=objective, bound=bound, optimal=optimal,
+    return PatternSolution(plan=plan, breaks=breaks, objective=objective, bound=bound, optimal=optimal,
                            n_patterns=n_x, wall_time_seconds=wall)
+
+
+def _place_breaks(plan: Plan, brk_vars: list[tuple[tuple[int, int, int], int, int]],
+                  counts: np.ndarray) -> Breaks | None:
+    """Hand the break counts of each shift option to the agents on it (in agent order)."""
+    on: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for (a, d), (vi, k) in sorted(plan.items()):
+        on[d, vi, k].append(a)
+    offsets: dict[tuple[tuple[int, int, int], int], list[int]] = defaultdict(list)
+    for (key, bi, off), n in zip(brk_vars, counts, strict=True):
+        offsets[key, bi].extend([off] * int(n))
+    breaks: Breaks = {}
+    for (key, bi), offs in offsets.items():
+        agents = on[key]
+        if len(offs) != len(agents):
+            return None
+        for a, off in zip(agents, offs, strict=True):
+            breaks[a, key[0]] = (*breaks.get((a, key[0]), ()), (bi, off))
+    return breaks
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -599,9 +661,22 @@ def _pair_by_flows(members: list[int], current: dict[int, _Pattern], weekend: di
     return pairs
 
 
-def drop_idle_shifts(p: RosterProblem, plan: Plan) -> Plan:
-    """Remove shifts that cover no under-staffed-after-removal interval, while the agent's
-    weekly minimum hours still hold.
+def _on_queue(p: RosterProblem, d: int, vi: int, brk: tuple[tuple[int, int], ...] = ()) -> np.ndarray:
+    """Intervals (horizon indices) the agent of shift ``(d, vi)`` serves: the shift minus
+    its breaks (``brk``: (break index, start offset minutes))."""
+    iv, n_t = p.interval_minutes, p.n_periods
+    v = p.variants[vi]
+    t_a = d * p.per_day + v.start_minutes // iv
+    on = np.ones(max(0, min(n_t, t_a + v.length_minutes // iv) - t_a), dtype=bool)
+    for bi, off in brk:
+        b0 = off // iv
+        on[b0:b0 + v.template.breaks[bi].duration_minutes // iv] = False
+    return t_a + np.flatnonzero(on)
+
+
+def drop_idle_shifts(p: RosterProblem, plan: Plan, breaks: Breaks | None = None) -> tuple[Plan, Breaks]:
+    """Remove shifts that no under-staffed interval needs, while the agent's weekly
+    minimum hours still hold; returns the plan and its breaks without them.
 
     Such shifts (e.g. on days absent from the requirements, which are not planned) cost
     nothing when ``shift_cost`` is 0, so the pattern model may keep them; removing one never
@@ -609,57 +684,46 @@ def drop_idle_shifts(p: RosterProblem, plan: Plan) -> Plan:
     under-staffing added; over-staffing, cost, preference, unstable-start and weekend terms
     can only fall).
     """
-    iv, per_day, n_t = p.interval_minutes, p.per_day, p.n_periods
-    diff = np.zeros((len(p.skills), n_t + 1), dtype=np.int64)
-    spans = {}
+    breaks = dict(breaks or {})
+    sched = np.zeros((len(p.skills), p.n_periods), dtype=np.int64)
+    served = {}
     minutes: dict[tuple[int, int], int] = defaultdict(int)
     for (a, d), (vi, k) in plan.items():
-        v = p.variants[vi]
-        t_a = d * per_day + v.start_minutes // iv
-        t_b = min(n_t, t_a + v.length_minutes // iv)
-        spans[a, d] = (k, t_a, t_b)
-        diff[k, t_a] += 1
-        diff[k, t_b] -= 1
-        minutes[a, d // 7] += v.paid_minutes
-    sched = np.cumsum(diff[:, :n_t], axis=1)
-    needed = p.required > 0
+        served[a, d] = _on_queue(p, d, vi, breaks.get((a, d), ()))
+        sched[k, served[a, d]] += 1
+        minutes[a, d // 7] += p.variants[vi].paid_minutes
     out = dict(plan)
-    for (a, d), (vi, _k) in sorted(plan.items()):
-        k, t_a, t_b = spans[a, d]
+    for (a, d), (vi, k) in sorted(plan.items()):
         paid = p.variants[vi].paid_minutes
         if minutes[a, d // 7] - paid < p.agents[a].min_minutes_per_week:
             continue
-        seg = slice(t_a, t_b)
-        if np.any(needed[k, seg] & (sched[k, seg] <= p.required[k, seg])):
+        ts = served[a, d]
+        if np.any((p.required[k, ts] > 0) & (sched[k, ts] <= p.required[k, ts])):
             continue  # removing it would leave an interval under-staffed
         del out[a, d]
-        sched[k, seg] -= 1
+        breaks.pop((a, d), None)
+        sched[k, ts] -= 1
         minutes[a, d // 7] -= paid
-    return out
+    return out, breaks
 
 
-def plan_objective(p: RosterProblem, plan: Plan) -> float:
-    """Objective (cost units, :class:`RosterWeights`) of a plan without breaks, computed
+def plan_objective(p: RosterProblem, plan: Plan, breaks: Breaks | None = None) -> float:
+    """Objective (cost units, :class:`RosterWeights`) of a plan and its breaks, computed
     directly: the same terms as the CP-SAT model's objective."""
     w, rules = p.weights, p.rules
-    iv, per_day, n_t = p.interval_minutes, p.per_day, p.n_periods
     wd = [p.weekday(d) for d in range(p.n_days)]
-    diff = np.zeros((len(p.skills), n_t + 1), dtype=np.int64)
+    sched = np.zeros((len(p.skills), p.n_periods), dtype=np.int64)
     cost = pref = 0.0
     weekend: dict[int, int] = defaultdict(int)
     starts: dict[tuple[int, int], list[int]] = defaultdict(list)
     for (a, d), (vi, k) in plan.items():
         v = p.variants[vi]
-        t_a = d * per_day + v.start_minutes // iv
-        t_b = min(n_t, t_a + v.length_minutes // iv)
-        diff[k, t_a] += 1
-        diff[k, t_b] -= 1
+        sched[k, _on_queue(p, d, vi, (breaks or {}).get((a, d), ()))] += 1
         cost += w.shift_cost * v.cost
         pref += _day_penalty(p, p.agents[a], wd[d], vi)
         weekend[a] += wd[d] >= 5
         starts[a, d // 7].append(v.start_minutes)
-    sched = np.cumsum(diff[:, :n_t], axis=1)
-    h = iv / 60.0
+    h = p.interval_minutes / 60.0
     short = np.clip(p.required - sched, 0, None)
     surplus = np.clip(sched - p.required, 0, None) * p.listed
     total = (w.under_staffing_per_hour * h * float((short * p.weight).sum())

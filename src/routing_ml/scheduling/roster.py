@@ -633,14 +633,33 @@ def _extract(rm: RosterModel, solver: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _frames(rows, brows)
 
 
-def roster_frames_from_plan(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]]
+def roster_frames_from_plan(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]],
+                            breaks: dict[tuple[int, int], tuple[tuple[int, int], ...]] | None = None
                             ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Roster and (empty) breaks frames of a plan ``{(agent, day): (variant, skill)}`` whose
-    shifts have no breaks."""
-    if any(p.variants[vi].template.breaks for vi, _ in plan.values()):
-        raise ValueError("roster_frames_from_plan: the plan has shifts with breaks; their placement "
-                         "comes from the CP-SAT model (use solve_roster_model).")
-    return _frames([_shift_row(p, a, d, vi, k) for (a, d), (vi, k) in sorted(plan.items())], [])
+    """Roster and breaks frames of a plan ``{(agent, day): (variant, skill)}`` and its
+    breaks ``{(agent, day): ((break index, start offset minutes), ...)}``.
+
+    Raises ValueError when a shift whose template has breaks has none placed."""
+    breaks = breaks or {}
+    rows, brows = [], []
+    for (a, d), (vi, k) in sorted(plan.items()):
+        v = p.variants[vi]
+        placed = sorted(breaks.get((a, d), ()))
+        if len(placed) != len(v.template.breaks):
+            raise ValueError(f"roster_frames_from_plan: agent {p.agents[a].agent_id!r} on {p.date(d).date()} "
+                             f"has {len(placed)} break(s) placed for the {len(v.template.breaks)} of "
+                             f"shift {v.name!r}.")
+        st = p.date(d) + pd.Timedelta(minutes=v.start_minutes)
+        texts = []
+        for bi, off in placed:
+            b = v.template.breaks[bi]
+            bs = st + pd.Timedelta(minutes=off)
+            be = bs + pd.Timedelta(minutes=b.duration_minutes)
+            brows.append({AGENT_ID: p.agents[a].agent_id, "date": p.date(d), "break": b.name,
+                          "start": bs, "end": be, "paid": b.paid})
+            texts.append(f"{bs:%H:%M}-{be:%H:%M} {b.name}")
+        rows.append(_shift_row(p, a, d, vi, k, "; ".join(texts)))
+    return _frames(rows, brows)
 
 
 def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterProblem) -> pd.DataFrame:
@@ -996,7 +1015,7 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
     """The :class:`RosterResult` of a pattern-model plan (no CP-SAT solve)."""
     from routing_ml.scheduling.check import check_roster
 
-    roster, breaks = roster_frames_from_plan(p, pattern.plan)
+    roster, breaks = roster_frames_from_plan(p, pattern.plan, pattern.breaks)
     cov = coverage_from_roster(roster, breaks, p)
     violations = check_roster(roster, breaks, p)
     gap = relative_gap(pattern.objective, pattern.bound)
@@ -1087,7 +1106,7 @@ def build_roster(
             return _result_from_pattern(problem, pattern, config, t0, progress)
     rm = build_roster_model(problem)
     logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
-    if pattern is not None:  # the CP-SAT phase gets the time the pattern phase left
+    if method == "auto":  # the CP-SAT phase gets the time the pattern phase left
         from dataclasses import replace
 
         config = replace(config, time_limit_seconds=max(0.1, config.time_limit_seconds - (time.perf_counter() - t0)))
