@@ -325,13 +325,16 @@ def bench_roster_pw(people: int, weeks: int, workers: int, time_limit: float, pw
         out["pattern_milp_check"] = pattern_min_uncovered(inst)
     # ours twice: default weights (soft rules on: stable start, weekend fairness) and the
     # objective pyworkforce optimises (coverage and over-staffing only, soft weights 0)
-    for key, weights in (("ours", RosterWeights()),
-                         ("ours_coverage_only", RosterWeights(unstable_start_per_day=0, weekend_fairness_per_day=0,
-                                                              preference_per_day=0))):
+    # and the coverage-only objective on the named CP-SAT model alone (method="cp-sat"), the
+    # path taken before the pattern model existed, in the same run
+    coverage_only = RosterWeights(unstable_start_per_day=0, weekend_fairness_per_day=0, preference_per_day=0)
+    for key, weights, method in (("ours", RosterWeights(), "auto"),
+                                 ("ours_coverage_only", coverage_only, "auto"),
+                                 ("ours_coverage_only_cp_sat", coverage_only, "cp-sat")):
         trace: list[tuple[float, float, float]] = []
         t = time.perf_counter()
         res = build_roster(req, agents, shifts, rules, weights=weights, config=SolverConfig(
-            num_workers=workers, time_limit_seconds=time_limit, relative_gap_limit=0.01),
+            num_workers=workers, time_limit_seconds=time_limit, relative_gap_limit=0.01), method=method,
             progress=lambda p, t=t, trace=trace: trace.append((time.perf_counter() - t, p.objective, p.best_bound)))
         wall = time.perf_counter() - t
         first_1pct = next((ts for ts, o, b in trace if o > 0 and (o - b) / o <= 0.01), None)
@@ -432,7 +435,8 @@ def _markdown(o: dict) -> str:
                             f"at least {chk['min_uncovered_shift_days']} shift-days cannot be covered by any "
                             f"roster with <= 5 days, 2 consecutive days off, 30-40 h and 11 h rest.", ""]
         for uk, label in (("ours", "default weights (soft rules on)"),
-                          ("ours_coverage_only", "coverage-only weights (pyworkforce's objective)")):
+                          ("ours_coverage_only", "coverage-only weights (pyworkforce's objective)"),
+                          ("ours_coverage_only_cp_sat", "coverage-only weights, named CP-SAT model only")):
             if uk not in r:
                 continue
             u = r[uk]

@@ -198,9 +198,10 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     """Solve ``p`` as a pattern model with HiGHS; None when the model does not apply.
 
     Not applicable (returns None): more than ``max_patterns`` weekly patterns or
-    ``MAX_NONZEROS`` coverage entries, or not enumerated within ``build_seconds``, a class-week with no feasible pattern (infeasible hard rules: CP-SAT explains
-    them), 7-day weeks with a consecutive-days rule spanning several weeks, or no integer
-    solution within the time limit.
+    ``MAX_NONZEROS`` coverage entries; enumeration not done within ``build_seconds``
+    (default 20% of ``time_limit_seconds``); a class-week with no feasible pattern
+    (infeasible hard rules: CP-SAT explains them); 7-day weeks with a consecutive-days rule
+    spanning several weeks; no integer solution within the time limit.
     """
     from scipy import sparse
 
@@ -268,7 +269,8 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
                     if p.variants[vi].template.breaks:
                         uses[7 * wk + dj, vi, k].append(j)
         if len(a_rows) > MAX_NONZEROS or time.perf_counter() > build_deadline:
-            logger.debug("pattern model: more than %d coverage nonzeros, left to CP-SAT", MAX_NONZEROS)
+            logger.debug("pattern model: over %d coverage nonzeros or out of build time; left to CP-SAT",
+                         MAX_NONZEROS)
             return None
     n_x = len(cols)
     h = iv / 60.0
@@ -501,7 +503,8 @@ def _solve_milp(m: _Milp, deadline: float, gap_limit: float, seed: int, rounds: 
         return None
     bound, x_lp = relaxed
     rng = np.random.default_rng(seed)
-    keep = (m.integrality == 0) | (x_lp > 1e-9)
+    keep = np.arange(len(m.c)) >= m.n_x  # only patterns are restricted (flows, breaks stay free)
+    keep |= x_lp > 1e-9
     best: tuple[np.ndarray, float, bool] | None = None
     for _ in range(rounds):
         cp = m.c.copy()
