@@ -134,7 +134,7 @@ class Panel:
 
     def truncate(self, cutoff: pd.Timestamp) -> Panel:
         """The panel with every interval starting after ``cutoff`` removed."""
-        day = int((np.datetime64(cutoff.normalize(), "D") - self.start).astype(int))
+        day = int((np.datetime64(cutoff.normalize(), "D") - self.start) // np.timedelta64(1, "D"))
         minute = cutoff.hour * 60 + cutoff.minute
         n = day + 1
         Y = self.Y[:n].copy()
@@ -213,7 +213,7 @@ def weekdays(start: np.datetime64, n_days: int) -> np.ndarray:
 def default_future(panel: Panel, h: pd.Timedelta | int) -> tuple[np.ndarray, np.ndarray]:
     """Day and slot indices (relative to the panel's start) of the next open intervals."""
     last = panel.last_ds
-    last_day = int((np.datetime64(last.normalize(), "D") - panel.start).astype(int))
+    last_day = int((np.datetime64(last.normalize(), "D") - panel.start) // np.timedelta64(1, "D"))
     last_minute = last.hour * 60 + last.minute
     if isinstance(h, int):
         n_days = 7 * (h // max(int(panel.open_mask.sum()), 1) + 2)

@@ -52,7 +52,8 @@ def _tables(panels: list[cal.Panel], fut_days: list[np.ndarray] | None,
             # days inside the forecast window without rows are closed days
             day_open = ext
         open_weekdays = p.open_mask.any(axis=1)
-        out.append(cal.day_table(p.start, day_open, open_weekdays, holidays, campaigns,
+        out.append(cal.day_table(p.start, np.asarray(day_open, dtype=bool), np.asarray(open_weekdays, dtype=bool),
+                                 holidays, campaigns,
                                  uid=p.uid))
     return out
 
@@ -286,6 +287,7 @@ class Forecaster:
                 err = np.abs(y - P @ w).sum()
                 if err < best - 1e-9:
                     best, best_w = err, w
+        assert best_w is not None  # the grid always holds the single-member weights
         weights = dict(zip(members, map(float, best_w), strict=True))
         logger.info("ensemble weights %s", weights)
         return weights
@@ -315,8 +317,8 @@ class Forecaster:
                 sel = r["d"] == d
                 if yh[sel].sum() > 0:
                     ratios.append(r["y"][sel].sum() / yh[sel].sum())
-        ratios = np.asarray(ratios)
-        var = float(np.var(ratios)) if ratios.size > 2 else 0.01
+        ratio_arr = np.asarray(ratios)
+        var = float(np.var(ratio_arr)) if ratio_arr.size > 2 else 0.01
         self.day_alpha_ = float(1.0 / max(var, 1e-4))
 
     def _check_fitted(self) -> None:
@@ -477,7 +479,7 @@ class Forecaster:
                 raise FrameError(f"observed frame: series '{p.uid}' spans {len(days)} days; "
                                  f"give only today's intervals.")
             day = pd.Timestamp(days[0])
-            d = int((np.datetime64(day, "D") - p.start).astype(int))
+            d = int((np.datetime64(day, "D") - p.start) // np.timedelta64(1, "D"))
             wd = day.dayofweek
             s_all = np.flatnonzero(p.open_mask[wd])
             if d <= int(np.flatnonzero(p.present.any(axis=1)).max()):

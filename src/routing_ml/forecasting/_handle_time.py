@@ -76,10 +76,12 @@ class HandleTimeForecaster:
         step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(d)
         cal.check_grid(d, step, frame="handle-time frame")
         self.step_minutes_ = step
-        self.panels_, self.tables_ = [], []
+        self.panels_: list[Any] = []
+        self.tables_: list[Any] = []
         for uid, g in d.groupby(ID, sort=True):
             p = cal.build_panel(g, str(uid), step, self.calendar_weeks, with_aht=True)
             A = p.aht
+            assert A is not None  # built with_aht=True
             W = np.where(np.isnan(A) | np.isnan(p.Y), 0.0, p.Y)
             if W.sum() <= 0:
                 raise FrameError(f"handle-time frame: series '{uid}' has no interval with "

@@ -284,9 +284,9 @@ class DailyStatsmodels:
         res = MSTL(series, periods=(m,)).fit()
         seas = np.asarray(res.seasonal).reshape(len(series), -1).sum(axis=1)
         by_wd = np.zeros(7)
-        for w in range(7):
-            sel = np.flatnonzero(wd == w)[-2:]
-            by_wd[w] = seas[sel].mean() if sel.size else 0.0
+        for wday in range(7):
+            sel = np.flatnonzero(wd == wday)[-2:]
+            by_wd[wday] = seas[sel].mean() if sel.size else 0.0
         trend = np.asarray(res.trend)
         slope = (trend[-1] - trend[-m - 1]) / m if len(trend) > m else 0.0
         return {"prof": prof, "by_wd": by_wd, "trend": float(trend[-1]), "slope": float(slope)}
