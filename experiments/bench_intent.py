@@ -319,7 +319,9 @@ def _prefill_minilm(texts: list[str], cache_dir: str, key: str = "minilm"
     emb = intent._encode_batch(key, texts, 64)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, emb)
-    return time.perf_counter() - t0, "computed (batch 64, 1 torch thread)"
+    return time.perf_counter() - t0, ("computed (one text at a time, 1 torch thread)"
+                                      if key == "minilm-int8" else
+                                      "computed (batch 64, 1 torch thread)")
 
 
 def part_ablation(args: argparse.Namespace) -> None:

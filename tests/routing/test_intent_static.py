@@ -98,3 +98,19 @@ def test_static_block_is_stacked_and_single_equals_batch(tmp_path) -> None:
 def test_static_parameters_are_validated(params: dict) -> None:
     with pytest.raises(ValueError, match="static_"):
         IntentClassifier(**params).fit(TEXTS, LABELS)
+
+
+def test_model_pickled_before_the_static_block_still_predicts() -> None:
+    clf = IntentClassifier(static_vectors=None, calibration="none").fit(TEXTS, LABELS)
+    expected = clf.predict_proba(PROBE)
+    state = clf.__getstate__()
+    for key in ("static_vectors", "static_weight", "quantize_encoder", "static_featurizer_",
+                "_fast_static_"):
+        state.pop(key)
+    old = IntentClassifier.__new__(IntentClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["static_vectors"] is None
+    assert old.get_params()["quantize_encoder"] is False
+    np.testing.assert_allclose(old.predict_proba(PROBE), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.vstack([old.predict_proba([t]) for t in PROBE]), expected,
+                               rtol=0, atol=1e-12)
