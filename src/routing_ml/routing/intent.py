@@ -828,20 +828,20 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 s += v @ c_coef_t[idx]
         if self._fast_static_ is not None:
             featurizer, st_coef_t, rows, vec_proj, dim = self._fast_static_
-            idx = []
+            word_rows: list[int] = []
             extra_v = extra_p = None
             for w in words:
                 i = rows.get(w)
                 if i is not None:
-                    idx.append(i)
+                    word_rows.append(i)
                 else:  # a word unseen at fit
                     got = featurizer._word(w)
                     if got is not None:
                         extra_v = got[0] if extra_v is None else extra_v + got[0]
                         extra_p = got[0] @ st_coef_t + (0.0 if extra_p is None else extra_p)
-            if idx or extra_v is not None:
-                if idx:
-                    both = vec_proj[idx].sum(axis=0)
+            if word_rows or extra_v is not None:
+                if word_rows:
+                    both = vec_proj[word_rows].sum(axis=0)
                     total, margin = both[:dim], both[dim:]
                     if extra_v is not None:
                         total += extra_v
