@@ -107,3 +107,18 @@ def test_model_pickled_before_the_static_block_still_predicts() -> None:
     np.testing.assert_allclose(old.predict_proba(PROBE), expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(np.vstack([old.predict_proba([t]) for t in PROBE]), expected,
                                rtol=0, atol=1e-12)
+
+
+def test_load_reads_format_1_files_and_names_unknown_formats(tmp_path) -> None:
+    clf = IntentClassifier(random_state=0).fit(TEXTS, LABELS)
+    path = clf.save(tmp_path / "m.pkl")
+    for version, ok in ((1, True), (99, False)):
+        payload = pickle.loads(path.read_bytes())
+        payload["format"] = version
+        other = tmp_path / f"m{version}.pkl"
+        other.write_bytes(pickle.dumps(payload))
+        if ok:
+            assert list(IntentClassifier.load(other).predict(PROBE)) == list(clf.predict(PROBE))
+        else:
+            with pytest.raises(ValueError, match="file format 99"):
+                IntentClassifier.load(other)

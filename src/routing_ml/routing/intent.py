@@ -1035,7 +1035,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         with Path(path).open("rb") as fh:
             payload = pickle.load(fh)  # noqa: S301 - documented: trusted files only
         if (not isinstance(payload, dict) or payload.get("class") != "IntentClassifier"
-                or payload.get("format") != _FORMAT_VERSION
                 or not isinstance(payload.get("model"), cls)):
             raise ValueError(f"{path} does not hold an IntentClassifier saved by save()")
+        # format 1 (before the static block) unpickles as fitted: see __setstate__
+        if payload.get("format") not in (1, _FORMAT_VERSION):
+            raise ValueError(f"{path}: IntentClassifier file format {payload.get('format')!r}; this "
+                             f"version reads formats 1..{_FORMAT_VERSION}. Fix: fit and save the model again "
+                             f"with this version.")
         return payload["model"]
