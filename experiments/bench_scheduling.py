@@ -376,6 +376,9 @@ def main() -> None:
     from ortools.sat.python import cp_model  # noqa: F401
 
     import routing_ml.scheduling  # noqa: F401
+    import routing_ml.scheduling._patterns  # noqa: F401
+    import routing_ml.scheduling.check  # noqa: F401
+    import routing_ml.scheduling.roster  # noqa: F401
 
     load0 = os.getloadavg()[0]
     out: dict = {"workers": workers}

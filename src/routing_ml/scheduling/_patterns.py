@@ -139,12 +139,15 @@ def week_patterns(p: RosterProblem, a: int, week: int, limit: int,
     choice = [-1] * 7
 
     need_block = L if L >= 2 else 0  # a block of L consecutive days off inside the week
+    unstable: dict[tuple[int, ...], int] = {}
 
     def finish(cost: float) -> None:
         worked = [j for j in range(7) if choice[j] >= 0]
         if anchors and worked:
-            starts = [info[j][choice[j]][4] for j in worked]
-            cost += w.unstable_start_per_day * min(sum(abs(s - b) > tol for s in starts) for b in anchors)
+            starts = tuple(sorted(info[j][choice[j]][4] for j in worked))
+            if starts not in unstable:  # days off the best anchor, shared by many patterns
+                unstable[starts] = min(sum(abs(s - b) > tol for s in starts) for b in anchors)
+            cost += w.unstable_start_per_day * unstable[starts]
         lead = next((j for j in range(7) if choice[j] < 0), 7)
         trail = next((j for j in range(7) if choice[6 - j] < 0), 7)
         if worked:
