@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	MPLBACKEND=Agg HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --nbmake tests notebooks
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy src/routing_ml
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
