@@ -3,8 +3,8 @@
 :class:`IntentClassifier` is a scikit-learn classifier on raw texts with two modes:
 
 - **fast** (``encoder=None``, the default): TF-IDF of word n-grams and of character
-  n-grams (inside word boundaries) of the normalised text, plus (``static_vectors=
-  "minilm"``, the default) a dense block: the idf-weighted mean of the text's word pieces'
+  n-grams (inside word boundaries) of the normalised text, plus (``static_vectors="auto"``,
+  the default, means ``"minilm"`` here) a dense block: the idf-weighted mean of the text's word pieces'
   *static* vectors, distilled once from all-MiniLM-L6-v2 and shipped as package data
   (:mod:`routing_ml.routing._static`; no torch at fit or predict time), all in one linear
   SVM (one-vs-rest, liblinear). The single-utterance path (``predict([text])``, :meth:`predict_one`) does not
