@@ -229,3 +229,18 @@ def test_unknown_method_is_rejected(cfg, day_shift):
     with pytest.raises(ValueError, match="method must be 'auto' or 'cp-sat'"):
         build_roster(requirements([(8, 16, 1)], days=[0]), pd.DataFrame({"agent_id": ["a"]}), [day_shift],
                      RosterRules(), config=cfg, method="magic")
+
+
+def test_roster_frames_from_plan_requires_every_break_placed():
+    from routing_ml.scheduling.roster import roster_frames_from_plan
+
+    req, agents, shifts, rules = _breaks_instance()
+    p = prepare_problem(req, agents, shifts, rules, RosterWeights())
+    vi, k = p.options[0][0][0]  # agent a0, Monday, the first option (a shift with breaks)
+    n_breaks = len(p.variants[vi].template.breaks)
+    with pytest.raises(ValueError, match=f"has 0 break\\(s\\) placed for the {n_breaks}"):
+        roster_frames_from_plan(p, {(0, 0): (vi, k)})
+    placed = tuple((bi, b.earliest_offset_minutes) for bi, b in enumerate(p.variants[vi].template.breaks))
+    roster, breaks = roster_frames_from_plan(p, {(0, 0): (vi, k)}, {(0, 0): placed})
+    assert len(roster) == 1 and len(breaks) == n_breaks
+    assert (breaks["start"] >= roster["start"].iloc[0]).all() and (breaks["end"] <= roster["end"].iloc[0]).all()
