@@ -18,6 +18,19 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def markdown_table(df: Any, digits: int = 3) -> str:
+    """A pipe table of a DataFrame (floats to ``digits`` decimals), without ``tabulate``."""
+    import numpy as np
+
+    def fmt(v: object) -> str:
+        return f"{v:.{digits}f}" if isinstance(v, float | np.floating) else str(v)
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    sep = "|" + "|".join("---" for _ in df.columns) + "|"
+    rows = ["| " + " | ".join(fmt(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join([head, sep, *rows])
+
+
 def machine() -> dict[str, Any]:
     """The facts that make a timing comparable: CPU model, cores, load, versions."""
     cpu = platform.processor() or ""

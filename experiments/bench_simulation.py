@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import simpy  # noqa: E402
-from _results import write_result  # noqa: E402
+from _results import markdown_table, write_result  # noqa: E402
 
 from routing_ml.routing.base import LongestIdleAgent  # noqa: E402
 from routing_ml.simulation import arrivals_from_forecast, compare_policies, simulate  # noqa: E402
@@ -129,19 +129,6 @@ def run_simpy(c: pd.DataFrame, ag: pd.DataFrame) -> dict[str, float]:
             "service_level": stats["within"] / n, "asa_seconds": stats["wait"] /
             max(stats["answered"], 1), "aht_seconds": stats["handle"] /
             max(stats["answered"], 1)}
-
-
-def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
-    """A pipe table without the optional ``tabulate`` dependency."""
-    def fmt(v: object) -> str:
-        if isinstance(v, float | np.floating):
-            return f"{v:.{digits}f}"
-        return str(v)
-
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    rows = ["| " + " | ".join(fmt(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join([head, sep, *rows])
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _results import write_result  # noqa: E402
+from _results import markdown_table, write_result  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from routing_ml.datasets import load_anonymous_bank  # noqa: E402
@@ -44,16 +44,6 @@ SEEDS = (0, 1)
 GAPS = (30.0, 5.0)  # minutes without serving that end an agent's presence (a break)
 ANSWER = 20.0
 logging.basicConfig(level=logging.ERROR)
-
-
-def table(df: pd.DataFrame, digits: int = 3) -> str:
-    def fmt(v: object) -> str:
-        return f"{v:.{digits}f}" if isinstance(v, float | np.floating) else str(v)
-
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    rows = ["| " + " | ".join(fmt(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join([head, sep, *rows])
 
 
 def served_calls(calls: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +220,7 @@ def main() -> None:
             f"{corr_w:.2f}); abandonment observed {tot['obs_abandon']:.3f} vs simulated "
             f"{tot['sim_abandon']:.3f} (correlation {corr_a:.2f}); answered within 20 s "
             f"observed {tot['obs_sl20']:.3f} vs simulated {tot['sim_sl20']:.3f}",
-            "", table(p1, 3), ""]
+            "", markdown_table(p1, 3), ""]
     lines += [f"Dropped records (all days, counted once): {dropped_total}", ""]
     lines += ["## Part 2 — routing on agent × type handle-time estimates (other days only)",
               "", "Paired per day vs longest idle, 95 % CI across days (t); truth = "
@@ -254,9 +244,9 @@ def main() -> None:
                 row[f"d_{met}_ci"] = f"[{ll:.3f}, {hh:.3f}]"
             diff_rows.append(row)
         lines += [f"Mean over days, presence gap {gap:g} min:", "",
-                  table(w.groupby("policy").mean(numeric_only=True).reset_index(), 3), ""]
+                  markdown_table(w.groupby("policy").mean(numeric_only=True).reset_index(), 3), ""]
     dr = pd.DataFrame(diff_rows)
-    lines += ["Differences vs longest idle:", "", table(dr, 3), ""]
+    lines += ["Differences vs longest idle:", "", markdown_table(dr, 3), ""]
     for _, row in dr.iterrows():
         lines.append(
             f"- gap {row['gap_min']:g} min, **{row['policy']}**: handle time "

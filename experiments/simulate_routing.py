@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _results import write_result  # noqa: E402
+from _results import markdown_table, write_result  # noqa: E402
 
 from routing_ml.datasets.synthetic import make_contact_center  # noqa: E402
 from routing_ml.routing.base import AgentPool, LongestIdleAgent  # noqa: E402
@@ -43,16 +43,6 @@ LOADS = (0.85, 0.95, 1.05)
 CHAT_SLOWDOWN = 0.25
 logging.basicConfig(level=logging.ERROR)  # dropped records are reported in the result
 warnings.filterwarnings("ignore", category=UserWarning)
-
-
-def table(df: pd.DataFrame, digits: int = 3) -> str:
-    def fmt(v: object) -> str:
-        return f"{v:.{digits}f}" if isinstance(v, float | np.floating) else str(v)
-
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    rows = ["| " + " | ".join(fmt(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join([head, sep, *rows])
 
 
 def offered_work_seconds(contacts: pd.DataFrame, agents: pd.DataFrame, gt) -> float:
@@ -117,7 +107,7 @@ def report(head: list[str], all_rows: list, diff_rows: list, summ_rows: list, po
     wide = (summ.loc[summ["metric"].isin(metrics)]
             .pivot_table(index=["load", "policy"], columns="metric", values="mean")
             .reset_index()[["load", "policy", *metrics]])
-    lines += ["", "## Mean over replications", "", table(wide, 3), ""]
+    lines += ["", "## Mean over replications", "", markdown_table(wide, 3), ""]
     goal_rows = []
     if "predictive" in pols and baseline == "skill_based":
         for load in loads_done:
@@ -156,11 +146,11 @@ def report(head: list[str], all_rows: list, diff_rows: list, summ_rows: list, po
                 "goal_70%_oracle": "MET" if min(share_aht, share_fcr) >= 0.7 else "MISSED",
             })
         g = pd.DataFrame(goal_rows)
-        lines += ["## Goals: Predictive vs SkillBased (paired, 95 % CI)", "", table(g, 3), ""]
+        lines += ["## Goals: Predictive vs SkillBased (paired, 95 % CI)", "", markdown_table(g, 3), ""]
     keyd = diffs.loc[diffs["metric"].isin(["aht_seconds", "fcr", "service_level",
                                            "occupancy_max_min"])]
     lines += [f"## All paired differences vs {baseline}", "",
-              table(keyd[["load", "policy", "metric", "mean_difference", "ci_low", "ci_high",
+              markdown_table(keyd[["load", "policy", "metric", "mean_difference", "ci_low", "ci_high",
                           "relative_difference", "n"]], 4), ""]
     if missing:
         lines += [f"Routing policies missing: {missing}", ""]
