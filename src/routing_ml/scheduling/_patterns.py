@@ -23,9 +23,10 @@ patterns by an assignment problem that spreads weekend days (the integer flows p
 pairing exists), whole suffixes of weeks are swapped between agents to lower the largest
 weekend total, and shifts no requirement needs are dropped (:func:`drop_idle_shifts`).
 
-Measured (``experiments/bench_scheduling.py``): pyworkforce's 55 x 7 x 4 example proven
-optimal in 0.2-0.3 s (CP-SAT on the named model: 7.8 s); 220 agents x 28 days within
-0.5% in 3 s and optimal in 6 s (CP-SAT: gap 0.74-0.81 after 60 s).
+Measured (``experiments/bench_scheduling.py``, results/bench_scheduling.md): pyworkforce's
+55 x 7 x 4 example proven optimal in 0.19-0.32 s (the named CP-SAT model alone: 10.1 s,
+gap 1.6 %); 220 agents x 28 days within 0.5 % in 2.9 s and optimal in 7.0 s (CP-SAT
+alone: gap 0.75 after 62 s).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from routing_ml.scheduling._problem import AgentSpec, RosterProblem
+from routing_ml.scheduling._problem import AgentSpec, RosterProblem, agent_classes
 from routing_ml.scheduling.shifts import MINUTES_PER_DAY
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 #: above this many weekly patterns (all classes and weeks) the pattern model is not built
 MAX_PATTERNS = 60_000
 #: nor above this many coverage nonzeros (pattern x covered interval): with requirements on
-#: every quarter hour each pattern covers ~160 intervals and the LP gets slower than CP-SAT
-#: (33k patterns x 160: 6 s per LP where CP-SAT needs under a second)
+#: every quarter hour each pattern covers ~160 intervals, and with tens of thousands of
+#: patterns the LP gets slower than the named CP-SAT model
 MAX_NONZEROS = 1_000_000
 
 Plan = dict[tuple[int, int], tuple[int, int]]  # (agent, day) -> (variant, skill)
@@ -76,17 +77,8 @@ class PatternSolution:
     breaks: Breaks  # start offset (minutes after the shift start) of each break of each shift
     objective: float
     bound: float
-    optimal: bool  # HiGHS proved the pattern model optimal (bound may still be below objective)
     n_patterns: int
     wall_time_seconds: float
-
-
-def _classes(p: RosterProblem) -> list[list[int]]:
-    groups: dict[Any, list[int]] = defaultdict(list)
-    for a, agent in enumerate(p.agents):
-        groups[(p.options[a], agent.min_minutes_per_week, agent.max_minutes_per_week,
-                agent.preferred_start_minutes, agent.preferred_days_off)].append(a)
-    return list(groups.values())
 
 
 def _anchors(p: RosterProblem, opts: list[tuple[tuple[int, int], ...]]) -> list[int]:
@@ -214,7 +206,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     build_deadline = t0 + (0.2 * time_limit_seconds if build_seconds is None else build_seconds)
     rules, w = p.rules, p.weights
     iv, per_day = p.interval_minutes, p.per_day
-    classes = _classes(p)
+    classes = agent_classes(p)
     wd = [p.weekday(d) for d in range(p.n_days)]
     pats: dict[tuple[int, int], list[_Pattern]] = {}
     seen: dict[Any, list[_Pattern]] = {}  # identical weeks (same options and weekdays) share patterns
@@ -399,8 +391,8 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     found = _solve_milp(model, t0 + time_limit_seconds, gap_limit, seed)
     if found is None:
         return None
-    xv, bound, optimal = found
-    plan = _decompose(p, classes, pats, cols, flows, xv[:n_x], xv[off_f:off_b])
+    xv, bound = found
+    plan = _decompose(p, classes, cols, xv[:n_x])
     if plan is None:
         return None
     breaks = _place_breaks(plan, brk_vars, xv[off_b:off_z])
@@ -411,7 +403,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     bound = min(bound, objective)
     wall = time.perf_counter() - t0
     logger.debug("pattern model: %d patterns, objective %.2f bound %.2f in %.2fs", n_x, objective, bound, wall)
-    return PatternSolution(plan=plan, breaks=breaks, objective=objective, bound=bound, optimal=optimal,
+    return PatternSolution(plan=plan, breaks=breaks, objective=objective, bound=bound,
                            n_patterns=n_x, wall_time_seconds=wall)
 
 
@@ -486,16 +478,16 @@ def _lp_bound(m: _Milp, deadline: float) -> tuple[float, np.ndarray] | None:
 
 
 def _solve_milp(m: _Milp, deadline: float, gap_limit: float, seed: int, rounds: int = 4
-                ) -> tuple[np.ndarray, float, bool] | None:
-    """Integer solution, lower bound (cost units) and whether the solution is proven optimal.
+                ) -> tuple[np.ndarray, float] | None:
+    """Integer solution and lower bound (cost units), or None.
 
     1. LP relaxation (the lower bound);
     2. the same LP with tiny seeded cost perturbations on the patterns: on degenerate
        objectives (coverage only, every pattern free) it picks one sparse vertex, and its
        reduced costs say which patterns matter;
     3. the MILP restricted to the patterns with zero perturbed reduced cost or used by that
-       vertex (hundreds instead of thousands: 55 x 7 x 4 in 0.04 s, 220 x 28 days in ~2 s
-       where the full MILP did not finish in 60 s); while its gap to the LP bound is above
+       vertex (hundreds of patterns instead of thousands; on the 220 x 28 benchmark the full
+       MILP is the slow part); while its gap to the LP bound is above
        ``gap_limit``, up to ``rounds`` new perturbations add their patterns;
     4. then the full MILP with the time left.
     """
@@ -508,7 +500,7 @@ def _solve_milp(m: _Milp, deadline: float, gap_limit: float, seed: int, rounds: 
     rng = np.random.default_rng(seed)
     keep = np.arange(len(m.c)) >= m.n_x  # only patterns are restricted (flows, breaks stay free)
     keep |= x_lp > 1e-9
-    best: tuple[np.ndarray, float, bool] | None = None
+    best: tuple[np.ndarray, float] | None = None
     for _ in range(rounds):
         cp = m.c.copy()
         cp[:m.n_x] += 0.01 * (1.0 + rng.random(m.n_x))
@@ -525,11 +517,9 @@ def _solve_milp(m: _Milp, deadline: float, gap_limit: float, seed: int, rounds: 
                    constraints=LinearConstraint(m.a, m.lo, m.hi),
                    options={"time_limit": left, "mip_rel_gap": gap_limit, "disp": False})
         if res.x is not None and (best is None or res.fun < best[1]):
-            best = (np.rint(res.x).astype(np.int64), float(res.fun), res.status == 0)
+            best = (np.rint(res.x).astype(np.int64), float(res.fun))
         if best is not None and best[1] - bound <= gap_limit * best[1] + 1e-9:
-            break
-    if best is not None and best[1] - bound <= gap_limit * best[1] + 1e-9:
-        return best[0], bound, True
+            return best[0], bound
     left = deadline - time.perf_counter()
     if left > 0.05:  # the full MILP with the time left
         res = milp(m.c, integrality=m.integrality, bounds=Bounds(m.lb, m.ub),
@@ -539,21 +529,18 @@ def _solve_milp(m: _Milp, deadline: float, gap_limit: float, seed: int, rounds: 
             dual = getattr(res, "mip_dual_bound", None)
             bound = max(bound, float(dual)) if dual is not None and np.isfinite(dual) else bound
             if best is None or res.fun < best[1]:
-                best = (np.rint(res.x).astype(np.int64), float(res.fun), res.status == 0)
-    if best is None:
-        return None
-    return best[0], bound, best[1] - bound <= 1e-9 * max(1.0, abs(best[1]))
+                best = (np.rint(res.x).astype(np.int64), float(res.fun))
+    return None if best is None else (best[0], bound)
 
 
-def _decompose(p: RosterProblem, classes: list[list[int]], pats: dict[tuple[int, int], list[_Pattern]],
-               cols: list[tuple[int, int, _Pattern]], flows: list[tuple[int, int, Any, Any]],
-               x: np.ndarray, f: np.ndarray) -> Plan | None:
-    """Named plan from pattern counts and boundary flows (None if they do not add up).
+def _decompose(p: RosterProblem, classes: list[list[int]], cols: list[tuple[int, int, _Pattern]],
+               x: np.ndarray) -> Plan | None:
+    """Named plan from the pattern counts (None if they do not add up).
 
     Week by week, each agent continues with a next-week pattern compatible with its week so
     far; the pairing minimises the sum of cubed weekend-day totals (an assignment problem,
-    which spreads weekend days; the integer flows prove a compatible pairing exists and give
-    one when the assignment cannot).
+    which spreads weekend days). The model's integer flows between week states prove that a
+    compatible pairing exists, so the assignment finds one.
     """
     from scipy.optimize import linear_sum_assignment
 
@@ -561,10 +548,6 @@ def _decompose(p: RosterProblem, classes: list[list[int]], pats: dict[tuple[int,
     chosen: dict[tuple[int, int], list[_Pattern]] = defaultdict(list)
     for j, (g, wk, q) in enumerate(cols):
         chosen[g, wk].extend([q] * int(x[j]))
-    flow_n: dict[tuple[int, int], list[tuple[Any, Any, int]]] = defaultdict(list)
-    for fi, (g, wk, e, s) in enumerate(flows):
-        if f[fi] > 0:
-            flow_n[g, wk].append((e, s, int(f[fi])))
     for g, members in enumerate(classes):
         opts = p.options[members[0]]
         weekend = dict.fromkeys(members, 0)
@@ -578,8 +561,7 @@ def _decompose(p: RosterProblem, classes: list[list[int]], pats: dict[tuple[int,
             if wk == 0:
                 pairs = list(zip(members, pool, strict=True))
             else:
-                pairs = _pair_by_assignment(p, members, current, weekend, pool, linear_sum_assignment) or \
-                    _pair_by_flows(members, current, weekend, pool, flow_n[g, wk - 1])
+                pairs = _pair_by_assignment(p, members, current, weekend, pool, linear_sum_assignment)
                 if pairs is None:
                     return None
             for a, q in pairs:
@@ -641,30 +623,6 @@ def _pair_by_assignment(p: RosterProblem, members: list[int], current: dict[int,
     if np.any(cost[rows, cols] >= big):
         return None
     return [(members[i], pool[j]) for i, j in zip(rows, cols, strict=True)]
-
-
-def _pair_by_flows(members: list[int], current: dict[int, _Pattern], weekend: dict[int, int],
-                   pool: list[_Pattern], flows: list[tuple[Any, Any, int]]) -> list[tuple[int, _Pattern]] | None:
-    by_end: dict[Any, list[int]] = defaultdict(list)
-    for a in sorted(members, key=lambda a: -weekend[a]):
-        by_end[current[a].trail, current[a].next_earliest].append(a)
-    routed: dict[Any, list[int]] = defaultdict(list)
-    for e, s, n in flows:
-        take, by_end[e] = by_end[e][:n], by_end[e][n:]
-        if len(take) != n:
-            return None
-        routed[s].extend(take)
-    if any(by_end.values()):
-        return None
-    by_start: dict[Any, list[_Pattern]] = defaultdict(list)
-    for q in pool:
-        by_start[q.lead, q.first_start].append(q)
-    pairs: list[tuple[int, _Pattern]] = []
-    for s, ags in routed.items():
-        if len(ags) != len(by_start[s]):
-            return None
-        pairs.extend(zip(sorted(ags, key=lambda a: -weekend[a]), by_start[s], strict=True))
-    return pairs
 
 
 def _on_queue(p: RosterProblem, d: int, vi: int, brk: tuple[tuple[int, int], ...] = ()) -> np.ndarray:

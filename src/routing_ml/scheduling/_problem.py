@@ -7,6 +7,7 @@ and raises :class:`ScheduleInputError` / :class:`FrameError` naming the input an
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,17 @@ class RosterProblem:
 
     def weekday(self, d: int) -> int:
         return int(self.date(d).weekday())
+
+
+def agent_classes(p: RosterProblem) -> list[list[int]]:
+    """Agents grouped (in index order) by everything the roster model sees of them: shift
+    options every day, weekly hours and soft preferences; agents of one group are
+    interchangeable."""
+    groups: dict[Any, list[int]] = defaultdict(list)
+    for a, agent in enumerate(p.agents):
+        groups[(p.options[a], agent.min_minutes_per_week, agent.max_minutes_per_week,
+                agent.preferred_start_minutes, agent.preferred_days_off)].append(a)
+    return list(groups.values())
 
 
 def _is_missing(v: Any) -> bool:

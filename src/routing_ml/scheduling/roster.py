@@ -47,7 +47,7 @@ from routing_ml.scheduling._base import (
     solver_parameters,
     status_from_cp_sat,
 )
-from routing_ml.scheduling._problem import AGENT_ID, RosterProblem, prepare_problem
+from routing_ml.scheduling._problem import AGENT_ID, RosterProblem, agent_classes, prepare_problem
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
 from routing_ml.scheduling.shifts import MINUTES_PER_DAY, WEEKDAYS, ShiftTemplate, format_hhmm
 
@@ -117,12 +117,7 @@ class RosterModel:
 def identical_agent_classes(p: RosterProblem) -> list[list[int]]:
     """Groups (2+ agents, in index order) of agents interchangeable in the model: same
     shift options every day, weekly hours and soft preferences."""
-    groups: dict[Any, list[int]] = defaultdict(list)
-    for a, agent in enumerate(p.agents):
-        key = (p.options[a], agent.min_minutes_per_week, agent.max_minutes_per_week,
-               agent.preferred_start_minutes, agent.preferred_days_off)
-        groups[key].append(a)
-    return [g for g in groups.values() if len(g) > 1]
+    return [g for g in agent_classes(p) if len(g) > 1]
 
 
 def order_plan(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]]
