@@ -271,10 +271,10 @@ class _MiniLMEncoder(_Encoder):
 
     def _quantize(self) -> None:
         """Dynamic int8 quantisation (per output channel) of every ``nn.Linear``: weights
-        int8, activations quantised on the fly. About 1.6x less CPU per utterance here
-        (18.2 → 11.1 ms CPU p50 on one thread), BANKING77 accuracy of the stacked model
-        -0.2 points (experiments/results). Texts are then encoded one at a time (see
-        :meth:`encode`)."""
+        int8, activations quantised on the fly. About 1.5x less CPU per utterance on one
+        thread (p50 16.0 → 10.4 ms, experiments/results/bench_intent_latency.md), BANKING77
+        accuracy of the stacked model -0.17 points (bench_intent_banking77.md). Texts are
+        then encoded one at a time (see :meth:`encode`)."""
         import warnings
 
         torch = self._torch
@@ -408,7 +408,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     max_chars : only the first ``max_chars`` characters of each text are read.
     encoder_batch_size : texts per encoder batch at ``fit`` / batch ``predict``.
     quantize_encoder : run MiniLM with dynamic int8 quantisation of its linear layers
-        (default True: about 1.6x faster per utterance on CPU, accuracy -0.2 points on
+        (default True: about 1.5x faster per utterance on CPU, accuracy -0.17 points on
         BANKING77); False runs it in float32. No effect on ``"e5"`` (already 4-bit).
     random_state : seed of the fold split and of the SVM solver.
 
