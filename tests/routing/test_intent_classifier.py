@@ -382,3 +382,109 @@ def test_missing_nlp_extra_names_the_extra(monkeypatch, encoder: str, module: st
         IntentClassifier(encoder=encoder).fit(texts, labels)
     assert module in str(info.value)
     assert isinstance(info.value, ImportError)
+
+
+# ---------------------------------------------------------------- weights
+def test_sample_weight_ones_equal_none_and_zero_equals_dropping() -> None:
+    texts, labels = _data()
+    ref = IntentClassifier(random_state=0).fit(texts, labels)
+    ones = IntentClassifier(random_state=0).fit(texts, labels,
+                                                sample_weight=np.ones(len(texts)))
+    np.testing.assert_array_equal(ones.coef_, ref.coef_)
+    np.testing.assert_array_equal(ones.predict_proba(PROBE), ref.predict_proba(PROBE))
+    # a text of weight 0 is left out altogether (vocabularies included)
+    extra = ["contenedor de papel lleno", "recibo del agua"]
+    w = np.r_[np.ones(len(texts)), 0.0, 0.0]
+    zero = IntentClassifier(random_state=0).fit([*texts, *extra],
+                                                [*labels, "padron", "padron"],
+                                                sample_weight=w)
+    np.testing.assert_array_equal(zero.coef_, ref.coef_)
+    np.testing.assert_array_equal(zero.predict_proba(PROBE), ref.predict_proba(PROBE))
+
+
+def test_sample_weight_changes_the_model_and_the_prior() -> None:
+    texts, labels = _data()
+    w = np.where(np.asarray(labels) == "padron", 5.0, 1.0)
+    ref = IntentClassifier(random_state=0).fit(texts, labels)
+    heavy = IntentClassifier(random_state=0).fit(texts, labels, sample_weight=w)
+    assert not np.array_equal(heavy.coef_, ref.coef_)
+    i = heavy.classes_.tolist().index("padron")
+    assert heavy.class_prior_[i] == pytest.approx(50 / 70)
+    # padron's margins go up on average (its examples weigh more in the hinge loss)
+    assert (heavy.decision_function(texts)[:, i].mean()
+            > ref.decision_function(texts)[:, i].mean() + 0.05)
+
+
+def test_sample_weight_bad_inputs() -> None:
+    texts, labels = _data()
+    n = len(texts)
+    with pytest.raises(ValueError, match="sample_weight has shape"):
+        IntentClassifier().fit(texts, labels, sample_weight=np.ones(n - 1))
+    with pytest.raises(ValueError, match=r"sample_weight\[3\]"):
+        IntentClassifier().fit(texts, labels, sample_weight=np.r_[1, 1, 1, -1.0,
+                                                                  np.ones(n - 4)])
+    with pytest.raises(ValueError, match=r"sample_weight\[0\]"):
+        IntentClassifier().fit(texts, labels, sample_weight=np.r_[np.nan, np.ones(n - 1)])
+    with pytest.raises(ValueError, match="every sample_weight is 0"):
+        IntentClassifier().fit(texts, labels, sample_weight=np.zeros(n))
+    with pytest.raises(ValueError, match="numbers"):
+        IntentClassifier().fit(texts, labels, sample_weight=["a"] * n)
+
+
+def test_class_balance_raises_the_rare_intent() -> None:
+    texts, labels = _data()
+    # a rare intent (2 texts) among three frequent ones (10 texts each)
+    rare = ["licencia de obra para reformar el baño", "permiso de obras en la fachada"]
+    t, y = [*texts, *rare], [*labels, "obras", "obras"]
+    probe = ["licencia para obras", "obra en la calle", "permiso de obras del baño"]
+    plain = IntentClassifier(random_state=0, calibration="none").fit(t, y)
+    bal = IntentClassifier(class_balance=1.0, random_state=0, calibration="none").fit(t, y)
+    j = plain.classes_.tolist().index("obras")
+    gain = bal.decision_function(probe)[:, j] - plain.decision_function(probe)[:, j]
+    assert (gain > 0).all()
+    np.testing.assert_array_equal(
+        IntentClassifier(class_balance=0.0, random_state=0, calibration="none")
+        .fit(t, y).coef_, plain.coef_)
+    with pytest.raises(ValueError, match="class_balance"):
+        IntentClassifier(class_balance=1.5).fit(t, y)
+    with pytest.raises(ValueError, match="class_balance"):
+        IntentClassifier(class_balance=-0.1).fit(t, y)
+
+
+def test_weighted_model_fast_path_equals_batch_path_and_round_trips(tmp_path) -> None:
+    texts, labels = _data()
+    w = np.linspace(0.2, 1.0, len(texts))
+    clf = IntentClassifier(class_balance=0.5, random_state=0).fit(texts, labels,
+                                                                  sample_weight=w)
+    batch = clf.predict_proba(PROBE)
+    single = np.vstack([clf.predict_proba([t]) for t in PROBE])
+    np.testing.assert_allclose(single, batch, rtol=0, atol=1e-12)
+    again = IntentClassifier(class_balance=0.5, random_state=0).fit(texts, labels,
+                                                                    sample_weight=w)
+    np.testing.assert_array_equal(again.predict_proba(PROBE), batch)
+    loaded = IntentClassifier.load(clf.save(tmp_path / "w.pkl"))
+    np.testing.assert_array_equal(loaded.predict_proba(PROBE), batch)
+    assert loaded.get_params() == clf.get_params()
+
+
+def test_old_pickle_without_class_balance_still_predicts(fitted: IntentClassifier) -> None:
+    state = dict(fitted.__dict__)
+    del state["class_balance"]
+    old = IntentClassifier.__new__(IntentClassifier)
+    old.__setstate__(state)
+    assert old.class_balance == 0.0
+    np.testing.assert_array_equal(old.predict_proba(PROBE), fitted.predict_proba(PROBE))
+
+
+def test_recency_weights() -> None:
+    ts = ["2023-01-01", "2023-12-31", "2022-12-31", "2024-02-01"]
+    w = intent_mod.recency_weights(ts, half_life_days=365, reference="2023-12-31")
+    np.testing.assert_allclose(w, [0.5 ** (364 / 365), 1.0, 0.5, 1.0])
+    w = intent_mod.recency_weights(ts[:3], half_life_days=365)  # reference = latest
+    np.testing.assert_allclose(w, [0.5 ** (364 / 365), 1.0, 0.5])
+    with pytest.raises(ValueError, match="half_life_days"):
+        intent_mod.recency_weights(ts, half_life_days=0)
+    with pytest.raises(ValueError, match="missing"):
+        intent_mod.recency_weights(["2023-01-01", None], half_life_days=10)
+    with pytest.raises(ValueError, match="non-empty"):
+        intent_mod.recency_weights([], half_life_days=10)

@@ -80,7 +80,7 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 __all__ = ["ENCODERS", "IntentClassifier", "IntentPrediction", "TopK",
-           "coverage_threshold", "misroute_rate_at_coverage"]
+           "coverage_threshold", "misroute_rate_at_coverage", "recency_weights"]
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +172,35 @@ def misroute_rate_at_coverage(confidence: np.ndarray, correct: np.ndarray,
     threshold = coverage_threshold(confidence, coverage)
     kept = confidence >= threshold
     return float(1.0 - correct[kept].mean()), threshold, float(kept.mean())
+
+
+def recency_weights(timestamps: Any, *, half_life_days: float,
+                    reference: Any = None) -> np.ndarray:
+    """Weights that halve every ``half_life_days`` of age, for ``fit(sample_weight=...)``.
+
+    Parameters
+    ----------
+    timestamps : date or datetime of each training contact (anything ``numpy`` reads as
+        ``datetime64``: a pandas Series, strings, ``datetime`` objects).
+    half_life_days : age (days) at which a contact weighs half as much as one of the
+        reference date; must be > 0.
+    reference : the date of age 0 (default: the latest timestamp). Contacts after it
+        weigh 1.
+
+    Returns
+    -------
+    float array, ``0.5 ** (age_days / half_life_days)``, in (0, 1].
+    """
+    if not float(half_life_days) > 0:
+        raise ValueError(f"half_life_days must be > 0, got {half_life_days!r}")
+    ts = np.asarray(timestamps, dtype="datetime64[ns]")
+    if ts.ndim != 1 or ts.size == 0:
+        raise ValueError(f"timestamps must be a non-empty 1-D sequence, got shape {ts.shape}")
+    if np.isnat(ts).any():
+        raise ValueError(f"timestamps[{int(np.flatnonzero(np.isnat(ts))[0])}] is missing")
+    ref = ts.max() if reference is None else np.datetime64(reference, "ns")
+    age_days = np.maximum((ref - ts) / np.timedelta64(1, "D"), 0.0)
+    return np.asarray(0.5 ** (age_days / float(half_life_days)), dtype=np.float64)
 
 
 def _check_texts(texts: Any, name: str = "texts") -> list[str]:
@@ -402,6 +431,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     static_weight : weight of the static block (it is L2-normalised before weighting).
     embedding_weight : weight of the sentence embedding block (accurate mode only).
     C : inverse regularisation strength of the linear SVM.
+    class_balance : exponent of the class re-weighting of the SVM loss: each class's
+        examples weigh ``(n_class / mean n)**(-class_balance)`` (``n`` counted with the
+        ``sample_weight`` of ``fit``); 0 (default) weighs every example alike, 1 is
+        scikit-learn's ``"balanced"``. In between, rare intents are recalled more often
+        at little cost to the frequent ones (Madrid reports: experiments/results).
     calibration : ``"temperature"`` (softmax temperature fitted on out-of-fold margins)
         or ``"none"`` (softmax of the raw margins).
     calibration_folds : number of folds for the out-of-fold margins.
@@ -447,6 +481,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         static_weight: float = 1.0,
         embedding_weight: float = 1.0,
         C: float = 0.5,
+        class_balance: float = 0.0,
         calibration: str = "temperature",
         calibration_folds: int = 3,
         max_chars: int = 1000,
@@ -467,6 +502,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.static_weight = static_weight
         self.embedding_weight = embedding_weight
         self.C = C
+        self.class_balance = class_balance
         self.calibration = calibration
         self.calibration_folds = calibration_folds
         self.max_chars = max_chars
@@ -479,7 +515,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         # a model pickled before the static block and the int8 encoder (e.g. inside a
         # saved Router) keeps behaving as it was fitted: no static block, float32 MiniLM
         for key, old in (("static_vectors", None), ("static_weight", 1.0),
-                         ("quantize_encoder", False)):
+                         ("quantize_encoder", False), ("class_balance", 0.0)):
             state.setdefault(key, old)
         if "coef_" in state:
             state.setdefault("static_featurizer_", None)
@@ -517,6 +553,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         for name in ("C", "char_weight", "static_weight"):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if not 0.0 <= float(self.class_balance) <= 1.0:
+            raise ValueError(f"class_balance must be in [0, 1], got {self.class_balance!r}")
         if float(self.embedding_weight) < 0:
             raise ValueError(f"embedding_weight must be >= 0, got {self.embedding_weight!r}")
         if self.calibration not in ("temperature", "none"):
@@ -576,7 +614,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, texts: Sequence[str], labels: Sequence[Any],
-            languages: Sequence[str] | None = None) -> IntentClassifier:
+            languages: Sequence[str] | None = None,
+            sample_weight: Sequence[float] | np.ndarray | None = None) -> IntentClassifier:
         """Fit the vectorisers, the linear model, the temperature and the language model.
 
         Parameters
@@ -586,6 +625,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         languages : optional language code of each text; when given, the language
             identifier is trained on these texts (plus the built-in seed corpus) instead of
             the default identifier.
+        sample_weight : optional non-negative weight of each text in the SVM loss (and in
+            ``class_prior_``), e.g. :func:`recency_weights` of the contacts' dates so that
+            recent contacts count more when the intents drift over time. The vocabularies
+            and the temperature are fitted unweighted.
 
         Returns
         -------
@@ -594,8 +637,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError : bad parameters; texts that are not strings; ``texts`` and ``labels``
-            (or ``languages``) of different lengths; fewer than two intents; a label equal
-            to ``triage_label``; ``intent_to_queue`` missing an intent; no usable text.
+            (or ``languages``, ``sample_weight``) of different lengths; fewer than two
+            intents; a label equal to ``triage_label``; ``intent_to_queue`` missing an
+            intent; no usable text; a negative or non-finite weight, or none positive.
         MissingDependencyError : ``encoder`` is set and ``routing-ml[nlp]`` is missing.
         """
         t_start = time.perf_counter()
@@ -615,6 +659,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             if len(languages) != len(texts):
                 raise ValueError(
                     f"texts has {len(texts)} items but languages has {len(languages)}")
+        sw_all = self._check_sample_weight(sample_weight, len(texts))
         if y.dtype.kind not in "iuUSO":
             raise ValueError(
                 f"labels must be strings or integers, got dtype {y.dtype}; cast them first")
@@ -646,11 +691,14 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                     f"{' ...' if len(missing) > 10 else ''}; add them to the mapping")
         if not usable.any():
             raise ValueError("every text is empty after normalisation; nothing to learn")
+        usable &= sw_all > 0  # a text of weight 0 is left out altogether
         texts_u = [t for t, u in zip(texts, usable, strict=True) if u]
         norm_u = [t for t, u in zip(normalized, usable, strict=True) if u]
         y_idx = y_idx_all[usable]
+        sw = sw_all[usable]
         if len(np.unique(y_idx)) < 2:
-            raise ValueError("fewer than two intents have a non-empty text; nothing to learn")
+            raise ValueError("fewer than two intents have a non-empty text of positive "
+                             "weight; nothing to learn")
 
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -669,9 +717,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         X = self._features(texts_u, norm_u)
 
         self.classes_ = classes
-        self.class_prior_ = np.bincount(y_idx_all, minlength=len(classes)) / len(y_idx_all)
-        self.temperature_, self.calibration_report_ = self._calibrate(X, y_idx, len(classes))
-        svm = self._make_svm().fit(X, y_idx)
+        prior = np.bincount(y_idx_all, weights=sw_all, minlength=len(classes))
+        self.class_prior_ = prior / prior.sum()
+        sw = sw * self._class_weights(y_idx, sw, len(classes))
+        self.temperature_, self.calibration_report_ = self._calibrate(
+            X, y_idx, len(classes), sw)
+        svm = self._make_svm().fit(X, y_idx, sample_weight=sw)
         coef, intercept = self._full_coef(svm, len(classes))
         self.coef_ = coef
         self.intercept_ = intercept
@@ -683,6 +734,38 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.n_empty_ignored_ = n_empty
         self.fit_seconds_ = time.perf_counter() - t_start
         return self
+
+    @staticmethod
+    def _check_sample_weight(sample_weight: Any, n: int) -> np.ndarray:
+        """The weights as a float array (ones when None), or a ValueError."""
+        if sample_weight is None:
+            return np.ones(n)
+        try:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"sample_weight must be numbers, one per text: {exc}") from exc
+        if sw.ndim != 1 or len(sw) != n:
+            raise ValueError(f"texts has {n} items but sample_weight has shape {sw.shape}; "
+                             "give one weight per text")
+        if not np.isfinite(sw).all() or (sw < 0).any():
+            i = int(np.flatnonzero(~np.isfinite(sw) | (sw < 0))[0])
+            raise ValueError(f"sample_weight[{i}] is {sw[i]!r}; weights must be finite "
+                             "and >= 0")
+        if not (sw > 0).any():
+            raise ValueError("every sample_weight is 0; nothing to learn")
+        return sw
+
+    def _class_weights(self, y_idx: np.ndarray, sw: np.ndarray,
+                       n_classes: int) -> np.ndarray:
+        """Per-example factor ``(n_class / mean n)**(-class_balance)`` (ones at 0)."""
+        power = float(self.class_balance)
+        if power == 0.0:
+            return np.ones(len(y_idx))
+        counts = np.bincount(y_idx, weights=sw, minlength=n_classes)
+        seen = counts > 0
+        factor = np.ones(n_classes)
+        factor[seen] = (counts[seen] / counts[seen].mean()) ** -power
+        return factor[y_idx]
 
     @staticmethod
     def _full_coef(svm: Any, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -700,8 +783,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         full_int[fitted] = intercept
         return full_coef, full_int
 
-    def _calibrate(self, X: csr_matrix, y_idx: np.ndarray,
-                   n_classes: int) -> tuple[float, dict[str, float]]:
+    def _calibrate(self, X: csr_matrix, y_idx: np.ndarray, n_classes: int,
+                   sw: np.ndarray) -> tuple[float, dict[str, float]]:
         counts = np.bincount(y_idx, minlength=n_classes)
         n_folds = min(int(self.calibration_folds), int(counts[counts > 0].min()))
         if self.calibration == "none" or n_folds < 2:
@@ -715,7 +798,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         oof = np.empty((X.shape[0], n_classes))
         skf = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
         for tr, te in skf.split(np.zeros(len(y_idx)), y_idx):
-            svm = self._make_svm().fit(X[tr], y_idx[tr])
+            svm = self._make_svm().fit(X[tr], y_idx[tr], sample_weight=sw[tr])
             coef, intercept = self._full_coef(svm, n_classes)
             oof[te] = X[te] @ coef.T + intercept
         temperature = _fit_temperature(oof, y_idx)
