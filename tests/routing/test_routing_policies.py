@@ -196,6 +196,89 @@ def test_holdout_for_better_busy_agent_relaxes_with_wait():
     assert pol.choose(c, pool, 10.0).agent_id == "B"
 
 
+def test_freed_agent_does_not_take_a_contact_kept_for_a_better_agent():
+    """choose_contact applies choose's holdout: a weak freed agent leaves the contact for
+    the much better busy agent until the tolerance has grown past the gap."""
+    scorer = StubScorer({"A": 0.95, "B": 0.70}, {"A": 300.0, "B": 300.0})
+    pol = Predictive(scorer, lambda_per_second=0.0, holdout_seconds=10.0, holdout_margin=0.05)
+    pool = make_pool()
+    pool.load[0, pool.channel_index("voice")] = 1  # A busy, B free
+    c = Contact(1, "voice", arrival_seconds=0.0, skill="tax", language="es")
+    b = int(pool.agent_index("B"))
+    assert pol.choose_contact(b, [c], pool, 5.0) == -1
+    assert pol.choose_contact(b, [c], pool, 8.1) == 0
+    # without a better agent logged in, B takes it at once
+    pool.logged_in[pool.agent_index("A")] = False
+    assert pol.choose_contact(b, [c], pool, 0.0) == 0
+
+
+def test_deferred_contacts_wait_longer_for_a_better_agent():
+    """E-mail is held for the better busy agent far beyond the real-time window; a call in
+    the same situation is routed once its (short) window has passed."""
+    scorer = StubScorer({"D": 0.60, "B": 0.90}, {"D": 300.0, "B": 300.0})
+    agents = [{"agent_id": "B", "skills": {"tax": 3}, "languages": ("es",),
+               "channels": ("voice", "email")},
+              {"agent_id": "D", "skills": {"tax": 3}, "languages": ("es",),
+               "channels": ("voice", "email")}]
+    pool = AgentPool.from_agents(agents)
+    pool.load[0, pool.channel_index("email")] = 1  # B busy on an e-mail
+    pol = Predictive(scorer, lambda_per_second=0.0, holdout_seconds=10.0,
+                     holdout_margin=0.02, deferred_holdout_seconds=1800.0,
+                     deferred_retry_seconds=60.0)
+    mail = Contact(1, "email", arrival_seconds=0.0, skill="tax", language="es")
+    d = pol.choose(mail, pool, 600.0)
+    assert d.agent == -1 and d.reason == "holdout_for_better_agent"
+    assert d.retry_after_seconds == pytest.approx(60.0)
+    # tolerance 0.02 * 1800 / (1800 - wait) reaches the 0.30 gap at wait = 1680 s
+    assert pol.choose(mail, pool, 1670.0).agent == -1
+    assert pol.choose(mail, pool, 1690.0).agent_id == "D"
+    assert Predictive(scorer, lambda_per_second=0.0, deferred_holdout_seconds=0.0).choose(
+        mail, pool, 600.0).agent_id == "D"
+    pool.load[:] = 0
+    pool.load[0, pool.channel_index("voice")] = 1  # B busy on a call
+    call = Contact(2, "voice", arrival_seconds=0.0, skill="tax", language="es")
+    assert pol.choose(call, pool, 600.0).agent_id == "D"
+
+
+def test_concurrency_slowdown_prefers_the_agent_with_fewer_sessions():
+    scorer = StubScorer({"A": 0.8, "B": 0.8}, {"A": 300.0, "B": 330.0})
+    chat = Contact(1, "chat", skill="tax", language="es")
+    pool = make_pool()
+    pool.load[0, pool.channel_index("chat")] = 1  # A holds one chat (capacity 2)
+    kw = dict(lambda_per_second=1 / 1200, holdout_seconds=0)
+    # A: 300 x 1.25 = 375 s > B: 330 s with the slowdown; A (300 s) without
+    assert Predictive(scorer, concurrency_slowdown=0.25, **kw).choose(
+        chat, pool, 0.0).agent_id == "B"
+    assert Predictive(scorer, concurrency_slowdown=0.0, **kw).choose(
+        chat, pool, 0.0).agent_id == "A"
+
+
+def test_fairness_band_ignores_occupancy_inside_the_band():
+    scorer = StubScorer({"A": 0.80, "B": 0.78}, {"A": 300.0, "B": 300.0})
+    c = Contact(1, "voice", skill="tax", language="es")
+    kw = dict(fairness_weight=1.0, holdout_seconds=0)
+    # mean occupancy 0.5; A at 0.6 is inside [0.25, 1.0] with band 0.5: value decides
+    pool = make_pool(busy_seconds=[600.0, 400.0, 500.0, 500.0],
+                     available_seconds=[1000.0] * 4)
+    assert Predictive(scorer, **kw).choose(c, pool, 0.0).agent_id == "B"  # linear
+    assert Predictive(scorer, fairness_band=0.5, **kw).choose(c, pool, 0.0).agent_id == "A"
+    # B starved (0.05 < floor 0.25 x ...): the band pushes work to B
+    starved = make_pool(busy_seconds=[700.0, 50.0, 700.0, 700.0],
+                        available_seconds=[1000.0] * 4)
+    assert Predictive(scorer, fairness_band=0.5, **kw).choose(
+        c, starved, 0.0).agent_id == "B"
+    # a prior of many pseudo-seconds at the mean damps a short history
+    assert Predictive(scorer, fairness_band=0.5, fairness_prior_seconds=1e6, **kw).choose(
+        c, starved, 0.0).agent_id == "A"
+
+
+def test_predictive_rejects_bad_fairness_band():
+    with pytest.raises(ValueError, match="fairness_band"):
+        Predictive(StubScorer({}, {}), fairness_band=0.0)
+    with pytest.raises(ValueError, match="deferred_retry_seconds"):
+        Predictive(StubScorer({}, {}), deferred_retry_seconds=0.0)
+
+
 def test_predictive_rejects_model_without_expected_outcomes():
     with pytest.raises(ValueError, match="expected_outcomes"):
         Predictive(object())

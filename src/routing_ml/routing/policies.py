@@ -21,9 +21,10 @@ Expected value (``Predictive``, ``BatchAssignment``)::
 ``lambda_per_second`` is in resolutions per second of handle time: how many resolutions
 one second of agent time is worth. The default ``1/1200`` says that 20 extra minutes of
 handling cost as much as one resolution. ``occupancy_gap`` is the agent's occupancy minus
-the mean occupancy of the logged-in agents, so a positive ``fairness_weight`` spreads work
-away from agents that are busier than their peers (fast, good agents are otherwise
-overloaded).
+the mean occupancy of the logged-in agents (``Predictive`` can also count only the part
+outside a band around the mean, see its ``fairness_band``), so a positive
+``fairness_weight`` spreads work away from agents that are busier than their peers (fast,
+good agents are otherwise overloaded).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ DEFAULT_SLA_SECONDS: dict[str, float] = {
     "voice": 20.0, "chat": 60.0, "messaging": 300.0, "email": 86_400.0, "web": 86_400.0,
 }
 _BIG = 1e6
+#: Deferrable channels (work that may wait hours: answer-time targets of a day or more).
+DEFERRED_CHANNELS: tuple[str, ...] = ("email", "web")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,40 @@ def _validate_bullseye(steps: Sequence[BullseyeStep], name: str) -> tuple[Bullse
         if not 0 <= s.min_proficiency <= 5:
             raise ValueError(f"{name}: min_proficiency must be in 0–5, got {s.min_proficiency}.")
     return steps
+
+
+def _occupancy_gap(pool: AgentPool, *, band: float = 1.0,
+                  prior_seconds: float = 0.0) -> np.ndarray:
+    """Per agent: how far its occupancy lies outside a band around the pool mean.
+
+    Occupancy is ``busy_seconds / available_seconds``, shrunk to the mean of the
+    logged-in agents with ``prior_seconds`` pseudo-seconds (``(busy + prior * mean) /
+    (available + prior)``), so an agent who just logged in is not extreme after one
+    contact. With ``band = 1`` the gap is ``occupancy - mean`` (linear); with ``band`` in
+    (0, 1) it is ``occupancy - mean / band`` above that ceiling, ``occupancy - mean *
+    band`` below that floor and 0 inside: agents inside the band are chosen on value
+    alone, those outside are pushed back in. Agents without available time get 0.
+
+    Returns a float array (units: occupancy, a fraction of available time).
+    """
+    avail = pool.available_seconds
+    ok = avail > 0
+    live = pool.logged_in & ok
+    if not live.any():
+        return np.zeros(len(pool))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(ok, pool.busy_seconds / np.where(ok, avail, 1.0), np.nan)
+    mean = float(raw[live].mean())
+    if prior_seconds > 0:
+        occ = (pool.busy_seconds + prior_seconds * mean) / (avail + prior_seconds)
+    else:
+        occ = raw
+    if band >= 1.0:
+        gap = occ - mean
+    else:
+        hi, lo = mean / band, mean * band
+        gap = np.where(occ > hi, occ - hi, np.where(occ < lo, occ - lo, 0.0))
+    return np.where(ok, gap, 0.0)
 
 
 class _RuleMixin:
@@ -284,11 +321,22 @@ class Predictive(_RuleMixin):
     """Maximise expected value among eligible agents, with holdout and fairness.
 
     ``ev = P(resolved) - lambda_per_second * E[handle seconds] - fairness_weight *
-    (occupancy - mean occupancy)`` over agents that are qualified at the current bullseye
-    step and have a free session. **Holdout**: while the contact has waited less than
-    ``holdout_seconds``, it is held back if a qualified but busy agent beats the best free
-    one by more than a tolerance that starts at ``holdout_margin`` and grows without bound
-    as the wait approaches ``holdout_seconds`` (``margin * H / (H - wait)``).
+    occupancy_gap`` over agents that are qualified at the current bullseye step and have
+    a free session. ``E[handle seconds]`` is the model's, times ``1 +
+    concurrency_slowdown × sessions the agent already holds on the contact's channel``
+    (a third chat is slower than a first). ``occupancy_gap`` is the agent's occupancy
+    (shrunk to the pool mean with ``fairness_prior_seconds`` pseudo-seconds) minus the
+    pool mean (``fairness_band = 1``), or its distance outside the band ``[mean ×
+    band, mean / band]`` (``band < 1``: agents inside the band are chosen on value alone,
+    an agent starved of work or overloaded is pushed back in).
+
+    **Holdout**: while the contact has waited less than its window — ``holdout_seconds``
+    on real-time channels, ``deferred_holdout_seconds`` on e-mail and web, whose answer
+    targets are hours — it is kept for a better agent if a qualified agent (free or
+    busy) beats the best free one by more than a tolerance that starts at
+    ``holdout_margin`` and grows without bound as the wait approaches the window
+    (``margin * H / (H - wait)``). The same test applies when a freed agent picks a
+    waiting contact (``choose_contact``): a contact kept for a better agent is not taken.
 
     Parameters
     ----------
@@ -296,15 +344,30 @@ class Predictive(_RuleMixin):
         Usually a fitted :class:`~routing_ml.routing.PairOutcomeModel`.
     lambda_per_second : float
         Resolutions per second of handle time (default 1/1200: 20 minutes = 1 resolution).
+        A larger value trades resolution for handle time.
     fairness_weight : float
-        Expected-value units per unit of occupancy above the pool mean (0 disables).
+        Expected-value units per unit of ``occupancy_gap`` (0 disables).
+    fairness_band : float in (0, 1]
+        1: linear gap to the mean; below 1: only occupancy outside ``[mean × band,
+        mean / band]`` counts.
+    fairness_prior_seconds : float
+        Pseudo-seconds at the pool mean added to each agent's occupancy (0: raw
+        ``busy_seconds / available_seconds``).
     holdout_seconds, holdout_margin : float
-        Holdout window (seconds) and initial tolerance (expected-value units).
+        Real-time holdout window (seconds) and initial tolerance (expected-value units).
+    deferred_holdout_seconds, deferred_retry_seconds : float
+        Holdout window of e-mail / web contacts (seconds; 0 disables) and the longest
+        delay (seconds) before a held one is offered again (a freed agent looks at it
+        sooner).
+    concurrency_slowdown : float
+        Relative slowdown of a session per other session the agent holds on the channel
+        (0.25 = +25 % each, the default of ``simulation.simulate``'s ``chat_slowdown``);
+        0 ignores the agent's current load.
     bullseye, preferred_agent_seconds, retry_seconds, priority_weight, sla_seconds
         As in :class:`SkillBased`.
     value_weight : float
         In ``choose_contact``: weight of the agent's expected value on a contact against
-        the contact's urgency.
+        the contact's urgency (one SLA target of wait counts 1).
     """
 
     name = "predictive"
@@ -315,31 +378,48 @@ class Predictive(_RuleMixin):
         *,
         lambda_per_second: float = 1.0 / 1200.0,
         fairness_weight: float = 0.0,
+        fairness_band: float = 1.0,
+        fairness_prior_seconds: float = 0.0,
         holdout_seconds: float = 10.0,
         holdout_margin: float = 0.02,
+        deferred_holdout_seconds: float = 1800.0,
+        deferred_retry_seconds: float = 60.0,
+        concurrency_slowdown: float = 0.25,
         bullseye: Sequence[BullseyeStep] = DEFAULT_PREDICTIVE_BULLSEYE,
         preferred_agent_seconds: float = 30.0,
         retry_seconds: float = 2.0,
         priority_weight: float = 1.0,
         sla_seconds: Mapping[str, float] | None = None,
-        value_weight: float = 1.0,
+        value_weight: float = 20.0,
     ) -> None:
         if not hasattr(model, "expected_outcomes"):
             raise ValueError("model must have expected_outcomes(contact, pool), e.g. a fitted "
                              f"PairOutcomeModel; got {type(model).__name__}.")
         for nm, v in (("lambda_per_second", lambda_per_second),
                       ("fairness_weight", fairness_weight),
+                      ("fairness_prior_seconds", fairness_prior_seconds),
                       ("holdout_seconds", holdout_seconds), ("holdout_margin", holdout_margin),
-                      ("preferred_agent_seconds", preferred_agent_seconds)):
+                      ("deferred_holdout_seconds", deferred_holdout_seconds),
+                      ("concurrency_slowdown", concurrency_slowdown),
+                      ("preferred_agent_seconds", preferred_agent_seconds),
+                      ("value_weight", value_weight)):
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}.")
-        if retry_seconds <= 0:
-            raise ValueError(f"retry_seconds must be > 0, got {retry_seconds!r}.")
+        if not 0 < fairness_band <= 1:
+            raise ValueError(f"fairness_band must be in (0, 1], got {fairness_band!r}.")
+        if not (retry_seconds > 0 and deferred_retry_seconds > 0):
+            raise ValueError("retry_seconds and deferred_retry_seconds must be > 0, got "
+                             f"{retry_seconds!r} and {deferred_retry_seconds!r}.")
         self.model = model
         self.lambda_per_second = float(lambda_per_second)
         self.fairness_weight = float(fairness_weight)
+        self.fairness_band = float(fairness_band)
+        self.fairness_prior_seconds = float(fairness_prior_seconds)
         self.holdout_seconds = float(holdout_seconds)
         self.holdout_margin = float(holdout_margin)
+        self.deferred_holdout_seconds = float(deferred_holdout_seconds)
+        self.deferred_retry_seconds = float(deferred_retry_seconds)
+        self.concurrency_slowdown = float(concurrency_slowdown)
         self.bullseye = _validate_bullseye(bullseye, "bullseye")
         self.preferred_agent_seconds = float(preferred_agent_seconds)
         self.retry_seconds = float(retry_seconds)
@@ -350,14 +430,30 @@ class Predictive(_RuleMixin):
     def expected_value(self, contact: Contact, pool: AgentPool) -> np.ndarray:
         """Expected value of ``contact`` with every pool agent (NaN where the model is)."""
         p, h = self.model.expected_outcomes(contact, pool)
+        if self.concurrency_slowdown > 0:
+            ch = pool.channel_index(contact.channel)
+            if ch >= 0:
+                h = h * (1.0 + self.concurrency_slowdown * pool.load[:, ch])
         ev = p - self.lambda_per_second * h
         if self.fairness_weight > 0:
-            occ = pool.occupancy()
-            live = pool.logged_in & np.isfinite(occ)
-            if live.any():
-                gap = np.where(np.isfinite(occ), occ - occ[live].mean(), 0.0)
-                ev = ev - self.fairness_weight * gap
+            ev = ev - self.fairness_weight * _occupancy_gap(
+                pool, band=self.fairness_band, prior_seconds=self.fairness_prior_seconds)
         return ev
+
+    def _holdout_window(self, contact: Contact) -> tuple[float, float]:
+        """(holdout window seconds, longest retry delay seconds) of the contact's channel."""
+        if contact.channel in DEFERRED_CHANNELS:
+            return self.deferred_holdout_seconds, self.deferred_retry_seconds
+        return self.holdout_seconds, self.retry_seconds
+
+    def _kept_for_better(self, value: float, ev: np.ndarray, qualified: np.ndarray,
+                         wait: float, window: float) -> bool:
+        """Does a qualified agent (free or busy) beat ``value`` by more than the
+        tolerance ``holdout_margin * window / (window - wait)``?"""
+        if not (window > 0 and wait < window):
+            return False
+        best_any = float(np.max(np.where(qualified & np.isfinite(ev), ev, -np.inf)))
+        return value < best_any - self.holdout_margin * window / (window - wait)
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
         early, ch, s, li, wait = self._preliminaries(contact, pool, now)
@@ -383,26 +479,37 @@ class Predictive(_RuleMixin):
         cand = np.where(mask & finite, ev, -np.inf)
         agent = int(np.argmax(cand))
         best = float(cand[agent])
-        if wait < self.holdout_seconds and self.holdout_seconds > 0:
-            best_any = float(np.max(np.where(qualified & finite, ev, -np.inf)))
-            tol = self.holdout_margin * self.holdout_seconds / (self.holdout_seconds - wait)
-            if best < best_any - tol:
-                return Decision(-1, REASON_HOLDOUT, score=best,
-                                retry_after_seconds=min(self.retry_seconds,
-                                                        self.holdout_seconds - wait))
+        window, retry = self._holdout_window(contact)
+        if self._kept_for_better(best, ev, qualified, wait, window):
+            return Decision(-1, REASON_HOLDOUT, score=best,
+                            retry_after_seconds=min(retry, window - wait))
         return Decision(agent, f"{REASON_PREDICTED_BEST}:step={k}",
                         agent_id=str(pool.agent_ids[agent]), score=best)
 
     def choose_contact(self, agent: object, waiting: object, pool: AgentPool,
                        now: float) -> int:
-        """Index of the waiting contact a freed agent takes: urgency + value_weight × ev."""
+        """Index of the waiting contact a freed agent takes: urgency + value_weight × ev,
+        among the contacts not kept for a better agent (the holdout of ``choose``)."""
         a, contacts = split_choose_contact_args(agent, waiting)
         best, best_u = -1, -np.inf
         for i, c in enumerate(contacts):
             if not self._eligible_for_agent(a, c, pool, now):
                 continue
-            ev = float(self.expected_value(c, pool)[a])
-            u = self._urgency(c, now) + (self.value_weight * ev if np.isfinite(ev) else 0.0)
+            evs = self.expected_value(c, pool)
+            ev = float(evs[a])
+            if not np.isfinite(ev):
+                u = self._urgency(c, now)
+            else:
+                wait = max(0.0, float(now) - float(c.arrival_seconds))
+                window = self._holdout_window(c)[0]
+                if window > 0 and wait < window:
+                    q = self._qualified(pool, pool.channel_index(c.channel),
+                                        pool.skill_index(c.skill),
+                                        pool.language_index(c.language),
+                                        self.bullseye[self._step(wait)])
+                    if self._kept_for_better(ev, evs, q, wait, window):
+                        continue
+                u = self._urgency(c, now) + self.value_weight * ev
             if u > best_u:
                 best, best_u = i, u
         return best
@@ -479,11 +586,7 @@ class BatchAssignment(_RuleMixin):
         p, h = self.model.expected_outcomes(contact, pool)
         ev = p - self.lambda_per_second * h
         if self.fairness_weight > 0:
-            occ = pool.occupancy()
-            live = pool.logged_in & np.isfinite(occ)
-            if live.any():
-                ev = ev - self.fairness_weight * np.where(
-                    np.isfinite(occ), occ - occ[live].mean(), 0.0)
+            ev = ev - self.fairness_weight * _occupancy_gap(pool)
         return ev
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
