@@ -480,3 +480,33 @@ def test_simulation_policies_see_current_occupancy():
     # the call of 450 s waits (agent busy: no decision) and is served from 500 to 600
     assert 450 not in seen
     assert seen[650] == pytest.approx((400 / 650, 400.0))
+
+
+def test_ground_truth_scorer_gives_predictive_the_true_values():
+    """GroundTruthScorer returns the true P(resolved) and exp(mu + sigma^2/2) per agent,
+    so Predictive with it picks the truly better agent (the oracle of the same rule)."""
+    import pickle
+
+    from routing_ml.routing.base import Contact
+    from routing_ml.routing.policies import Predictive
+    from routing_ml.simulation import GroundTruthScorer
+
+    gt = _TinyTruth()
+    ag = _agents(2, skills=[{"a": 3}] * 2)
+    pool = AgentPool.from_agents(ag.to_dict("records"))
+    sc = GroundTruthScorer(gt)
+    con = Contact(contact_id=1, channel="voice", skill="a", intent="x", language="es")
+    p, h = sc.expected_outcomes(con, pool)
+    np.testing.assert_allclose(p, [0.9, 0.3])
+    np.testing.assert_allclose(h, np.exp(np.log([100.0, 400.0]) + 0.3**2 / 2))
+    unknown = Contact(contact_id=2, channel="voice", skill="a", intent="nope")
+    assert np.isnan(sc.expected_outcomes(unknown, pool)[0]).all()
+    pool.idle_since[:] = [50.0, 0.0]
+    assert Predictive(sc, holdout_seconds=0).choose(con, pool, 100.0).agent == 0
+    sc2 = pickle.loads(pickle.dumps(sc))
+    np.testing.assert_allclose(sc2.expected_outcomes(con, pool)[1], h)
+    c = _contacts(200, rate_per_hour=20, skills=("a",))
+    c["intent"], c["language"] = "x", "es"
+    orc = simulate(c, ag, outcomes=gt, seed=3, policy=Predictive(sc, holdout_seconds=0))
+    lia = simulate(c, ag, outcomes=gt, seed=3)
+    assert orc.summary["aht_seconds"] < lia.summary["aht_seconds"]

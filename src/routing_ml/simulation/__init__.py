@@ -6,7 +6,9 @@ Public names: :func:`simulate`, :func:`compare_policies`, :class:`SimulationResu
 :func:`contacts_from_bank_log`, :func:`shifts_from_requirements`,
 :func:`shifts_from_roster`, the outcome models (:class:`ExponentialService`,
 :class:`GroundTruthOutcomes`, :class:`LoggedOutcomes`), :class:`GroundTruthOracle` (a
-routing policy that knows the synthetic ground truth) and :class:`PolicyError`.
+greedy routing policy that knows the synthetic ground truth), :class:`GroundTruthScorer`
+(the true outcomes with a pair model's interface, for ``Predictive`` with perfect
+predictions) and :class:`PolicyError`.
 
 The package namespace is lazy (``routing-ml --help`` imports ``simulation._cli`` without
 pandas); each name is imported from its module on first use.
@@ -29,6 +31,7 @@ _LAZY: dict[str, str] = {
     "shifts_from_requirements": "routing_ml.simulation._inputs",
     "shifts_from_roster": "routing_ml.simulation._inputs",
     "GroundTruthOracle": "routing_ml.simulation.oracle",
+    "GroundTruthScorer": "routing_ml.simulation.oracle",
     "ExponentialService": "routing_ml.simulation.outcomes",
     "GroundTruthOutcomes": "routing_ml.simulation.outcomes",
     "LoggedOutcomes": "routing_ml.simulation.outcomes",
@@ -50,7 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
         shifts_from_requirements,
         shifts_from_roster,
     )
-    from routing_ml.simulation.oracle import GroundTruthOracle
+    from routing_ml.simulation.oracle import GroundTruthOracle, GroundTruthScorer
     from routing_ml.simulation.outcomes import (
         ExponentialService,
         GroundTruthOutcomes,

@@ -1,5 +1,15 @@
-"""A routing policy that knows the synthetic center's ground truth: the upper bound a
-learned policy is measured against."""
+"""What the synthetic center's ground truth gives a router: the upper bound a learned
+policy is measured against.
+
+- :class:`GroundTruthScorer` — the true ``(P(resolved), E[handle seconds])`` of a contact
+  with every agent, with the interface of a pair model (``expected_outcomes``). Plugged
+  into ``routing.policies.Predictive`` in place of the fitted ``PairOutcomeModel`` it
+  gives *the same decision rule with perfect predictions*: the oracle whose gain a
+  learned Predictive is compared with (the share of the oracle's gain then measures the
+  predictions, not a difference of rules).
+- :class:`GroundTruthOracle` — a greedy policy: each contact to the truly best free
+  qualified agent, never holding a contact back, FIFO contact order.
+"""
 
 from __future__ import annotations
 
@@ -94,3 +104,65 @@ class GroundTruthOracle:
         a = int(np.argmin(score))
         return Decision(a, REASON_PREDICTED_BEST + ":oracle", agent_id=str(pool.agent_ids[a]),
                         score=float(score[a]))
+
+
+class GroundTruthScorer:
+    """The true outcomes of a contact with every agent of a pool (an ``OutcomeScorer``).
+
+    ``expected_outcomes(contact, pool)`` returns ``(p_resolved, expected_handle_seconds)``
+    of ``contact`` with each pool agent from the generator's ``GroundTruth``: the true
+    resolution probability and ``exp(mu + sigma**2 / 2)`` seconds, with the agent's
+    language match. A contact whose intent or channel the ground truth does not know
+    gets NaN (the policy then falls back). Results are cached per (intent, channel,
+    language) and pool.
+
+    Parameters
+    ----------
+    ground_truth : the synthetic center's ``GroundTruth``.
+    """
+
+    def __init__(self, ground_truth: Any) -> None:
+        self.ground_truth = ground_truth
+        self._key: int | None = None
+        self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # tables are keyed by id(pool.agent_ids), meaningless in another process
+        return {"ground_truth": self.ground_truth, "_key": None, "_cache": {}}
+
+    def _tables(self, pool: AgentPool) -> None:
+        gt = self.ground_truth
+        mu, p, ga = GroundTruthOutcomes(gt).tables(pool)
+        self._handle = np.exp(mu + float(gt.handle_sigma) ** 2 / 2)
+        self._p = p
+        self._speaks = np.asarray(gt.agent_languages, dtype=bool)[ga]
+        self._intent = {n: i for i, n in enumerate(gt.intents)}
+        self._channel = {n: i for i, n in enumerate(gt.channels)}
+        self._language = {n: i for i, n in enumerate(gt.languages)}
+        self._cache = {}
+        self._key = id(pool.agent_ids)
+
+    def context_key(self, contact: Contact) -> tuple:
+        """Contacts with equal keys get equal outcomes with every agent."""
+        return (contact.intent, contact.channel, contact.language)
+
+    def expected_outcomes(self, contact: Contact, pool: AgentPool
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """True P(resolved) and expected handle seconds of ``contact`` per pool agent."""
+        if self._key != id(pool.agent_ids):
+            self._tables(pool)
+        key = self.context_key(contact)
+        hit = self._cache.get(key)
+        if hit is None:
+            n = len(pool)
+            i = self._intent.get(contact.intent, -1) if contact.intent else -1
+            c = self._channel.get(contact.channel, -1)
+            if i < 0 or c < 0:
+                hit = (np.full(n, np.nan), np.full(n, np.nan))
+            else:
+                lang = self._language.get(contact.language, -1) if contact.language else -1
+                m = self._speaks[:, lang].astype(int) if lang >= 0 else np.ones(n, int)
+                rows = np.arange(n)
+                hit = (self._p[rows, i, c, m], self._handle[rows, i, c, m])
+            self._cache[key] = hit
+        return hit
