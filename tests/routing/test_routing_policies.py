@@ -251,6 +251,12 @@ def test_concurrency_slowdown_prefers_the_agent_with_fewer_sessions():
         chat, pool, 0.0).agent_id == "B"
     assert Predictive(scorer, concurrency_slowdown=0.0, **kw).choose(
         chat, pool, 0.0).agent_id == "A"
+    # a busy one-session channel (voice) is not a slowdown: the call waits, then starts alone
+    call = Contact(2, "voice", skill="tax", language="es")
+    busy = make_pool()
+    busy.load[0, busy.channel_index("voice")] = 1
+    ev = Predictive(scorer, concurrency_slowdown=0.25, **kw).expected_value(call, busy)
+    np.testing.assert_allclose(ev[:2], [0.8 - 300 / 1200, 0.8 - 330 / 1200])
 
 
 def test_fairness_band_ignores_occupancy_inside_the_band():

@@ -323,8 +323,8 @@ class Predictive(_RuleMixin):
     ``ev = P(resolved) - lambda_per_second * E[handle seconds] - fairness_weight *
     occupancy_gap`` over agents that are qualified at the current bullseye step and have
     a free session. ``E[handle seconds]`` is the model's, times ``1 +
-    concurrency_slowdown × sessions the agent already holds on the contact's channel``
-    (a third chat is slower than a first). ``occupancy_gap`` is the agent's occupancy
+    concurrency_slowdown × other sessions the agent would hold on the contact's channel``
+    (a third chat is slower than a first; at most capacity − 1, so 0 on voice). ``occupancy_gap`` is the agent's occupancy
     (shrunk to the pool mean with ``fairness_prior_seconds`` pseudo-seconds) minus the
     pool mean (``fairness_band = 1``), or its distance outside the band ``[mean ×
     band, mean / band]`` (``band < 1``: agents inside the band are chosen on value alone,
@@ -433,7 +433,10 @@ class Predictive(_RuleMixin):
         if self.concurrency_slowdown > 0:
             ch = pool.channel_index(contact.channel)
             if ch >= 0:
-                h = h * (1.0 + self.concurrency_slowdown * pool.load[:, ch])
+                # other sessions held when this one would start: at most capacity - 1
+                # (0 on a one-session channel such as voice, busy or not)
+                others = np.minimum(pool.load[:, ch], pool.capacity[:, ch] - 1)
+                h = h * (1.0 + self.concurrency_slowdown * np.maximum(others, 0))
         ev = p - self.lambda_per_second * h
         if self.fairness_weight > 0:
             ev = ev - self.fairness_weight * _occupancy_gap(
