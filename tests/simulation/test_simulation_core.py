@@ -510,3 +510,48 @@ def test_ground_truth_scorer_gives_predictive_the_true_values():
     orc = simulate(c, ag, outcomes=gt, seed=3, policy=Predictive(sc, holdout_seconds=0))
     lia = simulate(c, ag, outcomes=gt, seed=3)
     assert orc.summary["aht_seconds"] < lia.summary["aht_seconds"]
+
+
+def test_pool_shortcuts_give_policies_the_plain_pool_values(monkeypatch):
+    """The engine's pool (lazy occupancy, incremental has_capacity) shows a policy exactly
+    what a plain AgentPool computed from load / logged_in / the clock would show."""
+    from routing_ml.simulation import _api, _engine
+
+    c = pd.concat([_contacts(150, rate_per_hour=40, seed=1),
+                   _contacts(150, rate_per_hour=40, seed=2, channel="chat")])
+    c = c.sort_values("ts").reset_index(drop=True)
+    c["contact_id"] = np.arange(len(c))
+    ag = _agents(5, channels=("voice", "chat"), conc=3)
+    sh = pd.DataFrame({"agent_id": [f"A{i}" for i in range(5)],
+                       "start": DAY + pd.Timedelta(hours=8),
+                       "end": DAY + pd.to_timedelta([10, 11, 12, 13, 14], unit="h")})
+    seen: list[np.ndarray] = []
+
+    class Checking:
+        name = "checking"
+
+        def choose(self, contact, pool, now):
+            for ch in range(len(pool.channel_names)):
+                free = pool.has_capacity(ch)
+                assert np.array_equal(free, AgentPool.has_capacity(pool, ch))
+                free[:] = True  # the caller may modify its copy
+                assert np.array_equal(pool.has_capacity(ch), AgentPool.has_capacity(pool, ch))
+            occ = pool.occupancy()
+            seen.append(np.nan_to_num(occ, nan=-1.0))
+            ch = pool.channel_index(contact.channel)
+            mask = pool.has_capacity(ch) & (pool.skills[:, pool.skill_index(contact.skill)] > 0)
+            if not mask.any():
+                return Decision(-1, "no_eligible_agent")
+            a = int(np.argmin(np.where(mask, np.nan_to_num(occ, nan=-1.0), np.inf)))
+            return Decision(a, "least_occupied")
+
+    fast = simulate(c, ag, sh, policy=Checking(), seed=4, patience=300.0)
+    fast_seen = list(seen)
+    seen.clear()
+    monkeypatch.setattr(_engine, "sim_pool", _api._fresh_pool)
+    plain = simulate(c, ag, sh, policy=Checking(), seed=4, patience=300.0)
+    assert len(fast_seen) == len(seen) > 100
+    for x, y in zip(fast_seen, seen, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert fast.summary["service_level"] == plain.summary["service_level"]
+    pd.testing.assert_frame_equal(fast.agents, plain.agents)

@@ -250,7 +250,7 @@ def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], poli
              seed: int, *, keep_contacts: bool) -> SimulationResult:
     kw = st.kwargs
     t0 = time.perf_counter()
-    pool = _fresh_pool(st.template)
+    pool = _engine.sim_pool(st.template)
     model = as_outcome_model(kw["outcomes"],
                              has_logged_handle=bool(np.isfinite(P.handle_obs).any()),
                              aht_seconds=kw["aht_seconds"])

@@ -75,6 +75,65 @@ class PolicyError(RuntimeError):
     """A policy returned an impossible decision (an agent without a free session)."""
 
 
+# the slot descriptors of the plain pool (SimPool's properties store the arrays there)
+_BUSY: Any = AgentPool.__dict__["busy_seconds"]
+_AVAILABLE: Any = AgentPool.__dict__["available_seconds"]
+
+
+class SimPool(AgentPool):
+    """The pool :func:`run` hands to policies: the plain pool's arrays and methods, with
+    two shortcuts that give the same values at every decision.
+
+    - ``busy_seconds`` / ``available_seconds`` (and so ``occupancy()``) are brought up to
+      the clock of the decision when a policy reads them, not before every call (most
+      policies never read them);
+    - ``has_capacity(channel)`` returns a copy of a mask the engine updates at each
+      change of an agent's status, instead of recomputing it from ``load``.
+
+    Outside :func:`run` (no engine attached) it behaves exactly as an ``AgentPool``.
+    """
+
+    _refresh: Any = None
+    _stale: bool = False
+    _free: np.ndarray | None = None
+
+    @property  # type: ignore[override]
+    def busy_seconds(self) -> np.ndarray:
+        if self._stale:
+            self._stale = False
+            self._refresh()
+        return _BUSY.__get__(self)
+
+    @busy_seconds.setter
+    def busy_seconds(self, value: np.ndarray) -> None:
+        _BUSY.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def available_seconds(self) -> np.ndarray:
+        if self._stale:
+            self._stale = False
+            self._refresh()
+        return _AVAILABLE.__get__(self)
+
+    @available_seconds.setter
+    def available_seconds(self, value: np.ndarray) -> None:
+        _AVAILABLE.__set__(self, value)
+
+    def has_capacity(self, channel: int) -> np.ndarray:
+        """Bool mask: logged-in agents with a free session on ``channel`` (a copy)."""
+        if self._free is None:
+            return AgentPool.has_capacity(self, channel)
+        return self._free[channel].copy()
+
+
+def sim_pool(template: AgentPool) -> SimPool:
+    """A fresh :class:`SimPool` with the static arrays of ``template``."""
+    return SimPool(agent_ids=template.agent_ids, skill_names=template.skill_names,
+                   language_names=template.language_names,
+                   channel_names=template.channel_names, skills=template.skills,
+                   languages=template.languages, capacity=template.capacity)
+
+
 def run(
     P: Any,
     pool: AgentPool,
@@ -211,10 +270,41 @@ def run(
     busy_mask = np.zeros(na, dtype=bool)
     np_busy_s = pool.busy_seconds
     np_avail_s = pool.available_seconds
+    sp = pool if isinstance(pool, SimPool) and not direct else None
+    lazy = sp is not None
+    clock = [0.0]
 
-    def refresh(now: float) -> None:
+    def refresh_now() -> None:
+        now = clock[0]
         np.add(acc_avail, np.where(on_mask, now - spell_login, 0.0), out=np_avail_s)
         np.add(acc_busy, np.where(busy_mask, now - spell_busy, 0.0), out=np_busy_s)
+
+    if sp is not None:
+        lazy_pool = sp
+
+        # the occupancy arrays are brought to ``now`` when a policy reads them
+        def refresh(now: float) -> None:
+            clock[0] = now
+            lazy_pool._stale = True
+
+        sp._refresh = refresh_now
+        # has_capacity: free[ch, a] kept current by moved(); status 0 = none, 1 = every
+        # channel of the agent, 2 + ch = that channel only
+        free_mask = np.zeros((nch, na), dtype=bool)
+        sp._free = free_mask
+        cap_np = np.asarray(cap) > 0
+        by_status = []
+        for a in range(na):
+            rows = [np.zeros(nch, dtype=bool), cap_np[a].copy()]
+            for ch in range(nch):
+                one = np.zeros(nch, dtype=bool)
+                one[ch] = cap_np[a, ch]
+                rows.append(one)
+            by_status.append(rows)
+    else:
+        def refresh(now: float) -> None:
+            clock[0] = now
+            refresh_now()
 
     def moved_generic(a: int, old: int, new: int) -> None:
         stat_l[a] = new
@@ -225,6 +315,8 @@ def run(
             free_q[q] -= 1
         for q in qs[new]:
             free_q[q] += 1
+        if lazy:
+            free_mask[:, a] = by_status[a][new]
 
     def moved_direct(a: int, old: int, new: int) -> None:
         # longest idle: no batch (counts unused), keep the idle order instead
@@ -666,6 +758,10 @@ def run(
             elif held(d):
                 schedule_retry(c, d, now)
     end_time = now
+    if sp is not None:  # detach: the pool keeps the final figures below
+        sp._stale = False
+        sp._refresh = None
+        sp._free = None
     for a in range(na):
         if total[a] > 0:
             busy[a] += end_time - busy_start[a]
