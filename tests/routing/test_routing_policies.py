@@ -278,9 +278,23 @@ def test_fairness_band_ignores_occupancy_inside_the_band():
         c, starved, 0.0).agent_id == "A"
 
 
+def test_fairness_band_pair_sets_floor_and_ceiling_apart():
+    scorer = StubScorer({"A": 0.80, "B": 0.78}, {"A": 300.0, "B": 300.0})
+    c = Contact(1, "voice", skill="tax", language="es")
+    # mean 0.5: A at 0.7 is inside [0.25, 0.75] but above the ceiling of (0.5, 1.2)
+    pool = make_pool(busy_seconds=[700.0, 300.0, 500.0, 500.0],
+                     available_seconds=[1000.0] * 4)
+    kw = dict(fairness_weight=1.0, holdout_seconds=0)
+    assert Predictive(scorer, fairness_band=0.5, **kw).choose(c, pool, 0.0).agent_id == "A"
+    assert Predictive(scorer, fairness_band=(0.5, 1.2), **kw).choose(
+        c, pool, 0.0).agent_id == "B"
+
+
 def test_predictive_rejects_bad_fairness_band():
     with pytest.raises(ValueError, match="fairness_band"):
         Predictive(StubScorer({}, {}), fairness_band=0.0)
+    with pytest.raises(ValueError, match="fairness_band"):
+        Predictive(StubScorer({}, {}), fairness_band=(1.2, 2.0))
     with pytest.raises(ValueError, match="deferred_retry_seconds"):
         Predictive(StubScorer({}, {}), deferred_retry_seconds=0.0)
 

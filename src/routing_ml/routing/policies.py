@@ -116,7 +116,7 @@ def _validate_bullseye(steps: Sequence[BullseyeStep], name: str) -> tuple[Bullse
     return steps
 
 
-def _occupancy_gap(pool: AgentPool, *, band: float = 1.0,
+def _occupancy_gap(pool: AgentPool, *, band: float | tuple[float, float] = 1.0,
                   prior_seconds: float = 0.0) -> np.ndarray:
     """Per agent: how far its occupancy lies outside a band around the pool mean.
 
@@ -126,7 +126,8 @@ def _occupancy_gap(pool: AgentPool, *, band: float = 1.0,
     contact. With ``band = 1`` the gap is ``occupancy - mean`` (linear); with ``band`` in
     (0, 1) it is ``occupancy - mean / band`` above that ceiling, ``occupancy - mean *
     band`` below that floor and 0 inside: agents inside the band are chosen on value
-    alone, those outside are pushed back in. Agents without available time get 0.
+    alone, those outside are pushed back in. ``band = (lo, hi)`` sets the floor ``mean ×
+    lo`` and the ceiling ``mean × hi`` apart. Agents without available time get 0.
 
     Returns a float array (units: occupancy, a fraction of available time).
     """
@@ -142,11 +143,13 @@ def _occupancy_gap(pool: AgentPool, *, band: float = 1.0,
         occ = (pool.busy_seconds + prior_seconds * mean) / (avail + prior_seconds)
     else:
         occ = raw
-    if band >= 1.0:
-        gap = occ - mean
+    if isinstance(band, tuple):
+        lo, hi = mean * band[0], mean * band[1]
+    elif band >= 1.0:
+        return np.where(ok, occ - mean, 0.0)
     else:
         hi, lo = mean / band, mean * band
-        gap = np.where(occ > hi, occ - hi, np.where(occ < lo, occ - lo, 0.0))
+    gap = np.where(occ > hi, occ - hi, np.where(occ < lo, occ - lo, 0.0))
     return np.where(ok, gap, 0.0)
 
 
@@ -347,9 +350,9 @@ class Predictive(_RuleMixin):
         A larger value trades resolution for handle time.
     fairness_weight : float
         Expected-value units per unit of ``occupancy_gap`` (0 disables).
-    fairness_band : float in (0, 1]
+    fairness_band : float in (0, 1], or a pair (lo, hi) with lo <= 1 <= hi
         1: linear gap to the mean; below 1: only occupancy outside ``[mean × band,
-        mean / band]`` counts.
+        mean / band]`` counts; a pair: outside ``[mean × lo, mean × hi]``.
     fairness_prior_seconds : float
         Pseudo-seconds at the pool mean added to each agent's occupancy (0: raw
         ``busy_seconds / available_seconds``).
@@ -378,7 +381,7 @@ class Predictive(_RuleMixin):
         *,
         lambda_per_second: float = 1.0 / 1200.0,
         fairness_weight: float = 0.0,
-        fairness_band: float = 1.0,
+        fairness_band: float | tuple[float, float] = 1.0,
         fairness_prior_seconds: float = 0.0,
         holdout_seconds: float = 10.0,
         holdout_margin: float = 0.02,
@@ -405,15 +408,22 @@ class Predictive(_RuleMixin):
                       ("value_weight", value_weight)):
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}.")
-        if not 0 < fairness_band <= 1:
-            raise ValueError(f"fairness_band must be in (0, 1], got {fairness_band!r}.")
+        band = fairness_band
+        if isinstance(band, tuple | list):
+            band = (float(band[0]), float(band[1]))
+            if not (len(fairness_band) == 2 and 0 <= band[0] <= 1 <= band[1]):  # type: ignore[arg-type]
+                raise ValueError("fairness_band (lo, hi) must have 0 <= lo <= 1 <= hi, got "
+                                 f"{fairness_band!r}.")
+        elif not 0 < band <= 1:
+            raise ValueError(f"fairness_band must be in (0, 1] or a pair (lo, hi), got "
+                             f"{fairness_band!r}.")
         if not (retry_seconds > 0 and deferred_retry_seconds > 0):
             raise ValueError("retry_seconds and deferred_retry_seconds must be > 0, got "
                              f"{retry_seconds!r} and {deferred_retry_seconds!r}.")
         self.model = model
         self.lambda_per_second = float(lambda_per_second)
         self.fairness_weight = float(fairness_weight)
-        self.fairness_band = float(fairness_band)
+        self.fairness_band = band if isinstance(band, tuple) else float(band)
         self.fairness_prior_seconds = float(fairness_prior_seconds)
         self.holdout_seconds = float(holdout_seconds)
         self.holdout_margin = float(holdout_margin)
