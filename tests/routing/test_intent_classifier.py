@@ -488,3 +488,27 @@ def test_recency_weights() -> None:
         intent_mod.recency_weights(["2023-01-01", None], half_life_days=10)
     with pytest.raises(ValueError, match="non-empty"):
         intent_mod.recency_weights([], half_life_days=10)
+
+
+def test_prior_shift_moves_intercepts_towards_the_weighted_frequencies() -> None:
+    texts, labels = _data()
+    w = np.where(np.asarray(labels) == "padron", 4.0, 1.0)
+    base = IntentClassifier(random_state=0).fit(texts, labels, sample_weight=w)
+    shifted = IntentClassifier(prior_shift=0.5, random_state=0).fit(texts, labels,
+                                                                    sample_weight=w)
+    np.testing.assert_array_equal(shifted.coef_, base.coef_)
+    assert shifted.classes_.tolist() == ["impuestos", "limpieza", "padron"]
+    p_w = np.array([1.0, 1.0, 4.0]) / 6.0  # weighted frequencies (unweighted: 1/3 each)
+    np.testing.assert_allclose(shifted.intercept_ - base.intercept_,
+                               0.5 * np.log(p_w / (1 / 3)), rtol=0, atol=1e-12)
+    # fast path == batch path with the shifted intercepts
+    batch = shifted.predict_proba(PROBE)
+    np.testing.assert_allclose(np.vstack([shifted.predict_proba([t]) for t in PROBE]),
+                               batch, rtol=0, atol=1e-12)
+    # no sample_weight: no shift at all
+    plain = IntentClassifier(random_state=0).fit(texts, labels)
+    np.testing.assert_array_equal(
+        IntentClassifier(prior_shift=0.5, random_state=0).fit(texts, labels).intercept_,
+        plain.intercept_)
+    with pytest.raises(ValueError, match="prior_shift"):
+        IntentClassifier(prior_shift=-1).fit(texts, labels)

@@ -436,6 +436,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         ``sample_weight`` of ``fit``); 0 (default) weighs every example alike, 1 is
         scikit-learn's ``"balanced"``. In between, rare intents are recalled more often
         at little cost to the frequent ones (Madrid reports: experiments/results).
+    prior_shift : label-shift correction towards the intent frequencies of the weighted
+        training data: ``prior_shift * log(p_weighted / p_unweighted)`` is added to each
+        intent's intercept, where the frequencies are those of the training texts with
+        and without ``sample_weight``. With :func:`recency_weights` it favours the
+        intents that were frequent lately while the n-gram weights still learn from
+        every text. 0 (default) adds nothing; no effect without ``sample_weight``.
     calibration : ``"temperature"`` (softmax temperature fitted on out-of-fold margins)
         or ``"none"`` (softmax of the raw margins).
     calibration_folds : number of folds for the out-of-fold margins.
@@ -482,6 +488,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         embedding_weight: float = 1.0,
         C: float = 0.5,
         class_balance: float = 0.0,
+        prior_shift: float = 0.0,
         calibration: str = "temperature",
         calibration_folds: int = 3,
         max_chars: int = 1000,
@@ -503,6 +510,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.embedding_weight = embedding_weight
         self.C = C
         self.class_balance = class_balance
+        self.prior_shift = prior_shift
         self.calibration = calibration
         self.calibration_folds = calibration_folds
         self.max_chars = max_chars
@@ -515,7 +523,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         # a model pickled before the static block and the int8 encoder (e.g. inside a
         # saved Router) keeps behaving as it was fitted: no static block, float32 MiniLM
         for key, old in (("static_vectors", None), ("static_weight", 1.0),
-                         ("quantize_encoder", False), ("class_balance", 0.0)):
+                         ("quantize_encoder", False), ("class_balance", 0.0),
+                         ("prior_shift", 0.0)):
             state.setdefault(key, old)
         if "coef_" in state:
             state.setdefault("static_featurizer_", None)
@@ -555,6 +564,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if not 0.0 <= float(self.class_balance) <= 1.0:
             raise ValueError(f"class_balance must be in [0, 1], got {self.class_balance!r}")
+        if not float(self.prior_shift) >= 0:
+            raise ValueError(f"prior_shift must be >= 0, got {self.prior_shift!r}")
         if float(self.embedding_weight) < 0:
             raise ValueError(f"embedding_weight must be >= 0, got {self.embedding_weight!r}")
         if self.calibration not in ("temperature", "none"):
@@ -719,13 +730,14 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         prior = np.bincount(y_idx_all, weights=sw_all, minlength=len(classes))
         self.class_prior_ = prior / prior.sum()
+        shift = self._prior_shift(y_idx, sw, len(classes))
         sw = sw * self._class_weights(y_idx, sw, len(classes))
         self.temperature_, self.calibration_report_ = self._calibrate(
-            X, y_idx, len(classes), sw)
+            X, y_idx, len(classes), sw, shift)
         svm = self._make_svm().fit(X, y_idx, sample_weight=sw)
         coef, intercept = self._full_coef(svm, len(classes))
         self.coef_ = coef
-        self.intercept_ = intercept
+        self.intercept_ = intercept + shift
         self._store_fast_path()
         if languages is not None:
             self.language_identifier_ = LanguageIdentifier().fit(texts, languages)
@@ -754,6 +766,21 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if not (sw > 0).any():
             raise ValueError("every sample_weight is 0; nothing to learn")
         return sw
+
+    def _prior_shift(self, y_idx: np.ndarray, sw: np.ndarray,
+                     n_classes: int) -> np.ndarray:
+        """``prior_shift * log(p_weighted / p_unweighted)`` per intent (zeros at 0 or for
+        an intent without a training text)."""
+        out = np.zeros(n_classes)
+        if float(self.prior_shift) == 0.0:
+            return out
+        unweighted = np.bincount(y_idx, minlength=n_classes).astype(np.float64)
+        weighted = np.bincount(y_idx, weights=sw, minlength=n_classes)
+        seen = (unweighted > 0) & (weighted > 0)
+        out[seen] = float(self.prior_shift) * (
+            np.log(weighted[seen] / weighted.sum())
+            - np.log(unweighted[seen] / unweighted.sum()))
+        return out
 
     def _class_weights(self, y_idx: np.ndarray, sw: np.ndarray,
                        n_classes: int) -> np.ndarray:
@@ -784,7 +811,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return full_coef, full_int
 
     def _calibrate(self, X: csr_matrix, y_idx: np.ndarray, n_classes: int,
-                   sw: np.ndarray) -> tuple[float, dict[str, float]]:
+                   sw: np.ndarray, shift: np.ndarray) -> tuple[float, dict[str, float]]:
         counts = np.bincount(y_idx, minlength=n_classes)
         n_folds = min(int(self.calibration_folds), int(counts[counts > 0].min()))
         if self.calibration == "none" or n_folds < 2:
@@ -800,7 +827,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         for tr, te in skf.split(np.zeros(len(y_idx)), y_idx):
             svm = self._make_svm().fit(X[tr], y_idx[tr], sample_weight=sw[tr])
             coef, intercept = self._full_coef(svm, n_classes)
-            oof[te] = X[te] @ coef.T + intercept
+            oof[te] = X[te] @ coef.T + (intercept + shift)
         temperature = _fit_temperature(oof, y_idx)
         p_raw = _softmax(oof.copy())
         p_cal = _softmax(oof / temperature)
