@@ -555,3 +555,34 @@ def test_pool_shortcuts_give_policies_the_plain_pool_values(monkeypatch):
         np.testing.assert_array_equal(x, y)
     assert fast.summary["service_level"] == plain.summary["service_level"]
     pd.testing.assert_frame_equal(fast.agents, plain.agents)
+
+
+def test_predictive_keeps_email_for_the_better_agent_then_releases_it():
+    """With a deferred holdout, e-mails wait for the good agent (A0) while the weak one (A1)
+    is free, and are answered by A1 once their window has run out: nothing is left behind."""
+    from routing_ml.routing.policies import Predictive
+    from routing_ml.simulation import GroundTruthScorer
+
+    gt = _TinyTruth()
+    c = _contacts(60, rate_per_hour=60, seed=5, channel="email", skills=("a",))
+    c["intent"], c["language"] = "x", "es"
+    ag = _agents(2, skills=[{"a": 3}] * 2, channels=("email",))
+    kw = dict(outcomes=gt, seed=1, repeats=False)
+    runs = {}
+    for window in (0.0, 1800.0):
+        pol = Predictive(GroundTruthScorer(gt), holdout_seconds=0,
+                         deferred_holdout_seconds=window, deferred_retry_seconds=60.0)
+        r = simulate(c, ag, policy=pol, **kw)
+        assert r.conservation_holds()
+        assert r.summary["answered"] == r.summary["arrivals"] == 60  # nothing left waiting
+        runs[window] = r
+    share_a0 = {w: r.contacts["agent_id"].eq("A0").mean() for w, r in runs.items()}
+    assert share_a0[1800.0] > share_a0[0.0] + 0.05
+    held = runs[1800.0].contacts
+    # A1 only gets e-mails kept for A0 until the tolerance 0.02 * 1800 / (1800 - wait)
+    # exceeds the value gap (about 0.86): a wait of about 1760 s
+    a1 = held.loc[held["agent_id"] == "A1", "wait_seconds"]
+    assert len(a1) > 0 and a1.min() > 1700.0
+    assert runs[0.0].contacts.loc[runs[0.0].contacts["agent_id"] == "A1",
+                                  "wait_seconds"].min() < 1700.0
+    assert runs[1800.0].summary["aht_seconds"] < runs[0.0].summary["aht_seconds"]
