@@ -132,17 +132,16 @@ def _occupancy_gap(pool: AgentPool, *, band: float | tuple[float, float] = 1.0,
     Returns a float array (units: occupancy, a fraction of available time).
     """
     avail = pool.available_seconds
+    busy = pool.busy_seconds
     ok = avail > 0
     live = pool.logged_in & ok
     if not live.any():
         return np.zeros(len(pool))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = np.where(ok, pool.busy_seconds / np.where(ok, avail, 1.0), np.nan)
-    mean = float(raw[live].mean())
+    mean = float((busy[live] / avail[live]).mean())
     if prior_seconds > 0:
-        occ = (pool.busy_seconds + prior_seconds * mean) / (avail + prior_seconds)
+        occ = (busy + prior_seconds * mean) / (avail + prior_seconds)
     else:
-        occ = raw
+        occ = busy / np.where(ok, avail, 1.0)
     if isinstance(band, tuple):
         lo, hi = mean * band[0], mean * band[1]
     elif band >= 1.0:
@@ -439,6 +438,16 @@ class Predictive(_RuleMixin):
 
     def expected_value(self, contact: Contact, pool: AgentPool) -> np.ndarray:
         """Expected value of ``contact`` with every pool agent (NaN where the model is)."""
+        return self._ev(contact, pool, self._gap(pool))
+
+    def _gap(self, pool: AgentPool) -> np.ndarray | None:
+        """The fairness term's occupancy gap (None when fairness is off)."""
+        if self.fairness_weight <= 0:
+            return None
+        return _occupancy_gap(pool, band=self.fairness_band,
+                              prior_seconds=self.fairness_prior_seconds)
+
+    def _ev(self, contact: Contact, pool: AgentPool, gap: np.ndarray | None) -> np.ndarray:
         p, h = self.model.expected_outcomes(contact, pool)
         if self.concurrency_slowdown > 0:
             ch = pool.channel_index(contact.channel)
@@ -448,9 +457,8 @@ class Predictive(_RuleMixin):
                 others = np.minimum(pool.load[:, ch], pool.capacity[:, ch] - 1)
                 h = h * (1.0 + self.concurrency_slowdown * np.maximum(others, 0))
         ev = p - self.lambda_per_second * h
-        if self.fairness_weight > 0:
-            ev = ev - self.fairness_weight * _occupancy_gap(
-                pool, band=self.fairness_band, prior_seconds=self.fairness_prior_seconds)
+        if gap is not None:
+            ev = ev - self.fairness_weight * gap
         return ev
 
     def _holdout_window(self, contact: Contact) -> tuple[float, float]:
@@ -505,10 +513,11 @@ class Predictive(_RuleMixin):
         among the contacts not kept for a better agent (the holdout of ``choose``)."""
         a, contacts = split_choose_contact_args(agent, waiting)
         best, best_u = -1, -np.inf
+        gap = self._gap(pool)  # occupancy does not change during this call
         for i, c in enumerate(contacts):
             if not self._eligible_for_agent(a, c, pool, now):
                 continue
-            evs = self.expected_value(c, pool)
+            evs = self._ev(c, pool, gap)
             ev = float(evs[a])
             if not np.isfinite(ev):
                 u = self._urgency(c, now)
