@@ -872,11 +872,13 @@ def solve_roster_model(
         the per-agent soft structure, and then improves the soft terms from a good plan
         (55 x 7 x 4: 31 -> 3 uncovered shift-days in 10 s; 150-agent week: 13.5k -> 12.3k).
     method : ``"auto"`` first tries the pattern model of identical-agent classes
-        (:mod:`routing_ml.scheduling._patterns`: weekly patterns, HiGHS, at most 50% of the
-        time limit) when the shifts have no breaks and the patterns are few enough; its plan
+        (:mod:`routing_ml.scheduling._patterns`: listed weekly patterns, HiGHS, at most 50%
+        of the time limit, when the patterns are few enough; else, for one week of at least
+        ``COLGEN_MIN_ASSIGNMENTS`` (agent, day, option) triples,
+        :mod:`routing_ml.scheduling._colgen`: column generation within 80% of it); its plan
         is returned when it meets ``config.relative_gap_limit``, otherwise CP-SAT starts from
         it with the pattern bound. ``"cp-sat"`` skips it. The pattern phase is
-        deterministic for a given ``config.random_seed`` unless HiGHS reaches its time limit.
+        deterministic for a given ``config.random_seed`` unless it reaches its time limit.
     pattern : a pattern-model solution already computed for this problem (as
         :func:`build_roster` does before building the CP-SAT model); CP-SAT starts from it.
 
@@ -933,6 +935,10 @@ def solve_roster_model(
             # CP-SAT found nothing in time (e.g. a loaded machine): keep the greedy plan
             logger.info("no CP-SAT solution in time; returning the greedy warm-start roster")
             solver, status, from_warm = warm_solver, SolveStatus.FEASIBLE, True
+        elif status is SolveStatus.UNKNOWN and pattern is not None:
+            # CP-SAT had no time to reproduce the pattern plan: that plan is the answer
+            logger.info("no CP-SAT solution in time; returning the pattern-model roster")
+            return _result_from_pattern(p, pattern, config, t0, progress)
     params = main_params if main_params is not None else solver_parameters(make_solver(config))
     plan_model, plan_solver = rm, solver
     if status is SolveStatus.INFEASIBLE and explain:
@@ -993,11 +999,26 @@ def solve_roster_model(
     )
 
 
+#: column generation only for named models at least this large (agent x day x shift option):
+#: below it CP-SAT alone does better in a short time limit (the CLI example: 8 agents)
+COLGEN_MIN_ASSIGNMENTS = 5000
+
+
 def _pattern_phase(p: RosterProblem, config: SolverConfig) -> PatternSolution | None:
+    """The pattern model (listed weekly patterns) within half the time limit; for large
+    one-week rosters whose patterns are too many to list, column generation within 80% of it."""
     from routing_ml.scheduling._patterns import solve_pattern_model
 
-    return solve_pattern_model(p, time_limit_seconds=0.5 * config.time_limit_seconds,
-                               gap_limit=config.relative_gap_limit, seed=config.random_seed)
+    t = time.perf_counter()
+    got = solve_pattern_model(p, time_limit_seconds=0.5 * config.time_limit_seconds,
+                              gap_limit=config.relative_gap_limit, seed=config.random_seed)
+    n_assign = sum(len(day) for days in p.options for day in days)
+    if got is None and p.n_weeks == 1 and n_assign >= COLGEN_MIN_ASSIGNMENTS:
+        from routing_ml.scheduling._colgen import solve_colgen_model
+
+        got = solve_colgen_model(p, time_limit_seconds=0.8 * config.time_limit_seconds - (time.perf_counter() - t),
+                                 gap_limit=config.relative_gap_limit, seed=config.random_seed)
+    return got
 
 
 def _meets_gap(pattern: PatternSolution, config: SolverConfig) -> bool:
@@ -1024,7 +1045,8 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
         lp_bound=pattern.bound, roster=roster, breaks=breaks, coverage=cov,
         uncovered=cov[cov["gap"] < 0].reset_index(drop=True), kpis=_kpis(cov, roster, p, len(violations)),
         violations=violations, reason=None, relaxed_rules=(),
-        solver_parameters={"method": "patterns (HiGHS)", "patterns": pattern.n_patterns,
+        solver_parameters={"method": "patterns (column generation, HiGHS)" if pattern.generated else "patterns (HiGHS)",
+                           "patterns": pattern.n_patterns,
                            "time_limit_seconds": 0.5 * config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed},
         progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns",
@@ -1045,8 +1067,8 @@ def build_roster(
     progress: ProgressCallback | None = None,
     method: str = "auto",
 ) -> RosterResult:
-    """Roster named agents on shifts over one to four weeks (CP-SAT; rosters of
-    interchangeable agents without breaks go to a weekly-pattern MILP first).
+    """Roster named agents on shifts over one to four weeks (weekly-pattern model on HiGHS
+    first, then the named CP-SAT model when its plan is not within the gap limit).
 
     Parameters
     ----------
@@ -1068,9 +1090,10 @@ def build_roster(
     start : first day of the horizon; default the first day in ``requirements``.
     config : :class:`SolverConfig` (time limit, workers, seed, gap limit).
     progress : called at every improving solution with a :class:`ProgressPoint`.
-    method : ``"auto"`` (default) solves rosters of interchangeable agents without breaks
-        as a weekly-pattern model first (HiGHS; see :func:`solve_roster_model`);
-        ``"cp-sat"`` always uses the named CP-SAT model.
+    method : ``"auto"`` (default) solves the roster as a weekly-pattern model first
+        (classes of interchangeable agents, HiGHS; column generation when the weeks are too
+        many to list; see :func:`solve_roster_model`); ``"cp-sat"`` always uses the named
+        CP-SAT model.
 
     Returns
     -------

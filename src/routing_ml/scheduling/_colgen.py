@@ -1,0 +1,803 @@
+"""Column generation for the one-week pattern model when its patterns are too many to list.
+
+With a dozen shift starts and several queues per day an agent has 20-40 options a day and
+millions of possible weeks, so :func:`~routing_ml.scheduling._patterns.week_patterns`
+cannot enumerate them. The pattern model's LP is solved instead by column generation:
+
+* a greedy roster first (agents placed one by one at their best week, then best-response
+  sweeps) seeds the master with a feasible integer plan;
+* master LP (HiGHS, one persistent model re-solved warm as columns arrive): the pattern
+  model's rows (coverage with under/over-staffing, one convexity row per class of
+  interchangeable agents, break counts per shift option linked to the agents on it, the
+  weekend maximum) over the patterns generated so far;
+* pricing, per class: the week of least reduced cost under the duals, by dynamic
+  programming over the 7 days. The state is (earliest start allowed today by the minimum
+  rest, days worked and paid minutes so far, the days-off block, the anchor start of the
+  stable-start rule). Every hard rule and every cost term is exact, so the pricing is
+  exact and the Lagrangian bound ``y.b + sum(class size x least reduced cost) + ...`` is a
+  valid lower bound at every iteration, even when the LP is not solved to the end. Duals
+  are smoothed (Wentges) towards those of the best bound so far.
+
+Integer plan (no MILP: HiGHS' branch and bound on the generated patterns does not find
+good rosters in time): LP diving (fix the patterns the LP uses most, re-solve), the plan
+that leaves, and the greedy roster are improved by exact best responses (one agent's best
+week and break times with everyone else fixed, the same DP with the marginal value of each
+interval as its dual) and then by ruin and recreate (a few agents out, back in one by one
+at their best; kept when not worse). One week only (no flows across weeks); the maximum
+consecutive days must not bind inside a week (``max_consecutive_days >=
+max_days_per_week``).
+
+Measured on the 150-agent, 3-queue week of ``experiments/bench_scheduling.py`` (results in
+``results/bench_scheduling.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from routing_ml.scheduling._patterns import (
+    Breaks,
+    PatternSolution,
+    Plan,
+    _anchors,
+    _day_penalty,
+    _on_queue,
+    _Pattern,
+    drop_idle_shifts,
+    plan_objective,
+)
+from routing_ml.scheduling._problem import RosterProblem, agent_classes
+from routing_ml.scheduling.shifts import MINUTES_PER_DAY
+
+logger = logging.getLogger(__name__)
+
+INF = np.inf
+#: a pattern enters the master when its reduced cost is below this (cost units)
+RC_TOL = 1e-6
+#: ruin and recreate stops after this many tries in a row without improvement (or at the
+#: deadline); stopping on work done rather than time keeps seeded runs reproducible
+LNS_STALL = 60
+
+
+@dataclass(slots=True)
+class _ClassPricer:
+    """The pricing DP of one class of interchangeable agents (one week)."""
+
+    g: int
+    size: int
+    agent: int  # first member (options, hours and preferences of the class)
+    opts: list[tuple[tuple[int, int], ...]]  # per day: (variant, skill) options
+    variants: list[int]  # distinct variants the class may work (any day)
+    start: np.ndarray  # (V,) start minutes of each variant
+    thr_next: np.ndarray  # (V,) index of the earliest start allowed the next day
+    allowed_upto: np.ndarray  # (V,) largest threshold index whose earliest start allows it
+    thr_off: np.ndarray  # (E,) threshold index after a day off
+    prev_dm: np.ndarray  # (V, DM + 1) source (days, minutes) state of each target, DM = none
+    dm_ok: np.ndarray  # (DM,) final states meeting the weekly minimum hours
+    n_dm: int
+    n_o: int  # days-off block states (1 when no block is required)
+    pen: np.ndarray  # (A, V) unstable-start penalty per anchor (cost units)
+    fixed: np.ndarray  # (7, V) cost + preference of working variant v on day j (inf if unavailable)
+    anchors: list[int]
+
+
+def _build_pricer(p: RosterProblem, g: int, members: list[int]) -> _ClassPricer | None:
+    rules, w = p.rules, p.weights
+    a0 = members[0]
+    agent = p.agents[a0]
+    opts = [p.options[a0][j] for j in range(7)]
+    variants = sorted({vi for day in opts for vi, _ in day})
+    if not variants:
+        return None
+    vidx = {vi: i for i, vi in enumerate(variants)}
+    rest = round(rules.min_rest_hours * 60)
+    start = np.array([p.variants[vi].start_minutes for vi in variants], dtype=np.int64)
+    nxt = [p.variants[vi].end_minutes + rest - MINUTES_PER_DAY for vi in variants]
+    # thresholds (earliest start allowed today, minutes from today's start); index 0 = free
+    thr: set[int] = set()
+    for t in nxt:
+        while t > 0:
+            thr.add(t)
+            t -= MINUTES_PER_DAY
+    levels = [-(10**9), *sorted(thr)]
+    index = {t: i for i, t in enumerate(levels)}
+
+    def level(t: int) -> int:
+        return index[t] if t > 0 else 0
+
+    thr_next = np.array([level(t) for t in nxt], dtype=np.int64)
+    thr_off = np.array([level(t - MINUTES_PER_DAY) if i else 0 for i, t in enumerate(levels)], dtype=np.int64)
+    lv = np.array(levels)
+    allowed_upto = np.array([int(np.searchsorted(lv, s, side="right")) - 1 for s in start], dtype=np.int64)
+    # (days worked, paid minutes) states reachable within the weekly maximum
+    paid = [p.variants[vi].paid_minutes for vi in variants]
+    hi, lo = agent.max_minutes_per_week, agent.min_minutes_per_week
+    states = [(0, 0)]
+    seen = {(0, 0)}
+    for d, m in states:
+        if d >= rules.max_days_per_week:
+            continue
+        for pm in set(paid):
+            s = (d + 1, m + pm)
+            if s[1] <= hi and s not in seen:
+                seen.add(s)
+                states.append(s)
+    dm_index = {s: i for i, s in enumerate(states)}
+    n_dm = len(states)
+    prev_dm = np.full((len(variants), n_dm + 1), n_dm, dtype=np.int64)
+    for i, pm in enumerate(paid):
+        for (d, m), k in dm_index.items():
+            src = dm_index.get((d - 1, m - pm))
+            if d > 0 and src is not None:
+                prev_dm[i, k] = src
+    dm_ok = np.array([m >= lo for _, m in states])
+    block = rules.min_consecutive_days_off if rules.min_consecutive_days_off >= 2 else 0
+    anchors = _anchors(p, opts) if w.unstable_start_per_day else []
+    tol = rules.stable_start_tolerance_minutes
+    pen = (np.array([[w.unstable_start_per_day * float(abs(s - b) > tol) for s in start] for b in anchors])
+           if anchors else np.zeros((1, len(variants))))
+    wd = [p.weekday(d) for d in range(7)]
+    fixed = np.full((7, len(variants)), INF)
+    for j in range(7):
+        for vi, _k in opts[j]:
+            c = w.shift_cost * p.variants[vi].cost
+            if w.preference_per_day:
+                c += w.preference_per_day * _day_penalty(p, agent, wd[j], vi)
+            fixed[j, vidx[vi]] = c
+    return _ClassPricer(g=g, size=len(members), agent=a0, opts=opts, variants=variants, start=start,
+                        thr_next=thr_next, allowed_upto=allowed_upto, thr_off=thr_off, prev_dm=prev_dm,
+                        dm_ok=dm_ok, n_dm=n_dm, n_o=block + 1 if block else 1, pen=pen, fixed=fixed,
+                        anchors=anchors)
+
+
+def _scatter_min(dst: np.ndarray, target: np.ndarray, values: np.ndarray) -> None:
+    """``dst[t] = min(dst[t], values[i])`` for every ``i`` with ``target[i] == t`` (first axis)."""
+    order = np.argsort(target, kind="stable")
+    tg = target[order]
+    first = np.flatnonzero(np.r_[True, tg[1:] != tg[:-1]])
+    red = np.minimum.reduceat(values[order], first, axis=0)
+    dst[tg[first]] = np.minimum(dst[tg[first]], red)
+
+
+def _price(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int) -> list[tuple[float, tuple[int, ...]]]:
+    """Least-reduced-cost weeks of one class: ``[(reduced cost without the convexity dual,
+    per-day variant index or -1)]``, best first, one per anchor at most.
+
+    ``day_rc`` (7, V): reduced cost of working variant v on day j (dual terms + fixed cost).
+    State arrays are indexed (rest threshold, days-and-minutes, anchor, days-off block).
+    """
+    n_e, n_a, n_o = len(cp.thr_off), cp.pen.shape[0], cp.n_o
+    shape = (n_e, cp.n_dm + 1, n_a, n_o)  # last (days, minutes) slot: unreachable (always inf)
+    v = np.full(shape, INF)
+    v[0, 0, :, 0] = 0.0
+    hist = [v]
+    add = day_rc[:, None, :] + cp.pen[None, :, :]  # (7, A, V)
+    last = n_o - 1
+    for j in range(7):
+        new = np.full(shape, INF)
+        # a day off: the rest threshold moves a day on, the block of days off grows
+        off = v
+        if n_o > 1:
+            off = np.full(shape, INF)
+            off[..., 1:] = v[..., :-1]
+            off[..., last] = np.minimum(v[..., last - 1], v[..., last])
+        _scatter_min(new, cp.thr_off, off)
+        work = np.flatnonzero(np.isfinite(day_rc[j]))
+        if work.size:
+            pm = np.minimum.accumulate(v, axis=0)  # best over thresholds allowing each start
+            src = pm[cp.allowed_upto[work]]  # (W, DM+1, A, O)
+            if n_o > 1:
+                s2 = np.full(src.shape, INF)
+                s2[..., 0] = src[..., :last].min(axis=-1)
+                s2[..., last] = src[..., last]
+                src = s2
+            cand = src[np.arange(work.size)[:, None], cp.prev_dm[work]]  # (W, DM+1, A, O)
+            cand += add[j][:, work].T[:, None, :, None]
+            _scatter_min(new, cp.thr_next[work], cand)
+        v = new
+        hist.append(v)
+    final = v[:, :cp.n_dm, :, last].copy()
+    final[:, ~cp.dm_ok, :] = INF
+    per_anchor = final.min(axis=(0, 1))
+    out = []
+    for a in np.argsort(per_anchor)[:max_columns]:
+        if not np.isfinite(per_anchor[a]):
+            break
+        e, dm = np.unravel_index(np.argmin(final[:, :, a]), (n_e, cp.n_dm))
+        choice = _backtrack(cp, hist, add, int(a), int(e), int(dm), last)
+        if choice is None:  # the forward pass copies and adds the same floats: cannot happen
+            raise RuntimeError("pricing DP: no path reproduces the least reduced cost")
+        out.append((float(per_anchor[a]), choice))
+    return out
+
+
+def _backtrack(cp: _ClassPricer, hist: list[np.ndarray], add: np.ndarray, a: int, e: int, dm: int,
+               o: int) -> tuple[int, ...] | None:
+    """Per-day variant indices (-1 off) of the DP path ending in state (e, a, dm, o)."""
+    n_o = cp.n_o
+    last = n_o - 1
+    val = hist[7][e, dm, a, o]
+    choice = [-1] * 7
+    for j in range(6, -1, -1):
+        prev = hist[j]
+        tol = 1e-7 * (1.0 + abs(val))
+        found: tuple[int, int, int, int] | None = None
+        # day off: previous block states mapping to o
+        o_src = ([o] if n_o == 1 else ([o - 1] if 0 < o < last else ([last - 1, last] if o == last else [])))
+        for e_off in np.flatnonzero(cp.thr_off == e).tolist():
+            for op in o_src:
+                if abs(prev[e_off, dm, a, op] - val) <= tol:
+                    found = (e_off, dm, op, -1)
+                    break
+            if found:
+                break
+        if found is None:
+            for i in np.flatnonzero((cp.thr_next == e) & np.isfinite(add[j, a])):
+                dm_p = int(cp.prev_dm[i, dm])
+                if dm_p == cp.n_dm:
+                    continue
+                o_w = ([last] if o == last else list(range(last))) if n_o > 1 else [0]
+                if n_o > 1 and o not in (0, last):
+                    continue
+                for e_p in range(int(cp.allowed_upto[i]) + 1):
+                    for op in o_w:
+                        if abs(prev[e_p, dm_p, a, op] + add[j, a, i] - val) <= tol:
+                            found = (e_p, dm_p, op, int(i))
+                            break
+                    if found:
+                        break
+                if found:
+                    break
+        if found is None:
+            return None
+        e, dm, o, choice[j] = found
+        val = prev[e, dm, a, o]
+    return tuple(choice)
+
+
+def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit: float = 0.0,
+                       seed: int = 0) -> PatternSolution | None:
+    """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
+    does not apply (several weeks, a binding consecutive-days rule, a class with no
+    feasible week) or finds no integer plan within ``time_limit_seconds``."""
+
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_seconds
+    rules, w = p.rules, p.weights
+    if p.n_weeks != 1 or rules.max_consecutive_days < min(7, rules.max_days_per_week):
+        return None
+    classes = agent_classes(p)
+    pricers = []
+    for g, members in enumerate(classes):
+        cp = _build_pricer(p, g, members)
+        if cp is None:
+            return None
+        pricers.append(cp)
+    iv, per_day, n_t = p.interval_minutes, p.per_day, p.n_periods
+    listed = np.flatnonzero(p.listed.ravel())
+    row_of = np.full(p.listed.size, -1, dtype=np.int64)
+    row_of[listed] = np.arange(listed.size)
+    n_rows = listed.size
+
+    def rows_of(d: int, vi: int, k: int) -> np.ndarray:
+        v = p.variants[vi]
+        t_a = d * per_day + v.start_minutes // iv
+        r = row_of[k * n_t + np.arange(t_a, min(n_t, t_a + v.length_minutes // iv))]
+        return r[r >= 0]
+
+    # shift options of any class: coverage rows; with breaks: a link row per break
+    options = sorted({(d, vi, k) for cp in pricers for d in range(7) for vi, k in cp.opts[d]})
+    cover = {o: rows_of(*o) for o in options}
+    brk_vars: list[tuple[tuple[int, int, int], int, int]] = []
+    link_row: dict[tuple[tuple[int, int, int], int], int] = {}
+    for o in options:
+        for bi, brule in enumerate(p.variants[o[1]].template.breaks):
+            link_row[o, bi] = len(link_row)
+            brk_vars.extend((o, bi, off) for off in range(brule.earliest_offset_minutes,
+                                                          brule.latest_offset_minutes + 1, iv))
+    n_b, n_g, n_link = len(brk_vars), len(classes), len(link_row)
+    wd = [p.weekday(d) for d in range(7)]
+    weekend = bool(w.weekend_fairness_per_day) and any(x >= 5 for x in wd)
+    hours = iv / 60.0
+    req = p.required.ravel()[listed].astype(float)
+    sizes = np.array([float(len(m)) for m in classes])
+    # rows: coverage (= required), convexity (= class size), break links (= 0), then the
+    # weekend maximum per class (sum of weekend days worked - size x maximum <= 0)
+    n_eq = n_rows + n_g + n_link
+    n_all = n_eq + (n_g if weekend else 0)
+    lp = _new_highs(seed)
+    row_lo = np.concatenate([req, sizes, np.zeros(n_link), np.full(n_g if weekend else 0, -INF)])
+    row_hi = np.concatenate([req, sizes, np.zeros(n_link), np.zeros(n_g if weekend else 0)])
+    lp.addRows(n_all, row_lo, row_hi, 0, np.zeros(n_all, dtype=np.int32), np.zeros(0, dtype=np.int32),
+               np.zeros(0))
+    # fixed columns: under- and over-staffing per row, break counts, the weekend maximum
+    fixed: list[tuple[np.ndarray, np.ndarray]] = [(np.array([r]), np.ones(1)) for r in range(n_rows)]
+    fixed += [(np.array([r]), -np.ones(1)) for r in range(n_rows)]
+    for o, bi, off in brk_vars:
+        d, vi, k = o
+        brule = p.variants[vi].template.breaks[bi]
+        t_a = d * per_day + (p.variants[vi].start_minutes + off) // iv
+        rws = row_of[k * n_t + np.arange(t_a, min(n_t, t_a + brule.duration_minutes // iv))]
+        rws = rws[rws >= 0]
+        fixed.append((np.r_[rws, n_rows + n_g + link_row[o, bi]], np.r_[-np.ones(rws.size), 1.0]))
+    if weekend:
+        fixed.append((n_eq + np.arange(n_g), -sizes))
+    n_fix = len(fixed)
+    c_fix = np.concatenate([w.under_staffing_per_hour * hours * p.weight.ravel()[listed],
+                            np.full(n_rows, w.over_staffing_per_hour * hours), np.zeros(n_b),
+                            [w.weekend_fairness_per_day] if weekend else []])
+    ub_fix = np.concatenate([np.zeros(n_rows) if rules.hard_coverage else req,
+                             np.full(n_rows + n_b + int(weekend), INF)])
+    _add_columns(lp, c_fix, np.zeros(n_fix), ub_fix, fixed)
+
+    cols: list[tuple[int, _Pattern]] = []  # generated patterns: (class, pattern)
+    known: set[tuple[int, tuple[int, ...]]] = set()
+    best_opt: list[list[dict[int, int]]] = [[{} for _ in range(7)] for _ in pricers]
+
+    def make_column(cp: _ClassPricer, var_choice: tuple[int, ...]) -> tuple[Any, ...] | None:
+        """(key, pattern, rows, values) of a week given per day as variant indices (at the
+        queue recorded by the last pricing); None if known."""
+        return column_of(cp, tuple(-1 if vx < 0 else best_opt[cp.g][j][vx] for j, vx in enumerate(var_choice)))
+
+    def column_of(cp: _ClassPricer, choice: tuple[int, ...]) -> tuple[Any, ...] | None:
+        """The same for a week given per day as option indices."""
+        if (cp.g, choice) in known:
+            return None
+        rows: list[Any] = [[n_rows + cp.g]]
+        vals: list[Any] = [[1.0]]
+        n_weekend = 0
+        for j, oi in enumerate(choice):
+            if oi < 0:
+                continue
+            vi, k = cp.opts[j][oi]
+            rows.append(cover[j, vi, k])
+            vals.append(np.ones(cover[j, vi, k].size))
+            nb = len(p.variants[vi].template.breaks)
+            rows.append([n_rows + n_g + link_row[(j, vi, k), bi] for bi in range(nb)])
+            vals.append(-np.ones(nb))
+            n_weekend += wd[j] >= 5
+        if weekend and n_weekend:
+            rows.append([n_eq + cp.g])
+            vals.append([float(n_weekend)])
+        return ((cp.g, choice), _make_pattern(p, cp, choice), np.concatenate(rows).astype(np.int64),
+                np.concatenate(vals))
+
+    def push(columns: list[tuple[Any, ...]]) -> int:
+        fresh = []
+        for col in columns:
+            if col[0] not in known:
+                known.add(col[0])
+                fresh.append(col)
+                cols.append((col[0][0], col[1]))
+        if fresh:
+            _add_columns(lp, np.array([c[1].cost for c in fresh]), np.zeros(len(fresh)),
+                         np.array([float(len(classes[c[0][0]])) for c in fresh]), [(c[2], c[3]) for c in fresh])
+        return len(fresh)
+
+    cover_val = np.zeros(len(options))
+    opt_index = {o: i for i, o in enumerate(options)}
+
+    def day_costs(cp: _ClassPricer, lam: np.ndarray, omega: float) -> np.ndarray:
+        """(7, V) reduced cost of each variant each day at its best queue (records the queue)."""
+        rc = np.full((7, len(cp.variants)), INF)
+        vpos = {vi: i for i, vi in enumerate(cp.variants)}
+        for j in range(7):
+            best = best_opt[cp.g][j]
+            best.clear()
+            for oi, (vi, k) in enumerate(cp.opts[j]):
+                o = (j, vi, k)
+                x = vpos[vi]
+                val = cp.fixed[j, x] - cover_val[opt_index[o]] - (omega if wd[j] >= 5 else 0.0)
+                for bi in range(len(p.variants[vi].template.breaks)):
+                    val += lam[link_row[o, bi]]
+                if val < rc[j, x]:
+                    rc[j, x] = val
+                    best[x] = oi
+        return rc
+
+    # first columns: price with every interval worth its under-staffing cost
+    pi0 = np.where(req > 0, c_fix[:n_rows], 0.0)
+    for i, o in enumerate(options):
+        cover_val[i] = pi0[cover[o]].sum()
+    first: list[tuple[Any, ...]] = []
+    for cp in pricers:
+        got = _price(cp, day_costs(cp, np.zeros(n_link), 0.0), cp.pen.shape[0])
+        if not got:
+            logger.debug("column generation: class %d has no feasible week", cp.g)
+            return None
+        first.extend(c for _, ch in got if (c := make_column(cp, ch)) is not None)
+    push(first)
+    # a greedy roster (agents placed one by one at their best, then best-response sweeps)
+    # gives the master a feasible integer start
+    plan0, breaks0 = _best_response(p, pricers, classes, {}, {}, t0 + 0.15 * time_limit_seconds, seed,
+                                    unplaced=True, lns=False)
+    seeds = []
+    for cp, members in zip(pricers, classes, strict=True):
+        for a in members:
+            ch = tuple(cp.opts[d].index(plan0[a, d]) if (a, d) in plan0 else -1 for d in range(7))
+            if (col := column_of(cp, ch)) is not None:
+                seeds.append(col)
+    push(seeds)
+
+    u_cost = c_fix[:n_rows] if not rules.hard_coverage else None
+
+    def price_all(y: np.ndarray) -> tuple[float, list[tuple[Any, ...]]] | None:
+        """Lagrangian bound at row duals ``y`` and the new columns of negative reduced cost."""
+        lam = y[n_rows + n_g:n_eq]
+        omega = y[n_eq:] if weekend else np.zeros(n_g)
+        for i, o in enumerate(options):
+            cover_val[i] = y[cover[o]].sum()
+        pi = y[:n_rows]
+        lag = float(req @ pi)
+        if u_cost is not None:
+            lag += float(req @ np.minimum(0.0, u_cost - pi))
+        out: list[tuple[Any, ...]] = []
+        for cp in pricers:
+            got = _price(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
+            if not got:
+                return None
+            lag += cp.size * got[0][0]
+            out.extend(c for rc, ch in got if rc - y[n_rows + cp.g] < -RC_TOL
+                       and (c := make_column(cp, ch)) is not None)
+        return lag, out
+
+    def reduced_cost(col: tuple[Any, ...], y: np.ndarray) -> float:
+        return float(col[1].cost - col[3] @ y[col[2]])
+
+    # Wentges smoothing: price at a point between the duals of the best bound so far and the
+    # LP's; price at the LP duals only when that finds nothing improving the LP
+    alpha = 0.5
+    bound = -INF
+    center: np.ndarray | None = None
+    iterations = 0
+    lp_value = INF
+    cg_deadline = t0 + 0.55 * time_limit_seconds
+    # from here on the greedy roster is the fallback: running out of time only stops early
+    while time.perf_counter() < cg_deadline:
+        iterations += 1
+        t_lp = time.perf_counter()
+        if not _run(lp, deadline):
+            break
+        lp_value = float(lp.getInfo().objective_function_value)
+        n_it = lp.getInfo().simplex_iteration_count
+        y_lp = np.asarray(lp.getSolution().row_dual)
+        t_lp = time.perf_counter() - t_lp
+        y = y_lp if center is None else alpha * center + (1 - alpha) * y_lp
+        priced = price_all(y)
+        if priced is None:
+            break
+        if priced[0] > bound:
+            bound, center = priced[0], y
+        found = priced[1]
+        if center is not None and not any(reduced_cost(c, y_lp) < -RC_TOL for c in found):
+            priced = price_all(y_lp)  # mispricing: the smoothed duals found nothing for the LP
+            if priced is None:
+                break
+            if priced[0] > bound:
+                bound, center = priced[0], y_lp
+            found += priced[1]
+        added = push(found)
+        logger.debug("column generation %d: %d columns, LP %.2f, bound %.2f (%.2fs, LP %.2fs, %d it)", iterations,
+                     len(cols), lp_value, bound, time.perf_counter() - t0, t_lp, n_it)
+        if added == 0 or lp_value - bound <= 0.1 * gap_limit * max(abs(lp_value), 1e-9):
+            break
+    # integer plan: round the LP's pattern mix per class, then improve agent by agent
+    m_cols = len(cols)
+    if _run(lp, deadline):
+        x_lp = np.asarray(lp.getSolution().col_value)[n_fix:]
+        fixed_counts = _dive(lp, n_fix, np.array([g for g, _ in cols]), sizes, t0 + 0.85 * time_limit_seconds)
+        rounded = _round_plan(p, classes, cols, x_lp if fixed_counts is None else fixed_counts)
+        rounded, r_breaks = _best_response(p, pricers, classes, rounded, {}, deadline, seed, lns=False)
+        if plan_objective(p, rounded, r_breaks) < plan_objective(p, plan0, breaks0):
+            plan0, breaks0 = rounded, r_breaks
+    plan, breaks = _best_response(p, pricers, classes, plan0, breaks0, deadline, seed)
+    plan, breaks = drop_idle_shifts(p, plan, breaks)
+    objective = plan_objective(p, plan, breaks)
+    bound = min(max(bound, 0.0), objective)  # every cost term is >= 0
+    wall = time.perf_counter() - t0
+    logger.debug("column generation: %d patterns, %d iterations, LP %.2f, objective %.2f bound %.2f in %.2fs",
+                 m_cols, iterations, lp_value, objective, bound, wall)
+    return PatternSolution(plan=plan, breaks=breaks, objective=objective, bound=bound,
+                           n_patterns=m_cols, wall_time_seconds=wall, generated=True)
+
+
+def _dive(lp: Any, n_fix: int, col_class: np.ndarray, sizes: np.ndarray, deadline: float) -> np.ndarray | None:
+    """LP diving: raise the lower bounds of the patterns the LP uses most (every one within
+    0.3 of its next integer, else the largest) and re-solve, until every class's agents
+    are fixed; returns the integer pattern counts (None if out of time or infeasible)."""
+    m = col_class.size
+    lower = np.zeros(m)
+    rounds = 0
+    while True:
+        left = sizes - np.bincount(col_class, weights=lower, minlength=sizes.size)
+        if np.all(left < 0.5):
+            logger.debug("diving: %d rounds", rounds)
+            return np.rint(lower)
+        rounds += 1
+        if not _run(lp, deadline):
+            return None
+        free = np.asarray(lp.getSolution().col_value)[n_fix:] - lower
+        logger.debug("diving %d: LP %.2f, %d agents left", rounds, lp.getInfo().objective_function_value, left.sum())
+        raise_by = np.where(free >= 0.7, np.ceil(free - 0.3), 0.0)
+        if not raise_by.any():
+            raise_by[np.argsort(-free, kind="stable")[:3]] = 1.0
+        # never beyond a class's agents left
+        for g in np.unique(col_class[raise_by > 0]):
+            js = np.flatnonzero((col_class == g) & (raise_by > 0))
+            js = js[np.argsort(-free[js], kind="stable")]
+            room = left[g]
+            for j in js:
+                raise_by[j] = min(raise_by[j], room)
+                room -= raise_by[j]
+        changed = np.flatnonzero(raise_by > 0)
+        lower[changed] += raise_by[changed]
+        idx = (n_fix + changed).astype(np.int32)
+        lp.changeColsBounds(idx.size, idx, lower[changed], sizes[col_class[changed]].astype(float))
+
+
+def _round_plan(p: RosterProblem, classes: list[list[int]], cols: list[tuple[int, _Pattern]],
+                x: np.ndarray) -> Plan:
+    """Named plan from the LP's fractional pattern counts: per class, the floors, then the
+    largest fractional parts until every member has a week."""
+    plan: Plan = {}
+    by_class: dict[int, list[int]] = {}
+    for j, (g, _q) in enumerate(cols):
+        by_class.setdefault(g, []).append(j)
+    for g, members in enumerate(classes):
+        js = by_class.get(g, [])
+        xs = x[js]
+        take = np.floor(xs + 1e-9).astype(np.int64)
+        short = len(members) - int(take.sum())
+        if short > 0:
+            for i in np.argsort(-(xs - take), kind="stable")[:short]:
+                take[i] += 1
+        weeks = [cols[js[i]][1] for i in range(len(js)) for _ in range(int(take[i]))][:len(members)]
+        opts = p.options[members[0]]
+        for a, q in zip(members, weeks, strict=False):
+            for d, oi in enumerate(q.choice):
+                if oi >= 0:
+                    plan[a, d] = opts[d][oi]
+    return plan
+
+
+def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[list[int]], plan: Plan,
+                   breaks: Breaks, deadline: float, seed: int, *, unplaced: bool = False,
+                   lns: bool = True) -> tuple[Plan, Breaks]:
+    """Local search: each agent in turn (seeded order) takes the week and break times that
+    lower the objective most with everyone else fixed, until no agent improves or time runs
+    out. The pricing DP is exact for one agent: adding it to an interval saves that
+    interval's under-staffing weight while under-staffed and costs the over-staffing weight
+    otherwise; the weekend maximum is checked on the move."""
+    w = p.weights
+    iv, per_day, n_t = p.interval_minutes, p.per_day, p.n_periods
+    hours = iv / 60.0
+    n_k = len(p.skills)
+    u_cost = w.under_staffing_per_hour * hours * p.weight * p.listed
+    o_cost = w.over_staffing_per_hour * hours * p.listed
+    # every shift option of any class: queue, intervals, candidate break windows
+    opt_list = sorted({(d, vi, k) for cp in pricers for d in range(7) for vi, k in cp.opts[d]})
+    oidx = {o: i for i, o in enumerate(opt_list)}
+    n_opt = len(opt_list)
+    o_k = np.array([k for _, _, k in opt_list])
+    o_ta = np.array([d * per_day + p.variants[vi].start_minutes // iv for d, vi, _ in opt_list])
+    o_tb = np.minimum(n_t, o_ta + np.array([p.variants[vi].length_minutes // iv for _, vi, _ in opt_list]))
+    n_br = max((len(p.variants[vi].template.breaks) for _, vi, _ in opt_list), default=0)
+    n_off = max((len(range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, iv))
+                 for _, vi, _ in opt_list for b in p.variants[vi].template.breaks), default=1)
+    b_t0 = np.zeros((n_opt, max(n_br, 1), n_off), dtype=np.int64)
+    b_t1 = np.zeros_like(b_t0)
+    b_min = np.zeros_like(b_t0)  # break start offset (minutes)
+    b_ok = np.zeros(b_t0.shape, dtype=bool)
+    for i, (d, vi, _k) in enumerate(opt_list):
+        v = p.variants[vi]
+        for bi, brule in enumerate(v.template.breaks):
+            offs = np.arange(brule.earliest_offset_minutes, brule.latest_offset_minutes + 1, iv)
+            t0 = np.minimum(n_t, d * per_day + (v.start_minutes + offs) // iv)
+            b_t0[i, bi, :offs.size] = t0
+            b_t1[i, bi, :offs.size] = np.minimum(n_t, t0 + brule.duration_minutes // iv)
+            b_min[i, bi, :offs.size] = offs
+            b_ok[i, bi, :offs.size] = True
+    n_brk = np.array([len(p.variants[vi].template.breaks) for _, vi, _ in opt_list])
+    # per class: (day, variant position, option) of every option
+    per_class = []
+    for cp in pricers:
+        vpos = {vi: i for i, vi in enumerate(cp.variants)}
+        trip = np.array([(d, vpos[vi], oidx[d, vi, k]) for d in range(7) for vi, k in cp.opts[d]], dtype=np.int64)
+        per_class.append((trip[:, 0], trip[:, 1], trip[:, 2], vpos))
+
+    plan, breaks = dict(plan), dict(breaks)
+    sched = np.zeros((n_k, n_t), dtype=np.int64)
+    for (a, d), (vi, k) in plan.items():
+        sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] += 1
+    wd = [p.weekday(d) for d in range(p.n_days)]
+    weekend = bool(w.weekend_fairness_per_day) and any(x >= 5 for x in wd)
+    wk_days = np.zeros(len(p.agents), dtype=np.int64)
+    for (a, d) in plan:
+        wk_days[a] += wd[d] >= 5
+    class_of = {a: g for g, members in enumerate(classes) for a in members}
+    tol = p.rules.stable_start_tolerance_minutes
+    rng = np.random.default_rng(seed)
+    agents = np.array([a for members in classes for a in members])
+
+    def brk_of(o: int, arg: np.ndarray) -> tuple[tuple[int, int], ...]:
+        return tuple((bi, int(b_min[o, bi, arg[o, bi]])) for bi in range(int(n_brk[o])))
+
+    def respond(a: int, force: bool = False) -> bool:
+        """Give agent ``a`` its best week with everyone else fixed; True when it changed.
+        ``force``: the agent has no week yet and takes the best one whatever it costs."""
+        g = class_of[a]
+        cp = pricers[g]
+        cj, cx, co, vpos = per_class[g]
+        mine = [(d, *plan[a, d]) for d in range(7) if (a, d) in plan]
+        for d, vi, k in mine:
+            sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] -= 1
+        gain = np.zeros((n_k, n_t + 1))
+        np.cumsum(np.where(sched < p.required, u_cost, -o_cost), axis=1, out=gain[:, 1:])
+        # value of each option with its breaks at their best times
+        kk = o_k[:, None, None]
+        bv = np.where(b_ok, gain[kk, b_t1] - gain[kk, b_t0], INF)
+        arg = bv.argmin(axis=2)
+        lost = np.where(b_ok.any(axis=2), bv.min(axis=2), 0.0).sum(axis=1)
+        opt_val = gain[o_k, o_tb] - gain[o_k, o_ta] - lost
+        # reduced cost of each (day, variant) at its best queue
+        val = cp.fixed[cj, cx] - opt_val[co]
+        rc = np.full((7, len(cp.variants)), INF)
+        np.minimum.at(rc, (cj, cx), val)
+        order = np.lexsort((val, cj * len(cp.variants) + cx))
+        key = (cj * len(cp.variants) + cx)[order]
+        firsts = order[np.r_[True, key[1:] != key[:-1]]]
+        pick = {(int(cj[i]), int(cx[i])): int(co[i]) for i in firsts}
+        # the current week with its breaks at their best times (missing breaks get placed)
+        cur, starts = (INF if force else 0.0), []
+        for d, vi, k in mine:
+            o = oidx[d, vi, k]
+            cur += cp.fixed[d, vpos[vi]] - opt_val[o]
+            starts.append(p.variants[vi].start_minutes)
+            if n_brk[o]:
+                breaks[a, d] = brk_of(o, arg)
+        if cp.anchors and starts:
+            cur += w.unstable_start_per_day * min(sum(abs(s - b) > tol for s in starts) for b in cp.anchors)
+        got = _price(cp, rc, 1)
+        moved = False
+        if got and got[0][0] < cur - 1e-9:
+            var_choice = got[0][1]
+            new_wk = sum(wd[d] >= 5 for d in range(7) if var_choice[d] >= 0)
+            delta = got[0][0] - cur
+            if weekend and not force:
+                others = np.delete(wk_days, a).max(initial=0)
+                delta += w.weekend_fairness_per_day * (max(others, new_wk) - max(others, wk_days[a]))
+            if delta < -1e-9:
+                moved = True
+                wk_days[a] = new_wk
+                for d, _vi, _k in mine:
+                    del plan[a, d]
+                    breaks.pop((a, d), None)
+                for d in range(7):
+                    if var_choice[d] >= 0:
+                        o = pick[d, var_choice[d]]
+                        plan[a, d] = opt_list[o][1:]
+                        if n_brk[o]:
+                            breaks[a, d] = brk_of(o, arg)
+        for d in range(7):
+            if (a, d) in plan:
+                vi, k = plan[a, d]
+                sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] += 1
+        return moved
+
+    def remove(a: int) -> None:
+        for d in range(7):
+            if (a, d) in plan:
+                vi, k = plan.pop((a, d))
+                sched[k, _on_queue(p, d, vi, breaks.pop((a, d), ()))] -= 1
+        wk_days[a] = 0
+
+    # 0. agents without a week yet take their best one, in a seeded order
+    if unplaced:
+        for a in rng.permutation(agents):
+            if not any((int(a), d) in plan for d in range(7)):
+                respond(int(a), force=True)
+    # 1. sweeps of best responses until no agent improves
+    improved = True
+    sweeps = 0
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        sweeps += 1
+        for a in rng.permutation(agents):
+            if time.perf_counter() > deadline:
+                break
+            improved |= respond(int(a))
+    # 2. ruin and recreate: take a few agents out, put them back one by one at their best,
+    # keep the result when the objective is not worse
+    best = plan_objective(p, plan, breaks)
+    logger.debug("best response: %d sweeps, objective %.2f", sweeps, best)
+    if not lns:
+        return plan, breaks
+    tries = kept = stall = 0
+    k_out = max(2, len(agents) // 15)
+    while time.perf_counter() < deadline and stall < LNS_STALL:
+        tries += 1
+        stall += 1
+        saved = (dict(plan), dict(breaks), sched.copy(), wk_days.copy())
+        out = rng.choice(agents, size=min(k_out, len(agents)), replace=False)
+        for a in out:
+            remove(int(a))
+        for a in out:
+            respond(int(a), force=True)
+        for a in out:
+            respond(int(a))
+        obj = plan_objective(p, plan, breaks)
+        if obj <= best + 1e-9:
+            if obj < best - 1e-9:
+                kept += 1
+                stall = 0
+            best = obj
+        else:
+            plan, breaks = saved[0], saved[1]
+            sched[:], wk_days[:] = saved[2], saved[3]
+    logger.debug("ruin and recreate: %d tries, %d improvements, objective %.2f", tries, kept, best)
+    return plan, breaks
+
+
+def _new_highs(seed: int) -> Any:
+    # the pybind class itself: highspy.Highs adds a callback layer that prints a banner
+    from highspy._core import _Highs
+
+    h = _Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("presolve", "off")  # keep the simplex basis between column additions
+    h.setOptionValue("solver", "simplex")
+    return h
+
+
+def _add_columns(h: Any, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 entries: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    starts = np.cumsum([0, *(len(r) for r, _ in entries[:-1])]).astype(np.int32)
+    idx = np.concatenate([np.asarray(r) for r, _ in entries]).astype(np.int32)
+    val = np.concatenate([np.asarray(v, dtype=float) for _, v in entries])
+    h.addCols(len(entries), cost.astype(float), lower.astype(float), upper.astype(float), idx.size, starts, idx, val)
+
+
+def _run(h: Any, deadline: float, mip: bool = False) -> bool:
+    """Solve within the time left; True when a usable solution exists."""
+    from highspy._core import HighsModelStatus
+
+    left = deadline - time.perf_counter()
+    if left <= 0.05:
+        return False
+    h.setOptionValue("time_limit", float(h.getRunTime()) + left)
+    h.run()
+    status = h.getModelStatus()
+    if not mip:
+        return bool(status == HighsModelStatus.kOptimal)
+    return bool(h.getInfo().primal_solution_status == 2)  # a feasible integer solution
+
+
+def _make_pattern(p: RosterProblem, cp: _ClassPricer, choice: tuple[int, ...]) -> _Pattern:
+    """The :class:`_Pattern` of a week given as per-day option indices (cost as enumerated)."""
+    w, rules = p.weights, p.rules
+    agent = p.agents[cp.agent]
+    cost = 0.0
+    starts = []
+    for j, oi in enumerate(choice):
+        if oi >= 0:
+            vi, _k = cp.opts[j][oi]
+            cost += w.shift_cost * p.variants[vi].cost
+            if w.preference_per_day:
+                cost += w.preference_per_day * _day_penalty(p, agent, p.weekday(j), vi)
+            starts.append(p.variants[vi].start_minutes)
+    if cp.anchors and starts:
+        tol = rules.stable_start_tolerance_minutes
+        cost += w.unstable_start_per_day * min(sum(abs(s - b) > tol for s in starts) for b in cp.anchors)
+    worked = [j for j in range(7) if choice[j] >= 0]
+    lead = next((j for j in range(7) if choice[j] < 0), 7)
+    trail = next((j for j in range(7) if choice[6 - j] < 0), 7)
+    return _Pattern(choice, cost, sum(p.weekday(j) >= 5 for j in worked), lead, trail, 0, 0)
+
+
+__all__ = ["solve_colgen_model"]

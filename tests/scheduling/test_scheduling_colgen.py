@@ -1,0 +1,162 @@
+"""Column generation for one-week rosters whose weekly patterns are too many to list."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scheduling_helpers import MONDAY, requirements
+
+from routing_ml.scheduling import (
+    BreakRule,
+    RosterRules,
+    RosterWeights,
+    ShiftTemplate,
+    SolverConfig,
+    SolveStatus,
+    build_roster,
+)
+from routing_ml.scheduling._colgen import _build_pricer, _price, solve_colgen_model
+from routing_ml.scheduling._patterns import plan_objective, week_patterns
+from routing_ml.scheduling._problem import agent_classes, prepare_problem
+from routing_ml.scheduling.check import check_roster
+from routing_ml.scheduling.roster import (
+    build_roster_model,
+    roster_frames_from_plan,
+    solve_roster_model,
+)
+
+COFFEE = BreakRule(name="coffee", duration_minutes=15, paid=True, earliest_offset_minutes=60,
+                   latest_offset_minutes=120)
+SHIFTS = [
+    ShiftTemplate(name="early", start_minutes=6 * 60, latest_start_minutes=9 * 60, start_step_minutes=60,
+                  lengths_minutes=(480,), breaks=(COFFEE,)),
+    ShiftTemplate(name="late", start_minutes=13 * 60, latest_start_minutes=15 * 60, start_step_minutes=60,
+                  lengths_minutes=(480,), breaks=(COFFEE,)),
+    ShiftTemplate(name="part", start_minutes=10 * 60, latest_start_minutes=12 * 60, start_step_minutes=60,
+                  lengths_minutes=(240,)),
+]
+# few options a day: every week can be listed, so the column generation can be checked exactly
+SMALL = [
+    ShiftTemplate(name="early", start_minutes=6 * 60, latest_start_minutes=9 * 60, start_step_minutes=180,
+                  lengths_minutes=(480,), breaks=(COFFEE,)),
+    ShiftTemplate(name="late", start_minutes=14 * 60, lengths_minutes=(480,), breaks=(COFFEE,)),
+    ShiftTemplate(name="part", start_minutes=10 * 60, lengths_minutes=(240,)),
+]
+RULES = RosterRules(min_hours_per_week=16, max_hours_per_week=40, max_days_per_week=5, max_consecutive_days=6,
+                    min_rest_hours=12, min_consecutive_days_off=2)
+
+
+def _agents(n: int, seed: int = 0, multi: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "agent_id": [f"a{i}" for i in range(n)],
+        "skills": ["voice;chat" if multi and i % 3 == 0 else ("chat" if i % 3 == 1 else "voice") for i in range(n)],
+        "preferred_days_off": ["Sat;Sun" if rng.random() < 0.4 else "" for _ in range(n)],
+        "preferred_start": ["07:00" if i % 4 == 0 else None for i in range(n)],
+    })
+
+
+def _requirements() -> pd.DataFrame:
+    voice = requirements([(6, 10, 2), (10, 16, 4), (16, 22, 2)], days=range(7), queue="voice")
+    chat = requirements([(8, 20, 1)], days=range(5), queue="chat")
+    return pd.concat([voice, chat], ignore_index=True)
+
+
+def _problem(n: int = 9, seed: int = 0, small: bool = False):
+    if not small:
+        return prepare_problem(_requirements(), _agents(n, seed), SHIFTS, RULES, RosterWeights(), weeks=1)
+    # two classes (voice, chat) and few listed intervals: the listed pattern model stays small
+    req = pd.concat([requirements([(6, 9, 2), (14, 16, 2)], queue="voice"),
+                     requirements([(9, 11, 1)], days=range(5), queue="chat")], ignore_index=True)
+    agents = _agents(n, seed, multi=False)[["agent_id", "skills"]]
+    return prepare_problem(req, agents, SMALL, RULES, RosterWeights(), weeks=1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pricing_dp_equals_the_least_enumerated_week(seed):
+    """The DP's least reduced cost is the minimum over every enumerated week, and the week it
+    returns has exactly that cost (hours, rest, days-off block, anchors all exact)."""
+    p = _problem(small=True)
+    rng = np.random.default_rng(seed)
+    for members in agent_classes(p):
+        cp = _build_pricer(p, 0, members)
+        a = members[0]
+        # random duals per (day, variant); the variant's queue is the best one (any: same value)
+        value = rng.normal(0, 3, size=(7, len(cp.variants)))
+        day_rc = np.where(np.isfinite(cp.fixed), cp.fixed - value, np.inf)
+        got = _price(cp, day_rc, cp.pen.shape[0])
+        vpos = {vi: i for i, vi in enumerate(cp.variants)}
+        brute = min(q.cost - sum(value[j, vpos[p.options[a][j][oi][0]]] for j, oi in enumerate(q.choice) if oi >= 0)
+                    for q in week_patterns(p, a, 0, 10**6))
+        assert got[0][0] == pytest.approx(brute, abs=1e-9)
+        # the returned weeks: the first costs exactly the minimum; the others (best for their
+        # anchor start) cost at most what is reported (their own best anchor may be another)
+        for i, (rc, var_choice) in enumerate(got):
+            starts = [p.variants[cp.variants[x]].start_minutes for x in var_choice if x >= 0]
+            pen = min((sum(abs(s - b) > p.rules.stable_start_tolerance_minutes for s in starts)
+                       for b in cp.anchors), default=0) * p.weights.unstable_start_per_day if starts else 0.0
+            true = sum(day_rc[j, x] for j, x in enumerate(var_choice) if x >= 0) + pen
+            assert true <= rc + 1e-9
+            if i == 0:
+                assert true == pytest.approx(rc, abs=1e-9)
+
+
+def test_colgen_bound_and_plan_bracket_the_proven_optimum():
+    """On a roster CP-SAT solves to optimality: Lagrangian bound <= optimum <= plan."""
+    req = requirements([(6, 9, 2), (14, 16, 1)], queue="voice")
+    agents = pd.DataFrame({"agent_id": ["a0", "a1", "a2", "a3"], "preferred_days_off": ["Sat;Sun", "", "", "Sun"]})
+    p = prepare_problem(req, agents, SMALL, RULES, RosterWeights(), weeks=1)
+    exact = solve_roster_model(build_roster_model(p), SolverConfig(num_workers=1, time_limit_seconds=60,
+                                                                    random_seed=0, relative_gap_limit=0.0),
+                               method="cp-sat")
+    assert exact.status is SolveStatus.OPTIMAL
+    cg = solve_colgen_model(p, time_limit_seconds=4, gap_limit=0.0, seed=0)
+    assert cg is not None
+    assert cg.bound <= exact.objective + 1e-6 <= cg.objective + 2e-6
+    assert cg.objective == pytest.approx(plan_objective(p, cg.plan, cg.breaks))
+
+
+def test_colgen_roster_breaks_no_rule_and_meets_minimum_hours():
+    p = _problem(small=True)
+    cg = solve_colgen_model(p, time_limit_seconds=6, gap_limit=0.0, seed=0)
+    assert cg is not None
+    assert 0 < cg.bound <= cg.objective
+    assert cg.objective == pytest.approx(plan_objective(p, cg.plan, cg.breaks))
+    roster, breaks = roster_frames_from_plan(p, cg.plan, cg.breaks)
+    assert check_roster(roster, breaks, p).empty
+    hours = roster.groupby("agent_id")["paid_hours"].sum()  # every agent meets its weekly minimum
+    assert (hours.reindex([a.agent_id for a in p.agents], fill_value=0) >= RULES.min_hours_per_week - 1e-9).all()
+
+
+def test_colgen_is_deterministic_with_a_seed():
+    p = _problem(6, seed=3)
+    a = solve_colgen_model(p, time_limit_seconds=8, gap_limit=0.0, seed=5)
+    b = solve_colgen_model(p, time_limit_seconds=8, gap_limit=0.0, seed=5)
+    assert a is not None and b is not None
+    assert a.plan == b.plan and a.breaks == b.breaks
+
+
+def test_colgen_refuses_what_it_does_not_model():
+    req = pd.concat([_requirements(), requirements([(8, 12, 1)], days=range(7, 14))], ignore_index=True)
+    two_weeks = prepare_problem(req, _agents(4), SHIFTS, RULES, RosterWeights(), weeks=2)
+    assert solve_colgen_model(two_weeks, time_limit_seconds=5) is None
+    tight = RosterRules(min_hours_per_week=0, max_days_per_week=5, max_consecutive_days=3)
+    assert solve_colgen_model(prepare_problem(_requirements(), _agents(4), SHIFTS, tight, weeks=1),
+                              time_limit_seconds=5) is None
+
+
+def test_build_roster_uses_column_generation_when_patterns_are_too_many(monkeypatch):
+    import routing_ml.scheduling._patterns as patterns
+
+    import routing_ml.scheduling.roster as roster
+
+    monkeypatch.setattr(patterns, "MAX_PATTERNS", 10)  # the listed model gives up at once
+    monkeypatch.setattr(roster, "COLGEN_MIN_ASSIGNMENTS", 0)  # and the roster counts as large
+    config = SolverConfig(num_workers=1, time_limit_seconds=20, random_seed=0, relative_gap_limit=0.5)
+    res = build_roster(_requirements(), _agents(9), SHIFTS, RULES, config=config, start=MONDAY, weeks=1)
+    assert res.method in ("patterns", "patterns+cp-sat")
+    if res.method == "patterns":
+        assert res.solver_parameters["method"] == "patterns (column generation, HiGHS)"
+    assert res.kpis.hard_rule_violations == 0
+    assert res.best_bound <= res.objective + 1e-6
