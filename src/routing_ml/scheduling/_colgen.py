@@ -415,7 +415,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     # a greedy roster (agents placed one by one at their best, then best-response sweeps)
     # gives the master a feasible integer start
     plan0, breaks0 = _best_response(p, pricers, classes, {}, {}, t0 + 0.15 * time_limit_seconds, seed,
-                                    unplaced=True, lns=False)
+                                    unplaced=True, lns=False, max_sweeps=1)
     seeds = []
     for cp, members in zip(pricers, classes, strict=True):
         for a in members:
@@ -486,11 +486,45 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                      len(cols), lp_value, bound, time.perf_counter() - t0, t_lp, n_it)
         if added == 0 or lp_value - bound <= 0.1 * gap_limit * max(abs(lp_value), 1e-9):
             break
-    # integer plan: round the LP's pattern mix per class, then improve agent by agent
+    def dive(dive_deadline: float) -> np.ndarray | None:
+        """LP diving: raise the lower bounds of the patterns the LP uses most (every one
+        within 0.3 of its next integer, else the three largest) and re-solve, until every
+        agent is fixed; returns the integer pattern counts (None if out of time). Pricing new
+        weeks while diving was tried: on the 150-agent week it made the dive too slow to end
+        within the time limit."""
+        lower = np.zeros(len(cols))
+        col_class = np.array([g for g, _ in cols])
+        rounds = 0
+        while True:
+            left = sizes - np.bincount(col_class, weights=lower, minlength=n_g)
+            if np.all(left < 0.5):
+                logger.debug("diving: %d rounds, %d columns", rounds, len(cols))
+                return np.rint(lower)
+            rounds += 1
+            if not _run(lp, dive_deadline):
+                return None
+            free = np.asarray(lp.getSolution().col_value)[n_fix:] - lower
+            logger.debug("diving %d: LP %.2f, %d agents left", rounds, lp.getInfo().objective_function_value,
+                         left.sum())
+            raise_by = np.where(free >= 0.7, np.ceil(free - 0.3), 0.0)
+            if not raise_by.any():
+                raise_by[np.argsort(-free, kind="stable")[:3]] = 1.0
+            for g in np.unique(col_class[raise_by > 0]):  # never beyond a class's agents left
+                js = np.flatnonzero((col_class == g) & (raise_by > 0))
+                room = left[g]
+                for j in js[np.argsort(-free[js], kind="stable")]:
+                    raise_by[j] = min(raise_by[j], room)
+                    room -= raise_by[j]
+            changed = np.flatnonzero(raise_by > 0)
+            lower[changed] += raise_by[changed]
+            idx = (n_fix + changed).astype(np.int32)
+            lp.changeColsBounds(idx.size, idx, lower[changed], sizes[col_class[changed]].astype(float))
+
+    # integer plan: dive from the LP (or round it when out of time), then improve agent by agent
     m_cols = len(cols)
     if _run(lp, deadline):
         x_lp = np.asarray(lp.getSolution().col_value)[n_fix:]
-        fixed_counts = _dive(lp, n_fix, np.array([g for g, _ in cols]), sizes, t0 + 0.85 * time_limit_seconds)
+        fixed_counts = dive(t0 + 0.85 * time_limit_seconds)
         rounded = _round_plan(p, classes, cols, x_lp if fixed_counts is None else fixed_counts)
         rounded, r_breaks = _best_response(p, pricers, classes, rounded, {}, deadline, seed, lns=False)
         if plan_objective(p, rounded, r_breaks) < plan_objective(p, plan0, breaks0):
@@ -504,40 +538,6 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                  m_cols, iterations, lp_value, objective, bound, wall)
     return PatternSolution(plan=plan, breaks=breaks, objective=objective, bound=bound,
                            n_patterns=m_cols, wall_time_seconds=wall, generated=True)
-
-
-def _dive(lp: Any, n_fix: int, col_class: np.ndarray, sizes: np.ndarray, deadline: float) -> np.ndarray | None:
-    """LP diving: raise the lower bounds of the patterns the LP uses most (every one within
-    0.3 of its next integer, else the largest) and re-solve, until every class's agents
-    are fixed; returns the integer pattern counts (None if out of time or infeasible)."""
-    m = col_class.size
-    lower = np.zeros(m)
-    rounds = 0
-    while True:
-        left = sizes - np.bincount(col_class, weights=lower, minlength=sizes.size)
-        if np.all(left < 0.5):
-            logger.debug("diving: %d rounds", rounds)
-            return np.rint(lower)
-        rounds += 1
-        if not _run(lp, deadline):
-            return None
-        free = np.asarray(lp.getSolution().col_value)[n_fix:] - lower
-        logger.debug("diving %d: LP %.2f, %d agents left", rounds, lp.getInfo().objective_function_value, left.sum())
-        raise_by = np.where(free >= 0.7, np.ceil(free - 0.3), 0.0)
-        if not raise_by.any():
-            raise_by[np.argsort(-free, kind="stable")[:3]] = 1.0
-        # never beyond a class's agents left
-        for g in np.unique(col_class[raise_by > 0]):
-            js = np.flatnonzero((col_class == g) & (raise_by > 0))
-            js = js[np.argsort(-free[js], kind="stable")]
-            room = left[g]
-            for j in js:
-                raise_by[j] = min(raise_by[j], room)
-                room -= raise_by[j]
-        changed = np.flatnonzero(raise_by > 0)
-        lower[changed] += raise_by[changed]
-        idx = (n_fix + changed).astype(np.int32)
-        lp.changeColsBounds(idx.size, idx, lower[changed], sizes[col_class[changed]].astype(float))
 
 
 def _round_plan(p: RosterProblem, classes: list[list[int]], cols: list[tuple[int, _Pattern]],
@@ -567,7 +567,7 @@ def _round_plan(p: RosterProblem, classes: list[list[int]], cols: list[tuple[int
 
 def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[list[int]], plan: Plan,
                    breaks: Breaks, deadline: float, seed: int, *, unplaced: bool = False,
-                   lns: bool = True) -> tuple[Plan, Breaks]:
+                   lns: bool = True, max_sweeps: int = 100) -> tuple[Plan, Breaks]:
     """Local search: each agent in turn (seeded order) takes the week and break times that
     lower the objective most with everyone else fixed, until no agent improves or time runs
     out. The pricing DP is exact for one agent: adding it to an interval saves that
@@ -704,7 +704,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
     # 1. sweeps of best responses until no agent improves
     improved = True
     sweeps = 0
-    while improved and time.perf_counter() < deadline:
+    while improved and sweeps < max_sweeps and time.perf_counter() < deadline:
         improved = False
         sweeps += 1
         for a in rng.permutation(agents):
@@ -717,13 +717,27 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
     logger.debug("best response: %d sweeps, objective %.2f", sweeps, best)
     if not lns:
         return plan, breaks
+    def related(n: int) -> np.ndarray:
+        """Agents working the day of an interval under-staffed (else over-staffed) now."""
+        short = np.argwhere((sched < p.required) & p.listed)
+        pool = short if len(short) else np.argwhere((sched > p.required) & p.listed)
+        if not len(pool):
+            return rng.choice(agents, size=min(n, len(agents)), replace=False)
+        _k, t = pool[rng.integers(len(pool))]
+        d = int(t) // per_day
+        near = [a for a in agents if any((int(a), x) in plan for x in (d - 1, d, d + 1))]
+        pick = rng.choice(near, size=min(n, len(near)), replace=False) if near else np.zeros(0, dtype=np.int64)
+        rest = np.setdiff1d(agents, pick)
+        extra = rng.choice(rest, size=min(max(0, n - len(pick)), len(rest)), replace=False)
+        return np.concatenate([pick, extra]).astype(np.int64)
+
     tries = kept = stall = 0
     k_out = max(2, len(agents) // 15)
     while time.perf_counter() < deadline and stall < LNS_STALL:
         tries += 1
         stall += 1
         saved = (dict(plan), dict(breaks), sched.copy(), wk_days.copy())
-        out = rng.choice(agents, size=min(k_out, len(agents)), replace=False)
+        out = related(k_out) if tries % 2 else rng.choice(agents, size=min(k_out, len(agents)), replace=False)
         for a in out:
             remove(int(a))
         for a in out:
