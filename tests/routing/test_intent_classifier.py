@@ -512,3 +512,23 @@ def test_prior_shift_moves_intercepts_towards_the_weighted_frequencies() -> None
         plain.intercept_)
     with pytest.raises(ValueError, match="prior_shift"):
         IntentClassifier(prior_shift=-1).fit(texts, labels)
+
+
+def test_word_min_df_drops_rare_word_ngrams_and_keeps_paths_equal() -> None:
+    texts, labels = _data()
+    texts = texts * 2  # >= 10 x min_df texts: the threshold applies
+    labels = labels * 2
+    texts = [*texts, "palabraunica aparece una vez"]
+    labels = [*labels, "padron"]
+    one = IntentClassifier(word_ngram_range=(1, 3), random_state=0).fit(texts, labels)
+    two = IntentClassifier(word_ngram_range=(1, 3), word_min_df=2,
+                           random_state=0).fit(texts, labels)
+    assert "palabraunica" in one.word_vectorizer_.vocabulary_
+    assert "palabraunica" not in two.word_vectorizer_.vocabulary_
+    assert "volante de empadronamiento" in two.word_vectorizer_.vocabulary_
+    probe = [*PROBE, "palabraunica volante de empadronamiento urgente"]
+    batch = two.predict_proba(probe)
+    np.testing.assert_allclose(np.vstack([two.predict_proba([t]) for t in probe]), batch,
+                               rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="word_min_df"):
+        IntentClassifier(word_min_df=0).fit(texts, labels)

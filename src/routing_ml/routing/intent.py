@@ -424,6 +424,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     char_weight : weight of the character block relative to the word block (each block
         is L2-normalised before weighting).
     char_min_df : a character n-gram must occur in this many training texts to be kept.
+    word_min_df : a word n-gram must occur in this many training texts to be kept (1,
+        the default, keeps all; 2 drops the n-grams seen once, which keeps word trigrams
+        affordable on large corpora).
     static_vectors : ``"minilm"`` appends the static word-piece vector block (distilled
         from all-MiniLM-L6-v2, shipped with the package, numpy only); None leaves it out;
         ``"auto"`` (default) is ``"minilm"`` in fast mode and None in accurate mode (with
@@ -483,6 +486,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         char_ngram_range: tuple[int, int] = (2, 5),
         char_weight: float = 1.0,
         char_min_df: int = 2,
+        word_min_df: int = 1,
         static_vectors: str | None = "auto",
         static_weight: float = 1.0,
         embedding_weight: float = 1.0,
@@ -505,6 +509,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.char_ngram_range = char_ngram_range
         self.char_weight = char_weight
         self.char_min_df = char_min_df
+        self.word_min_df = word_min_df
         self.static_vectors = static_vectors
         self.static_weight = static_weight
         self.embedding_weight = embedding_weight
@@ -524,7 +529,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         # saved Router) keeps behaving as it was fitted: no static block, float32 MiniLM
         for key, old in (("static_vectors", None), ("static_weight", 1.0),
                          ("quantize_encoder", False), ("class_balance", 0.0),
-                         ("prior_shift", 0.0)):
+                         ("prior_shift", 0.0), ("word_min_df", 1)):
             state.setdefault(key, old)
         if "coef_" in state:
             state.setdefault("static_featurizer_", None)
@@ -575,8 +580,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"calibration_folds must be >= 2, got {self.calibration_folds!r}")
         if int(self.max_chars) < 1:
             raise ValueError(f"max_chars must be >= 1, got {self.max_chars!r}")
-        if int(self.char_min_df) < 1:
-            raise ValueError(f"char_min_df must be >= 1, got {self.char_min_df!r}")
+        for name in ("char_min_df", "word_min_df"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
 
     def _check_fitted(self) -> None:
         # cheaper than sklearn's check_is_fitted (which scans every attribute): the
@@ -715,6 +721,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer=WordAnalyzer(self._range("word_ngram_range")), sublinear_tf=True,
+            min_df=int(self.word_min_df) if len(norm_u) >= 10 * int(self.word_min_df) else 1,
             dtype=np.float64)
         self.char_vectorizer_ = TfidfVectorizer(
             analyzer=CharAnalyzer(self._range("char_ngram_range")), sublinear_tf=True,
