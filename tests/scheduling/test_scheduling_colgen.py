@@ -148,14 +148,18 @@ def test_colgen_refuses_what_it_does_not_model():
 
 def test_build_roster_uses_column_generation_when_patterns_are_too_many(monkeypatch):
     import routing_ml.scheduling._patterns as patterns
-
     import routing_ml.scheduling.roster as roster
 
     monkeypatch.setattr(patterns, "MAX_PATTERNS", 10)  # the listed model gives up at once
     monkeypatch.setattr(roster, "COLGEN_MIN_ASSIGNMENTS", 0)  # and the roster counts as large
     config = SolverConfig(num_workers=1, time_limit_seconds=20, random_seed=0, relative_gap_limit=0.5)
-    res = build_roster(_requirements(), _agents(9), SHIFTS, RULES, config=config, start=MONDAY, weeks=1)
+    points = []
+    res = build_roster(_requirements(), _agents(9), SHIFTS, RULES, config=config, start=MONDAY, weeks=1,
+                       progress=points.append)
     assert res.method in ("patterns", "patterns+cp-sat")
+    # the greedy roster is reported first (bound 0: every cost term is >= 0), never better than the result
+    assert len(points) >= 2 and points[0].best_bound == 0.0
+    assert points[0].objective >= res.objective - 1e-6
     if res.method == "patterns":
         assert res.solver_parameters["method"] == "patterns (column generation, HiGHS)"
     assert res.kpis.hard_rule_violations == 0

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -261,10 +262,12 @@ def _backtrack(cp: _ClassPricer, hist: list[np.ndarray], add: np.ndarray, a: int
 
 
 def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit: float = 0.0,
-                       seed: int = 0) -> PatternSolution | None:
+                       seed: int = 0, on_plan: Callable[[float, float], None] | None = None
+                       ) -> PatternSolution | None:
     """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
     does not apply (several weeks, a binding consecutive-days rule, a class with no
-    feasible week) or finds no integer plan within ``time_limit_seconds``."""
+    feasible week) or finds no integer plan within ``time_limit_seconds``. ``on_plan(objective,
+    bound)`` is called with the greedy roster's objective (cost units), before the master LP."""
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit_seconds
@@ -423,6 +426,8 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
             if (col := column_of(cp, ch)) is not None:
                 seeds.append(col)
     push(seeds)
+    if on_plan is not None:
+        on_plan(plan_objective(p, plan0, breaks0), 0.0)
 
     u_cost = c_fix[:n_rows] if not rules.hard_coverage else None
 

@@ -895,7 +895,7 @@ def solve_roster_model(
     t0 = time.perf_counter()
     reasons = precheck_infeasibility(p) if explain else []
     if pattern is None and not reasons and method == "auto" and rm.rule_literals == "none":
-        pattern = _pattern_phase(p, config)
+        pattern = _pattern_phase(p, config, progress, t0)
         if pattern is not None and _meets_gap(pattern, config):
             return _result_from_pattern(p, pattern, config, t0, progress)
     relaxed: tuple[str, ...] = ()
@@ -1004,9 +1004,11 @@ def solve_roster_model(
 COLGEN_MIN_ASSIGNMENTS = 5000
 
 
-def _pattern_phase(p: RosterProblem, config: SolverConfig) -> PatternSolution | None:
+def _pattern_phase(p: RosterProblem, config: SolverConfig, progress: ProgressCallback | None = None,
+                   t0: float | None = None) -> PatternSolution | None:
     """The pattern model (listed weekly patterns) within half the time limit; for large
-    one-week rosters whose patterns are too many to list, column generation within 80% of it."""
+    one-week rosters whose patterns are too many to list, column generation within 80% of it
+    (its plans are reported to ``progress`` as they improve, timed from ``t0``)."""
     from routing_ml.scheduling._patterns import solve_pattern_model
 
     t = time.perf_counter()
@@ -1016,8 +1018,14 @@ def _pattern_phase(p: RosterProblem, config: SolverConfig) -> PatternSolution | 
     if got is None and p.n_weeks == 1 and n_assign >= COLGEN_MIN_ASSIGNMENTS:
         from routing_ml.scheduling._colgen import solve_colgen_model
 
+        start = t if t0 is None else t0
+
+        def report(objective: float, bound: float) -> None:
+            if progress is not None:
+                progress(ProgressPoint(time.perf_counter() - start, objective, bound))
+
         got = solve_colgen_model(p, time_limit_seconds=0.8 * config.time_limit_seconds - (time.perf_counter() - t),
-                                 gap_limit=config.relative_gap_limit, seed=config.random_seed)
+                                 gap_limit=config.relative_gap_limit, seed=config.random_seed, on_plan=report)
     return got
 
 
@@ -1119,7 +1127,7 @@ def build_roster(
     pattern = None
     if method == "auto" and not precheck_infeasibility(problem):
         # the pattern model first: when it meets the gap limit, no CP-SAT model is built
-        pattern = _pattern_phase(problem, config)
+        pattern = _pattern_phase(problem, config, progress, t0)
         if pattern is not None and _meets_gap(pattern, config):
             return _result_from_pattern(problem, pattern, config, t0, progress)
     rm = build_roster_model(problem)
