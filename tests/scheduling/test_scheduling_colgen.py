@@ -144,6 +144,9 @@ def test_colgen_refuses_what_it_does_not_model():
     tight = RosterRules(min_hours_per_week=0, max_days_per_week=5, max_consecutive_days=3)
     assert solve_colgen_model(prepare_problem(_requirements(), _agents(4), SHIFTS, tight, weeks=1),
                               time_limit_seconds=5) is None
+    hard = RosterRules(min_hours_per_week=0, hard_coverage=True)
+    assert solve_colgen_model(prepare_problem(_requirements(), _agents(4), SHIFTS, hard, weeks=1),
+                              time_limit_seconds=5) is None
 
 
 def test_build_roster_uses_column_generation_when_patterns_are_too_many(monkeypatch):

@@ -265,15 +265,16 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                        seed: int = 0, on_plan: Callable[[float, float], None] | None = None
                        ) -> PatternSolution | None:
     """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
-    does not apply (several weeks, a binding consecutive-days rule, a class with no
-    feasible week) or finds no integer plan within ``time_limit_seconds``. ``on_plan(objective,
-    bound)`` is called with the greedy roster's objective (cost units), before the master LP."""
+    does not apply (several weeks, a binding consecutive-days rule, hard coverage, a class
+    with no feasible week). Once the greedy roster exists it is the fallback: running out of
+    ``time_limit_seconds`` only ends the search early. ``on_plan(objective, bound)`` is
+    called with the greedy roster's objective (cost units), before the master LP."""
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit_seconds
     rules, w = p.rules, p.weights
-    if p.n_weeks != 1 or rules.max_consecutive_days < min(7, rules.max_days_per_week):
-        return None
+    if p.n_weeks != 1 or rules.max_consecutive_days < min(7, rules.max_days_per_week) or rules.hard_coverage:
+        return None  # (hard coverage: the heuristic plans may leave gaps; CP-SAT proves or explains)
     classes = agent_classes(p)
     pricers = []
     for g, members in enumerate(classes):
