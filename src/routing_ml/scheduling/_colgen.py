@@ -62,7 +62,7 @@ INF = np.inf
 RC_TOL = 1e-6
 #: ruin and recreate stops after this many tries in a row without improvement (or at the
 #: deadline); stopping on work done rather than time keeps seeded runs reproducible
-LNS_STALL = 60
+LNS_STALL = 15
 
 
 @dataclass(slots=True)
