@@ -1055,7 +1055,7 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
         violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "patterns (column generation, HiGHS)" if pattern.generated else "patterns (HiGHS)",
                            "patterns": pattern.n_patterns,
-                           "time_limit_seconds": 0.5 * config.time_limit_seconds,
+                           "time_limit_seconds": (0.8 if pattern.generated else 0.5) * config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed},
         progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns",
     )
