@@ -1,11 +1,13 @@
-"""Shift planning and rostering on OR-Tools CP-SAT.
+"""Shift planning and rostering on OR-Tools CP-SAT and HiGHS.
 
 - :func:`solve_shift_counts`: how many people on each shift (covering model, LP bound, gap);
-- :func:`build_roster`: named agents over 1-4 weeks with labour rules, breaks, skills;
+- :func:`build_roster`: named agents over 1-4 weeks with labour rules, breaks, skills (a
+  weekly-pattern model of interchangeable-agent classes on HiGHS first: listed patterns, or
+  column generation for large one-week rosters; then the named CP-SAT model);
 - :class:`ShiftTemplate` / :func:`load_shifts_yaml`: shift templates;
 - :func:`check_roster`: independent hard-rule checker.
 
-OR-Tools is imported inside the functions that solve, and the namespace is lazy (each name
+OR-Tools and HiGHS are imported inside the functions that solve, and the namespace is lazy (each name
 loads its module on first use), so importing this package is cheap.
 """
 
