@@ -25,7 +25,7 @@ _MODULES = {
         "CaseBook", "Router",
     ),
     "routing_ml.routing.intent": (
-        "IntentClassifier",
+        "IntentClassifier", "recency_weights",
     ),
 }
 __getattr__, __dir__, __all__ = attach(
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     )
     from routing_ml.routing.intent import (
         IntentClassifier,
+        recency_weights,
     )
     from routing_ml.routing.pair_model import (
         PairOutcomeModel,
