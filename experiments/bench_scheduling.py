@@ -415,8 +415,9 @@ def _markdown(o: dict) -> str:
     lines = [f"CP-SAT workers: {o['workers']} (both libraries); load average 1 min at start/end: "
              f"{o['load_average_1m_start_end'][0]:.2f} / {o['load_average_1m_start_end'][1]:.2f}. "
              f"pyworkforce {pw.get('version', '?')} in .venv-bench-scheduling.", "",
-             "build_roster(method='auto') first solves rosters of interchangeable agents without breaks as a "
-             "weekly-pattern model (HiGHS: LP bound, restricted MILP, flows across weeks) and returns its plan when "
+             "build_roster(method='auto') first solves rosters of interchangeable agents as a weekly-pattern "
+             "model (HiGHS: LP bound, restricted MILP, flows across weeks; column generation for large one-week "
+             "rosters) and returns its plan when "
              "it meets the gap limit; otherwise CP-SAT continues from it ('patterns+cp-sat'). The method is in "
              "brackets; hard-rule violations are counted by check_roster, independently of the solver.", "",
              "## 1. Shift counts, 7 days x 96 quarter-hours, 40 shift types", "",
