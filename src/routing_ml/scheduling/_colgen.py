@@ -49,6 +49,7 @@ from routing_ml.scheduling._patterns import (
     _day_penalty,
     _on_queue,
     _Pattern,
+    _unstable_days,
     drop_idle_shifts,
     plan_objective,
 )
@@ -666,8 +667,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
             starts.append(p.variants[vi].start_minutes)
             if n_brk[o]:
                 breaks[a, d] = brk_of(o, arg)
-        if cp.anchors and starts:
-            cur += w.unstable_start_per_day * min(sum(abs(s - b) > tol for s in starts) for b in cp.anchors)
+        cur += w.unstable_start_per_day * _unstable_days(starts, cp.anchors, tol)
         got = _price(cp, rc, 1)
         moved = False
         if got and got[0][0] < cur - 1e-9:
@@ -800,24 +800,15 @@ def _run(h: Any, deadline: float, mip: bool = False) -> bool:
 
 def _make_pattern(p: RosterProblem, cp: _ClassPricer, choice: tuple[int, ...]) -> _Pattern:
     """The :class:`_Pattern` of a week given as per-day option indices (cost as enumerated)."""
-    w, rules = p.weights, p.rules
-    agent = p.agents[cp.agent]
-    cost = 0.0
-    starts = []
-    for j, oi in enumerate(choice):
-        if oi >= 0:
-            vi, _k = cp.opts[j][oi]
-            cost += w.shift_cost * p.variants[vi].cost
-            if w.preference_per_day:
-                cost += w.preference_per_day * _day_penalty(p, agent, p.weekday(j), vi)
-            starts.append(p.variants[vi].start_minutes)
-    if cp.anchors and starts:
-        tol = rules.stable_start_tolerance_minutes
-        cost += w.unstable_start_per_day * min(sum(abs(s - b) > tol for s in starts) for b in cp.anchors)
     worked = [j for j in range(7) if choice[j] >= 0]
+    vpos = {vi: i for i, vi in enumerate(cp.variants)}
+    variants = [cp.opts[j][choice[j]][0] for j in worked]
+    cost = sum(cp.fixed[j, vpos[vi]] for j, vi in zip(worked, variants, strict=True))
+    cost += p.weights.unstable_start_per_day * _unstable_days(
+        [p.variants[vi].start_minutes for vi in variants], cp.anchors, p.rules.stable_start_tolerance_minutes)
     lead = next((j for j in range(7) if choice[j] < 0), 7)
     trail = next((j for j in range(7) if choice[6 - j] < 0), 7)
-    return _Pattern(choice, cost, sum(p.weekday(j) >= 5 for j in worked), lead, trail, 0, 0)
+    return _Pattern(choice, float(cost), sum(p.weekday(j) >= 5 for j in worked), lead, trail, 0, 0)
 
 
 __all__ = ["solve_colgen_model"]

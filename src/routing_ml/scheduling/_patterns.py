@@ -91,6 +91,12 @@ def _anchors(p: RosterProblem, opts: list[tuple[tuple[int, int], ...]]) -> list[
     return starts
 
 
+def _unstable_days(starts: Any, anchors: list[int], tol: int) -> int:
+    """Days of a week whose start is more than ``tol`` minutes off its best anchor start
+    (the stable-start rule; 0 without anchors)."""
+    return min((sum(abs(s - b) > tol for s in starts) for b in anchors), default=0)
+
+
 def _day_penalty(p: RosterProblem, agent: AgentSpec, weekday: int, vi: int) -> int:
     """Preference penalty of working variant ``vi`` on a ``weekday`` (as in the CP-SAT model)."""
     pen = int(weekday in agent.preferred_days_off)
@@ -139,7 +145,7 @@ def week_patterns(p: RosterProblem, a: int, week: int, limit: int,
         if anchors and worked:
             starts = tuple(sorted(info[j][choice[j]][4] for j in worked))
             if starts not in unstable:  # days off the best anchor, shared by many patterns
-                unstable[starts] = min(sum(abs(s - b) > tol for s in starts) for b in anchors)
+                unstable[starts] = _unstable_days(starts, anchors, tol)
             cost += w.unstable_start_per_day * unstable[starts]
         lead = next((j for j in range(7) if choice[j] < 0), 7)
         trail = next((j for j in range(7) if choice[6 - j] < 0), 7)
@@ -697,8 +703,7 @@ def plan_objective(p: RosterProblem, plan: Plan, breaks: Breaks | None = None) -
         tol = rules.stable_start_tolerance_minutes
         for (a, wk), ss in starts.items():
             anchors = _anchors(p, [p.options[a][d] for d in range(7 * wk, 7 * wk + 7)])
-            if anchors:
-                total += w.unstable_start_per_day * min(sum(abs(s - b) > tol for s in ss) for b in anchors)
+            total += w.unstable_start_per_day * _unstable_days(ss, anchors, tol)
     if w.weekend_fairness_per_day and any(x >= 5 for x in wd):
         total += w.weekend_fairness_per_day * max(weekend.values(), default=0)
     return float(total)
