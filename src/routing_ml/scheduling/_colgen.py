@@ -157,6 +157,44 @@ def _build_pricer(p: RosterProblem, g: int, members: list[int]) -> _ClassPricer 
                         anchors=anchors)
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """Every shift option (day, variant, queue) some class may work, indexed once, and per
+    class its options as arrays: day, variant position in the pricer, option index, index
+    within that day's options (in the class's option order)."""
+
+    keys: list[tuple[int, int, int]]
+    index: dict[tuple[int, int, int], int]
+    per_class: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _option_table(pricers: list[_ClassPricer]) -> _Options:
+    keys = sorted({(d, vi, k) for cp in pricers for d in range(7) for vi, k in cp.opts[d]})
+    index = {o: i for i, o in enumerate(keys)}
+    per_class = []
+    for cp in pricers:
+        vpos = {vi: i for i, vi in enumerate(cp.variants)}
+        t = np.array([(d, vpos[vi], index[d, vi, k], oi) for d in range(7) for oi, (vi, k) in enumerate(cp.opts[d])],
+                     dtype=np.int64)
+        per_class.append((t[:, 0], t[:, 1], t[:, 2], t[:, 3]))
+    return _Options(keys=keys, index=index, per_class=per_class)
+
+
+def _best_queue(cp: _ClassPricer, cj: np.ndarray, cx: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least ``val`` (one per class option) of each (day, variant) over its queues, (7, V)
+    with inf where the variant is not an option, and the (7, V) position in the class's
+    options attaining it (the first in option order among equals; -1 where none)."""
+    n_v = len(cp.variants)
+    rc = np.full((7, n_v), INF)
+    np.minimum.at(rc, (cj, cx), val)
+    key = cj * n_v + cx
+    order = np.lexsort((val, key))
+    firsts = order[np.r_[True, key[order][1:] != key[order][:-1]]]
+    pick = np.full((7, n_v), -1, dtype=np.int64)
+    pick[cj[firsts], cx[firsts]] = firsts
+    return rc, pick
+
+
 def _scatter_min(dst: np.ndarray, target: np.ndarray, values: np.ndarray) -> None:
     """``dst[t] = min(dst[t], values[i])`` for every ``i`` with ``target[i] == t`` (first axis)."""
     order = np.argsort(target, kind="stable")
@@ -296,7 +334,8 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         return r[r >= 0]
 
     # shift options of any class: coverage rows; with breaks: a link row per break
-    options = sorted({(d, vi, k) for cp in pricers for d in range(7) for vi, k in cp.opts[d]})
+    table = _option_table(pricers)
+    options = table.keys
     cover = {o: rows_of(*o) for o in options}
     brk_vars: list[tuple[tuple[int, int, int], int, int]] = []
     link_row: dict[tuple[tuple[int, int, int], int], int] = {}
@@ -342,12 +381,12 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
 
     cols: list[tuple[int, _Pattern]] = []  # generated patterns: (class, pattern)
     known: set[tuple[int, tuple[int, ...]]] = set()
-    best_opt: list[list[dict[int, int]]] = [[{} for _ in range(7)] for _ in pricers]
+    best_opt = [np.zeros((7, len(cp.variants)), dtype=np.int64) for cp in pricers]  # queue of the last pricing
 
     def make_column(cp: _ClassPricer, var_choice: tuple[int, ...]) -> tuple[Any, ...] | None:
         """(key, pattern, rows, values) of a week given per day as variant indices (at the
         queue recorded by the last pricing); None if known."""
-        return column_of(cp, tuple(-1 if vx < 0 else best_opt[cp.g][j][vx] for j, vx in enumerate(var_choice)))
+        return column_of(cp, tuple(-1 if vx < 0 else int(best_opt[cp.g][j, vx]) for j, vx in enumerate(var_choice)))
 
     def column_of(cp: _ClassPricer, choice: tuple[int, ...]) -> tuple[Any, ...] | None:
         """The same for a week given per day as option indices."""
@@ -385,24 +424,23 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         return len(fresh)
 
     cover_val = np.zeros(len(options))
-    opt_index = {o: i for i, o in enumerate(options)}
+    # link row of each option's breaks (-1: no such break), for the dual terms of the pricing
+    max_br = max((len(p.variants[vi].template.breaks) for _, vi, _ in options), default=0)
+    link_of = np.full((len(options), max_br), -1, dtype=np.int64)
+    for i, o in enumerate(options):
+        for bi in range(len(p.variants[o[1]].template.breaks)):
+            link_of[i, bi] = link_row[o, bi]
+    weekend_day = np.array([x >= 5 for x in wd])
 
     def day_costs(cp: _ClassPricer, lam: np.ndarray, omega: float) -> np.ndarray:
         """(7, V) reduced cost of each variant each day at its best queue (records the queue)."""
-        rc = np.full((7, len(cp.variants)), INF)
-        vpos = {vi: i for i, vi in enumerate(cp.variants)}
-        for j in range(7):
-            best = best_opt[cp.g][j]
-            best.clear()
-            for oi, (vi, k) in enumerate(cp.opts[j]):
-                o = (j, vi, k)
-                x = vpos[vi]
-                val = cp.fixed[j, x] - cover_val[opt_index[o]] - (omega if wd[j] >= 5 else 0.0)
-                for bi in range(len(p.variants[vi].template.breaks)):
-                    val += lam[link_row[o, bi]]
-                if val < rc[j, x]:
-                    rc[j, x] = val
-                    best[x] = oi
+        cj, cx, co, oi = table.per_class[cp.g]
+        val = cp.fixed[cj, cx] - cover_val[co] - np.where(weekend_day[cj], omega, 0.0)
+        for bi in range(max_br):
+            has = link_of[co, bi] >= 0
+            val = val + np.where(has, lam[np.where(has, link_of[co, bi], 0)], 0.0)
+        rc, pick = _best_queue(cp, cj, cx, val)
+        best_opt[cp.g] = np.where(pick >= 0, oi[np.maximum(pick, 0)], -1)
         return rc
 
     # first columns: price with every interval worth its under-staffing cost
@@ -419,7 +457,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     push(first)
     # a greedy roster (agents placed one by one at their best, then best-response sweeps)
     # gives the master a feasible integer start
-    plan0, breaks0 = _best_response(p, pricers, classes, {}, {}, t0 + 0.15 * time_limit_seconds, seed,
+    plan0, breaks0 = _best_response(p, pricers, table, classes, {}, {}, t0 + 0.15 * time_limit_seconds, seed,
                                     unplaced=True, lns=False, max_sweeps=1)
     seeds = []
     for cp, members in zip(pricers, classes, strict=True):
@@ -533,10 +571,10 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         x_lp = np.asarray(lp.getSolution().col_value)[n_fix:]
         fixed_counts = dive(t0 + 0.85 * time_limit_seconds)
         rounded = _round_plan(p, classes, cols, x_lp if fixed_counts is None else fixed_counts)
-        rounded, r_breaks = _best_response(p, pricers, classes, rounded, {}, deadline, seed, lns=False)
+        rounded, r_breaks = _best_response(p, pricers, table, classes, rounded, {}, deadline, seed, lns=False)
         if plan_objective(p, rounded, r_breaks) < plan_objective(p, plan0, breaks0):
             plan0, breaks0 = rounded, r_breaks
-    plan, breaks = _best_response(p, pricers, classes, plan0, breaks0, deadline, seed)
+    plan, breaks = _best_response(p, pricers, table, classes, plan0, breaks0, deadline, seed)
     plan, breaks = drop_idle_shifts(p, plan, breaks)
     objective = plan_objective(p, plan, breaks)
     bound = min(max(bound, 0.0), objective)  # every cost term is >= 0
@@ -572,8 +610,8 @@ def _round_plan(p: RosterProblem, classes: list[list[int]], cols: list[tuple[int
     return plan
 
 
-def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[list[int]], plan: Plan,
-                   breaks: Breaks, deadline: float, seed: int, *, unplaced: bool = False,
+def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Options, classes: list[list[int]],
+                   plan: Plan, breaks: Breaks, deadline: float, seed: int, *, unplaced: bool = False,
                    lns: bool = True, max_sweeps: int = 100) -> tuple[Plan, Breaks]:
     """Local search: each agent in turn (seeded order) takes the week and break times that
     lower the objective most with everyone else fixed, until no agent improves or time runs
@@ -587,8 +625,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
     u_cost = w.under_staffing_per_hour * hours * p.weight * p.listed
     o_cost = w.over_staffing_per_hour * hours * p.listed
     # every shift option of any class: queue, intervals, candidate break windows
-    opt_list = sorted({(d, vi, k) for cp in pricers for d in range(7) for vi, k in cp.opts[d]})
-    oidx = {o: i for i, o in enumerate(opt_list)}
+    opt_list, oidx = table.keys, table.index
     n_opt = len(opt_list)
     o_k = np.array([k for _, _, k in opt_list])
     o_ta = np.array([d * per_day + p.variants[vi].start_minutes // iv for d, vi, _ in opt_list])
@@ -610,12 +647,6 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
             b_min[i, bi, :offs.size] = offs
             b_ok[i, bi, :offs.size] = True
     n_brk = np.array([len(p.variants[vi].template.breaks) for _, vi, _ in opt_list])
-    # per class: (day, variant position, option) of every option
-    per_class = []
-    for cp in pricers:
-        vpos = {vi: i for i, vi in enumerate(cp.variants)}
-        trip = np.array([(d, vpos[vi], oidx[d, vi, k]) for d in range(7) for vi, k in cp.opts[d]], dtype=np.int64)
-        per_class.append((trip[:, 0], trip[:, 1], trip[:, 2], vpos))
 
     plan, breaks = dict(plan), dict(breaks)
     sched = np.zeros((n_k, n_t), dtype=np.int64)
@@ -639,7 +670,8 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
         ``force``: the agent has no week yet and takes the best one whatever it costs."""
         g = class_of[a]
         cp = pricers[g]
-        cj, cx, co, vpos = per_class[g]
+        cj, cx, co, _ = table.per_class[g]
+        vpos = {vi: i for i, vi in enumerate(cp.variants)}
         mine = [(d, *plan[a, d]) for d in range(7) if (a, d) in plan]
         for d, vi, k in mine:
             sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] -= 1
@@ -652,13 +684,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
         lost = np.where(b_ok.any(axis=2), bv.min(axis=2), 0.0).sum(axis=1)
         opt_val = gain[o_k, o_tb] - gain[o_k, o_ta] - lost
         # reduced cost of each (day, variant) at its best queue
-        val = cp.fixed[cj, cx] - opt_val[co]
-        rc = np.full((7, len(cp.variants)), INF)
-        np.minimum.at(rc, (cj, cx), val)
-        order = np.lexsort((val, cj * len(cp.variants) + cx))
-        key = (cj * len(cp.variants) + cx)[order]
-        firsts = order[np.r_[True, key[1:] != key[:-1]]]
-        pick = {(int(cj[i]), int(cx[i])): int(co[i]) for i in firsts}
+        rc, pick = _best_queue(cp, cj, cx, cp.fixed[cj, cx] - opt_val[co])
         # the current week with its breaks at their best times (missing breaks get placed)
         cur, starts = (INF if force else 0.0), []
         for d, vi, k in mine:
@@ -685,7 +711,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], classes: list[
                     breaks.pop((a, d), None)
                 for d in range(7):
                     if var_choice[d] >= 0:
-                        o = pick[d, var_choice[d]]
+                        o = int(co[pick[d, var_choice[d]]])
                         plan[a, d] = opt_list[o][1:]
                         if n_brk[o]:
                             breaks[a, d] = brk_of(o, arg)
