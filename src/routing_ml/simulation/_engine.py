@@ -75,9 +75,21 @@ class PolicyError(RuntimeError):
     """A policy returned an impossible decision (an agent without a free session)."""
 
 
-# the slot descriptors of the plain pool (SimPool's properties store the arrays there)
-_BUSY: Any = AgentPool.__dict__["busy_seconds"]
-_AVAILABLE: Any = AgentPool.__dict__["available_seconds"]
+def _refreshed(name: str) -> Any:
+    """A property over the plain pool's slot ``name`` that first brings the pool's time
+    accounting up to date when the engine marked it stale."""
+    slot: Any = AgentPool.__dict__[name]
+
+    def get(self: SimPool) -> np.ndarray:
+        if self._stale:
+            self._stale = False
+            self._refresh()
+        return slot.__get__(self)
+
+    def set_(self: SimPool, value: np.ndarray) -> None:
+        slot.__set__(self, value)
+
+    return property(get, set_)
 
 
 class SimPool(AgentPool):
@@ -97,27 +109,8 @@ class SimPool(AgentPool):
     _stale: bool = False
     _free: np.ndarray | None = None
 
-    @property  # type: ignore[override]
-    def busy_seconds(self) -> np.ndarray:
-        if self._stale:
-            self._stale = False
-            self._refresh()
-        return _BUSY.__get__(self)
-
-    @busy_seconds.setter
-    def busy_seconds(self, value: np.ndarray) -> None:
-        _BUSY.__set__(self, value)
-
-    @property  # type: ignore[override]
-    def available_seconds(self) -> np.ndarray:
-        if self._stale:
-            self._stale = False
-            self._refresh()
-        return _AVAILABLE.__get__(self)
-
-    @available_seconds.setter
-    def available_seconds(self, value: np.ndarray) -> None:
-        _AVAILABLE.__set__(self, value)
+    busy_seconds = _refreshed("busy_seconds")
+    available_seconds = _refreshed("available_seconds")
 
     def has_capacity(self, channel: int) -> np.ndarray:
         """Bool mask: logged-in agents with a free session on ``channel`` (a copy)."""
