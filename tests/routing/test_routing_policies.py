@@ -153,6 +153,62 @@ def test_capacity_and_skill_never_violated_random_states():
                 assert pool.skills[d.agent, pool.skill_index(c.skill)] > 0, (pol, d)
 
 
+
+def _skill_based_by_hand(pol: SkillBased, c: Contact, pool: AgentPool, now: float) -> int:
+    """SkillBased's rule written plainly: free agents meeting the bullseye step, then the
+    most proficient, then the longest idle, then the first in pool order."""
+    wait = now - c.arrival_seconds
+    step = [s for s in pol.bullseye if wait >= s.after_seconds][-1]
+    ch, s, li = (pool.channel_index(c.channel), pool.skill_index(c.skill),
+                 pool.language_index(c.language))
+    best = None
+    for a in range(len(pool)):
+        if not pool.has_capacity(ch)[a] or pool.skills[a, s] < max(step.min_proficiency, 1):
+            continue
+        if step.require_language and li >= 0 and not pool.languages[a, li]:
+            continue
+        key = (-pool.skills[a, s], pool.idle_since[a], a)
+        best = key if best is None or key < best else best
+    return -1 if best is None else best[2]
+
+
+def test_skill_based_matches_its_rule_written_by_hand_on_random_states():
+    rng = np.random.default_rng(1)
+    pol = SkillBased(preferred_agent_seconds=0)
+    # eight agents with few proficiency levels, so ties on proficiency are common
+    agents = [{"agent_id": f"X{i}",
+               "skills": {"tax": int(rng.integers(0, 4)), "census": int(rng.integers(0, 4))},
+               "languages": tuple(rng.choice(["es", "en", "ca"], 2, replace=False)),
+               "channels": ("voice", "chat", "email"), "max_concurrency": 2}
+              for i in range(8)]
+    pool = AgentPool.from_agents(agents)
+    for _ in range(400):  # one pool: its cached static masks must follow live state
+        pool.load = np.minimum(rng.integers(0, 3, size=pool.load.shape),
+                               pool.capacity).astype(np.int16)
+        pool.load[rng.random(len(pool)) < 0.5] = 0
+        pool.logged_in = rng.random(len(pool)) < 0.8
+        pool.idle_since = rng.integers(0, 4, len(pool)).astype(float)  # ties happen
+        c = Contact(1, str(rng.choice(["voice", "chat", "email"])), arrival_seconds=0.0,
+                    skill=str(rng.choice(["tax", "census"])),
+                    language=str(rng.choice(["es", "en", "ca"])))
+        now = float(rng.choice([0.0, 40.0, 90.0, 200.0]))
+        assert pol.choose(c, pool, now).agent == _skill_based_by_hand(pol, c, pool, now)
+
+
+def test_static_mask_is_cached_read_only_and_exact():
+    pool = make_pool()
+    ch, tax, es = pool.channel_index("voice"), pool.skill_index("tax"), pool.language_index("es")
+    m = pool.static_mask(ch, tax, 3, es)
+    expected = ((pool.capacity[:, ch] > 0) & (pool.skills[:, tax] >= 3)
+                & pool.languages[:, es])
+    assert m.tolist() == expected.tolist()
+    assert pool.static_mask(ch, tax, 3, es) is m
+    assert pool.static_mask(ch).tolist() == (pool.capacity[:, ch] > 0).tolist()
+    with pytest.raises(ValueError):
+        m[0] = not m[0]
+    assert pool.staffed_skills.tolist() == (pool.skills > 0).any(axis=0).tolist()
+
+
 # -- Predictive -----------------------------------------------------------------------
 
 def test_predictive_maximises_expected_value_with_lambda():

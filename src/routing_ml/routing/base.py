@@ -103,6 +103,10 @@ class AgentPool:
     Live: ``load`` (sessions held per channel), ``idle_since`` (seconds; when the agent
     last became fully idle), ``busy_seconds`` and ``available_seconds`` (for occupancy),
     ``logged_in`` (bool: on shift and accepting work).
+
+    The static arrays are read, never written, after construction (policies cache masks
+    derived from them, see :meth:`static_mask`): to change an agent's skills, build a
+    new pool.
     """
 
     agent_ids: np.ndarray
@@ -122,6 +126,9 @@ class AgentPool:
     _language_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
     _channel_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
     _agent_index: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
+    _static: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
+    #: per skill: does any agent have it (static)
+    staffed_skills: np.ndarray = field(default=None, init=False, repr=False, compare=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         n, c = len(self.agent_ids), len(self.channel_names)
@@ -139,6 +146,8 @@ class AgentPool:
         self._language_index = {s: i for i, s in enumerate(self.language_names)}
         self._channel_index = {s: i for i, s in enumerate(self.channel_names)}
         self._agent_index = {str(a): i for i, a in enumerate(self.agent_ids)}
+        self._static = {}
+        self.staffed_skills = np.asarray(self.skills > 0).any(axis=0)
 
     # -- lookups -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -156,6 +165,27 @@ class AgentPool:
 
     def agent_index(self, agent_id: str | None) -> int:
         return -1 if agent_id is None else self._agent_index.get(str(agent_id), -1)
+
+    def static_mask(self, channel: int, skill: int = -1, min_proficiency: int = 1,
+                    language: int = -1) -> np.ndarray:
+        """Read-only bool mask of the agents on ``channel`` (capacity > 0) with ``skill``
+        at proficiency ``max(min_proficiency, 1)`` or more (any skill when ``skill < 0``)
+        who speak ``language`` (any when ``language < 0``).
+
+        Static attributes only (ignores ``logged_in`` and ``load``); computed once per
+        argument tuple and cached, so a routing decision pays one ``&`` for it.
+        """
+        key = (channel, skill, min_proficiency, language)
+        mask = self._static.get(key)
+        if mask is None:
+            mask = self.capacity[:, channel] > 0
+            if skill >= 0:
+                mask &= self.skills[:, skill] >= max(min_proficiency, 1)
+            if language >= 0:
+                mask &= self.languages[:, language]
+            mask.flags.writeable = False
+            self._static[key] = mask
+        return mask
 
     # -- state ---------------------------------------------------------------------------
     def has_capacity(self, channel: int) -> np.ndarray:

@@ -152,6 +152,12 @@ def _occupancy_gap(pool: AgentPool, *, band: float | tuple[float, float] = 1.0,
     return np.where(ok, gap, 0.0)
 
 
+def _step_mask(pool: AgentPool, ch: int, s: int, li: int, step: BullseyeStep) -> np.ndarray:
+    """Agents on channel ``ch`` meeting ``step`` by their static attributes only (the
+    pool's cached, read-only mask: combine it with ``&``, never in place)."""
+    return pool.static_mask(ch, s, step.min_proficiency, li if step.require_language else -1)
+
+
 class _RuleMixin:
     """Eligibility, bullseye and preferred-agent logic shared by the policies."""
 
@@ -171,12 +177,7 @@ class _RuleMixin:
     @staticmethod
     def _qualified(pool: AgentPool, ch: int, s: int, li: int, step: BullseyeStep) -> np.ndarray:
         """Logged-in agents on the channel meeting ``step`` (ignores current load)."""
-        mask = pool.logged_in & (pool.capacity[:, ch] > 0)
-        if s >= 0:
-            mask = mask & (pool.skills[:, s] >= max(step.min_proficiency, 1))
-        if step.require_language and li >= 0:
-            mask = mask & pool.languages[:, li]
-        return mask
+        return pool.logged_in & _step_mask(pool, ch, s, li, step)
 
     def _retry_step(self, k: int, wait: float) -> float | None:
         if k + 1 < len(self.bullseye):
@@ -191,7 +192,7 @@ class _RuleMixin:
         if ch < 0:
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:unknown_channel"), ch, -1, -1, wait
         s = pool.skill_index(contact.skill)
-        if contact.skill is not None and (s < 0 or not (pool.skills[:, s] > 0).any()):
+        if contact.skill is not None and (s < 0 or not pool.staffed_skills[s]):
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:skill_not_staffed"), ch, s, -1, wait
         li = pool.language_index(contact.language)
         return None, ch, s, li, wait
@@ -293,14 +294,18 @@ class SkillBased(_RuleMixin):
         if pref is not None:
             return pref
         k = self._step(wait)
-        mask = free & self._qualified(pool, ch, s, li, self.bullseye[k])
-        if not mask.any():
+        # has_capacity is already limited to logged-in agents
+        idx = (free & _step_mask(pool, ch, s, li, self.bullseye[k])).nonzero()[0]
+        if idx.size == 0:
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:bullseye_step={k}",
                             retry_after_seconds=self._retry_step(k, wait))
-        if s >= 0:
-            prof = np.where(mask, pool.skills[:, s], -1)
-            mask = prof == prof.max()
-        agent = int(np.argmin(np.where(mask, pool.idle_since, np.inf)))
+        if idx.size > 1:
+            if s >= 0:  # the most proficient ...
+                prof = pool.skills[idx, s]
+                idx = idx[prof == prof.max()]
+            # ... then the longest idle (first in pool order on ties)
+            idx = idx[pool.idle_since[idx].argmin():]
+        agent = int(idx[0])
         return Decision(agent, f"{REASON_SKILL_MATCH}:step={k}",
                         agent_id=str(pool.agent_ids[agent]),
                         score=float(pool.skills[agent, s]) if s >= 0 else None)
