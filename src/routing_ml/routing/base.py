@@ -147,7 +147,7 @@ class AgentPool:
         self._channel_index = {s: i for i, s in enumerate(self.channel_names)}
         self._agent_index = {str(a): i for i, a in enumerate(self.agent_ids)}
         self._static = {}
-        self.staffed_skills = np.asarray(self.skills > 0).any(axis=0)
+        self.staffed_skills = np.count_nonzero(self.skills, axis=0) > 0
 
     # -- lookups -------------------------------------------------------------------------
     def __len__(self) -> int:
