@@ -1,8 +1,12 @@
-"""How many people on each shift: the classic covering model on CP-SAT, with its LP bound.
+"""How many people on each shift: the classic covering model on HiGHS or CP-SAT, with its bounds.
 
     minimise   sum_j cost_j x_j + w_under sum_t u_t + w_over sum_t o_t
     subject to sum_j A_tj x_j + u_t - o_t = required_t,   x_j integer >= 0,  u, o >= 0
                (u_t = 0 for every t with ``hard_coverage=True``)
+
+``method="highs"`` (the default through ``"auto"``) solves it by branch-and-cut on HiGHS
+(:mod:`routing_ml.scheduling._counts_highs`); ``method="cp-sat"`` builds the CP-SAT model of
+:func:`build_shift_count_model`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ from routing_ml.scheduling._base import (
     relative_gap,
     solver_parameters,
     status_from_cp_sat,
+)
+from routing_ml.scheduling._counts_highs import (
+    objective_granularity,
+    round_bound_up,
+    solve_counts_highs,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,6 +114,12 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
     return a.astype(np.int8), r.astype(np.int64), c, labels, periods
 
 
+def _upper_bounds(a: np.ndarray, r: np.ndarray, max_count: int | None) -> np.ndarray:
+    """A shift never needs more people than the largest requirement it covers."""
+    ub = np.where(a.astype(bool), r[:, None], 0).max(axis=0, initial=0).astype(np.int64)
+    return ub if max_count is None else np.minimum(ub, max_count)
+
+
 @dataclass(eq=False)
 class ShiftCountModel:
     """A built (not yet solved) covering model; ``model`` is the CP-SAT ``CpModel``."""
@@ -149,13 +164,10 @@ def build_shift_count_model(
 
     a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight, max_count)
     n_t, n_j = a.shape
+    ub = _upper_bounds(a, r, max_count)
     scale = _integer_scale(np.concatenate([c, [under_weight, over_weight]]))
     ci = np.round(c * scale).astype(np.int64)
     wu, wo = round(under_weight * scale), round(over_weight * scale)
-    # a shift never needs more people than the largest requirement it covers
-    ub = np.array([int(r[a[:, j] == 1].max(initial=0)) for j in range(n_j)], dtype=np.int64)
-    if max_count is not None:
-        ub = np.minimum(ub, max_count)
     m = cp_model.CpModel()
     x = [m.new_int_var(0, int(ub[j]), f"n[{labels[j]}]") for j in range(n_j)]
     # over-staffing is eliminated: at the optimum u_t = max(0, r_t - (Ax)_t), so
@@ -216,8 +228,10 @@ class ShiftCountResult:
     ----------
     status : :class:`SolveStatus`.
     objective : cost + weighted under/over-staffing of the plan (None without a plan).
-    best_bound : best proven lower bound (max of CP-SAT's bound and the LP bound).
-    lp_bound : LP-relaxation optimum (scipy HiGHS); None if the LP is infeasible.
+    best_bound : best proven lower bound: the LP bound, the solver's bound (HiGHS' MILP dual
+        bound with its cuts, or CP-SAT's), each rounded up to the objective's granularity when
+        every cost and weight is a multiple of a common value (then so is every plan's objective).
+    lp_bound : LP-relaxation optimum (HiGHS); None if the LP is infeasible or was not solved.
     gap : ``(objective - best_bound) / objective`` (0 when optimal).
     wall_time_seconds : build + LP bound + solve time.
     counts : Series, people per shift (index = shift labels).
@@ -226,8 +240,9 @@ class ShiftCountResult:
     uncovered : the rows of ``coverage`` with ``gap < 0``.
     cost : total shift cost of the plan.
     reason : why the problem is infeasible (hard coverage), else None.
-    solver_parameters : the CP-SAT parameters the solve ran with.
+    solver_parameters : the parameters the solve ran with.
     progress : improving solutions (time, objective, bound).
+    method : ``"highs"`` or ``"cp-sat"``: the solver that ran.
     """
 
     status: SolveStatus
@@ -243,6 +258,7 @@ class ShiftCountResult:
     reason: str | None
     solver_parameters: dict[str, Any]
     progress: tuple[ProgressPoint, ...]
+    method: str = "cp-sat"
 
     def raise_for_status(self) -> ShiftCountResult:
         """Return self, or raise ``InfeasibleScheduleError`` when there is no solution."""
@@ -250,88 +266,156 @@ class ShiftCountResult:
         return self
 
 
-def solve_shift_count_model(
-    built: ShiftCountModel,
-    config: SolverConfig | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-) -> ShiftCountResult:
-    """Solve a model from :func:`build_shift_count_model`; see :func:`solve_shift_counts`."""
-    config = config or SolverConfig()
-    t0 = time.perf_counter()
-    lp = lp_relaxation_bound(built)
-    solver = make_solver(config)
-    gap_limit = config.relative_gap_limit
+_METHODS = ("auto", "highs", "cp-sat")
 
-    def on_point(point: ProgressPoint) -> None:
-        if progress is not None:
-            progress(point)
-        # CP-SAT does not know the LP bound: stop once it proves the gap limit
-        if lp is not None and gap_limit > 0 and point.objective > 0 and \
-                (point.objective - lp) / point.objective <= gap_limit:
-            cb.stop_search()
 
-    cb, points = make_progress_callback(built.scale, 0.0, on_point)
-    code = solver.solve(built.model, cb)
-    status = status_from_cp_sat(code)
-    reason = None
-    objective: float | None
-    best: float | None
-    gap: float | None
-    total_cost: float | None
-    a, r = built.coverage, built.required
-    if not status.has_solution and built.hard_coverage and status is SolveStatus.INFEASIBLE:
-        nocover = np.flatnonzero((a.sum(axis=1) == 0) & (r > 0))
-        if nocover.size:
-            reason = (f"hard coverage: {nocover.size} period(s) need agents but no shift covers them "
-                      f"(first: period {built.periods[nocover[0]]!r} needs {int(r[nocover[0]])}). "
-                      f"Fix: add a shift covering them or use hard_coverage=False.")
-        else:
-            reason = ("hard coverage cannot be met within max_count. Fix: raise max_count "
-                      "or use hard_coverage=False.")
-        # best partial plan: the same model with soft coverage
-        soft = build_shift_count_model(pd.DataFrame(a, index=built.periods, columns=built.labels), r,
-                                       built.cost, under_weight=built.under_weight,
-                                       over_weight=built.over_weight, hard_coverage=False,
-                                       max_count=int(built.upper_bounds.max(initial=0)))
-        partial = solve_shift_count_model(soft, config)
-        counts_arr = partial.counts.to_numpy()
-        objective = best = gap = None
-        cp_bound = None
-    elif status.has_solution:
-        counts_arr = np.array([solver.value(v) for v in built.counts], dtype=np.int64)
-        objective = None
-        cp_bound = solver.best_objective_bound / built.scale
-    else:
-        counts_arr = np.zeros(len(built.counts), dtype=np.int64)
-        cp_bound = None
+def _pick_method(method: str, config: SolverConfig) -> str:
+    if method not in _METHODS:
+        raise ScheduleInputError(f"method must be one of {list(_METHODS)}, got {method!r}.")
+    if config.extra_parameters:
+        if method == "highs":
+            raise ScheduleInputError(
+                "SolverConfig.extra_parameters are CP-SAT parameters; method='highs' cannot use them. "
+                "Fix: method='cp-sat' (or 'auto'), or drop extra_parameters.")
+        return "cp-sat"  # the caller tunes CP-SAT
+    return "cp-sat" if method == "cp-sat" else "highs"
+
+
+def _infeasible_reason(a: np.ndarray, r: np.ndarray, periods: pd.Index) -> str:
+    nocover = np.flatnonzero((a.sum(axis=1) == 0) & (r > 0))
+    if nocover.size:
+        return (f"hard coverage: {nocover.size} period(s) need agents but no shift covers them "
+                f"(first: period {periods[nocover[0]]!r} needs {int(r[nocover[0]])}). "
+                f"Fix: add a shift covering them or use hard_coverage=False.")
+    return "hard coverage cannot be met within max_count. Fix: raise max_count or use hard_coverage=False."
+
+
+def _assemble(*, status: SolveStatus, counts_arr: np.ndarray, a: np.ndarray, r: np.ndarray, c: np.ndarray,
+              under_weight: float, over_weight: float, labels: list[str], periods: pd.Index,
+              bounds: list[float | None], lp: float | None, reason: str | None, params: dict[str, Any],
+              points: tuple[ProgressPoint, ...], method: str, t0: float) -> ShiftCountResult:
+    """The result frames, the objective recomputed from the counts, the best bound and the gap."""
     scheduled = a.astype(np.int64) @ counts_arr
-    cov = pd.DataFrame({"period": built.periods, "required": r, "scheduled": scheduled,
-                        "gap": scheduled - r})
+    cov = pd.DataFrame({"period": periods, "required": r, "scheduled": scheduled, "gap": scheduled - r})
+    objective: float | None = None
+    best: float | None = None
+    gap: float | None = None
+    total_cost: float | None = None
     if status.has_solution:
-        total_cost = float(built.cost @ counts_arr)
+        total_cost = float(c @ counts_arr)
         under = np.clip(r - scheduled, 0, None).sum()
         over = np.clip(scheduled - r, 0, None).sum()
-        objective = total_cost + built.under_weight * under + built.over_weight * over
-        bounds = [b for b in (cp_bound, lp) if b is not None]
-        best = max(bounds) if bounds else None
+        objective = total_cost + under_weight * under + over_weight * over
+        known = [b for b in bounds if b is not None and math.isfinite(b)]
+        best = max(known) if known else None
         if best is not None and best > objective - 1e-9 * max(1.0, abs(objective)):
             best = objective  # proven (or rounding of scaled costs)
         if status is SolveStatus.OPTIMAL and best is not None and best < objective:
             # CP-SAT says OPTIMAL when it stops at relative_gap_limit: not proven here
             status = SolveStatus.FEASIBLE
         gap = relative_gap(objective, best)
-    else:
-        total_cost = float(built.cost @ counts_arr) if reason else None
-        objective = best = gap = None
+    elif reason:
+        total_cost = float(c @ counts_arr)
     wall = time.perf_counter() - t0
-    logger.debug("shift counts: %s objective=%s bound=%s in %.2fs", status.value, objective, best, wall)
+    logger.debug("shift counts (%s): %s objective=%s bound=%s in %.2fs", method, status.value, objective, best,
+                 wall)
     return ShiftCountResult(
         status=status, objective=objective, best_bound=best, lp_bound=lp, gap=gap,
-        wall_time_seconds=wall, counts=pd.Series(counts_arr, index=built.labels, name="agents"),
+        wall_time_seconds=wall, counts=pd.Series(counts_arr, index=labels, name="agents"),
         coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True), cost=total_cost,
-        reason=reason, solver_parameters=solver_parameters(solver), progress=tuple(points),
+        reason=reason, solver_parameters=params, progress=points, method=method,
     )
+
+
+def _solve_highs(a: np.ndarray, r: np.ndarray, c: np.ndarray, ub: np.ndarray, *, under_weight: float,
+                 over_weight: float, hard_coverage: bool, labels: list[str], periods: pd.Index,
+                 config: SolverConfig, progress: ProgressCallback | None, t0: float) -> ShiftCountResult:
+    common = {"a": a, "r": r, "c": c, "under_weight": under_weight, "over_weight": over_weight,
+              "labels": labels, "periods": periods, "method": "highs", "t0": t0}
+    if hard_coverage and np.any(a.astype(np.int64) @ ub < r):
+        # covering is infeasible exactly when even the largest counts allowed fall short
+        partial = solve_counts_highs(a, r, c, under_weight=under_weight, over_weight=over_weight, hard=False,
+                                     upper=ub, config=config, origin=t0)
+        assert partial.counts is not None
+        return _assemble(status=SolveStatus.INFEASIBLE, counts_arr=partial.counts, bounds=[], lp=None,
+                         reason=_infeasible_reason(a, r, periods), params=partial.parameters, points=(),
+                         **common)
+    out = solve_counts_highs(a, r, c, under_weight=under_weight, over_weight=over_weight, hard=hard_coverage,
+                             upper=ub, config=config, progress=progress, origin=t0)
+    assert out.counts is not None
+    # the LP bound rounded up to the granularity of the objective over the original periods
+    # (the reduced model's granularity may be coarser; both are valid)
+    g = objective_granularity(np.concatenate([c[ub > 0] + over_weight * a.sum(axis=0)[ub > 0],
+                                              [] if hard_coverage else [under_weight + over_weight]]))
+    lp_rounded = None if out.lp_bound is None else round_bound_up(out.lp_bound, g, -over_weight * float(r.sum()))
+    return _assemble(status=out.status, counts_arr=out.counts, bounds=[out.best_bound, lp_rounded],
+                     lp=out.lp_bound, reason=None, params=out.parameters, points=out.progress, **common)
+
+
+def _solve_cp_sat(built: ShiftCountModel, config: SolverConfig, progress: ProgressCallback | None,
+                  t0: float) -> ShiftCountResult:
+    lp = lp_relaxation_bound(built)
+    solver = make_solver(config)
+    gap_limit = config.relative_gap_limit
+    a, r = built.coverage, built.required
+    live = built.upper_bounds > 0
+    g = objective_granularity(np.concatenate([built.cost[live] + built.over_weight * a.sum(axis=0)[live],
+                                              [] if built.hard_coverage else
+                                              [built.under_weight + built.over_weight]]))
+    constant = -built.over_weight * float(r.sum())
+    lp_rounded = None if lp is None else round_bound_up(lp, g, constant)
+
+    def on_point(point: ProgressPoint) -> None:
+        if progress is not None:
+            progress(point)
+        # CP-SAT does not know the LP bound: stop once it proves the gap limit
+        if lp_rounded is not None and gap_limit > 0 and point.objective > 0 and \
+                (point.objective - lp_rounded) / point.objective <= gap_limit:
+            cb.stop_search()
+
+    cb, points = make_progress_callback(built.scale, 0.0, on_point)
+    code = solver.solve(built.model, cb)
+    status = status_from_cp_sat(code)
+    common = {"a": a, "r": r, "c": built.cost, "under_weight": built.under_weight,
+              "over_weight": built.over_weight, "labels": built.labels, "periods": built.periods,
+              "method": "cp-sat", "t0": t0}
+    params = {"method": "cp-sat", **solver_parameters(solver)}
+    if not status.has_solution and built.hard_coverage and status is SolveStatus.INFEASIBLE:
+        # best partial plan: the same model with soft coverage
+        soft = build_shift_count_model(pd.DataFrame(a, index=built.periods, columns=built.labels), r,
+                                       built.cost, under_weight=built.under_weight,
+                                       over_weight=built.over_weight, hard_coverage=False,
+                                       max_count=int(built.upper_bounds.max(initial=0)))
+        partial = _solve_cp_sat(soft, config, None, time.perf_counter())
+        return _assemble(status=status, counts_arr=partial.counts.to_numpy(), bounds=[], lp=lp,
+                         reason=_infeasible_reason(a, r, built.periods), params=params,
+                         points=tuple(points), **common)
+    if status.has_solution:
+        counts_arr = np.array([solver.value(v) for v in built.counts], dtype=np.int64)
+        cp_bound = round_bound_up(solver.best_objective_bound / built.scale, g, constant)
+    else:
+        counts_arr = np.zeros(len(built.counts), dtype=np.int64)
+        cp_bound = None
+    return _assemble(status=status, counts_arr=counts_arr, bounds=[cp_bound, lp_rounded], lp=lp, reason=None,
+                     params=params, points=tuple(points), **common)
+
+
+def solve_shift_count_model(
+    built: ShiftCountModel,
+    config: SolverConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    method: str = "auto",
+) -> ShiftCountResult:
+    """Solve a model from :func:`build_shift_count_model`; see :func:`solve_shift_counts`."""
+    config = config or SolverConfig()
+    t0 = time.perf_counter()
+    if _pick_method(method, config) == "cp-sat":
+        return _solve_cp_sat(built, config, progress, t0)
+    return _solve_highs(built.coverage, built.required, built.cost, built.upper_bounds,
+                        under_weight=built.under_weight, over_weight=built.over_weight,
+                        hard_coverage=built.hard_coverage, labels=built.labels, periods=built.periods,
+                        config=config, progress=progress, t0=t0)
 
 
 def solve_shift_counts(
@@ -345,8 +429,9 @@ def solve_shift_counts(
     max_count: int | None = None,
     config: SolverConfig | None = None,
     progress: ProgressCallback | None = None,
+    method: str = "auto",
 ) -> ShiftCountResult:
-    """How many people to put on each shift (integer covering on CP-SAT).
+    """How many people to put on each shift (integer covering on HiGHS or CP-SAT).
 
     Parameters
     ----------
@@ -363,20 +448,35 @@ def solve_shift_counts(
         shift covers).
     config : :class:`SolverConfig` (time limit, workers, seed, gap limit).
     progress : called with a :class:`ProgressPoint` at each improving solution.
+    method : ``"auto"`` (default) is ``"highs"``, or ``"cp-sat"`` when ``config`` carries
+        CP-SAT ``extra_parameters``. ``"highs"``: LP bound, a first plan from the LP (RENS),
+        then HiGHS branch-and-cut from that plan, stopped as soon as the plan is within
+        ``relative_gap_limit`` of the bound; one thread, so ``num_workers`` is met by any
+        value. ``"cp-sat"``: the CP-SAT model of :func:`build_shift_count_model`, all
+        ``config`` fields passed to CP-SAT.
 
     Returns
     -------
     ShiftCountResult
-        counts, objective, ``best_bound`` (max of CP-SAT bound and LP bound), ``lp_bound``,
-        ``gap``, ``status``, ``wall_time_seconds`` and the coverage frame (``period``,
-        ``required``, ``scheduled``, ``gap``).
+        counts, objective, ``best_bound`` (the best of the LP bound and the solver's bound,
+        rounded up to the objective's granularity), ``lp_bound``, ``gap``, ``status``,
+        ``wall_time_seconds`` and the coverage frame (``period``, ``required``, ``scheduled``,
+        ``gap``).
 
     Raises
     ------
     ScheduleInputError
-        Bad inputs (before any solver runs): see :func:`build_shift_count_model`.
+        Bad inputs (before any solver runs): see :func:`build_shift_count_model`; an unknown
+        ``method``; ``extra_parameters`` with ``method="highs"``.
     """
-    built = build_shift_count_model(coverage, required, cost, under_weight=under_weight,
-                                    over_weight=over_weight, hard_coverage=hard_coverage,
-                                    max_count=max_count)
-    return solve_shift_count_model(built, config, progress=progress)
+    config = config or SolverConfig()
+    t0 = time.perf_counter()
+    if _pick_method(method, config) == "cp-sat":
+        built = build_shift_count_model(coverage, required, cost, under_weight=under_weight,
+                                        over_weight=over_weight, hard_coverage=hard_coverage,
+                                        max_count=max_count)
+        return _solve_cp_sat(built, config, progress, t0)
+    a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight, max_count)
+    return _solve_highs(a, r, c, _upper_bounds(a, r, max_count), under_weight=float(under_weight),
+                        over_weight=float(over_weight), hard_coverage=hard_coverage, labels=labels,
+                        periods=periods, config=config, progress=progress, t0=t0)
