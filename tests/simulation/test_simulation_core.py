@@ -405,6 +405,38 @@ def test_simulation_rejects_malformed_frames_with_clear_errors():
         compare_policies([LongestIdleAgent()], _contacts(5), ag, baseline="nope")
 
 
+
+def test_prepare_queues_and_channels_match_the_row_by_row_definition():
+    """Each contact's queue is "channel:skill" ("channel:" without a skill), queues are
+    numbered in name order, channels by the pool's order, whatever the column dtypes."""
+    from routing_ml.simulation._inputs import prepare
+
+    rng = np.random.default_rng(3)
+    n = 300
+    chan = rng.choice(["chat", "voice", "email"], n)
+    skill = rng.choice(np.array(["b", "a", None, np.nan, "zz"], dtype=object), n)
+    df = pd.DataFrame({"ts": DAY + pd.to_timedelta(rng.uniform(0, 8 * 3600, n), unit="s"),
+                       "channel": pd.Categorical(chan, categories=["voice", "chat", "email", "sms"]),
+                       "skill": skill})
+    pool_channels = ("email", "voice", "chat")
+    cap = np.ones((2, 3), dtype=int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # queue "zz" has no agent: warned
+        P = prepare(df, pool_channels, ("a", "b"), {"A0": 0, "A1": 1}, np.full((2, 2), 3), cap,
+                    None, origin=None, outside_hours="keep")
+    rows = P.rows
+    expected = [f"{c}:{'' if s is None or s != s else s}" for c, s in zip(chan[rows], skill[rows], strict=True)]
+    assert list(P.queue_names) == sorted(set(expected))
+    assert [P.queue_names[q] for q in P.queue] == expected
+    assert [pool_channels[c] for c in P.channel] == list(chan[rows])
+    assert len(rows) == n
+    with pytest.raises(FrameError, match=r"unknown channels \['fax', 'nan'\]"):
+        prepare(df.assign(channel=np.where(np.arange(n) % 3 == 0, "fax",
+                                           np.where(np.arange(n) % 3 == 1, None, chan))),
+                pool_channels, ("a", "b"), {"A0": 0, "A1": 1}, np.full((2, 2), 3), cap, None,
+                origin=None, outside_hours="keep")
+
+
 def test_simulation_exponential_service_mapping_and_missing_queue():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

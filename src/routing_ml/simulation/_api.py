@@ -239,10 +239,14 @@ def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndar
     P.dropped = {**st.extra_dropped, **P.dropped}
     draws = {k: v[P.rows] for k, v in draws_all.items()}
     # draws of repeat contacts: generation g of first contact i uses repeat[g - 1, i]
-    rr = np.random.default_rng([seed, 2])
-    rep = rr.random((_REPEAT_GENERATIONS, n, 4))
-    rep[:, :, 0] = rr.standard_normal((_REPEAT_GENERATIONS, n))
-    draws["repeat"] = rep[:, P.rows, :]
+    # (their own stream, so leaving them out without repeats changes no other draw)
+    if kw["repeats"]:
+        rr = np.random.default_rng([seed, 2])
+        rep = rr.random((_REPEAT_GENERATIONS, n, 4))
+        rep[:, :, 0] = rr.standard_normal((_REPEAT_GENERATIONS, n))
+        draws["repeat"] = rep[:, P.rows, :]
+    else:
+        draws["repeat"] = np.zeros((_REPEAT_GENERATIONS, 0, 4))
     return P, draws
 
 

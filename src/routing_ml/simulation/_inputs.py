@@ -482,13 +482,18 @@ def prepare(
     miss = ts.isna().to_numpy()
     if miss.any():
         dropped["missing_or_bad_ts"] = int(miss.sum())
-    chan = df["channel"].astype(str).to_numpy()
-    unknown = ~np.isin(chan, pool_channels)
-    if unknown.any():
+    ch_idx = {c: i for i, c in enumerate(pool_channels)}
+    # channel of each row as the pool's channel index (factorised: one lookup per name)
+    ch_codes, ch_names = pd.factorize(df["channel"], use_na_sentinel=False)
+    ch_names = [str(c) for c in ch_names]
+    ch_of_name = np.array([ch_idx.get(c, -1) for c in ch_names], dtype=np.int64)
+    if (ch_of_name < 0).any():
+        bad_names = sorted(c for c, i in zip(ch_names, ch_of_name, strict=True) if i < 0)
         raise FrameError(
-            f"contacts frame: unknown channels {sorted(set(chan[unknown]))[:5]}; expected "
+            f"contacts frame: unknown channels {bad_names[:5]}; expected "
             f"one of {list(pool_channels)}. Fix: map them with df['channel'].replace(...)."
         )
+    ch_row = ch_of_name[ch_codes]
     if "handle_seconds" in df:
         h = pd.to_numeric(df["handle_seconds"], errors="coerce").to_numpy(float)
         neg = (h < 0) & ~miss
@@ -519,11 +524,13 @@ def prepare(
         skill = np.array([split_queue(str(q))[1] for q in df["queue"]], dtype=object)
     else:
         skill = np.full(len(df), None, dtype=object)
-    queue = (pd.Series(chan, dtype=object) + ":"
-             + pd.Series(skill, dtype=object).fillna("").astype(str)).to_numpy(dtype=object)
+    # queue "channel:skill" of each row, as codes of (channel, skill) pairs (names built
+    # once per pair, not per row)
+    sk_codes, sk_names = pd.factorize(pd.Series(skill, dtype=object))  # None -> -1
+    sk_text = ["", *(str(x) for x in sk_names)]
+    pair = ch_row * len(sk_text) + (sk_codes + 1)
     # schedule
     sk_idx = {s: i for i, s in enumerate(pool_skills)}
-    ch_idx = {c: i for i, c in enumerate(pool_channels)}
     n_agents = skills_matrix.shape[0]
     if shifts is None:
         sh_agent = np.arange(n_agents)
@@ -543,17 +550,20 @@ def prepare(
         sh_end = (s["end"] - origin).dt.total_seconds().to_numpy()
         sh_agent, sh_start, sh_end = _merge_shifts(sh_agent, sh_start, sh_end)
     # per-queue staffing and opening hours
-    if keep.any():
-        qinv, qnames = pd.factorize(queue[keep], sort=True)
-        qnames = np.asarray(qnames, dtype=object)
-    else:
-        qnames, qinv = np.array([], dtype=object), np.array([], dtype=int)
+    # queues in name order, qinv: queue of each kept row
+    pairs, pair_inv = np.unique(pair[keep], return_inverse=True)
+    pair_names = np.array([f"{pool_channels[k // len(sk_text)]}:{sk_text[k % len(sk_text)]}"
+                           for k in pairs.tolist()], dtype=object)
+    qnames, name_inv = np.unique(pair_names, return_inverse=True)
+    qnames = np.asarray(qnames, dtype=object)
+    qinv = np.asarray(name_inv, dtype=np.int64).reshape(-1)[pair_inv.reshape(-1)]
+    queue_of_row = np.full(len(df), -1, dtype=np.int64)
+    queue_of_row[keep] = qinv
     q_channel = np.zeros(len(qnames), dtype=int)
     q_skill = np.full(len(qnames), -1, dtype=int)
     unstaffed: dict[str, int] = {}
     outside = np.zeros(len(df), dtype=bool)
     t_keep = t_all[keep]
-    chan_keep = chan[keep]
     out_k = np.zeros(keep.sum(), dtype=bool)
     for qi, qn in enumerate(qnames):
         ch, sk = qn.split(":", 1)
@@ -576,7 +586,6 @@ def prepare(
         j = np.searchsorted(st, tq, side="right") - 1
         inside = (j >= 0) & (tq < en[np.maximum(j, 0)])
         out_k[members] = ~inside
-    del chan_keep
     if unstaffed:
         issues["queues_without_agents"] = unstaffed
         msg = (f"{sum(unstaffed.values())} contacts arrive on queues no scheduled agent can "
@@ -606,7 +615,7 @@ def prepare(
     order = np.argsort(t, kind="stable")
     idx = idx[order]
     t = t[order]
-    qk = pd.Categorical(queue[idx], categories=qnames).codes.astype(int)
+    qk = queue_of_row[idx]
     n = len(idx)
 
     def col(name: str, default: Any, dtype: Any = object) -> np.ndarray:
@@ -617,15 +626,14 @@ def prepare(
 
     pat = (pd.to_numeric(df["patience_seconds"], errors="coerce").to_numpy(float)[idx]
            if "patience_seconds" in df else np.full(n, np.nan))
-    chn = pd.Categorical(chan[idx], categories=list(pool_channels)).codes.astype(int)
+    chn = ch_row[idx]
     need = np.isnan(pat)
     if need.any():
-        pat[need] = draw_patience(patience, np.asarray(pool_channels)[chn[need]],
-                                  queue[idx][need],
+        pat[need] = draw_patience(patience, np.asarray(pool_channels, dtype=object)[chn[need]],
+                                  qnames[qk[need]],
                                   patience_u[idx][need] if patience_u is not None
                                   else np.full(int(need.sum()), 0.5))
-    is_def = np.isin(np.asarray(pool_channels)[chn], DEFERRABLE_CHANNELS) if n else \
-        np.zeros(0, bool)
+    is_def = np.isin(np.asarray(pool_channels, dtype=object), DEFERRABLE_CHANNELS)[chn]
     pat[is_def & ~np.isfinite(pat)] = np.inf
     dl = (pd.to_numeric(df["deadline_seconds"], errors="coerce").to_numpy(float)[idx]
           if "deadline_seconds" in df else np.full(n, np.nan))
