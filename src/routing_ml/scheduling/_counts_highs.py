@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 _INF = 1e30  # HiGHS' infinity (kHighsInf)
 
+#: relative gap at which the RENS sub-MIP stops (or ``relative_gap_limit`` if larger)
+RENS_GAP = 0.01
+
 #: HiGHS options of the full MILP, which starts from the RENS plan: feasibility jump only
 #: looks for a first plan, so it is off.
 MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_feasibility_jump": False}
@@ -265,7 +268,8 @@ def solve_counts_highs(a: np.ndarray, r: np.ndarray, c: np.ndarray, *, under_wei
         hi = np.minimum(np.ceil(x_lp - 1e-6), red.upper)
         _pass_model(h, red, integer=True, lower=lo, upper=hi)
         _listen(h, config)
-        h.setOptionValue("mip_rel_gap", gap_limit)
+        # a first plan, not a proof: the full MILP below closes the gap
+        h.setOptionValue("mip_rel_gap", max(gap_limit, RENS_GAP))
         if _set_time(h, deadline):
             h.run()
             if h.getInfo().primal_solution_status == 2:
