@@ -532,3 +532,111 @@ def test_word_min_df_drops_rare_word_ngrams_and_keeps_paths_equal() -> None:
                                rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="word_min_df"):
         IntentClassifier(word_min_df=0).fit(texts, labels)
+
+
+# ---------------------------------------------------------------- single-text path
+def _probe_texts(texts: list[str], n: int = 150, seed: int = 0) -> list[str]:
+    """Texts made of training words, with repeated words, unseen words and symbols."""
+    words = sorted({w for t in texts for w in normalize_text(t).split()})
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        ws = [words[i] for i in rng.integers(0, len(words), rng.integers(1, 20))]
+        if rng.random() < 0.4:  # repeated words: n-grams counted more than once
+            ws += ws[: rng.integers(1, len(ws) + 1)]
+        if rng.random() < 0.5:  # a word unseen at fit (typo, new word)
+            ws.insert(int(rng.integers(0, len(ws) + 1)),
+                      "".join(rng.choice(list("abcdeinorsñxyz"), rng.integers(1, 12))))
+        out.append(" ".join(ws))
+    return [*out, *PROBE, "la la la la la", "banana ananas nana", "$ 100 % € 20%", "привет"]
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"word_ngram_range": (1, 3), "word_min_df": 2, "char_weight": 0.7},
+    {"word_ngram_range": (2, 3), "char_ngram_range": (1, 4), "static_vectors": None},
+    {"static_weight": 2.0, "abstain_threshold": 0.6, "calibration": "none"},
+])
+def test_single_text_path_equals_batch_path_on_many_texts(params: dict) -> None:
+    texts, labels = _data()
+    clf = IntentClassifier(random_state=0, **params).fit(texts * 2, labels * 2)
+    probe = _probe_texts(texts)
+    batch = clf.predict_proba(probe)
+    np.testing.assert_allclose(np.vstack([clf.predict_proba([t]) for t in probe]), batch,
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.vstack([clf.decision_function([t]) for t in probe]),
+                               clf.decision_function(probe), rtol=0, atol=1e-12)
+    assert [clf.predict([t])[0] for t in probe] == clf.predict(probe).tolist()
+    ones = [clf.predict_one(t) for t in probe]
+    assert [o.intent for o in ones] == clf.predict(probe).tolist()
+    np.testing.assert_allclose([o.confidence for o in ones], batch.max(axis=1), rtol=0,
+                               atol=1e-12)
+    assert [o.language for o in ones] == clf.predict_language(probe).tolist()
+
+
+def test_word_ngram_lookup_skips_only_ngrams_outside_the_vocabulary() -> None:
+    texts, labels = _data()
+    clf = IntentClassifier(word_ngram_range=(1, 3), word_min_df=2, random_state=0).fit(
+        texts * 2 + ["palabraunica de empadronamiento"], labels * 2 + ["padron"])
+    fast = clf._fast_
+    vocab = clf.word_vectorizer_.vocabulary_
+    for t in [*_probe_texts(texts), "palabraunica de empadronamiento"]:
+        tokens = normalize_text(t).split()
+        full = [j for j in map(vocab.get, WordAnalyzer((1, 3))(" ".join(tokens)))
+                if j is not None]
+        assert sorted(fast._word_ngram_rows(tokens)) == sorted(full)
+
+
+def test_pickle_leaves_out_the_single_text_tables_and_rebuilds_them(
+        fitted: IntentClassifier) -> None:
+    state = fitted.__getstate__()
+    assert "_fast_" not in state and "_fast_" in fitted.__dict__  # the model is untouched
+    loaded = pickle.loads(pickle.dumps(fitted))
+    assert isinstance(loaded._fast_, intent_mod._FastPath)
+    np.testing.assert_array_equal(np.vstack([loaded.predict_proba([t]) for t in PROBE]),
+                                  np.vstack([fitted.predict_proba([t]) for t in PROBE]))
+    # a model pickled by an earlier version carries that version's tables: dropped
+    state["_char_index_by_word_"] = {}
+    state["_fast_word_"] = None
+    old = IntentClassifier.__new__(IntentClassifier)
+    old.__setstate__(state)
+    assert "_char_index_by_word_" not in old.__dict__ and "_fast_word_" not in old.__dict__
+    np.testing.assert_allclose(np.vstack([old.predict_proba([t]) for t in PROBE]),
+                               fitted.predict_proba(PROBE), rtol=0, atol=1e-12)
+
+
+def test_single_text_argmax_breaks_near_ties_as_the_batch_path(
+        fitted: IntentClassifier) -> None:
+    clf = pickle.loads(pickle.dumps(fitted))
+    clf.temperature_ = 0.7
+    a = 0.36159505490948474  # b is the next float: after the temperature the two
+    b = float(np.nextafter(a, np.inf))  # probabilities round to the same value
+    margins = np.array([a, b, a - 1.0])
+    expected = int(np.argmax(intent_mod._softmax(margins[None] / 0.7)))
+    assert expected == 0 and int(np.argmax(margins)) == 1  # a real near tie
+    assert clf._softmax_one(margins, need_probability=False)[0] == expected
+    assert clf._softmax_one(margins, need_probability=True)[0] == expected
+    for m in ([a, a - 1.0, b], [b, a, a - 1.0], [a - 1.0, b, a], [a - 1.0, a, b]):
+        m = np.array(m)
+        assert clf._softmax_one(m, need_probability=False)[0] == int(
+            np.argmax(intent_mod._softmax(m[None] / 0.7)))
+
+
+def test_language_scores_are_the_sum_of_the_words_scores() -> None:
+    lid = LanguageIdentifier().fit(["the bins were not emptied", "no han vaciado"],
+                                   ["en", "es"])
+    for text in ["Buenos días, quiero pedir cita cita cita", "the the card", "x",
+                 "Egun on, hitzordua eskatu nahi dut", "qqq zzz 000"]:
+        normalized = normalize_text(text, lid.max_chars)
+        # the model on the whole text's n-grams at once
+        idx = [lid.vocabulary_.get(g, -1) for g in CharAnalyzer(lid.ngram_range)(normalized)]
+        known = [i for i in idx if i >= 0]
+        direct = (lid.feature_log_prob_[known].sum(axis=0)
+                  + (len(idx) - len(known)) * lid.unseen_log_prob_)
+        for w in normalized.split():
+            direct = direct + lid.function_words_.get(w, 0.0)
+        np.testing.assert_allclose(lid._log_scores(normalized), direct, rtol=1e-12)
+        assert lid.predict_normalized(normalized) == lid.predict_one(text)
+        assert lid.predict_one(text) == lid.languages_[int(np.argmax(direct))]
+    assert lid._word_cache  # memoised words ...
+    assert "_word_cache" not in pickle.loads(pickle.dumps(lid)).__dict__  # ... not pickled

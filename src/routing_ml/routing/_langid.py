@@ -188,6 +188,7 @@ _FUNCTION_WORDS: dict[str, tuple[str, ...]] = {
            "baina", "edo", "hau", "hori", "non", "noiz", "zergatik", "kalean", "dit", "naiz"),
 }
 _FUNCTION_WORD_WEIGHT = 3.0
+_WORD_CACHE_MAX = 50_000  # words whose scores are memoised per identifier (~15 MB at most)
 
 
 class LanguageIdentifier:
@@ -260,24 +261,53 @@ class LanguageIdentifier:
                 vec = words.setdefault(w, np.zeros(len(self.languages_)))
                 vec[lang_index[lang]] += _FUNCTION_WORD_WEIGHT
         self.function_words_ = words
+        self._word_cache: dict[str, tuple[float, ...]] = {}
         return self
 
-    def _log_scores(self, normalized: str) -> np.ndarray:
-        grams = self._analyzer(normalized)
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_word_cache", None)  # a memo, rebuilt as texts come
+        return state
+
+    def _word_log_scores(self, word: str) -> tuple[float, ...]:
+        """Log-likelihood of one word per language: its n-grams (the unknown ones at the
+        smoothing floor) plus its function-word bonus."""
         vocab = self.vocabulary_
-        idx = [vocab.get(g, -1) for g in grams]
+        idx = [vocab.get(g, -1) for g in self._analyzer.word(word)]
         known = [i for i in idx if i >= 0]
         n_unknown = len(idx) - len(known)
         scores = self.feature_log_prob_[known].sum(axis=0) if known else np.zeros(
             len(self.languages_))
         if n_unknown:
             scores = scores + n_unknown * self.unseen_log_prob_
-        fw = self.function_words_
+        bonus = self.function_words_.get(word)
+        if bonus is not None:
+            scores = scores + bonus
+        return tuple(scores.tolist())
+
+    def _text_log_scores(self, normalized: str) -> list[float]:
+        """Log-likelihood of a normalised text per language: the sum of its words' (the
+        n-grams never cross a word boundary, so the model is a sum over words). Words'
+        scores are memoised (up to ``_WORD_CACHE_MAX`` words): a text then costs one
+        dictionary lookup per word."""
+        try:
+            cache = self._word_cache
+        except AttributeError:
+            cache = self._word_cache = {}
+        words = []
         for w in normalized.split():
-            bonus = fw.get(w)
-            if bonus is not None:
-                scores = scores + bonus
-        return scores
+            v = cache.get(w)
+            if v is None:
+                v = self._word_log_scores(w)
+                if len(cache) < _WORD_CACHE_MAX:
+                    cache[w] = v
+            words.append(v)
+        if len(words) <= 1:  # an empty text scores 0 everywhere (uniform posterior)
+            return list(words[0]) if words else [0.0] * len(self.languages_)
+        return [sum(col) for col in zip(*words, strict=True)]
+
+    def _log_scores(self, normalized: str) -> np.ndarray:
+        return np.array(self._text_log_scores(normalized))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Posterior probability of each language in ``languages_`` (rows sum to 1; a
@@ -299,10 +329,15 @@ class LanguageIdentifier:
 
     def predict_one(self, text: str) -> str:
         """Language code of one text, without array overhead (``"und"`` if empty)."""
-        normalized = normalize_text(text, self.max_chars)
+        return self.predict_normalized(normalize_text(text, self.max_chars))
+
+    def predict_normalized(self, normalized: str) -> str:
+        """Language code of one text already normalised (:func:`normalize_text` with at
+        least ``max_chars``)."""
         if not normalized:
             return UNDETERMINED
-        return self.languages_[int(np.argmax(self._log_scores(normalized)))]
+        scores = self._text_log_scores(normalized)
+        return self.languages_[scores.index(max(scores))]  # the first maximum, as argmax
 
 
 @lru_cache(maxsize=1)

@@ -134,6 +134,18 @@ class StaticFeaturizer:
         except KeyError:
             return self._compute_word(word)
 
+    def pieces_vector(self, words: list[str]) -> np.ndarray | None:
+        """Sum of :meth:`_word`'s vectors over ``words`` (unseen at fit; their pieces are
+        gathered in one go), or None when no word has a known piece."""
+        tab = self.table
+        pieces: list[int] = []
+        for w in words:
+            pieces += tab.pieces(w)
+        if not pieces:
+            return None
+        a = np.asarray(pieces, dtype=np.intp)
+        return self.idf_[a] @ tab.vectors[a].astype(np.float64)
+
     def transform_one(self, normalized: str) -> np.ndarray | None:
         """The vector of one normalised text, or None when no word piece is known."""
         total = None

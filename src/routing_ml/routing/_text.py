@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["CharAnalyzer", "WordAnalyzer", "normalize_text"]
+__all__ = ["CharAnalyzer", "WordAnalyzer", "normalize_text", "word_ngrams"]
 
 _KEEP_SYMBOLS = "$£€%"
 
@@ -105,6 +105,22 @@ def normalize_text(text: str, max_chars: int = 1000) -> str:
     return " ".join(folded.split())
 
 
+def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Word n-grams of a list of tokens, joined by a space: all n-grams of the smallest
+    ``n`` first, in text order, then the next ``n`` (scikit-learn's order)."""
+    lo, hi = ngram_range
+    if hi == 1:
+        return tokens if lo == 1 else []
+    out: list[str] = list(tokens) if lo == 1 else []
+    n_tokens = len(tokens)
+    for n in range(max(lo, 2), min(hi, n_tokens) + 1):
+        if n == 2:
+            out += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        else:
+            out += [" ".join(tokens[i : i + n]) for i in range(n_tokens - n + 1)]
+    return out
+
+
 class WordAnalyzer:
     """Word n-grams of a normalised text (words are separated by single spaces).
 
@@ -117,16 +133,7 @@ class WordAnalyzer:
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
 
     def __call__(self, text: str) -> list[str]:
-        tokens = text.split()
-        lo, hi = self.ngram_range
-        if hi == 1 and lo == 1:
-            return tokens
-        out: list[str] = list(tokens) if lo == 1 else []
-        n_tokens = len(tokens)
-        for n in range(max(lo, 2), min(hi, n_tokens) + 1):
-            for i in range(n_tokens - n + 1):
-                out.append(" ".join(tokens[i : i + n]))
-        return out
+        return word_ngrams(text.split(), self.ngram_range)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordAnalyzer) and other.ngram_range == self.ngram_range
@@ -153,18 +160,23 @@ class CharAnalyzer:
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
 
     def __call__(self, text: str) -> list[str]:
-        lo, hi = self.ngram_range
         out: list[str] = []
-        append = out.append
         for word in text.split():
-            w = f" {word} "
-            w_len = len(w)
-            for n in range(lo, hi + 1):
-                if n >= w_len:
-                    append(w)
-                    break
-                for i in range(w_len - n + 1):
-                    append(w[i : i + n])
+            out += self.word(word)
+        return out
+
+    def word(self, word: str) -> list[str]:
+        """The n-grams of one word (no whitespace inside), in the order of ``__call__``."""
+        lo, hi = self.ngram_range
+        w = f" {word} "
+        w_len = len(w)
+        if lo >= w_len:
+            return [w]
+        out: list[str] = []
+        for n in range(lo, min(hi, w_len - 1) + 1):
+            out += [w[i : i + n] for i in range(w_len - n + 1)]
+        if hi >= w_len:
+            out.append(w)
         return out
 
     def __eq__(self, other: object) -> bool:

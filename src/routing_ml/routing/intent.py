@@ -7,11 +7,11 @@
   the default, means ``"minilm"`` here) a dense block: the idf-weighted mean of the text's word pieces'
   *static* vectors, distilled once from all-MiniLM-L6-v2 and shipped as package data
   (:mod:`routing_ml.routing._static`; no torch at fit or predict time), all in one linear
-  SVM (one-vs-rest, liblinear). The single-utterance path (``predict([text])``, :meth:`predict_one`) does not
-  go through scikit-learn: the vocabularies, idf weights and coefficients are stored at
-  ``fit`` and one text is scored by a dictionary lookup of its n-grams and a gather of the
-  matching coefficient rows (plus one lookup per word and a 128 × n_classes product for
-  the static block).
+  SVM (one-vs-rest, liblinear). The single-utterance path (``predict([text])``,
+  ``predict_proba([text])``, :meth:`predict_one`) does not go through scikit-learn: tables
+  precomputed at ``fit`` (and rebuilt on loading, see :class:`_FastPath`) turn one text
+  into a dictionary lookup per word n-gram and per word, a count of its character
+  n-grams and one weighted sum of precomputed coefficient rows (about five numpy calls).
 - **accurate** (``encoder="minilm"`` or ``encoder="e5"``): the L2-normalised sentence
   embedding of an offline encoder is appended to the TF-IDF blocks (weighted by
   ``embedding_weight``) and the same linear SVM is fitted on the stacked features.
@@ -55,11 +55,15 @@ single-utterance path never reads the cache.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import pickle
 import time
+from array import array
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -74,7 +78,7 @@ from routing_ml.routing._langid import (
     default_language_identifier,
 )
 from routing_ml.routing._static import StaticFeaturizer
-from routing_ml.routing._text import CharAnalyzer, WordAnalyzer, normalize_text
+from routing_ml.routing._text import CharAnalyzer, WordAnalyzer, normalize_text, word_ngrams
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -403,6 +407,253 @@ def clear_embedding_cache() -> None:
     _EMBEDDING_CACHE.clear()
 
 
+# --------------------------------------------------------------------------- fast path
+_TF = [0.0, *(1.0 + math.log(c) for c in range(1, 256))]
+
+
+def _tf(count: int) -> float:
+    """Sublinear term frequency ``1 + ln(count)`` (tabulated for small counts)."""
+    return _TF[count] if count < 256 else 1.0 + math.log(count)
+
+
+# attributes of the single-text path in models pickled before _FastPath (dropped on load)
+_LEGACY_FAST_KEYS = ("_fast_word_analyzer_", "_fast_char_analyzer_", "_fast_word_",
+                     "_fast_char_", "_char_index_by_word_", "_fast_static_",
+                     "_fast_emb_coef_")
+
+
+class _FastPath:
+    """What one text needs, precomputed from a fitted :class:`IntentClassifier`.
+
+    Built at ``fit`` and again when a model is unpickled (it is derived from the
+    vectorisers, the coefficients and the static featurizer, so it is never pickled).
+    The margins of one normalised text are the batch path's numbers (scikit-learn's
+    TF-IDF, ``hstack`` and ``X @ coef_.T``) up to rounding:
+
+    - an n-gram block (word or character) is ``sum_g t_g idf_g coef_g / ||t idf||`` with
+      ``t_g = 1 + ln(count_g)`` (sublinear tf, L2 norm);
+    - character n-grams never cross a word boundary, so the character block is mostly a
+      sum over the text's words: per word seen at ``fit``, ``sum_g k_g idf_g**2`` and
+      ``P_w = sum_g k_g idf_g coef_g`` (``k_g``: count of n-gram ``g`` in the word) are
+      stored, and a text's block is the sum over its words, corrected for the n-grams
+      counted more than once (their tf is ``1 + ln(count)``, not ``count``) and completed
+      by the n-grams of the words unseen at ``fit``;
+    - the static block is ``sum_w M_w / ||v||`` with ``v`` the sum of the words' static
+      vectors (idf-weighted sums of their word pieces' vectors) and ``M_w`` a word's
+      vector times the block's coefficients.
+
+    So the margins are one weighted sum of rows of one matrix, ``rows``: the rows
+    ``idf_g coef_g`` of every word and character n-gram, the rows ``P_w`` and ``M_w`` of
+    every word seen at ``fit``, and the intercept. One text costs a dictionary lookup per
+    word n-gram and per word, a count of its character n-grams, a gather of the words'
+    static vectors, and one gather and product of ``rows``: about five numpy calls
+    whatever the length of the text (three more when a word unseen at ``fit`` has word
+    pieces).
+    """
+
+    __slots__ = ("char_analyzer", "char_idf_sq", "char_vocab", "char_weight", "emb_coef",
+                 "featurizer", "m_start", "n_word", "row_intercept", "rows", "static_coef",
+                 "vectors", "word_closed", "word_idf", "word_ngram_range", "word_vocab",
+                 "words")
+
+    def __init__(self, clf: IntentClassifier) -> None:
+        from scipy.sparse import csr_matrix
+
+        w_vocab = clf.word_vectorizer_.vocabulary_
+        c_vocab = clf.char_vectorizer_.vocabulary_
+        n_word, n_char = len(w_vocab), len(c_vocab)
+        n_ngram = n_word + n_char
+        coef = clf.coef_
+        n_classes = coef.shape[0]
+        w_idf = np.asarray(clf.word_vectorizer_.idf_, dtype=np.float64)
+        c_idf = np.asarray(clf.char_vectorizer_.idf_, dtype=np.float64)
+        featurizer = clf.static_featurizer_
+        dim = featurizer.dim if featurizer is not None else 0
+        # the words seen at fit: the word vocabulary's unigrams and every training word
+        # the static featurizer knows
+        words = [g for g in w_vocab if " " not in g]
+        if featurizer is not None:
+            known = set(words)
+            words += [w for w in featurizer._words_ if w not in known]
+        n_words = len(words)
+        p_start = n_ngram
+        self.m_start = n_ngram + n_words
+        self.row_intercept = self.m_start + (n_words if featurizer is not None else 0)
+        rows = np.empty((self.row_intercept + 1, n_classes))
+        np.multiply(coef[:, :n_ngram].T, np.concatenate([w_idf, c_idf])[:, None],
+                    out=rows[:n_ngram])
+        rows[self.row_intercept] = clf.intercept_
+        self.word_vocab = w_vocab
+        self.word_ngram_range = clf._range("word_ngram_range")
+        wv = clf.word_vectorizer_
+        self.word_closed = (wv.max_df == 1.0 and wv.max_features is None
+                            and wv.vocabulary is None)
+        self.word_idf = array("d", w_idf.tolist())
+        self.char_vocab = c_vocab
+        self.char_analyzer = CharAnalyzer(clf._range("char_ngram_range"))
+        c_idf_sq = c_idf * c_idf
+        self.char_idf_sq = array("d", c_idf_sq.tolist())
+        self.char_weight = float(clf.char_weight)
+        self.n_word = n_word
+        self.featurizer = featurizer
+        start = n_ngram
+        static_coef = np.zeros((dim, n_classes))
+        self.vectors = None
+        if featurizer is not None:
+            static_coef = np.ascontiguousarray(coef[:, start : start + dim].T) * float(
+                clf.static_weight)
+            start += dim
+        self.static_coef = static_coef
+        self.emb_coef = (np.ascontiguousarray(coef[:, start:].T) * float(clf.embedding_weight)
+                         if clf.encoder is not None else None)
+        # per word: its character n-grams, P_w and M_w rows
+        cols: list[int] = []
+        indptr = [0]
+        grams_of: list[tuple[int, ...]] = []
+        for w in words:
+            grams = self._char_grams(w)
+            grams_of.append(grams)
+            cols += grams
+            indptr.append(len(cols))
+        counts = csr_matrix((np.ones(len(cols)), np.asarray(cols, dtype=np.intp),
+                             np.asarray(indptr, dtype=np.intp)), shape=(n_words, n_char))
+        counts.sum_duplicates()
+        q = (counts @ c_idf_sq).tolist()
+        rows[p_start : self.m_start] = counts @ rows[n_word:n_ngram]
+        vector_row: list[int | None] = [None] * n_words
+        if featurizer is not None:
+            vectors = np.zeros((n_words, dim))
+            for i, w in enumerate(words):
+                got = featurizer._words_.get(w)
+                if got is not None:
+                    vectors[i] = got[0]
+                    vector_row[i] = i
+            np.matmul(vectors, static_coef, out=rows[self.m_start : self.row_intercept])
+            self.vectors = vectors
+        self.rows = rows
+        # word -> (its P_w row, its n-grams, sum_g k_g idf_g**2, its row in ``vectors``
+        # and, offset by m_start, its M_w row; None without word pieces)
+        self.words = {w: (p_start + i, g, qi, vr) for i, (w, g, qi, vr) in enumerate(
+            zip(words, grams_of, q, vector_row, strict=True))}
+
+    def _char_grams(self, word: str) -> tuple[int, ...]:
+        """Column indices (within the character block) of one word's known n-grams."""
+        get = self.char_vocab.get
+        return tuple([j for j in map(get, self.char_analyzer.word(word)) if j is not None])
+
+    def _word_ngram_rows(self, tokens: list[str]) -> list[int]:
+        """Vocabulary indices of the word n-grams of a text found in the vocabulary.
+
+        An n-gram occurs in every text where it does, and so do its two (n-1)-grams: with
+        the vocabulary cut by ``min_df`` only (``max_df=1.0``, no ``max_features``, as
+        ``fit`` makes it), an n-gram is in the vocabulary only if both its (n-1)-grams
+        are, and only those are looked up.
+        """
+        wget = self.word_vocab.get
+        lo, hi = self.word_ngram_range
+        if lo != 1 or not self.word_closed:
+            return [j for j in map(wget, word_ngrams(tokens, (lo, hi))) if j is not None]
+        prev = list(map(wget, tokens))
+        found = [j for j in prev if j is not None]
+        for n in range(2, hi + 1):
+            if len(found) < 2:
+                break
+            if n == 2:
+                cur = [wget(f"{tokens[i]} {tokens[i + 1]}")
+                       if a is not None and b is not None else None
+                       for i, (a, b) in enumerate(zip(prev, prev[1:], strict=False))]
+            else:
+                cur = [wget(" ".join(tokens[i : i + n]))
+                       if a is not None and b is not None else None
+                       for i, (a, b) in enumerate(zip(prev, prev[1:], strict=False))]
+            found += [j for j in cur if j is not None]
+            prev = cur
+        return found
+
+    def margins(self, normalized: str) -> np.ndarray:
+        """Margins of one non-empty normalised text (n-gram and static blocks)."""
+        tokens = normalized.split()
+        # word n-grams: the rows to gather and their weights
+        idx = self._word_ngram_rows(tokens)
+        wts: list[float] = []
+        if idx:
+            w_idf = self.word_idf
+            if len(set(idx)) == len(idx):  # every n-gram once: tf 1
+                wts = [1.0 / math.sqrt(sum([w_idf[j] * w_idf[j] for j in idx]))] * len(idx)
+            else:
+                w_counts = Counter(idx)
+                idx = list(w_counts)
+                tf = [_tf(c) for c in w_counts.values()]
+                inv = 1.0 / math.sqrt(sum([(t * w_idf[j]) ** 2
+                                           for t, j in zip(tf, idx, strict=True)]))
+                wts = [t * inv for t in tf]
+        # words seen at fit (their rows) and unseen words (their n-grams, their pieces)
+        entries = self.words
+        p_rows: list[int] = []
+        grams: list[tuple[int, ...]] = []
+        v_rows: list[int] = []
+        unseen_words: list[str] = []
+        sq = 0.0  # squared norm of the character block's tf-idf
+        for w in tokens:
+            e = entries.get(w)
+            if e is not None:
+                p_rows.append(e[0])
+                grams.append(e[1])
+                sq += e[2]
+                if e[3] is not None:
+                    v_rows.append(e[3])
+            else:
+                unseen_words.append(w)
+        # character block: the words' P rows (weight 1 per n-gram occurrence), corrected
+        # for the n-grams that occur more than once (weight 1 + ln(count)) and completed
+        # by the n-grams of unseen words
+        counts = Counter(chain.from_iterable(grams))
+        n_grams = sum(map(len, grams))
+        idf_sq = self.char_idf_sq
+        if unseen_words:
+            extra = Counter(chain.from_iterable(map(self._char_grams, unseen_words)))
+            counts.update(extra)
+            fix = [(g, c, c - extra.get(g, 0)) for g, c in counts.items()
+                   if c > 1 or g in extra]
+            sq += sum([(_tf(c) ** 2 - ck) * idf_sq[g] for g, c, ck in fix])
+        elif len(counts) < n_grams:
+            fix = [(g, c, c) for g, c in counts.items() if c > 1]
+            sq += sum([(_tf(c) ** 2 - c) * idf_sq[g] for g, c, _ in fix])
+        else:
+            fix = []
+        if counts:
+            scale = self.char_weight / math.sqrt(sq)
+            n_word = self.n_word
+            idx += [n_word + g for g, _, _ in fix]
+            wts += [(_tf(c) - ck) * scale for _, c, ck in fix]
+            idx += p_rows
+            wts += [scale] * len(p_rows)
+        # static block
+        unseen_margins = None
+        featurizer = self.featurizer
+        if self.vectors is not None and featurizer is not None:
+            v = self.vectors[v_rows].sum(axis=0) if v_rows else None
+            unseen_vec = featurizer.pieces_vector(unseen_words) if unseen_words else None
+            if unseen_vec is not None:
+                v = unseen_vec if v is None else v + unseen_vec
+            if v is not None:
+                norm = math.sqrt(float(v @ v))
+                if norm > 0:
+                    inv = 1.0 / norm
+                    m_start = self.m_start
+                    idx += [m_start + r for r in v_rows]
+                    wts += [inv] * len(v_rows)
+                    if unseen_vec is not None:
+                        unseen_margins = unseen_vec @ self.static_coef
+                        unseen_margins *= inv
+        idx.append(self.row_intercept)
+        wts.append(1.0)
+        s = np.dot(wts, self.rows[idx])
+        if unseen_margins is not None:
+            s += unseen_margins
+        return s
+
+
 # --------------------------------------------------------------------------- estimator
 class IntentClassifier(ClassifierMixin, BaseEstimator):
     """Text → intent → queue, with calibrated confidence, abstention and language.
@@ -531,10 +782,19 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                          ("quantize_encoder", False), ("class_balance", 0.0),
                          ("prior_shift", 0.0), ("word_min_df", 1)):
             state.setdefault(key, old)
+        for key in _LEGACY_FAST_KEYS:  # the single-text path is rebuilt, never read
+            state.pop(key, None)
         if "coef_" in state:
             state.setdefault("static_featurizer_", None)
-            state.setdefault("_fast_static_", None)
         super().__setstate__(state)
+        if "coef_" in self.__dict__:
+            self._store_fast_path()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the single-text tables are derived from the fitted state: rebuilt on loading
+        state = dict(super().__getstate__())
+        state.pop("_fast_", None)
+        return state
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
         tags = super().__sklearn_tags__()
@@ -850,129 +1110,53 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return temperature, report
 
     def _store_fast_path(self) -> None:
-        """Precompute what one text needs: vocabularies, idf, coefficient slices, and the
-        character n-gram indices of every word of the word vocabulary."""
-        w_vocab = self.word_vectorizer_.vocabulary_
-        c_vocab = self.char_vectorizer_.vocabulary_
-        n_word, n_char = len(w_vocab), len(c_vocab)
-        coef = self.coef_
-        self._fast_word_analyzer_ = WordAnalyzer(self._range("word_ngram_range"))
-        self._fast_char_analyzer_ = CharAnalyzer(self._range("char_ngram_range"))
-        self._fast_word_ = (w_vocab, np.asarray(self.word_vectorizer_.idf_),
-                            np.ascontiguousarray(coef[:, :n_word].T))
-        self._fast_char_ = (c_vocab, np.asarray(self.char_vectorizer_.idf_),
-                            np.ascontiguousarray(coef[:, n_word:n_word + n_char].T),
-                            float(self.char_weight))
-        table: dict[str, np.ndarray] = {}
-        analyzer = self._fast_char_analyzer_
-        for gram in w_vocab:
-            if " " in gram:
-                continue
-            idx = [c_vocab.get(g) for g in analyzer(gram)]
-            table[gram] = np.array([j for j in idx if j is not None], dtype=np.intp)
-        self._char_index_by_word_ = table
-        start = n_word + n_char
-        self._fast_static_ = None
-        if self.static_featurizer_ is not None:
-            # per training word: its weighted piece-vector sum and that sum's margins; a
-            # text's static margins are (sum of its words' margins) / ||sum of vectors||
-            # (the L2 normalisation makes the idf weight total irrelevant)
-            featurizer = self.static_featurizer_
-            dim = featurizer.dim
-            st_coef_t = np.ascontiguousarray(coef[:, start:start + dim].T) * float(
-                self.static_weight)
-            known = [(w, v[0]) for w, v in featurizer._words_.items() if v is not None]
-            rows = {w: i for i, (w, _) in enumerate(known)}
-            vec = (np.vstack([v for _, v in known]) if known
-                   else np.zeros((0, dim)))
-            self._fast_static_ = (featurizer, st_coef_t, rows,
-                                  np.hstack([vec, vec @ st_coef_t]), dim)
-            start += dim
-        self._fast_emb_coef_ = (np.ascontiguousarray(coef[:, start:].T)
-                                * float(self.embedding_weight)
-                                if self.encoder is not None else None)
+        """Precompute what one text needs (see :class:`_FastPath`)."""
+        self._fast_ = _FastPath(self)
 
     # ------------------------------------------------------------------ scoring
     def _scores_one(self, text: str, normalized: str) -> np.ndarray:
-        """Margins of one non-empty normalised text, without scikit-learn.
-
-        Word n-grams are looked up in the word vocabulary; character n-grams are taken
-        per word (``char_wb`` n-grams never cross a word boundary), from the table of
-        each training word's n-gram indices built at ``fit``, or computed for an unseen
-        word. Then sublinear tf × idf, L2 norm, block weight, and a gather of the
-        coefficient rows: the same numbers as the batch path.
-        """
-        s = self.intercept_.copy()
-        words = normalized.split()
-        # word block
-        w_vocab, w_idf, w_coef_t = self._fast_word_
-        get = w_vocab.get
-        counts: dict[int, int] = {}
-        for g in self._fast_word_analyzer_(normalized):
-            j = get(g)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if counts:
-            n = len(counts)
-            idx = np.fromiter(counts.keys(), dtype=np.intp, count=n)
-            v = np.fromiter(counts.values(), dtype=np.float64, count=n)
-            v = (np.log(v) + 1.0) * w_idf[idx]
-            v *= 1.0 / np.sqrt(v @ v)
-            s += v @ w_coef_t[idx]
-        # character block
-        c_vocab, c_idf, c_coef_t, c_weight = self._fast_char_
-        table = self._char_index_by_word_
-        parts = []
-        for w in words:
-            a = table.get(w)
-            if a is None:
-                cget = c_vocab.get
-                a = np.array([j for j in (cget(g) for g in self._fast_char_analyzer_(w))
-                              if j is not None], dtype=np.intp)
-            parts.append(a)
-        if parts:
-            all_idx = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            if all_idx.size:
-                # np.unique(return_counts=True) without its overhead (~40 µs a call)
-                srt = np.sort(all_idx)
-                first = np.empty(srt.size, dtype=bool)
-                first[0] = True
-                np.not_equal(srt[1:], srt[:-1], out=first[1:])
-                idx = srt[first]
-                cnt = np.diff(np.append(np.flatnonzero(first), srt.size))
-                v = (np.log(cnt) + 1.0) * c_idf[idx]
-                v *= c_weight / np.sqrt(v @ v)
-                s += v @ c_coef_t[idx]
-        if self._fast_static_ is not None:
-            featurizer, st_coef_t, rows, vec_proj, dim = self._fast_static_
-            word_rows: list[int] = []
-            extra_v = extra_p = None
-            for w in words:
-                i = rows.get(w)
-                if i is not None:
-                    word_rows.append(i)
-                else:  # a word unseen at fit
-                    got = featurizer._word(w)
-                    if got is not None:
-                        extra_v = got[0] if extra_v is None else extra_v + got[0]
-                        extra_p = got[0] @ st_coef_t + (0.0 if extra_p is None else extra_p)
-            if word_rows or extra_v is not None:
-                if word_rows:
-                    both = vec_proj[word_rows].sum(axis=0)
-                    total, margin = both[:dim], both[dim:]
-                    if extra_v is not None:
-                        total += extra_v
-                        margin += extra_p
-                else:
-                    total, margin = extra_v, extra_p
-                norm = float(np.sqrt(total @ total))
-                if norm > 0:
-                    s += margin / norm
-        if self._fast_emb_coef_ is not None:
+        """Margins of one non-empty normalised text, without scikit-learn: the same
+        numbers as the batch path (see :class:`_FastPath`)."""
+        fast = self._fast_
+        s = fast.margins(normalized)
+        if fast.emb_coef is not None:
             enc = _get_encoder(self._encoder_key())
             e = enc.encode_one(" ".join(text[: int(self.max_chars)].split()))
-            s += e @ self._fast_emb_coef_
+            s += e @ fast.emb_coef
         return s
+
+    def _margins_one(self, text: str) -> np.ndarray | None:
+        """Margins of one text on the single-text path (None for an empty text)."""
+        normalized = normalize_text(text, int(self.max_chars))
+        return self._scores_one(text, normalized) if normalized else None
+
+    def _softmax_one(self, margins: np.ndarray, *,
+                     need_probability: bool) -> tuple[int, np.ndarray | None]:
+        """(top intent index, probabilities or None) of one text's margins: the batch
+        path's softmax and argmax on a 1-D array.
+
+        Without ``need_probability`` only the argmax of the margins is taken (the
+        tempered softmax is monotone); the probabilities are still computed when an
+        earlier class is within 1e-12 (relative) of the top one: a near tie that the
+        rounding of the probabilities could break the other way, as the batch path's
+        argmax of the probabilities would.
+        """
+        if not need_probability:
+            m = margins.tolist()
+            best = max(m)
+            top = m.index(best)
+            if top == 0 or best - max(m[:top]) > 1e-12 * max(1.0, abs(best)):
+                return top, None
+        z = margins / self.temperature_
+        z -= z.max()
+        np.exp(z, out=z)
+        z /= z.sum()
+        return int(z.argmax()), z
+
+    def _triage_array(self) -> np.ndarray:
+        out = np.empty(1, dtype=object)
+        out[0] = self.triage_label
+        return out
 
     def _batch_scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(margins, empty mask) of many texts."""
@@ -998,7 +1182,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         """Raw SVM margins, shape (n_texts, n_classes) (zeros for empty texts)."""
         self._check_fitted()
-        scores, _ = self._batch_scores(_check_texts(texts))
+        texts = _check_texts(texts)
+        if len(texts) == 1:
+            s = self._margins_one(texts[0])
+            return np.zeros((1, len(self.classes_))) if s is None else s.reshape(1, -1)
+        scores, _ = self._batch_scores(texts)
         return scores
 
     def predict_proba(self, texts: Sequence[str],
@@ -1023,7 +1211,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         texts = _check_texts(texts)
         cols = self._label_columns(labels) if labels is not None else None
-        proba = self._proba_from_scores(*self._batch_scores(texts))
+        if len(texts) == 1:
+            s = self._margins_one(texts[0])
+            proba = (self.class_prior_.reshape(1, -1).copy() if s is None
+                     else self._softmax_one(s, need_probability=True)[1].reshape(1, -1))  # type: ignore[union-attr]
+        else:
+            proba = self._proba_from_scores(*self._batch_scores(texts))
         return proba if cols is None else proba[:, cols]
 
     def _label_columns(self, labels: Sequence[Any]) -> np.ndarray:
@@ -1058,6 +1251,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         """
         self._check_fitted()
         texts = _check_texts(texts)
+        if len(texts) == 1:
+            s = self._margins_one(texts[0])
+            if s is None:
+                return self._triage_array()
+            threshold = self.abstain_threshold
+            top, p = self._softmax_one(s, need_probability=threshold is not None)
+            if p is not None and threshold is not None and p[top] < float(threshold):
+                return self._triage_array()
+            return self.classes_.take([top])
         scores, empty = self._batch_scores(texts)
         proba = self._proba_from_scores(scores, empty)
         return self._decide(proba, empty)[0]
@@ -1110,18 +1312,23 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(text, str):
             raise ValueError(f"text must be a str, got {type(text).__name__}: {text!r}")
         normalized = normalize_text(text, int(self.max_chars))
-        if not normalized:
+        s = self._scores_one(text, normalized) if normalized else None
+        if s is None:
             top = int(np.argmax(self.class_prior_))
             intent = self.classes_[top].item()
             return IntentPrediction(self.triage_label, float(self.class_prior_[top]),
                                     self.triage_queue, UNDETERMINED, True, intent)
-        p = _softmax(self._scores_one(text, normalized) / self.temperature_)
-        top = int(np.argmax(p))
+        top, p = self._softmax_one(s, need_probability=True)
         intent = self.classes_[top].item()  # a plain str / int, not a numpy scalar
-        conf = float(p[top])
+        conf = float(p[top])  # type: ignore[index]
         abstained = self.abstain_threshold is not None and conf < float(
             self.abstain_threshold)
-        language = self.language_identifier_.predict_one(text)
+        lang_id = self.language_identifier_
+        if len(text) <= min(int(self.max_chars), int(lang_id.max_chars)):
+            # both models read the whole text: the same normalised text
+            language = lang_id.predict_normalized(normalized)
+        else:
+            language = lang_id.predict_one(text)
         if abstained:
             return IntentPrediction(self.triage_label, conf, self.triage_queue, language,
                                     True, intent)
