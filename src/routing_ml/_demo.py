@@ -305,12 +305,18 @@ def routing_step(out: Path, echo: Echo) -> dict[str, object]:
     first = test_c[~test_c["is_repeat"]].drop(
         columns=[c for c in ("abandoned", "answered") if c in test_c])
     shifts = cc.shifts[(cc.shifts["start"] >= day)]
+    # Predictive with the settings of experiments/simulate_routing.py: resolution priced at
+    # 1/800 per second of handle time and a fairness band around the mean occupancy (the
+    # library default has no fairness term and can leave a weak agent almost idle)
+    predictive = Predictive(pair, lambda_per_second=1 / 800, fairness_weight=5.0,
+                            fairness_band=0.5, fairness_prior_seconds=1800.0)
     policies = {"skill_based": SkillBased(), "longest_idle": LongestIdleAgent(),
-                "predictive": Predictive(pair)}
+                "predictive": predictive}
     cmp = compare_policies(policies, first, cc.agents, shifts, n_replications=3, seed=0,
                            outcomes=GroundTruthOutcomes(cc.ground_truth))
     table = cmp.summary.pivot(index="policy", columns="metric", values="mean")
-    cols = ["service_level", "aht_seconds", "fcr", "abandon_rate", "occupancy_max_min"]
+    cols = ["service_level", "aht_seconds", "fcr", "abandon_rate", "occupancy_max_min",
+            "occupancy_gini"]
     echo("   policy          " + "  ".join(f"{c:>17}" for c in cols))
     for name, row in table[cols].iterrows():
         echo(f"   {name:<15} " + "  ".join(f"{row[c]:>17.3f}" for c in cols))
