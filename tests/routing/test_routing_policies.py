@@ -172,7 +172,7 @@ def _skill_based_by_hand(pol: SkillBased, c: Contact, pool: AgentPool, now: floa
     return -1 if best is None else best[2]
 
 
-def test_skill_based_matches_its_rule_written_by_hand_on_random_states():
+def test_skill_based_and_longest_idle_match_their_rules_written_by_hand():
     rng = np.random.default_rng(1)
     pol = SkillBased(preferred_agent_seconds=0)
     # eight agents with few proficiency levels, so ties on proficiency are common
@@ -193,6 +193,11 @@ def test_skill_based_matches_its_rule_written_by_hand_on_random_states():
                     language=str(rng.choice(["es", "en", "ca"])))
         now = float(rng.choice([0.0, 40.0, 90.0, 200.0]))
         assert pol.choose(c, pool, now).agent == _skill_based_by_hand(pol, c, pool, now)
+        # LongestIdleAgent: any free agent with the skill, longest idle, first on ties
+        ch, sk = pool.channel_index(c.channel), pool.skill_index(c.skill)
+        free = [a for a in range(len(pool)) if pool.has_capacity(ch)[a] and pool.skills[a, sk] > 0]
+        expected = min(free, key=lambda a: (pool.idle_since[a], a)) if free else -1
+        assert LongestIdleAgent().choose(c, pool, now).agent == expected
 
 
 def test_static_mask_is_cached_read_only_and_exact():

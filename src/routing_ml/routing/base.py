@@ -321,11 +321,12 @@ class LongestIdleAgent:
         if self.require_skill:
             s = pool.skill_index(contact.skill)
             if s >= 0:
-                mask &= pool.skills[:, s] > 0
-        if not mask.any():
+                mask &= pool.static_mask(ch, s)
+        idx = mask.nonzero()[0]
+        if idx.size == 0:
             return Decision(-1, REASON_NO_ELIGIBLE)
-        idle = np.where(mask, pool.idle_since, np.inf)
-        agent = int(np.argmin(idle))
+        # the longest idle; the first in pool order on ties
+        agent = int(idx[pool.idle_since[idx].argmin()]) if idx.size > 1 else int(idx[0])
         return Decision(agent, REASON_LONGEST_IDLE, agent_id=str(pool.agent_ids[agent]))
 
     def choose_contact(self, agent: object, waiting: object, pool: AgentPool,
