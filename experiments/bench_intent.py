@@ -545,8 +545,9 @@ def part_madrid(args: argparse.Namespace) -> None:
         flush()
     # latency on Spanish
     sample = xte[:2000]
-    data["latency_fast_predict_one_text"] = _latency(lambda s: fast.predict([s]), sample,
-                                                     2000, 200)
+    data["latency_fast_predict_single_text"] = _latency(lambda s: fast.predict([s]), sample,
+                                                        2000, 200)
+    data["latency_fast_predict_one"] = _latency(lambda s: fast.predict_one(s), sample, 2000, 200)
     # accurate mode (multilingual e5) on a subsample: last N training, random M test
     rng = np.random.default_rng(SEED)
     n_sub, m_sub = args.madrid_sub_train, args.madrid_sub_test
