@@ -212,6 +212,10 @@ def test_static_mask_is_cached_read_only_and_exact():
     with pytest.raises(ValueError):
         m[0] = not m[0]
     assert pool.staffed_skills.tolist() == (pool.skills > 0).any(axis=0).tolist()
+    tiers = pool.proficiency_tiers(ch, tax, 1, -1)  # A (5), B (3), C (1) on voice
+    assert [np.flatnonzero(t).tolist() for t in tiers] == [[0], [1], [2]]
+    assert sum(t.astype(int) for t in tiers).tolist() == pool.static_mask(ch, tax).astype(int).tolist()
+    assert pool.proficiency_tiers(ch, -1) == (pool.static_mask(ch),)
 
 
 # -- Predictive -----------------------------------------------------------------------

@@ -187,6 +187,24 @@ class AgentPool:
             self._static[key] = mask
         return mask
 
+    def proficiency_tiers(self, channel: int, skill: int, min_proficiency: int = 1,
+                          language: int = -1) -> tuple[np.ndarray, ...]:
+        """:meth:`static_mask` split by proficiency in ``skill``, most proficient first
+        (read-only masks, non-empty levels only; one tier when ``skill < 0``). Cached."""
+        key = ("tiers", channel, skill, min_proficiency, language)
+        tiers = self._static.get(key)
+        if tiers is None:
+            mask = self.static_mask(channel, skill, min_proficiency, language)
+            if skill < 0:
+                tiers = (mask,) if mask.any() else ()
+            else:
+                levels = np.unique(self.skills[mask, skill])[::-1]
+                tiers = tuple(mask & (self.skills[:, skill] == level) for level in levels)
+                for t in tiers:
+                    t.flags.writeable = False
+            self._static[key] = tiers
+        return tiers
+
     # -- state ---------------------------------------------------------------------------
     def has_capacity(self, channel: int) -> np.ndarray:
         """Bool mask: logged-in agents with a free session on ``channel``.

@@ -294,18 +294,18 @@ class SkillBased(_RuleMixin):
         if pref is not None:
             return pref
         k = self._step(wait)
-        # has_capacity is already limited to logged-in agents
-        idx = (free & _step_mask(pool, ch, s, li, self.bullseye[k])).nonzero()[0]
-        if idx.size == 0:
+        step = self.bullseye[k]
+        # the most proficient free agents (has_capacity is limited to logged-in agents) ...
+        for tier in pool.proficiency_tiers(ch, s, step.min_proficiency,
+                                           li if step.require_language else -1):
+            idx = (free & tier).nonzero()[0]
+            if idx.size:
+                break
+        else:
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:bullseye_step={k}",
                             retry_after_seconds=self._retry_step(k, wait))
-        if idx.size > 1:
-            if s >= 0:  # the most proficient ...
-                prof = pool.skills[idx, s]
-                idx = idx[prof == prof.max()]
-            # ... then the longest idle (first in pool order on ties)
-            idx = idx[pool.idle_since[idx].argmin():]
-        agent = int(idx[0])
+        # ... then the longest idle (first in pool order on ties)
+        agent = int(idx[0]) if idx.size == 1 else int(idx[pool.idle_since[idx].argmin()])
         return Decision(agent, f"{REASON_SKILL_MATCH}:step={k}",
                         agent_id=str(pool.agent_ids[agent]),
                         score=float(pool.skills[agent, s]) if s >= 0 else None)
