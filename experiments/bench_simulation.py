@@ -36,7 +36,7 @@ SKILLS = [f"s{i}" for i in range(6)]
 AHT = 240.0
 PATIENCE = 180.0
 REPS = 7
-INTERFACE_RUNS = 3  # runs of the day through the policy interface (medians reported)
+INTERFACE_RUNS = 5  # runs of the day through the policy interface (medians reported)
 
 
 def forecast() -> pd.DataFrame:
