@@ -1,6 +1,7 @@
 """Shift planning and rostering on OR-Tools CP-SAT and HiGHS.
 
-- :func:`solve_shift_counts`: how many people on each shift (covering model, LP bound, gap);
+- :func:`solve_shift_counts`: how many people on each shift (covering model on HiGHS, or
+  CP-SAT with ``method="cp-sat"``; LP bound, gap);
 - :func:`build_roster`: named agents over 1-4 weeks with labour rules, breaks, skills (a
   weekly-pattern model of interchangeable-agent classes on HiGHS first: listed patterns, or
   column generation for large one-week rosters; then the named CP-SAT model);
