@@ -93,6 +93,24 @@ def _ablation_model(block: str, C: float = 0.5, normalise: bool = True):
     return Pipeline([("tfidf", feats), ("svm", LinearSVC(C=C, random_state=SEED))])
 
 
+def _footprint(clf) -> dict[str, float]:
+    """Memory of a fitted model's coefficients and of its single-text tables (MB), its
+    pickle (MB) and the median time to load it (s; the tables are rebuilt on loading)."""
+    import pickle
+
+    fast = getattr(clf, "_fast_", None)
+    tables = sum(getattr(fast, a).nbytes for a in getattr(type(fast), "__slots__", ())
+                 if isinstance(getattr(fast, a, None), np.ndarray))
+    blob = pickle.dumps(clf)
+    loads = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        pickle.loads(blob)
+        loads.append(time.perf_counter() - t0)
+    return {"coef_mb": clf.coef_.nbytes / 1e6, "single_text_tables_mb": tables / 1e6,
+            "pickle_mb": len(blob) / 1e6, "load_seconds": float(np.median(loads))}
+
+
 def _latency(fn, texts: list[str], n: int, warmup: int) -> dict[str, float]:
     for t in texts[:warmup]:
         fn(t)
@@ -439,7 +457,12 @@ def part_latency(args: argparse.Namespace) -> None:
         r["p50_ratio_vs_pipeline"] = r["p50_ms"] / base
         md.append(f"| {k} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {r['cpu_p50_ms']:.3f} | "
                   f"{r['cpu_p99_ms']:.3f} | {r['n']} | {r['p50_ratio_vs_pipeline']:.3f} |")
-    write_result("bench_intent_latency", "\n".join(md), {"latency": lat})
+    fp = _footprint(fast)
+    md += ["", "## Fast model footprint (fitted on fold 0's training texts)", "",
+           f"- coefficients {fp['coef_mb']:.1f} MB; single-text tables (built at fit and on "
+           f"loading, not pickled) {fp['single_text_tables_mb']:.1f} MB; pickle "
+           f"{fp['pickle_mb']:.1f} MB; loading {fp['load_seconds']:.2f} s (median of 3)"]
+    write_result("bench_intent_latency", "\n".join(md), {"latency": lat, "footprint": fp})
 
 
 # --------------------------------------------------------------------------- Madrid
@@ -548,6 +571,7 @@ def part_madrid(args: argparse.Namespace) -> None:
     data["latency_fast_predict_single_text"] = _latency(lambda s: fast.predict([s]), sample,
                                                         2000, 200)
     data["latency_fast_predict_one"] = _latency(lambda s: fast.predict_one(s), sample, 2000, 200)
+    data["footprint_fast"] = _footprint(fast)
     # accurate mode (multilingual e5) on a subsample: last N training, random M test
     rng = np.random.default_rng(SEED)
     n_sub, m_sub = args.madrid_sub_train, args.madrid_sub_test
@@ -602,6 +626,11 @@ def _write_madrid(data: dict, res: dict, n_train: int, n_test: int, majority: fl
     for k in [k for k in data if k.startswith("latency")]:
         r = data[k]
         md.append(f"- {k}: p50 {r['p50_ms']:.3f} ms, p99 {r['p99_ms']:.3f} ms")
+    if "footprint_fast" in data:
+        fp = data["footprint_fast"]
+        md.append(f"- fast model (all training reports) footprint: coefficients "
+                  f"{fp['coef_mb']:.1f} MB, single-text tables {fp['single_text_tables_mb']:.1f} "
+                  f"MB, pickle {fp['pickle_mb']:.1f} MB, loading {fp['load_seconds']:.2f} s")
     for k in [k for k in data if k.startswith("error")]:
         md.append(f"- {k}: {data[k]}")
     write_result("bench_intent_madrid", "\n".join(md), data)
