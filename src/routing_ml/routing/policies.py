@@ -152,12 +152,6 @@ def _occupancy_gap(pool: AgentPool, *, band: float | tuple[float, float] = 1.0,
     return np.where(ok, gap, 0.0)
 
 
-def _step_mask(pool: AgentPool, ch: int, s: int, li: int, step: BullseyeStep) -> np.ndarray:
-    """Agents on channel ``ch`` meeting ``step`` by their static attributes only (the
-    pool's cached, read-only mask: combine it with ``&``, never in place)."""
-    return pool.static_mask(ch, s, step.min_proficiency, li if step.require_language else -1)
-
-
 class _RuleMixin:
     """Eligibility, bullseye and preferred-agent logic shared by the policies."""
 
@@ -177,7 +171,8 @@ class _RuleMixin:
     @staticmethod
     def _qualified(pool: AgentPool, ch: int, s: int, li: int, step: BullseyeStep) -> np.ndarray:
         """Logged-in agents on the channel meeting ``step`` (ignores current load)."""
-        return pool.logged_in & _step_mask(pool, ch, s, li, step)
+        return pool.logged_in & pool.static_mask(ch, s, step.min_proficiency,
+                                                 li if step.require_language else -1)
 
     def _retry_step(self, k: int, wait: float) -> float | None:
         if k + 1 < len(self.bullseye):
