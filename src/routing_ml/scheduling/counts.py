@@ -281,6 +281,17 @@ def _pick_method(method: str, config: SolverConfig) -> str:
     return "cp-sat" if method == "cp-sat" else "highs"
 
 
+def _objective_lattice(a: np.ndarray, r: np.ndarray, c: np.ndarray, ub: np.ndarray, under_weight: float,
+                       over_weight: float, hard: bool) -> tuple[float, float]:
+    """(granularity, constant): every plan's objective is ``constant + k * granularity``
+    (``k`` integer; granularity 0 when there is none), with over-staffing substituted as in
+    :func:`~routing_ml.scheduling._counts_highs.reduce_model`."""
+    live = ub > 0
+    g = objective_granularity(np.concatenate([c[live] + over_weight * a.sum(axis=0)[live],
+                                              [] if hard else [under_weight + over_weight]]))
+    return g, -over_weight * float(r.sum())
+
+
 def _infeasible_reason(a: np.ndarray, r: np.ndarray, periods: pd.Index) -> str:
     nocover = np.flatnonzero((a.sum(axis=1) == 0) & (r > 0))
     if nocover.size:
@@ -345,9 +356,8 @@ def _solve_highs(a: np.ndarray, r: np.ndarray, c: np.ndarray, ub: np.ndarray, *,
     assert out.counts is not None
     # the LP bound rounded up to the granularity of the objective over the original periods
     # (the reduced model's granularity may be coarser; both are valid)
-    g = objective_granularity(np.concatenate([c[ub > 0] + over_weight * a.sum(axis=0)[ub > 0],
-                                              [] if hard_coverage else [under_weight + over_weight]]))
-    lp_rounded = None if out.lp_bound is None else round_bound_up(out.lp_bound, g, -over_weight * float(r.sum()))
+    g, constant = _objective_lattice(a, r, c, ub, under_weight, over_weight, hard_coverage)
+    lp_rounded = None if out.lp_bound is None else round_bound_up(out.lp_bound, g, constant)
     return _assemble(status=out.status, counts_arr=out.counts, bounds=[out.best_bound, lp_rounded],
                      lp=out.lp_bound, reason=None, params=out.parameters, points=out.progress, **common)
 
@@ -358,11 +368,8 @@ def _solve_cp_sat(built: ShiftCountModel, config: SolverConfig, progress: Progre
     solver = make_solver(config)
     gap_limit = config.relative_gap_limit
     a, r = built.coverage, built.required
-    live = built.upper_bounds > 0
-    g = objective_granularity(np.concatenate([built.cost[live] + built.over_weight * a.sum(axis=0)[live],
-                                              [] if built.hard_coverage else
-                                              [built.under_weight + built.over_weight]]))
-    constant = -built.over_weight * float(r.sum())
+    g, constant = _objective_lattice(a, r, built.cost, built.upper_bounds, built.under_weight,
+                                     built.over_weight, built.hard_coverage)
     lp_rounded = None if lp is None else round_bound_up(lp, g, constant)
 
     def on_point(point: ProgressPoint) -> None:
