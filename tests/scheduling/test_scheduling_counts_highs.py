@@ -277,3 +277,31 @@ def test_import_does_not_load_the_solvers():
     code = ("import routing_ml.scheduling.counts, sys; "
             "print(sorted(m for m in ('highspy', 'ortools', 'scipy') if m in sys.modules))")
     assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "[]"
+
+
+def test_interrupt_handler_stops_highs_at_the_deadline():
+    # HiGHS checks its own time limit between nodes only; the handler interrupts it from
+    # the MIP interrupt callback as soon as the deadline has passed, and not before
+    from highspy._core import cb
+
+    from routing_ml.scheduling._counts_highs import _stop_at
+
+    class Flags:
+        user_interrupt = False
+
+    late, early = Flags(), Flags()
+    _stop_at(time.perf_counter() - 1e-3)(cb.HighsCallbackType.kCallbackMipInterrupt, None, late)
+    _stop_at(time.perf_counter() + 60.0)(cb.HighsCallbackType.kCallbackMipInterrupt, None, early)
+    assert late.user_interrupt and not early.user_interrupt
+
+
+def test_the_highs_path_does_not_import_scipy():
+    # importing scipy.sparse costs ~0.2 s: a first call with a sub-second limit must not pay
+    # it inside the limit (it once returned the empty fallback plan for that reason)
+    code = ("import numpy as np, sys\n"
+            "from routing_ml.scheduling import SolverConfig, solve_shift_counts\n"
+            "a = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1]])\n"
+            "r = solve_shift_counts(a, [2, 1, 3], [1.0, 1.0, 1.5], config=SolverConfig(num_workers=1))\n"
+            "print(r.status.value, 'scipy' in sys.modules)")
+    out = subprocess.check_output([sys.executable, "-c", code], text=True).split()
+    assert out == ["optimal", "False"]

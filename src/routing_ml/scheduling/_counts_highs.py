@@ -136,12 +136,14 @@ def _pass_model(h: Any, red: _Reduced, integer: bool, lower: np.ndarray | None =
                 upper: np.ndarray | None = None) -> None:
     """Columns: the counts x (n), then one shortage u per soft row; rows: coverage."""
     from highspy._core import HighsLp, HighsVarType, MatrixFormat
-    from scipy import sparse
 
     m, n = red.rows.shape
     soft = red.soft
-    mat = sparse.csc_matrix(np.hstack([red.rows, np.eye(m, dtype=red.rows.dtype)]) if soft else red.rows,
-                            dtype=float)
+    # column-wise (CSC) arrays with numpy alone: importing scipy.sparse costs ~0.2 s, which a
+    # first call with a sub-second time limit would pay inside its limit
+    full = np.hstack([red.rows, np.eye(m, dtype=red.rows.dtype)]) if soft else red.rows
+    col, row = np.nonzero(full.T)  # sorted by column, then row
+    start = np.searchsorted(col, np.arange(full.shape[1] + 1)).astype(np.int32)
     lp = HighsLp()
     lp.num_col_ = n + (m if soft else 0)
     lp.num_row_ = m
@@ -153,9 +155,9 @@ def _pass_model(h: Any, red: _Reduced, integer: bool, lower: np.ndarray | None =
     lp.row_lower_ = red.required.astype(float)
     lp.row_upper_ = np.full(m, _INF)
     lp.a_matrix_.format_ = MatrixFormat.kColwise
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data
+    lp.a_matrix_.start_ = start
+    lp.a_matrix_.index_ = row.astype(np.int32)
+    lp.a_matrix_.value_ = full[row, col].astype(float)
     if integer:
         # the shortages are integer at an optimum (integer x and r); saying so lets HiGHS see
         # that the objective is integral
@@ -179,6 +181,17 @@ def _listen(h: Any, config: SolverConfig, handler: Any = None) -> None:
     if handler is not None:
         h.startCallback(cb.HighsCallbackType.kCallbackMipImprovingSolution)
         h.startCallback(cb.HighsCallbackType.kCallbackMipInterrupt)
+
+
+def _stop_at(deadline: float) -> Any:
+    """A MIP event handler that interrupts HiGHS at ``deadline`` (perf_counter seconds)."""
+    from highspy._core import cb
+
+    def handler(kind: int, out: Any, inp: Any) -> None:
+        if kind == cb.HighsCallbackType.kCallbackMipInterrupt and time.perf_counter() >= deadline:
+            inp.user_interrupt = True
+
+    return handler
 
 
 def _set_time(h: Any, deadline: float) -> bool:
@@ -267,9 +280,9 @@ def solve_counts_highs(a: np.ndarray, r: np.ndarray, c: np.ndarray, *, under_wei
         lo = np.floor(x_lp + 1e-6)
         hi = np.minimum(np.ceil(x_lp - 1e-6), red.upper)
         _pass_model(h, red, integer=True, lower=lo, upper=hi)
-        _listen(h, config)
         # a first plan, not a proof: the full MILP below closes the gap
         h.setOptionValue("mip_rel_gap", max(gap_limit, RENS_GAP))
+        _listen(h, config, _stop_at(deadline))
         if _set_time(h, deadline):
             h.run()
             if h.getInfo().primal_solution_status == 2:
@@ -299,7 +312,8 @@ def solve_counts_highs(a: np.ndarray, r: np.ndarray, c: np.ndarray, *, under_wei
             if math.isfinite(out.mip_dual_bound):
                 bound = max(bound, round_bound_up(float(out.mip_dual_bound) + red.constant,
                                                   red.granularity, red.constant))
-            if done():
+            # HiGHS checks its own time limit between nodes only: a long node overshoots it
+            if done() or time.perf_counter() >= deadline:
                 inp.user_interrupt = True
 
         _listen(h, config, on_event)
