@@ -443,15 +443,18 @@ class _FastPath:
       vector times the block's coefficients.
 
     So the margins are one weighted sum of rows of one matrix, ``rows``: the rows
-    ``idf_g coef_g`` of every word and character n-gram, the rows ``P_w`` and ``M_w`` of
-    every word seen at ``fit``, and the intercept. One text costs a dictionary lookup per
+    ``coef_g`` of every word and character n-gram (their weights carry ``idf_g``), the
+    rows ``P_w`` and ``M_w`` of every word seen at ``fit``, and the intercept. Its first
+    rows are the transposed coefficients of every feature block, and the estimator's
+    ``coef_`` is made a view of them: the coefficients are held in memory once (on the
+    Madrid reports they are 311 MB). One text costs a dictionary lookup per
     word n-gram and per word, a count of its character n-grams, a gather of the words'
     static vectors, and one gather and product of ``rows``: about five numpy calls
     whatever the length of the text (three more when a word unseen at ``fit`` has word
     pieces).
     """
 
-    __slots__ = ("char_analyzer", "char_idf_sq", "char_vocab", "char_weight", "emb_coef",
+    __slots__ = ("char_analyzer", "char_idf", "char_idf_sq", "char_vocab", "char_weight", "emb_coef",
                  "featurizer", "m_start", "n_word", "row_intercept", "rows", "static_coef",
                  "vectors", "word_closed", "word_idf", "word_ngram_range", "word_vocab",
                  "words")
@@ -476,12 +479,12 @@ class _FastPath:
             known = set(words)
             words += [w for w in featurizer._words_ if w not in known]
         n_words = len(words)
-        p_start = n_ngram
-        self.m_start = n_ngram + n_words
+        n_features = coef.shape[1]
+        p_start = n_features
+        self.m_start = p_start + n_words
         self.row_intercept = self.m_start + (n_words if featurizer is not None else 0)
         rows = np.empty((self.row_intercept + 1, n_classes))
-        np.multiply(coef[:, :n_ngram].T, np.concatenate([w_idf, c_idf])[:, None],
-                    out=rows[:n_ngram])
+        rows[:n_features] = coef.T
         rows[self.row_intercept] = clf.intercept_
         self.word_vocab = w_vocab
         self.word_ngram_range = clf._range("word_ngram_range")
@@ -492,6 +495,7 @@ class _FastPath:
         self.char_vocab = c_vocab
         self.char_analyzer = CharAnalyzer(clf._range("char_ngram_range"))
         c_idf_sq = c_idf * c_idf
+        self.char_idf = array("d", c_idf.tolist())
         self.char_idf_sq = array("d", c_idf_sq.tolist())
         self.char_weight = float(clf.char_weight)
         self.n_word = n_word
@@ -519,6 +523,7 @@ class _FastPath:
                              np.asarray(indptr, dtype=np.intp)), shape=(n_words, n_char))
         counts.sum_duplicates()
         q = (counts @ c_idf_sq).tolist()
+        counts.data *= c_idf[counts.indices]  # k_g idf_g
         rows[p_start : self.m_start] = counts @ rows[n_word:n_ngram]
         vector_row: list[int | None] = [None] * n_words
         if featurizer is not None:
@@ -531,6 +536,8 @@ class _FastPath:
             np.matmul(vectors, static_coef, out=rows[self.m_start : self.row_intercept])
             self.vectors = vectors
         self.rows = rows
+        # the estimator's coefficients are the table's first rows, not a second copy
+        clf.coef_ = rows[:n_features].T
         # word -> (its P_w row, its n-grams, sum_g k_g idf_g**2, its row in ``vectors``
         # and, offset by m_start, its M_w row; None without word pieces)
         self.words = {w: (p_start + i, g, qi, vr) for i, (w, g, qi, vr) in enumerate(
@@ -579,14 +586,15 @@ class _FastPath:
         if idx:
             w_idf = self.word_idf
             if len(set(idx)) == len(idx):  # every n-gram once: tf 1
-                wts = [1.0 / math.sqrt(sum([w_idf[j] * w_idf[j] for j in idx]))] * len(idx)
+                ws = [w_idf[j] for j in idx]
+                inv = 1.0 / math.sqrt(sum([x * x for x in ws]))
+                wts = [x * inv for x in ws]
             else:
                 w_counts = Counter(idx)
                 idx = list(w_counts)
-                tf = [_tf(c) for c in w_counts.values()]
-                inv = 1.0 / math.sqrt(sum([(t * w_idf[j]) ** 2
-                                           for t, j in zip(tf, idx, strict=True)]))
-                wts = [t * inv for t in tf]
+                ws = [_tf(c) * w_idf[j] for j, c in w_counts.items()]
+                inv = 1.0 / math.sqrt(sum([x * x for x in ws]))
+                wts = [x * inv for x in ws]
         # words seen at fit (their rows) and unseen words (their n-grams, their pieces)
         entries = self.words
         p_rows: list[int] = []
@@ -625,7 +633,8 @@ class _FastPath:
             scale = self.char_weight / math.sqrt(sq)
             n_word = self.n_word
             idx += [n_word + g for g, _, _ in fix]
-            wts += [(_tf(c) - ck) * scale for _, c, ck in fix]
+            c_idf = self.char_idf
+            wts += [(_tf(c) - ck) * c_idf[g] * scale for g, c, ck in fix]
             idx += p_rows
             wts += [scale] * len(p_rows)
         # static block
