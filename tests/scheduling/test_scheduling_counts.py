@@ -112,6 +112,9 @@ def test_hard_coverage_feasible():
         ([[1, 2]], [1], [1, 1], "coverage must hold only 0/1"),
         ([[1, 0.5]], [1], [1, 1], "coverage must hold only 0/1"),
         ([[1, 0]], [np.nan], [1, 1], "required has NaN"),
+        ([[1, 0]], [np.inf], [1, 1], "required has infinite"),
+        ([[1, 0]], [-np.inf], [1, 1], "required has infinite"),
+        ([[1, 0]], ["two"], [1, 1], "required must hold numbers"),
         ([[1, 0]], [-1], [1, 1], "required has negative"),
         ([[1, 0]], [1.5], [1, 1], "required has fractional"),
         ([[1, 0]], [1], [-1, 1], "cost must be finite and >= 0"),
@@ -127,6 +130,18 @@ def test_bad_inputs_raise_before_solving(coverage, required, cost, match, monkey
     monkeypatch.setattr(cp_model.CpSolver, "solve", lambda *a, **k: pytest.fail("solver ran"))
     with pytest.raises(ValueError, match=match):
         solve_shift_counts(coverage, required, cost, config=CFG)
+
+
+def test_required_series_is_matched_by_the_coverage_index():
+    # a Series is aligned on coverage's periods, never taken by position
+    periods = ["09:00", "10:00", "11:00", "12:00"]
+    cov = pd.DataFrame([[1, 0], [1, 0], [0, 1], [0, 1]], index=periods, columns=["am", "pm"])
+    req = pd.Series([0, 0, 3, 3], index=periods)
+    aligned = solve_shift_counts(cov, req, pd.Series({"am": 1.0, "pm": 1.0}), config=CFG)
+    reversed_ = solve_shift_counts(cov, req[::-1], pd.Series({"am": 1.0, "pm": 1.0}), config=CFG)
+    assert aligned.counts.to_dict() == reversed_.counts.to_dict() == {"am": 0, "pm": 3}
+    with pytest.raises(ValueError, match="index does not match coverage's index"):
+        solve_shift_counts(cov, pd.Series([0, 0, 3, 3], index=["a", "b", "c", "d"]), [1.0, 1.0], config=CFG)
 
 
 def test_negative_weight_rejected():

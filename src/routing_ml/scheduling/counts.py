@@ -82,14 +82,28 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
             f"period {periods[i]!r}, shift {labels[j]!r} ({int(bad.sum())} bad cells). "
             f"Fix: (coverage > 0).astype(int)."
         )
-    r = np.asarray(required, dtype=float).ravel() if not isinstance(required, pd.Series) \
-        else required.to_numpy(dtype=float)
+    if isinstance(required, pd.Series) and isinstance(coverage, pd.DataFrame) \
+            and not required.index.equals(periods):
+        # a Series is matched to the coverage rows by its index, never by position
+        if len(required) != len(periods) or not required.index.is_unique \
+                or not required.index.isin(periods).all():
+            raise ScheduleInputError(
+                "required is a Series whose index does not match coverage's index (periods); "
+                "Fix: index both by the same periods, or pass required as a plain array in the "
+                "row order of coverage.")
+        required = required.reindex(periods)
+    try:
+        r = np.asarray(required, dtype=float).ravel() if not isinstance(required, pd.Series) \
+            else required.to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ScheduleInputError(f"required must hold numbers (head counts per period): {exc}.") from exc
     if r.shape[0] != a.shape[0]:
         raise ScheduleInputError(f"required has {r.shape[0]} periods but coverage has {a.shape[0]} rows; they must match.")
     for name, test, fix in (
         ("NaN", np.isnan(r), "fill with 0 or drop the period from both inputs"),
+        ("infinite", np.isinf(r), "give a finite head count"),
         ("negative", r < 0, "requirements are head counts >= 0"),
-        ("fractional", ~np.isnan(r) & (r != np.round(r)), "round up with np.ceil(required)"),
+        ("fractional", np.isfinite(r) & (r != np.round(r)), "round up with np.ceil(required)"),
     ):
         if test.any():
             i = int(np.argmax(test))
