@@ -234,6 +234,37 @@ def test_abstention_at_the_threshold(fitted: IntentClassifier) -> None:
     assert one.queue == "voice:general"
 
 
+# ---------------------------------------------------------------- calibration
+def test_calibration_is_unchanged_when_every_intent_has_enough_texts(
+        fitted: IntentClassifier) -> None:
+    # golden value of the stratified 3-fold temperature (the BANKING77 benchmarks rely on
+    # this path being left as it was)
+    np.testing.assert_allclose(fitted.temperature_, 0.17803498224693043, rtol=1e-9)
+    assert fitted.calibration_report_["folds"] == 3.0
+    assert "singleton_intents" not in fitted.calibration_report_
+
+
+def test_an_intent_with_one_text_does_not_switch_calibration_off() -> None:
+    # before: one singleton intent made the stratified out-of-fold calibration give up
+    # silently (temperature 1, empty report) and the model abstained on every contact
+    texts, labels = _data()
+    texts, labels = [*texts, "licencia de obra menor"], [*labels, "urbanismo"]
+    with pytest.warns(UserWarning, match="1 intent.*single training text"):
+        clf = IntentClassifier(abstain_threshold=0.5, random_state=0).fit(texts, labels)
+    report = clf.calibration_report_
+    assert report["singleton_intents"] == 1.0 and report["oof_texts"] == 30.0
+    assert clf.temperature_ != 1.0 and report["temperature"] == clf.temperature_
+    assert report["oof_nll_calibrated"] <= report["oof_nll_raw"]
+    assert (clf.predict(PROBE[:3]) != "triage").all()
+
+
+def test_calibration_skipped_with_a_warning_when_no_two_intents_can_be_held_out() -> None:
+    with pytest.warns(UserWarning, match="calibration skipped"):
+        clf = IntentClassifier().fit(["renovar el dni", "farola apagada", "farola rota"],
+                                     ["documentos", "alumbrado", "alumbrado"])
+    assert clf.temperature_ == 1.0 and clf.calibration_report_ == {}
+
+
 def test_coverage_threshold_and_misroute_rate() -> None:
     conf = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
     correct = np.array([1, 1, 1, 0, 1, 1, 0, 1, 0, 0], dtype=bool)

@@ -59,6 +59,7 @@ import math
 import os
 import pickle
 import time
+import warnings
 from array import array
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -308,8 +309,6 @@ class _MiniLMEncoder(_Encoder):
         thread (p50 16.0 → 10.4 ms, experiments/results/bench_intent_latency.md), BANKING77
         accuracy of the stacked model -0.17 points (bench_intent_banking77.md). Texts are
         then encoded one at a time (see :meth:`encode`)."""
-        import warnings
-
         torch = self._torch
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.ao's deprecation notices
@@ -707,7 +706,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         every text. 0 (default) adds nothing; no effect without ``sample_weight``.
     calibration : ``"temperature"`` (softmax temperature fitted on out-of-fold margins)
         or ``"none"`` (softmax of the raw margins).
-    calibration_folds : number of folds for the out-of-fold margins.
+    calibration_folds : number of folds for the out-of-fold margins (fewer when an intent
+        has fewer training texts). An intent with a single training text is never held
+        out: the temperature is fitted on the out-of-fold margins of the other texts, with
+        a ``UserWarning``.
     max_chars : only the first ``max_chars`` characters of each text are read.
     encoder_batch_size : texts per encoder batch at ``fit`` / batch ``predict``.
     quantize_encoder : run MiniLM with dynamic int8 quantisation of its linear layers
@@ -1088,22 +1090,57 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     def _calibrate(self, X: csr_matrix, y_idx: np.ndarray, n_classes: int,
                    sw: np.ndarray, shift: np.ndarray) -> tuple[float, dict[str, float]]:
-        counts = np.bincount(y_idx, minlength=n_classes)
-        n_folds = min(int(self.calibration_folds), int(counts[counts > 0].min()))
-        if self.calibration == "none" or n_folds < 2:
-            if self.calibration != "none":
-                logger.warning(
-                    "calibration skipped: an intent has fewer than 2 examples; the "
-                    "confidence is the softmax of raw margins (temperature 1)")
+        """(temperature, report) from out-of-fold margins (stratified folds).
+
+        An intent with a single training text cannot be held out of a fold and still be
+        learnt: its texts stay in every training fold and the temperature is fitted on
+        the out-of-fold margins of the other texts (with a ``UserWarning``; the report
+        then has ``singleton_intents`` and ``oof_texts``). When every intent has two
+        texts or more, every text is held out once, as before. Calibration is skipped
+        (temperature 1, empty report, ``UserWarning``) only when fewer than two intents
+        have two texts or more.
+        """
+        if self.calibration == "none":
             return 1.0, {}
+        counts = np.bincount(y_idx, minlength=n_classes)
+        singleton = counts == 1
+        held = ~singleton[y_idx]  # texts that can be held out of a fold
+        eligible = counts[counts >= 2]
+        if len(eligible) < 2:
+            warnings.warn(
+                f"calibration skipped: only {len(eligible)} intent(s) have 2 training texts "
+                "or more, so no out-of-fold margins can be computed; the confidence is the "
+                "softmax of the raw margins (temperature 1). Fix: give each intent at least "
+                "2 texts (3 with calibration_folds=3), or drop the rare intents.",
+                UserWarning, stacklevel=3)
+            return 1.0, {}
+        n_folds = min(int(self.calibration_folds), int(eligible.min()))
+        n_single = int(singleton.sum())
+        if n_single:
+            warnings.warn(
+                f"calibration: {n_single} intent(s) have a single training text and are "
+                "never held out; the temperature is fitted on the out-of-fold margins of "
+                f"the other {int(held.sum())} texts. Give each intent at least "
+                f"{int(self.calibration_folds)} texts to calibrate on all of them.",
+                UserWarning, stacklevel=3)
         from sklearn.model_selection import StratifiedKFold
 
         oof = np.empty((X.shape[0], n_classes))
+        rows = np.flatnonzero(held)
+        always = np.flatnonzero(~held)  # in every training fold
         skf = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
-        for tr, te in skf.split(np.zeros(len(y_idx)), y_idx):
+        for tr_h, te_h in skf.split(np.zeros(len(rows)), y_idx[rows]):
+            tr, te = rows[tr_h], rows[te_h]
+            if len(always):
+                tr = np.sort(np.concatenate([tr, always]))
             svm = self._make_svm().fit(X[tr], y_idx[tr], sample_weight=sw[tr])
             coef, intercept = self._full_coef(svm, n_classes)
             oof[te] = X[te] @ coef.T + (intercept + shift)
+        report_extra: dict[str, float] = {}
+        if n_single:
+            oof, y_idx = oof[rows], y_idx[rows]
+            report_extra = {"singleton_intents": float(n_single),
+                            "oof_texts": float(len(rows))}
         temperature = _fit_temperature(oof, y_idx)
         p_raw = _softmax(oof.copy())
         p_cal = _softmax(oof / temperature)
@@ -1115,6 +1152,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             "oof_nll_calibrated": _nll(oof, y_idx, temperature),
             "oof_ece_raw": _ece(p_raw, y_idx),
             "oof_ece_calibrated": _ece(p_cal, y_idx),
+            **report_extra,
         }
         return temperature, report
 
