@@ -346,3 +346,27 @@ def test_nan_fields_from_frames_mean_unknown(pair_model):
                 intent_skills=INTENT_SKILLS, latency_budget_ms=BIG)
     ds = rb.route_batch([Contact(i, "voice", intent="ibi", priority=nan) for i in range(3)])
     assert all(d.routed for d in ds)
+
+
+def test_pickle_and_deepcopy_keep_the_models(tmp_path, pair_model):
+    # before: __getstate__ dropped both models, so a pickled router had no pair model
+    import copy
+    import pickle
+
+    clf = StubIntent()
+    r = Router(AGENTS, pair_model=pair_model, intent_model=clf,
+               intent_skills=INTENT_SKILLS, history=make_log(), latency_budget_ms=BIG)
+    before = [r.route(c) for c in contacts()]
+    for twin in (pickle.loads(pickle.dumps(r)), copy.deepcopy(r)):
+        assert isinstance(twin.pair_model, PairOutcomeModel)
+        assert isinstance(twin.intent_model, StubIntent)
+        assert twin.policy.model is twin.pair_model
+        assert [twin.route(c) for c in contacts()] == before
+        assert "fallback:model_missing" not in twin.stats()
+        assert twin.stats()["decisions"] == 50  # counters start afresh
+    # the bundle still writes the models to their own files
+    r.save(tmp_path / "b")
+    alone = pickle.loads((tmp_path / "b" / "router.pkl").read_bytes())
+    assert alone.pair_model is None and alone.intent_model is None
+    assert alone.policy.model is None
+    assert r.pair_model is pair_model and r.policy.model is pair_model

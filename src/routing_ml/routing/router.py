@@ -25,7 +25,8 @@ Bundles are directories (``save`` / ``load``): ``manifest.json`` (format, versio
 SHA-256 of each file, config) and pickles of the router, pair model and intent model.
 Only load bundles you trust (pickle). A corrupt or missing model file loads as "no
 model" (the Router falls back and says so); a corrupt manifest or router file raises
-``ValueError`` at load time.
+``ValueError`` at load time. A plain ``pickle`` or ``copy.deepcopy`` of a Router keeps
+both models in the one pickle (runtime counters and caches start afresh).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ _OPTIONAL_FIELDS = ("intent", "skill", "language", "customer_id", "preferred_age
 # policies whose decisions are not re-validated (their capacity rules are unit-tested)
 _TRUSTED_POLICIES = (SkillBased, Predictive, BatchAssignment, LongestIdleAgent)
 _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
+# per-process state left out of a pickle (rebuilt by _init_runtime)
+_RUNTIME_STATE = ("_lock", "_counts", "_views", "_slow_in_a_row", "_circuit_left")
 
 
 class CaseBook:
@@ -697,22 +700,32 @@ class Router:
 
     # -- persistence --------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_lock", "_counts", "_views", "_slow_in_a_row",
-                              "_circuit_left", "pair_model", "intent_model")}
+        # a plain pickle / deepcopy keeps both models (the policy's model stays the same
+        # object as pair_model); only save() writes them to files of their own
+        return {k: v for k, v in self.__dict__.items() if k not in _RUNTIME_STATE}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        # router.pkl of a bundle holds no models: load() reads them from their own files
+        self.__dict__.setdefault("pair_model", None)
+        self.__dict__.setdefault("intent_model", None)
+        self._init_runtime()
+
+    def _without_models(self) -> Router:
+        """A shallow twin without the models, for ``router.pkl`` (the policies' link to
+        ``pair_model`` is cut too; :meth:`load` restores it)."""
+        twin = object.__new__(type(self))
+        state = self.__getstate__()
+        state.pop("pair_model", None)
+        state.pop("intent_model", None)
         for key in ("policy", "fallback"):
             pol = state[key]
             if getattr(pol, "model", None) is not None and pol.model is self.pair_model:
                 pol = copy.copy(pol)
                 pol.model = None
                 state[key] = pol
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.pair_model = None
-        self.intent_model = None
-        self._init_runtime()
+        twin.__dict__.update(state)
+        return twin
 
     def save(self, path: str | Path) -> Path:
         """Write the bundle to directory ``path`` (created); return it.
@@ -725,7 +738,8 @@ class Router:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         files: dict[str, str] = {}
-        for name, obj in (("router.pkl", self), ("pair_model.pkl", self.pair_model),
+        for name, obj in (("router.pkl", self._without_models()),
+                          ("pair_model.pkl", self.pair_model),
                           ("intent_model.pkl", self.intent_model)):
             target = path / name
             if obj is None:
