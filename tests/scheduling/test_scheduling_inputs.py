@@ -64,6 +64,11 @@ def test_bad_requirements(req, match):
         (pd.DataFrame({"agent_id": ["a", "a"]}), "duplicated agent_id"),
         (pd.DataFrame({"name": ["a"]}), "missing column 'agent_id'"),
         (pd.DataFrame({"agent_id": ["a"], "unavailable": ["someday"]}), "neither a date"),
+        # 8 December in Spanish order would be read as 12 August by pandas: ISO dates only
+        (pd.DataFrame({"agent_id": ["a"], "unavailable": ["08/12/2026"]}), "neither a date YYYY-MM-DD"),
+        (pd.DataFrame({"agent_id": ["a"], "unavailable": ["Monsoon"]}), "neither a date"),
+        (pd.DataFrame({"agent_id": ["a"], "preferred_days_off": ["Mo-Fr"]}), "not a range of weekdays"),
+        (pd.DataFrame({"agent_id": ["a"], "preferred_days_off": ["Weekend"]}), "is not a weekday"),
         (pd.DataFrame({"agent_id": ["a"], "preferred_start": ["25:99"]}), "preferred_start must be a time"),
     ],
 )
@@ -126,3 +131,56 @@ def test_bad_yaml(tmp_path):
     p.write_text("shifts: []\n")
     with pytest.raises(ValueError, match="non-empty list"):
         load_shifts_yaml(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        # a misspelt section would silently fall back to the default rules
+        ("rule: {max_hours_per_week: 8}\n", "unknown top-level key\\(s\\) \\['rule'\\]"),
+        ("  - {name: b, start: '08:00', lengths_hours: [8], breaks: [[lunch, 30]]}\n", "each break must be a mapping"),
+        ("  - {name: b, start: '08:00', lengths_hours: [8], breaks: {name: lunch}}\n", "breaks must be a list"),
+        ("  - {name: b, start: '08:00', lengths_hours: [8], step_minutes: 60min}\n", "'b' step_minutes must be a whole number.*'60min'"),
+        ("  - {name: b, start: '08:00', lengths_minutes: [half]}\n", "lengths_minutes must be a whole number"),
+        ("  - {name: b, start: '08:00', lengths_hours: [8], cost_per_hour: twenty}\n", "'b' cost_per_hour must be a number.*'twenty'"),
+        ("  - {name: b, start: '08:00', lengths_hours: [8], breaks: [{minutes: 30, paid: maybe, window: ['02:00', '03:00']}]}\n",
+         "break paid must be true or false"),
+        ("  - {name: b, start: '08:00', lengths_hours: [8], breaks: [{minutes: half, window: ['02:00', '03:00']}]}\n",
+         "break minutes must be a whole number"),
+    ],
+)
+def test_bad_yaml_values_name_the_field(tmp_path, text, match):
+    p = tmp_path / "s.yaml"
+    p.write_text("shifts:\n  - {name: a, start: '08:00', lengths_hours: [8]}\n" + text)
+    with pytest.raises(ValueError, match=match):
+        load_shifts_yaml(p)
+
+
+def test_weekday_names_and_ranges():
+    from routing_ml.scheduling.shifts import parse_weekday, parse_weekdays
+
+    assert parse_weekdays("Mon-Fri", what="x") == (0, 1, 2, 3, 4)
+    assert parse_weekdays("fri-mon", what="x") == (4, 5, 6, 0)  # wraps over the weekend
+    assert [parse_weekday(d, what="x") for d in ("Monday", "tue", "Miércoles", "jue", "SAT", "domingo", 6)] \
+        == [0, 1, 2, 3, 5, 6, 6]
+    with pytest.raises(ValueError, match="is not a weekday"):
+        parse_weekday("Monsoon", what="x")  # it used to be cut to 'Mon'
+
+
+def test_weekday_ranges_in_agents_and_yaml(tmp_path):
+    from routing_ml.scheduling._problem import prepare_problem
+
+    agents = pd.DataFrame({"agent_id": ["a", "b"], "unavailable": ["Mon-Thu", "2026-12-09"],
+                           "preferred_days_off": ["Sat-Sun", ""]})
+    p = tmp_path / "s.yaml"
+    p.write_text("shifts:\n  - {name: a, start: '08:00', lengths_hours: [8], weekdays: [Mon-Fri]}\n"
+                 "  - {name: w, start: '09:00', lengths_hours: [6], weekdays: 'Sat;Sun',\n"
+                 "     breaks: [{name: c, minutes: 15, paid: 'no', window: ['02:00', '03:00']}]}\n")
+    week, weekend = load_shifts_yaml(p)
+    assert week.weekdays == (0, 1, 2, 3, 4) and weekend.weekdays == (5, 6)
+    assert weekend.breaks[0].paid is False  # bool('no') would be True
+    prob = prepare_problem(requirements([(8, 16, 1)], days=range(7)), agents, [week, weekend],
+                           RosterRules(), RosterWeights())
+    a, b = prob.agents
+    assert a.unavailable_days == frozenset({0, 1, 2, 3}) and a.preferred_days_off == frozenset({5, 6})
+    assert b.unavailable_days == frozenset({2})  # Wednesday 9 December 2026

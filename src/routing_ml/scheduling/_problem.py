@@ -7,6 +7,7 @@ and raises :class:`ScheduleInputError` / :class:`FrameError` naming the input an
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,16 +21,17 @@ from routing_ml.scheduling._base import ScheduleInputError
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
 from routing_ml.scheduling.shifts import (
     MINUTES_PER_DAY,
-    WEEKDAYS,
     ShiftTemplate,
     ShiftVariant,
     expand_templates,
     format_hhmm,
+    is_weekday_item,
     parse_hhmm,
-    parse_weekday,
+    parse_weekdays,
 )
 
 AGENT_ID = "agent_id"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 AGENT_COLUMNS = (AGENT_ID, "skills", "min_hours_per_week", "max_hours_per_week", "unavailable",
                  "earliest_start", "latest_end", "preferred_start", "preferred_days_off")
 
@@ -260,19 +262,21 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
                 f"{mx / 60:g}. Fix: lower the minimum or raise the maximum.")
         unavailable: set[int] = set()
         for item in _split(row.get("unavailable")):
-            try:
-                wd = parse_weekday(item, what="") if item[:3].title() in WEEKDAYS else None
-            except ScheduleInputError:
-                wd = None
-            if wd is not None:
-                unavailable |= {d for d in range(n_days) if (day0 + pd.Timedelta(days=d)).weekday() == wd}
+            if is_weekday_item(item):
+                wds = set(parse_weekdays(item, what=f"{who} unavailable"))
+                unavailable |= {d for d in range(n_days) if (day0 + pd.Timedelta(days=d)).weekday() in wds}
                 continue
+            if not _ISO_DATE.fullmatch(item.strip()):
+                # '08/12/2026' is 8 December in Spain and 12 August to pandas: only ISO dates
+                raise ScheduleInputError(
+                    f"{who}: 'unavailable' item {item!r} is neither a date YYYY-MM-DD nor a weekday "
+                    f"(Mon..Sun, or a range such as Mon-Fri). Fix: write dates as YYYY-MM-DD and "
+                    f"separate items with ';'.")
             try:
-                day = pd.Timestamp(item).date()
+                day = pd.Timestamp(item.strip()).date()
             except (ValueError, TypeError):
                 raise ScheduleInputError(
-                    f"{who}: 'unavailable' item {item!r} is neither a date (YYYY-MM-DD) nor a weekday "
-                    f"(Mon..Sun). Fix: separate items with ';'.") from None
+                    f"{who}: 'unavailable' item {item!r} is not a valid date (YYYY-MM-DD).") from None
             if day in dates:
                 unavailable.add(dates[day])
         earliest = 0 if _is_missing(row.get("earliest_start")) else parse_hhmm(row["earliest_start"], what=f"{who} earliest_start")
@@ -282,7 +286,8 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
                 f"{who}: latest_end {format_hhmm(latest)} is not after earliest_start {format_hhmm(earliest)}. "
                 f"Fix: use e.g. '30:00' for 06:00 the next day.")
         pref = None if _is_missing(row.get("preferred_start")) else parse_hhmm(row["preferred_start"], what=f"{who} preferred_start")
-        pdo = frozenset(parse_weekday(x, what=f"{who} preferred_days_off") for x in _split(row.get("preferred_days_off")))
+        pdo = frozenset(d for x in _split(row.get("preferred_days_off"))
+                        for d in parse_weekdays(x, what=f"{who} preferred_days_off"))
         out.append(AgentSpec(aid, tuple(sorted(set(sk))), mn, mx, frozenset(unavailable),
                              ";".join(_split(row.get("unavailable"))), earliest, latest, pref, pdo))
     return out

@@ -48,14 +48,54 @@ def format_hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+#: weekday names (English and Spanish, full or abbreviated, accents optional) -> 0..6
+_WEEKDAY_NAMES = {
+    **{n: i for i, names in enumerate((
+        ("mon", "monday", "lun", "lunes"), ("tue", "tues", "tuesday", "mar", "martes"),
+        ("wed", "wednesday", "mie", "miercoles"), ("thu", "thur", "thurs", "thursday", "jue", "jueves"),
+        ("fri", "friday", "vie", "viernes"), ("sat", "saturday", "sab", "sabado"),
+        ("sun", "sunday", "dom", "domingo"))) for n in names},
+}
+
+
+def _weekday_token(text: str) -> int | None:
+    import unicodedata
+
+    key = "".join(c for c in unicodedata.normalize("NFKD", text.strip().lower().rstrip("."))
+                  if not unicodedata.combining(c))
+    return _WEEKDAY_NAMES.get(key)
+
+
 def parse_weekday(value: str | int, *, what: str) -> int:
-    """``"Sat"``/``"saturday"``/5 -> 5 (Monday = 0)."""
+    """``"Sat"``/``"saturday"``/``"sábado"``/5 -> 5 (Monday = 0). A name must be a whole
+    weekday name or its abbreviation ("Mon-Fri" is a range: see :func:`parse_weekdays`)."""
     if isinstance(value, int | np.integer) and 0 <= int(value) <= 6:
         return int(value)
-    text = str(value).strip()[:3].title()
-    if text in WEEKDAYS:
-        return WEEKDAYS.index(text)
-    raise ScheduleInputError(f"{what}: {value!r} is not a weekday; use one of {WEEKDAYS} or 0-6.")
+    day = _weekday_token(str(value))
+    if day is not None:
+        return day
+    raise ScheduleInputError(
+        f"{what}: {value!r} is not a weekday; use one of {WEEKDAYS} (or the full name), 0-6, "
+        f"or a range such as 'Mon-Fri'.")
+
+
+def parse_weekdays(value: str | int, *, what: str) -> tuple[int, ...]:
+    """One weekday or a range of weekdays: ``"Sat"`` -> (5,); ``"Mon-Fri"`` -> (0, ..., 4);
+    ``"Fri-Mon"`` wraps over the weekend -> (4, 5, 6, 0)."""
+    if isinstance(value, str) and "-" in value:
+        first, _, last = value.partition("-")
+        a, b = _weekday_token(first), _weekday_token(last)
+        if a is None or b is None:
+            raise ScheduleInputError(
+                f"{what}: {value!r} is not a range of weekdays; write e.g. 'Mon-Fri'.")
+        return tuple((a + k) % 7 for k in range((b - a) % 7 + 1))
+    return (parse_weekday(value, what=what),)
+
+
+def is_weekday_item(value: str) -> bool:
+    """Is ``value`` a weekday or a range of weekdays (not a date)?"""
+    first, _, last = value.partition("-")
+    return _weekday_token(first) is not None and (not last or _weekday_token(last) is not None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -307,7 +347,47 @@ def shift_coverage_matrix(
     return frame, pd.Series(costs, name="cost")
 
 
-def _break_from_mapping(spec: dict[str, Any], *, where: str) -> BreakRule:
+def _int(value: Any, *, what: str) -> int:
+    """A whole number from YAML (``30``, ``"30"``); anything else names the field."""
+    if isinstance(value, bool):
+        raise ScheduleInputError(f"{what} must be a whole number of minutes, got {value!r}.")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ScheduleInputError(f"{what} must be a whole number of minutes, got {value!r} "
+                                 f"(write e.g. 30, without units).") from None
+    if not out.is_integer():
+        raise ScheduleInputError(f"{what} must be a whole number of minutes, got {value!r}.")
+    return int(out)
+
+
+def _number(value: Any, *, what: str) -> float:
+    if isinstance(value, bool):
+        raise ScheduleInputError(f"{what} must be a number, got {value!r}.")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ScheduleInputError(f"{what} must be a number, got {value!r} (write e.g. 20, "
+                                 f"without units or currency).") from None
+
+
+def _flag(value: Any, *, what: str) -> bool:
+    """YAML true/false; the strings 'yes'/'no'/'true'/'false' too (never bool('no'))."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "y", "1", "si", "sí"):
+        return True
+    if text in ("false", "no", "n", "0"):
+        return False
+    raise ScheduleInputError(f"{what} must be true or false, got {value!r}.")
+
+
+def _break_from_mapping(spec: Any, *, where: str) -> BreakRule:
+    if not isinstance(spec, dict):
+        raise ScheduleInputError(
+            f"{where}: each break must be a mapping such as {{name: lunch, minutes: 30, paid: false, "
+            f"window: ['03:30', '05:00']}}, got {spec!r}.")
     window = spec.get("window")
     if window is None or len(window) != 2:
         raise ScheduleInputError(
@@ -317,8 +397,8 @@ def _break_from_mapping(spec: dict[str, Any], *, where: str) -> BreakRule:
     if minutes is None:
         raise ScheduleInputError(f"{where}: a break needs minutes: <duration>.")
     return BreakRule(
-        name=str(spec.get("name", "break")), duration_minutes=int(minutes),
-        paid=bool(spec.get("paid", False)),
+        name=str(spec.get("name", "break")), duration_minutes=_int(minutes, what=f"{where} break minutes"),
+        paid=_flag(spec.get("paid", False), what=f"{where} break paid"),
         earliest_offset_minutes=parse_hhmm(window[0], what=f"{where} window start"),
         latest_offset_minutes=parse_hhmm(window[1], what=f"{where} window end"),
     )
@@ -335,25 +415,34 @@ def template_from_mapping(spec: dict[str, Any], *, where: str = "shift") -> Shif
         raise ScheduleInputError(f"{where}: 'name' and 'start' are required.")
     name = str(spec["name"])
     if "lengths_minutes" in spec:
-        lengths = [int(x) for x in _as_list(spec["lengths_minutes"])]
+        lengths = [_int(x, what=f"{where} '{name}' lengths_minutes") for x in _as_list(spec["lengths_minutes"])]
     elif "lengths_hours" in spec:
-        hours = [float(x) for x in _as_list(spec["lengths_hours"])]
+        hours = [_number(x, what=f"{where} '{name}' lengths_hours") for x in _as_list(spec["lengths_hours"])]
         lengths = [round(h * 60) for h in hours]
     else:
         raise ScheduleInputError(f"{where} '{name}': give lengths_hours: [8] or lengths_minutes: [480].")
     start = parse_hhmm(spec["start"], what=f"{where} '{name}' start")
     latest = parse_hhmm(spec["latest_start"], what=f"{where} '{name}' latest_start") \
         if "latest_start" in spec else None
-    weekdays = tuple(parse_weekday(d, what=f"{where} '{name}' weekdays")
-                     for d in _as_list(spec.get("weekdays", list(range(7)))))
+    weekdays = tuple(sorted({d for item in _as_list(spec.get("weekdays", list(range(7))))
+                             for d in parse_weekdays(item, what=f"{where} '{name}' weekdays")}))
     queues = spec.get("queues")
     return ShiftTemplate(
         name=name, start_minutes=start, latest_start_minutes=latest,
-        start_step_minutes=int(spec.get("step_minutes", 15)), lengths_minutes=tuple(lengths),
-        breaks=tuple(_break_from_mapping(b, where=f"{where} '{name}'") for b in spec.get("breaks") or ()),
-        cost_per_hour=float(spec.get("cost_per_hour", 1.0)), weekdays=weekdays,
+        start_step_minutes=_int(spec.get("step_minutes", 15), what=f"{where} '{name}' step_minutes"),
+        lengths_minutes=tuple(lengths),
+        breaks=tuple(_break_from_mapping(b, where=f"{where} '{name}'") for b in _break_list(spec, where, name)),
+        cost_per_hour=_number(spec.get("cost_per_hour", 1.0), what=f"{where} '{name}' cost_per_hour"),
+        weekdays=weekdays,
         queues=None if queues is None else tuple(str(q) for q in _as_list(queues)),
     )
+
+
+def _break_list(spec: dict[str, Any], where: str, name: str) -> list[Any]:
+    breaks = spec.get("breaks") or []
+    if not isinstance(breaks, list):
+        raise ScheduleInputError(f"{where} '{name}': breaks must be a list of mappings, got {breaks!r}.")
+    return breaks
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -374,6 +463,11 @@ def _read_yaml(path: str | Path) -> dict[str, Any]:
         raise ScheduleInputError(f"{path}: not valid YAML ({exc}).") from exc
     if not isinstance(data, dict):
         raise ScheduleInputError(f"{path}: expected a mapping with a 'shifts:' list at the top.")
+    unknown = sorted(map(str, set(data) - {"shifts", "rules", "weights"}))
+    if unknown:
+        raise ScheduleInputError(
+            f"{path}: unknown top-level key(s) {unknown}; the file holds 'shifts:' and optional "
+            f"'rules:' and 'weights:' (a misspelt section would be ignored silently).")
     return data
 
 
