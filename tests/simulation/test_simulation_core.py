@@ -618,3 +618,30 @@ def test_predictive_keeps_email_for_the_better_agent_then_releases_it():
     assert runs[0.0].contacts.loc[runs[0.0].contacts["agent_id"] == "A1",
                                   "wait_seconds"].min() < 1700.0
     assert runs[1800.0].summary["aht_seconds"] < runs[0.0].summary["aht_seconds"]
+
+
+def test_simulation_interval_follows_the_forecast_step():
+    # a 15-minute forecast that stops at 16:00 against shifts 8-16: with a 30-minute
+    # interval assumed, the 15:45 interval's calls spread to 16:15 and were dropped as
+    # outside opening hours
+    ds = pd.date_range(DAY + pd.Timedelta(hours=8), DAY + pd.Timedelta(hours=15, minutes=45),
+                       freq="15min")
+    fc = pd.DataFrame({"unique_id": "voice:a", "ds": ds, "yhat": 20.0})
+    r = simulate(fc, _agents(), _shifts(), seed=3)
+    assert r.dropped == {}
+    starts = pd.Series(sorted(r.by_interval["ds"].unique()))
+    assert len(starts) == 32 and (starts.diff().dropna() == pd.Timedelta(minutes=15)).all()
+    r30 = simulate(fc, _agents(), _shifts(), seed=3, interval_minutes=30)
+    assert r30.dropped.get("outside_opening_hours", 0) > 0  # an explicit interval is kept
+
+
+def test_simulation_schedule_errors_name_the_problem():
+    sh = _shifts()
+    aware = sh.assign(start=sh["start"].dt.tz_localize("Europe/Madrid"),
+                      end=sh["end"].dt.tz_localize("Europe/Madrid"))
+    with pytest.raises(FrameError, match="schedule: column 'start' is time-zone aware"):
+        simulate(_forecast(), _agents(), aware)
+    # a forecast of another week: not 'a few calls outside opening hours'
+    later = _forecast().assign(ds=lambda f: f["ds"] + pd.Timedelta(days=7))
+    with pytest.raises(FrameError, match="none of the .* real-time contacts arrives within the schedule"):
+        simulate(later, _agents(), sh)

@@ -125,6 +125,22 @@ def _fresh_pool(t: AgentPool) -> AgentPool:
                      skills=t.skills, languages=t.languages, capacity=t.capacity)
 
 
+def _infer_interval_minutes(forecast: pd.DataFrame | None, schedule: pd.DataFrame | None) -> int:
+    """The interval of a forecast frame (else of a requirements schedule): the smallest
+    step of ``ds`` within a queue, in whole minutes; 30 when there is none to read."""
+    for frame in (forecast, schedule):
+        if frame is None or ID not in frame.columns or TIME not in frame.columns:
+            continue
+        ds = pd.to_datetime(frame[TIME], errors="coerce")
+        steps = (pd.DataFrame({ID: frame[ID].to_numpy(), TIME: ds.to_numpy()})
+                 .dropna().sort_values([ID, TIME]).groupby(ID)[TIME].diff()
+                 .dropna().dt.total_seconds())
+        steps = steps[steps > 0]
+        if len(steps):
+            return max(1, round(float(steps.min()) / 60.0))
+    return 30
+
+
 def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
            kw: dict[str, Any]) -> _Setup:
     scenario = None
@@ -141,8 +157,9 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         v = kw[name]
         if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
             raise ValueError(f"{name} must be a finite number >= 0, got {v!r}.")
-    if kw["interval_minutes"] <= 0:
-        raise ValueError(f"interval_minutes must be > 0, got {kw['interval_minutes']!r}.")
+    if kw["interval_minutes"] is not None and not (
+            isinstance(kw["interval_minutes"], int | float) and kw["interval_minutes"] > 0):
+        raise ValueError(f"interval_minutes must be > 0 or None, got {kw['interval_minutes']!r}.")
     extra: dict[str, int] = {}
     if kw["outcomes"] is not None:  # wrap once: bound tables are cached across runs
         kw["outcomes"] = as_outcome_model(kw["outcomes"], has_logged_handle=False,
@@ -166,6 +183,8 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
             f"('ts', 'channel', 'skill'/'queue', ...) or a forecast ('{ID}', '{TIME}', "
             f"'yhat' or 'y')."
         )
+    if kw["interval_minutes"] is None:
+        kw["interval_minutes"] = _infer_interval_minutes(forecast, schedule)
     if agents is None:
         if schedule is None:
             raise ValueError("Pass agents (a frame or an AgentPool) and/or a schedule: "
@@ -314,7 +333,7 @@ def simulate(
     aht_seconds: float | Mapping[str, float] = 300.0,
     patience: float | Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
     answer_seconds: float | Mapping[str, float] = 20.0,
-    interval_minutes: int = 30,
+    interval_minutes: int | None = None,
     chat_slowdown: float = 0.25,
     repeats: bool = True,
     reevaluate_seconds: float = 5.0,
@@ -363,7 +382,9 @@ def simulate(
     answer_seconds : answer time of the service level (number for real-time channels, or
         mapping channel → seconds); email/web use the contact's ``deadline_seconds``,
         else 24 h.
-    interval_minutes : length of the statistics intervals (and of forecast intervals).
+    interval_minutes : length of the statistics intervals and of the forecast's intervals
+        (minutes). None (default): the forecast's own step (the smallest step of ``ds``
+        within a queue), else a requirements schedule's, else 30.
     chat_slowdown : relative slowdown of a chat/messaging session per other session the
         agent holds when it starts (0.25 → +25 % per extra session).
     repeats : simulate repeat contacts of unresolved contacts (probability and delay from
@@ -536,7 +557,7 @@ def compare_policies(
     if unknown:
         raise TypeError(f"compare_policies got unknown keyword arguments {sorted(unknown)}.")
     defaults = {"outcomes": None, "aht_seconds": 300.0, "patience": None,
-                "answer_seconds": 20.0, "interval_minutes": 30, "chat_slowdown": 0.25,
+                "answer_seconds": 20.0, "interval_minutes": None, "chat_slowdown": 0.25,
                 "repeats": True, "reevaluate_seconds": 5.0, "batch_seconds": 2.0,
                 "outside_hours": "drop",
                 "forecast_scale": 1.0, "origin": None, "until": None}

@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
                  "abandonment.")] = None,
         answer_seconds: Annotated[float, typer.Option(help="Answer time of the service "
                                                            "level.")] = 20.0,
-        interval_minutes: Annotated[int, typer.Option(min=1, help="Interval length.")] = 30,
+        interval_minutes: Annotated[int | None, typer.Option(
+            min=1, help="Interval length in minutes (default: the forecast's own step).")] = None,
         seed: Annotated[int, typer.Option(help="Master seed.")] = 0,
         n_jobs: Annotated[int, typer.Option(help="Worker processes.")] = 1,
         plot: Annotated[Path | None, typer.Option(

@@ -507,10 +507,13 @@ def prepare(
             dropped["negative_patience_seconds"] = int(neg.sum())
             miss = miss | neg
     keep = ~miss
+    # the schedule is validated first (a time-zone-aware or unparsable schedule gets its
+    # own message, not a comparison error below)
+    s = _shift_frame(shifts) if shifts is not None else None
     if origin is None:
         first = ts[keep].min() if keep.any() else pd.Timestamp("2000-01-01")
-        if shifts is not None and len(shifts):
-            first = min(first, pd.to_datetime(shifts["start"]).min())
+        if s is not None and len(s):
+            first = min(first, s["start"].min())
         origin = pd.Timestamp(first).normalize()
     t_all = (ts - origin).dt.total_seconds().to_numpy()
     before = keep & (t_all < 0)
@@ -532,12 +535,11 @@ def prepare(
     # schedule
     sk_idx = {s: i for i, s in enumerate(pool_skills)}
     n_agents = skills_matrix.shape[0]
-    if shifts is None:
+    if s is None:
         sh_agent = np.arange(n_agents)
         sh_start = np.zeros(n_agents)
         sh_end = np.full(n_agents, np.inf)
     else:
-        s = _shift_frame(shifts)
         aidx = s["agent_id"].map(pool_agent_index)
         unknown_a = aidx.isna()
         if unknown_a.any():
@@ -602,6 +604,15 @@ def prepare(
                 f"or extend the schedule."
             )
         if outside_hours == "drop":
+            k = np.flatnonzero(keep)
+            if n_out == k.size and s is not None and len(s) and not (
+                    (ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).any():
+                # not a few calls outside opening hours: the two inputs cover other dates
+                raise FrameError(
+                    f"none of the {n_out} real-time contacts arrives within the schedule: "
+                    f"contacts from {ts.iloc[k].min()} to {ts.iloc[k].max()}, shifts from "
+                    f"{s['start'].min()} to {s['end'].max()}. Fix: give a forecast and a "
+                    f"schedule of the same dates.")
             outside[np.flatnonzero(keep)[out_k]] = True
             dropped["outside_opening_hours"] = n_out
             keep &= ~outside
