@@ -666,8 +666,9 @@ def test_single_text_argmax_breaks_near_ties_as_the_batch_path(
 
 
 def test_language_scores_are_the_sum_of_the_words_scores() -> None:
-    lid = LanguageIdentifier().fit(["the bins were not emptied", "no han vaciado"],
-                                   ["en", "es"])
+    # min_margin=0: the argmax rule itself (the default answers "und" on close calls)
+    lid = LanguageIdentifier(min_margin=0.0).fit(["the bins were not emptied",
+                                                  "no han vaciado"], ["en", "es"])
     for text in ["Buenos días, quiero pedir cita cita cita", "the the card", "x",
                  "Egun on, hitzordua eskatu nahi dut", "qqq zzz 000"]:
         normalized = normalize_text(text, lid.max_chars)
@@ -683,3 +684,18 @@ def test_language_scores_are_the_sum_of_the_words_scores() -> None:
         assert lid.predict_one(text) == lid.languages_[int(np.argmax(direct))]
     assert lid._word_cache  # memoised words ...
     assert "_word_cache" not in pickle.loads(pickle.dumps(lid)).__dict__  # ... not pickled
+
+
+def test_ambiguous_short_texts_are_undetermined() -> None:
+    # before: one-word Spanish utterances came out as ca, ca, eu, eu, gl
+    words = ["DNI", "multa", "baja", "alta", "padrón"]
+    assert detect_language(words).tolist() == ["und"] * 5
+    assert LanguageIdentifier(min_margin=0.0).fit([], []).predict(words).tolist() == [
+        "ca", "ca", "eu", "eu", "gl"]  # the argmax of near-uniform scores
+    # clear texts, even short ones, keep their language
+    assert detect_language(["tarjeta", "kaixo", "I lost my card", "vull una cita",
+                            "quiero una cita"]).tolist() == ["es", "eu", "en", "ca", "es"]
+    lid = LanguageIdentifier(min_margin=-1)
+    with pytest.raises(ValueError, match="min_margin"):
+        lid.fit([], [])
+

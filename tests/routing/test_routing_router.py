@@ -370,3 +370,26 @@ def test_pickle_and_deepcopy_keep_the_models(tmp_path, pair_model):
     assert alone.pair_model is None and alone.intent_model is None
     assert alone.policy.model is None
     assert r.pair_model is pair_model and r.policy.model is pair_model
+
+
+def test_one_word_utterance_is_not_restricted_to_a_guessed_language():
+    # before: "multa" was detected as Catalan and the contact waited for a Catalan speaker
+    from routing_ml.routing import IntentClassifier
+
+    texts = ["quiero pagar el ibi", "recibo del ibi", "alta en el padron",
+             "certificado de padron"] * 3
+    clf = IntentClassifier(char_min_df=1).fit(texts, ["ibi", "ibi", "padron", "padron"] * 3)
+    agents = [{"agent_id": "ES1", "skills": {"tax": 3}, "languages": ("es",),
+               "channels": ("voice",)},
+              {"agent_id": "CA1", "skills": {"tax": 3}, "languages": ("ca",),
+               "channels": ("voice",)}]
+    r = Router(agents, intent_model=clf, intent_skills=INTENT_SKILLS)
+    for word in ("multa", "DNI", "padrón"):
+        c = Contact(1, "voice", intent="ibi", text=word)
+        assert r.prepare(c).language is None
+        d = r.route(c, available_agents=["ES1"])
+        assert d.agent_id == "ES1", d
+    # a clear sentence still sets (and requires) its language
+    c = Contact(2, "voice", intent="ibi", text="vull pagar l'impost del cotxe, si us plau")
+    assert r.prepare(c).language == "ca"
+    assert not r.route(c, available_agents=["ES1"]).routed

@@ -109,7 +109,8 @@ class IntentPrediction:
     confidence : calibrated probability of the most likely intent (in [0, 1]; the prior
         of the most frequent intent for an empty text).
     queue : queue/skill of the intent (``intent_to_queue``), or the triage queue.
-    language : detected language code (es, en, ca, gl, eu, ...; ``"und"`` if empty).
+    language : detected language code (es, en, ca, gl, eu, ...; ``"und"`` if empty or
+        ambiguous, e.g. a one-word utterance: see ``LanguageIdentifier.min_margin``).
     abstained : True when the contact goes to triage.
     top_intent : the most likely intent even when the model abstained.
     """
@@ -1344,7 +1345,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def predict_language(self, texts: Sequence[str]) -> np.ndarray:
-        """Detected language code of each text (``"und"`` for an empty text)."""
+        """Detected language code of each text (``"und"`` for an empty text, or when the
+        identifier is not confident, e.g. on one-word texts such as "DNI" or "multa")."""
         self._check_fitted()
         return self.language_identifier_.predict(_check_texts(texts))
 

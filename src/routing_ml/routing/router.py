@@ -183,7 +183,12 @@ class Router:
         An ``IntentClassifier`` (its ``predict_one`` gives intent, confidence, queue and
         language in one call) or anything with ``predict_proba(texts)`` and ``classes_``
         (and optionally ``predict_language(texts)`` / ``detect_language(texts)``), used
-        when a contact arrives with text but no intent / language.
+        when a contact arrives with text but no intent / language. A detected language
+        restricts the eligible agents only when the model names one: ``"und"`` (what the
+        built-in language identifier answers for an empty text, or when the runner-up
+        language is within ``min_margin``, 5 nats by default, as on one-word utterances
+        such as "DNI" or "multa"), ``""`` or None leave the contact open to agents of
+        any language.
     intent_skills : mapping intent -> skill, optional
         Department skill of each intent (a contact's ``skill`` when it has none).
     fallback : RoutingPolicy, optional
