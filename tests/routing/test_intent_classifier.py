@@ -364,6 +364,27 @@ def test_integer_labels_and_two_classes() -> None:
                                atol=1e-12)
 
 
+
+def test_integer_labels_need_an_integer_triage_label_and_work_with_sklearn_metrics() -> None:
+    # before: the default triage_label 'triage' was mixed into an object array of ints and
+    # score / f1_score / cross_val_score failed inside scikit-learn
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import cross_val_score
+
+    texts, labels = _data()
+    y = [["padron", "impuestos", "limpieza"].index(lab) for lab in labels]
+    with pytest.raises(ValueError, match=r"triage_label 'triage'.*integers.*triage_label=-1"):
+        IntentClassifier(abstain_threshold=0.5).fit(texts, y)
+    with pytest.raises(ValueError, match="triage_label -1 is of type int but the labels are str"):
+        IntentClassifier(triage_label=-1).fit(texts, labels)
+    clf = IntentClassifier(abstain_threshold=0.5, triage_label=-1).fit(texts, y)
+    pred = clf.predict([*texts, "", "zzz qqq"])
+    assert pred.dtype.kind == "i" and pred[-2:].tolist() == [-1, -1]
+    assert clf.predict([""]).tolist() == [-1] and clf.predict([""]).dtype.kind == "i"
+    assert 0 <= f1_score([*y, 0, 0], pred, average="macro") <= 1
+    assert clf.score(texts, y) > 0.9
+    assert cross_val_score(clone(clf), texts, y, cv=2).shape == (2,)
+
 # ---------------------------------------------------------------- persistence
 def test_save_load_round_trip(fitted: IntentClassifier, tmp_path) -> None:
     path = fitted.save(tmp_path / "intent.pkl")

@@ -42,7 +42,9 @@ Edge cases (the documented answers):
 - anything that is not a ``str`` (``None``, numbers, NaN, bytes) raises ``ValueError``
   naming its position; a bare ``str`` passed where a list of texts is expected raises
   ``ValueError`` too (wrap it: ``[text]``);
-- ``fit`` with one class, mismatched lengths, a label equal to ``triage_label`` or an
+- ``fit`` with one class, mismatched lengths, a label equal to ``triage_label``, a
+  ``triage_label`` whose type (str / int) is not the labels' (integer labels need e.g.
+  ``triage_label=-1``) or an
   ``intent_to_queue`` mapping that misses a class raises ``ValueError``; a label asked for
   in ``predict_proba(texts, labels=...)`` that was not seen at ``fit`` raises
   ``ValueError``.
@@ -677,7 +679,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         intent seen at ``fit``.
     abstain_threshold : calibrated top probability under which the model abstains and the
         contact goes to triage; None (default) never abstains except on empty texts.
-    triage_label : the label ``predict`` returns when abstaining (must not be an intent).
+    triage_label : the label ``predict`` returns when abstaining (and for empty texts). It
+        must not be an intent and must have the labels' type: the default ``"triage"``
+        suits string labels; with integer labels give an integer (e.g. ``-1``), or ``fit``
+        raises ``ValueError``.
     triage_queue : the queue :meth:`predict_queue` returns when abstaining.
     word_ngram_range : (min_n, max_n) of the word n-grams.
     char_ngram_range : (min_n, max_n) of the character n-grams (inside word boundaries).
@@ -927,7 +932,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError : bad parameters; texts that are not strings; ``texts`` and ``labels``
             (or ``languages``, ``sample_weight``) of different lengths; fewer than two
-            intents; a label equal to ``triage_label``; ``intent_to_queue`` missing an
+            intents; a label equal to ``triage_label``, or a ``triage_label`` of another
+            type than the labels (str / int); ``intent_to_queue`` missing an
             intent; no usable text; a negative or non-finite weight, or none positive.
         MissingDependencyError : ``encoder`` is set and ``routing-ml[nlp]`` is missing.
         """
@@ -968,6 +974,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"labels has a single intent {classes.tolist()!r}; an intent classifier "
                 "needs at least two intents")
+        self._check_triage_label_type(classes)
         if self.triage_label in set(classes.tolist()):
             raise ValueError(
                 f"the triage label {self.triage_label!r} is also an intent in labels; "
@@ -1025,6 +1032,26 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.n_empty_ignored_ = n_empty
         self.fit_seconds_ = time.perf_counter() - t_start
         return self
+
+    def _check_triage_label_type(self, classes: np.ndarray) -> None:
+        """``triage_label`` must be of the labels' type (str or int): ``predict`` mixes it
+        with the intents, and scikit-learn's metrics cannot sort a mix of both."""
+        triage = self.triage_label
+        labels_are_str = classes.dtype.kind in "US"
+        triage_is_int = isinstance(triage, int | np.integer) and not isinstance(
+            triage, bool | np.bool_)
+        if labels_are_str and not isinstance(triage, str):
+            raise ValueError(
+                f"triage_label {triage!r} is of type {type(triage).__name__} but the labels are "
+                "strings; predict would return a mix of both types. Fix: give a string "
+                "triage_label that is not an intent (the default is 'triage').")
+        if not labels_are_str and not triage_is_int:
+            raise ValueError(
+                f"triage_label {triage!r} is of type {type(triage).__name__} but the labels are "
+                "integers; predict would return a mix of both types and scikit-learn's "
+                "metrics (score, f1_score, cross_val_score) would fail. Fix: "
+                "IntentClassifier(triage_label=-1) (any integer that is not an intent), or "
+                "cast the labels to str.")
 
     @staticmethod
     def _check_sample_weight(sample_weight: Any, n: int) -> np.ndarray:
@@ -1201,8 +1228,19 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         z /= z.sum()
         return int(z.argmax()), z
 
+    def _triage_dtype(self) -> np.dtype:
+        """dtype of a ``predict`` answer holding ``triage_label``: an integer type wide
+        enough for the intents and the triage label when the labels are integers (an
+        object array of ints is an "unknown" target to scikit-learn's metrics), object
+        otherwise (a fixed-width str dtype could truncate the triage label)."""
+        if self.classes_.dtype.kind in "iu":
+            dt = np.promote_types(self.classes_.dtype, np.min_scalar_type(self.triage_label))
+            if dt.kind in "iu":
+                return dt
+        return np.dtype(object)
+
     def _triage_array(self) -> np.ndarray:
-        out = np.empty(1, dtype=object)
+        out = np.empty(1, dtype=self._triage_dtype())
         out[0] = self.triage_label
         return out
 
@@ -1286,7 +1324,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if self.abstain_threshold is not None:
             abstain |= proba[np.arange(len(top)), top] < float(self.abstain_threshold)
         if abstain.any():
-            labels = labels.astype(object)
+            labels = labels.astype(self._triage_dtype())
             labels[abstain] = self.triage_label
         return labels, abstain
 
@@ -1295,7 +1333,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
         One text (``predict([text])``) takes the precomputed single-utterance path.
         The array has the dtype of ``classes_`` unless a triage label is returned, in
-        which case it is an object array.
+        which case it is an object array (string labels) or an integer array wide enough
+        for ``triage_label`` (integer labels), so scikit-learn's metrics accept it.
         """
         self._check_fitted()
         texts = _check_texts(texts)
