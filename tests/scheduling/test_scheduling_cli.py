@@ -56,3 +56,29 @@ def test_schedule_infeasible_exits_2_with_reason(tmp_path):
     assert result.exit_code == 2
     assert "agent 'ben'" in result.output and "min_hours_per_week=40" in result.output
     assert (tmp_path / "roster.csv").exists()  # the partial plan is written
+
+
+def test_schedule_writes_breaks_that_simulate_reads_and_keeps_agent_ids(tmp_path):
+    ag = pd.read_csv(EX / "agents.csv", dtype=str)
+    ag.loc[ag.agent_id == "ana", "agent_id"] = "007"  # a leading zero is part of the id
+    path = tmp_path / "agents.csv"
+    ag.to_csv(path, index=False)
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--agents": str(path)}))
+    assert result.exit_code == 0, result.output
+    roster = pd.read_csv(tmp_path / "roster.csv", dtype={"agent_id": str})
+    assert "007" in set(roster["agent_id"]) and "7" not in set(roster["agent_id"])
+    brk = pd.read_csv(tmp_path / "roster_breaks.csv", dtype={"agent_id": str})
+    assert list(brk.columns) == ["agent_id", "date", "break", "start", "end", "paid"]
+    assert len(brk) > 0 and set(brk["agent_id"]) <= set(roster["agent_id"])
+    # the roster goes to the simulator: without --breaks it warns, with them it does not
+    day = pd.Timestamp(roster["date"].min())
+    ds = pd.date_range(day + pd.Timedelta(hours=9), day + pd.Timedelta(hours=16, minutes=45), freq="15min")
+    pd.DataFrame({"unique_id": "voice:general", "ds": ds, "yhat": 2.0}).to_csv(tmp_path / "fc.csv", index=False)
+    sim = ["simulate", "--schedule", str(tmp_path / "roster.csv"), "--forecast", str(tmp_path / "fc.csv"),
+           "--replications", "2", "--out", str(tmp_path / "sim")]
+    plain = CliRunner().invoke(app, sim)
+    assert plain.exit_code == 0, plain.output
+    assert "lists breaks but --breaks was not given" in plain.output
+    with_breaks = CliRunner().invoke(app, [*sim, "--breaks", str(tmp_path / "roster_breaks.csv")])
+    assert with_breaks.exit_code == 0, with_breaks.output
+    assert "--breaks was not given" not in with_breaks.output

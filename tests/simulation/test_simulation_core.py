@@ -645,3 +645,16 @@ def test_simulation_schedule_errors_name_the_problem():
     later = _forecast().assign(ds=lambda f: f["ds"] + pd.Timedelta(days=7))
     with pytest.raises(FrameError, match="none of the .* real-time contacts arrives within the schedule"):
         simulate(later, _agents(), sh)
+
+
+def test_bare_channel_queue_names_are_channels():
+    # the scheduling room names queues 'voice', 'chat', 'email': a bare channel name is
+    # that channel (chat concurrency, e-mail deadlines), not a voice skill
+    from routing_ml.simulation._inputs import agents_from_schedule, split_queue
+
+    assert split_queue("chat") == ("chat", None) and split_queue("email") == ("email", None)
+    assert split_queue("tributos") == ("voice", "tributos")
+    assert split_queue("chat:citas") == ("chat", "citas")
+    ag = agents_from_schedule(pd.DataFrame({"agent_id": ["a", "b"], "unique_id": ["chat", "voice"]}), [])
+    assert ag.set_index("agent_id").loc["a", "channels"] == ("chat",)
+    assert ag.set_index("agent_id").loc["a", "max_concurrency"] == 3

@@ -31,7 +31,9 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(min=0, help="CP-SAT random seed.")] = 0,
         gap: Annotated[float, typer.Option(min=0.0, max=0.99, help="Stop at this relative gap (0.01 = 1%).")] = 0.0,
         interval_minutes: Annotated[int, typer.Option(min=1, help="Length of a requirement interval.")] = 15,
-        out: Annotated[Path, typer.Option(help="Roster CSV (agent, date, start, end, breaks).")] = Path("roster.csv"),
+        out: Annotated[Path, typer.Option(help="Roster CSV (agent, date, start, end, breaks); the breaks "
+                                             "also go to <out>_breaks.csv (agent_id, start, end), "
+                                             "the file `routing-ml simulate --breaks` reads.")] = Path("roster.csv"),
         coverage_out: Annotated[Path | None, typer.Option(help="Coverage CSV (default: <out>_coverage.csv).")] = None,
         plot: Annotated[Path | None, typer.Option(help="Coverage plot PNG; the Gantt chart goes to <plot>_gantt.png.")] = None,
     ) -> None:
@@ -54,7 +56,8 @@ def register(app: typer.Typer) -> None:
             templates = load_shifts_yaml(shifts)
             rules, weights = load_rules_yaml(shifts)
             req = pd.read_csv(requirements)
-            ag = pd.read_csv(agents, dtype={"skills": str, "unavailable": str, "earliest_start": str,
+            ag = pd.read_csv(agents, dtype={"agent_id": str, "skills": str, "unavailable": str,
+                                            "earliest_start": str,
                                             "latest_end": str, "preferred_start": str,
                                             "preferred_days_off": str})
             config = SolverConfig(time_limit_seconds=time_limit, num_workers=workers, random_seed=seed,
@@ -83,7 +86,13 @@ def register(app: typer.Typer) -> None:
         roster[["agent_id", "date", "start", "end", "breaks", "shift", "unique_id", "paid_hours"]].to_csv(out, index=False)
         cov_path = coverage_out or out.with_name(out.stem + "_coverage.csv")
         result.coverage.to_csv(cov_path, index=False)
-        written = [out, cov_path]
+        breaks_path = out.with_name(out.stem + "_breaks.csv")
+        brk = result.breaks.copy()
+        for col in ("start", "end"):
+            brk[col] = pd.to_datetime(brk[col]).dt.strftime("%Y-%m-%d %H:%M")
+        brk["date"] = pd.to_datetime(brk["date"]).dt.strftime("%Y-%m-%d")
+        brk[["agent_id", "date", "break", "start", "end", "paid"]].to_csv(breaks_path, index=False)
+        written = [out, cov_path, breaks_path]
         if plot is not None:
             written.append(plot_coverage(result.coverage, plot))
             written.append(plot_gantt(result.roster, result.breaks, plot.with_name(plot.stem + "_gantt.png")))

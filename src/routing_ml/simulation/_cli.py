@@ -16,9 +16,9 @@ def _read(path: Path, dates: tuple[str, ...]):
     if path.suffix in (".parquet", ".pq"):
         df = pd.read_parquet(path)
     elif path.suffix == ".json":
-        df = pd.read_json(path, orient="records")
+        df = pd.read_json(path, orient="records", dtype={"agent_id": str})
     else:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, dtype={"agent_id": str})  # '007' stays '007'
     for c in dates:
         if c in df.columns:
             df[c] = pd.to_datetime(df[c], errors="coerce")
@@ -93,8 +93,8 @@ def register(app: typer.Typer) -> None:
             help="PNG of the service level per interval with its band.")] = None,
         breaks: Annotated[Path | None, typer.Option(
             exists=True, dir_okay=False,
-            help="Breaks of a roster (agent_id, start, end): agents are logged out "
-                 "during them.")] = None,
+            help="Breaks of a roster (agent_id, start, end), e.g. the <out>_breaks.csv "
+                 "written by `routing-ml schedule`: agents are logged out during them.")] = None,
     ) -> None:
         """Simulate the schedule against the forecast; write statistics (and a plot)."""
         from routing_ml.errors import RoutingMLError
@@ -107,6 +107,12 @@ def register(app: typer.Typer) -> None:
             from routing_ml.simulation import compare_policies
 
             sched = _read(schedule, ("start", "end", "ds"))
+            if breaks is None and "breaks" in sched.columns and \
+                    sched["breaks"].fillna("").astype(str).str.strip().ne("").any():
+                typer.echo(f"warning: {schedule.name} lists breaks but --breaks was not given: "
+                           f"agents are simulated as logged in during their breaks. Pass "
+                           f"--breaks {schedule.with_name(schedule.stem + '_breaks.csv')} "
+                           f"(written by `routing-ml schedule`).", err=True)
             if breaks is not None:
                 from routing_ml.simulation import shifts_from_roster
 

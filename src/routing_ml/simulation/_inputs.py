@@ -48,11 +48,16 @@ DEFERRABLE_CHANNELS = ("email", "web")
 
 # --------------------------------------------------------------------------- helpers
 def split_queue(queue: str) -> tuple[str, str | None]:
-    """``"voice:tributos"`` → ``("voice", "tributos")``; a bare name is a voice skill."""
+    """``"voice:tributos"`` → ``("voice", "tributos")``; a bare channel name is that
+    channel with no skill (``"chat"`` → ``("chat", None)``, as the scheduling room names
+    its queues); any other bare name is a voice skill (``"tributos"`` → ``("voice",
+    "tributos")``)."""
     if ":" in queue:
         ch, sk = queue.split(":", 1)
         if ch in CHANNELS:
             return ch, (sk or None)
+    if queue in CHANNELS:
+        return queue, None
     return "voice", queue
 
 
@@ -72,8 +77,9 @@ def arrivals_from_forecast(
 
     Parameters
     ----------
-    forecast : frame with ``unique_id`` (queue ``"channel:skill"``; a bare name is a voice
-        skill), ``ds`` (interval start) and ``yhat`` (or ``y``): expected contacts.
+    forecast : frame with ``unique_id`` (queue ``"channel:skill"``; a bare channel name is
+        that channel, any other bare name a voice skill), ``ds`` (interval start) and
+        ``yhat`` (or ``y``): expected contacts.
     interval_minutes : interval length; inferred from the smallest step of ``ds`` per
         queue when None (with a warning if it cannot be inferred: then 30).
     value_col : column of expected counts (default ``yhat`` if present, else ``y``).
