@@ -393,3 +393,20 @@ def test_one_word_utterance_is_not_restricted_to_a_guessed_language():
     c = Contact(2, "voice", intent="ibi", text="vull pagar l'impost del cotxe, si us plau")
     assert r.prepare(c).language == "ca"
     assert not r.route(c, available_agents=["ES1"]).routed
+
+
+def test_available_agents_as_one_id_or_a_data_frame():
+    # before: "A3" was read as the ids "A" and "3", a DataFrame as its column names, and
+    # both silently routed nowhere
+    r = Router(AGENTS, intent_skills=INTENT_SKILLS)
+    c = Contact(1, "voice", intent="ibi", language="es")
+    d = r.route(c, available_agents="A3")
+    assert d.agent_id == "A3"
+    assert "unknown_agent" not in r.stats()
+    frame = pd.DataFrame({"agent_id": ["A3"], "skills": [{"tax": 4}]})
+    assert r.route(c, available_agents=frame).agent_id == "A3"
+    assert r.route_batch([c], available_agents=frame)[0].agent_id == "A3"
+    assert r.route(c, available_agents=pd.DataFrame({"id": ["A3"]})).reason == \
+        "no_eligible_agent:bad_input"
+    assert r.route_batch([c], available_agents=7)[0].reason == "no_eligible_agent:bad_input"
+    assert r.stats()["bad_input"] == 2

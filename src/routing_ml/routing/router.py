@@ -385,7 +385,24 @@ class Router:
             return self._pool
         if isinstance(available_agents, AgentPool):
             return available_agents
-        items = list(available_agents)
+        if isinstance(available_agents, str):
+            items: list[Any] = [available_agents]  # one id, not its characters
+        elif hasattr(available_agents, "columns") and hasattr(available_agents, "loc"):
+            # a DataFrame iterates over its column names: read its agent_id column
+            if "agent_id" not in available_agents.columns:
+                raise ValueError(
+                    f"available_agents is a DataFrame without an 'agent_id' column (columns "
+                    f"{list(available_agents.columns)[:10]}); pass a frame with 'agent_id' or "
+                    "a list of agent ids.")
+            items = available_agents["agent_id"].tolist()
+        else:
+            try:
+                items = list(available_agents)
+            except TypeError as exc:
+                raise ValueError(
+                    f"available_agents must be None, an agent id, a sequence of agent ids or "
+                    f"of agent dicts, a DataFrame with 'agent_id', or an AgentPool; got "
+                    f"{type(available_agents).__name__}.") from exc
         if items and isinstance(items[0], Mapping):
             return AgentPool.from_agents(items, skill_names=self._pool.skill_names,
                                          language_names=self._pool.language_names,
@@ -581,11 +598,15 @@ class Router:
         Parameters
         ----------
         contact : Contact
-        available_agents : None, sequence of agent ids, sequence of agent dicts, or AgentPool
+        available_agents : None, agent id, sequence of agent ids, sequence of agent dicts,
+            DataFrame or AgentPool
             None = every roster agent is free; ids = these roster agents are free (ids not
-            in the roster are ignored and counted as ``unknown_agent``); dicts = an ad-hoc
-            pool (agents joining); an ``AgentPool`` = the caller's live state (load,
-            occupancy, idle times), used as is.
+            in the roster are ignored and counted as ``unknown_agent``); one ``str`` = that
+            one agent id; a DataFrame = the ids of its ``agent_id`` column; dicts = an
+            ad-hoc pool (agents joining); an ``AgentPool`` = the caller's live state (load,
+            occupancy, idle times), used as is. Anything else (a DataFrame without
+            ``agent_id``, a number) routes nowhere: ``no_eligible_agent:bad_input``,
+            counted as ``bad_input`` with a warning naming the problem.
         now : float, optional
             Seconds on the clock of ``contact.arrival_seconds`` (default: the arrival).
 
@@ -602,7 +623,12 @@ class Router:
             if not np.isfinite(now):
                 now = float(contact.arrival_seconds) if np.isfinite(contact.arrival_seconds) \
                     else 0.0
-            pool = self._view(available_agents)
+            try:
+                pool = self._view(available_agents)
+            except ValueError as exc:
+                self._count("bad_input")
+                logger.warning("Router: %s", exc)
+                return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
             c = self.prepare(contact, now)
             d = self._decide(c, pool, now)
             self._count("decisions")
@@ -623,6 +649,7 @@ class Router:
         solved globally; otherwise contacts are decided one after the other on a private
         copy of the pool, each decision taking its session, so the decisions never exceed
         an agent's capacity. Decisions are in the order of ``contacts``.
+        ``available_agents`` is read as in :meth:`route`.
         """
         try:
             contacts = list(contacts)
@@ -631,7 +658,12 @@ class Router:
             t = float(now) if now is not None else max(
                 (float(c.arrival_seconds) for c in contacts if isinstance(c, Contact)),
                 default=0.0)
-            base = self._view(available_agents)
+            try:
+                base = self._view(available_agents)
+            except ValueError as exc:
+                self._count("bad_input")
+                logger.warning("Router: %s", exc)
+                return [Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input") for _ in contacts]
             pool = copy.copy(base)
             pool.load = base.load.copy()
             prepared = [self.prepare(c, t) if isinstance(c, Contact) else None
