@@ -658,3 +658,19 @@ def test_bare_channel_queue_names_are_channels():
     ag = agents_from_schedule(pd.DataFrame({"agent_id": ["a", "b"], "unique_id": ["chat", "voice"]}), [])
     assert ag.set_index("agent_id").loc["a", "channels"] == ("chat",)
     assert ag.set_index("agent_id").loc["a", "max_concurrency"] == 3
+
+
+def test_the_scheduling_agents_file_is_accepted():
+    # skills 'voice;chat' (queues, the scheduling room's format) and a mapping written
+    # to CSV as text are both read; the error names the agent otherwise
+    ag = pd.DataFrame({"agent_id": ["A0", "A1", "A2", "A3"],
+                       "skills": ["voice;chat", "voice", "chat", "{'general': 4}"]})
+    fc = pd.concat([_forecast(10.0).assign(unique_id=q).drop_duplicates("ds") for q in ("voice", "chat")])
+    r = simulate(fc, ag, _shifts(), seed=1)
+    assert r.summary["answered"] > 0 and r.dropped == {}
+    served = r.contacts.dropna(subset=["agent_id"]).groupby("channel")["agent_id"].unique()
+    # A1 takes voice only, A2 chat only; A3 (a mapping, no channels given) every channel
+    assert "A1" not in set(served["chat"]) and "A2" not in set(served["voice"])
+    assert {"A0", "A2"} & set(served["chat"]) and {"A0", "A1"} & set(served["voice"])
+    with pytest.raises(FrameError, match="agent 'A9' has skills"):
+        simulate(fc, pd.DataFrame({"agent_id": ["A9"], "skills": ["{broken"]}), _shifts(1), seed=1)

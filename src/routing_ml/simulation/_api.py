@@ -157,9 +157,13 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         v = kw[name]
         if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
             raise ValueError(f"{name} must be a finite number >= 0, got {v!r}.")
-    if kw["interval_minutes"] is not None and not (
-            isinstance(kw["interval_minutes"], int | float) and kw["interval_minutes"] > 0):
-        raise ValueError(f"interval_minutes must be > 0 or None, got {kw['interval_minutes']!r}.")
+    im = kw["interval_minutes"]
+    if im is not None:
+        if isinstance(im, bool) or not isinstance(im, int | float) or not im > 0 \
+                or not float(im).is_integer():
+            raise ValueError(f"interval_minutes must be a whole number of minutes > 0 or None, "
+                             f"got {im!r}.")
+        kw["interval_minutes"] = int(im)
     extra: dict[str, int] = {}
     if kw["outcomes"] is not None:  # wrap once: bound tables are cached across runs
         kw["outcomes"] = as_outcome_model(kw["outcomes"], has_logged_handle=False,
@@ -210,6 +214,8 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         if isinstance(agents, pd.DataFrame) and "skills" not in agents.columns:
             raise FrameError("agents frame has no 'skills' column (mapping skill → "
                              "proficiency 1–5). Fix: add it, e.g. {'tributos': 3}.")
+        if isinstance(agents, pd.DataFrame):
+            agents = _inputs.normalize_agents(agents)
         extra_sk: set[str] = set()
         if contacts is not None:
             if "skill" in contacts:

@@ -244,6 +244,53 @@ def shifts_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame | None = None
     return pd.DataFrame(rows, columns=list(r.columns))
 
 
+def normalize_agents(agents: pd.DataFrame) -> pd.DataFrame | list[dict[str, Any]]:
+    """Accept the scheduling room's agents file too: a ``skills`` text such as
+    ``"voice;chat"`` lists queues (see :func:`split_queue`) — each becomes a skill at
+    proficiency 3 (``general`` for a bare channel) and its channel is added to the
+    agent's channels (when the frame has no ``channels`` value); a text such as
+    ``"{'tributos': 4}"`` (a mapping written to CSV) is read back as the mapping; empty
+    cells of ``channels``, ``max_concurrency`` and ``languages`` are not given (the pool's
+    defaults). Returns the frame unchanged when no skills value is text, else records."""
+    import ast
+
+    if "skills" not in agents.columns or not agents["skills"].map(lambda v: isinstance(v, str)).any():
+        return agents
+    rows = agents.to_dict("records")
+    for r in rows:
+        for key in ("channels", "max_concurrency", "languages"):  # an empty CSV cell: not given
+            if key in r and _is_missing(r[key]):
+                del r[key]
+        v = r["skills"]
+        if not isinstance(v, str):
+            continue
+        text = v.strip()
+        if text.startswith("{"):
+            try:
+                r["skills"] = dict(ast.literal_eval(text))
+            except (ValueError, SyntaxError, TypeError):
+                raise FrameError(f"agents: agent {r.get('agent_id')!r} has skills {v!r}, neither a "
+                                 f"mapping skill -> proficiency 1-5 nor a ';'-separated list of "
+                                 f"queues.") from None
+            continue
+        skills: dict[str, int] = {}
+        chans: set[str] = set()
+        for q in (x.strip() for x in text.replace(",", ";").split(";")):
+            if q:
+                ch, sk = split_queue(q)
+                skills[sk or "general"] = 3
+                chans.add(ch)
+        r["skills"] = skills
+        if r.get("channels") in (None, ""):
+            r["channels"] = tuple(sorted(chans))
+            r.setdefault("max_concurrency", 3 if chans & {"chat", "messaging"} else 1)
+    return rows
+
+
+def _is_missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))
+
+
 def agents_from_schedule(schedule: pd.DataFrame, queues: Sequence[str]) -> pd.DataFrame:
     """Agents frame for a schedule that carries no skills: every agent takes every queue.
 
