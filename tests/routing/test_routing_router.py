@@ -410,3 +410,32 @@ def test_available_agents_as_one_id_or_a_data_frame():
         "no_eligible_agent:bad_input"
     assert r.route_batch([c], available_agents=7)[0].reason == "no_eligible_agent:bad_input"
     assert r.stats()["bad_input"] == 2
+
+
+def test_abstained_contact_goes_to_the_triage_queue():
+    # before: an abstained contact got skill=None and went to any agent on the channel
+    from routing_ml.routing import IntentClassifier
+
+    texts = ["quiero pagar el ibi", "recibo del ibi", "alta en el padron",
+             "certificado de padron"] * 3
+    clf = IntentClassifier(char_min_df=1, calibration="none", abstain_threshold=0.6,
+                           triage_queue="general").fit(
+        texts, ["ibi", "ibi", "padron", "padron"] * 3)
+    agents = [{"agent_id": "T1", "skills": {"tax": 5, "census": 5}, "channels": ("voice",)},
+              {"agent_id": "G1", "skills": {"general": 3}, "channels": ("voice",)}]
+    r = Router(agents, intent_model=clf, intent_skills=INTENT_SKILLS)
+    c = Contact(1, "voice", text="una duda")
+    assert clf.predict_one(c.text).abstained
+    assert r.prepare(c).skill == "general" and r.prepare(c).intent is None
+    assert r.route(c).agent_id == "G1"
+    assert not r.route(c, available_agents=["T1"]).routed
+    assert r.stats()["intent:triage"] == 4
+    # a triage queue nobody staffs: the skill stays unknown (any agent on the channel)
+    r2 = Router(agents[:1], intent_model=clf, intent_skills=INTENT_SKILLS)
+    assert r2.prepare(c).skill is None and r2.route(c).agent_id == "T1"
+    assert r2.stats()["intent:triage_not_staffed"] == 2
+    # below min_intent_confidence (no abstention): the model's triage_queue too
+    clf.set_params(abstain_threshold=None)
+    r3 = Router(agents, intent_model=clf, intent_skills=INTENT_SKILLS,
+                min_intent_confidence=0.6)
+    assert r3.prepare(c).skill == "general"

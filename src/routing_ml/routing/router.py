@@ -188,7 +188,8 @@ class Router:
         built-in language identifier answers for an empty text, or when the runner-up
         language is within ``min_margin``, 5 nats by default, as on one-word utterances
         such as "DNI" or "multa"), ``""`` or None leave the contact open to agents of
-        any language.
+        any language. A contact the model abstains on goes to the model's
+        ``triage_queue`` skill when the roster staffs it (see :meth:`prepare`).
     intent_skills : mapping intent -> skill, optional
         Department skill of each intent (a contact's ``skill`` when it has none).
     fallback : RoutingPolicy, optional
@@ -436,8 +437,10 @@ class Router:
 
         With an ``IntentClassifier`` (``predict_one``) one call gives intent, confidence,
         queue and language; an abstention or a confidence below
-        ``min_intent_confidence`` leaves the intent unknown (any agent on the channel).
-        Other models: ``predict_proba`` + ``classes_`` and a language method.
+        ``min_intent_confidence`` leaves the intent unknown and the queue is the model's
+        triage queue (``pred.queue`` of an abstention, else ``model.triage_queue``; see
+        :meth:`prepare`). Other models: ``predict_proba`` + ``classes_`` and a language
+        method (a low confidence gives ``model.triage_queue`` if it has one).
         """
         intent, language = contact.intent, contact.language
         model = self.intent_model
@@ -454,9 +457,12 @@ class Router:
                 return intent, language, None
             queue = None
             if intent is None:
-                if getattr(pred, "abstained", False) or \
-                        float(pred.confidence) < self.min_intent_confidence:
+                abstained = bool(getattr(pred, "abstained", False))
+                if abstained or float(pred.confidence) < self.min_intent_confidence:
                     self._count("intent:low_confidence")
+                    q = getattr(pred, "queue", None) if abstained else getattr(
+                        model, "triage_queue", None)
+                    queue = None if q is None else str(q)
                 else:
                     intent = str(pred.intent)
                     q = getattr(pred, "queue", None)
@@ -466,6 +472,7 @@ class Router:
             if language is None and lang not in (None, "", "und"):
                 language = str(lang)
             return intent, language, queue
+        queue = None
         if intent is None:
             try:
                 proba = np.asarray(model.predict_proba([contact.text]), dtype=float)[0]
@@ -475,6 +482,8 @@ class Router:
                     self._count("intent:detected")
                 else:
                     self._count("intent:low_confidence")
+                    q = getattr(model, "triage_queue", None)
+                    queue = None if q is None else str(q)
             except Exception as exc:
                 self._count("intent:error")
                 logger.warning("Router: intent model failed (%r); routing without intent.", exc)
@@ -491,11 +500,17 @@ class Router:
                         self._count("language:error")
                         logger.warning("Router: language detection failed (%r).", exc)
                     break
-        return intent, language, None
+        return intent, language, queue
 
     def prepare(self, contact: Contact, now: float | None = None) -> Contact:
         """The contact as the policy sees it: intent / language detected from text, skill
-        from ``intent_skills``, open case / preferred agent from the case book."""
+        from ``intent_skills``, open case / preferred agent from the case book.
+
+        A contact whose text leaves the intent unknown (the classifier abstained, or its
+        confidence is below ``min_intent_confidence``) gets the classifier's triage queue
+        as its skill when some roster agent has that skill (counted as
+        ``intent:triage``); when nobody does, its skill stays unknown, so any agent on
+        the channel may take it (counted as ``intent:triage_not_staffed``)."""
         if now is None:
             now = float(contact.arrival_seconds)
         changes: dict[str, Any] = {}
@@ -521,6 +536,13 @@ class Router:
                 changes["skill"] = skill
             elif self.intent_skills:
                 self._count("intent:unknown")
+        elif contact.skill is None and queue is not None:  # the classifier's triage queue
+            j = self._pool.skill_index(queue)
+            if j >= 0 and self._pool.staffed_skills[j]:
+                changes["skill"] = queue
+                self._count("intent:triage")
+            else:
+                self._count("intent:triage_not_staffed")
         if contact.customer_id is not None and len(self.cases):
             open_case, prior, prev_ch, agent = self.cases.lookup(contact.customer_id, now)
             if prior or open_case:
