@@ -439,3 +439,19 @@ def test_abstained_contact_goes_to_the_triage_queue():
     r3 = Router(agents, intent_model=clf, intent_skills=INTENT_SKILLS,
                 min_intent_confidence=0.6)
     assert r3.prepare(c).skill == "general"
+
+
+class NaNModel:
+    def expected_outcomes(self, contact, pool):
+        return np.full(len(pool), np.nan), np.full(len(pool), np.nan)
+
+
+def test_nonfinite_score_fallbacks_are_counted():
+    # before: Predictive's 'fallback:nonfinite_score' decisions were not in stats()
+    r = Router(AGENTS, policy=Predictive(NaNModel()), intent_skills=INTENT_SKILLS,
+               latency_budget_ms=BIG)
+    ds = [r.route(Contact(i, "voice", intent="ibi", language="es")) for i in range(3)]
+    assert all(d.routed and d.reason == "fallback:nonfinite_score" for d in ds)
+    ds = r.route_batch([Contact(9, "voice", intent="ibi", language="es")])
+    assert ds[0].reason == "fallback:nonfinite_score"
+    assert r.stats()["fallback:nonfinite_score"] == 4

@@ -375,7 +375,11 @@ class Router:
 
     def stats(self) -> dict[str, int]:
         """Counters: ``decisions``, ``routed``, ``fallback:<why>``, ``intent:<what>``,
-        ``unknown_agent``, ``router_error``."""
+        ``unknown_agent``, ``bad_input``, ``router_error``.
+
+        ``fallback:<why>`` counts every decision whose reason starts with ``fallback:``:
+        the Router's own (model missing / failing / slow, circuit open, invalid decision)
+        and the policy's (``fallback:nonfinite_score``: the model gave no finite score)."""
         with self._lock:
             return dict(self._counts)
 
@@ -600,6 +604,7 @@ class Router:
         if self._slow_in_a_row:
             self._slow_in_a_row = 0
         if type(policy) in _TRUSTED_POLICIES:
+            self._count_policy_fallback(d)
             return d  # this package's policies only pick from has_capacity (tested)
         if not isinstance(d, Decision):
             return self._run_fallback(contact, pool, now, "invalid_decision",
@@ -611,7 +616,18 @@ class Router:
                     int(pool.load[a].sum()) != int(pool.load[a, ch]):
                 return self._run_fallback(contact, pool, now, "invalid_decision",
                                           f"agent {d.agent} has no free session")
+        self._count_policy_fallback(d)
         return d
+
+    def _count_policy_fallback(self, d: Decision) -> None:
+        """Count a policy's own fallback (e.g. ``Predictive``'s
+        ``fallback:nonfinite_score`` when the model gave no finite score) as
+        ``fallback:<why>`` in ``stats()``, like the Router's fallbacks."""
+        reason = getattr(d, "reason", None)
+        if isinstance(reason, str) and reason.startswith(f"{REASON_FALLBACK}:"):
+            why = reason.split(":", 2)[1]
+            self._count(f"{REASON_FALLBACK}:{why}")
+            logger.debug("Router: policy fell back (%s)", reason)
 
     def route(self, contact: Contact, available_agents: Any = None,
               now: float | None = None) -> Decision:
@@ -712,6 +728,7 @@ class Router:
                     elif self._batch_ok(ds, [prepared[i] for i in valid], pool):
                         for i, d in zip(valid, ds, strict=True):
                             out[i] = d
+                            self._count_policy_fallback(d)
                         done = True
                     else:
                         self._count_fallback("invalid_decision", "batch exceeds capacity")
