@@ -466,3 +466,36 @@ def test_batch_assignment_matches_brute_force_optimum(n_contacts, n_agents, solv
                for perm in itertools.permutations(range(n_agents), k))
     assert sum(d.routed for d in ds) == k
     assert got == pytest.approx(best, abs=1e-9)
+
+
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("languages", float("nan"), r"agent 'A1': column 'languages' is nan.*fillna"),
+    ("languages", None, r"agent 'A1': column 'languages' is None"),
+    ("channels", 3, r"agent 'A1': column 'channels' is 3"),
+    ("skills", {"tax": float("nan")}, r"agent 'A1'.*skill 'tax'.*nan.*whole number 0–5"),
+    ("skills", {"tax": "expert"}, r"agent 'A1'.*skill 'tax'.*'expert'.*whole number 0–5"),
+    ("skills", {"tax": 2.5}, r"skill 'tax'.*2\.5"),
+    ("skills", {"tax": 6}, r"skill 'tax'.*6"),
+    ("skills", float("nan"), r"agent 'A1': column 'skills' is nan"),
+    ("max_concurrency", 0, r"agent 'A1': column 'max_concurrency' is 0.*>= 1"),
+    ("max_concurrency", -1, r"column 'max_concurrency' is -1"),
+    ("max_concurrency", float("nan"), r"column 'max_concurrency' is nan"),
+])
+def test_bad_roster_values_name_the_agent_column_and_value(field, value, match):
+    # before: TypeError / "cannot convert float NaN to integer" without the agent, and
+    # max_concurrency 0 silently became 1 (-1 gave a capacity of -1)
+    row = {"agent_id": "A1", "skills": {"tax": 3}, "languages": ("es",),
+           "channels": ("voice", "chat"), "max_concurrency": 2, field: value}
+    with pytest.raises(ValueError, match=match):
+        AgentPool.from_agents([row])
+
+
+def test_good_roster_values_still_accepted():
+    pool = AgentPool.from_agents([
+        {"agent_id": "A1", "skills": {"tax": 3.0, "census": "2", "other": 0},
+         "channels": ("voice", "chat"), "max_concurrency": np.int64(3)},
+        {"agent_id": "A2", "skills": {"tax": 1}, "max_concurrency": None}])
+    assert pool.skills.tolist() == [[2, 0, 3], [0, 0, 1]]  # census, other, tax
+    assert pool.capacity[0, pool.channel_index("chat")] == 3
+    assert pool.capacity[1, pool.channel_index("chat")] == 1
+    assert pool.language_names == ()

@@ -455,3 +455,15 @@ def test_nonfinite_score_fallbacks_are_counted():
     ds = r.route_batch([Contact(9, "voice", intent="ibi", language="es")])
     assert ds[0].reason == "fallback:nonfinite_score"
     assert r.stats()["fallback:nonfinite_score"] == 4
+
+
+def test_non_numeric_budgets_raise_value_error_naming_them():
+    # before: latency_budget_ms="5" raised a TypeError from np.isfinite
+    with pytest.raises(ValueError, match=r"latency_budget_ms must be a number, got '5'.*=20"):
+        Router(AGENTS, latency_budget_ms="5")
+    with pytest.raises(ValueError, match="min_intent_confidence must be a number"):
+        Router(AGENTS, min_intent_confidence="0.5")
+    with pytest.raises(ValueError, match=r"agent 'A0': column 'languages' is nan"):
+        Router([{**AGENTS[0], "languages": float("nan")}])
+    with pytest.raises(ValueError, match=r"agent 'A0': column 'skills' is 'tax'"):
+        Router([{**AGENTS[0], "skills": "tax"}])

@@ -244,10 +244,21 @@ class AgentPool:
     ) -> AgentPool:
         """Build a pool from an agents frame or a list of dicts.
 
-        Each agent has ``agent_id``, ``skills`` (mapping skill → proficiency 1–5),
-        ``languages`` (iterable of codes, e.g. ``("es", "en")``, or text ``"es,en"``),
-        ``channels`` (iterable or comma-separated text)
-        and ``max_concurrency`` (chat sessions at once; other channels hold one).
+        Each agent has ``agent_id``, ``skills`` (mapping skill → proficiency, a whole
+        number 0–5, 0 = lacks the skill), ``languages`` (iterable of codes, e.g.
+        ``("es", "en")``, or text ``"es,en"``; default none), ``channels`` (iterable or
+        comma-separated text; default every channel) and ``max_concurrency`` (chat
+        sessions at once, a whole number >= 1; missing or None = 1; other channels
+        hold one).
+
+        Raises
+        ------
+        ValueError
+            An empty roster, a row without ``agent_id`` / ``skills``, an unknown channel,
+            or a bad value (a proficiency that is not a whole number 0–5, such as NaN or
+            ``"expert"``; ``languages`` / ``channels`` that are NaN, None or a number; a
+            ``max_concurrency`` that is not a whole number >= 1), naming the agent, the
+            column and the value.
         """
         import pandas as pd
 
@@ -258,6 +269,13 @@ class AgentPool:
             missing = [i for i, r in enumerate(rows) if key not in r]
             if missing:
                 raise ValueError(f"agents: rows {missing[:5]} have no '{key}'.")
+        for r in rows:
+            if not isinstance(r["skills"], Mapping):
+                raise ValueError(
+                    f"agent {r['agent_id']!r}: column 'skills' is {r['skills']!r}; give a "
+                    "mapping skill -> proficiency 0–5, e.g. {'tributos': 3}.")
+            for key in ("languages", "channels"):
+                _check_codes(r["agent_id"], key, r.get(key, ()))
         # a roster read from CSV holds "es,en" / "voice" text: one code per comma part
         rows = [r if not (isinstance(r.get("languages"), str)
                           or isinstance(r.get("channels"), str))
@@ -277,17 +295,13 @@ class AgentPool:
         cap = np.zeros((n, len(ch)), dtype=np.int16)
         for i, r in enumerate(rows):
             for s, level in dict(r["skills"]).items():
+                prof = _proficiency(r["agent_id"], s, level)
                 if s in sk:
-                    if not 0 <= int(level) <= 5:
-                        raise ValueError(
-                            f"agent {r['agent_id']!r}: proficiency {level!r} for skill "
-                            f"{s!r} is outside 0–5."
-                        )
-                    skills[i, sk[s]] = int(level)
+                    skills[i, sk[s]] = prof
             for lang in r.get("languages", ()):
                 if lang in lg:
                     langs[i, lg[lang]] = True
-            conc = int(r.get("max_concurrency", 1) or 1)
+            conc = _max_concurrency(r["agent_id"], r.get("max_concurrency"))
             for c in r.get("channels", channel_names):
                 if c not in ch:
                     raise ValueError(
@@ -303,6 +317,64 @@ class AgentPool:
             skills=skills,
             languages=langs,
             capacity=cap,
+        )
+
+
+def _whole_number(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (int, integral float or numeric
+    text such as ``"3"``), else None (NaN, ``"expert"``, 2.5, True)."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return int(value) if np.isfinite(value) and float(value).is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _proficiency(agent_id: object, skill: object, level: object) -> int:
+    prof = _whole_number(level)
+    if prof is None or not 0 <= prof <= 5:
+        raise ValueError(
+            f"agent {agent_id!r}: column 'skills' gives skill {skill!r} the proficiency "
+            f"{level!r}; a proficiency is a whole number 0–5 (0 = lacks the skill). Fix: "
+            f"e.g. {{{skill!r}: 3}}, or drop the skill from that agent."
+        )
+    return prof
+
+
+def _max_concurrency(agent_id: object, value: object) -> int:
+    if value is None:
+        return 1
+    conc = _whole_number(value)
+    if conc is None or conc < 1:
+        raise ValueError(
+            f"agent {agent_id!r}: column 'max_concurrency' is {value!r}; it is the number of "
+            "chat/messaging sessions the agent holds at once, a whole number >= 1. Fix: "
+            "give e.g. 1 or 3 (leave it out for 1); to keep an agent off chat, leave "
+            "'chat' out of its channels."
+        )
+    return conc
+
+
+def _check_codes(agent_id: object, column: str, value: object) -> None:
+    """``languages`` / ``channels`` must be text ``"es,en"`` or an iterable of codes."""
+    ok = isinstance(value, str) or (
+        not isinstance(value, bytes | Mapping) and hasattr(value, "__iter__"))
+    if not ok:
+        if column == "languages":
+            example, fill = "('es', 'en') or 'es,en' (() for none)", "''"
+        else:
+            example, fill = "('voice', 'chat') or 'voice,chat'", "'voice'"
+        raise ValueError(
+            f"agent {agent_id!r}: column {column!r} is {value!r}; give an iterable of codes "
+            f"such as {example}. A missing cell of a DataFrame reads as NaN: fill it, "
+            f"e.g. df[{column!r}] = df[{column!r}].fillna({fill})."
         )
 
 

@@ -208,7 +208,9 @@ class Router:
     Raises
     ------
     ValueError
-        Empty roster, an agent without skills, a policy without ``choose``, bad budgets.
+        Empty roster, an agent without skills, a bad roster value (see
+        ``AgentPool.from_agents``), a policy without ``choose``, bad budgets (a budget,
+        threshold or window that is not a number, e.g. ``latency_budget_ms="5"``).
 
     Examples
     --------
@@ -250,6 +252,15 @@ class Router:
 
         rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else \
             [dict(r) for r in agents]
+        for name, value, example in (("latency_budget_ms", latency_budget_ms, "20.0"),
+                                     ("min_intent_confidence", min_intent_confidence, "0.5"),
+                                     ("case_window_hours", case_window_hours, "72.0"),
+                                     ("circuit_max_slow", circuit_max_slow, "5"),
+                                     ("circuit_cooldown_decisions", circuit_cooldown_decisions,
+                                      "1000")):
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise ValueError(f"{name} must be a number, got {value!r} "
+                                 f"({type(value).__name__}); pass e.g. {name}={example}.")
         if not np.isfinite(latency_budget_ms) or latency_budget_ms <= 0:
             raise ValueError(f"latency_budget_ms must be > 0, got {latency_budget_ms!r}.")
         if not 0 <= min_intent_confidence <= 1:
@@ -297,6 +308,12 @@ class Router:
         dup = sorted({a for a in ids if ids.count(a) > 1})
         if dup:
             raise ValueError(f"agents: duplicated agent_id {dup[:5]}; ids must be unique.")
+        for r in rows:
+            sk = r.get("skills")
+            if sk is not None and not isinstance(sk, Mapping):
+                raise ValueError(
+                    f"agent {r.get('agent_id')!r}: column 'skills' is {sk!r}; give a mapping "
+                    "skill -> proficiency 1–5, e.g. {'tributos': 3}.")
         no_skill = [str(r.get("agent_id")) for r in rows if not dict(r.get("skills") or {})]
         if no_skill:
             raise ValueError(
