@@ -338,6 +338,23 @@ def test_fit_bad_inputs() -> None:
         IntentClassifier().fit(["a b", "c d"], ["x", None])
 
 
+def test_fit_bad_inputs_named_precisely() -> None:
+    # before: fit([], []) blamed the labels' dtype, C="abc" did not name C, and
+    # [0, '0', 1] was silently read as the strings ['0', '0', '1']
+    texts, labels = _data()
+    with pytest.raises(ValueError, match="texts is empty"):
+        IntentClassifier().fit([], [])
+    with pytest.raises(ValueError, match=r"C must be a finite number, got 'abc'.*C=0\.5"):
+        IntentClassifier(C="abc").fit(texts, labels)
+    with pytest.raises(ValueError, match="max_chars must be an integer, got 2.5"):
+        IntentClassifier(max_chars=2.5).fit(texts, labels)
+    with pytest.raises(ValueError, match="abstain_threshold must be a finite number"):
+        IntentClassifier(abstain_threshold="0.5").fit(texts, labels)
+    for mixed in ([0, "0", 1], np.array([0, "0", 1], dtype=object)):
+        with pytest.raises(ValueError, match=r"labels mix strings and integers.*labels\[1\]"):
+            IntentClassifier().fit(["a b", "c d", "e f"], mixed)
+
+
 def test_unseen_label_in_predict_proba(fitted: IntentClassifier) -> None:
     with pytest.raises(ValueError, match="not seen at fit"):
         fitted.predict_proba(["hola"], labels=["padron", "vivienda"])

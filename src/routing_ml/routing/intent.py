@@ -822,7 +822,24 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = False
         return tags
 
+    _REAL_PARAMS = ("C", "char_weight", "static_weight", "embedding_weight",
+                    "class_balance", "prior_shift")
+    _INT_PARAMS = ("calibration_folds", "max_chars", "char_min_df", "word_min_df",
+                   "encoder_batch_size")
+
     def _validate_params_or_raise(self) -> None:
+        for name in self._REAL_PARAMS + self._INT_PARAMS + ("abstain_threshold",):
+            value = getattr(self, name)
+            if value is None and name == "abstain_threshold":
+                continue
+            whole = name in self._INT_PARAMS
+            kinds = (int, np.integer) if whole else (int, float, np.integer, np.floating)
+            if isinstance(value, bool | np.bool_) or not isinstance(value, kinds) or (
+                    not whole and not np.isfinite(value)):
+                what = "an integer" if whole else "a finite number"
+                raise ValueError(
+                    f"{name} must be {what}, got {value!r} ({type(value).__name__}); "
+                    f"pass e.g. {name}={self._default_param(name)!r}.")
         if self.encoder is not None and self.encoder not in ENCODERS:
             raise ValueError(
                 f"encoder must be None (fast mode) or one of {ENCODERS}, got {self.encoder!r}")
@@ -860,6 +877,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         for name in ("char_min_df", "word_min_df"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+
+    @classmethod
+    def _default_param(cls, name: str) -> Any:
+        import inspect
+
+        default = inspect.signature(cls.__init__).parameters[name].default
+        return 0.5 if default is None else default  # abstain_threshold: an example value
 
     def _check_fitted(self) -> None:
         # cheaper than sklearn's check_is_fitted (which scans every attribute): the
@@ -930,7 +954,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
         Raises
         ------
-        ValueError : bad parameters; texts that are not strings; ``texts`` and ``labels``
+        ValueError : bad parameters (a numeric parameter such as ``C`` that is not a
+            number is named); no texts; labels mixing strings and integers (``0`` and
+            ``'0'``); texts that are not strings; ``texts`` and ``labels``
             (or ``languages``, ``sample_weight``) of different lengths; fewer than two
             intents; a label equal to ``triage_label``, or a ``triage_label`` of another
             type than the labels (str / int); ``intent_to_queue`` missing an
@@ -942,7 +968,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         texts = _check_texts(texts)
         if isinstance(labels, str):
             raise ValueError("labels must be a sequence with one intent per text, got a str")
-        y = np.asarray(labels)
+        if not texts:
+            raise ValueError("texts is empty: fit needs at least one text per intent, and "
+                             "at least two intents (e.g. fit(df.text, df.intent)).")
+        # a plain sequence is read item by item: np.asarray([0, '0', 1]) would turn the
+        # ints into strings and merge 0 with '0'
+        y = np.asarray(labels) if hasattr(labels, "dtype") else np.asarray(
+            list(labels), dtype=object)
         if y.ndim != 1:
             raise ValueError(f"labels must be one-dimensional, got shape {y.shape}")
         if len(y) != len(texts):
@@ -959,11 +991,20 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"labels must be strings or integers, got dtype {y.dtype}; cast them first")
         if y.dtype.kind == "O":
-            bad = [i for i, v in enumerate(y) if not isinstance(v, str | int | np.integer)]
+            bad = [i for i, v in enumerate(y) if not isinstance(v, str | int | np.integer)
+                   or isinstance(v, bool | np.bool_)]
             if bad:
                 raise ValueError(
                     f"labels[{bad[0]}] is {y[bad[0]]!r}; every label must be a str or an int")
-            y = y.astype(str) if all(isinstance(v, str) for v in y) else y
+            is_str = [isinstance(v, str) for v in y]
+            if any(is_str) and not all(is_str):
+                i_str, i_int = is_str.index(True), is_str.index(False)
+                raise ValueError(
+                    f"labels mix strings and integers (labels[{i_str}] is {y[i_str]!r}, "
+                    f"labels[{i_int}] is {y[i_int]!r}); 0 and '0' would be different intents "
+                    "or be merged. Fix: cast them to one type first, e.g. "
+                    "[str(v) for v in labels].")
+            y = y.astype(str) if all(is_str) else y.astype(np.int64)
         normalized = self._normalize(texts)
         usable = np.fromiter((bool(t) for t in normalized), dtype=bool, count=len(texts))
         n_empty = int((~usable).sum())
