@@ -58,10 +58,16 @@ def require_columns(
         )
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        fix = hint or (
-            f"Rename your columns, e.g. df.rename(columns={{'queue': '{ID}', "
-            f"'interval_start': '{TIME}', 'calls': '{TARGET}'}})."
-        )
+        if hint:
+            fix = hint
+        elif set(missing) & {ID, TIME, TARGET}:  # a forecasting frame: Nixtla's names
+            fix = (
+                f"Rename your columns, e.g. df.rename(columns={{'queue': '{ID}', "
+                f"'interval_start': '{TIME}', 'calls': '{TARGET}'}})."
+            )
+        else:  # another contract: name its own columns, not the forecasting ones
+            example = ", ".join(f"'<your {c} column>': '{c}'" for c in missing[:3])
+            fix = f"Rename your columns, e.g. df.rename(columns={{{example}}})."
         raise FrameError(
             f"{frame} is missing columns {missing}; expected {list(columns)}, "
             f"got {list(df.columns)}. {fix}"

@@ -198,3 +198,26 @@ def test_bad_inputs_are_named():
     with pytest.raises(NotFittedError):
         PairOutcomeModel().predict(log)
     assert PairOutcomeModel(n_jobs=2).get_params()["n_jobs"] == 2
+
+
+def test_unfitted_fast_path_and_bad_pairs_frame_are_named():
+    # before: expected_outcomes raised AttributeError: _ctx_used, and a pairs frame without
+    # its columns was told to rename columns to the forecasting unique_id / ds / y
+    with pytest.raises(NotFittedError, match="not fitted"):
+        PairOutcomeModel().expected_outcomes(Contact(1, "voice", intent="ibi"),
+                                             AgentPool.from_agents(AGENTS))
+    m = PairOutcomeModel(n_estimators=5, min_child_samples=20).fit(make_log(300), AGENTS)
+    with pytest.raises(FrameError, match=r"missing columns \['agent_id'\]") as err:
+        m.predict(pd.DataFrame({"agent": ["A1"], "intent": ["ibi"]}))
+    assert "unique_id" not in str(err.value) and "'agent': 'agent_id'" in str(err.value)
+
+
+def test_default_column_hint_names_the_missing_columns():
+    from routing_ml.frames import require_columns
+
+    with pytest.raises(FrameError) as err:
+        require_columns(pd.DataFrame({"a": [1]}), ("agent_id", "start"), frame="roster")
+    assert "unique_id" not in str(err.value)
+    assert "'<your agent_id column>': 'agent_id'" in str(err.value)
+    with pytest.raises(FrameError, match="'interval_start': 'ds'"):  # forecasting frames
+        require_columns(pd.DataFrame({"a": [1]}), ("unique_id", "ds", "y"), frame="demand")

@@ -668,7 +668,12 @@ class PairOutcomeModel:
         from routing_ml.frames import require_columns
 
         self._check_fitted()
-        require_columns(pairs, ("agent_id", "intent"), frame="pairs")
+        require_columns(
+            pairs, ("agent_id", "intent"), frame="pairs",
+            hint="pairs has one row per (contact, agent): the contact columns of an "
+                 "interaction log (intent, + optional ts, channel, language, priority, "
+                 "customer_id, is_repeat) plus agent_id; rename yours, e.g. "
+                 "df.rename(columns={'agent': 'agent_id', 'motivo': 'intent'}).")
         df = pairs.reset_index(drop=True)
         times = self._seconds(df["ts"]) if "ts" in df else np.arange(len(df), dtype=float)
         times = np.nan_to_num(times)
@@ -833,8 +838,16 @@ class PairOutcomeModel:
         Returns
         -------
         (p_resolved, expected_handle_seconds) : two float arrays of ``len(pool)``.
+
+        Raises
+        ------
+        NotFittedError : the model is not fitted.
         """
-        p, h = self._context_arrays(self._context_key(contact))
+        try:
+            p, h = self._context_arrays(self._context_key(contact))
+        except AttributeError:
+            self._check_fitted()  # the lookups are missing: say so (free when fitted)
+            raise
         rows = self._pool_rows(contact, pool)
         return p[rows], h[rows]
 
