@@ -184,3 +184,19 @@ def test_weekday_ranges_in_agents_and_yaml(tmp_path):
     a, b = prob.agents
     assert a.unavailable_days == frozenset({0, 1, 2, 3}) and a.preferred_days_off == frozenset({5, 6})
     assert b.unavailable_days == frozenset({2})  # Wednesday 9 December 2026
+
+
+def test_what_cannot_be_planned_is_reported_before_solving():
+    from routing_ml.scheduling._problem import prepare_problem
+
+    req = pd.concat([requirements([(8, 16, 1)], days=range(5)),
+                     requirements([(8, 12, 2)], days=range(5), queue="chat"),
+                     requirements([(8, 9, 1)], days=[9])])  # day 9: the second week
+    agents = pd.DataFrame({"agent_id": ["a", "b"], "skills": ["voice", "voice"]})
+    with pytest.warns(UserWarning) as got:
+        p = prepare_problem(req, agents, [DAY], RosterRules(), RosterWeights(), weeks=1)
+    assert len(p.notes) == 2 and [str(w.message) for w in got] == list(p.notes)
+    assert "4 requirement rows (1 agent-hours" in p.notes[0] and "outside the roster horizon" in p.notes[0]
+    assert "queue 'chat' needs 40 agent-hours but no agent can work it" in p.notes[1]
+    with pytest.raises(ValueError, match="no requirement falls inside the roster horizon"):
+        prepare_problem(req, agents, [DAY], RosterRules(), RosterWeights(), start="2027-01-04")

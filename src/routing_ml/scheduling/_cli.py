@@ -106,6 +106,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"hours under: {k.hours_under:,.2f}  hours over: {k.hours_over:,.2f}  "
                    f"intervals under-staffed: {k.intervals_understaffed}  "
                    f"over-assignment: {k.over_assignment_pct:.1f}%  hard-rule violations: {k.hard_rule_violations}")
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
         typer.echo("wrote " + ", ".join(str(p) for p in written))
         if not result.status.has_solution:
             typer.echo(f"no feasible roster: {result.reason or 'no solution within the time limit'}", err=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ class RosterProblem:
     rules: RosterRules
     weights: RosterWeights
     templates: tuple[ShiftTemplate, ...]
+    #: what the plan cannot do that the inputs ask for (requirements outside the horizon,
+    #: queues no agent can serve), also issued as warnings; copied to the result
+    notes: tuple[str, ...] = ()
 
     @property
     def per_day(self) -> int:
@@ -204,6 +208,22 @@ def prepare_problem(
     required = np.zeros((len(skills), n_days * per_day), dtype=np.int64)
     weight = np.ones_like(required, dtype=float)
     listed = np.zeros_like(required, dtype=bool)
+    needed = req[AGENTS] > 0
+    notes: list[str] = []
+    end = day0 + pd.Timedelta(days=n_days)
+    if (needed & ~inside).any():
+        out = req.loc[needed & ~inside]
+        hours = float(out[AGENTS].sum()) * interval_minutes / 60.0
+        span = f"{out[TIME].min()} .. {out[TIME].max()}"
+        if not (needed & inside).any():
+            raise ScheduleInputError(
+                f"no requirement falls inside the roster horizon {day0.date()} .. "
+                f"{(end - pd.Timedelta(days=1)).date()} ({n_weeks} week(s)); the requirements run "
+                f"{span}. Fix: pass start= (a date of the requirements) or weeks=.")
+        notes.append(
+            f"{len(out)} requirement rows ({hours:g} agent-hours, {span}) fall outside the roster "
+            f"horizon {day0.date()} .. {(end - pd.Timedelta(days=1)).date()} and are not planned. "
+            f"Fix: pass weeks= or start= to cover them.")
     kk = req.loc[inside, ID].map(k_index).to_numpy()
     tt = period[inside].to_numpy()
     required[kk, tt] = req.loc[inside, AGENTS].to_numpy().astype(np.int64)
@@ -219,10 +239,20 @@ def prepare_problem(
     variants = validate_templates(shifts, interval_minutes, skills)
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
     options = _options(agent_specs, variants, skills, day0, n_days)
+    servable = {k for agent in options for day in agent for _, k in day}
+    for k, name in enumerate(skills):
+        if k not in servable and required[k].any():
+            hours = float(required[k].sum()) * interval_minutes / 60.0
+            notes.append(
+                f"queue '{name}' needs {hours:g} agent-hours but no agent can work it (no agent has "
+                f"the skill, or no shift template serving it fits any agent's availability): it "
+                f"stays under-staffed. Fix: add '{name}' to some agents' skills.")
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=3)
     return RosterProblem(start=day0, n_days=n_days, interval_minutes=interval_minutes, skills=skills,
                          required=required, weight=weight, listed=listed, variants=tuple(variants),
                          agents=tuple(agent_specs), options=options, rules=rules, weights=weights,
-                         templates=tuple(shifts))
+                         templates=tuple(shifts), notes=tuple(notes))
 
 
 def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRules,

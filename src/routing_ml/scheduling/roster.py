@@ -486,6 +486,8 @@ class RosterResult:
     solver_parameters : the CP-SAT parameters used; ``progress`` : improving solutions.
     method : ``"patterns"`` when the pattern model (HiGHS) gave the plan within the gap
         limit, ``"patterns+cp-sat"`` when CP-SAT improved on it, else ``"cp-sat"``.
+    notes : what the plan cannot do that the inputs ask for, found before solving:
+        requirement rows outside the horizon, queues no agent can work (also warned).
     """
 
     status: SolveStatus
@@ -507,6 +509,7 @@ class RosterResult:
     horizon_start: pd.Timestamp
     days: int
     method: str = "cp-sat"
+    notes: tuple[str, ...] = ()
 
     def raise_for_status(self) -> RosterResult:
         """Return self, or raise ``InfeasibleScheduleError`` naming the binding rules."""
@@ -996,6 +999,7 @@ def solve_roster_model(
         kpis=_kpis(cov, roster, p, len(violations)), violations=violations, reason=reason,
         relaxed_rules=relaxed, solver_parameters=params, progress=tuple(points),
         horizon_start=p.start, days=p.n_days, method="cp-sat" if pattern is None else "patterns+cp-sat",
+        notes=p.notes,
     )
 
 
@@ -1057,7 +1061,7 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
                            "patterns": pattern.n_patterns,
                            "time_limit_seconds": (0.8 if pattern.generated else 0.5) * config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed},
-        progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns",
+        progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns", notes=p.notes,
     )
 
 
