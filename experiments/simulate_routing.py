@@ -330,7 +330,7 @@ def main() -> None:
                                until=day + pd.Timedelta(days=1))
         print(f"load {load}: {time.perf_counter() - t1:.0f}s", flush=True)
         lines.append(f"- load {load}: resample factor {factor:.3f}; dropped records of the "
-                     f"first replication {res.dropped}; issues {res.issues}")
+                     f"{args.replications} replications {res.dropped}; issues {res.issues}")
         reps = res.replications.assign(load=load)
         all_rows.append(reps)
         d = res.differences.assign(load=load)

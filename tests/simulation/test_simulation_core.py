@@ -674,3 +674,15 @@ def test_the_scheduling_agents_file_is_accepted():
     assert {"A0", "A2"} & set(served["chat"]) and {"A0", "A1"} & set(served["voice"])
     with pytest.raises(FrameError, match="agent 'A9' has skills"):
         simulate(fc, pd.DataFrame({"agent_id": ["A9"], "skills": ["{broken"]}), _shifts(1), seed=1)
+
+
+def test_compare_policies_counts_drops_of_every_replication():
+    # the forecast runs to 16:00, the shifts end at 14:00: every replication drops its own
+    # late calls; the result sums them (it showed the first replication's only)
+    res = compare_policies({"li": LongestIdleAgent()}, _forecast(), _agents(), _shifts(end=14),
+                           n_replications=3, seed=5, interval_minutes=30)
+    per_rep = res.replications["dropped_outside_opening_hours"]
+    assert len(per_rep) == 3 and (per_rep > 0).all() and per_rep.nunique() > 1
+    assert res.dropped == {"outside_opening_hours": int(per_rep.sum())}
+    asa = res.summary.set_index("metric").loc["asa_seconds"]
+    assert asa["ci_low"] >= 0.0  # a non-negative metric's interval is clipped at 0

@@ -87,7 +87,8 @@ class ComparisonResult:
     replications : one row per (``policy``, ``replication``) with ``seed`` and every
         key of ``SimulationResult.summary``.
     summary : ``policy``, ``metric``, ``mean``, ``std``, ``ci_low``, ``ci_high``
-        (95 % t interval of the mean over replications), ``n``.
+        (95 % t interval of the mean over replications; its lower end clipped at 0 for a
+        metric that is never negative), ``n``.
     differences : paired differences ``policy`` − ``baseline`` per replication:
         ``policy``, ``baseline``, ``metric``, ``mean_difference``, ``ci_low``,
         ``ci_high`` (95 %), ``relative_difference`` (mean difference / baseline mean),
@@ -95,7 +96,10 @@ class ComparisonResult:
     by_interval : service level of the real-time channels per interval: ``policy``,
         ``ds``, ``arrivals``, ``service_level`` (mean over replications),
         ``ci_low``, ``ci_high`` (95 %), ``p05``, ``p95``.
-    dropped, issues : as in :class:`SimulationResult` (of the first replication).
+    dropped : input records not simulated, by reason, summed over the replications
+        (each replication draws its own arrivals; per replication: the ``dropped_<reason>``
+        columns of ``replications``).
+    issues : as in :class:`SimulationResult` (of the first replication).
     """
 
     replications: pd.DataFrame
@@ -470,6 +474,7 @@ def _replication(args: tuple) -> tuple[list[dict], list[pd.DataFrame], dict, dic
     for name, pol in policies.items():
         res = _run_one(st, P, draws, pol, seed_r, keep_contacts=False)
         rows.append({"policy": name, "replication": r, "seed": seed_r, **res.summary})
+        rows[-1].update({f"dropped_{k}": float(v) for k, v in P.dropped.items()})
         iv = res.by_interval.loc[res.by_interval["unique_id"] == "all",
                                  ["ds", "arrivals", "service_level"]].assign(
                                      policy=name, replication=r)
@@ -588,12 +593,17 @@ def compare_policies(
         outs = [_replication(t) for t in tasks]
     rows = [row for o in outs for row in o[0]]
     reps = pd.DataFrame(rows)
+    dropped_cols = sorted(c for c in reps.columns if c.startswith("dropped_"))
+    reps[dropped_cols] = reps[dropped_cols].fillna(0.0)  # a reason absent from a replication
     metrics = [c for c in reps.columns if c not in ("policy", "replication", "seed")]
     srows, drows = [], []
     for name in pols:
         sub = reps.loc[reps["policy"] == name].sort_values("replication")
         for m in metrics:
-            mean, sd, lo, hi = _t_ci(sub[m].to_numpy(float))
+            x = sub[m].to_numpy(float)
+            mean, sd, lo, hi = _t_ci(x)
+            if np.isfinite(lo) and (x[np.isfinite(x)] >= 0).all():
+                lo = max(lo, 0.0)  # a non-negative metric (ASA, counts): no interval below 0
             srows.append({"policy": name, "metric": m, "mean": mean, "std": sd,
                           "ci_low": lo, "ci_high": hi, "n": int(sub[m].notna().sum())})
     base = reps.loc[reps["policy"] == baseline].set_index("replication")
@@ -621,6 +631,8 @@ def compare_policies(
                      "p95": float(np.quantile(x, 0.95)) if len(x) else np.nan})
     return ComparisonResult(
         replications=reps, summary=pd.DataFrame(srows), differences=pd.DataFrame(drows),
-        by_interval=pd.DataFrame(band), dropped=outs[0][2], issues=outs[0][3],
+        by_interval=pd.DataFrame(band), issues=outs[0][3],
+        dropped={k.removeprefix("dropped_"): int(reps.loc[reps["policy"] == baseline, k].sum())
+                 for k in dropped_cols},
         wall_time_seconds=time.perf_counter() - t0,
     )

@@ -40,9 +40,16 @@ def _plot(band, path: Path, answer_seconds: float) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import pandas as pd
 
     fig, ax = plt.subplots(figsize=(9, 4))
     for name, g in band.groupby("policy"):
+        # intervals with no arrivals (closed hours, the night) are gaps, not a straight line
+        g = g.sort_values("ds")
+        step = g["ds"].diff().min()
+        if pd.notna(step) and step > pd.Timedelta(0):
+            g = g.set_index("ds").reindex(pd.date_range(g["ds"].min(), g["ds"].max(), freq=step))
+            g = g.rename_axis("ds").reset_index()
         ax.plot(g["ds"], g["service_level"], marker="o", ms=3, label=f"{name} (mean)")
         ax.fill_between(g["ds"], g["p05"], g["p95"], alpha=0.2,
                         label=f"{name} 5–95 % of replications")
@@ -140,5 +147,6 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{m:<16} {row['mean']:.3f}  [{row['ci_low']:.3f}, "
                        f"{row['ci_high']:.3f}]")
         if res.dropped:
-            typer.echo(f"dropped input records: {res.dropped}", err=True)
+            typer.echo(f"dropped input records, all {replications} replications: {res.dropped} "
+                       f"(per replication: dropped_* columns of replications.csv)", err=True)
         typer.echo(f"wrote {out}")
