@@ -686,3 +686,8 @@ def test_compare_policies_counts_drops_of_every_replication():
     assert res.dropped == {"outside_opening_hours": int(per_rep.sum())}
     asa = res.summary.set_index("metric").loc["asa_seconds"]
     assert asa["ci_low"] >= 0.0  # a non-negative metric's interval is clipped at 0
+
+
+def test_empty_schedule_is_named():
+    with pytest.raises(FrameError, match="schedule is empty"):
+        simulate(_forecast(), None, _shifts().iloc[:0])

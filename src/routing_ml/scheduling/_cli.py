@@ -102,6 +102,9 @@ def register(app: typer.Typer) -> None:
         bound_txt = "n/a" if result.best_bound is None else f"{result.best_bound:,.2f}"
         typer.echo(f"status: {result.status.value}  objective: {obj_txt}  bound: {bound_txt}  "
                    f"gap: {gap_txt}  time: {result.wall_time_seconds:.1f}s  solver: {result.method}")
+        if workers != 1 and result.method != "patterns":
+            typer.echo(f"note: CP-SAT ran on {workers or 'all'} workers: another run may give another "
+                       f"roster of similar quality; --workers 1 makes runs reproducible.", err=True)
         typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")
         typer.echo(f"hours under: {k.hours_under:,.2f}  hours over: {k.hours_over:,.2f}  "
                    f"intervals under-staffed: {k.intervals_understaffed}  "

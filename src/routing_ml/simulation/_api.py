@@ -191,6 +191,10 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
             f"('ts', 'channel', 'skill'/'queue', ...) or a forecast ('{ID}', '{TIME}', "
             f"'yhat' or 'y')."
         )
+    if schedule is not None and len(schedule) == 0:
+        raise FrameError("schedule is empty: no agent is ever on shift. Fix: pass the shifts "
+                         "(agent_id, start, end) or requirements (unique_id, ds, agents), or "
+                         "schedule=None for agents logged in all the time.")
     if kw["interval_minutes"] is None:
         kw["interval_minutes"] = _infer_interval_minutes(forecast, schedule)
     if agents is None:
