@@ -686,6 +686,9 @@ def part_synthetic(args: argparse.Namespace) -> None:
                     (lang_default[mask] == lang_te[mask]).mean()),
                 "language_acc_fitted_identifier": float(
                     (lang_fit[mask] == lang_te[mask]).mean()),
+                # 'und': the identifier declined to guess (scores too close); counted wrong above
+                "language_und_default_identifier": float((lang_default[mask] == "und").mean()),
+                "language_und_fitted_identifier": float((lang_fit[mask] == "und").mean()),
             }
     # accurate (e5) on a subsample
     n_tr, n_te = args.synthetic_sub_train, args.synthetic_sub_test
@@ -713,14 +716,20 @@ def part_synthetic(args: argparse.Namespace) -> None:
           f"make_contact_center(seed=0, days={args.synthetic_days}): {len(c)} contacts, "
           f"{data['n_intents']} intents; train = first 70% by arrival time, test = the rest. "
           "Language detection: default identifier (seed corpus only, never saw these texts) "
-          "and the identifier fitted on the training texts' `language` column.\n",
-          "| mode | language | n | accuracy | macro-F1 | lang-id default | lang-id fitted |",
-          "|---|---|---|---|---|---|---|"]
+          "and the identifier fitted on the training texts' `language` column. lang-id = "
+          "share of texts given their true language; und = share the identifier declined to "
+          "guess (scores too close: the Router then does not restrict by language), counted "
+          "as wrong in lang-id.\n",
+          "| mode | language | n | accuracy | macro-F1 | lang-id default | und default | "
+          "lang-id fitted | und fitted |",
+          "|---|---|---|---|---|---|---|---|---|"]
     for name, d in per.items():
         for lang, r in d.items():
             md.append(f"| {name} | {lang} | {r['n']} | {_fmt(r['accuracy'])} | "
                       f"{_fmt(r['macro_f1'])} | {_fmt(r['language_acc_default_identifier'])} | "
-                      f"{_fmt(r['language_acc_fitted_identifier'])} |")
+                      f"{_fmt(r['language_und_default_identifier'])} | "
+                      f"{_fmt(r['language_acc_fitted_identifier'])} | "
+                      f"{_fmt(r['language_und_fitted_identifier'])} |")
     if sub:
         md += ["", f"Subsample ({len(itr)} train / {len(ite)} test, random, seed 0):\n",
                "| mode | accuracy | " + " | ".join(sorted(set(lang_te))) + " |",
