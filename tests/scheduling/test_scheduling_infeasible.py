@@ -75,3 +75,15 @@ def test_feasible_result_does_not_raise(cfg, day_shift, no_soft):
     res = build_roster(requirements([(8, 16, 1)], days=range(5)), pd.DataFrame({"agent_id": ["a"]}),
                        [day_shift], RosterRules(), weights=no_soft, config=cfg)
     assert res.raise_for_status() is res and res.reason is None and res.relaxed_rules == ()
+
+
+def test_hard_coverage_beyond_the_head_count_names_the_interval_not_every_rule(cfg, day_shift, no_soft):
+    # 6 agents needed at 08:00 with 3 agents in all: the reason says so, instead of a core
+    # listing every rule of every agent
+    req = requirements([(8, 12, 6), (12, 16, 2)], days=range(5))
+    agents = pd.DataFrame({"agent_id": ["a", "b", "c"]})
+    res = build_roster(req, agents, [day_shift], RosterRules(hard_coverage=True), weights=no_soft, config=cfg)
+    assert res.status is SolveStatus.INFEASIBLE
+    assert res.reason.startswith("queue 'voice' on 2026-12-07 08:00 (Mon): hard_coverage cannot be met: "
+                                 "6 agent(s) needed but only 3 have an allowed shift covering it (a, b, c)")
+    assert "max_days_per_week" not in res.reason

@@ -545,7 +545,8 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
 
     Checks each agent-week's minimum paid hours against its available days (capped by
     ``max_days_per_week`` and the days-off block) times its longest allowed shift, and
-    hard coverage of intervals no allowed shift covers.
+    hard coverage of intervals that need more agents than have an allowed shift covering
+    them.
     """
     reasons = []
     r = p.rules
@@ -569,21 +570,32 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
     if r.hard_coverage:
         per_day = p.per_day
         for k, skill in enumerate(p.skills):
-            covered = np.zeros(p.n_periods, dtype=bool)
+            # agents who have some allowed shift covering each interval: an upper bound on
+            # the head count there (each agent works one shift a day)
+            able = np.zeros((len(p.agents), p.n_periods), dtype=bool)
             for a in range(len(p.agents)):
                 for d in range(p.n_days):
                     for vi, kk in p.options[a][d]:
                         if kk == k:
                             v = p.variants[vi]
                             t0 = d * per_day + v.start_minutes // p.interval_minutes
-                            covered[t0:t0 + v.length_minutes // p.interval_minutes] = True
-            bad = np.flatnonzero((p.required[k] > 0) & ~covered)
+                            able[a, t0:t0 + v.length_minutes // p.interval_minutes] = True
+            count = able.sum(axis=0)
+            short = p.required[k] - count
+            bad = np.flatnonzero(short > 0)
             if bad.size:
-                ts = p.start + pd.Timedelta(minutes=int(bad[0]) * p.interval_minutes)
+                t = int(bad[np.argmax(short[bad])])
+                ts = p.start + pd.Timedelta(minutes=t * p.interval_minutes)
+                who = [p.agents[a].agent_id for a in np.flatnonzero(able[:, t])]
+                names = ", ".join(who[:8]) + (", ..." if len(who) > 8 else "")
+                able_txt = (f"only {len(who)} have an allowed shift covering it ({names})" if who
+                            else "no available agent has a shift covering it")
                 reasons.append(
-                    f"queue '{skill}': hard_coverage cannot be met: {bad.size} interval(s) need agents "
-                    f"but no available agent has a shift covering them (first {ts}). Fix: add a shift "
-                    f"template or agents for them, or set hard_coverage=False.")
+                    f"queue '{skill}' on {ts:%Y-%m-%d %H:%M} ({WEEKDAYS[ts.weekday()]}): "
+                    f"hard_coverage cannot be met: {int(p.required[k, t])} agent(s) needed but "
+                    f"{able_txt}; {bad.size} interval(s) of this queue are short like this. Fix: "
+                    f"add agents or shift templates for those hours, lower the requirement, or set "
+                    f"hard_coverage=False.")
     return reasons
 
 
