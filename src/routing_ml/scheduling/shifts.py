@@ -49,13 +49,11 @@ def format_hhmm(minutes: int) -> str:
 
 
 #: weekday names (English and Spanish, full or abbreviated, accents optional) -> 0..6
-_WEEKDAY_NAMES = {
-    **{n: i for i, names in enumerate((
-        ("mon", "monday", "lun", "lunes"), ("tue", "tues", "tuesday", "mar", "martes"),
-        ("wed", "wednesday", "mie", "miercoles"), ("thu", "thur", "thurs", "thursday", "jue", "jueves"),
-        ("fri", "friday", "vie", "viernes"), ("sat", "saturday", "sab", "sabado"),
-        ("sun", "sunday", "dom", "domingo"))) for n in names},
-}
+_WEEKDAY_NAMES = {n: i for i, names in enumerate((
+    ("mon", "monday", "lun", "lunes"), ("tue", "tues", "tuesday", "mar", "martes"),
+    ("wed", "wednesday", "mie", "miercoles"), ("thu", "thur", "thurs", "thursday", "jue", "jueves"),
+    ("fri", "friday", "vie", "viernes"), ("sat", "saturday", "sab", "sabado"),
+    ("sun", "sunday", "dom", "domingo"))) for n in names}
 
 
 def _weekday_token(text: str) -> int | None:
