@@ -150,6 +150,13 @@ def _fill(out: np.ndarray, panel: Panel) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- top-down
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    """Smallest value whose cumulative weight reaches half of the total weight."""
+    order = np.argsort(x, kind="stable")
+    cw = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
 @dataclass
 class TopDown:
     """Daily totals x intraday profile of the same day type (weekday; holidays as Sunday).
@@ -199,9 +206,11 @@ class TopDown:
         resid = logt - X @ beta
         wl = 0.5 ** ((last - ok) / self.level_halflife_days)
         if self.robust:
-            # Huber-like: clip residuals at 2 robust standard deviations
-            med = np.median(resid)
-            mad = 1.4826 * np.median(np.abs(resid - med)) + 1e-9
+            # Huber-like: clip residuals at 2 robust standard deviations, centred and scaled
+            # with the level's own recency weights, so a level change that has lasted
+            # weeks is the centre (not an outlier) while an isolated odd day is still clipped
+            med = _weighted_median(resid, wl)
+            mad = 1.4826 * _weighted_median(np.abs(resid - med), wl) + 1e-9
             resid_l = np.clip(resid, med - 2 * mad, med + 2 * mad)
         else:
             resid_l = resid
