@@ -250,29 +250,63 @@ def _within_hours(ds: np.ndarray, hours: tuple[float, float] | None) -> np.ndarr
 
 
 def _check_step(df: Any, interval: float) -> None:
-    """Rows of a queue closer than one interval overlap: the traffic would be wrong."""
+    """Each queue's rows must be ``interval`` minutes apart, or the traffic is wrong.
+
+    Checked per queue (queues with one row have no step): a queue whose smallest step is
+    shorter than ``interval`` has overlapping intervals, and a queue whose smallest step is
+    longer than ``interval`` while other queues of the frame are on a different step (a
+    frame mixing 30-minute and hourly queues) would have each row staffed as
+    ``interval`` minutes of arrivals (an hourly queue's traffic doubled at 30 minutes):
+    both raise :class:`QueueingInputError` naming the queues and their steps. When every
+    queue is on the same longer step, a UserWarning says so (``interval_minutes`` given in
+    hours, say).
+    """
     from routing_ml.frames import ID, TIME
 
-    steps = df.groupby(ID, sort=False)[TIME].diff().dropna()
-    steps = steps[steps > np.timedelta64(0, "s")]
-    if steps.empty:
+    diffs = df.groupby(ID, sort=False)[TIME].diff()
+    ok = diffs.notna() & (diffs > np.timedelta64(0, "s"))
+    if not ok.any():
         return
-    smallest = float(steps.min() / np.timedelta64(1, "m"))
-    if smallest < interval - 1e-9:
+    per_queue = (diffs[ok] / np.timedelta64(1, "m")).groupby(df.loc[ok, ID]).min()
+    tol = 1e-9 * max(interval, 1.0)
+
+    def _listing(steps: Any) -> str:
+        shown = [f"'{q}' ({m:g} min)" for q, m in steps.head(10).items()]
+        more = f" and {len(steps) - 10} more" if len(steps) > 10 else ""
+        return ", ".join(shown) + more
+
+    shorter = per_queue[per_queue < interval - tol]
+    if not shorter.empty:
+        smallest = float(shorter.min())
         raise QueueingInputError(
-            f"interval_minutes={interval:g} but '{TIME}' has rows {smallest:g} minutes apart "
-            f"in the same queue, so intervals would overlap and the traffic per interval "
-            f"would be wrong. Fix: pass interval_minutes={smallest:g} (the step of the "
-            f"forecast), or aggregate the forecast to {interval:g}-minute intervals first."
+            f"interval_minutes={interval:g} but '{TIME}' has rows closer than that in the "
+            f"same queue: queue {_listing(shorter)} (smallest step per queue), so "
+            f"intervals would overlap and the traffic per interval would be wrong. Fix: "
+            f"pass interval_minutes={smallest:g} (the step of the forecast), or aggregate "
+            f"the forecast to {interval:g}-minute intervals first."
         )
-    if smallest > interval + 1e-9:
-        warnings.warn(
-            f"interval_minutes={interval:g} but rows of '{TIME}' are at least {smallest:g} "
-            f"minutes apart: each row is staffed as {interval:g} minutes of arrivals. If the "
-            f"forecast is on a {smallest:g}-minute grid, pass interval_minutes={smallest:g} "
-            f"(minutes, not hours).",
-            UserWarning, stacklevel=3,
+    longer = per_queue[per_queue > interval + tol]
+    if longer.empty:
+        return
+    if len(longer) < len(per_queue) or longer.nunique() > 1:
+        raise QueueingInputError(
+            f"interval_minutes={interval:g} but queue {_listing(longer)} has rows further "
+            f"apart than that (smallest step per queue) while other queues of the frame "
+            f"are on a {float(per_queue.min()):g}-minute step: each row would be staffed as "
+            f"{interval:g} minutes of arrivals, so an hourly queue's traffic would be "
+            f"doubled at 30 minutes. Fix: put every queue on one {interval:g}-minute grid "
+            f"(split each coarser row's volume over its {interval:g}-minute intervals, and "
+            f"add zero rows where a sparse queue left intervals out), or staff these queues "
+            f"in a separate call with interval_minutes= their step."
         )
+    smallest = float(longer.min())
+    warnings.warn(
+        f"interval_minutes={interval:g} but rows of '{TIME}' are at least {smallest:g} "
+        f"minutes apart: each row is staffed as {interval:g} minutes of arrivals. If the "
+        f"forecast is on a {smallest:g}-minute grid, pass interval_minutes={smallest:g} "
+        f"(minutes, not hours).",
+        UserWarning, stacklevel=3,
+    )
 
 
 def _infer_interval_minutes(df: Any) -> float:
