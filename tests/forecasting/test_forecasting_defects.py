@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from routing_ml.errors import FrameError
 from routing_ml.forecasting import Forecaster
 
 
@@ -33,3 +35,33 @@ def test_topdown_still_ignores_one_isolated_outlier_day():
     df = pd.DataFrame({"unique_id": "q", "ds": ds, "y": y})
     fc = Forecaster(freq="1h", holidays_country=None).fit(df).predict(h="1w")
     assert abs(fc[fc.ds >= "2024-05-03"].yhat.mean() / 30 - 1) < 0.08
+
+
+def test_bank_1999_largest_queue_is_not_forecast_as_zeros():
+    from routing_ml.datasets import anonymous_bank_volumes
+
+    v = anonymous_bank_volumes(freq="1h")
+    ps = v[v.unique_id == "PS"][["unique_id", "ds", "y"]]
+    f = Forecaster(freq="1h", holidays_country=None).fit(ps).predict(h="2d")
+    assert f.yhat.max() > 20  # was 0.0 everywhere
+    assert (f.yhat_lo_95 <= f.yhat).all() and (f.yhat_hi_95 >= f.yhat).all()
+
+
+def test_a_history_without_a_complete_day_is_an_error_not_zeros():
+    # only the intervals that had calls (no zeros): every other interval is unknown
+    ds = _open_hours("2024-01-01", "2024-02-29 23:00")
+    keep = np.random.default_rng(3).random(len(ds)) < 0.3
+    df = pd.DataFrame({"unique_id": "q", "ds": ds, "y": 5.0})[keep]
+    with pytest.raises(FrameError, match=r"series 'q'.*y = 0"):
+        Forecaster(freq="1h", holidays_country=None).fit(df)
+
+
+def test_intervals_always_hold_the_point_forecast():
+    ds = _open_hours("2024-01-01", "2024-02-29 23:00")
+    y = np.random.default_rng(2).poisson(20, len(ds)).astype(float)
+    m = Forecaster(freq="1h", holidays_country=None).fit(
+        pd.DataFrame({"unique_id": "q", "ds": ds, "y": y}))
+    m.z_ = np.linspace(0.5, 3.0, 100)  # a calibration biased to one side
+    f = m.predict(h="1w", level=(80, 95))
+    for L in (80, 95):
+        assert (f[f"yhat_lo_{L}"] <= f.yhat).all() and (f[f"yhat_hi_{L}"] >= f.yhat).all()

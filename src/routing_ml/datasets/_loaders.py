@@ -165,8 +165,11 @@ def anonymous_bank_volumes(
 
     A call arrives at the agent queue when it leaves the VRU (``vru_exit``). PHANTOM
     calls and calls without a VRU exit time are not counted (their number is in
-    ``attrs["excluded"]``). Only intervals with at least one arrival are listed: the
-    center's opening hours vary by weekday, and a closed interval is not a zero.
+    ``attrs["excluded"]``). Every series is on the same regular grid: every ``freq``
+    interval of every day from the first to the last day of the log (00:00 to the last
+    interval before midnight), with ``y`` = 0 where no call arrived (nights and closed
+    days included; the log is complete, so no arrival is a known zero, not a missing
+    count). A forecaster then learns the opening hours from the zeros.
 
     Parameters
     ----------
@@ -176,9 +179,9 @@ def anonymous_bank_volumes(
 
     Returns
     -------
-    DataFrame with ``unique_id``, ``ds`` (interval start), ``y`` (arrivals), ``served``,
-    ``abandoned`` (counts) and ``aht_seconds`` (mean service time of the calls served
-    that arrived in the interval; NaN where none was served).
+    DataFrame with ``unique_id``, ``ds`` (interval start), ``y`` (arrivals, 0 where none),
+    ``served``, ``abandoned`` (counts) and ``aht_seconds`` (mean service time of the calls
+    served that arrived in the interval; NaN where none was served).
     """
     if calls is None:
         calls = load_anonymous_bank()
@@ -195,6 +198,13 @@ def anonymous_bank_volumes(
         y=("served", "size"), served=("served", "sum"), abandoned=("abandoned", "sum"),
         aht_seconds=("ser_time", "mean"),
     ).reset_index()
+    days = out[TIME].dt.normalize()
+    grid = pd.date_range(days.min(), days.max() + pd.Timedelta("1D"), freq=freq,
+                         inclusive="left")
+    full = pd.MultiIndex.from_product([sorted(out[ID].unique()), grid], names=[ID, TIME])
+    out = out.set_index([ID, TIME]).reindex(full).reset_index()
+    for col in (TARGET, "served", "abandoned"):
+        out[col] = out[col].fillna(0).astype("int64")
     out[TARGET] = out[TARGET].astype("float64")
     out.attrs["excluded"] = {"phantom": int(calls["is_phantom"].sum()),
                              "no_vru_exit": int((~calls["is_phantom"]

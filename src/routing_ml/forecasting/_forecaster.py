@@ -73,8 +73,13 @@ def _run_local(chunk: list[tuple]) -> list[dict]:
                 continue
             dd = dd + c + 1
             preds = {}
-            for n, m in models.items():
-                preds[n] = m.predict(m.fit(tp, table), tp, table, dd, ss)
+            try:
+                for n, m in models.items():
+                    preds[n] = m.predict(m.fit(tp, table), tp, table, dd, ss)
+            except FrameError as exc:
+                # too little history at this origin: leave it out of the calibration
+                logger.info("calibration origin %d of '%s' skipped: %s", c, panel.uid, exc)
+                continue
             cal_rows.append({"cut": c, "d": dd, "s": ss, "y": panel.Y[dd, ss],
                              "pred": preds})
         states = {n: m.fit(panel, table) for n, m in models.items()}
@@ -435,6 +440,9 @@ class Forecaster:
                 from statistics import NormalDist
 
                 zl, zh = NormalDist().inv_cdf(lo_q), NormalDist().inv_cdf(hi_q)
+            # a biased calibration (e.g. all errors of one sign) must not put the point
+            # forecast outside its own interval: lo <= yhat <= hi always
+            zl, zh = min(zl, 0.0), max(zh, 0.0)
             name = _fmt(L)
             out[f"{FORECAST}_lo_{name}"] = np.maximum(yh + zl * sd, 0.0)
             out[f"{FORECAST}_hi_{name}"] = np.maximum(yh + zh * sd, 0.0)
@@ -506,8 +514,13 @@ class Forecaster:
             prob = (alpha + lam_seen) / (alpha + lam_seen + np.maximum(lam, 1e-9))
             for L in levels:
                 lo_q, hi_q = (1 - L / 100) / 2, 1 - (1 - L / 100) / 2
-                f[f"{FORECAST}_lo_{_fmt(L)}"] = nbinom.ppf(lo_q, n_par, prob).astype(float)
-                f[f"{FORECAST}_hi_{_fmt(L)}"] = nbinom.ppf(hi_q, n_par, prob).astype(float)
+                # integer quantiles of a skewed count can fall below a small mean:
+                # keep lo <= yhat <= hi
+                mean = f[FORECAST].to_numpy(float)
+                f[f"{FORECAST}_lo_{_fmt(L)}"] = np.minimum(
+                    nbinom.ppf(lo_q, n_par, prob).astype(float), mean)
+                f[f"{FORECAST}_hi_{_fmt(L)}"] = np.maximum(
+                    nbinom.ppf(hi_q, n_par, prob).astype(float), mean)
             frames.append(f)
         if not frames:
             raise FrameError("observed frame has no series of the fitted history.")

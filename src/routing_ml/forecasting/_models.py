@@ -186,7 +186,15 @@ class TopDown:
         tot = daily_totals(panel, prof, day_type)
         ok = np.flatnonzero(np.isfinite(tot))
         if ok.size == 0:
-            return {"prof": prof, "beta": None}
+            from routing_ml.errors import FrameError
+
+            raise FrameError(
+                f"series '{panel.uid}': no day has enough known intervals to estimate its "
+                f"daily total (each open day needs >= 60 % of its intraday profile known), so "
+                f"the top-down model cannot be fitted. Missing rows and NaN y are read as "
+                f"unknown, not as zero: if no row means no call, put the series on a regular "
+                f"grid with y = 0 where nothing arrived (e.g. df.set_index('ds').asfreq(freq, "
+                f"fill_value=0) per series).")
         last = ok.max()
         logt = np.log1p(tot[ok])
         X = self._design(table, ok)
@@ -228,8 +236,6 @@ class TopDown:
 
     def daily(self, state: dict, table: dict, days: np.ndarray) -> np.ndarray:
         """Forecast daily totals of ``days``."""
-        if state["beta"] is None:
-            return np.zeros(len(days))
         X = self._design(table, days)
         return np.expm1(X @ state["beta"] + state["level"])
 
