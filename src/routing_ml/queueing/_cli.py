@@ -98,3 +98,11 @@ def register(app: typer.Typer) -> None:
             f"wrote {len(result):,} rows for {result['unique_id'].nunique()} queues to {out} "
             f"(peak {int(result['agents'].max()) if len(result) else 0} agents)"
         )
+        for queue, b in result.attrs.get("deferred_backlog", {}).items():
+            if b["items"] > 0:
+                typer.echo(
+                    f"queue {queue}: {b['items']:.1f} items ({b['work_hours']:.2f} work hours) "
+                    f"still open at the horizon end {b['horizon_end']}: answered within their "
+                    f"deadline in the next working hours at the same level; add them to the "
+                    f"next horizon's plan"
+                )

@@ -29,9 +29,18 @@ intervals ``s..i``, the work released in it fits in the working time between the
 Liu & Layland 1973 / Horn 1974, specialised to one fluid server of rate ``c``). The
 maximum over all windows is found in linear memory and O(n) time per pass of Dinkelbach's
 method (a few passes), not by forming the n x n windows: long windows can bind (steady
-arrivals above the level), so a band of one deadline would not do. Capacity
-after the end of the horizon is not assumed: work due later must be done by the horizon
-end (conservative). ``max_occupancy`` divides the level (agents productive only that share
+arrivals above the level), so a band of one deadline would not do. Work due
+after the end of the horizon: by default no capacity after the horizon is assumed, so it
+must be done by the horizon end (conservative; a horizon that ends outside working hours is
+then infeasible, since its last items have no working time left). With ``working_after``
+(the working pattern of the intervals that follow the horizon, as
+:func:`staffing_requirements` builds from ``working_hours``) the standard is: items due
+after the end are still finished by the end when the horizon has working time left after
+their arrival; items arriving after the horizon's last working time are *carried over*:
+answered within their own deadline in the next working hours, at the same level. The
+work still open at the end is the backlog for the next horizon's plan
+(``staffing_requirements`` reports it in ``result.attrs["deferred_backlog"]``).
+``max_occupancy`` divides the level (agents productive only that share
 of their working time). No finite level exists when work is due in a window with no
 working time, which raises :class:`InfeasibleTargetError`.
 """
@@ -142,6 +151,7 @@ def deferred_required_agents(
     deadline_hours: float,
     *,
     working: Any = None,
+    working_after: Any = None,
     max_occupancy: float | None = None,
     shrinkage: float = 0.0,
     fractional: bool = False,
@@ -159,6 +169,12 @@ def deferred_required_agents(
     interval_minutes : interval length in minutes, > 0.
     deadline_hours : every item is answered within this many hours of its interval's start.
     working : 1-D bool array, True where agents work (default: every interval).
+    working_after : 1-D bool array, the working pattern of the intervals that follow the
+        horizon (e.g. the next day's working hours), long enough to cover the deadline.
+        Items arriving after the horizon's last working time are answered in them at the
+        same level within their deadline (carried over); see the module docstring.
+        Default None: no capacity after the horizon end is assumed (items due later
+        must be answered before it, else InfeasibleTargetError).
     max_occupancy : share of working time spent on items, in (0, 1], or None (= 1).
     shrinkage : fraction of paid time off work, in [0, 1).
     fractional : return the unrounded level (``c / max_occupancy / (1 - shrinkage)``).
@@ -197,8 +213,17 @@ def deferred_required_agents(
                 f"working must be a bool array with the shape of volume {vol.shape}, got "
                 f"dtype {work_mask.dtype} shape {work_mask.shape}."
             )
+    after = None
+    if working_after is not None:
+        after = np.asarray(working_after)
+        if after.dtype != np.bool_ or after.ndim != 1:
+            raise QueueingInputError(
+                f"working_after must be a 1-D bool array (the working intervals after the "
+                f"horizon), got dtype {after.dtype} shape {after.shape}."
+            )
     vol, aht = broadcast(volume=vol, aht_seconds=aht)
-    level = _deferred_level(vol * aht, work_mask, interval * 60.0, deadline * 3600.0)
+    level = _deferred_level(vol * aht, work_mask, interval * 60.0, deadline * 3600.0,
+                            working_after=after)
     if occ is not None:
         level = level / float(occ)
     agents = np.asarray(level) if fractional else _ceil_tol(np.asarray(level))
@@ -208,7 +233,8 @@ def deferred_required_agents(
 
 
 def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_seconds: float,
-                    deadline_seconds: float) -> float:
+                    deadline_seconds: float, *,
+                    working_after: np.ndarray | None = None) -> float:
     """Minimal constant number of agents (fluid) meeting every deadline.
 
     The level is ``max_{s <= i} work(s..i) / capacity(s..i)`` over the windows of arrival
@@ -218,11 +244,14 @@ def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_second
     window's ratio until no window exceeds it. Each pass strictly raises ``c`` to the ratio
     of another window, so this ends at the exact maximum (the same ratio as evaluating all
     n^2 windows), usually in a handful of passes; memory and time per pass are linear in
-    the number of intervals.
+    the number of intervals. ``working_after`` extends the calendar past the horizon end
+    (capacity there counts for the items due after the end).
     """
     n = work_seconds.size
     if n == 0 or not (work_seconds > 0).any():
         return 0.0
+    if working_after is not None:
+        working = np.concatenate((working, working_after))
     m = working.size
     cap = np.concatenate(([0.0], np.cumsum(working * length_seconds)))  # per agent, seconds
     wcum = np.concatenate(([0.0], np.cumsum(work_seconds)))
@@ -235,6 +264,14 @@ def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_second
     cap_due = cap[jc] + np.where(inside, frac * length_seconds * working[np.minimum(j, m - 1)],
                                  0.0)
     cap_start = cap[:n]
+    if working_after is not None:
+        # items due after the horizon end are finished by the end when working time is
+        # left for them (as without working_after); only those arriving after the last
+        # working time of the horizon are carried over to the next working hours. They are
+        # a suffix of the intervals, so the deadlines stay in FIFO order.
+        cut = pos > n
+        keep = cut & (cap[n] - cap_start > 0)
+        cap_due = np.where(keep, cap[n], cap_due)
     has_work = work_seconds > 0
     # window s..i: work wcum[i+1] - wcum[s], capacity cap_due[i] - cap[s]. Capacity grows
     # as s moves back or i forward, so the window k..k is the tightest one holding the
@@ -243,7 +280,7 @@ def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_second
     bad = has_work & (single <= 0)
     if bad.any():
         k = int(np.argmax(bad))
-        if not inside[k]:  # the window is cut by the end of the horizon
+        if not inside[k] and working_after is None:  # cut by the end of the horizon
             last = int(np.flatnonzero(bad & ~inside)[-1])
             raise InfeasibleTargetError(
                 f"items arriving in intervals {k}..{last} (of {n}) are due after the "
@@ -271,3 +308,26 @@ def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_second
             break
         level = ratio
     return level
+
+
+def _deferred_backlog(work_seconds: np.ndarray, items: np.ndarray, working: np.ndarray,
+                      length_seconds: float, rate: float) -> tuple[float, float]:
+    """Work and items still open at the horizon end, FIFO at ``rate`` agents at work.
+
+    Lindley's recursion ``b = max(0, b + work - capacity)`` over the intervals, in closed
+    form: the backlog at the end is ``S_n - min_k S_k`` with ``S`` the cumulative
+    ``work - capacity``. FIFO leaves the latest items open, so the items are counted back
+    from the end (a fraction of the interval where the backlog starts).
+    """
+    net = np.concatenate(([0.0], np.cumsum(work_seconds - rate * length_seconds * working)))
+    backlog = float(max(0.0, net[-1] - net.min()))
+    if backlog <= 0.0:
+        return 0.0, 0.0
+    from_end = np.cumsum(work_seconds[::-1])
+    k = int(np.searchsorted(from_end, backlog))  # full trailing intervals: k, then partial
+    if k >= work_seconds.size:
+        return backlog, float(items.sum())
+    done = float(from_end[k - 1]) if k > 0 else 0.0
+    last = work_seconds.size - 1 - k
+    share = (backlog - done) / work_seconds[last] if work_seconds[last] > 0 else 0.0
+    return backlog, float(items[::-1][:k].sum() + share * items[last])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing_ml.queueing._validate import QueueingInputError, as_array
-from routing_ml.queueing.channels import _ceil_tol, _deferred_level
+from routing_ml.queueing.channels import _ceil_tol, _deferred_backlog, _deferred_level
 from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
 from routing_ml.queueing.staffing import StaffingTarget, _gross_up, _minimum_agents
 
@@ -63,7 +63,12 @@ def staffing_requirements(
         ``net_agents`` (on the phones / working items), ``service_level``,
         ``asa_seconds``, ``occupancy`` and, when any queue has a patience,
         ``abandon_rate``. For email / web ``service_level`` is 1.0 (every item answered
-        within the deadline by construction) and ``asa_seconds`` is NaN.
+        within the deadline by construction) and ``asa_seconds`` is NaN. Email / web
+        items arriving after the horizon's last working time are carried over: answered
+        within their deadline in the next working hours at the same level (see
+        :mod:`routing_ml.queueing.channels`); ``result.attrs["deferred_backlog"]`` maps
+        each email / web queue to the work still open at the horizon end
+        (``{"items", "work_hours", "horizon_end"}``), to be planned with the next horizon.
 
     Raises
     ------
@@ -156,13 +161,15 @@ def staffing_requirements(
     asa = np.zeros(n_rows)
     occ = np.zeros(n_rows)
     abandon = np.full(n_rows, np.nan)
+    backlog: dict[str, dict[str, Any]] = {}
     by_target: dict[StaffingTarget, list[str]] = {}
     for q, t in targets.items():
         by_target.setdefault(t, []).append(q)
     for tgt, qs in by_target.items():
         rows = np.flatnonzero(np.isin(queues, qs))
         if tgt.deferrable:
-            _deferred_rows(df, rows, tgt, volume, aht, interval, net, gross, sl, asa, occ)
+            _deferred_rows(df, rows, tgt, volume, aht, interval, net, gross, sl, asa, occ,
+                           backlog)
             continue
         a = volume[rows] * aht[rows] / (60.0 * interval)
         size = rows.size
@@ -193,6 +200,12 @@ def staffing_requirements(
     })
     if any(t.patience_seconds is not None for t in targets.values()):
         result["abandon_rate"] = abandon
+    if backlog:
+        result.attrs["deferred_backlog"] = backlog
+        for q, b in backlog.items():
+            if b["items"] > 0:
+                logger.info("queue %s: %.1f items (%.2f work hours) carried past the "
+                            "horizon end %s", q, b["items"], b["work_hours"], b["horizon_end"])
     logger.info("staffing_requirements: %d rows, %d queues, %d distinct targets",
                 n_rows, len(targets), len(by_target))
     return result
@@ -200,8 +213,16 @@ def staffing_requirements(
 
 def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.ndarray,
                    aht: np.ndarray, interval: float, net: np.ndarray, gross: np.ndarray,
-                   sl: np.ndarray, asa: np.ndarray, occ: np.ndarray) -> None:
-    """Deferrable work: one level per queue over its horizon (rows are time-sorted)."""
+                   sl: np.ndarray, asa: np.ndarray, occ: np.ndarray,
+                   backlog: dict[str, dict[str, Any]]) -> None:
+    """Deferrable work: one level per queue over its horizon (rows are time-sorted).
+
+    The calendar continues past the queue's last row at the same working hours: items
+    arriving after the horizon's last working time are answered within their deadline in
+    the next working hours at the same level (the others are finished by the horizon end,
+    as before); the work still open at the end goes to ``backlog[queue]`` (``items``,
+    ``work_hours``, ``horizon_end``).
+    """
     from routing_ml.frames import ID, TIME
 
     ids = df[ID].to_numpy()[rows]
@@ -226,7 +247,11 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         grid[pos] = volume[sel] * aht[sel]
         working = np.zeros(pos[-1] + 1, dtype=bool)
         working[pos] = _within_hours(t, tgt.working_hours)
-        level = _deferred_level(grid, working, interval * 60.0, tgt.deadline_hours * 3600.0)
+        n_after = int(np.ceil(tgt.deadline_hours * 60.0 / interval)) + 1
+        after = t[0] + (pos[-1] + 1 + np.arange(n_after)) * step
+        working_after = _within_hours(after, tgt.working_hours)
+        level = _deferred_level(grid, working, interval * 60.0, tgt.deadline_hours * 3600.0,
+                                working_after=working_after)
         if tgt.max_occupancy is not None:
             level /= float(tgt.max_occupancy)
         agents = float(_ceil_tol(np.asarray(level)))
@@ -238,6 +263,13 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         occ[sel] = np.where(w, grid.sum() / total_capacity if total_capacity > 0 else 0.0, 0.0)
         sl[sel] = 1.0
         asa[sel] = np.nan
+        items = np.zeros(pos[-1] + 1)
+        items[pos] = volume[sel]
+        rate = agents * (1.0 if tgt.max_occupancy is None else float(tgt.max_occupancy))
+        open_seconds, open_items = _deferred_backlog(grid, items, working, interval * 60.0,
+                                                     rate)
+        backlog[str(q)] = {"items": open_items, "work_hours": open_seconds / 3600.0,
+                           "horizon_end": str(after[0].astype("datetime64[m]")).replace("T", " ")}
 
 
 def _within_hours(ds: np.ndarray, hours: tuple[float, float] | None) -> np.ndarray:
