@@ -40,3 +40,20 @@ def test_console_script_help_does_not_import_heavy_modules():
     )
     out = subprocess.check_output([sys.executable, "-c", code], text=True).strip()
     assert out == "[]"
+
+
+def test_usage_errors_exit_1_with_the_usage_message(tmp_path):
+    """Exit 2 is reserved for infeasible / no solution in time; bad input exits 1."""
+    forecast = tmp_path / "f.csv"
+    forecast.write_text("unique_id,ds,yhat\nq,2024-01-01 08:00,10\n")
+    bad_value = runner.invoke(app, ["staff", "--forecast", str(forecast), "--out",
+                                    str(tmp_path / "r.csv"), "--service-level", "abc"])
+    assert bad_value.exit_code == 1
+    assert "Invalid value for '--service-level'" in bad_value.output
+    missing = runner.invoke(app, ["staff", "--forecast", str(forecast)])
+    assert missing.exit_code == 1 and "--out" in missing.output
+    unknown = runner.invoke(app, ["staff", "--no-such-option"])
+    assert unknown.exit_code == 1 and "--no-such-option" in unknown.output
+    nested = runner.invoke(app, ["models", "list", "--bogus"])
+    assert nested.exit_code == 1 and "--bogus" in nested.output
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 1

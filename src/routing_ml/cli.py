@@ -13,13 +13,46 @@ from __future__ import annotations
 import logging
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from routing_ml import __version__
 
+
+class _BadInputExits1(TyperGroup):
+    """Usage errors (bad option value, missing option, no such option) exit 1, not 2.
+
+    Click (vendored by typer) exits 2 on a usage error; here 2 means infeasible / no solution in time, and bad
+    input is 1. The usage message is shown unchanged. Sub-groups (``models``) are invoked
+    from this group, so their usage errors pass through here too.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except typer.TyperException as exc:
+            _usage_error_exits_1(exc)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.TyperException as exc:
+            _usage_error_exits_1(exc)
+            raise
+
+
+def _usage_error_exits_1(exc: Exception) -> None:
+    # typer 0.29 vendors click: its UsageError (and BadParameter, MissingParameter,
+    # NoSuchOption) is a TyperException with exit_code 2; no other one exits 2.
+    if getattr(exc, "exit_code", None) == 2:
+        exc.exit_code = 1  # type: ignore[attr-defined]
+
+
 app = typer.Typer(
+    cls=_BadInputExits1,
     name="routing-ml",
     help="Route, forecast, staff, schedule and simulate a citizen-service contact center.",
     no_args_is_help=True,
