@@ -51,8 +51,15 @@ def _usage_error_exits_1(exc: Exception) -> None:
         exc.exit_code = 1  # type: ignore[attr-defined]
 
 
+def _underscore_to_dash(token: str) -> str:
+    """``--interval_minutes`` -> ``--interval-minutes`` (MLflow passes ``-P x_y=v`` as
+    ``--x_y v``); applied by click to option names, command names and choices only."""
+    return token.replace("_", "-")
+
+
 app = typer.Typer(
     cls=_BadInputExits1,
+    context_settings={"token_normalize_func": _underscore_to_dash},
     name="routing-ml",
     help="Route, forecast, staff, schedule and simulate a citizen-service contact center.",
     no_args_is_help=True,
