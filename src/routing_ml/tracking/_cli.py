@@ -2,19 +2,81 @@
 
 Imports only typer and the standard library at top level; mlflow is imported inside the
 commands.
+
+Errors of the store (a bad URI, a server that does not answer) are one line on stderr and
+exit 1. A ``sqlite:///`` store whose file does not exist is an error too (MLflow would
+create an empty database and report no models). MLflow retries an unreachable HTTP server
+for minutes with its defaults (7 retries, backoff factor 2, 120 s timeout); these commands
+set ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=2``, ``MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR=1`` and
+``MLFLOW_HTTP_REQUEST_TIMEOUT=15`` for their own process, only where the user has not set
+them.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+# conservative HTTP defaults for the CLI process (a person waiting), not for the library
+CLI_HTTP_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "15",
+}
 
 models_app = typer.Typer(
     name="models",
     help="Registered models in the MLflow registry: list them, promote a version.",
     no_args_is_help=True,
 )
+
+
+@models_app.callback()
+def _models_defaults() -> None:
+    for key, value in CLI_HTTP_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def _check_store(tracking_uri: str | None) -> None:
+    """Exit 1 when the store is a sqlite file that does not exist (nothing is created)."""
+    from routing_ml.tracking._mlflow import require_mlflow, use_tracking_uri
+
+    try:
+        with use_tracking_uri(tracking_uri):
+            uri = str(require_mlflow().get_tracking_uri())
+    except Exception as exc:  # an unknown scheme may fail here already
+        _fail(tracking_uri, exc)
+    if not uri.startswith("sqlite:///"):
+        return
+    path = uri[len("sqlite:///"):].split("?", 1)[0]
+    if path in ("", ":memory:") or Path(path).is_file():
+        return
+    source = "--tracking-uri" if tracking_uri is not None else "the tracking URI"
+    typer.echo(
+        f"error: {source} {uri}: no database at {Path(path).resolve()} (nothing was "
+        f"created). Fix: check the path (sqlite:///relative/to/the/working/dir.db or "
+        f"sqlite:////absolute/path.db), or set MLFLOW_TRACKING_URI.", err=True)
+    raise typer.Exit(1)
+
+
+def _fail(tracking_uri: str | None, exc: BaseException) -> None:
+    """One line on stderr for a store error (MLflow's messages span lines), exit 1."""
+    message = re.sub(r"\s+", " ", str(exc)).strip()
+    if len(message) > 300:
+        message = message[:297] + "..."
+    where = f"--tracking-uri {tracking_uri}" if tracking_uri is not None else "tracking store"
+    typer.echo(f"error: {where}: {type(exc).__name__}: {message}", err=True)
+    raise typer.Exit(1) from exc
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    from mlflow.exceptions import MlflowException
+
+    return (MlflowException, OSError)
 
 _TrackingUri = Annotated[
     str | None,
@@ -35,11 +97,14 @@ def list_command(
     from routing_ml.errors import RoutingMLError
     from routing_ml.tracking import list_models
 
+    _check_store(tracking_uri)
     try:
         table = list_models(name, tracking_uri=tracking_uri)
     except (RoutingMLError, ValueError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
+    except _store_errors() as exc:
+        _fail(tracking_uri, exc)
     if table.empty:
         typer.echo("no registered model versions" + (f" for {name!r}" if name else ""))
         return
@@ -63,6 +128,7 @@ def promote_command(
     from routing_ml.errors import RoutingMLError
     from routing_ml.tracking import get_alias_version, set_alias
 
+    _check_store(tracking_uri)
     try:
         try:
             previous = get_alias_version(name, alias, tracking_uri=tracking_uri)
@@ -72,6 +138,8 @@ def promote_command(
     except (RoutingMLError, ValueError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
+    except _store_errors() as exc:
+        _fail(tracking_uri, exc)
     moved = f" (was version {previous})" if previous and previous != str(version) else ""
     typer.echo(f"models:/{name}@{alias} -> version {version}{moved}")
 
