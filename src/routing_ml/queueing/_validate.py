@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,32 @@ class QueueingInputError(RoutingMLError, ValueError):
 
 class InfeasibleTargetError(RoutingMLError, ValueError):
     """No finite staffing meets the target (e.g. a 100% service level with volume > 0)."""
+
+
+#: Handle times below this many seconds on voice / chat are implausible enough (minutes
+#: typed as seconds: ``aht_seconds=5`` for 5 minutes staffs ~1/60 of the traffic) to get a
+#: UserWarning. Not an error: very short contacts exist.
+MIN_PLAUSIBLE_AHT_SECONDS = 10.0
+
+
+def warn_short_aht(aht: np.ndarray, name: str = "aht_seconds", *, stacklevel: int = 3) -> None:
+    """UserWarning when a voice / chat handle time is below ``MIN_PLAUSIBLE_AHT_SECONDS``.
+
+    ``aht`` holds the handle times of the contacts to staff (callers pass only rows with
+    a volume, so placeholder values of empty intervals do not count).
+    """
+    values = np.asarray(aht, dtype=float).ravel()
+    short = values[np.isfinite(values) & (values < MIN_PLAUSIBLE_AHT_SECONDS)]
+    if not short.size:
+        return
+    v = float(short.min())
+    count = f" ({short.size} of {values.size} values)" if values.size > 1 else ""
+    warnings.warn(
+        f"{name}={v:g}{count} is below {MIN_PLAUSIBLE_AHT_SECONDS:g} seconds for a voice / "
+        f"chat contact: did you give minutes? aht_seconds={v:g} means {v:g} seconds; "
+        f"{v:g} minutes is aht_seconds={v * 60:g}. (A warning only: short contacts exist.)",
+        UserWarning, stacklevel=stacklevel,
+    )
 
 
 def _show(values: np.ndarray, bad: np.ndarray) -> str:

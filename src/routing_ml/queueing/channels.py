@@ -58,6 +58,7 @@ from routing_ml.queueing._validate import (
     as_array,
     broadcast,
     out,
+    warn_short_aht,
 )
 from routing_ml.queueing.staffing import _check_targets, _gross_up, _minimum_agents
 
@@ -115,6 +116,7 @@ def chat_required_agents(
     vol = as_array("volume", volume, low=0.0, fix="Fix: volumes are counts >= 0.")
     aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
                    fix="Fix: pass the mean session duration in seconds, > 0.")
+    warn_short_aht(aht)
     interval = as_array("interval_minutes", interval_minutes, low=0.0, low_inclusive=False,
                         fix="Fix: pass the interval length in minutes, e.g. 15.")
     conc = as_array("concurrency", concurrency, low=1.0, integer=True,

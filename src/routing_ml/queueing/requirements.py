@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routing_ml.queueing._validate import QueueingInputError, as_array
+from routing_ml.queueing._validate import QueueingInputError, as_array, warn_short_aht
 from routing_ml.queueing.channels import _ceil_tol, _deferred_backlog, _deferred_level
 from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
 from routing_ml.queueing.staffing import StaffingTarget, _gross_up, _minimum_agents
@@ -49,7 +49,8 @@ def staffing_requirements(
         ``StaffingTarget()`` (80% in 20 s, Erlang C, no shrinkage).
     aht_seconds : handle time in seconds: a number, the name of a column of the frame, or a
         mapping queue -> seconds. Default: the frame's ``aht_seconds`` column (NaN allowed
-        where the volume is 0).
+        where the volume is 0). A voice / chat handle time below 10 s on a row with
+        contacts gives a UserWarning (minutes typed as seconds?); it is still used.
     interval_minutes : interval length in minutes. Default: inferred from the most common
         step of ``ds``, with a UserWarning saying what was inferred.
     volume_col : the column holding the volumes (``yhat`` for forecasts, ``y`` for
@@ -165,6 +166,10 @@ def staffing_requirements(
     by_target: dict[StaffingTarget, list[str]] = {}
     for q, t in targets.items():
         by_target.setdefault(t, []).append(q)
+    live = np.isin(queues, [q for q, t in targets.items() if not t.deferrable])
+    warn_short_aht(aht[live & (volume > 0)],
+                   aht_seconds if isinstance(aht_seconds, str) and aht_seconds != "aht_seconds"
+                   else "aht_seconds")
     for tgt, qs in by_target.items():
         rows = np.flatnonzero(np.isin(queues, qs))
         if tgt.deferrable:

@@ -53,6 +53,7 @@ from routing_ml.queueing._validate import (
     as_array,
     broadcast,
     out,
+    warn_short_aht,
 )
 from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
 
@@ -205,7 +206,8 @@ def required_agents(
     Parameters
     ----------
     volume : contacts arriving in the interval, >= 0.
-    aht_seconds : mean handle time in seconds, > 0.
+    aht_seconds : mean handle time in seconds, > 0. Below 10 s a UserWarning asks whether
+        minutes were given (``MIN_PLAUSIBLE_AHT_SECONDS``); the result is still computed.
     interval_minutes : interval length in minutes, > 0.
     service_level : target fraction answered within ``answer_seconds``, in (0, 1].
     answer_seconds : service-level threshold in seconds, >= 0.
@@ -242,6 +244,7 @@ def required_agents(
     vol = as_array("volume", volume, low=0.0, fix="Fix: volumes are counts >= 0.")
     aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
                    fix="Fix: pass the mean handle time in seconds, > 0.")
+    warn_short_aht(aht)
     interval = as_array("interval_minutes", interval_minutes, low=0.0, low_inclusive=False,
                         fix="Fix: pass the interval length in minutes, e.g. 15.")
     sl, ans, occ, shr, pat = _check_targets(service_level, answer_seconds, max_occupancy,
