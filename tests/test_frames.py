@@ -111,3 +111,29 @@ def test_forecast_and_requirements_frames():
     with pytest.raises(FrameError, match=r"(?s)fractional.*np.ceil"):
         validate_requirements(req)
     assert validate_requirements(req, integer=False)["agents"].iloc[1] == 1.5
+
+
+def _with_ds(ds) -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": "q", "ds": list(ds), "y": 1.0})
+
+
+def test_ambiguous_day_first_dates_are_an_error_not_read_month_first():
+    ds = pd.date_range("2024-03-01", "2024-03-12 23:00", freq="1h").strftime("%d/%m/%Y %H:%M")
+    with pytest.raises(FrameError, match=r"column 'ds'.*'01/03/2024 00:00'.*dayfirst=True"):
+        validate_volumes(_with_ds(ds))
+
+
+def test_slash_dates_valid_only_one_way_are_read_that_way():
+    ds = pd.date_range("2024-03-01", "2024-03-31 23:00", freq="1h")
+    out = validate_volumes(_with_ds(ds.strftime("%d/%m/%Y %H:%M")))
+    assert (out["ds"].to_numpy() == ds.to_numpy()).all()
+    out = validate_volumes(_with_ds(ds.strftime("%m/%d/%Y %H:%M")))
+    assert (out["ds"].to_numpy() == ds.to_numpy()).all()
+    # ISO strings keep working
+    assert validate_volumes(_with_ds(ds.strftime("%Y-%m-%d %H:%M")))["ds"].is_monotonic_increasing
+
+
+def test_mixed_utc_offsets_give_the_time_zone_message():
+    ds = ["2024-03-18T00:00:00+01:00", "2024-04-05T00:00:00+02:00"]
+    with pytest.raises(FrameError, match=r"column 'ds' is time-zone aware.*utc=True"):
+        validate_volumes(_with_ds(ds))

@@ -17,6 +17,8 @@ Contracts (Nixtla names, so frames go straight into statsforecast / mlforecast):
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -79,7 +81,19 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
     """``df[column]`` as naive datetime64[ns], or a FrameError naming the bad values."""
     s = df[column]
     if not pd.api.types.is_datetime64_any_dtype(s):
-        converted = pd.to_datetime(s, errors="coerce")
+        s = _slash_dates_as_iso(s, column, frame=frame)
+        with warnings.catch_warnings():
+            # mixed UTC offsets: pandas warns and returns objects; we raise below
+            warnings.simplefilter("ignore", FutureWarning)
+            converted = pd.to_datetime(s, errors="coerce")
+        if not pd.api.types.is_datetime64_any_dtype(converted):
+            offsets = sorted({str(v.tzinfo) for v in converted if getattr(v, "tzinfo", None)})
+            raise FrameError(
+                f"{frame}: column '{column}' is time-zone aware with mixed UTC offsets "
+                f"({', '.join(offsets[:4])}; e.g. a daylight-saving change); timestamps are "
+                f"naive local wall-clock times here. Fix: df['{column}'] = pd.to_datetime("
+                f"df['{column}'], utc=True).dt.tz_convert('<your zone>').dt.tz_localize(None)."
+            )
         bad = converted.isna() & s.notna()
         if bad.any():
             raise FrameError(
@@ -100,6 +114,65 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
             f"{_show(df.loc[s.isna()])}\nFix: drop or fill those rows."
         )
     return s.astype("datetime64[ns]")
+
+
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(.*)$")
+
+
+def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
+    """Rewrite ``dd/mm/yyyy`` or ``mm/dd/yyyy`` strings as ISO, if the column says which.
+
+    The reading is chosen for the whole column: the one under which every slash date is a
+    valid date. If both readings are valid and give different dates, the column is
+    ambiguous and a FrameError asks the user to say which; pandas would silently read it
+    month-first.
+    """
+    if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        return s
+    text = s.astype("string")
+    if not text.str.contains("/", regex=False).any():
+        return s
+    parts = text.str.extract(_SLASH_DATE)
+    slash = parts[0].notna().to_numpy()
+    if not slash.any():
+        return s
+    a, b, year, rest = (parts.loc[slash, k] for k in range(4))
+
+    def iso(day: pd.Series, month: pd.Series) -> pd.Series:
+        return year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + rest
+
+    day_first, month_first = iso(a, b), iso(b, a)
+    ok_d = pd.to_datetime(day_first, format="ISO8601", errors="coerce").notna()
+    ok_m = pd.to_datetime(month_first, format="ISO8601", errors="coerce").notna()
+    convert = (f"Fix: convert it yourself, e.g. df['{column}'] = pd.to_datetime("
+               f"df['{column}'], dayfirst=True) for dd/mm/yyyy (format='%m/%d/%Y %H:%M' for "
+               f"month-first), or write ISO dates YYYY-MM-DD.")
+    if ok_d.all() and ok_m.all():
+        differ = (a.astype(int) != b.astype(int)).to_numpy()
+        if differ.any():
+            row = s.index[slash][int(np.argmax(differ))]
+            raise FrameError(
+                f"{frame}: column '{column}' has dates in a slash format that reads both "
+                f"day-first and month-first: row {row} '{s[row]}' is "
+                f"{day_first[row][:10]} as dd/mm/yyyy and {month_first[row][:10]} as "
+                f"mm/dd/yyyy. {convert}"
+            )
+        chosen = day_first
+    elif ok_d.all():
+        chosen = day_first
+    elif ok_m.all():
+        chosen = month_first
+    else:
+        bad = ~ok_d & ~ok_m
+        if not bad.any():
+            bad = ~ok_d
+        raise FrameError(
+            f"{frame}: column '{column}' has slash dates that are neither all day-first nor "
+            f"all month-first:\n{_show(s.loc[bad.index[bad.to_numpy()]].to_frame())}\n{convert}"
+        )
+    out = s.astype(object).copy()
+    out.loc[chosen.index] = chosen.astype(object)
+    return out
 
 
 def as_count_column(
