@@ -65,3 +65,55 @@ def test_intervals_always_hold_the_point_forecast():
     f = m.predict(h="1w", level=(80, 95))
     for L in (80, 95):
         assert (f[f"yhat_lo_{L}"] <= f.yhat).all() and (f[f"yhat_hi_{L}"] >= f.yhat).all()
+
+
+def _hourly_csv(tmp_path) -> str:
+    ds = pd.date_range("2024-01-01", "2024-01-28 23:00", freq="1h")
+    y = np.random.default_rng(4).poisson(5, len(ds)).astype(float)
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"unique_id": "q", "ds": ds, "y": y}).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("h", ["1M", "2M", "1MS", "1mo", "3 months", "1Y"])
+def test_month_and_year_horizons_are_rejected(h):
+    from routing_ml.forecasting._calendar import parse_span
+
+    with pytest.raises(ValueError, match="no fixed length"):
+        parse_span(h)
+    assert parse_span("30min") == pd.Timedelta("30min")  # minutes keep working
+
+
+def test_cli_forecast_with_no_rows_exits_1_naming_horizon_and_last_timestamp(tmp_path):
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    args = ["forecast", "--history", _hourly_csv(tmp_path), "--out", str(tmp_path / "o.csv"),
+            "--freq", "1h", "--country", ""]
+    res = CliRunner().invoke(app, [*args, "--horizon", "1M"])
+    assert res.exit_code == 1 and "1M" in res.output
+    res = CliRunner().invoke(app, [*args, "--horizon", "2min"])
+    assert res.exit_code == 1
+    assert "2min" in res.output and "2024-01-28 23:00:00" in res.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("bad", ["05-15", "5-15", ("5-15",), ("2024-13-01",), 5])
+def test_bad_extra_holidays_name_the_parameter_and_format(bad):
+    ds = _open_hours("2024-01-01", "2024-01-28 23:00")
+    df = pd.DataFrame({"unique_id": "q", "ds": ds, "y": 5.0})
+    with pytest.raises(ValueError, match=r"extra_holidays.*MM-DD"):
+        Forecaster(freq="1h", holidays_country=None, extra_holidays=bad).fit(df)
+
+
+def test_cli_forecast_missing_history_exits_1(tmp_path):
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    res = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "missing.csv"),
+                                   "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert "missing.csv" in res.output and "does not exist" in res.output
+    assert "volumes CSV (unique_id, ds, y)" in res.output  # our message, not click's

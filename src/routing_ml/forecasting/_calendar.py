@@ -16,6 +16,7 @@ How missing data is treated (documented once, used everywhere):
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,9 @@ def infer_freq_minutes(df: pd.DataFrame) -> int:
     return minutes
 
 
+_MONTH_UNIT = re.compile(r"\s*\d*\.?\d*\s*(M|MS|ME|[mM][oO][nN]?|[mM]onths?|[yY]|[yY]ears?)\s*")
+
+
 def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta | int:
     """``h`` as a Timedelta ("1w", "7D", "1d", Timedelta) or a positive int of intervals."""
     if isinstance(h, bool):
@@ -82,6 +86,10 @@ def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta 
             raise ValueError(f"{name}={h} must be positive (number of intervals ahead).")
         return int(h)
     if isinstance(h, str):
+        if _MONTH_UNIT.fullmatch(h):
+            raise ValueError(
+                f"{name}={h!r}: months and years have no fixed length (and '1M' is not read "
+                f"as a minute here). Fix: give the span in weeks or days, e.g. '4w' or '30d'.")
         text = h.strip().lower()
         units = {"w": "7D", "d": "1D", "h": "1h"}
         try:
@@ -280,6 +288,9 @@ class HolidayCalendar:
     subdiv: str | None = None
     extra: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        check_extra_holidays(self.extra)
+
     def dates(self, years: Iterable[int]) -> set[np.datetime64]:
         """The holiday dates of ``years`` (cached per calendar and years)."""
         return set(_holiday_dates(self, tuple(sorted({int(y) for y in years}))))
@@ -299,10 +310,37 @@ class HolidayCalendar:
             out |= {np.datetime64(d, "D") for d in cal}
         for item in self.extra:
             if len(item) == 5:
-                out |= {np.datetime64(f"{y}-{item}", "D") for y in years}
+                for y in years:
+                    try:
+                        out.add(np.datetime64(f"{y}-{item}", "D"))
+                    except ValueError:  # "02-29" in a year that has none
+                        continue
             else:
                 out.add(np.datetime64(item, "D"))
         return out
+
+
+def check_extra_holidays(value: object) -> tuple[str, ...]:
+    """``extra_holidays`` as a tuple of valid "MM-DD" / "YYYY-MM-DD" strings, or ValueError."""
+    fmt = ('expected a list of recurring "MM-DD" or dated "YYYY-MM-DD" strings, e.g. '
+           'extra_holidays=("05-15", "11-09")')
+    if isinstance(value, str):
+        raise ValueError(f"extra_holidays={value!r} is a single string; {fmt} "
+                         f"(a one-item tuple needs a comma: ({value!r},)).")
+    if not isinstance(value, Iterable):
+        raise ValueError(f"extra_holidays={value!r} is not a list; {fmt}.")
+    items: tuple[str, ...] = tuple(value)
+    for item in items:
+        ok = isinstance(item, str) and re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", item) is not None
+        if ok:
+            try:
+                # 2024 is a leap year, so "02-29" is accepted as a recurring date
+                np.datetime64(item if len(item) == 10 else f"2024-{item}", "D")
+            except ValueError:
+                ok = False
+        if not ok:
+            raise ValueError(f"extra_holidays has {item!r}, which is not a date; {fmt}.")
+    return items
 
 
 @lru_cache(maxsize=256)

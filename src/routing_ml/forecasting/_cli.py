@@ -13,8 +13,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def forecast(
-        history: Annotated[Path, typer.Option(exists=True, dir_okay=False,
-                                              help="Volumes CSV: unique_id, ds, y.")],
+        history: Annotated[Path, typer.Option(help="Volumes CSV: unique_id, ds, y.")],
         out: Annotated[Path, typer.Option(help="Forecast CSV to write.")],
         horizon: Annotated[str, typer.Option(help="Horizon: '1w', '2d', '12h' or a number "
                                                   "of intervals.")] = "1w",
@@ -31,6 +30,11 @@ def register(app: typer.Typer) -> None:
 
         from routing_ml.forecasting import Forecaster, plot_forecast
 
+        if not history.is_file():
+            what = "is a directory" if history.is_dir() else "does not exist"
+            typer.echo(f"error: --history {history} {what}; give the volumes CSV "
+                       f"(unique_id, ds, y).", err=True)
+            raise typer.Exit(1)
         try:
             df = pd.read_csv(history)
             h: int | str = int(horizon) if horizon.isdigit() else horizon
@@ -40,6 +44,14 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
+        if fc.empty:
+            from routing_ml.frames import TIME, validate_volumes
+
+            last = validate_volumes(df, allow_missing=True)[TIME].max()
+            typer.echo(f"error: --horizon {horizon} gives no interval to forecast after the "
+                       f"history's last timestamp {last}; give a span of at least "
+                       f"one interval, e.g. '1w', '2d' or '12h'.", err=True)
+            raise typer.Exit(1)
         out.parent.mkdir(parents=True, exist_ok=True)
         fc.to_csv(out, index=False)
         typer.echo(f"wrote {len(fc)} rows to {out}")

@@ -170,6 +170,7 @@ class Forecaster:
 
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
+        cal.check_extra_holidays(self.extra_holidays)
         if self.model not in MODELS:
             raise ValueError(f"model={self.model!r} is unknown; choose one of {MODELS}.")
         check_backend(self.backend, self.n_jobs)
