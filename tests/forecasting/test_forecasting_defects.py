@@ -117,3 +117,20 @@ def test_cli_forecast_missing_history_exits_1(tmp_path):
     assert res.exit_code == 1
     assert "missing.csv" in res.output and "does not exist" in res.output
     assert "volumes CSV (unique_id, ds, y)" in res.output  # our message, not click's
+
+
+def test_backtest_windows_sharing_a_cutoff_are_one_window():
+    from routing_ml.forecasting import cross_validation
+
+    # Monday-Friday, 08:00-20:00, ending on a Tuesday: the Sunday and Monday origins of
+    # h=2d / step 1d both have Friday's last interval as cutoff
+    ds = _open_hours("2024-01-01", "2024-02-06 23:00")
+    ds = ds[ds.dayofweek < 5]
+    y = np.random.default_rng(5).poisson(10, len(ds)).astype(float)
+    df = pd.DataFrame({"unique_id": "q", "ds": ds, "y": y})
+    cv = cross_validation(df, h="2d", n_windows=3, step_size="1d", freq="1h",
+                          holidays_country=None, model="seasonal_naive_week")
+    assert not cv.duplicated(["unique_id", "ds", "cutoff"]).any()  # Monday was twice
+    # the Saturday origin has no test rows; Sunday's and Monday's are one window
+    assert cv["cutoff"].unique().tolist() == [pd.Timestamp("2024-02-02 19:00")]
+    assert len(cv) == 12 * 2  # Monday and Tuesday, once each

@@ -31,7 +31,10 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
         the rows of ``df`` in it (the business calendar as it happened). An int: the last
         ``h`` rows of each series per window.
     n_windows : number of origins.
-    step_size : distance between origins (same kind as ``h``; default ``h``).
+    step_size : distance between origins (same kind as ``h``; default ``h``). Origins with
+        no row between them (e.g. Sunday and Monday of a center closed at weekends) have
+        the same training data and cutoff: they are merged into one window whose test
+        rows are the union, so each (``unique_id``, ``ds``, ``cutoff``) appears once.
     forecaster : an unfitted :class:`Forecaster` (or anything with ``fit(df)`` and
         ``predict(future=, level=)``) used as a template; a fresh copy is fitted per
         window. Default: ``Forecaster(**forecaster_params)``.
@@ -61,7 +64,7 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
     if isinstance(span, int) != isinstance(step, int):
         raise ValueError(f"h={h!r} and step_size={step_size!r} must both be ints or both spans.")
     template = forecaster if forecaster is not None else Forecaster(**forecaster_params)
-    outs = []
+    windows: list[tuple[int, pd.Series, pd.Series]] = []
     for k in range(n_windows):
         back = n_windows - 1 - k
         if isinstance(span, int):
@@ -78,9 +81,17 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
             start = end - span - back * step
             test_mask = (data[TIME] >= start) & (data[TIME] < start + span)
             train_mask = data[TIME] < start
-        test = data.loc[test_mask]
-        if test.empty:
+        if not test_mask.any():
             continue
+        if windows and windows[-1][1].equals(train_mask):
+            # no row between the two origins (closed days): same training data, so the
+            # same cutoff; one window whose test rows are the union
+            windows[-1] = (k, train_mask, windows[-1][2] | test_mask)
+        else:
+            windows.append((k, train_mask, test_mask))
+    outs = []
+    for k, train_mask, test_mask in windows:
+        test = data.loc[test_mask]
         train = data.loc[train_mask & data[ID].isin(test[ID].unique())]
         if train.empty:
             raise ValueError(f"window {k} has no training data; lower n_windows.")
