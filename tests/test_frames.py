@@ -137,3 +137,18 @@ def test_mixed_utc_offsets_give_the_time_zone_message():
     ds = ["2024-03-18T00:00:00+01:00", "2024-04-05T00:00:00+02:00"]
     with pytest.raises(FrameError, match=r"column 'ds' is time-zone aware.*utc=True"):
         validate_volumes(_with_ds(ds))
+
+
+def test_slash_dates_with_repeated_index_two_digit_years_and_ymd():
+    # found in review: a frame with repeated index labels crashed; 'dd/mm/yy' was left to
+    # dateutil value by value (01/03/24, 13/03/24 -> Jan 3, Mar 13); yyyy/mm/dd is ISO order
+    from routing_ml.frames import as_datetime_column
+
+    df = pd.DataFrame({"ds": ["01/03/2024", "13/03/2024"]}, index=[0, 0])
+    assert as_datetime_column(df, "ds", frame="f").tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-13")]
+    yy = pd.DataFrame({"ds": ["01/03/24", "02/03/24", "13/03/24"]})
+    assert as_datetime_column(yy, "ds", frame="f").dt.month.tolist() == [3, 3, 3]
+    ymd = pd.DataFrame({"ds": ["2024/03/01", "2024/03/13"]})
+    assert as_datetime_column(ymd, "ds", frame="f").dt.day.tolist() == [1, 13]
+    with pytest.raises(FrameError, match="layout other than dd/mm/yyyy"):
+        as_datetime_column(pd.DataFrame({"ds": ["1/2", "13/03/2024"]}), "ds", frame="f")

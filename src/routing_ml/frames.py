@@ -83,8 +83,11 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = _slash_dates_as_iso(s, column, frame=frame)
         with warnings.catch_warnings():
-            # mixed UTC offsets: pandas warns and returns objects; we raise below
+            # mixed UTC offsets: pandas warns and returns objects; we raise below. A format
+            # pandas cannot infer is parsed value by value (its UserWarning): bad values
+            # are reported below
             warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", UserWarning)
             converted = pd.to_datetime(s, errors="coerce")
         if not pd.api.types.is_datetime64_any_dtype(converted):
             offsets = sorted({str(v.tzinfo) for v in converted if getattr(v, "tzinfo", None)})
@@ -116,7 +119,8 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
     return s.astype("datetime64[ns]")
 
 
-_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(.*)$")
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(.*)$")
+_YMD_SLASH_DATE = re.compile(r"^\s*\d{4}/\d{1,2}/\d{1,2}")
 
 
 def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
@@ -125,36 +129,56 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
     The reading is chosen for the whole column: the one under which every slash date is a
     valid date. If both readings are valid and give different dates, the column is
     ambiguous and a FrameError asks the user to say which; pandas would silently read it
-    month-first.
+    month-first. A two-digit year is 20yy. A value with a ``/`` in another layout is an
+    error (dateutil would guess each value on its own). Works by position (an index with
+    repeated labels is fine).
     """
     if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
         return s
-    text = s.astype("string")
-    if not text.str.contains("/", regex=False).any():
+    values = s.to_numpy(dtype=object)
+    first = next((v for v in values if isinstance(v, str)), None)
+    if first is None or "/" not in first:
+        # the first text decides the layout (pandas infers its format from it too): a
+        # column of ISO strings pays no regex
         return s
+    text = pd.Series(values, dtype="string")  # positional index
+    ymd = text.str.match(_YMD_SLASH_DATE).fillna(False).to_numpy(dtype=bool)
+    if ymd.any():  # yyyy/mm/dd is unambiguous: the ISO order with slashes
+        values = values.copy()
+        values[ymd] = text[ymd].str.replace("/", "-", n=2, regex=False).to_numpy(dtype=object)
+        text = pd.Series(values, dtype="string")
     parts = text.str.extract(_SLASH_DATE)
     slash = parts[0].notna().to_numpy()
+    other = text.str.contains("/", regex=False).fillna(False).to_numpy(dtype=bool) & ~slash
+    convert = (f"Fix: convert it yourself, e.g. df['{column}'] = pd.to_datetime("
+               f"df['{column}'], dayfirst=True) for dd/mm/yyyy (format='%m/%d/%Y %H:%M' for "
+               f"month-first), or write ISO dates YYYY-MM-DD.")
+    if other.any():
+        pos = int(np.argmax(other))
+        raise FrameError(
+            f"{frame}: column '{column}' has a date with '/' in a layout other than "
+            f"dd/mm/yyyy or mm/dd/yyyy: row {s.index[pos]!r} {values[pos]!r}. {convert}")
     if not slash.any():
-        return s
+        return pd.Series(values, index=s.index, name=s.name)
     a, b, year, rest = (parts.loc[slash, k] for k in range(4))
+    year = year.where(year.str.len() == 4, "20" + year)
 
     def iso(day: pd.Series, month: pd.Series) -> pd.Series:
         return year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + rest
 
     day_first, month_first = iso(a, b), iso(b, a)
-    ok_d = pd.to_datetime(day_first, format="ISO8601", errors="coerce").notna()
-    ok_m = pd.to_datetime(month_first, format="ISO8601", errors="coerce").notna()
-    convert = (f"Fix: convert it yourself, e.g. df['{column}'] = pd.to_datetime("
-               f"df['{column}'], dayfirst=True) for dd/mm/yyyy (format='%m/%d/%Y %H:%M' for "
-               f"month-first), or write ISO dates YYYY-MM-DD.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" on odd rests
+        ok_d = pd.to_datetime(day_first, errors="coerce").notna()
+        ok_m = pd.to_datetime(month_first, errors="coerce").notna()
     if ok_d.all() and ok_m.all():
         differ = (a.astype(int) != b.astype(int)).to_numpy()
         if differ.any():
-            row = s.index[slash][int(np.argmax(differ))]
+            pos = int(day_first.index[int(np.argmax(differ))])
             raise FrameError(
                 f"{frame}: column '{column}' has dates in a slash format that reads both "
-                f"day-first and month-first: row {row} '{s[row]}' is "
-                f"{day_first[row][:10]} as dd/mm/yyyy and {month_first[row][:10]} as "
+                f"day-first and month-first: row {s.index[pos]!r} '{values[pos]}' is "
+                f"{day_first[pos][:10]} as dd/mm/yyyy and {month_first[pos][:10]} as "
                 f"mm/dd/yyyy. {convert}"
             )
         chosen = day_first
@@ -166,13 +190,15 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
         bad = ~ok_d & ~ok_m
         if not bad.any():
             bad = ~ok_d
+        rows = bad.index[bad.to_numpy()][:5]
+        shown = pd.DataFrame({column: values[rows]}, index=s.index[rows])
         raise FrameError(
             f"{frame}: column '{column}' has slash dates that are neither all day-first nor "
-            f"all month-first:\n{_show(s.loc[bad.index[bad.to_numpy()]].to_frame())}\n{convert}"
+            f"all month-first (or not dates at all):\n{_show(shown)}\n{convert}"
         )
-    out = s.astype(object).copy()
-    out.loc[chosen.index] = chosen.astype(object)
-    return out
+    out = values.copy()
+    out[chosen.index.to_numpy()] = chosen.to_numpy(dtype=object)
+    return pd.Series(out, index=s.index, name=s.name)
 
 
 def as_count_column(
