@@ -67,3 +67,20 @@ def test_simulation_cli_module_is_light():
             "if m in sys.modules))")
     out = subprocess.check_output([sys.executable, "-c", code], text=True).strip()
     assert out == "[]"
+
+
+def test_simulation_cli_reads_day_first_dates_as_the_other_commands(tmp_path):
+    # the CLI parsed with pandas' month-first guess (13/03 became NaT, 01/03 January 3)
+    fc, sh = _files(tmp_path)
+    f = pd.read_csv(fc, parse_dates=["ds"])
+    f["ds"] = f["ds"].dt.strftime("%d/%m/%Y %H:%M")
+    s = pd.read_csv(sh, parse_dates=["start", "end"])
+    for c in ("start", "end"):
+        s[c] = s[c].dt.strftime("%d/%m/%Y %H:%M")
+    f.to_csv(tmp_path / "fc_dmy.csv", index=False)
+    s.to_csv(tmp_path / "sh_dmy.csv", index=False)
+    res = CliRunner().invoke(app, ["simulate", "--schedule", str(tmp_path / "sh_dmy.csv"), "--forecast",
+                                   str(tmp_path / "fc_dmy.csv"), "--out", str(tmp_path / "o"),
+                                   "--replications", "2"])
+    # 04/03/2024: both readings are valid dates -> an error that says so, not a silent guess
+    assert res.exit_code == 1 and "reads both day-first and month-first" in res.output

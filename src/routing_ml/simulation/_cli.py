@@ -19,9 +19,13 @@ def _read(path: Path, dates: tuple[str, ...]):
         df = pd.read_json(path, orient="records", dtype={"agent_id": str})
     else:
         df = pd.read_csv(path, dtype={"agent_id": str})  # '007' stays '007'
+    from routing_ml.frames import as_datetime_column
+
     for c in dates:
-        if c in df.columns:
-            df[c] = pd.to_datetime(df[c], errors="coerce")
+        # the library's parsing (day-first slash dates, time zones: named errors); a log's
+        # 'ts' is parsed by the simulator, which counts unparsable rows as dropped
+        if c in df.columns and c != "ts":
+            df[c] = as_datetime_column(df, c, frame=path.name)
     return df
 
 

@@ -35,6 +35,7 @@ from routing_ml.frames import (
     ID,
     TARGET,
     TIME,
+    _slash_dates_as_iso,
     as_datetime_column,
     require_columns,
     validate_requirements,
@@ -528,7 +529,8 @@ def prepare(
     issues: dict[str, object] = {}
     ts = df["ts"]
     if not pd.api.types.is_datetime64_any_dtype(ts):
-        ts = pd.to_datetime(ts, errors="coerce")
+        # day-first slash dates as the other frames read them (unparsable rows: counted)
+        ts = pd.to_datetime(_slash_dates_as_iso(ts, "ts", frame="contacts frame"), errors="coerce")
     if getattr(ts.dt, "tz", None) is not None:
         raise FrameError("contacts frame: column 'ts' is time-zone aware; use naive local "
                          "time (ts.dt.tz_convert(zone).dt.tz_localize(None)).")
