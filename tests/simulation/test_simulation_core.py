@@ -691,3 +691,12 @@ def test_compare_policies_counts_drops_of_every_replication():
 def test_empty_schedule_is_named():
     with pytest.raises(FrameError, match="schedule is empty"):
         simulate(_forecast(), None, _shifts().iloc[:0])
+
+
+def test_an_empty_max_concurrency_cell_means_one_session_whatever_the_skills_format():
+    from routing_ml.routing.base import AgentPool
+
+    ag = pd.DataFrame({"agent_id": ["A0", "A1"], "skills": [{"a": 3}, {"a": 3}],
+                       "channels": [("chat",), ("chat",)], "max_concurrency": [3, None]})
+    pool = AgentPool.from_agents(ag)
+    assert pool.capacity[:, pool.channel_index("chat")].tolist() == [3, 1]

@@ -33,6 +33,7 @@ offer the contact again after that delay (bullseye steps and holdouts use it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -349,8 +350,8 @@ def _proficiency(agent_id: object, skill: object, level: object) -> int:
 
 
 def _max_concurrency(agent_id: object, value: object) -> int:
-    if value is None:
-        return 1
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 1  # not given (an empty DataFrame cell reads as NaN)
     conc = _whole_number(value)
     if conc is None or conc < 1:
         raise ValueError(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,18 +250,14 @@ def normalize_agents(agents: pd.DataFrame) -> pd.DataFrame | list[dict[str, Any]
     ``"voice;chat"`` lists queues (see :func:`split_queue`) — each becomes a skill at
     proficiency 3 (``general`` for a bare channel) and its channel is added to the
     agent's channels (when the frame has no ``channels`` value); a text such as
-    ``"{'tributos': 4}"`` (a mapping written to CSV) is read back as the mapping; empty
-    cells of ``channels``, ``max_concurrency`` and ``languages`` are not given (the pool's
-    defaults). Returns the frame unchanged when no skills value is text, else records."""
+    ``"{'tributos': 4}"`` (a mapping written to CSV) is read back as the mapping. Returns
+    the frame unchanged when no skills value is text, else records."""
     import ast
 
     if "skills" not in agents.columns or not agents["skills"].map(lambda v: isinstance(v, str)).any():
         return agents
     rows = agents.to_dict("records")
     for r in rows:
-        for key in ("channels", "max_concurrency", "languages"):  # an empty CSV cell: not given
-            if key in r and _is_missing(r[key]):
-                del r[key]
         v = r["skills"]
         if not isinstance(v, str):
             continue
@@ -274,18 +270,26 @@ def normalize_agents(agents: pd.DataFrame) -> pd.DataFrame | list[dict[str, Any]
                                  f"mapping skill -> proficiency 1-5 nor a ';'-separated list of "
                                  f"queues.") from None
             continue
-        skills: dict[str, int] = {}
-        chans: set[str] = set()
-        for q in (x.strip() for x in text.replace(",", ";").split(";")):
-            if q:
-                ch, sk = split_queue(q)
-                skills[sk or "general"] = 3
-                chans.add(ch)
+        skills, chans, conc = _agent_from_queues(x.strip() for x in text.replace(",", ";").split(";"))
         r["skills"] = skills
-        if r.get("channels") in (None, ""):
-            r["channels"] = tuple(sorted(chans))
-            r.setdefault("max_concurrency", 3 if chans & {"chat", "messaging"} else 1)
+        if _is_missing(r.get("channels")) or r.get("channels") == "":
+            r["channels"] = chans  # the channels of its queues (an empty cell: not given)
+            if _is_missing(r.get("max_concurrency")):
+                r["max_concurrency"] = conc
     return rows
+
+
+def _agent_from_queues(queues: Iterable[str]) -> tuple[dict[str, int], tuple[str, ...], int]:
+    """(skills at proficiency 3, channels, max_concurrency) of an agent who takes these
+    queues (``"chat"``, ``"voice:tributos"``; see :func:`split_queue`)."""
+    skills: dict[str, int] = {}
+    chans: set[str] = set()
+    for q in queues:
+        if q:
+            ch, sk = split_queue(q)
+            skills[sk or "general"] = 3
+            chans.add(ch)
+    return skills, tuple(sorted(chans)), 3 if chans & {"chat", "messaging"} else 1
 
 
 def _is_missing(v: object) -> bool:
@@ -302,15 +306,9 @@ def agents_from_schedule(schedule: pd.DataFrame, queues: Sequence[str]) -> pd.Da
     rows = []
     for aid, g in schedule.groupby("agent_id", sort=True):
         mine = sorted(set(g[qcol].astype(str))) if qcol else list(queues)
-        skills: dict[str, int] = {}
-        chans: set[str] = set()
-        for q in mine:
-            ch, sk = split_queue(q)
-            skills[sk or "general"] = 3
-            chans.add(ch)
-        rows.append({"agent_id": str(aid), "skills": skills,
-                     "channels": tuple(sorted(chans)),
-                     "max_concurrency": 3 if chans & {"chat", "messaging"} else 1})
+        skills, chans, conc = _agent_from_queues(mine)
+        rows.append({"agent_id": str(aid), "skills": skills, "channels": chans,
+                     "max_concurrency": conc})
     return pd.DataFrame(rows)
 
 
