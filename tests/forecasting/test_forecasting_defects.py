@@ -134,3 +134,13 @@ def test_backtest_windows_sharing_a_cutoff_are_one_window():
     # the Saturday origin has no test rows; Sunday's and Monday's are one window
     assert cv["cutoff"].unique().tolist() == [pd.Timestamp("2024-02-02 19:00")]
     assert len(cv) == 12 * 2  # Monday and Tuesday, once each
+
+
+def test_holiday_calendar_accepts_a_list_of_extra_holidays():
+    # review: a list passed the check but made the (cached) calendar unhashable
+    from routing_ml.forecasting._calendar import HolidayCalendar
+
+    cal = HolidayCalendar(country=None, extra=["05-15", "2024-11-09"])
+    assert cal.extra == ("05-15", "2024-11-09")
+    got = cal.dates([2024])
+    assert np.datetime64("2024-05-15") in got and np.datetime64("2024-11-09") in got

@@ -289,7 +289,9 @@ class HolidayCalendar:
     extra: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        check_extra_holidays(self.extra)
+        # stored as the checked tuple: a list would make the calendar unhashable (its
+        # dates are cached per calendar)
+        object.__setattr__(self, "extra", check_extra_holidays(self.extra))
 
     def dates(self, years: Iterable[int]) -> set[np.datetime64]:
         """The holiday dates of ``years`` (cached per calendar and years)."""
