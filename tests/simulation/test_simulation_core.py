@@ -700,3 +700,15 @@ def test_an_empty_max_concurrency_cell_means_one_session_whatever_the_skills_for
                        "channels": [("chat",), ("chat",)], "max_concurrency": [3, None]})
     pool = AgentPool.from_agents(ag)
     assert pool.capacity[:, pool.channel_index("chat")].tolist() == [3, 1]
+
+
+def test_a_forecast_mixing_interval_lengths_is_an_error():
+    # review: the smallest step (30 min) was used for an hourly queue too, putting all its
+    # calls in the first half of each hour; staffing rejects the same frame
+    a = _forecast()
+    b = a.loc[a["unique_id"] == "voice:b"].iloc[::2].assign(unique_id="voice:c")
+    with pytest.raises(FrameError, match="queues have different interval lengths"):
+        simulate(pd.concat([a, b]).sample(frac=1, random_state=0), _agents(skills=[{"a": 3, "b": 3, "c": 3}] * 4), _shifts())
+    r = simulate(b, _agents(skills=[{"c": 3}] * 4), _shifts(), seed=1)
+    starts = pd.Series(sorted(r.by_interval["ds"].unique()))
+    assert (starts.diff().dropna() == pd.Timedelta(hours=1)).all()

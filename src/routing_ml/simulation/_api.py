@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.errors import FrameError
-from routing_ml.frames import AGENTS, CHANNELS, ID, TIME
+from routing_ml.frames import AGENTS, CHANNELS, ID, TIME, as_datetime_column
 from routing_ml.routing.base import AgentPool, LongestIdleAgent
 
 from . import _engine, _inputs, _stats
@@ -130,18 +130,28 @@ def _fresh_pool(t: AgentPool) -> AgentPool:
 
 
 def _infer_interval_minutes(forecast: pd.DataFrame | None, schedule: pd.DataFrame | None) -> int:
-    """The interval of a forecast frame (else of a requirements schedule): the smallest
-    step of ``ds`` within a queue, in whole minutes; 30 when there is none to read."""
-    for frame in (forecast, schedule):
+    """The interval of a forecast frame (else of a requirements schedule), in whole
+    minutes: each queue's smallest step of ``ds``, which must be the same for every queue
+    (a 30-minute queue and an hourly one in one frame is an error, as in staffing); 30
+    when there is none to read."""
+    for name, frame in (("forecast", forecast), ("schedule", schedule)):
         if frame is None or ID not in frame.columns or TIME not in frame.columns:
             continue
-        ds = pd.to_datetime(frame[TIME], errors="coerce")
-        steps = (pd.DataFrame({ID: frame[ID].to_numpy(), TIME: ds.to_numpy()})
-                 .dropna().sort_values([ID, TIME]).groupby(ID)[TIME].diff()
-                 .dropna().dt.total_seconds())
-        steps = steps[steps > 0]
-        if len(steps):
-            return max(1, round(float(steps.min()) / 60.0))
+        ds = as_datetime_column(frame, TIME, frame=name)
+        d = pd.DataFrame({ID: frame[ID].astype(str).to_numpy(), TIME: ds.to_numpy()})
+        d = d.sort_values([ID, TIME], kind="stable")
+        d["step"] = d.groupby(ID)[TIME].diff().dt.total_seconds()
+        per_queue = d.loc[d["step"] > 0].groupby(ID)["step"].min()
+        if per_queue.empty:
+            continue
+        minutes = (per_queue / 60.0).round().astype(int).clip(lower=1)
+        if minutes.nunique() > 1:
+            fine, coarse = minutes.idxmin(), minutes.idxmax()
+            raise FrameError(
+                f"{name}: queues have different interval lengths: '{fine}' every "
+                f"{minutes[fine]} min, '{coarse}' every {minutes[coarse]} min. Fix: resample "
+                f"to one grid, or pass interval_minutes= and give every queue that step.")
+        return int(minutes.iloc[0])
     return 30
 
 
