@@ -38,6 +38,8 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[Path | None, typer.Option(help="Coverage plot PNG; the Gantt chart goes to <plot>_gantt.png.")] = None,
     ) -> None:
         """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots."""
+        import warnings
+
         import pandas as pd
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -70,9 +72,11 @@ def register(app: typer.Typer) -> None:
                     bar.update(task, completed=min(time_limit, point.wall_time_seconds),
                                description=f"best {point.objective:,.1f}  bound {point.best_bound:,.1f}")
 
-                result = build_roster(req, ag, templates, rules, weights=weights,
-                                      interval_minutes=interval_minutes, weeks=weeks,
-                                      config=config, progress=on_progress)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    result = build_roster(req, ag, templates, rules, weights=weights,
+                                          interval_minutes=interval_minutes, weeks=weeks,
+                                          config=config, progress=on_progress)
                 bar.update(task, completed=time_limit)
         except (RoutingMLError, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -111,6 +115,9 @@ def register(app: typer.Typer) -> None:
                    f"over-assignment: {k.over_assignment_pct:.1f}%  hard-rule violations: {k.hard_rule_violations}")
         for note in result.notes:
             typer.echo(f"note: {note}", err=True)
+        for w in caught:  # other warnings, once each, as one line (the notes are above)
+            if str(w.message) not in result.notes:
+                typer.echo(f"warning: {w.message}", err=True)
         typer.echo("wrote " + ", ".join(str(p) for p in written))
         if not result.status.has_solution:
             typer.echo(f"no feasible roster: {result.reason or 'no solution within the time limit'}", err=True)
