@@ -93,3 +93,18 @@ def test_metrics_with_mismatched_lengths_raise_value_error(name):
             "pinball_loss": (np.ones(3), np.ones(2), 0.5)}[name]
     with pytest.raises(ValueError, match="length"):
         fn(*args)
+
+
+def test_cli_plots_a_day_first_history_with_the_dates_fit_read(tmp_path):
+    # review: the plot re-read the history with pandas' month-first guess (13/03 failed)
+    ds = pd.date_range("2024-03-01", "2024-03-21 23:00", freq="1h")
+    h = pd.DataFrame({"unique_id": "q", "ds": ds.strftime("%d/%m/%Y %H:%M"),
+                      "y": 10.0 + 5 * (ds.hour >= 9)})
+    h.to_csv(tmp_path / "h.csv", index=False)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"),
+                                   "--out", str(tmp_path / "f.csv"), "--freq", "1h",
+                                   "--horizon", "24", "--model", "seasonal_naive_week",
+                                   "--country", "", "--plot", str(tmp_path / "f.png")])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "f.csv")["ds"].min().startswith("2024-03-22")
+    assert (tmp_path / "f.png").stat().st_size > 1000

@@ -26,9 +26,12 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """Forecast interval volumes with prediction intervals."""
+        import warnings
+
         import pandas as pd
 
         from routing_ml.forecasting import Forecaster, plot_forecast
+        from routing_ml.frames import as_datetime_column
 
         if not history.is_file():
             what = "is a directory" if history.is_dir() else "does not exist"
@@ -38,12 +41,17 @@ def register(app: typer.Typer) -> None:
         try:
             df = pd.read_csv(history)
             h: int | str = int(horizon) if horizon.isdigit() else horizon
-            f = Forecaster(model, freq=freq, holidays_country=country or None,
-                           holidays_subdiv=subdiv, random_state=seed).fit(df)
-            fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                f = Forecaster(model, freq=freq, holidays_country=country or None,
+                               holidays_subdiv=subdiv, random_state=seed).fit(df)
+                fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
+        for w in caught:  # one line each, as in routing-ml staff and schedule
+            if issubclass(w.category, UserWarning):
+                typer.echo(f"warning: {w.message}", err=True)
         if fc.empty:
             from routing_ml.frames import TIME, validate_volumes
 
@@ -57,5 +65,6 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {len(fc)} rows to {out}")
         if plot is not None:
             plot.parent.mkdir(parents=True, exist_ok=True)
-            plot_forecast(df.assign(ds=pd.to_datetime(df["ds"])), fc, plot)
+            # the history's timestamps as fit read them (day-first slash dates included)
+            plot_forecast(df.assign(ds=as_datetime_column(df, "ds", frame=history.name)), fc, plot)
             typer.echo(f"wrote {plot}")
