@@ -144,3 +144,20 @@ def test_holiday_calendar_accepts_a_list_of_extra_holidays():
     assert cal.extra == ("05-15", "2024-11-09")
     got = cal.dates([2024])
     assert np.datetime64("2024-05-15") in got and np.datetime64("2024-11-09") in got
+
+
+def test_backtest_rows_are_unique_per_series_when_calendars_differ():
+    # review: an office closed at weekends beside a web channel open every day: the
+    # windows are not merged (web moved on), and the office's rows repeated per cutoff
+    from routing_ml.forecasting import cross_validation
+
+    ds = pd.date_range("2024-01-01", "2024-03-31 23:00", freq="1h")
+    ds = ds[(ds.hour >= 8) & (ds.hour < 20)]
+    office = pd.DataFrame({"unique_id": "office", "ds": ds[ds.dayofweek < 5]})
+    web = pd.DataFrame({"unique_id": "web", "ds": ds})
+    df = pd.concat([office, web], ignore_index=True)
+    df["y"] = 10.0 + 3 * (df["ds"].dt.hour >= 12)
+    cv = cross_validation(df, h="1w", step_size="1d", n_windows=7, freq="1h",
+                          model="seasonal_naive_week", holidays_country=None)
+    assert not cv.duplicated(["unique_id", "ds", "cutoff"]).any()
+    assert set(cv["unique_id"]) == {"office", "web"}

@@ -34,7 +34,10 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
     step_size : distance between origins (same kind as ``h``; default ``h``). Origins with
         no row between them (e.g. Sunday and Monday of a center closed at weekends) have
         the same training data and cutoff: they are merged into one window whose test
-        rows are the union, so each (``unique_id``, ``ds``, ``cutoff``) appears once.
+        rows are the union. When only some series are closed (an office closed at
+        weekends beside a web channel open every day) the windows stay apart and the
+        closed series' rows of the later window, whose cutoff repeats, are dropped: each
+        (``unique_id``, ``ds``, ``cutoff``) appears once.
     forecaster : an unfitted :class:`Forecaster` (or anything with ``fit(df)`` and
         ``predict(future=, level=)``) used as a template; a fresh copy is fitted per
         window. Default: ``Forecaster(**forecaster_params)``.
@@ -107,6 +110,10 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
     if not outs:
         raise ValueError("no window has test rows; check h, n_windows and step_size.")
     out = pd.concat(outs, ignore_index=True)
+    # a series closed between two origins has the same cutoff in both windows while the
+    # other series moved on (the windows were not merged): its rows are kept once, from
+    # the earlier window (the same training rows of that series)
+    out = out.drop_duplicates([ID, TIME, "cutoff"], keep="first").reset_index(drop=True)
     cols = [ID, TIME, "cutoff", TARGET, FORECAST]
     return out[cols + [c for c in out.columns if c not in cols]]
 
