@@ -513,11 +513,11 @@ class Forecaster:
                               FORECAST: lam * factor, "day_factor": factor})
             n_par = alpha + n_seen
             prob = (alpha + lam_seen) / (alpha + lam_seen + np.maximum(lam, 1e-9))
+            # integer quantiles of a skewed count can fall below a small mean:
+            # keep lo <= yhat <= hi
+            mean = f[FORECAST].to_numpy(float)
             for L in levels:
                 lo_q, hi_q = (1 - L / 100) / 2, 1 - (1 - L / 100) / 2
-                # integer quantiles of a skewed count can fall below a small mean:
-                # keep lo <= yhat <= hi
-                mean = f[FORECAST].to_numpy(float)
                 f[f"{FORECAST}_lo_{_fmt(L)}"] = np.minimum(
                     nbinom.ppf(lo_q, n_par, prob).astype(float), mean)
                 f[f"{FORECAST}_hi_{_fmt(L)}"] = np.maximum(
