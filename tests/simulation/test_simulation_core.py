@@ -712,3 +712,20 @@ def test_a_forecast_mixing_interval_lengths_is_an_error():
     r = simulate(b, _agents(skills=[{"c": 3}] * 4), _shifts(), seed=1)
     starts = pd.Series(sorted(r.by_interval["ds"].unique()))
     assert (starts.diff().dropna() == pd.Timedelta(hours=1)).all()
+
+
+def test_arrivals_from_forecast_infers_the_interval_as_simulate_does():
+    # review: called directly it took the smallest step of any queue, so an hourly queue
+    # next to a 30-minute one got all its calls in the first half of each hour
+    from routing_ml.simulation import arrivals_from_forecast
+
+    a = _forecast()
+    hourly = a.loc[a["unique_id"] == "voice:b"].iloc[::2].assign(unique_id="voice:c", yhat=200.0)
+    with pytest.raises(FrameError, match="queues have different interval lengths"):
+        arrivals_from_forecast(pd.concat([a, hourly]), seed=0)
+    got = arrivals_from_forecast(hourly, seed=0)
+    minute = got["ts"].dt.minute
+    assert (minute >= 30).mean() > 0.4  # the second half of each hour gets calls too
+    # the same frame with the interval given is accepted and spread over that interval
+    both = arrivals_from_forecast(pd.concat([a, hourly]), interval_minutes=60, seed=0)
+    assert len(both) > len(got)

@@ -444,7 +444,7 @@ class PairOutcomeModel:
             ``priority``, ``customer_id`` (0/NA = unidentified), ``is_repeat``,
             ``resolved`` (bool), ``text``, ``skill``.
         agents : DataFrame or list of dicts, optional
-            Roster with ``agent_id``, ``skills`` (skill → 1–5), ``languages``,
+            Roster with ``agent_id``, ``skills`` (skill → proficiency 0–5), ``languages``,
             ``tenure_months``. Without it proficiency and tenure are missing features.
         intent_skills : mapping, optional
             intent → skill, when the log has no ``skill`` column (default: the intent is

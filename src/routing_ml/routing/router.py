@@ -172,8 +172,8 @@ class Router:
     Parameters
     ----------
     agents : DataFrame or list of dicts
-        The roster: ``agent_id``, ``skills`` (skill → proficiency 1–5, at least one),
-        ``languages``, ``channels``, ``max_concurrency`` (see ``AgentPool.from_agents``).
+        The roster: ``agent_id``, ``skills`` (skill → proficiency 0–5, 0 = lacks the
+        skill; at least one), ``languages``, ``channels``, ``max_concurrency`` (see ``AgentPool.from_agents``).
     policy : RoutingPolicy, optional
         Default: ``Predictive(pair_model)`` when a pair model is given, else
         ``SkillBased()``. A ``Predictive`` / ``BatchAssignment`` without its own model
@@ -313,7 +313,7 @@ class Router:
             if sk is not None and not isinstance(sk, Mapping):
                 raise ValueError(
                     f"agent {r.get('agent_id')!r}: column 'skills' is {sk!r}; give a mapping "
-                    "skill -> proficiency 1–5, e.g. {'tributos': 3}.")
+                    "skill -> proficiency 0–5, e.g. {'tributos': 3}.")
         no_skill = [str(r.get("agent_id")) for r in rows if not dict(r.get("skills") or {})]
         if no_skill:
             raise ValueError(

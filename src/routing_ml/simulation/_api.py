@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.errors import FrameError
-from routing_ml.frames import AGENTS, CHANNELS, ID, TIME, as_datetime_column
+from routing_ml.frames import AGENTS, CHANNELS, ID, TIME
 from routing_ml.routing.base import AgentPool, LongestIdleAgent
 
 from . import _engine, _inputs, _stats
@@ -137,21 +137,9 @@ def _infer_interval_minutes(forecast: pd.DataFrame | None, schedule: pd.DataFram
     for name, frame in (("forecast", forecast), ("schedule", schedule)):
         if frame is None or ID not in frame.columns or TIME not in frame.columns:
             continue
-        ds = as_datetime_column(frame, TIME, frame=name)
-        d = pd.DataFrame({ID: frame[ID].astype(str).to_numpy(), TIME: ds.to_numpy()})
-        d = d.sort_values([ID, TIME], kind="stable")
-        d["step"] = d.groupby(ID)[TIME].diff().dt.total_seconds()
-        per_queue = d.loc[d["step"] > 0].groupby(ID)["step"].min()
-        if per_queue.empty:
-            continue
-        minutes = (per_queue / 60.0).round().astype(int).clip(lower=1)
-        if minutes.nunique() > 1:
-            fine, coarse = minutes.idxmin(), minutes.idxmax()
-            raise FrameError(
-                f"{name}: queues have different interval lengths: '{fine}' every "
-                f"{minutes[fine]} min, '{coarse}' every {minutes[coarse]} min. Fix: resample "
-                f"to one grid, or pass interval_minutes= and give every queue that step.")
-        return int(minutes.iloc[0])
+        step = _inputs.infer_step_seconds(frame, name=name)
+        if step is not None:
+            return max(1, round(step / 60.0))
     return 30
 
 
@@ -231,7 +219,7 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
     else:
         if isinstance(agents, pd.DataFrame) and "skills" not in agents.columns:
             raise FrameError("agents frame has no 'skills' column (mapping skill → "
-                             "proficiency 1–5). Fix: add it, e.g. {'tributos': 3}.")
+                             "proficiency 0–5). Fix: add it, e.g. {'tributos': 3}.")
         if isinstance(agents, pd.DataFrame):
             agents = _inputs.normalize_agents(agents)
         extra_sk: set[str] = set()

@@ -82,7 +82,8 @@ def arrivals_from_forecast(
         that channel, any other bare name a voice skill), ``ds`` (interval start) and
         ``yhat`` (or ``y``): expected contacts.
     interval_minutes : interval length; inferred from the smallest step of ``ds`` per
-        queue when None (with a warning if it cannot be inferred: then 30).
+        queue when None, which must be the same for every queue (a ``FrameError`` names
+        two queues that differ); a warning and 30 when no queue has two timestamps.
     value_col : column of expected counts (default ``yhat`` if present, else ``y``).
     scale : multiply every expected count (load scenarios).
     seed : seed or Generator.
@@ -114,7 +115,7 @@ def arrivals_from_forecast(
             f"negative expected counts, e.g.\n{f.loc[bad].head().to_string()}\n"
             f"Fix: clip forecasts at 0 and drop intervals with unknown counts."
         )
-    step = _interval_seconds(f, interval_minutes)
+    step = _interval_seconds(f, interval_minutes, name="forecast frame")
     rng = np.random.default_rng(seed)
     counts = rng.poisson(vals * scale)
     n = int(counts.sum())
@@ -133,22 +134,41 @@ def arrivals_from_forecast(
     return out
 
 
-def _interval_seconds(f: pd.DataFrame, interval_minutes: int | None) -> float:
+def infer_step_seconds(frame: pd.DataFrame, *, name: str) -> float | None:
+    """The interval of a frame with ``unique_id`` and ``ds``, in seconds: each queue's
+    smallest positive step of ``ds``, which must be the same for every queue (a 30-minute
+    queue and an hourly one in one frame is an error: either grid would put the other
+    queue's contacts or agents in the wrong place). None when no queue has two timestamps."""
+    ds = as_datetime_column(frame, TIME, frame=name)
+    d = pd.DataFrame({ID: frame[ID].astype(str).to_numpy(), TIME: ds.to_numpy()})
+    d = d.sort_values([ID, TIME], kind="stable")
+    d["step"] = d.groupby(ID)[TIME].diff().dt.total_seconds()
+    per_queue = d.loc[d["step"] > 0].groupby(ID)["step"].min().round()
+    if per_queue.empty:
+        return None
+    if per_queue.nunique() > 1:
+        fine, coarse = per_queue.idxmin(), per_queue.idxmax()
+        raise FrameError(
+            f"{name}: queues have different interval lengths: '{fine}' every "
+            f"{per_queue[fine] / 60:g} min, '{coarse}' every {per_queue[coarse] / 60:g} min. "
+            f"Fix: resample to one grid, or pass interval_minutes= and give every queue that "
+            f"step.")
+    return float(per_queue.iloc[0])
+
+
+def _interval_seconds(f: pd.DataFrame, interval_minutes: int | None, *, name: str) -> float:
     if interval_minutes is not None:
         if interval_minutes <= 0:
             raise ValueError(f"interval_minutes must be > 0, got {interval_minutes!r}.")
         return float(interval_minutes) * 60.0
-    steps = (
-        f.sort_values([ID, TIME]).groupby(ID)[TIME].diff().dropna().dt.total_seconds()
-    )
-    steps = steps[steps > 0]
-    if steps.empty:
+    step = infer_step_seconds(f, name=name)
+    if step is None:
         warnings.warn(
             "Cannot infer the interval length from one timestamp per queue; using 30 "
             "minutes. Pass interval_minutes= to choose.", UserWarning, stacklevel=3,
         )
         return 1800.0
-    return float(steps.min())
+    return step
 
 
 def shifts_from_requirements(
@@ -168,7 +188,7 @@ def shifts_from_requirements(
     """
     req = validate_requirements(requirements, integer=False)
     req[AGENTS] = np.ceil(req[AGENTS] - 1e-9)
-    step = pd.Timedelta(seconds=_interval_seconds(req, interval_minutes))
+    step = pd.Timedelta(seconds=_interval_seconds(req, interval_minutes, name="requirements"))
     agents, shifts = [], []
     for q, g in req.groupby(ID, sort=True):
         ch, sk = split_queue(str(q))
@@ -267,7 +287,7 @@ def normalize_agents(agents: pd.DataFrame) -> pd.DataFrame | list[dict[str, Any]
                 r["skills"] = dict(ast.literal_eval(text))
             except (ValueError, SyntaxError, TypeError):
                 raise FrameError(f"agents: agent {r.get('agent_id')!r} has skills {v!r}, neither a "
-                                 f"mapping skill -> proficiency 1-5 nor a ';'-separated list of "
+                                 f"mapping skill -> proficiency 0-5 nor a ';'-separated list of "
                                  f"queues.") from None
             continue
         skills, chans, conc = _agent_from_queues(x.strip() for x in text.replace(",", ";").split(";"))
