@@ -183,12 +183,37 @@ def _listen(h: Any, config: SolverConfig, handler: Any = None) -> None:
         h.startCallback(cb.HighsCallbackType.kCallbackMipInterrupt)
 
 
+class _Deadline:
+    """When to interrupt HiGHS: at the last of its interrupt checks before ``deadline``
+    (perf_counter seconds), not the first one after it.
+
+    HiGHS calls the MIP interrupt callback between nodes and cut rounds, here every 10-25
+    ms; stopping only once the deadline has passed overshoots it by that much (10 % of a
+    0.16 s limit). So a call stops the search when the next check, expected one interval
+    after this one (the last interval seen), would come after the deadline.
+    """
+
+    __slots__ = ("deadline", "last")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.last: float | None = None
+
+    def passed(self, now: float) -> bool:
+        step = 0.0 if self.last is None else now - self.last
+        self.last = now
+        return now + step >= self.deadline
+
+
 def _stop_at(deadline: float) -> Any:
-    """A MIP event handler that interrupts HiGHS at ``deadline`` (perf_counter seconds)."""
+    """A MIP event handler that interrupts HiGHS at ``deadline`` (perf_counter seconds;
+    see :class:`_Deadline`)."""
     from highspy._core import cb
 
+    clock = _Deadline(deadline)
+
     def handler(kind: int, out: Any, inp: Any) -> None:
-        if kind == cb.HighsCallbackType.kCallbackMipInterrupt and time.perf_counter() >= deadline:
+        if kind == cb.HighsCallbackType.kCallbackMipInterrupt and clock.passed(time.perf_counter()):
             inp.user_interrupt = True
 
     return handler
@@ -304,6 +329,8 @@ def solve_counts_highs(a: np.ndarray, r: np.ndarray, c: np.ndarray, *, under_wei
         start.value_valid = True
         h.setSolution(start)
 
+        clock = _Deadline(deadline)
+
         def on_event(kind: int, out: Any, inp: Any) -> None:
             nonlocal bound
             if kind == cb.HighsCallbackType.kCallbackMipImprovingSolution:
@@ -313,7 +340,7 @@ def solve_counts_highs(a: np.ndarray, r: np.ndarray, c: np.ndarray, *, under_wei
                 bound = max(bound, round_bound_up(float(out.mip_dual_bound) + red.constant,
                                                   red.granularity, red.constant))
             # HiGHS checks its own time limit between nodes only: a long node overshoots it
-            if done() or time.perf_counter() >= deadline:
+            if done() or clock.passed(time.perf_counter()):
                 inp.user_interrupt = True
 
         _listen(h, config, on_event)
