@@ -24,9 +24,9 @@ pairing exists), whole suffixes of weeks are swapped between agents to lower the
 weekend total, and shifts no requirement needs are dropped (:func:`drop_idle_shifts`).
 
 Measured (``experiments/bench_scheduling.py``, results/bench_scheduling.md): pyworkforce's
-55 x 7 x 4 example proven optimal in 0.19-0.32 s (the named CP-SAT model alone: 10.1 s,
-gap 1.6 %); 220 agents x 28 days within 0.5 % in 2.9 s and optimal in 7.0 s (CP-SAT
-alone: gap 0.75 after 62 s).
+55 x 7 x 4 example proven optimal in 0.27-0.30 s (medians of 3; the named CP-SAT model
+alone: gap 1.6 % after 10.1 s); 220 agents x 28 days within 0.52 % in 2.1 s and optimal in
+5.8 s (CP-SAT alone: gap 0.75 after 61 s).
 """
 
 from __future__ import annotations
