@@ -320,6 +320,9 @@ def routing_step(out: Path, echo: Echo) -> dict[str, object]:
     echo("   policy          " + "  ".join(f"{c:>17}" for c in cols))
     for name, row in table[cols].iterrows():
         echo(f"   {name:<15} " + "  ".join(f"{row[c]:>17.3f}" for c in cols))
+    echo("   (occupancy_max_min: the busiest agent's occupancy over the least busy one's; "
+         "skill_based offers each contact to the most proficient free agents first, so "
+         "agents weak in every skill stay almost idle)")
     d = cmp.differences
     d = d[(d["policy"] == "predictive") & d["metric"].isin(["aht_seconds", "fcr"])]
     for r in d.itertuples(index=False):
