@@ -187,10 +187,11 @@ class _Deadline:
     """When to interrupt HiGHS: at the last of its interrupt checks before ``deadline``
     (perf_counter seconds), not the first one after it.
 
-    HiGHS calls the MIP interrupt callback between nodes and cut rounds, here every 10-25
-    ms; stopping only once the deadline has passed overshoots it by that much (10 % of a
-    0.16 s limit). So a call stops the search when the next check, expected one interval
-    after this one (the last interval seen), would come after the deadline.
+    HiGHS calls the MIP interrupt callback only between nodes and cut rounds, tens of
+    milliseconds apart on a week of quarter-hours; stopping once the deadline has passed
+    overshoots it by up to that much, a good part of a sub-second limit. So a call stops the
+    search when the next check, expected one interval after this one (the last interval
+    seen), would come after the deadline.
     """
 
     __slots__ = ("deadline", "last")
