@@ -271,10 +271,7 @@ class AgentPool:
             if missing:
                 raise ValueError(f"agents: rows {missing[:5]} have no '{key}'.")
         for r in rows:
-            if not isinstance(r["skills"], Mapping):
-                raise ValueError(
-                    f"agent {r['agent_id']!r}: column 'skills' is {r['skills']!r}; give a "
-                    "mapping skill -> proficiency 0–5, e.g. {'tributos': 3}.")
+            check_skills_mapping(r["agent_id"], r["skills"])
             for key in ("languages", "channels"):
                 _check_codes(r["agent_id"], key, r.get(key, ()))
         # a roster read from CSV holds "es,en" / "voice" text: one code per comma part
@@ -319,6 +316,14 @@ class AgentPool:
             languages=langs,
             capacity=cap,
         )
+
+
+def check_skills_mapping(agent_id: object, skills: object) -> None:
+    """ValueError naming the agent unless ``skills`` is a mapping skill -> proficiency."""
+    if not isinstance(skills, Mapping):
+        raise ValueError(
+            f"agent {agent_id!r}: column 'skills' is {skills!r}; give a mapping "
+            "skill -> proficiency 0–5, e.g. {'tributos': 3}.")
 
 
 def _whole_number(value: object) -> int | None:

@@ -53,6 +53,7 @@ from routing_ml.routing.base import (
     Contact,
     Decision,
     LongestIdleAgent,
+    check_skills_mapping,
 )
 from routing_ml.routing.policies import BatchAssignment, Predictive, SkillBased
 
@@ -308,12 +309,9 @@ class Router:
         dup = sorted({a for a in ids if ids.count(a) > 1})
         if dup:
             raise ValueError(f"agents: duplicated agent_id {dup[:5]}; ids must be unique.")
-        for r in rows:
-            sk = r.get("skills")
-            if sk is not None and not isinstance(sk, Mapping):
-                raise ValueError(
-                    f"agent {r.get('agent_id')!r}: column 'skills' is {sk!r}; give a mapping "
-                    "skill -> proficiency 0–5, e.g. {'tributos': 3}.")
+        for r in rows:  # before the no-skill check below reads them as dicts
+            if r.get("skills") is not None:
+                check_skills_mapping(r.get("agent_id"), r["skills"])
         no_skill = [str(r.get("agent_id")) for r in rows if not dict(r.get("skills") or {})]
         if no_skill:
             raise ValueError(
