@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from routing_ml.scheduling._breaks import optimal_breaks
 from routing_ml.scheduling._patterns import (
     Breaks,
     PatternSolution,
@@ -571,10 +572,15 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         x_lp = np.asarray(lp.getSolution().col_value)[n_fix:]
         fixed_counts = dive(t0 + 0.85 * time_limit_seconds)
         rounded = _round_plan(p, classes, cols, x_lp if fixed_counts is None else fixed_counts)
-        rounded, r_breaks = _best_response(p, pricers, table, classes, rounded, {}, deadline, seed, lns=False)
+        # every break placed at once first: the agent-by-agent search starts from there
+        r_breaks = optimal_breaks(p, rounded, time_limit_seconds=max(0.1, deadline - time.perf_counter())) or {}
+        rounded, r_breaks = _best_response(p, pricers, table, classes, rounded, r_breaks, deadline, seed, lns=False)
         if plan_objective(p, rounded, r_breaks) < plan_objective(p, plan0, breaks0):
             plan0, breaks0 = rounded, r_breaks
-    plan, breaks = _best_response(p, pricers, table, classes, plan0, breaks0, deadline, seed)
+    # keep a little time for placing every break at once (one small MILP per round)
+    polish_at = deadline - min(3.0, 0.05 * time_limit_seconds)
+    plan, breaks = _best_response(p, pricers, table, classes, plan0, breaks0, polish_at, seed)
+    plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, deadline, seed)
     plan, breaks = drop_idle_shifts(p, plan, breaks)
     objective = plan_objective(p, plan, breaks)
     bound = min(max(bound, 0.0), objective)  # every cost term is >= 0
@@ -786,6 +792,22 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
             plan, breaks = saved[0], saved[1]
             sched[:], wk_days[:] = saved[2], saved[3]
     logger.debug("ruin and recreate: %d tries, %d improvements, objective %.2f", tries, kept, best)
+    return plan, breaks
+
+
+def _polish_breaks(p: RosterProblem, pricers: list[_ClassPricer], table: _Options, classes: list[list[int]],
+                   plan: Plan, breaks: Breaks, deadline: float, seed: int) -> tuple[Plan, Breaks]:
+    """Rounds of: every break placed at once (:func:`~routing_ml.scheduling._breaks.optimal_breaks`),
+    then best-response sweeps from there, while the objective falls and time is left."""
+    best = plan_objective(p, plan, breaks)
+    while deadline - time.perf_counter() > 0.1:
+        placed = optimal_breaks(p, plan, time_limit_seconds=deadline - time.perf_counter())
+        if placed is None or plan_objective(p, plan, placed) >= best - 1e-9:
+            break
+        plan, breaks = _best_response(p, pricers, table, classes, plan, placed, deadline, seed, lns=False)
+        obj = plan_objective(p, plan, breaks)
+        logger.debug("breaks placed together: objective %.2f -> %.2f", best, obj)
+        best = obj
     return plan, breaks
 
 

@@ -1,0 +1,94 @@
+"""Break times of a fixed roster, placed together by one small integer program.
+
+The local searches of the pattern and column-generation paths move one agent at a time,
+with its own breaks; with every shift fixed, the best break times of all agents at once are
+a small MILP: per shift option worked (day, shift variant, queue) and per break of it, how
+many of its agents start that break at each allowed offset (integers summing to the
+number of agents on the option), minimising under- and over-staffing. It is solved by
+HiGHS (``scipy.optimize.milp``) in well under a second on a 150-agent week and never makes
+a plan worse: the caller keeps it only when the objective falls.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from routing_ml.scheduling._patterns import Breaks, Plan, _on_queue, _place_breaks
+from routing_ml.scheduling._problem import RosterProblem
+
+
+def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -> Breaks | None:
+    """Break start offsets of every shift of ``plan`` minimising the staffing terms of the
+    objective (under-staffing weighted per interval, over-staffing on listed intervals);
+    None when HiGHS finds no integer solution within ``time_limit_seconds``."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix
+
+    deadline = time.perf_counter() + time_limit_seconds
+    iv, n_t = p.interval_minutes, p.n_periods
+    n_k = len(p.skills)
+    count: dict[tuple[int, int, int], int] = defaultdict(int)
+    for (_a, d), (vi, k) in plan.items():
+        count[d, vi, k] += 1
+    # shifts without their breaks; breaks then subtract from it
+    sched = np.zeros((n_k, n_t), dtype=np.int64)
+    for (d, vi, k), n in count.items():
+        sched[k, _on_queue(p, d, vi)] += n
+    brk_vars: list[tuple[tuple[int, int, int], int, int]] = []
+    var_rows: list[np.ndarray] = []  # flat (k, t) cells each break variable removes an agent from
+    link: list[tuple[int, list[int]]] = []  # (agents on the option, its break variables)
+    for key in sorted(count):
+        d, vi, k = key
+        v = p.variants[vi]
+        for bi, b in enumerate(v.template.breaks):
+            idx = []
+            for off in range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, iv):
+                t0 = d * p.per_day + (v.start_minutes + off) // iv
+                ts = np.arange(t0, min(n_t, t0 + b.duration_minutes // iv))
+                idx.append(len(brk_vars))
+                brk_vars.append((key, bi, off))
+                var_rows.append(k * n_t + ts)
+            link.append((count[key], idx))
+    if not brk_vars:
+        return {}
+    cells = np.unique(np.concatenate(var_rows))
+    n_b, n_c = len(brk_vars), cells.size
+    where = {int(c): i for i, c in enumerate(cells)}
+    hours = iv / 60.0
+    req = p.required.ravel()[cells].astype(float)
+    base = sched.ravel()[cells].astype(float)
+    listed = p.listed.ravel()[cells]
+    w = p.weights
+    # variables: break counts | under-staffing per cell | over-staffing per cell
+    c = np.concatenate([np.zeros(n_b), w.under_staffing_per_hour * hours * p.weight.ravel()[cells],
+                        np.where(listed, w.over_staffing_per_hour * hours, 0.0)])
+    ub = np.concatenate([np.array([float(link_n) for link_n, idx in link for _ in idx]),
+                         np.where(req > 0, np.inf, 0.0), np.full(n_c, np.inf)])
+    rows, cols, vals = [], [], []
+    for j, cs in enumerate(var_rows):  # coverage row i: base - breaks + under - over == req
+        for cell in cs:
+            rows.append(where[int(cell)])
+            cols.append(j)
+            vals.append(-1.0)
+    ar = np.arange(n_c)
+    rows += [*ar, *ar]
+    cols += [*(n_b + ar), *(n_b + n_c + ar)]
+    vals += [1.0] * n_c + [-1.0] * n_c
+    for r, (n, idx) in enumerate(link):  # each option's agents take each break exactly once
+        rows += [n_c + r] * len(idx)
+        cols += idx
+        vals += [1.0] * len(idx)
+    a = csr_matrix((vals, (rows, cols)), shape=(n_c + len(link), n_b + 2 * n_c))
+    rhs = np.concatenate([req - base, [float(n) for n, _ in link]])
+    integrality = np.concatenate([np.ones(n_b), np.zeros(2 * n_c)])
+    left = deadline - time.perf_counter()
+    if left <= 0.05:
+        return None
+    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(c.size), ub),
+               constraints=LinearConstraint(a, rhs, rhs), options={"time_limit": left, "disp": False})
+    if res.x is None:
+        return None
+    return _place_breaks(plan, brk_vars, np.rint(res.x[:n_b]).astype(np.int64))
