@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from routing_ml.scheduling._breaks import optimal_breaks
+from routing_ml.scheduling._days import improve_by_days
 from routing_ml.scheduling._patterns import (
     Breaks,
     PatternSolution,
@@ -62,9 +63,9 @@ logger = logging.getLogger(__name__)
 INF = np.inf
 #: a pattern enters the master when its reduced cost is below this (cost units)
 RC_TOL = 1e-6
-#: ruin and recreate stops after this many tries in a row without improvement (or at the
-#: deadline); stopping on work done rather than time keeps seeded runs reproducible
-LNS_STALL = 15
+#: shares of the time limit: column generation (the bound) until the first, LP diving until
+#: the second; the day-by-day MILPs improve the plan with the rest
+COLGEN_SHARE, DIVE_SHARE = 0.45, 0.6
 
 
 @dataclass(slots=True)
@@ -302,8 +303,7 @@ def _backtrack(cp: _ClassPricer, hist: list[np.ndarray], add: np.ndarray, a: int
 
 
 def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit: float = 0.0,
-                       seed: int = 0, on_plan: Callable[[float, float], None] | None = None
-                       ) -> PatternSolution | None:
+                       seed: int = 0, on_plan: Callable[[float, float], None] | None = None) -> PatternSolution | None:
     """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
     does not apply (several weeks, a binding consecutive-days rule, hard coverage, a class
     with no feasible week). Once the greedy roster exists it is the fallback: running out of
@@ -459,7 +459,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     # a greedy roster (agents placed one by one at their best, then best-response sweeps)
     # gives the master a feasible integer start
     plan0, breaks0 = _best_response(p, pricers, table, classes, {}, {}, t0 + 0.15 * time_limit_seconds, seed,
-                                    unplaced=True, lns=False, max_sweeps=1)
+                                    unplaced=True, max_sweeps=1)
     seeds = []
     for cp, members in zip(pricers, classes, strict=True):
         for a in members:
@@ -502,7 +502,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     center: np.ndarray | None = None
     iterations = 0
     lp_value = INF
-    cg_deadline = t0 + 0.55 * time_limit_seconds
+    cg_deadline = t0 + COLGEN_SHARE * time_limit_seconds
     # from here on the greedy roster is the fallback: running out of time only stops early
     while time.perf_counter() < cg_deadline:
         iterations += 1
@@ -566,20 +566,34 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
             idx = (n_fix + changed).astype(np.int32)
             lp.changeColsBounds(idx.size, idx, lower[changed], sizes[col_class[changed]].astype(float))
 
-    # integer plan: dive from the LP (or round it when out of time), then improve agent by agent
+    # integer plan: dive from the LP (or round it when out of time), then improve it: agent by
+    # agent (best responses), day by day (a MILP per day), all breaks at once
     m_cols = len(cols)
+    swept = False
     if _run(lp, deadline):
         x_lp = np.asarray(lp.getSolution().col_value)[n_fix:]
-        fixed_counts = dive(t0 + 0.85 * time_limit_seconds)
+        fixed_counts = dive(t0 + DIVE_SHARE * time_limit_seconds)
         rounded = _round_plan(p, classes, cols, x_lp if fixed_counts is None else fixed_counts)
         # every break placed at once first: the agent-by-agent search starts from there
         r_breaks = optimal_breaks(p, rounded, time_limit_seconds=max(0.1, deadline - time.perf_counter())) or {}
-        rounded, r_breaks = _best_response(p, pricers, table, classes, rounded, r_breaks, deadline, seed, lns=False)
+        rounded, r_breaks = _best_response(p, pricers, table, classes, rounded, r_breaks, deadline, seed)
         if plan_objective(p, rounded, r_breaks) < plan_objective(p, plan0, breaks0):
-            plan0, breaks0 = rounded, r_breaks
+            plan0, breaks0, swept = rounded, r_breaks, True
     # keep a little time for placing every break at once (one small MILP per round)
     polish_at = deadline - min(3.0, 0.05 * time_limit_seconds)
-    plan, breaks = _best_response(p, pricers, table, classes, plan0, breaks0, polish_at, seed)
+    plan, breaks = plan0, breaks0
+    if not swept:
+        plan, breaks = _best_response(p, pricers, table, classes, plan, breaks, polish_at, seed)
+    # rounds of: each day re-planned by a MILP, then every break at once and week moves
+    rounds = 0
+    while polish_at - time.perf_counter() > 0.2:
+        before = plan_objective(p, plan, breaks)
+        plan, breaks = improve_by_days(p, plan, breaks, polish_at, seed=seed + 7 * rounds,
+                                       max_rounds=1)
+        plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, polish_at, seed)
+        rounds += 1
+        if plan_objective(p, plan, breaks) >= before - 1e-9:
+            break
     plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, deadline, seed)
     plan, breaks = drop_idle_shifts(p, plan, breaks)
     objective = plan_objective(p, plan, breaks)
@@ -618,7 +632,7 @@ def _round_plan(p: RosterProblem, classes: list[list[int]], cols: list[tuple[int
 
 def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Options, classes: list[list[int]],
                    plan: Plan, breaks: Breaks, deadline: float, seed: int, *, unplaced: bool = False,
-                   lns: bool = True, max_sweeps: int = 100) -> tuple[Plan, Breaks]:
+                   max_sweeps: int = 100) -> tuple[Plan, Breaks]:
     """Local search: each agent in turn (seeded order) takes the week and break times that
     lower the objective most with everyone else fixed, until no agent improves or time runs
     out. The pricing DP is exact for one agent: adding it to an interval saves that
@@ -727,13 +741,6 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
                 sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] += 1
         return moved
 
-    def remove(a: int) -> None:
-        for d in range(7):
-            if (a, d) in plan:
-                vi, k = plan.pop((a, d))
-                sched[k, _on_queue(p, d, vi, breaks.pop((a, d), ()))] -= 1
-        wk_days[a] = 0
-
     # 0. agents without a week yet take their best one, in a seeded order
     if unplaced:
         for a in rng.permutation(agents):
@@ -749,49 +756,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
             if time.perf_counter() > deadline:
                 break
             improved |= respond(int(a))
-    # 2. ruin and recreate: take a few agents out, put them back one by one at their best,
-    # keep the result when the objective is not worse
-    best = plan_objective(p, plan, breaks)
-    logger.debug("best response: %d sweeps, objective %.2f", sweeps, best)
-    if not lns:
-        return plan, breaks
-    def related(n: int) -> np.ndarray:
-        """Agents working the day of an interval under-staffed (else over-staffed) now."""
-        short = np.argwhere((sched < p.required) & p.listed)
-        pool = short if len(short) else np.argwhere((sched > p.required) & p.listed)
-        if not len(pool):
-            return rng.choice(agents, size=min(n, len(agents)), replace=False)
-        _k, t = pool[rng.integers(len(pool))]
-        d = int(t) // per_day
-        near = [a for a in agents if any((int(a), x) in plan for x in (d - 1, d, d + 1))]
-        pick = rng.choice(near, size=min(n, len(near)), replace=False) if near else np.zeros(0, dtype=np.int64)
-        rest = np.setdiff1d(agents, pick)
-        extra = rng.choice(rest, size=min(max(0, n - len(pick)), len(rest)), replace=False)
-        return np.concatenate([pick, extra]).astype(np.int64)
-
-    tries = kept = stall = 0
-    k_out = max(2, len(agents) // 15)
-    while time.perf_counter() < deadline and stall < LNS_STALL:
-        tries += 1
-        stall += 1
-        saved = (dict(plan), dict(breaks), sched.copy(), wk_days.copy())
-        out = related(k_out) if tries % 2 else rng.choice(agents, size=min(k_out, len(agents)), replace=False)
-        for a in out:
-            remove(int(a))
-        for a in out:
-            respond(int(a), force=True)
-        for a in out:
-            respond(int(a))
-        obj = plan_objective(p, plan, breaks)
-        if obj <= best + 1e-9:
-            if obj < best - 1e-9:
-                kept += 1
-                stall = 0
-            best = obj
-        else:
-            plan, breaks = saved[0], saved[1]
-            sched[:], wk_days[:] = saved[2], saved[3]
-    logger.debug("ruin and recreate: %d tries, %d improvements, objective %.2f", tries, kept, best)
+    logger.debug("best response: %d sweeps, objective %.2f", sweeps, plan_objective(p, plan, breaks))
     return plan, breaks
 
 
@@ -804,7 +769,7 @@ def _polish_breaks(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
         placed = optimal_breaks(p, plan, time_limit_seconds=deadline - time.perf_counter())
         if placed is None or plan_objective(p, plan, placed) >= best - 1e-9:
             break
-        plan, breaks = _best_response(p, pricers, table, classes, plan, placed, deadline, seed, lns=False)
+        plan, breaks = _best_response(p, pricers, table, classes, plan, placed, deadline, seed)
         obj = plan_objective(p, plan, breaks)
         logger.debug("breaks placed together: objective %.2f -> %.2f", best, obj)
         best = obj

@@ -890,7 +890,7 @@ def solve_roster_model(
         (:mod:`routing_ml.scheduling._patterns`: listed weekly patterns, HiGHS, at most 50%
         of the time limit, when the patterns are few enough; else, for one week of at least
         ``COLGEN_MIN_ASSIGNMENTS`` (agent, day, option) triples,
-        :mod:`routing_ml.scheduling._colgen`: column generation within 80% of it); its plan
+        :mod:`routing_ml.scheduling._colgen`: column generation within 90% of it); its plan
         is returned when it meets ``config.relative_gap_limit``, otherwise CP-SAT starts from
         it with the pattern bound. ``"cp-sat"`` skips it. The pattern phase is
         deterministic for a given ``config.random_seed`` unless it reaches its time limit.
@@ -1018,12 +1018,14 @@ def solve_roster_model(
 #: column generation only for named models at least this large (agent x day x shift option):
 #: below it CP-SAT alone does better in a short time limit (the CLI example: 8 agents)
 COLGEN_MIN_ASSIGNMENTS = 5000
+#: share of the time limit column generation may use; CP-SAT starts from its plan with the rest
+COLGEN_SHARE_OF_LIMIT = 0.95
 
 
 def _pattern_phase(p: RosterProblem, config: SolverConfig, progress: ProgressCallback | None = None,
                    t0: float | None = None) -> PatternSolution | None:
     """The pattern model (listed weekly patterns) within half the time limit; for large
-    one-week rosters whose patterns are too many to list, column generation within 80% of it
+    one-week rosters whose patterns are too many to list, column generation within 90% of it
     (its plans are reported to ``progress`` as they improve, timed from ``t0``)."""
     from routing_ml.scheduling._patterns import solve_pattern_model
 
@@ -1040,8 +1042,9 @@ def _pattern_phase(p: RosterProblem, config: SolverConfig, progress: ProgressCal
             if progress is not None:
                 progress(ProgressPoint(time.perf_counter() - start, objective, bound))
 
-        got = solve_colgen_model(p, time_limit_seconds=0.8 * config.time_limit_seconds - (time.perf_counter() - t),
-                                 gap_limit=config.relative_gap_limit, seed=config.random_seed, on_plan=report)
+        got = solve_colgen_model(p, time_limit_seconds=COLGEN_SHARE_OF_LIMIT * config.time_limit_seconds
+                                 - (time.perf_counter() - t), gap_limit=config.relative_gap_limit,
+                                 seed=config.random_seed, on_plan=report)
     return got
 
 
@@ -1071,7 +1074,8 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
         violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "patterns (column generation, HiGHS)" if pattern.generated else "patterns (HiGHS)",
                            "patterns": pattern.n_patterns,
-                           "time_limit_seconds": (0.8 if pattern.generated else 0.5) * config.time_limit_seconds,
+                           "time_limit_seconds": (COLGEN_SHARE_OF_LIMIT if pattern.generated else 0.5)
+                           * config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed},
         progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns", notes=p.notes,
     )
