@@ -412,6 +412,16 @@ def bench_roster_pw(people: int, weeks: int, workers: int, time_limit: float, pw
     return out
 
 
+def bench_realistic_repeated(workers: int, time_limit: float, repeats: int = 3) -> dict:
+    """The `auto` run `repeats` times: its time-limited MILPs make single runs vary. Returns
+    the run of median objective, with every run's objective, bound and gap under "runs"."""
+    runs = [bench_realistic(workers, time_limit) for _ in range(repeats)]
+    for r in runs:
+        print(f"realistic auto run: objective {r['objective']} bound {r['best_bound']} gap {r['gap']}", flush=True)
+    median = sorted(runs, key=lambda r: r["objective"])[len(runs) // 2]
+    return {**median, "runs": [{k: r[k] for k in ("objective", "best_bound", "gap", "wall_seconds")} for r in runs]}
+
+
 def bench_realistic(workers: int, time_limit: float, method: str = "auto") -> dict:
     from routing_ml.scheduling import RosterWeights, SolverConfig, build_roster
 
@@ -447,7 +457,7 @@ def main() -> None:
     load0 = os.getloadavg()[0]
     out: dict = {"workers": workers}
     if "--realistic-only" in sys.argv:  # section 4 alone, to its own results file
-        out["realistic_150x3x7x96"] = bench_realistic(workers, 60.0)
+        out["realistic_150x3x7x96"] = bench_realistic_repeated(workers, 60.0)
         out["realistic_150x3x7x96_cp_sat"] = bench_realistic(workers, 60.0, method="cp-sat")
         out["load_average_1m_start_end"] = [load0, os.getloadavg()[0]]
         md = _markdown_realistic(out)
@@ -464,7 +474,7 @@ def main() -> None:
     print(json.dumps(out["roster_pw_example_55x7"], indent=1, default=str), flush=True)
     out["roster_220x28"] = bench_roster_pw(220, 4, workers, 60.0, 120.0)
     print(json.dumps(out["roster_220x28"], indent=1, default=str), flush=True)
-    out["realistic_150x3x7x96"] = bench_realistic(workers, 60.0)
+    out["realistic_150x3x7x96"] = bench_realistic_repeated(workers, 60.0)
     print(json.dumps(out["realistic_150x3x7x96"], indent=1, default=str), flush=True)
     out["realistic_150x3x7x96_cp_sat"] = bench_realistic(workers, 60.0, method="cp-sat")
     print(json.dumps(out["realistic_150x3x7x96_cp_sat"], indent=1, default=str), flush=True)
@@ -560,8 +570,9 @@ def _markdown_counts(o: dict) -> str:
 def _markdown_realistic(o: dict) -> str:
     lines = ["", "## 4. Realistic weekly roster: 150 agents, 3 queues, 7 x 96 requirements, breaks", "",
               "Goal: feasible within 60 s and gap <= 2 %. `auto`: column generation of weekly patterns (HiGHS) "
-              "for the plan and the bound, then CP-SAT from that plan; `cp-sat`: the named CP-SAT model alone "
-              "(coverage phase, then the full model), as before column generation.", "",
+              "for the bound, LP diving, then the plan improved by best responses, a MILP per day and all "
+              "breaks placed at once (97 % of the limit; no CP-SAT phase after it); `cp-sat`: the named "
+              "CP-SAT model alone (coverage phase, then the full model), as before column generation.", "",
               "| build_roster method | solver path | status | time (s) | first plan (s) | objective | best bound | gap | hours under | hours over | intervals under-staffed | over-assignment % | violations |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, label in (("realistic_150x3x7x96", "auto"), ("realistic_150x3x7x96_cp_sat", "cp-sat")):
@@ -574,6 +585,11 @@ def _markdown_realistic(o: dict) -> str:
             f"{_f(r['objective'])} | {_f(r['best_bound'])} | {_f(r['gap'], 4)} | {_f(k['hours_under'])} | "
             f"{_f(k['hours_over'])} | {k['intervals_understaffed']} | {_f(k['over_assignment_pct'], 1)} | "
             f"{k['hard_rule_violations']} |")
+    runs = o.get("realistic_150x3x7x96", {}).get("runs")
+    if runs:
+        lines += ["", f"`auto` row: the run of median objective of {len(runs)} (time-limited MILPs make runs vary): "
+                  + "; ".join(f"objective {_f(r['objective'])}, bound {_f(r['best_bound'])}, gap {_f(r['gap'], 4)}"
+                              for r in runs) + "."]
     return "\n".join(lines)
 
 

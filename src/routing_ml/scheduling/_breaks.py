@@ -77,7 +77,7 @@ def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -
     rows += [*ar, *ar]
     cols += [*(n_b + ar), *(n_b + n_c + ar)]
     vals += [1.0] * n_c + [-1.0] * n_c
-    for r, (n, idx) in enumerate(link):  # each option's agents take each break exactly once
+    for r, (_n, idx) in enumerate(link):  # each option's agents take each break exactly once
         rows += [n_c + r] * len(idx)
         cols += idx
         vals += [1.0] * len(idx)

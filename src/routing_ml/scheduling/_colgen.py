@@ -18,14 +18,17 @@ cannot enumerate them. The pattern model's LP is solved instead by column genera
   valid lower bound at every iteration, even when the LP is not solved to the end. Duals
   are smoothed (Wentges) towards those of the best bound so far.
 
-Integer plan (no MILP: HiGHS' branch and bound on the generated patterns does not find
-good rosters in time): LP diving (fix the patterns the LP uses most, re-solve), the plan
-that leaves, and the greedy roster are improved by exact best responses (one agent's best
-week and break times with everyone else fixed, the same DP with the marginal value of each
-interval as its dual) and then by ruin and recreate (a few agents out, back in one by one
-at their best; kept when not worse). One week only (no flows across weeks); the maximum
-consecutive days must not bind inside a week (``max_consecutive_days >=
-max_days_per_week``).
+Integer plan (no MILP over the generated patterns: HiGHS' branch and bound on them does not
+find good rosters in time): LP diving (fix the patterns the LP uses most, re-solve); the
+plan that leaves (or the greedy roster) gets every break placed at once by a small MILP
+(:mod:`routing_ml.scheduling._breaks`) and exact best responses (one agent's best week and
+break times with everyone else fixed, the same DP with the marginal value of each interval
+as its dual); then rounds of: each day re-planned by a MILP with the rest of the week fixed
+(:mod:`routing_ml.scheduling._days`: starts, queues and breaks of everyone working that
+day move together, which repairs under-staffing no single agent's move can), breaks placed
+at once again and best-response sweeps (which change working days). One week only (no
+flows across weeks); the maximum consecutive days must not bind inside a week
+(``max_consecutive_days >= max_days_per_week``).
 
 Measured on the 150-agent, 3-queue week of ``experiments/bench_scheduling.py`` (results in
 ``results/bench_scheduling.md``).
@@ -65,7 +68,7 @@ INF = np.inf
 RC_TOL = 1e-6
 #: shares of the time limit: column generation (the bound) until the first, LP diving until
 #: the second; the day-by-day MILPs improve the plan with the rest
-COLGEN_SHARE, DIVE_SHARE = 0.45, 0.6
+COLGEN_SHARE, DIVE_SHARE = 0.55, 0.6
 
 
 @dataclass(slots=True)
@@ -584,16 +587,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     plan, breaks = plan0, breaks0
     if not swept:
         plan, breaks = _best_response(p, pricers, table, classes, plan, breaks, polish_at, seed)
-    # rounds of: each day re-planned by a MILP, then every break at once and week moves
-    rounds = 0
-    while polish_at - time.perf_counter() > 0.2:
-        before = plan_objective(p, plan, breaks)
-        plan, breaks = improve_by_days(p, plan, breaks, polish_at, seed=seed + 7 * rounds,
-                                       max_rounds=1)
-        plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, polish_at, seed)
-        rounds += 1
-        if plan_objective(p, plan, breaks) >= before - 1e-9:
-            break
+    plan, breaks = _improve(p, pricers, table, classes, plan, breaks, polish_at, seed)
     plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, deadline, seed)
     plan, breaks = drop_idle_shifts(p, plan, breaks)
     objective = plan_objective(p, plan, breaks)
@@ -757,6 +751,22 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
                 break
             improved |= respond(int(a))
     logger.debug("best response: %d sweeps, objective %.2f", sweeps, plan_objective(p, plan, breaks))
+    return plan, breaks
+
+
+def _improve(p: RosterProblem, pricers: list[_ClassPricer], table: _Options, classes: list[list[int]],
+             plan: Plan, breaks: Breaks, until: float, seed: int) -> tuple[Plan, Breaks]:
+    """Rounds of: each day re-planned by a MILP (:func:`~routing_ml.scheduling._days.improve_by_days`),
+    then every break placed at once and best-response sweeps (which change working days),
+    while a round lowers the objective and time is left."""
+    rounds = 0
+    while until - time.perf_counter() > 0.2:
+        before = plan_objective(p, plan, breaks)
+        plan, breaks = improve_by_days(p, plan, breaks, until, seed=seed + 7 * rounds, max_rounds=1)
+        plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, until, seed)
+        rounds += 1
+        if plan_objective(p, plan, breaks) >= before - 1e-9:
+            break
     return plan, breaks
 
 

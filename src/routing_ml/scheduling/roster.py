@@ -890,9 +890,10 @@ def solve_roster_model(
         (:mod:`routing_ml.scheduling._patterns`: listed weekly patterns, HiGHS, at most 50%
         of the time limit, when the patterns are few enough; else, for one week of at least
         ``COLGEN_MIN_ASSIGNMENTS`` (agent, day, option) triples,
-        :mod:`routing_ml.scheduling._colgen`: column generation within 90% of it); its plan
-        is returned when it meets ``config.relative_gap_limit``, otherwise CP-SAT starts from
-        it with the pattern bound. ``"cp-sat"`` skips it. The pattern phase is
+        :mod:`routing_ml.scheduling._colgen`: column generation within 97% of it); its plan
+        is returned when it meets ``config.relative_gap_limit`` (column generation's plan
+        always: CP-SAT cannot improve a roster that large in the time left), otherwise
+        CP-SAT starts from it with the pattern bound. ``"cp-sat"`` skips it. The pattern phase is
         deterministic for a given ``config.random_seed`` unless it reaches its time limit.
     pattern : a pattern-model solution already computed for this problem (as
         :func:`build_roster` does before building the CP-SAT model); CP-SAT starts from it.
@@ -911,7 +912,7 @@ def solve_roster_model(
     reasons = precheck_infeasibility(p) if explain else []
     if pattern is None and not reasons and method == "auto" and rm.rule_literals == "none":
         pattern = _pattern_phase(p, config, progress, t0)
-        if pattern is not None and _meets_gap(pattern, config):
+        if pattern is not None and (_meets_gap(pattern, config) or pattern.generated):
             return _result_from_pattern(p, pattern, config, t0, progress)
     relaxed: tuple[str, ...] = ()
     lp_value: float | None = None
@@ -1018,14 +1019,15 @@ def solve_roster_model(
 #: column generation only for named models at least this large (agent x day x shift option):
 #: below it CP-SAT alone does better in a short time limit (the CLI example: 8 agents)
 COLGEN_MIN_ASSIGNMENTS = 5000
-#: share of the time limit column generation may use; CP-SAT starts from its plan with the rest
-COLGEN_SHARE_OF_LIMIT = 0.95
+#: share of the time limit column generation may use (its plan is the result; the rest of the
+#: limit is for the roster frames and the rule check)
+COLGEN_SHARE_OF_LIMIT = 0.97
 
 
 def _pattern_phase(p: RosterProblem, config: SolverConfig, progress: ProgressCallback | None = None,
                    t0: float | None = None) -> PatternSolution | None:
     """The pattern model (listed weekly patterns) within half the time limit; for large
-    one-week rosters whose patterns are too many to list, column generation within 90% of it
+    one-week rosters whose patterns are too many to list, column generation within 97% of it
     (its plans are reported to ``progress`` as they improve, timed from ``t0``)."""
     from routing_ml.scheduling._patterns import solve_pattern_model
 
@@ -1148,7 +1150,7 @@ def build_roster(
     if method == "auto" and not precheck_infeasibility(problem):
         # the pattern model first: when it meets the gap limit, no CP-SAT model is built
         pattern = _pattern_phase(problem, config, progress, t0)
-        if pattern is not None and _meets_gap(pattern, config):
+        if pattern is not None and (_meets_gap(pattern, config) or pattern.generated):
             return _result_from_pattern(problem, pattern, config, t0, progress)
     rm = build_roster_model(problem)
     logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
