@@ -68,7 +68,7 @@ INF = np.inf
 RC_TOL = 1e-6
 #: shares of the time limit: column generation (the bound) until the first, LP diving until
 #: the second; the day-by-day MILPs improve the plan with the rest
-COLGEN_SHARE, DIVE_SHARE = 0.55, 0.6
+COLGEN_SHARE, DIVE_SHARE = 0.45, 0.6
 
 
 @dataclass(slots=True)
