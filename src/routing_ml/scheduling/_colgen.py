@@ -306,7 +306,8 @@ def _backtrack(cp: _ClassPricer, hist: list[np.ndarray], add: np.ndarray, a: int
 
 
 def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit: float = 0.0,
-                       seed: int = 0, on_plan: Callable[[float, float], None] | None = None) -> PatternSolution | None:
+                       seed: int = 0, on_plan: Callable[[float, float], None] | None = None
+                       ) -> PatternSolution | None:
     """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
     does not apply (several weeks, a binding consecutive-days rule, hard coverage, a class
     with no feasible week). Once the greedy roster exists it is the fallback: running out of
