@@ -1,12 +1,12 @@
 """Break times of a fixed roster, placed together by one small integer program.
 
-The local searches of the pattern and column-generation paths move one agent at a time,
-with its own breaks; with every shift fixed, the best break times of all agents at once are
-a small MILP: per shift option worked (day, shift variant, queue) and per break of it, how
-many of its agents start that break at each allowed offset (integers summing to the
-number of agents on the option), minimising under- and over-staffing. It is solved by
-HiGHS (``scipy.optimize.milp``) in well under a second on a 150-agent week and never makes
-a plan worse: the caller keeps it only when the objective falls.
+The local search of the column-generation path moves one agent at a time, with its own
+breaks; with every shift fixed, the best break times of all agents at once are a small
+MILP: per shift option worked (day, shift variant, queue) and per break of it, how many of
+its agents start that break at each allowed offset (integers summing to the number of
+agents on the option), minimising under- and over-staffing (only the intervals a break
+window touches enter it). It is solved by HiGHS (``scipy.optimize.milp``); the caller keeps
+the result only when the objective falls.
 """
 
 from __future__ import annotations
