@@ -311,8 +311,10 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
     does not apply (several weeks, a binding consecutive-days rule, hard coverage, a class
     with no feasible week). Once the greedy roster exists it is the fallback: running out of
-    ``time_limit_seconds`` only ends the search early. ``on_plan(objective, bound)`` is
-    called with the greedy roster's objective (cost units), before the master LP."""
+    ``time_limit_seconds`` only ends the search early. ``on_plan(objective, bound)`` (cost
+    units) is called with the greedy roster's objective and bound 0 before the master LP,
+    then with the plan after diving and after each improving round, with the bound column
+    generation proved."""
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit_seconds
@@ -589,7 +591,13 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     plan, breaks = plan0, breaks0
     if not swept:
         plan, breaks = _best_response(p, pricers, table, classes, plan, breaks, polish_at, seed)
-    plan, breaks = _improve(p, pricers, table, classes, plan, breaks, polish_at, seed)
+
+    def report(plan_: Plan, breaks_: Breaks) -> None:
+        if on_plan is not None:
+            on_plan(plan_objective(p, plan_, breaks_), max(bound, 0.0))
+
+    report(plan, breaks)
+    plan, breaks = _improve(p, pricers, table, classes, plan, breaks, polish_at, seed, on_round=report)
     plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, deadline, seed)
     plan, breaks = drop_idle_shifts(p, plan, breaks)
     objective = plan_objective(p, plan, breaks)
@@ -757,11 +765,12 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
 
 
 def _improve(p: RosterProblem, pricers: list[_ClassPricer], table: _Options, classes: list[list[int]],
-             plan: Plan, breaks: Breaks, until: float, seed: int) -> tuple[Plan, Breaks]:
+             plan: Plan, breaks: Breaks, until: float, seed: int,
+             on_round: Callable[[Plan, Breaks], None] | None = None) -> tuple[Plan, Breaks]:
     """Rounds of: each day re-planned by a MILP (:func:`~routing_ml.scheduling._days.improve_by_days`),
     then every break placed at once and best-response sweeps (which change working days),
     while time is left; a round that improves nothing doubles the MILPs' time per day
-    (from 3 s, up to 48 s) before the search stops."""
+    (from 3 s, up to 48 s) before the search stops. ``on_round`` gets each improved plan."""
     rounds = 0
     day_seconds = 3.0
     while until - time.perf_counter() > 0.2:
@@ -774,6 +783,8 @@ def _improve(p: RosterProblem, pricers: list[_ClassPricer], table: _Options, cla
             if day_seconds >= 48.0:
                 break
             day_seconds *= 2
+        elif on_round is not None:
+            on_round(plan, breaks)
     return plan, breaks
 
 
