@@ -20,6 +20,20 @@ from routing_ml.scheduling._patterns import Breaks, Plan, _on_queue, _place_brea
 from routing_ml.scheduling._problem import RosterProblem
 
 
+def break_slots(p: RosterProblem, d: int, vi: int, k: int) -> list[tuple[int, int, np.ndarray]]:
+    """Every allowed placement of every break of shift variant ``vi`` worked on day ``d`` on
+    queue ``k``: (break index, start offset in minutes after the shift start, flat
+    ``k * n_periods + interval`` cells the break takes the agent away from)."""
+    iv, n_t = p.interval_minutes, p.n_periods
+    v = p.variants[vi]
+    out = []
+    for bi, b in enumerate(v.template.breaks):
+        for off in range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, iv):
+            t0 = d * p.per_day + (v.start_minutes + off) // iv
+            out.append((bi, off, k * n_t + np.arange(t0, min(n_t, t0 + b.duration_minutes // iv))))
+    return out
+
+
 def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -> Breaks | None:
     """Break start offsets of every shift of ``plan`` minimising the staffing terms of the
     objective (under-staffing weighted per interval, over-staffing on listed intervals);
@@ -41,17 +55,12 @@ def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -
     var_rows: list[np.ndarray] = []  # flat (k, t) cells each break variable removes an agent from
     link: list[tuple[int, list[int]]] = []  # (agents on the option, its break variables)
     for key in sorted(count):
-        d, vi, k = key
-        v = p.variants[vi]
-        for bi, b in enumerate(v.template.breaks):
-            idx = []
-            for off in range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, iv):
-                t0 = d * p.per_day + (v.start_minutes + off) // iv
-                ts = np.arange(t0, min(n_t, t0 + b.duration_minutes // iv))
-                idx.append(len(brk_vars))
-                brk_vars.append((key, bi, off))
-                var_rows.append(k * n_t + ts)
-            link.append((count[key], idx))
+        of_break: dict[int, list[int]] = defaultdict(list)
+        for bi, off, cells in break_slots(p, *key):
+            of_break[bi].append(len(brk_vars))
+            brk_vars.append((key, bi, off))
+            var_rows.append(cells)
+        link.extend((count[key], idx) for idx in of_break.values())
     if not brk_vars:
         return {}
     cells = np.unique(np.concatenate(var_rows))

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from routing_ml.scheduling._breaks import break_slots
 from routing_ml.scheduling._patterns import (
     Breaks,
     Plan,
@@ -73,10 +74,10 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
                seed: int = 0) -> tuple[Plan, Breaks] | None:
     """``plan`` with day ``d`` re-planned by the MILP (None when HiGHS returns no plan; the
     result is never worse than ``plan`` when HiGHS accepts the MIP start)."""
-    from highspy._core import HighsLp, HighsSolution, HighsVarType, MatrixFormat
+    from highspy._core import HighsLp, HighsSolution, HighsVarType, MatrixFormat, _Highs
 
     w = p.weights
-    iv, n_t, per_day = p.interval_minutes, p.n_periods, p.per_day
+    iv, n_t = p.interval_minutes, p.n_periods
     free = sorted(a for (a, x) in plan if x == d)
     if not free:
         return None
@@ -102,12 +103,9 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     brk: list[tuple[tuple[int, int, int], int, int]] = []  # ((day, variant, queue), break, offset)
     b_cells: list[np.ndarray] = []
     for vi, k in groups:
-        v = p.variants[vi]
-        for bi, b in enumerate(v.template.breaks):
-            for off in range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, iv):
-                t0 = d * per_day + (v.start_minutes + off) // iv
-                brk.append(((d, vi, k), bi, off))
-                b_cells.append(k * n_t + np.arange(t0, min(n_t, t0 + b.duration_minutes // iv)))
+        for bi, off, cells in break_slots(p, d, vi, k):
+            brk.append(((d, vi, k), bi, off))
+            b_cells.append(cells)
     cells = np.unique(np.concatenate(g_cells))
     cell_of = np.full(sched.size, -1, dtype=np.int64)
     cell_of[cells] = np.arange(cells.size)
@@ -196,8 +194,6 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     gap = rhs[:n_c] - cover
     start[o_u:o_o] = np.maximum(gap, 0.0)
     start[o_o:] = np.maximum(-gap, 0.0)
-
-    from highspy._core import _Highs
 
     h = _Highs()
     h.setOptionValue("output_flag", False)
