@@ -149,6 +149,7 @@ def part_banking77(args: argparse.Namespace) -> None:
     from sklearn.svm import LinearSVC
 
     from routing_ml.datasets import load_banking77
+    from routing_ml.routing import intent as intent_mod
     from routing_ml.routing.intent import IntentClassifier, _encode_batch, _softmax
 
     torch.set_num_threads(1)
@@ -230,8 +231,9 @@ def part_banking77(args: argparse.Namespace) -> None:
         # embeddings alone
         from scipy.sparse import csr_matrix  # noqa: F401
 
-        etr = _encode_batch("minilm", [" ".join(t[:1000].split()) for t in xtr], 64)
-        ete = _encode_batch("minilm", [" ".join(t[:1000].split()) for t in xte], 64)
+        dim = intent_mod._get_encoder("minilm").dim  # the sentence embedding's columns
+        etr = _encode_batch("minilm", [" ".join(t[:1000].split()) for t in xtr], 64)[:, :dim]
+        ete = _encode_batch("minilm", [" ".join(t[:1000].split()) for t in xte], 64)[:, :dim]
         t = time.perf_counter()
         svm = LinearSVC(C=1.0, random_state=SEED).fit(etr, ytr)
         add("ablation: MiniLM embeddings alone + LinearSVC",
@@ -256,10 +258,17 @@ def part_banking77(args: argparse.Namespace) -> None:
                 "(no calibration)",
                 {**_metrics(yte, m.predict_proba(xte), m.classes_, False),
                  "fit_seconds": m.fit_seconds_})
+        m = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
+                             C=args.accurate_C, neighbors=0, random_state=SEED).fit(xtr, ytr)
+        add(f"accurate, int8 MiniLM: word+char + MiniLM x{args.main_weight:g}, "
+            f"C={args.accurate_C:g} + calibration, no neighbour vote (previous default)",
+            {**_metrics(yte, m.predict_proba(xte), m.classes_, True),
+             "fit_seconds": m.fit_seconds_})
         acc = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
                                C=args.accurate_C, random_state=SEED).fit(xtr, ytr)
         add(f"accurate, int8 MiniLM: word+char + MiniLM x{args.main_weight:g}, "
-            f"C={args.accurate_C:g} + calibration (default)",
+            f"C={args.accurate_C:g} + calibration + vote of the {acc.neighbors} nearest "
+            "training texts, weight fitted out of fold (default)",
             {**_metrics(yte, acc.predict_proba(xte), acc.classes_, True),
              "fit_seconds": acc.fit_seconds_})
         calib.setdefault("accurate", []).append(acc.calibration_report_)
@@ -304,12 +313,17 @@ def part_banking77(args: argparse.Namespace) -> None:
         md.append(f"| {k} | {_fmt(r['accuracy'])} | {_fmt(r['macro_f1'])} | "
                   f"{_fmt(r['misroute_at_95'])} | {_fmt(r['fit_seconds'], 1)} |")
     md += ["", "### Calibration (out-of-fold margins inside each fit, mean over CV folds)\n",
-           "| mode | temperature | NLL raw → calibrated | ECE raw → calibrated |",
-           "|---|---|---|---|"]
+           "| mode | temperature | NLL raw → calibrated | ECE raw → calibrated | "
+           "neighbour weight (per fold) | out-of-fold accuracy without → with the vote |",
+           "|---|---|---|---|---|---|"]
     for k, r in data["calibration"].items():
+        ws = [c.get("neighbor_weight") for c in calib[k]]
+        nb = ("n/a" if None in ws else " / ".join(f"{w:g}" for w in ws))
+        oof = ("n/a" if "oof_accuracy_with_neighbors" not in r else
+               f"{_fmt(r['oof_accuracy'])} → {_fmt(r['oof_accuracy_with_neighbors'])}")
         md.append(f"| {k} | {_fmt(r['temperature'], 3)} | {_fmt(r['oof_nll_raw'], 3)} → "
                   f"{_fmt(r['oof_nll_calibrated'], 3)} | {_fmt(r['oof_ece_raw'], 3)} → "
-                  f"{_fmt(r['oof_ece_calibrated'], 3)} |")
+                  f"{_fmt(r['oof_ece_calibrated'], 3)} | {nb} | {oof} |")
     md += ["", "### Single-utterance latency (after warm-up, one text per call)\n",
            "| call | p50 ms | p99 ms | p50 / Pipeline p50 |", "|---|---|---|---|"]
     for k, r in lat.items():
@@ -335,7 +349,8 @@ def _prefill_minilm(texts: list[str], cache_dir: str, key: str = "minilm"
     from routing_ml.routing import intent
 
     h = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
-    path = Path(cache_dir) / f"b77_{key}_lib_{h}.npy"
+    # lib2: sentence embedding | layer-4 mean (the neighbour vote's vectors)
+    path = Path(cache_dir) / f"b77_{key}_lib2_{h}.npy"
     t0 = time.perf_counter()
     if path.exists():
         emb = np.load(path)

