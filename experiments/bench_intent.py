@@ -314,16 +314,20 @@ def part_banking77(args: argparse.Namespace) -> None:
                   f"{_fmt(r['misroute_at_95'])} | {_fmt(r['fit_seconds'], 1)} |")
     md += ["", "### Calibration (out-of-fold margins inside each fit, mean over CV folds)\n",
            "| mode | temperature | NLL raw → calibrated | ECE raw → calibrated | "
-           "neighbour weight (per fold) | out-of-fold accuracy without → with the vote |",
-           "|---|---|---|---|---|---|"]
+           "neighbour weight (per fold) | out-of-fold accuracy without → with the vote | "
+           "NLL / ECE with the vote |",
+           "|---|---|---|---|---|---|---|"]
     for k, r in data["calibration"].items():
         ws = [c.get("neighbor_weight") for c in calib[k]]
         nb = ("n/a" if None in ws else " / ".join(f"{w:g}" for w in ws))
-        oof = ("n/a" if "oof_accuracy_with_neighbors" not in r else
-               f"{_fmt(r['oof_accuracy'])} → {_fmt(r['oof_accuracy_with_neighbors'])}")
+        voted = "oof_accuracy_with_neighbors" in r
+        oof = (f"{_fmt(r['oof_accuracy'])} → {_fmt(r['oof_accuracy_with_neighbors'])}"
+               if voted else "n/a")
+        mix = (f"{_fmt(r['oof_nll_with_neighbors'], 3)} / {_fmt(r['oof_ece_with_neighbors'], 3)}"
+               if voted else "n/a")
         md.append(f"| {k} | {_fmt(r['temperature'], 3)} | {_fmt(r['oof_nll_raw'], 3)} → "
                   f"{_fmt(r['oof_nll_calibrated'], 3)} | {_fmt(r['oof_ece_raw'], 3)} → "
-                  f"{_fmt(r['oof_ece_calibrated'], 3)} | {nb} | {oof} |")
+                  f"{_fmt(r['oof_ece_calibrated'], 3)} | {nb} | {oof} | {mix} |")
     md += ["", "### Single-utterance latency (after warm-up, one text per call)\n",
            "| call | p50 ms | p99 ms | p50 / Pipeline p50 |", "|---|---|---|---|"]
     for k, r in lat.items():

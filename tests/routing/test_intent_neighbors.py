@@ -84,6 +84,7 @@ def test_auto_weight_is_chosen_out_of_fold_and_off_without_folds() -> None:
     assert report["neighbor_weight"] == clf.neighbor_weight_
     assert clf.neighbor_weight_ in _NEIGHBOR_WEIGHT_GRID
     assert report["oof_accuracy_with_neighbors"] >= report["oof_accuracy"]
+    assert 0 <= report["oof_ece_with_neighbors"] <= 1 and report["oof_nll_with_neighbors"] > 0
     none = IntentClassifier(encoder="minilm", calibration="none").fit(TEXTS, LABELS)
     assert none.neighbor_weight_ == 0.0 and none.neighbor_vectors_ is None
 

@@ -802,7 +802,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     class_prior_ : training frequency of each class (the answer for empty texts).
     calibration_report_ : dict with the out-of-fold accuracy, negative log-likelihood and
         expected calibration error before and after temperature scaling (and, with the
-        neighbour vote, the chosen weight and the mixture's out-of-fold accuracy).
+        neighbour vote, the chosen weight and the mixture's out-of-fold accuracy,
+        negative log-likelihood and expected calibration error).
     neighbor_weight_ : weight of the neighbour vote (0.0 in fast mode or when off).
     fit_seconds_ : wall time of ``fit`` (seconds).
     language_identifier_ : the language model used by :meth:`predict_language`.
@@ -1376,8 +1377,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             accs = [float((((1.0 - w) * p_cal + w * oof_votes).argmax(axis=1) == y_idx).mean())
                     for w in _NEIGHBOR_WEIGHT_GRID]
             weight = _NEIGHBOR_WEIGHT_GRID[int(np.argmax(accs))]
+            mixed = (1.0 - weight) * p_cal + weight * oof_votes
             report["neighbor_weight"] = weight
             report["oof_accuracy_with_neighbors"] = max(accs)
+            report["oof_nll_with_neighbors"] = float(np.mean(
+                -np.log(np.maximum(mixed[np.arange(len(y_idx)), y_idx], 1e-300))))
+            report["oof_ece_with_neighbors"] = _ece(mixed, y_idx)
         return temperature, report, weight
 
     def _store_fast_path(self) -> None:
