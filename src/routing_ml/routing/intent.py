@@ -764,7 +764,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         their intents, and the votes are mixed with the calibrated probabilities:
         ``(1 - w) * p + w * votes`` with ``w = neighbor_weight_``. The training texts'
         vectors are kept in the model (float32, ``2 * 384`` numbers per text with MiniLM,
-        384 with e5). 0 turns the vote off. No effect in fast mode.
+        384 with e5); every text of positive ``sample_weight`` votes alike. 0 turns the
+        vote off. No effect in fast mode.
     neighbor_weight : ``"auto"`` (default) picks ``w`` in {0, 0.1, ..., 0.7} by the
         out-of-fold accuracy of the mixture (the folds of the calibration; ``w = 0``
         when there are none, e.g. ``calibration="none"``); a number in [0, 1] is used
@@ -1486,7 +1487,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw SVM margins, shape (n_texts, n_classes) (zeros for empty texts)."""
+        """Raw SVM margins, shape (n_texts, n_classes) (zeros for empty texts). The
+        neighbour vote of the accurate mode is not in them: it is mixed into the
+        probabilities of :meth:`predict_proba`, which :meth:`predict` follows."""
         self._check_fitted()
         texts = _check_texts(texts)
         if len(texts) == 1:
