@@ -1035,11 +1035,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     def _votes(self, vectors: np.ndarray, train_vectors: np.ndarray,
                train_labels: np.ndarray) -> np.ndarray:
         """Neighbour votes (rows sum to 1) of texts given in the neighbour space, in
-        blocks of 1,024 texts to bound the similarity matrix."""
+        blocks of texts whose similarity matrix holds at most 2**24 numbers (64 MB)."""
         n_classes = len(self.classes_)
         out = np.empty((len(vectors), n_classes))
-        for start in range(0, len(vectors), 1024):
-            sim = vectors[start : start + 1024] @ train_vectors.T
+        step = max(1, min(1024, (1 << 24) // max(1, len(train_vectors))))
+        for start in range(0, len(vectors), step):
+            sim = vectors[start : start + step] @ train_vectors.T
             out[start : start + len(sim)] = _neighbor_votes(
                 sim, train_labels, int(self.neighbors), float(self.neighbor_temperature),
                 n_classes)
