@@ -117,3 +117,14 @@ def test_model_pickled_before_the_vote_keeps_its_answers() -> None:
 def test_bad_neighbor_parameters_raise(param: str, value: object) -> None:
     with pytest.raises(ValueError, match=param):
         IntentClassifier(encoder="minilm", **{param: value}).fit(TEXTS, LABELS)
+
+
+def test_votes_in_blocks_equal_one_product() -> None:
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(20_000, 4)).astype(np.float32)
+    texts = rng.normal(size=(2_500, 4)).astype(np.float32)
+    labels = rng.integers(0, 3, size=20_000)
+    clf = IntentClassifier(neighbors=5, neighbor_temperature=0.1)
+    clf.classes_ = np.array(["a", "b", "c"])
+    whole = _neighbor_votes(texts @ train.T, labels, 5, 0.1, 3)  # 2,500 rows in one go
+    np.testing.assert_allclose(clf._votes(texts, train, labels), whole, atol=1e-12)
