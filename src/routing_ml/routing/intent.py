@@ -357,7 +357,7 @@ class _MiniLMEncoder(_Encoder):
     def _quantize(self) -> None:
         """Dynamic int8 quantisation (per output channel) of every ``nn.Linear``: weights
         int8, activations quantised on the fly. About 1.5x less CPU per utterance on one
-        thread (p50 16.0 → 10.4 ms, experiments/results/bench_intent_latency.md), BANKING77
+        thread (float32 and int8 rows of experiments/results/bench_intent_latency.md), BANKING77
         accuracy of the stacked model -0.17 points (bench_intent_banking77.md). Texts are
         then encoded one at a time (see :meth:`encode`)."""
         torch = self._torch
