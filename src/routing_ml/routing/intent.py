@@ -1052,7 +1052,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return self._votes(vectors, self.neighbor_vectors_, self.neighbor_labels_)
 
     def _uses_neighbors(self) -> bool:
-        return self.neighbor_weight_ > 0.0 and self.neighbor_vectors_ is not None
+        # fit keeps the vectors only when the vote's weight is > 0
+        return self.neighbor_vectors_ is not None
 
     def _mix(self, proba: np.ndarray, votes: np.ndarray) -> np.ndarray:
         w = self.neighbor_weight_

@@ -34,6 +34,16 @@ def break_slots(p: RosterProblem, d: int, vi: int, k: int) -> list[tuple[int, in
     return out
 
 
+def staffing_terms(p: RosterProblem, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per flat ``k * n_periods + interval`` cell: the objective's cost of one agent short,
+    of one agent in surplus (on listed intervals only), and the upper bound of the shortfall
+    (0 where nothing is required)."""
+    w, hours = p.weights, p.interval_minutes / 60.0
+    under = w.under_staffing_per_hour * hours * p.weight.ravel()[cells]
+    over = np.where(p.listed.ravel()[cells], w.over_staffing_per_hour * hours, 0.0)
+    return under, over, np.where(p.required.ravel()[cells] > 0, np.inf, 0.0)
+
+
 def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -> Breaks | None:
     """Break start offsets of every shift of ``plan`` minimising the staffing terms of the
     objective (under-staffing weighted per interval, over-staffing on listed intervals);
@@ -42,7 +52,7 @@ def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -
     from scipy.sparse import csr_matrix
 
     deadline = time.perf_counter() + time_limit_seconds
-    iv, n_t = p.interval_minutes, p.n_periods
+    n_t = p.n_periods
     n_k = len(p.skills)
     count: dict[tuple[int, int, int], int] = defaultdict(int)
     for (_a, d), (vi, k) in plan.items():
@@ -65,32 +75,24 @@ def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -
         return {}
     cells = np.unique(np.concatenate(var_rows))
     n_b, n_c = len(brk_vars), cells.size
-    where = {int(c): i for i, c in enumerate(cells)}
-    hours = iv / 60.0
     req = p.required.ravel()[cells].astype(float)
     base = sched.ravel()[cells].astype(float)
-    listed = p.listed.ravel()[cells]
-    w = p.weights
+    under_cost, over_cost, under_ub = staffing_terms(p, cells)
     # variables: break counts | under-staffing per cell | over-staffing per cell
-    c = np.concatenate([np.zeros(n_b), w.under_staffing_per_hour * hours * p.weight.ravel()[cells],
-                        np.where(listed, w.over_staffing_per_hour * hours, 0.0)])
+    c = np.concatenate([np.zeros(n_b), under_cost, over_cost])
     ub = np.concatenate([np.array([float(link_n) for link_n, idx in link for _ in idx]),
-                         np.where(req > 0, np.inf, 0.0), np.full(n_c, np.inf)])
-    rows, cols, vals = [], [], []
-    for j, cs in enumerate(var_rows):  # coverage row i: base - breaks + under - over == req
-        for cell in cs:
-            rows.append(where[int(cell)])
-            cols.append(j)
-            vals.append(-1.0)
+                         under_ub, np.full(n_c, np.inf)])
     ar = np.arange(n_c)
-    rows += [*ar, *ar]
-    cols += [*(n_b + ar), *(n_b + n_c + ar)]
-    vals += [1.0] * n_c + [-1.0] * n_c
-    for r, (_n, idx) in enumerate(link):  # each option's agents take each break exactly once
-        rows += [n_c + r] * len(idx)
-        cols += idx
-        vals += [1.0] * len(idx)
-    a = csr_matrix((vals, (rows, cols)), shape=(n_c + len(link), n_b + 2 * n_c))
+    # coverage row per cell: base - breaks + under - over == req; then each option's agents
+    # take each break exactly once
+    rows = [*(np.searchsorted(cells, cs) for cs in var_rows), ar, ar,
+            *(np.full(len(idx), n_c + r) for r, (_n, idx) in enumerate(link))]
+    cols = [*(np.full(len(cs), j) for j, cs in enumerate(var_rows)), n_b + ar, n_b + n_c + ar,
+            *(np.asarray(idx) for _n, idx in link)]
+    vals = [*(np.full(len(cs), -1.0) for cs in var_rows), np.ones(n_c), -np.ones(n_c),
+            *(np.ones(len(idx)) for _n, idx in link)]
+    a = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                   shape=(n_c + len(link), n_b + 2 * n_c))
     rhs = np.concatenate([req - base, [float(n) for n, _ in link]])
     integrality = np.concatenate([np.ones(n_b), np.zeros(2 * n_c)])
     left = deadline - time.perf_counter()

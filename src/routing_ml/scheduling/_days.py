@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from routing_ml.scheduling._breaks import break_slots
+from routing_ml.scheduling._breaks import break_slots, staffing_terms
 from routing_ml.scheduling._patterns import (
     Breaks,
     Plan,
@@ -76,8 +76,7 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     result is never worse than ``plan`` when HiGHS accepts the MIP start)."""
     from highspy._core import HighsLp, HighsSolution, HighsVarType, MatrixFormat, _Highs
 
-    w = p.weights
-    iv, n_t = p.interval_minutes, p.n_periods
+    n_t = p.n_periods
     free = sorted(a for (a, x) in plan if x == d)
     if not free:
         return None
@@ -113,15 +112,12 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     # columns: x (agent takes option) | n (agents per option) | breaks | under | over
     o_n, o_b, o_u, o_o = n_x, n_x + n_g, n_x + n_g + n_b, n_x + n_g + n_b + n_c
     n_v = o_o + n_c
-    hours = iv / 60.0
     req = p.required.ravel()[cells].astype(float)
     cost = np.zeros(n_v)
     cost[:n_x] = [c for *_, c in xs]
-    cost[o_u:o_o] = w.under_staffing_per_hour * hours * p.weight.ravel()[cells]
-    cost[o_o:] = np.where(p.listed.ravel()[cells], w.over_staffing_per_hour * hours, 0.0)
     upper = np.full(n_v, np.inf)
     upper[:n_x] = [len(classes[c]) for c, *_ in xs]
-    upper[o_u:o_o] = np.where(req > 0, np.inf, 0.0)
+    cost[o_u:o_o], cost[o_o:], upper[o_u:o_o] = staffing_terms(p, cells)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
