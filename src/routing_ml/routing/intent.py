@@ -12,6 +12,17 @@
   precomputed at ``fit`` (and rebuilt on loading, see :class:`_FastPath`) turn one text
   into a dictionary lookup per word n-gram and per word, a count of its character
   n-grams and one weighted sum of precomputed coefficient rows (about five numpy calls).
+
+  **Distilled from a teacher** (``teacher="minilm"``): at ``fit`` only, the training
+  texts are encoded by the sentence encoder, and a kernel ridge regression maps the
+  feature rows above onto the embeddings' first ``teacher_dims`` principal components
+  (``W``, one row per feature). A text's unit-norm projection ``X @ W`` — an
+  approximation of its sentence embedding computed from its n-grams and word pieces,
+  with numpy — is appended as one more block (weight ``teacher_weight``), and the
+  ``neighbors`` training texts nearest in that space vote, as in the accurate mode.
+  ``predict`` needs no torch and no encoder; the single-utterance path gathers ``W``'s
+  rows with the coefficient rows in the same product. ``predict`` skips the vote when it
+  cannot change the answer (see :meth:`IntentClassifier._softmax_one`).
 - **accurate** (``encoder="minilm"`` or ``encoder="e5"``): the L2-normalised sentence
   embedding of an offline encoder is appended to the TF-IDF blocks (weighted by
   ``embedding_weight``) and the same linear SVM is fitted on the stacked features.
@@ -298,6 +309,13 @@ def _neighbor_votes(sim: np.ndarray, labels: np.ndarray, k: int, temperature: fl
     return votes
 
 
+#: ridge penalty of the teacher regression (fast mode with ``teacher``): feature rows are
+#: unit-norm blocks, so 1.0 is of the order of one text's own similarity
+_TEACHER_RIDGE = 1.0
+#: at most this many training texts (a seeded sample) fit the teacher regression: its
+#: dual form solves one (n x n) system
+_TEACHER_MAX_TEXTS = 10_000
+
 #: neighbour weights tried at ``fit`` when ``neighbor_weight="auto"``
 _NEIGHBOR_WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -518,9 +536,9 @@ class _FastPath:
     """
 
     __slots__ = ("char_analyzer", "char_idf", "char_idf_sq", "char_vocab", "char_weight", "emb_coef",
-                 "featurizer", "m_start", "n_word", "row_intercept", "rows", "static_coef",
-                 "vectors", "word_closed", "word_idf", "word_ngram_range", "word_vocab",
-                 "words")
+                 "featurizer", "m_start", "n_classes", "n_word", "row_intercept", "rows",
+                 "static_coef", "teacher_coef", "vectors", "word_closed", "word_idf",
+                 "word_ngram_range", "word_vocab", "words")
 
     def __init__(self, clf: IntentClassifier) -> None:
         from scipy.sparse import csr_matrix
@@ -546,9 +564,16 @@ class _FastPath:
         p_start = n_features
         self.m_start = p_start + n_words
         self.row_intercept = self.m_start + (n_words if featurizer is not None else 0)
-        rows = np.empty((self.row_intercept + 1, n_classes))
-        rows[:n_features] = coef.T
-        rows[self.row_intercept] = clf.intercept_
+        # with a teacher, each row also carries its feature's teacher projection (columns
+        # n_classes:), so one gather gives the margins and the text's projection
+        projection = clf.__dict__.get("teacher_projection_")
+        n_proj = 0 if projection is None else projection.shape[1]
+        self.n_classes = n_classes
+        rows = np.zeros((self.row_intercept + 1, n_classes + n_proj))
+        rows[:n_features, :n_classes] = coef.T
+        rows[self.row_intercept, :n_classes] = clf.intercept_
+        if projection is not None:
+            rows[: projection.shape[0], n_classes:] = projection
         self.word_vocab = w_vocab
         self.word_ngram_range = clf._range("word_ngram_range")
         wv = clf.word_vectorizer_
@@ -564,15 +589,19 @@ class _FastPath:
         self.n_word = n_word
         self.featurizer = featurizer
         start = n_ngram
-        static_coef = np.zeros((dim, n_classes))
+        static_coef = np.zeros((dim, n_classes + n_proj))
         self.vectors = None
         if featurizer is not None:
-            static_coef = np.ascontiguousarray(coef[:, start : start + dim].T) * float(
-                clf.static_weight)
+            static_coef[:, :n_classes] = coef[:, start : start + dim].T
+            if projection is not None:
+                static_coef[:, n_classes:] = projection[start : start + dim]
+            static_coef *= float(clf.static_weight)
             start += dim
         self.static_coef = static_coef
         self.emb_coef = (np.ascontiguousarray(coef[:, start:].T) * float(clf.embedding_weight)
                          if clf.encoder is not None else None)
+        self.teacher_coef = (np.ascontiguousarray(coef[:, start:].T) * float(clf.teacher_weight)
+                             if projection is not None else None)
         # per word: its character n-grams, P_w and M_w rows
         cols: list[int] = []
         indptr = [0]
@@ -600,7 +629,7 @@ class _FastPath:
             self.vectors = vectors
         self.rows = rows
         # the estimator's coefficients are the table's first rows, not a second copy
-        clf.coef_ = rows[:n_features].T
+        clf.coef_ = rows[:n_features, :n_classes].T
         # word -> (its P_w row, its n-grams, sum_g k_g idf_g**2, its row in ``vectors``
         # and, offset by m_start, its M_w row; None without word pieces)
         self.words = {w: (p_start + i, g, qi, vr) for i, (w, g, qi, vr) in enumerate(
@@ -640,8 +669,10 @@ class _FastPath:
             prev = cur
         return found
 
-    def margins(self, normalized: str) -> np.ndarray:
-        """Margins of one non-empty normalised text (n-gram and static blocks)."""
+    def margins(self, normalized: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """(margins, teacher vector or None) of one non-empty normalised text: the n-gram,
+        static and teacher blocks (the teacher vector is the unit-norm projection of the
+        other blocks, see ``IntentClassifier.teacher``)."""
         tokens = normalized.split()
         # word n-grams: the rows to gather and their weights
         idx = self._word_ngram_rows(tokens)
@@ -723,7 +754,15 @@ class _FastPath:
         s = np.dot(wts, self.rows[idx])
         if unseen_margins is not None:
             s += unseen_margins
-        return s
+        if self.teacher_coef is None:
+            return s, None
+        n_classes = self.n_classes
+        vec = s[n_classes:]
+        norm = math.sqrt(float(vec @ vec))
+        vec = vec / norm if norm > 0 else np.zeros_like(vec)
+        margins = s[:n_classes]
+        margins += vec @ self.teacher_coef
+        return margins, vec
 
 
 # --------------------------------------------------------------------------- estimator
@@ -759,18 +798,29 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         the sentence embedding it brought nothing on BANKING77: experiments/results).
     static_weight : weight of the static block (it is L2-normalised before weighting).
     embedding_weight : weight of the sentence embedding block (accurate mode only).
-    neighbors : accurate mode only: the ``neighbors`` training texts nearest to a text
-        (cosine of the encoder's vectors; MiniLM adds the mean of its 4th layer) vote for
-        their intents, and the votes are mixed with the calibrated probabilities:
-        ``(1 - w) * p + w * votes`` with ``w = neighbor_weight_``. The training texts'
-        vectors are kept in the model (float32, ``2 * 384`` numbers per text with MiniLM,
-        384 with e5); every text of positive ``sample_weight`` votes alike. 0 turns the
-        vote off. No effect in fast mode.
+    neighbors : accurate mode, and fast mode with a ``teacher``: the ``neighbors``
+        training texts nearest to a text (cosine of the encoder's vectors, MiniLM adding
+        the mean of its 4th layer; with a teacher, cosine of the teacher projections)
+        vote for their intents, and the votes are mixed with the calibrated
+        probabilities: ``(1 - w) * p + w * votes`` with ``w = neighbor_weight_``. The
+        training texts' vectors are kept in the model (float32, ``2 * 384`` numbers per
+        text with MiniLM, 384 with e5, ``teacher_dims`` with a teacher); every text of
+        positive ``sample_weight`` votes alike. 0 turns the vote off. No effect in fast
+        mode without a teacher.
     neighbor_weight : ``"auto"`` (default) picks ``w`` in {0, 0.1, ..., 0.7} by the
         out-of-fold accuracy of the mixture (the folds of the calibration; ``w = 0``
         when there are none, e.g. ``calibration="none"``); a number in [0, 1] is used
         as given.
     neighbor_temperature : softmax temperature of the votes over the cosine similarities.
+    teacher : fast mode only: None (default) or an encoder name (``"minilm"``, ``"e5"``)
+        whose sentence embeddings the fast model learns to approximate at ``fit`` (see
+        the module docstring; the encoder and the extra ``routing-ml[nlp]`` are needed
+        at ``fit`` only). The regression is fitted on at most 10,000 training texts (a
+        sample seeded by ``random_state``), unweighted; its dual form holds one
+        (n x n) matrix (0.8 GB at 10,000 texts). BANKING77: experiments/results.
+    teacher_dims : principal components of the teacher's embeddings kept as the target
+        (fewer when there are fewer texts).
+    teacher_weight : weight of the (unit-norm) teacher block in the linear model.
     C : inverse regularisation strength of the linear SVM.
     class_balance : exponent of the class re-weighting of the SVM loss: each class's
         examples weigh ``(n_class / mean n)**(-class_balance)`` (``n`` counted with the
@@ -805,7 +855,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         expected calibration error before and after temperature scaling (and, with the
         neighbour vote, the chosen weight and the mixture's out-of-fold accuracy,
         negative log-likelihood and expected calibration error).
-    neighbor_weight_ : weight of the neighbour vote (0.0 in fast mode or when off).
+    neighbor_weight_ : weight of the neighbour vote (0.0 in fast mode without a teacher,
+        or when off).
+    teacher_projection_ : (n_features, d) float64 matrix ``W`` of the teacher block, or
+        None without a teacher.
     fit_seconds_ : wall time of ``fit`` (seconds).
     language_identifier_ : the language model used by :meth:`predict_language`.
 
@@ -837,6 +890,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         neighbors: int = 10,
         neighbor_weight: float | str = "auto",
         neighbor_temperature: float = 0.02,
+        teacher: str | None = None,
+        teacher_dims: int = 64,
+        teacher_weight: float = 2.0,
         C: float = 0.5,
         class_balance: float = 0.0,
         prior_shift: float = 0.0,
@@ -863,6 +919,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.neighbors = neighbors
         self.neighbor_weight = neighbor_weight
         self.neighbor_temperature = neighbor_temperature
+        self.teacher = teacher
+        self.teacher_dims = teacher_dims
+        self.teacher_weight = teacher_weight
         self.C = C
         self.class_balance = class_balance
         self.prior_shift = prior_shift
@@ -880,7 +939,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         for key, old in (("static_vectors", None), ("static_weight", 1.0),
                          ("quantize_encoder", False), ("class_balance", 0.0),
                          ("prior_shift", 0.0), ("word_min_df", 1), ("neighbors", 0),
-                         ("neighbor_weight", 0.0), ("neighbor_temperature", 0.02)):
+                         ("neighbor_weight", 0.0), ("neighbor_temperature", 0.02),
+                         ("teacher", None), ("teacher_dims", 64), ("teacher_weight", 2.0)):
             state.setdefault(key, old)
         for key in _LEGACY_FAST_KEYS:  # the single-text path is rebuilt, never read
             state.pop(key, None)
@@ -889,6 +949,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             state.setdefault("neighbor_weight_", 0.0)
             state.setdefault("neighbor_vectors_", None)
             state.setdefault("neighbor_labels_", None)
+            state.setdefault("teacher_projection_", None)
         super().__setstate__(state)
         if "coef_" in self.__dict__:
             self._store_fast_path()
@@ -909,9 +970,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     _REAL_PARAMS = ("C", "char_weight", "static_weight", "embedding_weight",
-                    "class_balance", "prior_shift", "neighbor_temperature")
+                    "class_balance", "prior_shift", "neighbor_temperature", "teacher_weight")
     _INT_PARAMS = ("calibration_folds", "max_chars", "char_min_df", "word_min_df",
-                   "encoder_batch_size", "neighbors")
+                   "encoder_batch_size", "neighbors", "teacher_dims")
 
     def _validate_params_or_raise(self) -> None:
         for name in self._REAL_PARAMS + self._INT_PARAMS + ("abstain_threshold",):
@@ -929,6 +990,19 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if self.encoder is not None and self.encoder not in ENCODERS:
             raise ValueError(
                 f"encoder must be None (fast mode) or one of {ENCODERS}, got {self.encoder!r}")
+        if self.teacher is not None:
+            if self.teacher not in ENCODERS:
+                raise ValueError(f"teacher must be None or one of {ENCODERS}, got "
+                                 f"{self.teacher!r}")
+            if self.encoder is not None:
+                raise ValueError(
+                    f"teacher is for the fast mode (encoder=None), got encoder="
+                    f"{self.encoder!r} and teacher={self.teacher!r}: the accurate mode "
+                    "reads the encoder itself; drop one of them.")
+            if int(self.teacher_dims) < 1:
+                raise ValueError(f"teacher_dims must be >= 1, got {self.teacher_dims!r}")
+            if not float(self.teacher_weight) > 0:
+                raise ValueError(f"teacher_weight must be > 0, got {self.teacher_weight!r}")
         if self.abstain_threshold is not None and not (
                 0.0 <= float(self.abstain_threshold) <= 1.0):
             raise ValueError(
@@ -1015,6 +1089,27 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                   emb: np.ndarray | None = None) -> csr_matrix:
         """The stacked feature rows; ``emb`` are the texts' encoder vectors when already
         computed (accurate mode)."""
+        return self._features_and_teacher(texts, normalized, emb)[0]
+
+    def _features_and_teacher(self, texts: list[str], normalized: list[str],
+                              emb: np.ndarray | None = None
+                              ) -> tuple[csr_matrix, np.ndarray | None]:
+        """(stacked feature rows, the texts' teacher vectors or None). With a fitted
+        teacher projection ``W`` the last block is ``teacher_weight * v`` with ``v`` the
+        unit-norm rows of ``X @ W`` (``X``: the other blocks)."""
+        from scipy.sparse import csr_matrix, hstack
+
+        X = self._base_features(texts, normalized, emb)
+        projection = self.__dict__.get("teacher_projection_")
+        if projection is None:
+            return X, None
+        vec = np.asarray(X @ projection)
+        vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-300)
+        return hstack([X, csr_matrix(vec * float(self.teacher_weight))], format="csr"), vec
+
+    def _base_features(self, texts: list[str], normalized: list[str],
+                       emb: np.ndarray | None = None) -> csr_matrix:
+        """The n-gram, static and encoder blocks (all but the teacher block)."""
         from scipy.sparse import csr_matrix, hstack
 
         blocks = [self.word_vectorizer_.transform(normalized),
@@ -1050,6 +1145,27 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         """Votes of the fitted model's training texts (only when :meth:`_uses_neighbors`)."""
         assert self.neighbor_vectors_ is not None and self.neighbor_labels_ is not None
         return self._votes(vectors, self.neighbor_vectors_, self.neighbor_labels_)
+
+    def _votes_one(self, vector: np.ndarray) -> np.ndarray:
+        """The votes of one text (a 1-D vector of the neighbour space) among the training
+        texts: :meth:`_training_votes`' numbers for one row, faster. The ``neighbors``
+        nearest are searched among the texts within ``10 * neighbor_temperature`` of the
+        nearest one (all texts when fewer are), so the top ``k`` is exact; texts tied at
+        the ``k``-th similarity may be broken differently than in the batch path."""
+        train, labels = self.neighbor_vectors_, self.neighbor_labels_
+        assert train is not None and labels is not None
+        sim = train @ vector
+        k = min(int(self.neighbors), len(sim))
+        temperature = float(self.neighbor_temperature)
+        top = float(sim.max())
+        near = np.flatnonzero(sim >= top - 10.0 * temperature)
+        if len(near) < k:
+            near = np.arange(len(sim))
+        if len(near) > k:
+            near = near[np.argpartition(-sim[near], k - 1)[:k]]
+        w = np.exp((sim[near] - top) / temperature)
+        votes = np.bincount(labels[near], weights=w, minlength=len(self.classes_))
+        return votes / votes.sum()
 
     def _uses_neighbors(self) -> bool:
         # fit keeps the vectors only when the vote's weight is > 0
@@ -1187,10 +1303,18 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                       else self.static_vectors is not None)
         self.static_featurizer_ = StaticFeaturizer().fit(norm_u) if use_static else None
         emb = self._embed(texts_u) if self.encoder is not None else None
+        self.teacher_projection_ = None
         X = self._features(texts_u, norm_u, emb)
-        neighbors = (self._neighbor_space(emb)
-                     if emb is not None and int(self.neighbors) > 0
-                     and self.neighbor_weight != 0 else None)
+        vote = int(self.neighbors) > 0 and self.neighbor_weight != 0
+        neighbors = self._neighbor_space(emb) if emb is not None and vote else None
+        if self.teacher is not None:
+            from scipy.sparse import csr_matrix, hstack
+
+            self.teacher_projection_ = self._fit_teacher(texts_u, X)
+            vec = np.asarray(X @ self.teacher_projection_)
+            vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-300)
+            X = hstack([X, csr_matrix(vec * float(self.teacher_weight))], format="csr")
+            neighbors = vec.astype(np.float32) if vote else None
 
         self.classes_ = classes
         prior = np.bincount(y_idx_all, weights=sw_all, minlength=len(classes))
@@ -1213,6 +1337,30 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.n_empty_ignored_ = n_empty
         self.fit_seconds_ = time.perf_counter() - t_start
         return self
+
+    def _fit_teacher(self, texts: list[str], X: csr_matrix) -> np.ndarray:
+        """The teacher projection ``W`` (n_features x d): kernel ridge regression of the
+        teacher's sentence embeddings (centred, reduced to their first ``teacher_dims``
+        principal components) on the feature rows ``X``, in dual form, ``W = X.T @ (X
+        X.T + ridge I)^-1 P``. At most ``_TEACHER_MAX_TEXTS`` texts (a seeded sample)."""
+        from scipy.linalg import solve
+
+        name = str(self.teacher)
+        emb = _encode_batch(name, self._encoder_texts(texts), int(self.encoder_batch_size))
+        emb = emb[:, : _get_encoder(name).dim]
+        n = len(texts)
+        rows = np.arange(n)
+        if n > _TEACHER_MAX_TEXTS:
+            rng = np.random.default_rng(self.random_state)
+            rows = np.sort(rng.choice(n, _TEACHER_MAX_TEXTS, replace=False))
+        target = emb[rows] - emb[rows].mean(axis=0)
+        _, _, vt = np.linalg.svd(target, full_matrices=False)
+        target = target @ vt[: int(self.teacher_dims)].T
+        Xs = X[rows]
+        gram = (Xs @ Xs.T).toarray()
+        gram[np.diag_indices_from(gram)] += _TEACHER_RIDGE
+        dual = solve(gram, target, assume_a="pos", overwrite_a=True)
+        return np.asarray(Xs.T @ dual)
 
     def _check_triage_label_type(self, classes: np.ndarray) -> None:
         """``triage_label`` must be of the labels' type (str or int): ``predict`` mixes it
@@ -1394,27 +1542,31 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ scoring
     def _scores_one(self, text: str, normalized: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """(margins, neighbour votes or None) of one non-empty normalised text, without
-        scikit-learn: the same numbers as the batch path (see :class:`_FastPath`)."""
+        """(margins, the text's vector in the neighbour space or None) of one non-empty
+        normalised text, without scikit-learn: the same numbers as the batch path (see
+        :class:`_FastPath`). The vector is None when the model has no neighbour vote;
+        :meth:`_votes_one` turns it into votes."""
         fast = self._fast_
-        s = fast.margins(normalized)
-        votes = None
+        s, teacher_vec = fast.margins(normalized)
+        vector = None
+        if teacher_vec is not None and self._uses_neighbors():
+            vector = teacher_vec.astype(np.float32)
         if fast.emb_coef is not None:
             enc = _get_encoder(self._encoder_key())
             e = enc.encode_one(" ".join(text[: int(self.max_chars)].split()))
             s += e[: enc.dim] @ fast.emb_coef
             if self._uses_neighbors():
-                votes = self._training_votes(enc.neighbor_space(e.reshape(1, -1)))[0]
-        return s, votes
+                vector = enc.neighbor_space(e)
+        return s, vector
 
     def _margins_one(self, text: str) -> tuple[np.ndarray, np.ndarray | None] | None:
-        """(margins, neighbour votes or None) of one text on the single-text path (None
-        for an empty text)."""
+        """(margins, neighbour-space vector or None) of one text on the single-text path
+        (None for an empty text)."""
         normalized = normalize_text(text, int(self.max_chars))
         return self._scores_one(text, normalized) if normalized else None
 
     def _softmax_one(self, margins: np.ndarray, *, need_probability: bool,
-                     votes: np.ndarray | None = None) -> tuple[int, np.ndarray | None]:
+                     vector: np.ndarray | None = None) -> tuple[int, np.ndarray | None]:
         """(top intent index, probabilities or None) of one text's margins: the batch
         path's softmax and argmax on a 1-D array.
 
@@ -1422,10 +1574,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         tempered softmax is monotone); the probabilities are still computed when an
         earlier class is within 1e-12 (relative) of the top one: a near tie that the
         rounding of the probabilities could break the other way, as the batch path's
-        argmax of the probabilities would. With neighbour ``votes`` the probabilities
-        are always computed (they are mixed with the votes).
+        argmax of the probabilities would. With a neighbour-space ``vector`` the
+        probabilities are computed and mixed with the text's votes, except when only the
+        argmax is needed and the votes cannot move it: with vote weight ``w``, when
+        ``(1 - w) * (p_top - p_second) > w`` (the top class then stays on top whatever
+        the votes), the votes are not computed.
         """
-        if not need_probability and votes is None:
+        if not need_probability and vector is None:
             m = margins.tolist()
             best = max(m)
             top = m.index(best)
@@ -1435,8 +1590,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         z -= z.max()
         np.exp(z, out=z)
         z /= z.sum()
-        if votes is not None:
-            z = self._mix(z, votes)
+        if vector is not None:
+            if not need_probability:
+                w = float(self.neighbor_weight_)
+                first, second = np.partition(z, len(z) - 2)[-1:-3:-1]
+                if (1.0 - w) * (first - second) > w:
+                    return int(z.argmax()), None
+            z = self._mix(z, self._votes_one(vector))
         return int(z.argmax()), z
 
     def _triage_dtype(self) -> np.dtype:
@@ -1467,16 +1627,19 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             if not empty[0]:
                 scores[0], v = self._scores_one(texts[0], normalized[0])
                 if votes is not None and v is not None:
-                    votes[0] = v
+                    votes[0] = self._votes_one(v)
             return scores, empty, votes
         keep = np.flatnonzero(~empty)
         if keep.size:
             kept = [texts[i] for i in keep]
             emb = self._embed(kept) if self.encoder is not None else None
-            X = self._features(kept, [normalized[i] for i in keep], emb)
+            X, teacher_vec = self._features_and_teacher(
+                kept, [normalized[i] for i in keep], emb)
             scores[keep] = np.asarray(X @ self.coef_.T) + self.intercept_
             if votes is not None and emb is not None:
                 votes[keep] = self._training_votes(self._neighbor_space(emb))
+            elif votes is not None and teacher_vec is not None:
+                votes[keep] = self._training_votes(teacher_vec.astype(np.float32))
         return scores, empty, votes
 
     def _proba_from_scores(self, scores: np.ndarray, empty: np.ndarray,
@@ -1525,7 +1688,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             got = self._margins_one(texts[0])
             proba = (self.class_prior_.reshape(1, -1).copy() if got is None
                      else self._softmax_one(got[0], need_probability=True,
-                                            votes=got[1])[1].reshape(1, -1))  # type: ignore[union-attr]
+                                            vector=got[1])[1].reshape(1, -1))  # type: ignore[union-attr]
         else:
             proba = self._proba_from_scores(*self._batch_scores(texts))
         return proba if cols is None else proba[:, cols]
@@ -1569,7 +1732,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 return self._triage_array()
             threshold = self.abstain_threshold
             top, p = self._softmax_one(got[0], need_probability=threshold is not None,
-                                       votes=got[1])
+                                       vector=got[1])
             if p is not None and threshold is not None and p[top] < float(threshold):
                 return self._triage_array()
             return self.classes_.take([top])
@@ -1632,7 +1795,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             intent = self.classes_[top].item()
             return IntentPrediction(self.triage_label, float(self.class_prior_[top]),
                                     self.triage_queue, UNDETERMINED, True, intent)
-        top, p = self._softmax_one(got[0], need_probability=True, votes=got[1])
+        top, p = self._softmax_one(got[0], need_probability=True, vector=got[1])
         intent = self.classes_[top].item()  # a plain str / int, not a numpy scalar
         conf = float(p[top])  # type: ignore[index]
         abstained = self.abstain_threshold is not None and conf < float(
