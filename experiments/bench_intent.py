@@ -179,6 +179,16 @@ def part_banking77(args: argparse.Namespace) -> None:
         rows.setdefault(name, []).append(r)
         log.info("fold %d %-40s acc %.4f", len(rows[name]) - 1, name, r["accuracy"])
 
+    def add_calibrated(name: str, model, xte: list[str], yte: np.ndarray,
+                       key: str | None = None) -> None:
+        """A row of a calibrated model; with ``key``, its calibration report is kept and
+        the model of the last fold is timed below."""
+        add(name, {**_metrics(yte, model.predict_proba(xte), model.classes_, True),
+                   "fit_seconds": model.fit_seconds_})
+        if key is not None:
+            calib.setdefault(key, []).append(model.calibration_report_)
+            last_models[key] = model
+
     for tr, te in folds:
         xtr = [texts[i] for i in tr]
         xte = [texts[i] for i in te]
@@ -223,11 +233,19 @@ def part_banking77(args: argparse.Namespace) -> None:
         add("fast: word+char + static x1, raw margins (no calibration)",
             {**_metrics(yte, _softmax(scores.copy()), fast.classes_, False),
              "fit_seconds": float("nan")})
-        add("fast: word+char + static x1 + temperature calibration (default)",
-            {**_metrics(yte, fast.predict_proba(xte), fast.classes_, True),
-             "fit_seconds": fast.fit_seconds_})
-        calib.setdefault("fast", []).append(fast.calibration_report_)
-        last_models["fast"] = fast
+        add_calibrated("fast: word+char + static x1 + temperature calibration (default)",
+                       fast, xte, yte, "fast")
+        # fast mode distilled from MiniLM at fit (teacher projection block), without and
+        # with the neighbour vote in the teacher space
+        m = IntentClassifier(teacher="minilm", neighbors=0, random_state=SEED).fit(xtr, ytr)
+        add_calibrated("fast + teacher: word+char + static x1 + MiniLM-teacher projection "
+                       f"x{m.teacher_weight:g} ({m.teacher_dims} dims) + calibration, no vote",
+                       m, xte, yte)
+        m = IntentClassifier(teacher="minilm", random_state=SEED).fit(xtr, ytr)
+        add_calibrated(f"fast + teacher: the same + vote of the {m.neighbors} nearest "
+                       "training texts in the teacher space, weight fitted out of fold "
+                       "(teacher='minilm'; MiniLM needed at fit only)",
+                       m, xte, yte, "fast + teacher")
         # embeddings alone
         from scipy.sparse import csr_matrix  # noqa: F401
 
@@ -260,19 +278,15 @@ def part_banking77(args: argparse.Namespace) -> None:
                  "fit_seconds": m.fit_seconds_})
         m = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
                              C=args.accurate_C, neighbors=0, random_state=SEED).fit(xtr, ytr)
-        add(f"accurate, int8 MiniLM: word+char + MiniLM x{args.main_weight:g}, "
-            f"C={args.accurate_C:g} + calibration, no neighbour vote (previous default)",
-            {**_metrics(yte, m.predict_proba(xte), m.classes_, True),
-             "fit_seconds": m.fit_seconds_})
-        acc = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
-                               C=args.accurate_C, random_state=SEED).fit(xtr, ytr)
-        add(f"accurate, int8 MiniLM: word+char + MiniLM x{args.main_weight:g}, "
-            f"C={args.accurate_C:g} + calibration + vote of the {acc.neighbors} nearest "
-            "training texts, weight fitted out of fold (default)",
-            {**_metrics(yte, acc.predict_proba(xte), acc.classes_, True),
-             "fit_seconds": acc.fit_seconds_})
-        calib.setdefault("accurate", []).append(acc.calibration_report_)
-        last_models["accurate"] = acc
+        add_calibrated(f"accurate, int8 MiniLM: word+char + MiniLM x{args.main_weight:g}, "
+                       f"C={args.accurate_C:g} + calibration, no neighbour vote (previous "
+                       "default)", m, xte, yte)
+        m = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
+                             C=args.accurate_C, random_state=SEED).fit(xtr, ytr)
+        add_calibrated(f"accurate, int8 MiniLM: word+char + MiniLM x{args.main_weight:g}, "
+                       f"C={args.accurate_C:g} + calibration + vote of the {m.neighbors} "
+                       "nearest training texts, weight fitted out of fold (default)",
+                       m, xte, yte, "accurate")
         last_te = xte
 
     data["cv"] = {k: _mean_rows(v) for k, v in rows.items()}
@@ -283,6 +297,7 @@ def part_banking77(args: argparse.Namespace) -> None:
     lat_texts = last_te
     pipe = last_models["pipeline"]
     fast = last_models["fast"]
+    fast_t = last_models["fast + teacher"]
     acc = last_models["accurate"]
     n = args.latency_n
     lat = {
@@ -292,6 +307,10 @@ def part_banking77(args: argparse.Namespace) -> None:
         "fast predict_one(text) (+language)": _latency(fast.predict_one, lat_texts, n, 200),
         "fast predict_proba([text])": _latency(lambda t: fast.predict_proba([t]), lat_texts,
                                                n, 200),
+        "fast + teacher predict([text])": _latency(lambda t: fast_t.predict([t]), lat_texts,
+                                                   n, 200),
+        "fast + teacher predict_proba([text])": _latency(
+            lambda t: fast_t.predict_proba([t]), lat_texts, n, 200),
         "accurate predict([text]) (int8 MiniLM, 1 torch thread)": _latency(
             lambda t: acc.predict([t]), lat_texts, max(200, n // 10), 30),
     }
@@ -303,6 +322,9 @@ def part_banking77(args: argparse.Namespace) -> None:
     bp = fast.predict_proba(lat_texts[:200])
     sp = np.vstack([fast.predict_proba([t]) for t in lat_texts[:200]])
     data["fast_single_vs_batch_max_abs_diff"] = float(np.abs(bp - sp).max())
+    bp = fast_t.predict_proba(lat_texts[:200])
+    sp = np.vstack([fast_t.predict_proba([t]) for t in lat_texts[:200]])
+    data["fast_teacher_single_vs_batch_max_abs_diff"] = float(np.abs(bp - sp).max())
 
     md = ["## BANKING77, 5-fold stratified CV (seed 0) on the bundled training split\n",
           f"{len(texts)} utterances, {data['n_intents']} intents, {len(folds)} folds. Means "
@@ -334,7 +356,9 @@ def part_banking77(args: argparse.Namespace) -> None:
         md.append(f"| {k} | {_fmt(r['p50_ms'], 3)} | {_fmt(r['p99_ms'], 3)} | "
                   f"{_fmt(r['p50_ratio_vs_pipeline'], 3)} |")
     md.append(f"\nfast single path vs batch path, max |Δ proba| on 200 texts: "
-              f"{data['fast_single_vs_batch_max_abs_diff']:.2e}")
+              f"{data['fast_single_vs_batch_max_abs_diff']:.2e}; fast + teacher: "
+              f"{data['fast_teacher_single_vs_batch_max_abs_diff']:.2e} (the vote's "
+              "similarities are float32)")
     for key in ("minilm", "minilm-int8"):
         md.append(f"\n{key} embeddings of all {len(texts)} texts: "
                   f"{data[f'{key}_encode_seconds_all']:.0f} s, "
@@ -429,6 +453,7 @@ def part_latency(args: argparse.Namespace) -> None:
         _prefill_minilm([" ".join(t[:1000].split()) for t in texts], args.embedding_cache, key)
     pipe = _plain_pipeline().fit(xtr, y[tr])
     fast = IntentClassifier(random_state=SEED).fit(xtr, y[tr])
+    fast_t = IntentClassifier(teacher="minilm", random_state=SEED).fit(xtr, y[tr])
     acc = IntentClassifier(encoder="minilm", embedding_weight=args.main_weight,
                            random_state=SEED).fit(xtr, y[tr])
     acc32 = IntentClassifier(encoder="minilm", quantize_encoder=False,
@@ -437,6 +462,8 @@ def part_latency(args: argparse.Namespace) -> None:
     calls = {"plain sklearn Pipeline predict([text])": lambda t: pipe.predict([t]),
              "fast predict([text])": lambda t: fast.predict([t]),
              "fast predict_one(text) (+language)": fast.predict_one,
+             "fast + teacher predict([text])": lambda t: fast_t.predict([t]),
+             "fast + teacher predict_proba([text])": lambda t: fast_t.predict_proba([t]),
              "accurate predict([text]) (int8 MiniLM, default; 1 torch thread)":
                  lambda t: acc.predict([t]),
              "accurate predict([text]) (float32 MiniLM; 1 torch thread)":
@@ -458,6 +485,7 @@ def part_latency(args: argparse.Namespace) -> None:
             times[k].append(time.perf_counter() - t0)
     # the same calls run alone, back to back (warm caches, as in a dedicated service)
     for name in ("plain sklearn Pipeline predict([text])", "fast predict([text])",
+                 "fast + teacher predict([text])",
                  "accurate predict([text]) (int8 MiniLM, default; 1 torch thread)"):
         fn = calls[name]
         key = f"{name}, alone"
@@ -491,12 +519,19 @@ def part_latency(args: argparse.Namespace) -> None:
     md += ["", f"Accurate models fitted on {len(xtr)} texts; the int8 model's neighbour vote "
            f"reads the {acc.neighbors} nearest of {n_vote} training texts (weight "
            f"{acc.neighbor_weight_:g}, chosen out of fold at fit)."]
-    fp = _footprint(fast)
-    md += ["", "## Fast model footprint (fitted on fold 0's training texts)", "",
-           f"- coefficients {fp['coef_mb']:.1f} MB; single-text tables (built at fit and on "
-           f"loading, not pickled) {fp['single_text_tables_mb']:.1f} MB; both in memory "
-           f"{fp['in_memory_mb']:.1f} MB (a buffer they share counted once); pickle "
-           f"{fp['pickle_mb']:.1f} MB; loading {fp['load_seconds']:.2f} s (median of 3)"]
+    n_vote = 0 if fast_t.neighbor_labels_ is None else len(fast_t.neighbor_labels_)
+    md += ["", f"fast + teacher: teacher projection of {fast_t.teacher_dims} dims; its vote "
+           f"reads the {fast_t.neighbors} nearest of {n_vote} training texts (weight "
+           f"{fast_t.neighbor_weight_:g}) and is skipped by predict when it cannot change "
+           "the answer."]
+    for title, model in (("Fast + teacher model", fast_t), ("Fast model", fast)):
+        fp = _footprint(model)
+        md += ["", f"## {title} footprint (fitted on fold 0's training texts)", "",
+               f"- coefficients {fp['coef_mb']:.1f} MB; single-text tables (built at fit and "
+               f"on loading, not pickled) {fp['single_text_tables_mb']:.1f} MB; both in "
+               f"memory {fp['in_memory_mb']:.1f} MB (a buffer they share counted once); "
+               f"pickle {fp['pickle_mb']:.1f} MB; loading {fp['load_seconds']:.2f} s "
+               "(median of 3)"]
     write_result("bench_intent_latency", "\n".join(md), {"latency": lat, "footprint": fp})
 
 
