@@ -1099,13 +1099,16 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         """(stacked feature rows, the texts' teacher vectors or None). With a fitted
         teacher projection ``W`` the last block is ``teacher_weight * v`` with ``v`` the
         unit-norm rows of ``X @ W`` (``X``: the other blocks)."""
+        X = self._base_features(texts, normalized, emb)
+        if self.__dict__.get("teacher_projection_") is None:
+            return X, None
+        return self._with_teacher_block(X)
+
+    def _with_teacher_block(self, X: csr_matrix) -> tuple[csr_matrix, np.ndarray]:
+        """(``X`` with the teacher block appended, the unit-norm teacher vectors)."""
         from scipy.sparse import csr_matrix, hstack
 
-        X = self._base_features(texts, normalized, emb)
-        projection = self.__dict__.get("teacher_projection_")
-        if projection is None:
-            return X, None
-        vec = np.asarray(X @ projection)
+        vec = np.asarray(X @ self.teacher_projection_)
         vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-300)
         return hstack([X, csr_matrix(vec * float(self.teacher_weight))], format="csr"), vec
 
@@ -1213,7 +1216,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             intents; a label equal to ``triage_label``, or a ``triage_label`` of another
             type than the labels (str / int); ``intent_to_queue`` missing an
             intent; no usable text; a negative or non-finite weight, or none positive.
-        MissingDependencyError : ``encoder`` is set and ``routing-ml[nlp]`` is missing.
+        MissingDependencyError : ``encoder`` or ``teacher`` is set and ``routing-ml[nlp]``
+            is missing.
         """
         t_start = time.perf_counter()
         self._validate_params_or_raise()
@@ -1310,12 +1314,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         vote = int(self.neighbors) > 0 and self.neighbor_weight != 0
         neighbors = self._neighbor_space(emb) if emb is not None and vote else None
         if self.teacher is not None:
-            from scipy.sparse import csr_matrix, hstack
-
             self.teacher_projection_ = self._fit_teacher(texts_u, X)
-            vec = np.asarray(X @ self.teacher_projection_)
-            vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-300)
-            X = hstack([X, csr_matrix(vec * float(self.teacher_weight))], format="csr")
+            X, vec = self._with_teacher_block(X)
             neighbors = vec.astype(np.float32) if vote else None
 
         self.classes_ = classes
