@@ -566,7 +566,7 @@ class _FastPath:
         self.row_intercept = self.m_start + (n_words if featurizer is not None else 0)
         # with a teacher, each row also carries its feature's teacher projection (columns
         # n_classes:), so one gather gives the margins and the text's projection
-        projection = clf.__dict__.get("teacher_projection_")
+        projection = clf.teacher_projection_
         n_proj = 0 if projection is None else projection.shape[1]
         self.n_classes = n_classes
         rows = np.zeros((self.row_intercept + 1, n_classes + n_proj))
@@ -1102,7 +1102,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         teacher projection ``W`` the last block is ``teacher_weight * v`` with ``v`` the
         unit-norm rows of ``X @ W`` (``X``: the other blocks)."""
         X = self._base_features(texts, normalized, emb)
-        if self.__dict__.get("teacher_projection_") is None:
+        if self.teacher_projection_ is None:
             return X, None
         return self._with_teacher_block(X)
 
