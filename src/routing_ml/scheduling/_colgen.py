@@ -16,7 +16,14 @@ cannot enumerate them. The pattern model's LP is solved instead by column genera
   stable-start rule). Every hard rule and every cost term is exact, so the pricing is
   exact and the Lagrangian bound ``y.b + sum(class size x least reduced cost) + ...`` is a
   valid lower bound at every iteration, even when the LP is not solved to the end. Duals
-  are smoothed (Wentges) towards those of the best bound so far.
+  are smoothed (Wentges) towards those of the best bound so far;
+* the bound tightened by integrality (Lagrangian decomposition at the best duals): the
+  Lagrangian bound prices the staffing side (coverage, breaks, under- and over-staffing)
+  as an LP. That side splits into independent blocks, one per day and queue (shifts that
+  cross midnight join two days), and each block is a small integer program over how many
+  agents work each shift option and when their breaks start, with the option valued at the
+  duals. Its optimum (or HiGHS' proven bound when time runs out) replaces the block's LP
+  value, and the sum is still a valid lower bound (:func:`_integer_blocks_bound`).
 
 Integer plan (no MILP over the generated patterns: HiGHS' branch and bound on them does not
 find good rosters in time): LP diving (fix the patterns the LP uses most, re-solve); the
@@ -369,12 +376,14 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     # fixed columns: under- and over-staffing per row, break counts, the weekend maximum
     fixed: list[tuple[np.ndarray, np.ndarray]] = [(np.array([r]), np.ones(1)) for r in range(n_rows)]
     fixed += [(np.array([r]), -np.ones(1)) for r in range(n_rows)]
+    brk_rows = []  # coverage rows each break variable takes its agents off
     for o, bi, off in brk_vars:
         d, vi, k = o
         brule = p.variants[vi].template.breaks[bi]
         t_a = d * per_day + (p.variants[vi].start_minutes + off) // iv
         rws = row_of[k * n_t + np.arange(t_a, min(n_t, t_a + brule.duration_minutes // iv))]
         rws = rws[rws >= 0]
+        brk_rows.append(rws)
         fixed.append((np.r_[rws, n_rows + n_g + link_row[o, bi]], np.r_[-np.ones(rws.size), 1.0]))
     if weekend:
         fixed.append((n_eq + np.arange(n_g), -sizes))
@@ -478,16 +487,19 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
 
     u_cost = c_fix[:n_rows] if not rules.hard_coverage else None
 
+    def staffing_lp(y: np.ndarray) -> float:
+        """The staffing side's share of the Lagrangian bound at duals ``y``: its LP value
+        (coverage met by under- and over-staffing, breaks and agents at their dual value)."""
+        pi = y[:n_rows]
+        return float(req @ pi) + (float(req @ np.minimum(0.0, u_cost - pi)) if u_cost is not None else 0.0)
+
     def price_all(y: np.ndarray) -> tuple[float, list[tuple[Any, ...]]] | None:
         """Lagrangian bound at row duals ``y`` and the new columns of negative reduced cost."""
         lam = y[n_rows + n_g:n_eq]
         omega = y[n_eq:] if weekend else np.zeros(n_g)
         for i, o in enumerate(options):
             cover_val[i] = y[cover[o]].sum()
-        pi = y[:n_rows]
-        lag = float(req @ pi)
-        if u_cost is not None:
-            lag += float(req @ np.minimum(0.0, u_cost - pi))
+        lag = staffing_lp(y)
         out: list[tuple[Any, ...]] = []
         for cp in pricers:
             got = _price(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
@@ -538,6 +550,27 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                      len(cols), lp_value, bound, time.perf_counter() - t0, t_lp, n_it)
         if added == 0 or lp_value - bound <= 0.1 * gap_limit * max(abs(lp_value), 1e-9):
             break
+    if center is not None and u_cost is not None:
+        # the staffing side of the bound as integer programs per (day, queue) block, at the
+        # duals of the best bound: an agent on option o is worth its coverage duals minus
+        # its break-link duals (what the pricing credits a week with)
+        lam_c = center[n_rows + n_g:n_eq]
+        value = np.array([center[cover[o]].sum() - lam_c[link_of[i][link_of[i] >= 0]].sum()
+                          for i, o in enumerate(options)])
+        avail = np.zeros(len(options))
+        for g, (_, _, co, _) in enumerate(table.per_class):
+            avail[np.unique(co)] += sizes[g]
+        t_blk = time.perf_counter()
+        tight = _integer_blocks_bound(
+            req, u_cost, w.over_staffing_per_hour * hours, [cover[o] for o in options], value, avail,
+            (listed % n_t) // per_day * len(p.skills) + listed // n_t,
+            [(table.index[o], link_row[o, bi], rws) for (o, bi, _), rws in zip(brk_vars, brk_rows, strict=True)],
+            min(deadline, time.perf_counter() + 0.05 * time_limit_seconds), seed)
+        if tight is not None:
+            logger.debug("integer blocks: bound %.2f -> %.2f (%.2fs)", bound,
+                         max(bound, bound - staffing_lp(center) + tight), time.perf_counter() - t_blk)
+            bound = max(bound, bound - staffing_lp(center) + tight)
+
     def dive(dive_deadline: float) -> np.ndarray | None:
         """LP diving: raise the lower bounds of the patterns the LP uses most (every one
         within 0.3 of its next integer, else the three largest) and re-solve, until every
@@ -802,6 +835,83 @@ def _polish_breaks(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
         logger.debug("breaks placed together: objective %.2f -> %.2f", best, obj)
         best = obj
     return plan, breaks
+
+
+def _integer_blocks_bound(req: np.ndarray, under_cost: np.ndarray, over_cost: float,
+                          cover: list[np.ndarray], value: np.ndarray, avail: np.ndarray,
+                          row_block: np.ndarray, breaks: list[tuple[int, int, np.ndarray]],
+                          deadline: float, seed: int) -> float | None:
+    """Least staffing cost with agents priced at ``value`` (cost units), in integers: a lower
+    bound of ``min sum(value[o] z[o]) + under_cost . u + over_cost * sum(v)`` over integer
+    agents per option ``z <= avail``, integer break counts ``b`` (each break of an option
+    placed for all of its agents: one link per (option, break)), and coverage ``sum z[o]
+    over the options covering a row - b over the breaks taking agents off it + u - v =
+    req`` with ``0 <= u <= req``; None if a block is not solved in time.
+
+    ``cover[o]``: rows option ``o`` covers; ``row_block``: block of each row (day x queues
+    + queue); ``breaks``: (option, link id, rows taken off) per break start. Rows joined by an
+    option (a shift across midnight) are one block. Each block's HiGHS MILP gives its proven
+    bound (its optimum when solved in time), so the sum is a lower bound at any time limit.
+    """
+    from highspy._core import HighsModelStatus, _Highs
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_rows = req.size
+    n_blk = int(row_block.max()) + 1 if n_rows else 0
+    # blocks joined by an option that spans several of them
+    ends = [(int(row_block[c[0]]), int(row_block[c[j]])) for c in cover if c.size for j in range(1, c.size)]
+    a, b = (np.array(x, dtype=np.int64) for x in zip(*ends, strict=True)) if ends else (np.zeros(0, np.int64),) * 2
+    _, comp = connected_components(coo_matrix((np.ones(a.size), (a, b)), shape=(n_blk, n_blk)), directed=False)
+    row_comp = comp[row_block] if n_rows else np.zeros(0, dtype=np.int64)
+    opt_comp = np.array([row_comp[c[0]] if c.size else -1 for c in cover], dtype=np.int64)
+    # an option covering no row only counts when it is worth more than nothing
+    total = float(np.sum(np.minimum(0.0, value[opt_comp < 0]) * avail[opt_comp < 0]))
+    brk_by_opt: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for opt, link, rws in breaks:
+        brk_by_opt.setdefault(opt, []).append((link, rws))
+    comps = np.unique(row_comp)
+    for i, c in enumerate(comps):
+        rows = np.flatnonzero(row_comp == c)
+        opts = np.flatnonzero(opt_comp == c)
+        if not opts.size:  # nobody can work here: every row is under-staffed
+            total += float(under_cost[rows] @ req[rows])
+            continue
+        local = np.full(n_rows, -1, dtype=np.int64)
+        local[rows] = np.arange(rows.size)
+        links = sorted({link for o in opts.tolist() for link, _ in brk_by_opt.get(o, [])})
+        link_pos = {link: rows.size + j for j, link in enumerate(links)}
+        n_r = rows.size + len(links)
+        h = _Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("random_seed", int(seed))
+        rhs = np.r_[req[rows], np.zeros(len(links))]
+        h.addRows(n_r, rhs, rhs, 0, np.zeros(n_r, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        cost = [under_cost[rows], np.full(rows.size, over_cost)]
+        upper = [req[rows], np.full(rows.size, INF)]
+        entries = [(np.array([r]), np.ones(1)) for r in range(rows.size)]
+        entries += [(np.array([r]), -np.ones(1)) for r in range(rows.size)]
+        for o in opts.tolist():
+            mine = brk_by_opt.get(o, [])
+            own = sorted({link_pos[link] for link, _ in mine})
+            entries.append((np.r_[local[cover[o]], own], np.r_[np.ones(cover[o].size), -np.ones(len(own))]))
+            entries += [(np.r_[local[rws], link_pos[link]], np.r_[-np.ones(rws.size), 1.0]) for link, rws in mine]
+            cost.append(np.r_[value[o], np.zeros(len(mine))])
+            upper.append(np.r_[avail[o], np.full(len(mine), INF)])
+        c_all, u_all = np.concatenate(cost), np.concatenate(upper)
+        _add_columns(h, c_all, np.zeros(c_all.size), u_all, entries)
+        integer = np.r_[np.zeros(2 * rows.size, dtype=np.uint8), np.ones(c_all.size - 2 * rows.size, dtype=np.uint8)]
+        h.changeColsIntegrality(c_all.size, np.arange(c_all.size, dtype=np.int32), integer)
+        left = (deadline - time.perf_counter()) / (comps.size - i)
+        if left <= 0.01:
+            return None
+        h.setOptionValue("time_limit", float(left))
+        h.run()
+        got = float(h.getInfo().mip_dual_bound)
+        if h.getModelStatus() not in (HighsModelStatus.kOptimal, HighsModelStatus.kTimeLimit) or not np.isfinite(got):
+            return None
+        total += got
+    return total
 
 
 def _new_highs(seed: int) -> Any:
