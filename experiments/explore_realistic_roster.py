@@ -69,8 +69,10 @@ def main() -> None:
     gap = None if sol is None else (sol.objective - sol.bound) / sol.objective
     md = [f"150 agents ({out['classes']} classes of interchangeable agents), 3 queues, one week of 96 "
           f"quarter-hours, breaks; `solve_colgen_model` alone with a {args.seconds:.0f} s limit "
-          f"(build_roster gives it 97 % of its limit; column generation until 45 % of it, LP diving "
-          f"until 60 %, then best responses, a MILP per day and all breaks placed at once).", "",
+          f"(build_roster gives it 97 % of its limit; column generation until 45 % of it, its bound "
+          f"tightened by integer staffing programs per day and queue, LP diving until 60 % (or 20 % "
+          f"of the limit after column generation, at most until 75 %), then best responses, a MILP "
+          f"per day and all breaks placed at once).", "",
           f"Final: objective {out['objective']}, bound {out['bound']}, gap {gap}, {out['n_patterns']} patterns, "
           f"{wall:.1f} s.", "", "## Master LP and Lagrangian bound per iteration", "",
           markdown_table(pd.DataFrame(rows), digits=2), "", "## Integer phase", "", *events]

@@ -76,6 +76,9 @@ RC_TOL = 1e-6
 #: shares of the time limit: column generation (the bound) until the first, LP diving until
 #: the second; the day-by-day MILPs improve the plan with the rest
 COLGEN_SHARE, DIVE_SHARE = 0.45, 0.6
+#: the dive has at least this share of the limit after column generation, ending no later
+#: than the second share
+DIVE_MIN_SHARE, DIVE_LATEST_SHARE = 0.2, 0.75
 
 
 @dataclass(slots=True)
@@ -560,7 +563,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         avail = np.zeros(len(options))
         for g, (_, _, co, _) in enumerate(table.per_class):
             avail[np.unique(co)] += sizes[g]
-        t_blk = time.perf_counter()
+        blk_start = time.perf_counter()
         tight = _integer_blocks_bound(
             req, u_cost, w.over_staffing_per_hour * hours, [cover[o] for o in options], value, avail,
             (listed % n_t) // per_day * len(p.skills) + listed // n_t,
@@ -568,7 +571,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
             min(deadline, time.perf_counter() + 0.05 * time_limit_seconds), seed)
         if tight is not None:
             logger.debug("integer blocks: bound %.2f -> %.2f (%.2fs)", bound,
-                         max(bound, bound - staffing_lp(center) + tight), time.perf_counter() - t_blk)
+                         max(bound, bound - staffing_lp(center) + tight), time.perf_counter() - blk_start)
             bound = max(bound, bound - staffing_lp(center) + tight)
 
     def dive(dive_deadline: float) -> np.ndarray | None:
@@ -587,6 +590,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                 return np.rint(lower)
             rounds += 1
             if not _run(lp, dive_deadline):
+                logger.debug("diving: out of time with %d agents left", left.sum())
                 return None
             free = np.asarray(lp.getSolution().col_value)[n_fix:] - lower
             logger.debug("diving %d: LP %.2f, %d agents left", rounds, lp.getInfo().objective_function_value,
@@ -612,7 +616,12 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     if _run(lp, deadline):
         x_lp = np.asarray(lp.getSolution().col_value)[n_fix:]
         lp.setOptionValue("simplex_strategy", 1)  # raised bounds: the basis stays dual feasible
-        fixed_counts = dive(t0 + DIVE_SHARE * time_limit_seconds)
+        # the dive ends at its share of the limit, later when column generation ran late (a
+        # dive cut short leaves a rounded LP, far worse for the day-by-day MILPs to repair)
+        dive_end = max(t0 + DIVE_SHARE * time_limit_seconds,
+                       min(time.perf_counter() + DIVE_MIN_SHARE * time_limit_seconds,
+                           t0 + DIVE_LATEST_SHARE * time_limit_seconds))
+        fixed_counts = dive(dive_end)
         rounded = _round_plan(p, classes, cols, x_lp if fixed_counts is None else fixed_counts)
         # every break placed at once first: the agent-by-agent search starts from there
         r_breaks = optimal_breaks(p, rounded, time_limit_seconds=max(0.1, deadline - time.perf_counter())) or {}
