@@ -488,13 +488,13 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     if on_plan is not None:
         on_plan(plan_objective(p, plan0, breaks0), 0.0)
 
-    u_cost = c_fix[:n_rows] if not rules.hard_coverage else None
+    u_cost = c_fix[:n_rows]  # (hard coverage returned None above)
 
     def staffing_lp(y: np.ndarray) -> float:
         """The staffing side's share of the Lagrangian bound at duals ``y``: its LP value
         (coverage met by under- and over-staffing, breaks and agents at their dual value)."""
         pi = y[:n_rows]
-        return float(req @ pi) + (float(req @ np.minimum(0.0, u_cost - pi)) if u_cost is not None else 0.0)
+        return float(req @ pi) + float(req @ np.minimum(0.0, u_cost - pi))
 
     def price_all(y: np.ndarray) -> tuple[float, list[tuple[Any, ...]]] | None:
         """Lagrangian bound at row duals ``y`` and the new columns of negative reduced cost."""
@@ -553,7 +553,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                      len(cols), lp_value, bound, time.perf_counter() - t0, t_lp, n_it)
         if added == 0 or lp_value - bound <= 0.1 * gap_limit * max(abs(lp_value), 1e-9):
             break
-    if center is not None and u_cost is not None:
+    if center is not None:
         # the staffing side of the bound as integer programs per (day, queue) block, at the
         # duals of the best bound: an agent on option o is worth its coverage duals minus
         # its break-link duals (what the pricing credits a week with)
