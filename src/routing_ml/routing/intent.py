@@ -44,7 +44,10 @@ Confidence is calibrated: the SVM margins are turned into probabilities by a sof
 a temperature fitted (maximum likelihood) on out-of-fold margins (``calibration_folds``
 folds). A contact whose top probability is below ``abstain_threshold`` is *abstained on*:
 ``predict`` returns ``triage_label`` for it and :meth:`predict_queue` returns
-``triage_queue`` (a general triage queue staffed by generalists).
+``triage_queue`` (a general triage queue staffed by generalists). "Below" means by more
+than 1e-5, so that a contact whose confidence is the threshold itself (as
+:func:`coverage_threshold` returns) is routed on the single-text path and in a batch alike,
+although the two paths' probabilities differ in their last bits.
 
 Edge cases (the documented answers):
 
@@ -233,6 +236,11 @@ def _check_texts(texts: Any, name: str = "texts") -> list[str]:
         raise ValueError(
             f"{name} must be a sequence of strings, got a single {type(texts).__name__}; "
             f"wrap one text in a list: [{name[:-1] if name.endswith('s') else name}]")
+    if getattr(texts, "ndim", None) == 0:  # np.array("text"): tolist() gives one str
+        raise ValueError(
+            f"{name} must be a sequence of strings, got a 0-d array holding "
+            f"{np.asarray(texts).item()!r}; wrap one text in a list: "
+            f"[{name[:-1] if name.endswith('s') else name}]")
     if hasattr(texts, "ndim") and getattr(texts, "ndim", 1) == 2:
         arr = np.asarray(texts)
         if arr.shape[1] != 1:
@@ -315,6 +323,12 @@ _TEACHER_RIDGE = 1.0
 #: at most this many training texts (a seeded sample) fit the teacher regression: its
 #: dual form solves one (n x n) system
 _TEACHER_MAX_TEXTS = 10_000
+
+#: a contact abstains when its confidence is below ``abstain_threshold`` by more than
+#: this: the single-text and batch paths compute probabilities that differ in their last
+#: bits (by up to about 1e-6 with the float32 neighbour vote), and an exact comparison
+#: would send a text whose confidence is the threshold to triage on one path only
+_ABSTAIN_TOLERANCE = 1e-5
 
 #: neighbour weights tried at ``fit`` when ``neighbor_weight="auto"``
 _NEIGHBOR_WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -777,8 +791,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     intent_to_queue : mapping intent → queue or skill name used by :meth:`predict_queue`
         and :meth:`predict_one`; None maps each intent to itself. It must cover every
         intent seen at ``fit``.
-    abstain_threshold : calibrated top probability under which the model abstains and the
-        contact goes to triage; None (default) never abstains except on empty texts.
+    abstain_threshold : calibrated top probability under which (by more than 1e-5) the
+        model abstains and the contact goes to triage; None (default) never abstains
+        except on empty texts. Checked again at every prediction, so it can be set after
+        ``fit`` (``set_params``).
     triage_label : the label ``predict`` returns when abstaining (and for empty texts). It
         must not be an intent and must have the labels' type: the default ``"triage"``
         suits string labels; with integer labels give an integer (e.g. ``-1``), or ``fit``
@@ -1007,17 +1023,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"teacher_dims must be >= 1, got {self.teacher_dims!r}")
             if not float(self.teacher_weight) > 0:
                 raise ValueError(f"teacher_weight must be > 0, got {self.teacher_weight!r}")
-        if self.abstain_threshold is not None and not (
-                0.0 <= float(self.abstain_threshold) <= 1.0):
-            raise ValueError(
-                f"abstain_threshold must be None or a probability in [0, 1], "
-                f"got {self.abstain_threshold!r}")
+        self._abstain_below()
         for name in ("word_ngram_range", "char_ngram_range"):
             r = getattr(self, name)
-            if (not isinstance(r, tuple | list) or len(r) != 2 or int(r[0]) < 1
-                    or int(r[1]) < int(r[0])):
-                raise ValueError(f"{name} must be (min_n, max_n) with 1 <= min_n <= max_n, "
-                                 f"got {r!r}")
+            if (not isinstance(r, tuple | list) or len(r) != 2
+                    or not all(isinstance(v, int | np.integer)
+                               and not isinstance(v, bool | np.bool_) for v in r)
+                    or int(r[0]) < 1 or int(r[1]) < int(r[0])):
+                raise ValueError(f"{name} must be (min_n, max_n), two integers with "
+                                 f"1 <= min_n <= max_n, got {r!r}")
         if self.static_vectors is not None and self.static_vectors not in (
                 "auto", *STATIC_VECTORS):
             raise ValueError(f"static_vectors must be None, 'auto' or one of "
@@ -1224,8 +1238,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         t_start = time.perf_counter()
         self._validate_params_or_raise()
         texts = _check_texts(texts)
-        if isinstance(labels, str):
-            raise ValueError("labels must be a sequence with one intent per text, got a str")
+        if isinstance(labels, str | bytes) or labels is None or not hasattr(labels, "__len__"):
+            raise ValueError("labels must be a sequence with one intent per text, got "
+                             f"{type(labels).__name__}")
         if not texts:
             raise ValueError("texts is empty: fit needs at least one text per intent, and "
                              "at least two intents (e.g. fit(df.text, df.intent)).")
@@ -1245,9 +1260,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"texts has {len(texts)} items but languages has {len(languages)}")
         sw_all = self._check_sample_weight(sample_weight, len(texts))
-        if y.dtype.kind not in "iuUSO":
+        if y.dtype.kind not in "iuUO":
             raise ValueError(
-                f"labels must be strings or integers, got dtype {y.dtype}; cast them first")
+                f"labels must be strings or integers, got dtype {y.dtype}; cast them first"
+                + (" (bytes: decode them, e.g. labels.astype(str))" if y.dtype.kind == "S"
+                   else ""))
         if y.dtype.kind == "O":
             bad = [i for i, v in enumerate(y) if not isinstance(v, str | int | np.integer)
                    or isinstance(v, bool | np.bool_)]
@@ -1669,14 +1686,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return self._batch_scores(texts)[0]
 
     def predict_proba(self, texts: Sequence[str],
-                      labels: Sequence[Any] | None = None) -> np.ndarray:
+                      labels: Any | None = None) -> np.ndarray:
         """Calibrated probability of each intent.
 
         Parameters
         ----------
         texts : raw texts.
-        labels : optional intents whose columns to return (in that order); every one
-            must have been seen at ``fit``.
+        labels : optional intent, or sequence of intents, whose columns to return (in
+            that order); every one must have been seen at ``fit`` and be of the intents'
+            type (str or int).
 
         Returns
         -------
@@ -1699,9 +1717,21 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             proba = self._proba_from_scores(*self._batch_scores(texts))
         return proba if cols is None else proba[:, cols]
 
-    def _label_columns(self, labels: Sequence[Any]) -> np.ndarray:
-        if isinstance(labels, str):
+    def _label_columns(self, labels: Any) -> np.ndarray:
+        if isinstance(labels, str) or np.ndim(labels) == 0:
             labels = [labels]
+        if np.ndim(labels) != 1:
+            raise ValueError(f"labels must be one intent or a flat sequence of intents, "
+                             f"got shape {np.shape(labels)}")
+        labels = list(labels.tolist() if hasattr(labels, "tolist") else labels)
+        kind = (str,) if self.classes_.dtype.kind in "US" else (int, np.integer)
+        wrong = [lab for lab in labels
+                 if not isinstance(lab, kind) or isinstance(lab, bool | np.bool_)]
+        if wrong:
+            raise ValueError(
+                f"labels {wrong[:10]!r} are not of the intents' type "
+                f"({'str' if kind == (str,) else 'int'}); known intents are "
+                f"{self.classes_.tolist()[:20]!r}{' ...' if len(self.classes_) > 20 else ''}")
         index = {c: i for i, c in enumerate(self.classes_.tolist())}
         unseen = [lab for lab in labels if lab not in index]
         if unseen:
@@ -1710,13 +1740,28 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.classes_.tolist()[:20]!r}{' ...' if len(self.classes_) > 20 else ''}")
         return np.array([index[lab] for lab in labels], dtype=np.intp)
 
+    def _abstain_below(self) -> float | None:
+        """The confidence under which a contact abstains (``abstain_threshold`` less
+        ``_ABSTAIN_TOLERANCE``), or None; checked on every call, since the threshold is
+        typically set after ``fit`` (``set_params``)."""
+        t = self.abstain_threshold
+        if t is None:
+            return None
+        if (isinstance(t, bool | np.bool_)
+                or not isinstance(t, int | float | np.integer | np.floating)
+                or not 0.0 <= float(t) <= 1.0):
+            raise ValueError(f"abstain_threshold must be None or a probability in [0, 1], "
+                             f"got {t!r}; e.g. set_params(abstain_threshold=0.5)")
+        return float(t) - _ABSTAIN_TOLERANCE
+
     def _decide(self, proba: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(labels with triage where abstaining, abstain mask)."""
         top = proba.argmax(axis=1)
         labels = self.classes_[top]
         abstain = empty.copy()
-        if self.abstain_threshold is not None:
-            abstain |= proba[np.arange(len(top)), top] < float(self.abstain_threshold)
+        below = self._abstain_below()
+        if below is not None:
+            abstain |= proba[np.arange(len(top)), top] < below
         if abstain.any():
             labels = labels.astype(self._triage_dtype())
             labels[abstain] = self.triage_label
@@ -1736,10 +1781,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             got = self._margins_one(texts[0])
             if got is None:
                 return self._triage_array()
-            threshold = self.abstain_threshold
-            top, p = self._softmax_one(got[0], need_probability=threshold is not None,
+            below = self._abstain_below()
+            top, p = self._softmax_one(got[0], need_probability=below is not None,
                                        vector=got[1])
-            if p is not None and threshold is not None and p[top] < float(threshold):
+            if p is not None and below is not None and p[top] < below:
                 return self._triage_array()
             return self.classes_.take([top])
         scores, empty, votes = self._batch_scores(texts)
@@ -1804,8 +1849,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         top, p = self._softmax_one(got[0], need_probability=True, vector=got[1])
         intent = self.classes_[top].item()  # a plain str / int, not a numpy scalar
         conf = float(p[top])  # type: ignore[index]
-        abstained = self.abstain_threshold is not None and conf < float(
-            self.abstain_threshold)
+        below = self._abstain_below()
+        abstained = below is not None and conf < below
         lang_id = self.language_identifier_
         if len(text) <= min(int(self.max_chars), int(lang_id.max_chars)):
             # both models read the whole text: the same normalised text
@@ -1840,7 +1885,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         ValueError : the file does not hold an IntentClassifier of a known format.
         """
         with Path(path).open("rb") as fh:
-            payload = pickle.load(fh)  # noqa: S301 - documented: trusted files only
+            try:
+                payload = pickle.load(fh)  # noqa: S301 - documented: trusted files only
+            except (pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                    IndexError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path} does not hold an IntentClassifier saved by save() "
+                                 f"(unpickling failed: {exc})") from exc
         if (not isinstance(payload, dict) or payload.get("class") != "IntentClassifier"
                 or not isinstance(payload.get("model"), cls)):
             raise ValueError(f"{path} does not hold an IntentClassifier saved by save()")
