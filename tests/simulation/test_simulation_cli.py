@@ -84,3 +84,29 @@ def test_simulation_cli_reads_day_first_dates_as_the_other_commands(tmp_path):
                                    "--replications", "2"])
     # 04/03/2024: both readings are valid dates -> an error that says so, not a silent guess
     assert res.exit_code == 1 and "reads both day-first and month-first" in res.output
+
+
+def test_simulation_cli_plot_without_realtime_channels_is_skipped_with_a_message(tmp_path):
+    # an e-mail-only forecast has no real-time service-level band: the plot crashed
+    # (KeyError 'policy'); now the statistics are written and the plot is skipped
+    fc, sh = _files(tmp_path)
+    pd.read_csv(fc).assign(unique_id="email:tramites").to_csv(tmp_path / "em.csv", index=False)
+    res = CliRunner().invoke(app, [
+        "simulate", "--schedule", str(sh), "--forecast", str(tmp_path / "em.csv"),
+        "--replications", "2", "--out", str(tmp_path / "o"), "--plot",
+        str(tmp_path / "sl.png")])
+    assert res.exit_code == 0, res.output
+    assert "no plot written" in res.output and not (tmp_path / "sl.png").exists()
+    assert (tmp_path / "o" / "summary.csv").exists()
+
+
+def test_simulation_cli_agents_skills_as_a_list_names_agent_and_field(tmp_path):
+    fc, sh = _files(tmp_path)
+    (tmp_path / "ag.json").write_text(
+        '[{"agent_id": "A0", "skills": ["tramites"], "channels": ["voice"]}]')
+    res = CliRunner().invoke(app, [
+        "simulate", "--schedule", str(sh), "--forecast", str(fc), "--agents",
+        str(tmp_path / "ag.json"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "agent 'A0': column 'skills' is ['tramites']" in res.output
+    assert "mapping skill -> proficiency" in res.output

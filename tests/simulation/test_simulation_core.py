@@ -631,8 +631,13 @@ def test_simulation_interval_follows_the_forecast_step():
     assert r.dropped == {}
     starts = pd.Series(sorted(r.by_interval["ds"].unique()))
     assert len(starts) == 32 and (starts.diff().dropna() == pd.Timedelta(minutes=15)).all()
+    # interval_minutes is the statistics interval only: the same calls (same seed), none
+    # outside the shifts, counted in 30-minute intervals
     r30 = simulate(fc, _agents(), _shifts(), seed=3, interval_minutes=30)
-    assert r30.dropped.get("outside_opening_hours", 0) > 0  # an explicit interval is kept
+    assert r30.dropped == {}
+    assert r30.contacts["ts"].equals(r.contacts["ts"])
+    starts30 = pd.Series(sorted(r30.by_interval["ds"].unique()))
+    assert len(starts30) == 16 and (starts30.diff().dropna() == pd.Timedelta(minutes=30)).all()
 
 
 def test_simulation_schedule_errors_name_the_problem():
@@ -726,6 +731,9 @@ def test_arrivals_from_forecast_infers_the_interval_as_simulate_does():
     got = arrivals_from_forecast(hourly, seed=0)
     minute = got["ts"].dt.minute
     assert (minute >= 30).mean() > 0.4  # the second half of each hour gets calls too
-    # the same frame with the interval given is accepted and spread over that interval
-    both = arrivals_from_forecast(pd.concat([a, hourly]), interval_minutes=60, seed=0)
-    assert len(both) > len(got)
+    # a given interval does not paper over it: 60 minutes contradicts the 30-minute queue
+    # (its counts would be spread over overlapping hours)
+    with pytest.raises(FrameError, match="queues have different interval lengths"):
+        arrivals_from_forecast(pd.concat([a, hourly]), interval_minutes=60, seed=0)
+    # the hourly queue alone with its own interval given: the same draw as inferred
+    assert arrivals_from_forecast(hourly, interval_minutes=60, seed=0).equals(got)

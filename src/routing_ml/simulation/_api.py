@@ -13,17 +13,22 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.errors import FrameError
-from routing_ml.frames import AGENTS, CHANNELS, ID, TIME
-from routing_ml.routing.base import AgentPool, LongestIdleAgent
+from routing_ml.frames import AGENTS, CHANNELS, ID, TIME, validate_requirements
+from routing_ml.routing.base import AgentPool, LongestIdleAgent, check_skills_mapping
 
 from . import _engine, _inputs, _stats
-from .outcomes import as_outcome_model
+from .outcomes import LoggedOutcomes, _logged_handle_fill, as_outcome_model
 
 logger = logging.getLogger(__name__)
 
 _OUTSIDE = ("drop", "keep", "raise")
 _REPEAT_GENERATIONS = 4
-
+# summary metrics that are shares: their confidence intervals are clipped to [0, 1]
+_PROPORTIONS = frozenset({
+    "service_level", "service_level_all_channels", "abandon_rate", "abandon_rate_realtime",
+    "fcr", "occupancy_mean", "occupancy_max", "occupancy_min", "occupancy_gini"})
+_BAND_COLUMNS = ("policy", "ds", "arrivals", "service_level", "ci_low", "ci_high", "p05",
+                 "p95")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,8 @@ class SimulationResult:
         ``handle_seconds``, ``resolved``, ``agent_id``.
     dropped : input records not simulated, by reason (never dropped silently).
     issues : other input problems that were simulated as documented (queues without
-        agents, arrivals kept outside opening hours).
+        agents, arrivals kept outside opening hours, shifts ending before the origin,
+        logged repeats replayed, logged handle times imputed).
     policy, seed, wall_time_seconds : provenance.
     """
 
@@ -88,14 +94,16 @@ class ComparisonResult:
         key of ``SimulationResult.summary``.
     summary : ``policy``, ``metric``, ``mean``, ``std``, ``ci_low``, ``ci_high``
         (95 % t interval of the mean over replications; its lower end clipped at 0 for a
-        metric that is never negative), ``n``.
+        metric that is never negative, and clipped to [0, 1] for a proportion: service
+        level, abandon rate, FCR, occupancy), ``n``.
     differences : paired differences ``policy`` − ``baseline`` per replication:
         ``policy``, ``baseline``, ``metric``, ``mean_difference``, ``ci_low``,
         ``ci_high`` (95 %), ``relative_difference`` (mean difference / baseline mean),
         ``n``.
     by_interval : service level of the real-time channels per interval: ``policy``,
         ``ds``, ``arrivals``, ``service_level`` (mean over replications),
-        ``ci_low``, ``ci_high`` (95 %), ``p05``, ``p95``.
+        ``ci_low``, ``ci_high`` (95 %, within [0, 1]), ``p05``, ``p95`` (no rows, the
+        same columns, without real-time contacts).
     dropped : input records not simulated, by reason, summed over the replications
         (each replication draws its own arrivals; per replication: the ``dropped_<reason>``
         columns of ``replications``).
@@ -121,6 +129,8 @@ class _Setup:
     kwargs: dict[str, Any]
     extra_dropped: dict[str, int]
     scenario: Any = None               # callable seed -> contacts frame (a new draw per run)
+    forecast_step_seconds: float = 1800.0  # interval of the forecast's rows
+    extra_issues: dict[str, Any] = field(default_factory=dict)
 
 
 def _fresh_pool(t: AgentPool) -> AgentPool:
@@ -130,10 +140,10 @@ def _fresh_pool(t: AgentPool) -> AgentPool:
 
 
 def _infer_interval_minutes(forecast: pd.DataFrame | None, schedule: pd.DataFrame | None) -> int:
-    """The interval of a forecast frame (else of a requirements schedule), in whole
-    minutes: each queue's smallest step of ``ds``, which must be the same for every queue
-    (a 30-minute queue and an hourly one in one frame is an error, as in staffing); 30
-    when there is none to read."""
+    """The default statistics interval: the interval of a forecast frame (else of a
+    requirements schedule), in whole minutes: each queue's smallest step of ``ds``, which
+    must be the same for every queue (a 30-minute queue and an hourly one in one frame is
+    an error, as in staffing); 30 when there is none to read."""
     for name, frame in (("forecast", forecast), ("schedule", schedule)):
         if frame is None or ID not in frame.columns or TIME not in frame.columns:
             continue
@@ -141,6 +151,35 @@ def _infer_interval_minutes(forecast: pd.DataFrame | None, schedule: pd.DataFram
         if step is not None:
             return max(1, round(step / 60.0))
     return 30
+
+
+def _repeat_probability(kw: dict[str, Any]) -> float:
+    """P(repeat) of the outcome model (0 when ``repeats=False``; the default models
+    generate none)."""
+    if not kw["repeats"] or kw["outcomes"] is None:
+        return 0.0
+    return float(getattr(kw["outcomes"], "repeat_probability", 0.0))
+
+
+def _logged_repeats(df: pd.DataFrame, kw: dict[str, Any], dropped: dict[str, int],
+                    issues: dict[str, Any]) -> pd.DataFrame:
+    """A replayed log's repeat contacts (``is_repeat``): left out (counted in ``dropped``)
+    when the outcome model generates repeats itself, else replayed (``issues``)."""
+    if "is_repeat" not in df or not kw["repeats"]:
+        return df
+    rep = df["is_repeat"].fillna(False).astype(bool)
+    n = int(rep.sum())
+    if n == 0:
+        return df
+    if _repeat_probability(kw) > 0:
+        dropped["logged_repeats_replaced_by_simulated_repeats"] = n
+        logger.warning("arrivals: %d logged repeat contacts are not replayed; the outcome "
+                       "model generates repeats itself (repeats=False keeps them).", n)
+        return df.loc[~rep]
+    issues["logged_repeats_replayed"] = n
+    logger.info("arrivals: %d logged repeat contacts are replayed as logged: the outcome "
+                "model generates no repeats (repeat_probability 0).", n)
+    return df
 
 
 def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
@@ -167,22 +206,22 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                              f"got {im!r}.")
         kw["interval_minutes"] = int(im)
     extra: dict[str, int] = {}
+    extra_issues: dict[str, Any] = {}
     if kw["outcomes"] is not None:  # wrap once: bound tables are cached across runs
         kw["outcomes"] = as_outcome_model(kw["outcomes"], has_logged_handle=False,
                                           aht_seconds=kw["aht_seconds"])
     contacts = forecast = None
+    forecast_step = 1800.0
     if "ts" in arrivals.columns:
         contacts = arrivals
-        if "is_repeat" in contacts and kw["repeats"]:
-            rep = contacts["is_repeat"].fillna(False).astype(bool)
-            if rep.any():
-                extra["logged_repeats_replaced_by_simulated_repeats"] = int(rep.sum())
-                logger.warning("arrivals: %d logged repeat contacts are not replayed; the "
-                               "simulator generates repeats itself (repeats=False keeps "
-                               "them).", int(rep.sum()))
-                contacts = contacts.loc[~rep]
+        if scenario is None:  # a scenario's draws are looked at per replication
+            contacts = _logged_repeats(contacts, kw, extra, extra_issues)
     elif ID in arrivals.columns and TIME in arrivals.columns:
         forecast = arrivals
+        # the forecast's own interval spreads its counts; interval_minutes (statistics)
+        # only stands in for a forecast with one timestamp per queue
+        forecast_step = _inputs.interval_seconds(forecast, None, name="forecast frame",
+                                                 fallback_minutes=kw["interval_minutes"])
     else:
         raise FrameError(
             f"arrivals has columns {list(arrivals.columns)[:10]}: expected a contacts log "
@@ -193,6 +232,7 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         raise FrameError("schedule is empty: no agent is ever on shift. Fix: pass the shifts "
                          "(agent_id, start, end) or requirements (unique_id, ds, agents), or "
                          "schedule=None for agents logged in all the time.")
+    given_minutes = kw["interval_minutes"]
     if kw["interval_minutes"] is None:
         kw["interval_minutes"] = _infer_interval_minutes(forecast, schedule)
     if agents is None:
@@ -200,8 +240,11 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
             raise ValueError("Pass agents (a frame or an AgentPool) and/or a schedule: "
                              "nobody would answer the contacts.")
         if AGENTS in schedule.columns and ID in schedule.columns and TIME in schedule.columns:
-            agents, schedule = _inputs.shifts_from_requirements(
-                schedule, interval_minutes=kw["interval_minutes"])
+            # each requirements row staffs the requirements' own interval
+            req = validate_requirements(schedule, integer=False)
+            agents, schedule = _inputs.requirements_shifts(
+                req, step_seconds=_inputs.interval_seconds(
+                    req, None, name="requirements", fallback_minutes=given_minutes))
         else:
             if contacts is not None:
                 queues = sorted({f"{c}:{s}" for c, s in zip(
@@ -234,26 +277,30 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
             extra_sk = {s for q in forecast[ID].astype(str).unique()
                         if (s := _inputs.split_queue(q)[1])}
         rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
-        agent_sk = {s for r in rows for s in dict(r["skills"])}
+        for r in rows:
+            if "skills" in r:
+                check_skills_mapping(r.get("agent_id"), r["skills"])
+        agent_sk = {s for r in rows for s in r.get("skills", {})}
         template = AgentPool.from_agents(rows, skill_names=sorted(agent_sk | extra_sk),
                                          channel_names=CHANNELS)
     if scenario is not None and contacts is None:
         raise FrameError("a scenario callable must return a contacts log (with 'ts').")
     return _Setup(contacts=contacts, forecast=forecast, template=template,
-                  schedule=schedule, kwargs=kw, extra_dropped=extra, scenario=scenario)
+                  schedule=schedule, kwargs=kw, extra_dropped=extra, scenario=scenario,
+                  forecast_step_seconds=forecast_step, extra_issues=extra_issues)
 
 
 def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndarray]]:
     kw = st.kwargs
+    extra_dropped, extra_issues = dict(st.extra_dropped), dict(st.extra_issues)
     if st.scenario is not None:
-        df = st.scenario(seed)
-        if "is_repeat" in df and kw["repeats"]:
-            df = df.loc[~df["is_repeat"].fillna(False).astype(bool)]
+        df = _logged_repeats(st.scenario(seed), kw, extra_dropped, extra_issues)
     elif st.contacts is not None:
         df = st.contacts
     else:
-        df = _inputs.arrivals_from_forecast(
-            st.forecast, interval_minutes=kw["interval_minutes"],
+        assert st.forecast is not None  # noqa: S101 - one of the two is set in _setup
+        df = _inputs.draw_arrivals(
+            st.forecast, step_seconds=st.forecast_step_seconds, value_col=None,
             scale=kw["forecast_scale"], seed=np.random.default_rng([seed, 0]))
     n = len(df)
     rng = np.random.default_rng([seed, 1])
@@ -266,8 +313,10 @@ def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndar
         t.skills, t.capacity, st.schedule, origin=kw["origin"],
         outside_hours=kw["outside_hours"], patience_u=draws_all["u_pat"],
         patience=kw["patience"],
+        until=None if kw["until"] is None else pd.Timestamp(kw["until"]),
     )
-    P.dropped = {**st.extra_dropped, **P.dropped}
+    P.dropped = {**extra_dropped, **P.dropped}
+    P.issues = {**extra_issues, **P.issues}
     draws = {k: v[P.rows] for k, v in draws_all.items()}
     # draws of repeat contacts: generation g of first contact i uses repeat[g - 1, i]
     # (their own stream, so leaving them out without repeats changes no other draw)
@@ -290,6 +339,12 @@ def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], poli
                              has_logged_handle=bool(np.isfinite(P.handle_obs).any()),
                              aht_seconds=kw["aht_seconds"])
     outcome = model.bind(P, pool)
+    if isinstance(model, LoggedOutcomes) and P.handle_unusable:
+        # the logged model serves these contacts with the median logged time
+        P.issues["handle_seconds_imputed"] = {
+            **P.handle_unusable, "imputed_seconds": _logged_handle_fill(P.handle_obs)}
+        logger.info("contacts without a usable logged handle time get the median "
+                    "logged time: %s", P.issues["handle_seconds_imputed"])
     rep_p = float(model.repeat_probability) if kw["repeats"] else 0.0
     if kw["until"] is not None:
         until = float((pd.Timestamp(kw["until"]) - P.origin).total_seconds())
@@ -367,15 +422,20 @@ def simulate(
         ``deadline_seconds``, ``handle_seconds``, ``resolved``, ``agent_id`` (who served
         it, for replay), ``is_repeat``) replayed as given, or a forecast / volumes frame
         (``unique_id`` = queue, ``ds``, ``yhat`` or ``y``) from which Poisson arrivals
-        are drawn with the seed.
+        are drawn with the seed, uniform within each of the forecast's intervals (their
+        length is read from ``ds``: each queue's smallest step, the same for every queue;
+        a forecast with one timestamp per queue: ``interval_minutes`` long, else 30
+        minutes with a warning).
     agents : agents frame (``agent_id``, ``skills``, ``languages``, ``channels``,
         ``max_concurrency``) or an :class:`~routing_ml.routing.base.AgentPool`. None:
         derived from ``schedule`` (every agent takes every queue, or the queues of its
         ``queue`` column; a requirements frame ``unique_id, ds, agents`` becomes
-        dedicated agents per queue).
+        dedicated agents per queue, each row staffing the requirements' own interval,
+        read from their ``ds`` as for a forecast).
     schedule : shifts ``agent_id``, ``start``, ``end`` (an agent is logged in during
         its shifts, finishes the contact in hand after its shift ends). None: every agent
-        is logged in all the time.
+        is logged in from the first arrival to the end of the run (so occupancy is
+        measured over the day's activity, not from midnight).
     policy : a :class:`~routing_ml.routing.base.RoutingPolicy` (default
         ``LongestIdleAgent()``). Optional hooks (see ``routing.base``):
         ``choose_contact(agent, waiting, pool, now) -> index`` (−1: none) picks which
@@ -394,13 +454,19 @@ def simulate(
     answer_seconds : answer time of the service level (number for real-time channels, or
         mapping channel → seconds); email/web use the contact's ``deadline_seconds``,
         else 24 h.
-    interval_minutes : length of the statistics intervals and of the forecast's intervals
-        (minutes). None (default): the forecast's own step (the smallest step of ``ds``
-        within a queue), else a requirements schedule's, else 30.
+    interval_minutes : length of the statistics intervals (``by_interval``, aligned on
+        midnight), in minutes. None (default): the forecast's own step (the smallest
+        step of ``ds`` within a queue), else a requirements schedule's, else 30. It does
+        not change how forecast arrivals are spread or how long a requirements row
+        staffs (both read from their frames), except for a frame with one timestamp per
+        queue.
     chat_slowdown : relative slowdown of a chat/messaging session per other session the
         agent holds when it starts (0.25 → +25 % per extra session).
     repeats : simulate repeat contacts of unresolved contacts (probability and delay from
-        the outcome model).
+        the outcome model). When the outcome model generates repeats
+        (``repeat_probability`` > 0), a replayed log's own repeats (``is_repeat``) are
+        left out (``dropped['logged_repeats_replaced_by_simulated_repeats']``);
+        otherwise they are replayed (``issues['logged_repeats_replayed']``).
     reevaluate_seconds : default delay before asking a policy again about a contact it
         held back.
     batch_seconds : for a policy with an ``assign_batch`` hook: period of the batch
@@ -412,8 +478,13 @@ def simulate(
         wait for the next shift.
     forecast_scale : multiply forecast counts (load scenarios).
     origin : time zero of the clock (default: midnight of the first arrival or shift).
+        Shifts that end at or before it are left out
+        (``issues['shifts_ending_before_origin']``); shifts that start before it start
+        at it.
     until : stop the clock here (default: one day after the last arrival or shift end);
-        contacts in service then count as answered, those in queue as waiting.
+        contacts in service then count as answered, those in queue as waiting; contacts
+        of the log that arrive after it are not arrivals of the run
+        (``dropped['after_until']``). Must not be before ``origin``.
     seed : every random draw derives from it; same seed → same result.
     keep_contacts : keep the per-contact frame in the result.
 
@@ -426,17 +497,28 @@ def simulate(
     FrameError
         Missing columns, unparsable or time-zone-aware timestamps, unknown channels,
         shifts that end before they start or name unknown agents, arrivals outside
-        opening hours with ``outside_hours="raise"``.
+        opening hours with ``outside_hours="raise"``, a forecast or requirements frame
+        whose queues have different interval lengths.
     ValueError
-        Bad parameters (negative times, unknown ``outside_hours``, ...).
+        Bad parameters (negative times, unknown ``outside_hours``, ``until`` before
+        ``origin``, ...), an agent whose ``skills`` is not a mapping.
 
     Notes
     -----
     Bad input, defined: contacts with missing/unparsable ``ts``, negative
-    ``handle_seconds`` or ``patience_seconds``, or before ``origin`` are dropped and
-    counted in ``dropped``; queues that no scheduled agent can serve are simulated (their
-    contacts wait or abandon) and listed in ``issues['queues_without_agents']`` with a
-    warning. Conservation holds for every run: arrivals = answered + abandoned + waiting.
+    ``handle_seconds`` or ``patience_seconds``, before ``origin`` or after ``until`` are
+    dropped and counted in ``dropped``; queues that no scheduled agent can serve are
+    simulated (their contacts wait or abandon) and listed in
+    ``issues['queues_without_agents']`` with a warning. When logged handle times are
+    replayed (:class:`~routing_ml.simulation.outcomes.LoggedOutcomes`), contacts without a
+    usable one get the median logged time, counted in
+    ``issues['handle_seconds_imputed']`` by cause (``abandoned_in_log``: missing and
+    ``observed_abandoned``; ``missing``; ``not_a_number``: text or infinite) with the
+    ``imputed_seconds``. Conservation holds for every run: arrivals = answered +
+    abandoned + waiting.
+
+    Events at the same time are handled in the order: end of service, log-out, log-in,
+    arrival (a contact arriving when a shift ends is not taken by that agent).
 
     Examples
     --------
@@ -606,6 +688,8 @@ def compare_policies(
             mean, sd, lo, hi = _t_ci(x)
             if np.isfinite(lo) and (x[np.isfinite(x)] >= 0).all():
                 lo = max(lo, 0.0)  # a non-negative metric (ASA, counts): no interval below 0
+            if m in _PROPORTIONS and np.isfinite(hi):
+                hi = min(hi, 1.0)  # a share: no interval above 1
             srows.append({"policy": name, "metric": m, "mean": mean, "std": sd,
                           "ci_low": lo, "ci_high": hi, "n": int(sub[m].notna().sum())})
     base = reps.loc[reps["policy"] == baseline].set_index("replication")
@@ -625,6 +709,7 @@ def compare_policies(
     band = []
     for (name, ds), g in iv.groupby(["policy", "ds"], sort=True):
         mean, sd, lo, hi = _t_ci(g["service_level"].to_numpy(float))
+        lo, hi = max(lo, 0.0), min(hi, 1.0)  # NaN stays NaN (one replication)
         x = g["service_level"].to_numpy(float)
         x = x[np.isfinite(x)]
         band.append({"policy": name, "ds": ds, "arrivals": float(g["arrivals"].mean()),
@@ -633,7 +718,7 @@ def compare_policies(
                      "p95": float(np.quantile(x, 0.95)) if len(x) else np.nan})
     return ComparisonResult(
         replications=reps, summary=pd.DataFrame(srows), differences=pd.DataFrame(drows),
-        by_interval=pd.DataFrame(band), issues=outs[0][3],
+        by_interval=pd.DataFrame(band, columns=list(_BAND_COLUMNS)), issues=outs[0][3],
         dropped={k.removeprefix("dropped_"): int(reps.loc[reps["policy"] == baseline, k].sum())
                  for k in dropped_cols},
         wall_time_seconds=time.perf_counter() - t0,

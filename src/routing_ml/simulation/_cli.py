@@ -97,7 +97,9 @@ def register(app: typer.Typer) -> None:
         answer_seconds: Annotated[float, typer.Option(help="Answer time of the service "
                                                            "level.")] = 20.0,
         interval_minutes: Annotated[int | None, typer.Option(
-            min=1, help="Interval length in minutes (default: the forecast's own step).")] = None,
+            min=1, help="Statistics interval in minutes (default: the forecast's own "
+                        "step). The forecast's and a requirements schedule's intervals are "
+                        "read from their own 'ds'.")] = None,
         seed: Annotated[int, typer.Option(help="Master seed.")] = 0,
         n_jobs: Annotated[int, typer.Option(help="Worker processes.")] = 1,
         plot: Annotated[Path | None, typer.Option(
@@ -144,7 +146,12 @@ def register(app: typer.Typer) -> None:
         res.replications.to_csv(out / "replications.csv", index=False)
         res.by_interval.to_csv(out / "service_level_by_interval.csv", index=False)
         if plot is not None:
-            _plot(res.by_interval, plot, answer_seconds)
+            if res.by_interval.empty:
+                typer.echo(f"no plot written to {plot}: the service-level band covers "
+                           f"real-time channels (voice, chat, messaging) and the arrivals "
+                           f"have none.", err=True)
+            else:
+                _plot(res.by_interval, plot, answer_seconds)
         s = res.summary.set_index("metric")
         for m in ("service_level", "asa_seconds", "abandon_rate", "occupancy_mean"):
             row = s.loc[m]

@@ -606,9 +606,13 @@ def run(
     t0 = t_l  # first contacts are 0..n0-1, sorted
     ai = 0
     while True:
-        if ai < n0 and (not heap or t0[ai] <= heap[0][0]):
+        # a first contact goes before the heap's head unless that head is earlier, or at
+        # the same time and of a kind handled first (END, LOGOUT, LOGIN)
+        if ai < n0 and (not heap or t0[ai] < heap[0][0]
+                        or (t0[ai] == heap[0][0] and heap[0][1] >= ARRIVAL)):
             now = t0[ai]
             if now > until_seconds:
+                now = until_seconds
                 break
             if direct and free_q[q_l[ai]]:  # first contacts start PENDING: not in a queue
                 start_service(ai, longest_idle(q_l[ai]), now)

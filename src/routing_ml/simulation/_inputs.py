@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -81,9 +81,11 @@ def arrivals_from_forecast(
     forecast : frame with ``unique_id`` (queue ``"channel:skill"``; a bare channel name is
         that channel, any other bare name a voice skill), ``ds`` (interval start) and
         ``yhat`` (or ``y``): expected contacts.
-    interval_minutes : interval length; inferred from the smallest step of ``ds`` per
-        queue when None, which must be the same for every queue (a ``FrameError`` names
-        two queues that differ); a warning and 30 when no queue has two timestamps.
+    interval_minutes : interval length of the forecast; read from ``ds`` (each queue's
+        smallest step, the same for every queue: a ``FrameError`` names two queues that
+        differ) when None; a value that differs from that step is a ``FrameError``. A
+        frame with one timestamp per queue has no step to read: ``interval_minutes``,
+        else 30 with a warning.
     value_col : column of expected counts (default ``yhat`` if present, else ``y``).
     scale : multiply every expected count (load scenarios).
     seed : seed or Generator.
@@ -96,8 +98,25 @@ def arrivals_from_forecast(
     Raises
     ------
     FrameError
-        Missing columns, bad timestamps, negative or NaN expected counts.
+        Missing columns, bad timestamps, negative or NaN expected counts, an
+        ``interval_minutes`` that contradicts the step of ``ds``.
     """
+    if value_col is None:
+        value_col = FORECAST if isinstance(forecast, pd.DataFrame) and FORECAST in forecast \
+            else TARGET
+    require_columns(
+        forecast, (ID, TIME, value_col), frame="forecast frame",
+        hint=f"Pass a forecast (unique_id, ds, {FORECAST}) or volumes (unique_id, ds, y).",
+    )
+    step = interval_seconds(forecast, interval_minutes, name="forecast frame")
+    return draw_arrivals(forecast, step_seconds=step, value_col=value_col, scale=scale,
+                         seed=seed)
+
+
+def draw_arrivals(forecast: pd.DataFrame, *, step_seconds: float, value_col: str | None,
+                  scale: float, seed: int | np.random.Generator) -> pd.DataFrame:
+    """:func:`arrivals_from_forecast` with the forecast's interval already known, in
+    seconds (internal: ``simulate`` reads it once, not per replication)."""
     if value_col is None:
         value_col = FORECAST if isinstance(forecast, pd.DataFrame) and FORECAST in forecast \
             else TARGET
@@ -115,7 +134,7 @@ def arrivals_from_forecast(
             f"negative expected counts, e.g.\n{f.loc[bad].head().to_string()}\n"
             f"Fix: clip forecasts at 0 and drop intervals with unknown counts."
         )
-    step = _interval_seconds(f, interval_minutes, name="forecast frame")
+    step = float(step_seconds)
     rng = np.random.default_rng(seed)
     counts = rng.poisson(vals * scale)
     n = int(counts.sum())
@@ -151,24 +170,37 @@ def infer_step_seconds(frame: pd.DataFrame, *, name: str) -> float | None:
         raise FrameError(
             f"{name}: queues have different interval lengths: '{fine}' every "
             f"{per_queue[fine] / 60:g} min, '{coarse}' every {per_queue[coarse] / 60:g} min. "
-            f"Fix: resample to one grid, or pass interval_minutes= and give every queue that "
-            f"step.")
+            f"Fix: resample every queue to one grid.")
     return float(per_queue.iloc[0])
 
 
-def _interval_seconds(f: pd.DataFrame, interval_minutes: int | None, *, name: str) -> float:
-    if interval_minutes is not None:
-        if interval_minutes <= 0:
-            raise ValueError(f"interval_minutes must be > 0, got {interval_minutes!r}.")
-        return float(interval_minutes) * 60.0
+def interval_seconds(f: pd.DataFrame, interval_minutes: int | None, *, name: str,
+                      fallback_minutes: int | None = None) -> float:
+    """The interval of frame ``f`` (``unique_id``, ``ds``) in seconds: read from ``ds``
+    (see :func:`infer_step_seconds`). A given ``interval_minutes`` must equal that step
+    (else ``FrameError``). A frame with one timestamp per queue has no step to read:
+    ``interval_minutes``, else ``fallback_minutes``, else 30 with a warning."""
+    if interval_minutes is not None and not interval_minutes > 0:
+        raise ValueError(f"interval_minutes must be > 0, got {interval_minutes!r}.")
     step = infer_step_seconds(f, name=name)
-    if step is None:
-        warnings.warn(
-            "Cannot infer the interval length from one timestamp per queue; using 30 "
-            "minutes. Pass interval_minutes= to choose.", UserWarning, stacklevel=3,
-        )
-        return 1800.0
-    return step
+    if interval_minutes is not None:
+        given = float(interval_minutes) * 60.0
+        if step is not None and abs(step - given) > 0.5:
+            raise FrameError(
+                f"{name}: interval_minutes={interval_minutes} but its rows are "
+                f"{step / 60:g} minutes apart (each queue's smallest step of '{TIME}'). "
+                f"Fix: pass interval_minutes={step / 60:g} or None (read from the frame), "
+                f"or resample the frame to a {interval_minutes}-minute grid.")
+        return given
+    if step is not None:
+        return step
+    if fallback_minutes is not None:
+        return float(fallback_minutes) * 60.0
+    warnings.warn(
+        f"{name}: cannot read the interval length from one timestamp per queue; using "
+        f"30 minutes. Pass interval_minutes= to choose.", UserWarning, stacklevel=3,
+    )
+    return 1800.0
 
 
 def shifts_from_requirements(
@@ -180,6 +212,14 @@ def shifts_from_requirements(
     ``agents >= k + 1``; contiguous intervals merge into one shift. Each agent serves
     only its queue.
 
+    Parameters
+    ----------
+    requirements : ``unique_id``, ``ds`` (interval start), ``agents``.
+    interval_minutes : length of the requirements' intervals; read from ``ds`` (each
+        queue's smallest step) when None. A value that differs from that step is a
+        ``FrameError``; a frame with one timestamp per queue: ``interval_minutes``, else
+        30 with a warning.
+
     Returns
     -------
     (agents, shifts): agents frame (``agent_id``, ``skills``, ``channels``,
@@ -187,8 +227,17 @@ def shifts_from_requirements(
     ``end``).
     """
     req = validate_requirements(requirements, integer=False)
+    return requirements_shifts(
+        req, step_seconds=interval_seconds(req, interval_minutes, name="requirements"))
+
+
+def requirements_shifts(req: pd.DataFrame, *, step_seconds: float
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`shifts_from_requirements` of a validated frame whose interval is known
+    (internal)."""
+    req = req.copy()
     req[AGENTS] = np.ceil(req[AGENTS] - 1e-9)
-    step = pd.Timedelta(seconds=_interval_seconds(req, interval_minutes, name="requirements"))
+    step = pd.Timedelta(seconds=step_seconds)
     agents, shifts = [], []
     for q, g in req.groupby(ID, sort=True):
         ch, sk = split_queue(str(q))
@@ -506,6 +555,9 @@ class Prepared:
     dropped: dict
     issues: dict
     rows: np.ndarray              # row of the input frame of each contact
+    # contacts without a usable logged handle time, by cause (abandoned_in_log, missing,
+    # not_a_number): an outcome model that replays logged times imputes them
+    handle_unusable: dict = field(default_factory=dict)
 
 
 def _shift_frame(shifts: pd.DataFrame) -> pd.DataFrame:
@@ -537,8 +589,14 @@ def prepare(
     outside_hours: str,
     patience_u: np.ndarray | None = None,
     patience: object = None,
+    until: pd.Timestamp | None = None,
 ) -> Prepared:
-    """Validate a contacts frame + schedule and convert them to arrays (internal)."""
+    """Validate a contacts frame + schedule and convert them to arrays (internal).
+
+    Contacts after ``until`` are not arrivals of the run (``dropped['after_until']``);
+    shifts that end at or before ``origin`` are left out (``issues``) and the others
+    start at ``origin`` at the earliest. Without a schedule every agent is logged in
+    from the first arrival on."""
     require_columns(contacts, ("ts", "channel"), frame="contacts frame",
                     hint="A contacts frame has one row per contact with 'ts' and 'channel' "
                     "(and 'skill' or 'queue').")
@@ -593,6 +651,15 @@ def prepare(
     if before.any():
         dropped["before_origin"] = int(before.sum())
         keep &= ~before
+    if until is not None:
+        until_s = (pd.Timestamp(until) - origin).total_seconds()
+        if until_s < 0:
+            raise ValueError(f"until={until} is before the origin of the clock ({origin}). "
+                             f"Fix: pass a later until, or an earlier origin.")
+        after = keep & (t_all > until_s)
+        if after.any():
+            dropped["after_until"] = int(after.sum())
+            keep &= ~after
     # skills / queues
     if "skill" in df:
         skill = df["skill"].astype(object).where(df["skill"].notna(), None).to_numpy()
@@ -609,8 +676,10 @@ def prepare(
     sk_idx = {s: i for i, s in enumerate(pool_skills)}
     n_agents = skills_matrix.shape[0]
     if s is None:
+        # logged in from the first arrival: occupancy over the day's activity, not from
+        # midnight
         sh_agent = np.arange(n_agents)
-        sh_start = np.zeros(n_agents)
+        sh_start = np.full(n_agents, float(t_all[keep].min()) if keep.any() else 0.0)
         sh_end = np.full(n_agents, np.inf)
     else:
         aidx = s["agent_id"].map(pool_agent_index)
@@ -623,6 +692,13 @@ def prepare(
         sh_agent = aidx.to_numpy(int)
         sh_start = (s["start"] - origin).dt.total_seconds().to_numpy()
         sh_end = (s["end"] - origin).dt.total_seconds().to_numpy()
+        over = sh_end <= 0
+        if over.any():
+            issues["shifts_ending_before_origin"] = int(over.sum())
+            logger.warning("schedule: %d shifts end at or before the origin %s; they are "
+                           "left out.", int(over.sum()), origin)
+            sh_agent, sh_start, sh_end = sh_agent[~over], sh_start[~over], sh_end[~over]
+        sh_start = np.maximum(sh_start, 0.0)
         sh_agent, sh_start, sh_end = _merge_shifts(sh_agent, sh_start, sh_end)
     # per-queue staffing and opening hours
     # queues in name order, qinv: queue of each kept row
@@ -721,8 +797,22 @@ def prepare(
     pat[is_def & ~np.isfinite(pat)] = np.inf
     dl = (pd.to_numeric(df["deadline_seconds"], errors="coerce").to_numpy(float)[idx]
           if "deadline_seconds" in df else np.full(n, np.nan))
-    hobs = (pd.to_numeric(df["handle_seconds"], errors="coerce").to_numpy(float)[idx]
-            if "handle_seconds" in df else np.full(n, np.nan))
+    handle_unusable: dict[str, int] = {}
+    if "handle_seconds" in df:
+        hobs = pd.to_numeric(df["handle_seconds"], errors="coerce").to_numpy(float)[idx]
+        hobs[np.isinf(hobs)] = np.nan  # an endless service: not a usable time
+        absent = df["handle_seconds"].isna().to_numpy()[idx]
+        not_num = np.isnan(hobs) & ~absent
+        ab_log = (df["observed_abandoned"].eq(True).to_numpy()[idx]
+                  if "observed_abandoned" in df else np.zeros(n, dtype=bool))
+        for key, m in (("abandoned_in_log", absent & ab_log),
+                       ("missing", absent & ~ab_log), ("not_a_number", not_num)):
+            if m.any():
+                handle_unusable[key] = int(m.sum())
+    else:
+        hobs = np.full(n, np.nan)
+        if n:
+            handle_unusable["missing"] = n
     if "resolved" in df:
         r = df["resolved"].astype("boolean").to_numpy(dtype=float, na_value=np.nan)[idx]
     else:
@@ -755,7 +845,7 @@ def prepare(
         patience=pat, deadline=dl, handle_obs=hobs, resolved_obs=r, orig_agent=oa,
         is_repeat=np.asarray(col("is_repeat", False, bool), dtype=bool),
         shift_agent=sh_agent, shift_start=sh_start, shift_end=sh_end,
-        dropped=dropped, issues=issues, rows=idx,
+        dropped=dropped, issues=issues, rows=idx, handle_unusable=handle_unusable,
     )
 
 

@@ -168,9 +168,20 @@ class GroundTruthOutcomes:
         return f
 
 
+def _logged_handle_fill(handle_obs: np.ndarray) -> float:
+    """The handle time :class:`LoggedOutcomes` gives a contact without a usable logged
+    one: the median of the logged times (300 s when none is logged)."""
+    h = np.asarray(handle_obs, dtype=float)
+    return float(np.nanmedian(h)) if np.isfinite(h).any() else 300.0
+
+
 class LoggedOutcomes:
     """Handle times and resolutions replayed from the log (``handle_seconds``,
     ``resolved`` columns of the contacts frame; resolved defaults to True).
+
+    A contact without a usable logged handle time (abandoned in the log, missing, not a
+    number) is served in the median logged time; ``simulate`` counts them in
+    ``issues['handle_seconds_imputed']``.
 
     Parameters
     ----------
@@ -192,9 +203,9 @@ class LoggedOutcomes:
     def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes:
         h = prepared.handle_obs
         if np.isnan(h).any():
-            # contacts never served in the log (abandoned): no logged time.
-            fill = np.nanmedian(h) if np.isfinite(h).any() else 300.0
-            h = np.where(np.isnan(h), fill, h)
+            # contacts never served in the log (abandoned) or with a bad value: no logged
+            # time (counted by simulate)
+            h = np.where(np.isnan(h), _logged_handle_fill(h), h)
         h_l = h.tolist()
         r = prepared.resolved_obs
         r_l = np.where(np.isnan(r), 1.0, r).astype(bool).tolist()
