@@ -854,8 +854,10 @@ def test_ambiguous_short_texts_are_undetermined() -> None:
     # before: one-word Spanish utterances came out as ca, ca, eu, eu, gl
     words = ["DNI", "multa", "baja", "alta", "padrón"]
     assert detect_language(words).tolist() == ["und"] * 5
-    assert LanguageIdentifier(min_margin=0.0).fit([], []).predict(words).tolist() == [
-        "ca", "ca", "eu", "eu", "gl"]  # the argmax of near-uniform scores
+    # min_margin=0 always answers: the argmax of near-uniform scores, which misreads
+    # most of these Spanish words
+    forced = LanguageIdentifier(min_margin=0.0).fit([], []).predict(words).tolist()
+    assert "und" not in forced and forced.count("es") <= 2
     # clear texts, even short ones, keep their language
     assert detect_language(["tarjeta", "kaixo", "I lost my card", "vull una cita",
                             "quiero una cita"]).tolist() == ["es", "eu", "en", "ca", "es"]
