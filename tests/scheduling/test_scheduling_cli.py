@@ -93,3 +93,33 @@ def test_schedule_prints_what_cannot_be_planned(tmp_path):
     assert result.exit_code == 0, result.output
     assert "note: queue 'email' needs 2 agent-hours but no agent can work it" in result.output
     assert result.output.count("queue 'email' needs 2 agent-hours") == 1  # not also a raw warning
+
+
+def test_schedule_creates_missing_output_folders(tmp_path):
+    over = {"--coverage-out": str(tmp_path / "cov" / "deep" / "c.csv"), "--plot": str(tmp_path / "plots" / "r.png"),
+            "--out": str(tmp_path / "out" / "roster.csv")}
+    result = CliRunner().invoke(app, _args(tmp_path, **over))
+    assert result.exit_code == 0, result.output
+    for path in ("cov/deep/c.csv", "plots/r.png", "plots/r_gantt.png", "out/roster.csv", "out/roster_breaks.csv"):
+        assert (tmp_path / path).exists(), path
+
+
+def test_schedule_output_error_is_one_line_after_the_kpis(tmp_path):
+    (tmp_path / "taken").mkdir()  # a folder where the coverage CSV should go
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--coverage-out": str(tmp_path / "taken")}))
+    assert result.exit_code == 1
+    assert "hard-rule violations:" in result.output  # the KPIs came first
+    assert "error: cannot write" in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_schedule_with_deterministic_time_is_reproducible(tmp_path):
+    # one worker, a fixed seed and a deterministic limit well inside a generous wall-clock limit
+    runs = []
+    for name in ("a", "b"):
+        args = _args(tmp_path, **{"--out": str(tmp_path / name / "roster.csv"), "--time-limit": "60",
+                                  "--deterministic-time": "0.5", "--seed": "3"})
+        result = CliRunner().invoke(app, [a for a in args if a not in ("--plot", str(tmp_path / "roster.png"))])
+        assert result.exit_code == 0, result.output
+        runs.append((tmp_path / name / "roster.csv").read_text() + (tmp_path / name / "roster_breaks.csv").read_text())
+    assert runs[0] == runs[1]

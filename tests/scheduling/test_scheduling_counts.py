@@ -176,3 +176,35 @@ def test_gap_limit_stop_is_not_reported_as_optimal():
         assert res.best_bound == pytest.approx(res.objective) and res.gap == 0
     else:
         assert res.gap == pytest.approx((res.objective - res.best_bound) / res.objective)
+
+
+# -- review fixes: tour costs over the horizon, cost Series matched by label --------------------------
+
+def test_two_week_tour_costs_the_shifts_it_works():
+    day = ShiftTemplate(name="d", start_minutes=8 * 60, lengths_minutes=(480,), cost_per_hour=20)
+    cov, cost = shift_coverage_matrix([day], days=14, interval_minutes=60, pattern=WeeklyPattern())
+    # 5 days on in each of 2 weeks = 10 shifts of 8 h at 20/h
+    assert (cov.sum(axis=0) == 80).all()
+    np.testing.assert_allclose(cost.to_numpy(), 10 * 8 * 20.0)
+
+
+def test_doubling_the_horizon_of_a_weekly_requirement_doubles_the_optimum():
+    day = ShiftTemplate(name="d", start_minutes=8 * 60, lengths_minutes=(480,), cost_per_hour=20)
+    week = np.array([1 if 8 <= h < 16 else 0 for h in range(24)] * 7)
+    objectives = []
+    for days in (7, 14):
+        cov, cost = shift_coverage_matrix([day], days=days, interval_minutes=60, pattern=WeeklyPattern())
+        res = solve_shift_counts(cov, np.tile(week, days // 7), cost, config=CFG)
+        assert res.status is SolveStatus.OPTIMAL
+        objectives.append(res.objective)
+    np.testing.assert_allclose(objectives[1], 2 * objectives[0], rtol=1e-9)
+
+
+def test_cost_series_is_matched_by_label_never_by_position():
+    cov = pd.DataFrame({"A": [1, 1, 1], "B": [1, 1, 1]})
+    res = solve_shift_counts(cov, [1, 1, 1], pd.Series({"B": 1.0, "A": 100.0}), config=CFG)
+    assert res.counts.to_dict() == {"A": 0, "B": 1}  # reordered by label
+    with pytest.raises(ValueError, match="missing \\['A'\\].*extra \\['a'\\]"):
+        solve_shift_counts(cov, [1, 1, 1], pd.Series({"B": 1.0, "a": 100.0}), config=CFG)
+    with pytest.raises(ValueError, match="extra \\['C'\\]"):
+        solve_shift_counts(cov, [1, 1, 1], pd.Series({"A": 1.0, "B": 1.0, "C": 5.0}), config=CFG)

@@ -87,3 +87,12 @@ def test_hard_coverage_beyond_the_head_count_names_the_interval_not_every_rule(c
     assert res.reason.startswith("queue 'voice' on 2026-12-07 08:00 (Mon): hard_coverage cannot be met: "
                                  "6 agent(s) needed but only 3 have an allowed shift covering it (a, b, c)")
     assert "max_days_per_week" not in res.reason
+
+
+def test_precheck_counts_max_consecutive_days(day_shift):
+    # one day in a row at most: 4 working days a week x 8 h = 32 h < the agent's 40 h
+    agents = pd.DataFrame({"agent_id": ["a"], "min_hours_per_week": [40]})
+    rules = RosterRules(max_consecutive_days=1, max_days_per_week=7, min_consecutive_days_off=0, max_hours_per_week=56)
+    reasons = precheck_infeasibility(prepare_problem(requirements([(8, 16, 1)]), agents, [day_shift], rules))
+    assert len(reasons) == 1 and "at most 4 working day(s) x 8 paid h = 32 h" in reasons[0]
+    assert "max_consecutive_days=1" in reasons[0]

@@ -200,3 +200,99 @@ def test_what_cannot_be_planned_is_reported_before_solving():
     assert "queue 'chat' needs 40 agent-hours but no agent can work it" in p.notes[1]
     with pytest.raises(ValueError, match="no requirement falls inside the roster horizon"):
         prepare_problem(req, agents, [DAY], RosterRules(), RosterWeights(), start="2027-01-04")
+
+
+# -- review fixes: YAML booleans and numbers, contradictory minimums, hourly requirements ----------
+
+@pytest.mark.parametrize(("text", "expected"), [("'false'", False), ("'no'", False), ("false", False),
+                                                ("'true'", True), ("yes", True)])
+def test_yaml_hard_coverage_string_is_parsed_as_a_flag(tmp_path, text, expected):
+    from routing_ml.scheduling import load_rules_yaml
+
+    p = tmp_path / "s.yaml"
+    p.write_text(f"shifts:\n  - {{name: a, start: '08:00', lengths_hours: [8]}}\nrules:\n  hard_coverage: {text}\n")
+    rules, _ = load_rules_yaml(p)
+    assert rules.hard_coverage is expected  # bool("false") would be True
+
+
+def test_rules_reject_a_non_bool_hard_coverage():
+    with pytest.raises(ValueError, match="hard_coverage must be True or False, got 'false'"):
+        RosterRules(hard_coverage="false")
+
+
+@pytest.mark.parametrize(
+    ("section", "match"),
+    [
+        ("weights:\n  shift_cost: '0,01'\n", "s.yaml weights: shift_cost must be a number, got '0,01'.*decimal point"),
+        ("rules:\n  min_rest_hours: eleven\n", "s.yaml rules: min_rest_hours must be a number, got 'eleven'"),
+        ("rules:\n  max_days_per_week: 4.5\n", "s.yaml rules: max_days_per_week must be a whole number, got 4.5"),
+        ("rules:\n  hard_coverage: maybe\n", "s.yaml rules: hard_coverage must be true or false, got 'maybe'"),
+    ],
+)
+def test_yaml_rule_and_weight_values_name_the_field(tmp_path, section, match):
+    from routing_ml.scheduling import load_rules_yaml
+
+    p = tmp_path / "s.yaml"
+    p.write_text("shifts:\n  - {name: a, start: '08:00', lengths_hours: [8]}\n" + section)
+    with pytest.raises(ValueError, match=match):
+        load_rules_yaml(p)
+
+
+def test_yaml_numbers_as_strings_and_whole_floats_are_accepted(tmp_path):
+    from routing_ml.scheduling import load_rules_yaml
+
+    p = tmp_path / "s.yaml"
+    p.write_text("shifts:\n  - {name: a, start: '08:00', lengths_hours: [8]}\n"
+                 "rules:\n  max_days_per_week: 5.0\n  min_rest_hours: '11'\nweights:\n  shift_cost: '0.5'\n")
+    rules, weights = load_rules_yaml(p)
+    assert rules.max_days_per_week == 5 and isinstance(rules.max_days_per_week, int)
+    assert rules.min_rest_hours == 11.0 and weights.shift_cost == 0.5
+
+
+def test_solver_config_gap_that_is_not_a_number_names_the_field():
+    with pytest.raises(ValueError, match="relative_gap_limit must be in \\[0, 1\\), got 'x'"):
+        SolverConfig(relative_gap_limit="x")
+    with pytest.raises(ValueError, match="relative_gap_limit"):
+        SolverConfig(relative_gap_limit=float("nan"))
+
+
+def test_template_queues_single_string_is_one_queue():
+    t = ShiftTemplate(name="v", start_minutes=480, lengths_minutes=(480,), queues="voice")
+    assert t.queues == ("voice",)  # not ('v', 'o', 'i', 'c', 'e')
+    with pytest.raises(ValueError, match="queues must be None"):
+        ShiftTemplate(name="v", start_minutes=480, lengths_minutes=(480,), queues=("voice", 3))
+
+
+@pytest.mark.parametrize(("mc", "days"), [(1, 4), (2, 5), (3, 6), (6, 6), (7, 7)])
+def test_max_working_days_per_week_counts_max_consecutive_days(mc, days):
+    # at most mc days in a row: in 7 days a rest day is needed after each run of mc, e.g.
+    # mc=1: W.W.W.W = 4; mc=2: WW.WW.W = 5; mc=3: WWW.WWW = 6; mc=7: all 7
+    rules = RosterRules(max_consecutive_days=mc, max_days_per_week=7, min_consecutive_days_off=0)
+    assert rules.max_working_days_per_week == days
+
+
+def test_rule_minimum_beyond_a_week_is_rejected():
+    # 200 h > 168 h in a week (and > 5 working days x 24 h)
+    with pytest.raises(ValueError, match="min_hours_per_week=200 exceeds the 120 h a week can hold"):
+        RosterRules(min_hours_per_week=200, max_hours_per_week=300)
+
+
+def test_rule_minimum_beyond_working_days_times_longest_shift_is_rejected_before_solving():
+    # max_consecutive_days=1 allows 4 working days; 4 x 8 h = 32 h < 40 h
+    rules = RosterRules(max_consecutive_days=1, min_hours_per_week=40, max_hours_per_week=40,
+                        min_consecutive_days_off=0)
+    with pytest.raises(ValueError, match="min_hours_per_week=40 exceeds the 32 h a week can hold: at most 4"):
+        build_roster(requirements([(8, 16, 1)]), AGENTS, [DAY], rules)
+    # an agent overriding the rule minimum with a reachable one is not blocked by it
+    agents = pd.DataFrame({"agent_id": ["a"], "min_hours_per_week": [24]})
+    from routing_ml.scheduling._problem import prepare_problem
+
+    assert prepare_problem(requirements([(8, 16, 1)]), agents, [DAY], rules).agents[0].min_minutes_per_week == 24 * 60
+
+
+def test_hourly_requirements_with_15_minute_intervals_are_rejected():
+    hourly = requirements([(8, 16, 1)], days=range(5))
+    hourly = hourly[hourly["ds"].dt.minute == 0]  # one row per hour: a quarter of the hours
+    with pytest.raises(ValueError, match="queue 'voice' has rows every 60 minutes but interval_minutes=15.*"
+                                         "interval_minutes=60"):
+        build_roster(hourly, AGENTS, [DAY])

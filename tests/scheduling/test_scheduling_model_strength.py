@@ -40,7 +40,7 @@ def test_lp_sees_the_days_off_block():
                         max_consecutive_days=7, min_rest_hours=11, min_consecutive_days_off=2)
     p = prepare_problem(req, pd.DataFrame({"agent_id": ["a"]}), SHIFTS[:1], rules)
     rm = build_roster_model(p)
-    lp = lp_bound_from_proto(rm.model.proto) / 100 + rm.objective_offset
+    lp = lp_bound_from_proto(rm.model.proto) / rm.scale + rm.objective_offset
     # 2 days off x 0.25 h x 100 per hour: the LP must see that 2 days stay uncovered
     assert lp == pytest.approx(50.0, abs=1e-6)
 

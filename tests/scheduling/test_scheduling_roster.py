@@ -235,3 +235,65 @@ def test_preferred_days_off_are_respected_when_possible(cfg, day_shift):
     w = RosterWeights(preference_per_day=10, unstable_start_per_day=0, weekend_fairness_per_day=0)
     res = build_roster(req, agents, [day_shift], RosterRules(), weights=w, config=cfg)
     assert res.roster["agent_id"].tolist() == ["b"] and res.objective == pytest.approx(0.0)
+
+
+# -- review fixes: checker covers agents without shifts; objective exact on any grid ----------------
+
+def test_check_roster_reports_minimum_hours_of_an_agent_without_shifts(day_shift):
+    from routing_ml.scheduling.roster import roster_frames_from_plan
+
+    p = prepare_problem(requirements([(8, 16, 1)], days=range(5)), pd.DataFrame({"agent_id": ["a", "b"]}),
+                        [day_shift], RosterRules(min_hours_per_week=16))
+    roster, breaks = roster_frames_from_plan(p, {(0, 0): (0, 0), (0, 1): (0, 0)})  # a: Mon, Tue; b: nothing
+    got = check_roster(roster, breaks, p)
+    assert got[["agent_id", "rule"]].values.tolist() == [["b", "min_hours_per_week"]]
+    assert got["detail"].iloc[0] == "week 1: 0 h < 16 h"
+
+
+def _five_minute_requirements():
+    # Monday only, 5-minute intervals: 2 agents 08:00-12:00, 0 agents (listed) 12:00-16:00
+    ds = pd.date_range(MONDAY + pd.Timedelta(hours=8), MONDAY + pd.Timedelta(hours=16), freq="5min", inclusive="left")
+    return pd.DataFrame({"unique_id": "voice", "ds": ds, "agents": np.where(ds.hour < 12, 2, 0)})
+
+
+def test_objective_is_exact_at_five_minute_intervals(cfg, day_shift):
+    # one agent on 08:00-16:00: 1 agent missing for 4 h (x 1.0) and 1 surplus for 4 h (x 0.5)
+    # = 6.0; staying home leaves 2 x 4 = 8 agent-hours missing = 8.0. Optimum 6.0.
+    w = RosterWeights(under_staffing_per_hour=1.0, over_staffing_per_hour=0.5, shift_cost=0.0,
+                      unstable_start_per_day=0, weekend_fairness_per_day=0, preference_per_day=0)
+    res = build_roster(_five_minute_requirements(), pd.DataFrame({"agent_id": ["a"]}), [day_shift],
+                       RosterRules(), weights=w, interval_minutes=5, config=cfg, method="cp-sat")
+    assert res.status is SolveStatus.OPTIMAL and len(res.roster) == 1
+    assert res.kpis.hours_under == pytest.approx(4.0) and res.kpis.hours_over == pytest.approx(4.0)
+    np.testing.assert_allclose([res.objective, res.best_bound], [6.0, 6.0], rtol=1e-9)
+
+
+def test_small_preference_weight_is_not_rounded_away(cfg, day_shift):
+    # the only agent prefers Monday off but must cover Monday: objective = one broken
+    # preference x 0.004 (coverage exact, no cost)
+    w = RosterWeights(under_staffing_per_hour=100.0, over_staffing_per_hour=5.0, shift_cost=0.0,
+                      unstable_start_per_day=0, weekend_fairness_per_day=0, preference_per_day=0.004)
+    agents = pd.DataFrame({"agent_id": ["a"], "preferred_days_off": ["Mon"]})
+    res = build_roster(requirements([(8, 16, 1)], days=[0]), agents, [day_shift], RosterRules(), weights=w,
+                       config=cfg, method="cp-sat")
+    assert res.status is SolveStatus.OPTIMAL
+    np.testing.assert_allclose(res.objective, 0.004, rtol=1e-9)
+    assert res.best_bound <= res.objective
+
+
+def test_weight_below_the_model_resolution_warns(day_shift):
+    w = RosterWeights(preference_per_day=1e-7)
+    p = prepare_problem(requirements([(8, 16, 1)], days=[0]), pd.DataFrame({"agent_id": ["a"]}), [day_shift],
+                        RosterRules(), w)
+    with pytest.warns(UserWarning, match="RosterWeights.preference_per_day=1e-07 is below"):
+        build_roster_model(p)
+
+
+def test_reported_time_limit_is_the_users_not_the_time_left(cfg, day_shift, no_soft):
+    req = requirements([(8, 16, 1)], days=range(5))
+    agents = pd.DataFrame({"agent_id": ["a"]})
+    res = build_roster(req, agents, [day_shift], RosterRules(), weights=no_soft, config=cfg, method="cp-sat")
+    assert res.solver_parameters["max_time_in_seconds"] == cfg.time_limit_seconds
+    auto = build_roster(req, agents, [day_shift], RosterRules(), weights=no_soft, config=cfg)
+    key = "time_limit_seconds" if auto.method == "patterns" else "max_time_in_seconds"
+    assert auto.solver_parameters[key] == cfg.time_limit_seconds

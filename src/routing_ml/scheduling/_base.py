@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import logging
 import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-#: Objective coefficients are scaled by this factor and rounded to integers for CP-SAT.
+#: Objective coefficients are scaled by this factor (the roster model by a multiple of it
+#: that makes its coefficients exact, ``RosterModel.scale``) and rounded to integers for CP-SAT.
 OBJECTIVE_SCALE = 100
 
 
@@ -65,8 +67,12 @@ class SolverConfig:
     Parameters
     ----------
     time_limit_seconds : wall-clock limit of one solve (``max_time_in_seconds``).
-    num_workers : search workers; 0 lets CP-SAT use all cores. Use 1 for reproducible runs:
-        multi-worker search is not deterministic.
+    num_workers : search workers; 0 lets CP-SAT use all cores. Multi-worker search is not
+        deterministic. With 1 worker and a fixed ``random_seed`` a solve is reproducible when
+        it ends by optimality or ``relative_gap_limit``; one that reaches the wall-clock
+        ``time_limit_seconds`` depends on the machine's speed and load. For a reproducible
+        limit on CP-SAT's search use ``extra_parameters={"max_deterministic_time": ...}``
+        with a generous ``time_limit_seconds``.
     random_seed : CP-SAT ``random_seed``.
     relative_gap_limit : stop when ``|objective - bound| / |objective|`` is below this
         (``relative_gap_limit``); 0 proves optimality.
@@ -100,7 +106,9 @@ class SolverConfig:
             )
         extra = dict(self.extra_parameters)
         object.__setattr__(self, "extra_parameters", tuple(sorted(extra.items())))
-        if not (0.0 <= float(self.relative_gap_limit) < 1.0):
+        gap = self.relative_gap_limit
+        if not (isinstance(gap, numbers.Real) and not isinstance(gap, bool)
+                and math.isfinite(gap) and 0.0 <= gap < 1.0):
             raise ScheduleInputError(
                 f"SolverConfig.relative_gap_limit must be in [0, 1), got "
                 f"{self.relative_gap_limit!r}. Fix: e.g. relative_gap_limit=0.01 for 1%."

@@ -26,9 +26,15 @@ def register(app: typer.Typer) -> None:
         shifts: Annotated[Path, typer.Option(exists=True, dir_okay=False,
                           help="YAML with shift templates (and optional rules/weights).")],
         weeks: Annotated[int | None, typer.Option(min=1, max=4, help="Weeks to roster (default: span of the requirements).")] = None,
-        time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit in seconds.")] = 60.0,
-        workers: Annotated[int, typer.Option(min=0, help="CP-SAT workers (0 = all cores; 1 = reproducible).")] = 0,
+        time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit in seconds (wall clock).")] = 60.0,
+        workers: Annotated[int, typer.Option(min=0, help="CP-SAT workers (0 = all cores; 1 with a fixed --seed "
+                                             "gives the same roster when the solve ends before the "
+                                             "time limit).")] = 0,
         seed: Annotated[int, typer.Option(min=0, help="CP-SAT random seed.")] = 0,
+        deterministic_time: Annotated[float | None, typer.Option(
+            min=0.0, help="Also stop each CP-SAT phase at this deterministic time (CP-SAT's "
+                          "max_deterministic_time, machine-independent units): with --workers 1 "
+                          "and a generous --time-limit, runs give the same roster.")] = None,
         gap: Annotated[float, typer.Option(min=0.0, max=0.99, help="Stop at this relative gap (0.01 = 1%).")] = 0.0,
         interval_minutes: Annotated[int, typer.Option(min=1, help="Length of a requirement interval.")] = 15,
         out: Annotated[Path, typer.Option(help="Roster CSV (agent, date, start, end, breaks); the breaks "
@@ -54,6 +60,17 @@ def register(app: typer.Typer) -> None:
         from routing_ml.scheduling.plots import plot_coverage, plot_gantt
 
         console = Console(stderr=True)
+        cov_path = coverage_out or out.with_name(out.stem + "_coverage.csv")
+        breaks_path = out.with_name(out.stem + "_breaks.csv")
+        gantt_path = None if plot is None else plot.with_name(plot.stem + "_gantt.png")
+        outputs = [p for p in (out, cov_path, breaks_path, plot, gantt_path) if p is not None]
+        try:  # before solving: a missing output folder must not cost a solve
+            for path in outputs:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            typer.echo(f"error: cannot create the folder of output {exc.filename}: {exc.strerror}. "
+                       f"Fix: choose a writable --out/--coverage-out/--plot path.", err=True)
+            raise typer.Exit(1) from exc
         try:
             templates = load_shifts_yaml(shifts)
             rules, weights = load_rules_yaml(shifts)
@@ -62,8 +79,9 @@ def register(app: typer.Typer) -> None:
                                             "earliest_start": str,
                                             "latest_end": str, "preferred_start": str,
                                             "preferred_days_off": str})
+            extra = {} if deterministic_time is None else {"max_deterministic_time": deterministic_time}
             config = SolverConfig(time_limit_seconds=time_limit, num_workers=workers, random_seed=seed,
-                                  relative_gap_limit=gap)
+                                  relative_gap_limit=gap, extra_parameters=extra)
             with Progress(TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
                           TextColumn("{task.description}"), console=console, transient=False) as bar:
                 task = bar.add_task("building model", total=time_limit)
@@ -82,24 +100,6 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
 
-        roster = result.roster.copy()
-        for col in ("start", "end"):
-            roster[col] = pd.to_datetime(roster[col]).dt.strftime("%Y-%m-%d %H:%M")
-        roster["date"] = pd.to_datetime(roster["date"]).dt.strftime("%Y-%m-%d")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        roster[["agent_id", "date", "start", "end", "breaks", "shift", "unique_id", "paid_hours"]].to_csv(out, index=False)
-        cov_path = coverage_out or out.with_name(out.stem + "_coverage.csv")
-        result.coverage.to_csv(cov_path, index=False)
-        breaks_path = out.with_name(out.stem + "_breaks.csv")
-        brk = result.breaks.copy()
-        for col in ("start", "end"):
-            brk[col] = pd.to_datetime(brk[col]).dt.strftime("%Y-%m-%d %H:%M")
-        brk["date"] = pd.to_datetime(brk["date"]).dt.strftime("%Y-%m-%d")
-        brk[["agent_id", "date", "break", "start", "end", "paid"]].to_csv(breaks_path, index=False)
-        written = [out, cov_path, breaks_path]
-        if plot is not None:
-            written.append(plot_coverage(result.coverage, plot))
-            written.append(plot_gantt(result.roster, result.breaks, plot.with_name(plot.stem + "_gantt.png")))
         k = result.kpis
         gap_txt = "n/a" if result.gap is None else f"{100 * result.gap:.2f}%"
         obj_txt = "n/a" if result.objective is None else f"{result.objective:,.2f}"
@@ -108,7 +108,13 @@ def register(app: typer.Typer) -> None:
                    f"gap: {gap_txt}  time: {result.wall_time_seconds:.1f}s  solver: {result.method}")
         if workers != 1 and result.method != "patterns":
             typer.echo(f"note: CP-SAT ran on {workers or 'all'} workers: another run may give another "
-                       f"roster of similar quality; --workers 1 makes runs reproducible.", err=True)
+                       f"roster of similar quality; --workers 1 with a fixed --seed makes runs "
+                       f"reproducible when they end before the time limit.", err=True)
+        elif result.status.has_solution and (result.gap is None or result.gap > gap + 1e-9):
+            typer.echo("note: the search stopped before proving --gap: if the time limit stopped it, "
+                       "another run may give another roster, even with --workers 1. Fix: "
+                       "--deterministic-time with a larger --time-limit, or a larger --gap, for a "
+                       "reproducible result.", err=True)
         typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")
         typer.echo(f"hours under: {k.hours_under:,.2f}  hours over: {k.hours_over:,.2f}  "
                    f"intervals under-staffed: {k.intervals_understaffed}  "
@@ -118,6 +124,33 @@ def register(app: typer.Typer) -> None:
         for w in caught:  # other warnings, once each, as one line (the notes are above)
             if str(w.message) not in result.notes:
                 typer.echo(f"warning: {w.message}", err=True)
+
+        roster = result.roster.copy()
+        for col in ("start", "end"):
+            roster[col] = pd.to_datetime(roster[col]).dt.strftime("%Y-%m-%d %H:%M")
+        roster["date"] = pd.to_datetime(roster["date"]).dt.strftime("%Y-%m-%d")
+        brk = result.breaks.copy()
+        for col in ("start", "end"):
+            brk[col] = pd.to_datetime(brk[col]).dt.strftime("%Y-%m-%d %H:%M")
+        brk["date"] = pd.to_datetime(brk["date"]).dt.strftime("%Y-%m-%d")
+        written: list[Path] = []
+        try:
+            roster[["agent_id", "date", "start", "end", "breaks", "shift", "unique_id", "paid_hours"]].to_csv(
+                out, index=False)
+            written.append(out)
+            result.coverage.to_csv(cov_path, index=False)
+            written.append(cov_path)
+            brk[["agent_id", "date", "break", "start", "end", "paid"]].to_csv(breaks_path, index=False)
+            written.append(breaks_path)
+            if plot is not None and gantt_path is not None:
+                written.append(plot_coverage(result.coverage, plot))
+                written.append(plot_gantt(result.roster, result.breaks, gantt_path))
+        except OSError as exc:
+            if written:
+                typer.echo("wrote " + ", ".join(str(p) for p in written))
+            typer.echo(f"error: cannot write {exc.filename or 'an output file'}: {exc.strerror or exc}.",
+                       err=True)
+            raise typer.Exit(1) from exc
         typer.echo("wrote " + ", ".join(str(p) for p in written))
         if not result.status.has_solution:
             typer.echo(f"no feasible roster: {result.reason or 'no solution within the time limit'}", err=True)

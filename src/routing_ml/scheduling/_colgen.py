@@ -79,6 +79,8 @@ COLGEN_SHARE, DIVE_SHARE = 0.45, 0.6
 #: the dive has at least this share of the limit after column generation, ending no later
 #: than the second share
 DIVE_MIN_SHARE, DIVE_LATEST_SHARE = 0.2, 0.75
+#: share of the time limit the integer staffing blocks may take to tighten the bound
+BLOCKS_SHARE = 0.05
 
 
 @dataclass(slots=True)
@@ -568,7 +570,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
             req, u_cost, w.over_staffing_per_hour * hours, [cover[o] for o in options], value, avail,
             (listed % n_t) // per_day * len(p.skills) + listed // n_t,
             [(table.index[o], link_row[o, bi], rws) for (o, bi, _), rws in zip(brk_vars, brk_rows, strict=True)],
-            min(deadline, time.perf_counter() + 0.05 * time_limit_seconds), seed)
+            min(deadline, time.perf_counter() + BLOCKS_SHARE * time_limit_seconds), seed)
         if tight is not None:
             logger.debug("integer blocks: bound %.2f -> %.2f (%.2fs)", bound,
                          max(bound, bound - staffing_lp(center) + tight), time.perf_counter() - blk_start)

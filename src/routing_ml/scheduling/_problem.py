@@ -192,6 +192,7 @@ def prepare_problem(
             f"requirements frame: ds values off the {interval_minutes}-minute grid, e.g. "
             f"{req.loc[off_grid, TIME].iloc[0]}. Fix: floor them with df['ds'].dt.floor('{interval_minutes}min') "
             f"or pass interval_minutes matching your data.")
+    _check_spacing(req, interval_minutes)
     day0 = pd.Timestamp(start).normalize() if start is not None else req[TIME].min().normalize()
     span_days = int((req[TIME].max().normalize() - day0).days) + 1
     n_weeks = weeks if weeks is not None else max(1, math.ceil(span_days / 7))
@@ -238,6 +239,7 @@ def prepare_problem(
 
     variants = validate_templates(shifts, interval_minutes, skills)
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
+    _check_rule_minimum(rules, agent_specs, variants)
     options = _options(agent_specs, variants, skills, day0, n_days)
     servable = {k for agent in options for day in agent for _, k in day}
     for k, name in enumerate(skills):
@@ -253,6 +255,46 @@ def prepare_problem(
                          required=required, weight=weight, listed=listed, variants=tuple(variants),
                          agents=tuple(agent_specs), options=options, rules=rules, weights=weights,
                          templates=tuple(shifts), notes=tuple(notes))
+
+
+def _check_spacing(req: pd.DataFrame, interval_minutes: int) -> None:
+    """Raise when a queue's rows are spaced by a multiple > 1 of ``interval_minutes`` shorter
+    than a day (e.g. hourly requirements read as 15-minute intervals, which would plan a
+    quarter of the hours). One row a day (a single interval listed per day) stays allowed."""
+    for queue, ds in req.groupby(ID, sort=True)[TIME]:
+        stamps = np.unique(ds.to_numpy(dtype="datetime64[m]").astype(np.int64))
+        if len(stamps) < 2:
+            continue
+        step = int(np.gcd.reduce(np.diff(stamps)))
+        if interval_minutes < step < MINUTES_PER_DAY and step % interval_minutes == 0:
+            raise ScheduleInputError(
+                f"requirements frame: queue '{queue}' has rows every {step} minutes but "
+                f"interval_minutes={interval_minutes}: each row would count as one "
+                f"{interval_minutes}-minute interval and the {step - interval_minutes} minutes after "
+                f"it would not be planned. Fix: pass interval_minutes={step} if the requirement is "
+                f"per {step}-minute interval, or repeat each row over its span on the "
+                f"{interval_minutes}-minute grid: rows = df.loc[df.index.repeat({step // interval_minutes})]; "
+                f"rows['{TIME}'] += pd.to_timedelta(rows.groupby(level=0).cumcount() * {interval_minutes}, "
+                f"unit='min').")
+
+
+def _check_rule_minimum(rules: RosterRules, agents: list[AgentSpec], variants: list[ShiftVariant]) -> None:
+    """Raise when the rule-level ``min_hours_per_week`` exceeds what any week allows: the
+    working days the rules allow x the longest paid shift (agents overriding it in the agents
+    frame are checked per agent and week by ``precheck_infeasibility``)."""
+    minimum = round(rules.min_hours_per_week * 60)
+    if minimum <= 0 or not any(a.min_minutes_per_week == minimum for a in agents):
+        return
+    longest = max(v.paid_minutes for v in variants)
+    cap = rules.max_working_days_per_week * longest
+    if minimum > cap:
+        raise ScheduleInputError(
+            f"contradictory rules: min_hours_per_week={rules.min_hours_per_week:g} exceeds the "
+            f"{cap / 60:g} h a week can hold: at most {rules.max_working_days_per_week} working day(s) "
+            f"(max_days_per_week={rules.max_days_per_week}, min_consecutive_days_off="
+            f"{rules.min_consecutive_days_off}, max_consecutive_days={rules.max_consecutive_days}) x "
+            f"{longest / 60:g} paid h (the longest shift). Fix: lower min_hours_per_week, allow more "
+            f"working days or add a longer shift template.")
 
 
 def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRules,

@@ -91,10 +91,9 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
 
     rest = pd.Timedelta(hours=r.min_rest_hours)
     L = r.min_consecutive_days_off
-    for aid, days in worked.items():
-        agent = agents.get(aid)
-        if agent is None:
-            continue
+    for agent in p.agents:  # every agent, also those the roster gives no shift
+        aid = agent.agent_id
+        days = worked.get(aid, {})
         for wk in range(p.n_weeks):
             wdays = [d for d in range(7 * wk, 7 * wk + 7) if d in days]
             hours = sum(days[d][2] for d in wdays)

@@ -110,9 +110,7 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
             raise ScheduleInputError(
                 f"required has {name} values ({int(test.sum())}), first at period {periods[i]!r}: "
                 f"{r[i]!r}. Fix: {fix}.")
-    c = np.asarray(cost, dtype=float).ravel() if not isinstance(cost, pd.Series) \
-        else cost.reindex(labels).to_numpy(dtype=float) if set(labels) <= set(map(str, cost.index)) \
-        else cost.to_numpy(dtype=float)
+    c = _cost_by_label(cost, labels, positional=not isinstance(coverage, pd.DataFrame))
     if c.shape[0] != a.shape[1]:
         raise ScheduleInputError(f"cost has {c.shape[0]} entries but coverage has {a.shape[1]} shifts; give one cost per shift.")
     if not np.all(np.isfinite(c)) or (c < 0).any():
@@ -126,6 +124,33 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
     if max_count is not None and (not isinstance(max_count, int) or max_count < 0):
         raise ScheduleInputError(f"max_count must be an integer >= 0 or None, got {max_count!r}.")
     return a.astype(np.int8), r.astype(np.int64), c, labels, periods
+
+
+def _cost_by_label(cost: Any, labels: list[str], *, positional: bool) -> np.ndarray:
+    """Costs in the order of the coverage columns ``labels``. A Series is matched by label
+    (reordered when its labels are the columns in another order), never by position; with
+    an array coverage (no column labels) its index must be 0..n-1 or the ``shift_j`` labels."""
+    if not isinstance(cost, pd.Series):
+        try:
+            return np.asarray(cost, dtype=float).ravel()
+        except (TypeError, ValueError) as exc:
+            raise ScheduleInputError(f"cost must hold numbers (one cost per shift): {exc}.") from exc
+    if positional and cost.index.equals(pd.RangeIndex(len(labels))):
+        return cost.to_numpy(dtype=float)
+    index = [str(i) for i in cost.index]
+    if len(set(index)) != len(index):
+        dup = sorted({i for i in index if index.count(i) > 1})
+        raise ScheduleInputError(f"cost Series has duplicated labels {dup[:5]}; give one cost per shift.")
+    missing = [lab for lab in labels if lab not in set(index)]
+    extra = [i for i in index if i not in set(labels)]
+    if missing or extra:
+        raise ScheduleInputError(
+            f"cost Series labels do not match the coverage columns: missing {missing[:5]}"
+            f"{' ...' if len(missing) > 5 else ''} ({len(missing)}), extra {extra[:5]}"
+            f"{' ...' if len(extra) > 5 else ''} ({len(extra)}). Fix: index the costs by the "
+            f"coverage column labels (as shift_coverage_matrix returns them), or pass a plain "
+            f"array in column order.")
+    return pd.Series(cost.to_numpy(dtype=float), index=index).reindex(labels).to_numpy(dtype=float)
 
 
 def _upper_bounds(a: np.ndarray, r: np.ndarray, max_count: int | None) -> np.ndarray:

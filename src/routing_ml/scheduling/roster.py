@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from routing_ml.scheduling._base import (
     status_from_cp_sat,
 )
 from routing_ml.scheduling._problem import AGENT_ID, RosterProblem, agent_classes, prepare_problem
+from routing_ml.scheduling.check import VIOLATION_COLUMNS
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
 from routing_ml.scheduling.shifts import MINUTES_PER_DAY, WEEKDAYS, ShiftTemplate, format_hhmm
 
@@ -92,6 +94,11 @@ class RosterModel:
 
     ``objective_offset`` (cost units) is added to the CP-SAT objective value; 0 since the
     constant is part of the CP-SAT objective.
+    ``scale``: CP-SAT objective coefficients are the cost-unit coefficients times ``scale``,
+    rounded to integers (:func:`objective_scale`); CP-SAT's objective and bound divided by it
+    are in cost units. ``objective_index`` / ``objective_coef`` / ``objective_constant`` hold
+    the same objective unrounded (float coefficients by variable index), so
+    :meth:`objective_value` is exact even where rounding was not.
     ``groups`` maps a hard-rule group (``(rule, agent_id, week)``; ``week`` is None for
     rules spanning the horizon, ``(\"coverage\", queue, day)`` for hard coverage) to its
     literal when the model was built with ``rule_literals`` other than ``"none"``.
@@ -108,10 +115,70 @@ class RosterModel:
     rule_literals: str = "none"
     objective_offset: float = 0.0
     uncoverable: list[tuple[int, int]] = field(default_factory=list)
+    scale: int = OBJECTIVE_SCALE
+    objective_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    objective_coef: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    objective_constant: float = 0.0
 
     @property
     def num_assignment_vars(self) -> int:
         return len(self.x)
+
+    def objective_value(self, solver: Any) -> float:
+        """Objective (cost units) of ``solver``'s solution of this model, computed in floats
+        from the variable values (not from the rounded CP-SAT coefficients)."""
+        values = np.asarray(solver.response_proto.solution, dtype=float)
+        return float(self.objective_constant + values[self.objective_index] @ self.objective_coef)
+
+
+#: multipliers of ``OBJECTIVE_SCALE`` tried by :func:`objective_scale`, smallest first
+_SCALE_MULTIPLIERS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 30, 40, 60, 120)
+
+
+def objective_scale(p: RosterProblem) -> int:
+    """Integer scale of the CP-SAT objective: the smallest ``OBJECTIVE_SCALE`` x m that makes
+    every objective coefficient (weights x hours per interval, x interval weights, x shift
+    costs) an integer, so rounding is exact (e.g. 1200 at 5-minute intervals, where an hour
+    is 1/12 of an interval's worth); ``OBJECTIVE_SCALE`` x 60 / gcd(interval, 60) when none
+    does (per-interval hours stay exact; the reported objective is recomputed in floats)."""
+    import math
+
+    w = p.weights
+    hours = p.interval_minutes / 60.0
+    values = np.concatenate([
+        [w.preference_per_day, w.unstable_start_per_day, w.weekend_fairness_per_day,
+         w.over_staffing_per_hour * hours],
+        w.under_staffing_per_hour * hours * np.unique(p.weight),
+        w.shift_cost * np.unique([v.cost for v in p.variants]),
+    ])
+    for mult in _SCALE_MULTIPLIERS:
+        scaled = values * (OBJECTIVE_SCALE * mult)
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
+            return OBJECTIVE_SCALE * mult
+    return OBJECTIVE_SCALE * (60 // math.gcd(p.interval_minutes, 60))
+
+
+def _warn_lost_weights(p: RosterProblem, s: int) -> None:
+    """Warn about non-zero weights whose every scaled coefficient rounds to 0 (ignored by CP-SAT)."""
+    w = p.weights
+    hours = p.interval_minutes / 60.0
+    positive = p.weight[p.weight > 0]
+    costs = np.array([v.cost for v in p.variants if v.cost > 0])
+    largest = {
+        "under_staffing_per_hour": w.under_staffing_per_hour * hours * (positive.max() if positive.size else 0.0),
+        "over_staffing_per_hour": w.over_staffing_per_hour * hours,
+        "shift_cost": w.shift_cost * (costs.max() if costs.size else 0.0),
+        "unstable_start_per_day": w.unstable_start_per_day,
+        "weekend_fairness_per_day": w.weekend_fairness_per_day,
+        "preference_per_day": w.preference_per_day,
+    }
+    for name, value in largest.items():
+        if value > 0 and round(value * s) == 0:
+            warnings.warn(
+                f"RosterWeights.{name}={getattr(w, name)!r} is below the roster model's resolution "
+                f"(objective coefficients are rounded to 1/{s} cost unit): CP-SAT ignores it. Fix: "
+                f"scale every weight up by the same factor (the plan is unchanged by a common factor).",
+                UserWarning, stacklevel=3)
 
 
 def identical_agent_classes(p: RosterProblem) -> list[list[int]]:
@@ -160,9 +227,12 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     m = cp_model.CpModel()
     iv = p.interval_minutes
     per_day, n_t = p.per_day, p.n_periods
-    s = OBJECTIVE_SCALE
+    s = objective_scale(p)
+    if rule_literals == "none":
+        _warn_lost_weights(p, s)
     obj_vars: list[Any] = []
     obj_coefs: list[int] = []
+    obj_float: list[float] = []  # the same coefficients in cost units, unrounded
     groups: dict[tuple[Any, ...], Any] = {}
 
     def lit(key: tuple[Any, ...]) -> Any:
@@ -201,6 +271,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                     if pen:
                         obj_vars.append(var)
                         obj_coefs.append(pen * pref_coef)
+                        obj_float.append(pen * w.preference_per_day)
             if len(lst) > 1:
                 m.add_at_most_one(v for v, _, _ in lst)
             agent_days.append(lst)
@@ -230,6 +301,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
         if c:
             obj_vars.append(nv)
             obj_coefs.append(c)
+            obj_float.append(w.shift_cost * v.cost)
         t0 = d * per_day + v.start_minutes // iv
         t1 = min(n_t, t0 + v.length_minutes // iv)
         for t in range(t0, t1):
@@ -253,7 +325,9 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     over: dict[tuple[int, int], Any] = {}
     uncoverable: list[tuple[int, int]] = []
     offset = 0.0
+    offset_float = 0.0
     hours_per_interval = iv / 60.0
+    over_float = w.over_staffing_per_hour * hours_per_interval
     over_coef = round(w.over_staffing_per_hour * hours_per_interval * s)
     # Over-staffing is substituted out: with u = max(0, r - sched) at the optimum,
     # over = sched + u - r, so w_o * over moves onto the head-count/break variables and u.
@@ -261,17 +335,20 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     for k in range(len(p.skills)):
         for t in range(n_t):
             r = int(p.required[k, t])
-            uc = round(w.under_staffing_per_hour * hours_per_interval * p.weight[k, t] * s)
+            under_float = w.under_staffing_per_hour * hours_per_interval * p.weight[k, t]
+            uc = round(under_float * s)
             tl = terms.get((k, t))
             if not tl:
                 if r > 0:
                     uncoverable.append((k, t))
                     offset += uc * r / s
+                    offset_float += under_float * r
                 continue
             if over_coef and p.listed[k, t]:
                 for c, v in tl:
-                    acc = over_acc.setdefault(v.index, [v, 0])
+                    acc = over_acc.setdefault(v.index, [v, 0, 0.0])
                     acc[1] += c * over_coef
+                    acc[2] += c * over_float
             if r <= 0:
                 continue
             ut = m.new_int_var(0, r, f"under[{k},{t}]")
@@ -283,12 +360,16 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
             if uc + over_coef:
                 obj_vars.append(ut)
                 obj_coefs.append(uc + over_coef)
+                obj_float.append(under_float + (over_float if over_coef else 0.0))
             if p.listed[k, t]:
                 offset -= over_coef * r / s
-    for v, c in over_acc.values():
+                if over_coef:
+                    offset_float -= over_float * r
+    for v, c, cf in over_acc.values():
         if c:
             obj_vars.append(v)
             obj_coefs.append(c)
+            obj_float.append(cf)
 
     # -- hard labour rules per agent -----------------------------------------------------------
     max_wd = rules.max_days_per_week
@@ -389,6 +470,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                     dev = m.new_bool_var(f"unstable[{a},{d}]")
                     obj_vars.append(dev)
                     obj_coefs.append(stable)
+                    obj_float.append(w.unstable_start_per_day)
                     ys = []
                     for hb, b in zip(h, anchors, strict=True):
                         near = [v for v, vi, _ in by_ad[a][d] if abs(p.variants[vi].start_minutes - b) <= tol]
@@ -409,6 +491,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                 m.add(_sum(vs) <= mx)
         obj_vars.append(mx)
         obj_coefs.append(wkend)
+        obj_float.append(w.weekend_fairness_per_day)
 
     if rule_literals == "assume":
         m.add_assumptions(list(groups.values()))
@@ -417,14 +500,18 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
         for lt in groups.values():
             obj_vars.append(lt)
             obj_coefs.append(-pen)
+            obj_float.append(-float(RELAXATION_PENALTY))
         offset += RELAXATION_PENALTY * len(groups)
+        offset_float += RELAXATION_PENALTY * len(groups)
     # The constant goes into the CP-SAT objective itself (it is an integer once scaled), so
     # CP-SAT's own relative_gap_limit and bound refer to the true objective: with it outside,
     # a -334 offset on 55 x 7 x 4 made CP-SAT stop at "0.3%" when the true gap was 1.6%.
     m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs) + int(round(offset * s)))
     return RosterModel(problem=p, model=m, x=x, n=n, breaks=brk, under=under, over=over,
                        groups=groups, rule_literals=rule_literals, objective_offset=0.0,
-                       uncoverable=uncoverable)
+                       uncoverable=uncoverable, scale=s,
+                       objective_index=np.array([v.index for v in obj_vars], dtype=np.int64),
+                       objective_coef=np.array(obj_float, dtype=float), objective_constant=offset_float)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -544,7 +631,8 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
     """Reasons the hard rules cannot hold, found without a solver (may be empty).
 
     Checks each agent-week's minimum paid hours against its available days (capped by
-    ``max_days_per_week`` and the days-off block) times its longest allowed shift, and
+    ``max_days_per_week``, the days-off block and ``max_consecutive_days``: see
+    ``RosterRules.max_working_days_per_week``) times its longest allowed shift, and
     hard coverage of intervals that need more agents than have an allowed shift covering
     them.
     """
@@ -565,7 +653,8 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
                     f"{cap_days} working day(s) x {longest / 60:g} paid h = {cap_days * longest / 60:g} h "
                     f"({off} day(s) unavailable{': ' + agent.unavailable_text if agent.unavailable_text else ''}; "
                     f"max_days_per_week={r.max_days_per_week}, min_consecutive_days_off="
-                    f"{r.min_consecutive_days_off}). Fix: lower its min_hours_per_week for that week "
+                    f"{r.min_consecutive_days_off}, max_consecutive_days={r.max_consecutive_days}). "
+                    f"Fix: lower its min_hours_per_week for that week "
                     f"or its unavailability.")
     if r.hard_coverage:
         per_day = p.per_day
@@ -762,7 +851,7 @@ def warm_start(rm: RosterModel, time_limit_seconds: float,
     for i in range(len(proto.variables)):
         proto.solution_hint.vars.append(i)
         proto.solution_hint.values.append(values[i])
-    logger.debug("warm start: hint objective %.2f", solver.objective_value / OBJECTIVE_SCALE)
+    logger.debug("warm start: hint objective %.2f", rm.objective_value(solver))
     return solver
 
 
@@ -788,7 +877,7 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
                 (point.objective - lp_bound) / point.objective <= gap_limit:
             cb.stop_search()
 
-    cb, points = make_progress_callback(OBJECTIVE_SCALE, rm.objective_offset, on_point, origin)
+    cb, points = make_progress_callback(rm.scale, rm.objective_offset, on_point, origin)
     code = solver.solve(rm.model, cb)
     return solver, status_from_cp_sat(code), points
 
@@ -823,7 +912,7 @@ def _highs_bound(rm: RosterModel, seconds: float) -> float | None:
     from routing_ml.scheduling._lp import lp_bound_from_proto
 
     raw = lp_bound_from_proto(rm.model.proto, time_limit_seconds=seconds)
-    return None if raw is None else raw / OBJECTIVE_SCALE + rm.objective_offset
+    return None if raw is None else raw / rm.scale + rm.objective_offset
 
 
 def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, warm: bool,
@@ -834,7 +923,9 @@ def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, war
     from dataclasses import replace
 
     w0 = replace(p.weights, unstable_start_per_day=0.0, weekend_fairness_per_day=0.0, preference_per_day=0.0)
-    cm = build_roster_model(replace(p, weights=w0))
+    with warnings.catch_warnings():  # lost weights were warned about when the full model was built
+        warnings.simplefilter("ignore", UserWarning)
+        cm = build_roster_model(replace(p, weights=w0))
     lp = _highs_bound(cm, lp_seconds) if lp_seconds > 0 else None
     left = deadline - time.perf_counter()
     budget = 0.4 * left
@@ -845,11 +936,11 @@ def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, war
     if not status.has_solution:
         return None, lp
     plan = {(a, d): (vi, k) for (a, d, vi, k), var in cm.x.items() if solver.boolean_value(var)}
-    bound = solver.best_objective_bound / OBJECTIVE_SCALE + cm.objective_offset
+    bound = solver.best_objective_bound / cm.scale + cm.objective_offset
     if lp is not None:
         bound = max(bound, lp)
     logger.debug("coverage phase: %s objective %.2f bound %.2f", status.value,
-                 solver.objective_value / OBJECTIVE_SCALE + cm.objective_offset, bound)
+                 cm.objective_value(solver), bound)
     return plan, bound
 
 
@@ -901,19 +992,58 @@ def solve_roster_model(
     Returns
     -------
     RosterResult
+        ``solver_parameters["max_time_in_seconds"]`` is ``config.time_limit_seconds`` (the
+        phases share it; each phase's own limit is what is left of it).
+
+    Notes
+    -----
+    Reproducibility: with ``num_workers=1`` and a fixed ``random_seed`` two runs give the same
+    roster when every phase ends by optimality or the gap limit. ``time_limit_seconds`` is a
+    wall-clock limit shared by the phases, so a run that reaches it (``gap`` above
+    ``relative_gap_limit``) depends on the machine's speed and load. To bound CP-SAT's search
+    reproducibly, give a generous ``time_limit_seconds`` and
+    ``extra_parameters={"max_deterministic_time": ...}`` (CP-SAT's deterministic time, in its
+    own units); the HiGHS phases (LP bound, pattern model) are still bounded in wall-clock
+    time only.
     """
+    return _solve_roster_model(rm, config or SolverConfig(), progress=progress, explain=explain, warm=warm,
+                               lp_bound=lp_bound, coverage_first=coverage_first, method=method,
+                               pattern=pattern, started=None)
+
+
+def _solve_roster_model(
+    rm: RosterModel,
+    user_config: SolverConfig,
+    *,
+    progress: ProgressCallback | None,
+    explain: bool,
+    warm: bool,
+    lp_bound: bool,
+    coverage_first: bool,
+    method: str,
+    pattern: PatternSolution | None,
+    started: float | None,
+) -> RosterResult:
+    """:func:`solve_roster_model` within ``user_config.time_limit_seconds`` counted from
+    ``started`` (default now): the phases share what is left of the limit, and the result
+    reports the user's limit."""
+    from dataclasses import replace
+
     from routing_ml.scheduling.check import check_roster
 
     if method not in ("auto", "cp-sat"):
         raise ValueError(f"method must be 'auto' or 'cp-sat', got {method!r}.")
-    config = config or SolverConfig()
     p = rm.problem
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() if started is None else started
+    # the time left of the user's limit (build_roster's pattern phase may have used some)
+    config = replace(user_config, time_limit_seconds=max(
+        0.1, user_config.time_limit_seconds - (time.perf_counter() - t0)))
+    t_entry = time.perf_counter()
     reasons = precheck_infeasibility(p) if explain else []
     if pattern is None and not reasons and method == "auto" and rm.rule_literals == "none":
         pattern = _pattern_phase(p, config, progress, t0)
         if pattern is not None and (_meets_gap(pattern, config) or pattern.generated):
-            return _result_from_pattern(p, pattern, config, t0, progress)
+            return _result_from_pattern(p, pattern, user_config, t0, progress)
     relaxed: tuple[str, ...] = ()
     lp_value: float | None = None
     from_warm = False
@@ -923,7 +1053,7 @@ def solve_roster_model(
     if reasons:
         solver, status, points = None, SolveStatus.INFEASIBLE, []
     else:
-        deadline = t0 + config.time_limit_seconds
+        deadline = t_entry + config.time_limit_seconds
         # large models: CP-SAT's own LP does not finish, HiGHS' bound is the only one
         lp_seconds = (0.1 if len(rm.x) <= LP_SEARCH_MAX_ASSIGNMENTS else 0.3) * config.time_limit_seconds
         split = coverage_first and _has_soft_terms(p.weights) and pattern is None
@@ -939,7 +1069,7 @@ def solve_roster_model(
         warm_solver = warm_start(rm, 0.2 * config.time_limit_seconds, plan) if (warm or plan) else None
         warm_points: list[ProgressPoint] = []
         if warm_solver is not None:
-            warm_obj = warm_solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
+            warm_obj = rm.objective_value(warm_solver)
             warm_points.append(ProgressPoint(time.perf_counter() - t0, warm_obj,
                                              min(lp_value, warm_obj) if lp_value is not None else -float("inf")))
             if progress is not None:
@@ -954,8 +1084,9 @@ def solve_roster_model(
         elif status is SolveStatus.UNKNOWN and pattern is not None:
             # CP-SAT had no time to reproduce the pattern plan: that plan is the answer
             logger.info("no CP-SAT solution in time; returning the pattern-model roster")
-            return _result_from_pattern(p, pattern, config, t0, progress)
+            return _result_from_pattern(p, pattern, user_config, t0, progress)
     params = main_params if main_params is not None else solver_parameters(make_solver(config))
+    params["max_time_in_seconds"] = float(user_config.time_limit_seconds)  # not the time left
     plan_model, plan_solver = rm, solver
     if status is SolveStatus.INFEASIBLE and explain:
         if not reasons:
@@ -985,11 +1116,13 @@ def solve_roster_model(
         roster = pd.DataFrame(columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
         breaks = pd.DataFrame(columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
     cov = coverage_from_roster(roster, breaks, p)
-    violations = check_roster(roster, breaks, p)
+    violations = check_roster(roster, breaks, p) if has_plan else pd.DataFrame(columns=list(VIOLATION_COLUMNS))
     objective = best = gap = None
     if status.has_solution and solver is not None:
-        objective = solver.objective_value / OBJECTIVE_SCALE + rm.objective_offset
-        best = solver.best_objective_bound / OBJECTIVE_SCALE + rm.objective_offset
+        # recomputed in floats from the solution; the bound is CP-SAT's of the scaled model
+        # (exact when ``rm.scale`` makes every coefficient an integer, see objective_scale)
+        objective = rm.objective_value(solver)
+        best = solver.best_objective_bound / rm.scale + rm.objective_offset
         if from_warm:  # the completion solve's bound is not a bound of the full model
             best = -float("inf")
         if lp_value is not None:
@@ -1063,20 +1196,22 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
     roster, breaks = roster_frames_from_plan(p, pattern.plan, pattern.breaks)
     cov = coverage_from_roster(roster, breaks, p)
     violations = check_roster(roster, breaks, p)
-    gap = relative_gap(pattern.objective, pattern.bound)
+    bound = min(pattern.bound, pattern.objective)  # never above the plan's objective
+    gap = relative_gap(pattern.objective, bound)
     wall = time.perf_counter() - t0
     point = ProgressPoint(wall, pattern.objective, pattern.bound)
     if progress is not None:
         progress(point)
     return RosterResult(
         status=SolveStatus.OPTIMAL if gap is not None and gap <= 1e-9 else SolveStatus.FEASIBLE,
-        objective=pattern.objective, best_bound=pattern.bound, gap=gap, wall_time_seconds=wall,
+        objective=pattern.objective, best_bound=bound, gap=gap, wall_time_seconds=wall,
         lp_bound=pattern.bound, roster=roster, breaks=breaks, coverage=cov,
         uncovered=cov[cov["gap"] < 0].reset_index(drop=True), kpis=_kpis(cov, roster, p, len(violations)),
         violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "patterns (column generation, HiGHS)" if pattern.generated else "patterns (HiGHS)",
                            "patterns": pattern.n_patterns,
-                           "time_limit_seconds": (COLGEN_SHARE_OF_LIMIT if pattern.generated else 0.5)
+                           "time_limit_seconds": config.time_limit_seconds,
+                           "pattern_time_limit_seconds": (COLGEN_SHARE_OF_LIMIT if pattern.generated else 0.5)
                            * config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed},
         progress=(point,), horizon_start=p.start, days=p.n_days, method="patterns", notes=p.notes,
@@ -1106,7 +1241,9 @@ def build_roster(
         local time, on the ``interval_minutes`` grid), ``agents`` (integer >= 0), optional
         ``weight`` (under-staffing weight of the interval, default 1). Intervals absent from
         the frame are not planned: they are neither under- nor over-staffed (list closed
-        hours with ``agents=0`` to penalise staffing them).
+        hours with ``agents=0`` to penalise staffing them). A queue whose rows are all a
+        multiple of ``interval_minutes`` apart (hourly rows with 15-minute intervals) is an
+        error: pass ``interval_minutes`` of the data or repeat each row over its span.
     agents : one row per agent: ``agent_id``; optional ``skills`` (``"voice;chat"``; default
         every queue), ``min_hours_per_week`` / ``max_hours_per_week`` (override ``rules``),
         ``unavailable`` (``"2026-12-25;Sun"``: holidays as dates, days off as weekdays),
@@ -1118,7 +1255,10 @@ def build_roster(
     interval_minutes : length of one requirement interval.
     weeks : weeks to roster from ``start`` (1-4); default: the span of ``requirements``.
     start : first day of the horizon; default the first day in ``requirements``.
-    config : :class:`SolverConfig` (time limit, workers, seed, gap limit).
+    config : :class:`SolverConfig` (time limit, workers, seed, gap limit). With ``"auto"``
+        the time limit covers the pattern phase, the model build and the CP-SAT phases.
+        Reproducible with ``num_workers=1`` and a fixed seed only when no phase reaches its
+        wall-clock time limit (see the notes of :func:`solve_roster_model`).
     progress : called at every improving solution with a :class:`ProgressPoint`.
     method : ``"auto"`` (default) solves the roster as a weekly-pattern model first
         (classes of interchangeable agents, HiGHS; column generation when the weeks are too
@@ -1154,12 +1294,11 @@ def build_roster(
             return _result_from_pattern(problem, pattern, config, t0, progress)
     rm = build_roster_model(problem)
     logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
-    if method == "auto":  # the CP-SAT phase gets the time the pattern phase left
-        from dataclasses import replace
-
-        config = replace(config, time_limit_seconds=max(0.1, config.time_limit_seconds - (time.perf_counter() - t0)))
-    # the pattern phase ran (or was skipped on purpose): do not try it again
-    return solve_roster_model(rm, config, progress=progress, method="cp-sat", pattern=pattern)
+    # the pattern phase ran (or was skipped on purpose): do not try it again. With "auto"
+    # the CP-SAT phases get the time the pattern phase left of the limit counted from t0.
+    return _solve_roster_model(rm, config, progress=progress, explain=True, warm=True, lp_bound=True,
+                               coverage_first=True, method="cp-sat", pattern=pattern,
+                               started=t0 if method == "auto" else None)
 
 
 __all__ = ["RosterKPIs", "RosterModel", "RosterResult", "RosterRules", "RosterWeights",

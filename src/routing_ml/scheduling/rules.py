@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from routing_ml.scheduling._base import ScheduleInputError
 
 
@@ -26,7 +28,8 @@ class RosterRules:
         midnight, e.g. a night shift ending 06:00 and the next day's shift).
     min_consecutive_days_off : each week holds a block of at least this many consecutive
         days off (0 or 1 = no block required).
-    hard_coverage : under-staffing forbidden (otherwise it is penalised).
+    hard_coverage : under-staffing forbidden (otherwise it is penalised); a bool (the YAML
+        loader reads ``true``/``false``/``yes``/``no``, never ``bool("false")``).
     stable_start_tolerance_minutes : a start within this many minutes of the agent's weekly
         anchor start counts as stable (soft rule).
     """
@@ -41,9 +44,14 @@ class RosterRules:
     stable_start_tolerance_minutes: int = 60
 
     def __post_init__(self) -> None:
+        if not isinstance(self.hard_coverage, bool | np.bool_):
+            raise ScheduleInputError(
+                f"RosterRules.hard_coverage must be True or False, got {self.hard_coverage!r}. "
+                f"Fix: pass a bool (a string such as 'false' would switch hard coverage on).")
+        object.__setattr__(self, "hard_coverage", bool(self.hard_coverage))
         for f in ("min_hours_per_week", "max_hours_per_week", "min_rest_hours"):
             v = getattr(self, f)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+            if not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0):
                 raise ScheduleInputError(f"RosterRules.{f} must be a finite number >= 0, got {v!r}.")
         for f in ("max_days_per_week", "max_consecutive_days", "min_consecutive_days_off",
                   "stable_start_tolerance_minutes"):
@@ -71,12 +79,25 @@ class RosterRules:
             raise ScheduleInputError(
                 f"contradictory rules: min_rest_hours={self.min_rest_hours} >= 48 leaves at most one "
                 f"shift every other day. Fix: min_rest_hours is the rest between shifts (e.g. 11-12).")
+        # a shift lasts at most 24 h: no week holds more paid hours than its working days x 24
+        cap = self.max_working_days_per_week * 24
+        if self.min_hours_per_week > cap:
+            raise ScheduleInputError(
+                f"contradictory rules: min_hours_per_week={self.min_hours_per_week:g} exceeds the "
+                f"{cap} h a week can hold ({self.max_working_days_per_week} working day(s) allowed by "
+                f"max_days_per_week={self.max_days_per_week}, min_consecutive_days_off="
+                f"{self.min_consecutive_days_off}, max_consecutive_days={self.max_consecutive_days}; "
+                f"at most 24 h a day). Fix: min_hours_per_week is paid hours per week (e.g. 16-40).")
 
     @property
     def max_working_days_per_week(self) -> int:
-        """Working days per week allowed by max_days, days-off block and max consecutive days."""
+        """Upper bound on working days in a week allowed by ``max_days_per_week``, the
+        days-off block and ``max_consecutive_days`` (at most ``mc`` days in a row leaves at
+        most ``ceil(7 * mc / (mc + 1))`` working days in any 7 consecutive days)."""
         block = self.min_consecutive_days_off if self.min_consecutive_days_off >= 2 else 0
-        return min(self.max_days_per_week, 7 - block)
+        mc = self.max_consecutive_days
+        by_runs = -(-7 * mc // (mc + 1))
+        return min(self.max_days_per_week, 7 - block, by_runs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,14 +133,39 @@ class RosterWeights:
                     f"Fix: a weight of 0 switches that term off.")
 
 
+_INT_RULES = ("max_days_per_week", "max_consecutive_days", "min_consecutive_days_off",
+              "stable_start_tolerance_minutes")
+
+
+def _rule_value(name: str, value: Any, where: str) -> Any:
+    """One rule from YAML: booleans through ``_flag`` (``"false"`` is False), counts as whole
+    numbers, the rest as numbers; a bad value names the file section, the rule and the value."""
+    from routing_ml.scheduling.shifts import _flag, _number
+
+    what = f"{where}: {name}"
+    if name == "hard_coverage":
+        return _flag(value, what=what)
+    number = _number(value, what=what)
+    if name in _INT_RULES:
+        if not number.is_integer():
+            raise ScheduleInputError(f"{what} must be a whole number, got {value!r}.")
+        return int(number)
+    return number
+
+
 def rules_from_mapping(spec: dict[str, Any] | None, *, where: str = "rules") -> RosterRules:
-    """:class:`RosterRules` from a mapping; unknown keys are an error."""
+    """:class:`RosterRules` from a mapping; unknown keys are an error.
+
+    Values are parsed as in YAML files: ``hard_coverage`` accepts true/false/yes/no (also as
+    strings), numbers may be strings such as ``"11"``; anything else raises
+    :class:`ScheduleInputError` naming ``where``, the rule and the value.
+    """
     spec = dict(spec or {})
     known = {f.name for f in fields(RosterRules)}
-    unknown = sorted(set(spec) - known)
+    unknown = sorted(set(map(str, spec)) - known)
     if unknown:
         raise ScheduleInputError(f"{where}: unknown rule(s) {unknown}; known rules are {sorted(known)}.")
-    return RosterRules(**spec)
+    return RosterRules(**{k: _rule_value(k, v, where) for k, v in spec.items()})
 
 
 def weights_from_mapping(spec: dict[str, Any] | None, *, where: str = "weights") -> RosterWeights:
@@ -129,7 +175,9 @@ def weights_from_mapping(spec: dict[str, Any] | None, *, where: str = "weights")
     unknown = sorted(set(spec) - known)
     if unknown:
         raise ScheduleInputError(f"{where}: unknown weight(s) {unknown}; known weights are {sorted(known)}.")
-    return RosterWeights(**{k: float(v) for k, v in spec.items()})
+    from routing_ml.scheduling.shifts import _number
+
+    return RosterWeights(**{k: _number(v, what=f"{where}: {k}") for k, v in spec.items()})
 
 
 def load_rules_yaml(path: str | Path) -> tuple[RosterRules, RosterWeights]:

@@ -191,7 +191,8 @@ class ShiftTemplate:
     breaks : :class:`BreakRule` s placed inside the shift (windows must not overlap).
     cost_per_hour : cost of one paid hour on this shift (>= 0).
     weekdays : days of the week the template may be used (Monday = 0).
-    queues : the ``unique_id`` s (skills) this shift may serve; None = any.
+    queues : the ``unique_id`` s (skills) this shift may serve; None = any. A single string
+        is one queue (``queues="voice"`` is ``("voice",)``).
     """
 
     name: str
@@ -245,6 +246,13 @@ class ShiftTemplate:
                         f" minutes, after the end of the {n}-minute shift. Fix: narrow its window.")
             if sum(b.duration_minutes for b in self.breaks if not b.paid) >= n:
                 raise ScheduleInputError(f"{who}: unpaid breaks fill the whole {n}-minute shift.")
+        if self.queues is not None:
+            queues = (self.queues,) if isinstance(self.queues, str) else tuple(self.queues)
+            if not queues or not all(isinstance(q, str) and q for q in queues):
+                raise ScheduleInputError(
+                    f"{who}: queues must be None (any queue) or one or more queue names "
+                    f"(unique_id), got {self.queues!r}. Fix: e.g. queues=('voice',).")
+            object.__setattr__(self, "queues", queues)
         starts = tuple(range(self.start_minutes, latest + 1, self.start_step_minutes))
         object.__setattr__(self, "latest_start_minutes", latest)
         object.__setattr__(self, "lengths_minutes", tuple(sorted(set(self.lengths_minutes))))
@@ -301,8 +309,9 @@ def shift_coverage_matrix(
     coverage : DataFrame, one row per period (index ``period``: day * periods_per_day +
         interval) and one 0/1 column per shift (label ``name@HH:MM/8h``, tours get
         ``+Mon`` with their first day).
-    cost : Series of the cost of one person on each column (paid hours x cost per hour,
-        times ``days_on`` for tours), same index as the columns.
+    cost : Series of the cost of one person on each column over the whole horizon, as the
+        coverage is: paid hours x cost per hour x the shifts the column works (1 for a
+        shift; ``days_on`` x ``days // 7`` for a tour), same index as the columns.
     """
     if MINUTES_PER_DAY % interval_minutes:
         raise ScheduleInputError(f"interval_minutes must divide 1440, got {interval_minutes}.")
@@ -339,7 +348,7 @@ def shift_coverage_matrix(
                 col[idx] = 1
             label = v.label + suffix
             cols[label] = col
-            costs[label] = v.cost * len(ds) / (days // 7 if pattern is not None else 1)
+            costs[label] = v.cost * len(ds)  # one per shift worked, as ``col`` covers them
     frame = pd.DataFrame(cols)
     frame.index.name = "period"
     return frame, pd.Series(costs, name="cost")
@@ -365,7 +374,8 @@ def _number(value: Any, *, what: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ScheduleInputError(f"{what} must be a number, got {value!r} (write e.g. 20, "
+        hint = " with a decimal point" if isinstance(value, str) and "," in value else ""
+        raise ScheduleInputError(f"{what} must be a number, got {value!r} (write e.g. 20 or 0.5{hint}, "
                                  f"without units or currency).") from None
 
 
