@@ -110,3 +110,32 @@ def test_simulation_cli_agents_skills_as_a_list_names_agent_and_field(tmp_path):
     assert res.exit_code == 1
     assert "agent 'A0': column 'skills' is ['tramites']" in res.output
     assert "mapping skill -> proficiency" in res.output
+
+
+def test_simulation_cli_shrinkage_logs_agents_out(tmp_path):
+    # a roster staffed with shrinkage and simulated without it looks over-staffed: the flag
+    # takes the share of shift time agents are away beyond their breaks
+    fc, sh = _files(tmp_path)
+    args = ["simulate", "--schedule", str(sh), "--forecast", str(fc), "--replications", "4",
+            "--aht-seconds", "240", "--patience-seconds", "120"]
+    full = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "full")])
+    thin = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "thin"), "--shrinkage", "0.4"])
+    assert full.exit_code == 0 and thin.exit_code == 0, thin.output
+    assert "contacts per replication (mean): arrivals" in thin.output
+    sl = {k: pd.read_csv(tmp_path / k / "summary.csv").set_index("metric").loc[
+        "service_level", "mean"] for k in ("full", "thin")}
+    assert sl["thin"] < sl["full"]
+    bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "bad"), "--shrinkage", "1.5"])
+    assert bad.exit_code != 0
+
+
+def test_simulation_cli_forecast_and_roster_of_other_queues_is_exit_1(tmp_path):
+    fc, sh = _files(tmp_path)
+    agents = tmp_path / "agents.json"
+    pd.DataFrame({"agent_id": [f"A{i}" for i in range(6)], "skills": [{"padron": 3}] * 6,
+                  "channels": [["voice"]] * 6, "max_concurrency": 1}).to_json(
+        agents, orient="records")
+    res = CliRunner().invoke(app, ["simulate", "--schedule", str(sh), "--forecast", str(fc),
+                                   "--agents", str(agents), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "no scheduled agent can serve any" in res.output and "voice:tramites" in res.output

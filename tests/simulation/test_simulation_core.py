@@ -135,11 +135,10 @@ def test_simulation_chat_concurrency_and_slowdown():
     np.testing.assert_allclose(sorted(h), [600.0, 900.0, 1200.0])
     r0 = simulate(c, ag, chat_slowdown=0.0)
     np.testing.assert_allclose(r0.contacts["handle_seconds"], 600.0)
-    # a voice-only agent never takes chats
-    with pytest.warns(UserWarning, match="no scheduled agent"):
-        r1 = simulate(c, _agents(1, skills=[{"a": 3}], channels=("voice",)),
-                      outside_hours="keep")
-    assert r1.summary["answered"] == 0
+    # a voice-only agent never takes chats: with only chats, nobody can serve anything,
+    # which is an input error (it used to simulate a day of nothing answered)
+    with pytest.raises(FrameError, match="no scheduled agent can serve any"):
+        simulate(c, _agents(1, skills=[{"a": 3}], channels=("voice",)), outside_hours="keep")
 
 
 def test_simulation_email_waits_for_next_shift_and_meets_deadline():

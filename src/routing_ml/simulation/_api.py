@@ -184,6 +184,16 @@ def _logged_repeats(df: pd.DataFrame, kw: dict[str, Any], dropped: dict[str, int
 
 def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
            kw: dict[str, Any]) -> _Setup:
+    shrink = kw["shrinkage"]
+    if isinstance(shrink, bool) or not isinstance(shrink, int | float) or not (
+            0.0 <= float(shrink) < 1.0):
+        raise ValueError(f"shrinkage must be a share in [0, 1), got {shrink!r}; e.g. 0.1 for "
+                         f"agents logged out 10 % of their shift time beyond their breaks.")
+    kw["shrinkage"] = float(shrink)
+    if shrink > 0 and schedule is None:
+        raise ValueError("shrinkage needs a schedule: without one every agent is logged in "
+                         "all the time. Pass the shifts (agent_id, start, end), or "
+                         "shrinkage=0.")
     scenario = None
     if callable(arrivals) and not isinstance(arrivals, pd.DataFrame):
         scenario = arrivals
@@ -290,6 +300,28 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                   forecast_step_seconds=forecast_step, extra_issues=extra_issues)
 
 
+def _with_shrinkage(schedule: pd.DataFrame, shrinkage: float, interval_minutes: int,
+                    rng: np.random.Generator) -> pd.DataFrame:
+    """The shifts less a random ``shrinkage`` share of their time: each shift is cut at the
+    multiples of ``interval_minutes`` (from midnight) and each piece is left out with
+    probability ``shrinkage`` (the agent is logged out: absence, training, meetings)."""
+    start = pd.to_datetime(schedule["start"])
+    end = pd.to_datetime(schedule["end"])
+    step = pd.Timedelta(minutes=int(interval_minutes))
+    first_cut = start.dt.floor(step) + step
+    n_pieces = np.maximum(1, np.ceil((end - first_cut) / step).astype(int) + 1)
+    n_pieces = np.where(end > first_cut, n_pieces, 1)
+    rows = np.repeat(np.arange(len(schedule)), n_pieces)
+    k = np.concatenate([np.arange(m) for m in n_pieces]) if len(rows) else np.zeros(0, int)
+    out = schedule.iloc[rows].reset_index(drop=True)
+    cut0 = first_cut.to_numpy()[rows]
+    piece_start = np.where(k == 0, start.to_numpy()[rows], cut0 + (k - 1) * step)
+    piece_end = np.minimum(end.to_numpy()[rows], cut0 + k * step)
+    out["start"], out["end"] = piece_start, piece_end
+    keep = (out["end"] > out["start"]).to_numpy() & (rng.random(len(out)) >= shrinkage)
+    return out.loc[keep].reset_index(drop=True)
+
+
 def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndarray]]:
     kw = st.kwargs
     extra_dropped, extra_issues = dict(st.extra_dropped), dict(st.extra_issues)
@@ -308,9 +340,13 @@ def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndar
                  "u_rep": rng.random(n), "u_delay": rng.random(n),
                  "u_pat": rng.random(n)}
     t = st.template
+    schedule = st.schedule
+    if kw["shrinkage"] > 0 and schedule is not None:  # its own stream: no other draw moves
+        schedule = _with_shrinkage(schedule, kw["shrinkage"], kw["interval_minutes"],
+                                   np.random.default_rng([seed, 3]))
     P = _inputs.prepare(
         df, t.channel_names, t.skill_names, {str(a): i for i, a in enumerate(t.agent_ids)},
-        t.skills, t.capacity, st.schedule, origin=kw["origin"],
+        t.skills, t.capacity, schedule, origin=kw["origin"],
         outside_hours=kw["outside_hours"], patience_u=draws_all["u_pat"],
         patience=kw["patience"],
         until=None if kw["until"] is None else pd.Timestamp(kw["until"]),
@@ -409,6 +445,7 @@ def simulate(
     forecast_scale: float = 1.0,
     origin: str | pd.Timestamp | None = None,
     until: str | pd.Timestamp | None = None,
+    shrinkage: float = 0.0,
     seed: int = 0,
     keep_contacts: bool = True,
 ) -> SimulationResult:
@@ -485,6 +522,12 @@ def simulate(
         contacts in service then count as answered, those in queue as waiting; contacts
         of the log that arrive after it are not arrivals of the run
         (``dropped['after_until']``). Must not be before ``origin``.
+    shrinkage : share of the scheduled time agents are logged out beyond the shifts and
+        breaks given (absence, training, meetings: the part of the staffing shrinkage the
+        schedule does not model; 0 by default). Each shift is cut at the statistics
+        intervals (``interval_minutes``, from midnight) and each piece is left out with
+        this probability, drawn per replication from ``seed`` on a stream of its own (the
+        arrivals and outcomes stay the same). Needs a schedule.
     seed : every random draw derives from it; same seed → same result.
     keep_contacts : keep the per-contact frame in the result.
 
@@ -542,7 +585,7 @@ def simulate(
                  outside_hours=outside_hours,
                  forecast_scale=forecast_scale,
                  origin=None if origin is None else pd.Timestamp(origin),
-                 until=until)
+                 until=until, shrinkage=shrinkage)
     _stats.answer_targets(answer_seconds)
     policy = _check_policy(policy)
     st = _setup(arrivals, agents, schedule, kw)
@@ -648,14 +691,14 @@ def compare_policies(
     unknown = set(simulate_kwargs) - {
         "outcomes", "aht_seconds", "patience", "answer_seconds", "interval_minutes",
         "chat_slowdown", "repeats", "reevaluate_seconds", "batch_seconds", "outside_hours",
-        "forecast_scale", "origin", "until"}
+        "forecast_scale", "origin", "until", "shrinkage"}
     if unknown:
         raise TypeError(f"compare_policies got unknown keyword arguments {sorted(unknown)}.")
     defaults = {"outcomes": None, "aht_seconds": 300.0, "patience": None,
                 "answer_seconds": 20.0, "interval_minutes": None, "chat_slowdown": 0.25,
                 "repeats": True, "reevaluate_seconds": 5.0, "batch_seconds": 2.0,
                 "outside_hours": "drop",
-                "forecast_scale": 1.0, "origin": None, "until": None}
+                "forecast_scale": 1.0, "origin": None, "until": None, "shrinkage": 0.0}
     kw = {**defaults, **simulate_kwargs}
     if kw["origin"] is not None:
         kw["origin"] = pd.Timestamp(kw["origin"])

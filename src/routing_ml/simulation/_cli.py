@@ -108,6 +108,13 @@ def register(app: typer.Typer) -> None:
             exists=True, dir_okay=False,
             help="Breaks of a roster (agent_id, start, end), e.g. the <out>_breaks.csv "
                  "written by `routing-ml schedule`: agents are logged out during them.")] = None,
+        shrinkage: Annotated[float, typer.Option(
+            min=0.0, max=0.99,
+            help="Share of the scheduled time agents are logged out beyond their breaks "
+                 "(absence, training, meetings): pieces of each shift, one statistics "
+                 "interval long, are left out at random with this probability. Give the "
+                 "part of `staff --shrinkage` that --breaks does not model: a roster staffed "
+                 "with shrinkage and simulated without it looks over-staffed.")] = 0.0,
     ) -> None:
         """Simulate the schedule against the forecast; write statistics (and a plot)."""
         from routing_ml.errors import RoutingMLError
@@ -136,7 +143,7 @@ def register(app: typer.Typer) -> None:
                 {policy: _policy(policy)}, fc, ag, sched, n_replications=replications,
                 seed=seed, n_jobs=n_jobs, aht_seconds=aht_seconds,
                 patience=patience_seconds, answer_seconds=answer_seconds,
-                interval_minutes=interval_minutes,
+                interval_minutes=interval_minutes, shrinkage=shrinkage,
             )
         except (ValueError, RoutingMLError, KeyError) as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -153,6 +160,10 @@ def register(app: typer.Typer) -> None:
             else:
                 _plot(res.by_interval, plot, answer_seconds)
         s = res.summary.set_index("metric")
+        counts = [f"{m} {s.loc[m, 'mean']:.0f}" for m in ("arrivals", "answered", "abandoned",
+                                                         "waiting") if m in s.index]
+        if counts:
+            typer.echo("contacts per replication (mean): " + ", ".join(counts))
         for m in ("service_level", "asa_seconds", "abandon_rate", "occupancy_mean"):
             row = s.loc[m]
             typer.echo(f"{m:<16} {row['mean']:.3f}  [{row['ci_low']:.3f}, "

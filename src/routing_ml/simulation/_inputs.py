@@ -738,11 +738,24 @@ def prepare(
         inside = (j >= 0) & (tq < en[np.maximum(j, 0)])
         out_k[members] = ~inside
     if unstaffed:
+        n_unstaffed = sum(unstaffed.values())
+        if n_unstaffed == int(keep.sum()):
+            # not a gap in the roster: the two inputs name their queues differently
+            served = sorted({f"{pool_channels[c]}:{pool_skills[k]}"
+                             for a in np.unique(sh_agent)
+                             for c in np.flatnonzero(capacity[a] > 0)
+                             for k in np.flatnonzero(skills_matrix[a] > 0)})
+            raise FrameError(
+                f"no scheduled agent can serve any of the {n_unstaffed} contacts: they "
+                f"arrive on queues {sorted(unstaffed)[:10]}, the scheduled agents serve "
+                f"{served[:10]}{' ...' if len(served) > 10 else ''}. Fix: name the "
+                f"forecast's queues (unique_id 'channel:skill') after the agents' skills, "
+                f"or give agents (--agents) with these skills and channels.")
         issues["queues_without_agents"] = unstaffed
-        msg = (f"{sum(unstaffed.values())} contacts arrive on queues no scheduled agent can "
+        msg = (f"{n_unstaffed} contacts arrive on queues no scheduled agent can "
                f"serve: {unstaffed}. They are simulated (they wait or abandon) and counted "
                f"as such. Fix: add agents with these skills/channels to the schedule.")
-        logger.warning(msg)
+        logger.info(msg)
         warnings.warn(msg, UserWarning, stacklevel=4)
     if out_k.any():
         n_out = int(out_k.sum())
