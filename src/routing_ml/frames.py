@@ -96,6 +96,7 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
                 f"({', '.join(offsets[:4])}; e.g. a daylight-saving change); timestamps are "
                 f"naive local wall-clock times here. Fix: df['{column}'] = pd.to_datetime("
                 f"df['{column}'], utc=True).dt.tz_convert('<your zone>').dt.tz_localize(None)."
+                f"{_DST_NOTE.format(column=column)}"
             )
         bad = converted.isna() & s.notna()
         if bad.any():
@@ -110,6 +111,7 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
             f"{frame}: column '{column}' is time-zone aware ({s.dt.tz}); timestamps are naive "
             f"local wall-clock times here. Fix: df['{column}'] = "
             f"df['{column}'].dt.tz_convert('<your zone>').dt.tz_localize(None)."
+            f"{_DST_NOTE.format(column=column)}"
         )
     if s.isna().any():
         raise FrameError(
@@ -236,11 +238,58 @@ def as_count_column(
     return s
 
 
+_DST_NOTE = (
+    " If the series has rows at night across a daylight-saving change, local time repeats "
+    "one hour in autumn (duplicate timestamps) and skips one in spring: keep such data in "
+    "UTC or a fixed UTC offset instead, e.g. df['{column}'] = pd.to_datetime(df['{column}'], "
+    "utc=True).dt.tz_localize(None), the same way in every frame."
+)
+
+
+def _repeated_hour(df: pd.DataFrame, keys: list[str], dup: pd.Series) -> str | None:
+    """'YYYY-MM-DD HH:00' when the duplicates look like an autumn DST change's repeated hour.
+
+    That is: every duplicated key appears exactly twice and all of them fall in one clock
+    hour between 00:00 and 04:00 of one Sunday (when Europe and North America set the
+    clocks back).
+    """
+    if TIME not in keys or not pd.api.types.is_datetime64_any_dtype(df[TIME]):
+        return None
+    rows = df.loc[dup, keys]
+    if not (rows.groupby(keys, sort=False).size() == 2).all():
+        return None
+    hours = rows[TIME].dt.floor("h").unique()
+    if len(hours) != 1:
+        return None
+    start = pd.Timestamp(hours[0])
+    if start.dayofweek != 6 or start.hour > 3:
+        return None
+    return str(pd.Timestamp(hours[0]))[:16]
+
+
 def check_unique_keys(df: pd.DataFrame, keys: Iterable[str], *, frame: str) -> None:
-    """Raise FrameError if ``keys`` do not identify rows uniquely."""
+    """Raise FrameError if ``keys`` do not identify rows uniquely.
+
+    Duplicates that look like the repeated hour of an autumn daylight-saving change (each
+    key twice, all in one clock hour) get a message that does not suggest summing them.
+    """
     keys = list(keys)
     dup = df.duplicated(keys, keep=False)
     if dup.any():
+        hour = _repeated_hour(df, keys, dup)
+        if hour is not None:
+            raise FrameError(
+                f"{frame}: duplicated {tuple(keys)} rows, each twice and all in the hour "
+                f"from {hour}:\n{_show(df.loc[dup, keys])}\nThis is what an autumn "
+                f"daylight-saving change looks like in local wall-clock time (the clock "
+                f"goes back and repeats that hour, e.g. after tz_convert(...)"
+                f".tz_localize(None)). Do not sum them: that merges two real hours into one "
+                f"interval (twice the traffic). Fix: keep '{TIME}' in UTC or a fixed UTC "
+                f"offset (standard time all year), e.g. df['{TIME}'] = pd.to_datetime("
+                f"df['{TIME}'], utc=True).dt.tz_localize(None), the same way in every frame; "
+                f"if the rows are a double export instead, drop one copy with "
+                f"df.drop_duplicates({keys})."
+            )
         raise FrameError(
             f"{frame}: duplicated {tuple(keys)} rows:\n{_show(df.loc[dup, keys])}\n"
             f"Fix: aggregate them first, e.g. df.groupby({keys}, as_index=False).sum()."

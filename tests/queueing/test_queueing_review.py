@@ -62,9 +62,10 @@ def test_bad_targets_file_is_a_queueing_input_error(tmp_path, text):
         read_staffing_targets(path)
 
 
-def test_interval_shorter_than_every_step_warns():
-    # interval_minutes=0.5 (hours meant) on a 30-minute forecast: 60x the traffic
-    with pytest.warns(UserWarning, match="interval_minutes=0.5"):
+def test_interval_shorter_than_every_step_raises():
+    # interval_minutes=0.5 (hours meant) on a 30-minute forecast: 60x the traffic, so an
+    # error (a warning let the doubled staffing through)
+    with pytest.raises(QueueingInputError, match=r"interval_minutes=0.5.*interval_minutes=30"):
         staffing_requirements(_frame(), aht_seconds=300.0, interval_minutes=0.5)
     import warnings
 

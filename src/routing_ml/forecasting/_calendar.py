@@ -31,8 +31,10 @@ from routing_ml.frames import ID, TARGET, TIME
 logger = logging.getLogger(__name__)
 
 MINUTES_PER_DAY = 1440
-#: Madrid city holidays (month-day) that ``holidays.Spain(subdiv="MD")`` does not list.
-MADRID_CITY_HOLIDAYS: tuple[str, ...] = ("05-15", "11-09")
+#: Madrid city holidays (month-day) that ``holidays.Spain(subdiv="MD")`` does not list:
+#: San Isidro and La Almudena. The ``*`` moves one that falls on a Sunday to the Monday
+#: (2022-05-16 and 2025-11-10 were the holidays).
+MADRID_CITY_HOLIDAYS: tuple[str, ...] = ("05-15*", "11-09*")
 
 
 # ----------------------------------------------------------------------------- frequency
@@ -108,6 +110,35 @@ def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta 
     if td <= pd.Timedelta(0):
         raise ValueError(f"{name}={h!r} must be a positive span.")
     return td
+
+
+def check_step(df: pd.DataFrame, step: int, *, freq: object) -> None:
+    """Raise FrameError when every series' rows are further apart than ``step`` minutes.
+
+    Only consecutive rows of the same day are compared (a series open one interval a day
+    says nothing about the grid); series without two rows on one day are left out. A
+    30-minute history read with ``freq="15min"`` would give 30-minute volumes labelled as
+    15-minute intervals (staffed at 15 minutes, the traffic doubles).
+    """
+    ds = df[TIME]
+    day = ds.dt.normalize()
+    same_day = day.eq(day.groupby(df[ID], sort=False).shift())
+    diffs = ds.groupby(df[ID], sort=False).diff()
+    ok = same_day & (diffs > pd.Timedelta(0))
+    if not ok.any():
+        return
+    per_series = (diffs[ok] / pd.Timedelta(minutes=1)).groupby(df.loc[ok, ID]).min()
+    if (per_series <= step).any():
+        return
+    smallest = int(per_series.min())
+    shown = ", ".join(f"'{q}' ({m:g} min)" for q, m in per_series.head(5).items())
+    raise FrameError(
+        f"freq={freq!r} is {step} minutes, but in every series consecutive rows of a day "
+        f"are further apart (smallest step per series: {shown}): the history is on a "
+        f"{smallest}-minute grid, so the forecast would hold {smallest}-minute volumes "
+        f"labelled as {step}-minute intervals (staffed at {step} minutes, the traffic "
+        f"doubles or worse). Fix: pass freq='{smallest}min', or split each count over its "
+        f"{step}-minute intervals before fitting.")
 
 
 # ----------------------------------------------------------------------------- panels
@@ -218,8 +249,12 @@ def weekdays(start: np.datetime64, n_days: int) -> np.ndarray:
     return ((start.astype(np.int64) + np.arange(n_days) + 3) % 7).astype(np.int64)
 
 
-def default_future(panel: Panel, h: pd.Timedelta | int) -> tuple[np.ndarray, np.ndarray]:
-    """Day and slot indices (relative to the panel's start) of the next open intervals."""
+def default_future(panel: Panel, h: pd.Timedelta | int,
+                   closed: HolidayCalendar | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Day and slot indices (relative to the panel's start) of the next open intervals.
+
+    The series' opening-hours calendar on every following day, except the holidays of
+    ``closed`` (a series closed on holidays, see :func:`closed_on_holidays`)."""
     last = panel.last_ds
     last_day = int((np.datetime64(last.normalize(), "D") - panel.start) // np.timedelta64(1, "D"))
     last_minute = last.hour * 60 + last.minute
@@ -227,10 +262,20 @@ def default_future(panel: Panel, h: pd.Timedelta | int) -> tuple[np.ndarray, np.
         n_days = 7 * (h // max(int(panel.open_mask.sum()), 1) + 2)
     else:
         n_days = int(np.ceil((h + pd.Timedelta(minutes=last_minute)) / pd.Timedelta("1D"))) + 1
-    days = last_day + np.arange(n_days)
-    wd = weekdays(panel.start, last_day + n_days)[days]
-    mask = panel.open_mask[wd]
-    mask[0, panel.slots <= last_minute] = False
+    while True:
+        days = last_day + np.arange(n_days)
+        wd = weekdays(panel.start, last_day + n_days)[days]
+        mask = panel.open_mask[wd]
+        mask[0, panel.slots <= last_minute] = False
+        if closed is not None:
+            dates = panel.start + days.astype("timedelta64[D]")
+            years = range(int(str(dates[0])[:4]), int(str(dates[-1])[:4]) + 1)
+            hol = np.array(sorted(closed.dates(years)), dtype="datetime64[D]")
+            mask[np.isin(dates, hol)] = False
+        # an int horizon skipping holidays may need more days than the first guess
+        if not isinstance(h, int) or mask.sum() >= h or n_days > 7 * (h + 60):
+            break
+        n_days *= 2
     d_idx, s_idx = np.nonzero(mask)
     d_idx = days[d_idx]
     if isinstance(h, int):
@@ -243,6 +288,41 @@ def default_future(panel: Panel, h: pd.Timedelta | int) -> tuple[np.ndarray, np.
         keep = ends <= limit
         d_idx, s_idx = d_idx[keep], s_idx[keep]
     return d_idx, s_idx
+
+
+def closed_on_holidays(panel: Panel, holidays: HolidayCalendar | None) -> bool:
+    """Whether the history shows the series closed on the holidays of ``holidays``.
+
+    The rule: look at the holidays between the series' first and last open day that fall
+    on a weekday the series was open on the week before or the week after (a holiday on
+    a weekday it never opens says nothing). The series is closed on holidays when there
+    is at least one such holiday and on every one of them it has no rows, or only rows
+    with ``y = 0``. A holiday with only unknown (NaN) counts is left out. One holiday
+    with contacts is enough to keep forecasting holidays (as the model's holiday day
+    type).
+    """
+    if holidays is None:
+        return False
+    day_open: np.ndarray = np.asarray(panel.present.any(axis=1), dtype=bool)
+    open_days = np.flatnonzero(day_open)
+    first, last = int(open_days.min()), int(open_days.max())
+    dates = panel.dates
+    years = range(int(str(dates[0])[:4]), int(str(dates[-1])[:4]) + 1)
+    hol = np.isin(dates, np.array(sorted(holidays.dates(years)), dtype="datetime64[D]"))
+    known = np.isfinite(panel.Y)
+    seen = 0
+    for d in np.flatnonzero(hol):
+        if d <= first or d >= last:
+            continue
+        neighbours = [k for k in (d - 7, d + 7) if 0 <= k < len(day_open)]
+        if not any(day_open[k] and not hol[k] for k in neighbours):
+            continue  # a weekday the series does not open on anyway
+        if day_open[d] and not known[d].any():
+            continue  # only unknown counts: no evidence either way
+        if day_open[d] and np.nansum(panel.Y[d]) > 0:
+            return False  # contacts on a holiday: the series opens on holidays
+        seen += 1
+    return seen > 0
 
 
 def future_index(panel: Panel, fut: pd.DataFrame, *, strict: bool = True
@@ -280,8 +360,10 @@ class HolidayCalendar:
     """Public holidays from the ``holidays`` package plus extra dates.
 
     ``country`` e.g. "ES" (Spain) with ``subdiv`` e.g. "MD" (Comunidad de Madrid);
-    ``extra`` holds recurring "MM-DD" strings (local holidays such as Madrid's San Isidro
-    "05-15" and Almudena "11-09") or ISO dates "YYYY-MM-DD".
+    ``extra`` holds recurring "MM-DD" strings or ISO dates "YYYY-MM-DD". A recurring
+    date written "MM-DD*" follows the transfer rule of Spanish local holidays: in a year
+    where it falls on a Sunday, the holiday is the Monday after (Madrid's San Isidro
+    "05-15*" and Almudena "11-09*", :data:`MADRID_CITY_HOLIDAYS`).
     """
 
     country: str | None = "ES"
@@ -311,12 +393,15 @@ class HolidayCalendar:
                 ) from exc
             out |= {np.datetime64(d, "D") for d in cal}
         for item in self.extra:
-            if len(item) == 5:
+            if len(item) <= 6:
                 for y in years:
                     try:
-                        out.add(np.datetime64(f"{y}-{item}", "D"))
+                        day = np.datetime64(f"{y}-{item[:5]}", "D")
                     except ValueError:  # "02-29" in a year that has none
                         continue
+                    if item.endswith("*") and weekdays(day, 1)[0] == 6:
+                        day = day + np.timedelta64(1, "D")  # Sunday -> Monday
+                    out.add(day)
             else:
                 out.add(np.datetime64(item, "D"))
         return out
@@ -324,8 +409,9 @@ class HolidayCalendar:
 
 def check_extra_holidays(value: object) -> tuple[str, ...]:
     """``extra_holidays`` as a tuple of valid "MM-DD" / "YYYY-MM-DD" strings, or ValueError."""
-    fmt = ('expected a list of recurring "MM-DD" or dated "YYYY-MM-DD" strings, e.g. '
-           'extra_holidays=("05-15", "11-09")')
+    fmt = ('expected a list of recurring "MM-DD" (or "MM-DD*": moved to the Monday when it '
+           'falls on a Sunday) or dated "YYYY-MM-DD" strings, e.g. '
+           'extra_holidays=("05-15*", "11-09*")')
     if isinstance(value, str):
         raise ValueError(f"extra_holidays={value!r} is a single string; {fmt} "
                          f"(a one-item tuple needs a comma: ({value!r},)).")
@@ -333,11 +419,12 @@ def check_extra_holidays(value: object) -> tuple[str, ...]:
         raise ValueError(f"extra_holidays={value!r} is not a list; {fmt}.")
     items: tuple[str, ...] = tuple(value)
     for item in items:
-        ok = isinstance(item, str) and re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", item) is not None
+        ok = isinstance(item, str) and re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}|\d{2}-\d{2}\*?", item) is not None
         if ok:
             try:
                 # 2024 is a leap year, so "02-29" is accepted as a recurring date
-                np.datetime64(item if len(item) == 10 else f"2024-{item}", "D")
+                np.datetime64(item if len(item) == 10 else f"2024-{item[:5]}", "D")
             except ValueError:
                 ok = False
         if not ok:

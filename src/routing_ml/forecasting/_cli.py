@@ -24,10 +24,14 @@ def register(app: typer.Typer) -> None:
         level: Annotated[list[int] | None, typer.Option(help="Interval levels.")] = None,
         plot: Annotated[Path | None, typer.Option(help="Fan chart PNG to write.")] = None,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        closed_on_holidays: Annotated[str, typer.Option(
+            help="Leave the holidays out of the forecast: 'auto' (per series, when its "
+                 "history shows it closed on past holidays), 'yes' or 'no'.")] = "auto",
     ) -> None:
         """Forecast interval volumes with prediction intervals."""
         import warnings
 
+        import numpy as np
         import pandas as pd
 
         from routing_ml.forecasting import Forecaster, plot_forecast
@@ -38,13 +42,20 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: --history {history} {what}; give the volumes CSV "
                        f"(unique_id, ds, y).", err=True)
             raise typer.Exit(1)
+        choices: dict[str, bool | str] = {"auto": "auto", "yes": True, "no": False}
+        closed = choices.get(closed_on_holidays.lower())
+        if closed is None:
+            typer.echo(f"error: --closed-on-holidays {closed_on_holidays!r} must be 'auto', "
+                       f"'yes' or 'no'.", err=True)
+            raise typer.Exit(1)
         try:
             df = pd.read_csv(history)
             h: int | str = int(horizon) if horizon.isdigit() else horizon
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 f = Forecaster(model, freq=freq, holidays_country=country or None,
-                               holidays_subdiv=subdiv, random_state=seed).fit(df)
+                               holidays_subdiv=subdiv, random_state=seed,
+                               closed_on_holidays=closed).fit(df)
                 fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -53,12 +64,19 @@ def register(app: typer.Typer) -> None:
             if issubclass(w.category, UserWarning):
                 typer.echo(f"warning: {w.message}", err=True)
         if fc.empty:
-            from routing_ml.frames import TIME, validate_volumes
+            from routing_ml.frames import ID, TIME, validate_volumes
 
-            last = validate_volumes(df, allow_missing=True)[TIME].max()
-            typer.echo(f"error: --horizon {horizon} gives no interval to forecast after the "
-                       f"history's last timestamp {last}; give a span of at least "
-                       f"one interval, e.g. '1w', '2d' or '12h'.", err=True)
+            # the horizon counts from each series' own last timestamp
+            ends = validate_volumes(df, allow_missing=True).groupby(ID)[TIME].max()
+            nxt = f.predict(h=1, level=(80,))
+            gap = nxt[TIME].to_numpy() - ends.loc[nxt[ID]].to_numpy()
+            first = nxt.iloc[int(np.argmin(gap))]
+            days = int(np.ceil(gap.min() / np.timedelta64(1, "D")))
+            typer.echo(f"error: the series are closed for all of --horizon {horizon} after "
+                       f"the end of their history (last timestamp {ends.max()}), so there "
+                       f"is nothing to forecast; the next open interval is {first[TIME]} "
+                       f"({first[TIME]:%A}, series '{first[ID]}'). Fix: give a horizon "
+                       f"that reaches it, e.g. --horizon {days}d.", err=True)
             raise typer.Exit(1)
         out.parent.mkdir(parents=True, exist_ok=True)
         fc.to_csv(out, index=False)

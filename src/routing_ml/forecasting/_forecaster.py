@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -108,8 +109,19 @@ class Forecaster:
         when None.
     holidays_country, holidays_subdiv : the ``holidays`` package calendar ("ES", "MD").
         ``None`` country disables public holidays.
+        ``"ES"`` without a subdivision warns: the regional holidays (Jueves Santo and
+        2 May in Madrid, say) are then missing.
     extra_holidays : recurring "MM-DD" or dated "YYYY-MM-DD" local holidays, e.g.
-        :data:`~routing_ml.forecasting.MADRID_CITY_HOLIDAYS`.
+        :data:`~routing_ml.forecasting.MADRID_CITY_HOLIDAYS`; a recurring "MM-DD*" moves
+        to the Monday when it falls on a Sunday.
+    closed_on_holidays : whether the forecast without ``future`` (``predict(h=...)``)
+        leaves the holidays out. ``"auto"`` (default) learns it per series from the
+        history: a series with no rows (or only zero counts) on every past holiday that
+        fell on one of its open weekdays is closed on holidays (see
+        :func:`~routing_ml.forecasting._calendar.closed_on_holidays`); ``True`` / ``False``
+        force it for every series. Left-out holidays are closed days for the calendar
+        features (the next open day is the first after a closure). A ``future`` frame is
+        always forecast as given.
     campaigns : (start, end[, unique_id]) date ranges of campaigns (a flag feature).
     calendar_weeks : weeks of recent history that define the opening-hours calendar.
     calibration_windows : rolling origins inside the training data used for the interval
@@ -127,6 +139,13 @@ class Forecaster:
     :mod:`routing_ml.forecasting._calendar`. Intervals are split conformal: the
     standardized residuals ``(y - yhat) / sqrt(a * yhat + b * yhat**2)`` of the
     calibration backtest give the quantiles of each level; counts are clipped at 0.
+
+    Daylight-saving time: ``ds`` is naive local wall-clock time, so a 24-hour series
+    cannot hold the repeated hour of an autumn change (validation rejects the duplicate
+    timestamps) and the default future of a spring change day lists the local times the
+    clock skips (02:00-02:59 in Europe/Madrid). For series open at those hours, keep
+    ``ds`` in UTC or in a fixed UTC offset (standard time all year) in history, future
+    and staffing alike, or drop the intervals that do not exist from the forecast.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, *, freq: str | None = None,
@@ -134,7 +153,8 @@ class Forecaster:
                  extra_holidays: Sequence[str] = (), campaigns: Sequence[tuple] = (),
                  calendar_weeks: int = 8, calibration_windows: int = 12,
                  calibration_horizon: str = "7D", model_params: dict | None = None,
-                 n_jobs: int = 1, backend: str = "local", random_state: int = 0) -> None:
+                 n_jobs: int = 1, backend: str = "local", random_state: int = 0,
+                 closed_on_holidays: bool | str = "auto") -> None:
         self.model = model
         self.freq = freq
         self.holidays_country = holidays_country
@@ -148,10 +168,11 @@ class Forecaster:
         self.n_jobs = n_jobs
         self.backend = backend
         self.random_state = random_state
+        self.closed_on_holidays = closed_on_holidays
 
     _PARAMS = ("model", "freq", "holidays_country", "holidays_subdiv", "extra_holidays",
                "campaigns", "calendar_weeks", "calibration_windows", "calibration_horizon",
-               "model_params", "n_jobs", "backend", "random_state")
+               "model_params", "n_jobs", "backend", "random_state", "closed_on_holidays")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments (scikit-learn convention)."""
@@ -174,6 +195,9 @@ class Forecaster:
         if self.model not in MODELS:
             raise ValueError(f"model={self.model!r} is unknown; choose one of {MODELS}.")
         check_backend(self.backend, self.n_jobs)
+        if not (self.closed_on_holidays == "auto" or isinstance(self.closed_on_holidays, bool)):
+            raise ValueError(f"closed_on_holidays={self.closed_on_holidays!r} must be 'auto' "
+                             f"(learned from the history), True or False.")
         if not isinstance(self.calibration_windows, int) or self.calibration_windows < 2:
             raise ValueError(f"calibration_windows={self.calibration_windows!r} must be an "
                              f"int >= 2.")
@@ -210,12 +234,21 @@ class Forecaster:
             Unknown model, backend or parameter value.
         """
         self._check_params()
+        if str(self.holidays_country).upper() == "ES" and not self.holidays_subdiv:
+            warnings.warn(
+                f"holidays_country={self.holidays_country!r} without holidays_subdiv uses "
+                f"only Spain's national holidays: the regional ones (e.g. Jueves Santo and "
+                f"2 May in Madrid) are forecast as ordinary days. Fix: pass your region, "
+                f"e.g. holidays_subdiv='MD' (Comunidad de Madrid), or "
+                f"holidays_country=None to switch public holidays off.",
+                UserWarning, stacklevel=2)
         data = validate_volumes(df, allow_missing=True)
         if data.empty:
             raise FrameError("volumes frame has no rows; nothing to fit. Fix: pass a history "
                              "of at least one week per series.")
         step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(data)
         cal.check_grid(data, step, frame="volumes frame")
+        cal.check_step(data, step, freq=self.freq if self.freq else f"{step}min")
         panels = []
         for uid, g in data.groupby(ID, sort=True):
             p = cal.build_panel(g, str(uid), step, self.calendar_weeks)
@@ -230,6 +263,10 @@ class Forecaster:
                                    / pd.Timedelta("1D")))
         self.horizon_days_ = horizon_days
         hol = self._holidays()
+        if self.closed_on_holidays == "auto":
+            self.closed_on_holidays_ = {p.uid: cal.closed_on_holidays(p, hol) for p in panels}
+        else:
+            self.closed_on_holidays_ = {p.uid: bool(self.closed_on_holidays) for p in panels}
         tables = _tables(panels, None, hol, self.campaigns)
         members = self._members()
         local = [m for m in members if m != "lightgbm"]
@@ -341,6 +378,7 @@ class Forecaster:
         ----------
         h : horizon: an int number of future open intervals per series, or a span such
             as "1w", "2d" from the end of each series' history. Ignored with ``future``.
+            Holidays are left out for the series closed on them (``closed_on_holidays``).
         future : frame of ``unique_id``, ``ds`` to forecast exactly (e.g. the open
             intervals of a business calendar). Days in the forecast window without rows
             are read as closed days (a calendar feature). Without it, the future follows
@@ -371,7 +409,10 @@ class Forecaster:
                 raise ValueError("give the horizon h (e.g. h='1w' or h=48) or a `future` "
                                  "frame of unique_id, ds.")
             span = cal.parse_span(h)
-            return [cal.default_future(p, span) for p in self.panels_]
+            hol = self._holidays()
+            closed = getattr(self, "closed_on_holidays_", {})
+            return [cal.default_future(p, span, hol if closed.get(p.uid) else None)
+                    for p in self.panels_]
         from routing_ml.frames import as_datetime_column, check_unique_keys, require_columns
 
         require_columns(future, (ID, TIME), frame="future frame")

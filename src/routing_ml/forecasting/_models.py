@@ -108,7 +108,8 @@ class SeasonalNaive:
                 out[s_idx == s] = col[ok[-1]] if ok.size else np.nan
         else:
             for i, (d, s) in enumerate(zip(d_idx, s_idx, strict=True)):
-                k = d - 7 * ((d - last) // 7 + 1) if d > last else d - 7
+                # the latest same weekday at or before ``last``: d - 7 for d <= last + 7
+                k = d - 7 * ((d - last - 1) // 7 + 1) if d > last else d - 7
                 while k >= 0:
                     if not np.isnan(Y[k, s]):
                         out[i] = Y[k, s]
@@ -133,7 +134,7 @@ class WindowAverage:
         last = _last_day(panel)
         out = np.full(len(d_idx), np.nan)
         for i, (d, s) in enumerate(zip(d_idx, s_idx, strict=True)):
-            k0 = d - 7 * ((d - last) // 7 + 1) if d > last else d - 7
+            k0 = d - 7 * ((d - last - 1) // 7 + 1) if d > last else d - 7
             ks = np.arange(k0, -1, -7)[: 4 * self.k]
             vals = Y[ks, s]
             vals = vals[~np.isnan(vals)][: self.k]
@@ -185,6 +186,13 @@ class TopDown:
         prof = day_profiles(panel, day_type, self.profile_halflife, self.profile_weeks)
         tot = daily_totals(panel, prof, day_type)
         ok = np.flatnonzero(np.isfinite(tot))
+        if ok.size == 0 and np.isfinite(panel.Y).any() and np.nansum(panel.Y) == 0:
+            # every known count is 0 (a queue that received nothing): its daily totals are
+            # known zeros, not unknown; forecast 0 (the intervals come from the variance
+            # floor of the calibration)
+            return {"prof": prof, "beta": np.zeros(7 + (len(EVENT_COLUMNS) if self.events
+                                                         else 0)),
+                    "level": 0.0, "sigma2": 0.0, "n": n, "zero": True}
         if ok.size == 0:
             from routing_ml.errors import FrameError
 
@@ -236,6 +244,8 @@ class TopDown:
 
     def daily(self, state: dict, table: dict, days: np.ndarray) -> np.ndarray:
         """Forecast daily totals of ``days``."""
+        if state.get("zero"):
+            return np.zeros(len(days))
         X = self._design(table, days)
         return np.expm1(X @ state["beta"] + state["level"])
 
@@ -269,6 +279,8 @@ class DailyStatsmodels:
         td = TopDown()
         st = td.fit(panel, table)
         prof = st["prof"]
+        if st.get("zero"):  # every known count is 0: nothing for statsmodels to fit
+            return {"prof": prof, "zero": True}
         tot = daily_totals(panel, prof, table["day_type"])
         open_days = np.flatnonzero(panel.present.any(axis=1))
         series = tot[open_days]
@@ -293,7 +305,9 @@ class DailyStatsmodels:
                                             initialization_method="estimated").fit()
             for w in caught:
                 logger.debug("statsmodels ETS on '%s': %s", panel.uid, w.message)
-            return {"prof": prof, "fitm": fitm, "m": m, "n_seq": len(series)}
+            return {"prof": prof, "fitm": fitm, "m": m, "n_seq": len(series),
+                    "last_total": float(series[-1]), "open_weekdays": panel.open_mask.any(
+                        axis=1)}
         from statsmodels.tsa.seasonal import MSTL
 
         res = MSTL(series, periods=(m,)).fit()
@@ -307,9 +321,23 @@ class DailyStatsmodels:
         return {"prof": prof, "by_wd": by_wd, "trend": float(trend[-1]), "slope": float(slope)}
 
     def predict(self, state: dict, panel: Panel, table: dict, d_idx, s_idx) -> np.ndarray:
+        if state.get("zero"):
+            return np.zeros(len(d_idx))
         days = np.unique(d_idx)
         if self.method == "ets":
-            fc = np.asarray(state["fitm"].forecast(len(days)))
+            # the model's day index counts the open weekdays after the last history day:
+            # each requested day is picked by its own position, so a skipped day (a
+            # holiday, a gap in ``future``) does not shift the others onto its total
+            last = _last_day(panel)
+            open_wd = state.get("open_weekdays", panel.open_mask.any(axis=1))
+            span = np.arange(last + 1, max(int(days.max()), last) + 1)
+            steps = np.cumsum(open_wd[table["weekday"][span]])
+            pos = np.array([steps[d - last - 1] if d > last else 0 for d in days],
+                           dtype=np.int64)
+            ahead = np.asarray(state["fitm"].forecast(max(int(pos.max()), 1)))
+            # position 0 is the (partial) last history day: its own estimated total
+            fc = np.where(pos > 0, ahead[np.maximum(pos, 1) - 1],
+                          state.get("last_total", ahead[0]))
         else:
             steps = np.arange(1, len(days) + 1)
             fc = state["trend"] + 0.0 * state["slope"] * steps + state["by_wd"][

@@ -17,8 +17,8 @@ def register(app: typer.Typer) -> None:
             help="CSV with unique_id, ds and the volume column (yhat).")],
         out: Annotated[Path, typer.Option(help="Where to write the requirements CSV.")],
         aht_seconds: Annotated[float | None, typer.Option(
-            help="Mean handle time in seconds (default: the targets file, else the "
-                 "forecast's aht_seconds column).")] = None,
+            help="Mean handle time in seconds (default: the targets file for the queues "
+                 "it names, else the forecast's aht_seconds column).")] = None,
         service_level: Annotated[float, typer.Option(
             help="Target fraction answered within --answer-seconds.")] = 0.8,
         answer_seconds: Annotated[float, typer.Option(
@@ -74,6 +74,13 @@ def register(app: typer.Typer) -> None:
                     else:
                         aht = {"__default__": frame_aht, **aht_map}
             frame = pd.read_csv(forecast)
+            if (isinstance(aht, dict) and "__default__" not in aht and "unique_id" in frame
+                    and "aht_seconds" in frame):
+                # the targets file names some queues' handle time: the forecast's
+                # aht_seconds column stays the handle time of the queues it leaves out
+                named = frame["unique_id"].astype(str).map(aht)
+                frame["aht_seconds"] = named.where(named.notna(), frame["aht_seconds"])
+                aht = None
             if isinstance(aht, dict) and "__default__" in aht and "unique_id" in frame:
                 fill = aht.pop("__default__")
                 aht = {str(q): aht.get(str(q), fill) for q in frame["unique_id"].unique()}

@@ -295,8 +295,9 @@ def _check_step(df: Any, interval: float) -> None:
     frame mixing 30-minute and hourly queues) would have each row staffed as
     ``interval`` minutes of arrivals (an hourly queue's traffic doubled at 30 minutes):
     both raise :class:`QueueingInputError` naming the queues and their steps. When every
-    queue is on the same longer step, a UserWarning says so (``interval_minutes`` given in
-    hours, say).
+    queue is on the same longer step (``interval_minutes`` given in hours, say, or a
+    30-minute forecast staffed at 15 minutes) it raises too: every row would be staffed
+    as ``interval`` minutes of arrivals.
     """
     from routing_ml.frames import ID, TIME
 
@@ -337,12 +338,13 @@ def _check_step(df: Any, interval: float) -> None:
             f"in a separate call with interval_minutes= their step."
         )
     smallest = float(longer.min())
-    warnings.warn(
-        f"interval_minutes={interval:g} but rows of '{TIME}' are at least {smallest:g} "
-        f"minutes apart: each row is staffed as {interval:g} minutes of arrivals. If the "
-        f"forecast is on a {smallest:g}-minute grid, pass interval_minutes={smallest:g} "
-        f"(minutes, not hours).",
-        UserWarning, stacklevel=3,
+    raise QueueingInputError(
+        f"interval_minutes={interval:g} but in every queue the rows of '{TIME}' are at "
+        f"least {smallest:g} minutes apart: each row would be staffed as {interval:g} "
+        f"minutes of arrivals, so the traffic (and the agents) would be "
+        f"{smallest / interval:g} times too high. Fix: the forecast is on a {smallest:g}-"
+        f"minute grid, so pass interval_minutes={smallest:g} (minutes, not hours); or "
+        f"split each row's volume over its {interval:g}-minute intervals first."
     )
 
 
@@ -383,6 +385,23 @@ def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarg
             f"give a default under the key '{DEFAULT_KEY}'."
         )
     return {str(q): target.get(q, default) for q in queues}
+
+
+def _whole_concurrency(value: Any, queue: str, path: Any) -> int:
+    """``concurrency`` of a targets file as an int; a fractional value is an error."""
+    try:
+        number = float(value) if not isinstance(value, bool) else float("nan")
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (np.isfinite(number) and number.is_integer()):
+        example = (f"{max(int(np.floor(number)), 1)} or {max(int(np.ceil(number)), 1)}"
+                   if np.isfinite(number) else "2")
+        raise QueueingInputError(
+            f"{path}: queue {queue!r}: concurrency={value!r} is not a whole number of "
+            f"contacts an agent handles at once (it is not rounded, since 2 and 3 staff "
+            f"differently). Fix: give an int, e.g. concurrency: {example}."
+        )
+    return int(number)
 
 
 _TARGET_FIELDS = ("service_level", "answer_seconds", "max_occupancy", "shrinkage",
@@ -473,6 +492,8 @@ def read_staffing_targets(
                 f"{p}: queue {queue!r} has unknown fields {unknown}; allowed: "
                 f"{[*_TARGET_FIELDS, 'aht_seconds']}."
             )
+        if "concurrency" in row:
+            row["concurrency"] = _whole_concurrency(row["concurrency"], queue, p)
         try:
             if "aht_seconds" in row:
                 aht[queue] = float(row.pop("aht_seconds"))
@@ -481,8 +502,6 @@ def read_staffing_targets(
                 row["working_hours"] = (float(start), float(end))
             elif "working_hours" in row and row["working_hours"] is not None:
                 row["working_hours"] = tuple(float(h) for h in row["working_hours"])
-            if "concurrency" in row:
-                row["concurrency"] = int(row["concurrency"])
         except (TypeError, ValueError) as exc:
             raise QueueingInputError(
                 f"{p}: queue {queue!r}: {exc}. Fix: aht_seconds is a number of seconds, "
