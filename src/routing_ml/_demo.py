@@ -333,11 +333,22 @@ def routing_step(out: Path, echo: Echo) -> dict[str, object]:
 
 
 def run_demo(out: Path, echo: Echo) -> None:
-    """Run the demo pipeline and write its files to ``out``."""
+    """Run the demo pipeline and write its files to ``out`` (the report it echoes also to
+    ``out / "report.md"``)."""
+    _run_demo(out, echo)
+
+
+def _run_demo(out: Path, shown: Echo) -> None:
     import warnings
 
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    lines: list[str] = []
+
+    def echo(line: str) -> None:  # the report goes to the caller and to report.md
+        lines.append(line)
+        shown(line)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         echo("== 1. The bundled real data")
@@ -353,4 +364,7 @@ def run_demo(out: Path, echo: Echo) -> None:
         simulation_step(fc, sched, out, echo)
         echo("== 6. Routing on the synthetic public-service center")
         routing_step(out, echo)
-    echo(f"done in {time.perf_counter() - t0:.0f} s; files in {out}/")
+    echo(f"done in {time.perf_counter() - t0:.0f} s; files in {out}/ (this report: "
+         f"{out / 'report.md'})")
+    (out / "report.md").write_text(
+        "# routing_ml demo\n\n```text\n" + "\n".join(lines) + "\n```\n", encoding="utf-8")

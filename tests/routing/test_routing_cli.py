@@ -25,6 +25,10 @@ def test_route_command(tmp_path):
     d = pd.read_csv(tmp_path / "d.csv")
     assert d["agent_id"].fillna("").tolist() == ["A1", "A2", ""]
     assert d["reason"].iloc[2].startswith("no_eligible_agent")
+    # every decision's retry time is written (none for a routed contact), and the summary
+    # says why the others were not routed
+    assert "retry_after_seconds" in d.columns and d["retry_after_seconds"].iloc[:2].isna().all()
+    assert "1 not routed now" in res.output and "no eligible agent" in res.output
 
 
 def test_route_command_bad_input(tmp_path):

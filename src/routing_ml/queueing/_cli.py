@@ -40,7 +40,11 @@ def register(app: typer.Typer) -> None:
         volume_col: Annotated[str, typer.Option(
             help="Column holding the volumes.")] = "yhat",
     ) -> None:
-        """Agents per queue and interval for a forecast (Erlang C / A, chat, email)."""
+        """Agents per queue and interval for a forecast (Erlang C / A, chat, email).
+
+        The output has agents (to schedule, shrinkage included), net_agents (on the
+        phones), and the service_level, asa_seconds and occupancy of the net agents.
+        """
         import warnings
 
         import pandas as pd

@@ -63,7 +63,8 @@ def staffing_requirements(
         ``unique_id``, ``ds``, ``agents`` (scheduled, after shrinkage, int64),
         ``net_agents`` (on the phones / working items), ``service_level``,
         ``asa_seconds``, ``occupancy`` and, when any queue has a patience,
-        ``abandon_rate``. For email / web ``service_level`` is 1.0 (every item answered
+        ``abandon_rate`` — these four are those of the ``net_agents`` on the phones
+        (``agents`` less shrinkage), not of the scheduled ``agents``. For email / web ``service_level`` is 1.0 (every item answered
         within the deadline by construction) and ``asa_seconds`` is NaN. Email / web
         items arriving after the horizon's last working time are carried over: answered
         within their deadline in the next working hours at the same level (see

@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
         = "",
         batch: Annotated[bool, typer.Option(
             help="Route all contacts together against the same free agents "
-                 "(route_batch); --no-batch routes each alone.")] = True,
+                 "(route_batch); --no-batch routes each alone. A contact may be held "
+                 "back for a better-suited agent about to be free: its row has no "
+                 "agent_id and a retry_after_seconds to route it again.")] = True,
     ) -> None:
         """Route contacts to agents with a trained router bundle."""
         import dataclasses
@@ -93,6 +95,13 @@ def register(app: typer.Typer) -> None:
             "agent_id": [d.agent_id or "" for d in decisions],
             "reason": [d.reason for d in decisions],
             "score": [d.score for d in decisions],
+            "retry_after_seconds": [d.retry_after_seconds for d in decisions],
         }).to_csv(out, index=False)
         routed = sum(d.routed for d in decisions)
         typer.echo(f"routed {routed} of {len(rows)} contacts -> {out}")
+        waiting = [d for d in decisions if not d.routed]
+        if waiting:
+            held = sum(d.retry_after_seconds is not None for d in waiting)
+            typer.echo(f"{len(waiting)} not routed now: {held} wait for a better-suited agent "
+                       f"or a free one (route them again after retry_after_seconds), "
+                       f"{len(waiting) - held} have no eligible agent (see reason)")
