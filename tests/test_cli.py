@@ -57,3 +57,35 @@ def test_usage_errors_exit_1_with_the_usage_message(tmp_path):
     nested = runner.invoke(app, ["models", "list", "--bogus"])
     assert nested.exit_code == 1 and "--bogus" in nested.output
     assert runner.invoke(app, ["no-such-command"]).exit_code == 1
+
+
+def test_library_hints_are_shown_as_flags_on_the_command_line(tmp_path):
+    from routing_ml._cli_hints import as_flags
+
+    assert as_flags("Pass freq='30min' to silence this warning.") == (
+        "Pass --freq 30min to silence this warning.")
+    assert as_flags("e.g. holidays_subdiv='MD' ... or holidays_country=None") == (
+        "e.g. --subdiv MD ... or --country ''")
+    assert as_flags("Fix: pass interval_minutes=30, or interval_minutes= to choose.") == (
+        "Fix: pass --interval-minutes 30, or --interval-minutes to choose.")
+    assert as_flags("no hint here: min_interval_minutes_x=3") == (
+        "no hint here: min_interval_minutes_x=3")
+    # end to end: a 30-minute requirements frame scheduled on the default 15-minute grid
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    ds = pd.date_range("2026-12-07 08:00", periods=8, freq="30min")
+    pd.DataFrame({"unique_id": "voice", "ds": ds, "agents": 1}).to_csv(
+        tmp_path / "req.csv", index=False)
+    pd.DataFrame({"agent_id": ["a"], "skills": ["voice"]}).to_csv(tmp_path / "ag.csv",
+                                                                  index=False)
+    (tmp_path / "sh.yaml").write_text(
+        "shifts:\n  - name: day\n    start: '08:00'\n    lengths_hours: [4]\n")
+    res = CliRunner().invoke(app, ["schedule", "--requirements", str(tmp_path / "req.csv"),
+                                   "--agents", str(tmp_path / "ag.csv"), "--shifts",
+                                   str(tmp_path / "sh.yaml"), "--out",
+                                   str(tmp_path / "r.csv")])
+    assert res.exit_code == 1
+    assert "--interval-minutes 30" in res.output and "interval_minutes=" not in res.output

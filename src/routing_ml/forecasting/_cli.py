@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from routing_ml._cli_hints import as_flags
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``forecast`` command to ``app``."""
@@ -21,7 +23,9 @@ def register(app: typer.Typer) -> None:
         freq: Annotated[str | None, typer.Option(help="Interval length, e.g. 30min.")] = None,
         country: Annotated[str, typer.Option(help="Holiday country ('' for none).")] = "ES",
         subdiv: Annotated[str | None, typer.Option(help="Holiday region, e.g. MD.")] = None,
-        level: Annotated[list[int] | None, typer.Option(help="Interval levels.")] = None,
+        level: Annotated[list[int] | None, typer.Option(
+            help="Prediction-interval level in percent; repeat for several: --level 80 "
+                 "--level 95 (default: 80 and 95).")] = None,
         plot: Annotated[Path | None, typer.Option(help="Fan chart PNG to write.")] = None,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         closed_on_holidays: Annotated[str, typer.Option(
@@ -58,11 +62,11 @@ def register(app: typer.Typer) -> None:
                                closed_on_holidays=closed).fit(df)
                 fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
         except ValueError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {as_flags(exc)}", err=True)
             raise typer.Exit(1) from exc
         for w in caught:  # one line each, as in routing-ml staff and schedule
             if issubclass(w.category, UserWarning):
-                typer.echo(f"warning: {w.message}", err=True)
+                typer.echo(f"warning: {as_flags(w.message)}", err=True)
         if fc.empty:
             from routing_ml.frames import ID, TIME, validate_volumes
 

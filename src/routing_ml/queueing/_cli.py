@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from routing_ml._cli_hints import as_flags
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``staff`` command to ``app``."""
@@ -96,12 +98,12 @@ def register(app: typer.Typer) -> None:
                     interval_minutes=interval_minutes, volume_col=volume_col,
                 )
             for w in caught:
-                typer.echo(f"warning: {w.message}", err=True)
+                typer.echo(f"warning: {as_flags(w.message)}", err=True)
         except InfeasibleTargetError as exc:
             typer.echo(f"infeasible: {exc}", err=True)
             raise typer.Exit(2) from exc
         except (RoutingMLError, ValueError, KeyError) as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {as_flags(exc)}", err=True)
             raise typer.Exit(1) from exc
         out.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(out, index=False)

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from routing_ml._cli_hints import as_flags
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``schedule`` command to ``app``."""
@@ -97,7 +99,7 @@ def register(app: typer.Typer) -> None:
                                           config=config, progress=on_progress)
                 bar.update(task, completed=time_limit)
         except (RoutingMLError, ValueError) as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {as_flags(exc)}", err=True)
             raise typer.Exit(1) from exc
 
         k = result.kpis
@@ -123,7 +125,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"note: {note}", err=True)
         for w in caught:  # other warnings, once each, as one line (the notes are above)
             if str(w.message) not in result.notes:
-                typer.echo(f"warning: {w.message}", err=True)
+                typer.echo(f"warning: {as_flags(w.message)}", err=True)
 
         roster = result.roster.copy()
         for col in ("start", "end"):

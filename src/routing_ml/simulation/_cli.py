@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from routing_ml._cli_hints import as_flags
+
 _POLICIES = ("longest_idle", "skill_based", "batch_assignment")
 
 
@@ -146,7 +148,7 @@ def register(app: typer.Typer) -> None:
                 interval_minutes=interval_minutes, shrinkage=shrinkage,
             )
         except (ValueError, RoutingMLError, KeyError) as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {as_flags(exc)}", err=True)
             raise typer.Exit(1) from exc
         out.mkdir(parents=True, exist_ok=True)
         res.summary.to_csv(out / "summary.csv", index=False)
