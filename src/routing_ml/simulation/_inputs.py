@@ -101,6 +101,15 @@ def arrivals_from_forecast(
         Missing columns, bad timestamps, negative or NaN expected counts, an
         ``interval_minutes`` that contradicts the step of ``ds``.
     """
+    value_col = _value_column(forecast, value_col)
+    step = interval_seconds(forecast, interval_minutes, name="forecast frame")
+    return draw_arrivals(forecast, step_seconds=step, value_col=value_col, scale=scale,
+                         seed=seed)
+
+
+def _value_column(forecast: pd.DataFrame, value_col: str | None) -> str:
+    """The forecast's column of expected counts (``yhat`` if present, else ``y``, unless
+    given), after checking the frame has it and ``unique_id``, ``ds``."""
     if value_col is None:
         value_col = FORECAST if isinstance(forecast, pd.DataFrame) and FORECAST in forecast \
             else TARGET
@@ -108,22 +117,14 @@ def arrivals_from_forecast(
         forecast, (ID, TIME, value_col), frame="forecast frame",
         hint=f"Pass a forecast (unique_id, ds, {FORECAST}) or volumes (unique_id, ds, y).",
     )
-    step = interval_seconds(forecast, interval_minutes, name="forecast frame")
-    return draw_arrivals(forecast, step_seconds=step, value_col=value_col, scale=scale,
-                         seed=seed)
+    return value_col
 
 
 def draw_arrivals(forecast: pd.DataFrame, *, step_seconds: float, value_col: str | None,
                   scale: float, seed: int | np.random.Generator) -> pd.DataFrame:
     """:func:`arrivals_from_forecast` with the forecast's interval already known, in
     seconds (internal: ``simulate`` reads it once, not per replication)."""
-    if value_col is None:
-        value_col = FORECAST if isinstance(forecast, pd.DataFrame) and FORECAST in forecast \
-            else TARGET
-    require_columns(
-        forecast, (ID, TIME, value_col), frame="forecast frame",
-        hint=f"Pass a forecast (unique_id, ds, {FORECAST}) or volumes (unique_id, ds, y).",
-    )
+    value_col = _value_column(forecast, value_col)
     f = forecast[[ID, TIME, value_col]].copy()
     f[TIME] = as_datetime_column(f, TIME, frame="forecast frame")
     vals = pd.to_numeric(f[value_col], errors="coerce").to_numpy(dtype=float)
