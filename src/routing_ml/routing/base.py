@@ -34,6 +34,7 @@ offer the contact again after that delay (bullseye steps and holdouts use it).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -255,8 +256,8 @@ class AgentPool:
         Raises
         ------
         ValueError
-            An empty roster, a row without ``agent_id`` / ``skills``, an unknown channel,
-            or a bad value (a proficiency that is not a whole number 0–5, such as NaN or
+            An empty roster, a row without ``agent_id`` / ``skills``, a duplicated
+            ``agent_id``, an unknown channel, or a bad value (a proficiency that is not a whole number 0–5, such as NaN or
             ``"expert"``; ``languages`` / ``channels`` that are NaN, None or a number; a
             ``max_concurrency`` that is not a whole number >= 1), naming the agent, the
             column and the value.
@@ -270,6 +271,12 @@ class AgentPool:
             missing = [i for i, r in enumerate(rows) if key not in r]
             if missing:
                 raise ValueError(f"agents: rows {missing[:5]} have no '{key}'.")
+        ids = [str(r["agent_id"]) for r in rows]
+        if len(set(ids)) != len(ids):
+            # one agent on two rows would hold twice its sessions
+            dup = sorted(a for a, k in Counter(ids).items() if k > 1)
+            raise ValueError(f"agents: duplicated agent_id {dup[:5]}; each agent must appear "
+                             "once (drop the repeated rows, e.g. df.drop_duplicates('agent_id')).")
         for r in rows:
             check_skills_mapping(r["agent_id"], r["skills"])
             for key in ("languages", "channels"):

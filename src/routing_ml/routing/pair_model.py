@@ -18,7 +18,9 @@ Features of a (contact, agent) pair (see ``FEATURES``):
   interactions that had *ended* before the predicted contact arrived count, and the
   agent × intent means are shrunk to the intent mean with ``shrinkage`` pseudo-contacts
   (``(sum + k * intent_mean) / (n + k)``); the same for the agent over all intents
-  (residual against the intent means).
+  (residual against the intent means). The intent means are themselves shrunk to the
+  global mean with ``_INTENT_PRIOR_ROWS`` (5) pseudo-rows, so a rare intent does not start
+  at a resolution rate of 0 or 1.
 
 The fast path used by the policies is :meth:`PairOutcomeModel.expected_outcomes`: the
 model's prediction does not depend on anything but the contact's *context* (intent,
@@ -68,6 +70,11 @@ _COLS_RESOLVED = [i for i in range(len(FEATURES)) if i != _OFFSET_RESOLVED]
 _CATEGORICAL = (0, 1, 2)
 _N_CONTEXT = 9  # the first 9 features describe the contact only
 _PSEUDO_LEVELS = 6  # proficiency 0..5 for agents unseen at fit
+#: Pseudo-rows at the global mean added to each intent's mean resolution rate and log
+#: handle time (``(sum + k * global_mean) / (n + k)``). An intent with one training row
+#: gets 1/(1 + k) of its own value instead of a resolution rate of exactly 0 or 1; one
+#: with a few hundred rows moves by about k / n of its distance to the global mean.
+_INTENT_PRIOR_ROWS = 5.0
 
 REQUIRED_COLUMNS = ("agent_id", "intent", "handle_seconds")
 #: Contact features besides intent and channel that the model may use by default.
@@ -283,17 +290,29 @@ class PairOutcomeModel:
 
     @staticmethod
     def _seconds(ts: pd.Series) -> np.ndarray:
+        """Epoch seconds (float, NaN where missing or unreadable) of a time column:
+        datetimes (zoned ones on the UTC clock, naive ones as they are), text (numbers
+        of seconds if every value is one, else dates, e.g. ISO with ``Z`` or an offset)
+        or numbers of seconds."""
         import pandas as pd
 
-        if isinstance(ts.dtype, pd.DatetimeTZDtype):  # one clock: UTC
-            ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
         if not pd.api.types.is_datetime64_any_dtype(ts) and not \
                 pd.api.types.is_numeric_dtype(ts):
             # text, as pd.read_csv gives: seconds if every value is a number, else dates
             num = pd.to_numeric(ts, errors="coerce")
             if num.notna().sum() == ts.notna().sum():
                 return num.to_numpy(dtype=float)
-            ts = pd.to_datetime(ts, errors="coerce")
+            # utc=True: text with an offset or "Z" (and zoned datetime objects) on the UTC
+            # clock; naive text gives the same seconds as without it
+            raw = ts
+            ts = pd.to_datetime(raw, errors="coerce", utc=True)
+            retry = raw.notna() & ts.isna()  # not in the format of the first value
+            if retry.any():
+                ts = ts.copy()
+                ts[retry] = pd.to_datetime(raw[retry], errors="coerce", utc=True,
+                                           format="mixed")
+        if isinstance(ts.dtype, pd.DatetimeTZDtype):  # one clock: UTC
+            ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
         if pd.api.types.is_datetime64_any_dtype(ts):
             sec = ts.astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
             return np.where(ts.isna().to_numpy(), np.nan, sec)
@@ -500,10 +519,15 @@ class PairOutcomeModel:
         ic = self._codes(df["intent"], self.intents_).astype(int)
         ac = self._codes(df["agent_id"], self.agent_ids_).astype(int)
         n_i = np.bincount(ic, minlength=len(self.intents_))
-        self._intent_log_mean = np.bincount(ic, y_log, len(self.intents_)) / n_i
-        self._intent_res_mean = np.bincount(ic, y_res, len(self.intents_)) / n_i
         self._global_log = float(y_log.mean())
         self._global_res = float(y_res.mean())
+        # intent means shrunk to the global mean with _INTENT_PRIOR_ROWS pseudo-rows: an
+        # intent seen once would otherwise start its offset at P(resolved) 0 or 1
+        k0 = _INTENT_PRIOR_ROWS
+        self._intent_log_mean = (np.bincount(ic, y_log, len(self.intents_))
+                                 + k0 * self._global_log) / (n_i + k0)
+        self._intent_res_mean = (np.bincount(ic, y_res, len(self.intents_))
+                                 + k0 * self._global_res) / (n_i + k0)
         resid = y_log - self._intent_log_mean[ic]
         resres = y_res - self._intent_res_mean[ic]
 

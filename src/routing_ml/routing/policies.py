@@ -192,15 +192,30 @@ class _RuleMixin:
         li = pool.language_index(contact.language)
         return None, ch, s, li, wait
 
-    def _preferred(self, contact: Contact, pool: AgentPool, ch: int, s: int, wait: float,
-                   free: np.ndarray) -> Decision | None:
-        """Preferred-agent step: the agent of the citizen's open case, if free soon."""
+    def _preferred_agent(self, contact: Contact, pool: AgentPool, ch: int, s: int, li: int,
+                         wait: float) -> int:
+        """Index of the agent of the citizen's open case when the preferred-agent step
+        applies to it, else -1: logged in, on the channel, with the contact's skill and,
+        while the current bullseye step requires language, speaking the contact's
+        language (when the pool knows that language)."""
         if self.preferred_agent_seconds <= 0 or contact.preferred_agent_id is None:
-            return None
+            return -1
         pa = pool.agent_index(contact.preferred_agent_id)
         if pa < 0 or not pool.logged_in[pa] or pool.capacity[pa, ch] <= 0:
-            return None
+            return -1
         if s >= 0 and pool.skills[pa, s] <= 0:
+            return -1
+        if li >= 0 and self.bullseye[self._step(wait)].require_language and \
+                not pool.languages[pa, li]:
+            return -1
+        return pa
+
+    def _preferred(self, contact: Contact, pool: AgentPool, ch: int, s: int, wait: float,
+                   free: np.ndarray, li: int = -1) -> Decision | None:
+        """Preferred-agent step: the agent of the citizen's open case, if free soon (see
+        :meth:`_preferred_agent` for when it applies)."""
+        pa = self._preferred_agent(contact, pool, ch, s, li, wait)
+        if pa < 0:
             return None
         if free[pa]:
             return Decision(pa, REASON_PREFERRED_AGENT, agent_id=str(pool.agent_ids[pa]))
@@ -222,10 +237,9 @@ class _RuleMixin:
         early, ch, s, li, wait = self._preliminaries(contact, pool, now)
         if early is not None or not pool.has_capacity(ch)[a]:
             return False
-        if (contact.preferred_agent_id is not None and self.preferred_agent_seconds > 0
-                and wait < self.preferred_agent_seconds):
-            pa = pool.agent_index(contact.preferred_agent_id)
-            if pa >= 0 and pa != a and pool.logged_in[pa] and pool.capacity[pa, ch] > 0:
+        if wait < self.preferred_agent_seconds:
+            pa = self._preferred_agent(contact, pool, ch, s, li, wait)
+            if pa >= 0 and pa != a:
                 return False  # still reserved for the agent of the open case
         step = self.bullseye[self._step(wait)]
         if s >= 0 and pool.skills[a, s] < max(step.min_proficiency, 1):
@@ -285,7 +299,7 @@ class SkillBased(_RuleMixin):
         if early is not None:
             return early
         free = pool.has_capacity(ch)
-        pref = self._preferred(contact, pool, ch, s, wait, free)
+        pref = self._preferred(contact, pool, ch, s, wait, free, li)
         if pref is not None:
             return pref
         k = self._step(wait)
@@ -490,7 +504,7 @@ class Predictive(_RuleMixin):
         if early is not None:
             return early
         free = pool.has_capacity(ch)
-        pref = self._preferred(contact, pool, ch, s, wait, free)
+        pref = self._preferred(contact, pool, ch, s, wait, free, li)
         if pref is not None:
             return pref
         k = self._step(wait)

@@ -6,7 +6,7 @@ available_agents)`` many. A routing call never raises: ordinary situations (nobo
 eligible, unknown intent or skill, an agent unknown to the roster) have defined answers,
 and a missing, corrupt, failing or slow model makes the Router fall back to
 :class:`~routing_ml.routing.policies.SkillBased`, recording why in ``stats()`` and in a
-log line.
+log line (a WARNING the first time a reason occurs on a router, DEBUG afterwards).
 
 Latency budget: a model-driven policy's decision (one with a ``model``) is timed; when it
 exceeds ``latency_budget_ms`` the answer is discarded and the fallback's is returned
@@ -71,7 +71,8 @@ _OPTIONAL_FIELDS = ("intent", "skill", "language", "customer_id", "preferred_age
 _TRUSTED_POLICIES = (SkillBased, Predictive, BatchAssignment, LongestIdleAgent)
 _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
 # per-process state left out of a pickle (rebuilt by _init_runtime)
-_RUNTIME_STATE = ("_lock", "_counts", "_views", "_slow_in_a_row", "_circuit_left")
+_RUNTIME_STATE = ("_lock", "_counts", "_views", "_slow_in_a_row", "_circuit_left",
+                  "_warned")
 
 
 class CaseBook:
@@ -144,23 +145,40 @@ class CaseBook:
     @classmethod
     def from_interactions(cls, interactions: pd.DataFrame, window_seconds: float = 72 * 3600.0
                           ) -> CaseBook:
-        """Build from a log with ``customer_id``, ``ts``, ``channel``, ``agent_id`` and
-        (optional) ``resolved``; times become epoch seconds (use the same clock to route)."""
-        import pandas as pd
+        """Build from a log with ``customer_id``, ``ts``, (optional) ``channel``,
+        ``agent_id`` and ``resolved``; times become epoch seconds (use the same clock to
+        route).
+
+        ``ts`` is read as ``PairOutcomeModel.fit`` reads it: datetimes (time-zone aware
+        ones on the UTC clock), text such as ``pd.read_csv`` gives (ISO dates, with or
+        without offset) or numbers of seconds. Rows whose ``ts`` is missing or unreadable
+        are skipped."""
+        from routing_ml.routing.pair_model import PairOutcomeModel
 
         book = cls(window_seconds)
         if "customer_id" not in interactions or "ts" not in interactions:
             return book
-        df = interactions.sort_values("ts")
-        ts = df["ts"]
-        secs = (ts.astype("datetime64[ns]").astype("int64") / 1e9
-                if pd.api.types.is_datetime64_any_dtype(ts) else ts.astype(float))
-        res = df["resolved"] if "resolved" in df else pd.Series(False, index=df.index)
-        ch = df["channel"] if "channel" in df else pd.Series("voice", index=df.index)
-        for c, t, chn, a, r in zip(df["customer_id"].tolist(), secs.tolist(), ch.tolist(),
-                                   df["agent_id"].tolist(), res.tolist(), strict=True):
+        secs = PairOutcomeModel._seconds(interactions["ts"])
+        df = interactions.assign(_ts_seconds=secs)[np.isfinite(secs)]
+        df = df.sort_values("_ts_seconds")
+        n = len(df)
+        res = df["resolved"].tolist() if "resolved" in df else [False] * n
+        ch = df["channel"].tolist() if "channel" in df else ["voice"] * n
+        agents = df["agent_id"].tolist() if "agent_id" in df else [None] * n
+        for c, t, chn, a, r in zip(df["customer_id"].tolist(), df["_ts_seconds"].tolist(),
+                                   ch, agents, res, strict=True):
             book.record(c, t, chn, a, bool(r))
         return book
+
+
+def _language_codes(value: Any) -> tuple[Any, ...]:
+    """The codes of an agent's ``languages`` cell (``("es", "en")`` or ``"es,en"``); ()
+    for anything else (``AgentPool.from_agents`` rejects it with a message)."""
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return tuple(value)
+    return ()
 
 
 def _sha256(path: Path) -> str:
@@ -324,16 +342,21 @@ class Router:
         self._slow_in_a_row = 0
         self._circuit_left = 0
         self._views: dict[tuple, AgentPool] = {}
+        self._warned: set[str] = set()  # fallback reasons already logged at WARNING
         self.load_error: str | None = getattr(self, "load_error", None)
 
-    def _build_pool(self) -> None:
-        skills = sorted({s for r in self._rows for s in dict(r["skills"])}
+    def _build_pool(self, rows: list[dict[str, Any]] | None = None) -> None:
+        """Build the pool of ``rows`` (default: the current roster), then swap rows and
+        pool in together: a roster the pool rejects (ValueError) changes nothing."""
+        rows = self._rows if rows is None else rows
+        skills = sorted({s for r in rows for s in dict(r["skills"])}
                         | set(self.intent_skills.values()))
-        pool = AgentPool.from_agents(self._rows, skill_names=skills)
+        pool = AgentPool.from_agents(rows, skill_names=skills)
         unstaffed = [s for j, s in enumerate(pool.skill_names) if not (pool.skills[:, j] > 0).any()]
         if unstaffed:
             logger.warning("Router: no agent has the skills %s; their contacts will get "
                            "'%s:skill_not_staffed'.", unstaffed, REASON_NO_ELIGIBLE)
+        self._rows = rows
         self._pool = pool
         self._views = {}
 
@@ -357,13 +380,13 @@ class Router:
         return tuple(str(a) for a in self._pool.agent_ids)
 
     def add_agent(self, agent: Mapping[str, Any]) -> None:
-        """Add (or replace) one agent in the roster; ValueError if it has no skills."""
+        """Add (or replace) one agent in the roster; ValueError if it has no skills or a
+        bad value (see ``AgentPool.from_agents``), and then the roster is unchanged."""
         rows = [r for r in self._rows if str(r["agent_id"]) != str(agent.get("agent_id"))]
         rows.append(dict(agent))
         self._check_roster(rows)
         with self._lock:
-            self._rows = rows
-            self._build_pool()
+            self._build_pool(rows)
 
     def remove_agent(self, agent_id: str) -> None:
         """Remove an agent from the roster (unknown ids are ignored)."""
@@ -371,8 +394,7 @@ class Router:
         if not rows:
             raise ValueError("remove_agent would leave the roster empty.")
         with self._lock:
-            self._rows = rows
-            self._build_pool()
+            self._build_pool(rows)
 
     # -- counters -----------------------------------------------------------------------
     def _count(self, key: str, n: int = 1) -> None:
@@ -380,13 +402,19 @@ class Router:
             self._counts[key] += n
 
     def _count_fallback(self, why: str, detail: str) -> None:
+        """Count a fallback; log a WARNING the first time a reason occurs on this router
+        (a degraded router would otherwise log one per decision), DEBUG afterwards."""
         with self._lock:
             self._counts[f"fallback:{why}"] += 1
-        if why == "circuit_open":
-            logger.debug("Router fallback (%s): %s", why, detail)
+            first = why not in self._warned and why != "circuit_open"
+            if first:
+                self._warned.add(why)
+        if first:
+            logger.warning("Router fell back to %s (%s): %s; further '%s' fallbacks are "
+                           "logged at DEBUG and counted in stats()['fallback:%s'].",
+                           getattr(self.fallback, "name", "fallback"), why, detail, why, why)
         else:
-            logger.warning("Router fell back to %s (%s): %s",
-                           getattr(self.fallback, "name", "fallback"), why, detail)
+            logger.debug("Router fallback (%s): %s", why, detail)
 
     def stats(self) -> dict[str, int]:
         """Counters: ``decisions``, ``routed``, ``fallback:<why>``, ``intent:<what>``,
@@ -424,9 +452,20 @@ class Router:
                     f"of agent dicts, a DataFrame with 'agent_id', or an AgentPool; got "
                     f"{type(available_agents).__name__}.") from exc
         if items and isinstance(items[0], Mapping):
-            return AgentPool.from_agents(items, skill_names=self._pool.skill_names,
-                                         language_names=self._pool.language_names,
-                                         channel_names=self._pool.channel_names)
+            # an ad-hoc pool (agents joining): the roster's skills and languages first, then
+            # those only these agents have (a contact may ask for them); a duplicated
+            # agent_id raises ValueError (bad input: one agent would take two calls)
+            if not all(isinstance(r, Mapping) for r in items):
+                raise ValueError("available_agents mixes agent dicts with other values; pass "
+                                 "either agent dicts or agent ids.")
+            roster = self._pool
+            new_sk = sorted({k for r in items if isinstance(r.get("skills"), Mapping)
+                             for k in r["skills"]} - set(roster.skill_names), key=str)
+            new_lg = sorted({x for r in items for x in _language_codes(r.get("languages"))}
+                            - set(roster.language_names), key=str)
+            return AgentPool.from_agents(items, skill_names=(*roster.skill_names, *new_sk),
+                                         language_names=(*roster.language_names, *new_lg),
+                                         channel_names=roster.channel_names)
         roster = self._pool
         key = tuple(str(a) for a in items)
         hit = self._views.get(key)
@@ -609,11 +648,7 @@ class Router:
         # the budget guards the model: a rule-only policy is not timed (nothing to fall
         # back to that would be faster)
         if ms > self.latency_budget_ms and getattr(policy, "model", None) is not None:
-            with self._lock:
-                self._slow_in_a_row += 1
-                if self._slow_in_a_row >= self.circuit_max_slow:
-                    self._circuit_left = self.circuit_cooldown_decisions
-                    self._slow_in_a_row = 0
+            self._note_slow()
             return self._run_fallback(contact, pool, now, "latency",
                                       f"decision took {ms:.2f} ms > {self.latency_budget_ms} ms")
         if self._slow_in_a_row:
@@ -634,6 +669,15 @@ class Router:
         self._count_policy_fallback(d)
         return d
 
+    def _note_slow(self) -> None:
+        """One more over-budget model call in a row; open the circuit after
+        ``circuit_max_slow`` of them."""
+        with self._lock:
+            self._slow_in_a_row += 1
+            if self._slow_in_a_row >= self.circuit_max_slow:
+                self._circuit_left = self.circuit_cooldown_decisions
+                self._slow_in_a_row = 0
+
     def _count_policy_fallback(self, d: Decision) -> None:
         """Count a policy's own fallback (e.g. ``Predictive``'s
         ``fallback:nonfinite_score`` when the model gave no finite score) as
@@ -644,6 +688,21 @@ class Router:
             self._count(f"{REASON_FALLBACK}:{why}")
             logger.debug("Router: policy fell back (%s)", reason)
 
+    @staticmethod
+    def _valid_contact(contact: Any) -> bool:
+        """Is ``contact`` a ``Contact`` whose numeric fields the policies can read?
+
+        ``arrival_seconds`` must be a number (NaN is read as "now") and
+        ``prior_contacts`` a finite number or None; other fields are cleaned by
+        :meth:`prepare` (NaN text fields become None, a bad priority becomes 0)."""
+        if not isinstance(contact, Contact):
+            return False
+        pc, arrival = contact.prior_contacts, contact.arrival_seconds
+        if not isinstance(arrival, int | float | np.number):
+            return False
+        return pc is None or type(pc) is int or (
+            isinstance(pc, int | float | np.number) and bool(np.isfinite(pc)))
+
     def route(self, contact: Contact, available_agents: Any = None,
               now: float | None = None) -> Decision:
         """Route one contact; never raises.
@@ -651,6 +710,9 @@ class Router:
         Parameters
         ----------
         contact : Contact
+            Anything else, or a Contact whose ``arrival_seconds`` is not a number or whose
+            ``prior_contacts`` is not a finite number (e.g. NaN), routes nowhere:
+            ``no_eligible_agent:bad_input``, counted as ``bad_input``.
         available_agents : None, agent id, sequence of agent ids, sequence of agent dicts,
             DataFrame or AgentPool
             None = every roster agent is free; ids = these roster agents are free (ids not
@@ -658,8 +720,10 @@ class Router:
             one agent id; a DataFrame = the ids of its ``agent_id`` column; dicts = an
             ad-hoc pool (agents joining); an ``AgentPool`` = the caller's live state (load,
             occupancy, idle times), used as is. Anything else (a DataFrame without
-            ``agent_id``, a number) routes nowhere: ``no_eligible_agent:bad_input``,
-            counted as ``bad_input`` with a warning naming the problem.
+            ``agent_id``, a number, agent dicts with a duplicated ``agent_id``) routes
+            nowhere: ``no_eligible_agent:bad_input``, counted as ``bad_input`` with a
+            warning naming the problem. Agent dicts may name skills and languages the
+            roster lacks (the ad-hoc pool has the roster's and theirs).
         now : float, optional
             Seconds on the clock of ``contact.arrival_seconds`` (default: the arrival).
 
@@ -669,7 +733,7 @@ class Router:
             ``agent`` indexes the pool that was used (``agent_id`` names the agent).
         """
         try:
-            if not isinstance(contact, Contact):
+            if not self._valid_contact(contact):
                 self._count("bad_input")
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
             now = float(contact.arrival_seconds if now is None else now)
@@ -703,56 +767,82 @@ class Router:
         copy of the pool, each decision taking its session, so the decisions never exceed
         an agent's capacity. Decisions are in the order of ``contacts``.
         ``available_agents`` is read as in :meth:`route`.
+
+        When the global assignment cannot be used (model missing, failing or slow, or an
+        answer over capacity) every contact gets the rule-based fallback's decision
+        (``fallback:<why>:...``, counted once per contact) and the model is not asked again.
+
+        ``contacts=None`` gives ``[]``; a single ``Contact``, a mapping, text or a number
+        (not a sequence of contacts) gives one ``no_eligible_agent:bad_input`` decision;
+        an item that is not a valid ``Contact`` gets that decision in its place. Each
+        counts as ``bad_input`` in ``stats()``.
         """
+        items: list[Any] = []
         try:
-            contacts = list(contacts)
-            if not contacts:
+            if contacts is None:
                 return []
-            t = float(now) if now is not None else max(
-                (float(c.arrival_seconds) for c in contacts if isinstance(c, Contact)),
-                default=0.0)
+            if isinstance(contacts, Contact | Mapping | str | bytes) or \
+                    not hasattr(contacts, "__iter__"):
+                self._count("bad_input")
+                logger.debug("Router.route_batch: contacts must be a sequence of Contact, "
+                             "got %s", type(contacts).__name__)
+                return [Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")]
+            items = list(contacts)
+            if not items:
+                return []
+            ok = [self._valid_contact(c) for c in items]
+            arrivals = [float(c.arrival_seconds) for c, good in zip(items, ok, strict=True)
+                        if good and np.isfinite(c.arrival_seconds)]
+            t = float(now) if now is not None else max(arrivals, default=0.0)
+            if not np.isfinite(t):
+                t = max(arrivals, default=0.0)
             try:
                 base = self._view(available_agents)
             except ValueError as exc:
-                self._count("bad_input")
+                self._count("bad_input", len(items))
                 logger.warning("Router: %s", exc)
-                return [Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input") for _ in contacts]
+                return [Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input") for _ in items]
             pool = copy.copy(base)
             pool.load = base.load.copy()
-            prepared = [self.prepare(c, t) if isinstance(c, Contact) else None
-                        for c in contacts]
-            out: list[Decision | None] = [None] * len(contacts)
-            valid = [i for i, c in enumerate(prepared) if c is not None]
-            for i, c in enumerate(prepared):
-                if c is None:
+            out: list[Decision | None] = [None] * len(items)
+            valid: list[int] = []
+            chosen: list[Contact] = []  # the prepared contacts of ``valid``
+            for i, (c, good) in enumerate(zip(items, ok, strict=True)):
+                if good:
+                    valid.append(i)
+                    chosen.append(self.prepare(c, t))
+                else:
                     out[i] = Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
+            if len(valid) < len(items):
+                self._count("bad_input", len(items) - len(valid))
             batch = getattr(self.policy, "assign_batch", None)
             done = False
-            model_lost = self.load_error is not None and \
-                getattr(self.policy, "model", True) is None
-            if model_lost:
-                self._count_fallback("model_missing", self.load_error or "")
-            if callable(batch) and valid and self._circuit_left <= 0 and not model_lost:
+            failed: tuple[str, str] | None = None  # (why, detail): fall back per contact
+            if self.load_error is not None and getattr(self.policy, "model", True) is None:
+                failed = ("model_missing", self.load_error or "")
+            elif callable(batch) and valid and self._circuit_left <= 0:
                 t0 = time.perf_counter()
                 try:
-                    ds = batch([prepared[i] for i in valid], pool, t)
+                    ds = batch(chosen, pool, t)
                     ms = (time.perf_counter() - t0) * 1e3
                     if ms > self.latency_budget_ms * max(1, len(valid)) and \
                             getattr(self.policy, "model", None) is not None:
-                        self._count_fallback("latency", f"batch took {ms:.1f} ms")
-                    elif self._batch_ok(ds, [prepared[i] for i in valid], pool):
+                        self._note_slow()  # a slow batch counts as one slow decision
+                        failed = ("latency", f"batch of {len(valid)} took {ms:.1f} ms")
+                    elif self._batch_ok(ds, chosen, pool):
+                        self._slow_in_a_row = 0
                         for i, d in zip(valid, ds, strict=True):
                             out[i] = d
                             self._count_policy_fallback(d)
                         done = True
                     else:
-                        self._count_fallback("invalid_decision", "batch exceeds capacity")
+                        failed = ("invalid_decision", "batch exceeds capacity")
                 except Exception as exc:
-                    self._count_fallback("model_error", f"assign_batch: {exc!r}")
+                    failed = ("model_error", f"assign_batch: {exc!r}")
             if not done:
-                for i in valid:
-                    c = prepared[i]
-                    d = self._decide(c, pool, t)
+                for i, c in zip(valid, chosen, strict=True):
+                    d = self._decide(c, pool, t) if failed is None else \
+                        self._run_fallback(c, pool, t, *failed)
                     if d.agent >= 0:
                         pool.load[d.agent, pool.channel_index(c.channel)] += 1
                     out[i] = d
@@ -762,7 +852,7 @@ class Router:
         except Exception as exc:
             self._count("router_error")
             logger.exception("Router: unexpected error in route_batch: %r", exc)
-            return [Decision(-1, f"{REASON_FALLBACK}:router_error") for _ in contacts]
+            return [Decision(-1, f"{REASON_FALLBACK}:router_error") for _ in items]
 
     @staticmethod
     def _batch_ok(ds: Sequence[Decision], contacts: Sequence[Contact], pool: AgentPool) -> bool:

@@ -245,22 +245,36 @@ def _intent(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
 
 
 def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    """Contact rows -> one decision each. ``ts`` (when there is no ``arrival_seconds``)
+    is read as ``PairOutcomeModel.fit`` reads it: datetimes (zoned ones on the UTC clock),
+    ISO text (``Z`` or an offset included) or epoch seconds. A row whose ``ts`` cannot be
+    read, or that does not make a ``Contact``, gets ``no_eligible_agent:bad_input`` (the
+    router counts it as ``bad_input``)."""
     import dataclasses
 
+    import numpy as np
     import pandas as pd
 
     from routing_ml.routing.base import Contact
 
     _require(df, ["contact_id", "channel"], "router")
     fields = {f.name for f in dataclasses.fields(Contact)}
-    frame = df.copy()
+    frame = df.reset_index(drop=True)
+    bad = np.zeros(len(frame), dtype=bool)
     if "arrival_seconds" not in frame.columns and "ts" in frame.columns:
-        ts = pd.to_datetime(frame["ts"])
-        frame["arrival_seconds"] = (ts - pd.Timestamp(0)).dt.total_seconds()
-    contacts = [
-        Contact(**{k: v for k, v in r.items() if k in fields and not _isna(v)})
-        for r in frame.to_dict("records")
-    ]
+        secs = _epoch_seconds(frame["ts"])
+        bad = frame["ts"].notna().to_numpy() & ~np.isfinite(secs)
+        frame = frame.assign(arrival_seconds=secs)
+    records = frame.to_dict("records")
+    contacts: list[Any] = []
+    for r, unreadable in zip(records, bad, strict=True):
+        contact = None
+        if not unreadable:
+            try:
+                contact = Contact(**{k: v for k, v in r.items() if k in fields and not _isna(v)})
+            except (TypeError, ValueError):
+                contact = None
+        contacts.append(contact)
     available = str(params.get("available_agents") or "").strip()
     agents = [a.strip() for a in available.split(",") if a.strip()] or None
     if _has(obj, "route_batch"):
@@ -269,12 +283,33 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         decisions = [obj.route(c, agents) for c in contacts]
     return pd.DataFrame(
         {
-            "contact_id": [str(c.contact_id) for c in contacts],
+            "contact_id": [str(r.get("contact_id")) for r in records],
             "agent_id": [d.agent_id if d.agent_id is not None else "" for d in decisions],
             "reason": [d.reason for d in decisions],
             "score": [float("nan") if d.score is None else float(d.score) for d in decisions],
         }
     )
+
+
+def _epoch_seconds(ts: pd.Series) -> Any:
+    """Epoch seconds of a ``ts`` column (NaN where missing or unreadable), converted as
+    ``PairOutcomeModel`` converts its log's ``ts``; a column that fails as a whole (mixed
+    types) is converted value by value."""
+    import numpy as np
+    import pandas as pd
+
+    from routing_ml.routing.pair_model import PairOutcomeModel
+
+    try:
+        return np.asarray(PairOutcomeModel._seconds(ts), dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        out = np.full(len(ts), np.nan)
+        for i, v in enumerate(ts.tolist()):
+            try:
+                out[i] = PairOutcomeModel._seconds(pd.Series([v]))[0]
+            except (TypeError, ValueError, OverflowError):
+                pass
+        return out
 
 
 def _isna(v: Any) -> bool:

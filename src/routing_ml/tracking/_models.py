@@ -106,7 +106,8 @@ def log_model(
     an artifact (its own ``save``/``load`` when it has them, else joblib) and answers a
     DataFrame through the adapter of its kind (see :mod:`routing_ml.tracking._adapters`).
     Before logging, ``obj`` answers ``input_example``; that answer and the example give
-    the model signature.
+    the model signature (a ``Router``'s inputs are every ``Contact`` field plus ``ts``,
+    only ``contact_id`` and ``channel`` required, whatever columns the example has).
 
     Parameters
     ----------
@@ -196,6 +197,11 @@ def log_model(
     output_example = _predict_frame(kind, obj, input_example, params)
     if signature is None:
         signature = infer_signature(input_example, output_example, params=params or None)
+        if kind == "router":  # every Contact field, not only the example's columns
+            from mlflow.models import ModelSignature
+
+            signature = ModelSignature(inputs=_router_input_schema(),
+                                       outputs=signature.outputs, params=signature.params)
     native_format = choose_format(obj)
     wrapper = RoutingMLModel(
         kind=kind, native_format=native_format, native_class=class_path(obj),
@@ -238,6 +244,37 @@ def log_model(
         model_uri=info.model_uri, run_id=info.run_id, kind=kind,
         registered_model_name=registered_model_name, version=version, alias=alias,
     )
+
+
+def _router_input_schema() -> Any:
+    """The input schema of a logged ``Router``: ``contact_id`` and ``channel`` required,
+    every other ``Contact`` field and ``ts`` optional (``required=False``).
+
+    Types: ``channel`` and the other text fields (``intent``, ``skill``, ``language``,
+    ``preferred_agent_id``, ``text``, ``previous_channel``) ``string``; ``is_repeat`` /
+    ``open_case`` ``boolean``; ``contact_id``, ``customer_id`` (ids may be numbers or
+    text), ``arrival_seconds``, ``priority``, ``prior_contacts`` (whole numbers or
+    floats, NaN = unknown) and ``ts`` (datetime, zoned or not, ISO text or epoch seconds)
+    ``any``: MLflow's ``long`` rejects NaN and its ``double`` rejects int64 columns
+    (checked with MLflow 3.17). The router adapter reads these itself: NaN means "not
+    given", a ``ts`` it cannot read gives that row ``no_eligible_agent:bad_input``, and
+    the Router answers other bad values as :meth:`Router.route` documents.
+    """
+    import dataclasses
+
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
+    from routing_ml.routing.base import Contact
+
+    text = {"channel", "intent", "skill", "language", "preferred_agent_id", "text",
+            "previous_channel"}
+    flags = {"is_repeat", "open_case"}
+    cols: list[Any] = []
+    for f in [*dataclasses.fields(Contact), None]:
+        name = "ts" if f is None else f.name
+        dtype: Any = "string" if name in text else ("boolean" if name in flags else AnyType())
+        cols.append(ColSpec(dtype, name, required=name in ("contact_id", "channel")))
+    return Schema(cols)
 
 
 def load_model(model_uri: str, *, tracking_uri: str | None = None) -> Any:
