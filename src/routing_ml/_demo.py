@@ -98,7 +98,8 @@ def forecast_step(data: dict[str, object], out: Path, echo: Echo) -> dict[str, o
     bank: pd.DataFrame = data["bank"]  # type: ignore[assignment]
     voice = (bank.assign(ds=bank["ds"].dt.floor("30min"), unique_id=VOICE_QUEUE)
              .groupby(["unique_id", "ds"], as_index=False)["y"].sum())
-    fc_voice = Forecaster(freq="30min", random_state=0).fit(voice)
+    # the bank is American: no Spanish holiday calendar (as in experiments/forecast_protocol)
+    fc_voice = Forecaster(freq="30min", holidays_country=None, random_state=0).fit(voice)
     voice_fc = fc_voice.predict(h="7D", level=(80, 95))
     plot_forecast(voice, voice_fc, out / "forecast_voice.png")
     echo(f"   voice: {fc_voice.model} model, next week "
