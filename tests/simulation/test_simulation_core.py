@@ -15,6 +15,7 @@ from routing_ml.simulation import (
     ExponentialService,
     LoggedOutcomes,
     PolicyError,
+    arrivals_from_forecast,
     compare_policies,
     simulate,
 )
@@ -684,7 +685,8 @@ def test_compare_policies_counts_drops_of_every_replication():
     # the forecast runs to 16:00, the shifts end at 14:00: every replication drops its own
     # late calls; the result sums them (it showed the first replication's only)
     res = compare_policies({"li": LongestIdleAgent()}, _forecast(), _agents(), _shifts(end=14),
-                           n_replications=3, seed=5, interval_minutes=30)
+                           n_replications=3, seed=5, interval_minutes=30,
+                           outside_hours="drop")
     per_rep = res.replications["dropped_outside_opening_hours"]
     assert len(per_rep) == 3 and (per_rep > 0).all() and per_rep.nunique() > 1
     assert res.dropped == {"outside_opening_hours": int(per_rep.sum())}
@@ -736,3 +738,21 @@ def test_arrivals_from_forecast_infers_the_interval_as_simulate_does():
         arrivals_from_forecast(pd.concat([a, hourly]), interval_minutes=60, seed=0)
     # the hourly queue alone with its own interval given: the same draw as inferred
     assert arrivals_from_forecast(hourly, interval_minutes=60, seed=0).equals(got)
+
+
+def test_forecast_calls_where_nobody_is_rostered_count_as_unanswered_by_default():
+    # a planner's forecast with volume from 14:00 to 16:00 and nobody rostered then is a
+    # staffing gap: those calls wait (and abandon), they are not "outside opening hours"
+    fc, ag, sh = _forecast(), _agents(), _shifts(end=14)
+    kept = simulate(fc, ag, sh, patience=60.0, seed=2)
+    dropped = simulate(fc, ag, sh, patience=60.0, seed=2, outside_hours="drop")
+    assert "outside_opening_hours" not in kept.dropped
+    assert kept.issues["arrivals_outside_opening_hours_kept"] > 0
+    assert dropped.dropped["outside_opening_hours"] == \
+        kept.issues["arrivals_outside_opening_hours_kept"]
+    assert kept.summary["arrivals"] > dropped.summary["arrivals"]
+    assert kept.summary["service_level"] < dropped.summary["service_level"]
+    assert kept.conservation_holds()
+    # a contacts log keeps the old default: its after-hours records are dropped
+    log = arrivals_from_forecast(fc, seed=1)
+    assert "outside_opening_hours" in simulate(log, ag, sh, seed=2).dropped

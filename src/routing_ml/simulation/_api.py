@@ -21,7 +21,7 @@ from .outcomes import LoggedOutcomes, _logged_handle_fill, as_outcome_model
 
 logger = logging.getLogger(__name__)
 
-_OUTSIDE = ("drop", "keep", "raise")
+_OUTSIDE = ("auto", "drop", "keep", "raise")
 _REPEAT_GENERATIONS = 4
 # summary metrics that are shares: their confidence intervals are clipped to [0, 1]
 _PROPORTIONS = frozenset({
@@ -238,6 +238,8 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
             f"('ts', 'channel', 'skill'/'queue', ...) or a forecast ('{ID}', '{TIME}', "
             f"'yhat' or 'y')."
         )
+    if kw["outside_hours"] == "auto":
+        kw["outside_hours"] = "keep" if forecast is not None else "drop"
     if schedule is not None and len(schedule) == 0:
         raise FrameError("schedule is empty: no agent is ever on shift. Fix: pass the shifts "
                          "(agent_id, start, end) or requirements (unique_id, ds, agents), or "
@@ -441,7 +443,7 @@ def simulate(
     repeats: bool = True,
     reevaluate_seconds: float = 5.0,
     batch_seconds: float = 2.0,
-    outside_hours: str = "drop",
+    outside_hours: str = "auto",
     forecast_scale: float = 1.0,
     origin: str | pd.Timestamp | None = None,
     until: str | pd.Timestamp | None = None,
@@ -511,8 +513,11 @@ def simulate(
         per contact).
     outside_hours : real-time contacts arriving when no agent of their queue is on shift:
         ``"drop"`` (counted in ``dropped['outside_opening_hours']``), ``"keep"`` (they
-        wait and may abandon; counted in ``issues``) or ``"raise"``. Email/web always
-        wait for the next shift.
+        wait and may abandon; counted in ``issues``) or ``"raise"``. ``"auto"`` (default):
+        ``"keep"`` for arrivals drawn from a forecast (a forecast with volume where nobody
+        is rostered is a staffing gap, and its calls count as unanswered in time), and
+        ``"drop"`` for a contacts log (a log's after-hours records, e.g. IVR-only calls,
+        were never for an agent). Email/web always wait for the next shift.
     forecast_scale : multiply forecast counts (load scenarios).
     origin : time zero of the clock (default: midnight of the first arrival or shift).
         Shifts that end at or before it are left out
@@ -697,7 +702,7 @@ def compare_policies(
     defaults = {"outcomes": None, "aht_seconds": 300.0, "patience": None,
                 "answer_seconds": 20.0, "interval_minutes": None, "chat_slowdown": 0.25,
                 "repeats": True, "reevaluate_seconds": 5.0, "batch_seconds": 2.0,
-                "outside_hours": "drop",
+                "outside_hours": "auto",
                 "forecast_scale": 1.0, "origin": None, "until": None, "shrinkage": 0.0}
     kw = {**defaults, **simulate_kwargs}
     if kw["origin"] is not None:

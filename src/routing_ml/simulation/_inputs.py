@@ -766,16 +766,16 @@ def prepare(
                 f"shift (outside opening hours). Fix: pass outside_hours='drop' or 'keep', "
                 f"or extend the schedule."
             )
+        k = np.flatnonzero(keep)
+        if n_out == k.size and s is not None and len(s) and not (
+                (ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).any():
+            # not a few calls outside opening hours: the two inputs cover other dates
+            raise FrameError(
+                f"none of the {n_out} real-time contacts arrives within the schedule: "
+                f"contacts from {ts.iloc[k].min()} to {ts.iloc[k].max()}, shifts from "
+                f"{s['start'].min()} to {s['end'].max()}. Fix: give a forecast and a "
+                f"schedule of the same dates.")
         if outside_hours == "drop":
-            k = np.flatnonzero(keep)
-            if n_out == k.size and s is not None and len(s) and not (
-                    (ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).any():
-                # not a few calls outside opening hours: the two inputs cover other dates
-                raise FrameError(
-                    f"none of the {n_out} real-time contacts arrives within the schedule: "
-                    f"contacts from {ts.iloc[k].min()} to {ts.iloc[k].max()}, shifts from "
-                    f"{s['start'].min()} to {s['end'].max()}. Fix: give a forecast and a "
-                    f"schedule of the same dates.")
             outside[np.flatnonzero(keep)[out_k]] = True
             dropped["outside_opening_hours"] = n_out
             keep &= ~outside
