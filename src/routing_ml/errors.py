@@ -30,11 +30,18 @@ class MissingDependencyError(RoutingMLError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 
 
-def require(module: str, extra: str) -> ModuleType:
-    """Import ``module`` or raise :class:`MissingDependencyError` naming the pip extra."""
+def require(module: str, extra: str | None) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingDependencyError` naming the pip extra
+    (``extra``), or, for a dependency every install has (``extra=None``), the package."""
     try:
         return import_module(module)
     except ImportError as exc:  # pragma: no cover - exercised with a fake module name
+        if extra is None:
+            raise MissingDependencyError(
+                f"{module} is needed for this feature and is a dependency of routing-ml, "
+                f"but this environment lacks it; reinstall with `pip install routing-ml` "
+                f"(or `pip install {module.split('.')[0]}`)"
+            ) from exc
         raise MissingDependencyError(
             f"{module} is needed for this feature; install it with "
             f"`pip install 'routing-ml[{extra}]'`"

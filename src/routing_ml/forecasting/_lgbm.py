@@ -122,7 +122,7 @@ class LightGBMDirect:
     def fit_global(self, panels: list[Panel], tables: list[dict]):
         from routing_ml.errors import require
 
-        lgb = require("lightgbm", "forecasting")
+        lgb = require("lightgbm", None)
         Xs, ys = [], []
         for p, t in zip(panels, tables, strict=True):
             X, y = training_rows(p, t, self.horizon_days, self.step_days)

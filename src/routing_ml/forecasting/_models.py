@@ -275,7 +275,7 @@ class DailyStatsmodels:
     def fit(self, panel: Panel, table: dict) -> dict:
         from routing_ml.errors import require
 
-        require("statsmodels", "forecasting")
+        require("statsmodels", None)
         td = TopDown()
         st = td.fit(panel, table)
         prof = st["prof"]

@@ -33,11 +33,9 @@ def parallel_map(func: Callable[[list[Any]], list[Any]], items: Sequence[Any], *
     if not items:
         return []
     if backend == "dask":
-        import dask
-
         from routing_ml.errors import require
 
-        require("dask", "dask")
+        dask = require("dask", None)
         chunks = chunked(items, max(n_jobs, 1) * 4 if n_jobs != -1 else 16)
         parts = dask.compute(*[dask.delayed(func)(c) for c in chunks])
         logger.debug("dask: %d chunks done", len(chunks))
