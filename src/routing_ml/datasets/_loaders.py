@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
-from routing_ml.frames import ID, TARGET, TIME
+from routing_ml.frames import ID, TARGET, TIME, require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,28 @@ def _path(name: str) -> Path:
     return Path(str(_DATA / name))
 
 
+_DAY = pd.Timedelta(days=1)
+
+
+def _day_step(freq: object, *, loader: str) -> pd.Timedelta:
+    """``freq`` as a positive fixed interval that divides a day, else a ValueError.
+
+    Interval starts are then aligned to midnight, so no arrival falls off the grid.
+    """
+    fix = ("use a fixed positive interval that divides 24 hours, e.g. '5min', '15min', "
+           "'30min', '1h', '2h', '6h' or '1D'")
+    try:
+        step = pd.Timedelta(to_offset(freq))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{loader}: freq={freq!r} is not a fixed interval; {fix}.") from exc
+    if freq is None or pd.isna(step) or step <= pd.Timedelta(0):
+        raise ValueError(f"{loader}: freq={freq!r} is not a positive interval; {fix}.")
+    if _DAY % step != pd.Timedelta(0):
+        raise ValueError(f"{loader}: freq={freq!r} ({step}) does not divide a day into whole "
+                         f"intervals, so intervals would not start at midnight; {fix}.")
+    return step
+
+
 # --------------------------------------------------------------------------- bank 2003
 def load_bank_calls() -> pd.DataFrame:
     """Five-minute call arrivals of a large North American bank, 2003, as a volumes frame.
@@ -60,8 +83,9 @@ def load_bank_calls() -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with ``unique_id`` ("bank", string), ``ds`` (interval start, naive local
-    time) and ``y`` (calls arriving in the five minutes from ``ds``, float64).
+    DataFrame with ``unique_id`` ("bank", str values in an object column), ``ds``
+    (interval start, naive local time) and ``y`` (calls arriving in the five minutes
+    from ``ds``, float64).
     """
     df = pd.read_csv(_path("bank_calls_5min.csv.gz"), parse_dates=["ds"])
     out = pd.DataFrame(
@@ -174,7 +198,7 @@ def anonymous_bank_volumes(
     Parameters
     ----------
     calls : the frame of :func:`load_anonymous_bank` (loaded if None).
-    freq : interval length, e.g. "30min" or "1h".
+    freq : interval length, a fixed interval that divides 24 hours, e.g. "30min" or "1h".
     by_type : one series per call type (``unique_id`` = type) or one total ("total").
 
     Returns
@@ -182,15 +206,29 @@ def anonymous_bank_volumes(
     DataFrame with ``unique_id``, ``ds`` (interval start), ``y`` (arrivals, 0 where none),
     ``served``, ``abandoned`` (counts) and ``aht_seconds`` (mean service time of the calls
     served that arrived in the interval; NaN where none was served).
+
+    Raises
+    ------
+    ValueError
+        If ``freq`` is not a fixed positive interval dividing a day (e.g. "7min", "5h",
+        "-30min", "MS"). FrameError (a ValueError) if ``calls`` lacks the columns of
+        :func:`load_anonymous_bank`.
     """
+    step = _day_step(freq, loader="anonymous_bank_volumes")
     if calls is None:
         calls = load_anonymous_bank()
+    needed = ["is_phantom", "vru_exit", "ser_time", "served", "abandoned"]
+    require_columns(calls, [*needed, "type"] if by_type else needed,
+                    frame="anonymous_bank_volumes: calls",
+                    hint="Pass the frame of load_anonymous_bank() (or None to load it).")
     usable = ~calls["is_phantom"] & calls["vru_exit"].notna()
     c = calls.loc[usable]
     key = c["type"].astype(str) if by_type else pd.Series("total", index=c.index)
     served_time = c["ser_time"].where(c["served"])
+    exit_day = c["vru_exit"].dt.normalize()
+    bucket = exit_day + ((c["vru_exit"] - exit_day) // step) * step  # aligned to midnight
     g = pd.DataFrame(
-        {ID: key.values, TIME: c["vru_exit"].dt.floor(freq).values,
+        {ID: key.values, TIME: bucket.values,
          "served": c["served"].values, "abandoned": c["abandoned"].values,
          "ser_time": served_time.values}
     ).groupby([ID, TIME], observed=True)
@@ -243,8 +281,9 @@ def load_avisos_madrid() -> pd.DataFrame:
     not misrepresent the data, do not imply endorsement.
 
     263,490 reports, 77 services. Collection stopped from 14 February 2022 to 4 May 2023
-    and missed 24 shorter windows: see :func:`avisos_madrid_gaps`. Nothing is dropped;
-    empty descriptions are kept as empty strings.
+    (with two brief restarts) and missed 21 shorter windows: :func:`avisos_madrid_gaps`
+    lists 24 rows, of which the first 3 form the long stop. Nothing is dropped; empty
+    descriptions are kept as empty strings.
 
     Returns
     -------
@@ -288,7 +327,8 @@ def avisos_madrid_volumes(
     Parameters
     ----------
     reports : the frame of :func:`load_avisos_madrid` (loaded if None).
-    freq : interval length ("1h", "30min", "1D", ...).
+    freq : interval length, a fixed interval that divides 24 hours ("1h", "30min",
+        "1D", ...).
     by_service : one series per service (``unique_id`` = service) or the total
         (``unique_id`` = "total").
 
@@ -296,9 +336,19 @@ def avisos_madrid_volumes(
     -------
     DataFrame with ``unique_id``, ``ds`` (interval start) and ``y`` (reports, float64,
     NaN where the interval overlaps a gap).
+
+    Raises
+    ------
+    ValueError
+        If ``freq`` is not a fixed positive interval dividing a day. FrameError (a
+        ValueError) if ``reports`` lacks the columns of :func:`load_avisos_madrid`.
     """
+    step = _day_step(freq, loader="avisos_madrid_volumes")
     if reports is None:
         reports = load_avisos_madrid()
+    require_columns(reports, ["requested_at", "service"] if by_service else ["requested_at"],
+                    frame="avisos_madrid_volumes: reports",
+                    hint="Pass the frame of load_avisos_madrid() (or None to load it).")
     ts = reports["requested_at"]
     start = ts.min().floor(freq)
     end = pd.Timestamp("2023-12-31 23:59:59").floor(freq)
@@ -315,7 +365,6 @@ def avisos_madrid_volumes(
         out = pd.DataFrame({ID: "total", TIME: grid, TARGET: counts.to_numpy()})
     out[TARGET] = out[TARGET].astype("float64")
     out[TIME] = out[TIME].astype("datetime64[ns]")
-    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
     in_gap = _overlaps_gaps(out[TIME].to_numpy(), step, avisos_madrid_gaps())
     out.loc[in_gap, TARGET] = np.nan
     out = out[[ID, TIME, TARGET]].sort_values([ID, TIME]).reset_index(drop=True)

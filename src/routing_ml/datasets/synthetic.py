@@ -416,18 +416,32 @@ def _check_real(name: str, val: Any) -> None:
         raise GeneratorParameterError(f"{name} must be a finite number, got {val!r}.")
 
 
+def _is_int(val: Any) -> bool:
+    """An integer that is not a bool (``True`` would silently mean 1)."""
+    return isinstance(val, (int, np.integer)) and not isinstance(val, (bool, np.bool_))
+
+
 def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: Any,
                 n_agents: Any, interval_minutes: Any, occupancy_target: Any,
                 language_mix: dict[str, float] | None) -> pd.Timestamp:
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not _is_int(seed) or seed < 0:
         raise GeneratorParameterError(f"seed must be a non-negative int, got {seed!r}.")
-    if not isinstance(days, (int, np.integer)) or days < 1:
+    if not _is_int(days) or days < 1:
         raise GeneratorParameterError(f"days must be an int >= 1, got {days!r}.")
     try:
-        ts = pd.Timestamp(start).normalize()
+        ts = pd.Timestamp(start)
     except (ValueError, TypeError) as exc:
         raise GeneratorParameterError(
             f"start must be a date like '2024-01-08', got {start!r}.") from exc
+    if pd.isna(ts):
+        raise GeneratorParameterError(
+            f"start must be a date like '2024-01-08', got {start!r}.")
+    if ts.tz is not None:
+        raise GeneratorParameterError(
+            f"start must be a naive local date (opening hours are local wall-clock time), "
+            f"got the time-zone-aware {start!r}; pass start.tz_localize(None) or a date "
+            f"string like '2024-01-08'.")
+    ts = ts.normalize()
     import holidays
 
     if region not in holidays.Spain.subdivisions:
@@ -438,7 +452,7 @@ def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: A
     _check_real("occupancy_target", occupancy_target)
     if not daily_contacts > 0:
         raise GeneratorParameterError(f"daily_contacts must be > 0, got {daily_contacts!r}.")
-    if not isinstance(n_agents, (int, np.integer)) or n_agents < 1:
+    if not _is_int(n_agents) or n_agents < 1:
         raise GeneratorParameterError(f"n_agents must be an int >= 1, got {n_agents!r}.")
     if interval_minutes not in (5, 10, 15, 20, 30, 60):
         raise GeneratorParameterError(
@@ -448,6 +462,15 @@ def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: A
         raise GeneratorParameterError(
             f"occupancy_target must be in (0, 1], got {occupancy_target!r}.")
     if language_mix is not None:
+        if not isinstance(language_mix, dict):
+            raise GeneratorParameterError(
+                f"language_mix must be a dict of language code -> share, got {language_mix!r}.")
+        for code, share in language_mix.items():
+            if isinstance(share, bool) or not isinstance(
+                    share, (int, float, np.integer, np.floating)) or not np.isfinite(share):
+                raise GeneratorParameterError(
+                    f"language_mix[{code!r}] must be a finite share >= 0, got {share!r} "
+                    f"in {language_mix!r}.")
         bad = [k for k in language_mix if k not in LANGUAGES]
         if bad or abs(sum(language_mix.values()) - 1) > 1e-6 or min(language_mix.values()) < 0:
             raise GeneratorParameterError(
@@ -548,7 +571,8 @@ def make_contact_center(
     days : int
         Number of calendar days from ``start`` (closed days included, with no arrivals).
     start : str or Timestamp
-        First day (naive local date).
+        First day (naive local date; a time-zone-aware Timestamp, None or NaT is
+        rejected).
     region : str
         Spanish subdivision code for the regional holidays and the default language mix
         (``'MD'`` Madrid, ``'CT'`` Catalonia, ``'GA'`` Galicia, ``'PV'`` Basque Country ...).
@@ -602,6 +626,9 @@ def make_contact_center(
     """
     start_ts = _check_args(seed, days, start, region, daily_contacts, n_agents,
                            interval_minutes, occupancy_target, language_mix)
+    for name, flag in (("campaigns", campaigns), ("simulate", simulate)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise GeneratorParameterError(f"{name} must be True or False, got {flag!r}.")
     for name, val in (("vague_share", vague_share), ("mixed_share", mixed_share)):
         _check_real(name, val)
         if not 0 <= val < 1:
