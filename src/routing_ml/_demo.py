@@ -196,8 +196,9 @@ def schedule_step(req: dict[str, object], out: Path, echo: Echo) -> dict[str, ob
     cov = result.coverage.copy()
     cov["unique_id"] = VOICE_QUEUE
     cov["ds"] = week0 + pd.to_timedelta(cov["period"] * 30, unit="min")
-    cov = cov[cov["ds"].dt.dayofweek < 5]
-    plot_coverage(cov, out / "schedule_coverage.png", title="Voice: scheduled vs required")
+    # the whole week, closed weekend included: staff placed on a closed day must show
+    plot_coverage(cov, out / "schedule_coverage.png", title="Voice: scheduled vs required",
+                  interval_minutes=30)
     used = result.counts[result.counts > 0]
     echo(f"   {int(used.sum())} agents on {len(used)} weekly tours; status "
          f"{result.status.name}, objective {result.objective:,.0f}, bound "

@@ -208,3 +208,37 @@ def test_cost_series_is_matched_by_label_never_by_position():
         solve_shift_counts(cov, [1, 1, 1], pd.Series({"B": 1.0, "a": 100.0}), config=CFG)
     with pytest.raises(ValueError, match="extra \\['C'\\]"):
         solve_shift_counts(cov, [1, 1, 1], pd.Series({"A": 1.0, "B": 1.0, "C": 5.0}), config=CFG)
+
+
+# -- review fix: weekly tours work only the weekdays their template allows ---------------------------
+
+def test_weekday_limited_template_gives_only_tours_on_allowed_days():
+    # Mon-Fri template, 5 on / 2 off: the only tour inside Mon-Fri is the Monday one, so no
+    # column covers a Saturday or Sunday period (before the fix all 7 rotations were built)
+    weekday = ShiftTemplate(name="wd", start_minutes=8 * 60, lengths_minutes=(480,),
+                            weekdays=(0, 1, 2, 3, 4))
+    cov, cost = shift_coverage_matrix([weekday], days=7, interval_minutes=60, pattern=WeeklyPattern())
+    assert cov.columns.tolist() == ["wd@08:00/8h+Mon"]
+    assert cov.iloc[5 * 24:].to_numpy().sum() == 0  # Sat 00:00 .. Sun 24:00
+    assert cov.iloc[:5 * 24].to_numpy().sum() == 5 * 8
+    assert cost.to_dict() == {"wd@08:00/8h+Mon": 40.0}
+    # Mon-Sat: the Monday (Mon-Fri) and Tuesday (Tue-Sat) tours
+    six = ShiftTemplate(name="six", start_minutes=8 * 60, lengths_minutes=(480,), weekdays=tuple(range(6)))
+    cov6, _ = shift_coverage_matrix([six], days=14, interval_minutes=60, pattern=WeeklyPattern())
+    assert cov6.columns.tolist() == ["six@08:00/8h+Mon", "six@08:00/8h+Tue"]
+    assert cov6.iloc[[d * 24 + 8 for d in (6, 13)]].to_numpy().sum() == 0  # never a Sunday
+
+
+def test_template_without_weekday_limits_keeps_all_seven_rotations():
+    day = ShiftTemplate(name="d", start_minutes=8 * 60, lengths_minutes=(480,))
+    cov, _ = shift_coverage_matrix([day], days=7, interval_minutes=60, pattern=WeeklyPattern())
+    assert cov.columns.tolist() == [f"d@08:00/8h+{w}" for w in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
+    assert (cov.sum(axis=0) == 40).all()
+
+
+def test_template_no_tour_fits_warns_and_gets_no_columns():
+    weekend = ShiftTemplate(name="we", start_minutes=8 * 60, lengths_minutes=(480,), weekdays=(5, 6))
+    day = ShiftTemplate(name="d", start_minutes=8 * 60, lengths_minutes=(480,))
+    with pytest.warns(UserWarning, match="'we'.*no 5-on/2-off tour fits"):
+        cov, _ = shift_coverage_matrix([weekend, day], days=7, interval_minutes=60, pattern=WeeklyPattern())
+    assert not any(c.startswith("we@") for c in cov.columns) and len(cov.columns) == 7

@@ -42,10 +42,17 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Roster CSV (agent, date, start, end, breaks); the breaks "
                                              "also go to <out>_breaks.csv (agent_id, start, end), "
                                              "the file `routing-ml simulate --breaks` reads.")] = Path("roster.csv"),
-        coverage_out: Annotated[Path | None, typer.Option(help="Coverage CSV (default: <out>_coverage.csv).")] = None,
+        coverage_out: Annotated[Path | None, typer.Option(
+            help="Coverage CSV (default: <out>_coverage.csv): unique_id, ds, required, scheduled, "
+                 "gap = scheduled - required (negative: under-staffed).")] = None,
         plot: Annotated[Path | None, typer.Option(help="Coverage plot PNG; the Gantt chart goes to <plot>_gantt.png.")] = None,
     ) -> None:
-        """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots."""
+        """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots.
+
+        The coverage CSV has one row per queue and interval: unique_id, ds, required,
+        scheduled and gap = scheduled - required (negative: under-staffed, positive:
+        over-staffed).
+        """
         import warnings
 
         import pandas as pd
@@ -145,7 +152,7 @@ def register(app: typer.Typer) -> None:
             brk[["agent_id", "date", "break", "start", "end", "paid"]].to_csv(breaks_path, index=False)
             written.append(breaks_path)
             if plot is not None and gantt_path is not None:
-                written.append(plot_coverage(result.coverage, plot))
+                written.append(plot_coverage(result.coverage, plot, interval_minutes=interval_minutes))
                 written.append(plot_gantt(result.roster, result.breaks, gantt_path))
         except OSError as exc:
             if written:

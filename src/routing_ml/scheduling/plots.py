@@ -5,8 +5,10 @@ matplotlib is imported inside the functions with the Agg backend (files only, no
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from routing_ml.frames import ID, TIME
@@ -21,33 +23,67 @@ def _plt():  # type: ignore[no-untyped-def]
     return plt
 
 
-def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, title: str = "Coverage vs requirement") -> Path:
-    """Write a PNG with one panel per queue: required (step) and scheduled agents.
+def _interval(coverage: pd.DataFrame, interval_minutes: int | None) -> pd.Timedelta:
+    """The interval length: ``interval_minutes``, or the smallest step between the ``ds`` of a
+    queue (15 minutes when no queue has two intervals)."""
+    if interval_minutes is not None:
+        return pd.Timedelta(minutes=interval_minutes)
+    steps = coverage.sort_values(TIME).groupby(ID, sort=False)[TIME].diff()
+    step = steps[steps > pd.Timedelta(0)].min()
+    return pd.Timedelta(minutes=15) if pd.isna(step) else pd.Timedelta(step)
+
+
+def _coverage_runs(c: pd.DataFrame, step: pd.Timedelta) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One queue's coverage as stretches of consecutive intervals, each ``(edges, required,
+    scheduled)`` with ``len(edges) == len(required) + 1``: interval k spans ``edges[k]`` to
+    ``edges[k + 1]``, and the last one ends one interval after its start. A new stretch starts
+    where consecutive ``ds`` are more than one interval apart (closed hours), so nothing is
+    drawn across them."""
+    c = c.sort_values(TIME)
+    runs = []
+    for _, g in c.groupby((c[TIME].diff() > step).cumsum(), sort=True):
+        starts = g[TIME].to_numpy()
+        edges = np.append(starts, starts[-1] + step.to_timedelta64())
+        runs.append((edges, g["required"].to_numpy(dtype=float), g["scheduled"].to_numpy(dtype=float)))
+    return runs
+
+
+def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, title: str = "Coverage vs requirement",
+                  interval_minutes: int | None = None) -> Path:
+    """Write a PNG with one panel per queue: required (step) and scheduled agents, the
+    under-staffed intervals shaded. Each interval is drawn to its end; closed hours (missing
+    intervals) are left blank.
 
     Parameters
     ----------
     coverage : ``RosterResult.coverage`` (``unique_id``, ``ds``, ``required``, ``scheduled``).
     path : output file (PNG).
+    interval_minutes : length of one interval; None = the smallest step between the ``ds``
+        of a queue.
 
     Returns
     -------
     The path written.
     """
     plt = _plt()
+    coverage = coverage.assign(**{TIME: pd.to_datetime(coverage[TIME])})  # also a frame read from CSV
+    step = _interval(coverage, interval_minutes)
     queues = list(dict.fromkeys(coverage[ID]))
     fig, axes = plt.subplots(len(queues), 1, figsize=(14, 2.6 * len(queues) + 0.6), sharex=True, squeeze=False)
     for ax, q in zip(axes[:, 0], queues, strict=True):
-        c = coverage[coverage[ID] == q]
-        ax.step(c[TIME], c["required"], where="post", color="black", lw=1.2, label="required")
-        ax.step(c[TIME], c["scheduled"], where="post", color="tab:blue", lw=1.0, label="scheduled")
-        under = c["scheduled"] < c["required"]
-        ax.fill_between(c[TIME], c["scheduled"], c["required"], where=under, step="post",
-                        color="tab:red", alpha=0.35, label="under-staffed")
+        for k, (edges, req, sched) in enumerate(_coverage_runs(coverage[coverage[ID] == q], step)):
+            first = k == 0
+            ax.stairs(req, edges, baseline=None, color="black", lw=1.2, label="required" if first else None)
+            ax.stairs(sched, edges, baseline=None, color="tab:blue", lw=1.0, label="scheduled" if first else None)
+            # the shortfall interval by interval: scheduled up to required where under, else empty
+            ax.stairs(np.maximum(req, sched), edges, baseline=sched, fill=True, color="tab:red",
+                      alpha=0.35, lw=0, zorder=0.9, label="under-staffed" if first else None)
         ax.set_ylabel(f"{q}\nagents")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper right", ncol=3, fontsize=8)
     axes[0, 0].set_title(title)
-    fig.autofmt_xdate()
+    if len(coverage):
+        _day_hour_ticks(axes[-1, 0], pd.Timestamp(coverage[TIME].min()), pd.Timestamp(coverage[TIME].max()) + step)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
@@ -55,9 +91,36 @@ def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, title: str = "Cov
     return path
 
 
+def _day_hour_ticks(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:  # type: ignore[no-untyped-def]
+    """Whole days from ``start`` to ``end`` on the x axis: dates at midnight (each label starts
+    at its day's midnight) and, over up to 16 days, hours (6-hourly up to 8 days, else
+    12-hourly) as labelled minor ticks."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    start, end = start.floor("D"), max(end.ceil("D"), start.floor("D") + pd.Timedelta(days=1))
+    ax.set_xlim(start, end)
+    days = (end - start) / pd.Timedelta(days=1)
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(days / 14))))
+    date = mdates.DateFormatter("%a %d %b")
+    last = float(mdates.date2num(end)) - 1e-6  # no label for the day after the end
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, pos: date(x, pos) if x < last else ""))
+    for label in ax.get_xticklabels(which="major"):
+        label.set_horizontalalignment("left")
+    ax.tick_params(axis="x", which="major", labelrotation=0)
+    if days <= 16:
+        every = 6 if days <= 8 else 12
+        ax.xaxis.set_minor_locator(mdates.HourLocator(byhour=range(every, 24, every)))
+        ax.xaxis.set_minor_formatter(mdates.DateFormatter("%H:%M"))
+        ax.tick_params(axis="x", which="minor", labelsize=6, labelcolor="0.35")
+        ax.tick_params(axis="x", which="major", pad=11)
+    ax.grid(axis="x", which="major", alpha=0.5)
+    ax.grid(axis="x", which="minor", alpha=0.15)
+
+
 def plot_gantt(roster: pd.DataFrame, breaks: pd.DataFrame, path: str | Path, *, max_agents: int = 60) -> Path:
     """Write the roster as a Gantt chart (one row per agent, shifts coloured by queue, breaks
-    hatched). Only the first ``max_agents`` agents are drawn.
+    hatched, dates and hours on the time axis). Only the first ``max_agents`` agents are drawn.
 
     Returns
     -------
@@ -72,17 +135,22 @@ def plot_gantt(roster: pd.DataFrame, breaks: pd.DataFrame, path: str | Path, *, 
     for row in roster[roster["agent_id"].isin(y)].itertuples(index=False):
         ax.barh(y[row.agent_id], row.end - row.start, left=row.start, height=0.7,
                 color=colors[getattr(row, ID)], edgecolor="none")
-    for row in breaks[breaks["agent_id"].isin(y)].itertuples(index=False):
-        ax.barh(y[row.agent_id], row.end - row.start, left=row.start, height=0.7, color="white",
-                hatch="////", edgecolor="grey", lw=0)
+    brk = {"facecolor": "white", "hatch": "////", "edgecolor": "0.3", "lw": 0}
+    drawn = breaks[breaks["agent_id"].isin(y)]
+    for row in drawn.itertuples(index=False):
+        ax.barh(y[row.agent_id], row.end - row.start, left=row.start, height=0.7, **brk)
     ax.set_yticks(range(len(agents)), agents, fontsize=7)
     ax.invert_yaxis()
-    ax.grid(axis="x", alpha=0.3)
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[q]) for q in queues]
+    labels = list(queues)
+    if len(drawn):
+        handles.append(plt.Rectangle((0, 0), 1, 1, **brk))
+        labels.append("break")
     if handles:
-        ax.legend(handles, queues, loc="upper right", fontsize=8)
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    if len(roster):
+        _day_hour_ticks(ax, pd.Timestamp(roster["start"].min()), pd.Timestamp(roster["end"].max()))
     ax.set_title("Roster" + (f" (first {max_agents} agents)" if len(roster) and roster["agent_id"].nunique() > max_agents else ""))
-    fig.autofmt_xdate()
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,7 +301,9 @@ def shift_coverage_matrix(
     interval_minutes : length of one period.
     pattern : with a :class:`WeeklyPattern` each column is a tour: the same shift on
         ``days_on`` consecutive days starting on day j, then ``days_off`` consecutive days off
-        (wrapping around the week). Needs ``days`` a multiple of 7.
+        (wrapping around the week). Needs ``days`` a multiple of 7. Only tours whose working
+        days are all in the template's ``weekdays`` are kept (a Mon-Fri template with 5 on /
+        2 off gives the Monday tour only); a template none of whose tours fits warns.
     cyclic : the part of a shift (or tour) after the horizon wraps to its start (a steady
         week), instead of being dropped.
 
@@ -321,6 +324,7 @@ def shift_coverage_matrix(
     n = days * per_day
     cols: dict[str, np.ndarray] = {}
     costs: dict[str, float] = {}
+    used: set[str] = set()
     for v in expand_templates(templates):
         if v.start_minutes % interval_minutes or v.length_minutes % interval_minutes:
             raise ScheduleInputError(
@@ -336,8 +340,8 @@ def shift_coverage_matrix(
                                              for k in range(pattern.days_on)])
                         for j in range(7)]
         for suffix, ds in day_sets:
-            if pattern is None and any(d % 7 not in v.template.weekdays for d in ds):
-                continue
+            if any(d % 7 not in v.template.weekdays for d in ds):
+                continue  # a shift or tour works only the days its template allows
             col = np.zeros(n, dtype=np.int8)
             for d in ds:
                 idx = d * per_day + first + np.arange(span)
@@ -349,6 +353,15 @@ def shift_coverage_matrix(
             label = v.label + suffix
             cols[label] = col
             costs[label] = v.cost * len(ds)  # one per shift worked, as ``col`` covers them
+            used.add(v.name)
+    if pattern is not None:
+        for t in templates:
+            if t.name not in used:
+                warnings.warn(
+                    f"shift template '{t.name}' allows only {[WEEKDAYS[d] for d in t.weekdays]}: no "
+                    f"{pattern.days_on}-on/{pattern.days_off}-off tour fits, so it gets no tours. "
+                    f"Fix: allow {pattern.days_on} consecutive weekdays or change the pattern.",
+                    UserWarning, stacklevel=2)
     frame = pd.DataFrame(cols)
     frame.index.name = "period"
     return frame, pd.Series(costs, name="cost")
