@@ -767,7 +767,7 @@ def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterPr
     Returns
     -------
     DataFrame with ``unique_id``, ``ds``, ``required``, ``scheduled``, ``gap``
-    (``scheduled - required``), one row per (queue, interval) row of the requirements
+    (``scheduled - required``: negative where under-staffed), one row per (queue, interval) row of the requirements
     frame inside the horizon.
     """
     iv = pd.Timedelta(minutes=p.interval_minutes)
