@@ -252,14 +252,14 @@ def simulation_step(fc: dict[str, object], sched: dict[str, object], out: Path,
                            shrinkage=0.3)
     s = cmp.summary.set_index("metric")
     sl = s.loc["service_level"]
-    band = cmp.by_interval
+    band = cmp.by_interval.loc[cmp.by_interval["unique_id"] == "all"]
     below = int((band["service_level"] < 0.8).sum())
     echo(f"   simulated Monday: service level {sl['mean']:.1%} "
          f"(95 % CI {sl['ci_low']:.1%}–{sl['ci_high']:.1%}; target 80 % in 20 s), "
          f"ASA {s.loc['asa_seconds', 'mean']:.0f} s, occupancy "
          f"{s.loc['occupancy_mean', 'mean']:.0%}; {below} of {len(band)} half hours "
          f"below 80 % on average over the replications")
-    _plot_service_level(cmp.by_interval, out / "simulated_service_level.png")
+    _plot_service_level(band, out / "simulated_service_level.png")
     cmp.summary.to_csv(out / "simulation_summary.csv", index=False)
     return {"simulation": cmp}
 

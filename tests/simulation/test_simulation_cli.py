@@ -39,7 +39,9 @@ def test_simulation_cli_writes_statistics_and_plot(tmp_path):
     sl = summ.set_index("metric").loc["service_level"]
     assert 0 < sl["mean"] < 1 and sl["n"] == 3
     band = pd.read_csv(out / "service_level_by_interval.csv")
-    assert len(band) == 8 and {"ci_low", "ci_high", "p05", "p95"} <= set(band.columns)
+    assert {"unique_id", "ci_low", "ci_high", "p05", "p95"} <= set(band.columns)
+    # the 8 forecast intervals, for the real-time queues together and for the one queue
+    assert band.groupby("unique_id").size().to_dict() == {"all": 8, "voice:tramites": 8}
     assert len(pd.read_csv(out / "replications.csv")) == 3
     assert (tmp_path / "sl.png").stat().st_size > 1000
     assert "service_level" in res.output

@@ -122,6 +122,13 @@ def test_simulation_compare_policies_paired_ci_and_parallel_equals_serial():
     band = s.by_interval
     assert set(band["policy"]) == {"lia", "first"}
     assert (band["ci_low"] <= band["service_level"] + 1e-12).all()
+    # per real-time queue too, each queue's arrivals adding up to those of "all"
+    queues = band.loc[band["unique_id"] != "all"]
+    assert len(queues) > 0
+    total = band.loc[band["unique_id"] == "all"].set_index(["policy", "ds"])["arrivals"]
+    summed = queues.groupby(["policy", "ds"])["arrivals"].sum()
+    pd.testing.assert_series_equal(summed.reindex(total.index).fillna(0.0), total,
+                                   check_names=False, atol=1e-9)
 
 
 # ------------------------------------------------------------------ channels

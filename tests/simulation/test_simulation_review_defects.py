@@ -207,8 +207,9 @@ def test_comparison_band_has_its_columns_without_realtime_channels():
     res = compare_policies({"ff": FirstFree()}, log, _agents(channels=("email",)),
                            n_replications=2, aht_seconds=60.0)
     assert res.by_interval.empty
-    assert list(res.by_interval.columns) == ["policy", "ds", "arrivals", "service_level",
-                                             "ci_low", "ci_high", "p05", "p95"]
+    assert list(res.by_interval.columns) == ["policy", "unique_id", "ds", "arrivals",
+                                             "service_level", "ci_low", "ci_high", "p05",
+                                             "p95"]
 
 
 # ------------------------------------------------------------------ 8. imputed handle times

@@ -27,8 +27,8 @@ _REPEAT_GENERATIONS = 4
 _PROPORTIONS = frozenset({
     "service_level", "service_level_all_channels", "abandon_rate", "abandon_rate_realtime",
     "fcr", "occupancy_mean", "occupancy_max", "occupancy_min", "occupancy_gini"})
-_BAND_COLUMNS = ("policy", "ds", "arrivals", "service_level", "ci_low", "ci_high", "p05",
-                 "p95")
+_BAND_COLUMNS = ("policy", "unique_id", "ds", "arrivals", "service_level", "ci_low", "ci_high",
+                 "p05", "p95")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,8 @@ class ComparisonResult:
         ``ci_high`` (95 %), ``relative_difference`` (mean difference / baseline mean),
         ``n``.
     by_interval : service level of the real-time channels per interval: ``policy``,
-        ``ds``, ``arrivals``, ``service_level`` (mean over replications),
+        ``unique_id`` (``"all"`` for the real-time channels together, else one real-time
+        queue), ``ds``, ``arrivals``, ``service_level`` (mean over replications),
         ``ci_low``, ``ci_high`` (95 %, within [0, 1]), ``p05``, ``p95`` (no rows, the
         same columns, without real-time contacts).
     dropped : input records not simulated, by reason, summed over the replications
@@ -607,9 +608,11 @@ def _replication(args: tuple) -> tuple[list[dict], list[pd.DataFrame], dict, dic
         res = _run_one(st, P, draws, pol, seed_r, keep_contacts=False)
         rows.append({"policy": name, "replication": r, "seed": seed_r, **res.summary})
         rows[-1].update({f"dropped_{k}": float(v) for k, v in P.dropped.items()})
-        iv = res.by_interval.loc[res.by_interval["unique_id"] == "all",
-                                 ["ds", "arrivals", "service_level"]].assign(
-                                     policy=name, replication=r)
+        bi = res.by_interval
+        # the real-time channels together ("all") and each real-time queue
+        rt = bi["unique_id"].eq("all") | bi["channel"].isin(_inputs.REALTIME_CHANNELS)
+        iv = bi.loc[rt, ["unique_id", "ds", "arrivals", "service_level"]].assign(
+            policy=name, replication=r)
         intervals.append(iv)
     return rows, intervals, dict(P.dropped), dict(P.issues)
 
@@ -755,12 +758,13 @@ def compare_policies(
                           "n": int(np.isfinite(d).sum())})
     iv = pd.concat([x for o in outs for x in o[1]], ignore_index=True)
     band = []
-    for (name, ds), g in iv.groupby(["policy", "ds"], sort=True):
+    for (name, queue, ds), g in iv.groupby(["policy", "unique_id", "ds"], sort=True):
         mean, sd, lo, hi = _t_ci(g["service_level"].to_numpy(float))
         lo, hi = max(lo, 0.0), min(hi, 1.0)  # NaN stays NaN (one replication)
         x = g["service_level"].to_numpy(float)
         x = x[np.isfinite(x)]
-        band.append({"policy": name, "ds": ds, "arrivals": float(g["arrivals"].mean()),
+        band.append({"policy": name, "unique_id": queue, "ds": ds,
+                     "arrivals": float(g["arrivals"].mean()),
                      "service_level": mean, "ci_low": lo, "ci_high": hi,
                      "p05": float(np.quantile(x, 0.05)) if len(x) else np.nan,
                      "p95": float(np.quantile(x, 0.95)) if len(x) else np.nan})

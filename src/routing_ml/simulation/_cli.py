@@ -42,33 +42,43 @@ def _policy(name: str):
 
 
 def _plot(band, path: Path, answer_seconds: float, target: float | None) -> None:
+    """One panel per real-time queue (and the queues together, ``all``, when there are
+    several): mean service level per interval with the 5-95 % band of the replications."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for name, g in band.groupby("policy"):
-        # intervals with no arrivals (closed hours, the night) are gaps, not a straight line
-        g = g.sort_values("ds")
-        step = g["ds"].diff().min()
-        if pd.notna(step) and step > pd.Timedelta(0):
-            g = g.set_index("ds").reindex(pd.date_range(g["ds"].min(), g["ds"].max(), freq=step))
-            g = g.rename_axis("ds").reset_index()
-        ax.plot(g["ds"], g["service_level"], marker="o", ms=3, label=f"{name} (mean)")
-        ax.fill_between(g["ds"], g["p05"], g["p95"], alpha=0.2,
-                        label=f"{name} 5–95 % of replications")
-    if target is not None:
-        ax.axhline(target, color="black", ls="--", lw=1,
-                   label=f"target {target:.0%} in {answer_seconds:g} s")
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel(f"answered within {answer_seconds:g} s")
-    ax.set_xlabel("interval start")
-    ax.set_title("Simulated service level per interval (real-time channels)")
+    queues = sorted(band["unique_id"].unique(), key=lambda q: (q != "all", q))
+    if len(queues) == 2:  # 'all' and its only queue: the same numbers twice
+        queues = [q for q in queues if q != "all"]
+    fig, axes = plt.subplots(len(queues), 1, figsize=(9, 1.2 + 2.6 * len(queues)),
+                             sharex=True, squeeze=False)
+    for ax, queue in zip(axes[:, 0], queues, strict=True):
+        for name, g in band.loc[band["unique_id"] == queue].groupby("policy"):
+            # intervals with no arrivals (closed hours, the night) are gaps, not a line
+            g = g.sort_values("ds")
+            step = g["ds"].diff().min()
+            if pd.notna(step) and step > pd.Timedelta(0):
+                g = g.set_index("ds").reindex(pd.date_range(g["ds"].min(), g["ds"].max(),
+                                                            freq=step))
+                g = g.rename_axis("ds").reset_index()
+            ax.plot(g["ds"], g["service_level"], marker="o", ms=3, label=f"{name} (mean)")
+            ax.fill_between(g["ds"], g["p05"], g["p95"], alpha=0.2,
+                            label=f"{name} 5–95 % of replications")
+        if target is not None:
+            ax.axhline(target, color="black", ls="--", lw=1,
+                       label=f"target {target:.0%} in {answer_seconds:g} s")
+        ax.set_ylim(0, 1.02)
+        ax.set_ylabel(f"{'all real-time' if queue == 'all' else queue}\n"
+                      f"within {answer_seconds:g} s")
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_title("Simulated service level per interval")
+    axes[-1, 0].set_xlabel("interval start")
     # below the axes: inside, it covers the low intervals that matter
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, frameon=False)
-    ax.grid(alpha=0.3)
+    axes[-1, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3,
+                       frameon=False)
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
