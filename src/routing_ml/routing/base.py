@@ -37,7 +37,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -284,7 +284,7 @@ class AgentPool:
         # a roster read from CSV holds "es,en" / "voice" text: one code per comma part
         rows = [r if not (isinstance(r.get("languages"), str)
                           or isinstance(r.get("channels"), str))
-                else {**r, **{k: tuple(p.strip() for p in r[k].split(",") if p.strip())
+                else {**r, **{k: agent_codes(r[k])
                               for k in ("languages", "channels") if isinstance(r.get(k), str)}}
                 for r in rows]
         if skill_names is None:
@@ -373,6 +373,17 @@ def _max_concurrency(agent_id: object, value: object) -> int:
             "'chat' out of its channels."
         )
     return conc
+
+
+def agent_codes(value: object) -> tuple[Any, ...]:
+    """The codes of an agent's ``languages`` / ``channels`` cell: text ``"es,en"`` split
+    at its commas, an iterable as it is; () for anything else (:func:`_check_codes` names
+    that error when a pool is built)."""
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    if isinstance(value, bytes | Mapping) or not hasattr(value, "__iter__"):
+        return ()
+    return tuple(value)  # type: ignore[arg-type]
 
 
 def _check_codes(agent_id: object, column: str, value: object) -> None:

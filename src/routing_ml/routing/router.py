@@ -53,6 +53,7 @@ from routing_ml.routing.base import (
     Contact,
     Decision,
     LongestIdleAgent,
+    agent_codes,
     check_skills_mapping,
 )
 from routing_ml.routing.policies import BatchAssignment, Predictive, SkillBased
@@ -169,16 +170,6 @@ class CaseBook:
                                    ch, agents, res, strict=True):
             book.record(c, t, chn, a, bool(r))
         return book
-
-
-def _language_codes(value: Any) -> tuple[Any, ...]:
-    """The codes of an agent's ``languages`` cell (``("es", "en")`` or ``"es,en"``); ()
-    for anything else (``AgentPool.from_agents`` rejects it with a message)."""
-    if isinstance(value, str):
-        return tuple(p.strip() for p in value.split(",") if p.strip())
-    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
-        return tuple(value)
-    return ()
 
 
 def _sha256(path: Path) -> str:
@@ -461,7 +452,7 @@ class Router:
             roster = self._pool
             new_sk = sorted({k for r in items if isinstance(r.get("skills"), Mapping)
                              for k in r["skills"]} - set(roster.skill_names), key=str)
-            new_lg = sorted({x for r in items for x in _language_codes(r.get("languages"))}
+            new_lg = sorted({x for r in items for x in agent_codes(r.get("languages"))}
                             - set(roster.language_names), key=str)
             return AgentPool.from_agents(items, skill_names=(*roster.skill_names, *new_sk),
                                          language_names=(*roster.language_names, *new_lg),

@@ -135,6 +135,22 @@ class RosterModel:
 _SCALE_MULTIPLIERS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 30, 40, 60, 120)
 
 
+def _weighted_coefficients(p: RosterProblem) -> dict[str, np.ndarray]:
+    """The distinct objective coefficients (cost units) of each weight of ``p``: a weight
+    times the hours of one interval (times the interval weights for under-staffing, the
+    shift costs for ``shift_cost``), or per day for the soft rules."""
+    w = p.weights
+    hours = p.interval_minutes / 60.0
+    return {
+        "under_staffing_per_hour": w.under_staffing_per_hour * hours * np.unique(p.weight),
+        "over_staffing_per_hour": np.array([w.over_staffing_per_hour * hours]),
+        "shift_cost": w.shift_cost * np.unique([v.cost for v in p.variants]),
+        "unstable_start_per_day": np.array([w.unstable_start_per_day]),
+        "weekend_fairness_per_day": np.array([w.weekend_fairness_per_day]),
+        "preference_per_day": np.array([w.preference_per_day]),
+    }
+
+
 def objective_scale(p: RosterProblem) -> int:
     """Integer scale of the CP-SAT objective: the smallest ``OBJECTIVE_SCALE`` x m that makes
     every objective coefficient (weights x hours per interval, x interval weights, x shift
@@ -143,14 +159,7 @@ def objective_scale(p: RosterProblem) -> int:
     does (per-interval hours stay exact; the reported objective is recomputed in floats)."""
     import math
 
-    w = p.weights
-    hours = p.interval_minutes / 60.0
-    values = np.concatenate([
-        [w.preference_per_day, w.unstable_start_per_day, w.weekend_fairness_per_day,
-         w.over_staffing_per_hour * hours],
-        w.under_staffing_per_hour * hours * np.unique(p.weight),
-        w.shift_cost * np.unique([v.cost for v in p.variants]),
-    ])
+    values = np.concatenate(list(_weighted_coefficients(p).values()))
     for mult in _SCALE_MULTIPLIERS:
         scaled = values * (OBJECTIVE_SCALE * mult)
         if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
@@ -161,19 +170,9 @@ def objective_scale(p: RosterProblem) -> int:
 def _warn_lost_weights(p: RosterProblem, s: int) -> None:
     """Warn about non-zero weights whose every scaled coefficient rounds to 0 (ignored by CP-SAT)."""
     w = p.weights
-    hours = p.interval_minutes / 60.0
-    positive = p.weight[p.weight > 0]
-    costs = np.array([v.cost for v in p.variants if v.cost > 0])
-    largest = {
-        "under_staffing_per_hour": w.under_staffing_per_hour * hours * (positive.max() if positive.size else 0.0),
-        "over_staffing_per_hour": w.over_staffing_per_hour * hours,
-        "shift_cost": w.shift_cost * (costs.max() if costs.size else 0.0),
-        "unstable_start_per_day": w.unstable_start_per_day,
-        "weekend_fairness_per_day": w.weekend_fairness_per_day,
-        "preference_per_day": w.preference_per_day,
-    }
-    for name, value in largest.items():
-        if value > 0 and round(value * s) == 0:
+    for name, values in _weighted_coefficients(p).items():
+        largest = float(values.max()) if values.size else 0.0
+        if largest > 0 and round(largest * s) == 0:
             warnings.warn(
                 f"RosterWeights.{name}={getattr(w, name)!r} is below the roster model's resolution "
                 f"(objective coefficients are rounded to 1/{s} cost unit): CP-SAT ignores it. Fix: "

@@ -312,8 +312,8 @@ def _with_shrinkage(schedule: pd.DataFrame, shrinkage: float, interval_minutes: 
     end = pd.to_datetime(schedule["end"])
     step = pd.Timedelta(minutes=int(interval_minutes))
     first_cut = start.dt.floor(step) + step
+    # the piece up to the first cut, then one per interval (1 when the shift ends before it)
     n_pieces = np.maximum(1, np.ceil((end - first_cut) / step).astype(int) + 1)
-    n_pieces = np.where(end > first_cut, n_pieces, 1)
     rows = np.repeat(np.arange(len(schedule)), n_pieces)
     k = np.concatenate([np.arange(m) for m in n_pieces]) if len(rows) else np.zeros(0, int)
     out = schedule.iloc[rows].reset_index(drop=True)
