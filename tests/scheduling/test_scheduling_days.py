@@ -10,7 +10,7 @@ import pytest
 from scheduling_helpers import requirements
 
 from routing_ml.scheduling import BreakRule, RosterRules, RosterWeights, ShiftTemplate
-from routing_ml.scheduling._days import improve_by_days, replan_day
+from routing_ml.scheduling._days import day_staffing_costs, improve_by_days, replan_day
 from routing_ml.scheduling._patterns import plan_objective
 from routing_ml.scheduling._problem import prepare_problem
 from routing_ml.scheduling.check import check_roster
@@ -66,3 +66,25 @@ def test_improving_by_days_never_worsens_and_keeps_every_rule():
     assert plan_objective(p, new_plan, new_breaks) <= plan_objective(p, plan, breaks)
     assert set(new_plan) == set(plan)  # working days never change
     assert check_roster(*roster_frames_from_plan(p, new_plan, new_breaks), p).empty
+
+
+def test_day_staffing_costs_add_up_to_the_staffing_part_of_the_objective():
+    """The per-day costs that order the re-planning are the objective's under- and
+    over-staffing terms split by day: with shift costs and preferences switched off they
+    sum to the whole objective, and the day with nobody short (Tuesday) costs nothing."""
+    req = pd.concat([requirements([(6, 10, 2), (10, 14, 1), (14, 20, 2)], days=[0]),
+                     requirements([(6, 14, 1)], days=[1])], ignore_index=True)
+    agents = pd.DataFrame({"agent_id": ["a0", "a1", "a2"]})
+    rules = RosterRules(min_hours_per_week=0, max_hours_per_week=40, min_rest_hours=11)
+    weights = RosterWeights(shift_cost=0.0, preference_per_day=0.0, unstable_start_per_day=0.0,
+                            weekend_fairness_per_day=0.0)
+    p = prepare_problem(req, agents, SHIFTS, rules, weights, weeks=1)
+    at = {p.variants[vi].start_minutes: vi for vi in range(len(p.variants))}
+    plan = {(0, 0): (at[540], 0), (1, 0): (at[540], 0), (0, 1): (at[360], 0)}
+    breaks = {key: ((0, 90),) for key in plan}
+    per_day = day_staffing_costs(p, plan, breaks)
+    assert per_day.shape == (p.n_days,)
+    assert per_day.sum() == pytest.approx(plan_objective(p, plan, breaks))
+    assert per_day[0] > 0  # Monday: 06:00-09:00 and 17:00-20:00 short, the coffee breaks
+    assert per_day[1] > 0  # Tuesday: one agent on 06:00-14:00 is off for the coffee break
+    assert per_day[2:].sum() == 0

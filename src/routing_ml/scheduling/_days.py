@@ -229,17 +229,33 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     return new_plan, new_breaks
 
 
+def day_staffing_costs(p: RosterProblem, plan: Plan, breaks: Breaks) -> np.ndarray:
+    """Under- and over-staffing cost (cost units) of each day of the horizon in ``plan``:
+    where re-planning a day has the most to repair."""
+    w, h = p.weights, p.interval_minutes / 60.0
+    sched = np.zeros((len(p.skills), p.n_periods), dtype=np.int64)
+    for (a, d), (vi, k) in plan.items():
+        sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] += 1
+    per_t = (w.under_staffing_per_hour * h * (np.clip(p.required - sched, 0, None) * p.weight).sum(axis=0)
+             + w.over_staffing_per_hour * h * (np.clip(sched - p.required, 0, None) * p.listed).sum(axis=0))
+    return np.asarray(per_t[:p.n_days * p.per_day].reshape(p.n_days, p.per_day).sum(axis=1), dtype=float)
+
+
 def improve_by_days(p: RosterProblem, plan: Plan, breaks: Breaks, deadline: float, *, seed: int = 0,
                     day_seconds: float = 3.0, max_rounds: int | None = None
                     ) -> tuple[Plan, Breaks]:
     """Re-plan the days in turn (:func:`replan_day`, at most ``day_seconds`` each), keeping
     each result that lowers the objective, until a whole round over the horizon improves
-    nothing, ``max_rounds`` rounds are done or time runs out."""
+    nothing, ``max_rounds`` rounds are done or time runs out. Each round takes the days in
+    decreasing order of their staffing cost (:func:`day_staffing_costs`), so when time is
+    short the days with the most to repair come first."""
     best = plan_objective(p, plan, breaks)
     stale = 0
-    d = 0
     rounds = 0
+    order = np.argsort(-day_staffing_costs(p, plan, breaks), kind="stable")
+    i = 0
     while stale < p.n_days and deadline - time.perf_counter() > 0.2 and (max_rounds is None or rounds < max_rounds):
+        d = int(order[i])
         got = replan_day(p, plan, breaks, d, seed=seed + rounds,
                          time_limit_seconds=min(day_seconds, deadline - time.perf_counter()))
         obj = plan_objective(p, *got) if got is not None else np.inf
@@ -249,7 +265,9 @@ def improve_by_days(p: RosterProblem, plan: Plan, breaks: Breaks, deadline: floa
             stale = 0
         else:
             stale += 1
-        d = (d + 1) % p.n_days
-        rounds += d == 0
+        i += 1
+        if i == p.n_days:
+            i, rounds = 0, rounds + 1
+            order = np.argsort(-day_staffing_costs(p, plan, breaks), kind="stable")
     logger.debug("days re-planned: %d rounds, objective %.2f", rounds, best)
     return plan, breaks
