@@ -246,3 +246,38 @@ def test_integer_blocks_tighten_the_colgen_bound_below_the_proven_optimum(monkey
     plain = solve_colgen_model(p, time_limit_seconds=4, gap_limit=0.0, seed=0)
     assert tight is not None and plain is not None
     assert plain.bound + 1.0 < tight.bound <= exact.objective + 1e-6 <= tight.objective + 2e-6
+
+
+def test_a_dive_out_of_time_rounds_what_it_fixed_not_the_lp_before_diving(monkeypatch):
+    """When the time limit ends the LP dive, the plan is rounded from the patterns fixed so
+    far plus the last LP's values: it used to round the LP before diving, throwing away the
+    dive (on the 150-agent week: objective 2816 after best responses instead of 2268)."""
+    p = _problem(9, seed=0)
+    real_run, real_round = colgen._run, colgen._round_plan
+    dive_calls, dive_sols, pre_dive, rounded_from = [0], [], [], []
+
+    def run(h, deadline, mip=False):
+        diving = h.getOptionValue("simplex_strategy")[1] == 1  # set just before the dive
+        if diving:
+            dive_calls[0] += 1
+            if dive_calls[0] == 2:
+                return False  # the dive's second LP: out of time
+        ok = real_run(h, deadline, mip)
+        if ok:
+            (dive_sols if diving else pre_dive).append(np.asarray(h.getSolution().col_value).copy())
+        return ok
+
+    def spy(p_, classes, cols, x, **kwargs):
+        rounded_from.append(np.asarray(x, dtype=float).copy())
+        return real_round(p_, classes, cols, x, **kwargs)
+
+    monkeypatch.setattr(colgen, "_run", run)
+    monkeypatch.setattr(colgen, "_round_plan", spy)
+    sol = solve_colgen_model(p, time_limit_seconds=8, gap_limit=0.0, seed=0)
+    assert sol is not None and dive_calls[0] >= 2 and rounded_from
+    x = rounded_from[0]
+    first_dive, before = dive_sols[0][-x.size:], pre_dive[-1][-x.size:]
+    assert np.all(x >= first_dive - 1e-9)  # the last LP of the dive, with its fixings
+    assert not np.allclose(x, before)  # not the LP before diving
+    roster, breaks = roster_frames_from_plan(p, sol.plan, sol.breaks)
+    assert check_roster(roster, breaks, p).empty

@@ -579,12 +579,15 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     def dive(dive_deadline: float) -> np.ndarray | None:
         """LP diving: raise the lower bounds of the patterns the LP uses most (every one
         within 0.3 of its next integer, else the three largest) and re-solve, until every
-        agent is fixed; returns the integer pattern counts (None if out of time). Pricing new
+        agent is fixed; returns the integer pattern counts (out of time: the patterns fixed so
+        far with the rest at the last LP's values, for :func:`_round_plan`; None when no LP
+        was solved). Pricing new
         weeks while diving was tried: on the 150-agent week it made the dive too slow to end
         within the time limit."""
         lower = np.zeros(len(cols))
         col_class = np.array([g for g, _ in cols])
         rounds = 0
+        last: np.ndarray | None = None
         while True:
             left = sizes - np.bincount(col_class, weights=lower, minlength=n_g)
             if np.all(left < 0.5):
@@ -592,9 +595,12 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                 return np.rint(lower)
             rounds += 1
             if not _run(lp, dive_deadline):
+                # out of time: the patterns fixed so far, the rest as the last LP had them
+                # (rounded by the caller), not the LP before diving
                 logger.debug("diving: out of time with %d agents left", left.sum())
-                return None
-            free = np.asarray(lp.getSolution().col_value)[n_fix:] - lower
+                return None if last is None else np.maximum(lower, last)
+            last = np.asarray(lp.getSolution().col_value)[n_fix:]
+            free = last - lower
             logger.debug("diving %d: LP %.2f, %d agents left", rounds, lp.getInfo().objective_function_value,
                          left.sum())
             raise_by = np.where(free >= 0.7, np.ceil(free - 0.3), 0.0)
