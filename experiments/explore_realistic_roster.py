@@ -69,7 +69,7 @@ def main() -> None:
     gap = None if sol is None else (sol.objective - sol.bound) / sol.objective
     md = [f"150 agents ({out['classes']} classes of interchangeable agents), 3 queues, one week of 96 "
           f"quarter-hours, breaks; `solve_colgen_model` alone with a {args.seconds:.0f} s limit "
-          f"(build_roster gives it 97 % of its limit; column generation until 45 % of it, its bound "
+          f"(build_roster gives it 97 % of its limit; column generation until 45 % of it (55 % while its LP has stopped falling), its bound "
           f"tightened by integer staffing programs per day and queue, LP diving until 60 % (or 20 % "
           f"of the limit after column generation, at most until 75 %), then best responses, a MILP "
           f"per day and all breaks placed at once).", "",

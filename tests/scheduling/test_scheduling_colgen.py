@@ -281,3 +281,12 @@ def test_a_dive_out_of_time_rounds_what_it_fixed_not_the_lp_before_diving(monkey
     assert not np.allclose(x, before)  # not the LP before diving
     roster, breaks = roster_frames_from_plan(p, sol.plan, sol.breaks)
     assert check_roster(roster, breaks, p).empty
+
+
+def test_column_generation_runs_into_its_tail_only_while_the_lp_has_stopped_falling():
+    share_end, tail_end = 10.0, 12.0
+    assert colgen._colgen_goes_on(9.0, share_end, tail_end, np.inf)  # within its share
+    assert colgen._colgen_goes_on(11.0, share_end, tail_end, 0.001)  # the tail: LP flat
+    assert not colgen._colgen_goes_on(11.0, share_end, tail_end, 0.05)  # LP still falling
+    assert not colgen._colgen_goes_on(11.0, share_end, tail_end, np.inf)  # one LP only so far
+    assert not colgen._colgen_goes_on(12.5, share_end, tail_end, 0.001)  # past the tail

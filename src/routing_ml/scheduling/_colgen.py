@@ -81,6 +81,10 @@ COLGEN_SHARE, DIVE_SHARE = 0.45, 0.6
 DIVE_MIN_SHARE, DIVE_LATEST_SHARE = 0.2, 0.75
 #: share of the time limit the integer staffing blocks may take to tighten the bound
 BLOCKS_SHARE = 0.05
+#: past its share, column generation goes on up to this share of the limit while its
+#: master LP fell by less than this fraction in the last iteration (the tail, where the
+#: bound closes on the LP in a few cheap iterations)
+COLGEN_TAIL_SHARE, COLGEN_TAIL_LP_CHANGE = 0.55, 0.02
 
 
 @dataclass(slots=True)
@@ -526,13 +530,17 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     iterations = 0
     lp_value = INF
     cg_deadline = t0 + COLGEN_SHARE * time_limit_seconds
+    tail_deadline = t0 + COLGEN_TAIL_SHARE * time_limit_seconds
+    lp_change = INF
+
     # from here on the greedy roster is the fallback: running out of time only stops early
-    while time.perf_counter() < cg_deadline:
+    while _colgen_goes_on(time.perf_counter(), cg_deadline, tail_deadline, lp_change):
         iterations += 1
         t_lp = time.perf_counter()
         if not _run(lp, deadline):
             break
-        lp_value = float(lp.getInfo().objective_function_value)
+        previous, lp_value = lp_value, float(lp.getInfo().objective_function_value)
+        lp_change = (previous - lp_value) / max(abs(previous), 1e-9) if np.isfinite(previous) else INF
         n_it = lp.getInfo().simplex_iteration_count
         y_lp = np.asarray(lp.getSolution().row_dual)
         t_lp = time.perf_counter() - t_lp
@@ -657,6 +665,15 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                  m_cols, iterations, lp_value, objective, bound, wall)
     return PatternSolution(plan=plan, breaks=breaks, objective=objective, bound=bound,
                            n_patterns=m_cols, wall_time_seconds=wall, generated=True)
+
+
+def _colgen_goes_on(now: float, share_end: float, tail_end: float, lp_change: float) -> bool:
+    """Whether column generation takes another iteration: within its share of the time limit,
+    or in its tail: past the share but before ``tail_end``, while the master LP fell by less
+    than ``COLGEN_TAIL_LP_CHANGE`` (relative) in the last iteration. There the remaining
+    iterations mostly close the Lagrangian bound on the LP, a few cheap re-solves that turn
+    a weak bound into the proven one (on the 150-agent week: 1380 -> 1619 in about 5 s)."""
+    return now < share_end or (now < tail_end and lp_change < COLGEN_TAIL_LP_CHANGE)
 
 
 def _round_plan(p: RosterProblem, classes: list[list[int]], cols: list[tuple[int, _Pattern]],
