@@ -31,20 +31,52 @@ class HandleTimeForecaster:
         ``served``); falls back to ``y``, then to 1 per row.
     halflife_weeks : recency weighting.
     prior_calls : shrinkage strength, in calls.
+    holidays_country, holidays_subdiv, extra_holidays : a holiday calendar, as in
+        :class:`~routing_ml.forecasting.Forecaster` (e.g. ``"ES"``, ``"MD"``); ``None``
+        (default) treats holidays as the weekday they fall on. With a calendar, holidays
+        get a profile of their own: per slot, the holidays' handle time shrunk towards
+        the slot's mean over the ordinary days with ``prior_calls`` pseudo-calls (a
+        history with few holidays stays close to an ordinary day), and the weekday
+        profiles no longer include the holidays.
     """
 
     def __init__(self, *, freq: str | None = None, weight_col: str = "served",
                  halflife_weeks: float = 4.0, prior_calls: float = 30.0,
-                 calendar_weeks: int = 8) -> None:
+                 calendar_weeks: int = 8, holidays_country: str | None = None,
+                 holidays_subdiv: str | None = None,
+                 extra_holidays: tuple[str, ...] | list[str] = ()) -> None:
         self.freq = freq
         self.weight_col = weight_col
         self.halflife_weeks = halflife_weeks
         self.prior_calls = prior_calls
         self.calendar_weeks = calendar_weeks
+        self.holidays_country = holidays_country
+        self.holidays_subdiv = holidays_subdiv
+        self.extra_holidays = extra_holidays
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("freq", "weight_col", "halflife_weeks",
-                                              "prior_calls", "calendar_weeks")}
+                                              "prior_calls", "calendar_weeks",
+                                              "holidays_country", "holidays_subdiv",
+                                              "extra_holidays")}
+
+    def _holidays(self) -> cal.HolidayCalendar | None:
+        if not self.holidays_country and not self.extra_holidays:
+            return None
+        return cal.HolidayCalendar(self.holidays_country, self.holidays_subdiv,
+                                   cal.check_extra_holidays(self.extra_holidays))
+
+    def _day_kind(self, start: np.datetime64, days: np.ndarray) -> np.ndarray:
+        """Profile row of each day (relative to ``start``): its weekday 0-6, or 7 on a
+        holiday of the calendar."""
+        kind = cal.weekdays(start, int(days.max()) + 1)[days] if len(days) else days.copy()
+        hol = getattr(self, "_holidays_", None)  # (models fitted before holidays existed)
+        if hol is not None and len(days):
+            dates = start + days.astype("timedelta64[D]")
+            years = {int(str(y)) for y in np.unique(dates.astype("datetime64[Y]"))}
+            holiday = np.isin(dates, np.array(sorted(hol.dates(years)), dtype="datetime64[D]"))
+            kind = np.where(holiday, 7, kind)
+        return kind
 
     def fit(self, df: pd.DataFrame) -> HandleTimeForecaster:
         """Fit on a frame of ``unique_id``, ``ds``, ``aht_seconds`` (+ weights).
@@ -73,6 +105,7 @@ class HandleTimeForecaster:
             raise FrameError(f"handle-time frame: '{AHT}' has negative values:\n"
                              f"{d.loc[a < 0, [ID, TIME, AHT]].head()}\nFix: drop them.")
         d[AHT] = a
+        self._holidays_ = self._holidays()
         step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(d)
         cal.check_grid(d, step, frame="handle-time frame")
         self.step_minutes_ = step
@@ -89,13 +122,18 @@ class HandleTimeForecaster:
             age_weeks = (p.n_days - 1 - np.arange(p.n_days)) / 7.0
             W = W * (0.5 ** (age_weeks / self.halflife_weeks))[:, None]
             A0 = np.nan_to_num(A)
-            overall = (W * A0).sum() / W.sum()
+            wd = self._day_kind(p.start, np.arange(p.n_days))
+            # the means every profile shrinks to come from ordinary days (holidays would
+            # pull them), or from all days when the history has nothing else
+            base = W * (wd < 7)[:, None]
+            base = base if base.sum() > 0 else W
+            overall = (base * A0).sum() / base.sum()
             k = self.prior_calls
-            slot_w = W.sum(axis=0)
-            slot_mean = ((W * A0).sum(axis=0) + k * overall) / (slot_w + k)
-            wd = cal.weekdays(p.start, p.n_days)
-            table = np.zeros((7, len(p.slots)))
-            for w_ in range(7):
+            slot_mean = ((base * A0).sum(axis=0) + k * overall) / (base.sum(axis=0) + k)
+            # rows 0-6: weekdays; row 7: holidays (without a calendar, no day is one and
+            # the row is the slot mean)
+            table = np.zeros((8, len(p.slots)))
+            for w_ in range(8):
                 sel = wd == w_
                 ww = W[sel].sum(axis=0)
                 table[w_] = ((W[sel] * A0[sel]).sum(axis=0) + k * slot_mean) / (ww + k)
@@ -140,7 +178,7 @@ class HandleTimeForecaster:
                 d_idx, s_idx = cal.future_index(p, groups[p.uid])
             else:
                 d_idx, s_idx = cal.default_future(p, cal.parse_span(h))
-            wd = cal.weekdays(p.start, int(d_idx.max()) + 1)[d_idx] if len(d_idx) else d_idx
+            wd = self._day_kind(p.start, d_idx)
             ds = (p.start + d_idx.astype("timedelta64[D]")).astype("datetime64[ns]") + (
                 p.slots[s_idx].astype("timedelta64[m]"))
             frames.append(pd.DataFrame({ID: p.uid, TIME: ds,
