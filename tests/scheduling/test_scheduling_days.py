@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 from scheduling_helpers import requirements
@@ -71,7 +72,7 @@ def test_improving_by_days_never_worsens_and_keeps_every_rule():
 def test_day_staffing_costs_add_up_to_the_staffing_part_of_the_objective():
     """The per-day costs that order the re-planning are the objective's under- and
     over-staffing terms split by day: with shift costs and preferences switched off they
-    sum to the whole objective, and the day with nobody short (Tuesday) costs nothing."""
+    sum to the whole objective, and the days without requirements or shifts cost nothing."""
     req = pd.concat([requirements([(6, 10, 2), (10, 14, 1), (14, 20, 2)], days=[0]),
                      requirements([(6, 14, 1)], days=[1])], ignore_index=True)
     agents = pd.DataFrame({"agent_id": ["a0", "a1", "a2"]})
@@ -88,3 +89,35 @@ def test_day_staffing_costs_add_up_to_the_staffing_part_of_the_objective():
     assert per_day[0] > 0  # Monday: 06:00-09:00 and 17:00-20:00 short, the coffee breaks
     assert per_day[1] > 0  # Tuesday: one agent on 06:00-14:00 is off for the coffee break
     assert per_day[2:].sum() == 0
+
+
+def test_improving_by_days_retries_every_day_after_the_last_improvement(monkeypatch):
+    """A round takes every day once (in its staffing-cost order); the search stops only
+    after a whole round without improvement. A review found the first version counting
+    failures across re-sorted rounds: a day could be tried twice and another never
+    again after a neighbour changed."""
+    import types
+
+    from routing_ml.scheduling import _days
+
+    calls: list[int] = []
+
+    def fake_replan(p, plan, breaks, d, *, seed, time_limit_seconds):
+        calls.append(d)
+        # improve on the 3rd and 10th calls only
+        return ({"v": plan["v"] - 1}, breaks) if len(calls) in (3, 10) else (plan, breaks)
+
+    def fake_costs(p, plan, breaks):
+        # the order changes with the plan: a day that improved goes last
+        order = np.arange(7, dtype=float)
+        return np.roll(order[::-1], plan["v"] % 7)
+
+    monkeypatch.setattr(_days, "replan_day", fake_replan)
+    monkeypatch.setattr(_days, "plan_objective", lambda p, plan, breaks=None: float(plan["v"]))
+    monkeypatch.setattr(_days, "day_staffing_costs", fake_costs)
+    p = types.SimpleNamespace(n_days=7)
+    plan, _ = _days.improve_by_days(p, {"v": 100}, {}, time.perf_counter() + 20, max_rounds=None)
+    assert plan["v"] == 98
+    assert set(calls[10:]) == set(range(7))  # every day tried after the last improvement
+    assert sorted(calls[-7:]) == list(range(7))  # ending with a whole round, each day once
+    assert len(calls) == 21  # round 1 (improves), round 2 (improves), round 3 (nothing)

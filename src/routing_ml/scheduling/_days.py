@@ -244,30 +244,27 @@ def day_staffing_costs(p: RosterProblem, plan: Plan, breaks: Breaks) -> np.ndarr
 def improve_by_days(p: RosterProblem, plan: Plan, breaks: Breaks, deadline: float, *, seed: int = 0,
                     day_seconds: float = 3.0, max_rounds: int | None = None
                     ) -> tuple[Plan, Breaks]:
-    """Re-plan the days in turn (:func:`replan_day`, at most ``day_seconds`` each), keeping
-    each result that lowers the objective, until a whole round over the horizon improves
-    nothing, ``max_rounds`` rounds are done or time runs out. Each round takes the days in
-    decreasing order of their staffing cost (:func:`day_staffing_costs`), so when time is
+    """Re-plan the days in rounds (:func:`replan_day`, at most ``day_seconds`` each), keeping
+    each result that lowers the objective, until a whole round improves nothing,
+    ``max_rounds`` rounds are done or time runs out. Each round takes every day once, in
+    decreasing order of its staffing cost (:func:`day_staffing_costs`), so when time is
     short the days with the most to repair come first."""
     best = plan_objective(p, plan, breaks)
-    stale = 0
     rounds = 0
-    order = np.argsort(-day_staffing_costs(p, plan, breaks), kind="stable")
-    i = 0
-    while stale < p.n_days and deadline - time.perf_counter() > 0.2 and (max_rounds is None or rounds < max_rounds):
-        d = int(order[i])
-        got = replan_day(p, plan, breaks, d, seed=seed + rounds,
-                         time_limit_seconds=min(day_seconds, deadline - time.perf_counter()))
-        obj = plan_objective(p, *got) if got is not None else np.inf
-        if got is not None and obj < best - 1e-9:
-            logger.debug("day %d re-planned: objective %.2f -> %.2f", d, best, obj)
-            best, (plan, breaks) = obj, got
-            stale = 0
-        else:
-            stale += 1
-        i += 1
-        if i == p.n_days:
-            i, rounds = 0, rounds + 1
-            order = np.argsort(-day_staffing_costs(p, plan, breaks), kind="stable")
+    while deadline - time.perf_counter() > 0.2 and (max_rounds is None or rounds < max_rounds):
+        improved = False
+        for d in np.argsort(-day_staffing_costs(p, plan, breaks), kind="stable").tolist():
+            if deadline - time.perf_counter() <= 0.2:
+                break
+            got = replan_day(p, plan, breaks, d, seed=seed + rounds,
+                             time_limit_seconds=min(day_seconds, deadline - time.perf_counter()))
+            obj = plan_objective(p, *got) if got is not None else np.inf
+            if got is not None and obj < best - 1e-9:
+                logger.debug("day %d re-planned: objective %.2f -> %.2f", d, best, obj)
+                best, (plan, breaks) = obj, got
+                improved = True
+        rounds += 1
+        if not improved:
+            break
     logger.debug("days re-planned: %d rounds, objective %.2f", rounds, best)
     return plan, breaks
