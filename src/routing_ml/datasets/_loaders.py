@@ -80,6 +80,9 @@ def load_bank_calls() -> pd.DataFrame:
     Weekdays 07:00–21:05 (169 five-minute slots a day), 3 March – 24 October 2003,
     164 weekdays, 27,716 rows. Weekends are absent, and so are six weekday holidays
     (the series is a sequence of open days, not a regular grid). No cleaning was needed.
+    Aggregated to 30 minutes (``ds.dt.floor("30min")``), each day ends with a 21:00
+    interval that holds five minutes of calls (21:00-21:05): drop it, or expect its
+    volume and its forecast to be about a sixth of a full half hour's.
 
     Returns
     -------
