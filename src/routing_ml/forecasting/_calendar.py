@@ -268,10 +268,7 @@ def default_future(panel: Panel, h: pd.Timedelta | int,
         mask = panel.open_mask[wd]
         mask[0, panel.slots <= last_minute] = False
         if closed is not None:
-            dates = panel.start + days.astype("timedelta64[D]")
-            years = range(int(str(dates[0])[:4]), int(str(dates[-1])[:4]) + 1)
-            hol = np.array(sorted(closed.dates(years)), dtype="datetime64[D]")
-            mask[np.isin(dates, hol)] = False
+            mask[closed.mask(panel.start + days.astype("timedelta64[D]"))] = False
         # an int horizon skipping holidays may need more days than the first guess
         if not isinstance(h, int) or mask.sum() >= h or n_days > 7 * (h + 60):
             break
@@ -306,9 +303,7 @@ def closed_on_holidays(panel: Panel, holidays: HolidayCalendar | None) -> bool:
     day_open: np.ndarray = np.asarray(panel.present.any(axis=1), dtype=bool)
     open_days = np.flatnonzero(day_open)
     first, last = int(open_days.min()), int(open_days.max())
-    dates = panel.dates
-    years = range(int(str(dates[0])[:4]), int(str(dates[-1])[:4]) + 1)
-    hol = np.isin(dates, np.array(sorted(holidays.dates(years)), dtype="datetime64[D]"))
+    hol = holidays.mask(panel.dates)
     known = np.isfinite(panel.Y)
     seen = 0
     for d in np.flatnonzero(hol):
@@ -379,6 +374,14 @@ class HolidayCalendar:
         """The holiday dates of ``years`` (cached per calendar and years)."""
         return set(_holiday_dates(self, tuple(sorted({int(y) for y in years}))))
 
+    def mask(self, dates: np.ndarray) -> np.ndarray:
+        """Whether each of ``dates`` (datetime64 days) is a holiday of the calendar."""
+        days = np.asarray(dates, dtype="datetime64[D]")
+        if days.size == 0:
+            return np.zeros(days.shape, dtype=bool)
+        years = range(int(str(days.min())[:4]), int(str(days.max())[:4]) + 1)
+        return np.isin(days, np.array(sorted(self.dates(years)), dtype="datetime64[D]"))
+
     def _dates(self, years: tuple[int, ...]) -> set[np.datetime64]:
         out: set[np.datetime64] = set()
         if self.country:
@@ -405,6 +408,15 @@ class HolidayCalendar:
             else:
                 out.add(np.datetime64(item, "D"))
         return out
+
+
+def holiday_calendar(country: str | None, subdiv: str | None,
+                     extra: object = ()) -> HolidayCalendar | None:
+    """The estimators' holiday calendar: None when there is neither a country nor extra
+    dates (``extra`` checked by :func:`check_extra_holidays`)."""
+    if not country and not extra:
+        return None
+    return HolidayCalendar(country, subdiv, check_extra_holidays(extra))
 
 
 def check_extra_holidays(value: object) -> tuple[str, ...]:
@@ -455,11 +467,9 @@ def day_table(start: np.datetime64, day_open: np.ndarray, open_weekdays: np.ndar
     n = len(day_open)
     dates = start + np.arange(n).astype("timedelta64[D]")
     wd = weekdays(start, n)
-    years = pd.DatetimeIndex(dates[[0, -1]]).year
     pad = 10
     all_dates = start + np.arange(-pad, n + pad).astype("timedelta64[D]")
-    hol_set = holidays.dates(range(years[0] - 1, years[-1] + 2)) if holidays else set()
-    hol_all = np.isin(all_dates, np.array(sorted(hol_set), dtype="datetime64[D]"))
+    hol_all = holidays.mask(all_dates) if holidays else np.zeros(len(all_dates), dtype=bool)
     wd_all = weekdays(all_dates[0], len(all_dates))
     weekend_all = wd_all >= 5
     hol = hol_all[pad:pad + n]
@@ -509,7 +519,7 @@ def day_table(start: np.datetime64, day_open: np.ndarray, open_weekdays: np.ndar
     m1 = (month[-1] + 1).astype("datetime64[D]")
     full = m0 + np.arange(int((m1 - m0).astype(int))).astype("timedelta64[D]")
     f_wd = weekdays(full[0], len(full))
-    f_hol = np.isin(full, np.array(sorted(hol_set), dtype="datetime64[D]"))
+    f_hol = holidays.mask(full) if holidays else np.zeros(len(full), dtype=bool)
     off = int((start - m0).astype(int))
     f_closed = np.zeros(len(full), dtype=bool)
     f_closed[off:off + n] = closed

@@ -209,10 +209,8 @@ class Forecaster:
                              f" of at least one day, e.g. '1D' or '7D'.")
 
     def _holidays(self) -> cal.HolidayCalendar | None:
-        if not self.holidays_country and not self.extra_holidays:
-            return None
-        return cal.HolidayCalendar(self.holidays_country, self.holidays_subdiv,
-                                   tuple(self.extra_holidays))
+        return cal.holiday_calendar(self.holidays_country, self.holidays_subdiv,
+                                    self.extra_holidays)
 
     def _members(self) -> tuple[str, ...]:
         return ENSEMBLE_MEMBERS if self.model == "ensemble" else (self.model,)

@@ -60,22 +60,13 @@ class HandleTimeForecaster:
                                               "holidays_country", "holidays_subdiv",
                                               "extra_holidays")}
 
-    def _holidays(self) -> cal.HolidayCalendar | None:
-        if not self.holidays_country and not self.extra_holidays:
-            return None
-        return cal.HolidayCalendar(self.holidays_country, self.holidays_subdiv,
-                                   cal.check_extra_holidays(self.extra_holidays))
-
     def _day_kind(self, start: np.datetime64, days: np.ndarray) -> np.ndarray:
         """Profile row of each day (relative to ``start``): its weekday 0-6, or 7 on a
         holiday of the calendar."""
         kind = cal.weekdays(start, int(days.max()) + 1)[days] if len(days) else days.copy()
         hol = getattr(self, "_holidays_", None)  # (models fitted before holidays existed)
-        if hol is not None and len(days):
-            dates = start + days.astype("timedelta64[D]")
-            years = {int(str(y)) for y in np.unique(dates.astype("datetime64[Y]"))}
-            holiday = np.isin(dates, np.array(sorted(hol.dates(years)), dtype="datetime64[D]"))
-            kind = np.where(holiday, 7, kind)
+        if hol is not None:
+            kind = np.where(hol.mask(start + days.astype("timedelta64[D]")), 7, kind)
         return kind
 
     def fit(self, df: pd.DataFrame) -> HandleTimeForecaster:
@@ -105,7 +96,8 @@ class HandleTimeForecaster:
             raise FrameError(f"handle-time frame: '{AHT}' has negative values:\n"
                              f"{d.loc[a < 0, [ID, TIME, AHT]].head()}\nFix: drop them.")
         d[AHT] = a
-        self._holidays_ = self._holidays()
+        self._holidays_ = cal.holiday_calendar(self.holidays_country, self.holidays_subdiv,
+                                               self.extra_holidays)
         step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(d)
         cal.check_grid(d, step, frame="handle-time frame")
         self.step_minutes_ = step
