@@ -33,6 +33,8 @@ from routing_ml.scheduling._patterns import (
     _place_breaks,
     _unstable_days,
     plan_objective,
+    scheduled,
+    staffing_cost_by_period,
 )
 from routing_ml.scheduling._problem import RosterProblem
 from routing_ml.scheduling.shifts import MINUTES_PER_DAY
@@ -232,13 +234,8 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
 def day_staffing_costs(p: RosterProblem, plan: Plan, breaks: Breaks) -> np.ndarray:
     """Under- and over-staffing cost (cost units) of each day of the horizon in ``plan``:
     where re-planning a day has the most to repair."""
-    w, h = p.weights, p.interval_minutes / 60.0
-    sched = np.zeros((len(p.skills), p.n_periods), dtype=np.int64)
-    for (a, d), (vi, k) in plan.items():
-        sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] += 1
-    per_t = (w.under_staffing_per_hour * h * (np.clip(p.required - sched, 0, None) * p.weight).sum(axis=0)
-             + w.over_staffing_per_hour * h * (np.clip(sched - p.required, 0, None) * p.listed).sum(axis=0))
-    return np.asarray(per_t[:p.n_days * p.per_day].reshape(p.n_days, p.per_day).sum(axis=1), dtype=float)
+    per_t = staffing_cost_by_period(p, scheduled(p, plan, breaks))
+    return per_t.reshape(p.n_days, p.per_day).sum(axis=1)
 
 
 def improve_by_days(p: RosterProblem, plan: Plan, breaks: Breaks, deadline: float, *, seed: int = 0,

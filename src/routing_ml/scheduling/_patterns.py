@@ -678,27 +678,41 @@ def drop_idle_shifts(p: RosterProblem, plan: Plan, breaks: Breaks | None = None)
     return out, breaks
 
 
+def scheduled(p: RosterProblem, plan: Plan, breaks: Breaks | None = None) -> np.ndarray:
+    """Agents on each queue and interval (skills x periods) in ``plan``, off during their
+    breaks."""
+    sched = np.zeros((len(p.skills), p.n_periods), dtype=np.int64)
+    for (a, d), (vi, k) in plan.items():
+        sched[k, _on_queue(p, d, vi, (breaks or {}).get((a, d), ()))] += 1
+    return sched
+
+
+def staffing_cost_by_period(p: RosterProblem, sched: np.ndarray) -> np.ndarray:
+    """The objective's under- and over-staffing cost (cost units) of each interval, given
+    the agents on each queue (:func:`scheduled`)."""
+    w, h = p.weights, p.interval_minutes / 60.0
+    short = np.clip(p.required - sched, 0, None) * p.weight
+    surplus = np.clip(sched - p.required, 0, None) * p.listed
+    return np.asarray(w.under_staffing_per_hour * h * short.sum(axis=0)
+                      + w.over_staffing_per_hour * h * surplus.sum(axis=0), dtype=float)
+
+
 def plan_objective(p: RosterProblem, plan: Plan, breaks: Breaks | None = None) -> float:
     """Objective (cost units, :class:`RosterWeights`) of a plan and its breaks, computed
     directly: the same terms as the CP-SAT model's objective."""
     w, rules = p.weights, p.rules
     wd = [p.weekday(d) for d in range(p.n_days)]
-    sched = np.zeros((len(p.skills), p.n_periods), dtype=np.int64)
     cost = pref = 0.0
     weekend: dict[int, int] = defaultdict(int)
     starts: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for (a, d), (vi, k) in plan.items():
+    for (a, d), (vi, _k) in plan.items():
         v = p.variants[vi]
-        sched[k, _on_queue(p, d, vi, (breaks or {}).get((a, d), ()))] += 1
         cost += w.shift_cost * v.cost
         pref += _day_penalty(p, p.agents[a], wd[d], vi)
         weekend[a] += wd[d] >= 5
         starts[a, d // 7].append(v.start_minutes)
-    h = p.interval_minutes / 60.0
-    short = np.clip(p.required - sched, 0, None)
-    surplus = np.clip(sched - p.required, 0, None) * p.listed
-    total = (w.under_staffing_per_hour * h * float((short * p.weight).sum())
-             + w.over_staffing_per_hour * h * float(surplus.sum()) + cost + w.preference_per_day * pref)
+    total = (float(staffing_cost_by_period(p, scheduled(p, plan, breaks)).sum()) + cost
+             + w.preference_per_day * pref)
     if w.unstable_start_per_day:
         tol = rules.stable_start_tolerance_minutes
         for (a, wk), ss in starts.items():
