@@ -763,3 +763,53 @@ def test_forecast_calls_where_nobody_is_rostered_count_as_unanswered_by_default(
     # a contacts log keeps the old default: its after-hours records are dropped
     log = arrivals_from_forecast(fc, seed=1)
     assert "outside_opening_hours" in simulate(log, ag, sh, seed=2).dropped
+
+
+# ------------------------------------------------------------------ row order, duplicates, seeds
+
+
+def test_forecast_with_a_repeated_row_is_refused_not_drawn_twice():
+    fc = _forecast()
+    with pytest.raises(FrameError, match="duplicated"):
+        arrivals_from_forecast(pd.concat([fc, fc.iloc[:3]]), seed=0)
+    with pytest.raises(FrameError, match="duplicated"):
+        simulate(pd.concat([fc, fc]), _agents(6), aht_seconds=120, seed=0)
+
+
+def test_same_seed_same_arrivals_whatever_the_row_order_of_the_forecast():
+    fc = _forecast()
+    shuffled = fc.sample(frac=1.0, random_state=3)
+    a = arrivals_from_forecast(fc, seed=5)
+    b = arrivals_from_forecast(shuffled, seed=5)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_same_seed_same_result_whatever_the_row_order_of_the_contacts():
+    c = _contacts(300, rate_per_hour=90)
+    c.loc[10, "ts"] = c.loc[11, "ts"]  # two contacts at the same instant
+    shuffled = c.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    kw = {"aht_seconds": 150, "patience": 60, "seed": 4}
+    r1 = simulate(c, _agents(3), **kw)
+    r2 = simulate(shuffled, _agents(3), **kw)
+    drop = {"wall_time_seconds"}
+    assert {k: v for k, v in r1.summary.items() if k not in drop} == \
+        {k: v for k, v in r2.summary.items() if k not in drop}
+    assert r1.summary["answered"] > 0
+
+
+def test_a_contact_logged_twice_is_refused():
+    c = _contacts(50)
+    with pytest.raises(FrameError, match="contact_id and ts"):
+        simulate(pd.concat([c, c.iloc[:5]], ignore_index=True), _agents(3), seed=0)
+
+
+@pytest.mark.parametrize("seed", [None, -1, 1.5, True, np.random.default_rng(0)])
+def test_a_run_without_an_integer_seed_is_refused(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        simulate(_contacts(20), _agents(2), seed=seed)
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        compare_policies({"lia": LongestIdleAgent()}, _contacts(20), _agents(2),
+                         n_replications=1, seed=seed)
+    if not isinstance(seed, np.random.Generator):
+        with pytest.raises(ValueError, match="seed must be a non-negative int"):
+            arrivals_from_forecast(_forecast(), seed=seed)

@@ -325,6 +325,13 @@ def _with_shrinkage(schedule: pd.DataFrame, shrinkage: float, interval_minutes: 
     return out.loc[keep].reset_index(drop=True)
 
 
+def _check_seed(seed: Any) -> None:
+    """A run is reproducible only from an integer seed: None or a Generator is refused."""
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool | np.bool_) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int (every draw of a run derives from "
+                         f"it: same seed, same result), got {seed!r}.")
+
+
 def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndarray]]:
     kw = st.kwargs
     extra_dropped, extra_issues = dict(st.extra_dropped), dict(st.extra_issues)
@@ -356,14 +363,14 @@ def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndar
     )
     P.dropped = {**extra_dropped, **P.dropped}
     P.issues = {**extra_issues, **P.issues}
-    draws = {k: v[P.rows] for k, v in draws_all.items()}
+    draws = {k: v[P.draw_rows] for k, v in draws_all.items()}
     # draws of repeat contacts: generation g of first contact i uses repeat[g - 1, i]
     # (their own stream, so leaving them out without repeats changes no other draw)
     if kw["repeats"]:
         rr = np.random.default_rng([seed, 2])
         rep = rr.random((_REPEAT_GENERATIONS, n, 4))
         rep[:, :, 0] = rr.standard_normal((_REPEAT_GENERATIONS, n))
-        draws["repeat"] = rep[:, P.rows, :]
+        draws["repeat"] = rep[:, P.draw_rows, :]
     else:
         draws["repeat"] = np.zeros((_REPEAT_GENERATIONS, 0, 4))
     return P, draws
@@ -593,9 +600,10 @@ def simulate(
                  origin=None if origin is None else pd.Timestamp(origin),
                  until=until, shrinkage=shrinkage)
     _stats.answer_targets(answer_seconds)
+    _check_seed(seed)
     policy = _check_policy(policy)
     st = _setup(arrivals, agents, schedule, kw)
-    P, draws = _prepare(st, seed)
+    P, draws = _prepare(st, int(seed))
     return _run_one(st, P, draws, policy, seed, keep_contacts=keep_contacts)
 
 
@@ -711,8 +719,9 @@ def compare_policies(
     if kw["origin"] is not None:
         kw["origin"] = pd.Timestamp(kw["origin"])
     _stats.answer_targets(kw["answer_seconds"])
+    _check_seed(seed)
     st = _setup(arrivals, agents, schedule, kw)
-    seeds = [int(np.random.SeedSequence([seed, r]).generate_state(1)[0])
+    seeds = [int(np.random.SeedSequence([int(seed), r]).generate_state(1)[0])
              for r in range(n_replications)]
     tasks = [(st, pols, r, s) for r, s in enumerate(seeds)]
     if n_jobs == -1:

@@ -37,6 +37,7 @@ from routing_ml.frames import (
     TIME,
     _slash_dates_as_iso,
     as_datetime_column,
+    check_unique_keys,
     require_columns,
     validate_requirements,
 )
@@ -101,6 +102,10 @@ def arrivals_from_forecast(
         Missing columns, bad timestamps, negative or NaN expected counts, an
         ``interval_minutes`` that contradicts the step of ``ds``.
     """
+    if not isinstance(seed, np.random.Generator) and (
+            not isinstance(seed, int | np.integer) or isinstance(seed, bool | np.bool_) or seed < 0):
+        raise ValueError(f"seed must be a non-negative int or a numpy Generator (the draw is "
+                         f"reproducible from it), got {seed!r}.")
     value_col = _value_column(forecast, value_col)
     step = interval_seconds(forecast, interval_minutes, name="forecast frame")
     return draw_arrivals(forecast, step_seconds=step, value_col=value_col, scale=scale,
@@ -127,6 +132,11 @@ def draw_arrivals(forecast: pd.DataFrame, *, step_seconds: float, value_col: str
     value_col = _value_column(forecast, value_col)
     f = forecast[[ID, TIME, value_col]].copy()
     f[TIME] = as_datetime_column(f, TIME, frame="forecast frame")
+    # one row per queue and interval (a repeated row would double its traffic), drawn in
+    # (queue, interval) order: the same seed gives the same arrivals whatever the row order
+    check_unique_keys(f, (ID, TIME), frame="forecast frame")
+    f[ID] = f[ID].astype(str)
+    f = f.sort_values([ID, TIME], kind="stable")
     vals = pd.to_numeric(f[value_col], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(vals) | (vals < 0)
     if bad.any():
@@ -408,7 +418,8 @@ def contacts_from_bank_log(
 
     Returns
     -------
-    (contacts, shifts, dropped): contacts with ``contact_id``, ``ts``, ``channel``
+    (contacts, shifts, dropped): contacts with ``contact_id`` (0, 1, ... in arrival order),
+    ``call_id`` (the log's, unique per VRU line only), ``ts``, ``channel``
     ("voice"), ``skill`` (call type), ``queue``, ``priority``, ``customer_id``,
     ``patience_seconds``, ``handle_seconds``, ``agent_id`` (who served, NaN if
     abandoned), ``observed_wait_seconds``, ``observed_abandoned``; shifts ``agent_id``,
@@ -472,6 +483,9 @@ def contacts_from_bank_log(
     })
     out["queue"] = "voice:" + out["skill"]
     out = out.sort_values("ts", kind="stable").reset_index(drop=True)
+    # the log numbers calls per VRU line: a day can have the same call_id twice
+    out.insert(1, "call_id", out["contact_id"])
+    out["contact_id"] = np.arange(len(out), dtype=np.int64)
     sv = c.loc[served, ["agent_id", "ser_start", "ser_exit"]].dropna()
     if not presence_gap_minutes > 0:
         raise ValueError(f"presence_gap_minutes must be > 0, got {presence_gap_minutes!r}.")
@@ -556,6 +570,8 @@ class Prepared:
     dropped: dict
     issues: dict
     rows: np.ndarray              # row of the input frame of each contact
+    draw_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # ^ index of each contact's random draws: its rank in (time, contact_id) order
     # contacts without a usable logged handle time, by cause (abandoned_in_log, missing,
     # not_a_number): an outcome model that replays logged times imputes them
     handle_unusable: dict = field(default_factory=dict)
@@ -614,6 +630,7 @@ def prepare(
     miss = ts.isna().to_numpy()
     if miss.any():
         dropped["missing_or_bad_ts"] = int(miss.sum())
+    tie = _contact_tiebreak(df, ts)
     ch_idx = {c: i for i, c in enumerate(pool_channels)}
     # channel of each row as the pool's channel index (factorised: one lookup per name)
     ch_codes, ch_names = pd.factorize(df["channel"], use_na_sentinel=False)
@@ -786,8 +803,11 @@ def prepare(
     # final arrays
     idx = np.flatnonzero(keep)
     t = t_all[idx]
-    order = np.argsort(t, kind="stable")
+    # arrival order; contacts arriving at the same second in contact_id order (not row
+    # order: a shuffled log replays the same way)
+    order = np.lexsort((idx, tie[idx], t))
     idx = idx[order]
+    draw_rows = canonical_rank(t_all, tie)[idx]
     t = t[order]
     qk = queue_of_row[idx]
     n = len(idx)
@@ -805,7 +825,7 @@ def prepare(
     if need.any():
         pat[need] = draw_patience(patience, np.asarray(pool_channels, dtype=object)[chn[need]],
                                   qnames[qk[need]],
-                                  patience_u[idx][need] if patience_u is not None
+                                  patience_u[draw_rows][need] if patience_u is not None
                                   else np.full(int(need.sum()), 0.5))
     is_def = np.isin(np.asarray(pool_channels, dtype=object), DEFERRABLE_CHANNELS)[chn]
     pat[is_def & ~np.isfinite(pat)] = np.inf
@@ -860,7 +880,42 @@ def prepare(
         is_repeat=np.asarray(col("is_repeat", False, bool), dtype=bool),
         shift_agent=sh_agent, shift_start=sh_start, shift_end=sh_end,
         dropped=dropped, issues=issues, rows=idx, handle_unusable=handle_unusable,
+        draw_rows=draw_rows,
     )
+
+
+def _contact_tiebreak(df: pd.DataFrame, ts: pd.Series) -> np.ndarray:
+    """Rank of each row's ``contact_id`` (0 without the column), after checking that no
+    contact is in the log twice: the same ``contact_id`` and time is a repeated row
+    (``FrameError``: it would be replayed twice); the same ``contact_id`` at different
+    times is counted and logged (some logs number calls per line or per day)."""
+    if "contact_id" not in df:
+        return np.zeros(len(df), dtype=np.int64)
+    cid = df["contact_id"]
+    twice = pd.DataFrame({"contact_id": cid.to_numpy(), "ts": ts.to_numpy()}).duplicated(keep=False)
+    if twice.any():
+        rows = df.loc[twice.to_numpy(), ["contact_id"]].assign(ts=ts[twice.to_numpy()])
+        raise FrameError(
+            f"contacts frame: {int(twice.sum())} rows repeat another row's contact_id and "
+            f"ts (each would be replayed as a contact of its own), e.g.\n"
+            f"{rows.head(6).to_string()}\nFix: drop the copies, e.g. "
+            f"df.drop_duplicates(['contact_id', 'ts']), or give each contact its own id.")
+    n_dup = int(cid.duplicated().sum())
+    if n_dup:
+        logger.warning("contacts frame: %d contact_id values are used by more than one "
+                       "contact (at different times); each row is simulated as a contact.",
+                       n_dup)
+    return pd.factorize(cid.astype(str), sort=True)[0].astype(np.int64)
+
+
+def canonical_rank(t: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    """Position of each row in (time, ``tie``, row) order, missing times last: the index
+    of its per-contact random draws, so that the draws follow the contact, not its row."""
+    key = np.where(np.isnan(t), np.inf, t)
+    order = np.lexsort((np.arange(t.size), tie, key))
+    rank = np.empty(t.size, dtype=np.int64)
+    rank[order] = np.arange(t.size)
+    return rank
 
 
 def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
