@@ -142,3 +142,28 @@ def test_list_datasets_matches_loaders():
     assert table["size_mb"].gt(0).all()
     assert table["source"].str.len().gt(10).all()
     assert table.set_index("name").loc["banking77", "rows"] == len(load_banking77())
+
+
+def test_avisos_volumes_of_a_date_selection_are_not_padded_with_zeros(avisos):
+    june = avisos[(avisos["requested_at"] >= "2023-06-01") & (avisos["requested_at"] < "2023-07-01")]
+    vol = avisos_madrid_volumes(june, freq="1D")
+    assert vol["ds"].min() == pd.Timestamp("2023-06-01")
+    assert vol["ds"].max() == pd.Timestamp("2023-06-30")
+    assert vol["y"].sum() == len(june)
+    # an explicit window lists the days around the reports (true zeros for a rare service)
+    wide = avisos_madrid_volumes(june, freq="1D", start="2023-05-30", end="2023-07-02 23:00")
+    assert len(wide) == 34 and wide["y"].iloc[[0, 1, -2, -1]].eq(0).all()
+    assert wide["y"].sum() == len(june)
+
+
+def test_avisos_volumes_bad_selections_get_clear_errors(avisos):
+    with pytest.raises(ValueError, match="no report"):
+        avisos_madrid_volumes(avisos.iloc[:0], freq="1D")
+    aware = avisos.iloc[:100].assign(requested_at=avisos["requested_at"].iloc[:100].dt.tz_localize("Europe/Madrid",
+                                                                                               ambiguous="NaT",
+                                                                                               nonexistent="NaT"))
+    with pytest.raises(ValueError, match="naive local timestamps"):
+        avisos_madrid_volumes(aware, freq="1D")
+    with pytest.raises(ValueError, match="would be lost"):
+        avisos_madrid_volumes(avisos.iloc[:1000], freq="1D", start="2021-06-01",
+                              end=avisos["requested_at"].iloc[:1000].min())

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from routing_ml.errors import FrameError
 from routing_ml.frames import ID, TARGET, TIME, require_columns
 
 logger = logging.getLogger(__name__)
@@ -320,12 +321,16 @@ def avisos_madrid_volumes(
     *,
     freq: str = "1h",
     by_service: bool = False,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Interval counts of Madrid citizen reports on a full regular grid.
 
-    Every interval from the first report's interval to 31 December 2023 23:59 is listed,
-    every day of the week (the web channel never closes). Intervals that overlap a known
-    collection gap get ``y = NaN`` (missing, not zero).
+    Every interval from ``start`` to ``end`` is listed, every day of the week (the web
+    channel never closes); by default from the first report's interval to the last
+    report's, so a selection of dates (e.g. June 2023) is not padded with zeros it never
+    observed. Intervals that overlap a known collection gap get ``y = NaN`` (missing, not
+    zero).
 
     Parameters
     ----------
@@ -334,6 +339,9 @@ def avisos_madrid_volumes(
         "1D", ...).
     by_service : one series per service (``unique_id`` = service) or the total
         (``unique_id`` = "total").
+    start, end : first and last instant of the grid (naive local time). Give them when
+        the selection spans more than its reports (a rare service: its first and last
+        reports are not the window's ends, the intervals around them are true zeros).
 
     Returns
     -------
@@ -353,9 +361,26 @@ def avisos_madrid_volumes(
                     frame="avisos_madrid_volumes: reports",
                     hint="Pass the frame of load_avisos_madrid() (or None to load it).")
     ts = reports["requested_at"]
-    start = ts.min().floor(freq)
-    end = pd.Timestamp("2023-12-31 23:59:59").floor(freq)
-    grid = pd.date_range(start, end, freq=freq)
+    if not pd.api.types.is_datetime64_any_dtype(ts) or getattr(ts.dt, "tz", None) is not None:
+        raise FrameError(
+            f"avisos_madrid_volumes: column 'requested_at' must hold naive local timestamps "
+            f"(as load_avisos_madrid() gives them), got dtype {ts.dtype}. Fix: "
+            f"reports['requested_at'] = pd.to_datetime(reports['requested_at'])"
+            f"{'.dt.tz_localize(None)' if getattr(getattr(ts, 'dt', None), 'tz', None) else ''}.")
+    if ts.notna().sum() == 0 and (start is None or end is None):
+        raise ValueError("avisos_madrid_volumes: no report in the frame (empty selection?) "
+                         "and no start and end to lay the grid on. Fix: check the filter, or "
+                         "pass start= and end=.")
+    lo = ts.min() if start is None else pd.Timestamp(start)
+    hi = ts.max() if end is None else pd.Timestamp(end)
+    if hi < lo:
+        raise ValueError(f"avisos_madrid_volumes: end {hi} is before start {lo}.")
+    grid = pd.date_range(lo.floor(freq), hi.floor(freq), freq=freq)
+    outside = int(((ts < grid[0]) | (ts >= grid[-1] + step)).sum()) if len(grid) else int(ts.notna().sum())
+    if outside:
+        raise ValueError(f"avisos_madrid_volumes: {outside} reports fall outside start={start} "
+                         f"- end={end}; they would be lost. Fix: widen the window or filter "
+                         f"the reports first.")
     bucket = ts.dt.floor(freq)
     if by_service:
         ids = reports["service"].astype(str)
