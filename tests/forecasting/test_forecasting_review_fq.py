@@ -196,11 +196,20 @@ def test_freq_finer_than_every_series_step_is_an_error():
     df = pd.DataFrame({"unique_id": "q", "ds": ds, "y": 10.0})
     with pytest.raises(FrameError, match=r"freq='15min'.*30-minute.*freq='30min'"):
         Forecaster("seasonal_naive_week", freq="15min", holidays_country=None).fit(df)
-    # one series on the 15-minute grid is enough: the others may be sparse
+    # one series on the 15-minute grid is enough: the others may be sparse (a queue that
+    # leaves out its empty intervals: steps of every multiple of 15 minutes)
     fine = pd.DataFrame({"unique_id": "p", "ds": pd.date_range(
         "2024-01-08 08:00", "2024-01-26 19:45", freq="15min"), "y": 1.0})
+    fine = fine[(fine["ds"].dt.hour >= 8) & (fine["ds"].dt.hour < 20)]
+    rng = np.random.default_rng(0)
+    sparse = fine[rng.random(len(fine)) < 0.4].assign(unique_id="s")
     Forecaster("seasonal_naive_week", freq="15min", holidays_country=None,
-               calibration_windows=2).fit(pd.concat([df, fine]))
+               calibration_windows=2).fit(pd.concat([sparse, fine]))
+    # but a series whose every step is 30 minutes holds 30-minute volumes: with a
+    # 15-minute series beside it, it would be staffed at twice its traffic
+    with pytest.raises(FrameError, match=r"'q' \(30 min\).*coarser grid.*2x"):
+        Forecaster("seasonal_naive_week", freq="15min", holidays_country=None,
+                   calibration_windows=2).fit(pd.concat([df, fine]))
 
 
 # ----------------------------------------------------------------------------- finding 10
@@ -218,3 +227,22 @@ def test_cli_empty_horizon_names_the_next_open_interval(tmp_path):
     assert "'12h'" not in res.output
     ok = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o.csv"), "--horizon", "3d"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_levels_given_as_fractions_are_refused_not_read_as_percent():
+    df = _office("2024-01-08", "2024-01-26 23:00")
+    f = Forecaster("seasonal_naive_week", freq="1h", holidays_country=None).fit(df)
+    with pytest.raises(ValueError, match=r"percentages.*level=\(80, 95\)"):
+        f.predict(h="1w", level=(0.8, 0.95))
+    assert "yhat_lo_80" in f.predict(h="1w", level=(80,)).columns
+
+
+def test_a_horizon_that_falls_on_closed_days_warns_instead_of_an_empty_frame():
+    df = _office("2024-01-08", "2024-01-26 23:00")  # ends on a Friday
+    f = Forecaster("seasonal_naive_week", freq="1h", holidays_country=None).fit(df)
+    with pytest.warns(UserWarning, match="covers no open interval of 1 series"):
+        out = f.predict(h="12h")
+    assert out.empty
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(f.predict(h="3d")) > 0

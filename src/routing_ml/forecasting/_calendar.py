@@ -112,8 +112,13 @@ def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta 
     return td
 
 
+#: same-day steps a series needs before a coarser grid than ``freq`` is called an error
+COARSE_MIN_PAIRS = 20
+
+
 def check_step(df: pd.DataFrame, step: int, *, freq: object) -> None:
-    """Raise FrameError when every series' rows are further apart than ``step`` minutes.
+    """Raise FrameError when every series' rows are further apart than ``step`` minutes,
+    or when a series with enough rows is on a grid that is a multiple of ``step``.
 
     Only consecutive rows of the same day are compared (a series open one interval a day
     says nothing about the grid); series without two rows on one day are left out. A
@@ -127,8 +132,25 @@ def check_step(df: pd.DataFrame, step: int, *, freq: object) -> None:
     ok = same_day & (diffs > pd.Timedelta(0))
     if not ok.any():
         return
-    per_series = (diffs[ok] / pd.Timedelta(minutes=1)).groupby(df.loc[ok, ID]).min()
+    minutes = (diffs[ok] / pd.Timedelta(minutes=1)).round().astype(np.int64)
+    per_series = minutes.groupby(df.loc[ok, ID]).min()
     if (per_series <= step).any():
+        # one series on a coarser grid among finer ones: every same-day step a multiple
+        # of a larger one, over enough rows (a sparse queue that leaves out its empty
+        # intervals has steps of every multiple of the grid: their gcd is the grid)
+        grid = minutes.groupby(df.loc[ok, ID]).agg(lambda m: int(np.gcd.reduce(m.to_numpy())))
+        pairs = minutes.groupby(df.loc[ok, ID]).size()
+        coarse = grid[(grid > step) & (grid % step == 0) & (pairs >= COARSE_MIN_PAIRS)]
+        if len(coarse):
+            shown = ", ".join(f"'{q}' ({m} min)" for q, m in coarse.head(5).items())
+            raise FrameError(
+                f"freq={freq!r} is {step} minutes, but series {shown} are on a coarser "
+                f"grid (every step between rows of a day is a multiple of it, over "
+                f"{int(pairs[coarse.index].min())} or more steps): their counts would be "
+                f"read as {step}-minute volumes ({int(coarse.iloc[0]) // step}x the traffic "
+                f"per interval when staffed). Fix: fit those series separately with their "
+                f"own freq, or split each count over its {step}-minute intervals before "
+                f"fitting.")
         return
     smallest = int(per_series.min())
     shown = ", ".join(f"'{q}' ({m:g} min)" for q, m in per_series.head(5).items())

@@ -399,6 +399,15 @@ class Forecaster:
         self._check_fitted()
         levels = _check_levels(level)
         idx = self._future_indices(h, future)
+        if future is None:
+            empty = [p.uid for p, ix in zip(self.panels_, idx, strict=True) if len(ix[0]) == 0]
+            if empty:
+                warnings.warn(
+                    f"h={h!r} from the end of the history covers no open interval of "
+                    f"{len(empty)} series ({', '.join(map(str, empty[:5]))}): the span is "
+                    f"counted in calendar time from each series' last interval and falls "
+                    f"where they are closed (e.g. a weekend). Fix: a longer h (e.g. h='1w'), "
+                    f"an int h (open intervals), or a future frame.", UserWarning, stacklevel=2)
         return self._predict_idx(idx, levels)
 
     def _future_indices(self, h, future) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -600,4 +609,9 @@ def _check_levels(level: Sequence[int | float]) -> list[float]:
             raise ValueError(f"level={level!r}: each level must be a percentage in (0, 100), "
                              f"e.g. (80, 95).")
         out.append(L)
+    if out and max(out) <= 1:
+        fix = tuple(_fmt(100 * L) for L in out)
+        raise ValueError(f"level={level!r}: levels are percentages (80 for an 80 % interval); "
+                         f"these read as intervals of at most 1 %. Fix: level=({', '.join(fix)}"
+                         f"{',' if len(fix) == 1 else ''}).")
     return out
