@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from routing_ml.cli import app
 from routing_ml.errors import FrameError
-from routing_ml.forecasting import MADRID_CITY_HOLIDAYS, Forecaster, HolidayCalendar
+from routing_ml.forecasting import MADRID_CITY_HOLIDAYS, Forecaster, HolidayCalendar, evaluate
 
 
 def _office(start: str, end: str, *, holidays: set | None = None, seed: int = 0,
@@ -246,3 +246,8 @@ def test_a_horizon_that_falls_on_closed_days_warns_instead_of_an_empty_frame():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(f.predict(h="3d")) > 0
+
+
+def test_evaluate_names_the_missing_columns():
+    with pytest.raises(FrameError, match="evaluate: cv.*'ds'"):
+        evaluate(pd.DataFrame({"y": [1.0], "yhat": [1.0]}))

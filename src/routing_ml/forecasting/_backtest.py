@@ -11,7 +11,15 @@ import pandas as pd
 
 from routing_ml.errors import FrameError
 from routing_ml.forecasting import _calendar as cal
-from routing_ml.frames import FORECAST, ID, TARGET, TIME, validate_volumes
+from routing_ml.frames import (
+    FORECAST,
+    ID,
+    TARGET,
+    TIME,
+    as_datetime_column,
+    require_columns,
+    validate_volumes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +212,10 @@ def evaluate(cv: pd.DataFrame, history: pd.DataFrame | None = None,
     ``coverage_L`` and ``pinball_L`` (mean of the two quantiles' pinball losses, in
     contacts) for each level, and ``n`` (intervals scored).
     """
+    require_columns(cv, (ID, TIME, "cutoff", TARGET, FORECAST), frame="evaluate: cv",
+                    hint="Pass the frame cross_validation(...) returns.")
     d = cv.dropna(subset=[TARGET]).copy()
+    d[TIME] = as_datetime_column(d, TIME, frame="evaluate: cv")
     d[FORECAST] = d[FORECAST].clip(lower=0)
     y, yh = d[TARGET].to_numpy(float), d[FORECAST].to_numpy(float)
     out: dict[str, float] = {"n": float(len(d)), "wape": wape(y, yh), "rmse": rmse(y, yh)}
