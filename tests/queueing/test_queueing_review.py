@@ -65,7 +65,8 @@ def test_bad_targets_file_is_a_queueing_input_error(tmp_path, text):
 def test_interval_shorter_than_every_step_raises():
     # interval_minutes=0.5 (hours meant) on a 30-minute forecast: 60x the traffic, so an
     # error (a warning let the doubled staffing through)
-    with pytest.raises(QueueingInputError, match=r"interval_minutes=0.5.*interval_minutes=30"):
+    with pytest.raises(QueueingInputError, match=r"interval_minutes=0.5.*interval_minutes=30"), \
+            pytest.warns(UserWarning, match="did you give hours"):
         staffing_requirements(_frame(), aht_seconds=300.0, interval_minutes=0.5)
     import warnings
 
@@ -98,3 +99,17 @@ def test_erlang_a_near_critical_load_with_huge_patience_matches_erlang_c():
     res = erlang_a(0.99999, 1, 10.0, 1e13, 0.0)
     assert res.service_level == pytest.approx(service_level(0.99999, 1, 10.0, 0.0), abs=1e-6)
     assert res.wait_probability == pytest.approx(erlang_c(0.99999, 1), rel=1e-5)
+
+
+@pytest.mark.parametrize(("interval", "hint"), [(1800, "did you give seconds"),
+                                                 (0.5, "did you give hours")])
+def test_an_interval_in_seconds_or_hours_warns(interval, hint):
+    from routing_ml.queueing import required_agents
+
+    with pytest.warns(UserWarning, match=hint):
+        required_agents(100, 180, interval)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        required_agents(100, 180, 30)

@@ -865,3 +865,8 @@ def test_ambiguous_short_texts_are_undetermined() -> None:
     with pytest.raises(ValueError, match="min_margin"):
         lid.fit([], [])
 
+
+
+def test_save_into_a_directory_names_the_fix(fitted: IntentClassifier, tmp_path) -> None:
+    with pytest.raises(ValueError, match="is a directory.*intents.pkl"):
+        fitted.save(tmp_path)

@@ -813,3 +813,13 @@ def test_a_run_without_an_integer_seed_is_refused(seed):
     if not isinstance(seed, np.random.Generator):
         with pytest.raises(ValueError, match="seed must be a non-negative int"):
             arrivals_from_forecast(_forecast(), seed=seed)
+
+
+def test_a_handle_time_that_looks_like_minutes_warns():
+    with pytest.warns(UserWarning, match="did you give minutes"):
+        simulate(_contacts(30), _agents(2), aht_seconds=4, seed=0)
+    with pytest.warns(UserWarning, match="did you give minutes"):
+        simulate(_contacts(30), _agents(2), aht_seconds={"voice": 3.5}, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        simulate(_contacts(30), _agents(2), aht_seconds=240, seed=0)

@@ -46,6 +46,25 @@ def warn_short_aht(aht: np.ndarray, name: str = "aht_seconds", *, stacklevel: in
     )
 
 
+def interval_minutes_array(value: Any, *, stacklevel: int = 3) -> np.ndarray:
+    """``interval_minutes`` as a positive float64 array; a UserWarning when a value looks
+    like seconds (longer than a day) or hours (shorter than a minute)."""
+    arr = as_array("interval_minutes", value, low=0.0, low_inclusive=False,
+                   fix="Fix: pass the interval length in minutes, e.g. 15.")
+    big, small = arr[arr > 24 * 60], arr[arr < 1]
+    if big.size:
+        v = float(big.max())
+        warnings.warn(f"interval_minutes={v:g} is longer than a day: did you give seconds? "
+                      f"{v:g} seconds is interval_minutes={v / 60:g}.", UserWarning,
+                      stacklevel=stacklevel)
+    if small.size:
+        v = float(small.min())
+        warnings.warn(f"interval_minutes={v:g} is shorter than a minute: did you give hours? "
+                      f"{v:g} hours is interval_minutes={v * 60:g}.", UserWarning,
+                      stacklevel=stacklevel)
+    return arr
+
+
 def _show(values: np.ndarray, bad: np.ndarray) -> str:
     shown = values[bad].ravel()[:5]
     count = int(np.count_nonzero(bad))

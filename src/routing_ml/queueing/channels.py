@@ -57,6 +57,7 @@ from routing_ml.queueing._validate import (
     all_scalar,
     as_array,
     broadcast,
+    interval_minutes_array,
     out,
     warn_short_aht,
 )
@@ -117,8 +118,7 @@ def chat_required_agents(
     aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
                    fix="Fix: pass the mean session duration in seconds, > 0.")
     warn_short_aht(aht)
-    interval = as_array("interval_minutes", interval_minutes, low=0.0, low_inclusive=False,
-                        fix="Fix: pass the interval length in minutes, e.g. 15.")
+    interval = interval_minutes_array(interval_minutes)
     conc = as_array("concurrency", concurrency, low=1.0, integer=True,
                     fix="Fix: concurrency is the number of simultaneous sessions, >= 1.")
     sl, ans, occ, shr, pat = _check_targets(service_level, answer_seconds, max_occupancy,
@@ -200,8 +200,7 @@ def deferred_required_agents(
         )
     aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
                    fix="Fix: pass the handle time per item in seconds, > 0.")
-    interval = float(as_array("interval_minutes", interval_minutes, low=0.0,
-                              low_inclusive=False, fix="Fix: e.g. 15."))
+    interval = float(interval_minutes_array(interval_minutes))
     deadline = float(as_array("deadline_hours", deadline_hours, low=0.0, low_inclusive=False,
                               fix="Fix: pass the answer deadline in hours, e.g. 24."))
     _, _, occ, shr, _ = _check_targets(0.5, 0.0, max_occupancy, shrinkage, None)

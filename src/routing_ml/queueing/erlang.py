@@ -75,6 +75,7 @@ from routing_ml.queueing._validate import (
     all_scalar,
     as_array,
     broadcast,
+    interval_minutes_array,
     out,
 )
 
@@ -231,8 +232,7 @@ def traffic_erlangs(volume: Any, aht_seconds: Any, interval_minutes: Any) -> Any
     """
     vol = as_array("volume", volume, low=0.0, fix="Fix: volumes are counts >= 0.")
     aht = _aht(aht_seconds)
-    interval = as_array("interval_minutes", interval_minutes, low=0.0, low_inclusive=False,
-                        fix="Fix: pass the interval length in minutes, e.g. 15.")
+    interval = interval_minutes_array(interval_minutes)
     vol, aht, interval = broadcast(volume=vol, aht_seconds=aht, interval_minutes=interval)
     return out(vol * aht / (60.0 * interval), all_scalar(volume, aht_seconds, interval_minutes))
 

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routing_ml.queueing._validate import QueueingInputError, as_array, warn_short_aht
+from routing_ml.queueing._validate import (
+    QueueingInputError,
+    as_array,
+    interval_minutes_array,
+    warn_short_aht,
+)
 from routing_ml.queueing.channels import _ceil_tol, _deferred_backlog, _deferred_level
 from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
 from routing_ml.queueing.staffing import StaffingTarget, _gross_up, _minimum_agents
@@ -150,8 +155,7 @@ def staffing_requirements(
             f"common step of '{TIME}'. Pass interval_minutes= to silence this.",
             UserWarning, stacklevel=2,
         )
-    interval = float(as_array("interval_minutes", interval_minutes, low=0.0,
-                              low_inclusive=False, fix="Fix: e.g. 15."))
+    interval = float(interval_minutes_array(interval_minutes))
     _check_step(df, interval)
 
     # ---- targets per queue

@@ -52,6 +52,7 @@ from routing_ml.queueing._validate import (
     all_scalar,
     as_array,
     broadcast,
+    interval_minutes_array,
     out,
     warn_short_aht,
 )
@@ -245,8 +246,7 @@ def required_agents(
     aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
                    fix="Fix: pass the mean handle time in seconds, > 0.")
     warn_short_aht(aht)
-    interval = as_array("interval_minutes", interval_minutes, low=0.0, low_inclusive=False,
-                        fix="Fix: pass the interval length in minutes, e.g. 15.")
+    interval = interval_minutes_array(interval_minutes)
     sl, ans, occ, shr, pat = _check_targets(service_level, answer_seconds, max_occupancy,
                                             shrinkage, patience_seconds)
     assert sl is not None and ans is not None and shr is not None

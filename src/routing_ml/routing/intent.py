@@ -1871,6 +1871,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         """
         self._check_fitted()
         path = Path(path)
+        if path.is_dir():
+            raise ValueError(f"{path} is a directory; save writes one file. Fix: give a file "
+                             f"name, e.g. {path / 'intents.pkl'}.")
         payload = {"format": _FORMAT_VERSION, "class": "IntentClassifier", "model": self}
         with path.open("wb") as fh:
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)

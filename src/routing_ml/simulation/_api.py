@@ -218,6 +218,15 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         kw["interval_minutes"] = int(im)
     extra: dict[str, int] = {}
     extra_issues: dict[str, Any] = {}
+    if kw["outcomes"] is None and kw["aht_seconds"] is not None:
+        from routing_ml.queueing._validate import warn_short_aht
+
+        aht = kw["aht_seconds"]
+        values = list(aht.values()) if isinstance(aht, Mapping) else [aht]
+        try:
+            warn_short_aht(np.asarray(values, dtype=float), stacklevel=4)
+        except (TypeError, ValueError):
+            pass  # not numbers: ExponentialService names the problem when it binds
     if kw["outcomes"] is not None:  # wrap once: bound tables are cached across runs
         kw["outcomes"] = as_outcome_model(kw["outcomes"], has_logged_handle=False,
                                           aht_seconds=kw["aht_seconds"])
