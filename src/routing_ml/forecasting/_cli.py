@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from routing_ml._cli_hints import as_flags
+from routing_ml._csv import read_table
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +37,6 @@ def register(app: typer.Typer) -> None:
         import warnings
 
         import numpy as np
-        import pandas as pd
 
         from routing_ml.forecasting import Forecaster, plot_forecast
         from routing_ml.frames import as_datetime_column
@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
                        f"'yes' or 'no'.", err=True)
             raise typer.Exit(1)
         try:
-            df = pd.read_csv(history)
+            df = read_table(history)
             h: int | str = int(horizon) if horizon.isdigit() else horizon
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

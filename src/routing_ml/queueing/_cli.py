@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from routing_ml._cli_hints import as_flags
+from routing_ml._csv import read_table
 
 
 def register(app: typer.Typer) -> None:
@@ -49,8 +50,6 @@ def register(app: typer.Typer) -> None:
         """
         import warnings
 
-        import pandas as pd
-
         from routing_ml.errors import RoutingMLError
         from routing_ml.queueing import (
             InfeasibleTargetError,
@@ -79,7 +78,7 @@ def register(app: typer.Typer) -> None:
                         aht = aht_map
                     else:
                         aht = {"__default__": frame_aht, **aht_map}
-            frame = pd.read_csv(forecast)
+            frame = read_table(forecast)
             if (isinstance(aht, dict) and "__default__" not in aht and "unique_id" in frame
                     and "aht_seconds" in frame):
                 # the targets file names some queues' handle time: the forecast's

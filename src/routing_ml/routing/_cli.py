@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
 
         import pandas as pd
 
+        from routing_ml._csv import read_table
         from routing_ml.routing import Contact, Router
 
         if not bundle.is_dir():
@@ -46,7 +47,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         try:
             router = Router.load(bundle)
-            df = pd.read_csv(contacts)
+            df = read_table(contacts)
         except (ValueError, OSError) as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc

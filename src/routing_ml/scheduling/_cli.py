@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from routing_ml._cli_hints import as_flags
+from routing_ml._csv import read_table
 
 
 def register(app: typer.Typer) -> None:
@@ -83,8 +84,8 @@ def register(app: typer.Typer) -> None:
         try:
             templates = load_shifts_yaml(shifts)
             rules, weights = load_rules_yaml(shifts)
-            req = pd.read_csv(requirements)
-            ag = pd.read_csv(agents, dtype={"agent_id": str, "skills": str, "unavailable": str,
+            req = read_table(requirements)
+            ag = read_table(agents, dtype={"agent_id": str, "skills": str, "unavailable": str,
                                             "earliest_start": str,
                                             "latest_end": str, "preferred_start": str,
                                             "preferred_days_off": str})

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from routing_ml._cli_hints import as_flags
+from routing_ml._csv import read_table
 
 _POLICIES = ("longest_idle", "skill_based", "batch_assignment")
 
@@ -20,7 +21,7 @@ def _read(path: Path, dates: tuple[str, ...]):
     elif path.suffix == ".json":
         df = pd.read_json(path, orient="records", dtype={"agent_id": str})
     else:
-        df = pd.read_csv(path, dtype={"agent_id": str})  # '007' stays '007'
+        df = read_table(path, dtype={"agent_id": str})  # '007' stays '007'
     from routing_ml.frames import as_datetime_column
 
     for c in dates:

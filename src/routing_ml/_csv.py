@@ -1,0 +1,45 @@
+"""CSV files as planners write them: comma-separated, or the semicolons and decimal commas of
+a spreadsheet set to Spanish (and most continental European) conventions.
+
+Used by every ``routing-ml`` command that reads a table, so ``2,5`` in a ``;`` file is the
+number 2.5 and not a column named ``'unique_id;ds;y'``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
+
+
+def sniff_separator(path: str | Path) -> str:
+    """``";"`` when the header line has semicolons and no comma outside quotes, else
+    ``","``. Only the first line is read."""
+    with Path(path).open(encoding="utf-8-sig", errors="replace") as fh:
+        header = fh.readline()
+    unquoted = re.sub(r'"[^"]*"', "", header)
+    return ";" if ";" in unquoted and "," not in unquoted else ","
+
+
+def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
+    """Read a CSV with ``pandas.read_csv(**kwargs)``; a semicolon-separated file is read
+    with ``sep=";"`` and its text columns holding only decimal-comma numbers (``"2,5"``)
+    become floats. Columns named in a ``dtype`` keyword keep their given type."""
+    import pandas as pd
+
+    sep = sniff_separator(path)
+    df = pd.read_csv(path, sep=sep, **kwargs)
+    if sep == ";":
+        keep = set((kwargs.get("dtype") or {}).keys()) if isinstance(kwargs.get("dtype"), dict) else set()
+        for col in df.columns:
+            if col in keep or df[col].dtype != object:
+                continue
+            values = df[col].dropna().astype(str)
+            if len(values) and values.str.match(_DECIMAL_COMMA).all() and values.str.contains(",").any():
+                df[col] = pd.to_numeric(df[col].str.replace(",", ".", regex=False))
+    return df
