@@ -70,6 +70,10 @@ def test_bad_requirements(req, match):
         (pd.DataFrame({"agent_id": ["a"], "preferred_days_off": ["Mo-Fr"]}), "not a range of weekdays"),
         (pd.DataFrame({"agent_id": ["a"], "preferred_days_off": ["Weekend"]}), "is not a weekday"),
         (pd.DataFrame({"agent_id": ["a"], "preferred_start": ["25:99"]}), "preferred_start must be a time"),
+        # a misspelt column would leave every agent on its default (all skills, rule hours)
+        (pd.DataFrame({"agent_id": ["a"], "skill": ["voice"]}), "column 'skill'.*did you mean 'skills'"),
+        (pd.DataFrame({"agent_id": ["a"], "Skills": ["voice"]}), "did you mean 'skills'"),
+        (pd.DataFrame({"agent_id": ["a"], "max_hours_per_wek": [20]}), "did you mean 'max_hours_per_week'"),
     ],
 )
 def test_bad_agents(agents, match):
@@ -296,3 +300,15 @@ def test_hourly_requirements_with_15_minute_intervals_are_rejected():
     with pytest.raises(ValueError, match="queue 'voice' has rows every 60 minutes but interval_minutes=15.*"
                                          "interval_minutes=60"):
         build_roster(hourly, AGENTS, [DAY])
+
+
+def test_extra_agent_columns_that_are_not_typos_are_ignored():
+    from routing_ml.scheduling._problem import _check_near_miss_columns
+
+    _check_near_miss_columns(["agent_id", "name", "team", "skills", "email"])
+
+
+def test_weeks_beyond_the_requirements_are_refused():
+    req = requirements([(8, 16, 1)], days=range(5))
+    with pytest.raises(ValueError, match=r"weeks=2, but the requirements list no interval in week\(s\) \[2\]"):
+        build_roster(req, AGENTS, [DAY], weeks=2)

@@ -6,11 +6,12 @@ and raises :class:`ScheduleInputError` / :class:`FrameError` naming the input an
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,6 +228,16 @@ def prepare_problem(
             f"Fix: pass weeks= or start= to cover them.")
     kk = req.loc[inside, ID].map(k_index).to_numpy()
     tt = period[inside].to_numpy()
+    week_of_row = tt // (7 * per_day)
+    empty_weeks = [w + 1 for w in range(n_weeks) if not (week_of_row == w).any()]
+    if empty_weeks:
+        w0 = empty_weeks[0] - 1
+        raise ScheduleInputError(
+            f"weeks={n_weeks}, but the requirements list no interval in week(s) {empty_weeks} "
+            f"(week {w0 + 1}: {(day0 + pd.Timedelta(days=7 * w0)).date()} .. "
+            f"{(day0 + pd.Timedelta(days=7 * w0 + 6)).date()}): the roster would place paid "
+            f"shifts with no demand to cover. Fix: pass weeks= up to the requirements' span, "
+            f"or list those weeks (agents = 0 where closed).")
     required[kk, tt] = req.loc[inside, AGENTS].to_numpy().astype(np.int64)
     listed[kk, tt] = True
     if "weight" in req.columns:
@@ -297,6 +308,24 @@ def _check_rule_minimum(rules: RosterRules, agents: list[AgentSpec], variants: l
             f"working days or add a longer shift template.")
 
 
+def _check_near_miss_columns(columns: Iterable[Any]) -> None:
+    """A column that is not one the roster reads but nearly is ('skill', 'Skills',
+    'max_hours_per_wek') is a typo: left unread, its agents would silently get the
+    defaults (every skill, the rules' weekly hours). Other extra columns (a name, a team)
+    are ignored."""
+    known = set(AGENT_COLUMNS)
+    for col in columns:
+        name = str(col)
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name.strip().lower(), AGENT_COLUMNS, n=1, cutoff=0.8)
+        if close and close[0] not in {str(c) for c in columns}:
+            raise ScheduleInputError(
+                f"agents frame: column '{name}' is not one the roster reads; did you mean "
+                f"'{close[0]}'? Left as it is, every agent would get the default for "
+                f"'{close[0]}'. Fix: rename the column. Columns read: {list(AGENT_COLUMNS)}.")
+
+
 def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRules,
                   day0: pd.Timestamp, n_days: int) -> list[AgentSpec]:
     if not isinstance(agents, pd.DataFrame):
@@ -307,6 +336,7 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
             f"{list(AGENT_COLUMNS[1:])}.")
     if agents.empty:
         raise ScheduleInputError("agents frame is empty; give at least one agent.")
+    _check_near_miss_columns(agents.columns)
     ids = agents[AGENT_ID]
     if ids.isna().any():
         raise ScheduleInputError("agents frame: column 'agent_id' has missing values. Fix: give every agent an id.")
