@@ -141,3 +141,13 @@ def test_simulation_cli_forecast_and_roster_of_other_queues_is_exit_1(tmp_path):
                                    "--agents", str(agents), "--out", str(tmp_path / "o")])
     assert res.exit_code == 1
     assert "no scheduled agent can serve any" in res.output and "voice:tramites" in res.output
+
+
+def test_simulation_cli_without_aht_says_which_handle_time_it_uses(tmp_path):
+    fc, sh = _files(tmp_path)
+    args = ["simulate", "--schedule", str(sh), "--forecast", str(fc), "--replications", "1"]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "--aht-seconds not given" in res.output and "300 s" in res.output
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b"), "--aht-seconds", "240"])
+    assert res.exit_code == 0 and "--aht-seconds not given" not in res.output

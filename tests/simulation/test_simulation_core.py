@@ -655,7 +655,7 @@ def test_simulation_schedule_errors_name_the_problem():
         simulate(_forecast(), _agents(), aware)
     # a forecast of another week: not 'a few calls outside opening hours'
     later = _forecast().assign(ds=lambda f: f["ds"] + pd.Timedelta(days=7))
-    with pytest.raises(FrameError, match="none of the .* real-time contacts arrives within the schedule"):
+    with pytest.raises(FrameError, match="fall within the schedule's dates"):
         simulate(later, _agents(), sh)
 
 
@@ -823,3 +823,12 @@ def test_a_handle_time_that_looks_like_minutes_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         simulate(_contacts(30), _agents(2), aht_seconds=240, seed=0)
+
+
+def test_a_forecast_of_other_dates_than_the_schedule_is_an_error_even_if_a_night_shift_overlaps():
+    fc = _forecast()  # 2024-03-04 08:00 .. 15:30
+    night = pd.DataFrame({"agent_id": ["A0", "A1"],
+                          "start": [DAY - pd.Timedelta(days=1) + pd.Timedelta(hours=22)] * 2,
+                          "end": [DAY + pd.Timedelta(hours=8, minutes=10)] * 2})
+    with pytest.raises(FrameError, match="fall within the schedule's dates"):
+        simulate(fc, _agents(2), night, aht_seconds=120, seed=0)

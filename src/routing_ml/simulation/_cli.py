@@ -107,8 +107,10 @@ def register(app: typer.Typer) -> None:
             exists=True, dir_okay=False,
             help="Agents (JSON records with agent_id, skills, channels, max_concurrency); "
                  "default: every scheduled agent takes every queue.")] = None,
-        aht_seconds: Annotated[float, typer.Option(help="Mean handle time (exponential), "
-                                                        "unless the forecast has a log.")] = 300.0,
+        aht_seconds: Annotated[float | None, typer.Option(
+            help="Mean handle time in seconds (exponential), unless the forecast is a "
+                 "contacts log with handle_seconds; give the AHT `staff` used (default "
+                 "300, with a note).")] = None,
         patience_seconds: Annotated[float | None, typer.Option(
             help="Mean patience (exponential) of real-time contacts; none = no "
                  "abandonment.")] = None,
@@ -165,6 +167,12 @@ def register(app: typer.Typer) -> None:
 
                 sched = shifts_from_roster(sched, _read(breaks, ("start", "end")))
             fc = _read(forecast, ("ds", "ts"))
+            if aht_seconds is None:
+                aht_seconds = 300.0
+                if "handle_seconds" not in fc.columns:
+                    typer.echo("note: --aht-seconds not given: contacts are simulated with a "
+                               "mean handle time of 300 s. Pass the AHT the requirements "
+                               "were staffed with (`staff --aht-seconds`).", err=True)
             ag = _read(agents, ()) if agents is not None else None
             res = compare_policies(
                 {policy: _policy(policy)}, fc, ag, sched, n_replications=replications,

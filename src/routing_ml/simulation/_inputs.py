@@ -784,14 +784,25 @@ def prepare(
                 f"or extend the schedule."
             )
         k = np.flatnonzero(keep)
-        if n_out == k.size and s is not None and len(s) and not (
-                (ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).any():
-            # not a few calls outside opening hours: the two inputs cover other dates
+        in_span = ((ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).mean() \
+            if s is not None and len(s) else 1.0
+        if n_out >= OUTSIDE_ERROR_SHARE * k.size and in_span < 0.5:
+            # not a few calls outside opening hours: the two inputs cover other dates (at
+            # most a night shift's end overlaps), the run would only measure contacts
+            # waiting for nobody
             raise FrameError(
-                f"none of the {n_out} real-time contacts arrives within the schedule: "
-                f"contacts from {ts.iloc[k].min()} to {ts.iloc[k].max()}, shifts from "
+                f"{n_out} of the {k.size} real-time contacts arrive while nobody of their "
+                f"queue is on shift, and {100 * in_span:.0f} % fall within the schedule's "
+                f"dates: contacts from {ts.iloc[k].min()} to {ts.iloc[k].max()}, shifts from "
                 f"{s['start'].min()} to {s['end'].max()}. Fix: give a forecast and a "
                 f"schedule of the same dates.")
+        if n_out > 0.5 * k.size and k.size >= 20:
+            warnings.warn(
+                f"{n_out} of {k.size} real-time contacts ({100 * n_out / k.size:.0f} %) arrive "
+                f"when no agent of their queue is on shift (contacts from {ts.iloc[k].min()} "
+                f"to {ts.iloc[k].max()}; outside_hours='{outside_hours}'). Fix: check that the "
+                f"schedule covers the forecast's dates and opening hours.",
+                UserWarning, stacklevel=4)
         if outside_hours == "drop":
             outside[np.flatnonzero(keep)[out_k]] = True
             dropped["outside_opening_hours"] = n_out
@@ -882,6 +893,11 @@ def prepare(
         dropped=dropped, issues=issues, rows=idx, handle_unusable=handle_unusable,
         draw_rows=draw_rows,
     )
+
+
+#: share of the real-time contacts arriving while nobody of their queue is on shift from
+#: which a schedule whose dates barely overlap the contacts' is an error, not a scenario
+OUTSIDE_ERROR_SHARE = 0.95
 
 
 def _contact_tiebreak(df: pd.DataFrame, ts: pd.Series) -> np.ndarray:
