@@ -414,7 +414,8 @@ def test_simulation_rejects_malformed_frames_with_clear_errors():
 
 
 def test_prepare_queues_and_channels_match_the_row_by_row_definition():
-    """Each contact's queue is "channel:skill" ("channel:" without a skill), queues are
+    """Each contact's queue is "channel:skill" (the bare channel without a skill, as
+    forecasts name it), queues are
     numbered in name order, channels by the pool's order, whatever the column dtypes."""
     from routing_ml.simulation._inputs import prepare
 
@@ -432,7 +433,7 @@ def test_prepare_queues_and_channels_match_the_row_by_row_definition():
         P = prepare(df, pool_channels, ("a", "b"), {"A0": 0, "A1": 1}, np.full((2, 2), 3), cap,
                     None, origin=None, outside_hours="keep")
     rows = P.rows
-    expected = [f"{c}:{'' if s is None or s != s else s}" for c, s in zip(chan[rows], skill[rows], strict=True)]
+    expected = [c if s is None or s != s else f"{c}:{s}" for c, s in zip(chan[rows], skill[rows], strict=True)]
     assert list(P.queue_names) == sorted(set(expected))
     assert [P.queue_names[q] for q in P.queue] == expected
     assert [pool_channels[c] for c in P.channel] == list(chan[rows])

@@ -97,8 +97,10 @@ def register(app: typer.Typer) -> None:
                  "CSV, Parquet or JSON records.")],
         forecast: Annotated[Path, typer.Option(
             exists=True, dir_okay=False,
-            help="Forecast (unique_id = 'channel:skill', ds, yhat) or a contacts log "
-                 "(ts, channel, skill, ...).")],
+            help="Forecast (unique_id, ds, yhat) or a contacts log (ts, channel, skill, "
+                 "...). unique_id is a queue: a channel ('voice', 'chat', 'email', "
+                 "'web'), 'channel:skill' ('chat:tributos'), or a bare skill, taken as a "
+                 "voice skill ('tributos' = 'voice:tributos').")],
         out: Annotated[Path, typer.Option(help="Folder for the statistics files.")],
         policy: Annotated[str, typer.Option(
             help=f"Routing policy: {', '.join(_POLICIES)}.")] = "longest_idle",

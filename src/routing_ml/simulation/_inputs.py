@@ -721,7 +721,9 @@ def prepare(
     # per-queue staffing and opening hours
     # queues in name order, qinv: queue of each kept row
     pairs, pair_inv = np.unique(pair[keep], return_inverse=True)
-    pair_names = np.array([f"{pool_channels[k // len(sk_text)]}:{sk_text[k % len(sk_text)]}"
+    # "channel:skill", or the bare channel for contacts without a skill ("voice", not "voice:")
+    pair_names = np.array([":".join(x for x in (pool_channels[k // len(sk_text)],
+                                                sk_text[k % len(sk_text)]) if x)
                            for k in pairs.tolist()], dtype=object)
     qnames, name_inv = np.unique(pair_names, return_inverse=True)
     qnames = np.asarray(qnames, dtype=object)
@@ -735,7 +737,7 @@ def prepare(
     t_keep = t_all[keep]
     out_k = np.zeros(keep.sum(), dtype=bool)
     for qi, qn in enumerate(qnames):
-        ch, sk = qn.split(":", 1)
+        ch, _, sk = qn.partition(":")
         q_channel[qi] = ch_idx[ch]
         q_skill[qi] = sk_idx.get(sk, -2) if sk else -1
         elig = capacity[:, ch_idx[ch]] > 0
