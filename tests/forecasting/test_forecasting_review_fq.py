@@ -251,3 +251,14 @@ def test_a_horizon_that_falls_on_closed_days_warns_instead_of_an_empty_frame():
 def test_evaluate_names_the_missing_columns():
     with pytest.raises(FrameError, match="evaluate: cv.*'ds'"):
         evaluate(pd.DataFrame({"y": [1.0], "yhat": [1.0]}))
+
+
+def test_cli_forecast_counts_the_history_rows_without_a_count(tmp_path):
+    df = _office("2024-01-08", "2024-01-26 23:00")
+    df.loc[df.index[5:9], "y"] = np.nan
+    df.to_csv(tmp_path / "h.csv", index=False)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"), "--freq", "1h",
+                                   "--model", "seasonal_naive_week", "--country", "",
+                                   "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+    assert f"note: 4 of {len(df)} history rows have no count" in res.output

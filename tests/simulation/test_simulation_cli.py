@@ -151,3 +151,12 @@ def test_simulation_cli_without_aht_says_which_handle_time_it_uses(tmp_path):
     assert "--aht-seconds not given" in res.output and "300 s" in res.output
     res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b"), "--aht-seconds", "240"])
     assert res.exit_code == 0 and "--aht-seconds not given" not in res.output
+
+
+def test_simulation_cli_the_roster_given_as_its_breaks_is_named(tmp_path):
+    fc, sh = _files(tmp_path)
+    res = CliRunner().invoke(app, ["simulate", "--schedule", str(sh), "--forecast", str(fc),
+                                   "--breaks", str(sh), "--aht-seconds", "200",
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "--breaks sh.csv covers every minute" in res.output and "sh_breaks.csv" in res.output

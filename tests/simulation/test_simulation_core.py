@@ -833,3 +833,8 @@ def test_a_forecast_of_other_dates_than_the_schedule_is_an_error_even_if_a_night
                           "end": [DAY + pd.Timedelta(hours=8, minutes=10)] * 2})
     with pytest.raises(FrameError, match="fall within the schedule's dates"):
         simulate(fc, _agents(2), night, aht_seconds=120, seed=0)
+
+
+def test_a_statistics_interval_that_does_not_divide_a_day_is_refused():
+    with pytest.raises(ValueError, match="does not divide a day"):
+        simulate(_contacts(20), _agents(2), interval_minutes=7, seed=0)

@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
         import warnings
 
         import numpy as np
+        import pandas as pd
 
         from routing_ml.forecasting import Forecaster, plot_forecast
         from routing_ml.frames import as_datetime_column
@@ -84,6 +85,12 @@ def register(app: typer.Typer) -> None:
                        f"({first[TIME]:%A}, series '{first[ID]}'). Fix: give a horizon "
                        f"that reaches it, e.g. --horizon {days}d.", err=True)
             raise typer.Exit(1)
+        if "y" in df.columns:
+            n_nan = int(pd.to_numeric(df["y"], errors="coerce").isna().sum())
+            if n_nan:
+                typer.echo(f"note: {n_nan} of {len(df)} history rows have no count (empty or "
+                           f"NaN y): read as unknown, not zero, and left out of the fit. If "
+                           f"they are quiet intervals, write 0.", err=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         fc.to_csv(out, index=False)
         typer.echo(f"wrote {len(fc)} rows to {out}")

@@ -215,6 +215,9 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                 or not float(im).is_integer():
             raise ValueError(f"interval_minutes must be a whole number of minutes > 0 or None, "
                              f"got {im!r}.")
+        if 1440 % int(im):
+            raise ValueError(f"interval_minutes={im!r} does not divide a day: the statistics "
+                             f"intervals would drift across midnight. Fix: e.g. 5, 15, 30 or 60.")
         kw["interval_minutes"] = int(im)
     extra: dict[str, int] = {}
     extra_issues: dict[str, Any] = {}

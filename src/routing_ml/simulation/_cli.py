@@ -167,7 +167,14 @@ def register(app: typer.Typer) -> None:
             if breaks is not None:
                 from routing_ml.simulation import shifts_from_roster
 
+                before = len(sched)
                 sched = shifts_from_roster(sched, _read(breaks, ("start", "end")))
+                if before and sched.empty:
+                    raise ValueError(
+                        f"--breaks {breaks.name} covers every minute of every shift in "
+                        f"--schedule {schedule.name}, so nobody would be logged in: is it the "
+                        f"roster itself? Fix: pass the breaks file `routing-ml schedule` wrote "
+                        f"beside the roster ({schedule.stem}_breaks.csv).")
             fc = _read(forecast, ("ds", "ts"))
             if aht_seconds is None:
                 aht_seconds = 300.0
