@@ -96,6 +96,8 @@ def forecast_step(data: dict[str, object], out: Path, echo: Echo) -> dict[str, o
     from routing_ml.forecasting import MADRID_CITY_HOLIDAYS, Forecaster, plot_forecast
 
     bank: pd.DataFrame = data["bank"]  # type: ignore[assignment]
+    # the day's last five-minute slot (21:00-21:05) alone would be a partial half hour
+    bank = bank.loc[bank["ds"].dt.hour < 21]
     voice = (bank.assign(ds=bank["ds"].dt.floor("30min"), unique_id=VOICE_QUEUE)
              .groupby(["unique_id", "ds"], as_index=False)["y"].sum())
     # the bank is American: no Spanish holiday calendar (as in experiments/forecast_protocol)
