@@ -47,7 +47,7 @@ working time, which raises :class:`InfeasibleTargetError`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -63,6 +63,9 @@ from routing_ml.queueing._validate import (
 )
 from routing_ml.queueing.staffing import _check_targets, _gross_up, _minimum_agents
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["chat_required_agents", "deferred_required_agents"]
 
 _TOL = 1e-12
@@ -74,18 +77,18 @@ def _ceil_tol(x: np.ndarray) -> np.ndarray:
 
 
 def chat_required_agents(
-    volume: Any,
-    aht_seconds: Any,
-    interval_minutes: Any,
-    concurrency: Any,
-    service_level: Any = 0.8,
-    answer_seconds: Any = 20,
-    max_occupancy: Any = None,
-    shrinkage: Any = 0.0,
-    patience_seconds: Any = None,
+    volume: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_minutes: ArrayLike,
+    concurrency: ArrayLike,
+    service_level: ArrayLike = 0.8,
+    answer_seconds: ArrayLike = 20,
+    max_occupancy: ArrayLike | None = None,
+    shrinkage: ArrayLike = 0.0,
+    patience_seconds: ArrayLike | None = None,
     *,
     fractional: bool = False,
-) -> Any:
+) -> int | float | np.ndarray:
     """Agents for a concurrent channel (chat, messaging): ``ceil(slots / concurrency)``.
 
     ``slots`` is the minimal number of M/M/slots servers meeting the targets (Erlang C, or
@@ -147,17 +150,17 @@ def chat_required_agents(
 
 
 def deferred_required_agents(
-    volume: Any,
-    aht_seconds: Any,
+    volume: ArrayLike,
+    aht_seconds: ArrayLike,
     interval_minutes: float,
     deadline_hours: float,
     *,
-    working: Any = None,
-    working_after: Any = None,
+    working: ArrayLike | None = None,
+    working_after: ArrayLike | None = None,
     max_occupancy: float | None = None,
     shrinkage: float = 0.0,
     fractional: bool = False,
-) -> Any:
+) -> int | float | np.ndarray:
     """Agents per interval so every email / web form is answered within the deadline.
 
     One constant level over the working intervals of the horizon (0 elsewhere), the

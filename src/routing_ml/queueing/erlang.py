@@ -65,7 +65,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -78,6 +78,9 @@ from routing_ml.queueing._validate import (
     interval_minutes_array,
     out,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +213,7 @@ def _erlang_a_metrics(
 
 
 # --------------------------------------------------------------------------- public API
-def traffic_erlangs(volume: Any, aht_seconds: Any, interval_minutes: Any) -> Any:
+def traffic_erlangs(volume: ArrayLike, aht_seconds: ArrayLike, interval_minutes: ArrayLike) -> float | np.ndarray:
     """Offered load in erlangs: ``volume * aht_seconds / (60 * interval_minutes)``.
 
     Parameters
@@ -237,7 +240,7 @@ def traffic_erlangs(volume: Any, aht_seconds: Any, interval_minutes: Any) -> Any
     return out(vol * aht / (60.0 * interval), all_scalar(volume, aht_seconds, interval_minutes))
 
 
-def erlang_b(traffic_erlangs: Any, agents: Any) -> Any:
+def erlang_b(traffic_erlangs: ArrayLike, agents: ArrayLike) -> float | np.ndarray:
     """Erlang B blocking probability of an M/M/n/n loss system.
 
     ``B(n, a) = (a**n/n!) / sum_{k<=n} a**k/k!``, computed as ``d(n; a)/Q(n+1, a)`` in log
@@ -269,7 +272,7 @@ def erlang_b(traffic_erlangs: Any, agents: Any) -> Any:
     return out(np.exp(_special.log_erlang_b(n, a)), all_scalar(traffic_erlangs, agents))
 
 
-def erlang_c(traffic_erlangs: Any, agents: Any) -> Any:
+def erlang_c(traffic_erlangs: ArrayLike, agents: ArrayLike) -> float | np.ndarray:
     """Erlang C probability that a contact waits (M/M/n, FCFS, callers never abandon).
 
     ``C = B / (1 - (a/n)(1 - B))`` for ``n > a``; 1.0 when ``n <= a`` (the queue grows
@@ -304,12 +307,12 @@ def erlang_c(traffic_erlangs: Any, agents: Any) -> Any:
 
 
 def service_level(
-    traffic_erlangs: Any,
-    agents: Any,
-    aht_seconds: Any,
-    answer_seconds: Any = 20.0,
-    patience_seconds: Any = None,
-) -> Any:
+    traffic_erlangs: ArrayLike,
+    agents: ArrayLike,
+    aht_seconds: ArrayLike,
+    answer_seconds: ArrayLike = 20.0,
+    patience_seconds: ArrayLike | None = None,
+) -> float | np.ndarray:
     """Service level: fraction of contacts answered within ``answer_seconds``.
 
     Erlang C (``patience_seconds=None``): ``P(wait <= t) = 1 - C exp(-(n - a) t / AHT)``,
@@ -343,8 +346,8 @@ def service_level(
 
 
 def asa_seconds(
-    traffic_erlangs: Any, agents: Any, aht_seconds: Any, patience_seconds: Any = None
-) -> Any:
+    traffic_erlangs: ArrayLike, agents: ArrayLike, aht_seconds: ArrayLike, patience_seconds: ArrayLike | None = None
+) -> float | np.ndarray:
     """Average speed of answer: mean time in queue of all offered contacts, in seconds.
 
     Erlang C: ``C AHT / (n - a)`` (``inf`` when ``n <= a``). Erlang A: ``E[W] = P(ab) *
@@ -376,11 +379,11 @@ def asa_seconds(
 
 
 def occupancy(
-    traffic_erlangs: Any,
-    agents: Any,
-    aht_seconds: Any = None,
-    patience_seconds: Any = None,
-) -> Any:
+    traffic_erlangs: ArrayLike,
+    agents: ArrayLike,
+    aht_seconds: ArrayLike | None = None,
+    patience_seconds: ArrayLike | None = None,
+) -> float | np.ndarray:
     """Agent occupancy: the fraction of the agents' time spent handling contacts.
 
     Erlang C: ``min(a / n, 1)``. Erlang A: carried load over agents,
@@ -443,11 +446,11 @@ class ErlangAResult:
 
 
 def erlang_a(
-    traffic_erlangs: Any,
-    agents: Any,
-    aht_seconds: Any,
-    patience_seconds: Any,
-    answer_seconds: Any = 20.0,
+    traffic_erlangs: ArrayLike,
+    agents: ArrayLike,
+    aht_seconds: ArrayLike,
+    patience_seconds: ArrayLike,
+    answer_seconds: ArrayLike = 20.0,
 ) -> ErlangAResult:
     """Exact Erlang A (M/M/n+M, exponential patience): wait, abandon, service level, ASA.
 

@@ -41,7 +41,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -57,6 +57,9 @@ from routing_ml.queueing._validate import (
     warn_short_aht,
 )
 from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +151,7 @@ def _check_targets(service_level: Any, answer_seconds: Any, max_occupancy: Any,
     return [sl, ans, occ, shr, pat]
 
 
-def apply_shrinkage(agents: Any, shrinkage: Any, *, fractional: bool = False) -> Any:
+def apply_shrinkage(agents: ArrayLike, shrinkage: ArrayLike, *, fractional: bool = False) -> int | float | np.ndarray:
     """Scheduled agents for ``agents`` on the phones: ``ceil(agents / (1 - shrinkage))``.
 
     The ceiling is exact for decimal shrinkage values (``21`` agents at 30% shrinkage gives
@@ -188,17 +191,17 @@ def _gross_up(n: np.ndarray, s: np.ndarray, fractional: bool) -> np.ndarray:
 
 
 def required_agents(
-    volume: Any,
-    aht_seconds: Any,
-    interval_minutes: Any,
-    service_level: Any = 0.8,
-    answer_seconds: Any = 20,
-    max_occupancy: Any = None,
-    shrinkage: Any = 0.0,
-    patience_seconds: Any = None,
+    volume: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_minutes: ArrayLike,
+    service_level: ArrayLike = 0.8,
+    answer_seconds: ArrayLike = 20,
+    max_occupancy: ArrayLike | None = None,
+    shrinkage: ArrayLike = 0.0,
+    patience_seconds: ArrayLike | None = None,
     *,
     fractional: bool = False,
-) -> Any:
+) -> int | float | np.ndarray:
     """The minimal number of agents that meets every target at once, per interval.
 
     Erlang C (``patience_seconds=None``) or exact Erlang A (``patience_seconds`` given,
@@ -421,8 +424,8 @@ def _bracket_and_bisect(
 
 
 def erlang_b_required_agents(
-    traffic_erlangs: Any, max_blocking: Any = 0.01, max_occupancy: Any = None
-) -> Any:
+    traffic_erlangs: ArrayLike, max_blocking: ArrayLike = 0.01, max_occupancy: ArrayLike | None = None
+) -> int | float | np.ndarray:
     """Minimal servers of an M/M/n/n loss system with blocking ``B(n, a) <= max_blocking``.
 
     Sizing lines, trunks or overflow-free channels. ``B`` falls with ``n`` and

@@ -788,7 +788,7 @@ def prepare(
         k = np.flatnonzero(keep)
         in_span = ((ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).mean() \
             if s is not None and len(s) else 1.0
-        if n_out >= OUTSIDE_ERROR_SHARE * k.size and in_span < 0.5:
+        if s is not None and n_out >= OUTSIDE_ERROR_SHARE * k.size and in_span < 0.5:
             # not a few calls outside opening hours: the two inputs cover other dates (at
             # most a night shift's end overlaps), the run would only measure contacts
             # waiting for nobody
