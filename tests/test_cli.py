@@ -70,6 +70,7 @@ def test_library_hints_are_shown_as_flags_on_the_command_line(tmp_path):
         "Fix: pass --interval-minutes 30, or --interval-minutes to choose.")
     assert as_flags("no hint here: min_interval_minutes_x=3") == (
         "no hint here: min_interval_minutes_x=3")
+    assert as_flags("5 minutes is aht_seconds=300.") == "5 minutes is --aht-seconds 300."
     # end to end: a 30-minute requirements frame scheduled on the default 15-minute grid
     import pandas as pd
     from typer.testing import CliRunner
@@ -89,3 +90,20 @@ def test_library_hints_are_shown_as_flags_on_the_command_line(tmp_path):
                                    str(tmp_path / "r.csv")])
     assert res.exit_code == 1
     assert "--interval-minutes 30" in res.output and "interval_minutes=" not in res.output
+
+
+def test_staff_without_aht_or_volumes_column_names_the_flags(tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    ds = pd.date_range("2024-01-08 09:00", periods=3, freq="30min")
+    pd.DataFrame({"unique_id": "voice", "ds": ds, "calls": 100.0}).to_csv(tmp_path / "f.csv", index=False)
+    res = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "f.csv"), "--aht-seconds", "300",
+                                   "--out", str(tmp_path / "r.csv")])
+    assert res.exit_code == 1 and "--volume-col calls" in res.output
+    res = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "f.csv"), "--volume-col", "calls",
+                                   "--out", str(tmp_path / "r.csv")])
+    assert res.exit_code == 1 and "pass --aht-seconds (e.g. --aht-seconds 300)" in res.output
+    res = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "f.csv"), "--volume-col", "calls",
+                                   "--aht-seconds", "300", "--out", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0, res.output

@@ -16,6 +16,10 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bfreq='([^']*)'"), r"--freq \1"),
     (re.compile(r"\binterval_minutes=(\d+(?:\.\d+)?)"), r"--interval-minutes \1"),
     (re.compile(r"\binterval_minutes=(?=[\s,.;)]|$)"), "--interval-minutes"),
+    (re.compile(r"pass a number, a column name or a mapping queue -> seconds, or add"),
+     "pass --aht-seconds (e.g. --aht-seconds 300), a --targets file with aht_seconds, or add"),
+    (re.compile(r"\baht_seconds=(\d+(?:\.\d+)?)"), r"--aht-seconds \1"),
+    (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
 )
 
 

@@ -59,4 +59,4 @@ def test_staff_cli_prints_the_warning_and_still_writes(tmp_path):
                                    "--aht-seconds", "5", "--interval-minutes", "30",
                                    "--out", str(tmp_path / "r.csv")])
     assert res.exit_code == 0, res.output
-    assert "warning: aht_seconds=5" in res.output and "did you give minutes?" in res.output
+    assert "warning: --aht-seconds 5" in res.output and "did you give minutes?" in res.output

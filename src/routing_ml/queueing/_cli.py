@@ -79,6 +79,13 @@ def register(app: typer.Typer) -> None:
                     else:
                         aht = {"__default__": frame_aht, **aht_map}
             frame = read_table(forecast)
+            if volume_col not in frame.columns:
+                others = [c for c in frame.columns if c not in ("unique_id", "ds", "aht_seconds")]
+                typer.echo(f"error: {forecast.name} has no column '{volume_col}' (the volumes "
+                           f"to staff); its columns are {list(frame.columns)}. Fix: "
+                           + (f"--volume-col {others[0]}" if len(others) == 1 else
+                              "--volume-col <the volumes column>") + ".", err=True)
+                raise typer.Exit(1)
             if (isinstance(aht, dict) and "__default__" not in aht and "unique_id" in frame
                     and "aht_seconds" in frame):
                 # the targets file names some queues' handle time: the forecast's
