@@ -167,3 +167,11 @@ def test_avisos_volumes_bad_selections_get_clear_errors(avisos):
     with pytest.raises(ValueError, match="would be lost"):
         avisos_madrid_volumes(avisos.iloc[:1000], freq="1D", start="2021-06-01",
                               end=avisos["requested_at"].iloc[:1000].min())
+
+
+def test_a_synthetic_centre_on_closed_days_warns_instead_of_an_empty_frame():
+    from routing_ml.datasets import make_contact_center
+
+    with pytest.warns(UserWarning, match="no contact in the 1 day"):
+        cc = make_contact_center(seed=0, days=1, start="2024-01-06", n_agents=5)
+    assert len(cc.contacts) == 0

@@ -122,6 +122,7 @@ import heapq
 import logging
 import math
 import random
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -826,6 +827,11 @@ def make_contact_center(
     })
     logger.debug("generated %d contacts (%d repeats), %d interactions", n_all,
                  int(is_rep.sum()), len(inter_df))
+    if n_all == 0:
+        warnings.warn(
+            f"make_contact_center: no contact in the {days} day(s) from {day0.date()}: the "
+            f"centre is closed then (weekends and the {region} holidays). Fix: a later "
+            f"start= or more days=.", UserWarning, stacklevel=2)
     return ContactCenter(contacts=contacts, agents=agents_df, shifts=shifts_df,
                          interactions=inter_df, volumes=volumes, intents=intents_df,
                          ground_truth=gt, calendar=cal, params=params)
