@@ -33,8 +33,9 @@ def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Pat
                             label=f"{L}% interval")
         ax.plot(f[TIME], f[FORECAST], ".", ms=2, color="tab:blue", label="forecast")
         ax.set_title(uid)
-        ax.set_ylabel("contacts per interval")
+        ax.set_ylabel(" ".join(filter(None, ("contacts per", _step_label(f), "interval"))))
         ax.legend(loc="upper left", fontsize=7)
+    axes[-1, 0].set_xlabel("interval start (local time)")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
@@ -54,3 +55,12 @@ def _break_gaps(f: pd.DataFrame) -> pd.DataFrame:
     filler[TIME] = filler[TIME] + step
     filler.loc[:, [c for c in f.columns if c.startswith(FORECAST)]] = float("nan")
     return pd.concat([f, filler]).sort_values(TIME)
+
+
+def _step_label(f: pd.DataFrame) -> str:
+    """'30-minute' (the forecast's smallest step), '' when it has a single row."""
+    step = f[TIME].diff().min()
+    if pd.isna(step) or step <= pd.Timedelta(0):
+        return ""
+    minutes = step / pd.Timedelta(minutes=1)
+    return f"{minutes:g}-minute" if minutes < 60 or minutes % 60 else f"{minutes / 60:g}-hour"
