@@ -910,7 +910,10 @@ def _contact_tiebreak(df: pd.DataFrame, ts: pd.Series) -> np.ndarray:
     if "contact_id" not in df:
         return np.zeros(len(df), dtype=np.int64)
     cid = df["contact_id"]
-    twice = pd.DataFrame({"contact_id": cid.to_numpy(), "ts": ts.to_numpy()}).duplicated(keep=False)
+    codes, _ = pd.factorize(cid, sort=True)
+    if not pd.Series(codes).duplicated().any():  # the usual case: ids are unique
+        return codes.astype(np.int64)
+    twice = pd.DataFrame({"contact_id": codes, "ts": ts.to_numpy()}).duplicated(keep=False)
     if twice.any():
         rows = df.loc[twice.to_numpy(), ["contact_id"]].assign(ts=ts[twice.to_numpy()])
         raise FrameError(
@@ -918,12 +921,10 @@ def _contact_tiebreak(df: pd.DataFrame, ts: pd.Series) -> np.ndarray:
             f"ts (each would be replayed as a contact of its own), e.g.\n"
             f"{rows.head(6).to_string()}\nFix: drop the copies, e.g. "
             f"df.drop_duplicates(['contact_id', 'ts']), or give each contact its own id.")
-    n_dup = int(cid.duplicated().sum())
-    if n_dup:
-        logger.warning("contacts frame: %d contact_id values are used by more than one "
-                       "contact (at different times); each row is simulated as a contact.",
-                       n_dup)
-    return pd.factorize(cid.astype(str), sort=True)[0].astype(np.int64)
+    n_dup = int(pd.Series(codes).duplicated().sum())
+    logger.warning("contacts frame: %d contact_id values are used by more than one "
+                   "contact (at different times); each row is simulated as a contact.", n_dup)
+    return codes.astype(np.int64)
 
 
 def canonical_rank(t: np.ndarray, tie: np.ndarray) -> np.ndarray:
