@@ -245,6 +245,11 @@ def test_case_book_sets_preferred_agent(pair_model):
                            customer_id=42)).reason == "preferred_agent"
     later = r.prepare(Contact(3, "voice", 100.0 + 4 * 86400, intent="ibi", customer_id=42))
     assert not later.open_case  # outside the 72 h window
+    # a contact on another clock (no arrival time: 0 s, before the recorded email) opens
+    # no case of unknown age, and the mismatch is counted
+    before = r.prepare(Contact(4, "voice", intent="ibi", customer_id=42))
+    assert not before.open_case and before.preferred_agent_id is None
+    assert r.stats()["case:clock_mismatch"] == 1
 
 
 def test_bad_inputs_never_raise_in_route(pair_model):

@@ -81,7 +81,9 @@ class CaseBook:
 
     Keeps, per citizen, the last contact (time in seconds, channel, agent, resolved) and
     the times of recent contacts. A case is *open* when the last contact, within
-    ``window_seconds``, was not resolved.
+    ``window_seconds``, was not resolved. A last contact later than the lookup's ``now``
+    is no case: the two clocks differ (e.g. a contact without ``arrival_seconds``, 0, against
+    a history in epoch seconds), and an unknown age must not open a case.
     """
 
     def __init__(self, window_seconds: float = 72 * 3600.0) -> None:
@@ -136,12 +138,17 @@ class CaseBook:
         if last is None:
             return False, 0, None, None
         ts, channel, agent, resolved = last
-        if now is not None and now - ts > self.window_seconds:
+        if now is not None and not 0 <= now - ts <= self.window_seconds:
             return False, 0, None, None
         times = self._times.get(customer_id, [])
         prior = sum(1 for t in times if now is None or 0 <= now - t <= self.window_seconds)
         open_case = not resolved
         return open_case, min(prior, 3), channel, (agent if open_case else None)
+
+    def is_later(self, customer_id: Any, now: float | None) -> bool:
+        """Whether the citizen's last recorded contact is after ``now`` (clocks differ)."""
+        last = self._last.get(customer_id) if self._known(customer_id) else None
+        return last is not None and now is not None and now < last[0]
 
     @classmethod
     def from_interactions(cls, interactions: pd.DataFrame, window_seconds: float = 72 * 3600.0
@@ -409,7 +416,9 @@ class Router:
 
     def stats(self) -> dict[str, int]:
         """Counters: ``decisions``, ``routed``, ``fallback:<why>``, ``intent:<what>``,
-        ``unknown_agent``, ``bad_input``, ``router_error``.
+        ``unknown_agent``, ``bad_input``, ``router_error``, ``case:clock_mismatch`` (a
+        citizen's last recorded contact is later than the decision's time: the contact's
+        ``arrival_seconds`` / ``now`` is not on the case book's clock, no case is opened).
 
         ``fallback:<why>`` counts every decision whose reason starts with ``fallback:``:
         the Router's own (model missing / failing / slow, circuit open, invalid decision)
@@ -593,6 +602,8 @@ class Router:
             else:
                 self._count("intent:triage_not_staffed")
         if contact.customer_id is not None and len(self.cases):
+            if self.cases.is_later(contact.customer_id, now):
+                self._count("case:clock_mismatch")
             open_case, prior, prev_ch, agent = self.cases.lookup(contact.customer_id, now)
             if prior or open_case:
                 changes.update(open_case=open_case or contact.open_case,
