@@ -501,3 +501,22 @@ def test_good_roster_values_still_accepted():
     assert pool.capacity[1, pool.channel_index("chat")] == 1
     assert pool.capacity[2, pool.channel_index("chat")] == 1
     assert pool.language_names == ()
+
+
+@pytest.mark.parametrize("solver", ["lsa", "flow"])
+def test_batch_contact_dropped_by_the_channel_rule_goes_to_an_agent_with_room(solver):
+    # A and B free; the optimum may give B one call and one chat: the chat cannot stay
+    # with B (an agent on a call takes no chat) but A has two chat sessions free
+    pool = make_pool()
+    pool.logged_in = np.array([True, True, False, False])
+    cs = [Contact(1, "voice", skill="tax", language="es"),
+          Contact(2, "chat", skill="tax", language="es"),
+          Contact(3, "chat", skill="tax", language="es")]
+    ds = BatchAssignment(solver=solver).assign_batch(cs, pool, 0.0)
+    assert all(d.routed for d in ds), [d.reason for d in ds]
+    load = pool.load.copy()
+    for c, d in zip(cs, ds, strict=True):
+        ch = pool.channel_index(c.channel)
+        assert load[d.agent].sum() - load[d.agent, ch] == 0
+        load[d.agent, ch] += 1
+        assert load[d.agent, ch] <= pool.capacity[d.agent, ch]

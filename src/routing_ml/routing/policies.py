@@ -787,13 +787,38 @@ class BatchAssignment(_RuleMixin):
             else:
                 pairs = self._solve_lsa(G, g_arr, u_arr, col_agent)
             taken_channel: dict[int, int] = {}
+            used = np.zeros(len(pool), dtype=int)
+            dropped: list[int] = []
             for r_i, a, value in sorted(pairs, key=lambda x: (-x[2], x[0])):
                 i = rows[r_i]
                 ch = pool.channel_index(contacts[i].channel)
                 if taken_channel.setdefault(a, ch) != ch:
+                    dropped.append(r_i)
                     continue
+                used[a] += 1
                 out[i] = Decision(a, REASON_BATCH, agent_id=str(pool.agent_ids[a]),
                                   score=float(value))
+            # a contact dropped because its agent took the other channel goes to the best
+            # agent with a session left on its channel, if any (greedy, most urgent first)
+            assigned_rows = {r for r, _, _ in pairs}
+            waiting = dropped + [r for r in range(len(rows)) if r not in assigned_rows]
+            for r_i in sorted(waiting, key=lambda r: -u_arr[r]):
+                i, g = rows[r_i], g_arr[r_i]
+                ch = group_channel[g]
+                per_agent = np.full(len(pool), -np.inf)
+                np.maximum.at(per_agent, col_agent, G[g])
+                room = free_slots[:, ch] - used
+                ok = (room > 0) & (per_agent > -_BIG / 2)
+                for a_, ch_ in taken_channel.items():
+                    if ch_ != ch:
+                        ok[a_] = False
+                if not ok.any():
+                    continue
+                a = int(np.argmax(np.where(ok, per_agent, -np.inf)))
+                taken_channel[a] = ch
+                used[a] += 1
+                out[i] = Decision(a, REASON_BATCH, agent_id=str(pool.agent_ids[a]),
+                                  score=float(per_agent[a]))
         for i in range(n):
             if out[i] is None:
                 out[i] = Decision(-1, f"{REASON_BATCH}:not_assigned",
