@@ -146,6 +146,19 @@ def test_save_load_round_trip(tmp_path, pair_model):
     assert r2.policy.model is r2.pair_model
 
 
+def test_corrupt_intent_model_is_counted_when_text_is_routed_without_intent(tmp_path, pair_model):
+    Router(AGENTS, pair_model=pair_model, intent_model=StubIntent(), intent_skills=INTENT_SKILLS,
+           latency_budget_ms=BIG).save(tmp_path / "b")
+    (tmp_path / "b" / "intent_model.pkl").write_bytes(b"not a pickle")
+    r = Router.load(tmp_path / "b")
+    assert r.intent_model is None and "intent_model.pkl" in r.load_error
+    d = r.route(Contact(1, "voice", text="quiero pagar el ibi"))
+    assert d.routed
+    assert r.stats()["intent:model_missing"] == 1
+    r.route(Contact(2, "voice", intent="ibi", text="quiero pagar el ibi"))  # intent given
+    assert r.stats()["intent:model_missing"] == 1
+
+
 def test_corrupt_model_file_loads_as_fallback(tmp_path, pair_model):
     Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS,
                latency_budget_ms=BIG).save(tmp_path / "b")

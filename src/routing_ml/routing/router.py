@@ -504,6 +504,9 @@ class Router:
         model = self.intent_model
         if model is None or not isinstance(contact.text, str) or not contact.text.strip() \
                 or (intent is not None and language is not None):
+            if model is None and intent is None and getattr(self, "_intent_missing", False) \
+                    and isinstance(contact.text, str) and contact.text.strip():
+                self._count("intent:model_missing")
             return intent, language, None
         one = getattr(model, "predict_one", None)
         if callable(one):
@@ -947,7 +950,8 @@ class Router:
         """Load a bundle written by :meth:`save`.
 
         A missing or corrupt pair / intent model loads as None: the Router then falls
-        back (``stats()['fallback:model_missing']``) and ``load_error`` says why.
+        back (``stats()['fallback:model_missing']``), or routes text contacts without an
+        intent (``stats()['intent:model_missing']``), and ``load_error`` says why.
 
         Raises
         ------
@@ -984,9 +988,15 @@ class Router:
                 setattr(router, attr, pickle.loads(blob))
             except Exception as exc:
                 errors.append(f"{name}: {exc!r}")
-                logger.error("Router.load: %s is missing or corrupt (%r); the router will "
-                             "fall back to %s.", name, exc,
-                             getattr(router.fallback, "name", "the fallback"))
+                if attr == "intent_model":
+                    router._intent_missing = True
+                    logger.error("Router.load: %s is missing or corrupt (%r); contacts with "
+                                 "text and no intent are routed without one (any agent on the "
+                                 "channel), counted as intent:model_missing.", name, exc)
+                else:
+                    logger.error("Router.load: %s is missing or corrupt (%r); the router "
+                                 "will fall back to %s.", name, exc,
+                                 getattr(router.fallback, "name", "the fallback"))
         router.load_error = "; ".join(errors) or None
         if router.pair_model is not None:
             router._link_policy_model()
