@@ -45,3 +45,41 @@ def test_route_command_bad_input(tmp_path):
     res = runner.invoke(app, ["route", "--bundle", str(tmp_path / "b"), "--contacts",
                               str(tmp_path / "c.csv"), "--out", str(tmp_path / "d.csv")])
     assert res.exit_code == 1 and "channel" in res.output
+
+
+def test_route_command_reads_spreadsheet_values_and_names_bad_rows(tmp_path):
+    Router(AGENTS, intent_skills={"ibi": "tax", "padron": "census"}).save(tmp_path / "b")
+    args = ["route", "--bundle", str(tmp_path / "b"), "--contacts", str(tmp_path / "c.csv"),
+            "--out", str(tmp_path / "d.csv")]
+    # flags as a spreadsheet writes them; an empty channel is a named line, not a traceback
+    (tmp_path / "c.csv").write_text("contact_id,channel,intent,is_repeat,prior_contacts\n"
+                                    "1,voice,ibi,no,1\n2,voice,padron,Sí,0\n")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    (tmp_path / "c.csv").write_text("contact_id,channel,intent\n1,voice,ibi\n2,,padron\n")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1 and "line 3" in res.output and "'channel' is missing" in res.output
+    assert "Traceback" not in res.output
+    (tmp_path / "c.csv").write_text("contact_id,channel,is_repeat\n1,voice,maybe\n")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1 and "'is_repeat' is 'maybe'" in res.output
+    (tmp_path / "c.csv").write_text("contact_id,channel,arrival_seconds\n1,voice,5\n"
+                                    "2,voice,2024-01-08 09:00:00\n")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1 and "mixes seconds" in res.output
+
+
+def test_contact_from_record_reads_flags_and_counts_by_type():
+    import pytest
+
+    from routing_ml.routing import contact_from_record
+
+    c = contact_from_record({"contact_id": 1, "channel": "chat", "is_repeat": "no",
+                             "open_case": "true", "prior_contacts": "1", "priority": 2.0,
+                             "skill": float("nan"), "unknown_column": 3})
+    assert (c.is_repeat, c.open_case, c.prior_contacts, c.priority, c.skill) == \
+        (False, True, 1, 2, None)
+    with pytest.raises(ValueError, match="'priority' is 'high'"):
+        contact_from_record({"contact_id": 1, "channel": "chat", "priority": "high"})
+    with pytest.raises(ValueError, match="'prior_contacts' is 1.5"):
+        contact_from_record({"contact_id": 1, "channel": "chat", "prior_contacts": 1.5})

@@ -12,7 +12,7 @@ from routing_ml._lazy import attach
 _MODULES = {
     "routing_ml.routing.base": (
         "AgentPool", "BatchRoutingPolicy", "Contact", "ContactChoosingPolicy", "Decision",
-        "LongestIdleAgent", "RoutingPolicy",
+        "LongestIdleAgent", "RoutingPolicy", "contact_from_record",
     ),
     "routing_ml.routing.pair_model": (
         "PairOutcomeModel",
@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # static analysers see the real names
         Decision,
         LongestIdleAgent,
         RoutingPolicy,
+        contact_from_record,
     )
     from routing_ml.routing.intent import (
         IntentClassifier,

@@ -31,13 +31,11 @@ def register(app: typer.Typer) -> None:
                  "agent_id and a retry_after_seconds to route it again.")] = True,
     ) -> None:
         """Route contacts to agents with a trained router bundle."""
-        import dataclasses
-        import math
 
         import pandas as pd
 
         from routing_ml._csv import read_table
-        from routing_ml.routing import Contact, Router
+        from routing_ml.routing import Router, contact_from_record
 
         if not bundle.is_dir():
             typer.echo(f"--bundle: directory not found: {bundle}", err=True)
@@ -59,28 +57,35 @@ def register(app: typer.Typer) -> None:
         arrival = df.get("arrival_seconds")
         if arrival is not None and not pd.api.types.is_numeric_dtype(arrival):
             # timestamps: seconds since the epoch (one clock for every contact)
-            when = pd.to_datetime(arrival, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
-            bad = arrival[when.isna() & arrival.notna()]
-            if len(bad):
+            nums = pd.to_numeric(arrival, errors="coerce")
+            is_num = nums.notna().to_numpy()
+            when = pd.Series(pd.NaT, index=arrival.index, dtype="datetime64[ns]")
+            if (~is_num).any():
+                when[~is_num] = pd.to_datetime(arrival[~is_num], errors="coerce", utc=True,
+                                               format="mixed").dt.tz_localize(None)
+            bad = arrival[when.isna() & ~is_num & arrival.notna()]
+            if is_num.any() and when.notna().any():
+                typer.echo(f"--contacts: arrival_seconds mixes seconds (e.g. "
+                           f"{arrival[is_num].iloc[0]!r}) and timestamps (e.g. "
+                           f"{arrival[when.notna()].iloc[0]!r}): two clocks. Fix: one of the "
+                           f"two for every contact.", err=True)
+                raise typer.Exit(1)
+            if is_num.all():
+                df["arrival_seconds"] = nums
+            elif len(bad):
                 typer.echo(f"--contacts: arrival_seconds {bad.unique()[:3].tolist()} are "
                            f"neither seconds nor timestamps. Fix: seconds on one clock, or "
                            f"'2024-01-08 09:30:00'.", err=True)
                 raise typer.Exit(1)
-            df["arrival_seconds"] = (when - pd.Timestamp(0)).dt.total_seconds()
-        fields = {f.name for f in dataclasses.fields(Contact)}
+            else:
+                df["arrival_seconds"] = (when - pd.Timestamp(0)).dt.total_seconds()
         rows = []
-        for r in df.to_dict("records"):
-            kw = {k: v for k, v in r.items() if k in fields and not (
-                isinstance(v, float) and math.isnan(v))}
-            if "priority" in kw:
-                try:
-                    kw["priority"] = int(kw["priority"])
-                except (TypeError, ValueError):
-                    typer.echo(f"--contacts: contact {kw.get('contact_id')!r} has priority "
-                               f"{kw['priority']!r}; priorities are integers (higher is "
-                               f"served first).", err=True)
-                    raise typer.Exit(1) from None
-            rows.append(Contact(**kw))
+        for line, r in enumerate(df.to_dict("records"), start=2):
+            try:
+                rows.append(contact_from_record(r))
+            except ValueError as exc:
+                typer.echo(f"--contacts: line {line}: {exc}", err=True)
+                raise typer.Exit(1) from None
         agents = [a.strip() for a in available.split(",") if a.strip()] or None
         unknown = sorted(set(agents or ()) - set(router.agent_ids))
         if unknown:

@@ -79,6 +79,66 @@ class Contact:
     previous_channel: str | None = None
 
 
+_TRUE = {"true", "1", "yes", "y", "si", "sí", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+def contact_from_record(record: Mapping[str, Any]) -> Contact:
+    """A :class:`Contact` from a table row (CSV, data frame, JSON): unknown keys and
+    missing values (None, NaN, empty text) are left out, and text is read by field type —
+    ``is_repeat`` / ``open_case`` from true/false, yes/no, 1/0 (as a spreadsheet writes
+    them), ``priority`` / ``prior_contacts`` as whole numbers, ``arrival_seconds`` as a
+    number. Raises ValueError naming the contact, the field and the value otherwise (a
+    string "no" read as a truthy flag, or "1" as a count, would be silent wrong answers).
+    """
+    kw: dict[str, Any] = {}
+    for name in _CONTACT_FIELD_NAMES:
+        if name not in record:
+            continue
+        v = record[name]
+        if v is None or (isinstance(v, float) and math.isnan(v)) or \
+                (isinstance(v, str) and not v.strip() and name not in ("text",)):
+            continue
+        kw[name] = v
+    who = f"contact {record.get('contact_id')!r}"
+    for name in ("contact_id", "channel"):
+        if name not in kw:
+            raise ValueError(f"{who}: '{name}' is missing or empty. Fix: give every contact "
+                             f"a contact_id and a channel ({', '.join(CHANNELS)}).")
+    for name in ("is_repeat", "open_case"):
+        if name in kw and not isinstance(kw[name], bool | np.bool_):
+            v = kw[name]
+            text = str(v).strip().lower()
+            if isinstance(v, int | float | np.integer | np.floating) and v in (0, 1):
+                kw[name] = bool(v)
+            elif text in _TRUE or text in _FALSE:
+                kw[name] = text in _TRUE
+            else:
+                raise ValueError(f"{who}: '{name}' is {v!r}; expected true/false (or 1/0, "
+                                 f"yes/no).")
+        elif name in kw:
+            kw[name] = bool(kw[name])
+    for name in ("priority", "prior_contacts"):
+        if name in kw:
+            v = kw[name]
+            try:
+                f = float(v)
+                if not f.is_integer():
+                    raise ValueError
+                kw[name] = int(f)
+            except (TypeError, ValueError):
+                raise ValueError(f"{who}: '{name}' is {v!r}; expected a whole number"
+                                 f"{' (higher is served first)' if name == 'priority' else ''}."
+                                 ) from None
+    if "arrival_seconds" in kw:
+        try:
+            kw["arrival_seconds"] = float(kw["arrival_seconds"])
+        except (TypeError, ValueError):
+            raise ValueError(f"{who}: 'arrival_seconds' is {kw['arrival_seconds']!r}; expected "
+                             f"seconds (a number).") from None
+    return Contact(**kw)
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """A policy's answer: ``agent`` is an index into the pool, ``-1`` for none."""
@@ -493,3 +553,6 @@ def split_choose_contact_args(agent: object, waiting: object) -> tuple[int, Sequ
         f"{type(agent).__name__} and {type(waiting).__name__}."
     )
 
+
+
+_CONTACT_FIELD_NAMES = tuple(Contact.__dataclass_fields__)

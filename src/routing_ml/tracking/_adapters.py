@@ -250,15 +250,13 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     ISO text (``Z`` or an offset included) or epoch seconds. A row whose ``ts`` cannot be
     read, or that does not make a ``Contact``, gets ``no_eligible_agent:bad_input`` (the
     router counts it as ``bad_input``)."""
-    import dataclasses
 
     import numpy as np
     import pandas as pd
 
-    from routing_ml.routing.base import Contact
+    from routing_ml.routing.base import contact_from_record
 
     _require(df, ["contact_id", "channel"], "router")
-    fields = {f.name for f in dataclasses.fields(Contact)}
     frame = df.reset_index(drop=True)
     bad = np.zeros(len(frame), dtype=bool)
     if "arrival_seconds" not in frame.columns and "ts" in frame.columns:
@@ -271,7 +269,7 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         contact = None
         if not unreadable:
             try:
-                contact = Contact(**{k: v for k, v in r.items() if k in fields and not _isna(v)})
+                contact = contact_from_record(r)
             except (TypeError, ValueError):
                 contact = None
         contacts.append(contact)
@@ -287,6 +285,9 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
             "agent_id": [d.agent_id if d.agent_id is not None else "" for d in decisions],
             "reason": [d.reason for d in decisions],
             "score": [float("nan") if d.score is None else float(d.score) for d in decisions],
+            # a contact held for a better agent: route it again after these seconds
+            "retry_after_seconds": [float("nan") if d.retry_after_seconds is None
+                                    else float(d.retry_after_seconds) for d in decisions],
         }
     )
 
