@@ -119,6 +119,8 @@ def test_router_round_trip(store):
     assert got["agent_id"].tolist() == [d.agent_id or "" for d in expected]
     assert got["reason"].tolist() == [d.reason for d in expected]
     assert (got["agent_id"] != "").sum() > 0
+    retry = [np.nan if d.retry_after_seconds is None else d.retry_after_seconds for d in expected]
+    np.testing.assert_allclose(got["retry_after_seconds"].to_numpy(float), retry)
     # only the listed agents are free
     only = model.predict(contacts.head(4), params={"available_agents": "A1,A3"})
     assert set(only["agent_id"]) <= {"A1", "A3", ""}
