@@ -118,6 +118,9 @@ def demo(
     from routing_ml._demo import run_demo
 
     run_demo(out, echo=typer.echo)
+    from routing_ml._mlflow_run import log_cli_outputs
+
+    log_cli_outputs([out])
 
 
 def _register_rooms() -> None:

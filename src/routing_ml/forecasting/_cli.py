@@ -99,3 +99,7 @@ def register(app: typer.Typer) -> None:
             # the history's timestamps as fit read them (day-first slash dates included)
             plot_forecast(df.assign(ds=as_datetime_column(df, "ds", frame=history.name)), fc, plot)
             typer.echo(f"wrote {plot}")
+        from routing_ml._mlflow_run import log_cli_outputs
+
+        log_cli_outputs([out, plot], {"forecast_total": float(fc["yhat"].sum()),
+                                      "forecast_rows": float(len(fc))})

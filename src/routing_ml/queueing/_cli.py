@@ -113,6 +113,10 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from exc
         out.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(out, index=False)
+        from routing_ml._mlflow_run import log_cli_outputs
+
+        log_cli_outputs([out], {"peak_agents": float(result["agents"].max()) if len(result) else 0.0,
+                                "rows": float(len(result))})
         typer.echo(
             f"wrote {len(result):,} rows for {result['unique_id'].nunique()} queues to {out} "
             f"(peak {int(result['agents'].max()) if len(result) else 0} agents)"

@@ -162,6 +162,18 @@ def register(app: typer.Typer) -> None:
                        err=True)
             raise typer.Exit(1) from exc
         typer.echo("wrote " + ", ".join(str(p) for p in written))
+        import math
+
+        from routing_ml._mlflow_run import log_cli_outputs
+
+        log_cli_outputs(written, {
+            "objective": result.objective if result.objective is not None else math.nan,
+            "best_bound": result.best_bound if result.best_bound is not None else math.nan,
+            "gap": result.gap if result.gap is not None else math.nan,
+            "hours_under": k.hours_under, "hours_over": k.hours_over,
+            "over_assignment_pct": k.over_assignment_pct,
+            "hard_rule_violations": float(k.hard_rule_violations),
+            "wall_time_seconds": result.wall_time_seconds})
         if not result.status.has_solution:
             typer.echo(f"no feasible roster: {result.reason or 'no solution within the time limit'}", err=True)
             if len(result.uncovered):

@@ -217,3 +217,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"dropped input records, all {replications} replications: {res.dropped} "
                        f"(per replication: dropped_* columns of replications.csv)", err=True)
         typer.echo(f"wrote {out}")
+        from routing_ml._mlflow_run import log_cli_outputs
+
+        log_cli_outputs([out, plot], {f"{m}_mean": float(s.loc[m, "mean"]) for m in
+                                      ("service_level", "asa_seconds", "abandon_rate",
+                                       "occupancy_mean") if m in s.index})
