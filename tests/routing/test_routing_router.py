@@ -485,3 +485,18 @@ def test_non_numeric_budgets_raise_value_error_naming_them():
         Router([{**AGENTS[0], "languages": float("nan")}])
     with pytest.raises(ValueError, match=r"agent 'A0': column 'skills' is 'tax'"):
         Router([{**AGENTS[0], "skills": "tax"}])
+
+
+def test_save_can_leave_the_case_book_out(tmp_path, pair_model):
+    import json
+
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS, history=make_log(),
+               latency_budget_ms=BIG)
+    assert len(r.cases) > 0
+    r.save(tmp_path / "with")
+    r.save(tmp_path / "without", include_cases=False)
+    assert len(Router.load(tmp_path / "with").cases) == len(r.cases)
+    assert len(Router.load(tmp_path / "without").cases) == 0
+    assert len(r.cases) > 0  # the live router keeps its cases
+    manifest = json.loads((tmp_path / "without" / "manifest.json").read_text())
+    assert manifest["case_book_citizens"] == 0

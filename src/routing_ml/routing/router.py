@@ -913,18 +913,28 @@ class Router:
         twin.__dict__.update(state)
         return twin
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, include_cases: bool = True) -> Path:
         """Write the bundle to directory ``path`` (created); return it.
 
         Files: ``manifest.json``, ``router.pkl``, and ``pair_model.pkl`` /
         ``intent_model.pkl`` when present.
+
+        **Personal data**: ``router.pkl`` holds the case book — per citizen
+        (``customer_id``) the time, channel, agent and outcome of the last contacts — so
+        that a saved router keeps linking repeat contacts. A bundle (and a model logged
+        with :func:`routing_ml.tracking.log_model`) is then personal data under the
+        GDPR: store it accordingly, or pass ``include_cases=False`` to save an empty case
+        book (the loaded router learns cases again from ``record_outcome``).
         """
         import routing_ml
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         files: dict[str, str] = {}
-        for name, obj in (("router.pkl", self._without_models()),
+        bare = self._without_models()
+        if not include_cases:
+            bare.cases = CaseBook(self.case_window_hours * 3600.0)
+        for name, obj in (("router.pkl", bare),
                           ("pair_model.pkl", self.pair_model),
                           ("intent_model.pkl", self.intent_model)):
             target = path / name
@@ -940,6 +950,7 @@ class Router:
             "fallback": getattr(self.fallback, "name", type(self.fallback).__name__),
             "n_agents": len(self._pool),
             "latency_budget_ms": self.latency_budget_ms,
+            "case_book_citizens": len(bare.cases),
             "files": files,
         }
         (path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
