@@ -520,3 +520,19 @@ def test_batch_contact_dropped_by_the_channel_rule_goes_to_an_agent_with_room(so
         assert load[d.agent].sum() - load[d.agent, ch] == 0
         load[d.agent, ch] += 1
         assert load[d.agent, ch] <= pool.capacity[d.agent, ch]
+
+
+@pytest.mark.parametrize("policy", [SkillBased(), BatchAssignment()])
+def test_a_language_nobody_on_the_channel_speaks_is_not_required(policy):
+    # C speaks Catalan but works voice only: a Catalan chat is routed at once, as a
+    # language nobody speaks would be, instead of waiting for the bullseye to relax
+    pool = make_pool()
+    c = Contact(1, "chat", skill="tax", language="ca")
+    d = policy.assign_batch([c], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
+        else policy.choose(c, pool, 0.0)
+    assert d.routed and d.agent_id in {"A", "B"}
+    # on voice, C (the Catalan speaker) is required at the first step
+    v = Contact(2, "voice", skill="census", language="ca")
+    d = policy.assign_batch([v], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
+        else policy.choose(v, pool, 0.0)
+    assert d.agent_id == "C"

@@ -190,6 +190,8 @@ class _RuleMixin:
         if contact.skill is not None and (s < 0 or not pool.staffed_skills[s]):
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:skill_not_staffed"), ch, s, -1, wait
         li = pool.language_index(contact.language)
+        if li >= 0 and not pool.static_mask(ch, -1, 1, li).any():
+            li = -1  # nobody on this channel speaks it: as a language no agent speaks
         return None, ch, s, li, wait
 
     def _preferred_agent(self, contact: Contact, pool: AgentPool, ch: int, s: int, li: int,
