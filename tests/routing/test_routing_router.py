@@ -126,6 +126,22 @@ def test_slow_model_falls_back_then_opens_the_circuit(pair_model):
     assert st["fallback:latency"] == 6 and st["fallback:circuit_open"] == 4
 
 
+class SlowIntent(StubIntent):
+    def predict_proba(self, texts):
+        time.sleep(0.02)
+        return super().predict_proba(texts)
+
+
+def test_slow_intent_model_is_counted_then_skipped():
+    r = Router(AGENTS, intent_model=SlowIntent(), intent_skills=INTENT_SKILLS,
+               latency_budget_ms=5.0, circuit_max_slow=3, circuit_cooldown_decisions=4)
+    ds = [r.route(Contact(i, "voice", text="pagar el ibi")) for i in range(9)]
+    assert all(d.routed for d in ds)
+    st = r.stats()
+    assert st["intent:slow"] == 3 + 2 and st["intent:circuit_open"] == 4
+    assert st["intent:detected"] == 5  # the slow answers are still used
+
+
 def test_missing_model_falls_back():
     pol = Predictive(Raising())
     pol.model = None

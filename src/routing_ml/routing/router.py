@@ -73,6 +73,7 @@ _TRUSTED_POLICIES = (SkillBased, Predictive, BatchAssignment, LongestIdleAgent)
 _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
 # per-process state left out of a pickle (rebuilt by _init_runtime)
 _RUNTIME_STATE = ("_lock", "_counts", "_views", "_slow_in_a_row", "_circuit_left",
+                  "_intent_slow_in_a_row", "_intent_circuit_left",
                   "_warned")
 
 
@@ -214,7 +215,10 @@ class Router:
     history : DataFrame, optional
         Interaction log used to seed the case book (cross-channel linking).
     latency_budget_ms : float
-        Budget of one policy decision (milliseconds).
+        Budget of one policy decision (milliseconds), and separately of one intent
+        detection: a model over it is counted (``fallback:latency``, ``intent:slow``) and
+        skipped for a while after ``circuit_max_slow`` slow calls in a row. Wall-clock
+        time: with many threads in one process, waiting for the GIL counts too.
     min_intent_confidence : float
         Below this top probability the detected intent is treated as unknown.
     case_window_hours : float
@@ -339,6 +343,8 @@ class Router:
         self._counts: Counter[str] = Counter()
         self._slow_in_a_row = 0
         self._circuit_left = 0
+        self._intent_slow_in_a_row = 0
+        self._intent_circuit_left = 0
         self._views: dict[tuple, AgentPool] = {}
         self._warned: set[str] = set()  # fallback reasons already logged at WARNING
         self.load_error: str | None = getattr(self, "load_error", None)
@@ -491,6 +497,36 @@ class Router:
         return view
 
     def _detect(self, contact: Contact) -> tuple[str | None, str | None, str | None]:
+        """:meth:`_detect_with_model` within the latency budget: a detection over
+        ``latency_budget_ms`` is used but counted (``intent:slow``); after
+        ``circuit_max_slow`` of them in a row, the next ``circuit_cooldown_decisions``
+        contacts are routed without detection (``intent:circuit_open``)."""
+        if self.intent_model is None or not isinstance(contact.text, str) or (
+                contact.intent is not None and contact.language is not None):
+            return self._detect_with_model(contact)
+        if self._intent_circuit_left > 0:
+            with self._lock:
+                self._intent_circuit_left -= 1
+            self._count("intent:circuit_open")
+            return contact.intent, contact.language, None
+        t0 = time.perf_counter()
+        got = self._detect_with_model(contact)
+        if (time.perf_counter() - t0) * 1e3 > self.latency_budget_ms:
+            self._count("intent:slow")
+            with self._lock:
+                self._intent_slow_in_a_row += 1
+                if self._intent_slow_in_a_row >= self.circuit_max_slow:
+                    self._intent_circuit_left = self.circuit_cooldown_decisions
+                    self._intent_slow_in_a_row = 0
+                    logger.warning("Router: intent detection over the %g ms budget %d times in "
+                                   "a row; the next %d contacts are routed without it.",
+                                   self.latency_budget_ms, self.circuit_max_slow,
+                                   self.circuit_cooldown_decisions)
+        elif self._intent_slow_in_a_row:
+            self._intent_slow_in_a_row = 0
+        return got
+
+    def _detect_with_model(self, contact: Contact) -> tuple[str | None, str | None, str | None]:
         """(intent, language, queue) from the contact's text when they are missing.
 
         With an ``IntentClassifier`` (``predict_one``) one call gives intent, confidence,
