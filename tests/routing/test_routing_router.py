@@ -516,3 +516,13 @@ def test_save_can_leave_the_case_book_out(tmp_path, pair_model):
     assert len(r.cases) > 0  # the live router keeps its cases
     manifest = json.loads((tmp_path / "without" / "manifest.json").read_text())
     assert manifest["case_book_citizens"] == 0
+
+
+def test_route_batch_of_a_data_frame_routes_its_rows(pair_model):
+    r = Router(AGENTS, pair_model=pair_model, intent_skills=INTENT_SKILLS, latency_budget_ms=BIG)
+    df = pd.DataFrame({"contact_id": [1, 2], "channel": ["voice", ""], "intent": ["ibi", "ibi"],
+                       "is_repeat": ["no", "no"]})
+    ds = r.route_batch(df)
+    assert len(ds) == 2 and ds[0].routed and ds[1].reason == "no_eligible_agent:bad_input"
+    assert r.route(Contact(3, "voice", intent="ibi"), now="abc").reason == \
+        "no_eligible_agent:bad_input"

@@ -55,6 +55,7 @@ from routing_ml.routing.base import (
     LongestIdleAgent,
     agent_codes,
     check_skills_mapping,
+    contact_from_record,
 )
 from routing_ml.routing.policies import BatchAssignment, Predictive, SkillBased
 
@@ -75,6 +76,14 @@ _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "dete
 _RUNTIME_STATE = ("_lock", "_counts", "_views", "_slow_in_a_row", "_circuit_left",
                   "_intent_slow_in_a_row", "_intent_circuit_left",
                   "_warned")
+
+
+def _row_contact(record: Mapping[str, Any]) -> Contact | None:
+    """A data-frame row as a Contact, None when it does not make one (``bad_input``)."""
+    try:
+        return contact_from_record(record)
+    except (TypeError, ValueError):
+        return None
 
 
 class CaseBook:
@@ -777,7 +786,12 @@ class Router:
             if not self._valid_contact(contact):
                 self._count("bad_input")
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
-            now = float(contact.arrival_seconds if now is None else now)
+            try:
+                now = float(contact.arrival_seconds if now is None else now)
+            except (TypeError, ValueError):
+                self._count("bad_input")
+                logger.debug("Router.route: now must be seconds, got %r", now)
+                return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
             if not np.isfinite(now):
                 now = float(contact.arrival_seconds) if np.isfinite(contact.arrival_seconds) \
                     else 0.0
@@ -822,6 +836,10 @@ class Router:
         try:
             if contacts is None:
                 return []
+            if hasattr(contacts, "columns") and hasattr(contacts, "to_dict"):
+                # a data frame: one contact per row (iterating it would give column names)
+                rows: list[Any] = [_row_contact(r) for r in contacts.to_dict("records")]
+                contacts = rows
             if isinstance(contacts, Contact | Mapping | str | bytes) or \
                     not hasattr(contacts, "__iter__"):
                 self._count("bad_input")
