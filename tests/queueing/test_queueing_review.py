@@ -113,3 +113,13 @@ def test_an_interval_in_seconds_or_hours_warns(interval, hint):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         required_agents(100, 180, 30)
+
+
+def test_a_semicolon_targets_csv_is_read(tmp_path):
+    from routing_ml.queueing import read_staffing_targets
+
+    p = tmp_path / "t.csv"
+    p.write_text("unique_id;service_level;answer_seconds\nvoice;0,9;30\n", encoding="utf-8")
+    targets, _aht = read_staffing_targets(p)
+    assert targets["voice"].service_level == pytest.approx(0.9)
+    assert targets["voice"].answer_seconds == pytest.approx(30)

@@ -83,3 +83,9 @@ def test_contact_from_record_reads_flags_and_counts_by_type():
         contact_from_record({"contact_id": 1, "channel": "chat", "priority": "high"})
     with pytest.raises(ValueError, match="'prior_contacts' is 1.5"):
         contact_from_record({"contact_id": 1, "channel": "chat", "prior_contacts": 1.5})
+    # pandas' missing values of nullable columns are missing too
+    import numpy as np
+
+    c = contact_from_record({"contact_id": 1, "channel": "chat", "skill": pd.NA,
+                             "priority": pd.NA, "arrival_seconds": np.float32("nan")})
+    assert (c.skill, c.priority, c.arrival_seconds) == (None, 0, 0.0)

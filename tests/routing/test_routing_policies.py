@@ -536,3 +536,19 @@ def test_a_language_nobody_on_the_channel_speaks_is_not_required(policy):
     d = policy.assign_batch([v], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
         else policy.choose(v, pool, 0.0)
     assert d.agent_id == "C"
+
+
+@pytest.mark.parametrize("policy", [SkillBased(), BatchAssignment()])
+def test_the_language_rule_looks_at_the_agents_with_the_skill(policy):
+    # E speaks Catalan on chat but has census only: a Catalan tax chat has no
+    # Catalan-speaking agent with its skill, so the language is not required
+    pool = AgentPool.from_agents([*AGENTS, {"agent_id": "E", "skills": {"census": 3},
+                                            "languages": ("ca",), "channels": ("chat",)}])
+    c = Contact(1, "chat", skill="tax", language="ca")
+    d = policy.assign_batch([c], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
+        else policy.choose(c, pool, 0.0)
+    assert d.routed and d.agent_id in {"A", "B"}
+    census = Contact(2, "chat", skill="census", language="ca")
+    d = policy.assign_batch([census], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
+        else policy.choose(census, pool, 0.0)
+    assert d.agent_id == "E"

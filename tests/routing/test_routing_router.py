@@ -274,10 +274,16 @@ def test_case_book_sets_preferred_agent(pair_model):
                            customer_id=42)).reason == "preferred_agent"
     later = r.prepare(Contact(3, "voice", 100.0 + 4 * 86400, intent="ibi", customer_id=42))
     assert not later.open_case  # outside the 72 h window
-    # a contact on another clock (no arrival time: 0 s, before the recorded email) opens
-    # no case of unknown age, and the mismatch is counted
-    before = r.prepare(Contact(4, "voice", intent="ibi", customer_id=42))
+    # a contact on another clock (no arrival time: 0 s, against a case in epoch seconds)
+    # opens no case of unknown age, and the mismatch is counted
+    r.record_outcome(Contact(5, "email", intent="ibi", customer_id=77), "A4", resolved=False,
+                     now=1.7e9)
+    before = r.prepare(Contact(4, "voice", intent="ibi", customer_id=77))
     assert not before.open_case and before.preferred_agent_id is None
+    assert r.stats()["case:clock_mismatch"] == 1
+    # the citizen's concurrent contact, recorded a little after this one arrived, links
+    concurrent = r.prepare(Contact(6, "voice", 1.7e9 - 60.0, intent="ibi", customer_id=77))
+    assert concurrent.open_case and concurrent.preferred_agent_id == "A4"
     assert r.stats()["case:clock_mismatch"] == 1
 
 
@@ -526,3 +532,5 @@ def test_route_batch_of_a_data_frame_routes_its_rows(pair_model):
     assert len(ds) == 2 and ds[0].routed and ds[1].reason == "no_eligible_agent:bad_input"
     assert r.route(Contact(3, "voice", intent="ibi"), now="abc").reason == \
         "no_eligible_agent:bad_input"
+    assert [d.reason for d in r.route_batch([Contact(3, "voice", intent="ibi")], now="abc")] == \
+        ["no_eligible_agent:bad_input"]

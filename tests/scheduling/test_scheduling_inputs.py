@@ -305,7 +305,8 @@ def test_hourly_requirements_with_15_minute_intervals_are_rejected():
 def test_extra_agent_columns_that_are_not_typos_are_ignored():
     from routing_ml.scheduling._problem import _check_near_miss_columns
 
-    _check_near_miss_columns(["agent_id", "name", "team", "skills", "email"])
+    _check_near_miss_columns(["agent_id", "name", "team", "skills", "email",
+                              "max_hours_per_day", "hours_per_week"])
 
 
 def test_weeks_beyond_the_requirements_are_refused():

@@ -838,3 +838,24 @@ def test_a_forecast_of_other_dates_than_the_schedule_is_an_error_even_if_a_night
 def test_a_statistics_interval_that_does_not_divide_a_day_is_refused():
     with pytest.raises(ValueError, match="does not divide a day"):
         simulate(_contacts(20), _agents(2), interval_minutes=7, seed=0)
+
+
+def test_contacts_without_an_id_are_never_repeats():
+    c = _contacts(40)
+    c["contact_id"] = c["contact_id"].astype(object)
+    c.loc[[3, 4], "contact_id"] = None
+    c.loc[4, "ts"] = c.loc[3, "ts"]  # two id-less contacts at the same instant
+    r = simulate(c, _agents(3), aht_seconds=120, seed=0)
+    assert r.summary["arrivals"] == 40
+
+
+def test_the_outside_hours_check_counts_only_real_time_contacts():
+    # half the forecast is e-mail (never outside hours): a schedule of another day must
+    # still be an error, judged on the voice contacts alone
+    fc = _forecast()
+    email = fc.iloc[:16].assign(unique_id="email")
+    other_day = _shifts(4).assign(start=lambda d: d["start"] + pd.Timedelta(days=7),
+                                  end=lambda d: d["end"] + pd.Timedelta(days=7))
+    agents = _agents(4, channels=("voice", "email"))
+    with pytest.raises(FrameError, match="fall within the schedule's dates"):
+        simulate(pd.concat([fc.iloc[:16], email]), agents, other_day, aht_seconds=120, seed=0)

@@ -473,9 +473,9 @@ def read_staffing_targets(
                 f"{type(data).__name__}."
             )
     elif p.suffix.lower() == ".csv":
-        import pandas as pd
+        from routing_ml._csv import read_table
 
-        table = pd.read_csv(p)
+        table = read_table(p)
         rows = [{k: v for k, v in r.items() if not (isinstance(v, float) and np.isnan(v))}
                 for r in table.to_dict("records")]
     else:

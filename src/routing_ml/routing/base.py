@@ -83,6 +83,15 @@ _TRUE = {"true", "1", "yes", "y", "si", "sí", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
 
+def _missing(v: Any) -> bool:
+    """None, NaN of any float type, pandas.NA / NaT (scalars only)."""
+    if v is None:
+        return True
+    if isinstance(v, float | np.floating):
+        return bool(np.isnan(v))
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
 def contact_from_record(record: Mapping[str, Any]) -> Contact:
     """A :class:`Contact` from a table row (CSV, data frame, JSON): unknown keys and
     missing values (None, NaN, empty text) are left out, and text is read by field type —
@@ -96,8 +105,7 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
         if name not in record:
             continue
         v = record[name]
-        if v is None or (isinstance(v, float) and math.isnan(v)) or \
-                (isinstance(v, str) and not v.strip() and name not in ("text",)):
+        if _missing(v) or (isinstance(v, str) and not v.strip() and name != "text"):
             continue
         kw[name] = v
     who = f"contact {record.get('contact_id')!r}"

@@ -189,10 +189,7 @@ class _RuleMixin:
         s = pool.skill_index(contact.skill)
         if contact.skill is not None and (s < 0 or not pool.staffed_skills[s]):
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:skill_not_staffed"), ch, s, -1, wait
-        li = pool.language_index(contact.language)
-        if li >= 0 and not pool.static_mask(ch, -1, 1, li).any():
-            li = -1  # nobody on this channel speaks it: as a language no agent speaks
-        return None, ch, s, li, wait
+        return None, ch, s, _spoken_language(pool, contact, ch, s), wait
 
     def _preferred_agent(self, contact: Contact, pool: AgentPool, ch: int, s: int, li: int,
                          wait: float) -> int:
@@ -550,9 +547,8 @@ class Predictive(_RuleMixin):
                 wait = max(0.0, float(now) - float(c.arrival_seconds))
                 window = self._holdout_window(c)[0]
                 if window > 0 and wait < window:
-                    q = self._qualified(pool, pool.channel_index(c.channel),
-                                        pool.skill_index(c.skill),
-                                        pool.language_index(c.language),
+                    ch_c, s_c = pool.channel_index(c.channel), pool.skill_index(c.skill)
+                    q = self._qualified(pool, ch_c, s_c, _spoken_language(pool, c, ch_c, s_c),
                                         self.bullseye[self._step(wait)])
                     if self._kept_for_better(ev, evs, q, wait, window):
                         continue
@@ -560,6 +556,15 @@ class Predictive(_RuleMixin):
             if u > best_u:
                 best, best_u = i, u
         return best
+
+
+def _spoken_language(pool: AgentPool, contact: Contact, ch: int, s: int) -> int:
+    """The contact's language index, or -1 (no language requirement) when nobody on its
+    channel with its skill speaks it: as a language no agent speaks."""
+    li = pool.language_index(contact.language)
+    if li >= 0 and ch >= 0 and not pool.static_mask(ch, s, 1, li).any():
+        return -1
+    return li
 
 
 class BatchAssignment(_RuleMixin):
@@ -804,20 +809,29 @@ class BatchAssignment(_RuleMixin):
             # agent with a session left on its channel, if any (greedy, most urgent first)
             assigned_rows = {r for r, _, _ in pairs}
             waiting = dropped + [r for r in range(len(rows)) if r not in assigned_rows]
+            # channel an agent is taken on (-1: none yet) and each group's value per agent,
+            # computed once per group
+            on_channel = np.full(len(pool), -1)
+            for a_, ch_ in taken_channel.items():
+                on_channel[a_] = ch_
+            per_group: dict[int, np.ndarray] = {}
             for r_i in sorted(waiting, key=lambda r: -u_arr[r]):
-                i, g = rows[r_i], g_arr[r_i]
+                room = free_slots - used[:, None]
+                if not (room > 0).any():
+                    break  # every session is taken
+                i, g = rows[r_i], int(g_arr[r_i])
                 ch = group_channel[g]
-                per_agent = np.full(len(pool), -np.inf)
-                np.maximum.at(per_agent, col_agent, G[g])
-                room = free_slots[:, ch] - used
-                ok = (room > 0) & (per_agent > -_BIG / 2)
-                for a_, ch_ in taken_channel.items():
-                    if ch_ != ch:
-                        ok[a_] = False
+                per_agent = per_group.get(g)
+                if per_agent is None:
+                    per_agent = np.full(len(pool), -np.inf)
+                    np.maximum.at(per_agent, col_agent, G[g])
+                    per_group[g] = per_agent
+                ok = (room[:, ch] > 0) & (per_agent > -_BIG / 2) & \
+                    ((on_channel < 0) | (on_channel == ch))
                 if not ok.any():
                     continue
                 a = int(np.argmax(np.where(ok, per_agent, -np.inf)))
-                taken_channel[a] = ch
+                on_channel[a] = ch
                 used[a] += 1
                 out[i] = Decision(a, REASON_BATCH, agent_id=str(pool.agent_ids[a]),
                                   score=float(per_agent[a]))

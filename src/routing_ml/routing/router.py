@@ -74,7 +74,7 @@ _TRUSTED_POLICIES = (SkillBased, Predictive, BatchAssignment, LongestIdleAgent)
 _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
 # per-process state left out of a pickle (rebuilt by _init_runtime)
 _RUNTIME_STATE = ("_lock", "_counts", "_views", "_slow_in_a_row", "_circuit_left",
-                  "_intent_slow_in_a_row", "_intent_circuit_left",
+                  "_intent_slow_in_a_row", "_intent_circuit_left", "_intent_missing",
                   "_warned")
 
 
@@ -91,9 +91,11 @@ class CaseBook:
 
     Keeps, per citizen, the last contact (time in seconds, channel, agent, resolved) and
     the times of recent contacts. A case is *open* when the last contact, within
-    ``window_seconds``, was not resolved. A last contact later than the lookup's ``now``
-    is no case: the two clocks differ (e.g. a contact without ``arrival_seconds``, 0, against
-    a history in epoch seconds), and an unknown age must not open a case.
+    ``window_seconds``, was not resolved. A last contact more than the window after the
+    lookup's ``now`` is no case: the two clocks differ (e.g. a contact without
+    ``arrival_seconds``, 0, against a history in epoch seconds), and an unknown age must
+    not open a case; a contact recorded a little after ``now`` (the citizen's concurrent
+    call) still links.
     """
 
     def __init__(self, window_seconds: float = 72 * 3600.0) -> None:
@@ -148,7 +150,7 @@ class CaseBook:
         if last is None:
             return False, 0, None, None
         ts, channel, agent, resolved = last
-        if now is not None and not 0 <= now - ts <= self.window_seconds:
+        if now is not None and not -self.window_seconds <= now - ts <= self.window_seconds:
             return False, 0, None, None
         times = self._times.get(customer_id, [])
         prior = sum(1 for t in times if now is None or 0 <= now - t <= self.window_seconds)
@@ -156,9 +158,10 @@ class CaseBook:
         return open_case, min(prior, 3), channel, (agent if open_case else None)
 
     def is_later(self, customer_id: Any, now: float | None) -> bool:
-        """Whether the citizen's last recorded contact is after ``now`` (clocks differ)."""
+        """Whether the citizen's last recorded contact is more than the window after
+        ``now``: the clocks differ (a concurrent contact, recorded a little later, is not)."""
         last = self._last.get(customer_id) if self._known(customer_id) else None
-        return last is not None and now is not None and now < last[0]
+        return last is not None and now is not None and last[0] - now > self.window_seconds
 
     @classmethod
     def from_interactions(cls, interactions: pd.DataFrame, window_seconds: float = 72 * 3600.0
@@ -354,6 +357,7 @@ class Router:
         self._circuit_left = 0
         self._intent_slow_in_a_row = 0
         self._intent_circuit_left = 0
+        self._intent_missing = False  # set by load() when intent_model.pkl is unreadable
         self._views: dict[tuple, AgentPool] = {}
         self._warned: set[str] = set()  # fallback reasons already logged at WARNING
         self.load_error: str | None = getattr(self, "load_error", None)
@@ -432,7 +436,8 @@ class Router:
     def stats(self) -> dict[str, int]:
         """Counters: ``decisions``, ``routed``, ``fallback:<why>``, ``intent:<what>``,
         ``unknown_agent``, ``bad_input``, ``router_error``, ``case:clock_mismatch`` (a
-        citizen's last recorded contact is later than the decision's time: the contact's
+        citizen's last recorded contact is more than the case window after the decision's
+        time: the contact's
         ``arrival_seconds`` / ``now`` is not on the case book's clock, no case is opened).
 
         ``fallback:<why>`` counts every decision whose reason starts with ``fallback:``:
@@ -549,7 +554,7 @@ class Router:
         model = self.intent_model
         if model is None or not isinstance(contact.text, str) or not contact.text.strip() \
                 or (intent is not None and language is not None):
-            if model is None and intent is None and getattr(self, "_intent_missing", False) \
+            if model is None and intent is None and self._intent_missing \
                     and isinstance(contact.text, str) and contact.text.strip():
                 self._count("intent:model_missing")
             return intent, language, None
@@ -852,7 +857,12 @@ class Router:
             ok = [self._valid_contact(c) for c in items]
             arrivals = [float(c.arrival_seconds) for c, good in zip(items, ok, strict=True)
                         if good and np.isfinite(c.arrival_seconds)]
-            t = float(now) if now is not None else max(arrivals, default=0.0)
+            try:
+                t = float(now) if now is not None else max(arrivals, default=0.0)
+            except (TypeError, ValueError):
+                self._count("bad_input", len(items))
+                logger.debug("Router.route_batch: now must be seconds, got %r", now)
+                return [Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input") for _ in items]
             if not np.isfinite(t):
                 t = max(arrivals, default=0.0)
             try:

@@ -230,7 +230,7 @@ def prepare_problem(
     tt = period[inside].to_numpy()
     week_of_row = tt // (7 * per_day)
     empty_weeks = [w + 1 for w in range(n_weeks) if not (week_of_row == w).any()]
-    if empty_weeks:
+    if empty_weeks and weeks is not None:
         w0 = empty_weeks[0] - 1
         raise ScheduleInputError(
             f"weeks={n_weeks}, but the requirements list no interval in week(s) {empty_weeks} "
@@ -318,7 +318,7 @@ def _check_near_miss_columns(columns: Iterable[Any]) -> None:
         name = str(col)
         if name in known:
             continue
-        close = difflib.get_close_matches(name.strip().lower(), AGENT_COLUMNS, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(name.strip().lower(), AGENT_COLUMNS, n=1, cutoff=0.9)
         if close and close[0] not in {str(c) for c in columns}:
             raise ScheduleInputError(
                 f"agents frame: column '{name}' is not one the roster reads; did you mean "

@@ -37,7 +37,6 @@ from routing_ml.frames import (
     TIME,
     _slash_dates_as_iso,
     as_datetime_column,
-    check_unique_keys,
     require_columns,
     validate_requirements,
 )
@@ -134,7 +133,13 @@ def draw_arrivals(forecast: pd.DataFrame, *, step_seconds: float, value_col: str
     f[TIME] = as_datetime_column(f, TIME, frame="forecast frame")
     # one row per queue and interval (a repeated row would double its traffic), drawn in
     # (queue, interval) order: the same seed gives the same arrivals whatever the row order
-    check_unique_keys(f, (ID, TIME), frame="forecast frame")
+    if f.duplicated([ID, TIME]).any():
+        dup = f.loc[f.duplicated([ID, TIME], keep=False), [ID, TIME]]
+        raise FrameError(
+            f"forecast frame: duplicated ({ID!r}, {TIME!r}) rows, each would be drawn as "
+            f"traffic of its own:\n{dup.head(6).to_string()}\nFix: keep one row per queue "
+            f"and interval, e.g. forecast.drop_duplicates([{ID!r}, {TIME!r}]) for a copy "
+            f"appended twice (summing them would double the traffic).")
     f[ID] = f[ID].astype(str)
     f = f.sort_values([ID, TIME], kind="stable")
     vals = pd.to_numeric(f[value_col], errors="coerce").to_numpy(dtype=float)
@@ -736,6 +741,7 @@ def prepare(
     outside = np.zeros(len(df), dtype=bool)
     t_keep = t_all[keep]
     out_k = np.zeros(keep.sum(), dtype=bool)
+    checked_k = np.zeros(keep.sum(), dtype=bool)  # real-time contacts of staffed queues
     for qi, qn in enumerate(qnames):
         ch, _, sk = qn.partition(":")
         q_channel[qi] = ch_idx[ch]
@@ -757,6 +763,7 @@ def prepare(
         j = np.searchsorted(st, tq, side="right") - 1
         inside = (j >= 0) & (tq < en[np.maximum(j, 0)])
         out_k[members] = ~inside
+        checked_k[members] = True
     if unstaffed:
         n_unstaffed = sum(unstaffed.values())
         if n_unstaffed == int(keep.sum()):
@@ -785,7 +792,8 @@ def prepare(
                 f"shift (outside opening hours). Fix: pass outside_hours='drop' or 'keep', "
                 f"or extend the schedule."
             )
-        k = np.flatnonzero(keep)
+        # the real-time contacts of staffed queues: those that can be outside hours
+        k = np.flatnonzero(keep)[checked_k]
         in_span = ((ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).mean() \
             if s is not None and len(s) else 1.0
         if s is not None and n_out >= OUTSIDE_ERROR_SHARE * k.size and in_span < 0.5:
@@ -910,20 +918,24 @@ def _contact_tiebreak(df: pd.DataFrame, ts: pd.Series) -> np.ndarray:
     if "contact_id" not in df:
         return np.zeros(len(df), dtype=np.int64)
     cid = df["contact_id"]
-    codes, _ = pd.factorize(cid, sort=True)
-    if not pd.Series(codes).duplicated().any():  # the usual case: ids are unique
+    codes, uniques = pd.factorize(cid, sort=True)
+    if len(uniques) == len(cid):  # the usual case: every id given once
         return codes.astype(np.int64)
+    given = codes >= 0  # a missing id (-1) is no id: never a repeat
     twice = pd.DataFrame({"contact_id": codes, "ts": ts.to_numpy()}).duplicated(keep=False)
+    twice = twice.to_numpy() & given
     if twice.any():
-        rows = df.loc[twice.to_numpy(), ["contact_id"]].assign(ts=ts[twice.to_numpy()])
+        rows = df.loc[twice, ["contact_id"]].assign(ts=ts[twice])
         raise FrameError(
             f"contacts frame: {int(twice.sum())} rows repeat another row's contact_id and "
             f"ts (each would be replayed as a contact of its own), e.g.\n"
             f"{rows.head(6).to_string()}\nFix: drop the copies, e.g. "
             f"df.drop_duplicates(['contact_id', 'ts']), or give each contact its own id.")
-    n_dup = int(pd.Series(codes).duplicated().sum())
-    logger.warning("contacts frame: %d contact_id values are used by more than one "
-                   "contact (at different times); each row is simulated as a contact.", n_dup)
+    n_dup = int(pd.Series(codes[given]).duplicated().sum())
+    if n_dup:
+        logger.warning("contacts frame: %d contact_id values are used by more than one "
+                       "contact (at different times); each row is simulated as a contact.",
+                       n_dup)
     return codes.astype(np.int64)
 
 
