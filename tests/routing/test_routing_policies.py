@@ -522,20 +522,22 @@ def test_batch_contact_dropped_by_the_channel_rule_goes_to_an_agent_with_room(so
         assert load[d.agent, ch] <= pool.capacity[d.agent, ch]
 
 
+def _decide(policy, contact: Contact, pool: AgentPool) -> Decision:
+    """One contact decided alone, by ``choose`` or as a batch of one."""
+    if hasattr(policy, "assign_batch"):
+        return policy.assign_batch([contact], pool, 0.0)[0]
+    return policy.choose(contact, pool, 0.0)
+
+
 @pytest.mark.parametrize("policy", [SkillBased(), BatchAssignment()])
 def test_a_language_nobody_on_the_channel_speaks_is_not_required(policy):
     # C speaks Catalan but works voice only: a Catalan chat is routed at once, as a
     # language nobody speaks would be, instead of waiting for the bullseye to relax
     pool = make_pool()
-    c = Contact(1, "chat", skill="tax", language="ca")
-    d = policy.assign_batch([c], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
-        else policy.choose(c, pool, 0.0)
+    d = _decide(policy, Contact(1, "chat", skill="tax", language="ca"), pool)
     assert d.routed and d.agent_id in {"A", "B"}
     # on voice, C (the Catalan speaker) is required at the first step
-    v = Contact(2, "voice", skill="census", language="ca")
-    d = policy.assign_batch([v], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
-        else policy.choose(v, pool, 0.0)
-    assert d.agent_id == "C"
+    assert _decide(policy, Contact(2, "voice", skill="census", language="ca"), pool).agent_id == "C"
 
 
 @pytest.mark.parametrize("policy", [SkillBased(), BatchAssignment()])
@@ -544,11 +546,6 @@ def test_the_language_rule_looks_at_the_agents_with_the_skill(policy):
     # Catalan-speaking agent with its skill, so the language is not required
     pool = AgentPool.from_agents([*AGENTS, {"agent_id": "E", "skills": {"census": 3},
                                             "languages": ("ca",), "channels": ("chat",)}])
-    c = Contact(1, "chat", skill="tax", language="ca")
-    d = policy.assign_batch([c], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
-        else policy.choose(c, pool, 0.0)
+    d = _decide(policy, Contact(1, "chat", skill="tax", language="ca"), pool)
     assert d.routed and d.agent_id in {"A", "B"}
-    census = Contact(2, "chat", skill="census", language="ca")
-    d = policy.assign_batch([census], pool, 0.0)[0] if hasattr(policy, "assign_batch") \
-        else policy.choose(census, pool, 0.0)
-    assert d.agent_id == "E"
+    assert _decide(policy, Contact(2, "chat", skill="census", language="ca"), pool).agent_id == "E"
