@@ -123,6 +123,14 @@ def test_router_round_trip(store):
     assert (got["agent_id"] != "").sum() > 0
     retry = [np.nan if d.retry_after_seconds is None else d.retry_after_seconds for d in expected]
     np.testing.assert_allclose(got["retry_after_seconds"].to_numpy(float), retry)
+    # each row at its own arrival (a historical sample): route() contact by contact
+    alone = model.predict(contacts, params={"each_at_arrival": True})
+    one_by_one = [router.route(Contact(int(r.contact_id), r.channel, float(r.arrival_seconds),
+                                       intent=r.intent, skill=r.skill, language=r.language,
+                                       customer_id=int(r.customer_id)))
+                  for r in contacts.itertuples()]
+    assert alone["reason"].tolist() == [d.reason for d in one_by_one]
+    assert alone["agent_id"].tolist() == [d.agent_id or "" for d in one_by_one]
     # only the listed agents are free
     only = model.predict(contacts.head(4), params={"available_agents": "A1,A3"})
     assert set(only["agent_id"]) <= {"A1", "A3", ""}

@@ -23,8 +23,9 @@ of the object's *kind*:
   (``"48"``, ``"1w"``) and ``level`` → ``unique_id, ds, yhat, yhat_lo_L, yhat_hi_L``;
 - ``intent``: ``IntentClassifier``; ``text`` → ``intent, confidence, language, queue``;
 - ``router``: ``Router``; contact rows (``contact_id, channel`` and any ``Contact``
-  field, ``ts`` read as the arrival) and param ``available_agents`` →
-  ``contact_id, agent_id ("" = none), reason, score``;
+  field, ``ts`` read as the arrival) and params ``available_agents``,
+  ``each_at_arrival`` → ``contact_id, agent_id ("" = none), reason, score,
+  retry_after_seconds``;
 - ``estimator``: a scikit-learn style ``predict(X)`` → ``prediction``.
 
 Registry: aliases, never stages. ``log_model(..., registered_model_name=..., alias=

@@ -97,7 +97,10 @@ def default_params(kind: str, obj: Any) -> dict[str, Any]:
     forecaster: ``h`` (str; ``""`` = forecast the rows given, else a number of intervals
     such as ``"48"`` or a span such as ``"1w"``) and ``level`` (the object's default
     levels); router: ``available_agents`` (comma-separated agent ids; ``""`` = the whole
-    roster is free).
+    roster is free) and ``each_at_arrival`` (``False``: the rows are one batch waiting
+    now, "now" being the latest arrival; ``True``: each row is routed alone at its own
+    arrival time, for scoring a historical sample spread over hours or days, whose
+    earlier rows would otherwise look as if they had waited that long).
     """
     if kind == "forecaster":
         params: dict[str, Any] = {"h": ""}
@@ -109,7 +112,7 @@ def default_params(kind: str, obj: Any) -> dict[str, Any]:
             params["level"] = [_level_value(x) for x in level.default]
         return params
     if kind == "router":
-        return {"available_agents": ""}
+        return {"available_agents": "", "each_at_arrival": False}
     return {}
 
 
@@ -275,7 +278,9 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         contacts.append(contact)
     available = str(params.get("available_agents") or "").strip()
     agents = [a.strip() for a in available.split(",") if a.strip()] or None
-    if _has(obj, "route_batch"):
+    if _flag(params.get("each_at_arrival")):
+        decisions = [obj.route(c, agents) for c in contacts]
+    elif _has(obj, "route_batch"):
         decisions = obj.route_batch(contacts, agents)
     else:
         decisions = [obj.route(c, agents) for c in contacts]
@@ -290,6 +295,13 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
                                     else float(d.retry_after_seconds) for d in decisions],
         }
     )
+
+
+def _flag(value: Any) -> bool:
+    """A boolean inference parameter given as a bool or as text ("true", "1", "yes")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
 
 
 def _epoch_seconds(ts: pd.Series) -> Any:

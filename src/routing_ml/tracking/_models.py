@@ -132,7 +132,9 @@ def log_model(
         Inference parameters and their defaults for the signature (default: the kind's:
         ``{"h": "", "level": [80, 95]}`` for a forecaster — ``h`` empty forecasts the
         rows given, else ``"48"`` intervals or a span ``"1w"``; ``{"available_agents":
-        ""}`` for a router — comma-separated free agent ids, empty = whole roster).
+        "", "each_at_arrival": False}`` for a router — comma-separated free agent ids,
+        empty = whole roster; each row routed alone at its own arrival instead of all
+        rows as one batch waiting now).
     pip_requirements : sequence of str, optional
         Default ``["routing-ml==<version>"]``; with ``include_package_code`` the
         routing-ml runtime requirements instead.
