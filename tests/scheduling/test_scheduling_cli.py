@@ -55,7 +55,10 @@ def test_schedule_infeasible_exits_2_with_reason(tmp_path):
     result = CliRunner().invoke(app, _args(tmp_path, **{"--agents": str(path)}))
     assert result.exit_code == 2
     assert "agent 'ben'" in result.output and "min_hours_per_week=40" in result.output
-    assert (tmp_path / "roster.csv").exists()  # the partial plan is written
+    # the partial plan is written, under a name no publishing step reads as a roster
+    assert (tmp_path / "roster_PARTIAL.csv").exists() and not (tmp_path / "roster.csv").exists()
+    assert (tmp_path / "roster_coverage_PARTIAL.csv").exists()
+    assert "PARTIAL plan, not a roster to publish" in result.output
 
 
 def test_schedule_writes_breaks_that_simulate_reads_and_keeps_agent_ids(tmp_path):

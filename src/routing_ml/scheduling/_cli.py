@@ -143,6 +143,15 @@ def register(app: typer.Typer) -> None:
         for col in ("start", "end"):
             brk[col] = pd.to_datetime(brk[col]).dt.strftime("%Y-%m-%d %H:%M")
         brk["date"] = pd.to_datetime(brk["date"]).dt.strftime("%Y-%m-%d")
+        if not result.status.has_solution:
+            # a partial plan relaxes hard rules: never under the name a publishing step
+            # reads (roster.csv), so it cannot be published by mistake
+            def partial(path: Path) -> Path:
+                return path.with_name(path.stem + "_PARTIAL" + path.suffix)
+
+            out, cov_path, breaks_path = partial(out), partial(cov_path), partial(breaks_path)
+            plot = None if plot is None else partial(plot)
+            gantt_path = None if gantt_path is None else partial(gantt_path)
         written: list[Path] = []
         try:
             roster[["agent_id", "date", "start", "end", "breaks", "shift", "unique_id", "paid_hours"]].to_csv(
@@ -176,6 +185,9 @@ def register(app: typer.Typer) -> None:
             "wall_time_seconds": result.wall_time_seconds})
         if not result.status.has_solution:
             typer.echo(f"no feasible roster: {result.reason or 'no solution within the time limit'}", err=True)
+            typer.echo(f"the files above hold a PARTIAL plan, not a roster to publish: "
+                       f"{k.hard_rule_violations} hard-rule violation(s) where rules were "
+                       f"relaxed to plan at all.", err=True)
             if len(result.uncovered):
                 typer.echo(f"{len(result.uncovered)} under-staffed intervals in the partial plan "
                            f"(see {cov_path}).", err=True)
