@@ -313,3 +313,20 @@ def test_weeks_beyond_the_requirements_are_refused():
     req = requirements([(8, 16, 1)], days=range(5))
     with pytest.raises(ValueError, match=r"weeks=2, but the requirements list no interval in week\(s\) \[2\]"):
         build_roster(req, AGENTS, [DAY], weeks=2)
+
+
+def test_intervals_no_shift_can_cover_are_a_note():
+    from routing_ml.scheduling._problem import prepare_problem
+
+    # the day shift covers 08:00-16:00: requirements at 06:00-08:00 and 16:00-17:00 can
+    # never be staffed
+    req = requirements([(6, 17, 1)], days=[0])
+    with pytest.warns(UserWarning, match=r"12 intervals need agents but no shift .* 06:00"):
+        p = prepare_problem(req, AGENTS, [DAY], RosterRules(), RosterWeights())
+    assert any("no shift that any agent may work" in n for n in p.notes)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepare_problem(requirements([(8, 16, 1)], days=[0]), AGENTS, [DAY], RosterRules(),
+                        RosterWeights())

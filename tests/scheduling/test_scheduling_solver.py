@@ -114,7 +114,7 @@ def test_example_yaml_loads():
     assert v.crosses_midnight and format_hhmm(v.end_minutes) == "30:00"
     assert v.paid_minutes == 450 and v.cost == pytest.approx(7.5 * 26)
     early = templates[0]
-    assert early.start_times_minutes == (420, 480, 540)
+    assert early.start_times_minutes == (360, 420, 480, 540)  # 06:00 .. 09:00, hourly
     assert [b.paid for b in early.breaks] == [True, False]
     rules, weights = load_rules_yaml(path)
     assert rules.min_rest_hours == 11 and weights.shift_cost == pytest.approx(0.01)

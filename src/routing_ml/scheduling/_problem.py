@@ -260,6 +260,15 @@ def prepare_problem(
                 f"queue '{name}' needs {hours:g} agent-hours but no agent can work it (no agent has "
                 f"the skill, or no shift template serving it fits any agent's availability): it "
                 f"stays under-staffed. Fix: add '{name}' to some agents' skills.")
+    uncovered = _uncoverable(required, options, variants, per_day, interval_minutes, servable)
+    if uncovered:
+        k, t = uncovered[0]
+        when = day0 + pd.Timedelta(minutes=interval_minutes * t)
+        notes.append(
+            f"{len(uncovered)} intervals need agents but no shift that any agent may work covers "
+            f"them (e.g. '{skills[k]}' {when:%Y-%m-%d %H:%M}, {when:%A}): they stay under-staffed "
+            f"whatever the solver does. Fix: add or widen a shift template (start, length) for "
+            f"those hours, or check the agents' availability (earliest_start, latest_end).")
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=3)
     return RosterProblem(start=day0, n_days=n_days, interval_minutes=interval_minutes, skills=skills,
@@ -306,6 +315,22 @@ def _check_rule_minimum(rules: RosterRules, agents: list[AgentSpec], variants: l
             f"{rules.min_consecutive_days_off}, max_consecutive_days={rules.max_consecutive_days}) x "
             f"{longest / 60:g} paid h (the longest shift). Fix: lower min_hours_per_week, allow more "
             f"working days or add a longer shift template.")
+
+
+def _uncoverable(required: np.ndarray, options: Any, variants: Sequence[Any], per_day: int,
+                 interval_minutes: int, servable: set[int]) -> list[tuple[int, int]]:
+    """(queue, period) with agents required that no agent's shift option covers (queues
+    nobody can work at all have their own note and are left out)."""
+    able = np.zeros(required.shape, dtype=bool)
+    for d, vi, k in {(d, vi, k) for agent in options for d, day in enumerate(agent)
+                     for vi, k in day}:
+        v = variants[vi]
+        t0 = d * per_day + v.start_minutes // interval_minutes
+        able[k, t0:t0 + v.length_minutes // interval_minutes] = True
+    need = (required > 0) & ~able
+    need[[k for k in range(required.shape[0]) if k not in servable]] = False
+    k, t = np.nonzero(need)
+    return list(zip(k.tolist(), t.tolist(), strict=True))
 
 
 def _check_near_miss_columns(columns: Iterable[Any]) -> None:
