@@ -64,7 +64,15 @@ def test_coverage_plot_shades_each_isolated_shortfall_to_its_end(tmp_path, figur
     plots.plot_coverage(_coverage(), tmp_path / "c.png", interval_minutes=15)
     (fig,) = figures
     ax = fig.axes[0]
-    shaded = [p for p in ax.patches if p.get_fill()]
+    from matplotlib.colors import to_hex
+
+    def filled(color: str) -> list:
+        return [p for p in ax.patches if p.get_fill() and to_hex(p.get_facecolor()) == to_hex(color)]
+
+    shaded = filled("tab:red")
+    # over-staffing (09:15, one agent over) has its own shade
+    np.testing.assert_allclose(sum(_area(p.get_path()) for p in filled("tab:green")), 15 / DAY,
+                               rtol=1e-6)
     # the isolated 09:30 shortfall (1 agent x 15 min) and the last interval (2 agents x 15
     # min) are shaded in full: before the fix neither was (zero width)
     np.testing.assert_allclose(sum(_area(p.get_path()) for p in shaded), (1 + 2) * 15 / DAY, rtol=1e-9)
@@ -84,7 +92,7 @@ def test_coverage_plot_shades_each_isolated_shortfall_to_its_end(tmp_path, figur
         x = p.get_path().vertices[:, 0]
         assert x.max() <= _num("10:00") + 1e-6 or x.min() >= _num("13:00") - 1e-6
     labels = ax.get_legend_handles_labels()[1]
-    assert labels == ["required", "scheduled", "under-staffed"]  # once each
+    assert labels == ["required", "scheduled", "under-staffed", "over-staffed"]  # once each
 
 
 def _num(hhmm: str) -> float:

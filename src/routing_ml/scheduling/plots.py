@@ -78,10 +78,19 @@ def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, title: str = "Cov
             # the shortfall interval by interval: scheduled up to required where under, else empty
             ax.stairs(np.maximum(req, sched), edges, baseline=sched, fill=True, color="tab:red",
                       alpha=0.35, lw=0, zorder=0.9, label="under-staffed" if first else None)
+            ax.stairs(np.maximum(req, sched), edges, baseline=req, fill=True, color="tab:green",
+                      alpha=0.2, lw=0, zorder=0.8, label="over-staffed" if first else None)
+            # a mark under every under-staffed interval: one short quarter hour stays
+            # visible on a four-week axis
+            short = sched < req
+            if short.any():
+                ax.plot(edges[:-1][short], np.zeros(int(short.sum())), "|", color="tab:red",
+                        ms=8, mew=1.2, clip_on=False, zorder=3)
         ax.set_ylabel(f"{q}\nagents")
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="upper right", ncol=3, fontsize=8)
+    axes[0, 0].legend(loc="upper right", ncol=4, fontsize=8)
     axes[0, 0].set_title(title)
+    axes[-1, 0].set_xlabel("interval start (local time); red marks: under-staffed intervals")
     if len(coverage):
         _day_hour_ticks(axes[-1, 0], pd.Timestamp(coverage[TIME].min()), pd.Timestamp(coverage[TIME].max()) + step)
     fig.tight_layout()
@@ -101,8 +110,9 @@ def _day_hour_ticks(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:  # type
     start, end = start.floor("D"), max(end.ceil("D"), start.floor("D") + pd.Timedelta(days=1))
     ax.set_xlim(start, end)
     days = (end - start) / pd.Timedelta(days=1)
-    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(days / 14))))
-    date = mdates.DateFormatter("%a %d %b")
+    # every day labelled up to five weeks: in two short lines past two weeks
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(days / 35))))
+    date = mdates.DateFormatter("%a %d %b" if days <= 14 else "%a\n%d")
     last = float(mdates.date2num(end)) - 1e-6  # no label for the day after the end
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, pos: date(x, pos) if x < last else ""))
     for label in ax.get_xticklabels(which="major"):
@@ -151,6 +161,7 @@ def plot_gantt(roster: pd.DataFrame, breaks: pd.DataFrame, path: str | Path, *, 
     if len(roster):
         _day_hour_ticks(ax, pd.Timestamp(roster["start"].min()), pd.Timestamp(roster["end"].max()))
     ax.set_title("Roster" + (f" (first {max_agents} agents)" if len(roster) and roster["agent_id"].nunique() > max_agents else ""))
+    ax.set_xlabel("local time")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
