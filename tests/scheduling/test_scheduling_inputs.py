@@ -330,3 +330,21 @@ def test_intervals_no_shift_can_cover_are_a_note():
         warnings.simplefilter("error")
         prepare_problem(requirements([(8, 16, 1)], days=[0]), AGENTS, [DAY], RosterRules(),
                         RosterWeights())
+
+
+def test_leave_lowers_that_weeks_minimum_hours_only():
+    from routing_ml.scheduling._problem import prepare_problem
+    from routing_ml.scheduling.roster import precheck_infeasibility
+
+    req = requirements([(8, 16, 1)], days=range(14))
+    week2 = ";".join(str((pd.Timestamp("2026-12-14") + pd.Timedelta(days=d)).date()) for d in range(7))
+    agents = pd.DataFrame({"agent_id": ["on_leave", "three_days", "sundays"],
+                           "min_hours_per_week": [16, 28, 24],
+                           "unavailable": [week2, "2026-12-08;2026-12-09;2026-12-10", "Sun;2026-12-08"]})
+    p = prepare_problem(req, agents, [DAY], RosterRules(), RosterWeights(), start="2026-12-07")
+    leave, three, sundays = p.agents
+    assert (leave.min_minutes(0), leave.min_minutes(1)) == (16 * 60, 0)  # a week of leave
+    assert (three.min_minutes(0), three.min_minutes(1)) == (28 * 60 * 4 // 7, 28 * 60)
+    # a weekly day off is no leave: one day of leave among the six days worked
+    assert (sundays.min_minutes(0), sundays.min_minutes(1)) == (24 * 60 * 5 // 6, 24 * 60)
+    assert precheck_infeasibility(p) == []  # the week of leave no longer makes it infeasible

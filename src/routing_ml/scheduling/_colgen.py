@@ -139,7 +139,7 @@ def _build_pricer(p: RosterProblem, g: int, members: list[int]) -> _ClassPricer 
     allowed_upto = np.array([int(np.searchsorted(lv, s, side="right")) - 1 for s in start], dtype=np.int64)
     # (days worked, paid minutes) states reachable within the weekly maximum
     paid = [p.variants[vi].paid_minutes for vi in variants]
-    hi, lo = agent.max_minutes_per_week, agent.min_minutes_per_week
+    hi, lo = agent.max_minutes_per_week, agent.min_minutes(0)  # (one-week rosters only)
     states = [(0, 0)]
     seen = {(0, 0)}
     for d, m in states:

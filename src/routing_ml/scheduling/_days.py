@@ -58,7 +58,7 @@ def _options_of_day(p: RosterProblem, plan: Plan, a: int, d: int) -> list[tuple[
     out = []
     for vi, k in p.options[a][d]:
         v = p.variants[vi]
-        if not agent.min_minutes_per_week <= minutes + v.paid_minutes <= agent.max_minutes_per_week:
+        if not agent.min_minutes(wk) <= minutes + v.paid_minutes <= agent.max_minutes_per_week:
             continue
         if prev is not None and MINUTES_PER_DAY + v.start_minutes - p.variants[prev[0]].end_minutes < rest:
             continue

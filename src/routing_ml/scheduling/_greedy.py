@@ -52,7 +52,7 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
                                      - 0.05 * ((res <= 0) & p.listed[k, seg]).sum())
                 all_gains[vi, k] = gains
                 max_days = min(r.max_days_per_week, agent.max_minutes_per_week // paid if paid else 7)
-                need = -(-agent.min_minutes_per_week // paid) if paid else 0
+                need = -(-agent.min_minutes(wk) // paid) if paid else 0
                 blocks = [range(j, j + L) for j in range(0, 8 - L)] if L else [range(0)]
                 for block in blocks:
                     allowed = [j for j in range(7) if j not in block and np.isfinite(gains[j])]
@@ -95,7 +95,7 @@ def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int,
     day_best = g.max(axis=0)
     blocks = [range(j, j + L) for j in range(0, 8 - L)] if L else [range(0)]
     longest = max(p.variants[vi].paid_minutes for vi, _ in opts)
-    need = -(-agent.min_minutes_per_week // longest) if longest else 0  # days needed at least
+    need = -(-agent.min_minutes(days[0] // 7) // longest) if longest else 0  # days needed at least
     out: tuple[float, dict[int, tuple[int, int]]] | None = None
     for block in blocks:
         allowed = [j for j in range(7) if j not in block and np.isfinite(day_best[j])]
@@ -119,7 +119,7 @@ def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int,
         while chosen and minutes > agent.max_minutes_per_week:  # drop the weakest day
             d = min(chosen, key=lambda d: all_gains[chosen[d]][d - days[0]])
             minutes -= p.variants[chosen.pop(d)[0]].paid_minutes
-        if minutes < agent.min_minutes_per_week or not chosen:
+        if minutes < agent.min_minutes(days[0] // 7) or not chosen:
             continue
         if not _ok_sequence_map(p, a, plan, chosen):
             continue

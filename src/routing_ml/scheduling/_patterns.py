@@ -116,7 +116,7 @@ def week_patterns(p: RosterProblem, a: int, week: int, limit: int,
     opts = [p.options[a][7 * week + j] for j in range(7)]
     rest = round(rules.min_rest_hours * 60)
     mc, max_wd, L = rules.max_consecutive_days, rules.max_days_per_week, rules.min_consecutive_days_off
-    lo, hi = agent.min_minutes_per_week, agent.max_minutes_per_week
+    lo, hi = agent.min_minutes(week), agent.max_minutes_per_week
     anchors = _anchors(p, opts) if w.unstable_start_per_day else []
     tol = rules.stable_start_tolerance_minutes
     # per (day, option): start and end (minutes from the week start), paid minutes, cost
@@ -666,7 +666,7 @@ def drop_idle_shifts(p: RosterProblem, plan: Plan, breaks: Breaks | None = None)
     out = dict(plan)
     for (a, d), (vi, k) in sorted(plan.items()):
         paid = p.variants[vi].paid_minutes
-        if minutes[a, d // 7] - paid < p.agents[a].min_minutes_per_week:
+        if minutes[a, d // 7] - paid < p.agents[a].min_minutes(d // 7):
             continue
         ts = served[a, d]
         if np.any((p.required[k, ts] > 0) & (sched[k, ts] <= p.required[k, ts])):

@@ -52,6 +52,13 @@ class AgentSpec:
     latest_end_minutes: int
     preferred_start_minutes: int | None
     preferred_days_off: frozenset[int]
+    #: per week, the minimum after leave (dated unavailable days); empty: every week
+    #: ``min_minutes_per_week``
+    min_minutes_by_week: tuple[int, ...] = ()
+
+    def min_minutes(self, week: int) -> int:
+        """Minimum paid minutes of ``week``: the contract's, reduced for dated leave."""
+        return self.min_minutes_by_week[week] if self.min_minutes_by_week else self.min_minutes_per_week
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +107,8 @@ def agent_classes(p: RosterProblem) -> list[list[int]]:
     interchangeable."""
     groups: dict[Any, list[int]] = defaultdict(list)
     for a, agent in enumerate(p.agents):
-        groups[(p.options[a], agent.min_minutes_per_week, agent.max_minutes_per_week,
+        groups[(p.options[a], agent.min_minutes_per_week, agent.min_minutes_by_week,
+                agent.max_minutes_per_week,
                 agent.preferred_start_minutes, agent.preferred_days_off)].append(a)
     return list(groups.values())
 
@@ -388,10 +396,11 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
                 f"contradictory rules for {who}: min_hours_per_week={mn / 60:g} > max_hours_per_week="
                 f"{mx / 60:g}. Fix: lower the minimum or raise the maximum.")
         unavailable: set[int] = set()
+        weekly: set[int] = set()  # days off every week (weekday items), not leave
         for item in _split(row.get("unavailable")):
             if is_weekday_item(item):
                 wds = set(parse_weekdays(item, what=f"{who} unavailable"))
-                unavailable |= {d for d in range(n_days) if (day0 + pd.Timedelta(days=d)).weekday() in wds}
+                weekly |= {d for d in range(n_days) if (day0 + pd.Timedelta(days=d)).weekday() in wds}
                 continue
             if not _ISO_DATE.fullmatch(item.strip()):
                 # '08/12/2026' is 8 December in Spain and 12 August to pandas: only ISO dates
@@ -406,6 +415,9 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
                     f"{who}: 'unavailable' item {item!r} is not a valid date (YYYY-MM-DD).") from None
             if day in dates:
                 unavailable.add(dates[day])
+        leave = unavailable - weekly
+        unavailable |= weekly
+        by_week = _min_after_leave(mn, leave, weekly, n_days) if leave else ()
         earliest = 0 if _is_missing(row.get("earliest_start")) else parse_hhmm(row["earliest_start"], what=f"{who} earliest_start")
         latest = 2 * MINUTES_PER_DAY if _is_missing(row.get("latest_end")) else parse_hhmm(row["latest_end"], what=f"{who} latest_end")
         if latest <= earliest:
@@ -416,8 +428,22 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
         pdo = frozenset(d for x in _split(row.get("preferred_days_off"))
                         for d in parse_weekdays(x, what=f"{who} preferred_days_off"))
         out.append(AgentSpec(aid, tuple(sorted(set(sk))), mn, mx, frozenset(unavailable),
-                             ";".join(_split(row.get("unavailable"))), earliest, latest, pref, pdo))
+                             ";".join(_split(row.get("unavailable"))), earliest, latest, pref, pdo,
+                             by_week))
     return out
+
+
+def _min_after_leave(minimum: int, leave: set[int], weekly: set[int], n_days: int
+                     ) -> tuple[int, ...]:
+    """Each week's minimum paid minutes, reduced in proportion to the days of leave (dated
+    unavailability) among the days the agent works at all (not its weekly days off): a
+    week of leave asks for nothing, two days of leave in seven for 5/7 of the minimum."""
+    out = []
+    for wk in range(n_days // 7):
+        days = [d for d in range(7 * wk, 7 * wk + 7) if d not in weekly]
+        off = sum(d in leave for d in days)
+        out.append(minimum * (len(days) - off) // len(days) if days else 0)
+    return tuple(out)
 
 
 def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tuple[str, ...],

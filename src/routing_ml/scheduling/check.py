@@ -98,8 +98,8 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
             wdays = [d for d in range(7 * wk, 7 * wk + 7) if d in days]
             hours = sum(days[d][2] for d in wdays)
             date = p.date(7 * wk)
-            if hours < agent.min_minutes_per_week / 60 - 1e-9:
-                bad(aid, date, "min_hours_per_week", f"week {wk + 1}: {hours:g} h < {agent.min_minutes_per_week / 60:g} h")
+            if hours < agent.min_minutes(wk) / 60 - 1e-9:
+                bad(aid, date, "min_hours_per_week", f"week {wk + 1}: {hours:g} h < {agent.min_minutes(wk) / 60:g} h")
             if hours > agent.max_minutes_per_week / 60 + 1e-9:
                 bad(aid, date, "max_hours_per_week", f"week {wk + 1}: {hours:g} h > {agent.max_minutes_per_week / 60:g} h")
             if len(wdays) > r.max_days_per_week:

@@ -382,7 +382,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
             week_days = range(7 * wk, 7 * wk + 7)
             vars_w = [(v, p.variants[vi].paid_minutes) for d in week_days for v, vi, _ in by_ad[a][d]]
             if not vars_w:
-                if agent.min_minutes_per_week > 0:
+                if agent.min_minutes(wk) > 0:
                     lt = lit(("min_hours", aid, wk))
                     if lt is None:
                         m.add_bool_or([])  # no shift possible: the minimum cannot hold
@@ -390,8 +390,8 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                         m.add(lt == 0)
                 continue
             expr = cp_model.LinearExpr.weighted_sum([v for v, _ in vars_w], [pm for _, pm in vars_w])
-            if agent.min_minutes_per_week > 0:
-                enforce(m.add(expr >= agent.min_minutes_per_week), ("min_hours", aid, wk))
+            if agent.min_minutes(wk) > 0:
+                enforce(m.add(expr >= agent.min_minutes(wk)), ("min_hours", aid, wk))
             if agent.max_minutes_per_week < sum(sorted((pm for _, pm in vars_w), reverse=True)[:7]):
                 enforce(m.add(expr <= agent.max_minutes_per_week), ("max_hours", aid, wk))
             worked_days = [d for d in week_days if work[d]]
@@ -614,7 +614,7 @@ def _group_text(p: RosterProblem, key: tuple[Any, ...]) -> str:
     if when is not None:
         where += f" week {when + 1} ({p.date(7 * when).date()}..{p.date(7 * when + 6).date()})"
     detail = {
-        "min_hours": f"min_hours_per_week={agent.min_minutes_per_week / 60:g}",
+        "min_hours": f"min_hours_per_week={agent.min_minutes(when or 0) / 60:g}",
         "max_hours": f"max_hours_per_week={agent.max_minutes_per_week / 60:g}",
         "max_days": f"max_days_per_week={r.max_days_per_week}",
         "days_off": f"min_consecutive_days_off={r.min_consecutive_days_off}",
@@ -644,11 +644,11 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
             days = [d for d in range(7 * wk, 7 * wk + 7) if p.options[a][d]]
             longest = max((p.variants[vi].paid_minutes for d in days for vi, _ in p.options[a][d]), default=0)
             cap_days = min(len(days), r.max_working_days_per_week)
-            if cap_days * longest < agent.min_minutes_per_week:
+            if cap_days * longest < agent.min_minutes(wk):
                 off = 7 - len(days)
                 reasons.append(
                     f"agent '{agent.agent_id}' week {wk + 1} ({p.date(7 * wk).date()}..{p.date(7 * wk + 6).date()}): "
-                    f"rule min_hours_per_week={agent.min_minutes_per_week / 60:g} cannot be met: at most "
+                    f"rule min_hours_per_week={agent.min_minutes(wk) / 60:g} cannot be met: at most "
                     f"{cap_days} working day(s) x {longest / 60:g} paid h = {cap_days * longest / 60:g} h "
                     f"({off} day(s) unavailable{': ' + agent.unavailable_text if agent.unavailable_text else ''}; "
                     f"max_days_per_week={r.max_days_per_week}, min_consecutive_days_off="
@@ -1196,6 +1196,8 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
     cov = coverage_from_roster(roster, breaks, p)
     violations = check_roster(roster, breaks, p)
     bound = min(pattern.bound, pattern.objective)  # never above the plan's objective
+    if relative_gap(pattern.objective, bound) is not None and relative_gap(pattern.objective, bound) <= 1e-9:
+        bound = pattern.objective  # proven optimal: the LP's float dust (49.99999999999999) is not a gap
     gap = relative_gap(pattern.objective, bound)
     wall = time.perf_counter() - t0
     point = ProgressPoint(wall, pattern.objective, pattern.bound)
@@ -1245,7 +1247,9 @@ def build_roster(
         error: pass ``interval_minutes`` of the data or repeat each row over its span.
     agents : one row per agent: ``agent_id``; optional ``skills`` (``"voice;chat"``; default
         every queue), ``min_hours_per_week`` / ``max_hours_per_week`` (override ``rules``),
-        ``unavailable`` (``"2026-12-25;Sun"``: holidays as dates, days off as weekdays),
+        ``unavailable`` (``"2026-12-25;Sun"``: holidays and leave as dates, days off as
+        weekdays; a week's ``min_hours_per_week`` shrinks in proportion to its days of
+        leave among the days the agent works at all: a week of leave asks for no hours),
         ``earliest_start`` / ``latest_end`` (``"HH:MM"``, ``latest_end`` may exceed 24:00),
         ``preferred_start`` (``"HH:MM"``, soft), ``preferred_days_off`` (``"Sat;Sun"``, soft).
     shifts : :class:`ShiftTemplate` s (e.g. from :func:`load_shifts_yaml`).
