@@ -1196,7 +1196,8 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
     cov = coverage_from_roster(roster, breaks, p)
     violations = check_roster(roster, breaks, p)
     bound = min(pattern.bound, pattern.objective)  # never above the plan's objective
-    if relative_gap(pattern.objective, bound) is not None and relative_gap(pattern.objective, bound) <= 1e-9:
+    dust = relative_gap(pattern.objective, bound)
+    if dust is not None and dust <= 1e-9:
         bound = pattern.objective  # proven optimal: the LP's float dust (49.99999999999999) is not a gap
     gap = relative_gap(pattern.objective, bound)
     wall = time.perf_counter() - t0
