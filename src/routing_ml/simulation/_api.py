@@ -337,13 +337,6 @@ def _with_shrinkage(schedule: pd.DataFrame, shrinkage: float, interval_minutes: 
     return out.loc[keep].reset_index(drop=True)
 
 
-def _check_seed(seed: Any) -> None:
-    """A run is reproducible only from an integer seed: None or a Generator is refused."""
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool | np.bool_) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int (every draw of a run derives from "
-                         f"it: same seed, same result), got {seed!r}.")
-
-
 def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndarray]]:
     kw = st.kwargs
     extra_dropped, extra_issues = dict(st.extra_dropped), dict(st.extra_issues)
@@ -612,7 +605,7 @@ def simulate(
                  origin=None if origin is None else pd.Timestamp(origin),
                  until=until, shrinkage=shrinkage)
     _stats.answer_targets(answer_seconds)
-    _check_seed(seed)
+    _inputs.check_seed(seed)
     policy = _check_policy(policy)
     st = _setup(arrivals, agents, schedule, kw)
     P, draws = _prepare(st, int(seed))
@@ -731,7 +724,7 @@ def compare_policies(
     if kw["origin"] is not None:
         kw["origin"] = pd.Timestamp(kw["origin"])
     _stats.answer_targets(kw["answer_seconds"])
-    _check_seed(seed)
+    _inputs.check_seed(seed)
     st = _setup(arrivals, agents, schedule, kw)
     seeds = [int(np.random.SeedSequence([int(seed), r]).generate_state(1)[0])
              for r in range(n_replications)]

@@ -101,14 +101,20 @@ def arrivals_from_forecast(
         Missing columns, bad timestamps, negative or NaN expected counts, an
         ``interval_minutes`` that contradicts the step of ``ds``.
     """
-    if not isinstance(seed, np.random.Generator) and (
-            not isinstance(seed, int | np.integer) or isinstance(seed, bool | np.bool_) or seed < 0):
-        raise ValueError(f"seed must be a non-negative int or a numpy Generator (the draw is "
-                         f"reproducible from it), got {seed!r}.")
+    if not isinstance(seed, np.random.Generator):
+        check_seed(seed)
     value_col = _value_column(forecast, value_col)
     step = interval_seconds(forecast, interval_minutes, name="forecast frame")
     return draw_arrivals(forecast, step_seconds=step, value_col=value_col, scale=scale,
                          seed=seed)
+
+
+def check_seed(seed: Any) -> None:
+    """A draw is reproducible only from an integer seed: None, a bool or a negative number
+    is refused with a ValueError."""
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool | np.bool_) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int (every draw derives from it: same "
+                         f"seed, same result), got {seed!r}.")
 
 
 def _value_column(forecast: pd.DataFrame, value_col: str | None) -> str:
@@ -826,9 +832,10 @@ def prepare(
     t = t_all[idx]
     # arrival order; contacts arriving at the same second in contact_id order (not row
     # order: a shuffled log replays the same way)
-    order = np.lexsort((idx, tie[idx], t))
+    rank = canonical_rank(t_all, tie)  # (time, contact_id, row) order of every row
+    order = np.argsort(rank[idx])
     idx = idx[order]
-    draw_rows = canonical_rank(t_all, tie)[idx]
+    draw_rows = rank[idx]
     t = t[order]
     qk = queue_of_row[idx]
     n = len(idx)
