@@ -73,9 +73,19 @@ _OPTIONAL_FIELDS = ("intent", "skill", "language", "customer_id", "preferred_age
 _TRUSTED_POLICIES = (SkillBased, Predictive, BatchAssignment, LongestIdleAgent)
 _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
 # per-process state left out of a pickle (rebuilt by _init_runtime)
-_RUNTIME_STATE = ("_lock", "_counts", "_views", "_slow_in_a_row", "_circuit_left",
-                  "_intent_slow_in_a_row", "_intent_circuit_left", "_intent_missing",
-                  "_warned")
+_RUNTIME_STATE = ("_lock", "_counts", "_views", "_model_breaker", "_intent_breaker",
+                  "_intent_missing", "_warned")
+
+
+class _Breaker:
+    """Over-budget calls of one model in a row; after ``circuit_max_slow`` of them the
+    circuit is open: the next ``left`` calls skip the model."""
+
+    __slots__ = ("left", "slow_in_a_row")
+
+    def __init__(self) -> None:
+        self.slow_in_a_row = 0
+        self.left = 0
 
 
 def _row_contact(record: Mapping[str, Any]) -> Contact | None:
@@ -353,10 +363,8 @@ class Router:
     def _init_runtime(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
-        self._slow_in_a_row = 0
-        self._circuit_left = 0
-        self._intent_slow_in_a_row = 0
-        self._intent_circuit_left = 0
+        self._model_breaker = _Breaker()  # the pair model (policy decisions)
+        self._intent_breaker = _Breaker()  # intent detection
         self._intent_missing = False  # set by load() when intent_model.pkl is unreadable
         self._views: dict[tuple, AgentPool] = {}
         self._warned: set[str] = set()  # fallback reasons already logged at WARNING
@@ -437,8 +445,8 @@ class Router:
         """Counters: ``decisions``, ``routed``, ``fallback:<why>``, ``intent:<what>``,
         ``unknown_agent``, ``bad_input``, ``router_error``, ``case:clock_mismatch`` (a
         citizen's last recorded contact is more than the case window after the decision's
-        time: the contact's
-        ``arrival_seconds`` / ``now`` is not on the case book's clock, no case is opened).
+        time: the contact's ``arrival_seconds`` / ``now`` is not on the case book's clock,
+        no case is opened).
 
         ``fallback:<why>`` counts every decision whose reason starts with ``fallback:``:
         the Router's own (model missing / failing / slow, circuit open, invalid decision)
@@ -518,26 +526,18 @@ class Router:
         if self.intent_model is None or not isinstance(contact.text, str) or (
                 contact.intent is not None and contact.language is not None):
             return self._detect_with_model(contact)
-        if self._intent_circuit_left > 0:
-            with self._lock:
-                self._intent_circuit_left -= 1
+        if self._take_open_circuit(self._intent_breaker):
             self._count("intent:circuit_open")
             return contact.intent, contact.language, None
         t0 = time.perf_counter()
         got = self._detect_with_model(contact)
-        if (time.perf_counter() - t0) * 1e3 > self.latency_budget_ms:
+        slow = (time.perf_counter() - t0) * 1e3 > self.latency_budget_ms
+        if slow:
             self._count("intent:slow")
-            with self._lock:
-                self._intent_slow_in_a_row += 1
-                if self._intent_slow_in_a_row >= self.circuit_max_slow:
-                    self._intent_circuit_left = self.circuit_cooldown_decisions
-                    self._intent_slow_in_a_row = 0
-                    logger.warning("Router: intent detection over the %g ms budget %d times in "
-                                   "a row; the next %d contacts are routed without it.",
-                                   self.latency_budget_ms, self.circuit_max_slow,
-                                   self.circuit_cooldown_decisions)
-        elif self._intent_slow_in_a_row:
-            self._intent_slow_in_a_row = 0
+        if self._note_call(self._intent_breaker, slow):
+            logger.warning("Router: intent detection over the %g ms budget %d times in a row; "
+                           "the next %d contacts are routed without it.", self.latency_budget_ms,
+                           self.circuit_max_slow, self.circuit_cooldown_decisions)
         return got
 
     def _detect_with_model(self, contact: Contact) -> tuple[str | None, str | None, str | None]:
@@ -689,9 +689,7 @@ class Router:
                 self.load_error is not None and getattr(policy, "model", True) is None):
             return self._run_fallback(contact, pool, now, "model_missing",
                                       self.load_error or "no pair model in the bundle")
-        if self._circuit_left > 0:
-            with self._lock:
-                self._circuit_left -= 1
+        if self._take_open_circuit(self._model_breaker):
             return self._run_fallback(contact, pool, now, "circuit_open",
                                       "latency budget exceeded repeatedly")
         t0 = time.perf_counter()
@@ -703,11 +701,10 @@ class Router:
         # the budget guards the model: a rule-only policy is not timed (nothing to fall
         # back to that would be faster)
         if ms > self.latency_budget_ms and getattr(policy, "model", None) is not None:
-            self._note_slow()
+            self._note_call(self._model_breaker, slow=True)
             return self._run_fallback(contact, pool, now, "latency",
                                       f"decision took {ms:.2f} ms > {self.latency_budget_ms} ms")
-        if self._slow_in_a_row:
-            self._slow_in_a_row = 0
+        self._note_call(self._model_breaker, slow=False)
         if type(policy) in _TRUSTED_POLICIES:
             self._count_policy_fallback(d)
             return d  # this package's policies only pick from has_capacity (tested)
@@ -724,14 +721,28 @@ class Router:
         self._count_policy_fallback(d)
         return d
 
-    def _note_slow(self) -> None:
-        """One more over-budget model call in a row; open the circuit after
-        ``circuit_max_slow`` of them."""
+    def _take_open_circuit(self, breaker: _Breaker) -> bool:
+        """True (and one call fewer left) while ``breaker``'s circuit is open."""
+        if breaker.left <= 0:
+            return False
         with self._lock:
-            self._slow_in_a_row += 1
-            if self._slow_in_a_row >= self.circuit_max_slow:
-                self._circuit_left = self.circuit_cooldown_decisions
-                self._slow_in_a_row = 0
+            breaker.left -= 1
+        return True
+
+    def _note_call(self, breaker: _Breaker, slow: bool) -> bool:
+        """Record a timed model call: a slow one counts towards opening the circuit after
+        ``circuit_max_slow`` in a row (True when this call opens it), a fast one resets."""
+        if not slow:
+            if breaker.slow_in_a_row:
+                breaker.slow_in_a_row = 0
+            return False
+        with self._lock:
+            breaker.slow_in_a_row += 1
+            if breaker.slow_in_a_row < self.circuit_max_slow:
+                return False
+            breaker.left = self.circuit_cooldown_decisions
+            breaker.slow_in_a_row = 0
+            return True
 
     def _count_policy_fallback(self, d: Decision) -> None:
         """Count a policy's own fallback (e.g. ``Predictive``'s
@@ -889,17 +900,18 @@ class Router:
             failed: tuple[str, str] | None = None  # (why, detail): fall back per contact
             if self.load_error is not None and getattr(self.policy, "model", True) is None:
                 failed = ("model_missing", self.load_error or "")
-            elif callable(batch) and valid and self._circuit_left <= 0:
+            elif callable(batch) and valid and self._model_breaker.left <= 0:
                 t0 = time.perf_counter()
                 try:
                     ds = batch(chosen, pool, t)
                     ms = (time.perf_counter() - t0) * 1e3
                     if ms > self.latency_budget_ms * max(1, len(valid)) and \
                             getattr(self.policy, "model", None) is not None:
-                        self._note_slow()  # a slow batch counts as one slow decision
+                        # a slow batch counts as one slow decision
+                        self._note_call(self._model_breaker, slow=True)
                         failed = ("latency", f"batch of {len(valid)} took {ms:.1f} ms")
                     elif self._batch_ok(ds, chosen, pool):
-                        self._slow_in_a_row = 0
+                        self._note_call(self._model_breaker, slow=False)
                         for i, d in zip(valid, ds, strict=True):
                             out[i] = d
                             self._count_policy_fallback(d)
