@@ -8,6 +8,7 @@ from scheduling_helpers import requirements
 
 from routing_ml.errors import InfeasibleScheduleError
 from routing_ml.scheduling import (
+    BreakRule,
     RosterRules,
     ShiftTemplate,
     SolveStatus,
@@ -97,3 +98,61 @@ def test_precheck_counts_max_consecutive_days(day_shift):
     reasons = precheck_infeasibility(prepare_problem(requirements([(8, 16, 1)]), agents, [day_shift], rules))
     assert len(reasons) == 1 and "at most 4 working day(s) x 8 paid h = 32 h" in reasons[0]
     assert "max_consecutive_days=1" in reasons[0]
+
+
+def test_hard_coverage_beyond_the_weekly_agent_hours_is_explained_without_the_solver(cfg, day_shift, no_soft):
+    # 3 agents needed 7 days a week, 3 agents working at most 5 days: 168 h needed, 120 h
+    # possible. Each interval has 3 able agents, so only the weekly sum shows it (before,
+    # the reason listed all 19 rule groups of the CP-SAT core)
+    req = requirements([(8, 16, 3)])
+    agents = pd.DataFrame({"agent_id": ["a", "b", "c"]})
+    rules = RosterRules(hard_coverage=True, max_days_per_week=5)
+    reasons = precheck_infeasibility(prepare_problem(req, agents, [day_shift], rules))
+    assert len(reasons) == 1
+    assert reasons[0].startswith("queue 'voice' week 1 (2026-12-07..2026-12-13): hard_coverage cannot be met: "
+                                 "it needs 168 agent-hours of coverage but the 3 agent(s) who can work it "
+                                 "(a, b, c) can give at most 120 h")
+    res = build_roster(req, agents, [day_shift], rules, weights=no_soft, config=cfg)
+    assert res.status is SolveStatus.INFEASIBLE and res.reason == reasons[0]
+    assert len(res.roster) == 15  # the partial plan still uses every agent's 5 days
+
+
+def test_weekly_agent_hours_check_counts_breaks_and_stays_quiet_when_it_fits(cfg, no_soft):
+    coffee = BreakRule(name="coffee", duration_minutes=60, paid=True, earliest_offset_minutes=120,
+                       latest_offset_minutes=300)
+    with_break = ShiftTemplate(name="d", start_minutes=8 * 60, lengths_minutes=(480,), breaks=(coffee,))
+    plain = ShiftTemplate(name="d", start_minutes=8 * 60, lengths_minutes=(480,))
+    agents = pd.DataFrame({"agent_id": ["a", "b", "c"]})
+    rules = RosterRules(hard_coverage=True, max_days_per_week=5)
+    # 15 agent-days of 8 h: exactly what 3 agents x 5 days give without breaks (feasible) ...
+    req = requirements([(8, 16, 3)], days=range(5))
+    assert precheck_infeasibility(prepare_problem(req, agents, [plain], rules)) == []
+    assert build_roster(req, agents, [plain], rules, weights=no_soft, config=cfg).status.has_solution
+    # ... but a one-hour paid break leaves 7 covered hours a shift: 105 h < 120 h needed
+    reasons = precheck_infeasibility(prepare_problem(req, agents, [with_break], rules))
+    assert len(reasons) == 1 and "needs 120 agent-hours" in reasons[0] and "at most 105 h" in reasons[0]
+
+
+def test_weekly_agent_hours_check_sees_queues_that_share_agents(day_shift):
+    # each queue alone fits in the two agents' 80 h; together (112 h) they do not
+    req = pd.concat([requirements([(8, 16, 1)], queue="voice"), requirements([(8, 16, 1)], queue="chat")])
+    agents = pd.DataFrame({"agent_id": ["a", "b"], "skills": ["voice;chat", "voice;chat"]})
+    rules = RosterRules(hard_coverage=True, max_days_per_week=5)
+    reasons = precheck_infeasibility(prepare_problem(req, agents, [day_shift], rules))
+    assert len(reasons) == 1 and reasons[0].startswith("all queues together week 1")
+    assert "needs 112 agent-hours" in reasons[0] and "at most 80 h" in reasons[0]
+
+
+def test_a_large_core_is_summarised_per_rule(cfg, no_soft):
+    # 15 agents must work Monday 16-24 and Tuesday 08-16: 8 h rest < 12 h for every agent.
+    # The core has 17 groups (2 days of coverage, 15 rest rules): one line per rule, not 17
+    late = ShiftTemplate(name="late", start_minutes=16 * 60, lengths_minutes=(480,))
+    day = ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(480,))
+    req = pd.concat([requirements([(16, 24, 15)], days=[0]), requirements([(8, 16, 15)], days=[1])])
+    agents = pd.DataFrame({"agent_id": [f"a{i:02d}" for i in range(15)]})
+    rules = RosterRules(hard_coverage=True, min_rest_hours=12)
+    res = build_roster(req, agents, [late, day], rules, weights=no_soft, config=cfg)
+    assert res.status is SolveStatus.INFEASIBLE
+    assert res.reason == ("these hard rules cannot hold together: 17 rule groups, hard_coverage of queue 'voice' "
+                          "on 2 day(s) (2026-12-07..2026-12-08); rule min_rest_hours=12 of 15 agent(s): "
+                          "a00, a01, a02, a03, a04, a05 (+9 more)")

@@ -51,7 +51,13 @@ from routing_ml.scheduling._base import (
 from routing_ml.scheduling._problem import AGENT_ID, RosterProblem, agent_classes, prepare_problem
 from routing_ml.scheduling.check import VIOLATION_COLUMNS
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
-from routing_ml.scheduling.shifts import MINUTES_PER_DAY, WEEKDAYS, ShiftTemplate, format_hhmm
+from routing_ml.scheduling.shifts import (
+    MINUTES_PER_DAY,
+    WEEKDAYS,
+    ShiftTemplate,
+    ShiftVariant,
+    format_hhmm,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ortools.sat.python import cp_model
@@ -626,6 +632,39 @@ def _group_text(p: RosterProblem, key: tuple[Any, ...]) -> str:
     return f"{where}: rule {detail}"
 
 
+def _core_text(p: RosterProblem, core: list[tuple[Any, ...]], max_listed: int = 8) -> list[str]:
+    """The reason for an infeasibility core: one entry per group, or, for a larger core,
+    one per rule with the days or agents it covers (the full list is logged)."""
+    if not core:
+        return []
+    head = "these hard rules cannot hold together: "
+    if len(core) <= max_listed:
+        texts = [_group_text(p, key) for key in core]
+        return [head + texts[0], *texts[1:]]
+    logger.info("infeasibility core of %d groups: %s", len(core),
+                "; ".join(_group_text(p, key) for key in core))
+    out = []
+    cover = defaultdict(list)
+    for rule, who, when in core:
+        if rule == "coverage":
+            cover[who].append(when)
+    for q, days in cover.items():
+        days = sorted(days)
+        out.append(f"hard_coverage of queue '{q}' on {len(days)} day(s) "
+                   f"({p.date(days[0]).date()}..{p.date(days[-1]).date()})")
+    by_rule: dict[str, list[str]] = defaultdict(list)
+    for key in core:
+        if key[0] != "coverage":
+            text = _group_text(p, key)
+            by_rule[text.split(": rule ", 1)[1]].append(key[1])
+    for detail, who in by_rule.items():
+        names = list(dict.fromkeys(who))
+        listed = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+        out.append(f"rule {detail} of {len(names)} agent(s): {listed}")
+    out[0] = head + f"{len(core)} rule groups, " + out[0]
+    return out
+
+
 def precheck_infeasibility(p: RosterProblem) -> list[str]:
     """Reasons the hard rules cannot hold, found without a solver (may be empty).
 
@@ -684,7 +723,71 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
                     f"{able_txt}; {bad.size} interval(s) of this queue are short like this. Fix: "
                     f"add agents or shift templates for those hours, lower the requirement, or set "
                     f"hard_coverage=False.")
+    if r.hard_coverage and not reasons:  # weekly agent-hours, when no single cause shows
+        reasons += _coverage_capacity_reasons(p)
     return reasons
+
+
+def _covered_minutes(v: ShiftVariant) -> int:
+    """Minutes a shift counts in coverage: its length minus every break."""
+    return v.length_minutes - sum(b.duration_minutes for b in v.template.breaks)
+
+
+def _coverage_capacity_reasons(p: RosterProblem) -> list[str]:
+    """Hard coverage needing more agent-hours in a week than the agents can give.
+
+    Per queue and week (and then all queues together): the required agent-minutes against
+    the sum, over the agents with an allowed shift on that queue, of the most covered
+    minutes the rules let them work that week — ``min(max_hours_per_week, working days x
+    longest covered shift)`` (breaks do not count in coverage) — plus what a shift across
+    midnight from the previous week can still cover. A necessary condition, so a shortfall
+    is a proof of infeasibility; the interval check above finds single short intervals.
+    """
+    r = p.rules
+    per_week = 7 * p.per_day
+    cap_days_rule = r.max_working_days_per_week
+    out: list[str] = []
+    groups: list[tuple[str, tuple[int, ...]]] = [(f"queue '{s}'", (k,)) for k, s in enumerate(p.skills)]
+    if len(p.skills) > 1:
+        groups.append(("all queues together", tuple(range(len(p.skills)))))
+    for wk in range(p.n_weeks):
+        lo, hi = wk * per_week, (wk + 1) * per_week
+        first_day = 7 * wk
+        for label, ks in groups:
+            need = float(p.required[list(ks), lo:hi].sum()) * p.interval_minutes
+            if need <= 0:
+                continue
+            cap = 0.0
+            able: list[str] = []
+            for a, agent in enumerate(p.agents):
+                covers = [_covered_minutes(p.variants[vi]) for d in range(first_day, first_day + 7)
+                          for vi, k in p.options[a][d] if k in ks]
+                days = sum(1 for d in range(first_day, first_day + 7)
+                           if any(k in ks for _, k in p.options[a][d]))
+                spill = max((p.variants[vi].end_minutes - MINUTES_PER_DAY
+                             for vi, k in (p.options[a][first_day - 1] if first_day > 0 else ())
+                             if k in ks and p.variants[vi].crosses_midnight), default=0)
+                if not covers and spill <= 0:
+                    continue
+                able.append(agent.agent_id)
+                week_cap = min(agent.max_minutes_per_week, min(days, cap_days_rule) * max(covers, default=0))
+                cap += week_cap + max(spill, 0)
+            if need > cap + 1e-9:
+                names = ", ".join(able[:8]) + (f" (+{len(able) - 8} more)" if len(able) > 8 else "")
+                who = (f"the {len(able)} agent(s) who can work it ({names}) can give at most {cap / 60:g} h"
+                       if able else "no agent can work it")
+                skill_fix = (f"add agents with skill '{p.skills[ks[0]]}'" if len(ks) == 1 else "add agents")
+                out.append(
+                    f"{label} week {wk + 1} ({p.date(first_day).date()}..{p.date(first_day + 6).date()}): "
+                    f"hard_coverage cannot be met: it needs {need / 60:g} agent-hours of coverage but "
+                    f"{who} (each at most min(max_hours_per_week, {cap_days_rule} working day(s) x "
+                    f"the longest shift without its breaks); max_days_per_week={r.max_days_per_week}, "
+                    f"min_consecutive_days_off={r.min_consecutive_days_off}, max_consecutive_days="
+                    f"{r.max_consecutive_days}). Fix: {skill_fix}, raise max_hours_per_week or "
+                    f"max_days_per_week, lower the requirement, or set hard_coverage=False.")
+        if out:  # one week is enough to make the point
+            break
+    return out
 
 
 def _shift_row(p: RosterProblem, a: int, d: int, vi: int, k: int, breaks: str = "") -> dict[str, Any]:
@@ -883,21 +986,29 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
 
 def _shrink_core(am: RosterModel, core: list[tuple[Any, ...]], config: SolverConfig,
                  max_size: int = 12) -> list[tuple[Any, ...]]:
-    """Drop groups from an infeasibility core while the rest stays infeasible (deletion filter)."""
+    """Drop groups from an infeasibility core while the rest stays infeasible: whole rules
+    first when the core is larger than ``max_size``, then one group at a time (deletion
+    filter) once it is not."""
     from dataclasses import replace
 
-    if len(core) > max_size:
-        return core
     quick = replace(config, time_limit_seconds=min(2.0, config.time_limit_seconds))
     kept = list(core)
-    for key in list(core):
-        trial = [k for k in kept if k != key]
-        if not trial:
-            continue
+
+    def still_infeasible(trial: list[tuple[Any, ...]]) -> bool:
         am.model.clear_assumptions()
         am.model.add_assumptions([am.groups[k] for k in trial])
-        _, status, _ = _solve_once(am, quick, None)
-        if status is SolveStatus.INFEASIBLE:
+        return _solve_once(am, quick, None)[1] is SolveStatus.INFEASIBLE
+
+    if len(kept) > max_size:  # first whole rules at once (a handful of solves)
+        for rule in sorted({k[0] for k in kept}):
+            trial = [k for k in kept if k[0] != rule]
+            if trial and still_infeasible(trial):
+                kept = trial
+    if len(kept) > max_size:
+        return kept
+    for key in list(kept):
+        trial = [k for k in kept if k != key]
+        if trial and still_infeasible(trial):
             kept = trial
     return kept
 
@@ -1095,9 +1206,7 @@ def _solve_roster_model(
                 inv = {lt.index: key for key, lt in am.groups.items()}
                 core = [inv[i] for i in asolver.sufficient_assumptions_for_infeasibility() if i in inv]
                 core = _shrink_core(am, core, config)
-                reasons = [_group_text(p, key) for key in core]
-                if reasons:
-                    reasons[0] = "these hard rules cannot hold together: " + reasons[0]
+                reasons = _core_text(p, core)
             if not reasons:
                 reasons = ["the hard rules have no common solution (no core found within the time limit)"]
         pm = build_roster_model(p, rule_literals="penalise")
