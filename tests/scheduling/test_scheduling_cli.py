@@ -126,3 +126,18 @@ def test_schedule_with_deterministic_time_is_reproducible(tmp_path):
         assert result.exit_code == 0, result.output
         runs.append((tmp_path / name / "roster.csv").read_text() + (tmp_path / name / "roster_breaks.csv").read_text())
     assert runs[0] == runs[1]
+
+
+def test_schedule_previous_roster_carries_rest_over(tmp_path):
+    # every agent worked Sunday until midnight: with the example's 11 h of rest nobody starts Monday before 11:00
+    req = pd.read_csv(EX / "requirements.csv", parse_dates=["ds"])
+    monday = req["ds"].min().normalize()
+    ag = pd.read_csv(EX / "agents.csv", dtype=str)
+    prev = pd.DataFrame({"agent_id": ag["agent_id"], "start": monday - pd.Timedelta(hours=8), "end": monday})
+    prev.to_csv(tmp_path / "last_week.csv", index=False)
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--previous-roster": str(tmp_path / "last_week.csv")}))
+    assert result.exit_code == 0, result.output
+    assert "hard-rule violations: 0" in result.output
+    roster = pd.read_csv(tmp_path / "roster.csv", parse_dates=["start"])
+    first_day = roster.loc[roster["start"].dt.normalize() == monday, "start"]
+    assert len(first_day) and (first_day >= monday + pd.Timedelta(hours=11)).all()

@@ -47,6 +47,10 @@ def register(app: typer.Typer) -> None:
             help="Coverage CSV (default: <out>_coverage.csv): unique_id, ds, required, scheduled, "
                  "gap = scheduled - required (negative: under-staffed).")] = None,
         plot: Annotated[Path | None, typer.Option(help="Coverage plot PNG; the Gantt chart goes to <plot>_gantt.png.")] = None,
+        previous_roster: Annotated[Path | None, typer.Option(
+            exists=True, dir_okay=False,
+            help="The roster CSV published before this horizon (agent_id, start, end): rest after "
+                 "each agent's last shift and its working days in a row carry over.")] = None,
     ) -> None:
         """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots.
 
@@ -89,6 +93,7 @@ def register(app: typer.Typer) -> None:
                                             "earliest_start": str,
                                             "latest_end": str, "preferred_start": str,
                                             "preferred_days_off": str})
+            prev = None if previous_roster is None else read_table(previous_roster, dtype={"agent_id": str})
             extra = {} if deterministic_time is None else {"max_deterministic_time": deterministic_time}
             config = SolverConfig(time_limit_seconds=time_limit, num_workers=workers, random_seed=seed,
                                   relative_gap_limit=gap, extra_parameters=extra)
@@ -104,7 +109,8 @@ def register(app: typer.Typer) -> None:
                     warnings.simplefilter("always")
                     result = build_roster(req, ag, templates, rules, weights=weights,
                                           interval_minutes=interval_minutes, weeks=weeks,
-                                          config=config, progress=on_progress)
+                                          config=config, progress=on_progress,
+                                          previous_roster=prev)
                 bar.update(task, completed=time_limit)
         except (RoutingMLError, ValueError) as exc:
             typer.echo(f"error: {as_flags(exc)}", err=True)

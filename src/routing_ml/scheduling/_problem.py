@@ -55,6 +55,11 @@ class AgentSpec:
     #: per week, the minimum after leave (dated unavailable days); empty: every week
     #: ``min_minutes_per_week``
     min_minutes_by_week: tuple[int, ...] = ()
+    #: carried over from ``previous_roster``: end of the agent's last shift in minutes from
+    #: the horizon start (negative before it; None: no history) and its working days in a
+    #: row up to the day before the horizon
+    previous_end_minutes: int | None = None
+    previous_streak: int = 0
 
     def min_minutes(self, week: int) -> int:
         """Minimum paid minutes of ``week``: the contract's, reduced for dated leave."""
@@ -178,6 +183,7 @@ def prepare_problem(
     interval_minutes: int = 15,
     weeks: int | None = None,
     start: Any = None,
+    previous_roster: pd.DataFrame | None = None,
 ) -> RosterProblem:
     """Validate every input and build a :class:`RosterProblem` (no solver involved)."""
     rules = rules if rules is not None else RosterRules()
@@ -258,8 +264,11 @@ def prepare_problem(
 
     variants = validate_templates(shifts, interval_minutes, skills)
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
+    if previous_roster is not None:
+        agent_specs, note = _carry_over(previous_roster, agent_specs, day0)
+        notes += [note] if note else []
     _check_rule_minimum(rules, agent_specs, variants)
-    options = _options(agent_specs, variants, skills, day0, n_days)
+    options = _options(agent_specs, variants, skills, day0, n_days, rules)
     servable = {k for agent in options for day in agent for _, k in day}
     for k, name in enumerate(skills):
         if k not in servable and required[k].any():
@@ -276,7 +285,9 @@ def prepare_problem(
             f"{len(uncovered)} intervals need agents but no shift that any agent may work covers "
             f"them (e.g. '{skills[k]}' {when:%Y-%m-%d %H:%M}, {when:%A}): they stay under-staffed "
             f"whatever the solver does. Fix: add or widen a shift template (start, length) for "
-            f"those hours, or check the agents' availability (earliest_start, latest_end).")
+            f"those hours, or check the agents' availability (earliest_start, latest_end)"
+            + (", and the rest and days in a row carried over from previous_roster."
+               if any(a.previous_end_minutes is not None for a in agent_specs) else "."))
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=3)
     return RosterProblem(start=day0, n_days=n_days, interval_minutes=interval_minutes, skills=skills,
@@ -446,14 +457,88 @@ def _min_after_leave(minimum: int, leave: set[int], weekly: set[int], n_days: in
     return tuple(out)
 
 
+def carry_over_day_off(agent: AgentSpec, rules: RosterRules) -> int | None:
+    """The horizon day an agent must take off because of the working days in a row it
+    brings from the previous roster (the last day ``max_consecutive_days`` allows), or None."""
+    if agent.previous_streak <= 0:
+        return None
+    return max(0, rules.max_consecutive_days - agent.previous_streak)
+
+
+def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
+                day0: pd.Timestamp) -> tuple[list[AgentSpec], str | None]:
+    """Agents with the end of their last shift and their working days in a row taken from
+    the previous roster (``agent_id``, ``start``, ``end``; shifts before the horizon)."""
+    from dataclasses import replace
+
+    if not isinstance(previous, pd.DataFrame):
+        raise ScheduleInputError(f"previous_roster must be a DataFrame (agent_id, start, end), got "
+                                 f"{type(previous).__name__}.")
+    missing = [c for c in (AGENT_ID, "start", "end") if c not in previous.columns]
+    if missing:
+        raise ScheduleInputError(
+            f"previous_roster is missing column(s) {missing}; got {list(previous.columns)}. Fix: pass "
+            f"the roster frame of the previous plan (build_roster(...).roster or the CLI's roster CSV).")
+    if previous.empty:
+        return agents, None
+    times = {}
+    for col in ("start", "end"):
+        t = pd.to_datetime(previous[col], errors="coerce")
+        if t.isna().any():
+            i = int(np.flatnonzero(t.isna().to_numpy())[0])
+            raise ScheduleInputError(
+                f"previous_roster: column '{col}' has a value that is not a timestamp "
+                f"({previous[col].iloc[i]!r}, row {i}). Fix: write timestamps as 'YYYY-MM-DD HH:MM'.")
+        if getattr(t.dt, "tz", None) is not None:
+            raise ScheduleInputError(f"previous_roster: column '{col}' is time-zone aware; the roster "
+                                     f"works in naive local time. Fix: df['{col}'].dt.tz_localize(None).")
+        times[col] = t
+    start, end = times["start"], times["end"]
+    if (end <= start).any():
+        i = int(np.flatnonzero((end <= start).to_numpy())[0])
+        raise ScheduleInputError(f"previous_roster: row {i} ends ({end.iloc[i]}) before it starts "
+                                 f"({start.iloc[i]}). Fix: the end of a shift across midnight is on the next day.")
+    inside = start >= day0
+    if inside.any():
+        i = int(np.flatnonzero(inside.to_numpy())[0])
+        raise ScheduleInputError(
+            f"previous_roster: agent '{previous[AGENT_ID].iloc[i]}' has a shift starting {start.iloc[i]}, "
+            f"inside the new horizon (from {day0.date()}). Fix: pass only the shifts before it, e.g. "
+            f"prev[prev['start'] < '{day0.date()}'].")
+    ids = previous[AGENT_ID].astype(str).str.strip()
+    known = {a.agent_id for a in agents}
+    unknown = sorted(set(ids) - known)
+    frame = pd.DataFrame({"a": ids, "day": start.dt.normalize(), "end": end})
+    out = []
+    for a in agents:
+        own = frame.loc[frame["a"] == a.agent_id]
+        if own.empty:
+            out.append(a)
+            continue
+        last_end = int((own["end"].max() - day0) / pd.Timedelta(minutes=1))
+        worked = set(own["day"])
+        streak = 0
+        while day0 - pd.Timedelta(days=streak + 1) in worked:
+            streak += 1
+        out.append(replace(a, previous_end_minutes=last_end, previous_streak=streak))
+    note = None
+    if unknown:
+        note = (f"previous_roster: {len(unknown)} agent(s) not in the agents frame are ignored "
+                f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}).")
+    return out, note
+
+
 def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tuple[str, ...],
-             day0: pd.Timestamp, n_days: int) -> tuple[tuple[tuple[tuple[int, int], ...], ...], ...]:
+             day0: pd.Timestamp, n_days: int,
+             rules: RosterRules) -> tuple[tuple[tuple[tuple[int, int], ...], ...], ...]:
     k_index = {k: i for i, k in enumerate(skills)}
+    rest = round(rules.min_rest_hours * 60)
     out = []
     for a in agents:
         days: list[tuple[tuple[int, int], ...]] = []
+        forced_off = carry_over_day_off(a, rules)
         for d in range(n_days):
-            if d in a.unavailable_days:
+            if d in a.unavailable_days or d == forced_off:
                 days.append(())
                 continue
             wd = (day0 + pd.Timedelta(days=d)).weekday()
@@ -463,6 +548,9 @@ def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tupl
                     continue
                 if v.start_minutes < a.earliest_start_minutes or v.end_minutes > a.latest_end_minutes:
                     continue
+                if a.previous_end_minutes is not None and \
+                        d * MINUTES_PER_DAY + v.start_minutes < a.previous_end_minutes + rest:
+                    continue  # too little rest after the last shift of the previous roster
                 allowed = a.skills if v.template.queues is None else [k for k in a.skills if k in v.template.queues]
                 opts.extend((vi, k_index[k]) for k in allowed)
             days.append(tuple(opts))

@@ -107,12 +107,18 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
             if L >= 2 and not any(all(d not in days for d in range(j, j + L))
                                   for j in range(7 * wk, 7 * wk + 8 - L)):
                 bad(aid, date, "min_consecutive_days_off", f"week {wk + 1}: no block of {L} consecutive days off")
-        run = 0
+        run, flagged = agent.previous_streak, False  # days in a row from the previous roster
         for d in range(p.n_days):
-            run = run + 1 if d in days else 0
-            if run == r.max_consecutive_days + 1:
-                bad(aid, p.date(d), "max_consecutive_days", f"{run} consecutive working days > {r.max_consecutive_days}")
+            run, flagged = (run + 1, flagged) if d in days else (0, False)
+            if run > r.max_consecutive_days and not flagged:  # once per run
+                flagged = True
+                carried = f" ({agent.previous_streak} of them in the previous roster)" if run > d + 1 else ""
+                bad(aid, p.date(d), "max_consecutive_days",
+                    f"{run} consecutive working days > {r.max_consecutive_days}{carried}")
         ordered = sorted(days.values())
+        if agent.previous_end_minutes is not None:  # the last shift of the previous roster
+            last_end = p.start + pd.Timedelta(minutes=agent.previous_end_minutes)
+            ordered = [(last_end, last_end, 0.0), *ordered]
         for (_s1, e1, _), (s2, _e2, _) in zip(ordered, ordered[1:], strict=False):
             if s2 - e1 < rest:
                 bad(aid, s2.normalize(), "min_rest_hours",

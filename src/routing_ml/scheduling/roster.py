@@ -1342,6 +1342,7 @@ def build_roster(
     config: SolverConfig | None = None,
     progress: ProgressCallback | None = None,
     method: str = "auto",
+    previous_roster: pd.DataFrame | None = None,
 ) -> RosterResult:
     """Roster named agents on shifts over one to four weeks (weekly-pattern model on HiGHS
     first, then the named CP-SAT model when its plan is not within the gap limit).
@@ -1377,6 +1378,13 @@ def build_roster(
         (classes of interchangeable agents, HiGHS; column generation when the weeks are too
         many to list; see :func:`solve_roster_model`); ``"cp-sat"`` always uses the named
         CP-SAT model.
+    previous_roster : the roster published before this horizon (``agent_id``, ``start``,
+        ``end``: the ``roster`` frame of the previous result or the CLI's roster CSV; only
+        shifts before ``start``). Carried over per agent: ``min_rest_hours`` after its last
+        shift, and its working days in a row up to the horizon count towards
+        ``max_consecutive_days`` — the agent takes the last day off those rules allow (a
+        plan with that day off earlier is not searched). Agents absent from it start
+        rested; agents of it absent from ``agents`` are ignored (noted).
 
     Returns
     -------
@@ -1397,7 +1405,8 @@ def build_roster(
         raise ValueError(f"method must be 'auto' or 'cp-sat', got {method!r}.")
     t0 = time.perf_counter()
     problem = prepare_problem(requirements, agents, shifts, rules, weights,
-                              interval_minutes=interval_minutes, weeks=weeks, start=start)
+                              interval_minutes=interval_minutes, weeks=weeks, start=start,
+                              previous_roster=previous_roster)
     config = config or SolverConfig()
     pattern = None
     if method == "auto" and not precheck_infeasibility(problem):
