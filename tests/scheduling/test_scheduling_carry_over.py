@@ -109,3 +109,24 @@ def test_uncoverable_note_names_the_previous_roster(day_shift):
     with pytest.warns(UserWarning, match="carried over from previous_roster"):
         prepare_problem(req, agents, [day_shift], RosterRules(min_rest_hours=12),
                         previous_roster=_previous("a", [-1], 16))
+
+
+def test_previous_night_shift_staffs_the_first_hours_of_the_horizon(cfg, no_soft):
+    night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
+    req = requirements([(0, 6, 1), (22, 24, 1)], days=range(7))
+    agents = pd.DataFrame({"agent_id": ["a", "b"]})
+    rules = RosterRules(min_hours_per_week=0)
+    prev = _previous("a", [-1], 22).assign(unique_id="voice")
+    res = build_roster(req, agents, [night], rules, weights=no_soft, config=cfg, previous_roster=prev)
+    monday = res.coverage.loc[res.coverage["ds"] < MONDAY + pd.Timedelta(hours=6)]
+    assert len(monday) == 24 and (monday["scheduled"] == 1).all() and (monday["required"] == 1).all()
+    assert res.kpis.hours_under == 0 and res.violations.empty
+    # without it, nobody can cover Monday 00:00-06:00 (no shift of the horizon starts before)
+    with pytest.warns(UserWarning, match="no shift that any agent may work covers them"):
+        alone = build_roster(req, agents, [night], rules, weights=no_soft, config=cfg)
+    assert alone.kpis.hours_under == 6
+    # two agents of last week for one required: the surplus is not this plan's over-staffing
+    two = pd.concat([prev, _previous("b", [-1], 22).assign(unique_id="voice")])
+    res2 = build_roster(req, agents, [night], rules, weights=no_soft, config=cfg, previous_roster=two)
+    first = res2.coverage.loc[res2.coverage["ds"] < MONDAY + pd.Timedelta(hours=6)]
+    assert (first["scheduled"] == 1).all() and res2.kpis.hours_over == 0

@@ -86,6 +86,9 @@ class RosterProblem:
     #: what the plan cannot do that the inputs ask for (requirements outside the horizon,
     #: queues no agent can serve), also issued as warnings; copied to the result
     notes: tuple[str, ...] = ()
+    #: (skills, periods) agents of ``previous_roster`` still on shift in the horizon (a night
+    #: shift into its first morning), already taken off ``required``; None without them
+    carried: np.ndarray | None = None
 
     @property
     def per_day(self) -> int:
@@ -264,9 +267,14 @@ def prepare_problem(
 
     variants = validate_templates(shifts, interval_minutes, skills)
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
+    carried = None
     if previous_roster is not None:
         agent_specs, note = _carry_over(previous_roster, agent_specs, day0)
         notes += [note] if note else []
+        carried = _carried_coverage(previous_roster, skills, day0, n_days * per_day, interval_minutes)
+        if carried is not None:  # the plan needs only what they leave
+            carried = np.minimum(carried, required)
+            required = required - carried
     _check_rule_minimum(rules, agent_specs, variants)
     options = _options(agent_specs, variants, skills, day0, n_days, rules)
     servable = {k for agent in options for day in agent for _, k in day}
@@ -292,6 +300,7 @@ def prepare_problem(
         warnings.warn(note, UserWarning, stacklevel=3)
     return RosterProblem(start=day0, n_days=n_days, interval_minutes=interval_minutes, skills=skills,
                          required=required, weight=weight, listed=listed, variants=tuple(variants),
+                         carried=carried,
                          agents=tuple(agent_specs), options=options, rules=rules, weights=weights,
                          templates=tuple(shifts), notes=tuple(notes))
 
@@ -526,6 +535,28 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
         note = (f"previous_roster: {len(unknown)} agent(s) not in the agents frame are ignored "
                 f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}).")
     return out, note
+
+
+def _carried_coverage(previous: pd.DataFrame, skills: tuple[str, ...], day0: pd.Timestamp,
+                      n_periods: int, interval_minutes: int) -> np.ndarray | None:
+    """Agents per (queue, period) that shifts of the previous roster (validated by
+    :func:`_carry_over`) still staff inside the horizon, by their ``unique_id``; None when
+    none does or the frame has no ``unique_id``. Their breaks are not known: counted as on
+    shift."""
+    if ID not in previous.columns or previous.empty:
+        return None
+    end = pd.to_datetime(previous["end"])
+    into = (end > day0).to_numpy()
+    if not into.any():
+        return None
+    k_index = {k: i for i, k in enumerate(skills)}
+    out = np.zeros((len(skills), n_periods), dtype=np.int64)
+    step = pd.Timedelta(minutes=interval_minutes)
+    for q, e in zip(previous.loc[into, ID].astype(str), end[into], strict=True):
+        k = k_index.get(q)
+        if k is not None:
+            out[k, :min(n_periods, int((e - day0) // step))] += 1  # whole intervals only
+    return out if out.any() else None
 
 
 def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tuple[str, ...],

@@ -894,8 +894,11 @@ def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterPr
             diff[k, t0] -= 1
             diff[k, t1] += 1
     sched = np.cumsum(diff[:, :n_t], axis=1)
+    required = p.required
+    if p.carried is not None:  # the previous roster's shifts into the horizon count on both sides
+        required, sched = required + p.carried, sched + p.carried
     ds = p.start + pd.to_timedelta(np.arange(n_t) * p.interval_minutes, unit="min")
-    frames = [pd.DataFrame({ID: skill, TIME: ds[p.listed[k]], "required": p.required[k][p.listed[k]],
+    frames = [pd.DataFrame({ID: skill, TIME: ds[p.listed[k]], "required": required[k][p.listed[k]],
                             "scheduled": sched[k][p.listed[k]]})
               for k, skill in enumerate(p.skills)]
     cov = pd.concat(frames, ignore_index=True)
@@ -1384,7 +1387,10 @@ def build_roster(
         shift, and its working days in a row up to the horizon count towards
         ``max_consecutive_days`` — the agent takes the last day off those rules allow (a
         plan with that day off earlier is not searched). Agents absent from it start
-        rested; agents of it absent from ``agents`` are ignored (noted).
+        rested; agents of it absent from ``agents`` are ignored (noted). Its shifts that
+        run into the horizon (a Sunday night shift) staff their queue (``unique_id``) there,
+        breaks not subtracted: the plan covers only the rest, and ``coverage`` counts them
+        in ``required`` and ``scheduled`` alike.
 
     Returns
     -------
