@@ -20,6 +20,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      "pass --aht-seconds (e.g. --aht-seconds 300), a --targets file with aht_seconds, or add"),
     (re.compile(r"\baht_seconds=(\d+(?:\.\d+)?)"), r"--aht-seconds \1"),
     (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
+    (re.compile(r"\bprevious_roster\b"), "--previous-roster"),
 )
 
 

@@ -82,7 +82,7 @@ def test_previous_roster_bad_input(day_shift):
         prepare_problem(req, agents, [day_shift], previous_roster=pd.DataFrame({"agent_id": ["a"], "start": [MONDAY]}))
     with pytest.raises(ScheduleInputError, match="inside the new horizon"):
         prepare_problem(req, agents, [day_shift], previous_roster=_previous("a", [0], 8))
-    with pytest.raises(ScheduleInputError, match="column 'start' has a value that is not a timestamp"):
+    with pytest.raises(ScheduleInputError, match="column 'start' has a value that is not an ISO timestamp"):
         prepare_problem(req, agents, [day_shift],
                         previous_roster=pd.DataFrame({"agent_id": ["a"], "start": ["soon"], "end": [MONDAY]}))
     with pytest.warns(UserWarning, match=r"1 agent\(s\) not in the agents frame are ignored \(zoe\)"):
@@ -130,3 +130,66 @@ def test_previous_night_shift_staffs_the_first_hours_of_the_horizon(cfg, no_soft
     res2 = build_roster(req, agents, [night], rules, weights=no_soft, config=cfg, previous_roster=two)
     first = res2.coverage.loc[res2.coverage["ds"] < MONDAY + pd.Timedelta(hours=6)]
     assert (first["scheduled"] == 1).all() and res2.kpis.hours_over == 0
+
+
+def test_no_day_is_taken_off_when_the_run_is_already_broken(cfg, day_shift, no_soft):
+    # Wed..Sun worked (5 in a row, at most 6): Monday is leave, so Tuesday stays workable
+    req = pd.concat([requirements([(8, 16, 0)], days=[0]), requirements([(8, 16, 1)], days=range(1, 5))])
+    agents = pd.DataFrame({"agent_id": ["a"], "unavailable": ["2026-12-07"]})
+    rules = RosterRules(hard_coverage=True, max_consecutive_days=6, min_hours_per_week=0)
+    res = build_roster(req, agents, [day_shift], rules, weights=no_soft, config=cfg,
+                       previous_roster=_previous("a", range(-5, 0), 8))
+    assert res.status.has_solution and res.violations.empty and _worked_days(res, "a") == [1, 2, 3, 4]
+    # the same when last week's night shifts leave too little rest for Monday's day shift
+    p = prepare_problem(req, pd.DataFrame({"agent_id": ["a"]}), [day_shift], rules,
+                        previous_roster=_previous("a", range(-5, 0), 22))
+    assert p.agents[0].carry_over_day_off is None and p.options[0][0] == () and p.options[0][1] != ()
+
+
+def test_the_day_taken_off_is_the_one_that_needs_the_agent_least(day_shift):
+    # Wed..Sun worked, at most 6 in a row: Monday or Tuesday off; Monday needs nobody
+    req = pd.concat([requirements([(8, 16, 0)], days=[0]), requirements([(8, 16, 1)], days=range(1, 5))])
+    agents = pd.DataFrame({"agent_id": ["a"]})
+    p = prepare_problem(req, agents, [day_shift], RosterRules(max_consecutive_days=6),
+                        previous_roster=_previous("a", range(-5, 0), 8))
+    assert p.agents[0].carry_over_day_off == 0 and p.options[0][0] == () and p.options[0][1] != ()
+
+
+def test_breaks_of_a_carried_night_shift_do_not_staff(cfg, no_soft):
+    night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
+    req = requirements([(0, 6, 1), (22, 24, 1)], days=range(7))
+    prev = _previous("a", [-1], 22).assign(unique_id="voice", breaks="01:00-01:30 lunch")
+    p = prepare_problem(req, pd.DataFrame({"agent_id": ["a", "b"]}), [night], RosterRules(min_hours_per_week=0),
+                        previous_roster=prev)
+    # 00:00-06:00 staffed by the carried shift except 01:00-01:30 (two quarter-hours)
+    assert p.carried[0, :24].tolist() == [1] * 4 + [0] * 2 + [1] * 18
+    assert p.required[0, 4:6].tolist() == [1, 1]
+    with pytest.raises(ScheduleInputError, match="column 'breaks' of row 0 has 'lunch at one'"):
+        prepare_problem(req, pd.DataFrame({"agent_id": ["a"]}), [night],
+                        previous_roster=prev.assign(breaks="lunch at one"))
+
+
+def test_previous_roster_timestamps_iso_only_and_not_the_breaks_file(day_shift):
+    req = requirements([(8, 16, 1)])
+    agents = pd.DataFrame({"agent_id": ["a"]})
+    # a day/month date re-saved by a spreadsheet is refused, not read as June
+    eu = pd.DataFrame({"agent_id": ["a"], "start": ["06/12/2026 16:00"], "end": ["07/12/2026 00:00"]})
+    with pytest.raises(ScheduleInputError, match="not an ISO timestamp"):
+        prepare_problem(req, agents, [day_shift], previous_roster=eu)
+    # ISO with and without seconds in one file is fine
+    mixed = pd.DataFrame({"agent_id": ["a", "a"], "start": ["2026-12-05 08:00", "2026-12-06 08:00:00"],
+                          "end": ["2026-12-05 16:00", "2026-12-06 16:00:00"]})
+    assert prepare_problem(req, agents, [day_shift], previous_roster=mixed).agents[0].previous_streak == 2
+    brk = pd.DataFrame({"agent_id": ["a"], "date": ["2026-12-06"], "break": ["lunch"],
+                        "start": ["2026-12-06 12:00"], "end": ["2026-12-06 12:30"], "paid": [False]})
+    with pytest.raises(ScheduleInputError, match="looks like the breaks file"):
+        prepare_problem(req, agents, [day_shift], previous_roster=brk)
+
+
+def test_min_hours_reason_names_what_the_previous_roster_takes(cfg, day_shift, no_soft):
+    req = requirements([(8, 16, 1)])
+    agents = pd.DataFrame({"agent_id": ["a"], "min_hours_per_week": [40], "unavailable": ["Sat;Sun"]})
+    res = build_roster(req, agents, [day_shift], RosterRules(max_consecutive_days=6), weights=no_soft,
+                       config=cfg, previous_roster=_previous("a", range(-3, 0), 8))
+    assert res.status.value == "infeasible"
+    assert "previous_roster: 2026-12-10 off after 3 working day(s) in a row before the horizon" in res.reason

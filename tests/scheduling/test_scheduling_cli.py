@@ -141,3 +141,12 @@ def test_schedule_previous_roster_carries_rest_over(tmp_path):
     roster = pd.read_csv(tmp_path / "roster.csv", parse_dates=["start"])
     first_day = roster.loc[roster["start"].dt.normalize() == monday, "start"]
     assert len(first_day) and (first_day >= monday + pd.Timedelta(hours=11)).all()
+
+
+def test_schedule_previous_roster_of_the_same_week_is_refused_naming_the_flag(tmp_path):
+    assert CliRunner().invoke(app, _args(tmp_path)).exit_code == 0
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--previous-roster": str(tmp_path / "roster.csv"),
+                                                        "--out": str(tmp_path / "next.csv")}))
+    assert result.exit_code == 1
+    assert "--previous-roster: agent" in result.output and "inside the new horizon" in result.output
+    assert "prev[" not in result.output

@@ -154,5 +154,5 @@ def test_a_large_core_is_summarised_per_rule(cfg, no_soft):
     res = build_roster(req, agents, [late, day], rules, weights=no_soft, config=cfg)
     assert res.status is SolveStatus.INFEASIBLE
     assert res.reason == ("these hard rules cannot hold together: 17 rule groups, hard_coverage of queue 'voice' "
-                          "on 2 day(s) (2026-12-07..2026-12-08); rule min_rest_hours=12 of 15 agent(s): "
+                          "on 2 day(s) (2026-12-07, 2026-12-08); rule min_rest_hours=12 of 15 agent(s): "
                           "a00, a01, a02, a03, a04, a05 (+9 more)")

@@ -12,7 +12,7 @@ import re
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,8 @@ class AgentSpec:
     #: row up to the day before the horizon
     previous_end_minutes: int | None = None
     previous_streak: int = 0
+    #: the horizon day (index) taken off because of ``previous_streak``, if any
+    carry_over_day_off: int | None = None
 
     def min_minutes(self, week: int) -> int:
         """Minimum paid minutes of ``week``: the contract's, reduced for dated leave."""
@@ -277,6 +279,11 @@ def prepare_problem(
             required = required - carried
     _check_rule_minimum(rules, agent_specs, variants)
     options = _options(agent_specs, variants, skills, day0, n_days, rules)
+    if previous_roster is not None:  # working days in a row carried over: a day off early on
+        mutable = [list(days) for days in options]
+        for a, day in _carry_over_days_off(mutable, agent_specs, rules, required, per_day).items():
+            agent_specs[a] = replace(agent_specs[a], carry_over_day_off=day)
+        options = tuple(tuple(days) for days in mutable)
     servable = {k for agent in options for day in agent for _, k in day}
     for k, name in enumerate(skills):
         if k not in servable and required[k].any():
@@ -466,20 +473,32 @@ def _min_after_leave(minimum: int, leave: set[int], weekly: set[int], n_days: in
     return tuple(out)
 
 
-def carry_over_day_off(agent: AgentSpec, rules: RosterRules) -> int | None:
-    """The horizon day an agent must take off because of the working days in a row it
-    brings from the previous roster (the last day ``max_consecutive_days`` allows), or None."""
-    if agent.previous_streak <= 0:
-        return None
-    return max(0, rules.max_consecutive_days - agent.previous_streak)
+def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agents: list[AgentSpec],
+                         rules: RosterRules, required: np.ndarray, per_day: int) -> dict[int, int]:
+    """Give each agent who brings working days in a row from the previous roster a day off
+    among the first ``max_consecutive_days - streak + 1`` days of the horizon — none when
+    one of them is already off (leave, rest) — on the day of that window that needs its
+    queues least (the latest on a tie). Edits ``options``; returns {agent: day taken off}."""
+    out = {}
+    for a, agent in enumerate(agents):
+        if agent.previous_streak <= 0:
+            continue
+        last = min(len(options[a]) - 1, max(0, rules.max_consecutive_days - agent.previous_streak))
+        window = range(last + 1)
+        if any(not options[a][d] for d in window):
+            continue
+        ks = sorted({k for d in window for _, k in options[a][d]})
+        need = [float(required[ks, d * per_day:(d + 1) * per_day].sum()) for d in window]
+        day = min(window, key=lambda d: (need[d], -d))
+        options[a][day] = ()
+        out[a] = day
+    return out
 
 
 def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
                 day0: pd.Timestamp) -> tuple[list[AgentSpec], str | None]:
     """Agents with the end of their last shift and their working days in a row taken from
     the previous roster (``agent_id``, ``start``, ``end``; shifts before the horizon)."""
-    from dataclasses import replace
-
     if not isinstance(previous, pd.DataFrame):
         raise ScheduleInputError(f"previous_roster must be a DataFrame (agent_id, start, end), got "
                                  f"{type(previous).__name__}.")
@@ -488,16 +507,21 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
         raise ScheduleInputError(
             f"previous_roster is missing column(s) {missing}; got {list(previous.columns)}. Fix: pass "
             f"the roster frame of the previous plan (build_roster(...).roster or the CLI's roster CSV).")
+    if "break" in previous.columns and "shift" not in previous.columns:
+        raise ScheduleInputError(
+            "previous_roster has a 'break' column and no 'shift' column: it looks like the breaks "
+            "file (roster_breaks.csv). Fix: pass the roster file itself (agent_id, date, start, end, ...).")
     if previous.empty:
         return agents, None
     times = {}
     for col in ("start", "end"):
-        t = pd.to_datetime(previous[col], errors="coerce")
+        t = _timestamps(previous[col])
         if t.isna().any():
             i = int(np.flatnonzero(t.isna().to_numpy())[0])
             raise ScheduleInputError(
-                f"previous_roster: column '{col}' has a value that is not a timestamp "
-                f"({previous[col].iloc[i]!r}, row {i}). Fix: write timestamps as 'YYYY-MM-DD HH:MM'.")
+                f"previous_roster: column '{col}' has a value that is not an ISO timestamp "
+                f"({previous[col].iloc[i]!r}, row {i}; day/month orders such as 06/12/2026 are "
+                f"ambiguous). Fix: write timestamps as 'YYYY-MM-DD HH:MM'.")
         if getattr(t.dt, "tz", None) is not None:
             raise ScheduleInputError(f"previous_roster: column '{col}' is time-zone aware; the roster "
                                      f"works in naive local time. Fix: df['{col}'].dt.tz_localize(None).")
@@ -512,8 +536,8 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
         i = int(np.flatnonzero(inside.to_numpy())[0])
         raise ScheduleInputError(
             f"previous_roster: agent '{previous[AGENT_ID].iloc[i]}' has a shift starting {start.iloc[i]}, "
-            f"inside the new horizon (from {day0.date()}). Fix: pass only the shifts before it, e.g. "
-            f"prev[prev['start'] < '{day0.date()}'].")
+            f"inside the new horizon (from {day0.date()}). Fix: keep only the rows that start before "
+            f"{day0.date()} (the roster published for the weeks before).")
     ids = previous[AGENT_ID].astype(str).str.strip()
     known = {a.agent_id for a in agents}
     unknown = sorted(set(ids) - known)
@@ -537,25 +561,56 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
     return out, note
 
 
+def _timestamps(values: pd.Series) -> pd.Series:
+    """``values`` as naive timestamps; ISO text only (NaT where not)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    return pd.to_datetime(values, errors="coerce", format="ISO8601")
+
+
+_BREAK_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\b")
+
+
 def _carried_coverage(previous: pd.DataFrame, skills: tuple[str, ...], day0: pd.Timestamp,
                       n_periods: int, interval_minutes: int) -> np.ndarray | None:
     """Agents per (queue, period) that shifts of the previous roster (validated by
-    :func:`_carry_over`) still staff inside the horizon, by their ``unique_id``; None when
-    none does or the frame has no ``unique_id``. Their breaks are not known: counted as on
-    shift."""
+    :func:`_carry_over`) still staff inside the horizon, by their ``unique_id``, less the
+    breaks of their ``breaks`` column (``"01:00-01:30 lunch; ..."``, as the roster frame
+    writes it); None when none does or the frame has no ``unique_id``."""
     if ID not in previous.columns or previous.empty:
         return None
-    end = pd.to_datetime(previous["end"])
+    start, end = _timestamps(previous["start"]), _timestamps(previous["end"])
     into = (end > day0).to_numpy()
     if not into.any():
         return None
     k_index = {k: i for i, k in enumerate(skills)}
     out = np.zeros((len(skills), n_periods), dtype=np.int64)
     step = pd.Timedelta(minutes=interval_minutes)
-    for q, e in zip(previous.loc[into, ID].astype(str), end[into], strict=True):
-        k = k_index.get(q)
-        if k is not None:
-            out[k, :min(n_periods, int((e - day0) // step))] += 1  # whole intervals only
+    has_breaks = "breaks" in previous.columns
+    for i in np.flatnonzero(into):
+        k = k_index.get(str(previous[ID].iloc[i]))
+        if k is None:
+            continue
+        on = np.zeros(n_periods, dtype=bool)
+        on[:min(n_periods, int((end.iloc[i] - day0) // step))] = True  # whole intervals only
+        text = previous["breaks"].iloc[i] if has_breaks else None
+        for part in ([] if text is None or pd.isna(text) else str(text).split(";")):
+            if not part.strip():
+                continue
+            m = _BREAK_TEXT.match(part)
+            if m is None:
+                raise ScheduleInputError(
+                    f"previous_roster: column 'breaks' of row {i} has {part.strip()!r}, not "
+                    f"'HH:MM-HH:MM name'. Fix: keep the column as the roster wrote it, or drop it.")
+            h0, m0, h1, m1 = (int(x) for x in m.groups())
+            bs = start.iloc[i].normalize() + pd.Timedelta(hours=h0, minutes=m0)
+            bs += pd.Timedelta(days=1) if bs < start.iloc[i] else pd.Timedelta(0)
+            be = bs.normalize() + pd.Timedelta(hours=h1, minutes=m1)
+            be += pd.Timedelta(days=1) if be <= bs else pd.Timedelta(0)
+            t0 = max(0, int((bs - day0) // step))
+            t1 = max(0, min(n_periods, -((day0 - be) // step)))
+            on[t0:t1] = False  # an interval touched by the break does not count
+        out[k] += on
     return out if out.any() else None
 
 
@@ -567,9 +622,8 @@ def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tupl
     out = []
     for a in agents:
         days: list[tuple[tuple[int, int], ...]] = []
-        forced_off = carry_over_day_off(a, rules)
         for d in range(n_days):
-            if d in a.unavailable_days or d == forced_off:
+            if d in a.unavailable_days:
                 days.append(())
                 continue
             wd = (day0 + pd.Timedelta(days=d)).weekday()

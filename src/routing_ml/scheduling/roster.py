@@ -650,19 +650,34 @@ def _core_text(p: RosterProblem, core: list[tuple[Any, ...]], max_listed: int = 
             cover[who].append(when)
     for q, days in cover.items():
         days = sorted(days)
-        out.append(f"hard_coverage of queue '{q}' on {len(days)} day(s) "
-                   f"({p.date(days[0]).date()}..{p.date(days[-1]).date()})")
+        dates = [f"{p.date(d).date()}" for d in days]
+        shown = ", ".join(dates) if len(dates) <= 4 else f"{', '.join(dates[:3])}, ... {dates[-1]}"
+        out.append(f"hard_coverage of queue '{q}' on {len(days)} day(s) ({shown})")
     by_rule: dict[str, list[str]] = defaultdict(list)
     for key in core:
         if key[0] != "coverage":
-            text = _group_text(p, key)
-            by_rule[text.split(": rule ", 1)[1]].append(key[1])
+            detail = _group_text(p, key).split(": rule ", 1)[1]
+            when = f" in week {key[2] + 1}" if key[2] is not None else ""
+            by_rule[detail + when].append(key[1])
     for detail, who in by_rule.items():
         names = list(dict.fromkeys(who))
         listed = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
         out.append(f"rule {detail} of {len(names)} agent(s): {listed}")
     out[0] = head + f"{len(core)} rule groups, " + out[0]
     return out
+
+
+def _carry_over_text(p: RosterProblem, agent: Any) -> str:
+    """What ``previous_roster`` takes from an agent's first week, for a reason ('' if nothing)."""
+    parts = []
+    if agent.carry_over_day_off is not None:
+        parts.append(f"{p.date(agent.carry_over_day_off).date()} off after {agent.previous_streak} "
+                     f"working day(s) in a row before the horizon")
+    if agent.previous_end_minutes is not None and agent.previous_end_minutes + round(
+            p.rules.min_rest_hours * 60) > 0:
+        until = p.start + pd.Timedelta(minutes=agent.previous_end_minutes + round(p.rules.min_rest_hours * 60))
+        parts.append(f"rest until {until:%Y-%m-%d %H:%M}")
+    return f"; previous_roster: {', '.join(parts)}" if parts else ""
 
 
 def precheck_infeasibility(p: RosterProblem) -> list[str]:
@@ -691,7 +706,8 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
                     f"{cap_days} working day(s) x {longest / 60:g} paid h = {cap_days * longest / 60:g} h "
                     f"({off} day(s) unavailable{': ' + agent.unavailable_text if agent.unavailable_text else ''}; "
                     f"max_days_per_week={r.max_days_per_week}, min_consecutive_days_off="
-                    f"{r.min_consecutive_days_off}, max_consecutive_days={r.max_consecutive_days}). "
+                    f"{r.min_consecutive_days_off}, max_consecutive_days={r.max_consecutive_days})"
+                    f"{_carry_over_text(p, agent) if wk == 0 else ''}. "
                     f"Fix: lower its min_hours_per_week for that week "
                     f"or its unavailability.")
     if r.hard_coverage:
@@ -717,6 +733,9 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
                 names = ", ".join(who[:8]) + (", ..." if len(who) > 8 else "")
                 able_txt = (f"only {len(who)} have an allowed shift covering it ({names})" if who
                             else "no available agent has a shift covering it")
+                if any(a.previous_end_minutes is not None for a in p.agents) and t < 7 * per_day:
+                    able_txt += (" (the rest and working days in a row carried over from "
+                                 "previous_roster count)")
                 reasons.append(
                     f"queue '{skill}' on {ts:%Y-%m-%d %H:%M} ({WEEKDAYS[ts.weekday()]}): "
                     f"hard_coverage cannot be met: {int(p.required[k, t])} agent(s) needed but "
