@@ -557,7 +557,8 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
     note = None
     if unknown:
         note = (f"previous_roster: {len(unknown)} agent(s) not in the agents frame are ignored "
-                f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}).")
+                f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}); a shift of theirs "
+                f"that runs into the horizon still staffs its queue.")
     return out, note
 
 
