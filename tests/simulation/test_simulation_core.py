@@ -859,3 +859,15 @@ def test_the_outside_hours_check_counts_only_real_time_contacts():
     agents = _agents(4, channels=("voice", "email"))
     with pytest.raises(FrameError, match="fall within the schedule's dates"):
         simulate(pd.concat([fc.iloc[:16], email]), agents, other_day, aht_seconds=120, seed=0)
+
+
+def test_arrivals_volume_col_is_named_as_in_required_agents():
+    fc = pd.DataFrame({"unique_id": "voice", "ds": pd.date_range("2026-12-07 08:00", periods=4, freq="30min"),
+                       "yhat": [10.0, 10.0, 10.0, 10.0], "calls": [0.0, 0.0, 0.0, 0.0]})
+    assert len(arrivals_from_forecast(fc, volume_col="calls", seed=1)) == 0
+    assert len(arrivals_from_forecast(fc, seed=1)) > 0
+    with pytest.warns(FutureWarning, match="renamed volume_col"):
+        old = arrivals_from_forecast(fc, value_col="calls", seed=1)
+    assert len(old) == 0
+    with pytest.raises(ValueError, match="pass volume_col only"):
+        arrivals_from_forecast(fc, volume_col="yhat", value_col="calls", seed=1)

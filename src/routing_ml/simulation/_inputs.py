@@ -66,9 +66,10 @@ def arrivals_from_forecast(
     forecast: pd.DataFrame,
     *,
     interval_minutes: int | None = None,
-    value_col: str | None = None,
+    volume_col: str | None = None,
     scale: float = 1.0,
     seed: int | np.random.Generator = 0,
+    value_col: str | None = None,
 ) -> pd.DataFrame:
     """Draw one realisation of arrivals from a forecast or volumes frame.
 
@@ -86,9 +87,11 @@ def arrivals_from_forecast(
         differ) when None; a value that differs from that step is a ``FrameError``. A
         frame with one timestamp per queue has no step to read: ``interval_minutes``,
         else 30 with a warning.
-    value_col : column of expected counts (default ``yhat`` if present, else ``y``).
+    volume_col : column of expected counts (default ``yhat`` if present, else ``y``); the
+        same name as in :func:`~routing_ml.queueing.required_agents`.
     scale : multiply every expected count (load scenarios).
     seed : seed or Generator.
+    value_col : former name of ``volume_col`` (deprecated, warns).
 
     Returns
     -------
@@ -101,9 +104,16 @@ def arrivals_from_forecast(
         Missing columns, bad timestamps, negative or NaN expected counts, an
         ``interval_minutes`` that contradicts the step of ``ds``.
     """
+    if value_col is not None:
+        if volume_col is not None and volume_col != value_col:
+            raise ValueError(f"arrivals_from_forecast got volume_col={volume_col!r} and its former "
+                             f"name value_col={value_col!r}. Fix: pass volume_col only.")
+        warnings.warn("arrivals_from_forecast(value_col=...) is renamed volume_col=... (as in "
+                      "required_agents); value_col will be removed.", FutureWarning, stacklevel=2)
+        volume_col = value_col
     if not isinstance(seed, np.random.Generator):
         check_seed(seed)
-    value_col = _value_column(forecast, value_col)
+    value_col = _value_column(forecast, volume_col)
     step = interval_seconds(forecast, interval_minutes, name="forecast frame")
     return draw_arrivals(forecast, step_seconds=step, value_col=value_col, scale=scale,
                          seed=seed)
