@@ -270,3 +270,32 @@ def test_erlang_a_tends_to_erlang_c_property(a, extra, aht, t):
     assert far.wait_probability == pytest.approx(c, abs=1e-6)
     # closer with more patience
     assert abs(far.service_level - sl_c) <= abs(near.service_level - sl_c) + 1e-12
+
+
+def _decimal_erlang_b(a: str, n: int, digits: int = 60):
+    """Erlang B by the recursion B(k) = a B(k-1) / (k + a B(k-1)) in ``digits``-digit decimals."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = digits
+        ad, b = Decimal(a), Decimal(1)
+        for k in range(1, n + 1):
+            b = ad * b / (k + ad * b)
+        return b
+
+
+def test_large_pools_stay_exact_near_saturation_and_in_overload():
+    # found by an mpmath check over 20,000 agents: Erlang B in overload lost ~2e-11 (log(y) -
+    # log(x) in the deviance term) and the service level next to saturation 2.6e-7 (1 - C e^-k)
+    from decimal import Decimal, localcontext
+
+    b = _decimal_erlang_b("25000", 20000)
+    assert erlang_b(25000.0, 20000) == pytest.approx(float(b), rel=5e-12)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        a, n = Decimal("9999.999999"), 10000
+        bb = _decimal_erlang_b("9999.999999", n)
+        c = n * bb / (n - a * (1 - bb))
+        sl = 1 - c  # t = 0
+    assert service_level(9999.999999, 10000, 1.0, 0.0) == pytest.approx(float(sl), rel=1e-12)
+    assert erlang_c(9999.999999, 10000) == pytest.approx(float(c), rel=1e-12)

@@ -123,33 +123,44 @@ def _patience(value: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- kernels
-def _erlang_c_kernel(a: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """P(wait) for validated, broadcast float arrays."""
-    res = np.ones(a.shape)
+def _erlang_c_parts(a: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P(wait), 1 - P(wait)) for validated, broadcast float arrays. With ``gap = n - a``
+    (exact), ``C = n B / (gap + a B)`` and ``1 - C = gap (1 - B) / (gap + a B)``: neither
+    subtracts nearly equal numbers near saturation (``1 - a/n`` and ``1 - C`` did)."""
+    c, q = np.ones(a.shape), np.zeros(a.shape)
     stable = n > a
     if a.size == 1:  # one interval: the scalar path avoids numpy's per-call overhead
         if stable.all():
             av, nv = float(a.flat[0]), float(n.flat[0])
             b = math.exp(_special.log_erlang_b_scalar(nv, av))
-            rho = av / nv
-            res.flat[0] = b / ((1.0 - rho) + rho * b)
-        return res
+            gap = nv - av
+            den = gap + av * b
+            c.flat[0], q.flat[0] = nv * b / den, gap * (1.0 - b) / den
+        return c, q
     if stable.any():
         b = np.exp(_special.log_erlang_b(n[stable], a[stable]))
-        rho = a[stable] / n[stable]
-        res[stable] = b / ((1.0 - rho) + rho * b)
-    return res
+        gap = n[stable] - a[stable]
+        den = gap + a[stable] * b
+        c[stable], q[stable] = n[stable] * b / den, gap * (1.0 - b) / den
+    return c, q
+
+
+def _erlang_c_kernel(a: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """P(wait) for validated, broadcast float arrays."""
+    return _erlang_c_parts(a, n)[0]
 
 
 def _erlang_c_metrics(
     a: np.ndarray, n: np.ndarray, aht: np.ndarray, t: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(P(wait), service level, ASA seconds, occupancy) of M/M/n."""
-    c = _erlang_c_kernel(a, n)
+    c, not_c = _erlang_c_parts(a, n)
     gap = n - a
     stable = gap > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        sl = np.where(stable, 1.0 - c * np.exp(-np.where(stable, gap, 0.0) * t / aht), 0.0)
+        # 1 - C e^-k = (1 - C) - C expm1(-k): no cancellation when C is close to 1
+        k = np.where(stable, gap, 0.0) * t / aht
+        sl = np.where(stable, not_c - c * np.expm1(-k), 0.0)
         asa = np.where(stable, c * aht / np.where(stable, gap, 1.0), np.inf)
         occ = np.where(n > 0, np.minimum(a / np.where(n > 0, n, 1.0), 1.0), np.where(a > 0, 1.0, 0.0))
     zero = a == 0
