@@ -56,9 +56,10 @@ def bd0(y: np.ndarray, x: np.ndarray) -> np.ndarray:
         # log(y/x) of the ratio, one rounding (log(y) - log(x) loses ~|log y| ulps, which
         # y multiplies: 2e-11 in log B at n = 20,000); the difference of logs only where
         # the ratio under- or overflows
-        r = y / x
-        ok = (r > 0) & np.isfinite(r)
-        lg = np.where(ok, np.log(np.where(ok, r, 1.0)), np.log(y) - np.log(x))
+        lg = np.log(y / x)
+        bad = ~np.isfinite(lg) & (y > 0)
+        if bad.any():  # rare
+            lg[bad] = np.log(y[bad]) - np.log(x[bad])
         far = np.where(y > 0, y * lg, 0.0) + x - y
         if not near.any():
             return far
