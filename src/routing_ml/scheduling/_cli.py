@@ -50,7 +50,8 @@ def register(app: typer.Typer) -> None:
         previous_roster: Annotated[Path | None, typer.Option(
             exists=True, dir_okay=False,
             help="The roster CSV published before this horizon (agent_id, start, end): rest after "
-                 "each agent's last shift and its working days in a row carry over.")] = None,
+                 "each agent's last shift and its working days in a row carry over, and its shifts "
+                 "running into the new week staff their queue.")] = None,
     ) -> None:
         """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots.
 
