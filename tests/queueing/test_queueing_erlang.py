@@ -299,3 +299,11 @@ def test_large_pools_stay_exact_near_saturation_and_in_overload():
         sl = 1 - c  # t = 0
     assert service_level(9999.999999, 10000, 1.0, 0.0) == pytest.approx(float(sl), rel=1e-12)
     assert erlang_c(9999.999999, 10000) == pytest.approx(float(c), rel=1e-12)
+
+
+def test_service_level_reaches_one_and_grows_with_agents():
+    # (1 - C) - C expm1(-k) everywhere left 0.9999999999999999 where 1 - C e^-k is 1.0
+    assert service_level(10.0, 11, 180.0, 36000.0) == 1.0
+    n = np.arange(82, 400)
+    sl = service_level(81.0 + 2 / 3, n, 180.0, 20.0)
+    assert (np.diff(sl) >= 0).all() and sl[-1] == 1.0

@@ -193,3 +193,32 @@ def test_min_hours_reason_names_what_the_previous_roster_takes(cfg, day_shift, n
                        config=cfg, previous_roster=_previous("a", range(-3, 0), 8))
     assert res.status.value == "infeasible"
     assert "previous_roster: 2026-12-10 off after 3 working day(s) in a row before the horizon" in res.reason
+
+
+def test_no_day_is_forced_off_when_max_days_per_week_leaves_one_anyway(cfg, day_shift, no_soft):
+    # Sunday worked (1 in a row, at most 6): the 6-day window holds a day off anyway with
+    # max_days_per_week=5; forcing Wednesday (the day nobody is needed) made 40 h impossible
+    req = pd.concat([requirements([(8, 16, 1)], days=[0, 1, 3, 4, 5, 6]), requirements([(8, 16, 0)], days=[2])])
+    agents = pd.DataFrame({"agent_id": ["ben"], "min_hours_per_week": [40], "unavailable": ["Sun"]})
+    rules = RosterRules(max_consecutive_days=6, max_days_per_week=5, min_consecutive_days_off=2)
+    res = build_roster(req, agents, [day_shift], rules, weights=no_soft, config=cfg,
+                       previous_roster=_previous("ben", [-1], 8))
+    assert res.status.has_solution and res.violations.empty
+    assert res.kpis.paid_hours == 40
+
+
+def test_previous_roster_with_utc_offsets_is_a_clear_error(day_shift):
+    req = requirements([(8, 16, 1)])
+    agents = pd.DataFrame({"agent_id": ["a"]})
+    mixed = pd.DataFrame({"agent_id": ["a", "a"], "start": ["2026-10-24T22:00:00+02:00", "2026-10-25T22:00:00+01:00"],
+                          "end": ["2026-10-25T06:00:00+02:00", "2026-10-26T06:00:00+01:00"]})
+    for prev in (mixed, mixed.iloc[:1]):
+        with pytest.raises(ScheduleInputError, match="has UTC offsets or time zones"):
+            prepare_problem(req, agents, [day_shift], previous_roster=prev)
+
+
+def test_previous_roster_without_unique_id_says_its_night_shifts_are_not_counted(day_shift):
+    req = requirements([(0, 6, 1), (8, 16, 1)])
+    agents = pd.DataFrame({"agent_id": ["a"]})
+    with pytest.warns(UserWarning, match="no 'unique_id' column: its shifts that run into the horizon"):
+        prepare_problem(req, agents, [day_shift], previous_roster=_previous("a", [-1], 22))

@@ -158,9 +158,12 @@ def _erlang_c_metrics(
     gap = n - a
     stable = gap > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # 1 - C e^-k = (1 - C) - C expm1(-k): no cancellation when C is close to 1
+        # 1 - C e^-k; where C e^-k is over 1/2 the same as (1 - C) - C expm1(-k), which does
+        # not cancel next to saturation (C close to 1). Below 1/2 the plain form keeps
+        # 1 - tiny == 1.0 and the level monotone in agents.
         k = np.where(stable, gap, 0.0) * t / aht
-        sl = np.where(stable, not_c - c * np.expm1(-k), 0.0)
+        ce = c * np.exp(-k)
+        sl = np.where(stable, np.where(ce < 0.5, 1.0 - ce, not_c - c * np.expm1(-k)), 0.0)
         asa = np.where(stable, c * aht / np.where(stable, gap, 1.0), np.inf)
         occ = np.where(n > 0, np.minimum(a / np.where(n > 0, n, 1.0), 1.0), np.where(a > 0, 1.0, 0.0))
     zero = a == 0

@@ -274,6 +274,12 @@ def prepare_problem(
         agent_specs, note = _carry_over(previous_roster, agent_specs, day0)
         notes += [note] if note else []
         carried = _carried_coverage(previous_roster, skills, day0, n_days * per_day, interval_minutes)
+        if ID not in previous_roster.columns and len(previous_roster) and \
+                (_timestamps(previous_roster["end"]) > day0).any():
+            notes.append(
+                f"previous_roster has no '{ID}' column: its shifts that run into the horizon (after "
+                f"{day0}) are not counted as staffing, so those hours are planned as if nobody were "
+                f"there. Fix: keep the '{ID}' column the roster wrote (the queue each shift serves).")
         if carried is not None:  # the plan needs only what they leave
             carried = np.minimum(carried, required)
             required = required - carried
@@ -477,8 +483,9 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
                          rules: RosterRules, required: np.ndarray, per_day: int) -> dict[int, int]:
     """Give each agent who brings working days in a row from the previous roster a day off
     among the first ``max_consecutive_days - streak + 1`` days of the horizon — none when
-    one of them is already off (leave, rest) — on the day of that window that needs its
-    queues least (the latest on a tie). Edits ``options``; returns {agent: day taken off}."""
+    one of them is already off (leave, rest) or when ``max_days_per_week`` leaves a day off
+    in them anyway — on the day of that window that needs its queues least (the latest on
+    a tie). Edits ``options``; returns {agent: day taken off}."""
     out = {}
     for a, agent in enumerate(agents):
         if agent.previous_streak <= 0:
@@ -486,6 +493,8 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
         last = min(len(options[a]) - 1, max(0, rules.max_consecutive_days - agent.previous_streak))
         window = range(last + 1)
         if any(not options[a][d] for d in window):
+            continue
+        if min(last + 1, 7) > rules.max_days_per_week:  # the first week has a day off in it anyway
             continue
         ks = sorted({k for d in window for _, k in options[a][d]})
         need = [float(required[ks, d * per_day:(d + 1) * per_day].sum()) for d in window]
@@ -522,9 +531,11 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
                 f"previous_roster: column '{col}' has a value that is not an ISO timestamp "
                 f"({previous[col].iloc[i]!r}, row {i}; day/month orders such as 06/12/2026 are "
                 f"ambiguous). Fix: write timestamps as 'YYYY-MM-DD HH:MM'.")
-        if getattr(t.dt, "tz", None) is not None:
-            raise ScheduleInputError(f"previous_roster: column '{col}' is time-zone aware; the roster "
-                                     f"works in naive local time. Fix: df['{col}'].dt.tz_localize(None).")
+        if not pd.api.types.is_datetime64_any_dtype(t) or getattr(t.dt, "tz", None) is not None:
+            raise ScheduleInputError(
+                f"previous_roster: column '{col}' has UTC offsets or time zones ({previous[col].iloc[0]!r}); "
+                f"the roster works in naive local (wall-clock) time. Fix: write local times without an "
+                f"offset ('2026-12-06 22:00'); in Python df['{col}'].dt.tz_convert(<zone>).dt.tz_localize(None).")
         times[col] = t
     start, end = times["start"], times["end"]
     if (end <= start).any():

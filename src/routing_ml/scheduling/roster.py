@@ -629,6 +629,8 @@ def _group_text(p: RosterProblem, key: tuple[Any, ...]) -> str:
     }[rule]
     if agent.unavailable_text and rule in ("min_hours", "max_days", "days_off"):
         detail += f" (unavailable: {agent.unavailable_text})"
+    if not when:  # week 1, or a rule over the whole horizon
+        detail += _carry_over_text(p, agent)
     return f"{where}: rule {detail}"
 
 
@@ -1404,12 +1406,14 @@ def build_roster(
         ``end``: the ``roster`` frame of the previous result or the CLI's roster CSV; only
         shifts before ``start``). Carried over per agent: ``min_rest_hours`` after its last
         shift, and its working days in a row up to the horizon count towards
-        ``max_consecutive_days`` — the agent takes the last day off those rules allow (a
-        plan with that day off earlier is not searched). Agents absent from it start
-        rested; agents of it absent from ``agents`` are ignored (noted). Its shifts that
-        run into the horizon (a Sunday night shift) staff their queue (``unique_id``) there,
-        breaks not subtracted: the plan covers only the rest, and ``coverage`` counts them
-        in ``required`` and ``scheduled`` alike.
+        ``max_consecutive_days``: when neither leave, rest nor ``max_days_per_week``
+        already gives it a day off early enough, the agent gets one, on the day of that
+        window its queues need least (chosen before solving, not by the solver). Agents
+        absent from it start rested; agents of it absent from ``agents`` are ignored
+        (noted). Its shifts that run into the horizon (a Sunday night shift) staff their
+        queue (``unique_id``) there, less the breaks of its ``breaks`` column: the plan
+        covers only the rest, and ``coverage`` counts them in ``required`` and
+        ``scheduled`` alike (up to the requirement).
 
     Returns
     -------

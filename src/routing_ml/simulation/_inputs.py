@@ -88,7 +88,8 @@ def arrivals_from_forecast(
         frame with one timestamp per queue has no step to read: ``interval_minutes``,
         else 30 with a warning.
     volume_col : column of expected counts (default ``yhat`` if present, else ``y``); the
-        same name as in :func:`~routing_ml.queueing.required_agents`.
+        same name as in :func:`~routing_ml.queueing.staffing_requirements` (``routing-ml
+        staff --volume-col``).
     scale : multiply every expected count (load scenarios).
     seed : seed or Generator.
     value_col : former name of ``volume_col`` (deprecated, warns).
@@ -109,7 +110,7 @@ def arrivals_from_forecast(
             raise ValueError(f"arrivals_from_forecast got volume_col={volume_col!r} and its former "
                              f"name value_col={value_col!r}. Fix: pass volume_col only.")
         warnings.warn("arrivals_from_forecast(value_col=...) is renamed volume_col=... (as in "
-                      "required_agents); value_col will be removed.", FutureWarning, stacklevel=2)
+                      "staffing_requirements); value_col will be removed.", FutureWarning, stacklevel=2)
         volume_col = value_col
     if not isinstance(seed, np.random.Generator):
         check_seed(seed)
