@@ -267,11 +267,14 @@ def _repeated_hour(df: pd.DataFrame, keys: list[str], dup: pd.Series) -> str | N
     return str(pd.Timestamp(hours[0]))[:16]
 
 
-def check_unique_keys(df: pd.DataFrame, keys: Iterable[str], *, frame: str) -> None:
+def check_unique_keys(df: pd.DataFrame, keys: Iterable[str], *, frame: str,
+                      fix: str | None = None) -> None:
     """Raise FrameError if ``keys`` do not identify rows uniquely.
 
     Duplicates that look like the repeated hour of an autumn daylight-saving change (each
     key twice, all in one clock hour) get a message that does not suggest summing them.
+    ``fix`` replaces the other case's advice (default: aggregate them), for frames whose
+    rows must not be summed.
     """
     keys = list(keys)
     dup = df.duplicated(keys, keep=False)
@@ -292,7 +295,7 @@ def check_unique_keys(df: pd.DataFrame, keys: Iterable[str], *, frame: str) -> N
             )
         raise FrameError(
             f"{frame}: duplicated {tuple(keys)} rows:\n{_show(df.loc[dup, keys])}\n"
-            f"Fix: aggregate them first, e.g. df.groupby({keys}, as_index=False).sum()."
+            + (fix or f"Fix: aggregate them first, e.g. df.groupby({keys}, as_index=False).sum().")
         )
 
 

@@ -79,6 +79,7 @@ class Contact:
     previous_channel: str | None = None
 
 
+_CONTACT_FIELD_NAMES = tuple(Contact.__dataclass_fields__)
 _TRUE = {"true", "1", "yes", "y", "si", "sí", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
@@ -114,7 +115,7 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
             raise ValueError(f"{who}: '{name}' is missing or empty. Fix: give every contact "
                              f"a contact_id and a channel ({', '.join(CHANNELS)}).")
     for name in ("is_repeat", "open_case"):
-        if name in kw and not isinstance(kw[name], bool | np.bool_):
+        if name in kw and not isinstance(kw[name], bool):  # np.bool_ reads as its text
             v = kw[name]
             text = str(v).strip().lower()
             if isinstance(v, int | float | np.integer | np.floating) and v in (0, 1):
@@ -124,8 +125,6 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
             else:
                 raise ValueError(f"{who}: '{name}' is {v!r}; expected true/false (or 1/0, "
                                  f"yes/no).")
-        elif name in kw:
-            kw[name] = bool(kw[name])
     for name in ("priority", "prior_contacts"):
         if name in kw:
             v = kw[name]
@@ -561,6 +560,3 @@ def split_choose_contact_args(agent: object, waiting: object) -> tuple[int, Sequ
         f"{type(agent).__name__} and {type(waiting).__name__}."
     )
 
-
-
-_CONTACT_FIELD_NAMES = tuple(Contact.__dataclass_fields__)

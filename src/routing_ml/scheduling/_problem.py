@@ -271,11 +271,11 @@ def prepare_problem(
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
     carried = None
     if previous_roster is not None:
-        agent_specs, note = _carry_over(previous_roster, agent_specs, day0)
+        prev = _read_previous_roster(previous_roster, day0)
+        agent_specs, note = _carry_over(prev, agent_specs, day0)
         notes += [note] if note else []
-        carried = _carried_coverage(previous_roster, skills, day0, n_days * per_day, interval_minutes)
-        if ID not in previous_roster.columns and len(previous_roster) and \
-                (_timestamps(previous_roster["end"]) > day0).any():
+        carried = _carried_coverage(prev, skills, day0, n_days * per_day, interval_minutes)
+        if ID not in prev.columns and (prev["end"] > day0).any():
             notes.append(
                 f"previous_roster has no '{ID}' column: its shifts that run into the horizon (after "
                 f"{day0}) are not counted as staffing, so those hours are planned as if nobody were "
@@ -504,10 +504,10 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
     return out
 
 
-def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
-                day0: pd.Timestamp) -> tuple[list[AgentSpec], str | None]:
-    """Agents with the end of their last shift and their working days in a row taken from
-    the previous roster (``agent_id``, ``start``, ``end``; shifts before the horizon)."""
+def _read_previous_roster(previous: Any, day0: pd.Timestamp) -> pd.DataFrame:
+    """The previous roster checked once: ``agent_id`` (stripped text), ``start`` and
+    ``end`` as naive timestamps (ISO text only), shifts before the horizon; ``unique_id``
+    and ``breaks`` kept when present."""
     if not isinstance(previous, pd.DataFrame):
         raise ScheduleInputError(f"previous_roster must be a DataFrame (agent_id, start, end), got "
                                  f"{type(previous).__name__}.")
@@ -520,9 +520,7 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
         raise ScheduleInputError(
             "previous_roster has a 'break' column and no 'shift' column: it looks like the breaks "
             "file (roster_breaks.csv). Fix: pass the roster file itself (agent_id, date, start, end, ...).")
-    if previous.empty:
-        return agents, None
-    times = {}
+    out = pd.DataFrame({AGENT_ID: previous[AGENT_ID].astype(str).str.strip()})
     for col in ("start", "end"):
         t = _timestamps(previous[col])
         if t.isna().any():
@@ -536,8 +534,8 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
                 f"previous_roster: column '{col}' has UTC offsets or time zones ({previous[col].iloc[0]!r}); "
                 f"the roster works in naive local (wall-clock) time. Fix: write local times without an "
                 f"offset ('2026-12-06 22:00'); in Python df['{col}'].dt.tz_convert(<zone>).dt.tz_localize(None).")
-        times[col] = t
-    start, end = times["start"], times["end"]
+        out[col] = t
+    start, end = out["start"], out["end"]
     if (end <= start).any():
         i = int(np.flatnonzero((end <= start).to_numpy())[0])
         raise ScheduleInputError(f"previous_roster: row {i} ends ({end.iloc[i]}) before it starts "
@@ -549,14 +547,27 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
             f"previous_roster: agent '{previous[AGENT_ID].iloc[i]}' has a shift starting {start.iloc[i]}, "
             f"inside the new horizon (from {day0.date()}). Fix: keep only the rows that start before "
             f"{day0.date()} (the roster published for the weeks before).")
-    ids = previous[AGENT_ID].astype(str).str.strip()
+    for col in (ID, "breaks"):
+        if col in previous.columns:
+            out[col] = previous[col].to_numpy()
+    return out
+
+
+def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
+                day0: pd.Timestamp) -> tuple[list[AgentSpec], str | None]:
+    """Agents with the end of their last shift and their working days in a row taken from
+    the previous roster (as :func:`_read_previous_roster` returns it)."""
+    if previous.empty:
+        return agents, None
     known = {a.agent_id for a in agents}
-    unknown = sorted(set(ids) - known)
-    frame = pd.DataFrame({"a": ids, "day": start.dt.normalize(), "end": end})
+    unknown = sorted(set(previous[AGENT_ID]) - known)
+    frame = pd.DataFrame({"a": previous[AGENT_ID], "day": previous["start"].dt.normalize(),
+                          "end": previous["end"]})
+    by_agent = dict(iter(frame.groupby("a", sort=False)))
     out = []
     for a in agents:
-        own = frame.loc[frame["a"] == a.agent_id]
-        if own.empty:
+        own = by_agent.get(a.agent_id)
+        if own is None:
             out.append(a)
             continue
         last_end = int((own["end"].max() - day0) / pd.Timedelta(minutes=1))
@@ -585,13 +596,14 @@ _BREAK_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\b")
 
 def _carried_coverage(previous: pd.DataFrame, skills: tuple[str, ...], day0: pd.Timestamp,
                       n_periods: int, interval_minutes: int) -> np.ndarray | None:
-    """Agents per (queue, period) that shifts of the previous roster (validated by
-    :func:`_carry_over`) still staff inside the horizon, by their ``unique_id``, less the
-    breaks of their ``breaks`` column (``"01:00-01:30 lunch; ..."``, as the roster frame
-    writes it); None when none does or the frame has no ``unique_id``."""
+    """Agents per (queue, period) that shifts of the previous roster (as
+    :func:`_read_previous_roster` returns it) still staff inside the horizon, by their
+    ``unique_id``, less the breaks of their ``breaks`` column (``"01:00-01:30 lunch;
+    ..."``, as the roster frame writes it); None when none does or the frame has no
+    ``unique_id``."""
     if ID not in previous.columns or previous.empty:
         return None
-    start, end = _timestamps(previous["start"]), _timestamps(previous["end"])
+    start, end = previous["start"], previous["end"]
     into = (end > day0).to_numpy()
     if not into.any():
         return None

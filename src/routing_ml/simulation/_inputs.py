@@ -37,6 +37,7 @@ from routing_ml.frames import (
     TIME,
     _slash_dates_as_iso,
     as_datetime_column,
+    check_unique_keys,
     require_columns,
     validate_requirements,
 )
@@ -150,13 +151,11 @@ def draw_arrivals(forecast: pd.DataFrame, *, step_seconds: float, value_col: str
     f[TIME] = as_datetime_column(f, TIME, frame="forecast frame")
     # one row per queue and interval (a repeated row would double its traffic), drawn in
     # (queue, interval) order: the same seed gives the same arrivals whatever the row order
-    if f.duplicated([ID, TIME]).any():
-        dup = f.loc[f.duplicated([ID, TIME], keep=False), [ID, TIME]]
-        raise FrameError(
-            f"forecast frame: duplicated ({ID!r}, {TIME!r}) rows, each would be drawn as "
-            f"traffic of its own:\n{dup.head(6).to_string()}\nFix: keep one row per queue "
-            f"and interval, e.g. forecast.drop_duplicates([{ID!r}, {TIME!r}]) for a copy "
-            f"appended twice (summing them would double the traffic).")
+    check_unique_keys(
+        f, (ID, TIME), frame="forecast frame",
+        fix=f"Each row would be drawn as traffic of its own. Fix: keep one row per queue and "
+            f"interval, e.g. forecast.drop_duplicates([{ID!r}, {TIME!r}]) for a copy appended "
+            f"twice (summing them would double the traffic).")
     f[ID] = f[ID].astype(str)
     f = f.sort_values([ID, TIME], kind="stable")
     vals = pd.to_numeric(f[value_col], errors="coerce").to_numpy(dtype=float)

@@ -325,13 +325,6 @@ def _epoch_seconds(ts: pd.Series) -> Any:
         return out
 
 
-def _isna(v: Any) -> bool:
-    try:
-        return bool(v != v)  # NaN / NaT
-    except (TypeError, ValueError):
-        return False
-
-
 _ADAPTERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "frame": _frame,
     "forecaster": _forecaster,
