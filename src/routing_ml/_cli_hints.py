@@ -31,3 +31,36 @@ def as_flags(message: object) -> str:
     for pattern, flag in _HINTS:
         text = pattern.sub(flag, text)
     return text
+
+
+def bad_output(path: object, flag: str, *, plot: bool = False, folder: bool = False
+               ) -> str | None:
+    """Why the command could not write ``path`` given as ``flag`` (None when it can):
+    checked before any work, so a long fit or solve never ends in a traceback over an
+    output name. ``plot``: a figure matplotlib must know the format of (by its suffix);
+    ``folder``: a folder the command creates or fills."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    p = Path(str(path))
+    if folder:
+        if p.exists() and not p.is_dir():
+            return f"{flag} {p} is a file; give a folder for the output files."
+        return None
+    if p.is_dir():
+        example = p / ("plot.png" if plot else "out.csv")
+        return f"{flag} {p} is a folder; give a file name inside it, e.g. {flag} {example}."
+    if plot:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        kinds = FigureCanvasBase.get_supported_filetypes()
+        if p.suffix.lower().lstrip(".") not in kinds:
+            return (f"{flag} {p}: matplotlib writes no '{p.suffix or '(no suffix)'}' "
+                    f"figure. Fix: end the name with .png, .pdf or .svg.")
+    for parent in (p.parent, *p.parent.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{flag} {p}: {parent} is a file, not a folder."
+            break
+    return None

@@ -195,7 +195,7 @@ def seasonal_naive_scale(history: pd.DataFrame, season: str = "7D") -> pd.Series
 
 
 def evaluate(cv: pd.DataFrame, history: pd.DataFrame | None = None,
-             level: Sequence[float] = (80, 95)) -> dict[str, float]:
+             level: Sequence[float] | None = None) -> dict[str, float]:
     """Pooled metrics of a :func:`cross_validation` frame (rows with NaN ``y`` excluded).
 
     Parameters
@@ -204,7 +204,9 @@ def evaluate(cv: pd.DataFrame, history: pd.DataFrame | None = None,
         ``yhat_lo_L`` / ``yhat_hi_L``. ``yhat`` is clipped at 0.
     history : volumes before the first cutoff, for the MASE scale (in-sample one-week
         seasonal naive MAE per series); MASE is omitted without it.
-    level : levels whose coverage and pinball loss to report.
+    level : levels (percent) whose coverage and pinball loss to report; default every
+        level whose ``yhat_lo_L`` / ``yhat_hi_L`` columns ``cv`` has. A level given here
+        that ``cv`` lacks is an error.
 
     Returns
     -------
@@ -225,12 +227,40 @@ def evaluate(cv: pd.DataFrame, history: pd.DataFrame | None = None,
         out["mase"] = float((ae / scale.reindex(ae.index)).mean())
     day = d.groupby([ID, "cutoff", d[TIME].dt.normalize()])[[TARGET, FORECAST]].sum()
     out["daily_wape"] = wape(day[TARGET].to_numpy(), day[FORECAST].to_numpy())
-    for L in level:
-        name = str(int(L)) if float(L).is_integer() else str(L)
+    for L, name in _levels(d, level):
         lo, hi = f"{FORECAST}_lo_{name}", f"{FORECAST}_hi_{name}"
-        if lo in d and hi in d:
-            out[f"coverage_{name}"] = coverage(y, d[lo].to_numpy(), d[hi].to_numpy())
-            q = (1 - L / 100) / 2
-            out[f"pinball_{name}"] = 0.5 * (pinball_loss(y, d[lo].to_numpy(), q)
-                                            + pinball_loss(y, d[hi].to_numpy(), 1 - q))
+        out[f"coverage_{name}"] = coverage(y, d[lo].to_numpy(), d[hi].to_numpy())
+        q = (1 - L / 100) / 2
+        out[f"pinball_{name}"] = 0.5 * (pinball_loss(y, d[lo].to_numpy(), q)
+                                        + pinball_loss(y, d[hi].to_numpy(), 1 - q))
+    return out
+
+
+def _levels(cv: pd.DataFrame, level: Sequence[float] | None) -> list[tuple[float, str]]:
+    """(level, its column suffix) of ``level``, or of every interval ``cv`` has; a
+    requested level without both columns is a FrameError."""
+    def suffix(L: float) -> str:
+        return str(int(L)) if float(L).is_integer() else str(L)
+
+    prefix = f"{FORECAST}_lo_"
+    if level is None:
+        found = []
+        for col in cv.columns:
+            if str(col).startswith(prefix) and f"{FORECAST}_hi_{str(col)[len(prefix):]}" in cv:
+                try:
+                    found.append(float(str(col)[len(prefix):]))
+                except ValueError:
+                    continue
+        return [(L, suffix(L)) for L in sorted(found)]
+    out = []
+    for L in level:
+        name = suffix(L)
+        missing = [c for c in (f"{prefix}{name}", f"{FORECAST}_hi_{name}") if c not in cv]
+        if missing:
+            have = sorted(str(c)[len(prefix):] for c in cv.columns if str(c).startswith(prefix))
+            raise FrameError(
+                f"evaluate: level {L:g} has no interval in cv (missing {', '.join(missing)}; "
+                f"levels there: {', '.join(have) or 'none'}). Fix: evaluate those levels, or "
+                f"run cross_validation(..., level=[{L:g}]).")
+        out.append((float(L), name))
     return out

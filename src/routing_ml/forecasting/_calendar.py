@@ -93,6 +93,10 @@ def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta 
                 f"{name}={h!r}: months and years have no fixed length (and '1M' is not read "
                 f"as a minute here). Fix: give the span in weeks or days, e.g. '4w' or '30d'.")
         text = h.strip().lower()
+        if text.isdigit():  # pandas reads a bare number as nanoseconds
+            raise ValueError(
+                f"{name}={h!r} has no unit. Fix: an int number of intervals ({int(text)}, "
+                f"not a string) or a span with its unit, such as '{text}h' or '{text}d'.")
         units = {"w": "7D", "d": "1D", "h": "1h"}
         try:
             if text[-1:] in units and text[:-1].replace(".", "", 1).isdigit():
@@ -403,6 +407,18 @@ class HolidayCalendar:
             return np.zeros(days.shape, dtype=bool)
         years = range(int(str(days.min())[:4]), int(str(days.max())[:4]) + 1)
         return np.isin(days, np.array(sorted(self.dates(years)), dtype="datetime64[D]"))
+
+    def years_without_country_dates(self, years: Iterable[int]) -> list[int]:
+        """The ``years`` for which the holidays package has no date of ``country`` /
+        ``subdiv`` (its calendars start at different years: Spain's in 2008)."""
+        if not self.country:
+            return []
+        import holidays
+
+        wanted = sorted({int(y) for y in years})
+        have = {d.year for d in holidays.country_holidays(self.country, subdiv=self.subdiv,
+                                                          years=wanted)}
+        return [y for y in wanted if y not in have]
 
     def _dates(self, years: tuple[int, ...]) -> set[np.datetime64]:
         out: set[np.datetime64] = set()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import as_flags
+from routing_ml._cli_hints import as_flags, bad_output
 from routing_ml._csv import read_table
 
 
@@ -47,6 +47,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: --history {history} {what}; give the volumes CSV "
                        f"(unique_id, ds, y).", err=True)
             raise typer.Exit(1)
+        for problem in (bad_output(out, "--out"), bad_output(plot, "--plot", plot=True)):
+            if problem:
+                typer.echo(f"error: {problem}", err=True)
+                raise typer.Exit(1)
         choices: dict[str, bool | str] = {"auto": "auto", "yes": True, "no": False}
         closed = choices.get(closed_on_holidays.lower())
         if closed is None:

@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 MODELS = ("seasonal_naive_day", "seasonal_naive_week", "window_average", "topdown", "ets",
           "mstl", "lightgbm", "ensemble")
 DEFAULT_MODEL = "topdown"
+#: calibration errors of intervals forecast below this with no contact are left out
+ZERO_FORECAST = 0.5
+#: conformal quantiles per forecast level: at most this many bins, each of at least this
+#: many calibration errors
+MAX_BINS, MIN_BIN_POINTS = 4, 500
 ENSEMBLE_MEMBERS = ("topdown", "lightgbm", "window_average")
 
 
@@ -261,6 +266,20 @@ class Forecaster:
                                    / pd.Timedelta("1D")))
         self.horizon_days_ = horizon_days
         hol = self._holidays()
+        if hol is not None:
+            years = range(min(int(str(p.start)[:4]) for p in panels),
+                          max(int(str(p.dates[-1])[:4]) for p in panels) + 1)
+            missing = hol.years_without_country_dates(years)
+            if missing:
+                region = (f" holidays_subdiv={self.holidays_subdiv!r}" if self.holidays_subdiv
+                          else "")
+                warnings.warn(
+                    f"the holidays package has no date of holidays_country="
+                    f"{self.holidays_country!r}{region} in {', '.join(map(str, missing))}: "
+                    f"the history's public holidays of those years are treated as ordinary "
+                    f"days. Fix: list them in extra_holidays as ISO dates ('YYYY-MM-DD'), or "
+                    f"holidays_country=None to switch public holidays off.",
+                    UserWarning, stacklevel=2)
         if self.closed_on_holidays == "auto":
             self.closed_on_holidays_ = {p.uid: cal.closed_on_holidays(p, hol) for p in panels}
         else:
@@ -302,6 +321,16 @@ class Forecaster:
         self.states_ = [r["states"] for r in results]
         self.weights_ = self._choose_weights(cal_preds, members)
         self._calibrate(cal_preds)
+        if self.z_ is None or len(self.z_) < 20:
+            longest = max(p.n_days for p in panels)
+            warnings.warn(
+                f"the prediction intervals are not calibrated: a history of {longest} days "
+                f"leaves no calibration window (rolling origins start on day 14 and each "
+                f"covers calibration_horizon={self.calibration_horizon!r}, "
+                f"{horizon_days} days), so they fall back to Poisson count intervals, which "
+                f"are too narrow for contact volumes. Fix: give at least "
+                f"{15 + horizon_days} days of history, or a shorter calibration_horizon.",
+                UserWarning, stacklevel=2)
         self.n_series_ = len(panels)
         return self
 
@@ -341,15 +370,30 @@ class Forecaster:
         if not cal_preds:
             self.var_coef_ = (1.0, 0.0)
             self.z_ = None
+            self.z_edges_, self.z_bins_ = np.zeros(0), []
             self.day_alpha_ = 50.0
             return
-        y = np.concatenate([r["y"] for r in cal_preds])
-        yhat = np.concatenate([self._combine(r["pred"]) for r in cal_preds])
+        y_all = np.concatenate([r["y"] for r in cal_preds])
+        yhat_all = np.concatenate([self._combine(r["pred"]) for r in cal_preds])
+        # a zero forecast of an interval with no contact (a closed night, a queue with no
+        # traffic) says nothing about the spread of errors: its exact zeros would shrink
+        # every interval of every queue
+        informative = ~((y_all == 0) & (yhat_all < ZERO_FORECAST))
+        y, yhat = y_all[informative], yhat_all[informative]
+        if y.size == 0:
+            y, yhat = y_all, yhat_all
         e2 = (y - yhat) ** 2
         coef = _nnls2(yhat, yhat ** 2, e2)
         a, b = float(max(coef[0], 1.0)), float(coef[1])
         self.var_coef_ = (a, b)
-        self.z_ = np.sort((y - yhat) / np.sqrt(a * (yhat + 1.0) + b * yhat ** 2))
+        z = (y - yhat) / np.sqrt(a * (yhat + 1.0) + b * yhat ** 2)
+        self.z_ = np.sort(z)
+        # conformal quantiles per level of the forecast (Mondrian): the variance function
+        # fixes the scale, the bins the shape, which differs between quiet and busy intervals
+        n_bins = int(np.clip(z.size // MIN_BIN_POINTS, 1, MAX_BINS))
+        self.z_edges_ = np.quantile(yhat, np.arange(1, n_bins) / n_bins) if n_bins > 1 else np.zeros(0)
+        which = np.searchsorted(self.z_edges_, yhat, side="right")
+        self.z_bins_ = [np.sort(z[which == k]) for k in range(n_bins)]
         # day-level multiplicative noise for intraday updating (Gamma prior, mean 1)
         ratios = []
         for r in cal_preds:
@@ -481,17 +525,24 @@ class Forecaster:
         yh = out[FORECAST].to_numpy(float)
         a, b = self.var_coef_
         sd = np.sqrt(a * (yh + 1.0) + b * yh ** 2)
+        bins = getattr(self, "z_bins_", None) or ([self.z_] if self.z_ is not None else [])
+        edges = getattr(self, "z_edges_", np.zeros(0)) if len(bins) > 1 else np.zeros(0)
+        which = np.searchsorted(edges, yh, side="right")
         for L in levels:
             lo_q, hi_q = (1 - L / 100) / 2, 1 - (1 - L / 100) / 2
-            if self.z_ is not None and len(self.z_) >= 20:
-                zl, zh = np.quantile(self.z_, [lo_q, hi_q])
-            else:
-                from statistics import NormalDist
+            zl, zh = np.empty(yh.size), np.empty(yh.size)
+            for k in range(max(1, len(bins))):
+                z = bins[k] if bins else None
+                if z is not None and len(z) >= 20:
+                    lo, hi = np.quantile(z, [lo_q, hi_q])
+                else:
+                    from statistics import NormalDist
 
-                zl, zh = NormalDist().inv_cdf(lo_q), NormalDist().inv_cdf(hi_q)
-            # a biased calibration (e.g. all errors of one sign) must not put the point
-            # forecast outside its own interval: lo <= yhat <= hi always
-            zl, zh = min(zl, 0.0), max(zh, 0.0)
+                    lo, hi = NormalDist().inv_cdf(lo_q), NormalDist().inv_cdf(hi_q)
+                # a biased calibration (e.g. all errors of one sign) must not put the point
+                # forecast outside its own interval: lo <= yhat <= hi always
+                sel = which == k
+                zl[sel], zh[sel] = min(lo, 0.0), max(hi, 0.0)
             name = _fmt(L)
             out[f"{FORECAST}_lo_{name}"] = np.maximum(yh + zl * sd, 0.0)
             out[f"{FORECAST}_hi_{name}"] = np.maximum(yh + zh * sd, 0.0)
@@ -550,6 +601,15 @@ class Forecaster:
             one.states_ = [self.states_[self.panels_.index(p)]]
             yh = one._point([(d_i, s_i)])[0][0]
             minutes = (g[TIME] - day).dt.total_seconds().to_numpy() / 60
+            closed = ~np.isin(minutes, p.slots[s_all]) & (g[TARGET].to_numpy(float) > 0)
+            if closed.any():
+                times = ", ".join(f"{t:%H:%M}" for t in g[TIME][closed].head(5))
+                raise FrameError(
+                    f"observed frame: series '{p.uid}' has {int(g[TARGET][closed].sum())} "
+                    f"contacts in {int(closed.sum())} interval(s) its fitted calendar has "
+                    f"closed on {day:%A}s ({times}); the day factor would scale the whole "
+                    f"day by them. Fix: refit with a history that has those hours open, or "
+                    f"leave those intervals out.")
             seen = np.isin(p.slots[s_all], minutes)
             lam_seen = yh[seen].sum()
             n_seen = g[TARGET].sum()

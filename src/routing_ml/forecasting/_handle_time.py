@@ -10,9 +10,21 @@ import pandas as pd
 
 from routing_ml.errors import FrameError, NotFittedError
 from routing_ml.forecasting import _calendar as cal
-from routing_ml.frames import AHT, ID, TARGET, TIME, require_columns, validate_volumes
+from routing_ml.frames import (
+    AHT,
+    ID,
+    TARGET,
+    TIME,
+    as_datetime_column,
+    check_unique_keys,
+    require_columns,
+    validate_volumes,
+)
 
 logger = logging.getLogger(__name__)
+
+#: the calls-served column HandleTimeForecaster weights by when the frame has it
+DEFAULT_WEIGHT_COL = "served"
 
 
 class HandleTimeForecaster:
@@ -27,8 +39,9 @@ class HandleTimeForecaster:
     Parameters
     ----------
     freq : interval length ("30min"); inferred with a warning when None.
-    weight_col : column with the number of calls behind each ``aht_seconds`` (e.g.
-        ``served``); falls back to ``y``, then to 1 per row.
+    weight_col : column with the number of calls behind each ``aht_seconds``. The default
+        ``"served"`` (or None) falls back to ``y``, then to 1 per row when the frame has no
+        such column; any other name must be a column.
     halflife_weeks : recency weighting.
     prior_calls : shrinkage strength, in calls.
     holidays_country, holidays_subdiv, extra_holidays : a holiday calendar, as in
@@ -40,7 +53,7 @@ class HandleTimeForecaster:
         profiles no longer include the holidays.
     """
 
-    def __init__(self, *, freq: str | None = None, weight_col: str = "served",
+    def __init__(self, *, freq: str | None = None, weight_col: str | None = "served",
                  halflife_weeks: float = 4.0, prior_calls: float = 30.0,
                  calendar_weeks: int = 8, holidays_country: str | None = None,
                  holidays_subdiv: str | None = None,
@@ -83,19 +96,40 @@ class HandleTimeForecaster:
         require_columns(df, (ID, TIME, AHT), frame="handle-time frame",
                         hint="aht_seconds is the mean handle time of the calls of the "
                              "interval, e.g. from anonymous_bank_volumes().")
+        if self.weight_col is not None and self.weight_col in df:
+            col = self.weight_col
+        elif self.weight_col not in (None, DEFAULT_WEIGHT_COL):
+            raise FrameError(
+                f"handle-time frame: weight_col={self.weight_col!r} is not a column (columns: "
+                f"{list(df.columns)}). Fix: name the column holding the calls served per "
+                f"interval, or weight_col=None to weight by '{TARGET}' (or equally).")
+        else:
+            col = TARGET
+        weights = df[col] if col in df else pd.Series(1.0, index=df.index)
+        w = pd.to_numeric(weights, errors="coerce")
+        bad = w.isna() & weights.notna() | (w < 0) | np.isinf(w)
+        if bad.any():
+            raise FrameError(
+                f"handle-time frame: weight column '{col}' has {int(bad.sum())} value(s) "
+                f"that are not calls (non-numeric, negative or infinite), e.g. "
+                f"{weights[bad].head(3).tolist()}. Fix: give counts of calls >= 0.")
+        a = pd.to_numeric(df[AHT], errors="coerce")
+        bad = a.isna() & df[AHT].notna() | np.isinf(a)
+        if bad.any():
+            raise FrameError(
+                f"handle-time frame: '{AHT}' has {int(bad.sum())} value(s) that are not "
+                f"seconds, e.g. {df[AHT][bad].head(3).tolist()}. Fix: numbers of seconds, or "
+                f"empty where no call was served.")
+        if (a < 0).any():
+            raise FrameError(f"handle-time frame: '{AHT}' has negative values:\n"
+                             f"{df.loc[a < 0, [ID, TIME, AHT]].head()}\nFix: drop them.")
         d = df.copy()
-        w = (d[self.weight_col] if self.weight_col in d else d[TARGET] if TARGET in d
-             else pd.Series(1.0, index=d.index)).astype(float)
         d[TARGET] = w.fillna(0.0)
+        d[AHT] = a
         d = validate_volumes(d, frame="handle-time frame")
         if d.empty:
             raise FrameError("handle-time frame has no rows; nothing to fit. Fix: pass the "
                              "history of aht_seconds per queue and interval.")
-        a = pd.to_numeric(d[AHT], errors="coerce")
-        if (a < 0).any():
-            raise FrameError(f"handle-time frame: '{AHT}' has negative values:\n"
-                             f"{d.loc[a < 0, [ID, TIME, AHT]].head()}\nFix: drop them.")
-        d[AHT] = a
         self._holidays_ = cal.holiday_calendar(self.holidays_country, self.holidays_subdiv,
                                                self.extra_holidays)
         step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(d)
@@ -154,8 +188,10 @@ class HandleTimeForecaster:
         if future is not None:
             require_columns(future, (ID, TIME), frame="future frame")
             fut = future[[ID, TIME]].copy()
-            fut[TIME] = pd.to_datetime(fut[TIME])
+            fut[TIME] = as_datetime_column(fut, TIME, frame="future frame")
             fut[ID] = fut[ID].astype(str)
+            check_unique_keys(fut, (ID, TIME), frame="future frame")
+            cal.check_grid(fut, self.step_minutes_, frame="future frame")
             groups = dict(tuple(fut.groupby(ID, sort=False)))
             unknown = sorted(set(groups) - {p.uid for p in self.panels_})
             if unknown:

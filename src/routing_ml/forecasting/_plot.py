@@ -6,13 +6,32 @@ from pathlib import Path
 
 import pandas as pd
 
-from routing_ml.frames import FORECAST, ID, TARGET, TIME
+from routing_ml.errors import FrameError
+from routing_ml.frames import FORECAST, ID, TARGET, TIME, as_datetime_column, require_columns
 
 
 def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Path,
                   *, history_days: int = 14, max_series: int = 4) -> Path:
     """Save a fan chart (forecast with its intervals over the last ``history_days`` days of
-    history) for up to ``max_series`` series to ``path`` (PNG); returns the path."""
+    history) for up to ``max_series`` series to ``path`` (PNG); returns the path.
+
+    Raises
+    ------
+    FrameError
+        A frame without its columns (history: ``unique_id``, ``ds``, ``y``; forecast:
+        ``unique_id``, ``ds``, ``yhat``), timestamps that cannot be read, or an empty
+        forecast.
+    """
+    require_columns(history, (ID, TIME, TARGET), frame="plot_forecast: history")
+    require_columns(forecast, (ID, TIME, FORECAST), frame="plot_forecast: forecast",
+                    hint="Pass the frame Forecaster.predict(...) returns.")
+    if forecast.empty:
+        raise FrameError("plot_forecast: the forecast has no rows; nothing to plot. Fix: "
+                         "check the horizon reaches the series' open hours.")
+    history = history.assign(**{TIME: as_datetime_column(history, TIME,
+                                                         frame="plot_forecast: history")})
+    forecast = forecast.assign(**{TIME: as_datetime_column(forecast, TIME,
+                                                           frame="plot_forecast: forecast")})
     import matplotlib
 
     matplotlib.use("Agg")
@@ -20,8 +39,9 @@ def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Pat
 
     ids = list(dict.fromkeys(forecast[ID].astype(str)))[:max_series]
     fig, axes = plt.subplots(len(ids), 1, figsize=(11, 3.2 * len(ids)), squeeze=False)
-    levels = sorted({int(c.rsplit("_", 1)[1]) for c in forecast.columns
-                     if c.startswith(f"{FORECAST}_lo_")}, reverse=True)
+    levels = sorted({c.rsplit("_", 1)[1] for c in forecast.columns
+                     if c.startswith(f"{FORECAST}_lo_") and f"{FORECAST}_hi_{c.rsplit('_', 1)[1]}" in forecast},
+                    key=float, reverse=True)
     for ax, uid in zip(axes[:, 0], ids, strict=True):
         f = _break_gaps(forecast[forecast[ID].astype(str) == uid].sort_values(TIME))
         h = history[history[ID].astype(str) == uid].sort_values(TIME)

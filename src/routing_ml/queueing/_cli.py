@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import as_flags
+from routing_ml._cli_hints import as_flags, bad_output
 from routing_ml._csv import read_table
 
 
@@ -62,6 +62,9 @@ def register(app: typer.Typer) -> None:
             if path is not None and not path.is_file():
                 typer.echo(f"{label}: file not found: {path}", err=True)
                 raise typer.Exit(1)
+        if problem := bad_output(out, "--out"):
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(1)
         try:
             default = StaffingTarget(
                 service_level=service_level, answer_seconds=answer_seconds,

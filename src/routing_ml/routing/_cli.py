@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from routing_ml._cli_hints import bad_output
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``route`` command to ``app``."""
@@ -42,6 +44,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         if not contacts.is_file():
             typer.echo(f"--contacts: file not found: {contacts}", err=True)
+            raise typer.Exit(1)
+        if problem := bad_output(out, "--out"):
+            typer.echo(f"error: {problem}", err=True)
             raise typer.Exit(1)
         try:
             router = Router.load(bundle)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import as_flags
+from routing_ml._cli_hints import as_flags, bad_output
 from routing_ml._csv import read_table
 
 
@@ -79,6 +79,11 @@ def register(app: typer.Typer) -> None:
         breaks_path = out.with_name(out.stem + "_breaks.csv")
         gantt_path = None if plot is None else plot.with_name(plot.stem + "_gantt.png")
         outputs = [p for p in (out, cov_path, breaks_path, plot, gantt_path) if p is not None]
+        for problem in (bad_output(out, "--out"), bad_output(coverage_out, "--coverage-out"),
+                        bad_output(plot, "--plot", plot=True)):
+            if problem:
+                typer.echo(f"error: {problem}", err=True)
+                raise typer.Exit(1)
         try:  # before solving: a missing output folder must not cost a solve
             for path in outputs:
                 path.parent.mkdir(parents=True, exist_ok=True)

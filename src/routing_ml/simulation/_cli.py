@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import as_flags
+from routing_ml._cli_hints import as_flags, bad_output
 from routing_ml._csv import read_table
 
 _POLICIES = ("longest_idle", "skill_based", "batch_assignment")
@@ -154,6 +154,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"--policy must be one of {', '.join(_POLICIES)}, got {policy!r}.",
                        err=True)
             raise typer.Exit(1)
+        for problem in (bad_output(out, "--out", folder=True), bad_output(plot, "--plot", plot=True)):
+            if problem:
+                typer.echo(f"error: {problem}", err=True)
+                raise typer.Exit(1)
         try:
             from routing_ml.simulation import compare_policies
 
