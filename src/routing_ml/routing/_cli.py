@@ -112,7 +112,9 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"routed {routed} of {len(rows)} contacts -> {out}")
         waiting = [d for d in decisions if not d.routed]
         if waiting:
-            held = sum(d.retry_after_seconds is not None for d in waiting)
-            typer.echo(f"{len(waiting)} not routed now: {held} wait for a better-suited agent "
-                       f"or a free one (route them again after retry_after_seconds), "
-                       f"{len(waiting) - held} have no eligible agent (see reason)")
+            # no_eligible_agent decisions may carry a retry time too (the next bullseye
+            # step): they are counted by their reason, not by retry_after_seconds
+            none = sum(str(d.reason).startswith("no_eligible_agent") for d in waiting)
+            typer.echo(f"{len(waiting)} not routed now: {len(waiting) - none} wait for a "
+                       f"better-suited or a free agent, {none} have no eligible agent yet "
+                       f"(see reason); route them again after retry_after_seconds")

@@ -116,6 +116,26 @@ def _validate_bullseye(steps: Sequence[BullseyeStep], name: str) -> tuple[Bullse
     return steps
 
 
+def _check_sla(sla_seconds: Mapping[str, float] | None) -> dict[str, float]:
+    """``sla_seconds`` (channel -> seconds, each finite and > 0) as a dict; None gives the
+    defaults. A zero would divide the urgency of every contact of its channel by zero."""
+    out = dict(DEFAULT_SLA_SECONDS if sla_seconds is None else sla_seconds)
+    for ch, v in out.items():
+        if isinstance(v, bool) or not isinstance(v, int | float | np.number) or \
+                not np.isfinite(v) or v <= 0:
+            raise ValueError(f"sla_seconds[{ch!r}] must be a finite number of seconds > 0, "
+                             f"got {v!r}.")
+    return {ch: float(v) for ch, v in out.items()}
+
+
+def _check_nonnegative(**values: float) -> None:
+    """Each of ``values`` must be a finite number >= 0 (named in the error)."""
+    for nm, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, int | float | np.number) or \
+                not np.isfinite(v) or v < 0:
+            raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}.")
+
+
 def _occupancy_gap(pool: AgentPool, *, band: float | tuple[float, float] = 1.0,
                   prior_seconds: float = 0.0) -> np.ndarray:
     """Per agent: how far its occupancy lies outside a band around the pool mean.
@@ -285,13 +305,14 @@ class SkillBased(_RuleMixin):
         sla_seconds: Mapping[str, float] | None = None,
     ) -> None:
         self.bullseye = _validate_bullseye(bullseye, "bullseye")
-        if preferred_agent_seconds < 0 or retry_seconds <= 0:
-            raise ValueError("preferred_agent_seconds must be >= 0 and retry_seconds > 0, "
-                             f"got {preferred_agent_seconds} and {retry_seconds}.")
+        _check_nonnegative(preferred_agent_seconds=preferred_agent_seconds,
+                           retry_seconds=retry_seconds, priority_weight=priority_weight)
+        if retry_seconds <= 0:
+            raise ValueError(f"retry_seconds must be > 0, got {retry_seconds!r}.")
         self.preferred_agent_seconds = float(preferred_agent_seconds)
         self.retry_seconds = float(retry_seconds)
         self.priority_weight = float(priority_weight)
-        self.sla_seconds = dict(DEFAULT_SLA_SECONDS if sla_seconds is None else sla_seconds)
+        self.sla_seconds = _check_sla(sla_seconds)
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
         early, ch, s, li, wait = self._preliminaries(contact, pool, now)
@@ -419,16 +440,13 @@ class Predictive(_RuleMixin):
         if not hasattr(model, "expected_outcomes"):
             raise ValueError("model must have expected_outcomes(contact, pool), e.g. a fitted "
                              f"PairOutcomeModel; got {type(model).__name__}.")
-        for nm, v in (("lambda_per_second", lambda_per_second),
-                      ("fairness_weight", fairness_weight),
-                      ("fairness_prior_seconds", fairness_prior_seconds),
-                      ("holdout_seconds", holdout_seconds), ("holdout_margin", holdout_margin),
-                      ("deferred_holdout_seconds", deferred_holdout_seconds),
-                      ("concurrency_slowdown", concurrency_slowdown),
-                      ("preferred_agent_seconds", preferred_agent_seconds),
-                      ("value_weight", value_weight)):
-            if not np.isfinite(v) or v < 0:
-                raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}.")
+        _check_nonnegative(lambda_per_second=lambda_per_second, fairness_weight=fairness_weight,
+                           fairness_prior_seconds=fairness_prior_seconds,
+                           holdout_seconds=holdout_seconds, holdout_margin=holdout_margin,
+                           deferred_holdout_seconds=deferred_holdout_seconds,
+                           concurrency_slowdown=concurrency_slowdown,
+                           preferred_agent_seconds=preferred_agent_seconds,
+                           value_weight=value_weight, priority_weight=priority_weight)
         band = fairness_band
         if isinstance(band, tuple | list):
             band = (float(band[0]), float(band[1]))
@@ -455,7 +473,7 @@ class Predictive(_RuleMixin):
         self.preferred_agent_seconds = float(preferred_agent_seconds)
         self.retry_seconds = float(retry_seconds)
         self.priority_weight = float(priority_weight)
-        self.sla_seconds = dict(DEFAULT_SLA_SECONDS if sla_seconds is None else sla_seconds)
+        self.sla_seconds = _check_sla(sla_seconds)
         self.value_weight = float(value_weight)
 
     def expected_value(self, contact: Contact, pool: AgentPool) -> np.ndarray:
@@ -621,6 +639,11 @@ class BatchAssignment(_RuleMixin):
         if model is not None and not hasattr(model, "expected_outcomes"):
             raise ValueError("model must have expected_outcomes(contact, pool) or be None; "
                              f"got {type(model).__name__}.")
+        _check_nonnegative(lambda_per_second=lambda_per_second, fairness_weight=fairness_weight,
+                           preferred_agent_bonus=preferred_agent_bonus,
+                           retry_seconds=retry_seconds, priority_weight=priority_weight)
+        if retry_seconds <= 0:
+            raise ValueError(f"retry_seconds must be > 0, got {retry_seconds!r}.")
         self.model = model
         self.lambda_per_second = float(lambda_per_second)
         self.fairness_weight = float(fairness_weight)
@@ -629,7 +652,7 @@ class BatchAssignment(_RuleMixin):
         self.preferred_agent_seconds = 0.0
         self.retry_seconds = float(retry_seconds)
         self.priority_weight = float(priority_weight)
-        self.sla_seconds = dict(DEFAULT_SLA_SECONDS if sla_seconds is None else sla_seconds)
+        self.sla_seconds = _check_sla(sla_seconds)
 
     def _values(self, contact: Contact, pool: AgentPool, s: int) -> np.ndarray:
         if self.model is None:
@@ -737,6 +760,7 @@ class BatchAssignment(_RuleMixin):
         col_slot = np.arange(len(col_agent)) - np.repeat(np.cumsum(width) - width, width)
         context_key = getattr(self.model, "context_key", None)
         groups: dict[tuple, int] = {}
+        fallback_groups: set[int] = set()  # groups the model gave no finite value for
         group_rows: list[np.ndarray] = []
         group_channel: list[int] = []
         group_none: dict[int, Decision] = {}
@@ -768,9 +792,15 @@ class BatchAssignment(_RuleMixin):
                             v = v.copy()
                             v[pa] += self.preferred_agent_bonus
                     bad = ~np.isfinite(v)
-                    if bad.any():
-                        v = np.where(bad, (v[~bad].min() if (~bad).any() else 0.0) - 1.0, v)
                     g = len(group_rows)
+                    if bad[mask].all():
+                        # the model gave no usable value: longest idle first, as
+                        # Predictive's fallback:nonfinite_score
+                        order = np.argsort(np.argsort(pool.idle_since, kind="stable"))
+                        v = -order / max(len(pool), 1)
+                        fallback_groups.add(g)
+                    elif bad.any():
+                        v = np.where(bad, v[~bad].min() - 1.0, v)
                     group_rows.append(np.where(ok_col, v[col_agent], -_BIG))
                     group_channel.append(ch)
                 groups[key] = g
@@ -780,6 +810,9 @@ class BatchAssignment(_RuleMixin):
             rows.append(i)
             gidx.append(g)
             urg.append(self._urgency(c, now))
+        def reason_of(g: int) -> str:
+            return f"{REASON_FALLBACK}:nonfinite_score" if g in fallback_groups else REASON_BATCH
+
         if rows:
             G = np.vstack(group_rows)
             g_arr = np.asarray(gidx)
@@ -803,7 +836,7 @@ class BatchAssignment(_RuleMixin):
                     dropped.append(r_i)
                     continue
                 used[a] += 1
-                out[i] = Decision(a, REASON_BATCH, agent_id=str(pool.agent_ids[a]),
+                out[i] = Decision(a, reason_of(int(g_arr[r_i])), agent_id=str(pool.agent_ids[a]),
                                   score=float(value))
             # a contact dropped because its agent took the other channel goes to the best
             # agent with a session left on its channel, if any (greedy, most urgent first)
@@ -833,7 +866,7 @@ class BatchAssignment(_RuleMixin):
                 a = int(np.argmax(np.where(ok, per_agent, -np.inf)))
                 on_channel[a] = ch
                 used[a] += 1
-                out[i] = Decision(a, REASON_BATCH, agent_id=str(pool.agent_ids[a]),
+                out[i] = Decision(a, reason_of(g), agent_id=str(pool.agent_ids[a]),
                                   score=float(per_agent[a]))
         for i in range(n):
             if out[i] is None:

@@ -66,6 +66,10 @@ logger = logging.getLogger(__name__)
 
 _FORMAT = "routing_ml.router"
 _FORMAT_VERSION = 1
+#: a contact "waiting" longer than this (or arriving this far after ``now``) is on another
+#: clock than ``now`` (e.g. ``arrival_seconds`` left at 0 against epoch seconds): its wait
+#: is taken as 0, or every bullseye step would be open and language ignored
+CLOCK_MISMATCH_SECONDS = 30 * 86400.0
 _CONTACT_FIELDS = tuple(Contact.__dataclass_fields__)
 _OPTIONAL_FIELDS = ("intent", "skill", "language", "customer_id", "preferred_agent_id",
                     "text", "previous_channel")
@@ -126,19 +130,36 @@ class CaseBook:
         return len(self._last)
 
     @staticmethod
-    def _known(customer_id: Any) -> bool:
-        if customer_id is None:
-            return False
+    def _key(customer_id: Any) -> str | None:
+        """The book's key of ``customer_id``: its text, integral numbers without a decimal
+        part (57327003, 57327003.0 from a column with gaps and "57327003" from JSON are one
+        citizen); None for no citizen (None, NaN, 0, empty text, an unreadable value)."""
+        if customer_id is None or isinstance(customer_id, bool):
+            return None
         try:
-            return not (isinstance(customer_id, float) and np.isnan(customer_id)) and \
-                customer_id != 0
-        except (TypeError, ValueError):
-            return False
+            if isinstance(customer_id, int | np.integer):
+                key = str(int(customer_id))
+            elif isinstance(customer_id, float | np.floating):
+                if not np.isfinite(customer_id):
+                    return None
+                key = str(int(customer_id)) if float(customer_id).is_integer() else repr(float(customer_id))
+            elif isinstance(customer_id, str):
+                key = customer_id.strip()
+            else:
+                return None
+        except (TypeError, ValueError, OverflowError):
+            return None
+        return None if key in ("", "0") else key
+
+    @classmethod
+    def _known(cls, customer_id: Any) -> bool:
+        return cls._key(customer_id) is not None
 
     def record(self, customer_id: Any, ts_seconds: float, channel: str,
                agent_id: str | None, resolved: bool) -> None:
         """Record a finished (or abandoned: ``agent_id=None``) contact of a citizen."""
-        if not self._known(customer_id):
+        customer_id = self._key(customer_id)
+        if customer_id is None:
             return
         with self._lock:
             prev = self._last.get(customer_id)
@@ -154,7 +175,8 @@ class CaseBook:
     def lookup(self, customer_id: Any, now: float | None) -> tuple[bool, int, str | None,
                                                                    str | None]:
         """(open_case, prior_contacts in the window, previous channel, agent of the case)."""
-        if not self._known(customer_id):
+        customer_id = self._key(customer_id)
+        if customer_id is None:
             return False, 0, None, None
         last = self._last.get(customer_id)
         if last is None:
@@ -170,7 +192,8 @@ class CaseBook:
     def is_later(self, customer_id: Any, now: float | None) -> bool:
         """Whether the citizen's last recorded contact is more than the window after
         ``now``: the clocks differ (a concurrent contact, recorded a little later, is not)."""
-        last = self._last.get(customer_id) if self._known(customer_id) else None
+        key = self._key(customer_id)
+        last = self._last.get(key) if key is not None else None
         return last is not None and now is not None and last[0] - now > self.window_seconds
 
     @classmethod
@@ -312,9 +335,41 @@ class Router:
         if circuit_max_slow < 1 or circuit_cooldown_decisions < 0:
             raise ValueError("circuit_max_slow must be >= 1 and circuit_cooldown_decisions "
                              ">= 0.")
-        if policy is not None and not callable(getattr(policy, "choose", None)):
-            raise ValueError(f"policy must have choose(contact, pool, now); got "
-                             f"{type(policy).__name__}.")
+        if not np.isfinite(case_window_hours) or case_window_hours <= 0:
+            raise ValueError(f"case_window_hours must be a finite number of hours > 0, got "
+                             f"{case_window_hours!r}.")
+        for name, pol in (("policy", policy), ("fallback", fallback)):
+            if isinstance(pol, type):
+                raise ValueError(f"{name}={pol.__name__} is a class; pass an instance, e.g. "
+                                 f"{name}={pol.__name__}().")
+            if pol is not None and not callable(getattr(pol, "choose", None)):
+                raise ValueError(f"{name} must have choose(contact, pool, now), e.g. "
+                                 f"SkillBased(); got {type(pol).__name__}.")
+        if pair_model is not None:
+            check = getattr(pair_model, "_check_fitted", None)
+            if callable(check):
+                try:
+                    check()
+                except AttributeError as exc:  # NotFittedError
+                    raise ValueError(f"pair_model is not fitted ({exc}); fit it first, e.g. "
+                                     f"PairOutcomeModel().fit(interactions, agents).") from exc
+        if isinstance(intent_model, str | Path):
+            raise ValueError(f"intent_model={str(intent_model)!r} is a path; pass the fitted "
+                             f"model, e.g. intent_model=IntentClassifier.load(path).")
+        if intent_skills is not None and not isinstance(intent_skills, Mapping):
+            raise ValueError(f"intent_skills must be a mapping intent -> skill, got "
+                             f"{type(intent_skills).__name__}; e.g. dict(zip(intents.intent, "
+                             f"intents.skill)).")
+        if history is not None:
+            if not isinstance(history, pd.DataFrame):
+                raise ValueError(f"history must be a DataFrame of past contacts (customer_id, "
+                                 f"ts, ...), got {type(history).__name__}; read a file with "
+                                 f"pandas first.")
+            missing = [c for c in ("customer_id", "ts") if c not in history.columns]
+            if missing:
+                raise ValueError(f"history is missing columns {missing} (got "
+                                 f"{list(history.columns)[:10]}): the case book links a "
+                                 f"citizen's contacts by customer_id and time ts.")
         self.intent_skills = {str(k): str(v) for k, v in (intent_skills or {}).items()}
         self._check_roster(rows)
         self._rows = rows
@@ -335,6 +390,8 @@ class Router:
         self._init_runtime()
         self._build_pool()
         self._link_policy_model()
+        if warm_up:
+            self._warm_batch_solver()
         if warm_up and self._model_usable():
             try:
                 self.pair_model.warm_up()
@@ -347,6 +404,12 @@ class Router:
         if not rows:
             raise ValueError("agents is empty: a Router needs at least one agent in its "
                              "roster.")
+        blank = [i for i, r in enumerate(rows) if r.get("agent_id") is None or (
+            isinstance(r.get("agent_id"), float) and r.get("agent_id") != r.get("agent_id"))
+            or str(r.get("agent_id")).strip() == ""]
+        if blank:
+            raise ValueError(f"agents: rows {blank[:5]} have no agent_id (None, NaN or empty); "
+                             f"give every agent an id.")
         ids = [str(r.get("agent_id")) for r in rows]
         dup = sorted({a for a in ids if ids.count(a) > 1})
         if dup:
@@ -391,6 +454,12 @@ class Router:
             if isinstance(pol, Predictive | BatchAssignment) and pol.model is None \
                     and self.pair_model is not None:
                 pol.model = self.pair_model
+
+    def _warm_batch_solver(self) -> None:
+        """Import the global assignment's solver now: its first import (~0.3 s) inside a
+        timed batch would send that batch to the fallback for latency."""
+        if callable(getattr(self.policy, "assign_batch", None)):
+            import scipy.optimize  # noqa: F401
 
     def _model_usable(self) -> bool:
         return self.pair_model is not None and hasattr(self.pair_model, "warm_up")
@@ -632,6 +701,17 @@ class Router:
         if changes:
             contact = replace(contact, **changes)
             changes = {}
+        arrival = float(contact.arrival_seconds)
+        if np.isfinite(arrival) and abs(float(now) - arrival) > CLOCK_MISMATCH_SECONDS:
+            self._count("clock_mismatch")
+            if "clock_mismatch" not in self._warned:
+                self._warned.add("clock_mismatch")
+                logger.warning(
+                    "Router: contact %r arrived at %r s but now is %r s: not one clock (e.g. "
+                    "arrival_seconds left at 0 against epoch seconds); its wait is taken as "
+                    "0 (counted in stats()['clock_mismatch']). Give arrival_seconds on the "
+                    "clock of now.", contact.contact_id, arrival, now)
+            contact = replace(contact, arrival_seconds=float(now))
         if not isinstance(contact.priority, int | np.integer) or contact.priority not in (0, 1, 2):
             p = contact.priority
             ok = isinstance(p, int | float | np.number) and np.isfinite(p)
@@ -758,11 +838,25 @@ class Router:
     def _valid_contact(contact: Any) -> bool:
         """Is ``contact`` a ``Contact`` whose numeric fields the policies can read?
 
-        ``arrival_seconds`` must be a number (NaN is read as "now") and
-        ``prior_contacts`` a finite number or None; other fields are cleaned by
-        :meth:`prepare` (NaN text fields become None, a bad priority becomes 0)."""
+        ``arrival_seconds`` must be a number (NaN is read as "now"),
+        ``prior_contacts`` a finite number or None, ``channel`` text, the names and ids
+        (intent, skill, language, customer, preferred agent, text, previous channel) text,
+        numbers or None, and ``is_repeat`` / ``open_case`` booleans (or 0 / 1); other
+        fields are cleaned by :meth:`prepare` (NaN text fields become None, a bad priority
+        becomes 0)."""
         if not isinstance(contact, Contact):
             return False
+        if not isinstance(contact.channel, str):
+            return False
+        for name in _OPTIONAL_FIELDS:  # names and ids: text (or numbers), never containers
+            v = getattr(contact, name)
+            if v is not None and not isinstance(v, str | int | float | np.number):
+                return False
+        for name in ("is_repeat", "open_case"):  # "no" would read as true
+            v = getattr(contact, name)
+            if not isinstance(v, bool | np.bool_) and not (
+                    isinstance(v, int | np.integer) and v in (0, 1)):
+                return False
         pc, arrival = contact.prior_contacts, contact.arrival_seconds
         if not isinstance(arrival, int | float | np.number):
             return False
@@ -956,9 +1050,20 @@ class Router:
 
     def record_outcome(self, contact: Contact, agent_id: str | None, resolved: bool,
                        now: float | None = None) -> None:
-        """Tell the case book how a contact ended (links the citizen's next contact)."""
-        t = float(contact.arrival_seconds if now is None else now)
-        self.cases.record(contact.customer_id, t, contact.channel, agent_id, resolved)
+        """Tell the case book how a contact ended (links the citizen's next contact).
+
+        Never raises: a contact that is not a ``Contact``, or a time that is not seconds,
+        records nothing (counted as ``bad_input``, logged)."""
+        try:
+            t = float(contact.arrival_seconds if now is None else now)
+            if not np.isfinite(t):
+                raise ValueError(f"time {t!r} is not finite")
+            self.cases.record(contact.customer_id, t, str(contact.channel),
+                              None if agent_id is None else str(agent_id), bool(resolved))
+        except Exception as exc:  # never raise into the service
+            self._count("bad_input")
+            logger.warning("Router.record_outcome: nothing recorded for %r: %r",
+                           getattr(contact, "contact_id", contact), exc)
 
     # -- persistence --------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -1051,10 +1156,20 @@ class Router:
         except (OSError, ValueError) as exc:
             raise ValueError(f"{path}: no readable manifest.json ({exc}); is this a "
                              "directory written by Router.save()?") from exc
-        if manifest.get("format") != _FORMAT:
-            raise ValueError(f"{path}: manifest format {manifest.get('format')!r} is not "
-                             f"{_FORMAT!r}.")
+        if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+            got = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+            raise ValueError(f"{path}: manifest format {got!r} is not {_FORMAT!r}; is this a "
+                             "directory written by Router.save()?")
+        version = manifest.get("format_version")
+        if not isinstance(version, int) or isinstance(version, bool) or version > _FORMAT_VERSION:
+            raise ValueError(f"{path}: bundle format_version {version!r} is not one this "
+                             f"routing_ml reads (<= {_FORMAT_VERSION}); it was written by "
+                             f"routing_ml {manifest.get('routing_ml_version')!r}. Fix: load it "
+                             f"with that version, or save the router again.")
         files = manifest.get("files", {})
+        if not isinstance(files, dict):
+            raise ValueError(f"{path}: manifest 'files' is not a mapping; save the router "
+                             "again.")
         try:
             blob = (path / "router.pkl").read_bytes()
             if hashlib.sha256(blob).hexdigest() != files.get("router.pkl"):
@@ -1087,6 +1202,7 @@ class Router:
         router.load_error = "; ".join(errors) or None
         if router.pair_model is not None:
             router._link_policy_model()
+        router._warm_batch_solver()
         if router._model_usable():
             try:
                 router.pair_model.warm_up()
