@@ -27,7 +27,7 @@ DEFAULT_MODEL = "topdown"
 ZERO_FORECAST = 0.5
 #: conformal quantiles per forecast level: at most this many bins, each of at least this
 #: many calibration errors
-MAX_BINS, MIN_BIN_POINTS = 4, 500
+MAX_BINS, MIN_BIN_POINTS = 4, 1000
 ENSEMBLE_MEMBERS = ("topdown", "lightgbm", "window_average")
 
 
