@@ -877,14 +877,20 @@ class PairOutcomeModel:
 
     def warm_up(self, contexts: Sequence[Contact] = (), *, max_contexts: int = 1500,
                 max_rows: int = 300_000) -> PairOutcomeModel:
-        """Precompute lookup arrays for every intent (and unknown intent) × channel with
-        default flags, then the most frequent contexts of the training log, up to
+        """Precompute lookup arrays for every intent (and unknown intent) × channel as a
+        first contact, a repeat and a repeat with an open case, at each priority, then the most frequent contexts of the training log, up to
         ``max_contexts`` contexts or ``max_rows`` predicted rows (each context predicts
         2 × agents + 12 rows), plus the contexts of ``contexts``; one booster call per
         chunk of 200 contexts. Other contexts are computed at their first decision."""
         self._check_fitted()
-        keys = [(ic, ch, -1, 0, 0, 0, 0, 0, 0)
-                for ic in range(-1, len(self.intents_)) for ch in range(len(self.channels_))]
+        # every intent x channel as a first contact, a repeat contact and a repeat with
+        # an open case (the flags change the features; without these a service's first
+        # repeat contacts each paid a booster call inside the decision)
+        variants = ({}, {"is_repeat": True}, {"is_repeat": True, "open_case": True})
+        keys = list(dict.fromkeys(
+            self._context_key(Contact(0, ch, intent=intent, priority=prio, **flags))
+            for intent in (None, *self.intents_) for ch in self.channels_
+            for prio in (0, 1, 2) for flags in variants))
         per_context = 2 * len(self.agent_ids_) + 2 * _PSEUDO_LEVELS
         limit = min(max_contexts, max(len(keys), max_rows // per_context))
         common = getattr(self, "_common_contexts", [])
