@@ -33,12 +33,20 @@ def log_cli_outputs(paths: Iterable[str | Path | None],
         return False
     try:
         client = mlflow.MlflowClient()
+        store = _local_store(client.get_run(run_id).info.artifact_uri)
         for p in paths:
             if p is None:
                 continue
             path = Path(p)
             if path.is_dir():
-                client.log_artifacts(run_id, str(path), artifact_path=path.name)
+                if store is not None and _contains(path, store):
+                    # logging it would copy the run's artifacts into themselves, again and
+                    # again (an output folder of "." in the project holding mlruns/)
+                    logger.warning("not logging the folder %s to MLflow: it holds the run's "
+                                   "own artifact store %s. Write the outputs to a folder of "
+                                   "their own.", path, store)
+                    continue
+                client.log_artifacts(run_id, str(path), artifact_path=path.resolve().name)
             elif path.is_file():
                 client.log_artifact(run_id, str(path))
         for key, value in (metrics or {}).items():
@@ -48,3 +56,19 @@ def log_cli_outputs(paths: Iterable[str | Path | None],
     except Exception as exc:  # the command succeeded; tracking is best effort
         logger.warning("could not log the outputs to MLflow run %s: %r", run_id, exc)
         return False
+
+
+def _local_store(artifact_uri: str) -> Path | None:
+    """The local folder of a run's artifacts (None when they are not on this disk)."""
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(artifact_uri)
+    if parsed.scheme in ("", "file"):
+        return Path(unquote(parsed.path if parsed.scheme else artifact_uri)).resolve()
+    return None
+
+
+def _contains(folder: Path, inner: Path) -> bool:
+    """Whether ``inner`` is ``folder`` or lies inside it."""
+    f = folder.resolve()
+    return inner == f or f in inner.parents

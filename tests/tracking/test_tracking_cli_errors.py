@@ -54,3 +54,22 @@ def test_server_down_fails_fast_with_cli_defaults_that_respect_the_user(clean_ht
     assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == CLI_HTTP_DEFAULTS[
         "MLFLOW_HTTP_REQUEST_TIMEOUT"]
     assert os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] == "1"
+
+
+def test_the_library_reads_no_store_that_does_not_exist(tmp_path, clean_http_env):
+    # list_models on a mistyped sqlite path created the folder and an empty database and
+    # answered "no model"; a local file-store folder with a typo did the same in the CLI
+    from routing_ml.tracking import TrackingError, get_alias_version, list_models, load_model
+
+    db = tmp_path / "missing" / "x.db"
+    for call in (lambda: list_models(tracking_uri=f"sqlite:///{db}"),
+                 lambda: load_model("models:/m@champion", tracking_uri=f"sqlite:///{db}"),
+                 lambda: get_alias_version("m", "champion", tracking_uri=f"sqlite:///{db}")):
+        with pytest.raises(TrackingError, match="no database at"):
+            call()
+    assert not (tmp_path / "missing").exists()
+    folder = tmp_path / "typo"
+    res = CliRunner().invoke(app, ["models", "list", "--tracking-uri", str(folder)],
+                             env={"MLFLOW_ALLOW_FILE_STORE": "true"})
+    assert res.exit_code == 1 and "no folder" in res.output
+    assert not folder.exists()

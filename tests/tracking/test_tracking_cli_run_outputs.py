@@ -38,3 +38,24 @@ def test_outside_a_run_nothing_is_logged(tmp_path, monkeypatch):
 
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     assert log_cli_outputs([tmp_path], {"x": 1.0}) is False
+
+
+def test_a_folder_holding_the_artifact_store_is_not_copied_into_itself(tmp_path, monkeypatch):
+    # `mlflow run . -e demo -P out=.` logged the project folder, which holds mlruns/: the
+    # run's artifacts were copied into themselves until the path was 4,000 characters long
+    import mlflow
+
+    from routing_ml._mlflow_run import log_cli_outputs
+
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    client = mlflow.MlflowClient(uri)
+    exp = client.create_experiment("self_copy", artifact_location=str(tmp_path / "mlruns"))
+    run = client.create_run(exp)
+    monkeypatch.setenv("MLFLOW_RUN_ID", run.info.run_id)
+    (tmp_path / "out.csv").write_text("a\n1\n")
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / "plot.txt").write_text("x")
+    assert log_cli_outputs([tmp_path, tmp_path / "out.csv", outputs], {"x": 1.0})
+    assert sorted(a.path for a in client.list_artifacts(run.info.run_id)) == ["out.csv", "outputs"]

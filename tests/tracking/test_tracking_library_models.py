@@ -55,6 +55,9 @@ def test_forecaster_round_trip(store):
     pd.testing.assert_frame_equal(
         ahead, fc.predict(h="3d").query("unique_id == 'voice:tributos'").reset_index(drop=True),
         check_dtype=False)
+    # a fractional level (the signature's level was typed long: 97.5 was refused)
+    wide = model.predict(future, params={"level": [97.5]})
+    assert {"yhat_lo_97.5", "yhat_hi_97.5"} <= set(wide.columns)
     native = tracking.load_native("models:/volumes@champion", tracking_uri=store["uri"])
     assert type(native) is Forecaster
     pd.testing.assert_frame_equal(native.predict(future=future), expected)

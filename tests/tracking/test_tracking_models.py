@@ -247,6 +247,8 @@ def test_package_code_model_serves_in_a_process_without_routing_ml(store, tmp_pa
         local = Path(download_artifacts(logged.model_uri, dst_path=str(tmp_path / "m")))
     assert (local / "code" / "routing_ml" / "tracking" / "pyfunc.py").exists()
     assert not (local / "code" / "routing_ml" / "datasets" / "data").exists()
+    # the default IntentClassifier reads its static word-piece vectors from routing_ml/data
+    assert (local / "code" / "routing_ml" / "data" / "minilm_static.npz").exists()
     reqs = (local / "requirements.txt").read_text().splitlines()
     assert any(r.startswith("mlflow") for r in reqs)
     assert not any(r.startswith("routing-ml") for r in reqs)

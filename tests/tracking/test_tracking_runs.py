@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -158,6 +159,18 @@ def test_log_backtest_per_window_and_summary(store):
     assert [(m.step, m.value) for m in sorted(hist, key=lambda m: m.step)] == [(0, 0.06), (1, 0.08)]
     arts = {a.path for a in client.list_artifacts(run.info.run_id, "backtest")}
     assert arts == {"backtest/metrics.csv"}
+
+
+def test_a_window_without_a_figure_leaves_the_mean_nan(store):
+    # skipping the failed window made model b look better than a (0.3 vs 0.35)
+    table = pd.DataFrame({"model": ["a", "a", "b", "b"],
+                          "cutoff": pd.to_datetime(["2024-01-01", "2024-01-08"] * 2),
+                          "wape": [0.3, 0.4, 0.3, float("nan")]})
+    with tracking.start_run("exp_bt_nan", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]):
+        summary = tracking.log_backtest(table, artifact_file=None)
+    assert summary["backtest.a.wape"] == pytest.approx(0.35)
+    assert np.isnan(summary["backtest.b.wape"])
 
 
 def test_log_backtest_long_table_and_bad_tables(store):

@@ -886,11 +886,11 @@ class PairOutcomeModel:
         # every intent x channel as a first contact, a repeat contact and a repeat with
         # an open case (the flags change the features; without these a service's first
         # repeat contacts each paid a booster call inside the decision)
-        variants = ({}, {"is_repeat": True}, {"is_repeat": True, "open_case": True})
         keys = list(dict.fromkeys(
-            self._context_key(Contact(0, ch, intent=intent, priority=prio, **flags))
+            self._context_key(Contact(0, ch, intent=intent, priority=prio, is_repeat=rep,
+                                      open_case=case))
             for intent in (None, *self.intents_) for ch in self.channels_
-            for prio in (0, 1, 2) for flags in variants))
+            for prio in (0, 1, 2) for rep, case in ((False, False), (True, False), (True, True))))
         per_context = 2 * len(self.agent_ids_) + 2 * _PSEUDO_LEVELS
         limit = min(max_contexts, max(len(keys), max_rows // per_context))
         common = getattr(self, "_common_contexts", [])

@@ -109,7 +109,8 @@ def default_params(kind: str, obj: Any) -> dict[str, Any]:
         except (TypeError, ValueError):
             level = None
         if level is not None and level.default not in (None, inspect.Parameter.empty):
-            params["level"] = [_level_value(x) for x in level.default]
+            # floats, so the signature's type is double: a level of 97.5 is valid
+            params["level"] = [float(x) for x in level.default]
         return params
     if kind == "router":
         return {"available_agents": "", "each_at_arrival": False}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -42,24 +41,18 @@ def _models_defaults() -> None:
 
 
 def _check_store(tracking_uri: str | None) -> None:
-    """Exit 1 when the store is a sqlite file that does not exist (nothing is created)."""
-    from routing_ml.tracking._mlflow import require_mlflow, use_tracking_uri
+    """Exit 1 when the store is a sqlite database or a local folder that does not exist
+    (nothing is created)."""
+    from routing_ml.tracking._mlflow import STORE_FIX, missing_store
 
     try:
-        with use_tracking_uri(tracking_uri):
-            uri = str(require_mlflow().get_tracking_uri())
+        problem = missing_store(tracking_uri)
     except Exception as exc:  # an unknown scheme may fail here already
         _fail(tracking_uri, exc)
-    if not uri.startswith("sqlite:///"):
-        return
-    path = uri[len("sqlite:///"):].split("?", 1)[0]
-    if path in ("", ":memory:") or Path(path).is_file():
+    if problem is None:
         return
     source = "--tracking-uri" if tracking_uri is not None else "the tracking URI"
-    typer.echo(
-        f"error: {source} {uri}: no database at {Path(path).resolve()} (nothing was "
-        f"created). Fix: check the path (sqlite:///relative/to/the/working/dir.db or "
-        f"sqlite:////absolute/path.db), or set MLFLOW_TRACKING_URI.", err=True)
+    typer.echo(f"error: {source} {problem} (nothing was created). {STORE_FIX}", err=True)
     raise typer.Exit(1)
 
 

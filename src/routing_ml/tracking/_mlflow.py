@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import import_module
+from pathlib import Path
 from types import ModuleType
 
 from routing_ml.errors import MissingDependencyError
@@ -86,3 +87,28 @@ def client(tracking_uri: str | None = None):  # -> mlflow.MlflowClient
     """An ``MlflowClient`` on ``tracking_uri`` (``None``: MLflow's usual resolution)."""
     mlflow = require_mlflow()
     return mlflow.MlflowClient(tracking_uri=tracking_uri)
+
+
+def missing_store(tracking_uri: str | None) -> str | None:
+    """Why the store ``tracking_uri`` resolves to cannot be read: a sqlite database or a
+    local folder that does not exist (MLflow would create an empty one and answer "no
+    model"); None when it exists or is not on this disk."""
+    from urllib.parse import unquote, urlparse
+
+    mlflow = require_mlflow()
+    with use_tracking_uri(tracking_uri):
+        uri = str(mlflow.get_tracking_uri())
+    if uri.startswith("sqlite:///"):
+        path = uri[len("sqlite:///"):].split("?", 1)[0]
+        if path in ("", ":memory:") or Path(path).is_file():
+            return None
+        return f"{uri}: no database at {Path(path).resolve()}"
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        folder = Path(unquote(parsed.path) if parsed.scheme else uri)
+        return None if folder.is_dir() else f"{uri}: no folder {folder.resolve()}"
+    return None
+
+
+STORE_FIX = ("Fix: check the path (sqlite:///relative/to/the/working/dir.db or "
+             "sqlite:////absolute/path.db), or set MLFLOW_TRACKING_URI.")

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from routing_ml.tracking._adapters import KINDS, AdapterError, default_params, detect_kind
 from routing_ml.tracking._adapters import predict_frame as _predict_frame
+from routing_ml.tracking._mlflow import STORE_FIX, missing_store, require_mlflow, use_tracking_uri
 from routing_ml.tracking._mlflow import client as _client
-from routing_ml.tracking._mlflow import require_mlflow, use_tracking_uri
 from routing_ml.tracking._runs import TrackingError, _require_active_run
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 _ALIAS_OK = re.compile(r"^[A-Za-z0-9_-]+$")
-_PACKAGE_SKIP = ("__pycache__", "*.pyc", "data")  # bundled datasets stay out of models
+#: left out of a model's package code: caches and the bundled datasets
+#: (``routing_ml/datasets/data``). ``routing_ml/data`` stays: the fitted models read its
+#: static word-piece vectors.
+_PACKAGE_SKIP = ("__pycache__", "*.pyc")
+_DATASETS_DIR = Path("datasets") / "data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,15 @@ def _package_code(tmp: Path) -> str:
 
     src = Path(routing_ml.__file__).parent
     dst = tmp / "code" / "routing_ml"
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*_PACKAGE_SKIP))
+    skip = shutil.ignore_patterns(*_PACKAGE_SKIP)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        out = set(skip(folder, names))
+        if Path(folder).resolve() == (src / _DATASETS_DIR.parent).resolve():
+            out.add(_DATASETS_DIR.name)
+        return out
+
+    shutil.copytree(src, dst, ignore=ignore)
     return str(dst)
 
 
@@ -300,6 +312,8 @@ def load_model(model_uri: str, *, tracking_uri: str | None = None) -> Any:
     mlflow = require_mlflow()
     from mlflow.exceptions import MlflowException
 
+    if str(model_uri).startswith(("models:/", "runs:/")):
+        _require_store(tracking_uri)
     with use_tracking_uri(tracking_uri):
         try:
             return mlflow.pyfunc.load_model(model_uri)
@@ -333,6 +347,13 @@ def load_native(model_uri: str, *, tracking_uri: str | None = None) -> Any:
 # ---------------------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------------------
+def _require_store(tracking_uri: str | None) -> None:
+    """TrackingError when the store to read does not exist (nothing is created)."""
+    problem = missing_store(tracking_uri)
+    if problem is not None:
+        raise TrackingError(f"tracking store {problem} (nothing was created). {STORE_FIX}")
+
+
 def _check_alias(alias: str) -> None:
     if (not isinstance(alias, str) or not _ALIAS_OK.match(alias) or alias.lower() == "latest"
             or re.fullmatch(r"[vV]\d+", alias)):
@@ -367,6 +388,7 @@ def set_alias(
     require_mlflow()
     from mlflow.exceptions import MlflowException
 
+    _require_store(tracking_uri)
     c = _client(tracking_uri)
     try:
         c.get_model_version(name, version)
@@ -385,6 +407,7 @@ def delete_alias(name: str, alias: str, *, tracking_uri: str | None = None) -> N
     require_mlflow()
     from mlflow.exceptions import MlflowException
 
+    _require_store(tracking_uri)
     try:
         _client(tracking_uri).delete_registered_model_alias(name, alias)
     except MlflowException as exc:
@@ -402,6 +425,7 @@ def get_alias_version(name: str, alias: str, *, tracking_uri: str | None = None)
     require_mlflow()
     from mlflow.exceptions import MlflowException
 
+    _require_store(tracking_uri)
     try:
         return str(_client(tracking_uri).get_model_version_by_alias(name, alias).version)
     except MlflowException as exc:
@@ -423,9 +447,15 @@ def list_models(name: str | None = None, *, tracking_uri: str | None = None) -> 
     pandas.DataFrame
         Columns ``name``, ``version`` (int), ``aliases`` (comma-separated),
         ``run_id``, ``source``, ``created`` (UTC timestamp).
+
+    Raises
+    ------
+    TrackingError
+        The store is a sqlite database or a local folder that does not exist.
     """
     import pandas as pd
 
+    _require_store(tracking_uri)
     require_mlflow()
     c = _client(tracking_uri)
     filt = None

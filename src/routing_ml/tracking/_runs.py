@@ -552,7 +552,9 @@ def log_backtest(
             group = group.sort_values(cutoff_col)
             for step, (_, row) in enumerate(group.iterrows()):
                 log_metrics({m: row[m] for m in others}, step=step, prefix=f"{base}.window")
-        means = group[others].astype(float).mean(axis=0, skipna=True)
+        # a window without a figure (a failed fit) leaves the mean NaN: skipping it would
+        # make the model that failed look better than the others
+        means = group[others].astype(float).mean(axis=0, skipna=False)
         summary.update(log_metrics({m: means[m] for m in others}, prefix=base))
     if artifact_file is not None:
         log_frame(metrics_frame, artifact_file)
