@@ -112,7 +112,8 @@ def test_sklearn_model_registered_aliased_and_loaded_by_champion(store):
                                     registered_model_name="abandon", alias="champion")
     assert logged.kind == "estimator"
     assert logged.version == "1" and logged.run_id == run.info.run_id
-    assert logged.uri == "models:/abandon@champion"
+    assert logged.alias_uri == "models:/abandon@champion"
+    assert logged.uri == f"models:/abandon/{logged.version}"  # the alias may move; this not
 
     model = tracking.load_model("models:/abandon@champion", tracking_uri=store["uri"])
     got = model.predict(X)

@@ -59,13 +59,19 @@ class TrackedModel:
 
     @property
     def uri(self) -> str:
-        """The URI to load: ``models:/<name>@<alias>``, ``models:/<name>/<version>`` or
-        ``model_uri``, whichever is most specific to the registry."""
-        if self.registered_model_name and self.alias:
-            return f"models:/{self.registered_model_name}@{self.alias}"
+        """The URI of exactly this model: ``models:/<name>/<version>`` when registered,
+        else ``model_uri``. It never moves (an alias does: see :attr:`alias_uri`)."""
         if self.registered_model_name and self.version:
             return f"models:/{self.registered_model_name}/{self.version}"
         return self.model_uri
+
+    @property
+    def alias_uri(self) -> str | None:
+        """``models:/<name>@<alias>`` when an alias was set (None otherwise): what serving
+        code loads; it follows the alias when it moves to another version."""
+        if self.registered_model_name and self.alias:
+            return f"models:/{self.registered_model_name}@{self.alias}"
+        return None
 
 
 def package_requirements() -> list[str]:
@@ -153,7 +159,7 @@ def log_model(
     code_paths : sequence of str, optional
         Extra local code to ship with the model (``mlflow`` ``code_paths``).
     include_package_code : bool
-        Ship the routing_ml package source (without its bundled data) inside the model,
+        Ship the routing_ml package source (without its bundled datasets) inside the model,
         for environments where routing-ml cannot be pip-installed.
     metadata : mapping, optional
         Extra metadata written in the MLmodel file.
@@ -162,7 +168,8 @@ def log_model(
     -------
     TrackedModel
         ``model_uri``, ``run_id``, ``kind``, ``registered_model_name``, ``version``,
-        ``alias``; ``.uri`` is the most specific URI to load.
+        ``alias``; ``.uri`` loads exactly this version, ``.alias_uri`` whatever the alias
+        points at.
 
     Raises
     ------
