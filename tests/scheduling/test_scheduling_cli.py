@@ -107,12 +107,13 @@ def test_schedule_creates_missing_output_folders(tmp_path):
         assert (tmp_path / path).exists(), path
 
 
-def test_schedule_output_error_is_one_line_after_the_kpis(tmp_path):
+def test_schedule_output_folder_is_one_line_before_solving(tmp_path):
     (tmp_path / "taken").mkdir()  # a folder where the coverage CSV should go
     result = CliRunner().invoke(app, _args(tmp_path, **{"--coverage-out": str(tmp_path / "taken")}))
     assert result.exit_code == 1
-    assert "hard-rule violations:" in result.output  # the KPIs came first
-    assert "error: cannot write" in result.output and "Traceback" not in result.output
+    assert "hard-rule violations:" not in result.output  # refused before any solve
+    assert "error: --coverage-out" in result.output and "is a folder" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "roster.csv").exists()
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 

@@ -277,6 +277,8 @@ def test_package_code_model_serves_in_a_process_without_routing_ml(store, tmp_pa
 
 
 def test_log_model_bad_input(store):
+    import mlflow
+
     df = pd.DataFrame({"x": [1.0]})
     with pytest.raises(TrackingError, match="active MLflow run"):
         tracking.log_model(FrameScorer(1.0), "m", input_example=df)
@@ -290,5 +292,12 @@ def test_log_model_bad_input(store):
             tracking.log_model(object(), "m", input_example=df)
         with pytest.raises(FrameError, match="'text'"):
             tracking.log_model(KeywordIntent(), "m", input_example=df)
+        # refused before anything is logged (MLflow refused it after: an orphan model)
+        run_id = mlflow.active_run().info.run_id
+        with pytest.raises(TrackingError, match="not a valid registry name"):
+            tracking.log_model(FrameScorer(1.0), "m", input_example=df,
+                               registered_model_name="a/b")
+        assert not mlflow.search_logged_models(
+            filter_string=f"source_run_id = '{run_id}'", output_format="list")
     with pytest.raises(TrackingError, match="cannot load model"):
         tracking.load_model("models:/nope@champion", tracking_uri=store["uri"])

@@ -192,6 +192,14 @@ def log_model(
             "input_example must be a non-empty DataFrame of a few input rows (it gives the "
             f"signature and documents the input); got {type(input_example).__name__}."
         )
+    if registered_model_name is not None and (
+            not isinstance(registered_model_name, str) or not registered_model_name.strip()
+            or any(c in registered_model_name for c in "/:@")):
+        # checked before logging: MLflow refuses it only after the model is in the run
+        raise TrackingError(
+            f"registered_model_name={registered_model_name!r} is not a valid registry name: "
+            "give a non-empty name without '/', ':' or '@' (they separate the parts of a "
+            "models:/ URI), e.g. 'volumes_madrid'.")
     if alias is not None:
         _check_alias(alias)
         if not registered_model_name:
@@ -342,7 +350,12 @@ def load_native(model_uri: str, *, tracking_uri: str | None = None) -> Any:
     from routing_ml.tracking.pyfunc import RoutingMLModel
 
     model = load_model(model_uri, tracking_uri=tracking_uri)
-    inner = model.unwrap_python_model()
+    try:
+        inner = model.unwrap_python_model()
+    except Exception as exc:  # a model of another flavour (mlflow.sklearn, ...)
+        raise TrackingError(
+            f"model {model_uri!r} is not a Python model ({exc}); it was not logged by "
+            "routing_ml.tracking.log_model. Use load_model() instead.") from exc
     if not isinstance(inner, RoutingMLModel):
         raise TrackingError(
             f"model {model_uri!r} wraps a {type(inner).__name__}, not a RoutingMLModel; it "
