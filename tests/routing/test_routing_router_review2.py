@@ -140,3 +140,12 @@ def test_a_bundle_of_another_format_is_a_value_error(tmp_path):
         Router.load(tmp_path / "b")
     (tmp_path / "b" / "manifest.json").write_text(json.dumps(manifest))
     assert Router.load(tmp_path / "b").agent_ids == ("ES", "EU")
+
+
+def test_a_contact_twice_in_one_batch_gets_one_agent():
+    r = Router(ROSTER, intent_skills=SKILLS)
+    c = Contact(7, "voice", intent="padron", language="es")
+    ds = r.route_batch([c, c, Contact(8, "voice", intent="padron", language="es")])
+    assert ds[0].routed and ds[1].reason == BAD and ds[2].routed
+    assert ds[0].agent_id != ds[2].agent_id
+    assert r.stats()["bad_input"] == 1

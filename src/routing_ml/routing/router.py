@@ -939,8 +939,9 @@ class Router:
 
         ``contacts=None`` gives ``[]``; a single ``Contact``, a mapping, text or a number
         (not a sequence of contacts) gives one ``no_eligible_agent:bad_input`` decision;
-        an item that is not a valid ``Contact`` gets that decision in its place. Each
-        counts as ``bad_input`` in ``stats()``.
+        an item that is not a valid ``Contact``, or a second contact with the ``contact_id``
+        of an earlier one in the batch, gets that decision in its place. Each counts as
+        ``bad_input`` in ``stats()``.
         """
         items: list[Any] = []
         try:
@@ -960,6 +961,21 @@ class Router:
             if not items:
                 return []
             ok = [self._valid_contact(c) for c in items]
+            # the same contact twice in one batch would get two agents: the later copies
+            # are bad input (a contact_id of None is no id)
+            seen: set[Any] = set()
+            for i, c in enumerate(items):
+                if ok[i] and c.contact_id is not None:
+                    try:
+                        key = str(c.contact_id)
+                    except Exception:
+                        continue
+                    if key in seen:
+                        ok[i] = False
+                        logger.warning("Router.route_batch: contact_id %r appears more than "
+                                       "once in the batch; its later copies are bad_input.",
+                                       c.contact_id)
+                    seen.add(key)
             arrivals = [float(c.arrival_seconds) for c, good in zip(items, ok, strict=True)
                         if good and np.isfinite(c.arrival_seconds)]
             try:
