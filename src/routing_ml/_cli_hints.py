@@ -21,6 +21,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\baht_seconds=(\d+(?:\.\d+)?)"), r"--aht-seconds \1"),
     (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
     (re.compile(r"\bprevious_roster\b"), "--previous-roster"),
+    (re.compile(r"\bcalibration_horizon='([^']*)'"), r"--calibration-horizon \1"),
 )
 
 

@@ -188,3 +188,22 @@ def test_cli_output_paths_are_checked_before_the_fit(bank, tmp_path):
     r = runner.invoke(app, ["simulate", "--schedule", str(hist), "--forecast", str(hist),
                             "--out", str(hist)])
     assert r.exit_code == 1 and "is a file; give a folder" in r.output
+
+
+def test_a_forecast_beyond_the_calibrated_horizon_warns(bank, tmp_path):
+    hist = bank[bank["ds"] < "2003-05-01"]
+    f = Forecaster(freq="30min", holidays_country=None).fit(hist)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f.predict(h="1w")
+    with pytest.warns(UserWarning, match=r"reaches 14 days past the history.*7-day windows.*"
+                                         r"calibration_horizon='14D'"):
+        f.predict(h="2w")
+    path = tmp_path / "h.csv"
+    hist.to_csv(path, index=False)
+    args = ["forecast", "--history", str(path), "--out", str(tmp_path / "f.csv"), "--horizon",
+            "2w", "--country", "", "--freq", "30min"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0 and "--calibration-horizon 14D" in r.output
+    r = CliRunner().invoke(app, [*args, "--calibration-horizon", "14D"])
+    assert r.exit_code == 0 and "warning" not in r.output

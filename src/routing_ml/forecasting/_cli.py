@@ -29,6 +29,9 @@ def register(app: typer.Typer) -> None:
                  "--level 95 (default: 80 and 95).")] = None,
         plot: Annotated[Path | None, typer.Option(help="Fan chart PNG to write.")] = None,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        calibration_horizon: Annotated[str, typer.Option(
+            help="Span of the backtest windows the prediction intervals are calibrated "
+                 "on, e.g. '7D'; give at least the --horizon.")] = "7D",
         closed_on_holidays: Annotated[str, typer.Option(
             help="Leave the holidays out of the forecast: 'auto' (per series, when its "
                  "history shows it closed on past holidays), 'yes' or 'no'.")] = "auto",
@@ -64,7 +67,8 @@ def register(app: typer.Typer) -> None:
                 warnings.simplefilter("always")
                 f = Forecaster(model, freq=freq, holidays_country=country or None,
                                holidays_subdiv=subdiv, random_state=seed,
-                               closed_on_holidays=closed).fit(df)
+                               closed_on_holidays=closed,
+                               calibration_horizon=calibration_horizon).fit(df)
                 fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
         except ValueError as exc:
             typer.echo(f"error: {as_flags(exc)}", err=True)

@@ -443,6 +443,15 @@ class Forecaster:
         self._check_fitted()
         levels = _check_levels(level)
         idx = self._future_indices(h, future)
+        reach = max((int(d.max()) - int(np.flatnonzero(p.present.any(axis=1)).max())
+                     for p, (d, _) in zip(self.panels_, idx, strict=True) if len(d)), default=0)
+        if reach > getattr(self, "horizon_days_", reach):
+            warnings.warn(
+                f"the forecast reaches {reach} days past the history, but its intervals "
+                f"were calibrated on {self.horizon_days_}-day windows "
+                f"(calibration_horizon={self.calibration_horizon!r}): further out they are "
+                f"likely too narrow. Fix: refit with calibration_horizon='{reach}D' (it "
+                f"needs about {15 + reach} days of history).", UserWarning, stacklevel=2)
         if future is None:
             empty = [p.uid for p, ix in zip(self.panels_, idx, strict=True) if len(ix[0]) == 0]
             if empty:
