@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from routing_ml import tracking
 
@@ -55,6 +56,11 @@ def test_forecaster_round_trip(store):
     pd.testing.assert_frame_equal(
         ahead, fc.predict(h="3d").query("unique_id == 'voice:tributos'").reset_index(drop=True),
         check_dtype=False)
+    # h mode needs no ds (the signature required it), and names a queue it does not know
+    only_ids = model.predict(pd.DataFrame({"unique_id": ["voice:tributos"]}), params={"h": "3d"})
+    pd.testing.assert_frame_equal(only_ids, ahead)
+    with pytest.raises(Exception, match=r"unique_id \['nope'\] have no forecast"):
+        model.predict(pd.DataFrame({"unique_id": ["nope"]}), params={"h": "3d"})
     # a fractional level (the signature's level was typed long: 97.5 was refused)
     wide = model.predict(future, params={"level": [97.5]})
     assert {"yhat_lo_97.5", "yhat_hi_97.5"} <= set(wide.columns)

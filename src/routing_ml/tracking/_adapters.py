@@ -215,7 +215,14 @@ def _forecaster(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFr
     if h is not None:
         out = obj.predict(h=h, **kwargs)
         if ID in df.columns and len(df):
-            out = out[out[ID].isin(set(df[ID].astype(str)))]
+            asked = set(df[ID].astype(str))
+            unknown = sorted(asked - set(out[ID].astype(str)))
+            if unknown:
+                raise AdapterError(
+                    f"unique_id {unknown[:5]} have no forecast over h={h_param!r}: not in the "
+                    f"fitted history, or closed all that time. Fix: use the queues the model "
+                    f"was fitted on, or a longer h.")
+            out = out[out[ID].isin(asked)]
         return out
     _require(df, [ID, TIME], "forecaster")
     future = df[[ID, TIME]].copy()

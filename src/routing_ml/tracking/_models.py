@@ -231,6 +231,15 @@ def log_model(
 
             signature = ModelSignature(inputs=_router_input_schema(),
                                        outputs=signature.outputs, params=signature.params)
+        elif kind == "forecaster" and signature.inputs is not None:
+            # with params={"h": ...} the rows only name the queues: ds is optional
+            from mlflow.models import ModelSignature
+            from mlflow.types.schema import ColSpec, Schema
+
+            cols = [ColSpec(c.type, c.name, required=c.required and c.name != "ds")
+                    for c in signature.inputs.inputs]
+            signature = ModelSignature(inputs=Schema(cols), outputs=signature.outputs,
+                                       params=signature.params)
     native_format = choose_format(obj)
     wrapper = RoutingMLModel(
         kind=kind, native_format=native_format, native_class=class_path(obj),
