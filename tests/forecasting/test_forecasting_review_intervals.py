@@ -207,3 +207,17 @@ def test_a_forecast_beyond_the_calibrated_horizon_warns(bank, tmp_path):
     assert r.exit_code == 0 and "--calibration-horizon 14D" in r.output
     r = CliRunner().invoke(app, [*args, "--calibration-horizon", "14D"])
     assert r.exit_code == 0 and "warning" not in r.output
+
+
+def test_a_queue_that_ended_long_before_the_others_warns(bank):
+    # h counts from each queue's own end: a retired queue's "next week" is months old
+    old = bank[bank["ds"] < "2003-04-01"].assign(unique_id="retired")
+    f = Forecaster(freq="30min", holidays_country=None).fit(
+        pd.concat([bank[bank["ds"] < "2003-06-01"], old]))
+    with pytest.warns(UserWarning, match=r"1 series end more than a week before.*retired "
+                                         r"\(2003-03-31\)"):
+        f.predict(h="1w")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Forecaster(freq="30min", holidays_country=None).fit(
+            bank[bank["ds"] < "2003-06-01"]).predict(h="1w")

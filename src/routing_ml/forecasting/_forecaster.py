@@ -453,6 +453,16 @@ class Forecaster:
                 f"likely too narrow. Fix: refit with calibration_horizon='{reach}D' (it "
                 f"needs about {15 + reach} days of history).", UserWarning, stacklevel=2)
         if future is None:
+            ends = {p.uid: p.last_ds for p in self.panels_}
+            latest = max(ends.values())
+            stale = [u for u, t in ends.items() if latest - t > pd.Timedelta(days=7)]
+            if stale:
+                warnings.warn(
+                    f"{len(stale)} series end more than a week before the latest history "
+                    f"({latest}): {', '.join(f'{u} ({ends[u]:%Y-%m-%d})' for u in stale[:5])}. "
+                    f"h counts from each series' own end, so theirs is an old period. Fix: a "
+                    f"future frame of the dates you want, or drop the retired queues.",
+                    UserWarning, stacklevel=2)
             empty = [p.uid for p, ix in zip(self.panels_, idx, strict=True) if len(ix[0]) == 0]
             if empty:
                 warnings.warn(
