@@ -332,15 +332,22 @@ def validate_volumes(
     out = df.copy()
     out[time_col] = as_datetime_column(out, time_col, frame=frame)
     out[target_col] = as_count_column(out, target_col, frame=frame, allow_missing=allow_missing)
-    if out[id_col].isna().any():
-        raise FrameError(
-            f"{frame}: column '{id_col}' has missing queue ids:\n"
-            f"{_show(out.loc[out[id_col].isna()])}\nFix: fill them (e.g. 'total') or drop them."
-        )
-    out[id_col] = out[id_col].astype(str)
+    out[id_col] = _queue_ids(out, id_col, frame=frame)
     check_unique_keys(out, (id_col, time_col), frame=frame)
     out = out.rename(columns={id_col: ID, time_col: TIME, target_col: TARGET})
     return out.sort_values([ID, TIME], kind="stable").reset_index(drop=True)
+
+
+def _queue_ids(df: pd.DataFrame, column: str, *, frame: str) -> pd.Series:
+    """``df[column]`` as text; missing or blank ids are a FrameError (as text they would
+    become a queue named 'nan', and its rows would leave their real queue)."""
+    s = df[column]
+    blank = s.isna() | (s.astype(str).str.strip() == "")
+    if blank.any():
+        raise FrameError(
+            f"{frame}: column '{column}' has {int(blank.sum())} missing or blank queue "
+            f"id(s):\n{_show(df.loc[blank])}\nFix: fill them (e.g. 'total') or drop them.")
+    return s.astype(str)
 
 
 def validate_forecast(df: pd.DataFrame, *, frame: str = "forecast frame") -> pd.DataFrame:
@@ -353,7 +360,7 @@ def validate_forecast(df: pd.DataFrame, *, frame: str = "forecast frame") -> pd.
     out = df.copy()
     out[TIME] = as_datetime_column(out, TIME, frame=frame)
     out[FORECAST] = as_count_column(out, FORECAST, frame=frame)
-    out[ID] = out[ID].astype(str)
+    out[ID] = _queue_ids(out, ID, frame=frame)
     check_unique_keys(out, (ID, TIME), frame=frame)
     return out.sort_values([ID, TIME], kind="stable").reset_index(drop=True)
 
@@ -377,6 +384,6 @@ def validate_requirements(
                 f"{frame}: column '{AGENTS}' has fractional values:\n"
                 f"{_show(out.loc[frac])}\nFix: round up with np.ceil(df['{AGENTS}'])."
             )
-    out[ID] = out[ID].astype(str)
+    out[ID] = _queue_ids(out, ID, frame=frame)
     check_unique_keys(out, (ID, TIME), frame=frame)
     return out.sort_values([ID, TIME], kind="stable").reset_index(drop=True)

@@ -383,13 +383,32 @@ def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarg
             f"target mapping values must be StaffingTarget; bad keys: {bad[:5]}."
         )
     default = target.get(DEFAULT_KEY)
-    missing = [str(q) for q in queues if q not in target and default is None]
+    names = [str(q) for q in queues]
+    unknown = [k for k in target if k != DEFAULT_KEY and k not in set(names)]
+    if unknown:
+        import difflib
+
+        # a near-miss of a queue ('Voice' for 'voice') would leave that queue on the
+        # default targets without a word
+        uncovered = [q for q in names if q not in target]
+        for k in unknown:
+            close = [q for q in uncovered if q.lower() == k.strip().lower()] or \
+                difflib.get_close_matches(k, uncovered, n=1, cutoff=0.8)
+            if close:
+                raise QueueingInputError(
+                    f"staffing target for queue {k!r}, which is not in the forecast; its "
+                    f"queue {close[0]!r} would get the default targets. Fix: name it "
+                    f"{close[0]!r} (queue ids are case-sensitive).")
+        warnings.warn(
+            f"staffing targets for queues not in the forecast are not used: {unknown[:10]} "
+            f"(forecast queues: {names[:10]}).", UserWarning, stacklevel=3)
+    missing = [q for q in names if q not in target and default is None]
     if missing:
         raise QueueingInputError(
             f"no staffing target for queues {missing[:10]}. Fix: add them to the mapping or "
             f"give a default under the key '{DEFAULT_KEY}'."
         )
-    return {str(q): target.get(q, default) for q in queues}
+    return {q: target.get(q, default) for q in names}
 
 
 def _whole_concurrency(value: Any, queue: str, path: Any) -> int:

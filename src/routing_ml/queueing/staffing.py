@@ -110,6 +110,19 @@ class StaffingTarget:
             )
         as_array("concurrency", self.concurrency, low=1.0, integer=True,
                  fix="Fix: concurrency is the number of simultaneous sessions, >= 1.")
+        # settings of other channels would be used (concurrency) or ignored (working
+        # hours) without a word
+        if self.concurrency != 1 and self.channel not in ("chat", "messaging"):
+            raise QueueingInputError(
+                f"concurrency={self.concurrency} applies to chat / messaging sessions, not to "
+                f"channel {self.channel!r} (a {self.channel} agent handles one contact at a "
+                f"time). Fix: channel='chat', or leave concurrency at 1.")
+        if self.working_hours is not None and self.channel not in ("email", "web"):
+            raise QueueingInputError(
+                f"working_hours applies to email / web (deferrable work), not to channel "
+                f"{self.channel!r}: a queued channel is staffed wherever the forecast has "
+                f"volume. Fix: channel='email' with deadline_hours, or drop the forecast's "
+                f"rows outside opening hours.")
         if self.channel in ("email", "web"):
             if self.deadline_hours is None:
                 raise QueueingInputError(

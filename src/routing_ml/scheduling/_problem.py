@@ -216,6 +216,19 @@ def prepare_problem(
     day0 = pd.Timestamp(start).normalize() if start is not None else req[TIME].min().normalize()
     span_days = int((req[TIME].max().normalize() - day0).days) + 1
     n_weeks = weeks if weeks is not None else max(1, math.ceil(span_days / 7))
+    notes: list[str] = []
+    positive = req.loc[req[AGENTS] > 0, TIME]
+    if weeks is None and n_weeks > 1 and not positive.empty:
+        # trailing weeks with only zero requirements (e.g. a forecast that ends with next
+        # Monday 00:00) would add a week of paid shifts covering nothing
+        last = min(n_weeks, max(1, int((positive.max().normalize() - day0).days) // 7 + 1))
+        if last < n_weeks:
+            tail = req[req[TIME] >= day0 + pd.Timedelta(days=7 * last)]
+            notes.append(
+                f"week(s) {last + 1}..{n_weeks} of the requirements ({len(tail)} row(s), "
+                f"{tail[TIME].min()} .. {tail[TIME].max()}) list only zero requirements: the "
+                f"roster covers {last} week(s). Fix: pass weeks={n_weeks} to roster them too.")
+            n_weeks = last
     if n_weeks > 4:
         raise ScheduleInputError(
             f"requirements span {span_days} days ({n_weeks} weeks); rosters cover 1-4 weeks. "
@@ -230,7 +243,6 @@ def prepare_problem(
     weight = np.ones_like(required, dtype=float)
     listed = np.zeros_like(required, dtype=bool)
     needed = req[AGENTS] > 0
-    notes: list[str] = []
     end = day0 + pd.Timedelta(days=n_days)
     if (needed & ~inside).any():
         out = req.loc[needed & ~inside]

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from routing_ml.frames import ID
+from routing_ml.frames import ID, as_datetime_column, require_columns
 from routing_ml.scheduling._problem import AGENT_ID, RosterProblem
 
 VIOLATION_COLUMNS = (AGENT_ID, "date", "rule", "detail")
@@ -33,6 +33,8 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
     ``max_consecutive_days``, ``min_rest_hours``, ``min_consecutive_days_off``, ``breaks``,
     ``hard_coverage``.
     """
+    roster = _read_times(roster, (AGENT_ID, "date", "shift", ID, "start", "end"), frame="roster")
+    breaks = _read_times(breaks, (AGENT_ID, "date", "start", "end"), frame="breaks")
     p = problem
     r = p.rules
     out: list[dict[str, object]] = []
@@ -130,3 +132,16 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
         for row in cov[cov["gap"] < 0].itertuples(index=False):
             bad("", row.ds.normalize(), "hard_coverage", f"{getattr(row, ID)} at {row.ds}: {row.scheduled} < {row.required}")
     return pd.DataFrame(out, columns=list(VIOLATION_COLUMNS))
+
+
+def _read_times(df: pd.DataFrame, columns: tuple[str, ...], *, frame: str) -> pd.DataFrame:
+    """``df`` with its ``date``, ``start`` and ``end`` as timestamps (a roster read back
+    from the CSV the scheduler wrote holds them as text); FrameError naming a missing
+    column or an unreadable timestamp."""
+    require_columns(df, columns, frame=f"check_roster: {frame}",
+                    hint="Pass the frames of a RosterResult, or the CSVs the schedule CLI "
+                         "wrote (pd.read_csv of the roster and of its _breaks file).")
+    if df.empty:
+        return df
+    return df.assign(**{c: as_datetime_column(df, c, frame=f"check_roster: {frame}")
+                        for c in ("date", "start", "end")})

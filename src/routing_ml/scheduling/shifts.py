@@ -44,6 +44,17 @@ def parse_hhmm(value: str | int | float, *, what: str) -> int:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
+def _mapping_time(value: Any, *, what: str) -> int:
+    """A time of a YAML / JSON mapping: 'HH:MM' text only. A bare number is ambiguous
+    (``start: 15`` was read as 00:15, meant 15:00)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        hint = f"'{int(value):02d}:00'" if 0 <= value < 48 and value == int(value) else "'07:30'"
+        raise ScheduleInputError(
+            f"{what} must be a time 'HH:MM', got the number {value!r}, which could mean hours "
+            f"or minutes. Fix: write it as text, e.g. {hint}.")
+    return parse_hhmm(value, what=what)
+
+
 def format_hhmm(minutes: int) -> str:
     """450 -> ``"07:30"``; 1800 -> ``"30:00"``."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -420,8 +431,8 @@ def _break_from_mapping(spec: Any, *, where: str) -> BreakRule:
     return BreakRule(
         name=str(spec.get("name", "break")), duration_minutes=_int(minutes, what=f"{where} break minutes"),
         paid=_flag(spec.get("paid", False), what=f"{where} break paid"),
-        earliest_offset_minutes=parse_hhmm(window[0], what=f"{where} window start"),
-        latest_offset_minutes=parse_hhmm(window[1], what=f"{where} window end"),
+        earliest_offset_minutes=_mapping_time(window[0], what=f"{where} window start"),
+        latest_offset_minutes=_mapping_time(window[1], what=f"{where} window end"),
     )
 
 
@@ -442,8 +453,8 @@ def template_from_mapping(spec: dict[str, Any], *, where: str = "shift") -> Shif
         lengths = [round(h * 60) for h in hours]
     else:
         raise ScheduleInputError(f"{where} '{name}': give lengths_hours: [8] or lengths_minutes: [480].")
-    start = parse_hhmm(spec["start"], what=f"{where} '{name}' start")
-    latest = parse_hhmm(spec["latest_start"], what=f"{where} '{name}' latest_start") \
+    start = _mapping_time(spec["start"], what=f"{where} '{name}' start")
+    latest = _mapping_time(spec["latest_start"], what=f"{where} '{name}' latest_start") \
         if "latest_start" in spec else None
     weekdays = tuple(sorted({d for item in _as_list(spec.get("weekdays", list(range(7))))
                              for d in parse_weekdays(item, what=f"{where} '{name}' weekdays")}))
@@ -474,12 +485,29 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def _times_loader() -> Any:
+    """A ``yaml.SafeLoader`` that keeps ``07:30`` as the text "07:30". YAML 1.1 reads an
+    unquoted ``07:30`` as the base-60 number 450, which cannot be told apart from a bare
+    number of minutes or hours."""
+    import yaml
+
+    class TimesLoader(yaml.SafeLoader):
+        pass
+
+    resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    clock = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
+    for ch in "0123456789":
+        resolvers.setdefault(ch, []).insert(0, ("tag:yaml.org,2002:str", clock))
+    TimesLoader.yaml_implicit_resolvers = resolvers
+    return TimesLoader
+
+
 def _read_yaml(path: str | Path) -> dict[str, Any]:
     import yaml
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_times_loader())  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise ScheduleInputError(f"{path}: not valid YAML ({exc}).") from exc
     if not isinstance(data, dict):
