@@ -205,7 +205,7 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
     if kw["outside_hours"] not in _OUTSIDE:
         raise ValueError(f"outside_hours must be one of {_OUTSIDE}, got "
                          f"{kw['outside_hours']!r}.")
-    for name in ("chat_slowdown", "reevaluate_seconds", "batch_seconds"):
+    for name in ("chat_slowdown", "reevaluate_seconds", "batch_seconds", "forecast_scale"):
         v = kw[name]
         if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
             raise ValueError(f"{name} must be a finite number >= 0, got {v!r}.")
@@ -676,7 +676,7 @@ def compare_policies(
     baseline : name of the policy the others are compared with (default: the first).
     seed : master seed; replication ``r`` uses a seed derived from (seed, r).
     n_jobs : worker processes for the replications (1 = in this process; -1 = all
-        cores). Policies must be picklable when n_jobs != 1.
+        cores), capped at the number of cores. Policies must be picklable when n_jobs != 1.
     **simulate_kwargs : the keyword arguments of :func:`simulate` (``outcomes``,
         ``patience``, ``answer_seconds``, ...).
 
@@ -729,10 +729,12 @@ def compare_policies(
     seeds = [int(np.random.SeedSequence([int(seed), r]).generate_state(1)[0])
              for r in range(n_replications)]
     tasks = [(st, pols, r, s) for r, s in enumerate(seeds)]
-    if n_jobs == -1:
-        import os
+    import os
 
-        n_jobs = os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    # more processes than cores only adds start-up time (13 processes on 2 cores: 3.5x
+    # slower than serial)
+    n_jobs = cores if n_jobs == -1 else min(int(n_jobs), cores)
     if n_jobs > 1 and n_replications > 1:
         from concurrent.futures import ProcessPoolExecutor
 

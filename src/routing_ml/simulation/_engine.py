@@ -75,6 +75,27 @@ class PolicyError(RuntimeError):
     """A policy returned an impossible decision (an agent without a free session)."""
 
 
+def _checked_choose(policy: Any, n_agents: int) -> Any:
+    """``policy.choose`` that raises PolicyError, naming the policy, the contact and the
+    time, for an answer that is not a decision with an agent index in [-1, n_agents)
+    (an IndexError or AttributeError from deep inside the engine before)."""
+    raw = policy.choose
+    name = getattr(policy, "name", type(policy).__name__)
+
+    def choose(contact: Any, pool: Any, now: float) -> Any:
+        d = raw(contact, pool, now)
+        agent = getattr(d, "agent", None)
+        if isinstance(agent, bool) or not isinstance(agent, int | np.integer) \
+                or not -1 <= agent < n_agents:
+            raise PolicyError(
+                f"policy {name!r} answered {d!r} for contact "
+                f"{getattr(contact, 'contact_id', None)!r} at t={now:.1f} s: a decision needs "
+                f"an int agent index in [-1, {n_agents - 1}] (-1: no agent now).")
+        return d
+
+    return choose
+
+
 def _refreshed(name: str) -> Any:
     """A property over the plain pool's slot ``name`` that first brings the pool's time
     accounting up to date when the engine marked it stale."""
@@ -365,7 +386,7 @@ def run(
         if math.isfinite(e0):
             seq += 1
             push(heap, (e0, LOGOUT, seq, a))
-    choose = policy.choose
+    choose = _checked_choose(policy, len(pool.agent_ids))
     batch = getattr(policy, "assign_batch", None) if batch_seconds > 0 else None
     choose_contact = getattr(policy, "choose_contact", None) if batch is None else None
     # LongestIdleAgent's choose/choose_contact at an agent-free event give what the

@@ -676,6 +676,12 @@ def prepare(
         if neg.any():
             dropped["negative_patience_seconds"] = int(neg.sum())
             miss = miss | neg
+    if "deadline_seconds" in df:
+        dl_ = pd.to_numeric(df["deadline_seconds"], errors="coerce").to_numpy(float)
+        neg = (dl_ < 0) & ~miss
+        if neg.any():
+            dropped["negative_deadline_seconds"] = int(neg.sum())
+            miss = miss | neg
     keep = ~miss
     # the schedule is validated first (a time-zone-aware or unparsable schedule gets its
     # own message, not a comparison error below)
@@ -966,6 +972,18 @@ def canonical_rank(t: np.ndarray, tie: np.ndarray) -> np.ndarray:
     return rank
 
 
+
+def _check_mean_patience(value: object, name: str) -> float:
+    """A mean patience in seconds: > 0, inf for callers who never hang up; NaN, negative
+    or non-numbers are a ValueError (they made abandonments before arrivals)."""
+    try:
+        mean = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a mean patience in seconds, got {value!r}.") from None
+    if isinstance(value, bool) or np.isnan(mean) or mean <= 0:
+        raise ValueError(f"{name} must be > 0 seconds (inf: nobody hangs up), got {value!r}.")
+    return mean
+
 def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
                   u: np.ndarray) -> np.ndarray:
     """Patience seconds by inverse CDF of the per-contact uniforms ``u`` (CRN-safe).
@@ -981,19 +999,22 @@ def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
     realtime = np.isin(channels, REALTIME_CHANNELS)
     uu = np.clip(u, 1e-12, 1 - 1e-12)
     if isinstance(patience, Mapping):
+        for key, value in patience.items():
+            _check_mean_patience(value, f"patience[{key!r}]")
         means = np.array([patience.get(q, patience.get(c, np.inf))
                           for q, c in zip(queues, channels, strict=True)], dtype=float)
         out = -means * np.log1p(-uu)
         out[~np.isfinite(means)] = np.inf
     elif np.ndim(patience) == 0:  # type: ignore[arg-type]
-        mean = float(patience)  # type: ignore[arg-type]
-        if mean <= 0:
-            raise ValueError(f"patience must be > 0 seconds, got {mean!r}.")
+        mean = _check_mean_patience(patience, "patience")
         out = -mean * np.log1p(-uu)
+        if not np.isfinite(mean):
+            out[:] = np.inf
     else:
         sample = np.sort(np.asarray(patience, dtype=float))
-        if len(sample) == 0 or np.isnan(sample).any() or (sample < 0).any():
-            raise ValueError("patience sample must be non-empty, >= 0 and without NaN.")
+        if len(sample) == 0 or not np.isfinite(sample).all() or (sample < 0).any():
+            raise ValueError("patience sample must be non-empty, finite seconds >= 0 (no NaN "
+                             "or inf: a caller who never hung up is not an observed patience).")
         out = np.quantile(sample, uu)
     out[~realtime] = np.inf
     return out

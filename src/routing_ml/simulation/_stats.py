@@ -27,6 +27,8 @@ def answer_targets(answer_seconds: float | Mapping[str, float]) -> dict[str, flo
             if k not in out:
                 raise ValueError(f"answer_seconds: unknown channel {k!r}; expected one of "
                                  f"{list(out)}.")
+            if isinstance(v, bool) or not isinstance(v, int | float | np.number) or not v >= 0:
+                raise ValueError(f"answer_seconds[{k!r}] must be seconds >= 0, got {v!r}.")
             out[k] = float(v)
     else:
         v = float(answer_seconds)
