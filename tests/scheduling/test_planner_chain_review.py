@@ -110,3 +110,15 @@ def test_yaml_times_are_text_and_a_bare_number_is_an_error(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_shifts_yaml(EX / "shifts.yaml")
+
+
+def test_an_impossible_email_deadline_names_the_queue_and_the_time():
+    # with several e-mail queues, "interval 0 (of 48)" did not say which one, nor when
+    from routing_ml.queueing import InfeasibleTargetError
+
+    ds = pd.date_range("2026-12-07 00:00", periods=48, freq="30min")
+    f = pd.DataFrame({"unique_id": "email:tax", "ds": ds, "yhat": 5.0, "aht_seconds": 300.0})
+    target = StaffingTarget(channel="email", deadline_hours=4, working_hours=(8, 20))
+    with pytest.raises(InfeasibleTargetError, match=r"^queue 'email:tax' \(2026-12-07 00:00\): "
+                                                    r"items arriving in interval 0"):
+        staffing_requirements(f, target, interval_minutes=30)

@@ -286,17 +286,21 @@ def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_second
         k = int(np.argmax(bad))
         if not inside[k] and working_after is None:  # cut by the end of the horizon
             last = int(np.flatnonzero(bad & ~inside)[-1])
-            raise InfeasibleTargetError(
+            err = InfeasibleTargetError(
                 f"items arriving in intervals {k}..{last} (of {n}) are due after the "
                 f"horizon ends and no working interval is left before its end. Fix: extend "
                 f"the frame past the next working period, or leave those intervals out "
                 f"(their items are planned with the next horizon)."
             )
-        raise InfeasibleTargetError(
+            err.intervals = (k, last)  # type: ignore[attr-defined]
+            raise err
+        err = InfeasibleTargetError(
             f"items arriving in interval {k} (of {n}) are due within "
             f"{deadline_seconds / 3600:g} hours but no working interval lies in that window. "
             f"Fix: extend the working hours or the deadline."
         )
+        err.intervals = (k, k)  # type: ignore[attr-defined]
+        raise err
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(has_work, work_seconds / np.where(has_work, single, 1.0), 0.0)
     level = float(ratios.max())

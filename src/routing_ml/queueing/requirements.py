@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing_ml.queueing._validate import (
+    InfeasibleTargetError,
     QueueingInputError,
     as_array,
     interval_minutes_array,
@@ -260,8 +261,18 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         n_after = int(np.ceil(tgt.deadline_hours * 60.0 / interval)) + 1
         after = t[0] + (pos[-1] + 1 + np.arange(n_after)) * step
         working_after = _within_hours(after, tgt.working_hours)
-        level = _deferred_level(grid, working, interval * 60.0, tgt.deadline_hours * 3600.0,
-                                working_after=working_after)
+        try:
+            level = _deferred_level(grid, working, interval * 60.0,
+                                    tgt.deadline_hours * 3600.0, working_after=working_after)
+        except InfeasibleTargetError as exc:
+            # the queue and the times a planner reads (several e-mail queues: which one,
+            # when), not only the interval numbers of the level computation
+            span = getattr(exc, "intervals", None)
+            where = ""
+            if span is not None:
+                first, last = (_clock(t[0] + int(k) * step) for k in span)
+                where = f" ({first})" if first == last else f" ({first} .. {last})"
+            raise InfeasibleTargetError(f"queue '{q}'{where}: {exc}") from exc
         if tgt.max_occupancy is not None:
             level /= float(tgt.max_occupancy)
         agents = float(_ceil_tol(np.asarray(level)))
@@ -280,6 +291,11 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
                                                      rate)
         backlog[str(q)] = {"items": open_items, "work_hours": open_seconds / 3600.0,
                            "horizon_end": str(after[0].astype("datetime64[m]")).replace("T", " ")}
+
+
+def _clock(t: np.datetime64) -> str:
+    """'2026-12-07 08:30' of a datetime64."""
+    return str(np.asarray(t).astype("datetime64[m]")).replace("T", " ")
 
 
 def _within_hours(ds: np.ndarray, hours: tuple[float, float] | None) -> np.ndarray:
