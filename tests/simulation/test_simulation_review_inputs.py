@@ -89,3 +89,13 @@ def test_a_negative_deadline_in_a_log_is_dropped_and_counted():
     r = simulate(log, agents, SH.head(1))
     assert r.dropped == {"negative_deadline_seconds": 1}
     assert len(r.contacts) == 1
+
+
+def test_a_double_booked_agent_is_reported_and_back_to_back_shifts_are_not():
+    double = pd.concat([SH, SH.head(1).assign(start=T0 + pd.Timedelta(hours=1),
+                                                end=T0 + pd.Timedelta(hours=3))])
+    r = simulate(FC, None, double, aht_seconds=200, seed=1)
+    assert r.issues.get("overlapping_shifts") == 1
+    joined = pd.concat([SH, SH.head(1).assign(start=T0 + pd.Timedelta(hours=2),
+                                                end=T0 + pd.Timedelta(hours=3))])
+    assert "overlapping_shifts" not in simulate(FC, None, joined, aht_seconds=200, seed=1).issues

@@ -744,7 +744,12 @@ def prepare(
                            "left out.", int(over.sum()), origin)
             sh_agent, sh_start, sh_end = sh_agent[~over], sh_start[~over], sh_end[~over]
         sh_start = np.maximum(sh_start, 0.0)
-        sh_agent, sh_start, sh_end = _merge_shifts(sh_agent, sh_start, sh_end)
+        sh_agent, sh_start, sh_end, n_overlap = _merge_shifts(sh_agent, sh_start, sh_end)
+        if n_overlap:
+            # a double-booked roster is a roster error; the agent is simulated once
+            issues["overlapping_shifts"] = n_overlap
+            logger.warning("schedule: %d shifts overlap an earlier shift of the same agent; "
+                           "each agent is simulated once over their union.", n_overlap)
     # per-queue staffing and opening hours
     # queues in name order, qinv: queue of each kept row
     pairs, pair_inv = np.unique(pair[keep], return_inverse=True)
@@ -1020,20 +1025,26 @@ def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
     return out
 
 
-def _merge_shifts(a: np.ndarray, s: np.ndarray, e: np.ndarray):
+def _merge_shifts(a: np.ndarray, s: np.ndarray, e: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Each agent's shifts as disjoint spells (back-to-back shifts join), and how many
+    shifts overlap an earlier one of the same agent (a double booking, not a join)."""
     order = np.lexsort((s, a))
     a, s, e = a[order], s[order], e[order]
     ra: list[int] = []
     rs: list[float] = []
     re_: list[float] = []
+    overlaps = 0
     for ai, si, ei in zip(a, s, e, strict=True):
         if ra and ra[-1] == ai and si <= re_[-1]:
+            overlaps += si < re_[-1]
             re_[-1] = max(re_[-1], ei)
         else:
             ra.append(ai)
             rs.append(si)
             re_.append(ei)
-    return np.array(ra, dtype=int), np.array(rs, dtype=float), np.array(re_, dtype=float)
+    return (np.array(ra, dtype=int), np.array(rs, dtype=float), np.array(re_, dtype=float),
+            int(overlaps))
 
 
 def _union(s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
