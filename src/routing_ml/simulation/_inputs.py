@@ -664,24 +664,12 @@ def prepare(
             f"one of {list(pool_channels)}. Fix: map them with df['channel'].replace(...)."
         )
     ch_row = ch_of_name[ch_codes]
-    if "handle_seconds" in df:
-        h = pd.to_numeric(df["handle_seconds"], errors="coerce").to_numpy(float)
-        neg = (h < 0) & ~miss
-        if neg.any():
-            dropped["negative_handle_seconds"] = int(neg.sum())
-            miss = miss | neg
-    if "patience_seconds" in df:
-        p = pd.to_numeric(df["patience_seconds"], errors="coerce").to_numpy(float)
-        neg = (p < 0) & ~miss
-        if neg.any():
-            dropped["negative_patience_seconds"] = int(neg.sum())
-            miss = miss | neg
-    if "deadline_seconds" in df:
-        dl_ = pd.to_numeric(df["deadline_seconds"], errors="coerce").to_numpy(float)
-        neg = (dl_ < 0) & ~miss
-        if neg.any():
-            dropped["negative_deadline_seconds"] = int(neg.sum())
-            miss = miss | neg
+    for name in ("handle_seconds", "patience_seconds", "deadline_seconds"):
+        if name in df:  # a negative duration is no time: the row is dropped and counted
+            neg = (pd.to_numeric(df[name], errors="coerce").to_numpy(float) < 0) & ~miss
+            if neg.any():
+                dropped[f"negative_{name}"] = int(neg.sum())
+                miss = miss | neg
     keep = ~miss
     # the schedule is validated first (a time-zone-aware or unparsable schedule gets its
     # own message, not a comparison error below)
