@@ -221,3 +221,14 @@ def test_a_queue_that_ended_long_before_the_others_warns(bank):
         warnings.simplefilter("error")
         Forecaster(freq="30min", holidays_country=None).fit(
             bank[bank["ds"] < "2003-06-01"]).predict(h="1w")
+
+
+def test_lower_case_holiday_codes_are_the_package_codes():
+    from routing_ml.forecasting import HolidayCalendar
+
+    madrid = HolidayCalendar("ES", "MD").dates([2024])
+    assert len(madrid) == 12
+    for country, subdiv in (("es", "md"), ("ES", "md"), ("es", "MD")):
+        assert HolidayCalendar(country, subdiv).dates([2024]) == madrid
+    with pytest.raises(ValueError, match="unknown to the holidays package"):
+        HolidayCalendar("xx", "md").dates([2024])

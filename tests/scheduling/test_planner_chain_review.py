@@ -122,3 +122,12 @@ def test_an_impossible_email_deadline_names_the_queue_and_the_time():
     with pytest.raises(InfeasibleTargetError, match=r"^queue 'email:tax' \(2026-12-07 00:00\): "
                                                     r"items arriving in interval 0"):
         staffing_requirements(f, target, interval_minutes=30)
+
+
+def test_a_patience_that_looks_like_minutes_warns():
+    with pytest.warns(UserWarning, match=r"patience_seconds=2 is below 10 seconds.*"
+                                         r"patience_seconds=120"):
+        StaffingTarget(patience_seconds=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        StaffingTarget(patience_seconds=120)

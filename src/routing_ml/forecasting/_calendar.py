@@ -395,6 +395,9 @@ class HolidayCalendar:
         # stored as the checked tuple: a list would make the calendar unhashable (its
         # dates are cached per calendar)
         object.__setattr__(self, "extra", check_extra_holidays(self.extra))
+        country, subdiv = _package_codes(self.country, self.subdiv)
+        object.__setattr__(self, "country", country)
+        object.__setattr__(self, "subdiv", subdiv)
 
     def dates(self, years: Iterable[int]) -> set[np.datetime64]:
         """The holiday dates of ``years`` (cached per calendar and years)."""
@@ -446,6 +449,23 @@ class HolidayCalendar:
             else:
                 out.add(np.datetime64(item, "D"))
         return out
+
+
+def _package_codes(country: str | None, subdiv: str | None) -> tuple[str | None, str | None]:
+    """``country`` / ``subdiv`` as the holidays package spells them: "es" / "md" become
+    "ES" / "MD" when only the upper-case code exists (other values are left as given)."""
+    if not isinstance(country, str) or (country == country.upper() and (
+            not isinstance(subdiv, str) or subdiv == subdiv.upper())):
+        return country, subdiv
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if country not in supported and country.upper() in supported:
+        country = country.upper()
+    known = supported.get(country, [])
+    if isinstance(subdiv, str) and subdiv not in known and subdiv.upper() in known:
+        subdiv = subdiv.upper()
+    return country, subdiv
 
 
 def holiday_calendar(country: str | None, subdiv: str | None,

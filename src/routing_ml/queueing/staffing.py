@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,7 @@ import numpy as np
 
 from routing_ml.queueing import _special
 from routing_ml.queueing._validate import (
+    MIN_PLAUSIBLE_AHT_SECONDS,
     InfeasibleTargetError,
     QueueingInputError,
     all_scalar,
@@ -140,6 +142,13 @@ class StaffingTarget:
         if self.deadline_hours is not None:
             as_array("deadline_hours", self.deadline_hours, low=0.0, low_inclusive=False,
                      fix="Fix: pass the answer deadline in hours, > 0.")
+        p = self.patience_seconds
+        if p is not None and np.isfinite(p) and p < MIN_PLAUSIBLE_AHT_SECONDS:
+            warnings.warn(
+                f"patience_seconds={p:g} is below {MIN_PLAUSIBLE_AHT_SECONDS:g} seconds: did "
+                f"you give minutes? {p:g} minutes is patience_seconds={p * 60:g}. Erlang A "
+                f"staffs fewer agents the less callers wait. (A warning only.)",
+                UserWarning, stacklevel=3)
 
     @property
     def deferrable(self) -> bool:

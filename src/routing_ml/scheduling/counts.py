@@ -483,8 +483,10 @@ def solve_shift_counts(
     ----------
     coverage : (periods x shifts) 0/1 array or DataFrame; 1 where the shift covers the
         period. :func:`~routing_ml.scheduling.shift_coverage_matrix` builds it from
-        templates, including weekly tours and cross-midnight shifts.
-    required : agents required in each period (integers >= 0).
+        templates, including weekly tours and cross-midnight shifts (its period 0 is a
+        Monday 00:00).
+    required : agents required in each period (integers >= 0), aligned with the rows of
+        ``coverage`` (from a Monday 00:00 with ``shift_coverage_matrix``).
     cost : cost of one person on each shift (>= 0), e.g. paid hours x cost per hour.
     under_weight : penalty per missing agent-period (soft coverage).
     over_weight : penalty per surplus agent-period.

@@ -308,7 +308,10 @@ def shift_coverage_matrix(
     Parameters
     ----------
     templates : the shift templates.
-    days : days in the horizon.
+    days : days in the horizon. Day 0 is a **Monday**, period 0 its 00:00: the templates'
+        ``weekdays`` are read as ``day % 7`` (0 = Monday). A requirements vector starting
+        on another weekday must be rotated to start on a Monday (or padded with zeros
+        before it), or a Mon-Fri template would be matched to the wrong days.
     interval_minutes : length of one period.
     pattern : with a :class:`WeeklyPattern` each column is a tour: the same shift on
         ``days_on`` consecutive days starting on day j, then ``days_off`` consecutive days off
