@@ -99,3 +99,13 @@ def test_a_double_booked_agent_is_reported_and_back_to_back_shifts_are_not():
     joined = pd.concat([SH, SH.head(1).assign(start=T0 + pd.Timedelta(hours=2),
                                                 end=T0 + pd.Timedelta(hours=3))])
     assert "overlapping_shifts" not in simulate(FC, None, joined, aht_seconds=200, seed=1).issues
+
+
+def test_an_agent_without_skills_is_reported():
+    agents = pd.DataFrame({"agent_id": ["A1", "A2", "A3"],
+                           "skills": [{"a": 3}, {"a": 3}, {}],
+                           "channels": [("voice",)] * 3, "max_concurrency": 1})
+    r = simulate(FC, agents, SH, aht_seconds=200, seed=1)
+    assert r.issues.get("agents_without_skills") == 1
+    ok = simulate(FC, agents.head(2), SH.head(2), aht_seconds=200, seed=1)
+    assert "agents_without_skills" not in ok.issues

@@ -308,6 +308,13 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         agent_sk = {s for r in rows for s in r.get("skills", {})}
         template = AgentPool.from_agents(rows, skill_names=sorted(agent_sk | extra_sk),
                                          channel_names=CHANNELS)
+        idle = [str(r.get("agent_id")) for r in rows
+                if not any(float(v) > 0 for v in dict(r.get("skills") or {}).values())]
+        if idle:
+            # they count in the occupancy figures at 0 whatever the policy does
+            extra_issues["agents_without_skills"] = len(idle)
+            logger.warning("agents %s have no skill (no proficiency above 0): they can serve "
+                           "no contact and their occupancy is 0.", idle[:5])
     if scenario is not None and contacts is None:
         raise FrameError("a scenario callable must return a contacts log (with 'ts').")
     return _Setup(contacts=contacts, forecast=forecast, template=template,
