@@ -8,6 +8,7 @@ The library's errors and warnings say how to fix a call in Python (``freq='30min
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bholidays_subdiv='([^']*)'"), r"--subdiv \1"),
@@ -42,8 +43,6 @@ def bad_output(path: object, flag: str, *, plot: bool = False, folder: bool = Fa
     ``folder``: a folder the command creates or fills."""
     if path is None:
         return None
-    from pathlib import Path
-
     p = Path(str(path))
     if folder:
         if p.exists() and not p.is_dir():

@@ -33,7 +33,10 @@ def log_cli_outputs(paths: Iterable[str | Path | None],
         return False
     try:
         client = mlflow.MlflowClient()
-        store = _local_store(client.get_run(run_id).info.artifact_uri)
+        from routing_ml.tracking._mlflow import local_path
+
+        store = local_path(client.get_run(run_id).info.artifact_uri)
+        store = None if store is None else store.resolve()
         for p in paths:
             if p is None:
                 continue
@@ -56,16 +59,6 @@ def log_cli_outputs(paths: Iterable[str | Path | None],
     except Exception as exc:  # the command succeeded; tracking is best effort
         logger.warning("could not log the outputs to MLflow run %s: %r", run_id, exc)
         return False
-
-
-def _local_store(artifact_uri: str) -> Path | None:
-    """The local folder of a run's artifacts (None when they are not on this disk)."""
-    from urllib.parse import unquote, urlparse
-
-    parsed = urlparse(artifact_uri)
-    if parsed.scheme in ("", "file"):
-        return Path(unquote(parsed.path if parsed.scheme else artifact_uri)).resolve()
-    return None
 
 
 def _contains(folder: Path, inner: Path) -> bool:

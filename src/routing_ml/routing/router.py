@@ -151,10 +151,6 @@ class CaseBook:
             return None
         return None if key in ("", "0") else key
 
-    @classmethod
-    def _known(cls, customer_id: Any) -> bool:
-        return cls._key(customer_id) is not None
-
     def record(self, customer_id: Any, ts_seconds: float, channel: str,
                agent_id: str | None, resolved: bool) -> None:
         """Record a finished (or abandoned: ``agent_id=None``) contact of a citizen."""
@@ -963,13 +959,10 @@ class Router:
             ok = [self._valid_contact(c) for c in items]
             # the same contact twice in one batch would get two agents: the later copies
             # are bad input (a contact_id of None is no id)
-            seen: set[Any] = set()
+            seen: set[str] = set()
             for i, c in enumerate(items):
                 if ok[i] and c.contact_id is not None:
-                    try:
-                        key = str(c.contact_id)
-                    except Exception:
-                        continue
+                    key = str(c.contact_id)
                     if key in seen:
                         ok[i] = False
                         logger.warning("Router.route_batch: contact_id %r appears more than "

@@ -965,7 +965,6 @@ def canonical_rank(t: np.ndarray, tie: np.ndarray) -> np.ndarray:
     return rank
 
 
-
 def _check_mean_patience(value: object, name: str) -> float:
     """A mean patience in seconds: > 0, inf for callers who never hang up; NaN, negative
     or non-numbers are a ValueError (they made abandonments before arrivals)."""

@@ -93,8 +93,6 @@ def missing_store(tracking_uri: str | None) -> str | None:
     """Why the store ``tracking_uri`` resolves to cannot be read: a sqlite database or a
     local folder that does not exist (MLflow would create an empty one and answer "no
     model"); None when it exists or is not on this disk."""
-    from urllib.parse import unquote, urlparse
-
     mlflow = require_mlflow()
     with use_tracking_uri(tracking_uri):
         uri = str(mlflow.get_tracking_uri())
@@ -103,11 +101,21 @@ def missing_store(tracking_uri: str | None) -> str | None:
         if path in ("", ":memory:") or Path(path).is_file():
             return None
         return f"{uri}: no database at {Path(path).resolve()}"
+    folder = local_path(uri)
+    if folder is None or folder.is_dir():
+        return None
+    return f"{uri}: no folder {folder.resolve()}"
+
+
+def local_path(uri: str) -> Path | None:
+    """The path on this disk of a plain path or ``file:`` URI (None for other schemes).
+    Standard library only: the CLI's run logging calls it without MLflow imported here."""
+    from urllib.parse import unquote, urlparse
+
     parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        folder = Path(unquote(parsed.path) if parsed.scheme else uri)
-        return None if folder.is_dir() else f"{uri}: no folder {folder.resolve()}"
-    return None
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    return Path(uri) if parsed.scheme == "" else None
 
 
 STORE_FIX = ("Fix: check the path (sqlite:///relative/to/the/working/dir.db or "
