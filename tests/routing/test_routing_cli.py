@@ -89,3 +89,19 @@ def test_contact_from_record_reads_flags_and_counts_by_type():
     c = contact_from_record({"contact_id": 1, "channel": "chat", "skill": pd.NA,
                              "priority": pd.NA, "arrival_seconds": np.float32("nan")})
     assert (c.skill, c.priority, c.arrival_seconds) == (None, 0, 0.0)
+
+
+def test_route_command_no_batch_takes_each_agent_once(tmp_path):
+    # --no-batch decides the rows one after another; each routed call takes its agent, so
+    # two tax calls cannot both go to A1 (one voice session)
+    Router(AGENTS, intent_skills={"ibi": "tax", "padron": "census"}).save(tmp_path / "b")
+    pd.DataFrame({"contact_id": [1, 2, 3], "channel": ["voice", "voice", "voice"],
+                  "intent": ["ibi", "ibi", "padron"]}).to_csv(tmp_path / "c.csv", index=False)
+    for flag in ("--batch", "--no-batch"):
+        res = CliRunner().invoke(app, ["route", "--bundle", str(tmp_path / "b"), "--contacts",
+                                       str(tmp_path / "c.csv"), "--out",
+                                       str(tmp_path / "d.csv"), flag])
+        assert res.exit_code == 0, res.output
+        d = pd.read_csv(tmp_path / "d.csv")
+        assert d["agent_id"].fillna("").tolist() == ["A1", "", "A2"], flag
+        assert "routed 2 of 3" in res.output

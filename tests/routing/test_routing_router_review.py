@@ -264,3 +264,23 @@ def test_one_row_intent_is_shrunk_toward_the_global_mean():
     assert pm._INTENT_PRIOR_ROWS >= 1
     assert np.all((p > g_res / 2) & (p < g_res)), (p, g_res)
     assert np.all((mu > g_log) & (mu < (g_log + np.log(5000.0)) / 2)), (mu, g_log)
+
+
+# -- route_batch(globally=False): first come, first served even with a batch policy -------
+def test_route_batch_not_globally_decides_in_order():
+    class Matrix:
+        # contact 1 is nearly as good with either agent, contact 2 only with S1: the global
+        # assignment gives S1 to contact 2; in order, contact 1 takes S1 first
+        def expected_outcomes(self, contact, pool):
+            table = {1: {"S1": 0.9, "S2": 0.85}, 2: {"S1": 0.9, "S2": 0.1}}[contact.contact_id]
+            return (np.array([table.get(str(a), 0.0) for a in pool.agent_ids]),
+                    np.zeros(len(pool)))
+
+    roster = [{"agent_id": a, "skills": {"tax": 3}, "languages": ("es",),
+               "channels": ("voice",)} for a in ("S1", "S2")]
+    r = Router(roster, policy=BatchAssignment(Matrix()), intent_skills=SKILLS)
+    cs = [Contact(1, "voice", intent="ibi", language="es"),
+          Contact(2, "voice", intent="ibi", language="es")]
+    assert [d.agent_id for d in r.route_batch(cs)] == ["S2", "S1"]
+    ds = r.route_batch(cs, globally=False)
+    assert [d.agent_id for d in ds] == ["S1", "S2"]

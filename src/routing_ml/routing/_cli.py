@@ -27,8 +27,9 @@ def register(app: typer.Typer) -> None:
             help="Comma-separated ids of the free agents (default: the whole roster).")]
         = "",
         batch: Annotated[bool, typer.Option(
-            help="Route all contacts together against the same free agents "
-                 "(route_batch); --no-batch routes each alone. A contact may be held "
+            help="Assign all contacts at once against the same free agents (the "
+                 "policy's global assignment); --no-batch decides them one after another "
+                 "in file order, each taking its agent. A contact may be held "
                  "back for a better-suited agent about to be free: its row has no "
                  "agent_id and a retry_after_seconds to route it again.")] = True,
     ) -> None:
@@ -98,8 +99,9 @@ def register(app: typer.Typer) -> None:
                        f"({len(router.agent_ids)} agents, e.g. {list(router.agent_ids[:5])})."
                        f" Fix: use the roster's agent ids.", err=True)
             raise typer.Exit(1)
-        decisions = (router.route_batch(rows, agents) if batch
-                     else [router.route(c, agents) for c in rows])
+        # both take each agent once per free session: routing the rows one by one
+        # against the same free agents would give one agent several calls
+        decisions = router.route_batch(rows, agents, globally=batch)
         out.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({
             "contact_id": [c.contact_id for c in rows],

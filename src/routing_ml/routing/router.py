@@ -920,13 +920,14 @@ class Router:
             return Decision(-1, f"{REASON_FALLBACK}:router_error")
 
     def route_batch(self, contacts: Sequence[Contact], available_agents: Any = None,
-                    now: float | None = None) -> list[Decision]:
+                    now: float | None = None, globally: bool = True) -> list[Decision]:
         """Route several contacts against the same free agents; never raises.
 
-        With a policy that has ``assign_batch`` (``BatchAssignment``) the assignment is
-        solved globally; otherwise contacts are decided one after the other on a private
-        copy of the pool, each decision taking its session, so the decisions never exceed
-        an agent's capacity. Decisions are in the order of ``contacts``.
+        With a policy that has ``assign_batch`` (``BatchAssignment``) and ``globally=True``
+        the assignment is solved globally; otherwise contacts are decided one after the
+        other, in the order of ``contacts`` (first come, first served), on a private copy
+        of the pool, each decision taking its session, so the decisions never exceed an
+        agent's capacity. Decisions are in the order of ``contacts``.
         ``available_agents`` is read as in :meth:`route`.
 
         When the global assignment cannot be used (model missing, failing or slow, or an
@@ -1003,7 +1004,7 @@ class Router:
             failed: tuple[str, str] | None = None  # (why, detail): fall back per contact
             if self.load_error is not None and getattr(self.policy, "model", True) is None:
                 failed = ("model_missing", self.load_error or "")
-            elif callable(batch) and valid and self._model_breaker.left <= 0:
+            elif globally and callable(batch) and valid and self._model_breaker.left <= 0:
                 t0 = time.perf_counter()
                 try:
                     ds = batch(chosen, pool, t)
