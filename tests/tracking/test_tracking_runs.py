@@ -108,6 +108,17 @@ def test_logging_without_a_run_is_a_clear_error(store):
         tracking.log_metrics({"x": 1.0}, step=-1)
 
 
+def test_log_params_changed_value_names_the_key_and_the_fix(store):
+    with tracking.start_run("exp_runs", "r_changed", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]) as run:
+        tracking.log_params({"seed": 0, "alpha": 0.5})
+        tracking.log_params({"seed": 0})  # the same value again is fine
+        with pytest.raises(TrackingError, match=r"'alpha': logged '0.5', now '0.7'.*Fix"):
+            tracking.log_params({"alpha": 0.7, "beta": 1})
+    # nothing of the refused call was logged
+    assert "beta" not in _run_data(store, run.info.run_id).params
+
+
 def test_log_frame_and_figure_artifacts(store, tmp_path):
     import matplotlib
 

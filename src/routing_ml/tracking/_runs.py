@@ -274,7 +274,9 @@ def log_params(params: Any, *, prefix: str = "") -> dict[str, str]:
     Raises
     ------
     TrackingError
-        No active run, or a key MLflow refuses (see :func:`flatten_params`).
+        No active run, a key MLflow refuses (see :func:`flatten_params`), or a key the
+        run already holds with another value (MLflow parameters cannot change; logging
+        the same value again is fine).
     MissingDependencyError
         If MLflow is not installed.
     """
@@ -282,6 +284,17 @@ def log_params(params: Any, *, prefix: str = "") -> dict[str, str]:
     mlflow = require_mlflow()
     _require_active_run(mlflow, "log_params")
     if flat:
+        run_id = mlflow.active_run().info.run_id
+        logged = mlflow.tracking.MlflowClient().get_run(run_id).data.params
+        changed = {k: (logged[k], v) for k, v in flat.items() if k in logged and logged[k] != v}
+        if changed:
+            shown = "; ".join(f"{k!r}: logged {old!r}, now {new!r}"
+                              for k, (old, new) in list(changed.items())[:5])
+            raise TrackingError(
+                f"log_params: run {run_id} already holds {len(changed)} of these parameters "
+                f"with another value ({shown}); MLflow parameters cannot change. Fix: log "
+                "the new value under another key (e.g. prefix=...), or start a new run."
+            )
         mlflow.log_params(flat)
     return flat
 
