@@ -193,3 +193,26 @@ def test_aht_column_nan_only_where_no_contacts():
     df.loc[df.yhat > 0, "aht_seconds"] = np.nan
     with pytest.raises(ValueError, match="aht_seconds.*NaN.*with contacts"):
         staffing_requirements(df, interval_minutes=15)
+
+
+def test_targets_file_reads_percent_text_and_names_non_numbers(tmp_path):
+    from routing_ml.queueing import read_staffing_targets
+    from routing_ml.queueing._validate import QueueingInputError
+
+    path = tmp_path / "t.csv"
+    path.write_text("unique_id,service_level,answer_seconds,shrinkage\nq1,80%, 20 ,30 %\n")
+    target = read_staffing_targets(path)[0]["q1"]
+    assert (target.service_level, target.answer_seconds, target.shrinkage) == \
+        pytest.approx((0.8, 20.0, 0.3))
+    yaml_path = tmp_path / "t.yaml"
+    yaml_path.write_text("q1: {service_level: 85%, max_occupancy: '90%'}\n")
+    target = read_staffing_targets(yaml_path)[0]["q1"]
+    assert (target.service_level, target.max_occupancy) == pytest.approx((0.85, 0.9))
+    path.write_text("unique_id,service_level,answer_seconds\nq1,0.8,20 s\n")
+    with pytest.raises(QueueingInputError, match=r"'q1': answer_seconds '20 s' is not a "
+                                                 r"number. Fix: seconds"):
+        read_staffing_targets(path)
+    # a percent sign is read for fractions only: 20% seconds means nothing
+    path.write_text("unique_id,service_level,answer_seconds\nq1,0.8,20%\n")
+    with pytest.raises(QueueingInputError, match="answer_seconds '20%' is not a number"):
+        read_staffing_targets(path)

@@ -447,6 +447,28 @@ def _whole_concurrency(value: Any, queue: str, path: Any) -> int:
 _TARGET_FIELDS = ("service_level", "answer_seconds", "max_occupancy", "shrinkage",
                   "patience_seconds", "channel", "concurrency", "deadline_hours",
                   "working_hours")
+_FRACTION_FIELDS = ("service_level", "max_occupancy", "shrinkage")
+_NUMBER_FIELDS = (*_FRACTION_FIELDS, "answer_seconds", "patience_seconds", "deadline_hours",
+                  "aht_seconds")
+
+
+def _target_number(value: Any, field: str, queue: str, path: Any) -> Any:
+    """A number of a targets file: text numbers are read, '80%' is 0.8 for fractions."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if field in _FRACTION_FIELDS and text.endswith("%"):
+            return float(text[:-1]) / 100.0
+        return float(text)
+    except ValueError:
+        example = "0.8 or '80%'" if field in _FRACTION_FIELDS else "a number, e.g. 20"
+        unit = ("a fraction" if field in _FRACTION_FIELDS else
+                "hours" if field == "deadline_hours" else "seconds")
+        raise QueueingInputError(
+            f"{path}: queue {queue!r}: {field} {value!r} is not a number. Fix: {unit}, "
+            f"{example}."
+        ) from None
 
 
 def read_staffing_targets(
@@ -460,6 +482,8 @@ def read_staffing_targets(
     default). Fields: ``service_level``, ``answer_seconds``, ``max_occupancy``,
     ``shrinkage``, ``patience_seconds``, ``channel``, ``concurrency``, ``deadline_hours``,
     ``working_hours`` (YAML list ``[8, 20]`` or CSV text ``8-20``) and ``aht_seconds``.
+    ``service_level``, ``max_occupancy`` and ``shrinkage`` are fractions; text such as
+    ``'80%'`` is read as 0.8.
 
     Parameters
     ----------
@@ -534,6 +558,9 @@ def read_staffing_targets(
             )
         if "concurrency" in row:
             row["concurrency"] = _whole_concurrency(row["concurrency"], queue, p)
+        for field in _NUMBER_FIELDS:
+            if field in row:
+                row[field] = _target_number(row[field], field, queue, p)
         try:
             if "aht_seconds" in row:
                 aht[queue] = float(row.pop("aht_seconds"))
