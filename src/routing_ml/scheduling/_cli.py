@@ -52,6 +52,10 @@ def register(app: typer.Typer) -> None:
             help="The roster CSV published before this horizon (agent_id, start, end): rest after "
                  "each agent's last shift and its working days in a row carry over, and its shifts "
                  "running into the new week staff their queue.")] = None,
+        time_zone: Annotated[str | None, typer.Option(
+            help="Zone of the clock times, e.g. Europe/Madrid: a daylight-saving change in "
+                 "the horizon is noted with the shifts that run across it and the hours they "
+                 "really last.")] = None,
     ) -> None:
         """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots.
 
@@ -116,7 +120,7 @@ def register(app: typer.Typer) -> None:
                     result = build_roster(req, ag, templates, rules, weights=weights,
                                           interval_minutes=interval_minutes, weeks=weeks,
                                           config=config, progress=on_progress,
-                                          previous_roster=prev)
+                                          previous_roster=prev, time_zone=time_zone)
                 bar.update(task, completed=time_limit)
         except (RoutingMLError, ValueError) as exc:
             typer.echo(f"error: {as_flags(exc)}", err=True)

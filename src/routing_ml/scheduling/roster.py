@@ -28,7 +28,7 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from routing_ml.scheduling._base import (
     solver_parameters,
     status_from_cp_sat,
 )
+from routing_ml.scheduling._dst import check_time_zone, dst_notes
 from routing_ml.scheduling._problem import AGENT_ID, RosterProblem, agent_classes, prepare_problem
 from routing_ml.scheduling.check import VIOLATION_COLUMNS
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
@@ -985,8 +986,6 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
                 deadline: float | None = None, lp_bound: float | None = None,
                 origin: float | None = None) -> tuple[Any, SolveStatus, list[ProgressPoint]]:
     if deadline is not None:
-        from dataclasses import replace
-
         left = max(0.1, deadline - time.perf_counter())
         config = replace(config, time_limit_seconds=min(config.time_limit_seconds, left))
     defaults = dict(ROSTER_SOLVER_DEFAULTS)
@@ -1013,7 +1012,6 @@ def _shrink_core(am: RosterModel, core: list[tuple[Any, ...]], config: SolverCon
     """Drop groups from an infeasibility core while the rest stays infeasible: whole rules
     first when the core is larger than ``max_size``, then one group at a time (deletion
     filter) once it is not."""
-    from dataclasses import replace
 
     quick = replace(config, time_limit_seconds=min(2.0, config.time_limit_seconds))
     kept = list(core)
@@ -1054,7 +1052,6 @@ def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, war
                     ) -> tuple[dict[tuple[int, int], tuple[int, int]] | None, float | None]:
     """Solve ``p`` without soft terms; return its plan and its lower bound (cost units: the
     larger of CP-SAT's and, when ``lp_seconds`` > 0, HiGHS' LP bound of that model)."""
-    from dataclasses import replace
 
     w0 = replace(p.weights, unstable_start_per_day=0.0, weekend_fairness_per_day=0.0, preference_per_day=0.0)
     with warnings.catch_warnings():  # lost weights were warned about when the full model was built
@@ -1161,7 +1158,6 @@ def _solve_roster_model(
     """:func:`solve_roster_model` within ``user_config.time_limit_seconds`` counted from
     ``started`` (default now): the phases share what is left of the limit, and the result
     reports the user's limit."""
-    from dataclasses import replace
 
     from routing_ml.scheduling.check import check_roster
 
@@ -1367,6 +1363,7 @@ def build_roster(
     progress: ProgressCallback | None = None,
     method: str = "auto",
     previous_roster: pd.DataFrame | None = None,
+    time_zone: str | None = None,
 ) -> RosterResult:
     """Roster named agents on shifts over one to four weeks (weekly-pattern model on HiGHS
     first, then the named CP-SAT model when its plan is not within the gap limit).
@@ -1414,6 +1411,12 @@ def build_roster(
         queue (``unique_id``) there, less the breaks of its ``breaks`` column: the plan
         covers only the rest, and ``coverage`` counts them in ``required`` and
         ``scheduled`` alike (up to the requirement).
+    time_zone : IANA name of the zone the clock times are in (``"Europe/Madrid"``). The
+        roster works in wall-clock time, with 24 hours in every day; with a zone, each
+        daylight-saving change inside the horizon is a note (and a warning) naming the
+        hour that does not exist or happens twice and the shifts that run across it with
+        the hours they really last (``paid_hours`` follows the clock). None (default): no
+        check.
 
     Returns
     -------
@@ -1432,24 +1435,35 @@ def build_roster(
     """
     if method not in ("auto", "cp-sat"):
         raise ValueError(f"method must be 'auto' or 'cp-sat', got {method!r}.")
+    zone = check_time_zone(time_zone)
     t0 = time.perf_counter()
     problem = prepare_problem(requirements, agents, shifts, rules, weights,
                               interval_minutes=interval_minutes, weeks=weeks, start=start,
                               previous_roster=previous_roster)
     config = config or SolverConfig()
     pattern = None
+    result = None
     if method == "auto" and not precheck_infeasibility(problem):
         # the pattern model first: when it meets the gap limit, no CP-SAT model is built
         pattern = _pattern_phase(problem, config, progress, t0)
         if pattern is not None and (_meets_gap(pattern, config) or pattern.generated):
-            return _result_from_pattern(problem, pattern, config, t0, progress)
-    rm = build_roster_model(problem)
-    logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
-    # the pattern phase ran (or was skipped on purpose): do not try it again. With "auto"
-    # the CP-SAT phases get the time the pattern phase left of the limit counted from t0.
-    return _solve_roster_model(rm, config, progress=progress, explain=True, warm=True, lp_bound=True,
-                               coverage_first=True, method="cp-sat", pattern=pattern,
-                               started=t0 if method == "auto" else None)
+            result = _result_from_pattern(problem, pattern, config, t0, progress)
+    if result is None:
+        rm = build_roster_model(problem)
+        logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
+        # the pattern phase ran (or was skipped on purpose): do not try it again. With
+        # "auto" the CP-SAT phases get the time the pattern phase left of the limit
+        # counted from t0.
+        result = _solve_roster_model(rm, config, progress=progress, explain=True, warm=True,
+                                     lp_bound=True, coverage_first=True, method="cp-sat",
+                                     pattern=pattern, started=t0 if method == "auto" else None)
+    if zone is None:
+        return result
+    notes = dst_notes(result.roster, pd.to_datetime(requirements[TIME], errors="coerce"), result.horizon_start,
+                      result.days, zone)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return replace(result, notes=(*result.notes, *notes)) if notes else result
 
 
 __all__ = ["RosterKPIs", "RosterModel", "RosterResult", "RosterRules", "RosterWeights",

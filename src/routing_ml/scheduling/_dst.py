@@ -1,0 +1,94 @@
+"""Daylight-saving changes inside a roster horizon (the roster works in wall-clock time).
+
+The scheduler plans on naive local clock time: every day has 24 hours of intervals. On the
+night the clocks go forward a 22:00-06:00 shift lasts 7 hours, and the 02:00-03:00
+intervals do not exist; on the night they go back it lasts 9 hours and 02:00-03:00 happens
+twice. :func:`dst_notes` names both, for the zone the planner gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from routing_ml.scheduling._base import ScheduleInputError
+
+
+def check_time_zone(time_zone: str | None) -> str | None:
+    """``time_zone`` when it is an IANA zone name ('Europe/Madrid'), else a clear error."""
+    if time_zone is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleInputError(
+            f"time_zone {time_zone!r} is not a time-zone name. Fix: an IANA name such as "
+            "'Europe/Madrid' or 'Atlantic/Canary', or None to plan on clock time only."
+        ) from None
+    return str(time_zone)
+
+
+def _clock_changes(first: pd.Timestamp, last: pd.Timestamp, zone: str) -> list[tuple]:
+    """(wall-clock time of the change, shift in hours) for every change in [first, last)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    out = []
+    day = first.normalize().to_pydatetime()
+    while day < last.to_pydatetime():
+        nxt = day + dt.timedelta(days=1)
+        a = day.replace(tzinfo=tz).utcoffset()
+        b = nxt.replace(tzinfo=tz).utcoffset()
+        if a is not None and b is not None and a != b:
+            # the hour of the change: the first wall-clock hour whose offset differs
+            hour = next(h for h in range(1, 25)
+                        if (day + dt.timedelta(hours=h)).replace(tzinfo=tz).utcoffset() != a)
+            out.append((pd.Timestamp(day + dt.timedelta(hours=hour - 1)),
+                        (b - a).total_seconds() / 3600.0))
+        day = nxt
+    return out
+
+
+def dst_notes(roster: pd.DataFrame, requirements_ds: pd.Series, start: pd.Timestamp,
+              days: int, zone: str) -> list[str]:
+    """Notes on the clock changes of ``zone`` inside the horizon ``[start, start + days)``:
+    the hour that does not exist (clocks forward) or happens twice (clocks back), and the
+    shifts of ``roster`` (``agent_id``, ``start``, ``end``, naive wall-clock timestamps) that
+    run across it, with the hours they really last."""
+    notes = []
+    end = start + pd.Timedelta(days=days)
+    for when, shift in _clock_changes(start, end, zone):
+        hour_end = when + pd.Timedelta(hours=abs(shift))
+        in_hour = requirements_ds[(requirements_ds >= when) & (requirements_ds < hour_end)]
+        if shift > 0:
+            what = (f"clocks go forward at {when:%Y-%m-%d %H:%M} ({zone}): "
+                    f"{when:%H:%M}-{hour_end:%H:%M} does not exist that night")
+            req = (f"; its {len(in_hour)} requirement row(s) are planned but cannot be worked"
+                   if len(in_hour) else "")
+        else:
+            what = (f"clocks go back at {hour_end:%Y-%m-%d %H:%M} ({zone}): "
+                    f"{when:%H:%M}-{hour_end:%H:%M} happens twice that night")
+            req = (f"; its {len(in_hour)} requirement row(s) are planned once, for one of "
+                   "the two hours" if len(in_hour) else "")
+        across = roster[(roster["start"] <= when) & (roster["end"] >= hour_end)] \
+            if len(roster) else roster
+        shifts = ""
+        if len(across):
+            clock_h = (across["end"] - across["start"]).dt.total_seconds() / 3600.0
+            real_h = clock_h - shift
+            shown = ", ".join(f"{a} {s:%a %H:%M}-{e:%H:%M} ({c:g} h on the clock, {r:g} h "
+                              f"worked)" for a, s, e, c, r in
+                              zip(across["agent_id"], across["start"], across["end"],
+                                  clock_h, real_h, strict=True))
+            shifts = (f"; {len(across)} shift(s) run across it and last {abs(shift):g} h "
+                      f"{'less' if shift > 0 else 'more'} than their clock times say "
+                      f"(paid_hours and the rest between shifts follow the clock): {shown}")
+            if len(across) > 8:
+                cut = shown.split(", ")
+                shifts = shifts.replace(shown, ", ".join(cut[:8]) + ", ...")
+        notes.append(what + req + shifts + ". Fix: adjust these shifts' pay and the rest "
+                     "after them by hand before publishing the roster.")
+    return notes

@@ -1,0 +1,75 @@
+"""Daylight-saving changes inside the horizon: the roster works in wall-clock time, and
+with ``time_zone`` it names the hour that does not exist (or happens twice) and the shifts
+that run across it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from routing_ml.cli import app
+from routing_ml.scheduling import ScheduleInputError, ShiftTemplate, build_roster
+
+NIGHT = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
+
+
+def _nights(monday: str) -> pd.DataFrame:
+    """One agent needed every night 22:00-06:00 from ``monday`` evening on."""
+    ds = pd.date_range(pd.Timestamp(monday) + pd.Timedelta(hours=6), periods=7 * 96 - 24,
+                       freq="15min")
+    ds = ds[(ds.hour >= 22) | (ds.hour < 6)]
+    return pd.DataFrame({"unique_id": "voice", "ds": ds, "agents": 1})
+
+
+@pytest.mark.parametrize("monday, change, worked", [
+    ("2027-03-22", "clocks go forward at 2027-03-28 02:00 (Europe/Madrid): 02:00-03:00 does "
+                   "not exist", "7 h worked"),
+    ("2027-10-25", "clocks go back at 2027-10-31 03:00 (Europe/Madrid): 02:00-03:00 happens "
+                   "twice", "9 h worked"),
+])
+def test_time_zone_names_the_clock_change_and_the_shifts_across_it(cfg, no_soft, monday, change,
+                                                                    worked):
+    req = _nights(monday)
+    agents = pd.DataFrame({"agent_id": ["a", "b"]})
+    plain = build_roster(req, agents, [NIGHT], weights=no_soft, config=cfg)
+    assert not any("clocks" in n for n in plain.notes)  # no zone, no check
+    with pytest.warns(UserWarning, match="clocks go"):
+        res = build_roster(req, agents, [NIGHT], weights=no_soft, config=cfg,
+                           time_zone="Europe/Madrid")
+    (note,) = [n for n in res.notes if "clocks" in n]
+    assert change in note and "4 requirement row(s)" in note
+    # the Saturday night shift runs across the change (one agent on it in this plan)
+    sat = res.roster[res.roster["start"] == pd.Timestamp(monday) + pd.Timedelta(days=5, hours=22)]
+    assert len(sat) == 1
+    assert f"{sat['agent_id'].iloc[0]} Sat 22:00-06:00 (8 h on the clock, {worked})" in note
+    # same plan as without the zone: the check only reads the result
+    assert len(res.roster) == len(plain.roster)
+
+
+def test_time_zone_week_without_a_change_has_no_note(cfg, no_soft):
+    res = build_roster(_nights("2027-03-29"), pd.DataFrame({"agent_id": ["a", "b"]}), [NIGHT],
+                       weights=no_soft, config=cfg, time_zone="Europe/Madrid")
+    assert not any("clocks" in n for n in res.notes)
+
+
+def test_unknown_time_zone_is_refused_before_solving(no_soft):
+    with pytest.raises(ScheduleInputError, match=r"'Madrid' is not a time-zone name.*"
+                                                 r"Europe/Madrid"):
+        build_roster(_nights("2027-03-22"), pd.DataFrame({"agent_id": ["a"]}), [NIGHT],
+                     weights=no_soft, time_zone="Madrid")
+
+
+def test_schedule_cli_time_zone(tmp_path):
+    _nights("2027-03-22").to_csv(tmp_path / "req.csv", index=False)
+    pd.DataFrame({"agent_id": ["a", "b"]}).to_csv(tmp_path / "agents.csv", index=False)
+    (tmp_path / "shifts.yaml").write_text(
+        "shifts:\n  - {name: night, start: '22:00', lengths_minutes: [480]}\n")
+    res = CliRunner().invoke(app, [
+        "schedule", "--requirements", str(tmp_path / "req.csv"), "--agents",
+        str(tmp_path / "agents.csv"), "--shifts", str(tmp_path / "shifts.yaml"),
+        "--time-limit", "5", "--workers", "1", "--out", str(tmp_path / "roster.csv"),
+        "--time-zone", "Europe/Madrid"])
+    assert res.exit_code == 0, res.output
+    assert "note: clocks go forward at 2027-03-28 02:00" in res.output
+    assert "warning: clocks go" not in res.output  # the note is printed once
