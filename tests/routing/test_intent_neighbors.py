@@ -103,7 +103,7 @@ def test_model_pickled_before_the_vote_keeps_its_answers() -> None:
     clf = IntentClassifier(encoder="minilm", neighbors=0, random_state=0).fit(TEXTS, LABELS)
     state = clf.__getstate__()
     for key in ("neighbors", "neighbor_weight", "neighbor_temperature", "neighbor_weight_",
-                "neighbor_vectors_", "neighbor_labels_"):
+                "neighbor_vectors_", "neighbor_labels_", "fitted_params_"):
         state.pop(key)
     old = IntentClassifier.__new__(IntentClassifier)
     old.__setstate__(pickle.loads(pickle.dumps(state)))

@@ -98,7 +98,8 @@ def test_model_pickled_before_the_static_block_still_predicts() -> None:
     expected = clf.predict_proba(PROBE)
     state = clf.__getstate__()
     assert "_fast_" not in state  # the single-text tables are rebuilt on loading
-    for key in ("static_vectors", "static_weight", "quantize_encoder", "static_featurizer_"):
+    for key in ("static_vectors", "static_weight", "quantize_encoder", "static_featurizer_",
+                "fitted_params_"):
         state.pop(key)
     state["_fast_static_"] = None  # an attribute of the single-text path of that version
     old = IntentClassifier.__new__(IntentClassifier)

@@ -122,7 +122,8 @@ def test_refit_without_teacher_and_old_pickles(monkeypatch) -> None:
     np.testing.assert_allclose(clf.predict_proba(PROBE), plain.predict_proba(PROBE), atol=1e-12)
     # a model pickled before the teacher existed loads without it, same answers
     state = plain.__getstate__()
-    for key in ("teacher", "teacher_dims", "teacher_weight", "teacher_projection_"):
+    for key in ("teacher", "teacher_dims", "teacher_weight", "teacher_projection_",
+                "fitted_params_"):
         state.pop(key)
     old = IntentClassifier.__new__(IntentClassifier)
     old.__setstate__(pickle.loads(pickle.dumps(state)))

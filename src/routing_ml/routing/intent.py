@@ -173,6 +173,10 @@ def coverage_threshold(confidence: np.ndarray, coverage: float) -> float:
         raise ValueError(f"coverage must be in (0, 1], got {coverage!r}")
     if confidence.size == 0:
         raise ValueError("confidence is empty; give one value per contact")
+    if not np.isfinite(confidence).all():
+        i = int(np.flatnonzero(~np.isfinite(confidence))[0])
+        raise ValueError(f"confidence[{i}] is {confidence.flat[i]}; every confidence must be "
+                         "a probability (drop or fill the missing ones first)")
     ordered = np.sort(confidence)[::-1]
     n_keep = int(np.ceil(coverage * ordered.size - 1e-9))
     return float(ordered[max(n_keep, 1) - 1])
@@ -195,7 +199,15 @@ def misroute_rate_at_coverage(confidence: np.ndarray, correct: np.ndarray,
     contacts.
     """
     confidence = np.asarray(confidence, dtype=float)
-    correct = np.asarray(correct, dtype=bool)
+    raw = np.asarray(correct)
+    if raw.dtype.kind not in "biu" or (raw.dtype.kind in "iu" and not np.isin(raw, (0, 1)).all()):
+        raise ValueError(
+            f"correct must be booleans (or 0/1), got dtype {raw.dtype} (e.g. "
+            f"{raw.flat[0]!r} if raw.size else 'empty'); e.g. correct = predicted == truth")
+    correct = raw.astype(bool)
+    if correct.shape != confidence.shape:
+        raise ValueError(f"confidence has shape {confidence.shape} but correct has shape "
+                         f"{correct.shape}; give one of each per contact")
     threshold = coverage_threshold(confidence, coverage)
     kept = confidence >= threshold
     return float(1.0 - correct[kept].mean()), threshold, float(kept.mean())
@@ -220,12 +232,24 @@ def recency_weights(timestamps: Any, *, half_life_days: float,
     """
     if not float(half_life_days) > 0:
         raise ValueError(f"half_life_days must be > 0, got {half_life_days!r}")
+    raw = np.asarray(timestamps)
+    if raw.size and raw.dtype.kind in "iufb":
+        raise ValueError(
+            f"timestamps are numbers (dtype {raw.dtype}), not dates: numpy would read them as "
+            "nanoseconds. Fix: convert them first, e.g. pd.to_datetime(values, unit='s') for "
+            "seconds since 1970")
     ts = np.asarray(timestamps, dtype="datetime64[ns]")
     if ts.ndim != 1 or ts.size == 0:
         raise ValueError(f"timestamps must be a non-empty 1-D sequence, got shape {ts.shape}")
     if np.isnat(ts).any():
         raise ValueError(f"timestamps[{int(np.flatnonzero(np.isnat(ts))[0])}] is missing")
-    ref = ts.max() if reference is None else np.datetime64(reference, "ns")
+    try:
+        ref = ts.max() if reference is None else np.datetime64(reference, "ns")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"reference must be a date or datetime, got {reference!r}") from exc
+    if np.isnat(ref):
+        raise ValueError(f"reference is missing ({reference!r}); give a date, or None for the "
+                         "latest timestamp")
     age_days = np.maximum((ref - ts) / np.timedelta64(1, "D"), 0.0)
     return np.asarray(0.5 ** (age_days / float(half_life_days)), dtype=np.float64)
 
@@ -236,6 +260,14 @@ def _check_texts(texts: Any, name: str = "texts") -> list[str]:
         raise ValueError(
             f"{name} must be a sequence of strings, got a single {type(texts).__name__}; "
             f"wrap one text in a list: [{name[:-1] if name.endswith('s') else name}]")
+    if isinstance(texts, Mapping):
+        raise ValueError(
+            f"{name} is a mapping ({type(texts).__name__}); iterating it gives its keys. Fix: "
+            f"pass list(d.values()) and keep the keys (e.g. contact ids) beside the answers")
+    if isinstance(texts, set | frozenset):
+        raise ValueError(
+            f"{name} is a {type(texts).__name__}, which has no order: the answers could not be "
+            "matched to the texts. Fix: pass a list")
     if getattr(texts, "ndim", None) == 0:  # np.array("text"): tolist() gives one str
         raise ValueError(
             f"{name} must be a sequence of strings, got a 0-d array holding "
@@ -290,10 +322,24 @@ def _ece(proba: np.ndarray, y_idx: np.ndarray, n_bins: int = 15) -> float:
 
 
 def _fit_temperature(scores: np.ndarray, y_idx: np.ndarray) -> float:
+    """The temperature of least out-of-fold NLL, the labels smoothed by ``1 / (n + 2)``
+    (Laplace's rule: n texts never prove that the model cannot err). Without the smoothing
+    a model that makes no out-of-fold error (small, easily separated training sets) gets
+    a temperature near 0 and a confidence of 1.0 on any text, gibberish included; with
+    thousands of texts the smoothing moves the temperature by about 0.1 %."""
     from scipy.optimize import minimize_scalar
 
-    res = minimize_scalar(lambda lt: _nll(scores, y_idx, float(np.exp(lt))),
-                          bounds=(np.log(1e-3), np.log(1e3)), method="bounded",
+    n = len(y_idx)
+    eps = 1.0 / (n + 2)
+    rows = np.arange(n)
+
+    def loss(log_t: float) -> float:
+        z = scores / float(np.exp(log_t))
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(np.mean(-(1.0 - eps) * log_p[rows, y_idx] - eps * log_p.mean(axis=1)))
+
+    res = minimize_scalar(loss, bounds=(np.log(1e-3), np.log(1e3)), method="bounded",
                           options={"xatol": 1e-4})
     return float(np.exp(res.x))
 
@@ -323,6 +369,18 @@ _TEACHER_RIDGE = 1.0
 #: at most this many training texts (a seeded sample) fit the teacher regression: its
 #: dual form solves one (n x n) system
 _TEACHER_MAX_TEXTS = 10_000
+
+#: parameters that may change after ``fit`` (they only read the fitted model's answers);
+#: every other parameter shapes the features or the model, and changing one after ``fit``
+#: makes the next prediction raise until the model is fitted again
+_AFTER_FIT_PARAMS = ("abstain_threshold", "triage_label", "triage_queue", "intent_to_queue",
+                     "encoder_batch_size")
+_FIT_TIME_PARAMS = ("encoder", "word_ngram_range", "char_ngram_range", "char_weight",
+                    "char_min_df", "word_min_df", "static_vectors", "static_weight",
+                    "embedding_weight", "neighbors", "neighbor_weight", "neighbor_temperature",
+                    "teacher", "teacher_dims", "teacher_weight", "C", "class_balance",
+                    "prior_shift", "calibration", "calibration_folds", "max_chars",
+                    "quantize_encoder", "random_state")
 
 #: a contact abstains when its confidence is below ``abstain_threshold`` by more than
 #: this: the single-text and batch paths compute probabilities that differ in their last
@@ -972,6 +1030,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             state.setdefault("teacher_projection_", None)
         super().__setstate__(state)
         if "coef_" in self.__dict__:
+            if "fitted_params_" not in self.__dict__:  # pickled before the snapshot
+                self.fitted_params_ = self._fit_time_values()
             self._store_fast_path()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -1072,12 +1132,25 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         default = inspect.signature(cls.__init__).parameters[name].default
         return 0.5 if default is None else default  # abstain_threshold: an example value
 
+    def _fit_time_values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _FIT_TIME_PARAMS)
+
     def _check_fitted(self) -> None:
         # cheaper than sklearn's check_is_fitted (which scans every attribute): the
         # single-utterance path calls it on every text
         if "coef_" not in self.__dict__:
             raise NotFittedError(
                 "This IntentClassifier is not fitted yet; call fit(texts, labels) first")
+        if self._fit_time_values() != self.fitted_params_:
+            changed = [(name, now, then) for name, now, then in
+                       zip(_FIT_TIME_PARAMS, self._fit_time_values(), self.fitted_params_,
+                           strict=True) if now != then]
+            name, now, then = changed[0]
+            raise ValueError(
+                f"{name} is {now!r} but the model was fitted with {then!r}: it shapes the "
+                f"features or the model, so the fitted model no longer matches its "
+                f"parameters. Fix: fit again, or set_params({name}={then!r}). Only "
+                f"{', '.join(_AFTER_FIT_PARAMS)} may change after fit.")
 
     # ------------------------------------------------------------------ features
     def _range(self, name: str) -> tuple[int, int]:
@@ -1237,6 +1310,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         """
         t_start = time.perf_counter()
         self._validate_params_or_raise()
+        # the parameters this fit uses: changing one of them later is refused at predict
+        self.fitted_params_ = self._fit_time_values()
         texts = _check_texts(texts)
         if isinstance(labels, str | bytes) or labels is None or not hasattr(labels, "__len__"):
             raise ValueError("labels must be a sequence with one intent per text, got "
@@ -1279,7 +1354,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                     f"labels[{i_int}] is {y[i_int]!r}); 0 and '0' would be different intents "
                     "or be merged. Fix: cast them to one type first, e.g. "
                     "[str(v) for v in labels].")
-            y = y.astype(str) if all(is_str) else y.astype(np.int64)
+            try:
+                y = y.astype(str) if all(is_str) else y.astype(np.int64)
+            except OverflowError:
+                raise ValueError(
+                    "labels has integers beyond the 64-bit range (e.g. "
+                    f"{max(y, key=abs)!r}); cast them to str first, e.g. "
+                    "[str(v) for v in labels]") from None
         normalized = self._normalize(texts)
         usable = np.fromiter((bool(t) for t in normalized), dtype=bool, count=len(texts))
         n_empty = int((~usable).sum())
@@ -1401,7 +1482,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"triage_label {triage!r} is of type {type(triage).__name__} but the labels are "
                 "integers; predict would return a mix of both types and scikit-learn's "
-                "metrics (score, f1_score, cross_val_score) would fail. Fix: "
+                "metrics (score, f1_score, cross_val_score) would fail. (scikit-learn's "
+                "cross_val_predict, VotingClassifier and StackingClassifier encode string "
+                "labels as integers 0..n-1 before they call fit.) Fix: "
                 "IntentClassifier(triage_label=-1) (any integer that is not an intent), or "
                 "cast the labels to str.")
 
@@ -1631,6 +1714,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             dt = np.promote_types(self.classes_.dtype, np.min_scalar_type(self.triage_label))
             if dt.kind in "iu":
                 return dt
+            # uint64 intents with a negative triage label: int64 holds both when the
+            # intents are below 2**63
+            if (np.iinfo(np.int64).min <= int(self.triage_label)
+                    and int(self.classes_.max()) <= np.iinfo(np.int64).max):
+                return np.dtype(np.int64)
         return np.dtype(object)
 
     def _triage_array(self) -> np.ndarray:
@@ -1675,15 +1763,23 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw SVM margins, shape (n_texts, n_classes) (zeros for empty texts). The
-        neighbour vote of the accurate mode is not in them: it is mixed into the
-        probabilities of :meth:`predict_proba`, which :meth:`predict` follows."""
+        """Raw SVM margins, shape (n_texts, n_classes) (zeros for empty texts); with two
+        intents, as in scikit-learn, shape (n_texts,): the margin of ``classes_[1]`` less
+        that of ``classes_[0]`` (> 0 where ``classes_[1]`` wins), so that ``roc_auc`` and
+        ``average_precision`` scorers read it. The neighbour vote of the accurate mode is
+        not in them: it is mixed into the probabilities of :meth:`predict_proba`, which
+        :meth:`predict` follows."""
         self._check_fitted()
         texts = _check_texts(texts)
         if len(texts) == 1:
             got = self._margins_one(texts[0])
-            return np.zeros((1, len(self.classes_))) if got is None else got[0].reshape(1, -1)
-        return self._batch_scores(texts)[0]
+            margins = (np.zeros((1, len(self.classes_))) if got is None
+                       else got[0].reshape(1, -1))
+        else:
+            margins = self._batch_scores(texts)[0]
+        if len(self.classes_) == 2:
+            return margins[:, 1] - margins[:, 0]
+        return margins
 
     def predict_proba(self, texts: Sequence[str],
                       labels: Any | None = None) -> np.ndarray:
@@ -1808,7 +1904,16 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                     np.take_along_axis(proba, order, axis=1))
 
     def _queue_of(self, intent: Any) -> Any:
-        return intent if self.intent_to_queue is None else self.intent_to_queue[intent]
+        if self.intent_to_queue is None:
+            return intent
+        try:
+            return self.intent_to_queue[intent]
+        except (KeyError, TypeError, IndexError):
+            intent = intent.item() if isinstance(intent, np.generic) else intent
+            raise ValueError(
+                f"intent_to_queue has no queue for the intent {intent!r} (was it changed "
+                f"after fit?). Fix: map every intent of classes_ to a queue, e.g. "
+                f"set_params(intent_to_queue={{..., {intent!r}: 'general'}})") from None
 
     def predict_queue(self, texts: Sequence[str]) -> np.ndarray:
         """The queue (or skill) of each text: ``intent_to_queue[intent]``, or
@@ -1875,8 +1980,20 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{path} is a directory; save writes one file. Fix: give a file "
                              f"name, e.g. {path / 'intents.pkl'}.")
         payload = {"format": _FORMAT_VERSION, "class": "IntentClassifier", "model": self}
-        with path.open("wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"the model cannot be pickled ({exc}); {path} is left as it was. A parameter "
+                "holds an object pickle cannot write, e.g. a lambda, or a defaultdict of one "
+                "in intent_to_queue. Fix: a plain dict (every intent mapped) instead") from exc
+        # written beside the target, then renamed over it: a failed write keeps the old file
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return path
 
     @classmethod
