@@ -23,6 +23,8 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
     (re.compile(r"\bprevious_roster\b"), "--previous-roster"),
     (re.compile(r"\bcalibration_horizon='([^']*)'"), r"--calibration-horizon \1"),
+    (re.compile(r"patience in seconds(?: \(> 0\))?, or None for Erlang C"),
+     "patience in seconds (> 0), or leave --patience-seconds out for Erlang C"),
 )
 
 

@@ -1,5 +1,5 @@
-"""Email / web items arriving after the horizon's last working time are carried over to the
-next working hours (within their deadline) and reported, not an infeasible plan."""
+"""Email / web items due after the horizon end are carried over to the next working hours
+(within their deadline) and reported, not an infeasible plan."""
 
 from __future__ import annotations
 
@@ -47,13 +47,49 @@ def test_working_after_lets_the_last_items_wait_for_the_next_day():
                                  working_after=after)
 
 
-def test_items_with_working_time_left_are_still_finished_by_the_horizon_end():
-    # all working: nothing is carried, the level is the one without working_after
+def test_items_due_after_the_end_keep_their_deadline_in_the_continued_calendar():
+    # 80 items in the last quarter-hour, due in 2 h, working time all along: they may take
+    # the 2 h after the end (3.33 agents), not the last quarter-hour alone (26.7 agents,
+    # the rule before: "finished by the horizon end when working time is left")
     vol = np.array([0, 0, 0, 0, 0, 0, 0, 80.0])
-    base = deferred_required_agents(vol, 300, 15, 2, fractional=True)
     with_after = deferred_required_agents(vol, 300, 15, 2, working_after=np.ones(9, bool),
                                           fractional=True)
-    np.testing.assert_allclose(with_after, base)
+    np.testing.assert_allclose(with_after, 80 * 300 / (2 * 3600.0))
+    # without working_after nothing is assumed after the end (conservative, unchanged)
+    base = deferred_required_agents(vol, 300, 15, 2, fractional=True)
+    np.testing.assert_allclose(base, 80 * 300 / 900.0)
+
+
+def test_rows_of_zero_volume_after_the_end_do_not_change_the_staffing():
+    # a frame ending at 10:00, and the same frame with the rest of the day at 0 items: the
+    # continued calendar is the same working time, so the same level (it was 21 vs 3)
+    tgt = StaffingTarget(channel="email", deadline_hours=24, working_hours=(8, 20))
+    ds = pd.date_range("2026-03-02 08:00", periods=24, freq="30min")
+    vol = [0, 100, 200, 50] + [0] * 20
+    short = pd.DataFrame({"unique_id": "mail", "ds": ds[:4], "yhat": vol[:4]})
+    long = pd.DataFrame({"unique_id": "mail", "ds": ds, "yhat": vol})
+    a = staffing_requirements(short, tgt, aht_seconds=300, interval_minutes=30)
+    b = staffing_requirements(long, tgt, aht_seconds=300, interval_minutes=30)
+    assert a.agents.max() == b.agents.max() == 3  # 29.2 work hours in 12 working hours
+    # 100 items at 19:30 due in 24 h: half an hour today and 11.5 h tomorrow, 1 agent
+    late = pd.DataFrame({"unique_id": "mail", "ds": ds, "yhat": [0] * 23 + [100]})
+    c = staffing_requirements(late, tgt, aht_seconds=300, interval_minutes=30)
+    assert c.agents.max() == 1
+
+
+def test_occupancy_counts_the_work_done_inside_the_horizon():
+    # 10 items of 9 min every half hour around the clock; what is open at midnight is the
+    # backlog of the next day, not work of this day's agents (occupancy was 1.2)
+    ds = pd.date_range("2026-03-02 00:00", periods=48, freq="30min")
+    df = pd.DataFrame({"unique_id": "mail", "ds": ds, "yhat": 10.0})
+    r = staffing_requirements(df, StaffingTarget(channel="email", deadline_hours=24,
+                                                 working_hours=(8, 20)),
+                              aht_seconds=540, interval_minutes=30)
+    working = r[r.agents > 0]
+    done = 48 * 10 * 540 / 3600.0 - r.attrs["deferred_backlog"]["mail"]["work_hours"]
+    capacity = working.net_agents.iloc[0] * len(working) * 0.5
+    np.testing.assert_allclose(working.occupancy, done / capacity)
+    assert (working.occupancy <= 1.0 + 1e-12).all()
 
 
 def test_staff_cli_web_forecast_ending_at_night_exits_0_and_reports_backlog(tmp_path):

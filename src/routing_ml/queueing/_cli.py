@@ -73,14 +73,20 @@ def register(app: typer.Typer) -> None:
             )
             per_queue: object = default
             aht: object = aht_seconds
+            notes: list[str] = []  # printed as warnings with the library's
             if targets is not None:
                 per_queue, aht_map = read_staffing_targets(targets, default)
-                if aht_map:
-                    frame_aht = aht_seconds
-                    if frame_aht is None:
-                        aht = aht_map
+                # the file's '*' handle time is the default of the queues it does not name
+                star = aht_map.pop("*", None)
+                if aht_map or star is not None:
+                    if aht_seconds is not None:
+                        aht = {"__default__": aht_seconds, **aht_map}
+                        if star is not None:
+                            notes.append(f"--aht-seconds {aht_seconds:g} is the handle time "
+                                         f"of the queues {targets.name} does not name; its "
+                                         f"'*' aht_seconds ({star:g}) is not used.")
                     else:
-                        aht = {"__default__": frame_aht, **aht_map}
+                        aht = {**aht_map, **({} if star is None else {"*": star})}
             frame = read_table(forecast)
             if volume_col not in frame.columns:
                 others = [c for c in frame.columns if c not in ("unique_id", "ds", "aht_seconds")]
@@ -93,7 +99,12 @@ def register(app: typer.Typer) -> None:
                     and "aht_seconds" in frame):
                 # the targets file names some queues' handle time: the forecast's
                 # aht_seconds column stays the handle time of the queues it leaves out
-                named = frame["unique_id"].astype(str).map(aht)
+                if "*" in aht:
+                    notes.append(f"{forecast.name}'s aht_seconds column is the handle time "
+                                 f"of the queues {targets.name if targets else ''} does not "
+                                 f"name; its '*' aht_seconds ({aht['*']:g}) is not used.")
+                named = frame["unique_id"].astype(str).map(
+                    {q: v for q, v in aht.items() if q != "*"})
                 frame["aht_seconds"] = named.where(named.notna(), frame["aht_seconds"])
                 aht = None
             if isinstance(aht, dict) and "__default__" in aht and "unique_id" in frame:
@@ -106,6 +117,8 @@ def register(app: typer.Typer) -> None:
                     aht_seconds=aht,  # type: ignore[arg-type]
                     interval_minutes=interval_minutes, volume_col=volume_col,
                 )
+            for note in notes:
+                typer.echo(f"warning: {note}", err=True)
             for w in caught:
                 typer.echo(f"warning: {as_flags(w.message)}", err=True)
         except InfeasibleTargetError as exc:

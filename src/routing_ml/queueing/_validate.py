@@ -143,7 +143,8 @@ def _diagnose(name: str, arr: np.ndarray, *, low: float | None, low_inclusive: b
     if nan.any():
         raise QueueingInputError(
             f"{name} has NaN values ({int(nan.sum())} of {arr.size}). Fix: fill or drop "
-            f"them before calling (a closed interval has 0 volume, not NaN)."
+            f"them before calling"
+            + (" (a closed interval has 0 volume, not NaN)." if "volume" in name else ".")
         )
     if not allow_inf:
         inf = np.isinf(arr)

@@ -34,11 +34,12 @@ after the end of the horizon: by default no capacity after the horizon is assume
 must be done by the horizon end (conservative; a horizon that ends outside working hours is
 then infeasible, since its last items have no working time left). With ``working_after``
 (the working pattern of the intervals that follow the horizon, as
-:func:`staffing_requirements` builds from ``working_hours``) the standard is: items due
-after the end are still finished by the end when the horizon has working time left after
-their arrival; items arriving after the horizon's last working time are *carried over*:
-answered within their own deadline in the next working hours, at the same level. The
-work still open at the end is the backlog for the next horizon's plan
+:func:`staffing_requirements` builds from ``working_hours``) items due after the end keep
+their deadline in that continued calendar: the level meets every deadline whether the item
+is answered before the horizon ends or *carried over* to the next working hours, worked
+at the same level (the smallest level, so the next horizon's plan is assumed to keep at
+least this level for the carried items). The work still open at the end is the backlog
+for the next horizon's plan
 (``staffing_requirements`` reports it in ``result.attrs["deferred_backlog"]``).
 ``max_occupancy`` divides the level (agents productive only that share
 of their working time). No finite level exists when work is due in a window with no
@@ -268,14 +269,10 @@ def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_second
     cap_due = cap[jc] + np.where(inside, frac * length_seconds * working[np.minimum(j, m - 1)],
                                  0.0)
     cap_start = cap[:n]
-    if working_after is not None:
-        # items due after the horizon end are finished by the end when working time is
-        # left for them (as without working_after); only those arriving after the last
-        # working time of the horizon are carried over to the next working hours. They are
-        # a suffix of the intervals, so the deadlines stay in FIFO order.
-        cut = pos > n
-        keep = cut & (cap[n] - cap_start > 0)
-        cap_due = np.where(keep, cap[n], cap_due)
+    # with working_after, items due after the horizon end have their deadline in the
+    # calendar that follows it (FIFO order kept: deadlines grow with the arrival); finishing
+    # them by the horizon end instead would staff a frame that ends mid-day for a deadline
+    # it does not have (100 items at 19:30 due in 24 h: 17 agents until 20:00, not 1)
     has_work = work_seconds > 0
     # window s..i: work wcum[i+1] - wcum[s], capacity cap_due[i] - cap[s]. Capacity grows
     # as s moves back or i forward, so the window k..k is the tightest one holding the

@@ -54,8 +54,9 @@ def staffing_requirements(
         (the key ``"*"`` gives the default for queues not listed). Default
         ``StaffingTarget()`` (80% in 20 s, Erlang C, no shrinkage).
     aht_seconds : handle time in seconds: a number, the name of a column of the frame, or a
-        mapping queue -> seconds. Default: the frame's ``aht_seconds`` column (NaN allowed
-        where the volume is 0). A voice / chat handle time below 10 s on a row with
+        mapping queue -> seconds (the key ``"*"`` gives the default for queues not listed).
+        Default: the frame's ``aht_seconds`` column (NaN or 0 allowed where the volume is
+        0). A voice / chat handle time below 10 s on a row with
         contacts gives a UserWarning (minutes typed as seconds?); it is still used.
     interval_minutes : interval length in minutes. Default: inferred from the most common
         step of ``ds``, with a UserWarning saying what was inferred.
@@ -72,11 +73,13 @@ def staffing_requirements(
         ``abandon_rate`` — these four are those of the ``net_agents`` on the phones
         (``agents`` less shrinkage), not of the scheduled ``agents``. For email / web ``service_level`` is 1.0 (every item answered
         within the deadline by construction) and ``asa_seconds`` is NaN. Email / web
-        items arriving after the horizon's last working time are carried over: answered
-        within their deadline in the next working hours at the same level (see
+        items due after the horizon end may be carried over: answered within their
+        deadline in the next working hours at the same level (see
         :mod:`routing_ml.queueing.channels`); ``result.attrs["deferred_backlog"]`` maps
         each email / web queue to the work still open at the horizon end
         (``{"items", "work_hours", "horizon_end"}``), to be planned with the next horizon.
+        The continued calendar brings no new items: for a frame that ends before a busy
+        period, forecast a day more and keep the rows you plan.
 
     Raises
     ------
@@ -120,8 +123,9 @@ def staffing_requirements(
                 f"(columns: {list(df.columns)})."
             )
         raw = pd.to_numeric(df[aht_seconds], errors="coerce").to_numpy(dtype=float)
-        # no contacts, no handle time: NaN AHT is fine where the volume is 0 (agents = 0)
-        raw = np.where(np.isnan(raw) & (volume == 0), 1.0, raw)
+        # no contacts, no handle time: a NaN or 0 AHT is fine where the volume is 0
+        # (agents = 0; actuals often store 0 for an empty interval)
+        raw = np.where((np.isnan(raw) | (raw == 0)) & (volume == 0), 1.0, raw)
         if np.isnan(raw).any():
             bad = df.loc[np.isnan(raw), [ID, TIME, FORECAST]].head(5).rename(
                 columns={FORECAST: volume_col})
@@ -135,10 +139,14 @@ def staffing_requirements(
     elif isinstance(aht_seconds, Mapping):
         # queue ids are strings after validation: key 1 names queue '1'
         aht_seconds = {str(k): v for k, v in aht_seconds.items()}
+        if DEFAULT_KEY in aht_seconds:
+            fill = aht_seconds.pop(DEFAULT_KEY)
+            aht_seconds = {**{str(q): fill for q in np.unique(queues)}, **aht_seconds}
         missing = sorted(set(queues) - set(aht_seconds))
         if missing:
             raise QueueingInputError(
-                f"aht_seconds mapping has no value for queues {missing[:10]}. Fix: add them."
+                f"aht_seconds mapping has no value for queues {missing[:10]}. Fix: add them, "
+                f"or a default under the key '{DEFAULT_KEY}'."
             )
         aht = as_array("aht_seconds", df[ID].map(aht_seconds).to_numpy(dtype=float),
                        low=0.0, low_inclusive=False, fix="Fix: handle times are seconds > 0.")
@@ -228,11 +236,11 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
                    backlog: dict[str, dict[str, Any]]) -> None:
     """Deferrable work: one level per queue over its horizon (rows are time-sorted).
 
-    The calendar continues past the queue's last row at the same working hours: items
-    arriving after the horizon's last working time are answered within their deadline in
-    the next working hours at the same level (the others are finished by the horizon end,
-    as before); the work still open at the end goes to ``backlog[queue]`` (``items``,
-    ``work_hours``, ``horizon_end``).
+    The calendar continues past the queue's last row at the same working hours: items due
+    after the horizon end are answered within their deadline, in the horizon's working
+    time or the next working hours, at the same level; the work still open at the end goes
+    to ``backlog[queue]`` (``items``, ``work_hours``, ``horizon_end``). ``occupancy`` is
+    the work done inside the horizon over its capacity.
     """
     from routing_ml.frames import ID, TIME
 
@@ -280,8 +288,6 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         net[sel] = np.where(w, agents, 0.0)
         gross[sel] = np.where(w, _gross_up(np.asarray(agents), np.asarray(tgt.shrinkage),
                                            False), 0.0)
-        total_capacity = agents * w.sum() * interval * 60.0
-        occ[sel] = np.where(w, grid.sum() / total_capacity if total_capacity > 0 else 0.0, 0.0)
         sl[sel] = 1.0
         asa[sel] = np.nan
         items = np.zeros(pos[-1] + 1)
@@ -289,6 +295,10 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         rate = agents * (1.0 if tgt.max_occupancy is None else float(tgt.max_occupancy))
         open_seconds, open_items = _deferred_backlog(grid, items, working, interval * 60.0,
                                                      rate)
+        # the work done inside the horizon (the backlog is worked in the next one)
+        total_capacity = agents * w.sum() * interval * 60.0
+        done = grid.sum() - open_seconds
+        occ[sel] = np.where(w, done / total_capacity if total_capacity > 0 else 0.0, 0.0)
         backlog[str(q)] = {"items": open_items, "work_hours": open_seconds / 3600.0,
                            "horizon_end": str(after[0].astype("datetime64[m]")).replace("T", " ")}
 

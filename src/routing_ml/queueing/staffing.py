@@ -103,6 +103,14 @@ class StaffingTarget:
     working_hours: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
+        for name in ("service_level", "answer_seconds", "max_occupancy", "shrinkage",
+                     "patience_seconds", "concurrency", "deadline_hours"):
+            value = getattr(self, name)
+            if value is not None and np.ndim(value) != 0:
+                raise QueueingInputError(
+                    f"{name} has shape {np.shape(value)}; a StaffingTarget holds one value "
+                    f"per queue. Fix: a number (per-interval targets: call required_agents "
+                    f"with arrays).")
         _check_targets(self.service_level, self.answer_seconds, self.max_occupancy,
                        self.shrinkage, self.patience_seconds)
         if self.channel not in ("voice", "chat", "messaging", "email", "web"):
@@ -139,6 +147,8 @@ class StaffingTarget:
                     f"working_hours must be (start_hour, end_hour) with start < end, got "
                     f"{self.working_hours!r}. Fix: e.g. (8, 20)."
                 )
+            # a list (YAML, JSON) is kept as a tuple: targets are hashed per queue
+            object.__setattr__(self, "working_hours", (float(hours[0]), float(hours[1])))
         if self.deadline_hours is not None:
             as_array("deadline_hours", self.deadline_hours, low=0.0, low_inclusive=False,
                      fix="Fix: pass the answer deadline in hours, > 0.")
@@ -209,7 +219,20 @@ def _gross_up(n: np.ndarray, s: np.ndarray, fractional: bool) -> np.ndarray:
     if fractional:
         return x
     r = np.rint(x)
-    return np.where(np.abs(x - r) <= _ROUND_TOL * np.maximum(x, 1.0), r, np.ceil(x))
+    out = np.where(np.abs(x - r) <= _ROUND_TOL * np.maximum(x, 1.0), r, np.ceil(x))
+    # near 1 the float 1 - s carries a relative error of ~1e-16 / (1 - s), more than the
+    # tolerance: those (rare) entries are computed with the decimal shrinkage as a fraction
+    n_b, s_b = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(s, dtype=float))
+    close = np.isfinite(n_b) & (1.0 - s_b < 1e-3)
+    if close.any():
+        from fractions import Fraction
+
+        out = np.array(np.broadcast_to(out, close.shape), dtype=float)
+        for i in np.argwhere(close):
+            k = tuple(i)
+            exact = Fraction(float(n_b[k])) / (1 - Fraction(repr(float(s_b[k]))))
+            out[k] = float(-(-exact.numerator // exact.denominator))
+    return out
 
 
 def required_agents(
