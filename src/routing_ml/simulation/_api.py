@@ -586,7 +586,11 @@ def simulate(
     abandoned + waiting.
 
     Events at the same time are handled in the order: end of service, log-out, log-in,
-    arrival (a contact arriving when a shift ends is not taken by that agent).
+    arrival (a contact arriving when a shift ends is not taken by that agent). Ties
+    between agents (the same idle time, e.g. at the start of a shift) are broken by their
+    row in ``agents``: the same agents in another row order are another sample path, as
+    valid, with the same seed; sort the agents frame (e.g. by ``agent_id``) to compare
+    runs built from differently ordered files.
 
     Examples
     --------
