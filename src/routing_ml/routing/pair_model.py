@@ -8,11 +8,15 @@ Two LightGBM boosters, fit on an interaction log (one row per answered contact):
 
 Features of a (contact, agent) pair (see ``FEATURES``):
 
-- contact: intent, channel, language (categorical), priority, ``is_repeat``, ``open_case``
-  (the citizen's previous contact within ``case_window_hours`` was not resolved),
-  ``prior_contacts`` (the citizen's contacts in that window on any channel, capped at 3),
-  ``channel_switch`` (the previous contact came through another channel), a text-length
-  bucket. Contacts are linked across channels by ``customer_id``.
+- contact: intent, channel, language (categorical; ids and codes are read as text, a
+  code 2 or 2.0 as ``"2"``), priority (0, 1, 2 as the Router reads it: higher counts as
+  2), ``is_repeat``, ``open_case`` (the citizen's previous contact within
+  ``case_window_hours`` was not resolved), ``prior_contacts`` (the citizen's contacts in
+  that window on any channel, capped at 3), ``channel_switch`` (the previous contact came
+  through another channel), a text-length bucket. Contacts are linked across channels by
+  ``customer_id`` (numbers or text, as the Router's case book links them); in a training
+  log an earlier contact counts only once it had ended (its outcome is then known, as the
+  case book records it at the end of service).
 - agent: proficiency on the intent's skill, whether the agent speaks the contact's
   language, tenure, and the agent's own history **computed without leakage**: only
   interactions that had *ended* before the predicted contact arrived count, and the
@@ -20,7 +24,9 @@ Features of a (contact, agent) pair (see ``FEATURES``):
   (``(sum + k * intent_mean) / (n + k)``); the same for the agent over all intents
   (residual against the intent means). The intent means are themselves shrunk to the
   global mean with ``_INTENT_PRIOR_ROWS`` (5) pseudo-rows, so a rare intent does not start
-  at a resolution rate of 0 or 1.
+  at a resolution rate of 0 or 1; in training they are taken over the interactions ended
+  before each row too (ordered target statistics: a row's own outcome, or a later one,
+  is never in its features). Predictions use the whole log's means.
 
 The fast path used by the policies is :meth:`PairOutcomeModel.expected_outcomes`: the
 model's prediction does not depend on anything but the contact's *context* (intent,
@@ -45,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing_ml.errors import FrameError, NotFittedError
-from routing_ml.routing.base import AgentPool, Contact
+from routing_ml.routing.base import AgentPool, Contact, customer_key, label_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -318,8 +324,14 @@ class PairOutcomeModel:
             return np.where(ts.isna().to_numpy(), np.nan, sec)
         return pd.to_numeric(ts, errors="coerce").to_numpy(dtype=float)
 
-    def _contact_features(self, df: pd.DataFrame, times: np.ndarray) -> np.ndarray:
-        """Contact columns 0..8 of FEATURES; links contacts by customer_id."""
+    def _contact_features(self, df: pd.DataFrame, times: np.ndarray,
+                          ends: np.ndarray | None = None) -> np.ndarray:
+        """Contact columns 0..8 of FEATURES; links contacts by customer_id.
+
+        With ``ends`` (a training log) an earlier contact of the citizen counts only when it
+        had ended before this one arrived, as the Router's case book knows it (its outcome
+        is recorded at the end of service): a contact still in service, or the same row
+        exported twice, says nothing of the case yet."""
         import pandas as pd
 
         n = len(df)
@@ -328,8 +340,9 @@ class PairOutcomeModel:
         X[:, 1] = self._codes(df["channel"], self.channels_) if "channel" in df else \
             self._codes(pd.Series(["voice"] * n), self.channels_)
         X[:, 2] = self._codes(df["language"], self.languages_) if "language" in df else np.nan
-        X[:, 3] = pd.to_numeric(df["priority"], errors="coerce").fillna(0).to_numpy() \
-            if "priority" in df else 0.0
+        # the Router's scale: 0, 1, 2 (higher values count as 2, as Router.prepare reads them)
+        X[:, 3] = np.clip(pd.to_numeric(df["priority"], errors="coerce").fillna(0).to_numpy(),
+                          0, 2) if "priority" in df else 0.0
         X[:, 8] = [_text_bucket(len(t)) if isinstance(t, str) else 0
                    for t in df["text"]] if "text" in df else 0.0
         # cross-channel linking by customer_id
@@ -337,28 +350,35 @@ class PairOutcomeModel:
         open_case = np.zeros(n)
         switch = np.zeros(n)
         if "customer_id" in df:
-            cust = pd.to_numeric(df["customer_id"], errors="coerce").fillna(0).to_numpy()
-            ident = cust > 0  # 0 / missing = unidentified citizen
+            # the case book's keys: numbers and text ids alike (0 / missing: unidentified)
+            keys = [customer_key(v) for v in df["customer_id"].astype(object)]
+            ident = np.fromiter((k is not None for k in keys), dtype=bool, count=n)
             if ident.any():
+                cust = np.asarray(pd.factorize(pd.Series(keys, dtype=object))[0],
+                                  dtype=np.int64)
                 idx = np.flatnonzero(ident)
                 order = idx[np.lexsort((times[idx], cust[idx]))]
                 c, t = cust[order], times[order]
+                e = ends[order] if ends is not None else t
                 ch = X[order, 1]
                 res = (df["resolved"].to_numpy(dtype=bool)[order] if "resolved" in df
                        else np.zeros(len(order), dtype=bool))
                 window = self.case_window_hours * 3600.0
-                same_prev = np.r_[False, c[1:] == c[:-1]]
-                gap = np.r_[np.inf, np.diff(t)]
-                recent = same_prev & (gap <= window)
-                # count of the customer's earlier contacts within the window (capped at 3)
+                # the customer's earlier contacts within the window that had ended (capped
+                # at 3), and the latest of them: its outcome and channel
                 cnt = np.zeros(len(order))
-                for lag in (1, 2, 3):
+                last = np.full(len(order), -1)
+                for lag in (3, 2, 1):
                     ok = np.zeros(len(order), dtype=bool)
-                    ok[lag:] = (c[lag:] == c[:-lag]) & (t[lag:] - t[:-lag] <= window)
+                    ok[lag:] = ((c[lag:] == c[:-lag]) & (t[lag:] - t[:-lag] <= window)
+                                & (e[:-lag] <= t[lag:]))
                     cnt += ok
+                    last = np.where(ok, np.arange(len(order)) - lag, last)
+                has = last >= 0
+                prev = np.maximum(last, 0)
                 prior[order] = cnt
-                open_case[order] = recent & ~np.r_[False, res[:-1]]
-                switch[order] = recent & (np.r_[np.nan, ch[:-1]] != ch)
+                open_case[order] = has & ~res[prev]
+                switch[order] = has & (ch[prev] != ch)
         X[:, 5] = open_case
         X[:, 6] = prior
         X[:, 7] = switch
@@ -370,9 +390,56 @@ class PairOutcomeModel:
 
     @staticmethod
     def _codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
-        lookup = {v: i for i, v in enumerate(names)}
-        return np.array([lookup.get(v, np.nan) if isinstance(v, str) else np.nan
+        """Index of each value in ``names`` (NaN when missing or unknown); numbers are
+        read as their :func:`label_text` (an intent 2 or 2.0 is ``"2"``)."""
+        lookup: dict[str | None, float] = {v: float(i) for i, v in enumerate(names)}
+        return np.array([lookup.get(v if isinstance(v, str) else label_text(v), np.nan)
                          for v in values.astype(object)], dtype=float)
+
+    @staticmethod
+    def _labels(values: pd.Series) -> list[str | None]:
+        return [label_text(v) for v in values.astype(object)]
+
+    @staticmethod
+    def _roster_languages(agents: Any) -> set[str]:
+        """Languages the roster lists (a language nobody in the log used is still one the
+        roster's agents speak or not)."""
+        import pandas as pd
+
+        if agents is None:
+            return set()
+        rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
+        out: set[str] = set()
+        for r in rows:
+            langs = r.get("languages")
+            if isinstance(langs, str):
+                langs = [x for x in langs.replace(",", ";").split(";") if x.strip()]
+            if langs is not None and not (isinstance(langs, float) and np.isnan(langs)):
+                out.update(t for t in (label_text(x) for x in langs) if t)
+        return out
+
+    @staticmethod
+    def _warn_odd_rows(df: pd.DataFrame) -> None:
+        """Rows repeated exactly (a log exported twice) and priorities beyond the Router's
+        0..2 scale: warned, not dropped."""
+        import warnings
+
+        dup = int(df.astype(str).duplicated().sum())
+        if dup:
+            warnings.warn(
+                f"interactions: {dup} rows repeat another row exactly (a log exported twice "
+                f"counts them twice). Fix: log = log.drop_duplicates().", UserWarning,
+                stacklevel=3)
+        if "priority" in df:
+            import pandas as pd
+
+            prio = pd.to_numeric(df["priority"], errors="coerce")
+            if (prio > 2).any():
+                warnings.warn(
+                    f"interactions: priorities above 2 ({int((prio > 2).sum())} rows, e.g. "
+                    f"{prio[prio > 2].iloc[0]:g}) are read as 2, the Router's highest "
+                    f"(0, 1, 2). Fix: map your priority levels onto 0..2.", UserWarning,
+                    stacklevel=3)
 
     def _agent_static(self, agents: Any) -> None:
         """Proficiency (agents × skills), languages and tenure of the known agents."""
@@ -386,7 +453,7 @@ class PairOutcomeModel:
         if agents is None:
             return
         rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
-        by_id = {str(r["agent_id"]): r for r in rows}
+        by_id = {label_text(r["agent_id"]): r for r in rows}
         sk = {s: j for j, s in enumerate(self.skills_)}
         lg = {s: j for j, s in enumerate(self.languages_)}
         for i, a in enumerate(self.agent_ids_):
@@ -396,13 +463,21 @@ class PairOutcomeModel:
             self._prof[i] = 0.0
             for s, level in dict(r.get("skills", {}) or {}).items():
                 if s in sk:
-                    self._prof[i, sk[s]] = float(level)
+                    try:
+                        self._prof[i, sk[s]] = float(level)
+                    except (TypeError, ValueError):
+                        raise ValueError(
+                            f"agents: agent {r['agent_id']!r} has proficiency {level!r} on "
+                            f"skill {s!r}; proficiencies are numbers 0-5 (0: not skilled). "
+                            f"Fix: e.g. {{{s!r}: 4}}.") from None
             langs = r.get("languages")
+            if isinstance(langs, str):
+                langs = [x for x in langs.replace(",", ";").split(";") if x.strip()]
             if langs is not None and len(self.languages_):
                 self._speaks[i] = False
                 for code in langs:
-                    if code in lg:
-                        self._speaks[i, lg[code]] = True
+                    if label_text(code) in lg:
+                        self._speaks[i, lg[label_text(code)]] = True
             ten = r.get("tenure_months")
             if ten is not None and np.isfinite(float(ten)):
                 self._tenure[i] = float(ten)
@@ -410,10 +485,13 @@ class PairOutcomeModel:
     def _agent_features(
         self, agent_code: np.ndarray, intent_code: np.ndarray, lang_code: np.ndarray,
         hist: tuple[np.ndarray, ...],
+        intent_means: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Agent columns 9..15 given history counts/sums per row.
 
-        ``hist`` = (n_ai, sum_log_ai, sum_res_ai, n_a, sum_resid_a, sum_resres_a).
+        ``hist`` = (n_ai, sum_log_ai, sum_res_ai, n_a, sum_resid_a, sum_resres_a);
+        ``intent_means`` = each row's (log handle, resolved) intent means (default: the
+        fitted ones, as for predictions).
         """
         n_ai, slog_ai, sres_ai, n_a, sresid_a, sresres_a = hist
         k = max(float(self.shrinkage), 1e-9)
@@ -433,8 +511,13 @@ class PairOutcomeModel:
         lm[okl] = self._speaks[ai[okl], lc[okl]]
         A[:, 1] = lm
         A[:, 2] = np.where(known, self._tenure[ai], np.nan)
-        mu_i = np.where(ic >= 0, self._intent_log_mean[np.maximum(ic, 0)], self._global_log)
-        r_i = np.where(ic >= 0, self._intent_res_mean[np.maximum(ic, 0)], self._global_res)
+        if intent_means is None:
+            mu_i = np.where(ic >= 0, self._intent_log_mean[np.maximum(ic, 0)],
+                            self._global_log)
+            r_i = np.where(ic >= 0, self._intent_res_mean[np.maximum(ic, 0)],
+                           self._global_res)
+        else:
+            mu_i, r_i = intent_means
         A[:, 3] = (slog_ai + k * mu_i) / (n_ai + k)
         A[:, 4] = (sres_ai + k * r_i) / (n_ai + k)
         A[:, 5] = sresid_a / (n_a + k)
@@ -490,12 +573,18 @@ class PairOutcomeModel:
             raise FrameError(f"interactions has {n} rows; the pair model needs at least 20.")
         times, ends = self._times(df)
 
-        self.intents_ = tuple(sorted(df["intent"].astype(str).unique()))
-        self.channels_ = tuple(sorted(df["channel"].astype(str).unique())) \
+        # one text per id and category: agent 101.0 (a column with gaps) is roster agent
+        # 101, intent code 2 is "2" when routing
+        df = df.assign(**{col: self._labels(df[col]) for col in
+                          ("agent_id", "intent", "channel", "language") if col in df})
+        self._warn_odd_rows(df)
+        self.intents_ = tuple(sorted(set(df["intent"])))
+        self.channels_ = tuple(sorted({c for c in df["channel"] if c is not None})) \
             if "channel" in df else ("voice",)
-        self.languages_ = tuple(sorted(df["language"].dropna().astype(str).unique())) \
-            if "language" in df else ()
-        self.agent_ids_ = tuple(sorted(df["agent_id"].astype(str).unique()))
+        log_languages = {v for v in df["language"] if v is not None} \
+            if "language" in df else set()
+        self.languages_ = tuple(sorted(log_languages | self._roster_languages(agents)))
+        self.agent_ids_ = tuple(sorted(set(df["agent_id"])))
         # intent -> skill
         if "skill" in df:
             first = df.groupby(df["intent"].astype(str))["skill"].first()
@@ -512,7 +601,6 @@ class PairOutcomeModel:
         self._intent_skill = np.array([self.skills_.index(skill_map[i]) for i in self.intents_])
         self._agent_static(agents)
 
-        df = df.assign(intent=df["intent"].astype(str), agent_id=df["agent_id"].astype(str))
         y_log = np.log(df["handle_seconds"].to_numpy(dtype=float))
         self.has_resolution_ = "resolved" in df
         y_res = df["resolved"].to_numpy(dtype=float) if self.has_resolution_ else np.zeros(n)
@@ -583,29 +671,74 @@ class PairOutcomeModel:
         if np.isnan(times).any():
             raise FrameError("interactions: column 'ts' has missing or unparseable values.")
         if "start" in df:
+            if "ts" in df:
+                self._check_one_clock(df["ts"], df["start"])
             start = self._seconds(df["start"])
             start = np.where(np.isnan(start), times, start)
         else:
             start = times
         return times, start + df["handle_seconds"].to_numpy(dtype=float)
 
+    @staticmethod
+    def _check_one_clock(ts: pd.Series, start: pd.Series) -> None:
+        """Naive and zoned datetimes in ``ts`` and ``start`` are two clocks."""
+        import pandas as pd
+
+        zoned = [isinstance(col.dtype, pd.DatetimeTZDtype) for col in (ts, start)]
+        naive = [pd.api.types.is_datetime64_any_dtype(col) and not z
+                 for col, z in zip((ts, start), zoned, strict=True)]
+        if (zoned[0] and naive[1]) or (naive[0] and zoned[1]):
+            which = "ts" if zoned[0] else "start"
+            other = "start" if which == "ts" else "ts"
+            raise FrameError(
+                f"interactions: '{which}' has a time zone and '{other}' has none: two clocks "
+                f"(a zone is read on the UTC clock, so the times would shift by the zone's "
+                f"offset). Fix: give both a zone, e.g. log['{other}'] = "
+                f"log['{other}'].dt.tz_localize('Europe/Madrid'), or neither.")
+
     def _history_X(self, df: pd.DataFrame, times: np.ndarray, ends: np.ndarray,
                    ac: np.ndarray, ic: np.ndarray, y_log: np.ndarray,
                    y_res: np.ndarray) -> np.ndarray:
-        """Leak-free features: only interactions that *ended* before the row's arrival."""
+        """Leak-free features: only interactions that *ended* before the row's arrival.
+
+        The intent means that the agent's history is shrunk to, and that its residuals are
+        taken from, are those of the interactions ended before the row's arrival too (the
+        whole log's means would carry the row's own outcome, and later ones, into its
+        features: a rare intent's mean is its few rows' outcomes). A row with no earlier
+        interaction of its intent takes the mean of all earlier interactions, and a row
+        with none at all (the first calls of the log) the log's overall mean: one constant
+        for those rows, each row 1/n of it."""
         n_int = len(self.intents_)
         ok = (ac >= 0) & (ic >= 0)
         g_ai = np.where(ok, ac * n_int + ic, -1)
-        mu = np.where(ic >= 0, self._intent_log_mean[np.maximum(ic, 0)], self._global_log)
-        rr = np.where(ic >= 0, self._intent_res_mean[np.maximum(ic, 0)], self._global_res)
+        mu, rr = self._ordered_intent_means(ic, times, ends, y_log, y_res)
         cnt_ai, s_ai = _prior_sums(g_ai, ends, np.c_[y_log, y_res], g_ai, times)
         cnt_a, s_a = _prior_sums(ac, ends, np.c_[y_log - mu, y_res - rr], ac, times)
-        Xc = self._contact_features(df, times)
+        Xc = self._contact_features(df, times, ends)
         Xa = self._agent_features(
             ac.astype(float), Xc[:, 0], Xc[:, 2],
             (cnt_ai, s_ai[:, 0], s_ai[:, 1], cnt_a, s_a[:, 0], s_a[:, 1]),
+            intent_means=(mu, rr),
         )
         return np.hstack([self._mask_context(Xc.copy()), Xa])
+
+    def _ordered_intent_means(self, ic: np.ndarray, times: np.ndarray, ends: np.ndarray,
+                              y_log: np.ndarray, y_res: np.ndarray
+                              ) -> tuple[np.ndarray, np.ndarray]:
+        """(mean log handle, mean resolved) of each row's intent over the interactions
+        ended before the row arrived, shrunk to the mean of all of them with
+        ``_INTENT_PRIOR_ROWS`` pseudo-rows, as ``fit`` shrinks the whole log's means."""
+        n = len(times)
+        zero = np.zeros(n, dtype=np.int64)
+        vals = np.c_[y_log, y_res]
+        cnt_g, s_g = _prior_sums(zero, ends, vals, zero, times)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g_log = np.where(cnt_g > 0, s_g[:, 0] / np.maximum(cnt_g, 1), self._global_log)
+            g_res = np.where(cnt_g > 0, s_g[:, 1] / np.maximum(cnt_g, 1), self._global_res)
+        grp = np.where(ic >= 0, ic, -1)
+        cnt_i, s_i = _prior_sums(grp, ends, vals, grp, times)
+        k0 = _INTENT_PRIOR_ROWS
+        return (s_i[:, 0] + k0 * g_log) / (cnt_i + k0), (s_i[:, 1] + k0 * g_res) / (cnt_i + k0)
 
     def training_features(self, interactions: pd.DataFrame) -> np.ndarray:
         """The leak-free feature matrix (rows × ``FEATURES``) of a log, as used by fit.
@@ -615,16 +748,17 @@ class PairOutcomeModel:
         """
         self._check_fitted()
         df = self._clean_log(interactions)
+        df = df.assign(**{col: self._labels(df[col]) for col in
+                          ("agent_id", "intent", "channel", "language") if col in df})
         times, ends = self._times(df)
-        ic = self._codes(df["intent"].astype(str), self.intents_)
-        ac = self._codes(df["agent_id"].astype(str), self.agent_ids_)
+        ic = self._codes(df["intent"], self.intents_)
+        ac = self._codes(df["agent_id"], self.agent_ids_)
         ic = np.where(np.isnan(ic), -1, ic).astype(int)
         ac = np.where(np.isnan(ac), -1, ac).astype(int)
         y_log = np.log(df["handle_seconds"].to_numpy(dtype=float))
         y_res = df["resolved"].to_numpy(dtype=float) if "resolved" in df else \
             np.zeros(len(df))
-        return self._history_X(df.assign(intent=df["intent"].astype(str)), times, ends,
-                               ac, ic, y_log, y_res)
+        return self._history_X(df, times, ends, ac, ic, y_log, y_res)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "booster_handle_"):
@@ -640,8 +774,8 @@ class PairOutcomeModel:
         """
         self._check_fitted()
         df = self._clean_log(interactions)
-        ic = self._codes(df["intent"].astype(str), self.intents_)
-        ac = self._codes(df["agent_id"].astype(str), self.agent_ids_)
+        ic = self._codes(df["intent"], self.intents_)
+        ac = self._codes(df["agent_id"], self.agent_ids_)
         ok = ~np.isnan(ic) & ~np.isnan(ac)
         ic, ac = ic[ok].astype(int), ac[ok].astype(int)
         y_log = np.log(df["handle_seconds"].to_numpy(dtype=float)[ok])
@@ -699,10 +833,12 @@ class PairOutcomeModel:
                  "customer_id, is_repeat) plus agent_id; rename yours, e.g. "
                  "df.rename(columns={'agent': 'agent_id', 'motivo': 'intent'}).")
         df = pairs.reset_index(drop=True)
+        df = df.assign(**{col: self._labels(df[col]) for col in
+                          ("agent_id", "intent", "channel", "language") if col in df})
         times = self._seconds(df["ts"]) if "ts" in df else np.arange(len(df), dtype=float)
         times = np.nan_to_num(times)
         Xc = self._contact_features(df, times)
-        ac = self._codes(df["agent_id"].astype(str), self.agent_ids_)
+        ac = self._codes(df["agent_id"], self.agent_ids_)
         ac = np.where(np.isnan(ac), -1, ac)
         Xa = self._agent_features(ac, Xc[:, 0], Xc[:, 2], self._frozen_hist(ac, Xc[:, 0]))
         return np.hstack([self._mask_context(Xc), Xa])
@@ -746,11 +882,20 @@ class PairOutcomeModel:
         tell apart share one cache entry (exact, not an approximation).
         """
         u = self._ctx_used
-        ic = self._intent_index.get(contact.intent, -1) if contact.intent else -1
-        ch = self._channel_index.get(contact.channel, -1)
-        lc = (self._language_index.get(contact.language, -1) if contact.language else -1) \
-            if u[2] else -1
-        prio = (contact.priority if contact.priority in (0, 1, 2) else 0) if u[3] else 0
+        intent, channel, language = contact.intent, contact.channel, contact.language
+        if not isinstance(intent, str | None):  # an intent code 2 is "2", as in fit
+            intent = label_text(intent)
+        if not isinstance(channel, str):
+            channel = label_text(channel)
+        if not isinstance(language, str | None):
+            language = label_text(language)
+        ic = self._intent_index.get(intent, -1) if intent else -1
+        ch = self._channel_index.get(channel, -1)
+        lc = (self._language_index.get(language, -1) if language else -1) if u[2] else -1
+        # the Router's scale 0..2, as fit reads the log (higher values count as 2)
+        prio = (contact.priority if contact.priority in (0, 1, 2)
+                else (2 if isinstance(contact.priority, int | float) and contact.priority > 2
+                      else 0)) if u[3] else 0
         open_case = int(bool(contact.open_case) or contact.preferred_agent_id is not None) \
             if u[5] else 0
         prior = min(int(contact.prior_contacts or 0), 3)
@@ -835,7 +980,8 @@ class PairOutcomeModel:
         if hit is not None and hit[0] is pool.agent_ids:
             return hit[1]
         idx = self._agent_index
-        known = np.array([idx.get(str(a), -1) for a in pool.agent_ids], dtype=np.int64)
+        known = np.array([idx.get(a if isinstance(a, str) else label_text(a), -1)
+                          for a in pool.agent_ids], dtype=np.int64)
         rows = 2 * known
         unknown = np.flatnonzero(known < 0)
         if len(unknown):
@@ -843,7 +989,10 @@ class PairOutcomeModel:
             prof = pool.skills[unknown, s].astype(int) if s >= 0 else np.zeros(len(unknown), int)
             rows[unknown] = 2 * len(self.agent_ids_) + 2 * np.clip(prof, 0, _PSEUDO_LEVELS - 1)
         li = pool.language_index(contact.language)
-        match = pool.languages[:, li].astype(np.int64) if li >= 0 else 1
+        # a language the pool has no column for is one no pool agent speaks; no language
+        # (None) matches everyone, as a log row without one
+        match = (pool.languages[:, li].astype(np.int64) if li >= 0
+                 else (0 if contact.language else 1))
         rows = rows + match
         with self._lock:
             if len(self._rows_cache) > 10_000:

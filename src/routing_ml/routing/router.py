@@ -56,6 +56,7 @@ from routing_ml.routing.base import (
     agent_codes,
     check_skills_mapping,
     contact_from_record,
+    customer_key,
 )
 from routing_ml.routing.policies import BatchAssignment, Predictive, SkillBased
 
@@ -134,22 +135,7 @@ class CaseBook:
         """The book's key of ``customer_id``: its text, integral numbers without a decimal
         part (57327003, 57327003.0 from a column with gaps and "57327003" from JSON are one
         citizen); None for no citizen (None, NaN, 0, empty text, an unreadable value)."""
-        if customer_id is None or isinstance(customer_id, bool):
-            return None
-        try:
-            if isinstance(customer_id, int | np.integer):
-                key = str(int(customer_id))
-            elif isinstance(customer_id, float | np.floating):
-                if not np.isfinite(customer_id):
-                    return None
-                key = str(int(customer_id)) if float(customer_id).is_integer() else repr(float(customer_id))
-            elif isinstance(customer_id, str):
-                key = customer_id.strip()
-            else:
-                return None
-        except (TypeError, ValueError, OverflowError):
-            return None
-        return None if key in ("", "0") else key
+        return customer_key(customer_id)
 
     def record(self, customer_id: Any, ts_seconds: float, channel: str,
                agent_id: str | None, resolved: bool) -> None:
