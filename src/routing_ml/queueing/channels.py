@@ -177,8 +177,8 @@ def deferred_required_agents(
     working : 1-D bool array, True where agents work (default: every interval).
     working_after : 1-D bool array, the working pattern of the intervals that follow the
         horizon (e.g. the next day's working hours), long enough to cover the deadline.
-        Items arriving after the horizon's last working time are answered in them at the
-        same level within their deadline (carried over); see the module docstring.
+        Items due after the horizon end may be answered in them at the same level within
+        their deadline (carried over); see the module docstring.
         Default None: no capacity after the horizon end is assumed (items due later
         must be answered before it, else InfeasibleTargetError).
     max_occupancy : share of working time spent on items, in (0, 1], or None (= 1).
