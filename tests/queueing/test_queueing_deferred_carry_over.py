@@ -104,3 +104,24 @@ def test_staff_cli_web_forecast_ending_at_night_exits_0_and_reports_backlog(tmp_
                                    str(tmp_path / "r.csv")])
     assert res.exit_code == 0, res.output
     assert "queue web: 40.0 items" in res.output and "horizon end 2024-01-03 00:00" in res.output
+
+
+def test_a_one_day_plan_staffs_the_days_volume_in_steady_state():
+    # 10 items of 5 min every half hour 08:00-20:00: 20 work hours a day in 12 working
+    # hours, 2 agents, whether one day or three are planned (the next days bring their
+    # own items: carrying work into them is not free capacity)
+    tgt = StaffingTarget(channel="email", deadline_hours=24, working_hours=(8, 20))
+    one = pd.DataFrame({"unique_id": "mail", "yhat": 10.0,
+                        "ds": pd.date_range("2026-03-02 08:00", periods=24, freq="30min")})
+    ds3 = pd.date_range("2026-03-02 00:00", periods=48 * 3, freq="30min")
+    three = pd.DataFrame({"unique_id": "mail", "ds": ds3,
+                          "yhat": np.where((ds3.hour >= 8) & (ds3.hour < 20), 10.0, 0.0)})
+    a = staffing_requirements(one, tgt, aht_seconds=300, interval_minutes=30)
+    b = staffing_requirements(three, tgt, aht_seconds=300, interval_minutes=30)
+    assert a.agents.max() == b.agents.max() == 2
+    # around the clock, 72 work hours a day in 12 working hours: 6 agents
+    ds = pd.date_range("2026-03-02 00:00", periods=48, freq="30min")
+    c = staffing_requirements(pd.DataFrame({"unique_id": "mail", "ds": ds, "yhat": 10.0}), tgt,
+                              aht_seconds=540, interval_minutes=30)
+    assert c.net_agents.max() == 6
+    assert c.attrs["deferred_backlog"]["mail"]["horizon_end"] == "2026-03-03 00:00"

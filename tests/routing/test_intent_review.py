@@ -122,3 +122,12 @@ def test_integer_labels_message_and_wide_integers():
     assert model.score(["farola rota", ""], np.array([20, 10], dtype=np.uint64)) == 0.5
     with pytest.raises(ValueError, match="64-bit"):
         IntentClassifier(triage_label=-1).fit(TEXTS, [2 ** 64] * 18 + [1] * 18)
+
+
+def test_a_failed_refit_keeps_the_parameter_check():
+    model = IntentClassifier(C=1.0).fit(TEXTS, LABELS)
+    model.set_params(C=5.0)
+    with pytest.raises(ValueError, match="labels has 3"):
+        model.fit(TEXTS, LABELS[:3])
+    with pytest.raises(ValueError, match=r"C is 5.0 but the model was fitted with 1.0"):
+        model.predict(["farola rota"])

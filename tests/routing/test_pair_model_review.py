@@ -152,3 +152,37 @@ def test_one_clock_and_clear_roster_errors():
         PairOutcomeModel(**SMALL).fit(both)
     with pytest.raises(ValueError, match=r"agent 'A' has proficiency 'expert' on skill 'x'"):
         PairOutcomeModel(**SMALL).fit(log, [{"agent_id": "A", "skills": {"x": "expert"}}])
+
+
+def test_review_of_the_fixes_paths_agree_and_ids_route():
+    from routing_ml.routing import Router
+
+    rng = np.random.default_rng(5)
+    n = 1500
+    agents = [{"agent_id": a, "skills": {"x": 3}, "languages": ("es", "en") if a == "A"
+               else ("es",)} for a in "ABC"]
+    log = pd.DataFrame({"agent_id": rng.choice(list("ABC"), n), "intent": "x",
+                        "language": rng.choice(["es", "en"], n),
+                        "handle_seconds": rng.lognormal(5, 0.3, n)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # equal rows without times are not copies
+        m = PairOutcomeModel(**SMALL).fit(log.round(0), agents)
+    pool = AgentPool.from_agents(agents)
+    for lang in ("fr", "es", None):  # a language the model never saw: spoken by none
+        _, h = m.expected_outcomes(Contact(1, "voice", intent="x", skill="x", language=lang),
+                                   pool)
+        slow = m.predict(pd.DataFrame({"agent_id": list("ABC"), "intent": "x",
+                                       "language": [lang] * 3}))
+        np.testing.assert_allclose(h, slow["expected_handle_seconds"], rtol=1e-9)
+    assert m.context_key(Contact(1, "voice", intent="x", priority=np.int64(3))) == \
+        m.context_key(Contact(1, "voice", intent="x", priority=2))
+    # a roster with float ids (a column with gaps): routed, removed and added by those ids
+    roster = pd.DataFrame({"agent_id": [101.0, 102.0], "skills": [{"x": 3}, {"x": 3}],
+                           "channels": [("voice",), ("voice",)]})
+    r = Router(roster)
+    d = r.route(Contact(1, "voice", skill="x"), available_agents=[101.0])
+    assert d.agent_id == "101"
+    r.remove_agent(r.agent_ids[0])
+    assert r.agent_ids == ("102",)
+    r.add_agent({"agent_id": 101.0, "skills": {"x": 3}, "channels": ("voice",)})
+    assert sorted(r.agent_ids) == ["101", "102"]

@@ -73,3 +73,17 @@ def test_schedule_cli_time_zone(tmp_path):
     assert res.exit_code == 0, res.output
     assert "note: clocks go forward at 2027-03-28 02:00" in res.output
     assert "warning: clocks go" not in res.output  # the note is printed once
+
+
+def test_half_hour_and_two_hour_changes_name_their_own_window():
+    from routing_ml.scheduling._dst import _clock_changes
+
+    def changes(zone, day):
+        t = pd.Timestamp(day)
+        return _clock_changes(t, t + pd.Timedelta(days=7), zone)
+
+    # Lord Howe goes back 30 min at 02:00 (01:30-02:00 twice), forward 30 min at 02:00
+    assert changes("Australia/Lord_Howe", "2024-04-01") == [(pd.Timestamp("2024-04-07 01:30"), -0.5)]
+    assert changes("Australia/Lord_Howe", "2024-10-01") == [(pd.Timestamp("2024-10-06 02:00"), 0.5)]
+    # Troll skips two hours, 01:00-03:00
+    assert changes("Antarctica/Troll", "2024-03-25") == [(pd.Timestamp("2024-03-31 01:00"), 2.0)]

@@ -256,8 +256,9 @@ def abandon_given_wait(y: np.ndarray, x: np.ndarray, log_a: np.ndarray) -> np.nd
         r = x / (y + 1.0)
         needed = np.minimum(40.0 / -np.log(np.minimum(r, 1.0 - 1e-16)), np.sqrt(80.0 * y))
     # the series only where it is cheap (<= 1,000 terms); beyond, the closed form's absolute
-    # error stays ~1e-13 (only the relative error of a tiny P(ab) suffers, at patience of
-    # years: e.g. ASA off by ~1e-13 * patience_seconds)
+    # error stays about one unit in the last place of 1.0 (only the relative error of a
+    # tiny P(ab) suffers, at patience of years: erlang_a then takes the Erlang C wait for
+    # the ASA, see abandon_given_wait_rel_error)
     use_series = _series_used(x, y, cond, needed)
     res = np.clip(closed, 0.0, 1.0)
     if use_series.any():

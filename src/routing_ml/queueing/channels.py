@@ -37,9 +37,9 @@ then infeasible, since its last items have no working time left). With ``working
 :func:`staffing_requirements` builds from ``working_hours``) items due after the end keep
 their deadline in that continued calendar: the level meets every deadline whether the item
 is answered before the horizon ends or *carried over* to the next working hours, worked
-at the same level (the smallest level, so the next horizon's plan is assumed to keep at
-least this level for the carried items). The work still open at the end is the backlog
-for the next horizon's plan
+at the same level. :func:`staffing_requirements` also repeats the horizon's arrivals
+after it (steady state), so carried items share the next days' capacity with those days'
+own items. The work still open at the end is the backlog for the next horizon's plan
 (``staffing_requirements`` reports it in ``result.attrs["deferred_backlog"]``).
 ``max_occupancy`` divides the level (agents productive only that share
 of their working time). No finite level exists when work is due in a window with no

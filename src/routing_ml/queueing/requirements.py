@@ -78,8 +78,10 @@ def staffing_requirements(
         :mod:`routing_ml.queueing.channels`); ``result.attrs["deferred_backlog"]`` maps
         each email / web queue to the work still open at the horizon end
         (``{"items", "work_hours", "horizon_end"}``), to be planned with the next horizon.
-        The continued calendar brings no new items: for a frame that ends before a busy
-        period, forecast a day more and keep the rows you plan.
+        The level assumes the days after the horizon repeat its arrivals (steady state),
+        so the carried work fits beside theirs; for a frame that ends before a different
+        period (a quiet Sunday before a busy Monday), forecast a day more and keep the rows
+        you plan.
 
     Raises
     ------
@@ -236,11 +238,13 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
                    backlog: dict[str, dict[str, Any]]) -> None:
     """Deferrable work: one level per queue over its horizon (rows are time-sorted).
 
-    The calendar continues past the queue's last row at the same working hours: items due
+    The calendar continues past the queue's last row at the same working hours, and the
+    horizon (padded to whole days) repeats its arrivals there (steady state): items due
     after the horizon end are answered within their deadline, in the horizon's working
-    time or the next working hours, at the same level; the work still open at the end goes
-    to ``backlog[queue]`` (``items``, ``work_hours``, ``horizon_end``). ``occupancy`` is
-    the work done inside the horizon over its capacity.
+    time or the next working hours, at the same level, beside the next days' own items;
+    the work still open at the end goes to ``backlog[queue]`` (``items``, ``work_hours``,
+    ``horizon_end``). ``occupancy`` is the work done inside the horizon over its
+    capacity.
     """
     from routing_ml.frames import ID, TIME
 
@@ -266,21 +270,43 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         grid[pos] = volume[sel] * aht[sel]
         working = np.zeros(pos[-1] + 1, dtype=bool)
         working[pos] = _within_hours(t, tgt.working_hours)
+        # steady state: the horizon, padded to whole days, is followed by its own arrivals
+        # again (the next days bring their items too), so the work carried over is work
+        # the next days can absorb; a forecast one day long staffed for a day's volume
+        # (not for the day with the next day free)
+        n = pos[-1] + 1
+        per_day = 1440.0 / interval
+        period = n
+        work_all, working_all = grid, working
+        if per_day.is_integer():
+            period = int(np.ceil(n / per_day) * per_day)
+            padded = np.zeros(period)
+            padded[:n] = grid
+            work_all = np.concatenate((padded, padded))
+            times_all = t[0] + np.arange(2 * period) * step
+            working_all = _within_hours(times_all, tgt.working_hours)
+            working_all[:n] = working  # the horizon's own rows as given
         n_after = int(np.ceil(tgt.deadline_hours * 60.0 / interval)) + 1
-        after = t[0] + (pos[-1] + 1 + np.arange(n_after)) * step
+        after = t[0] + (work_all.size + np.arange(n_after)) * step
         working_after = _within_hours(after, tgt.working_hours)
         try:
-            level = _deferred_level(grid, working, interval * 60.0,
+            level = _deferred_level(work_all, working_all, interval * 60.0,
                                     tgt.deadline_hours * 3600.0, working_after=working_after)
         except InfeasibleTargetError as exc:
             # the queue and the times a planner reads (several e-mail queues: which one,
-            # when), not only the interval numbers of the level computation
+            # when), not only the interval numbers of the level computation (an interval
+            # of the repeated days is named by its clock time in the horizon)
             span = getattr(exc, "intervals", None)
             where = ""
             if span is not None:
-                first, last = (_clock(t[0] + int(k) * step) for k in span)
+                first, last = (_clock(t[0] + int(k % period) * step) for k in span)
                 where = f" ({first})" if first == last else f" ({first} .. {last})"
             raise InfeasibleTargetError(f"queue '{q}'{where}: {exc}") from exc
+        if work_all is not grid:
+            # and in the long run each repeated period's work is done in its working time
+            cap_period = float(working_all[:period].sum()) * interval * 60.0
+            if cap_period > 0:
+                level = max(level, float(grid.sum()) / cap_period)
         if tgt.max_occupancy is not None:
             level /= float(tgt.max_occupancy)
         agents = float(_ceil_tol(np.asarray(level)))
@@ -300,7 +326,7 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         done = grid.sum() - open_seconds
         occ[sel] = np.where(w, done / total_capacity if total_capacity > 0 else 0.0, 0.0)
         backlog[str(q)] = {"items": open_items, "work_hours": open_seconds / 3600.0,
-                           "horizon_end": str(after[0].astype("datetime64[m]")).replace("T", " ")}
+                           "horizon_end": _clock(t[0] + n * step)}
 
 
 def _clock(t: np.datetime64) -> str:

@@ -77,6 +77,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import os
 import pickle
 import time
@@ -201,9 +202,10 @@ def misroute_rate_at_coverage(confidence: np.ndarray, correct: np.ndarray,
     confidence = np.asarray(confidence, dtype=float)
     raw = np.asarray(correct)
     if raw.dtype.kind not in "biu" or (raw.dtype.kind in "iu" and not np.isin(raw, (0, 1)).all()):
+        example = f"e.g. {raw.flat[0]!r}" if raw.size else "empty"
         raise ValueError(
-            f"correct must be booleans (or 0/1), got dtype {raw.dtype} (e.g. "
-            f"{raw.flat[0]!r} if raw.size else 'empty'); e.g. correct = predicted == truth")
+            f"correct must be booleans (or 0/1), got dtype {raw.dtype} ({example}); e.g. "
+            "correct = predicted == truth")
     correct = raw.astype(bool)
     if correct.shape != confidence.shape:
         raise ValueError(f"confidence has shape {confidence.shape} but correct has shape "
@@ -381,6 +383,7 @@ _FIT_TIME_PARAMS = ("encoder", "word_ngram_range", "char_ngram_range", "char_wei
                     "teacher", "teacher_dims", "teacher_weight", "C", "class_balance",
                     "prior_shift", "calibration", "calibration_folds", "max_chars",
                     "quantize_encoder", "random_state")
+_fit_time_getter = operator.attrgetter(*_FIT_TIME_PARAMS)
 
 #: a contact abstains when its confidence is below ``abstain_threshold`` by more than
 #: this: the single-text and batch paths compute probabilities that differ in their last
@@ -1133,7 +1136,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return 0.5 if default is None else default  # abstain_threshold: an example value
 
     def _fit_time_values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _FIT_TIME_PARAMS)
+        return _fit_time_getter(self)
 
     def _check_fitted(self) -> None:
         # cheaper than sklearn's check_is_fitted (which scans every attribute): the
@@ -1310,8 +1313,6 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         """
         t_start = time.perf_counter()
         self._validate_params_or_raise()
-        # the parameters this fit uses: changing one of them later is refused at predict
-        self.fitted_params_ = self._fit_time_values()
         texts = _check_texts(texts)
         if isinstance(labels, str | bytes) or labels is None or not hasattr(labels, "__len__"):
             raise ValueError("labels must be a sequence with one intent per text, got "
@@ -1429,6 +1430,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.neighbor_labels_ = y_idx.astype(np.int32) if self.neighbor_weight_ > 0 else None
         svm = self._make_svm().fit(X, y_idx, sample_weight=sw)
         coef, intercept = self._full_coef(svm, len(classes))
+        # the parameters this fit used, recorded with the model it made (a fit that fails
+        # earlier leaves the previous model and its parameters): changing one of them
+        # later is refused at predict
+        self.fitted_params_ = self._fit_time_values()
         self.coef_ = coef
         self.intercept_ = intercept + shift
         self._store_fast_path()

@@ -44,6 +44,8 @@ instead.
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -424,7 +426,8 @@ class PairOutcomeModel:
         0..2 scale: warned, not dropped."""
         import warnings
 
-        dup = int(df.astype(str).duplicated().sum())
+        # without arrival times, equal rows are equal calls, not copies
+        dup = int(df.astype(str).duplicated().sum()) if "ts" in df else 0
         if dup:
             warnings.warn(
                 f"interactions: {dup} rows repeat another row exactly (a log exported twice "
@@ -486,12 +489,15 @@ class PairOutcomeModel:
         self, agent_code: np.ndarray, intent_code: np.ndarray, lang_code: np.ndarray,
         hist: tuple[np.ndarray, ...],
         intent_means: tuple[np.ndarray, np.ndarray] | None = None,
+        language_given: np.ndarray | None = None,
     ) -> np.ndarray:
         """Agent columns 9..15 given history counts/sums per row.
 
         ``hist`` = (n_ai, sum_log_ai, sum_res_ai, n_a, sum_resid_a, sum_resres_a);
         ``intent_means`` = each row's (log handle, resolved) intent means (default: the
-        fitted ones, as for predictions).
+        fitted ones, as for predictions); ``language_given`` marks rows whose contact names
+        a language: one the model never saw is spoken by none of its agents (match 0), as
+        in the fast path.
         """
         n_ai, slog_ai, sres_ai, n_a, sresid_a, sresres_a = hist
         k = max(float(self.shrinkage), 1e-9)
@@ -509,6 +515,8 @@ class PairOutcomeModel:
         lm = np.ones(n)
         okl = known & (lc >= 0)
         lm[okl] = self._speaks[ai[okl], lc[okl]]
+        if language_given is not None:
+            lm[language_given & (lc < 0)] = 0.0
         A[:, 1] = lm
         A[:, 2] = np.where(known, self._tenure[ai], np.nan)
         if intent_means is None:
@@ -840,7 +848,10 @@ class PairOutcomeModel:
         Xc = self._contact_features(df, times)
         ac = self._codes(df["agent_id"], self.agent_ids_)
         ac = np.where(np.isnan(ac), -1, ac)
-        Xa = self._agent_features(ac, Xc[:, 0], Xc[:, 2], self._frozen_hist(ac, Xc[:, 0]))
+        given = np.array([v is not None for v in df["language"]], dtype=bool) \
+            if "language" in df else None
+        Xa = self._agent_features(ac, Xc[:, 0], Xc[:, 2], self._frozen_hist(ac, Xc[:, 0]),
+                                  language_given=given)
         return np.hstack([self._mask_context(Xc), Xa])
 
     def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -893,9 +904,14 @@ class PairOutcomeModel:
         ch = self._channel_index.get(channel, -1)
         lc = (self._language_index.get(language, -1) if language else -1) if u[2] else -1
         # the Router's scale 0..2, as fit reads the log (higher values count as 2)
-        prio = (contact.priority if contact.priority in (0, 1, 2)
-                else (2 if isinstance(contact.priority, int | float) and contact.priority > 2
-                      else 0)) if u[3] else 0
+        p = contact.priority
+        prio: float = 0
+        if u[3]:
+            if type(p) is int and 0 <= p <= 2:
+                prio = p
+            elif isinstance(p, numbers.Real) and math.isfinite(p):
+                q = min(max(float(p), 0.0), 2.0)
+                prio = int(q) if q.is_integer() else q
         open_case = int(bool(contact.open_case) or contact.preferred_agent_id is not None) \
             if u[5] else 0
         prior = min(int(contact.prior_contacts or 0), 3)
@@ -907,7 +923,7 @@ class PairOutcomeModel:
         tb = (_text_bucket(len(contact.text)) if isinstance(contact.text, str) else 0) \
             if u[8] else 0
         rep = int(bool(contact.is_repeat)) if u[4] else 0
-        return (ic, ch, lc, int(prio), rep, open_case, prior, switch, tb)
+        return (ic, ch, lc, prio, rep, open_case, prior, switch, tb)
 
     def _frequent_contexts(self, Xc: np.ndarray, limit: int = 5000) -> list[tuple]:
         """The contexts of the training log, most frequent first (for warm_up)."""
@@ -988,11 +1004,13 @@ class PairOutcomeModel:
             s = pool.skill_index(contact.skill)
             prof = pool.skills[unknown, s].astype(int) if s >= 0 else np.zeros(len(unknown), int)
             rows[unknown] = 2 * len(self.agent_ids_) + 2 * np.clip(prof, 0, _PSEUDO_LEVELS - 1)
-        li = pool.language_index(contact.language)
+        language = contact.language if isinstance(contact.language, str | None) \
+            else label_text(contact.language)
+        li = pool.language_index(language)
         # a language the pool has no column for is one no pool agent speaks; no language
         # (None) matches everyone, as a log row without one
         match = (pool.languages[:, li].astype(np.int64) if li >= 0
-                 else (0 if contact.language else 1))
+                 else (0 if language else 1))
         rows = rows + match
         with self._lock:
             if len(self._rows_cache) > 10_000:

@@ -57,6 +57,7 @@ from routing_ml.routing.base import (
     check_skills_mapping,
     contact_from_record,
     customer_key,
+    label_text,
 )
 from routing_ml.routing.policies import BatchAssignment, Predictive, SkillBased
 
@@ -147,7 +148,7 @@ class CaseBook:
             prev = self._last.get(customer_id)
             if prev is None or ts_seconds >= prev[0]:
                 self._last[customer_id] = (float(ts_seconds), str(channel),
-                                           None if agent_id is None else str(agent_id),
+                                           None if agent_id is None else label_text(agent_id),
                                            bool(resolved))
             times = self._times.setdefault(customer_id, [])
             times.append(float(ts_seconds))
@@ -458,7 +459,8 @@ class Router:
     def add_agent(self, agent: Mapping[str, Any]) -> None:
         """Add (or replace) one agent in the roster; ValueError if it has no skills or a
         bad value (see ``AgentPool.from_agents``), and then the roster is unchanged."""
-        rows = [r for r in self._rows if str(r["agent_id"]) != str(agent.get("agent_id"))]
+        rows = [r for r in self._rows
+                if label_text(r["agent_id"]) != label_text(agent.get("agent_id"))]
         rows.append(dict(agent))
         self._check_roster(rows)
         with self._lock:
@@ -466,7 +468,7 @@ class Router:
 
     def remove_agent(self, agent_id: str) -> None:
         """Remove an agent from the roster (unknown ids are ignored)."""
-        rows = [r for r in self._rows if str(r["agent_id"]) != str(agent_id)]
+        rows = [r for r in self._rows if label_text(r["agent_id"]) != label_text(agent_id)]
         if not rows:
             raise ValueError("remove_agent would leave the roster empty.")
         with self._lock:
@@ -546,7 +548,7 @@ class Router:
                                          language_names=(*roster.language_names, *new_lg),
                                          channel_names=roster.channel_names)
         roster = self._pool
-        key = tuple(str(a) for a in items)
+        key = tuple(a if isinstance(a, str) else label_text(a) for a in items)
         hit = self._views.get(key)
         if hit is not None and hit.agent_ids is roster.agent_ids:
             return hit
@@ -1055,7 +1057,7 @@ class Router:
             if not np.isfinite(t):
                 raise ValueError(f"time {t!r} is not finite")
             self.cases.record(contact.customer_id, t, str(contact.channel),
-                              None if agent_id is None else str(agent_id), bool(resolved))
+                              None if agent_id is None else label_text(agent_id), bool(resolved))
         except Exception as exc:  # never raise into the service
             self._count("bad_input")
             logger.warning("Router.record_outcome: nothing recorded for %r: %r",

@@ -32,7 +32,8 @@ def check_time_zone(time_zone: str | None) -> str | None:
 
 
 def _clock_changes(first: pd.Timestamp, last: pd.Timestamp, zone: str) -> list[tuple]:
-    """(wall-clock time of the change, shift in hours) for every change in [first, last)."""
+    """(wall-clock start of the skipped or repeated window, shift in hours) for every
+    change in [first, last)."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
@@ -43,11 +44,13 @@ def _clock_changes(first: pd.Timestamp, last: pd.Timestamp, zone: str) -> list[t
         a = day.replace(tzinfo=tz).utcoffset()
         b = nxt.replace(tzinfo=tz).utcoffset()
         if a is not None and b is not None and a != b:
-            # the hour of the change: the first wall-clock hour whose offset differs
-            hour = next(h for h in range(1, 25)
-                        if (day + dt.timedelta(hours=h)).replace(tzinfo=tz).utcoffset() != a)
-            out.append((pd.Timestamp(day + dt.timedelta(hours=hour - 1)),
-                        (b - a).total_seconds() / 3600.0))
+            # the first wall-clock time (15-minute steps) on the new offset: the end of the
+            # skipped window (clocks forward) or of the repeated one (clocks back); a wall
+            # time in either reads the old offset (fold=0)
+            first = next(day + dt.timedelta(minutes=m) for m in range(15, 24 * 60 + 1, 15)
+                         if (day + dt.timedelta(minutes=m)).replace(tzinfo=tz).utcoffset() != a)
+            shift = (b - a).total_seconds() / 3600.0
+            out.append((pd.Timestamp(first - dt.timedelta(hours=abs(shift))), shift))
         day = nxt
     return out
 

@@ -580,7 +580,9 @@ class RosterResult:
     method : ``"patterns"`` when the pattern model (HiGHS) gave the plan within the gap
         limit, ``"patterns+cp-sat"`` when CP-SAT improved on it, else ``"cp-sat"``.
     notes : what the plan cannot do that the inputs ask for, found before solving:
-        requirement rows outside the horizon, queues no agent can work (also warned).
+        requirement rows outside the horizon, queues no agent can work (also warned); with
+        ``time_zone``, the daylight-saving changes of the horizon and the shifts across
+        them, found after solving.
     """
 
     status: SolveStatus
