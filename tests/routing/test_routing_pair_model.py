@@ -74,8 +74,23 @@ def test_history_features_use_only_earlier_finished_interactions(model, log):
     end_k = log.loc[k, "ts"] + pd.Timedelta(seconds=float(log.loc[k, "handle_seconds"]))
     before = (log["ts"] < end_k).to_numpy()
     # no row that arrived before interaction k ended (k itself included) sees its outcome
-    # (tolerance: cumulative sums of other groups are rounded differently)
-    np.testing.assert_allclose(X1[before], X2[before], rtol=0, atol=1e-12)
+    # in its history (tolerance: cumulative sums of other groups are rounded differently).
+    # The intent prior the history is shrunk to is out of fold over the whole log, later
+    # rows included (a prior, not a history): the rows of k's own fold exclude k there too
+    from routing_ml.routing.pair_model import _INTENT_FOLDS
+
+    same_fold = (np.arange(len(log)) % _INTENT_FOLDS) == k % _INTENT_FOLDS
+    rows = before & same_fold
+    assert rows.sum() > 100
+    residual = [FEATURES.index(c) for c in ("agent_log_handle_residual",
+                                             "agent_resolved_residual")]
+    prior = [FEATURES.index(c) for c in ("agent_intent_log_handle", "agent_intent_resolved")]
+    others = [j for j in range(len(FEATURES)) if j not in residual + prior]
+    # k's fold: its prior excludes k (the residuals of other folds' history rows are taken
+    # from their own priors, which hold k among thousands of rows)
+    np.testing.assert_allclose(X1[rows][:, others + prior], X2[rows][:, others + prior],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(X1[before][:, others], X2[before][:, others], rtol=0, atol=1e-12)
     new_end = log.loc[k, "ts"] + pd.Timedelta(seconds=float(log2.loc[k, "handle_seconds"]))
     later_same = (log["ts"] > new_end).to_numpy() & (log["agent_id"] == log.loc[k, "agent_id"]).to_numpy() & \
         (log["intent"] == log.loc[k, "intent"]).to_numpy()
@@ -84,23 +99,21 @@ def test_history_features_use_only_earlier_finished_interactions(model, log):
 
 
 def test_history_is_shrunk_to_the_intent_mean(model, log):
-    # no history of the pair yet: the intent mean over the interactions that had ended
-    # before the row arrived, shrunk to the mean of all of them (leak-free, as the
-    # agent's own history), computed here row by row
+    # no history of the pair yet: the intent mean out of fold (the rows of the other four
+    # folds, row i in fold i % 5), shrunk to those rows' mean, computed here row by row
+    from routing_ml.routing.pair_model import _INTENT_FOLDS as K
     from routing_ml.routing.pair_model import _INTENT_PRIOR_ROWS as K0
 
     X = model.training_features(log)
     j = FEATURES.index("agent_intent_log_handle")
     first_rows = np.flatnonzero(~log.duplicated(["agent_id", "intent"]).to_numpy())
-    ts = (log["ts"] - log["ts"].min()).dt.total_seconds().to_numpy()
-    ends = ts + log["handle_seconds"].to_numpy()
     y = np.log(log["handle_seconds"].to_numpy())
     intent = log["intent"].astype(str).to_numpy()
+    fold = np.arange(len(log)) % K
     for i in first_rows[:40]:
-        done = ends < ts[i]
-        g = y[done].mean() if done.any() else np.log(log["handle_seconds"]).mean()
-        same = done & (intent == intent[i])
-        expected = (y[same].sum() + K0 * g) / (same.sum() + K0)
+        other = fold != fold[i]
+        same = other & (intent == intent[i])
+        expected = (y[same].sum() + K0 * y[other].mean()) / (same.sum() + K0)
         np.testing.assert_allclose(X[i, j], expected, rtol=1e-9)
 
 
