@@ -771,7 +771,8 @@ class PairOutcomeModel:
         """The leak-free feature matrix (rows × ``FEATURES``) of a log, as used by fit.
 
         Each row's agent history counts only interactions of the same log that had ended
-        before the row's contact arrived (``ts``); intent means are the fitted ones.
+        before the row's contact arrived (``ts``); the intent means its history is shrunk
+        to are this log's without the row's fold (row ``i`` in fold ``i % 5``), as in fit.
         """
         self._check_fitted()
         df = self._clean_log(interactions)
