@@ -90,7 +90,9 @@ def test_multi_week_weekend_fairness_bound_is_valid_and_cp_sat_closes_the_gap():
     p = prepare_problem(req, agents, shifts, RULES, RosterWeights())
     sol = solve_pattern_model(p, time_limit_seconds=20)
     cp = build_roster(req, agents, shifts, RULES, config=EXACT, method="cp-sat")
-    auto = build_roster(req, agents, shifts, RULES, config=SolverConfig(num_workers=1, time_limit_seconds=15))
+    # 30 s (the run uses all of it): on a loaded machine (make test beside benchmarks)
+    # 15 s once ran out before the pattern phase gave its plan, and the method was cp-sat
+    auto = build_roster(req, agents, shifts, RULES, config=SolverConfig(num_workers=1, time_limit_seconds=30))
     assert sol.bound <= cp.objective + 1e-6  # a valid bound: below any feasible plan
     assert cp.best_bound <= sol.objective + 1e-6  # and the pattern plan is feasible for CP-SAT
     assert auto.method == "patterns+cp-sat" and auto.violations.empty
