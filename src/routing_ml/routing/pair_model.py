@@ -52,7 +52,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing_ml.errors import FrameError, NotFittedError
-from routing_ml.routing.base import AgentPool, Contact, customer_key, label_text
+from routing_ml.routing.base import (
+    AgentPool,
+    Contact,
+    agent_codes,
+    customer_key,
+    label_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -400,26 +406,12 @@ class PairOutcomeModel:
                          for v in values.astype(object)], dtype=float)
 
     @staticmethod
-    def _labels(values: pd.Series) -> list[str | None]:
-        return [label_text(v) for v in values.astype(object)]
-
-    @staticmethod
-    def _roster_languages(agents: Any) -> set[str]:
-        """Languages the roster lists (a language nobody in the log used is still one the
-        roster's agents speak or not)."""
-        import pandas as pd
-
-        if agents is None:
-            return set()
-        rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
-        out: set[str] = set()
-        for r in rows:
-            langs = r.get("languages")
-            if isinstance(langs, str):
-                langs = [x for x in langs.replace(",", ";").split(";") if x.strip()]
-            if langs is not None and not (isinstance(langs, float) and np.isnan(langs)):
-                out.update(t for t in (label_text(x) for x in langs) if t)
-        return out
+    def _with_labels(df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with its ids and categories as text (:func:`label_text`): agent 101.0 (a
+        column with gaps) is roster agent 101, an intent code 2 is "2" when routing."""
+        return df.assign(**{col: [label_text(v) for v in df[col].astype(object)]
+                            for col in ("agent_id", "intent", "channel", "language")
+                            if col in df})
 
     @staticmethod
     def _warn_odd_rows(df: pd.DataFrame) -> None:
@@ -474,14 +466,11 @@ class PairOutcomeModel:
                             f"agents: agent {r['agent_id']!r} has proficiency {level!r} on "
                             f"skill {s!r}; proficiencies are numbers 0-5 (0: not skilled). "
                             f"Fix: e.g. {{{s!r}: 4}}.") from None
-            langs = r.get("languages")
-            if isinstance(langs, str):
-                langs = [x for x in langs.replace(",", ";").split(";") if x.strip()]
-            if langs is not None and len(self.languages_):
+            if r.get("languages") is not None and len(self.languages_):
                 self._speaks[i] = False
-                for code in langs:
-                    if label_text(code) in lg:
-                        self._speaks[i, lg[label_text(code)]] = True
+                for code in map(label_text, agent_codes(r["languages"])):
+                    if code in lg:
+                        self._speaks[i, lg[code]] = True
             ten = r.get("tenure_months")
             if ten is not None and np.isfinite(float(ten)):
                 self._tenure[i] = float(ten)
@@ -582,17 +571,11 @@ class PairOutcomeModel:
             raise FrameError(f"interactions has {n} rows; the pair model needs at least 20.")
         times, ends = self._times(df)
 
-        # one text per id and category: agent 101.0 (a column with gaps) is roster agent
-        # 101, intent code 2 is "2" when routing
-        df = df.assign(**{col: self._labels(df[col]) for col in
-                          ("agent_id", "intent", "channel", "language") if col in df})
+        df = self._with_labels(df)
         self._warn_odd_rows(df)
         self.intents_ = tuple(sorted(set(df["intent"])))
         self.channels_ = tuple(sorted({c for c in df["channel"] if c is not None})) \
             if "channel" in df else ("voice",)
-        log_languages = {v for v in df["language"] if v is not None} \
-            if "language" in df else set()
-        self.languages_ = tuple(sorted(log_languages | self._roster_languages(agents)))
         self.agent_ids_ = tuple(sorted(set(df["agent_id"])))
         # intent -> skill
         if "skill" in df:
@@ -601,10 +584,16 @@ class PairOutcomeModel:
         else:
             skill_map = {i: str((intent_skills or {}).get(i, i)) for i in self.intents_}
         roster_skills: set[str] = set()
+        # a language of the roster that nobody in the log used is still one its agents
+        # speak or not
+        languages = {v for v in df["language"] if v is not None} if "language" in df else set()
         if agents is not None:
             rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
             for r in rows:
                 roster_skills.update(dict(r.get("skills", {}) or {}))
+                languages.update(t for t in map(label_text, agent_codes(r.get("languages")))
+                                 if t)
+        self.languages_ = tuple(sorted(languages))
         self.skills_ = tuple(sorted(set(skill_map.values()) | roster_skills))
         self.intent_skills_ = skill_map
         self._intent_skill = np.array([self.skills_.index(skill_map[i]) for i in self.intents_])
@@ -775,9 +764,7 @@ class PairOutcomeModel:
         to are this log's without the row's fold (row ``i`` in fold ``i % 5``), as in fit.
         """
         self._check_fitted()
-        df = self._clean_log(interactions)
-        df = df.assign(**{col: self._labels(df[col]) for col in
-                          ("agent_id", "intent", "channel", "language") if col in df})
+        df = self._with_labels(self._clean_log(interactions))
         times, ends = self._times(df)
         ic = self._codes(df["intent"], self.intents_)
         ac = self._codes(df["agent_id"], self.agent_ids_)
@@ -860,9 +847,7 @@ class PairOutcomeModel:
                  "interaction log (intent, + optional ts, channel, language, priority, "
                  "customer_id, is_repeat) plus agent_id; rename yours, e.g. "
                  "df.rename(columns={'agent': 'agent_id', 'motivo': 'intent'}).")
-        df = pairs.reset_index(drop=True)
-        df = df.assign(**{col: self._labels(df[col]) for col in
-                          ("agent_id", "intent", "channel", "language") if col in df})
+        df = self._with_labels(pairs.reset_index(drop=True))
         times = self._seconds(df["ts"]) if "ts" in df else np.arange(len(df), dtype=float)
         times = np.nan_to_num(times)
         Xc = self._contact_features(df, times)

@@ -82,16 +82,13 @@ def dst_notes(roster: pd.DataFrame, requirements_ds: pd.Series, start: pd.Timest
         if len(across):
             clock_h = (across["end"] - across["start"]).dt.total_seconds() / 3600.0
             real_h = clock_h - shift
-            shown = ", ".join(f"{a} {s:%a %H:%M}-{e:%H:%M} ({c:g} h on the clock, {r:g} h "
-                              f"worked)" for a, s, e, c, r in
-                              zip(across["agent_id"], across["start"], across["end"],
-                                  clock_h, real_h, strict=True))
+            shown = [f"{a} {s:%a %H:%M}-{e:%H:%M} ({c:g} h on the clock, {r:g} h worked)"
+                     for a, s, e, c, r in zip(across["agent_id"], across["start"],
+                                              across["end"], clock_h, real_h, strict=True)]
             shifts = (f"; {len(across)} shift(s) run across it and last {abs(shift):g} h "
                       f"{'less' if shift > 0 else 'more'} than their clock times say "
-                      f"(paid_hours and the rest between shifts follow the clock): {shown}")
-            if len(across) > 8:
-                cut = shown.split(", ")
-                shifts = shifts.replace(shown, ", ".join(cut[:8]) + ", ...")
+                      f"(paid_hours and the rest between shifts follow the clock): "
+                      + ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else ""))
         notes.append(what + req + shifts + ". Fix: adjust these shifts' pay and the rest "
                      "after them by hand before publishing the roster.")
     return notes
