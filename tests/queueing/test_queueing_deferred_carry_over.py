@@ -125,3 +125,24 @@ def test_a_one_day_plan_staffs_the_days_volume_in_steady_state():
                               aht_seconds=540, interval_minutes=30)
     assert c.net_agents.max() == 6
     assert c.attrs["deferred_backlog"]["mail"]["horizon_end"] == "2026-03-03 00:00"
+
+
+def test_without_working_hours_the_rows_are_the_opening_hours_after_the_end_too():
+    # rows 08:00-19:45 only: 200 items 08-18 and 240 items 18-20 a day, 5 min each, 36.7
+    # work hours in 12 open hours: 4 agents, as with working_hours=(8, 20). The nights the
+    # frame leaves out were closed inside the horizon but worked in its repeat and after
+    # its end, so 2 agents (1 day) or 3 (5 days) were enough for the answer
+    for days in (1, 5):
+        ds = pd.date_range("2024-01-01", periods=days * 96, freq="15min")
+        ds = ds[(ds.hour >= 8) & (ds.hour < 20)]
+        df = pd.DataFrame({"unique_id": "mail", "ds": ds,
+                           "yhat": np.where(ds.hour >= 18, 30.0, 5.0)})
+        got = {}
+        for hours in (None, (8, 20)):
+            r = staffing_requirements(df, StaffingTarget(channel="email", deadline_hours=24,
+                                                         working_hours=hours),
+                                      aht_seconds=300, interval_minutes=15)
+            got[hours] = (r.agents.max(), r.attrs["deferred_backlog"]["mail"]["items"])
+        assert got[None] == got[(8, 20)]
+        assert got[None][0] * 12 >= 440 * 300 / 3600  # the day's work fits the open hours
+

@@ -61,9 +61,11 @@ def test_requirements_frame_matches_functions():
         [5, 10, 30, 60, 50, 20, 5, 0], 300, 15, 3, 0.8, 60, patience_seconds=300).tolist()
     assert (chat["abandon_rate"].dropna() >= 0).all() and chat["abandon_rate"].notna().all()
     email = req[req.unique_id == "email:general"]
-    # 80 emails * 300 s = 24,000 s, the last due at 08:45 + 2 h = 10:45, 45 min after the
-    # frame ends (the calendar continues, working all day): 24,000 / 9,900 = 2.42 -> 3
-    assert email["agents"].tolist() == [3] * 8
+    # 80 emails * 300 s = 24,000 s, the last due at 08:45 + 2 h = 10:45; without working
+    # hours the frame's rows (08:00-09:45) are the opening hours, on the next days too, so
+    # everything is answered by 10:00: 24,000 / 7,200 = 3.33 -> 4 (it was 3, as if the
+    # office were open after the frame's last row)
+    assert email["agents"].tolist() == [4] * 8
     assert (email["service_level"] == 1.0).all() and email["asa_seconds"].isna().all()
 
 

@@ -238,11 +238,12 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
                    backlog: dict[str, dict[str, Any]]) -> None:
     """Deferrable work: one level per queue over its horizon (rows are time-sorted).
 
-    The calendar continues past the queue's last row at the same working hours, and the
-    horizon (padded to whole days) repeats its arrivals there (steady state): items due
-    after the horizon end are answered within their deadline, in the horizon's working
-    time or the next working hours, at the same level, beside the next days' own items;
-    the work still open at the end goes to ``backlog[queue]`` (``items``, ``work_hours``,
+    The calendar continues past the queue's last row at the same working hours (without
+    them, at the clock times the frame has rows for; see :func:`_continued_calendar`),
+    and the horizon (padded to whole days) repeats its arrivals there (steady state),
+    closed where the horizon is: items due after the horizon end are answered within
+    their deadline, in the horizon's working time or the next working hours, at the same
+    level, beside the next days' own items; the work still open at the end goes to ``backlog[queue]`` (``items``, ``work_hours``,
     ``horizon_end``). ``occupancy`` is the work done inside the horizon over its
     capacity.
     """
@@ -278,17 +279,19 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         per_day = 1440.0 / interval
         period = n
         work_all, working_all = grid, working
+        n_after = int(np.ceil(tgt.deadline_hours * 60.0 / interval)) + 1
         if per_day.is_integer():
             period = int(np.ceil(n / per_day) * per_day)
             padded = np.zeros(period)
             padded[:n] = grid
             work_all = np.concatenate((padded, padded))
-            times_all = t[0] + np.arange(2 * period) * step
-            working_all = _within_hours(times_all, tgt.working_hours)
-            working_all[:n] = working  # the horizon's own rows as given
-        n_after = int(np.ceil(tgt.deadline_hours * 60.0 / interval)) + 1
-        after = t[0] + (work_all.size + np.arange(n_after)) * step
-        working_after = _within_hours(after, tgt.working_hours)
+            k = np.arange(2 * period + n_after)
+            open_k = _continued_calendar(t[0], pos, working, period, int(per_day), step,
+                                         tgt.working_hours, k)
+            working_all, working_after = open_k[: 2 * period], open_k[2 * period:]
+        else:
+            after = t[0] + (work_all.size + np.arange(n_after)) * step
+            working_after = _within_hours(after, tgt.working_hours)
         try:
             level = _deferred_level(work_all, working_all, interval * 60.0,
                                     tgt.deadline_hours * 3600.0, working_after=working_after)
@@ -327,6 +330,30 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         occ[sel] = np.where(w, done / total_capacity if total_capacity > 0 else 0.0, 0.0)
         backlog[str(q)] = {"items": open_items, "work_hours": open_seconds / 3600.0,
                            "horizon_end": _clock(t[0] + n * step)}
+
+
+def _continued_calendar(t0: np.datetime64, pos: np.ndarray, working: np.ndarray,
+                        period: int, per_day: int, step: np.timedelta64,
+                        hours: tuple[float, float] | None, k: np.ndarray) -> np.ndarray:
+    """Working or not at grid positions ``k`` (intervals after ``t0``) of a queue whose
+    horizon has rows at ``pos`` (``working`` over positions ``0 .. pos[-1]``) and repeats
+    every ``period`` positions (whole days). A repeated position is worked as the
+    horizon's: an interval the frame leaves out (a closed night, a closed Sunday) is
+    closed in the repeats too. Past the last row the intervals follow ``hours``; without
+    ``hours`` the frame's rows are the opening hours: a clock time at which the horizon
+    has no row on any day is closed (a frame of 08:00-19:45 rows is not worked at 22:00
+    by the next days either)."""
+    if hours is None:
+        slot0 = int((t0 - t0.astype("datetime64[D]")) // step)  # t0's interval of its day
+        open_slot = np.zeros(per_day, dtype=bool)
+        open_slot[(slot0 + pos) % per_day] = True
+        out = open_slot[(slot0 + k) % per_day]
+    else:
+        out = _within_hours(t0 + k * step, hours)
+    j = k % period
+    inside = j < working.size
+    out[inside] = working[j[inside]]
+    return out
 
 
 def _clock(t: np.datetime64) -> str:

@@ -89,7 +89,9 @@ class StaffingTarget:
         its arrival.
     working_hours : for email / web: ``(start_hour, end_hour)`` of the working day in local
         time (intervals starting in ``[start, end)`` are worked), or None for every
-        interval of the frame.
+        interval of the frame: its rows are the opening hours, and after its last row
+        the clock times at which it has rows (a frame of 08:00-19:45 rows is not worked
+        at night after its end either).
     """
 
     service_level: float = 0.8
