@@ -145,4 +145,3 @@ def test_without_working_hours_the_rows_are_the_opening_hours_after_the_end_too(
             got[hours] = (r.agents.max(), r.attrs["deferred_backlog"]["mail"]["items"])
         assert got[None] == got[(8, 20)]
         assert got[None][0] * 12 >= 440 * 300 / 3600  # the day's work fits the open hours
-

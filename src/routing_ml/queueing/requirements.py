@@ -243,9 +243,9 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
     and the horizon (padded to whole days) repeats its arrivals there (steady state),
     closed where the horizon is: items due after the horizon end are answered within
     their deadline, in the horizon's working time or the next working hours, at the same
-    level, beside the next days' own items; the work still open at the end goes to ``backlog[queue]`` (``items``, ``work_hours``,
-    ``horizon_end``). ``occupancy`` is the work done inside the horizon over its
-    capacity.
+    level, beside the next days' own items; the work still open at the end goes to
+    ``backlog[queue]`` (``items``, ``work_hours``, ``horizon_end``). ``occupancy`` is the
+    work done inside the horizon over its capacity.
     """
     from routing_ml.frames import ID, TIME
 
