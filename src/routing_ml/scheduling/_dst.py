@@ -47,10 +47,10 @@ def _clock_changes(first: pd.Timestamp, last: pd.Timestamp, zone: str) -> list[t
             # the first wall-clock time (15-minute steps) on the new offset: the end of the
             # skipped window (clocks forward) or of the repeated one (clocks back); a wall
             # time in either reads the old offset (fold=0)
-            first = next(day + dt.timedelta(minutes=m) for m in range(15, 24 * 60 + 1, 15)
-                         if (day + dt.timedelta(minutes=m)).replace(tzinfo=tz).utcoffset() != a)
+            changed = next(day + dt.timedelta(minutes=m) for m in range(15, 24 * 60 + 1, 15)
+                           if (day + dt.timedelta(minutes=m)).replace(tzinfo=tz).utcoffset() != a)
             shift = (b - a).total_seconds() / 3600.0
-            out.append((pd.Timestamp(first - dt.timedelta(hours=abs(shift))), shift))
+            out.append((pd.Timestamp(changed - dt.timedelta(hours=abs(shift))), shift))
         day = nxt
     return out
 

@@ -1014,7 +1014,6 @@ def _shrink_core(am: RosterModel, core: list[tuple[Any, ...]], config: SolverCon
     """Drop groups from an infeasibility core while the rest stays infeasible: whole rules
     first when the core is larger than ``max_size``, then one group at a time (deletion
     filter) once it is not."""
-
     quick = replace(config, time_limit_seconds=min(2.0, config.time_limit_seconds))
     kept = list(core)
 
@@ -1054,7 +1053,6 @@ def _coverage_phase(p: RosterProblem, config: SolverConfig, deadline: float, war
                     ) -> tuple[dict[tuple[int, int], tuple[int, int]] | None, float | None]:
     """Solve ``p`` without soft terms; return its plan and its lower bound (cost units: the
     larger of CP-SAT's and, when ``lp_seconds`` > 0, HiGHS' LP bound of that model)."""
-
     w0 = replace(p.weights, unstable_start_per_day=0.0, weekend_fairness_per_day=0.0, preference_per_day=0.0)
     with warnings.catch_warnings():  # lost weights were warned about when the full model was built
         warnings.simplefilter("ignore", UserWarning)
@@ -1160,7 +1158,6 @@ def _solve_roster_model(
     """:func:`solve_roster_model` within ``user_config.time_limit_seconds`` counted from
     ``started`` (default now): the phases share what is left of the limit, and the result
     reports the user's limit."""
-
     from routing_ml.scheduling.check import check_roster
 
     if method not in ("auto", "cp-sat"):
@@ -1461,8 +1458,8 @@ def build_roster(
                                      pattern=pattern, started=t0 if method == "auto" else None)
     if zone is None:
         return result
-    notes = dst_notes(result.roster, pd.to_datetime(requirements[TIME], errors="coerce"), result.horizon_start,
-                      result.days, zone)
+    notes = dst_notes(result.roster, pd.to_datetime(requirements[TIME], errors="coerce"),
+                      result.horizon_start, result.days, zone)
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=2)
     return replace(result, notes=(*result.notes, *notes)) if notes else result
