@@ -45,7 +45,7 @@ import simulate_routing as sr  # noqa: E402
 from _results import markdown_table, write_result  # noqa: E402
 
 from routing_ml.datasets.synthetic import make_contact_center  # noqa: E402
-from routing_ml.routing.base import AgentPool  # noqa: E402
+from routing_ml.routing.base import AgentPool, Contact  # noqa: E402
 from routing_ml.simulation.outcomes import GroundTruthOutcomes  # noqa: E402
 
 RATIOS = (2.0, 1.5)
@@ -64,11 +64,14 @@ def on_shift_seconds(shifts: pd.DataFrame, pool: AgentPool, day: pd.Timestamp) -
 
 
 def pair_table(first: pd.DataFrame, agents: pd.DataFrame, on: np.ndarray, gt, day: pd.Timestamp,
-               hourly: bool = False):
+               hourly: bool = False, scorer=None):
     """Eligible (class, agent) pairs: class index, agent index, arrival hour (-1 without
-    ``hourly``), true E[handle seconds], P(resolved), work seconds; class sizes. ``on`` is
-    :func:`on_shift_seconds`; with ``hourly`` a class is also split by arrival hour and only
-    agents on shift in that hour are eligible."""
+    ``hourly``), E[handle seconds], P(resolved), work seconds; class sizes (contacts, or the
+    sum of a ``count`` column when ``first`` has one). ``on`` is :func:`on_shift_seconds`;
+    with ``hourly`` a class is also split by arrival hour and only agents on shift in that
+    hour are eligible. The outcomes are the generator's true tables, or ``scorer``'s
+    (``expected_outcomes(contact, pool)``, e.g. a fitted pair model) when given; the work
+    adds the repeat contacts only with the true tables."""
     pool = AgentPool.from_agents(agents)
     mu, p, ga = GroundTruthOutcomes(gt).tables(pool)
     eh = np.exp(mu + gt.handle_sigma**2 / 2)
@@ -87,10 +90,17 @@ def pair_table(first: pd.DataFrame, agents: pd.DataFrame, on: np.ndarray, gt, da
             continue
         m = al[:, li].astype(int) if li >= 0 else np.zeros(len(pool), int)
         chat = (1 + sr.CHAT_SLOWDOWN) / 2 if ch in ("chat", "messaging") else 1.0
+        if scorer is not None:
+            sp, sh = scorer.expected_outcomes(
+                Contact(contact_id=0, channel=ch, intent=intent, skill=skill, language=lang), pool)
+            q &= np.isfinite(sp) & np.isfinite(sh)
         for a in np.flatnonzero(q):
-            h, pr = eh[a, i, c, m[a]], p[a, i, c, m[a]]
-            pairs.append((len(sizes), a, hour, h, pr, h * (1 + (1 - pr) * gt.repeat_probability) * chat))
-        sizes.append(len(g))
+            if scorer is None:
+                h, pr = eh[a, i, c, m[a]], p[a, i, c, m[a]]
+                pairs.append((len(sizes), a, hour, h, pr, h * (1 + (1 - pr) * gt.repeat_probability) * chat))
+            else:
+                pairs.append((len(sizes), a, hour, sh[a], sp[a], sh[a] * chat))
+        sizes.append(g["count"].sum() if "count" in g else len(g))
     t = np.array(pairs)
     return (t[:, 0].astype(int), t[:, 1].astype(int), t[:, 2].astype(int), t[:, 3], t[:, 4],
             t[:, 5], np.array(sizes, float))
@@ -109,6 +119,15 @@ def solve(n: np.ndarray, k, a, hour, h, pr, w, on: np.ndarray, ratio: float | No
     """Fractional assignment maximising the expected value (None when infeasible). With
     arrival hours (``hour >= 0``) an agent's work on the contacts of hours <= t fits in its
     capacity up to the end of hour t + 1; otherwise its whole work fits in its shift."""
+    got = solve_lp(n, k, a, hour, h, pr, w, on, ratio)
+    return None if got is None else got[0]
+
+
+def solve_lp(n: np.ndarray, k, a, hour, h, pr, w, on: np.ndarray, ratio: float | None
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`solve`'s assignment and, from the LP's duals, the price of a second of each
+    agent's work in each hour ((agents, 24), expected-value units per second; negative where
+    the fairness floor makes an agent's time worth buying). None when infeasible."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
@@ -116,15 +135,21 @@ def solve(n: np.ndarray, k, a, hour, h, pr, w, on: np.ndarray, ratio: float | No
     shift_s = on.sum(axis=1)
     a_eq = coo_matrix((np.ones(nv), (k, np.arange(nv))), shape=(len(n), nv + 1)).tocsr()
     r_idx, c_idx, vals, rhs = [], [], [], []
+    rows_of: list[tuple[int, np.ndarray]] = []  # per row: agent, price it adds per hour
     for ag in np.flatnonzero(shift_s > 0):
         sel = np.flatnonzero(a == ag)
         if hour[0] < 0:
             blocks = [(sel, w[sel], None, MAX_OCCUPANCY * shift_s[ag])]
+            adds = [np.ones(24)]
         else:
+            hours_on = np.flatnonzero(on[ag] > 0)
             blocks = [(sel[hour[sel] <= t], w[sel[hour[sel] <= t]], None,
-                       MAX_OCCUPANCY * on[ag, :t + 2].sum()) for t in np.flatnonzero(on[ag] > 0)]
+                       MAX_OCCUPANCY * on[ag, :t + 2].sum()) for t in hours_on]
+            adds = [(np.arange(24) <= t).astype(float) for t in hours_on]
         if ratio is not None:  # occupancy <= M and M / ratio <= occupancy (M: variable nv)
             blocks += [(sel, w[sel] / shift_s[ag], -1.0, 0.0), (sel, -w[sel] / shift_s[ag], 1.0 / ratio, 0.0)]
+            adds += [np.full(24, 1.0 / shift_s[ag]), np.full(24, -1.0 / shift_s[ag])]
+        rows_of += [(int(ag), add) for add in adds]
         for cols, coef, m_coef, b in blocks:
             row_no = len(rhs)
             r_idx += [row_no] * len(cols)
@@ -138,7 +163,12 @@ def solve(n: np.ndarray, k, a, hour, h, pr, w, on: np.ndarray, ratio: float | No
     a_ub = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), nv + 1)).tocsr()
     cost = np.r_[sr.LAMBDA * h - pr, 0.0]
     res = linprog(cost, A_ub=a_ub, b_ub=rhs, A_eq=a_eq, b_eq=n, bounds=(0, None), method="highs")
-    return res.x[:nv] if res.status == 0 else None
+    if res.status != 0:
+        return None
+    prices = np.zeros((len(shift_s), 24))
+    for (ag, add), dual in zip(rows_of, -res.ineqlin.marginals, strict=True):
+        prices[ag] += dual * add
+    return res.x[:nv], prices
 
 
 def main() -> None:

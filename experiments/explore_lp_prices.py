@@ -1,0 +1,193 @@
+"""Can the fluid plan's prices close the gap between Predictive and its fluid frontier?
+
+``explore_fluid_frontier.py`` finds that, with every agent's occupancy within a factor 2 of
+the busiest one's, the test day's contacts could be served in 219 s on average (per-hour
+LP), while Predictive with the same fairness reaches about 290 s in simulation. The LP also
+prices each agent's time: its duals give, per agent and hour, what a second of that agent's
+work is worth (positive for agents the plan wants to spare, negative for agents the
+fairness floor makes it buy work for). This script routes with those prices: Predictive's
+expected value minus ``price[agent, hour] × E[handle seconds]``, so contacts go to agents by
+comparative advantage as in the plan, with Predictive's fairness band on top (it keeps the
+occupancy ratio in check when the day differs from the plan).
+
+Rows (each paired with SkillBased on the same arrivals and draws, seeds 21-23 as in
+``explore_fairness_frontier.py``, means over seeds):
+
+- scorer ``oracle``: prices and routing from the generator's true outcomes; ``predictive``:
+  both from the pair model fitted on the 14 days before (``simulate_routing.py``'s);
+- prices ``none`` (Predictive as in ``simulate_routing.py``), ``test day`` (the LP over the
+  test day's own first contacts, the expected arrivals of every replication: a perfect
+  forecast of the class mix per hour, not available in practice) or ``two weeks`` (the LP
+  over the same weekday of the two weeks before, scaled to the load: an honest forecast);
+- fairness: Predictive's band and weight (``simulate_routing.py``'s ``PREDICTIVE``: band 0.5,
+  weight 5; then (0.7, 1.4) and (0.85, 1.6) with weight 10). The two wider bands were picked
+  in scratch screens of the priced oracle on these same seeds: an exploration, not a
+  held-out measurement (``simulate_routing.py`` keeps its own seeds).
+
+The ``none`` rows are ``explore_fairness_frontier.py``'s for the same settings and seeds (a
+check that the two scripts simulate the same thing).
+
+Run: ``.venv/bin/python experiments/explore_lp_prices.py [--seeds 21 22 23]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import explore_fairness_frontier as ef  # noqa: E402
+import explore_fluid_frontier as ff  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import simulate_routing as sr  # noqa: E402
+from _results import markdown_table, write_result  # noqa: E402
+
+from routing_ml.routing.base import AgentPool, Contact, Decision  # noqa: E402
+from routing_ml.routing.policies import Predictive, SkillBased  # noqa: E402
+from routing_ml.simulation import GroundTruthScorer, simulate  # noqa: E402
+
+warnings.filterwarnings("ignore", category=UserWarning)
+
+FAIRNESS = {
+    "band 0.5, weight 5": {},
+    "band (0.7, 1.4), weight 10": {"fairness_weight": 10.0, "fairness_band": (0.7, 1.4)},
+    "band (0.85, 1.6), weight 10": {"fairness_weight": 10.0, "fairness_band": (0.85, 1.6)},
+}
+PRICES = ("none", "test day", "two weeks")
+RATIO = 2.0
+
+
+class PricedPredictive(Predictive):
+    """Predictive with each agent's time priced per hour of the day: the expected value
+    minus ``prices[agent, hour] × E[handle seconds]`` (``prices``: agent id -> 24 values,
+    expected-value units per second; the clock's zero is midnight of the day simulated)."""
+
+    name = "priced_predictive"
+
+    def __init__(self, model, *, prices: dict[str, np.ndarray], **kwargs) -> None:
+        super().__init__(model, **kwargs)
+        self.prices = prices
+        self._now = 0.0
+        self._table: tuple[object, np.ndarray] | None = None
+
+    def _price_now(self, pool: AgentPool) -> np.ndarray:
+        if self._table is None or self._table[0] is not pool.agent_ids:
+            self._table = (pool.agent_ids, np.array([self.prices.get(str(x), np.zeros(24))
+                                                     for x in pool.agent_ids]))
+        return self._table[1][:, min(23, max(0, int(self._now // 3600)))]
+
+    def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        self._now = now
+        return super().choose(contact, pool, now)
+
+    def choose_contact(self, agent: object, waiting: object, pool: AgentPool, now: float) -> int:
+        self._now = now
+        return super().choose_contact(agent, waiting, pool, now)
+
+    def _ev(self, contact: Contact, pool: AgentPool, gap: np.ndarray | None) -> np.ndarray:
+        _, h = self.model.expected_outcomes(contact, pool)
+        return super()._ev(contact, pool, gap) - self._price_now(pool) * h
+
+
+def history_forecast(st: dict, weeks: int = 2) -> pd.DataFrame:
+    """First contacts of the same weekday ``weeks`` weeks before the test day, moved onto
+    it, each counting ``1 / weeks``."""
+    c = st["cc"].contacts.loc[~st["cc"].contacts["is_repeat"]]
+    parts = []
+    for i in range(1, weeks + 1):
+        d = st["day"] - pd.Timedelta(days=7 * i)
+        g = c.loc[(c["ts"] >= d) & (c["ts"] < d + pd.Timedelta(days=1))]
+        parts.append(g.assign(ts=g["ts"] + (st["day"] - d), count=1.0 / weeks))
+    return pd.concat(parts, ignore_index=True)
+
+
+def price_tables(st: dict, kind: str, source: str) -> dict[float, dict[str, np.ndarray]]:
+    """Per load: agent id -> 24 hourly prices from the per-hour fluid LP (max/min <= 2)."""
+    cc = st["cc"]
+    pool = AgentPool.from_agents(cc.agents)
+    on = ff.on_shift_seconds(st["shifts"], pool, st["day"])
+    contacts = st["first"] if source == "test day" else history_forecast(st)
+    scorer = st["model"] if kind == "predictive" else None
+    k, a, hour, h, pr, w, sizes = ff.pair_table(contacts, cc.agents, on, cc.ground_truth, st["day"],
+                                                hourly=True, scorer=scorer)
+    out = {}
+    for load in sr.LOADS:
+        got = ff.solve_lp(sizes * load / st["base"], k, a, hour, h, pr, w, on, RATIO)
+        if got is None:
+            raise RuntimeError(f"the per-hour LP is infeasible for {kind}, {source}, load {load}")
+        out[load] = dict(zip(map(str, pool.agent_ids), got[1], strict=True))
+    return out
+
+
+def _run(job: tuple) -> dict:
+    kind, source, fairness, load, seed, prices = job
+    st = ef._setup()
+    if kind == "skill_based":
+        policy = SkillBased()
+    else:
+        scorer = st["model"] if kind == "predictive" else GroundTruthScorer(st["cc"].ground_truth)
+        settings = {**sr.PREDICTIVE, **FAIRNESS[fairness]}
+        policy = (Predictive(scorer, **settings) if prices is None
+                  else PricedPredictive(scorer, prices=prices, **settings))
+    scen = sr.Scenario(st["first"], load / st["base"], st["day"])
+    r = simulate(scen(seed), st["cc"].agents, st["shifts"], policy=policy, outcomes=st["cc"].ground_truth,
+                 chat_slowdown=sr.CHAT_SLOWDOWN, until=st["day"] + pd.Timedelta(days=1), seed=seed)
+    s = r.summary
+    return {"kind": kind, "prices": source, "fairness": fairness, "load": load, "seed": seed,
+            "aht": s["aht_seconds"], "fcr": s["fcr"], "sl": s["service_level"],
+            "occ_max_min": s["occupancy_max_min"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, nargs="+", default=[21, 22, 23])
+    ap.add_argument("--n-jobs", type=int, default=2)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    st = ef._setup()
+    tables = {(kind, source): price_tables(st, kind, source)
+              for kind in ("oracle", "predictive") for source in PRICES[1:]}
+    t_lp = time.perf_counter() - t0
+    jobs = [("skill_based", "", "", load, seed, None) for load in sr.LOADS for seed in args.seeds]
+    jobs += [(kind, source, fairness, load, seed, None if source == "none" else tables[kind, source][load])
+             for kind in ("oracle", "predictive") for source in PRICES for fairness in FAIRNESS
+             for load in sr.LOADS for seed in args.seeds]
+    with ProcessPoolExecutor(args.n_jobs) as ex:
+        rows = list(ex.map(_run, jobs, chunksize=1))
+    df = pd.DataFrame(rows)
+    base = df[df["kind"] == "skill_based"].set_index(["load", "seed"])
+    out = []
+    for (kind, source, fairness), g in df[df["kind"] != "skill_based"].groupby(
+            ["kind", "prices", "fairness"], sort=False):
+        g = g.set_index(["load", "seed"])
+        d = pd.DataFrame({"aht_change_pct": 100 * (g["aht"] / base["aht"] - 1),
+                          "fcr_change_pts": 100 * (g["fcr"] - base["fcr"]),
+                          "sl_change_pts": 100 * (g["sl"] - base["sl"]),
+                          "occ_max_min": g["occ_max_min"]}).reset_index()
+        for load, h in d.groupby("load"):
+            m = h[["aht_change_pct", "fcr_change_pts", "sl_change_pts", "occ_max_min"]].mean()
+            out.append({"scorer": kind, "prices": source, "fairness": fairness, "load": load, **m.to_dict(),
+                        "all_four_goals": bool(m["aht_change_pct"] <= -8 and m["fcr_change_pts"] >= 2
+                                               and m["sl_change_pts"] >= -1 and m["occ_max_min"] <= 2)})
+    res = pd.DataFrame(out)
+    lines = [
+        f"- center, test day and loads as in `simulate_routing.py` (test day {st['day'].date()}); seeds "
+        f"{args.seeds}; means over seeds of the paired differences against SkillBased",
+        f"- prices: duals of the per-hour fluid LP of `explore_fluid_frontier.py` (max/min <= {RATIO:g}), "
+        f"solved per scorer, price source and load in {t_lp:.0f} s",
+        f"- wall time {time.perf_counter() - t0:.0f} s on {args.n_jobs} processes",
+        "",
+        markdown_table(res, digits=2),
+    ]
+    write_result("explore_lp_prices", "\n".join(lines), {"rows": out, "seeds": args.seeds})
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
