@@ -161,20 +161,7 @@ def main() -> None:
     with ProcessPoolExecutor(args.n_jobs) as ex:
         rows = list(ex.map(_run, jobs, chunksize=1))
     df = pd.DataFrame(rows)
-    base = df[df["kind"] == "skill_based"].set_index(["load", "seed"])
-    out = []
-    for (kind, source, fairness), g in df[df["kind"] != "skill_based"].groupby(
-            ["kind", "prices", "fairness"], sort=False):
-        g = g.set_index(["load", "seed"])
-        d = pd.DataFrame({"aht_change_pct": 100 * (g["aht"] / base["aht"] - 1),
-                          "fcr_change_pts": 100 * (g["fcr"] - base["fcr"]),
-                          "sl_change_pts": 100 * (g["sl"] - base["sl"]),
-                          "occ_max_min": g["occ_max_min"]}).reset_index()
-        for load, h in d.groupby("load"):
-            m = h[["aht_change_pct", "fcr_change_pts", "sl_change_pts", "occ_max_min"]].mean()
-            out.append({"scorer": kind, "prices": source, "fairness": fairness, "load": load, **m.to_dict(),
-                        "all_four_goals": bool(m["aht_change_pct"] <= -8 and m["fcr_change_pts"] >= 2
-                                               and m["sl_change_pts"] >= -1 and m["occ_max_min"] <= 2)})
+    out = ef.paired_means(df, {"kind": "scorer", "prices": "prices", "fairness": "fairness"})
     res = pd.DataFrame(out)
     lines = [
         f"- center, test day and loads as in `simulate_routing.py` (test day {st['day'].date()}); seeds "
