@@ -65,24 +65,32 @@ def _setup() -> dict:
     return _STATE
 
 
-def _policy(kind: str, band: str):
+def scorer_of(kind: str):
+    """The outcome scorer of a policy kind: the fitted pair model (``"predictive"``) or
+    the generator's true outcomes (``"oracle"``)."""
     st = _setup()
-    if kind == "skill_based":
-        return SkillBased()
-    scorer = st["model"] if kind == "predictive" else GroundTruthScorer(st["cc"].ground_truth)
-    return Predictive(scorer, **{**sr.PREDICTIVE, **BANDS[band]})
+    return st["model"] if kind == "predictive" else GroundTruthScorer(st["cc"].ground_truth)
+
+
+def simulate_day(policy, load: float, seed: int) -> dict:
+    """The test day resampled to ``load`` (replication ``seed``) under ``policy``: handle
+    time, resolution, service level and occupancy max/min."""
+    st = _setup()
+    scen = sr.Scenario(st["first"], load / st["base"], st["day"])
+    r = simulate(scen(seed), st["cc"].agents, st["shifts"], policy=policy,
+                 outcomes=st["cc"].ground_truth, chat_slowdown=sr.CHAT_SLOWDOWN,
+                 until=st["day"] + pd.Timedelta(days=1), seed=seed)
+    s = r.summary
+    return {"aht": s["aht_seconds"], "fcr": s["fcr"], "sl": s["service_level"],
+            "occ_max_min": s["occupancy_max_min"]}
 
 
 def _run(job: tuple[str, str, float, int]) -> dict:
     kind, band, load, seed = job
-    st = _setup()
-    scen = sr.Scenario(st["first"], load / st["base"], st["day"])
-    r = simulate(scen(seed), st["cc"].agents, st["shifts"], policy=_policy(kind, band),
-                 outcomes=st["cc"].ground_truth, chat_slowdown=sr.CHAT_SLOWDOWN,
-                 until=st["day"] + pd.Timedelta(days=1), seed=seed)
-    s = r.summary
-    return {"kind": kind, "band": band, "load": load, "seed": seed, "aht": s["aht_seconds"],
-            "fcr": s["fcr"], "sl": s["service_level"], "occ_max_min": s["occupancy_max_min"]}
+    policy = (SkillBased() if kind == "skill_based"
+              else Predictive(scorer_of(kind), **{**sr.PREDICTIVE, **BANDS[band]}))
+    return {"kind": kind, "band": band, "load": load, "seed": seed,
+            **simulate_day(policy, load, seed)}
 
 
 def paired_means(df: pd.DataFrame, keys: dict[str, str]) -> list[dict]:

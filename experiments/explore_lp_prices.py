@@ -2,13 +2,14 @@
 
 ``explore_fluid_frontier.py`` finds that, with every agent's occupancy within a factor 2 of
 the busiest one's, the test day's contacts could be served in 219 s on average (per-hour
-LP), while Predictive with the same fairness reaches about 290 s in simulation. The LP also
-prices each agent's time: its duals give, per agent and hour, what a second of that agent's
-work is worth (positive for agents the plan wants to spare, negative for agents the
-fairness floor makes it buy work for). This script routes with those prices: Predictive's
-expected value minus ``price[agent, hour] × E[handle seconds]``, so contacts go to agents by
-comparative advantage as in the plan, with Predictive's fairness band on top (it keeps the
-occupancy ratio in check when the day differs from the plan).
+LP), while Predictive with about the same fairness (``predictive_ratio2``) takes 288-298 s
+in simulation (``simulate_routing.md``). The LP also prices each agent's time: its duals
+give, per agent and hour, what a second of that agent's work is worth (positive for agents
+the plan wants to spare, negative for agents the fairness floor makes it buy work for).
+This script routes with those prices: Predictive's expected value minus ``price[agent,
+hour] × E[handle seconds]``, so contacts go to agents by comparative advantage as in the
+plan, with Predictive's fairness band on top (it keeps the occupancy ratio in check when
+the day differs from the plan).
 
 Rows (each paired with SkillBased on the same arrivals and draws, seeds 21-23 as in
 ``explore_fairness_frontier.py``, means over seeds):
@@ -50,7 +51,6 @@ from _results import markdown_table, write_result  # noqa: E402
 
 from routing_ml.routing.base import AgentPool, Contact, Decision  # noqa: E402
 from routing_ml.routing.policies import Predictive, SkillBased  # noqa: E402
-from routing_ml.simulation import GroundTruthScorer, simulate  # noqa: E402
 
 warnings.filterwarnings("ignore", category=UserWarning)
 
@@ -113,9 +113,8 @@ def price_tables(st: dict, kind: str, source: str) -> dict[float, dict[str, np.n
     pool = AgentPool.from_agents(cc.agents)
     on = ff.on_shift_seconds(st["shifts"], pool, st["day"])
     contacts = st["first"] if source == "test day" else history_forecast(st)
-    scorer = st["model"] if kind == "predictive" else None
     k, a, hour, h, pr, w, sizes = ff.pair_table(contacts, cc.agents, on, cc.ground_truth, st["day"],
-                                                hourly=True, scorer=scorer)
+                                                hourly=True, scorer=st["model"] if kind == "predictive" else None)
     out = {}
     for load in sr.LOADS:
         got = ff.solve_lp(sizes * load / st["base"], k, a, hour, h, pr, w, on, RATIO)
@@ -127,21 +126,14 @@ def price_tables(st: dict, kind: str, source: str) -> dict[float, dict[str, np.n
 
 def _run(job: tuple) -> dict:
     kind, source, fairness, load, seed, prices = job
-    st = ef._setup()
     if kind == "skill_based":
         policy = SkillBased()
     else:
-        scorer = st["model"] if kind == "predictive" else GroundTruthScorer(st["cc"].ground_truth)
         settings = {**sr.PREDICTIVE, **FAIRNESS[fairness]}
-        policy = (Predictive(scorer, **settings) if prices is None
-                  else PricedPredictive(scorer, prices=prices, **settings))
-    scen = sr.Scenario(st["first"], load / st["base"], st["day"])
-    r = simulate(scen(seed), st["cc"].agents, st["shifts"], policy=policy, outcomes=st["cc"].ground_truth,
-                 chat_slowdown=sr.CHAT_SLOWDOWN, until=st["day"] + pd.Timedelta(days=1), seed=seed)
-    s = r.summary
+        policy = (Predictive(ef.scorer_of(kind), **settings) if prices is None
+                  else PricedPredictive(ef.scorer_of(kind), prices=prices, **settings))
     return {"kind": kind, "prices": source, "fairness": fairness, "load": load, "seed": seed,
-            "aht": s["aht_seconds"], "fcr": s["fcr"], "sl": s["service_level"],
-            "occ_max_min": s["occupancy_max_min"]}
+            **ef.simulate_day(policy, load, seed)}
 
 
 def main() -> None:
