@@ -64,14 +64,15 @@ def on_shift_seconds(shifts: pd.DataFrame, pool: AgentPool, day: pd.Timestamp) -
 
 
 def pair_table(first: pd.DataFrame, agents: pd.DataFrame, on: np.ndarray, gt, day: pd.Timestamp,
-               hourly: bool = False, scorer=None):
+               hourly: bool = False, scorer=None, keys: list | None = None):
     """Eligible (class, agent) pairs: class index, agent index, arrival hour (-1 without
     ``hourly``), E[handle seconds], P(resolved), work seconds; class sizes (contacts, or the
     sum of a ``count`` column when ``first`` has one). ``on`` is :func:`on_shift_seconds`;
     with ``hourly`` a class is also split by arrival hour and only agents on shift in that
     hour are eligible. The outcomes are the generator's true tables, or ``scorer``'s
     (``expected_outcomes(contact, pool)``, e.g. a fitted pair model) when given; the work
-    adds the repeat contacts only with the true tables."""
+    adds the repeat contacts only with the true tables. ``keys``, when given, receives each
+    class's (intent, channel, language, skill, hour) in class-index order."""
     pool = AgentPool.from_agents(agents)
     mu, p, ga = GroundTruthOutcomes(gt).tables(pool)
     eh = np.exp(mu + gt.handle_sigma**2 / 2)
@@ -101,6 +102,8 @@ def pair_table(first: pd.DataFrame, agents: pd.DataFrame, on: np.ndarray, gt, da
             else:
                 pairs.append((len(sizes), a, hour, sh[a], sp[a], sh[a] * chat))
         sizes.append(g["count"].sum() if "count" in g else len(g))
+        if keys is not None:
+            keys.append((intent, ch, lang, skill, hour))
     t = np.array(pairs)
     return (t[:, 0].astype(int), t[:, 1].astype(int), t[:, 2].astype(int), t[:, 3], t[:, 4],
             t[:, 5], np.array(sizes, float))
