@@ -127,11 +127,17 @@ def paired_means(df: pd.DataFrame, keys: dict[str, str]) -> list[dict]:
     return out
 
 
-def main() -> None:
+def seed_args() -> argparse.Namespace:
+    """The routing explorations' command line: ``--seeds`` (the replications, paired with
+    SkillBased on each) and ``--n-jobs`` (processes)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="+", default=[21, 22, 23])
     ap.add_argument("--n-jobs", type=int, default=2)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = seed_args()
     t0 = time.perf_counter()
     grid = {f"lambda 1/{1 / lam:.0f}, weight {fw:g}": {"lambda_per_second": lam, "fairness_weight": fw,
                                                        "fairness_band": GRID_BAND}

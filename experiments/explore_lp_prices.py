@@ -33,7 +33,6 @@ Run: ``.venv/bin/python experiments/explore_lp_prices.py [--seeds 21 22 23]``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import warnings
@@ -137,10 +136,7 @@ def _run(job: tuple) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, nargs="+", default=[21, 22, 23])
-    ap.add_argument("--n-jobs", type=int, default=2)
-    args = ap.parse_args()
+    args = ef.seed_args()
     t0 = time.perf_counter()
     st = ef._setup()
     tables = {(kind, source): price_tables(st, kind, source)

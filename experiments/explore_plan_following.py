@@ -26,7 +26,6 @@ Run: ``.venv/bin/python experiments/explore_plan_following.py [--seeds 21 22 23]
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import warnings
@@ -138,10 +137,7 @@ def occupancy_check(st: dict, plan: Plan, planned: np.ndarray, load: float, seed
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, nargs="+", default=[21, 22, 23])
-    ap.add_argument("--n-jobs", type=int, default=2)
-    args = ap.parse_args()
+    args = ef.seed_args()
     t0 = time.perf_counter()
     st = ef._setup()
     tables = {kind: plans(st, kind) for kind in SOURCES}
