@@ -33,7 +33,11 @@ throw-away seeds, the one that brought the max/min ratio to about 2 there — th
 show what evening out occupancy costs in handle time and resolution on this center (the
 goals table has a row per Predictive setting); ``least_occupied`` routes every contact to
 the least-occupied qualified free agent (skills required, FIFO contacts): a reference for
-how far routing alone can even out occupancy on this roster.
+how far routing alone can even out occupancy on this roster. ``predictive_plan`` is
+Predictive plus ``PLAN_BETA`` × each agent's share of the contact's class in the per-hour
+fluid plan (``explore_plan_following.py``: the LP with max/min <= 2 over the same weekday
+of the two weeks before, with the pair model's predictions); 0.3 was the best handle-time
+setting on that script's seeds 21-23, not on the replications below.
 
 Composition check: the handle-time change could come from *which* contacts get answered
 (abandonment) rather than from who answers them; for the first replication of each load
@@ -82,6 +86,8 @@ PREDICTIVE = {"lambda_per_second": LAMBDA, "fairness_weight": 5.0, "fairness_ban
               "fairness_prior_seconds": 1800.0}
 PREDICTIVE_FAIR = {**PREDICTIVE, "fairness_weight": 10.0, "fairness_band": 0.7}
 PREDICTIVE_RATIO2 = {**PREDICTIVE, "fairness_weight": 10.0, "fairness_band": (0.85, 1.18)}
+#: weight of the fluid plan's shares in ``predictive_plan`` (see the module docstring)
+PLAN_BETA = 0.3
 
 
 class LeastOccupied:
@@ -194,7 +200,8 @@ def report(head: list[str], all_rows: list, diff_rows: list, summ_rows: list, po
             .reset_index()[["load", "policy", *metrics]])
     lines += ["", "## Mean over replications", "", markdown_table(wide, 3), ""]
     goal_rows = []
-    variants = [v for v in ("predictive", "predictive_fair", "predictive_ratio2") if v in pols]
+    variants = [v for v in ("predictive", "predictive_fair", "predictive_ratio2", "predictive_plan")
+                if v in pols]
     if "predictive" in pols and baseline == "skill_based":
         for load, variant in ((ld, v) for ld in loads_done for v in variants):
             dd = diffs.loc[diffs["load"] == load].set_index(["policy", "metric"])
@@ -284,6 +291,7 @@ def report(head: list[str], all_rows: list, diff_rows: list, summ_rows: list, po
         "goals": goal_rows, "base_load": base_load, "loads_done": list(loads_done),
         "composition_check": comp_rows, "predictive_params": PREDICTIVE,
         "predictive_fair_params": PREDICTIVE_FAIR, "predictive_ratio2_params": PREDICTIVE_RATIO2,
+        "predictive_plan_beta": PLAN_BETA,
     })
     print("\n".join(lines), flush=True)
 
@@ -341,10 +349,20 @@ def main() -> None:
     lines.append(f"- test day: {len(first)} first contacts, {shifts['agent_id'].nunique()} "
                  f"agents on shift ({capacity / 3600:.0f} agent-hours); offered load of "
                  f"the day as generated {base_load:.3f}")
+    plans = None
+    if "predictive" in pols:
+        # the fluid plan per load (imported here: explore_plan_following imports this module)
+        import explore_plan_following as epf
+
+        plans, _ = epf.plans({"cc": cc, "day": day, "first": first, "shifts": shifts,
+                              "base": base_load, "model": model}, "predictive")
     all_rows, diff_rows, summ_rows, comp_rows = [], [], [], []
     for li, load in enumerate(LOADS):
         factor = load / base_load
         scen = Scenario(first, factor, day)
+        if plans is not None:
+            pols["predictive_plan"] = epf.PlanPredictive(model, plan=plans[load], beta=PLAN_BETA,
+                                                         **PREDICTIVE)
         t1 = time.perf_counter()
         res = compare_policies(pols, scen, cc.agents, shifts, outcomes=gt,
                                n_replications=args.replications, seed=1000 + li,
