@@ -38,6 +38,7 @@ import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -106,21 +107,43 @@ def history_forecast(st: dict, weeks: int = 2) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def price_tables(st: dict, kind: str, source: str) -> dict[float, dict[str, np.ndarray]]:
-    """Per load: agent id -> 24 hourly prices from the per-hour fluid LP (max/min <= 2)."""
+class FluidLPs(NamedTuple):
+    """The per-hour fluid LP (max/min <= ``RATIO``) of one forecast at every load."""
+
+    pool: AgentPool
+    on: np.ndarray  # explore_fluid_frontier.on_shift_seconds
+    table: tuple  # explore_fluid_frontier.pair_table's (k, a, hour, h, pr, w, sizes)
+    keys: list[tuple]  # each class's (intent, channel, language, skill, hour)
+    solved: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]  # load -> (sizes, x, prices)
+
+
+def fluid_lps(st: dict, kind: str, source: str) -> FluidLPs:
+    """Solve the per-hour fluid LP at each load: outcomes of the pair model (``kind``
+    "predictive") or the generator's (``"oracle"``), over the test day's first contacts
+    (``source`` "test day") or the same weekday of the two weeks before ("two weeks")."""
     cc = st["cc"]
     pool = AgentPool.from_agents(cc.agents)
     on = ff.on_shift_seconds(st["shifts"], pool, st["day"])
     contacts = st["first"] if source == "test day" else history_forecast(st)
-    k, a, hour, h, pr, w, sizes = ff.pair_table(contacts, cc.agents, on, cc.ground_truth, st["day"],
-                                                hourly=True, scorer=st["model"] if kind == "predictive" else None)
-    out = {}
+    keys: list[tuple] = []
+    table = ff.pair_table(contacts, cc.agents, on, cc.ground_truth, st["day"], hourly=True,
+                          scorer=st["model"] if kind == "predictive" else None, keys=keys)
+    k, a, hour, h, pr, w, sizes = table
+    solved = {}
     for load in sr.LOADS:
-        got = ff.solve_lp(sizes * load / st["base"], k, a, hour, h, pr, w, on, RATIO)
+        n = sizes * load / st["base"]
+        got = ff.solve_lp(n, k, a, hour, h, pr, w, on, RATIO)
         if got is None:
             raise RuntimeError(f"the per-hour LP is infeasible for {kind}, {source}, load {load}")
-        out[load] = dict(zip(map(str, pool.agent_ids), got[1], strict=True))
-    return out
+        solved[load] = (n, *got)
+    return FluidLPs(pool, on, table, keys, solved)
+
+
+def price_tables(st: dict, kind: str, source: str) -> dict[float, dict[str, np.ndarray]]:
+    """Per load: agent id -> 24 hourly prices from the per-hour fluid LP (max/min <= 2)."""
+    lps = fluid_lps(st, kind, source)
+    return {load: dict(zip(map(str, lps.pool.agent_ids), prices, strict=True))
+            for load, (_, _, prices) in lps.solved.items()}
 
 
 def _run(job: tuple) -> dict:

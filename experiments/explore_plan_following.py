@@ -35,7 +35,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import explore_fairness_frontier as ef  # noqa: E402
-import explore_fluid_frontier as ff  # noqa: E402
 import explore_lp_prices as elp  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -80,26 +79,16 @@ class PlanPredictive(Predictive):
 
 def plans(st: dict, kind: str) -> tuple[dict[float, Plan], dict[float, np.ndarray]]:
     """Per load: the per-hour LP's shares (max/min <= 2) and each agent's planned occupancy."""
-    cc = st["cc"]
-    pool = AgentPool.from_agents(cc.agents)
-    on = ff.on_shift_seconds(st["shifts"], pool, st["day"])
-    contacts = st["first"] if SOURCES[kind] == "test day" else elp.history_forecast(st)
-    keys: list[tuple] = []
-    k, a, hour, h, pr, w, sizes = ff.pair_table(contacts, cc.agents, on, cc.ground_truth, st["day"], hourly=True,
-                                                scorer=st["model"] if kind == "predictive" else None, keys=keys)
+    lps = elp.fluid_lps(st, kind, SOURCES[kind])
+    k, a, *_, w, _ = lps.table
     out, occupancy = {}, {}
-    for load in sr.LOADS:
-        n = sizes * load / st["base"]
-        got = ff.solve_lp(n, k, a, hour, h, pr, w, on, elp.RATIO)
-        if got is None:
-            raise RuntimeError(f"the per-hour LP is infeasible for {kind}, load {load}")
-        x = got[0]
+    for load, (n, x, _) in lps.solved.items():
         plan: Plan = {}
         for ci, ai, share in zip(k, a, x / n[k], strict=True):
             if share > 1e-6:
-                plan.setdefault(keys[ci], {})[str(pool.agent_ids[ai])] = float(share)
+                plan.setdefault(lps.keys[ci], {})[str(lps.pool.agent_ids[ai])] = float(share)
         out[load] = plan
-        occupancy[load] = np.bincount(a, x * w, minlength=len(pool)) / np.maximum(on.sum(axis=1), 1.0)
+        occupancy[load] = np.bincount(a, x * w, minlength=len(lps.pool)) / np.maximum(lps.on.sum(axis=1), 1.0)
     return out, occupancy
 
 
