@@ -578,7 +578,9 @@ class RosterResult:
     relaxed_rules : hard-rule groups relaxed in the partial plan.
     solver_parameters : the CP-SAT parameters used; ``progress`` : improving solutions.
     method : ``"patterns"`` when the pattern model (HiGHS) gave the plan within the gap
-        limit, ``"patterns+cp-sat"`` when CP-SAT improved on it, else ``"cp-sat"``.
+        limit, ``"patterns+cp-sat"`` when CP-SAT improved on it, ``"weeks"`` when the weeks
+        were rostered one after another (``solver_parameters["weeks"]`` has each week's
+        method, objective and bound), else ``"cp-sat"``.
     notes : what the plan cannot do that the inputs ask for, found before solving:
         requirement rows outside the horizon, queues no agent can work (also warned); with
         ``time_zone``, the daylight-saving changes of the horizon and the shifts across
@@ -1279,6 +1281,15 @@ def _solve_roster_model(
 #: column generation only for named models at least this large (agent x day x shift option):
 #: below it CP-SAT alone does better in a short time limit (the CLI example: 8 agents)
 COLGEN_MIN_ASSIGNMENTS = 5000
+
+
+def weeks_in_turn(p: RosterProblem) -> bool:
+    """Whether ``build_roster(method="auto")`` rosters ``p`` one week after another: several
+    weeks, each with at least ``COLGEN_MIN_ASSIGNMENTS`` (agent, day, shift option) triples on
+    average (each week then goes to column generation; the named CP-SAT model of the whole
+    horizon finds no usable plan in a planner's time limit: see :mod:`._weeks`)."""
+    n_assign = sum(len(day) for days in p.options for day in days)
+    return p.n_weeks > 1 and n_assign >= COLGEN_MIN_ASSIGNMENTS * p.n_weeks
 #: share of the time limit column generation may use (its plan is the result; the rest of the
 #: limit is for the roster frames and the rule check)
 COLGEN_SHARE_OF_LIMIT = 0.97
@@ -1396,8 +1407,12 @@ def build_roster(
     progress : called at every improving solution with a :class:`ProgressPoint`.
     method : ``"auto"`` (default) solves the roster as a weekly-pattern model first
         (classes of interchangeable agents, HiGHS; column generation when the weeks are too
-        many to list; see :func:`solve_roster_model`); ``"cp-sat"`` always uses the named
-        CP-SAT model.
+        many to list; see :func:`solve_roster_model`); large rosters of several weeks
+        (:func:`weeks_in_turn`) are solved one week after another, each with the weeks
+        before it as ``previous_roster`` and an equal share of the time left (``method`` of
+        the result ``"weeks"``; only the first week's bound is counted, see
+        :mod:`routing_ml.scheduling._weeks`); ``"cp-sat"`` always uses the named CP-SAT
+        model of the whole horizon.
     previous_roster : the roster published before this horizon (``agent_id``, ``start``,
         ``end``: the ``roster`` frame of the previous result or the CLI's roster CSV; only
         shifts before ``start``). Carried over per agent: ``min_rest_hours`` after its last
@@ -1442,7 +1457,14 @@ def build_roster(
     config = config or SolverConfig()
     pattern = None
     result = None
-    if method == "auto" and not precheck_infeasibility(problem):
+    in_turn = method == "auto" and weeks_in_turn(problem) and not precheck_infeasibility(problem)
+    if in_turn:  # large and several weeks: one week after another (rare fallback: the horizon at once)
+        from routing_ml.scheduling._weeks import solve_weeks_in_turn
+
+        result = solve_weeks_in_turn(problem, requirements, agents, shifts, rules, weights,
+                                     interval_minutes=interval_minutes, previous_roster=previous_roster,
+                                     config=config, t0=t0, progress=progress)
+    elif method == "auto" and not precheck_infeasibility(problem):
         # the pattern model first: when it meets the gap limit, no CP-SAT model is built
         pattern = _pattern_phase(problem, config, progress, t0)
         if pattern is not None and (_meets_gap(pattern, config) or pattern.generated):
@@ -1451,8 +1473,8 @@ def build_roster(
         rm = build_roster_model(problem)
         logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
         # the pattern phase ran (or was skipped on purpose): do not try it again. With
-        # "auto" the CP-SAT phases get the time the pattern phase left of the limit
-        # counted from t0.
+        # "auto" the CP-SAT phases get the time the pattern phase (or the weeks solved in
+        # turn, when their joined plan could not be used) left of the limit counted from t0.
         result = _solve_roster_model(rm, config, progress=progress, explain=True, warm=True,
                                      lp_bound=True, coverage_first=True, method="cp-sat",
                                      pattern=pattern, started=t0 if method == "auto" else None)
@@ -1467,4 +1489,5 @@ def build_roster(
 
 __all__ = ["RosterKPIs", "RosterModel", "RosterResult", "RosterRules", "RosterWeights",
            "ShiftTemplate", "build_roster", "build_roster_model", "coverage_from_roster",
-           "format_hhmm", "precheck_infeasibility", "roster_frames_from_plan", "solve_roster_model"]
+           "format_hhmm", "precheck_infeasibility", "roster_frames_from_plan", "solve_roster_model",
+           "weeks_in_turn"]

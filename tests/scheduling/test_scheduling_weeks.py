@@ -1,0 +1,97 @@
+"""Large multi-week rosters solved one week after another (``build_roster`` ``method="weeks"``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from scheduling_helpers import requirements
+
+from routing_ml.scheduling import SolverConfig, build_roster, check_roster, prepare_problem
+from routing_ml.scheduling import roster as roster_module
+from routing_ml.scheduling._weeks import plan_from_frames
+
+
+@pytest.fixture(scope="module")
+def two_weeks(mixed_instance):
+    """The mixed instance over two weeks; week 2's Monday 00:00-06:00 can only be staffed
+    by week 1's Sunday night shift."""
+    req, agents, shifts, rules = mixed_instance
+    second = req.assign(ds=req["ds"] + pd.Timedelta(days=7))
+    monday_night = requirements([(0, 6, 1)], queue="voice", days=[7])
+    return pd.concat([req, second, monday_night], ignore_index=True), agents, shifts, rules
+
+
+@pytest.fixture(scope="module")
+def in_turn(two_weeks):
+    """``build_roster`` with every multi-week problem treated as large (the 6-agent instance
+    is far below the threshold) and its weeks solved in turn."""
+    req, agents, shifts, rules = two_weeks
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(roster_module, "weeks_in_turn", lambda p: p.n_weeks > 1)
+        points = []
+        res = build_roster(req, agents, shifts, rules, weeks=2, progress=points.append,
+                           config=SolverConfig(num_workers=1, time_limit_seconds=6, random_seed=0))
+    return res, points
+
+
+def test_weeks_in_turn_give_a_valid_plan_of_the_whole_horizon(two_weeks, in_turn):
+    req, agents, shifts, rules = two_weeks
+    res, points = in_turn
+    assert res.method == "weeks" and res.status.has_solution
+    assert [w["week"] for w in res.solver_parameters["weeks"]] == [1, 2]
+    dates = pd.to_datetime(res.roster["date"])
+    assert dates.min() < res.horizon_start + pd.Timedelta(days=7) <= dates.max()
+    p = prepare_problem(req, agents, shifts, rules, weeks=2)
+    assert res.violations.empty and check_roster(res.roster, res.breaks, p).empty
+    # the rest after week 1's last shifts holds into week 2 (checked above by check_roster)
+    # and week 1's Sunday night shift staffs week 2's first Monday night
+    cov = res.coverage
+    monday_night = cov[(cov["unique_id"] == "voice") & (pd.to_datetime(cov["ds"]) >= res.horizon_start
+                                                       + pd.Timedelta(days=7))].head(24)
+    sunday_night = res.roster[(res.roster["shift"] == "night")
+                              & (pd.to_datetime(res.roster["date"]) == res.horizon_start + pd.Timedelta(days=6))]
+    assert len(sunday_night) == 0 or (monday_night["scheduled"] > 0).all()
+    # progress: timed from the call, the last point is the horizon's result
+    times = [pt.wall_time_seconds for pt in points]
+    assert len(points) >= 3 and times == sorted(times) and times[-1] <= res.wall_time_seconds
+    assert points[-1].objective == pytest.approx(res.objective)
+    assert points[-1].best_bound == pytest.approx(res.best_bound)
+
+
+def test_weeks_in_turn_objective_and_bound_are_the_horizons(two_weeks, in_turn):
+    req, agents, shifts, rules = two_weeks
+    res, points = in_turn
+    p = prepare_problem(req, agents, shifts, rules, weeks=2)
+    # the objective is the horizon's (the CP-SAT model's terms), recomputed from the frames
+    from routing_ml.scheduling._patterns import plan_objective
+
+    plan, placed = plan_from_frames(p, res.roster, res.breaks)
+    assert res.objective == pytest.approx(plan_objective(p, plan, placed))
+    # the bound is the first week's, a relaxation: never above a plan of the whole horizon
+    first = res.solver_parameters["weeks"][0]["best_bound"]
+    assert res.best_bound == pytest.approx(min(first, res.objective))
+    at_once = build_roster(req, agents, shifts, rules, weeks=2, method="cp-sat",
+                           config=SolverConfig(num_workers=1, time_limit_seconds=8, random_seed=0))
+    assert at_once.method == "cp-sat" and at_once.objective is not None
+    assert res.best_bound <= at_once.objective + 1e-6
+    assert 0 <= res.gap <= 1
+
+
+def test_plan_from_frames_round_trip(two_weeks, in_turn):
+    req, agents, shifts, rules = two_weeks
+    res = in_turn[0]
+    p = prepare_problem(req, agents, shifts, rules, weeks=2)
+    plan, placed = plan_from_frames(p, res.roster, res.breaks)
+    assert len(plan) == len(res.roster) and sum(map(len, placed.values())) == len(res.breaks)
+    roster, breaks = roster_module.roster_frames_from_plan(p, plan, placed)
+    pd.testing.assert_frame_equal(roster, res.roster)
+    pd.testing.assert_frame_equal(breaks, res.breaks)
+
+
+def test_small_multi_week_rosters_keep_the_whole_horizon_model(two_weeks):
+    req, agents, shifts, rules = two_weeks
+    p = prepare_problem(req, agents, shifts, rules, weeks=2)
+    assert not roster_module.weeks_in_turn(p)
+    one = prepare_problem(req[pd.to_datetime(req["ds"]) < p.start + pd.Timedelta(days=7)], agents, shifts,
+                          rules, weeks=1)
+    assert not roster_module.weeks_in_turn(one)
