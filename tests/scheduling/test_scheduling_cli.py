@@ -151,3 +151,20 @@ def test_schedule_previous_roster_of_the_same_week_is_refused_naming_the_flag(tm
     assert result.exit_code == 1
     assert "--previous-roster: agent" in result.output and "inside the new horizon" in result.output
     assert "prev[" not in result.output
+
+
+def test_schedule_weeks_in_turn_says_what_its_bound_is(tmp_path, monkeypatch):
+    from routing_ml.scheduling import roster as roster_module
+
+    monkeypatch.setattr(roster_module, "weeks_in_turn", lambda p: p.n_weeks > 1)  # as for a large center
+    req = pd.read_csv(EX / "requirements.csv", parse_dates=["ds"])
+    two = pd.concat([req, req.assign(ds=req["ds"] + pd.Timedelta(days=7))], ignore_index=True)
+    path = tmp_path / "req2.csv"
+    two.to_csv(path, index=False)
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--requirements": str(path), "--weeks": "2",
+                                                        "--time-limit": "4"}))
+    assert result.exit_code == 0, result.output
+    assert "solver: weeks" in result.output and "the bound is the first week's" in result.output
+    assert "hard-rule violations: 0" in result.output
+    roster = pd.read_csv(tmp_path / "roster.csv", parse_dates=["date"])
+    assert roster["date"].max() - roster["date"].min() >= pd.Timedelta(days=7)
