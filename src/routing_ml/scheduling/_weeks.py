@@ -1,26 +1,26 @@
 """Large multi-week rosters solved one week after another.
 
 The named CP-SAT model of several weeks of a large center does not find a usable plan in a
-planner's time limit (150 agents over two weeks: 27,000 cost units after 120 s, against about
-1,900 for one week by column generation, ``experiments/results/bench_multiweek.md``).
-:func:`solve_weeks_in_turn` rosters the weeks one after another, each as a one-week problem
-with an equal share of the time left, and joins them into a plan of the whole horizon that
-is checked against every hard rule of the horizon.
+planner's time limit (150 agents over two weeks: 26,500 cost units after 120 s, against about
+1,900 for one week by column generation). :func:`solve_weeks_in_turn` rosters week 1 as a
+one-week problem, then week 2 with week 1's roster as ``previous_roster`` (rest after the
+last shift and working days in a row carried over, night shifts into Monday counted as
+staffing), and so on; each week gets an equal share of the time left. The plan of the whole
+horizon is their concatenation, checked against every hard rule of the horizon.
 
-- Week 1 is planned with the caller's ``previous_roster``.
-- Without shifts across midnight, every later week is first planned alone, and the join is
-  mended by dropping, for each agent that would break its rest or its working days in a
-  row across it, the droppable shift that costs least (:func:`repair_join`). Where that is
-  not possible (minimum weekly hours), and always when shifts run across midnight (a Sunday
-  night shift staffs Monday's first hours), the week is planned with the weeks before it as
-  ``previous_roster``: rest, working days in a row and night shifts carried over.
+Bound: the first week's problem is a relaxation of the horizon's (its rules are the horizon's
+restricted to that week; the later weeks' objective terms are >= 0 and dropped; the weekend
+term counts that week only), so its proven bound is a bound of the horizon. The later weeks'
+bounds are not (their carry-over depends on the plan chosen before them), so they are not
+added: the reported gap is an upper estimate.
 
-Bound (:func:`horizon_bound`): a week planned alone is a relaxation of the horizon
-restricted to that week (the other weeks' terms are >= 0 and dropped; the rules across the
-join are dropped; the weekend term counts that week only), so the sum of those weeks' proven
-bounds, less the weekend term's overlap, is a bound of the horizon when the weeks share no
-interval (no shift across midnight). Otherwise only week 1's bound is counted and the
-reported gap is an upper estimate.
+Tried and not kept: planning each later week alone (its bound would then hold for the
+horizon: the sum of the weeks' bounds less the weekend term's overlap) and mending the joins
+by handing a shift to an agent off that day, moving it within its week or dropping it. On
+the 150-agent center (scratch runs) about 26 agents broke their working days in a row across
+the join; few shifts could change hands under five days a week and two days off in a row,
+and the drops left 60-90 agent-hours under-staffed: about three times the objective of the
+weeks planned one after another.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from routing_ml.scheduling._base import (
     relative_gap,
 )
 from routing_ml.scheduling._problem import AGENT_ID, RosterProblem
-from routing_ml.scheduling.shifts import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
     from routing_ml.scheduling.roster import RosterResult
@@ -83,69 +82,6 @@ def plan_from_frames(p: RosterProblem, roster: pd.DataFrame, breaks: pd.DataFram
     return plan, {key: tuple(sorted(v)) for key, v in placed.items()}
 
 
-def _join_conflict(p: RosterProblem, plan: Plan, a: int, b: int) -> list[int]:
-    """Days whose shift agent ``a`` could drop to mend a hard rule broken across the join
-    before day ``b`` (weeks planned apart): its rest from day ``b - 1`` to day ``b``, or its
-    working days in a row over the join; [] when it breaks neither."""
-    if (a, b - 1) not in plan or (a, b) not in plan:
-        return []
-    rest = round(p.rules.min_rest_hours * 60)
-    end = (b - 1) * MINUTES_PER_DAY + p.variants[plan[a, b - 1][0]].end_minutes
-    if b * MINUTES_PER_DAY + p.variants[plan[a, b][0]].start_minutes < end + rest:
-        return [b, b - 1]
-    first, last = b - 1, b
-    while (a, first - 1) in plan:
-        first -= 1
-    while (a, last + 1) in plan:
-        last += 1
-    most = p.rules.max_consecutive_days
-    if last - first + 1 <= most:
-        return []
-    split = [d for d in range(first, last + 1) if d - first <= most and last - d <= most]
-    return split or list(range(first, last + 1))
-
-
-def repair_join(p: RosterProblem, plan: Plan, placed: Breaks, b: int) -> bool:
-    """Drop shifts (in place) so that no agent breaks its minimum rest or its maximum working
-    days in a row across the join before day ``b``, choosing for each the droppable day (one
-    whose week keeps the agent's minimum hours) that raises the staffing cost least. Dropping
-    a shift breaks no other hard rule. False when some agent cannot be mended that way."""
-    from routing_ml.scheduling._patterns import _on_queue, scheduled
-
-    w = p.weights
-    h = p.interval_minutes / 60.0
-    sched = scheduled(p, plan, placed)
-    minutes: dict[tuple[int, int], int] = defaultdict(int)
-    for (a, d), (vi, _k) in plan.items():
-        minutes[a, d // 7] += p.variants[vi].paid_minutes
-
-    def drop_cost(a: int, d: int) -> float:
-        vi, k = plan[a, d]
-        ts = _on_queue(p, d, vi, placed.get((a, d), ()))
-        req, have = p.required[k, ts], sched[k, ts]
-        short = (req - have + 1).clip(0) - (req - have).clip(0)
-        surplus = (have - 1 - req).clip(0) - (have - req).clip(0)
-        return float(w.under_staffing_per_hour * h * (short * p.weight[k, ts]).sum()
-                     + w.over_staffing_per_hour * h * (surplus * p.listed[k, ts]).sum())
-
-    for a in range(len(p.agents)):
-        for _ in range(p.rules.max_consecutive_days + 2):
-            days = _join_conflict(p, plan, a, b)
-            if not days:
-                break
-            ok = [d for d in days if minutes[a, d // 7] - p.variants[plan[a, d][0]].paid_minutes
-                  >= p.agents[a].min_minutes(d // 7)]
-            if not ok:
-                return False
-            d = min(ok, key=lambda x: drop_cost(a, x))
-            vi, k = plan.pop((a, d))
-            sched[k, _on_queue(p, d, vi, placed.pop((a, d), ()))] -= 1
-            minutes[a, d // 7] -= p.variants[vi].paid_minutes
-        else:
-            return False
-    return True
-
-
 def solve_weeks_in_turn(
     problem: RosterProblem,
     requirements: pd.DataFrame,
@@ -164,11 +100,6 @@ def solve_weeks_in_turn(
     :func:`~routing_ml.scheduling.build_roster`; None when a week has no plan or the joined
     plan breaks a hard rule of the horizon (the caller then solves the whole horizon).
 
-    Without shifts across midnight, each later week is first planned on its own (its bound
-    then holds for the horizon) and the join mended by :func:`repair_join`; where that fails,
-    and always with shifts across midnight, the week is planned with the weeks before it as
-    ``previous_roster``.
-
     ``t0``: when the caller's time limit (``config.time_limit_seconds``) started.
     ``progress`` gets each week's improving plans as the finished weeks' objectives plus the
     week's best so far (bound: the first week's), then the horizon's exact figures."""
@@ -183,24 +114,24 @@ def solve_weeks_in_turn(
     )
 
     n = problem.n_weeks
-    apart = not any(v.crosses_midnight for v in problem.variants)
     deadline = t0 + 0.97 * config.time_limit_seconds  # the rest: frames and the rule check
     days = pd.to_datetime(requirements[TIME])
-    plan: Plan = {}
-    placed: Breaks = {}
+    rosters: list[pd.DataFrame] = []
+    breaks: list[pd.DataFrame] = []
     weekly: list[dict[str, Any]] = []
-    bounds: list[float | None] = []
+    first_bound = 0.0
     done = 0.0  # objectives of the weeks rostered so far
 
     def on_point(point: ProgressPoint) -> None:  # a week's progress, shown as the horizon's so far
         if progress is not None:
             progress(ProgressPoint(time.perf_counter() - t0, done + point.objective,
-                                   point.best_bound if not bounds else (bounds[0] or 0.0)))
+                                   point.best_bound if not rosters else first_bound))
 
-    def solve_week(w: int, prev: pd.DataFrame | None, share: float) -> RosterResult | None:
+    for w in range(n):
         week_start = problem.start + pd.Timedelta(days=7 * w)
         rows = requirements[(days >= week_start) & (days < week_start + pd.Timedelta(days=7))]
-        budget = max(0.1, share * (deadline - time.perf_counter()) / (n - w))
+        budget = max(0.1, (deadline - time.perf_counter()) / (n - w))
+        prev = previous_roster if w == 0 else pd.concat(rosters, ignore_index=True)
         try:
             with warnings.catch_warnings():  # the horizon's notes were issued already
                 warnings.simplefilter("ignore", UserWarning)
@@ -208,42 +139,22 @@ def solve_weeks_in_turn(
                                    weeks=1, start=week_start, previous_roster=prev, method="auto",
                                    config=replace(config, time_limit_seconds=budget), progress=on_point)
         except ValueError as exc:  # e.g. a week without requirement rows
-            logger.info("weeks in turn: week %d cannot be rostered alone (%s)", w + 1, exc)
+            logger.info("weeks in turn: week %d cannot be rostered alone (%s); solving the horizon at once",
+                        w + 1, exc)
             return None
         if not res.status.has_solution or res.status is SolveStatus.INFEASIBLE:
-            logger.info("weeks in turn: week %d has no plan (%s)", w + 1, res.status.value)
+            logger.info("weeks in turn: week %d has no plan (%s); solving the horizon at once", w + 1,
+                        res.status.value)
             return None
-        return res
-
-    for w in range(n):
-        carried = "first week" if w == 0 else "previous weeks carried over"
-        res = None
-        if w == 0 or not apart:
-            prev = previous_roster if w == 0 else roster_frames_from_plan(problem, plan, placed)[0]
-            res = solve_week(w, prev, 1.0)
-            bounds.append(res.best_bound if res is not None and w == 0 else None)
-        else:
-            alone = solve_week(w, None, 1.0)
-            bounds.append(alone.best_bound if alone is not None else None)
-            if alone is not None:
-                trial, trial_placed = dict(plan), dict(placed)
-                week_plan, week_placed = plan_from_frames(problem, alone.roster, alone.breaks)
-                trial.update(week_plan)
-                trial_placed.update(week_placed)
-                if repair_join(problem, trial, trial_placed, 7 * w):
-                    res, carried = alone, "planned alone, join mended"
-                    plan, placed = trial, trial_placed
-            if res is None:  # mend failed: plan the week again after the weeks before it
-                res = solve_week(w, roster_frames_from_plan(problem, plan, placed)[0], 0.5)
-        if res is None:
-            return None
-        if carried != "planned alone, join mended":
-            week_plan, week_placed = plan_from_frames(problem, res.roster, res.breaks)
-            plan.update(week_plan)
-            placed.update(week_placed)
+        if w == 0 and res.best_bound is not None:
+            first_bound = res.best_bound
         done += res.objective or 0.0
-        weekly.append({"week": w + 1, "method": res.method, "how": carried, "objective": res.objective,
+        rosters.append(res.roster)
+        breaks.append(res.breaks)
+        weekly.append({"week": w + 1, "method": res.method, "objective": res.objective,
                        "best_bound": res.best_bound, "seconds": res.wall_time_seconds})
+    plan, placed = plan_from_frames(problem, pd.concat(rosters, ignore_index=True),
+                                    pd.concat(breaks, ignore_index=True))
     roster, brk = roster_frames_from_plan(problem, plan, placed)
     violations = check_roster(roster, brk, problem)
     if len(violations):
@@ -251,8 +162,7 @@ def solve_weeks_in_turn(
                     len(violations))
         return None
     objective = plan_objective(problem, plan, placed)
-    summed = horizon_bound(problem, bounds)
-    bound = min(summed, objective)
+    bound = min(first_bound, objective)
     gap = relative_gap(objective, bound)
     cov = coverage_from_roster(roster, brk, problem)
     wall = time.perf_counter() - t0
@@ -264,29 +174,9 @@ def solve_weeks_in_turn(
         objective=objective, best_bound=bound, gap=gap, wall_time_seconds=wall, lp_bound=None,
         roster=roster, breaks=brk, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
         kpis=_kpis(cov, roster, problem, 0), violations=violations, reason=None, relaxed_rules=(),
-        solver_parameters={"method": "weeks in turn (each by build_roster)",
-                           "weeks": weekly, "bound_of": "week 1 only" if _first_only(problem, bounds)
-                           else "every week planned alone", "time_limit_seconds": config.time_limit_seconds,
+        solver_parameters={"method": "weeks in turn (each by build_roster, the previous weeks carried over)",
+                           "weeks": weekly, "time_limit_seconds": config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed,
                            "num_workers": config.num_workers},
         progress=(point,), horizon_start=problem.start, days=problem.n_days, method="weeks", notes=problem.notes,
     )
-
-
-def _first_only(p: RosterProblem, bounds: list[float | None]) -> bool:
-    return any(b is None for b in bounds) or any(v.crosses_midnight for v in p.variants)
-
-
-def horizon_bound(p: RosterProblem, bounds: list[float | None]) -> float:
-    """A lower bound of the horizon's objective from the weeks' bounds, each a bound of its
-    week planned alone (None: unknown). With every week's bound, their sum less the weekend
-    term's overlap (each week's bound may count up to ``weekend_fairness_per_day`` x its
-    weekend days, the horizon counts the largest total once: ``weight x (all weekend days -
-    the fewest of one week)``) holds when no shift runs across midnight (then the weeks share
-    no interval); otherwise, or with a week's bound unknown, the first week's bound alone."""
-    first = max(bounds[0] or 0.0, 0.0) if bounds else 0.0
-    if _first_only(p, bounds):
-        return first
-    weekend = [sum(p.weekday(d) >= 5 for d in range(7 * w, 7 * w + 7)) for w in range(p.n_weeks)]
-    overlap = p.weights.weekend_fairness_per_day * (sum(weekend) - min(weekend))
-    return max(first, sum(b for b in bounds if b is not None) - overlap)

@@ -580,8 +580,7 @@ class RosterResult:
     method : ``"patterns"`` when the pattern model (HiGHS) gave the plan within the gap
         limit, ``"patterns+cp-sat"`` when CP-SAT improved on it, ``"weeks"`` when the weeks
         were rostered one after another (``solver_parameters["weeks"]`` has each week's
-        method, objective and bound, ``solver_parameters["bound_of"]`` what the bound
-        counts), else ``"cp-sat"``.
+        method, objective and bound), else ``"cp-sat"``.
     notes : what the plan cannot do that the inputs ask for, found before solving:
         requirement rows outside the horizon, queues no agent can work (also warned); with
         ``time_zone``, the daylight-saving changes of the horizon and the shifts across
@@ -1410,9 +1409,8 @@ def build_roster(
         (classes of interchangeable agents, HiGHS; column generation when the weeks are too
         many to list; see :func:`solve_roster_model`); large rosters of several weeks
         (:func:`weeks_in_turn`) are solved one week after another, each with the weeks
-        before it carried over (or planned alone and the join mended) and an equal share of
-        the time left (``method`` of the result ``"weeks"``; the bound sums the weeks planned
-        alone, or is the first week's alone with shifts across midnight, see
+        before it as ``previous_roster`` and an equal share of the time left (``method`` of
+        the result ``"weeks"``; only the first week's bound is counted, see
         :mod:`routing_ml.scheduling._weeks`); ``"cp-sat"`` always uses the named CP-SAT
         model of the whole horizon.
     previous_roster : the roster published before this horizon (``agent_id``, ``start``,
