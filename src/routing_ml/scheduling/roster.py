@@ -1281,6 +1281,9 @@ def _solve_roster_model(
 #: column generation only for named models at least this large (agent x day x shift option):
 #: below it CP-SAT alone does better in a short time limit (the CLI example: 8 agents)
 COLGEN_MIN_ASSIGNMENTS = 5000
+#: share of the time limit column generation may use (its plan is the result; the rest of the
+#: limit is for the roster frames and the rule check)
+COLGEN_SHARE_OF_LIMIT = 0.97
 
 
 def weeks_in_turn(p: RosterProblem) -> bool:
@@ -1290,9 +1293,6 @@ def weeks_in_turn(p: RosterProblem) -> bool:
     horizon finds no usable plan in a planner's time limit: see :mod:`._weeks`)."""
     n_assign = sum(len(day) for days in p.options for day in days)
     return p.n_weeks > 1 and n_assign >= COLGEN_MIN_ASSIGNMENTS * p.n_weeks
-#: share of the time limit column generation may use (its plan is the result; the rest of the
-#: limit is for the roster frames and the rule check)
-COLGEN_SHARE_OF_LIMIT = 0.97
 
 
 def _pattern_phase(p: RosterProblem, config: SolverConfig, progress: ProgressCallback | None = None,
