@@ -20,8 +20,8 @@ horizon: the sum of the weeks' bounds less the weekend term's overlap) and mendi
 by handing a shift to an agent off that day, moving it within its week or dropping it. On
 the 150-agent center (scratch runs) about 26 agents broke their working days in a row across
 the join; few shifts could change hands under five days a week and two days off in a row,
-and the drops left 60-90 agent-hours under-staffed: about three times the objective of the
-weeks planned one after another.
+and the joined plans were left with 80-90 hours under-staffed: about three times the
+objective of the weeks planned one after another.
 """
 
 from __future__ import annotations
