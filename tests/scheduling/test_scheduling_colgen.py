@@ -290,3 +290,35 @@ def test_column_generation_runs_into_its_tail_only_while_the_lp_has_stopped_fall
     assert not colgen._colgen_goes_on(11.0, share_end, tail_end, 0.05)  # LP still falling
     assert not colgen._colgen_goes_on(11.0, share_end, tail_end, np.inf)  # one LP only so far
     assert not colgen._colgen_goes_on(12.5, share_end, tail_end, 0.001)  # past the tail
+
+
+def test_lagrangian_bound_at_other_multipliers_stays_below_the_proven_optimum():
+    """Any multipliers give a valid bound: a week's own (close to its colgen bound) and those
+    of another week (an agent on leave, another requirement) stay below the proven optimum."""
+    from routing_ml.scheduling._colgen import lagrangian_bound
+
+    agents = pd.DataFrame({"agent_id": ["a0", "a1", "a2", "a3"], "preferred_days_off": ["Sat;Sun", "", "", "Sun"]})
+    config = SolverConfig(num_workers=1, time_limit_seconds=60, random_seed=0, relative_gap_limit=0.0)
+    req = requirements([(6, 9, 2), (14, 16, 1)], queue="voice")
+    p = prepare_problem(req, agents, SMALL, RULES, RosterWeights(), weeks=1)
+    cg = solve_colgen_model(p, time_limit_seconds=4, gap_limit=0.0, seed=0)
+    assert cg is not None and cg.duals is not None
+    exact = solve_roster_model(build_roster_model(p), config, method="cp-sat")
+    assert exact.status is SolveStatus.OPTIMAL
+    own = lagrangian_bound(p, cg.duals)
+    assert own is not None and 0.8 * cg.bound <= own <= exact.objective + 1e-6
+    # another week: one agent on leave on Tuesday, more required in the afternoon
+    other_agents = agents.assign(unavailable=["", str((MONDAY + pd.Timedelta(days=1)).date()), "", ""])
+    other_req = requirements([(6, 9, 2), (14, 17, 2)], queue="voice")
+    q = prepare_problem(other_req, other_agents, SMALL, RULES, RosterWeights(), weeks=1)
+    exact_q = solve_roster_model(build_roster_model(q), config, method="cp-sat")
+    assert exact_q.status is SolveStatus.OPTIMAL
+    got = lagrangian_bound(q, cg.duals)
+    assert got is not None and 0.0 <= got <= exact_q.objective + 1e-6
+    # multipliers far off (every interval worth 1,000) still give a valid bound
+    # multipliers far off still give a valid bound: break links worth more than the coverage
+    # their break takes off would make breaks pay (a bound of minus infinity), so they are
+    # lowered; coverage below minus the over-staffing cost likewise
+    for cover, link in ((1000.0, 1000.0), (1000.0, 1e7), (-1e4, 0.0), (0.0, -1e4)):
+        wild = {"cover": dict.fromkeys(cg.duals["cover"], cover), "link": dict.fromkeys(cg.duals["link"], link)}
+        assert 0.0 <= lagrangian_bound(q, wild) <= exact_q.objective + 1e-6

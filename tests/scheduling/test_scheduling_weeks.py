@@ -107,3 +107,55 @@ def test_a_week_that_cannot_be_rostered_alone_falls_back_to_the_whole_horizon(mo
     res = build_roster(req, agents, [day_shift], config=SolverConfig(num_workers=1, time_limit_seconds=3))
     assert res.method == "cp-sat" and res.days == 21 and res.status.has_solution and res.violations.empty
     assert res.kpis.hours_under == 0
+
+
+def test_weeks_planned_by_column_generation_sum_their_bounds(monkeypatch):
+    """Without shifts across midnight each later week adds the Lagrangian bound of that week
+    planned alone (at its plan's multipliers): the sum, less the weekend overlap, stays below
+    any plan of the whole horizon."""
+    from test_scheduling_colgen import SHIFTS, _agents
+
+    import routing_ml.scheduling._patterns as patterns
+    from routing_ml.scheduling import RosterRules, RosterWeights
+    from routing_ml.scheduling._weeks import horizon_bound
+
+    voice = requirements([(6, 10, 2), (10, 16, 4), (16, 22, 2)], days=range(14), queue="voice")
+    chat = requirements([(8, 20, 1)], days=[d for d in range(14) if d % 7 < 5], queue="chat")
+    req = pd.concat([voice, chat], ignore_index=True)
+    agents = _agents(9)
+    rules = RosterRules(min_hours_per_week=16, max_hours_per_week=40, max_days_per_week=5, max_consecutive_days=6,
+                        min_rest_hours=12, min_consecutive_days_off=2)
+    monkeypatch.setattr(patterns, "MAX_PATTERNS", 10)  # weeks too many to list: column generation
+    monkeypatch.setattr(roster_module, "COLGEN_MIN_ASSIGNMENTS", 0)
+    res = build_roster(req, agents, SHIFTS, rules, weeks=2,
+                       config=SolverConfig(num_workers=1, time_limit_seconds=16, random_seed=0))
+    assert res.method == "weeks" and res.violations.empty
+    weekly = res.solver_parameters["weeks"]
+    assert [w["method"] for w in weekly] == ["patterns", "patterns"]
+    assert weekly[1]["bound_alone"] is not None and weekly[1]["bound_alone"] > 0
+    assert res.solver_parameters["bound_of"] == "every week (the later ones planned alone)"
+    p = prepare_problem(req, agents, SHIFTS, rules, RosterWeights(), weeks=2)
+    bounds = [w["bound_alone"] for w in weekly]
+    assert res.best_bound == pytest.approx(min(horizon_bound(p, bounds), res.objective))
+    assert res.best_bound > bounds[0]  # more than the first week's alone
+    at_once = build_roster(req, agents, SHIFTS, rules, weeks=2, method="cp-sat",
+                           config=SolverConfig(num_workers=1, time_limit_seconds=10, random_seed=0))
+    assert res.best_bound <= at_once.objective + 1e-6
+
+
+def test_horizon_bound_counts_the_weekend_once_and_night_shifts_cut_it_to_week_one(mixed_instance):
+    from routing_ml.scheduling import RosterWeights, ShiftTemplate
+    from routing_ml.scheduling._weeks import horizon_bound
+
+    req, agents, shifts, rules = mixed_instance
+    night = prepare_problem(req, agents, shifts, rules, weeks=1)
+    assert any(v.crosses_midnight for v in night.variants)
+    assert horizon_bound(night, [100.0, 90.0]) == 100.0
+    day = [s for s in shifts if s.name != "night"] + [ShiftTemplate(name="n2", start_minutes=16 * 60,
+                                                                   lengths_minutes=(480,))]
+    days_only = req[pd.to_datetime(req["ds"]).dt.hour.between(7, 23)]
+    two = pd.concat([days_only, days_only.assign(ds=days_only["ds"] + pd.Timedelta(days=7))], ignore_index=True)
+    p = prepare_problem(two, agents.assign(earliest_start="", latest_end=""), day, rules,
+                        RosterWeights(weekend_fairness_per_day=5), weeks=2)
+    assert horizon_bound(p, [100.0, 90.0]) == 100.0 + 90.0 - 5 * 2
+    assert horizon_bound(p, [100.0, None]) == 100.0  # unknown weeks count 0, never below week 1

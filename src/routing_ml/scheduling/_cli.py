@@ -141,7 +141,7 @@ def register(app: typer.Typer) -> None:
                        "another run may give another roster, even with --workers 1. Fix: "
                        "--deterministic-time with a larger --time-limit, or a larger --gap, for a "
                        "reproducible result.", err=True)
-        if result.method == "weeks":
+        if result.method == "weeks" and result.solver_parameters.get("bound_of") == "week 1 only":
             typer.echo("note: the weeks were rostered one after another; the bound is the first week's, "
                        "so the gap overstates how far the roster is from the best one.", err=True)
         typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")

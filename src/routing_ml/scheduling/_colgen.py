@@ -322,15 +322,18 @@ def _backtrack(cp: _ClassPricer, hist: list[np.ndarray], add: np.ndarray, a: int
 
 
 def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit: float = 0.0,
-                       seed: int = 0, on_plan: Callable[[float, float], None] | None = None
-                       ) -> PatternSolution | None:
+                       seed: int = 0, on_plan: Callable[[float, float], None] | None = None,
+                       bound_at: dict[str, Any] | None = None) -> PatternSolution | None:
     """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
     does not apply (several weeks, a binding consecutive-days rule, hard coverage, a class
     with no feasible week). Once the greedy roster exists it is the fallback: running out of
     ``time_limit_seconds`` only ends the search early. ``on_plan(objective, bound)`` (cost
     units) is called with the greedy roster's objective and bound 0 before the master LP,
     then with the plan after diving and after each improving round, with the bound column
-    generation proved."""
+    generation proved. The solution's ``duals`` are the multipliers of that bound.
+
+    ``bound_at``: multipliers (the ``duals`` of another solution) at which to evaluate the
+    Lagrangian bound of ``p`` instead of solving it: see :func:`lagrangian_bound`."""
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit_seconds
@@ -468,6 +471,38 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         best_opt[cp.g] = np.where(pick >= 0, oi[np.maximum(pick, 0)], -1)
         return rc
 
+    u_cost = c_fix[:n_rows]  # (hard coverage returned None above)
+
+    def staffing_lp(y: np.ndarray) -> float:
+        """The staffing side's share of the Lagrangian bound at duals ``y``: its LP value
+        (coverage met by under- and over-staffing, breaks and agents at their dual value)."""
+        pi = y[:n_rows]
+        return float(req @ pi) + float(req @ np.minimum(0.0, u_cost - pi))
+
+    def price_all(y: np.ndarray) -> tuple[float, list[tuple[Any, ...]]] | None:
+        """Lagrangian bound at row duals ``y`` and the new columns of negative reduced cost."""
+        lam = y[n_rows + n_g:n_eq]
+        omega = y[n_eq:] if weekend else np.zeros(n_g)
+        for i, o in enumerate(options):
+            cover_val[i] = y[cover[o]].sum()
+        lag = staffing_lp(y)
+        out: list[tuple[Any, ...]] = []
+        for cp in pricers:
+            got = _price(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
+            if not got:
+                return None
+            lag += cp.size * got[0][0]
+            out.extend(c for rc, ch in got if rc - y[n_rows + cp.g] < -RC_TOL
+                       and (c := make_column(cp, ch)) is not None)
+        return lag, out
+
+    cover_key = [(int(r // n_t), int(r % n_t)) for r in listed]  # (queue, interval) of each row
+    if bound_at is not None:
+        return PatternSolution(plan={}, breaks={}, objective=INF, bound=_bound_at(
+            bound_at, cover_key, link_row, brk_vars, brk_rows, n_rows, n_g, n_all,
+            w.over_staffing_per_hour * hours, price_all), n_patterns=0,
+            wall_time_seconds=time.perf_counter() - t0, generated=True)
+
     # first columns: price with every interval worth its under-staffing cost
     pi0 = np.where(req > 0, c_fix[:n_rows], 0.0)
     for i, o in enumerate(options):
@@ -493,31 +528,6 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     push(seeds)
     if on_plan is not None:
         on_plan(plan_objective(p, plan0, breaks0), 0.0)
-
-    u_cost = c_fix[:n_rows]  # (hard coverage returned None above)
-
-    def staffing_lp(y: np.ndarray) -> float:
-        """The staffing side's share of the Lagrangian bound at duals ``y``: its LP value
-        (coverage met by under- and over-staffing, breaks and agents at their dual value)."""
-        pi = y[:n_rows]
-        return float(req @ pi) + float(req @ np.minimum(0.0, u_cost - pi))
-
-    def price_all(y: np.ndarray) -> tuple[float, list[tuple[Any, ...]]] | None:
-        """Lagrangian bound at row duals ``y`` and the new columns of negative reduced cost."""
-        lam = y[n_rows + n_g:n_eq]
-        omega = y[n_eq:] if weekend else np.zeros(n_g)
-        for i, o in enumerate(options):
-            cover_val[i] = y[cover[o]].sum()
-        lag = staffing_lp(y)
-        out: list[tuple[Any, ...]] = []
-        for cp in pricers:
-            got = _price(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
-            if not got:
-                return None
-            lag += cp.size * got[0][0]
-            out.extend(c for rc, ch in got if rc - y[n_rows + cp.g] < -RC_TOL
-                       and (c := make_column(cp, ch)) is not None)
-        return lag, out
 
     def reduced_cost(col: tuple[Any, ...], y: np.ndarray) -> float:
         return float(col[1].cost - col[3] @ y[col[2]])
@@ -663,8 +673,44 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     wall = time.perf_counter() - t0
     logger.debug("column generation: %d patterns, %d iterations, LP %.2f, objective %.2f bound %.2f in %.2fs",
                  m_cols, iterations, lp_value, objective, bound, wall)
+    duals = None if center is None else {
+        "cover": {cover_key[r]: float(center[r]) for r in range(n_rows)},
+        "link": {key: float(center[n_rows + n_g + j]) for key, j in link_row.items()}}
     return PatternSolution(plan=plan, breaks=breaks, objective=objective, bound=bound,
-                           n_patterns=m_cols, wall_time_seconds=wall, generated=True)
+                           n_patterns=m_cols, wall_time_seconds=wall, generated=True, duals=duals)
+
+
+def _bound_at(duals: dict[str, Any], cover_key: list[tuple[int, int]],
+              link_row: dict[tuple[tuple[int, int, int], int], int],
+              brk_vars: list[tuple[tuple[int, int, int], int, int]], brk_rows: list[np.ndarray],
+              n_rows: int, n_g: int, n_all: int, over_cost: float,
+              price_all: Callable[[np.ndarray], tuple[float, list[Any]] | None]) -> float:
+    """The Lagrangian bound at ``duals`` mapped onto this problem's rows (0 where absent),
+    made dual feasible for the columns it does not price: coverage multipliers at least
+    ``-over_cost`` (over-staffing), each break link's at most the coverage its break takes
+    off (break counts), the weekend rows' at 0. Any such multipliers give a valid bound."""
+    y = np.zeros(n_all)
+    cover, link = duals["cover"], duals["link"]
+    for r, key in enumerate(cover_key):
+        y[r] = max(cover.get(key, 0.0), -over_cost)
+    for lk, j in link_row.items():
+        y[n_rows + n_g + j] = link.get(lk, 0.0)
+    for (o, bi, _), rws in zip(brk_vars, brk_rows, strict=True):
+        j = n_rows + n_g + link_row[o, bi]
+        y[j] = min(y[j], float(y[rws].sum()))
+    got = price_all(y)
+    return 0.0 if got is None else max(got[0], 0.0)
+
+
+def lagrangian_bound(p: RosterProblem, duals: dict[str, Any], *, seed: int = 0) -> float | None:
+    """A lower bound (cost units) of the one-week roster ``p`` from the multipliers of
+    another column generation (``PatternSolution.duals``, e.g. of the same week planned
+    after the weeks before it): the Lagrangian bound of ``p``'s pattern model at those
+    multipliers, one pricing round. Valid whatever the multipliers (every cost term is >= 0,
+    so never below 0); tight when they come from a problem like ``p``. None when column
+    generation does not apply to ``p``."""
+    got = solve_colgen_model(p, time_limit_seconds=60.0, seed=seed, bound_at=duals)
+    return None if got is None else got.bound
 
 
 def _colgen_goes_on(now: float, share_end: float, tail_end: float, lp_change: float) -> bool:

@@ -9,11 +9,17 @@ over, night shifts into Monday counted as staffing), and so on; each week gets a
 share of the time left. The plan of the whole horizon is their concatenation, checked
 against every hard rule of the horizon.
 
-Bound: the first week's problem is a relaxation of the horizon's (its rules are the horizon's
-restricted to that week; the later weeks' objective terms are >= 0 and dropped; the weekend
-term counts that week only), so its proven bound is a bound of the horizon. The later weeks'
-bounds are not (their carry-over depends on the plan chosen before them), so they are not
-added: the reported gap is an upper estimate.
+Bound (:func:`horizon_bound`): the first week's problem is a relaxation of the horizon's
+(its rules are the horizon's restricted to that week; the later weeks' objective terms are
+>= 0 and dropped; the weekend term counts that week only), so its proven bound holds for the
+horizon. A later week's own bound does not (its carry-over depends on the plan chosen
+before it), but the same week planned alone, with nothing carried over, is again a
+relaxation of the horizon's week; its Lagrangian bound at the multipliers of the week's
+column generation (:func:`~routing_ml.scheduling._colgen.lagrangian_bound`, one pricing
+round) is valid whatever the multipliers and close to the week's own bound. When no shift
+runs across midnight the weeks share no interval, and these bounds add up (less the weekend
+term's overlap); with night shifts only the first week's bound is counted and the gap is an
+upper estimate.
 
 Tried and not kept: planning each later week alone (its bound would then hold for the
 horizon: the sum of the weeks' bounds less the weekend term's overlap) and mending the joins
@@ -104,56 +110,83 @@ def solve_weeks_in_turn(
     ``t0``: when the caller's time limit (``config.time_limit_seconds``) started.
     ``progress`` gets each week's improving plans as the finished weeks' objectives plus the
     week's best so far (bound: the first week's), then the horizon's exact figures."""
+    from routing_ml.scheduling._colgen import lagrangian_bound
     from routing_ml.scheduling._patterns import plan_objective
+    from routing_ml.scheduling._problem import prepare_problem
     from routing_ml.scheduling.check import check_roster
     from routing_ml.scheduling.roster import (
         RosterResult,
         _kpis,
+        _meets_gap,
+        _pattern_phase,
+        _result_from_pattern,
         build_roster,
         coverage_from_roster,
+        precheck_infeasibility,
         roster_frames_from_plan,
     )
 
     n = problem.n_weeks
+    apart = not any(v.crosses_midnight for v in problem.variants)  # weeks that share no interval
     deadline = t0 + 0.97 * config.time_limit_seconds  # the rest: frames and the rule check
     days = pd.to_datetime(requirements[TIME])
     rosters: list[pd.DataFrame] = []
     breaks: list[pd.DataFrame] = []
     weekly: list[dict[str, Any]] = []
-    first_bound = 0.0
+    bounds: list[float | None] = []  # each week's bound as a week planned alone
     done = 0.0  # objectives of the weeks rostered so far
 
     def on_point(point: ProgressPoint) -> None:  # a week's progress, shown as the horizon's so far
         if progress is not None:
             progress(ProgressPoint(time.perf_counter() - t0, done + point.objective,
-                                   point.best_bound if not rosters else first_bound))
+                                   point.best_bound if not bounds else (bounds[0] or 0.0)))
+
+    def week_problem(rows: pd.DataFrame, start: pd.Timestamp, prev: pd.DataFrame | None) -> RosterProblem:
+        with warnings.catch_warnings():  # the horizon's notes were issued already
+            warnings.simplefilter("ignore", UserWarning)
+            return prepare_problem(rows, agents, shifts, rules, weights, interval_minutes=interval_minutes,
+                                   weeks=1, start=start, previous_roster=prev)
 
     for w in range(n):
         week_start = problem.start + pd.Timedelta(days=7 * w)
         rows = requirements[(days >= week_start) & (days < week_start + pd.Timedelta(days=7))]
-        budget = max(0.1, (deadline - time.perf_counter()) / (n - w))
+        week_config = replace(config, time_limit_seconds=max(0.1, (deadline - time.perf_counter()) / (n - w)))
         prev = previous_roster if w == 0 else pd.concat(rosters, ignore_index=True)
+        t_week = time.perf_counter()
         try:
-            with warnings.catch_warnings():  # the horizon's notes were issued already
-                warnings.simplefilter("ignore", UserWarning)
-                res = build_roster(rows, agents, shifts, rules, weights=weights, interval_minutes=interval_minutes,
-                                   weeks=1, start=week_start, previous_roster=prev, method="auto",
-                                   config=replace(config, time_limit_seconds=budget), progress=on_point)
+            pw = week_problem(rows, week_start, prev)
         except ValueError as exc:  # e.g. a week without requirement rows
             logger.info("weeks in turn: week %d cannot be rostered alone (%s); solving the horizon at once",
                         w + 1, exc)
             return None
+        # as build_roster: the pattern model (column generation at this size), else CP-SAT
+        pattern = None if precheck_infeasibility(pw) else _pattern_phase(pw, week_config, on_point, t_week)
+        if pattern is not None and (_meets_gap(pattern, week_config) or pattern.generated):
+            res = _result_from_pattern(pw, pattern, week_config, t_week, on_point)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                res = build_roster(rows, agents, shifts, rules, weights=weights, interval_minutes=interval_minutes,
+                                   weeks=1, start=week_start, previous_roster=prev, method="cp-sat",
+                                   config=week_config, progress=on_point)
         if not res.status.has_solution or res.status is SolveStatus.INFEASIBLE:
             logger.info("weeks in turn: week %d has no plan (%s); solving the horizon at once", w + 1,
                         res.status.value)
             return None
-        if w == 0 and res.best_bound is not None:
-            first_bound = res.best_bound
+        if w == 0:
+            bounds.append(res.best_bound)
+        elif apart and pattern is not None and pattern.duals is not None:
+            # the week planned alone (nothing carried over) is a relaxation of the horizon's
+            # week: its Lagrangian bound at this plan's multipliers holds for the horizon
+            bounds.append(lagrangian_bound(week_problem(rows, week_start, None), pattern.duals,
+                                           seed=config.random_seed))
+        else:
+            bounds.append(None)
         done += res.objective or 0.0
         rosters.append(res.roster)
         breaks.append(res.breaks)
         weekly.append({"week": w + 1, "method": res.method, "objective": res.objective,
-                       "best_bound": res.best_bound, "seconds": res.wall_time_seconds})
+                       "best_bound": res.best_bound, "bound_alone": bounds[-1], "seconds": res.wall_time_seconds})
     plan, placed = plan_from_frames(problem, pd.concat(rosters, ignore_index=True),
                                     pd.concat(breaks, ignore_index=True))
     roster, brk = roster_frames_from_plan(problem, plan, placed)
@@ -163,7 +196,7 @@ def solve_weeks_in_turn(
                     len(violations))
         return None
     objective = plan_objective(problem, plan, placed)
-    bound = min(first_bound, objective)
+    bound = min(horizon_bound(problem, bounds), objective)
     gap = relative_gap(objective, bound)
     cov = coverage_from_roster(roster, brk, problem)
     wall = time.perf_counter() - t0
@@ -176,8 +209,26 @@ def solve_weeks_in_turn(
         roster=roster, breaks=brk, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
         kpis=_kpis(cov, roster, problem, 0), violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "weeks in turn (each by build_roster, the previous weeks carried over)",
-                           "weeks": weekly, "time_limit_seconds": config.time_limit_seconds,
+                           "weeks": weekly, "bound_of": "week 1 only" if not apart or all(b is None for b in bounds[1:])
+                           else "every week (the later ones planned alone)", "time_limit_seconds": config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed,
                            "num_workers": config.num_workers},
         progress=(point,), horizon_start=problem.start, days=problem.n_days, method="weeks", notes=problem.notes,
     )
+
+
+def horizon_bound(p: RosterProblem, bounds: list[float | None]) -> float:
+    """A lower bound of the horizon's objective from the weeks' bounds: week 1's (its
+    problem, ``previous_roster`` included, is a relaxation of the horizon's) and, for each
+    later week, a bound of that week planned alone (None: unknown, counted as 0 since every
+    cost term is >= 0). When no shift runs across midnight the weeks share no interval, and
+    their sum less the weekend term's overlap holds for the horizon: each week's bound may
+    count ``weekend_fairness_per_day`` x up to its weekend days, the horizon counts the
+    largest total once, so ``weight x (all weekend days - the fewest of one week)`` comes
+    off. With shifts across midnight (a Sunday night shift staffs Monday), week 1's alone."""
+    first = max(bounds[0] or 0.0, 0.0) if bounds else 0.0
+    if any(v.crosses_midnight for v in p.variants):
+        return first
+    weekend = [sum(p.weekday(d) >= 5 for d in range(7 * w, 7 * w + 7)) for w in range(p.n_weeks)]
+    overlap = p.weights.weekend_fairness_per_day * (sum(weekend) - min(weekend))
+    return max(first, sum(b or 0.0 for b in bounds) - overlap)

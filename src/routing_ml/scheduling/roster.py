@@ -580,7 +580,8 @@ class RosterResult:
     method : ``"patterns"`` when the pattern model (HiGHS) gave the plan within the gap
         limit, ``"patterns+cp-sat"`` when CP-SAT improved on it, ``"weeks"`` when the weeks
         were rostered one after another (``solver_parameters["weeks"]`` has each week's
-        method, objective and bound), else ``"cp-sat"``.
+        method, objective, bound and bound as a week planned alone,
+        ``solver_parameters["bound_of"]`` what the bound counts), else ``"cp-sat"``.
     notes : what the plan cannot do that the inputs ask for, found before solving:
         requirement rows outside the horizon, queues no agent can work (also warned); with
         ``time_zone``, the daylight-saving changes of the horizon and the shifts across
@@ -1410,9 +1411,9 @@ def build_roster(
         many to list; see :func:`solve_roster_model`); large rosters of several weeks
         (:func:`weeks_in_turn`) are solved one week after another, each with the weeks
         before it as ``previous_roster`` and an equal share of the time left (``method`` of
-        the result ``"weeks"``; only the first week's bound is counted, see
-        :mod:`routing_ml.scheduling._weeks`); ``"cp-sat"`` always uses the named CP-SAT
-        model of the whole horizon.
+        the result ``"weeks"``; the bound adds up the weeks' bounds, or is the first week's
+        alone when shifts run across midnight, see :mod:`routing_ml.scheduling._weeks`);
+        ``"cp-sat"`` always uses the named CP-SAT model of the whole horizon.
     previous_roster : the roster published before this horizon (``agent_id``, ``start``,
         ``end``: the ``roster`` frame of the previous result or the CLI's roster CSV; only
         shifts before ``start``). Carried over per agent: ``min_rest_hours`` after its last
