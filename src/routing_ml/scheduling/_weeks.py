@@ -103,8 +103,8 @@ def solve_weeks_in_turn(
     t0: float,
     progress: ProgressCallback | None = None,
 ) -> RosterResult | None:
-    """Roster ``problem`` (several weeks) one week after another with
-    :func:`~routing_ml.scheduling.build_roster`; None when a week has no plan or the joined
+    """Roster ``problem`` (several weeks) one week after another, each as
+    :func:`~routing_ml.scheduling.build_roster` would; None when a week has no plan or the joined
     plan breaks a hard rule of the horizon (the caller then solves the whole horizon).
 
     ``t0``: when the caller's time limit (``config.time_limit_seconds``) started.
@@ -120,7 +120,8 @@ def solve_weeks_in_turn(
         _meets_gap,
         _pattern_phase,
         _result_from_pattern,
-        build_roster,
+        _solve_roster_model,
+        build_roster_model,
         coverage_from_roster,
         precheck_infeasibility,
         roster_frames_from_plan,
@@ -163,12 +164,12 @@ def solve_weeks_in_turn(
         pattern = None if precheck_infeasibility(pw) else _pattern_phase(pw, week_config, on_point, t_week)
         if pattern is not None and (_meets_gap(pattern, week_config) or pattern.generated):
             res = _result_from_pattern(pw, pattern, week_config, t_week, on_point)
-        else:
+        else:  # CP-SAT, from the pattern plan when there is one
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                res = build_roster(rows, agents, shifts, rules, weights=weights, interval_minutes=interval_minutes,
-                                   weeks=1, start=week_start, previous_roster=prev, method="cp-sat",
-                                   config=week_config, progress=on_point)
+                res = _solve_roster_model(build_roster_model(pw), week_config, progress=on_point, explain=True,
+                                          warm=True, lp_bound=True, coverage_first=True, method="cp-sat",
+                                          pattern=pattern, started=t_week)
         if not res.status.has_solution or res.status is SolveStatus.INFEASIBLE:
             logger.info("weeks in turn: week %d has no plan (%s); solving the horizon at once", w + 1,
                         res.status.value)
