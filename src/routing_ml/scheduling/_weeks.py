@@ -128,7 +128,7 @@ def solve_weeks_in_turn(
     )
 
     n = problem.n_weeks
-    apart = not any(v.crosses_midnight for v in problem.variants)  # weeks that share no interval
+    apart = _weeks_apart(problem)
     deadline = t0 + 0.97 * config.time_limit_seconds  # the rest: frames and the rule check
     days = pd.to_datetime(requirements[TIME])
     rosters: list[pd.DataFrame] = []
@@ -210,8 +210,9 @@ def solve_weeks_in_turn(
         roster=roster, breaks=brk, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
         kpis=_kpis(cov, roster, problem, 0), violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "weeks in turn (each by build_roster, the previous weeks carried over)",
-                           "weeks": weekly, "bound_of": "week 1 only" if not apart or all(b is None for b in bounds[1:])
-                           else "every week (the later ones planned alone)", "time_limit_seconds": config.time_limit_seconds,
+                           "weeks": weekly, "bound_of": "every week (the later ones planned alone)"
+                           if _sums_weeks(problem, bounds) else "week 1 only",
+                           "time_limit_seconds": config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed,
                            "num_workers": config.num_workers},
         progress=(point,), horizon_start=problem.start, days=problem.n_days, method="weeks", notes=problem.notes,
@@ -228,8 +229,18 @@ def horizon_bound(p: RosterProblem, bounds: list[float | None]) -> float:
     largest total once, so ``weight x (all weekend days - the fewest of one week)`` comes
     off. With shifts across midnight (a Sunday night shift staffs Monday), week 1's alone."""
     first = max(bounds[0] or 0.0, 0.0) if bounds else 0.0
-    if any(v.crosses_midnight for v in p.variants):
+    if not _sums_weeks(p, bounds):
         return first
     weekend = [sum(p.weekday(d) >= 5 for d in range(7 * w, 7 * w + 7)) for w in range(p.n_weeks)]
     overlap = p.weights.weekend_fairness_per_day * (sum(weekend) - min(weekend))
     return max(first, sum(b or 0.0 for b in bounds) - overlap)
+
+
+def _weeks_apart(p: RosterProblem) -> bool:
+    """No shift runs across midnight: the weeks of ``p`` share no interval."""
+    return not any(v.crosses_midnight for v in p.variants)
+
+
+def _sums_weeks(p: RosterProblem, bounds: list[float | None]) -> bool:
+    """Whether :func:`horizon_bound` adds the later weeks' bounds to the first week's."""
+    return _weeks_apart(p) and any(b is not None for b in bounds[1:])

@@ -1292,8 +1292,12 @@ def weeks_in_turn(p: RosterProblem) -> bool:
     weeks, each with at least ``COLGEN_MIN_ASSIGNMENTS`` (agent, day, shift option) triples on
     average (each week then goes to column generation; the named CP-SAT model of the whole
     horizon finds no usable plan in a planner's time limit: see :mod:`._weeks`)."""
-    n_assign = sum(len(day) for days in p.options for day in days)
-    return p.n_weeks > 1 and n_assign >= COLGEN_MIN_ASSIGNMENTS * p.n_weeks
+    return p.n_weeks > 1 and _n_assignments(p) >= COLGEN_MIN_ASSIGNMENTS * p.n_weeks
+
+
+def _n_assignments(p: RosterProblem) -> int:
+    """(agent, day, shift option) triples of ``p``."""
+    return sum(len(day) for days in p.options for day in days)
 
 
 def _pattern_phase(p: RosterProblem, config: SolverConfig, progress: ProgressCallback | None = None,
@@ -1306,8 +1310,7 @@ def _pattern_phase(p: RosterProblem, config: SolverConfig, progress: ProgressCal
     t = time.perf_counter()
     got = solve_pattern_model(p, time_limit_seconds=0.5 * config.time_limit_seconds,
                               gap_limit=config.relative_gap_limit, seed=config.random_seed)
-    n_assign = sum(len(day) for days in p.options for day in days)
-    if got is None and p.n_weeks == 1 and n_assign >= COLGEN_MIN_ASSIGNMENTS:
+    if got is None and p.n_weeks == 1 and _n_assignments(p) >= COLGEN_MIN_ASSIGNMENTS:
         from routing_ml.scheduling._colgen import solve_colgen_model
 
         start = t if t0 is None else t0
