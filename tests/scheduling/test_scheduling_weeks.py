@@ -143,14 +143,64 @@ def test_weeks_planned_by_column_generation_sum_their_bounds(monkeypatch):
     assert res.best_bound <= at_once.objective + 1e-6
 
 
-def test_horizon_bound_counts_the_weekend_once_and_night_shifts_cut_it_to_week_one(mixed_instance):
+def test_with_night_shifts_a_later_week_is_bounded_without_the_hours_the_week_before_may_staff(monkeypatch):
+    """A Sunday night shift staffs the next Monday's first hours, which week 2 planned alone
+    cannot staff: its bound leaves them out (``rows_alone``). Here they weigh 50x: week 2
+    alone with them counted is bounded far above a plan of the whole horizon, without them
+    the weeks' bounds add up below it."""
+    from test_scheduling_colgen import SHIFTS, _agents
+
+    import routing_ml.scheduling._patterns as patterns
+    from routing_ml.scheduling import RosterRules, ShiftTemplate
+    from routing_ml.scheduling._colgen import solve_colgen_model
+    from routing_ml.scheduling._weeks import horizon_bound, rows_alone, spill_minutes
+
+    shifts = [*SHIFTS, ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))]
+    voice = requirements([(0, 6, 1), (6, 10, 2), (10, 16, 3), (16, 22, 2), (22, 24, 1)], days=range(14),
+                         queue="voice")
+    chat = requirements([(8, 20, 1)], days=[d for d in range(14) if d % 7 < 5], queue="chat")
+    req = pd.concat([voice, chat], ignore_index=True)
+    ds = pd.to_datetime(req["ds"])
+    start = ds.min().normalize()
+    week2 = start + pd.Timedelta(days=7)
+    req["weight"] = 1.0
+    req.loc[ds.between(week2, week2 + pd.Timedelta(hours=5, minutes=45)), "weight"] = 50.0
+    agents = _agents(12)
+    rules = RosterRules(min_hours_per_week=16, max_hours_per_week=40, max_days_per_week=5, max_consecutive_days=6,
+                        min_rest_hours=12, min_consecutive_days_off=2)
+    p = prepare_problem(req, agents, shifts, rules, weeks=2)
+    assert spill_minutes(p) == 6 * 60
+    monkeypatch.setattr(patterns, "MAX_PATTERNS", 10)
+    monkeypatch.setattr(roster_module, "COLGEN_MIN_ASSIGNMENTS", 0)
+    res = build_roster(req, agents, shifts, rules, weeks=2,
+                       config=SolverConfig(num_workers=1, time_limit_seconds=12, random_seed=0))
+    assert res.method == "weeks" and res.violations.empty
+    weekly = res.solver_parameters["weeks"]
+    assert res.solver_parameters["bound_of"] == "every week (the later ones planned alone)"
+    assert weekly[1]["bound_alone"] is not None and res.best_bound > weekly[0]["bound_alone"]
+    at_once = build_roster(req, agents, shifts, rules, weeks=2, method="cp-sat",
+                           config=SolverConfig(num_workers=1, time_limit_seconds=10, random_seed=0))
+    assert res.best_bound <= at_once.objective + 1e-6
+    # week 2 alone, bounded by its own column generation: valid once its first 6 hours are out
+    rows = req[ds >= week2]
+    kept = rows_alone(rows, week2, spill_minutes(p))
+    assert len(rows) - len(kept) == 6 * 4 and pd.to_datetime(kept["ds"]).min() == week2 + pd.Timedelta(hours=6)
+
+    def week2_bound(r: pd.DataFrame) -> float:
+        alone = solve_colgen_model(prepare_problem(r, agents, shifts, rules, weeks=1, start=week2),
+                                   time_limit_seconds=4)
+        assert alone is not None
+        return alone.bound
+
+    assert horizon_bound(p, [weekly[0]["bound_alone"], week2_bound(kept)]) <= at_once.objective + 1e-6
+    assert week2_bound(rows) > at_once.objective
+
+
+def test_horizon_bound_counts_the_weekend_once_and_unknown_weeks_as_zero(mixed_instance):
     from routing_ml.scheduling import RosterWeights, ShiftTemplate
     from routing_ml.scheduling._weeks import horizon_bound
 
     req, agents, shifts, rules = mixed_instance
-    night = prepare_problem(req, agents, shifts, rules, weeks=1)
-    assert any(v.crosses_midnight for v in night.variants)
-    assert horizon_bound(night, [100.0, 90.0]) == 100.0
     day = [s for s in shifts if s.name != "night"] + [ShiftTemplate(name="n2", start_minutes=16 * 60,
                                                                    lengths_minutes=(480,))]
     days_only = req[pd.to_datetime(req["ds"]).dt.hour.between(7, 23)]

@@ -13,13 +13,12 @@ Bound (:func:`horizon_bound`): the first week's problem is a relaxation of the h
 (its rules are the horizon's restricted to that week; the later weeks' objective terms are
 >= 0 and dropped; the weekend term counts that week only), so its proven bound holds for the
 horizon. A later week's own bound does not (its carry-over depends on the plan chosen
-before it), but the same week planned alone, with nothing carried over, is again a
+before it), but the same week planned **alone**, with nothing carried over and without the
+first hours of its Monday that a night shift of the Sunday before may staff, is again a
 relaxation of the horizon's week; its Lagrangian bound at the multipliers of the week's
 column generation (:func:`~routing_ml.scheduling._colgen.lagrangian_bound`, one pricing
-round) is valid whatever the multipliers and close to the week's own bound. When no shift
-runs across midnight the weeks share no interval, and these bounds add up (less the weekend
-term's overlap); with night shifts only the first week's bound is counted and the gap is an
-upper estimate.
+round) is valid whatever the multipliers and close to the week's own bound. The weeks then
+count disjoint intervals, and the bounds add up (less the weekend term's overlap).
 
 Tried and not kept: planning each later week alone (its bound would then hold for the
 horizon: the sum of the weeks' bounds less the weekend term's overlap) and mending the joins
@@ -50,6 +49,7 @@ from routing_ml.scheduling._base import (
     relative_gap,
 )
 from routing_ml.scheduling._problem import AGENT_ID, RosterProblem
+from routing_ml.scheduling.shifts import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
     from routing_ml.scheduling.roster import RosterResult
@@ -128,7 +128,7 @@ def solve_weeks_in_turn(
     )
 
     n = problem.n_weeks
-    apart = _weeks_apart(problem)
+    spill = spill_minutes(problem)
     deadline = t0 + 0.97 * config.time_limit_seconds  # the rest: frames and the rule check
     days = pd.to_datetime(requirements[TIME])
     rosters: list[pd.DataFrame] = []
@@ -136,6 +136,7 @@ def solve_weeks_in_turn(
     weekly: list[dict[str, Any]] = []
     bounds: list[float | None] = []  # each week's bound as a week planned alone
     done = 0.0  # objectives of the weeks rostered so far
+    first_duals: dict[str, Any] | None = None  # the multipliers of week 1's column generation
 
     def on_point(point: ProgressPoint) -> None:  # a week's progress, shown as the horizon's so far
         if progress is not None:
@@ -176,11 +177,21 @@ def solve_weeks_in_turn(
             return None
         if w == 0:
             bounds.append(res.best_bound)
-        elif apart and pattern is not None and pattern.duals is not None:
-            # the week planned alone (nothing carried over) is a relaxation of the horizon's
-            # week: its Lagrangian bound at this plan's multipliers holds for the horizon
-            bounds.append(lagrangian_bound(week_problem(rows, week_start, None), pattern.duals,
-                                           seed=config.random_seed))
+            first_duals = pattern.duals if pattern is not None else None
+        elif pattern is not None and pattern.duals is not None:
+            # the week planned alone (nothing carried over, the hours the week before may
+            # staff not counted) is a relaxation of the horizon's week: its Lagrangian bound
+            # at this plan's multipliers holds for the horizon
+            # (any multipliers give a valid bound: this week's, and week 1's, which had no
+            # carry-over from a plan of this horizon; the better one counts)
+            try:
+                pa = week_problem(rows_alone(rows, week_start, spill), week_start, None)
+            except ValueError:  # nothing left to count in that week
+                bounds.append(None)
+            else:
+                got = [lagrangian_bound(pa, duals, seed=config.random_seed)
+                       for duals in (pattern.duals, first_duals) if duals is not None]
+                bounds.append(max((b for b in got if b is not None), default=None))
         else:
             bounds.append(None)
         done += res.objective or 0.0
@@ -211,7 +222,7 @@ def solve_weeks_in_turn(
         kpis=_kpis(cov, roster, problem, 0), violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "weeks in turn (each by build_roster, the previous weeks carried over)",
                            "weeks": weekly, "bound_of": "every week (the later ones planned alone)"
-                           if _sums_weeks(problem, bounds) else "week 1 only",
+                           if _sums_weeks(bounds) else "week 1 only",
                            "time_limit_seconds": config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed,
                            "num_workers": config.num_workers},
@@ -222,25 +233,33 @@ def solve_weeks_in_turn(
 def horizon_bound(p: RosterProblem, bounds: list[float | None]) -> float:
     """A lower bound of the horizon's objective from the weeks' bounds: week 1's (its
     problem, ``previous_roster`` included, is a relaxation of the horizon's) and, for each
-    later week, a bound of that week planned alone (None: unknown, counted as 0 since every
-    cost term is >= 0). When no shift runs across midnight the weeks share no interval, and
-    their sum less the weekend term's overlap holds for the horizon: each week's bound may
-    count ``weekend_fairness_per_day`` x up to its weekend days, the horizon counts the
-    largest total once, so ``weight x (all weekend days - the fewest of one week)`` comes
-    off. With shifts across midnight (a Sunday night shift staffs Monday), week 1's alone."""
+    later week, a bound of that week planned alone without the intervals a shift of the week
+    before may staff (its first :func:`spill_minutes`; None: unknown, counted as 0 since
+    every cost term is >= 0). The weeks then count disjoint intervals, and their sum less
+    the weekend term's overlap holds for the horizon: each week's bound may count
+    ``weekend_fairness_per_day`` x up to its weekend days, the horizon counts the largest
+    total once, so ``weight x (all weekend days - the fewest of one week)`` comes off."""
     first = max(bounds[0] or 0.0, 0.0) if bounds else 0.0
-    if not _sums_weeks(p, bounds):
+    if not _sums_weeks(bounds):
         return first
     weekend = [sum(p.weekday(d) >= 5 for d in range(7 * w, 7 * w + 7)) for w in range(p.n_weeks)]
     overlap = p.weights.weekend_fairness_per_day * (sum(weekend) - min(weekend))
     return max(first, sum(b or 0.0 for b in bounds) - overlap)
 
 
-def _weeks_apart(p: RosterProblem) -> bool:
-    """No shift runs across midnight: the weeks of ``p`` share no interval."""
-    return not any(v.crosses_midnight for v in p.variants)
+def rows_alone(rows: pd.DataFrame, week_start: pd.Timestamp, spill: int) -> pd.DataFrame:
+    """The requirement rows of a later week (from ``week_start``) that a bound of the week
+    planned alone counts: all but its first ``spill`` minutes, which a shift of the week
+    before may staff."""
+    return rows[pd.to_datetime(rows[TIME]) >= week_start + pd.Timedelta(minutes=spill)]
 
 
-def _sums_weeks(p: RosterProblem, bounds: list[float | None]) -> bool:
+def spill_minutes(p: RosterProblem) -> int:
+    """How far into a day (minutes) a shift that starts the day before may run: 0 when no
+    shift runs across midnight."""
+    return max((v.end_minutes - MINUTES_PER_DAY for v in p.variants if v.crosses_midnight), default=0)
+
+
+def _sums_weeks(bounds: list[float | None]) -> bool:
     """Whether :func:`horizon_bound` adds the later weeks' bounds to the first week's."""
-    return _weeks_apart(p) and any(b is not None for b in bounds[1:])
+    return any(b is not None for b in bounds[1:])
