@@ -155,6 +155,17 @@ def test_the_day_taken_off_is_the_one_that_needs_the_agent_least(day_shift):
     assert p.agents[0].carry_over_day_off == 0 and p.options[0][0] == () and p.options[0][1] != ()
 
 
+def test_the_days_taken_off_spread_over_the_days_that_need_the_same(day_shift):
+    # four agents worked Wed..Sun, at most 6 in a row: each needs Monday or Tuesday off;
+    # both days need the same, so two take Monday and two Tuesday (not all four one day)
+    req = requirements([(8, 16, 2)], days=range(5))
+    agents = pd.DataFrame({"agent_id": list("abcd")})
+    prev = pd.concat([_previous(a, range(-5, 0), 8) for a in "abcd"], ignore_index=True)
+    p = prepare_problem(req, agents, [day_shift], RosterRules(max_consecutive_days=6), previous_roster=prev)
+    assert sorted(a.carry_over_day_off for a in p.agents) == [0, 0, 1, 1]
+    assert all(p.options[i][a.carry_over_day_off] == () for i, a in enumerate(p.agents))
+
+
 def test_breaks_of_a_carried_night_shift_do_not_staff(cfg, no_soft):
     night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
     req = requirements([(0, 6, 1), (22, 24, 1)], days=range(7))

@@ -496,8 +496,17 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
     """Give each agent who brings working days in a row from the previous roster a day off
     among the first ``max_consecutive_days - streak + 1`` days of the horizon — none when
     one of them is already off (leave, rest) or when ``max_days_per_week`` leaves a day off
-    in them anyway — on the day of that window that needs its queues least (the latest on
-    a tie). Edits ``options``; returns {agent: day taken off}."""
+    in them anyway — on the day of that window where its queues need least per agent left
+    to work them (the days already taken off count, so the days off spread over the window
+    instead of all falling on the one day that needs least; the latest on a tie). Edits
+    ``options``; returns {agent: day taken off}."""
+    n_days = required.shape[1] // per_day
+    need = required.reshape(len(required), n_days, per_day).sum(axis=2).astype(float)  # (queue, day)
+    able = np.zeros_like(need)  # agents who may work each queue each day
+    for days in options:
+        for d, opts in enumerate(days):
+            for k in {k for _, k in opts}:
+                able[k, d] += 1
     out = {}
     for a, agent in enumerate(agents):
         if agent.previous_streak <= 0:
@@ -509,8 +518,10 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
         if min(last + 1, 7) > rules.max_days_per_week:  # the first week has a day off in it anyway
             continue
         ks = sorted({k for d in window for _, k in options[a][d]})
-        need = [float(required[ks, d * per_day:(d + 1) * per_day].sum()) for d in window]
-        day = min(window, key=lambda d: (need[d], -d))
+        pressure = [float((need[ks, d] / np.maximum(able[ks, d] - 1, 1)).sum()) for d in window]
+        day = min(window, key=lambda d: (pressure[d], -d))
+        for k in {k for _, k in options[a][day]}:
+            able[k, day] -= 1
         options[a][day] = ()
         out[a] = day
     return out
