@@ -155,15 +155,20 @@ def test_the_day_taken_off_is_the_one_that_needs_the_agent_least(day_shift):
     assert p.agents[0].carry_over_day_off == 0 and p.options[0][0] == () and p.options[0][1] != ()
 
 
-def test_the_days_taken_off_spread_over_the_days_that_need_the_same(day_shift):
-    # four agents worked Wed..Sun, at most 6 in a row: each needs Monday or Tuesday off;
-    # both days need the same, so two take Monday and two Tuesday (not all four one day)
-    req = requirements([(8, 16, 2)], days=range(5))
-    agents = pd.DataFrame({"agent_id": list("abcd")})
-    prev = pd.concat([_previous(a, range(-5, 0), 8) for a in "abcd"], ignore_index=True)
-    p = prepare_problem(req, agents, [day_shift], RosterRules(max_consecutive_days=6), previous_roster=prev)
-    assert sorted(a.carry_over_day_off for a in p.agents) == [0, 0, 1, 1]
-    assert all(p.options[i][a.carry_over_day_off] == () for i, a in enumerate(p.agents))
+def test_the_day_taken_off_counts_only_the_hours_the_agent_could_work(day_shift):
+    # Wed..Sun worked (day shifts), at most 6 in a row: Monday or Tuesday off. Monday's night
+    # is staffed by last week's night shift and its day needs 2; Tuesday's unstaffed night
+    # needs 2 and its day 1. Over the whole day Tuesday needs more, over the agent's hours
+    # (08:00-16:00) Monday does: Tuesday is the day off.
+    req = pd.concat([requirements([(0, 6, 1), (8, 16, 2)], days=[0]), requirements([(0, 6, 2), (8, 16, 1)], days=[1]),
+                     requirements([(8, 16, 1)], days=range(2, 5))])
+    night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
+    agents = pd.DataFrame({"agent_id": ["a", "n"], "skills": ["voice", "voice"]})
+    prev = pd.concat([_previous("a", range(-5, 0), 8), _previous("n", [-1], 22)], ignore_index=True)
+    p = prepare_problem(req, agents, [day_shift, night], RosterRules(max_consecutive_days=6),
+                        previous_roster=prev.assign(unique_id="voice"))
+    assert p.carried is not None and p.carried[0, :24].sum() == 24
+    assert p.agents[0].carry_over_day_off == 1 and p.options[0][1] == () and p.options[0][0] != ()
 
 
 def test_breaks_of_a_carried_night_shift_do_not_staff(cfg, no_soft):

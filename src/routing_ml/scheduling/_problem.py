@@ -299,7 +299,8 @@ def prepare_problem(
     options = _options(agent_specs, variants, skills, day0, n_days, rules)
     if previous_roster is not None:  # working days in a row carried over: a day off early on
         mutable = [list(days) for days in options]
-        for a, day in _carry_over_days_off(mutable, agent_specs, rules, required, per_day).items():
+        for a, day in _carry_over_days_off(mutable, agent_specs, rules, required, per_day,
+                                           variants, interval_minutes).items():
             agent_specs[a] = replace(agent_specs[a], carry_over_day_off=day)
         options = tuple(tuple(days) for days in mutable)
     servable = {k for agent in options for day in agent for _, k in day}
@@ -492,21 +493,18 @@ def _min_after_leave(minimum: int, leave: set[int], weekly: set[int], n_days: in
 
 
 def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agents: list[AgentSpec],
-                         rules: RosterRules, required: np.ndarray, per_day: int) -> dict[int, int]:
+                         rules: RosterRules, required: np.ndarray, per_day: int,
+                         variants: list[ShiftVariant], interval_minutes: int) -> dict[int, int]:
     """Give each agent who brings working days in a row from the previous roster a day off
     among the first ``max_consecutive_days - streak + 1`` days of the horizon — none when
     one of them is already off (leave, rest) or when ``max_days_per_week`` leaves a day off
-    in them anyway — on the day of that window where its queues need least per agent left
-    to work them (the days already taken off count, so the days off spread over the window
-    instead of all falling on the one day that needs least; the latest on a tie). Edits
-    ``options``; returns {agent: day taken off}."""
-    n_days = required.shape[1] // per_day
-    need = required.reshape(len(required), n_days, per_day).sum(axis=2).astype(float)  # (queue, day)
-    able = np.zeros_like(need)  # agents who may work each queue each day
-    for days in options:
-        for d, opts in enumerate(days):
-            for k in {k for _, k in opts}:
-                able[k, d] += 1
+    in them anyway — on the day of that window that needs the agent least: the least
+    requirement (``required``, what the previous roster leaves) of its queues in the hours
+    its shifts could cover that day; the latest on a tie. Hours it could not work do not
+    count: a night shift carried into the first Monday made that day look the least needed
+    to every day agent, and 43 of 150 took it off. Edits ``options``; returns {agent: day
+    taken off}."""
+    n_t = required.shape[1]
     out = {}
     for a, agent in enumerate(agents):
         if agent.previous_streak <= 0:
@@ -517,11 +515,15 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
             continue
         if min(last + 1, 7) > rules.max_days_per_week:  # the first week has a day off in it anyway
             continue
-        ks = sorted({k for d in window for _, k in options[a][d]})
-        pressure = [float((need[ks, d] / np.maximum(able[ks, d] - 1, 1)).sum()) for d in window]
-        day = min(window, key=lambda d: (pressure[d], -d))
-        for k in {k for _, k in options[a][day]}:
-            able[k, day] -= 1
+        need = []
+        for d in window:
+            hours = np.zeros_like(required, dtype=bool)  # (queue, interval) its shifts cover that day
+            for vi, k in options[a][d]:
+                v = variants[vi]
+                first = d * per_day + v.start_minutes // interval_minutes
+                hours[k, first:min(n_t, first + v.length_minutes // interval_minutes)] = True
+            need.append(float(required[hours].sum()))
+        day = min(window, key=lambda d: (need[d], -d))
         options[a][day] = ()
         out[a] = day
     return out
