@@ -1414,8 +1414,9 @@ def build_roster(
         many to list; see :func:`solve_roster_model`); large rosters of several weeks
         (:func:`weeks_in_turn`) are solved one week after another, each with the weeks
         before it as ``previous_roster`` and an equal share of the time left (``method`` of
-        the result ``"weeks"``; the bound adds up the weeks' bounds, or is the first week's
-        alone when shifts run across midnight, see :mod:`routing_ml.scheduling._weeks`);
+        the result ``"weeks"``; the bound adds up a bound of each week, a later week's
+        without the Monday hours a Sunday night shift may staff, see
+        :mod:`routing_ml.scheduling._weeks`);
         ``"cp-sat"`` always uses the named CP-SAT model of the whole horizon.
     previous_roster : the roster published before this horizon (``agent_id``, ``start``,
         ``end``: the ``roster`` frame of the previous result or the CLI's roster CSV; only
