@@ -156,18 +156,19 @@ def test_the_day_taken_off_is_the_one_that_needs_the_agent_least(day_shift):
 
 
 def test_the_day_taken_off_counts_only_the_hours_the_agent_could_work(day_shift):
-    # Wed..Sun worked (day shifts), at most 6 in a row: Monday or Tuesday off. Monday's night
-    # is staffed by last week's night shift and its day needs 2; Tuesday's unstaffed night
-    # needs 2 and its day 1. Over the whole day Tuesday needs more, over the agent's hours
-    # (08:00-16:00) Monday does: Tuesday is the day off.
+    # 'a' worked Wed..Sun (day shifts, available until 18:00), at most 6 in a row: Monday or
+    # Tuesday off. Monday's night is staffed by last week's night shift ('n') and its day
+    # needs 2; Tuesday's night (unstaffed) needs 2 and its day 1. Over the whole day Tuesday
+    # needs more, over the hours 'a' could work (08:00-16:00) Monday does: Tuesday is off.
     req = pd.concat([requirements([(0, 6, 1), (8, 16, 2)], days=[0]), requirements([(0, 6, 2), (8, 16, 1)], days=[1]),
                      requirements([(8, 16, 1)], days=range(2, 5))])
     night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
-    agents = pd.DataFrame({"agent_id": ["a", "n"], "skills": ["voice", "voice"]})
+    agents = pd.DataFrame({"agent_id": ["a", "n"], "latest_end": ["18:00", ""]})
     prev = pd.concat([_previous("a", range(-5, 0), 8), _previous("n", [-1], 22)], ignore_index=True)
     p = prepare_problem(req, agents, [day_shift, night], RosterRules(max_consecutive_days=6),
                         previous_roster=prev.assign(unique_id="voice"))
     assert p.carried is not None and p.carried[0, :24].sum() == 24
+    assert all(p.variants[v].name == "day" for day in p.options[0] for v, _ in day)
     assert p.agents[0].carry_over_day_off == 1 and p.options[0][1] == () and p.options[0][0] != ()
 
 

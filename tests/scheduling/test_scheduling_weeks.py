@@ -150,9 +150,10 @@ def test_with_night_shifts_a_later_week_is_bounded_without_the_hours_the_week_be
     the weeks' bounds add up below it."""
     from test_scheduling_colgen import SHIFTS, _agents
 
+    import routing_ml.scheduling._colgen as colgen
     import routing_ml.scheduling._patterns as patterns
     from routing_ml.scheduling import RosterRules, ShiftTemplate
-    from routing_ml.scheduling._colgen import solve_colgen_model
+    from routing_ml.scheduling._colgen import lagrangian_bound, solve_colgen_model
     from routing_ml.scheduling._weeks import horizon_bound, rows_alone, spill_minutes
 
     shifts = [*SHIFTS, ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))]
@@ -172,15 +173,26 @@ def test_with_night_shifts_a_later_week_is_bounded_without_the_hours_the_week_be
     assert spill_minutes(p) == 6 * 60
     monkeypatch.setattr(patterns, "MAX_PATTERNS", 10)
     monkeypatch.setattr(roster_module, "COLGEN_MIN_ASSIGNMENTS", 0)
+    calls = []  # (multipliers, bound) of each Lagrangian bound taken
+
+    def spy(problem, duals, **kw):
+        got = lagrangian_bound(problem, duals, **kw)
+        calls.append((duals, got))
+        return got
+
+    monkeypatch.setattr(colgen, "lagrangian_bound", spy)
     res = build_roster(req, agents, shifts, rules, weeks=2,
                        config=SolverConfig(num_workers=1, time_limit_seconds=12, random_seed=0))
     assert res.method == "weeks" and res.violations.empty
     weekly = res.solver_parameters["weeks"]
     assert res.solver_parameters["bound_of"] == "every week (the later ones planned alone)"
-    assert weekly[1]["bound_alone"] is not None and res.best_bound > weekly[0]["bound_alone"]
+    # week 2 alone is bounded at its own multipliers and at week 1's; the better one counts
+    assert len(calls) == 2 and calls[0][0] is not calls[1][0]
+    assert weekly[1]["bound_alone"] == max(b for _, b in calls)
+    assert res.best_bound > weekly[0]["bound_alone"]
     at_once = build_roster(req, agents, shifts, rules, weeks=2, method="cp-sat",
                            config=SolverConfig(num_workers=1, time_limit_seconds=10, random_seed=0))
-    assert res.best_bound <= at_once.objective + 1e-6
+    assert horizon_bound(p, [w["bound_alone"] for w in weekly]) <= at_once.objective + 1e-6
     # week 2 alone, bounded by its own column generation: valid once its first 6 hours are out
     rows = req[ds >= week2]
     kept = rows_alone(rows, week2, spill_minutes(p))
@@ -198,7 +210,7 @@ def test_with_night_shifts_a_later_week_is_bounded_without_the_hours_the_week_be
 
 def test_horizon_bound_counts_the_weekend_once_and_unknown_weeks_as_zero(mixed_instance):
     from routing_ml.scheduling import RosterWeights, ShiftTemplate
-    from routing_ml.scheduling._weeks import horizon_bound
+    from routing_ml.scheduling._weeks import bound_of, horizon_bound
 
     req, agents, shifts, rules = mixed_instance
     day = [s for s in shifts if s.name != "night"] + [ShiftTemplate(name="n2", start_minutes=16 * 60,
@@ -208,4 +220,41 @@ def test_horizon_bound_counts_the_weekend_once_and_unknown_weeks_as_zero(mixed_i
     p = prepare_problem(two, agents.assign(earliest_start="", latest_end=""), day, rules,
                         RosterWeights(weekend_fairness_per_day=5), weeks=2)
     assert horizon_bound(p, [100.0, 90.0]) == 100.0 + 90.0 - 5 * 2
-    assert horizon_bound(p, [100.0, None]) == 100.0  # unknown weeks count 0, never below week 1
+    assert horizon_bound(p, [100.0, None]) == 100.0  # never below week 1
+    three = prepare_problem(pd.concat([two, days_only.assign(ds=days_only["ds"] + pd.Timedelta(days=14))],
+                                      ignore_index=True), agents.assign(earliest_start="", latest_end=""), day,
+                            rules, RosterWeights(weekend_fairness_per_day=5), weeks=3)
+    assert horizon_bound(three, [100.0, None, 90.0]) == 100.0 + 0.0 + 90.0 - 5 * (6 - 2)  # unknown: 0
+    assert bound_of([100.0, None, 90.0]) == "week(s) 1, 3; week(s) 2 count 0 (no valid bound of their own)"
+
+
+def test_a_week_listing_fewer_queues_than_the_horizon_adds_no_bound(monkeypatch):
+    """Queue 'x' is listed in week 1 only. In the horizon the agents may work it in week 2 at
+    no cost (unlisted: no over-staffing); in week 2 planned alone they may not, so that
+    week is not a relaxation (a bound of it can exceed the horizon's optimum: with one agent
+    and 16 h a week, 70 against 0). Its bound counts 0 and the result says so. The
+    requirements' dates are day-first text, parsed once for every week."""
+    import routing_ml.scheduling._patterns as patterns
+    from routing_ml.scheduling import RosterRules, ShiftTemplate
+
+    day = ShiftTemplate(name="day", start_minutes=8 * 60, latest_start_minutes=10 * 60, start_step_minutes=60,
+                        lengths_minutes=(480,))
+    req = pd.concat([requirements([(8, 12, 2), (12, 18, 1)], days=range(7), queue="voice"),
+                     requirements([(8, 16, 0)], days=range(7, 14), queue="voice"),
+                     requirements([(8, 16, 1)], days=[0, 1, 2], queue="x")], ignore_index=True)
+    agents = pd.DataFrame({"agent_id": ["a", "b", "c"]})  # no skills column: every queue of the frame
+    rules = RosterRules(min_hours_per_week=16)
+    monkeypatch.setattr(patterns, "MAX_PATTERNS", 1)  # column generation, its multipliers for week 2
+    monkeypatch.setattr(roster_module, "COLGEN_MIN_ASSIGNMENTS", 0)
+    monkeypatch.setattr(roster_module, "weeks_in_turn", lambda p: p.n_weeks > 1)
+    text = req.assign(ds=pd.to_datetime(req["ds"]).dt.strftime("%d/%m/%Y %H:%M"))
+    res = build_roster(text, agents, [day], rules, weeks=2,
+                       config=SolverConfig(num_workers=1, time_limit_seconds=6, random_seed=0))
+    assert res.method == "weeks" and res.violations.empty
+    weekly = res.solver_parameters["weeks"]
+    assert [w["method"] for w in weekly] == ["patterns", "patterns"]
+    assert weekly[0]["bound_alone"] is not None and weekly[1]["bound_alone"] is None
+    assert res.solver_parameters["bound_of"] == "week(s) 1; week(s) 2 count 0 (no valid bound of their own)"
+    at_once = build_roster(req, agents, [day], rules, weeks=2, method="cp-sat",
+                           config=SolverConfig(num_workers=1, time_limit_seconds=5, random_seed=0))
+    assert res.best_bound <= at_once.objective + 1e-6

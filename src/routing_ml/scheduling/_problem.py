@@ -500,11 +500,12 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
     one of them is already off (leave, rest) or when ``max_days_per_week`` leaves a day off
     in them anyway — on the day of that window that needs the agent least: the least
     requirement (``required``, what the previous roster leaves) of its queues in the hours
-    its shifts could cover that day; the latest on a tie. Hours it could not work do not
-    count: a night shift carried into the first Monday made that day look the least needed
-    to every day agent, and 43 of 150 took it off. Edits ``options``; returns {agent: day
-    taken off}."""
-    n_t = required.shape[1]
+    its shifts of that day could cover (the next morning's too for a night shift, within
+    the first week, so that a week rostered alone chooses as its horizon does); the latest
+    on a tie. Hours it could not work do not count: a night shift carried into the first
+    Monday made that day look the least needed to every day agent, and 43 of 150 took it
+    off. Edits ``options``; returns {agent: day taken off}."""
+    n_t = min(required.shape[1], 7 * per_day)
     out = {}
     for a, agent in enumerate(agents):
         if agent.previous_streak <= 0:

@@ -5,7 +5,7 @@ planner's time limit: 150 agents over two weeks, 120 s, gave 27,342 cost units a
 hours under-staffed, against 3,677 rostered week after week (``bench_multiweek.md``).
 :func:`solve_weeks_in_turn` rosters week 1 as a one-week problem, then week 2 with week 1's
 roster as ``previous_roster`` (rest after the last shift and working days in a row carried
-over, night shifts into Monday counted as staffing), and so on; each week gets an equal
+over, night shifts into the next week counted as staffing), and so on; each week gets an equal
 share of the time left. The plan of the whole horizon is their concatenation, checked
 against every hard rule of the horizon.
 
@@ -14,11 +14,14 @@ Bound (:func:`horizon_bound`): the first week's problem is a relaxation of the h
 >= 0 and dropped; the weekend term counts that week only), so its proven bound holds for the
 horizon. A later week's own bound does not (its carry-over depends on the plan chosen
 before it), but the same week planned **alone**, with nothing carried over and without the
-first hours of its Monday that a night shift of the Sunday before may staff, is again a
-relaxation of the horizon's week; its Lagrangian bound at the multipliers of the week's
-column generation (:func:`~routing_ml.scheduling._colgen.lagrangian_bound`, one pricing
-round) is valid whatever the multipliers and close to the week's own bound. The weeks then
-count disjoint intervals, and the bounds add up (less the weekend term's overlap).
+first hours of its first day that a night shift of the day before may staff, is again a
+relaxation of the horizon's week; its Lagrangian bound
+(:func:`~routing_ml.scheduling._colgen.lagrangian_bound`, one pricing round) is valid
+whatever the multipliers: the better of the week's own column generation's and week 1's
+counts (close to the week's own bound). The weeks then count disjoint intervals, and the
+bounds add up (less the weekend term's overlap). A week that lists fewer queues than the
+horizon is not a relaxation (its agents cannot work the missing queues, which the horizon
+allows at no cost there): its bound counts 0.
 
 Tried and not kept: planning each later week alone (its bound would then hold for the
 horizon: the sum of the weeks' bounds less the weekend term's overlap) and mending the joins
@@ -40,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from routing_ml.frames import ID, TIME
+from routing_ml.frames import ID, TIME, validate_requirements
 from routing_ml.scheduling._base import (
     ProgressCallback,
     ProgressPoint,
@@ -129,8 +132,9 @@ def solve_weeks_in_turn(
 
     n = problem.n_weeks
     spill = spill_minutes(problem)
+    requirements = validate_requirements(requirements, integer=True)  # ds parsed once, as the horizon's
     deadline = t0 + 0.97 * config.time_limit_seconds  # the rest: frames and the rule check
-    days = pd.to_datetime(requirements[TIME])
+    days = requirements[TIME]
     rosters: list[pd.DataFrame] = []
     breaks: list[pd.DataFrame] = []
     weekly: list[dict[str, Any]] = []
@@ -176,22 +180,23 @@ def solve_weeks_in_turn(
                         res.status.value)
             return None
         if w == 0:
-            bounds.append(res.best_bound)
+            # a week that lists fewer queues than the horizon does not let its agents work
+            # the others, which the horizon allows at no cost there: not a relaxation
+            bounds.append(res.best_bound if pw.skills == problem.skills else None)
             first_duals = pattern.duals if pattern is not None else None
-        elif pattern is not None and pattern.duals is not None:
+        elif first_duals is not None or (pattern is not None and pattern.duals is not None):
             # the week planned alone (nothing carried over, the hours the week before may
-            # staff not counted) is a relaxation of the horizon's week: its Lagrangian bound
-            # at this plan's multipliers holds for the horizon
-            # (any multipliers give a valid bound: this week's, and week 1's, which had no
-            # carry-over from a plan of this horizon; the better one counts)
+            # staff not counted) is a relaxation of the horizon's week, so its Lagrangian
+            # bound holds for the horizon at any multipliers: this week's and week 1's
+            # (which had no carry-over from a plan of this horizon); the better one counts
             try:
                 pa = week_problem(rows_alone(rows, week_start, spill), week_start, None)
             except ValueError:  # nothing left to count in that week
-                bounds.append(None)
-            else:
-                got = [lagrangian_bound(pa, duals, seed=config.random_seed)
-                       for duals in (pattern.duals, first_duals) if duals is not None]
-                bounds.append(max((b for b in got if b is not None), default=None))
+                pa = None
+            got = [] if pa is None or pa.skills != problem.skills else [
+                lagrangian_bound(pa, duals, seed=config.random_seed)
+                for duals in (pattern.duals if pattern is not None else None, first_duals) if duals is not None]
+            bounds.append(max((b for b in got if b is not None), default=None))
         else:
             bounds.append(None)
         done += res.objective or 0.0
@@ -221,8 +226,7 @@ def solve_weeks_in_turn(
         roster=roster, breaks=brk, coverage=cov, uncovered=cov[cov["gap"] < 0].reset_index(drop=True),
         kpis=_kpis(cov, roster, problem, 0), violations=violations, reason=None, relaxed_rules=(),
         solver_parameters={"method": "weeks in turn (each by build_roster, the previous weeks carried over)",
-                           "weeks": weekly, "bound_of": "every week (the later ones planned alone)"
-                           if _sums_weeks(bounds) else "week 1 only",
+                           "weeks": weekly, "bound_of": bound_of(bounds),
                            "time_limit_seconds": config.time_limit_seconds,
                            "relative_gap_limit": config.relative_gap_limit, "random_seed": config.random_seed,
                            "num_workers": config.num_workers},
@@ -234,8 +238,9 @@ def horizon_bound(p: RosterProblem, bounds: list[float | None]) -> float:
     """A lower bound of the horizon's objective from the weeks' bounds: week 1's (its
     problem, ``previous_roster`` included, is a relaxation of the horizon's) and, for each
     later week, a bound of that week planned alone without the intervals a shift of the week
-    before may staff (its first :func:`spill_minutes`; None: unknown, counted as 0 since
-    every cost term is >= 0). The weeks then count disjoint intervals, and their sum less
+    before may staff (its first :func:`spill_minutes`; None: unknown, or the week lists
+    fewer queues than the horizon so it is no relaxation; counted as 0 since every cost
+    term is >= 0). The weeks then count disjoint intervals, and their sum less
     the weekend term's overlap holds for the horizon: each week's bound may count
     ``weekend_fairness_per_day`` x up to its weekend days, the horizon counts the largest
     total once, so ``weight x (all weekend days - the fewest of one week)`` comes off."""
@@ -263,3 +268,13 @@ def spill_minutes(p: RosterProblem) -> int:
 def _sums_weeks(bounds: list[float | None]) -> bool:
     """Whether :func:`horizon_bound` adds the later weeks' bounds to the first week's."""
     return any(b is not None for b in bounds[1:])
+
+
+def bound_of(bounds: list[float | None]) -> str:
+    """What :func:`horizon_bound` counts, in words (``solver_parameters["bound_of"]``)."""
+    known = [w + 1 for w, b in enumerate(bounds) if b is not None]
+    if len(known) == len(bounds):
+        return "every week (the later ones planned alone)"
+    missing = [w + 1 for w, b in enumerate(bounds) if b is None]
+    return (f"week(s) {', '.join(map(str, known)) or 'none'}; week(s) {', '.join(map(str, missing))} "
+            f"count 0 (no valid bound of their own)")

@@ -1415,7 +1415,7 @@ def build_roster(
         (:func:`weeks_in_turn`) are solved one week after another, each with the weeks
         before it as ``previous_roster`` and an equal share of the time left (``method`` of
         the result ``"weeks"``; the bound adds up a bound of each week, a later week's
-        without the Monday hours a Sunday night shift may staff, see
+        without the first hours a night shift of the week before may staff, see
         :mod:`routing_ml.scheduling._weeks`);
         ``"cp-sat"`` always uses the named CP-SAT model of the whole horizon.
     previous_roster : the roster published before this horizon (``agent_id``, ``start``,
