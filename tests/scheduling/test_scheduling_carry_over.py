@@ -155,11 +155,11 @@ def test_the_day_taken_off_is_the_one_that_needs_the_agent_least(day_shift):
     assert p.agents[0].carry_over_day_off == 0 and p.options[0][0] == () and p.options[0][1] != ()
 
 
-def test_the_day_taken_off_counts_only_the_hours_the_agent_could_work(day_shift):
-    # 'a' worked Wed..Sun (day shifts, available until 18:00), at most 6 in a row: Monday or
-    # Tuesday off. Monday's night is staffed by last week's night shift ('n') and its day
-    # needs 2; Tuesday's night (unstaffed) needs 2 and its day 1. Over the whole day Tuesday
-    # needs more, over the hours 'a' could work (08:00-16:00) Monday does: Tuesday is off.
+def test_the_day_taken_off_counts_the_hours_night_shifts_carried_into_it(day_shift):
+    # 'a' worked Wed..Sun (day shifts), at most 6 in a row: Monday or Tuesday off. Monday's
+    # night is staffed by last week's night shift ('n') and its day needs 2; Tuesday's night
+    # needs 2 and its day 1. Monday needs more (88 quarter-hours against 80) though less is
+    # left to staff once the carried night shift is taken off (64): Tuesday is the day off.
     req = pd.concat([requirements([(0, 6, 1), (8, 16, 2)], days=[0]), requirements([(0, 6, 2), (8, 16, 1)], days=[1]),
                      requirements([(8, 16, 1)], days=range(2, 5))])
     night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))

@@ -299,8 +299,8 @@ def prepare_problem(
     options = _options(agent_specs, variants, skills, day0, n_days, rules)
     if previous_roster is not None:  # working days in a row carried over: a day off early on
         mutable = [list(days) for days in options]
-        for a, day in _carry_over_days_off(mutable, agent_specs, rules, required, per_day,
-                                           variants, interval_minutes).items():
+        demand = required if carried is None else required + carried  # whoever staffs it
+        for a, day in _carry_over_days_off(mutable, agent_specs, rules, demand, per_day).items():
             agent_specs[a] = replace(agent_specs[a], carry_over_day_off=day)
         options = tuple(tuple(days) for days in mutable)
     servable = {k for agent in options for day in agent for _, k in day}
@@ -493,19 +493,16 @@ def _min_after_leave(minimum: int, leave: set[int], weekly: set[int], n_days: in
 
 
 def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agents: list[AgentSpec],
-                         rules: RosterRules, required: np.ndarray, per_day: int,
-                         variants: list[ShiftVariant], interval_minutes: int) -> dict[int, int]:
+                         rules: RosterRules, required: np.ndarray, per_day: int) -> dict[int, int]:
     """Give each agent who brings working days in a row from the previous roster a day off
     among the first ``max_consecutive_days - streak + 1`` days of the horizon — none when
     one of them is already off (leave, rest) or when ``max_days_per_week`` leaves a day off
-    in them anyway — on the day of that window that needs the agent least: the least
-    requirement (``required``, what the previous roster leaves) of its queues in the hours
-    its shifts of that day could cover (the next morning's too for a night shift, within
-    the first week, so that a week rostered alone chooses as its horizon does); the latest
-    on a tie. Hours it could not work do not count: a night shift carried into the first
-    Monday made that day look the least needed to every day agent, and 43 of 150 took it
-    off. Edits ``options``; returns {agent: day taken off}."""
-    n_t = min(required.shape[1], 7 * per_day)
+    in them anyway — on the day of that window that needs its queues least (the latest on
+    a tie). ``required``: the requirement before the previous roster's shifts into the
+    horizon are taken off. Those are night shifts: they staff the first hours of Monday,
+    not its day, and with them taken off Monday looked the least needed day to every
+    agent (43 of 150 in ``bench_multiweek.py``'s night instance took it off). Edits
+    ``options``; returns {agent: day taken off}."""
     out = {}
     for a, agent in enumerate(agents):
         if agent.previous_streak <= 0:
@@ -516,14 +513,8 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
             continue
         if min(last + 1, 7) > rules.max_days_per_week:  # the first week has a day off in it anyway
             continue
-        need = []
-        for d in window:
-            hours = np.zeros_like(required, dtype=bool)  # (queue, interval) its shifts cover that day
-            for vi, k in options[a][d]:
-                v = variants[vi]
-                first = d * per_day + v.start_minutes // interval_minutes
-                hours[k, first:min(n_t, first + v.length_minutes // interval_minutes)] = True
-            need.append(float(required[hours].sum()))
+        ks = sorted({k for d in window for _, k in options[a][d]})
+        need = [float(required[ks, d * per_day:(d + 1) * per_day].sum()) for d in window]
         day = min(window, key=lambda d: (need[d], -d))
         options[a][day] = ()
         out[a] = day
