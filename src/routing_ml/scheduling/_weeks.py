@@ -1,8 +1,8 @@
 """Large multi-week rosters solved one week after another.
 
 The named CP-SAT model of several weeks of a large center does not find a usable plan in a
-planner's time limit: 150 agents over two weeks, 120 s, gave 27,342 cost units and 198
-hours under-staffed, against 3,677 rostered week after week (``bench_multiweek.md``).
+planner's time limit: 150 agents over two weeks, 120 s, gave 27,526 cost units and 201
+hours under-staffed, against 3,602 rostered week after week (``bench_multiweek.md``).
 :func:`solve_weeks_in_turn` rosters week 1 as a one-week problem, then week 2 with week 1's
 roster as ``previous_roster`` (rest after the last shift and working days in a row carried
 over, night shifts into the next week counted as staffing), and so on; each week gets an equal

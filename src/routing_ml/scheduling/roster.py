@@ -1424,7 +1424,9 @@ def build_roster(
         shift, and its working days in a row up to the horizon count towards
         ``max_consecutive_days``: when neither leave, rest nor ``max_days_per_week``
         already gives it a day off early enough, the agent gets one, on the day of that
-        window its queues need least (chosen before solving, not by the solver). Agents
+        window its queues need least, counting the hours this roster's night shifts staff
+        (chosen before solving, not by the solver: the bound and gap are those of the
+        roster with that day off). Agents
         absent from it start rested; agents of it absent from ``agents`` are ignored
         (noted). Its shifts that run into the horizon (a Sunday night shift) staff their
         queue (``unique_id``) there, less the breaks of its ``breaks`` column: the plan
