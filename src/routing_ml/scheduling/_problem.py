@@ -499,8 +499,8 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
     one of them is already off (leave, rest) or when ``max_days_per_week`` leaves a day off
     in them anyway — on the day of that window that needs its queues least (the latest on
     a tie). ``required``: the requirement before the previous roster's shifts into the
-    horizon are taken off. Those are night shifts: they staff the first hours of Monday,
-    not its day, and with them taken off Monday looked the least needed day to every
+    horizon are taken off. Those are night shifts: they staff the horizon's first hours,
+    not its first day, and with them taken off that day looked the least needed to every
     agent (43 of 150 in ``bench_multiweek.py``'s night instance took it off). Edits
     ``options``; returns {agent: day taken off}."""
     out = {}
