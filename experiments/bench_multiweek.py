@@ -65,7 +65,8 @@ def run(weeks: int, seconds: float, method: str, workers: int, night: bool = Fal
                            config=SolverConfig(num_workers=workers, time_limit_seconds=seconds,
                                                relative_gap_limit=0.02, random_seed=0))
     k = res.kpis
-    row = {"instance": "night" if night else "day", "weeks": weeks, "time_limit_s": seconds, "method_asked": method, "solver_path": res.method,
+    row = {"instance": "night" if night else "day", "weeks": weeks, "time_limit_s": seconds,
+           "method_asked": method, "solver_path": res.method,
            "wall_s": time.perf_counter() - t, "status": res.status.value, "objective": res.objective,
            "best_bound": res.best_bound, "gap": res.gap, "hours_under": k.hours_under,
            "hours_over": k.hours_over, "intervals_under": k.intervals_understaffed,

@@ -315,7 +315,6 @@ def test_lagrangian_bound_at_other_multipliers_stays_below_the_proven_optimum():
     assert exact_q.status is SolveStatus.OPTIMAL
     got = lagrangian_bound(q, cg.duals)
     assert got is not None and 0.0 <= got <= exact_q.objective + 1e-6
-    # multipliers far off (every interval worth 1,000) still give a valid bound
     # multipliers far off still give a valid bound: break links worth more than the coverage
     # their break takes off would make breaks pay (a bound of minus infinity), so they are
     # lowered; coverage below minus the over-staffing cost likewise
