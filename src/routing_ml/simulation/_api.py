@@ -102,7 +102,8 @@ class ComparisonResult:
         ``n``.
     by_interval : service level of the real-time channels per interval: ``policy``,
         ``unique_id`` (``"all"`` for the real-time channels together, else one real-time
-        queue), ``ds``, ``arrivals``, ``service_level`` (mean over replications),
+        queue), ``ds``, ``arrivals`` (mean over all replications), ``service_level``
+        (mean over the replications with arrivals in the interval),
         ``ci_low``, ``ci_high`` (95 %, within [0, 1]), ``p05``, ``p95`` (no rows, the
         same columns, without real-time contacts).
     dropped : input records not simulated, by reason, summed over the replications
@@ -272,11 +273,13 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                     req, None, name="requirements", fallback_minutes=given_minutes))
         else:
             if contacts is not None:
-                queues = sorted({f"{c}:{s}" for c, s in zip(
-                    contacts["channel"].astype(str),
-                    contacts["skill"].astype(str) if "skill" in contacts
-                    else contacts.get("queue", pd.Series("general", index=contacts.index)),
-                    strict=True)})
+                # the skill of each contact as prepare() reads it: the 'skill' column, or
+                # the skill part of its 'queue' ("voice:tributos" or "tributos")
+                skills = (contacts["skill"].astype(str) if "skill" in contacts else
+                          contacts.get("queue", pd.Series("general", index=contacts.index))
+                          .astype(str).map(lambda q: _inputs.split_queue(q)[1]))
+                queues = sorted({f"{c}:{s}" if s else c
+                                 for c, s in zip(contacts["channel"].astype(str), skills, strict=True)})
             else:
                 assert forecast is not None  # noqa: S101 - one of the two is set above
                 queues = sorted(forecast[ID].astype(str).unique())
@@ -327,8 +330,8 @@ def _with_shrinkage(schedule: pd.DataFrame, shrinkage: float, interval_minutes: 
     """The shifts less a random ``shrinkage`` share of their time: each shift is cut at the
     multiples of ``interval_minutes`` (from midnight) and each piece is left out with
     probability ``shrinkage`` (the agent is logged out: absence, training, meetings)."""
-    start = pd.to_datetime(schedule["start"])
-    end = pd.to_datetime(schedule["end"])
+    schedule = _inputs._shift_frame(schedule)  # the checks and date parsing of every schedule
+    start, end = schedule["start"], schedule["end"]
     step = pd.Timedelta(minutes=int(interval_minutes))
     first_cut = start.dt.floor(step) + step
     # the piece up to the first cut, then one per interval (1 when the shift ends before it)
@@ -444,7 +447,26 @@ def _check_policy(policy: Any) -> Any:
 
 
 def _kwargs(**kw: Any) -> dict[str, Any]:
+    for name in ("origin", "until"):
+        kw[name] = _timestamp_param(name, kw.get(name))
     return kw
+
+
+def _timestamp_param(name: str, value: Any) -> pd.Timestamp | None:
+    """``origin`` / ``until`` as a naive timestamp, or a ValueError naming the parameter."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name}={value!r} is not a date-time. Fix: pass e.g. "
+                         f"'2024-01-22 08:00' (naive local time) or a pd.Timestamp.") from None
+    if ts is pd.NaT or pd.isna(ts):
+        raise ValueError(f"{name}={value!r} is not a date-time (NaT). Fix: pass e.g. '2024-01-22 08:00'.")
+    if ts.tzinfo is not None:
+        raise ValueError(f"{name}={value!r} is time-zone aware; the frames use naive local time. "
+                         "Fix: ts.tz_convert(zone).tz_localize(None).")
+    return ts
 
 
 # --------------------------------------------------------------------------- simulate
@@ -613,8 +635,7 @@ def simulate(
                  reevaluate_seconds=reevaluate_seconds, batch_seconds=batch_seconds,
                  outside_hours=outside_hours,
                  forecast_scale=forecast_scale,
-                 origin=None if origin is None else pd.Timestamp(origin),
-                 until=until, shrinkage=shrinkage)
+                 origin=origin, until=until, shrinkage=shrinkage)
     _stats.answer_targets(answer_seconds)
     _inputs.check_seed(seed)
     policy = _check_policy(policy)
@@ -645,7 +666,10 @@ def _t_ci(x: np.ndarray) -> tuple[float, float, float, float]:
     from scipy import stats as sps
 
     x = np.asarray(x, float)
-    x = x[np.isfinite(x)]
+    x = x[~np.isnan(x)]
+    if np.isinf(x).any():  # e.g. occupancy max/min with an idle agent: no finite mean
+        signs = np.unique(np.sign(x[np.isinf(x)]))
+        return (float(signs[0]) * math.inf if len(signs) == 1 else np.nan), np.nan, np.nan, np.nan
     n = len(x)
     if n == 0:
         return np.nan, np.nan, np.nan, np.nan
@@ -731,9 +755,7 @@ def compare_policies(
                 "repeats": True, "reevaluate_seconds": 5.0, "batch_seconds": 2.0,
                 "outside_hours": "auto",
                 "forecast_scale": 1.0, "origin": None, "until": None, "shrinkage": 0.0}
-    kw = {**defaults, **simulate_kwargs}
-    if kw["origin"] is not None:
-        kw["origin"] = pd.Timestamp(kw["origin"])
+    kw = _kwargs(**{**defaults, **simulate_kwargs})
     _stats.answer_targets(kw["answer_seconds"])
     _inputs.check_seed(seed)
     st = _setup(arrivals, agents, schedule, kw)
@@ -782,7 +804,7 @@ def compare_policies(
             drows.append({"policy": name, "baseline": baseline, "metric": m,
                           "mean_difference": mean, "ci_low": lo, "ci_high": hi,
                           "relative_difference": mean / bm if bm else np.nan,
-                          "n": int(np.isfinite(d).sum())})
+                          "n": int((~np.isnan(d)).sum())})
     iv = pd.concat([x for o in outs for x in o[1]], ignore_index=True)
     band = []
     for (name, queue, ds), g in iv.groupby(["policy", "unique_id", "ds"], sort=True):
@@ -791,7 +813,8 @@ def compare_policies(
         x = g["service_level"].to_numpy(float)
         x = x[np.isfinite(x)]
         band.append({"policy": name, "unique_id": queue, "ds": ds,
-                     "arrivals": float(g["arrivals"].mean()),
+                     # replications without arrivals in the interval have no row: they count 0
+                     "arrivals": float(g["arrivals"].sum()) / n_replications,
                      "service_level": mean, "ci_low": lo, "ci_high": hi,
                      "p05": float(np.quantile(x, 0.05)) if len(x) else np.nan,
                      "p95": float(np.quantile(x, 0.95)) if len(x) else np.nan})

@@ -643,7 +643,12 @@ def run(
             continue
         if not heap:
             break
-        now, kind, _, x = pop(heap)
+        t_ev, kind, _, x = pop(heap)
+        if kind == RETRY:
+            retry_pending.discard(x)
+        if (kind == ABANDON or kind == RETRY) and state[x] != WAITING:
+            continue  # stale: the contact was served meanwhile (the clock must not move on)
+        now = t_ev
         if now > until_seconds:
             now = until_seconds
             break
@@ -723,11 +728,10 @@ def run(
         elif kind == ARRIVAL:
             arrive(x, now)
         elif kind == ABANDON:
-            c = x
-            if state[c] == WAITING:
-                state[c] = ABANDONED
-                ab_l[c] = now
-                n_wait[q_l[c]] -= 1
+            c = x  # WAITING (stale events were skipped above)
+            state[c] = ABANDONED
+            ab_l[c] = now
+            n_wait[q_l[c]] -= 1
         elif kind == LOGIN:
             a = x
             if pending_out[a]:
@@ -763,9 +767,6 @@ def run(
             run_batch(now)
         elif kind == RETRY:
             c = x
-            retry_pending.discard(c)
-            if state[c] != WAITING:
-                continue
             if not free_q[q_l[c]]:
                 continue  # nobody free: the next agent to free up will look at it
             decisions += 1

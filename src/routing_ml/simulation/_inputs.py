@@ -53,11 +53,18 @@ def split_queue(queue: str) -> tuple[str, str | None]:
     """``"voice:tributos"`` → ``("voice", "tributos")``; a bare channel name is that
     channel with no skill (``"chat"`` → ``("chat", None)``, as the scheduling room names
     its queues); any other bare name is a voice skill (``"tributos"`` → ``("voice",
-    "tributos")``)."""
+    "tributos")``). A name with a colon must start with a channel: ``"Chat:b"`` or
+    ``"sms:b"`` raise a :class:`FrameError` rather than becoming voice skills."""
     if ":" in queue:
         ch, sk = queue.split(":", 1)
         if ch in CHANNELS:
             return ch, (sk or None)
+        near = ch.strip().lower()
+        raise FrameError(
+            f"queue {queue!r}: {ch!r} before the ':' is not a channel (one of "
+            f"{', '.join(CHANNELS)}). Fix: name queues '<channel>:<skill>' in lower case, "
+            f"e.g. {(near if near in CHANNELS else 'voice') + ':' + sk!r}, or a bare skill "
+            "name for voice.")
     if queue in CHANNELS:
         return queue, None
     return "voice", queue
@@ -865,7 +872,7 @@ def prepare(
                                   patience_u[draw_rows][need] if patience_u is not None
                                   else np.full(int(need.sum()), 0.5))
     is_def = np.isin(np.asarray(pool_channels, dtype=object), DEFERRABLE_CHANNELS)[chn]
-    pat[is_def & ~np.isfinite(pat)] = np.inf
+    pat[is_def] = np.inf  # only real-time channels abandon, whatever the log says
     dl = (pd.to_numeric(df["deadline_seconds"], errors="coerce").to_numpy(float)[idx]
           if "deadline_seconds" in df else np.full(n, np.nan))
     handle_unusable: dict[str, int] = {}
@@ -885,7 +892,14 @@ def prepare(
         if n:
             handle_unusable["missing"] = n
     if "resolved" in df:
-        r = df["resolved"].astype("boolean").to_numpy(dtype=float, na_value=np.nan)[idx]
+        try:
+            r = df["resolved"].astype("boolean").to_numpy(dtype=float, na_value=np.nan)[idx]
+        except (TypeError, ValueError):
+            odd = [v for v in pd.unique(df["resolved"].dropna()) if v not in (True, False, 0, 1)][:5]
+            raise FrameError(
+                f"contacts frame: column 'resolved' must hold True/False (or 1/0; empty where "
+                f"unknown); found {odd}. Fix: map the values, e.g. "
+                f".map({{'yes': True, 'no': False}}).") from None
     else:
         r = np.full(n, np.nan)
     if "agent_id" in df:
