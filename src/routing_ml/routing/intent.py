@@ -391,6 +391,9 @@ _fit_time_getter = operator.attrgetter(*_FIT_TIME_PARAMS)
 #: would send a text whose confidence is the threshold to triage on one path only
 _ABSTAIN_TOLERANCE = 1e-5
 
+#: no triage label checked yet (a model unpickled from before the check was kept)
+_UNCHECKED = object()
+
 #: neighbour weights tried at ``fit`` when ``neighbor_weight="auto"``
 _NEIGHBOR_WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -1154,6 +1157,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 f"features or the model, so the fitted model no longer matches its "
                 f"parameters. Fix: fit again, or set_params({name}={then!r}). Only "
                 f"{', '.join(_AFTER_FIT_PARAMS)} may change after fit.")
+        checked = self.__dict__.get("_triage_checked", _UNCHECKED)
+        if checked is _UNCHECKED or type(checked) is not type(self.triage_label) \
+                or checked != self.triage_label:
+            self._check_triage_label(self.classes_)  # changed by set_params after fit
 
     # ------------------------------------------------------------------ features
     def _range(self, name: str) -> tuple[int, int]:
@@ -1372,11 +1379,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"labels has a single intent {classes.tolist()!r}; an intent classifier "
                 "needs at least two intents")
-        self._check_triage_label_type(classes)
-        if self.triage_label in set(classes.tolist()):
-            raise ValueError(
-                f"the triage label {self.triage_label!r} is also an intent in labels; "
-                "choose another triage_label")
+        self._check_triage_label(classes)
         if self.intent_to_queue is not None:
             missing = [c for c in classes.tolist() if c not in self.intent_to_queue]
             if missing:
@@ -1470,6 +1473,16 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         gram[np.diag_indices_from(gram)] += _TEACHER_RIDGE
         dual = solve(gram, target, assume_a="pos", overwrite_a=True)
         return np.asarray(Xs.T @ dual)
+
+    def _check_triage_label(self, classes: np.ndarray) -> None:
+        """``triage_label`` of the labels' type and not an intent (checked at ``fit`` and
+        again when ``set_params`` changes it after ``fit``)."""
+        self._check_triage_label_type(classes)
+        if self.triage_label in set(classes.tolist()):
+            raise ValueError(
+                f"the triage label {self.triage_label!r} is also an intent in labels; "
+                "choose another triage_label (abstentions would look like that intent)")
+        self.__dict__["_triage_checked"] = self.triage_label
 
     def _check_triage_label_type(self, classes: np.ndarray) -> None:
         """``triage_label`` must be of the labels' type (str or int): ``predict`` mixes it

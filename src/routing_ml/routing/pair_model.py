@@ -301,6 +301,7 @@ class PairOutcomeModel:
                     f"{df['resolved'][~r.isin((0, 1))].unique()[:5].tolist()}. Fix: e.g. "
                     f"log['resolved'] = log['resolved'].eq('yes')."
                 )
+            df = df.assign(resolved=r.astype(bool))  # "0" / "1" text as numbers, not truthiness
         return df
 
     @staticmethod

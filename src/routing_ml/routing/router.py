@@ -189,7 +189,10 @@ class CaseBook:
         ``ts`` is read as ``PairOutcomeModel.fit`` reads it: datetimes (time-zone aware
         ones on the UTC clock), text such as ``pd.read_csv`` gives (ISO dates, with or
         without offset) or numbers of seconds. Rows whose ``ts`` is missing or unreadable
-        are skipped."""
+        are skipped. ``resolved`` is bool or 0/1 (as numbers or text); a missing outcome
+        leaves the case open; any other value is a ValueError."""
+        import pandas as pd
+
         from routing_ml.routing.pair_model import PairOutcomeModel
 
         book = cls(window_seconds)
@@ -199,7 +202,16 @@ class CaseBook:
         df = interactions.assign(_ts_seconds=secs)[np.isfinite(secs)]
         df = df.sort_values("_ts_seconds")
         n = len(df)
-        res = df["resolved"].tolist() if "resolved" in df else [False] * n
+        res = [False] * n
+        if "resolved" in df:
+            r = pd.to_numeric(df["resolved"], errors="coerce")
+            bad = df["resolved"].notna() & ~r.isin((0, 1))
+            if bad.any():
+                raise ValueError(
+                    f"history: column 'resolved' must be bool (or 0/1); got values "
+                    f"{df['resolved'][bad].unique()[:5].tolist()}. Fix: e.g. "
+                    f"log['resolved'] = log['resolved'].eq('yes').")
+            res = r.eq(1).tolist()  # missing: not known to be resolved, the case stays open
         ch = df["channel"].tolist() if "channel" in df else ["voice"] * n
         agents = df["agent_id"].tolist() if "agent_id" in df else [None] * n
         for c, t, chn, a, r in zip(df["customer_id"].tolist(), df["_ts_seconds"].tolist(),
@@ -210,6 +222,22 @@ class CaseBook:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _roster_rows(agents: Any) -> list[dict[str, Any]]:
+    """The roster as a list of dicts, or a ValueError saying what to pass."""
+    fix = ("Fix: pass a DataFrame or a list of dicts, one per agent, e.g. "
+           "[{'agent_id': 'A1', 'skills': {'tributos': 3}, 'channels': ('voice',)}].")
+    if agents is None or isinstance(agents, str | bytes | Path | Mapping):
+        raise ValueError(f"agents={agents!r:.80}: not a roster. {fix}")
+    try:
+        items = list(agents)
+    except TypeError:
+        raise ValueError(f"agents={agents!r:.80} ({type(agents).__name__}) is not a roster. {fix}") from None
+    bad = [r for r in items if not isinstance(r, Mapping)]
+    if bad:
+        raise ValueError(f"agents: {len(bad)} roster rows are not mappings (e.g. {bad[0]!r:.60}). {fix}")
+    return [dict(r) for r in items]
 
 
 class Router:
@@ -300,7 +328,7 @@ class Router:
         import pandas as pd
 
         rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else \
-            [dict(r) for r in agents]
+            _roster_rows(agents)
         for name, value, example in (("latency_budget_ms", latency_budget_ms, "20.0"),
                                      ("min_intent_confidence", min_intent_confidence, "0.5"),
                                      ("case_window_hours", case_window_hours, "72.0"),
@@ -353,7 +381,9 @@ class Router:
                 raise ValueError(f"history is missing columns {missing} (got "
                                  f"{list(history.columns)[:10]}): the case book links a "
                                  f"citizen's contacts by customer_id and time ts.")
-        self.intent_skills = {str(k): str(v) for k, v in (intent_skills or {}).items()}
+        # keys as label_text reads intents: 2, 2.0, np.int64(2) and "2" are one intent
+        self.intent_skills = {key: str(v) for k, v in (intent_skills or {}).items()
+                              if (key := label_text(k)) is not None}
         self._check_roster(rows)
         self._rows = rows
         if pair_model is None and hasattr(getattr(policy, "model", None), "expected_outcomes"):
@@ -499,7 +529,8 @@ class Router:
         ``unknown_agent``, ``bad_input``, ``router_error``, ``case:clock_mismatch`` (a
         citizen's last recorded contact is more than the case window after the decision's
         time: the contact's ``arrival_seconds`` / ``now`` is not on the case book's clock,
-        no case is opened).
+        no case is opened), ``clock_mismatch`` (a contact arriving after ``now``: its
+        wait is taken as 0).
 
         ``fallback:<why>`` counts every decision whose reason starts with ``fallback:``:
         the Router's own (model missing / failing / slow, circuit open, invalid decision)
@@ -674,7 +705,10 @@ class Router:
         confidence is below ``min_intent_confidence``) gets the classifier's triage queue
         as its skill when some roster agent has that skill (counted as
         ``intent:triage``); when nobody does, its skill stays unknown, so any agent on
-        the channel may take it (counted as ``intent:triage_not_staffed``)."""
+        the channel may take it (counted as ``intent:triage_not_staffed``). A detected
+        intent missing from ``intent_skills`` takes the classifier's queue for it the
+        same way: as its skill when some roster agent has it, else no skill (counted as
+        ``intent:queue_not_staffed``)."""
         if now is None:
             now = float(contact.arrival_seconds)
         changes: dict[str, Any] = {}
@@ -706,7 +740,15 @@ class Router:
         if language != contact.language:
             changes["language"] = language
         if contact.skill is None and intent is not None:
-            skill = self.intent_skills.get(intent, queue)
+            skill = self.intent_skills.get(label_text(intent) or "")
+            if skill is None and queue is not None:
+                # the classifier's queue for the intent: only a skill someone is rostered on
+                # (else every contact of the intent would wait for nobody)
+                j = self._pool.skill_index(queue)
+                if j >= 0 and self._pool.staffed_skills[j]:
+                    skill = queue
+                else:
+                    self._count("intent:queue_not_staffed")
             if skill is not None:
                 changes["skill"] = skill
             elif self.intent_skills:

@@ -1,0 +1,96 @@
+"""Review findings on routing (2026-12-01): intent codes that are numbers, a detected
+intent whose queue nobody is rostered on, the triage label changed after ``fit``,
+``resolved`` flags given as text, and a roster that is not a roster."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing_ml.routing import CaseBook, Contact, IntentClassifier, PairOutcomeModel, Router
+
+ROSTER = [
+    {"agent_id": "A1", "skills": {"tax": 3}, "channels": ("voice", "chat")},
+    {"agent_id": "A2", "skills": {"census": 4}, "channels": ("voice", "chat")},
+]
+
+
+@pytest.mark.parametrize("code", [2, np.int64(2), 2.0, "2"])
+def test_a_numeric_intent_code_finds_its_skill(code: object) -> None:
+    # intent 2 is census: only A2 has it (A1 has tax only)
+    r = Router(ROSTER, intent_skills={2: "census", 1: "tax"})
+    d = r.route(Contact(1, "voice", intent=code))
+    assert d.agent_id == "A2", d
+    assert r.prepare(Contact(1, "voice", intent=code)).skill == "census"
+
+
+TEXTS = ["quiero pagar el ibi", "pagar impuesto de vehiculos", "recibo del ibi",
+         "alta en el padron", "cambio de domicilio en el padron", "certificado de empadronamiento"] * 3
+LABELS = ["tax_payment"] * 3 + ["census_change"] * 3
+LABELS = LABELS * 3
+
+
+def test_a_detected_intent_whose_queue_nobody_staffs_is_still_routed() -> None:
+    # the classifier's queue of an intent is the intent's name, a skill nobody has here:
+    # the contact must not wait for nobody (it goes to any agent on the channel, counted)
+    clf = IntentClassifier().fit(TEXTS, LABELS)
+    r = Router(ROSTER, intent_model=clf)
+    d = r.route(Contact(1, "chat", text="quiero pagar el ibi"))
+    assert d.agent >= 0, d
+    assert r.stats().get("intent:queue_not_staffed") == 1
+    # a queue someone is rostered on is still the skill
+    r2 = Router(ROSTER, intent_model=clf.set_params(
+        intent_to_queue={"tax_payment": "tax", "census_change": "census"}))
+    c = Contact(2, "chat", text="alta en el padron")
+    assert r2.prepare(c).skill == "census"
+    assert r2.route(c).agent_id == "A2"
+
+
+def test_the_triage_label_set_after_fit_is_checked() -> None:
+    clf = IntentClassifier(abstain_threshold=0.99).fit(TEXTS, LABELS)
+    clf.set_params(triage_label="tax_payment")  # an intent: abstentions would look like it
+    with pytest.raises(ValueError, match="also an intent"):
+        clf.predict(["hola"])
+    with pytest.raises(ValueError, match="also an intent"):
+        clf.predict_one("hola")
+    clf.set_params(triage_label=-1)  # not of the labels' type
+    with pytest.raises(ValueError, match="type"):
+        clf.predict(["hola"])
+    clf.set_params(triage_label="general")  # a valid change is taken
+    assert clf.predict(["zzz qqq"])[0] == "general"
+
+
+def _log(resolved: object) -> pd.DataFrame:
+    # citizen 7 calls twice within the window; the first contact's outcome decides whether
+    # the second finds an open case
+    return pd.DataFrame({"customer_id": [7, 7], "agent_id": ["A1", "A2"],
+                         "intent": ["tax", "tax"], "handle_seconds": [100.0, 100.0],
+                         "ts": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 10:00"]),
+                         "channel": "voice", "resolved": resolved})
+
+
+def test_text_zero_one_resolved_flags_mean_what_they_say() -> None:
+    # bool("0") is True: the open-case feature read text "0" as resolved
+    clean = PairOutcomeModel._clean_log(_log(["0", "1"]))
+    assert clean["resolved"].tolist() == [False, True]
+
+
+@pytest.mark.parametrize(("resolved", "open_case"), [([True, False], True), (["1", "0"], True),
+                                                     ([0, 1], False), ([1, np.nan], True)])
+def test_the_case_book_reads_resolved_flags(resolved: list, open_case: bool) -> None:
+    # the case is that of the citizen's last contact (10:00): open unless it was resolved
+    book = CaseBook.from_interactions(_log(resolved))
+    later = pd.Timestamp("2024-01-01 10:30").value / 1e9
+    assert book.lookup(7, later)[0] is open_case
+
+
+def test_the_case_book_refuses_text_outcomes() -> None:
+    with pytest.raises(ValueError, match="'resolved'"):
+        CaseBook.from_interactions(_log(["no", "yes"]))
+
+
+@pytest.mark.parametrize("agents", ["agents.csv", {"agent_id": "A1"}, ["A1", "A2"], None, 5])
+def test_a_roster_that_is_not_a_roster_is_named(agents: object) -> None:
+    with pytest.raises(ValueError, match="agents"):
+        Router(agents)  # type: ignore[arg-type]
