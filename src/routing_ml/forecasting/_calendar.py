@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -416,26 +417,27 @@ class HolidayCalendar:
         ``subdiv`` (its calendars start at different years: Spain's in 2008)."""
         if not self.country:
             return []
+        wanted = sorted({int(y) for y in years})
+        have = {d.year for d in self._country_calendar(tuple(wanted))}
+        return [y for y in wanted if y not in have]
+
+    def _country_calendar(self, years: tuple[int, ...]) -> Any:
+        """The holidays package's calendar of ``country`` / ``subdiv``, or a ValueError
+        naming them when the package does not know them."""
         import holidays
 
-        wanted = sorted({int(y) for y in years})
-        have = {d.year for d in holidays.country_holidays(self.country, subdiv=self.subdiv,
-                                                          years=wanted)}
-        return [y for y in wanted if y not in have]
+        try:
+            return holidays.country_holidays(self.country, subdiv=self.subdiv, years=years)
+        except NotImplementedError as exc:
+            raise ValueError(
+                f"holidays country={self.country!r} subdiv={self.subdiv!r} is unknown to "
+                f"the holidays package: {exc}. Fix: e.g. country='ES', subdiv='MD'."
+            ) from exc
 
     def _dates(self, years: tuple[int, ...]) -> set[np.datetime64]:
         out: set[np.datetime64] = set()
         if self.country:
-            import holidays
-
-            try:
-                cal = holidays.country_holidays(self.country, subdiv=self.subdiv, years=years)
-            except NotImplementedError as exc:
-                raise ValueError(
-                    f"holidays country={self.country!r} subdiv={self.subdiv!r} is unknown to "
-                    f"the holidays package: {exc}. Fix: e.g. country='ES', subdiv='MD'."
-                ) from exc
-            out |= {np.datetime64(d, "D") for d in cal}
+            out |= {np.datetime64(d, "D") for d in self._country_calendar(years)}
         for item in self.extra:
             if len(item) <= 6:
                 for y in years:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -680,14 +681,15 @@ def _fmt(level: float) -> str:
 
 
 def _check_levels(level: Sequence[int | float]) -> list[float]:
-    if isinstance(level, int | float):
+    if isinstance(level, numbers.Real) or (isinstance(level, np.ndarray) and level.ndim == 0):
         level = (level,)
     out = []
-    for L in level:
-        if not isinstance(L, int | float) or not 0 < L < 100:
+    for L in np.asarray(level, dtype=object).ravel().tolist():
+        if isinstance(L, bool | np.bool_) or not isinstance(L, numbers.Real) \
+                or not 0 < float(L) < 100:
             raise ValueError(f"level={level!r}: each level must be a percentage in (0, 100), "
                              f"e.g. (80, 95).")
-        out.append(L)
+        out.append(float(L) if not float(L).is_integer() else int(L))
     if out and max(out) <= 1:
         fix = tuple(_fmt(100 * L) for L in out)
         raise ValueError(f"level={level!r}: levels are percentages (80 for an 80 % interval); "

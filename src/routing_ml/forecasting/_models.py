@@ -282,16 +282,23 @@ class DailyStatsmodels:
         if st.get("zero"):  # every known count is 0: nothing for statsmodels to fit
             return {"prof": prof, "zero": True}
         tot = daily_totals(panel, prof, table["day_type"])
-        open_days = np.flatnonzero(panel.present.any(axis=1))
+        seen = np.flatnonzero(panel.present.any(axis=1))
+        # the 14-month hole of a series: keep only the last contiguous stretch
+        gaps = np.flatnonzero(np.diff(seen) > 14)
+        first = seen[gaps[-1] + 1] if gaps.size else seen[0]
+        # one position per day of an open weekday, as predict counts them: a day without
+        # rows (a holiday closure, a missing day) is filled with the top-down estimate, so
+        # it cannot shift every later day one place in the weekly season
+        open_wd = panel.open_mask.any(axis=1)
+        if not open_wd.any():
+            open_wd = np.ones(7, dtype=bool)
+        span = np.arange(first, seen[-1] + 1)
+        open_days = span[open_wd[table["weekday"][span]]]
         series = tot[open_days]
         miss = np.isnan(series)
         if miss.any():
             series[miss] = td.daily(st, table, open_days[miss])
-        # the 14-month hole of a series: keep only the last contiguous stretch
-        gaps = np.flatnonzero(np.diff(open_days) > 14)
-        if gaps.size:
-            open_days, series = open_days[gaps[-1] + 1:], series[gaps[-1] + 1:]
-        m = int(panel.open_mask.any(axis=1).sum()) or 7
+        m = int(open_wd.sum())
         wd = table["weekday"][open_days]
         if self.method == "ets":
             import warnings
@@ -306,8 +313,7 @@ class DailyStatsmodels:
             for w in caught:
                 logger.debug("statsmodels ETS on '%s': %s", panel.uid, w.message)
             return {"prof": prof, "fitm": fitm, "m": m, "n_seq": len(series),
-                    "last_total": float(series[-1]), "open_weekdays": panel.open_mask.any(
-                        axis=1)}
+                    "last_total": float(series[-1]), "open_weekdays": open_wd}
         from statsmodels.tsa.seasonal import MSTL
 
         res = MSTL(series, periods=(m,)).fit()

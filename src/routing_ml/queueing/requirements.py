@@ -575,7 +575,7 @@ def read_staffing_targets(
         import yaml
 
         try:
-            data = yaml.safe_load(p.read_text()) or {}
+            data = yaml.load(p.read_text(), Loader=_queue_id_loader()) or {}  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as exc:
             raise QueueingInputError(f"{p}: not valid YAML: {exc}") from None
         items = list(data.values()) if isinstance(data, Mapping) else data
@@ -597,7 +597,7 @@ def read_staffing_targets(
     elif p.suffix.lower() == ".csv":
         from routing_ml._csv import read_table
 
-        table = read_table(p)
+        table = read_table(p, dtype={"unique_id": str})  # "001" stays "001"
         rows = [{k: v for k, v in r.items() if not (isinstance(v, float) and np.isnan(v))}
                 for r in table.to_dict("records")]
     else:
@@ -647,3 +647,24 @@ def read_staffing_targets(
     targets.setdefault(DEFAULT_KEY, default)
     logger.debug("read %d targets from %s (defaults %s)", len(targets), p, asdict(default))
     return targets, aht
+
+
+def _queue_id_loader() -> Any:
+    """A YAML SafeLoader that reads queue ids as written: mapping keys and ``unique_id``
+    values stay text (YAML 1.1 reads ``001`` as 1 and ``0101`` as octal 65)."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else loader.construct_object(k, deep=True)
+            keep_text = key == "unique_id" and isinstance(v, yaml.ScalarNode) and v.value != ""
+            out[key] = v.value if keep_text else loader.construct_object(v, deep=True)
+        return out
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return _Loader
