@@ -29,11 +29,29 @@ def sniff_separator(path: str | Path) -> str:
 def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV with ``pandas.read_csv(**kwargs)``; a semicolon-separated file is read
     with ``sep=";"`` and its text columns holding only decimal-comma numbers (``"2,5"``)
-    become floats. Columns named in a ``dtype`` keyword keep their given type."""
+    become floats. Columns named in a ``dtype`` keyword keep their given type. A file that
+    is not UTF-8 is read as Windows-1252 (what Excel writes in Spain) with a warning; an
+    empty or unreadable file is a ValueError naming it."""
+    import warnings
+
     import pandas as pd
 
     sep = sniff_separator(path)
-    df = pd.read_csv(path, sep=sep, **kwargs)
+    try:
+        try:
+            df = pd.read_csv(path, sep=sep, **kwargs)
+        except UnicodeDecodeError:
+            if "encoding" in kwargs:
+                raise
+            df = pd.read_csv(path, sep=sep, encoding="cp1252", **kwargs)
+            warnings.warn(f"{path} is not UTF-8: read as Windows-1252 (Excel's 'CSV' in Spain). "
+                          "Save it as 'CSV UTF-8' to be sure accents are read right.", stacklevel=2)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty (no header line). Fix: export the table again with "
+                         "its column names.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not a readable CSV table: {exc}. Fix: save it as 'CSV UTF-8' "
+                         "with one header line.") from None
     if sep == ";":
         keep = set((kwargs.get("dtype") or {}).keys()) if isinstance(kwargs.get("dtype"), dict) else set()
         for col in df.columns:

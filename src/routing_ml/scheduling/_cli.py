@@ -83,6 +83,17 @@ def register(app: typer.Typer) -> None:
         breaks_path = out.with_name(out.stem + "_breaks.csv")
         gantt_path = None if plot is None else plot.with_name(plot.stem + "_gantt.png")
         outputs = [p for p in (out, cov_path, breaks_path, plot, gantt_path) if p is not None]
+        named: dict[Path, str] = {}
+        for what, path in (("--out", out), ("--coverage-out", cov_path), ("the breaks file", breaks_path),
+                           ("--plot", plot), ("the Gantt chart", gantt_path)):
+            if path is None:
+                continue
+            if path.resolve() in named:
+                typer.echo(f"error: {what} {path} is also {named[path.resolve()]}: one file would "
+                           f"overwrite the other. Fix: give distinct output paths (the breaks file is "
+                           f"<out>_breaks.csv, the Gantt chart <plot>_gantt.png).", err=True)
+                raise typer.Exit(1)
+            named[path.resolve()] = f"{what} ({path})"
         for problem in (bad_output(out, "--out"), bad_output(coverage_out, "--coverage-out"),
                         bad_output(plot, "--plot", plot=True)):
             if problem:
@@ -113,7 +124,7 @@ def register(app: typer.Typer) -> None:
 
                 def on_progress(point) -> None:  # type: ignore[no-untyped-def]
                     bar.update(task, completed=min(time_limit, point.wall_time_seconds),
-                               description=f"best {point.objective:,.1f}  bound {point.best_bound:,.1f}")
+                               description=f"best {point.objective:,.1f}  bound {max(point.best_bound, 0.0):,.1f}")
 
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")

@@ -25,10 +25,10 @@ from routing_ml.scheduling.shifts import (
     MINUTES_PER_DAY,
     ShiftTemplate,
     ShiftVariant,
+    _mapping_time,
     expand_templates,
     format_hhmm,
     is_weekday_item,
-    parse_hhmm,
     parse_weekdays,
 )
 
@@ -464,13 +464,13 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
         leave = unavailable - weekly
         unavailable |= weekly
         by_week = _min_after_leave(mn, leave, weekly, n_days) if leave else ()
-        earliest = 0 if _is_missing(row.get("earliest_start")) else parse_hhmm(row["earliest_start"], what=f"{who} earliest_start")
-        latest = 2 * MINUTES_PER_DAY if _is_missing(row.get("latest_end")) else parse_hhmm(row["latest_end"], what=f"{who} latest_end")
+        earliest = 0 if _is_missing(row.get("earliest_start")) else _mapping_time(row["earliest_start"], what=f"{who} earliest_start")
+        latest = 2 * MINUTES_PER_DAY if _is_missing(row.get("latest_end")) else _mapping_time(row["latest_end"], what=f"{who} latest_end")
         if latest <= earliest:
             raise ScheduleInputError(
                 f"{who}: latest_end {format_hhmm(latest)} is not after earliest_start {format_hhmm(earliest)}. "
                 f"Fix: use e.g. '30:00' for 06:00 the next day.")
-        pref = None if _is_missing(row.get("preferred_start")) else parse_hhmm(row["preferred_start"], what=f"{who} preferred_start")
+        pref = None if _is_missing(row.get("preferred_start")) else _mapping_time(row["preferred_start"], what=f"{who} preferred_start")
         pdo = frozenset(d for x in _split(row.get("preferred_days_off"))
                         for d in parse_weekdays(x, what=f"{who} preferred_days_off"))
         out.append(AgentSpec(aid, tuple(sorted(set(sk))), mn, mx, frozenset(unavailable),

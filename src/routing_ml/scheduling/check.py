@@ -70,7 +70,9 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
             bad(aid, date, "window", f"shift {row.start:%H:%M}-{row.end:%H:%M} outside its availability window")
         skill = getattr(row, ID)
         t = templates.get(row.shift)
-        if skill not in agent.skills:
+        if skill not in p.skills:
+            bad(aid, date, "skill", f"serves '{skill}', a queue the requirements do not list {list(p.skills)}")
+        elif skill not in agent.skills:
             bad(aid, date, "skill", f"serves '{skill}' without that skill {list(agent.skills)}")
         if t is None or (start_min, length) not in shapes[row.shift] or date.weekday() not in t.weekdays \
                 or (t.queues is not None and skill not in t.queues):
@@ -91,6 +93,10 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
                         f"+{w.earliest_offset_minutes}..+{w.latest_offset_minutes}min ({w.duration_minutes}min)")
         worked[aid][d] = (row.start, row.end, paid / 60.0)
 
+    shift_days = {(str(getattr(row, AGENT_ID)), pd.Timestamp(row.date)) for row in roster.itertuples(index=False)}
+    for (aid, date), got in brk_by.items():
+        if (str(aid), date) not in shift_days:
+            bad(str(aid), date, "breaks", f"{len(got)} break(s) without a shift that day")
     rest = pd.Timedelta(hours=r.min_rest_hours)
     L = r.min_consecutive_days_off
     for agent in p.agents:  # every agent, also those the roster gives no shift
@@ -125,7 +131,7 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
             if s2 - e1 < rest:
                 bad(aid, s2.normalize(), "min_rest_hours",
                     f"rest {(s2 - e1).total_seconds() / 3600:g} h between {e1} and {s2} < {r.min_rest_hours:g} h")
-    if r.hard_coverage and len(roster):
+    if r.hard_coverage:  # an empty roster too: nobody staffs what is required
         from routing_ml.scheduling.roster import coverage_from_roster
 
         cov = coverage_from_roster(roster, breaks, p)

@@ -428,35 +428,35 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                 vs = [v for d in range(d0, d0 + mc + 1) for v in work[d]]
                 if sum(1 for d in range(d0, d0 + mc + 1) if work[d]) > mc:
                     enforce(m.add(_sum(vs) <= mc), ("max_consecutive", aid, None))
-        if rest > 0:
-            for d in range(p.n_days):
-                first = by_ad[a][d]
-                if not first:
-                    continue
-                ends = sorted({p.variants[vi].end_minutes for _, vi, _ in first})
-                g = 1
-                while d + g < p.n_days:
-                    second = by_ad[a][d + g]
-                    if not second:
-                        g += 1
-                        if g * MINUTES_PER_DAY > ends[-1] + rest:
-                            break
-                        continue
-                    starts2 = [(v, p.variants[vi].start_minutes + g * MINUTES_PER_DAY) for v, vi, _ in second]
-                    if min(st for _, st in starts2) >= ends[-1] + rest:
-                        break
-                    last_set2: frozenset[int] | None = None
-                    for e in ends:  # increasing e: set1 shrinks, set2 grows
-                        set2 = [v for v, st in starts2 if st < e + rest]
-                        if not set2:
-                            continue
-                        key = frozenset(id(v) for v in set2)
-                        if key == last_set2:
-                            continue
-                        last_set2 = key
-                        set1 = [v for v, vi, _ in first if p.variants[vi].end_minutes >= e]
-                        enforce(m.add(_sum(set1 + set2) <= 1), ("min_rest", aid, None))
+        # every rest, 0 too: a rest of 0 still forbids overlapping shifts
+        for d in range(p.n_days):
+            first = by_ad[a][d]
+            if not first:
+                continue
+            ends = sorted({p.variants[vi].end_minutes for _, vi, _ in first})
+            g = 1
+            while d + g < p.n_days:
+                second = by_ad[a][d + g]
+                if not second:
                     g += 1
+                    if g * MINUTES_PER_DAY > ends[-1] + rest:
+                        break
+                    continue
+                starts2 = [(v, p.variants[vi].start_minutes + g * MINUTES_PER_DAY) for v, vi, _ in second]
+                if min(st for _, st in starts2) >= ends[-1] + rest:
+                    break
+                last_set2: frozenset[int] | None = None
+                for e in ends:  # increasing e: set1 shrinks, set2 grows
+                    set2 = [v for v, st in starts2 if st < e + rest]
+                    if not set2:
+                        continue
+                    key = frozenset(id(v) for v in set2)
+                    if key == last_set2:
+                        continue
+                    last_set2 = key
+                    set1 = [v for v, vi, _ in first if p.variants[vi].end_minutes >= e]
+                    enforce(m.add(_sum(set1 + set2) <= 1), ("min_rest", aid, None))
+                g += 1
 
     # -- soft rules ---------------------------------------------------------------------------------
     stable = round(w.unstable_start_per_day * s)
@@ -528,7 +528,8 @@ class RosterKPIs:
     Attributes
     ----------
     required_hours : agent-hours required over the horizon (all queues).
-    scheduled_hours : agent-hours on queue (on shift, not on break) where required or not.
+    scheduled_hours : agent-hours on queue (on shift, not on break) over the intervals listed
+        in the requirements (where required or not; hours outside them are in paid_hours).
     hours_under, hours_over : missing / surplus agent-hours summed over intervals.
     intervals_understaffed : (queue, interval) pairs with ``scheduled < required``.
     over_assignment_pct : ``100 * hours_over / required_hours``.
@@ -905,7 +906,9 @@ def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterPr
     diff = np.zeros((len(p.skills), n_t + 1), dtype=np.int64)
     shift_skill = {}
     for row in roster.itertuples(index=False):
-        k = k_index[getattr(row, ID)]
+        k = k_index.get(getattr(row, ID), -1)
+        if k < 0:  # a queue the requirements do not list (check_roster reports it)
+            continue
         t0 = int((row.start - p.start) / iv)
         t1 = int((row.end - p.start) / iv)
         t0c, t1c = max(0, t0), min(n_t, t1)
@@ -914,7 +917,9 @@ def coverage_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame, p: RosterPr
             diff[k, t1c] -= 1
         shift_skill[(getattr(row, AGENT_ID), row.date)] = k
     for row in breaks.itertuples(index=False):
-        k = shift_skill[(getattr(row, AGENT_ID), row.date)]
+        k = shift_skill.get((getattr(row, AGENT_ID), row.date), -1)
+        if k < 0:  # a break without a shift (check_roster reports it): takes no one off
+            continue
         t0 = max(0, int((row.start - p.start) / iv))
         t1 = min(n_t, int((row.end - p.start) / iv))
         if t0 < t1:
@@ -1395,9 +1400,11 @@ def build_roster(
         every queue), ``min_hours_per_week`` / ``max_hours_per_week`` (override ``rules``),
         ``unavailable`` (``"2026-12-25;Sun"``: holidays and leave as dates, days off as
         weekdays; a week's ``min_hours_per_week`` shrinks in proportion to its days of
-        leave among the days the agent works at all: a week of leave asks for no hours),
-        ``earliest_start`` / ``latest_end`` (``"HH:MM"``, ``latest_end`` may exceed 24:00),
-        ``preferred_start`` (``"HH:MM"``, soft), ``preferred_days_off`` (``"Sat;Sun"``, soft).
+        leave among the days the agent works at all: a week of leave asks for no hours; a
+        shift belongs to the day it starts, so a night shift of the day before may end in
+        an unavailable day, as a night worker's Sunday shift ends on a Monday off),
+        ``earliest_start`` / ``latest_end`` (``"HH:MM"`` text, ``latest_end`` may exceed
+        24:00; a bare number is refused as ambiguous), ``preferred_start`` (``"HH:MM"``, soft), ``preferred_days_off`` (``"Sat;Sun"``, soft).
     shifts : :class:`ShiftTemplate` s (e.g. from :func:`load_shifts_yaml`).
     rules : :class:`RosterRules` (hard rules); default ``RosterRules()``.
     weights : :class:`RosterWeights` (objective); default ``RosterWeights()``.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,17 @@ def _rule_value(name: str, value: Any, where: str) -> Any:
     return number
 
 
+def _section(spec: Any, where: str, example: str) -> dict[str, Any]:
+    """A YAML section as a dict (None: empty), or a ScheduleInputError naming it."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, Mapping):
+        raise ScheduleInputError(
+            f"{where}: expected a mapping of names to values, one per line (e.g. '{example}'), "
+            f"got {type(spec).__name__} {spec!r:.60}.")
+    return dict(spec)
+
+
 def rules_from_mapping(spec: dict[str, Any] | None, *, where: str = "rules") -> RosterRules:
     """:class:`RosterRules` from a mapping; unknown keys are an error.
 
@@ -160,7 +172,7 @@ def rules_from_mapping(spec: dict[str, Any] | None, *, where: str = "rules") -> 
     strings), numbers may be strings such as ``"11"``; anything else raises
     :class:`ScheduleInputError` naming ``where``, the rule and the value.
     """
-    spec = dict(spec or {})
+    spec = _section(spec, where, "min_rest_hours: 11")
     known = {f.name for f in fields(RosterRules)}
     unknown = sorted(set(map(str, spec)) - known)
     if unknown:
@@ -170,7 +182,7 @@ def rules_from_mapping(spec: dict[str, Any] | None, *, where: str = "rules") -> 
 
 def weights_from_mapping(spec: dict[str, Any] | None, *, where: str = "weights") -> RosterWeights:
     """:class:`RosterWeights` from a mapping; unknown keys are an error."""
-    spec = dict(spec or {})
+    spec = _section(spec, where, "under_staffing_per_hour: 100")
     known = {f.name for f in fields(RosterWeights)}
     unknown = sorted(set(spec) - known)
     if unknown:

@@ -424,7 +424,7 @@ def _break_from_mapping(spec: Any, *, where: str) -> BreakRule:
             f"{where}: each break must be a mapping such as {{name: lunch, minutes: 30, paid: false, "
             f"window: ['03:30', '05:00']}}, got {spec!r}.")
     window = spec.get("window")
-    if window is None or len(window) != 2:
+    if not isinstance(window, list | tuple) or len(window) != 2:
         raise ScheduleInputError(
             f"{where}: a break needs window: ['HH:MM', 'HH:MM'] (allowed start offsets after the "
             f"shift start), got {window!r}.")

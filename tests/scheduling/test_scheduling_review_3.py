@@ -1,0 +1,131 @@
+"""Review findings (2026-12-01): overlapping shifts under ``min_rest_hours=0``, numeric
+times in the agents frame, edited rosters in the checker, the CLI's output paths,
+malformed YAML sections and unreadable CSV files."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import pandas as pd
+import pytest
+from scheduling_helpers import requirements
+from typer.testing import CliRunner
+
+from routing_ml._csv import read_table
+from routing_ml.cli import app
+from routing_ml.scheduling import (
+    BreakRule,
+    RosterRules,
+    RosterWeights,
+    ScheduleInputError,
+    ShiftTemplate,
+    SolverConfig,
+    build_roster,
+    check_roster,
+    load_rules_yaml,
+    load_shifts_yaml,
+    prepare_problem,
+)
+
+CFG = SolverConfig(num_workers=1, time_limit_seconds=5, random_seed=0)
+NO_SOFT = RosterWeights(unstable_start_per_day=0, weekend_fairness_per_day=0, preference_per_day=0)
+
+
+@pytest.mark.parametrize("method", ["auto", "cp-sat"])
+def test_no_rest_still_forbids_overlapping_shifts(method: str) -> None:
+    # Saturday 16:00 for 16 h runs to Sunday 08:00; Sunday's 00:00-08:00 needs 2 agents.
+    # The one agent cannot also work Sunday 00:00-08:00: at best 1 of the 2 is there
+    # (8 h under-staffed, 800), not both heads filled by one person
+    late = ShiftTemplate(name="late", start_minutes=16 * 60, lengths_minutes=(960,))
+    early = ShiftTemplate(name="early", start_minutes=0, lengths_minutes=(480,))
+    req = pd.concat([requirements([(0, 8, 2)], days=[6]), requirements([(16, 24, 0)], days=[5])])
+    res = build_roster(req, pd.DataFrame({"agent_id": ["a"]}), [late, early],
+                       RosterRules(min_rest_hours=0), weights=NO_SOFT, config=CFG, method=method)
+    assert res.kpis.hard_rule_violations == 0
+    assert res.kpis.hours_under == pytest.approx(8.0)
+    shifts = res.roster.sort_values("start")
+    assert (shifts["start"].iloc[1:].to_numpy() >= shifts["end"].iloc[:-1].to_numpy()).all()
+
+
+@pytest.mark.parametrize("column", ["earliest_start", "latest_end", "preferred_start"])
+def test_a_bare_number_for_a_time_of_day_is_refused(column: str) -> None:
+    req = requirements([(6, 14, 1)], days=range(5))
+    early = ShiftTemplate(name="early", start_minutes=6 * 60, lengths_minutes=(480,))
+    ag = pd.DataFrame({"agent_id": ["dario"], column: [10]})  # 10:00 or 00:10?
+    with pytest.raises(ScheduleInputError, match=f"{column}.*'10:00'"):
+        prepare_problem(req, ag, [early], RosterRules())
+
+
+def _day_roster():
+    lunch = BreakRule(name="lunch", duration_minutes=30, paid=False, earliest_offset_minutes=180,
+                      latest_offset_minutes=240)
+    day = ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(480,), breaks=(lunch,))
+    req = requirements([(8, 16, 1)], days=range(5))
+    ag = pd.DataFrame({"agent_id": ["a", "b"]})
+    rules = RosterRules(hard_coverage=True)
+    res = build_roster(req, ag, [day], rules, weights=NO_SOFT, config=CFG)
+    return res, prepare_problem(req, ag, [day], rules)
+
+
+def test_the_checker_reports_edited_rosters_instead_of_crashing() -> None:
+    res, p = _day_roster()
+    other_queue = res.roster.copy()
+    other_queue.loc[other_queue.index[0], "unique_id"] = "email"
+    v = check_roster(other_queue, res.breaks, p)
+    assert "a queue the requirements do not list" in " ".join(v["detail"])
+    assert (v["rule"] == "hard_coverage").any()  # the moved shift leaves voice uncovered
+    v = check_roster(res.roster.iloc[1:], res.breaks, p)  # a break left without its shift
+    assert "without a shift" in " ".join(v.loc[v["rule"] == "breaks", "detail"])
+    v = check_roster(res.roster.iloc[:0], res.breaks.iloc[:0], p)  # nobody rostered
+    assert (v["rule"] == "hard_coverage").sum() == 5 * 32  # every required quarter hour
+
+
+EX = files("routing_ml.scheduling") / "examples"
+
+
+def _cli(tmp_path, **over):
+    args = {"--requirements": str(EX / "requirements.csv"), "--agents": str(EX / "agents.csv"),
+            "--shifts": str(EX / "shifts.yaml"), "--weeks": "1", "--time-limit": "2", "--workers": "1",
+            "--out": str(tmp_path / "roster.csv")}
+    args.update(over)
+    return ["schedule", *[x for kv in args.items() for x in kv]]
+
+
+@pytest.mark.parametrize("coverage", ["roster.csv", "roster_breaks.csv"])
+def test_the_cli_refuses_two_outputs_on_one_path(tmp_path, coverage: str) -> None:
+    result = CliRunner().invoke(app, _cli(tmp_path, **{"--coverage-out": str(tmp_path / coverage)}))
+    assert result.exit_code == 1
+    assert "distinct output paths" in result.output
+    assert not (tmp_path / "roster.csv").exists()  # refused before solving
+
+
+@pytest.mark.parametrize(("section", "match"), [
+    ("rules: 11\n", "rules: expected a mapping"),
+    ("rules: [min_rest_hours, 11]\n", "rules: expected a mapping"),
+    ("weights: [1, 2]\n", "weights: expected a mapping"),
+])
+def test_a_yaml_section_that_is_not_a_mapping_is_named(tmp_path, section: str, match: str) -> None:
+    path = tmp_path / "shifts.yaml"
+    path.write_text((EX / "shifts.yaml").read_text() + "\n" + section)
+    with pytest.raises(ScheduleInputError, match=match):
+        load_rules_yaml(path)
+
+
+def test_a_break_window_that_is_not_a_pair_is_named(tmp_path) -> None:
+    path = tmp_path / "shifts.yaml"
+    path.write_text("shifts:\n  - name: day\n    start: '08:00'\n    lengths_hours: [8]\n"
+                    "    breaks:\n      - {name: lunch, minutes: 30, window: 5}\n")
+    with pytest.raises(ScheduleInputError, match="window"):
+        load_shifts_yaml(path)
+
+
+def test_csv_files_that_cannot_be_read_are_named(tmp_path) -> None:
+    empty = tmp_path / "agents.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="agents.csv is empty"):
+        read_table(empty)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("agent_id,skills\nJos\xe9,voice\n".encode("cp1252"))
+    with pytest.warns(UserWarning, match="Windows-1252"):
+        df = read_table(latin)
+    assert df["agent_id"].tolist() == ["José"]
