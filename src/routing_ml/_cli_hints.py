@@ -66,3 +66,22 @@ def bad_output(path: object, flag: str, *, plot: bool = False, folder: bool = Fa
                 return f"{flag} {p}: {parent} is a file, not a folder."
             break
     return None
+
+
+def clashing_paths(outputs: dict[str, object], inputs: dict[str, object] | None = None) -> str | None:
+    """Why two of a command's files are one (None when they are distinct): two outputs on
+    one path (the second would overwrite the first) or an output over an input (the input
+    would be lost). ``outputs`` / ``inputs``: flag -> path (None: not given)."""
+    seen: dict[Path, str] = {}
+    for flag, path in (inputs or {}).items():
+        if path is not None:
+            seen.setdefault(Path(str(path)).resolve(), f"the input {flag}")
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        key = Path(str(path)).resolve()
+        if key in seen:
+            return (f"{flag} {path} is also {seen[key]}: one would overwrite the other. "
+                    f"Fix: give distinct file names.")
+        seen[key] = flag
+    return None

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+#: columns read as text whatever they hold (identifiers, not numbers)
+ID_COLUMNS = ("unique_id", "agent_id", "contact_id", "customer_id")
+
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
 
 
@@ -29,7 +32,8 @@ def sniff_separator(path: str | Path) -> str:
 def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV with ``pandas.read_csv(**kwargs)``; a semicolon-separated file is read
     with ``sep=";"`` and its text columns holding only decimal-comma numbers (``"2,5"``)
-    become floats. Columns named in a ``dtype`` keyword keep their given type. A file that
+    become floats. Columns named in a ``dtype`` keyword keep their given type; the id columns
+    (``unique_id``, ``agent_id``, ``contact_id``, ``customer_id``) are text. A file that
     is not UTF-8 is read as Windows-1252 (what Excel writes in Spain) with a warning; an
     empty or unreadable file is a ValueError naming it."""
     import warnings
@@ -37,6 +41,10 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     import pandas as pd
 
     sep = sniff_separator(path)
+    # ids stay text: "001" is not the queue 1, nor "007" the agent 7
+    given = kwargs.get("dtype")
+    if given is None or isinstance(given, dict):
+        kwargs["dtype"] = {**{c: str for c in ID_COLUMNS}, **(given or {})}
     try:
         try:
             df = pd.read_csv(path, sep=sep, **kwargs)

@@ -115,7 +115,12 @@ def demo(
     ),
 ) -> None:
     """Run the main job on the bundled data and write its report and plots to OUT."""
+    from routing_ml._cli_hints import bad_output
     from routing_ml._demo import run_demo
+
+    if problem := bad_output(out, "--out", folder=True):
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1)
 
     run_demo(out, echo=typer.echo)
     from routing_ml._mlflow_run import log_cli_outputs

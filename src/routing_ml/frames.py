@@ -89,6 +89,14 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", UserWarning)
             converted = pd.to_datetime(s, errors="coerce")
+            missed = converted.isna() & s.notna()
+            if missed.any() and pd.api.types.is_datetime64_any_dtype(converted):
+                # pandas infers one format from the first value: a midnight written as a
+                # bare date among times ("2024-01-09" after "2024-01-08 09:30") is ISO too
+                again = pd.to_datetime(s[missed], errors="coerce", format="ISO8601")
+                if getattr(again.dt, "tz", None) == getattr(converted.dt, "tz", None):
+                    converted = converted.copy()
+                    converted[missed] = again
         if not pd.api.types.is_datetime64_any_dtype(converted):
             offsets = sorted({str(v.tzinfo) for v in converted if getattr(v, "tzinfo", None)})
             raise FrameError(
@@ -121,12 +129,14 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
     return s.astype("datetime64[ns]")
 
 
-_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(.*)$")
+#: dd/mm/yyyy or mm/dd/yyyy, also with '-' or '.' (one separator within a date)
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(.*)$")
 _YMD_SLASH_DATE = re.compile(r"^\s*\d{4}/\d{1,2}/\d{1,2}")
 
 
 def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
-    """Rewrite ``dd/mm/yyyy`` or ``mm/dd/yyyy`` strings as ISO, if the column says which.
+    """Rewrite ``dd/mm/yyyy`` or ``mm/dd/yyyy`` strings as ISO, if the column says which
+    (also written with ``-`` or ``.``: ``08-01-2024``, ``08.01.2024``).
 
     The reading is chosen for the whole column: the one under which every slash date is a
     valid date. If both readings are valid and give different dates, the column is
@@ -139,7 +149,7 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
         return s
     values = s.to_numpy(dtype=object)
     first = next((v for v in values if isinstance(v, str)), None)
-    if first is None or "/" not in first:
+    if first is None or ("/" not in first and not _SLASH_DATE.match(first)):
         # the first text decides the layout (pandas infers its format from it too): a
         # column of ISO strings pays no regex
         return s
@@ -162,7 +172,7 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
             f"dd/mm/yyyy or mm/dd/yyyy: row {s.index[pos]!r} {values[pos]!r}. {convert}")
     if not slash.any():
         return pd.Series(values, index=s.index, name=s.name)
-    a, b, year, rest = (parts.loc[slash, k] for k in range(4))
+    a, b, year, rest = (parts.loc[slash, k] for k in (0, 2, 3, 4))
     year = year.where(year.str.len() == 4, "20" + year)
 
     def iso(day: pd.Series, month: pd.Series) -> pd.Series:
@@ -171,14 +181,14 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
     day_first, month_first = iso(a, b), iso(b, a)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format" on odd rests
-        ok_d = pd.to_datetime(day_first, errors="coerce").notna()
-        ok_m = pd.to_datetime(month_first, errors="coerce").notna()
+        ok_d = pd.to_datetime(day_first, errors="coerce", format="ISO8601").notna()
+        ok_m = pd.to_datetime(month_first, errors="coerce", format="ISO8601").notna()
     if ok_d.all() and ok_m.all():
         differ = (a.astype(int) != b.astype(int)).to_numpy()
         if differ.any():
             pos = int(day_first.index[int(np.argmax(differ))])
             raise FrameError(
-                f"{frame}: column '{column}' has dates in a slash format that reads both "
+                f"{frame}: column '{column}' has dates in a format that reads both "
                 f"day-first and month-first: row {s.index[pos]!r} '{values[pos]}' is "
                 f"{day_first[pos][:10]} as dd/mm/yyyy and {month_first[pos][:10]} as "
                 f"mm/dd/yyyy. {convert}"
@@ -247,24 +257,24 @@ _DST_NOTE = (
 
 
 def _repeated_hour(df: pd.DataFrame, keys: list[str], dup: pd.Series) -> str | None:
-    """'YYYY-MM-DD HH:00' when the duplicates look like an autumn DST change's repeated hour.
+    """'YYYY-MM-DD HH:00' (the hours listed, comma-separated, when there are several) when
+    the duplicates look like the repeated hours of autumn DST changes.
 
-    That is: every duplicated key appears exactly twice and all of them fall in one clock
-    hour between 00:00 and 04:00 of one Sunday (when Europe and North America set the
-    clocks back).
+    That is: every duplicated key appears exactly twice and, on each day with duplicates,
+    all of them fall in one clock hour between 00:00 and 04:00 of a Sunday (when Europe and
+    North America set the clocks back): a history of several years has one such hour a year.
     """
     if TIME not in keys or not pd.api.types.is_datetime64_any_dtype(df[TIME]):
         return None
     rows = df.loc[dup, keys]
     if not (rows.groupby(keys, sort=False).size() == 2).all():
         return None
-    hours = rows[TIME].dt.floor("h").unique()
-    if len(hours) != 1:
+    hours = pd.DatetimeIndex(rows[TIME].dt.floor("h").unique()).sort_values()
+    if hours.normalize().duplicated().any():  # two different hours on one day
         return None
-    start = pd.Timestamp(hours[0])
-    if start.dayofweek != 6 or start.hour > 3:
+    if not ((hours.dayofweek == 6) & (hours.hour <= 3)).all():
         return None
-    return str(pd.Timestamp(hours[0]))[:16]
+    return ", ".join(str(h)[:16] for h in hours)
 
 
 def check_unique_keys(df: pd.DataFrame, keys: Iterable[str], *, frame: str,
@@ -282,8 +292,8 @@ def check_unique_keys(df: pd.DataFrame, keys: Iterable[str], *, frame: str,
         hour = _repeated_hour(df, keys, dup)
         if hour is not None:
             raise FrameError(
-                f"{frame}: duplicated {tuple(keys)} rows, each twice and all in the hour "
-                f"from {hour}:\n{_show(df.loc[dup, keys])}\nThis is what an autumn "
+                f"{frame}: duplicated {tuple(keys)} rows, each twice, all in the Sunday-night "
+                f"hour(s) from {hour}:\n{_show(df.loc[dup, keys])}\nThis is what an autumn "
                 f"daylight-saving change looks like in local wall-clock time (the clock "
                 f"goes back and repeats that hour, e.g. after tz_convert(...)"
                 f".tz_localize(None)). Do not sum them: that merges two real hours into one "

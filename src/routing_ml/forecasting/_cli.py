@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import as_flags, bad_output
+from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
 from routing_ml._csv import read_table
 
 
@@ -50,7 +50,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: --history {history} {what}; give the volumes CSV "
                        f"(unique_id, ds, y).", err=True)
             raise typer.Exit(1)
-        for problem in (bad_output(out, "--out"), bad_output(plot, "--plot", plot=True)):
+        for problem in (bad_output(out, "--out"), bad_output(plot, "--plot", plot=True),
+                        clashing_paths({"--out": out, "--plot": plot}, {"--history": history})):
             if problem:
                 typer.echo(f"error: {problem}", err=True)
                 raise typer.Exit(1)

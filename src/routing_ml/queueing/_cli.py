@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import as_flags, bad_output
+from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
 from routing_ml._csv import read_table
 
 
@@ -62,7 +62,8 @@ def register(app: typer.Typer) -> None:
             if path is not None and not path.is_file():
                 typer.echo(f"{label}: file not found: {path}", err=True)
                 raise typer.Exit(1)
-        if problem := bad_output(out, "--out"):
+        if problem := (bad_output(out, "--out")
+                       or clashing_paths({"--out": out}, {"--forecast": forecast, "--targets": targets})):
             typer.echo(f"error: {problem}", err=True)
             raise typer.Exit(1)
         try:

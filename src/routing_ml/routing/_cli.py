@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import bad_output
+from routing_ml._cli_hints import bad_output, clashing_paths
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         if not contacts.is_file():
             typer.echo(f"--contacts: file not found: {contacts}", err=True)
             raise typer.Exit(1)
-        if problem := bad_output(out, "--out"):
+        if problem := bad_output(out, "--out") or clashing_paths({"--out": out}, {"--contacts": contacts}):
             typer.echo(f"error: {problem}", err=True)
             raise typer.Exit(1)
         try:
@@ -67,7 +67,14 @@ def register(app: typer.Typer) -> None:
             is_num = nums.notna().to_numpy()
             when = pd.Series(pd.NaT, index=arrival.index, dtype="datetime64[ns]")
             if (~is_num).any():
-                when[~is_num] = pd.to_datetime(arrival[~is_num], errors="coerce", utc=True,
+                from routing_ml.frames import _slash_dates_as_iso
+
+                try:  # day-first dates as every other frame reads them, for the whole column
+                    text = _slash_dates_as_iso(arrival[~is_num], "arrival_seconds", frame="--contacts")
+                except ValueError as exc:
+                    typer.echo(str(exc), err=True)
+                    raise typer.Exit(1) from None
+                when[~is_num] = pd.to_datetime(text, errors="coerce", utc=True,
                                                format="mixed").dt.tz_localize(None)
             bad = arrival[when.isna() & ~is_num & arrival.notna()]
             if is_num.any() and when.notna().any():
