@@ -680,16 +680,15 @@ def _fmt(level: float) -> str:
     return str(int(level)) if float(level).is_integer() else str(level)
 
 
-def _check_levels(level: Sequence[int | float]) -> list[float]:
-    if isinstance(level, numbers.Real) or (isinstance(level, np.ndarray) and level.ndim == 0):
-        level = (level,)
-    out = []
-    for L in np.asarray(level, dtype=object).ravel().tolist():
+def _check_levels(level: Sequence[int | float] | int | float | np.ndarray) -> list[float]:
+    given: list[Any] = np.asarray(level, dtype=object).ravel().tolist()  # numbers, NumPy too
+    out: list[float] = []
+    for L in given:
         if isinstance(L, bool | np.bool_) or not isinstance(L, numbers.Real) \
                 or not 0 < float(L) < 100:
             raise ValueError(f"level={level!r}: each level must be a percentage in (0, 100), "
                              f"e.g. (80, 95).")
-        out.append(float(L) if not float(L).is_integer() else int(L))
+        out.append(float(L))
     if out and max(out) <= 1:
         fix = tuple(_fmt(100 * L) for L in out)
         raise ValueError(f"level={level!r}: levels are percentages (80 for an 80 % interval); "

@@ -289,7 +289,7 @@ class DailyStatsmodels:
         # one position per day of an open weekday, as predict counts them: a day without
         # rows (a holiday closure, a missing day) is filled with the top-down estimate, so
         # it cannot shift every later day one place in the weekly season
-        open_wd = panel.open_mask.any(axis=1)
+        open_wd = np.asarray(panel.open_mask.any(axis=1), dtype=bool)
         if not open_wd.any():
             open_wd = np.ones(7, dtype=bool)
         span = np.arange(first, seen[-1] + 1)
