@@ -94,3 +94,17 @@ def test_mlproject_commands_exist():
             problems.append(f"{name}: unexpected program {argv[0]!r}")
     if problems:
         pytest.fail("MLproject entry points that do not resolve:\n  " + "\n  ".join(problems))
+
+
+def test_staff_keeps_the_forecasts_handle_times_unless_told():
+    # a declared aht_seconds default of 300 overrode the forecast's aht_seconds column on
+    # every `mlflow run -e staff` (peak 21 agents where the CLI alone staffed 40)
+    from mlflow.projects._project_spec import load_project
+
+    ep = load_project(str(ROOT)).get_entry_point("staff")
+    plain = shlex.split(ep.compute_command({"forecast": "f.csv"}, storage_dir=None))
+    assert not any(w.startswith("--aht") for w in plain), plain
+    told = shlex.split(ep.compute_command({"forecast": "f.csv", "aht_seconds": 600}, storage_dir=None))
+    assert told[told.index("--aht_seconds") + 1] == "600"  # the CLI reads --aht_seconds as --aht-seconds
+    # the CLI's token_normalize_func reads '_' in option names as '-'
+    assert not _cli_problems([w.replace("_", "-") if w.startswith("--") else w for w in told])

@@ -219,3 +219,35 @@ def test_log_run_one_call_sanitizes_names(store):
     assert data.metrics == {"bank_weekly.blend_a_b_.wape": 0.07, "cpu_seconds": 3.0}
     with pytest.raises(TrackingError, match="real number"):
         tracking.log_run(metrics={"x": "n/a"}, tracking_uri=store["uri"])
+
+
+def test_log_backtest_long_table_keeps_failed_windows_and_refuses_duplicates(store):
+    # the same figures as a wide table give a NaN mean for b (a failed window) and refuse
+    # two figures for one window; the long form dropped the NaN and kept the first figure
+    d1, d2 = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-08")
+    wide = pd.DataFrame({"model": ["a", "a", "b", "b"], "cutoff": [d1, d2] * 2,
+                         "wape": [0.3, 0.4, 0.3, np.nan]})
+    long = wide.melt(id_vars=["model", "cutoff"], var_name="metric", value_name="value")
+    with tracking.start_run("exp_bt3", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]):
+        got = tracking.log_backtest(long, prefix="L", artifact_file=None)
+        assert got["L.a.wape"] == pytest.approx(0.35) and math.isnan(got["L.b.wape"])
+        twice = pd.concat([long, long.iloc[[0]].assign(value=0.5)], ignore_index=True)
+        with pytest.raises(FrameError, match="duplicated"):
+            tracking.log_backtest(twice, artifact_file=None)
+        only = pd.DataFrame({"metric": ["wape", "mase"], "value": [0.1, 0.9]})
+        assert tracking.log_backtest(only, prefix="o", artifact_file=None) == pytest.approx(
+            {"o.model.wape": 0.1, "o.model.mase": 0.9})
+
+
+def test_an_estimator_that_does_not_read_rows_is_refused():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    texts = ["pagar ibi", "recibo ibi", "impuesto ibi", "alta padron", "padron cambio", "empadronar"]
+    pipe = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, ["tax"] * 3 + ["census"] * 3)
+    with pytest.raises(tracking.AdapterError, match="1 predictions for 6 rows"):
+        tracking.predict_frame("estimator", pipe, pd.DataFrame({"text": texts}))
+    ok = tracking.predict_frame("intent", pipe, pd.DataFrame({"text": texts}))
+    assert len(ok) == 6

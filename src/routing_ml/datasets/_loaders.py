@@ -11,6 +11,7 @@ import logging
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -227,6 +228,10 @@ def anonymous_bank_volumes(
                     hint="Pass the frame of load_anonymous_bank() (or None to load it).")
     usable = ~calls["is_phantom"] & calls["vru_exit"].notna()
     c = calls.loc[usable]
+    if c.empty:
+        raise ValueError(f"anonymous_bank_volumes: no usable call in the frame ({len(calls)} rows, "
+                         "none answered by the VRU and not a phantom): an empty selection? Fix: "
+                         "check the filter, e.g. the call types in calls['type'].unique().")
     key = c["type"].astype(str) if by_type else pd.Series("total", index=c.index)
     served_time = c["ser_time"].where(c["served"])
     exit_day = c["vru_exit"].dt.normalize()
@@ -371,8 +376,8 @@ def avisos_madrid_volumes(
         raise ValueError("avisos_madrid_volumes: no report in the frame (empty selection?) "
                          "and no start and end to lay the grid on. Fix: check the filter, or "
                          "pass start= and end=.")
-    lo = ts.min() if start is None else pd.Timestamp(start)
-    hi = ts.max() if end is None else pd.Timestamp(end)
+    lo = ts.min() if start is None else _naive_bound(start, "start")
+    hi = ts.max() if end is None else _naive_bound(end, "end")
     if hi < lo:
         raise ValueError(f"avisos_madrid_volumes: end {hi} is before start {lo}.")
     grid = pd.date_range(lo.floor(freq), hi.floor(freq), freq=freq)
@@ -425,3 +430,17 @@ def list_datasets() -> pd.DataFrame:
         rows.append({"name": name, "rows": _row_counts()[name],
                      "size_mb": _path(file).stat().st_size / 1e6, "source": source})
     return pd.DataFrame(rows)
+
+
+def _naive_bound(value: Any, name: str) -> pd.Timestamp:
+    """``start`` / ``end`` of a volumes grid as a naive local timestamp, or a ValueError."""
+    try:
+        ts = pd.Timestamp(value).as_unit("ns")  # "june" is year 1: out of range
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise ValueError(f"{name}={value!r} is not a date-time. Fix: e.g. {name}='2023-06-01'.") from None
+    if pd.isna(ts):
+        raise ValueError(f"{name}={value!r} is not a date-time. Fix: e.g. {name}='2023-06-01'.")
+    if ts.tz is not None:
+        raise ValueError(f"{name}={value!r} is time-zone aware; the reports are naive local time "
+                         f"(Europe/Madrid). Fix: {name}=pd.Timestamp(...).tz_localize(None).")
+    return ts

@@ -429,6 +429,11 @@ def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: A
         raise GeneratorParameterError(f"seed must be a non-negative int, got {seed!r}.")
     if not _is_int(days) or days < 1:
         raise GeneratorParameterError(f"days must be an int >= 1, got {days!r}.")
+    if isinstance(start, int | float | np.number) and not isinstance(start, bool):
+        # pd.Timestamp(20240108) is 1970-01-01 00:00:00.020240108, not 8 January 2024
+        raise GeneratorParameterError(
+            f"start must be a date like '2024-01-08' (text or pd.Timestamp), got the number "
+            f"{start!r}.")
     try:
         ts = pd.Timestamp(start)
     except (ValueError, TypeError) as exc:

@@ -187,6 +187,13 @@ def _estimator(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFra
     import pandas as pd
 
     pred = obj.predict(df)
+    n = len(pred) if isinstance(pred, pd.DataFrame) else (np.shape(pred)[0] if np.ndim(pred) else 1)
+    if n != len(df):
+        raise AdapterError(
+            f"the estimator gave {n} predictions for {len(df)} rows: it does not read a frame "
+            f"row by row (a text pipeline takes the frame's column names as its texts). Fix: "
+            f"log a text model with kind='intent', or give the model a predict_frame(df) "
+            f"method (kind='frame').")
     if isinstance(pred, pd.DataFrame):
         return pred
     arr = np.asarray(pred)

@@ -529,8 +529,15 @@ def log_backtest(
                 f"'metric', 'value' and optionally {model_col!r}, {cutoff_col!r}. Aggregate "
                 "per-series rows before logging."
             )
-        df = df.pivot_table(index=keys or None, columns="metric", values="value",
-                            aggfunc="first")
+        dup = df.duplicated([*keys, "metric"])
+        if dup.any():  # as in the wide form: two figures for one window are not one
+            raise FrameError(
+                f"log_backtest: {int(dup.sum())} duplicated rows for {[*keys, 'metric']}, e.g. "
+                f"{df.loc[dup, [*keys, 'metric']].iloc[0].tolist()}; one value per "
+                f"{' and '.join([*keys, 'metric'])}.")
+        # pivot (not pivot_table): a window whose value is NaN (a failed fit) stays NaN
+        df = df.pivot(index=keys or None, columns="metric", values="value") if keys else \
+            df.set_index("metric")["value"].to_frame().T
         df = df.reset_index() if keys else df.reset_index(drop=True)
         df.columns.name = None
     if model_col not in df.columns:
