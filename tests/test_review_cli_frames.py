@@ -102,3 +102,8 @@ def test_demo_refuses_a_file_as_its_folder(tmp_path) -> None:
     f.write_text("")
     res = CliRunner().invoke(app, ["demo", "--out", str(f)])
     assert res.exit_code == 1 and "is a file" in res.output
+
+
+def test_numeric_timestamps_are_refused_with_an_excel_hint() -> None:
+    with pytest.raises(FrameError, match="holds numbers.*unit='D'"):
+        as_datetime_column(pd.DataFrame({"ds": [45299.375, 45299.396]}), "ds", frame="f")

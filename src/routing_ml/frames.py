@@ -80,6 +80,13 @@ def require_columns(
 def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Series:
     """``df[column]`` as naive datetime64[ns], or a FrameError naming the bad values."""
     s = df[column]
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and len(s):
+        # pandas reads numbers as nanoseconds since 1970: never what a planner meant
+        raise FrameError(
+            f"{frame}: column '{column}' holds numbers (e.g. {s.iloc[0]!r}), not timestamps. "
+            f"Fix: write dates as text ('2024-01-08 09:30'); Excel serial days: "
+            f"pd.to_datetime(df['{column}'], unit='D', origin='1899-12-30'); seconds since a "
+            f"start: pd.Timestamp(start) + pd.to_timedelta(df['{column}'], unit='s').")
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = _slash_dates_as_iso(s, column, frame=frame)
         with warnings.catch_warnings():

@@ -94,3 +94,27 @@ def test_the_case_book_refuses_text_outcomes() -> None:
 def test_a_roster_that_is_not_a_roster_is_named(agents: object) -> None:
     with pytest.raises(ValueError, match="agents"):
         Router(agents)  # type: ignore[arg-type]
+
+
+class _Garbage:
+    """An intent model whose answer lacks the fields the Router reads."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def predict_one(self, text):
+        return self.answer
+
+
+@pytest.mark.parametrize("answer", [None, object(), "tax"])
+def test_an_intent_model_with_a_strange_answer_routes_without_intent(answer) -> None:
+    r = Router(ROSTER, intent_model=_Garbage(answer))
+    d = r.route(Contact(1, "voice", text="quiero pagar el ibi"))
+    assert d.agent >= 0, d  # routed by the rules, not "fallback:router_error"
+    assert r.stats().get("intent:error") == 1
+
+
+def test_pair_model_is_repeat_as_text_names_the_column() -> None:
+    log = _log([True, False]).assign(is_repeat=["yes", "no"])
+    with pytest.raises(ValueError, match="is_repeat"):
+        PairOutcomeModel._clean_log(log)

@@ -135,3 +135,15 @@ def test_a_bad_origin_or_until_names_the_parameter(name: str) -> None:
     with pytest.raises(ValueError, match=name):
         compare_policies([LongestIdleAgent()], _two_calls(), AGENT, n_replications=2,
                          **{name: "garbage"})
+
+
+@pytest.mark.parametrize("column", ["patience_seconds", "deadline_seconds", "priority"])
+def test_text_that_is_not_a_number_is_refused_with_the_column_named(column: str) -> None:
+    with pytest.raises(FrameError, match=f"'{column}'.*'abc'"):
+        simulate(_two_calls(**{column: ["abc", "5"]}), AGENT, seed=0)
+
+
+def test_numeric_timestamps_are_refused() -> None:
+    c = _two_calls().assign(ts=[0, 120])
+    with pytest.raises(FrameError, match="'ts' holds numbers"):
+        simulate(c, AGENT, seed=0)

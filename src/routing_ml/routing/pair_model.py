@@ -302,6 +302,15 @@ class PairOutcomeModel:
                     f"log['resolved'] = log['resolved'].eq('yes')."
                 )
             df = df.assign(resolved=r.astype(bool))  # "0" / "1" text as numbers, not truthiness
+        if "is_repeat" in df.columns:
+            rep = pd.to_numeric(df["is_repeat"], errors="coerce")
+            bad = df["is_repeat"].notna() & ~rep.isin((0, 1))
+            if bad.any():
+                raise FrameError(
+                    f"interactions: column 'is_repeat' must be bool (or 0/1; empty where "
+                    f"unknown); got values {df['is_repeat'][bad].unique()[:5].tolist()}. Fix: "
+                    f"e.g. log['is_repeat'] = log['is_repeat'].eq('yes').")
+            df = df.assign(is_repeat=rep.astype("boolean"))
         return df
 
     @staticmethod

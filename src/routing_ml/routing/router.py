@@ -644,25 +644,25 @@ class Router:
             return intent, language, None
         one = getattr(model, "predict_one", None)
         if callable(one):
-            try:
+            queue = None
+            try:  # a failing model, or an answer without the fields: route without intent
                 pred = one(contact.text)
+                if intent is None:
+                    abstained = bool(getattr(pred, "abstained", False))
+                    if abstained or float(pred.confidence) < self.min_intent_confidence:
+                        self._count("intent:low_confidence")
+                        q = getattr(pred, "queue", None) if abstained else getattr(
+                            model, "triage_queue", None)
+                        queue = None if q is None else str(q)
+                    else:
+                        intent = str(pred.intent)
+                        q = getattr(pred, "queue", None)
+                        queue = None if q is None else str(q)
+                        self._count("intent:detected")
             except Exception as exc:
                 self._count("intent:error")
                 logger.warning("Router: intent model failed (%r); routing without intent.", exc)
-                return intent, language, None
-            queue = None
-            if intent is None:
-                abstained = bool(getattr(pred, "abstained", False))
-                if abstained or float(pred.confidence) < self.min_intent_confidence:
-                    self._count("intent:low_confidence")
-                    q = getattr(pred, "queue", None) if abstained else getattr(
-                        model, "triage_queue", None)
-                    queue = None if q is None else str(q)
-                else:
-                    intent = str(pred.intent)
-                    q = getattr(pred, "queue", None)
-                    queue = None if q is None else str(q)
-                    self._count("intent:detected")
+                return contact.intent, language, None
             lang = getattr(pred, "language", None)
             if language is None and lang not in (None, "", "und"):
                 language = str(lang)

@@ -621,6 +621,19 @@ def _shift_frame(shifts: pd.DataFrame) -> pd.DataFrame:
     return s
 
 
+def _numbers(df: pd.DataFrame, column: str) -> pd.Series:
+    """``df[column]`` as floats, NaN where empty; text that is not a number is a FrameError
+    (it would silently become "unknown")."""
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = values.isna() & df[column].notna() & (df[column].astype(str).str.strip() != "")
+    if bad.any():
+        raise FrameError(
+            f"contacts frame: column '{column}' has values that are not numbers: "
+            f"{df.loc[bad, column].unique()[:5].tolist()} ({int(bad.sum())} rows). Fix: numbers "
+            f"(seconds for *_seconds), or leave the cell empty where unknown.")
+    return values
+
+
 def prepare(
     contacts: pd.DataFrame,
     pool_channels: tuple[str, ...],
@@ -649,6 +662,11 @@ def prepare(
     dropped: dict[str, int] = {}
     issues: dict[str, object] = {}
     ts = df["ts"]
+    if pd.api.types.is_numeric_dtype(ts) and not pd.api.types.is_bool_dtype(ts) and len(ts):
+        raise FrameError(
+            f"contacts frame: column 'ts' holds numbers (e.g. {ts.iloc[0]!r}), not timestamps "
+            f"(pandas would read them as nanoseconds since 1970). Fix: seconds since a start: "
+            f"df['ts'] = pd.Timestamp(start) + pd.to_timedelta(df['ts'], unit='s').")
     if not pd.api.types.is_datetime64_any_dtype(ts):
         # day-first slash dates as the other frames read them (unparsable rows: counted)
         ts = pd.to_datetime(_slash_dates_as_iso(ts, "ts", frame="contacts frame"), errors="coerce")
@@ -862,7 +880,7 @@ def prepare(
             return v
         return np.full(n, default, dtype=dtype)
 
-    pat = (pd.to_numeric(df["patience_seconds"], errors="coerce").to_numpy(float)[idx]
+    pat = (_numbers(df, "patience_seconds").to_numpy(float)[idx]
            if "patience_seconds" in df else np.full(n, np.nan))
     chn = ch_row[idx]
     need = np.isnan(pat)
@@ -873,7 +891,7 @@ def prepare(
                                   else np.full(int(need.sum()), 0.5))
     is_def = np.isin(np.asarray(pool_channels, dtype=object), DEFERRABLE_CHANNELS)[chn]
     pat[is_def] = np.inf  # only real-time channels abandon, whatever the log says
-    dl = (pd.to_numeric(df["deadline_seconds"], errors="coerce").to_numpy(float)[idx]
+    dl = (_numbers(df, "deadline_seconds").to_numpy(float)[idx]
           if "deadline_seconds" in df else np.full(n, np.nan))
     handle_unusable: dict[str, int] = {}
     if "handle_seconds" in df:
@@ -911,7 +929,7 @@ def prepare(
     cid = col("contact_id", 0, np.int64)
     if "contact_id" not in df:
         cid = idx.astype(np.int64)
-    prio = (pd.to_numeric(df["priority"], errors="coerce").fillna(0).to_numpy(int)[idx]
+    prio = (_numbers(df, "priority").fillna(0).to_numpy(int)[idx]
             if "priority" in df else np.zeros(n, dtype=int))
 
     def objcol(name: str) -> list:
