@@ -107,3 +107,17 @@ def test_demo_refuses_a_file_as_its_folder(tmp_path) -> None:
 def test_numeric_timestamps_are_refused_with_an_excel_hint() -> None:
     with pytest.raises(FrameError, match="holds numbers.*unit='D'"):
         as_datetime_column(pd.DataFrame({"ds": [45299.375, 45299.396]}), "ds", frame="f")
+
+
+@pytest.mark.parametrize(("message", "shown"), [
+    ("h=0 must be positive", "--horizon 0 must be positive"),
+    ("level=(0,): each level must be a percentage", "--level (0,): each level"),
+    ("model='bogus' is unknown", "--model bogus is unknown"),
+    ("Fix: e.g. country='ES', subdiv='MD'.", "Fix: e.g. --country ES --subdiv MD."),
+    ("interval_minutes must be > 0", "--interval-minutes must be > 0"),
+    ("pass aht_seconds=<seconds>", "pass --aht-seconds <seconds>"),
+])
+def test_python_keyword_hints_are_shown_as_flags(message: str, shown: str) -> None:
+    from routing_ml._cli_hints import as_flags
+
+    assert shown in as_flags(message)

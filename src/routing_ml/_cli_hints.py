@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bcountry='([^']*)', subdiv='([^']*)'"), r"--country \1 --subdiv \2"),
     (re.compile(r"\bholidays_subdiv='([^']*)'"), r"--subdiv \1"),
     (re.compile(r"\bholidays_country=None\b"), "--country ''"),
     (re.compile(r"\bholidays_country='([^']*)'"), r"--country \1"),
@@ -19,7 +20,11 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\binterval_minutes=(?=[\s,.;)]|$)"), "--interval-minutes"),
     (re.compile(r"pass a number, a column name or a mapping queue -> seconds, or add"),
      "pass --aht-seconds (e.g. --aht-seconds 300), a --targets file with aht_seconds, or add"),
-    (re.compile(r"\baht_seconds=(\d+(?:\.\d+)?)"), r"--aht-seconds \1"),
+    (re.compile(r"\baht_seconds=(\d+(?:\.\d+)?|<seconds>)"), r"--aht-seconds \1"),
+    (re.compile(r"\binterval_minutes must\b"), "--interval-minutes must"),
+    (re.compile(r"\bh=(\S+) must\b"), r"--horizon \1 must"),
+    (re.compile(r"\blevel=(?=[\[(\d])"), "--level "),
+    (re.compile(r"\bmodel='([^']*)'"), r"--model \1"),
     (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
     (re.compile(r"\bprevious_roster\b"), "--previous-roster"),
     (re.compile(r"\bcalibration_horizon='([^']*)'"), r"--calibration-horizon \1"),
