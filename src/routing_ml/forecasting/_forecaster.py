@@ -29,6 +29,8 @@ ZERO_FORECAST = 0.5
 #: conformal quantiles per forecast level: at most this many bins, each of at least this
 #: many calibration errors
 MAX_BINS, MIN_BIN_POINTS = 4, 1000
+#: a series gets its own variance function with at least this many calibration errors
+MIN_SERIES_POINTS = 200
 ENSEMBLE_MEMBERS = ("topdown", "lightgbm", "window_average")
 
 
@@ -376,18 +378,34 @@ class Forecaster:
             return
         y_all = np.concatenate([r["y"] for r in cal_preds])
         yhat_all = np.concatenate([self._combine(r["pred"]) for r in cal_preds])
+        series_all = np.concatenate([np.full(len(r["y"]), r["series"]) for r in cal_preds])
         # a zero forecast of an interval with no contact (a closed night, a queue with no
         # traffic) says nothing about the spread of errors: its exact zeros would shrink
         # every interval of every queue
         informative = ~((y_all == 0) & (yhat_all < ZERO_FORECAST))
-        y, yhat = y_all[informative], yhat_all[informative]
+        y, yhat, series = y_all[informative], yhat_all[informative], series_all[informative]
         if y.size == 0:
-            y, yhat = y_all, yhat_all
+            y, yhat, series = y_all, yhat_all, series_all
         e2 = (y - yhat) ** 2
         coef = _nnls2(yhat, yhat ** 2, e2)
         a, b = float(max(coef[0], 1.0)), float(coef[1])
         self.var_coef_ = (a, b)
-        z = (y - yhat) / np.sqrt(a * (yhat + 1.0) + b * yhat ** 2)
+        # each series with enough calibration errors gets its own variance function: a
+        # Poisson queue and an over-dispersed one fitted together would otherwise share one
+        # (the first's intervals too wide, the second's too narrow); the standardized errors
+        # are then pooled for the quantiles
+        self.var_coef_by_series_: dict[str, tuple[float, float]] = {}
+        a_row, b_row = np.full(y.size, a), np.full(y.size, b)
+        if len(self.panels_) > 1:
+            for i in np.unique(series):
+                sel = series == i
+                if sel.sum() < MIN_SERIES_POINTS:
+                    continue
+                ci = _nnls2(yhat[sel], yhat[sel] ** 2, e2[sel])
+                ai, bi = float(max(ci[0], 1.0)), float(ci[1])
+                self.var_coef_by_series_[str(self.panels_[int(i)].uid)] = (ai, bi)
+                a_row[sel], b_row[sel] = ai, bi
+        z = (y - yhat) / np.sqrt(a_row * (yhat + 1.0) + b_row * yhat ** 2)
         self.z_ = np.sort(z)
         # conformal quantiles per level of the forecast (Mondrian): the variance function
         # fixes the scale, the bins the shape, which differs between quiet and busy intervals
@@ -543,7 +561,11 @@ class Forecaster:
 
     def _add_intervals(self, out: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
         yh = out[FORECAST].to_numpy(float)
-        a, b = self.var_coef_
+        a0, b0 = self.var_coef_
+        own = getattr(self, "var_coef_by_series_", None) or {}
+        coefs = out[ID].astype(str).map(lambda u: own.get(u, (a0, b0))) if own else None
+        a = np.full(yh.size, a0) if coefs is None else np.array([c[0] for c in coefs], dtype=float)
+        b = np.full(yh.size, b0) if coefs is None else np.array([c[1] for c in coefs], dtype=float)
         sd = np.sqrt(a * (yh + 1.0) + b * yh ** 2)
         bins = getattr(self, "z_bins_", None) or ([self.z_] if self.z_ is not None else [])
         edges = getattr(self, "z_edges_", np.zeros(0)) if len(bins) > 1 else np.zeros(0)
@@ -610,9 +632,24 @@ class Forecaster:
             d = int((np.datetime64(day, "D") - p.start) // np.timedelta64(1, "D"))
             wd = day.dayofweek
             s_all = np.flatnonzero(p.open_mask[wd])
-            if d <= int(np.flatnonzero(p.present.any(axis=1)).max()):
+            last = int(np.flatnonzero(p.present.any(axis=1)).max())
+            if d <= last:
                 raise FrameError(f"observed frame: {day.date()} is not after the fitted "
                                  f"history of '{p.uid}'; refit or pass a later day.")
+            # the open days in between would be taken as closures (and their after-closure
+            # uplift applied): only the next open day, past closed weekdays and holidays
+            between = pd.date_range(pd.Timestamp(p.start) + pd.Timedelta(days=last + 1),
+                                    periods=d - last - 1, freq="D")
+            hol = self._holidays()
+            skipped = [x for x in between if p.open_mask[x.dayofweek].any()
+                       and not (hol is not None and self.closed_on_holidays_.get(p.uid)
+                                and hol.mask(np.array([x], dtype="datetime64[D]"))[0])]
+            if skipped:
+                raise FrameError(
+                    f"observed frame: {day.date()} is not the next open day after the fitted "
+                    f"history of '{p.uid}' (it ends {(pd.Timestamp(p.start) + pd.Timedelta(days=last)).date()}; "
+                    f"{skipped[0].date()} is open and unseen). Fix: refit with the days up to "
+                    f"yesterday, then update today.")
             fut = pd.DataFrame({ID: p.uid, TIME: day + pd.to_timedelta(p.slots[s_all], "m")})
             d_i, s_i = cal.future_index(p, fut, strict=True)
             one = Forecaster.__new__(Forecaster)

@@ -130,7 +130,7 @@ class LightGBMDirect:
             ys.append(y)
         X = np.vstack(Xs)
         y = np.concatenate(ys)
-        if len(y) < 50:
+        if len(y) < 50 or not np.nansum(y) > 0:  # no contact at all: nothing for a Poisson fit
             return None
         model = lgb.LGBMRegressor(
             objective="poisson", n_estimators=self.n_estimators,

@@ -262,8 +262,11 @@ class TopDown:
 class DailyStatsmodels:
     """statsmodels ETS (Holt-Winters) or MSTL on the sequence of open-day totals x profile.
 
-    The sequence drops closed days, so its weekly season is the number of open weekdays;
-    days too incomplete to total are filled by the top-down estimate.
+    The sequence keeps one position per day of an open weekday, so its weekly season is
+    the number of open weekdays; days without rows or too incomplete to total are filled
+    by the top-down estimate. A history too short for a weekly season (fewer than two
+    open weekdays, or fewer than two weeks of them plus a day) is forecast by the top-down
+    model instead, with a warning.
     """
 
     method: str = "ets"
@@ -299,6 +302,15 @@ class DailyStatsmodels:
         if miss.any():
             series[miss] = td.daily(st, table, open_days[miss])
         m = int(open_wd.sum())
+        if m < 2 or len(series) < 2 * m + 1:
+            import warnings
+
+            warnings.warn(
+                f"{self.method} on '{panel.uid}': {len(series)} open days with {m} open weekdays "
+                f"are too few for a weekly season (at least 2 open weekdays and {2 * m + 1} days); "
+                f"forecast by the top-down model instead. Fix: a longer history, or "
+                f"model='topdown'.", stacklevel=2)
+            return {"prof": prof, "fallback": st}
         wd = table["weekday"][open_days]
         if self.method == "ets":
             import warnings
@@ -329,6 +341,8 @@ class DailyStatsmodels:
     def predict(self, state: dict, panel: Panel, table: dict, d_idx, s_idx) -> np.ndarray:
         if state.get("zero"):
             return np.zeros(len(d_idx))
+        if "fallback" in state:
+            return TopDown().predict(state["fallback"], panel, table, d_idx, s_idx)
         days = np.unique(d_idx)
         if self.method == "ets":
             # the model's day index counts the open weekdays after the last history day:

@@ -346,10 +346,14 @@ def _minimum_agents(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarra
 
 
 def _occupancy_floor(a: np.ndarray, occ: np.ndarray) -> np.ndarray:
-    """Smallest whole n with ``a / n <= occ`` as evaluated in floating point."""
-    n = np.ceil(a / occ)
+    """Smallest whole n with ``a / n <= occ``, an exact tie counting as at the cap: the
+    comparison allows a relative 1e-12 (64.4 Erlangs at a 0.7 cap give 92 agents, whose
+    0.7 reads 0.7000000000000001 in floating point), so ties are decided the same way
+    whichever side of the cap rounding puts them."""
+    tol = 1.0 + 1e-12
+    n = np.maximum(np.ceil(a / (occ * tol)), 1.0)
     below = np.maximum(n - 1.0, 1.0)
-    return np.where((n - 1.0 >= 1.0) & (a / below <= occ), n - 1.0, n)
+    return np.where((n - 1.0 >= 1.0) & (a / below <= occ * tol), n - 1.0, n)
 
 
 def _search_erlang_c_scalar(a: float, aht: float, sl: float, t: float,
