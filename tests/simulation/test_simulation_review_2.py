@@ -147,3 +147,46 @@ def test_numeric_timestamps_are_refused() -> None:
     c = _two_calls().assign(ts=[0, 120])
     with pytest.raises(FrameError, match="'ts' holds numbers"):
         simulate(c, AGENT, seed=0)
+
+
+def test_the_built_in_longest_idle_rule_is_the_policys_own() -> None:
+    # one voice+email agent busy on a call; an e-mail (t+10 s) and a second call (t+20 s)
+    # wait. The engine's fast path for LongestIdleAgent and the policy's choose_contact
+    # (used by any subclass) must pick the same contact: the call (real-time first)
+    from routing_ml.routing import LongestIdleAgent
+
+    class Same(LongestIdleAgent):
+        pass
+
+    c = pd.DataFrame({"ts": [T0, T0 + pd.Timedelta(seconds=10), T0 + pd.Timedelta(seconds=20)],
+                      "channel": ["voice", "email", "voice"], "skill": "a",
+                      "handle_seconds": [100.0, 90.0, 90.0]})
+    ag = pd.DataFrame({"agent_id": ["A"], "skills": [{"a": 3}], "channels": [("voice", "email")]})
+    waits = [simulate(c, ag, policy=p, seed=0).contacts.sort_values("contact_id")["wait_seconds"].tolist()
+             for p in (LongestIdleAgent(), Same())]
+    assert waits[0] == waits[1] == [0.0, 180.0, 80.0]  # e-mail after the second call (190 s)
+
+
+def test_a_waiting_call_is_not_taken_at_the_instant_the_shift_ends() -> None:
+    # shift 09:00-10:00; a call of 3600 s from 09:00; a second call waiting since 09:30:
+    # at 10:00 the agent logs out instead of starting it (as for a call arriving at 10:00)
+    c = pd.DataFrame({"ts": [T0, T0 + pd.Timedelta(minutes=30)], "channel": "voice", "skill": "a",
+                      "handle_seconds": [3600.0, 60.0], "patience_seconds": [1e6, 1e6]})
+    sh = pd.DataFrame({"agent_id": ["A1"], "start": [T0], "end": [T0 + pd.Timedelta(hours=1)]})
+    r = simulate(c, AGENT, sh, seed=0, outside_hours="keep")
+    assert r.summary["answered"] == 1
+    assert r.agents.iloc[0]["available_seconds"] == pytest.approx(3600.0)
+
+
+def test_shrinkage_absences_are_not_closed_hours() -> None:
+    # absences log agents out; the contacts arriving meanwhile wait or abandon, they are not
+    # dropped as arriving outside opening hours
+    log = pd.DataFrame({"ts": T0 + pd.to_timedelta(np.arange(90) * 120, unit="s"),
+                        "channel": "voice", "skill": "a", "handle_seconds": 100.0})
+    sh = pd.DataFrame({"agent_id": ["A1", "A2"], "start": [T0] * 2,
+                       "end": [T0 + pd.Timedelta(hours=3)] * 2})
+    ag = pd.DataFrame({"agent_id": ["A1", "A2"], "skills": [{"a": 3}] * 2})
+    for seed in (1, 2, 3):  # 50 % shrinkage: some half hours have both agents away
+        r = simulate(log, ag, sh, seed=seed, shrinkage=0.5)
+        assert r.summary["arrivals"] == 90 and not r.dropped, (seed, r.dropped)
+    simulate(log, ag, sh, seed=3, shrinkage=0.5, outside_hours="raise")  # no closed hour

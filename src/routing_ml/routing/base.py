@@ -104,6 +104,8 @@ class Contact:
 
     ``skill`` is the department skill the intent maps to; ``None`` (unknown intent) means
     any agent on the channel may take it. ``arrival_seconds`` is when it entered the queue.
+    ``deadline_seconds``: for e-mail / web, the answer is due that many seconds after
+    arrival (None: no deadline).
     """
 
     contact_id: int | str
@@ -121,6 +123,23 @@ class Contact:
     open_case: bool = False
     prior_contacts: int = 0
     previous_channel: str | None = None
+    deadline_seconds: float | None = None
+
+
+#: channels whose contacts can wait for an answer (answered by a deadline, never abandon)
+DEFERRABLE_CHANNELS = ("email", "web")
+
+
+def waiting_order(contact: Contact) -> tuple[int, int, float]:
+    """Sort key of a waiting contact, first served first: real-time channels before
+    e-mail / web, then higher priority, then earliest arrival (e-mail / web: earliest
+    due time, arrival + ``deadline_seconds``). The simulator's built-in longest-idle rule
+    and :meth:`LongestIdleAgent.choose_contact` both use it."""
+    if contact.channel in DEFERRABLE_CHANNELS:
+        d = contact.deadline_seconds
+        due = contact.arrival_seconds + (d if d is not None and d == d else 1e18)
+        return (1, -contact.priority, due)
+    return (0, -contact.priority, contact.arrival_seconds)
 
 
 _CONTACT_FIELD_NAMES = tuple(Contact.__dataclass_fields__)
@@ -181,12 +200,13 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
                 raise ValueError(f"{who}: '{name}' is {v!r}; expected a whole number"
                                  f"{' (higher is served first)' if name == 'priority' else ''}."
                                  ) from None
-    if "arrival_seconds" in kw:
-        try:
-            kw["arrival_seconds"] = float(kw["arrival_seconds"])
-        except (TypeError, ValueError):
-            raise ValueError(f"{who}: 'arrival_seconds' is {kw['arrival_seconds']!r}; expected "
-                             f"seconds (a number).") from None
+    for name in ("arrival_seconds", "deadline_seconds"):
+        if name in kw:
+            try:
+                kw[name] = float(kw[name])
+            except (TypeError, ValueError):
+                raise ValueError(f"{who}: '{name}' is {kw[name]!r}; expected seconds (a "
+                                 f"number).") from None
     return Contact(**kw)
 
 
@@ -559,7 +579,9 @@ class LongestIdleAgent:
 
     def choose_contact(self, agent: object, waiting: object, pool: AgentPool,
                        now: float) -> int:
-        """The waiting contact a freed agent takes: highest priority, then earliest arrival.
+        """The waiting contact a freed agent takes, in :func:`waiting_order`: real-time
+        before e-mail / web, then highest priority, then earliest arrival (due time for
+        e-mail / web), as the simulator's built-in longest-idle rule.
 
         Only contacts on a channel where the agent has a free session (and, with
         ``require_skill``, whose skill the agent has) are considered; ``-1`` if none.
@@ -574,7 +596,7 @@ class LongestIdleAgent:
                 s = pool.skill_index(c.skill)
                 if s >= 0 and pool.skills[a, s] <= 0:
                     continue
-            key = (-c.priority, c.arrival_seconds)
+            key = waiting_order(c)
             if best_key is None or key < best_key:
                 best, best_key = i, key
         return best

@@ -375,6 +375,7 @@ def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndar
         outside_hours=kw["outside_hours"], patience_u=draws_all["u_pat"],
         patience=kw["patience"],
         until=None if kw["until"] is None else pd.Timestamp(kw["until"]),
+        opening_shifts=st.schedule if schedule is not st.schedule else None,
     )
     P.dropped = {**extra_dropped, **P.dropped}
     P.issues = {**extra_issues, **P.issues}

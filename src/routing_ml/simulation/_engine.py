@@ -194,6 +194,10 @@ def run(
     deferrable = {i for i, c in enumerate(pool.channel_names) if c in DEFERRABLE_CHANNELS}
     ch_names = pool.channel_names
 
+    def dl_of(c: int) -> float | None:
+        d = dl_l[c]
+        return None if d != d else float(d)
+
     def contact_obj(c: int) -> Contact:
         o = contacts[c]
         if o is None:
@@ -206,12 +210,12 @@ def run(
                             is_repeat=True, text=text_l[s],
                             preferred_agent_id=str(pool.agent_ids[agent_l[p]]),
                             open_case=True, prior_contacts=gen_l[c],
-                            previous_channel=ch_names[ch_l[p]])
+                            previous_channel=ch_names[ch_l[p]], deadline_seconds=dl_of(c))
             else:
                 o = Contact(contact_id=cid_l[c], channel=ch_names[ch_l[c]],
                             arrival_seconds=t_l[c], intent=intent_l[s], skill=skill_l[s],
                             language=lang_l[s], priority=pr_l[c], customer_id=cust_l[s],
-                            is_repeat=rep_l[c], text=text_l[s])
+                            is_repeat=rep_l[c], text=text_l[s], deadline_seconds=dl_of(c))
             contacts[c] = o
         return o
 
@@ -379,6 +383,7 @@ def run(
     seq = 0
     push = heapq.heappush
     pop = heapq.heappop
+    logout_at: set[tuple[int, float]] = set()  # (agent, time) of every log-out
     for a, s0, e0 in zip(P.shift_agent.tolist(), P.shift_start.tolist(),
                          P.shift_end.tolist(), strict=True):
         seq += 1
@@ -386,6 +391,7 @@ def run(
         if math.isfinite(e0):
             seq += 1
             push(heap, (e0, LOGOUT, seq, a))
+            logout_at.add((a, e0))
     choose = _checked_choose(policy, len(pool.agent_ids))
     batch = getattr(policy, "assign_batch", None) if batch_seconds > 0 else None
     choose_contact = getattr(policy, "choose_contact", None) if batch is None else None
@@ -718,7 +724,8 @@ def run(
                     seq += 1
                     push(heap, (rt, ARRIVAL, seq, r))
             if logged[a]:
-                dispatch(a, now)
+                if (a, now) not in logout_at:  # logging out at this instant: nothing new
+                    dispatch(a, now)
             elif pending_out[a] and total[a] == 0:
                 pending_out[a] = False
                 avail[a] += now - login_t[a]

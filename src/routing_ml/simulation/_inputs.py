@@ -41,11 +41,12 @@ from routing_ml.frames import (
     require_columns,
     validate_requirements,
 )
+from routing_ml.routing.base import DEFERRABLE_CHANNELS as _DEFERRABLE
 
 logger = logging.getLogger(__name__)
 
 REALTIME_CHANNELS = ("voice", "chat", "messaging")
-DEFERRABLE_CHANNELS = ("email", "web")
+DEFERRABLE_CHANNELS = _DEFERRABLE  # one list for the router and the simulator
 
 
 # --------------------------------------------------------------------------- helpers
@@ -648,13 +649,15 @@ def prepare(
     patience_u: np.ndarray | None = None,
     patience: object = None,
     until: pd.Timestamp | None = None,
+    opening_shifts: pd.DataFrame | None = None,
 ) -> Prepared:
     """Validate a contacts frame + schedule and convert them to arrays (internal).
 
     Contacts after ``until`` are not arrivals of the run (``dropped['after_until']``);
     shifts that end at or before ``origin`` are left out (``issues``) and the others
     start at ``origin`` at the earliest. Without a schedule every agent is logged in
-    from the first arrival on."""
+    from the first arrival on. ``opening_shifts``: the planned shifts that set the opening
+    hours when ``shifts`` has had absences cut out (shrinkage); default ``shifts``."""
     require_columns(contacts, ("ts", "channel"), frame="contacts frame",
                     hint="A contacts frame has one row per contact with 'ts' and 'channel' "
                     "(and 'skill' or 'queue').")
@@ -699,10 +702,13 @@ def prepare(
     # the schedule is validated first (a time-zone-aware or unparsable schedule gets its
     # own message, not a comparison error below)
     s = _shift_frame(shifts) if shifts is not None else None
+    # the opening hours: the planned shifts (before shrinkage logs agents out), so an
+    # absence is a gap in staffing, not a closed hour whose contacts are dropped
+    s_open = _shift_frame(opening_shifts) if opening_shifts is not None and s is not None else s
     if origin is None:
         first = ts[keep].min() if keep.any() else pd.Timestamp("2000-01-01")
-        if s is not None and len(s):
-            first = min(first, s["start"].min())
+        if s_open is not None and len(s_open):
+            first = min(first, s_open["start"].min())
         origin = pd.Timestamp(first).normalize()
     t_all = (ts - origin).dt.total_seconds().to_numpy()
     before = keep & (t_all < 0)
@@ -763,6 +769,14 @@ def prepare(
             issues["overlapping_shifts"] = n_overlap
             logger.warning("schedule: %d shifts overlap an earlier shift of the same agent; "
                            "each agent is simulated once over their union.", n_overlap)
+    if s_open is None or s_open is s:
+        op_agent, op_start, op_end = sh_agent, sh_start, sh_end
+    else:
+        op_agent = s_open["agent_id"].map(pool_agent_index).fillna(-1).to_numpy(int)
+        op_start = (s_open["start"] - origin).dt.total_seconds().to_numpy()
+        op_end = (s_open["end"] - origin).dt.total_seconds().to_numpy()
+        known = op_agent >= 0
+        op_agent, op_start, op_end = op_agent[known], op_start[known], op_end[known]
     # per-queue staffing and opening hours
     # queues in name order, qinv: queue of each kept row
     pairs, pair_inv = np.unique(pair[keep], return_inverse=True)
@@ -791,14 +805,14 @@ def prepare(
             elig &= skills_matrix[:, q_skill[qi]] > 0
         elif q_skill[qi] == -2:
             elig &= False
-        on = elig[sh_agent]
+        on = elig[op_agent]
         members = qinv == qi
         if not on.any():
             unstaffed[str(qn)] = int(members.sum())
             continue
         if ch in DEFERRABLE_CHANNELS:
             continue
-        st, en = _union(sh_start[on], sh_end[on])
+        st, en = _union(op_start[on], op_end[on])
         tq = t_keep[members]
         j = np.searchsorted(st, tq, side="right") - 1
         inside = (j >= 0) & (tq < en[np.maximum(j, 0)])
