@@ -129,3 +129,55 @@ def test_csv_files_that_cannot_be_read_are_named(tmp_path) -> None:
     with pytest.warns(UserWarning, match="Windows-1252"):
         df = read_table(latin)
     assert df["agent_id"].tolist() == ["José"]
+
+
+W0 = RosterWeights(unstable_start_per_day=0, weekend_fairness_per_day=0, preference_per_day=0,
+                   over_staffing_per_hour=0)
+
+
+@pytest.mark.parametrize("method", ["auto", "cp-sat"])
+def test_a_rest_that_is_not_whole_minutes_is_rounded_up(method: str) -> None:
+    # Monday 09:00-21:00 then Tuesday 08:00: 11 h of rest; 11.005 h must forbid it (the
+    # solvers rounded 660.3 minutes down to 660 and the checker then found a violation)
+    mon = pd.Timestamp("2026-12-07")
+    rows = [mon + pd.Timedelta(hours=9, minutes=15 * i) for i in range(48)]
+    rows += [mon + pd.Timedelta(days=1, hours=8, minutes=15 * i) for i in range(4)]
+    req = pd.DataFrame({"unique_id": "voice", "ds": rows, "agents": 1})
+    shifts = [ShiftTemplate(name="late", start_minutes=9 * 60, lengths_minutes=(720,)),
+              ShiftTemplate(name="early", start_minutes=8 * 60, lengths_minutes=(60,))]
+    for rest, under in ((11.0, 0.0), (11.005, 1.0)):
+        rules = RosterRules(min_hours_per_week=0, min_rest_hours=rest, min_consecutive_days_off=0)
+        res = build_roster(req, pd.DataFrame({"agent_id": ["A"]}), shifts, rules, weights=W0,
+                           weeks=1, start=mon, method=method, config=CFG)
+        assert res.kpis.hard_rule_violations == 0, res.violations
+        assert res.kpis.hours_under == pytest.approx(under)
+    assert RosterRules(min_rest_hours=11.1).min_rest_minutes == 666  # not 667 (float noise)
+
+
+def test_hard_coverage_no_shift_can_give_is_infeasible_without_the_precheck() -> None:
+    from routing_ml.scheduling.roster import build_roster_model, solve_roster_model
+
+    mon = pd.Timestamp("2026-12-07")
+    req = pd.DataFrame({"unique_id": "voice", "agents": [1, 0, 1],
+                        "ds": [mon + pd.Timedelta(hours=h) for h in (9, 19, 20)]})
+    shifts = [ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(240,))]
+    p = prepare_problem(req, pd.DataFrame({"agent_id": ["A"]}), shifts, RosterRules(hard_coverage=True),
+                        interval_minutes=60, weeks=1, start=mon)
+    res = solve_roster_model(build_roster_model(p), CFG, explain=False)
+    assert not res.status.has_solution  # was OPTIMAL with 20:00 uncovered
+
+
+def test_a_bound_of_rounded_coefficients_is_not_taken_as_proof() -> None:
+    # interval weights no integer scale makes exact: CP-SAT optimises rounded coefficients,
+    # so its bound (and its LP's) is lowered by what rounding can gain
+    mon = pd.Timestamp("2026-12-07")
+    shifts = [ShiftTemplate(name="s", start_minutes=9 * 60, latest_start_minutes=10 * 60,
+                            start_step_minutes=60, lengths_minutes=(60,))]
+    agents = pd.DataFrame({"agent_id": ["A"], "unavailable": ["Tue;Wed;Thu;Fri;Sat;Sun"]})
+    req = pd.DataFrame({"unique_id": "voice", "agents": [1, 1], "weight": [0.123454, 0.123456],
+                        "ds": [mon + pd.Timedelta(hours=9), mon + pd.Timedelta(hours=10)]})
+    res = build_roster(req, agents, shifts, RosterRules(min_hours_per_week=0), weights=W0,
+                       interval_minutes=60, weeks=1, start=mon, config=CFG, method="cp-sat")
+    true_optimum = 100 * 0.123454
+    assert res.best_bound <= true_optimum + 1e-9
+    assert res.status.value == "feasible" or res.objective == pytest.approx(true_optimum)

@@ -118,7 +118,7 @@ def _build_pricer(p: RosterProblem, g: int, members: list[int]) -> _ClassPricer 
     if not variants:
         return None
     vidx = {vi: i for i, vi in enumerate(variants)}
-    rest = round(rules.min_rest_hours * 60)
+    rest = rules.min_rest_minutes
     start = np.array([p.variants[vi].start_minutes for vi in variants], dtype=np.int64)
     nxt = [p.variants[vi].end_minutes + rest - MINUTES_PER_DAY for vi in variants]
     # thresholds (earliest start allowed today, minutes from today's start); index 0 = free

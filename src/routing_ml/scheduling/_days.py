@@ -53,7 +53,7 @@ def _options_of_day(p: RosterProblem, plan: Plan, a: int, d: int) -> list[tuple[
     minutes = sum(p.variants[vi].paid_minutes for vi in other)
     starts = [p.variants[vi].start_minutes for vi in other]
     anchors = _anchors(p, [p.options[a][x] for x in days]) if w.unstable_start_per_day else []
-    rest = round(r.min_rest_hours * 60)
+    rest = r.min_rest_minutes
     prev, nxt = plan.get((a, d - 1)), plan.get((a, d + 1))
     out = []
     for vi, k in p.options[a][d]:

@@ -23,7 +23,7 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
     residual = p.required.astype(float).copy()
     weight = p.weight
     plan: dict[tuple[int, int], tuple[int, int]] = {}
-    rest = r.min_rest_hours * 60
+    rest = r.min_rest_minutes
     L = r.min_consecutive_days_off if r.min_consecutive_days_off >= 2 else 0
     spans = [(v.start_minutes // iv, v.length_minutes // iv) for v in p.variants]
     # agents with few options first: they are the hardest to place
@@ -89,7 +89,7 @@ def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int,
     the day before): (total gain, {day: (variant, skill)}), or None when no block fits."""
     r = p.rules
     agent = p.agents[a]
-    rest = r.min_rest_hours * 60
+    rest = r.min_rest_minutes
     opts = list(all_gains)
     g = np.array([all_gains[o] for o in opts])  # (options, 7)
     day_best = g.max(axis=0)
@@ -140,7 +140,7 @@ def _ok_sequence_map(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple
         run = run + 1 if d in worked else 0
         if run > p.rules.max_consecutive_days:
             return False
-    rest = p.rules.min_rest_hours * 60
+    rest = p.rules.min_rest_minutes
     ds = sorted(worked)
     for d1, d2 in zip(ds, ds[1:], strict=False):
         if (d2 - d1) * MINUTES_PER_DAY + worked[d2].start_minutes - worked[d1].end_minutes < rest:

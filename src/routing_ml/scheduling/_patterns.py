@@ -118,7 +118,7 @@ def week_patterns(p: RosterProblem, a: int, week: int, limit: int,
     agent = p.agents[a]
     wd = weekdays if weekdays is not None else [p.weekday(d) for d in range(p.n_days)]
     opts = [p.options[a][7 * week + j] for j in range(7)]
-    rest = round(rules.min_rest_hours * 60)
+    rest = rules.min_rest_minutes
     mc, max_wd, L = rules.max_consecutive_days, rules.max_days_per_week, rules.min_consecutive_days_off
     lo, hi = agent.min_minutes(week), agent.max_minutes_per_week
     anchors = _anchors(p, opts) if w.unstable_start_per_day else []

@@ -659,7 +659,7 @@ def _options(agents: list[AgentSpec], variants: list[ShiftVariant], skills: tupl
              day0: pd.Timestamp, n_days: int,
              rules: RosterRules) -> tuple[tuple[tuple[tuple[int, int], ...], ...], ...]:
     k_index = {k: i for i, k in enumerate(skills)}
-    rest = round(rules.min_rest_hours * 60)
+    rest = rules.min_rest_minutes
     out = []
     for a in agents:
         days: list[tuple[tuple[int, int], ...]] = []

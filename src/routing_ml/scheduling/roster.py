@@ -131,6 +131,22 @@ class RosterModel:
     def num_assignment_vars(self) -> int:
         return len(self.x)
 
+    def rounding_error_bound(self) -> float:
+        """Largest amount (cost units) by which CP-SAT's rounded objective can exceed the
+        float objective over the model's domain: 0 when ``scale`` makes every coefficient
+        an integer; otherwise the CP-SAT bound minus this is a valid bound."""
+        if self.objective_index.size == 0:
+            return 0.0
+        proto = self.model.proto.objective
+        rounded = dict(zip(proto.vars, proto.coeffs, strict=True))
+        err = 0.0
+        for i, c in zip(self.objective_index.tolist(), self.objective_coef.tolist(), strict=True):
+            diff = rounded.get(i, 0) / self.scale - c
+            if abs(diff) > 1e-12 * max(1.0, abs(c)):
+                dom = self.model.proto.variables[i].domain  # (OR-Tools' container: no dom[-1])
+                err += max(diff * dom[0], diff * dom[len(dom) - 1], 0.0)
+        return err
+
     def objective_value(self, solver: Any) -> float:
         """Objective (cost units) of ``solver``'s solution of this model, computed in floats
         from the variable values (not from the rounded CP-SAT coefficients)."""
@@ -349,6 +365,8 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                     uncoverable.append((k, t))
                     offset += uc * r / s
                     offset_float += under_float * r
+                    if rules.hard_coverage:  # no shift covers it: the model is infeasible
+                        enforce(m.add_bool_or([]), ("coverage", p.skills[k], t // per_day))
                 continue
             if over_coef and p.listed[k, t]:
                 for c, v in tl:
@@ -381,7 +399,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     max_wd = rules.max_days_per_week
     mc = rules.max_consecutive_days
     L = rules.min_consecutive_days_off
-    rest = round(rules.min_rest_hours * 60)
+    rest = rules.min_rest_minutes
     for a, agent in enumerate(p.agents):
         aid = agent.agent_id
         work = [[v for v, _, _ in by_ad[a][d]] for d in range(p.n_days)]
@@ -682,9 +700,9 @@ def _carry_over_text(p: RosterProblem, agent: Any) -> str:
     if agent.carry_over_day_off is not None:
         parts.append(f"{p.date(agent.carry_over_day_off).date()} off after {agent.previous_streak} "
                      f"working day(s) in a row before the horizon")
-    if agent.previous_end_minutes is not None and agent.previous_end_minutes + round(
-            p.rules.min_rest_hours * 60) > 0:
-        until = p.start + pd.Timedelta(minutes=agent.previous_end_minutes + round(p.rules.min_rest_hours * 60))
+    if agent.previous_end_minutes is not None and agent.previous_end_minutes + \
+            p.rules.min_rest_minutes > 0:
+        until = p.start + pd.Timedelta(minutes=agent.previous_end_minutes + p.rules.min_rest_minutes)
         parts.append(f"rest until {until:%Y-%m-%d %H:%M}")
     return f"; previous_roster: {', '.join(parts)}" if parts else ""
 
@@ -1257,11 +1275,21 @@ def _solve_roster_model(
         # recomputed in floats from the solution; the bound is CP-SAT's of the scaled model
         # (exact when ``rm.scale`` makes every coefficient an integer, see objective_scale)
         objective = rm.objective_value(solver)
-        best = solver.best_objective_bound / rm.scale + rm.objective_offset
+        if has_plan and status is not SolveStatus.OPTIMAL:
+            # an unfinished solve may hold auxiliary variables (a week's anchor start) at
+            # worse values than its assignments need: the roster's own objective counts
+            from routing_ml.scheduling._patterns import plan_objective
+            from routing_ml.scheduling._weeks import plan_from_frames
+
+            objective = min(objective, plan_objective(p, *plan_from_frames(p, roster, breaks)))
+        # minus what rounding the coefficients can gain (0 for an exact scale); the LP
+        # relaxation is of the same rounded model
+        rounding = rm.rounding_error_bound()
+        best = solver.best_objective_bound / rm.scale + rm.objective_offset - rounding
         if from_warm:  # the completion solve's bound is not a bound of the full model
             best = -float("inf")
         if lp_value is not None:
-            best = max(best, min(lp_value, objective))
+            best = max(best, min(lp_value - rounding, objective))
         best = max(best, 0.0)  # every objective term is >= 0 (weights are validated >= 0)
         if best >= objective - 1e-9 * max(1.0, abs(objective)):
             best = objective

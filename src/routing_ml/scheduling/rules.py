@@ -91,6 +91,12 @@ class RosterRules:
                 f"at most 24 h a day). Fix: min_hours_per_week is paid hours per week (e.g. 16-40).")
 
     @property
+    def min_rest_minutes(self) -> int:
+        """``min_rest_hours`` in whole minutes, rounded up (11.005 h is 661 min, not 660: a
+        rest the solvers accept is one the checker accepts)."""
+        return math.ceil(round(self.min_rest_hours * 60, 6))
+
+    @property
     def max_working_days_per_week(self) -> int:
         """Upper bound on working days in a week allowed by ``max_days_per_week``, the
         days-off block and ``max_consecutive_days`` (at most ``mc`` days in a row leaves at
