@@ -274,7 +274,7 @@ def run(
     direct = type(policy) is LongestIdleAgent and policy.require_skill
     sync = not direct  # keep pool.load / idle_since current for the policy's eyes
     idle_l = [0.0] * na
-    idle_list: list[int] = []
+    idle_list: dict[int, None] = {}  # insertion-ordered, O(1) removal
     partial: list[set[int]] = [set() for _ in range(nch)]
     aq_set = [set(x) for x in agent_queues]
     stat_l = [0] * na  # status(a), kept current by moved()
@@ -345,11 +345,11 @@ def run(
         for q in qs[new]:
             free_q[q] += 1
         if old == 1:
-            idle_list.remove(a)
+            del idle_list[a]
         elif old >= 2:
             partial[old - 2].discard(a)
         if new == 1:
-            idle_list.append(a)
+            idle_list[a] = None
         elif new >= 2:
             partial[new - 2].add(a)
 
@@ -430,7 +430,8 @@ def run(
             n_wait[q_l[c]] -= 1
         old = stat_l[a]
         h, r = outcome(src_l[c], a, z_l[c], ur_l[c])
-        others = load[a][ch]
+        la = load[a]
+        others = la[ch]
         if others and slow:
             h *= 1.0 + slow * others
         if total[a] == 0:
@@ -438,12 +439,12 @@ def run(
             if sync:
                 spell_busy[a] = now
                 busy_mask[a] = True
-        load[a][ch] += 1
+        la[ch] = others + 1
         total[a] += 1
         cur_ch[a] = ch
         if sync:
             np_load[a, ch] += 1
-        new = 2 + ch if load[a][ch] < cap[a][ch] else 0
+        new = 2 + ch if others + 1 < cap[a][ch] else 0
         if new != old:
             moved(a, old, new)
         state[c] = SERVING

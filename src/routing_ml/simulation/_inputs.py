@@ -625,8 +625,12 @@ def _shift_frame(shifts: pd.DataFrame) -> pd.DataFrame:
 def _numbers(df: pd.DataFrame, column: str) -> pd.Series:
     """``df[column]`` as floats, NaN where empty; text that is not a number is a FrameError
     (it would silently become "unknown")."""
+    if pd.api.types.is_numeric_dtype(df[column]):
+        return df[column]
     values = pd.to_numeric(df[column], errors="coerce")
-    bad = values.isna() & df[column].notna() & (df[column].astype(str).str.strip() != "")
+    bad = values.isna() & df[column].notna()
+    if bad.any():  # (text only where numbers failed: the check costs nothing on numbers)
+        bad &= df[column].astype(str).str.strip() != ""
     if bad.any():
         raise FrameError(
             f"contacts frame: column '{column}' has values that are not numbers: "
