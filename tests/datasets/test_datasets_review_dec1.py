@@ -39,3 +39,14 @@ def test_bad_bounds_of_the_madrid_grid_are_named(june: pd.DataFrame, start: obje
 def test_a_numeric_start_is_refused() -> None:
     with pytest.raises(GeneratorParameterError, match="the number 20240108"):
         make_contact_center(seed=0, days=1, daily_contacts=50, n_agents=5, start=20240108)
+
+
+def test_first_contacts_texts_do_not_depend_on_the_staffing() -> None:
+    # the texts were drawn in one batch with the repeats, whose number depends on staffing
+    kw = dict(seed=0, days=1, daily_contacts=300)
+    a = make_contact_center(n_agents=10, **kw).contacts
+    b = make_contact_center(n_agents=40, **kw).contacts
+    fa, fb = a[~a["is_repeat"]].sort_values("ts"), b[~b["is_repeat"]].sort_values("ts")
+    assert len(fa) == len(fb) and fa["text"].tolist() == fb["text"].tolist()
+    c = make_contact_center(n_agents=10, simulate=False, **kw).contacts.sort_values("ts")
+    assert c["text"].tolist() == fa["text"].tolist()

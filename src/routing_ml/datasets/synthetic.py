@@ -5,7 +5,8 @@ text, the agents, their shifts, the interaction log of a plain skill-qualified
 longest-idle-agent routing (with abandonment and repeat contacts), interval volumes, and
 the :class:`GroundTruth` that generated the outcomes, so that any routing policy can be
 scored exactly. Everything derives from ``seed`` through independent streams (arrivals,
-texts, agents, shifts, simulation): changing ``n_agents`` leaves the arrivals unchanged.
+texts, agents, shifts, simulation): changing ``n_agents`` leaves the arrivals and the
+first contacts' texts unchanged (repeat contacts' texts come from a stream of their own).
 
 Generative model
 ----------------
@@ -736,8 +737,17 @@ def make_contact_center(
     lg_all = np.asarray(log["lg"], dtype=np.int64)
     parent = np.asarray(log["parent"], dtype=np.int64)
     is_rep = parent >= 0
-    texts = _make_texts(r_txt, it_all, lg_all, ch_all, is_rep, intent_names, vague_share,
-                        mixed_share)
+    # first contacts (the log's prefix) first, from the text stream alone; repeats after,
+    # from a stream drawn from it: the first contacts' texts do not depend on how many
+    # repeats the staffing (n_agents, simulate) produced
+    n1 = len(t)
+    texts = np.empty(n_all, dtype=object)
+    texts[:n1] = _make_texts(r_txt, it_all[:n1], lg_all[:n1], ch_all[:n1], is_rep[:n1],
+                             intent_names, vague_share, mixed_share)
+    if n_all > n1:
+        r_rep = np.random.default_rng(int(r_txt.integers(2**63)))
+        texts[n1:] = _make_texts(r_rep, it_all[n1:], lg_all[n1:], ch_all[n1:], is_rep[n1:],
+                                 intent_names, vague_share, mixed_share)
     sk_all = intent_skill[it_all]
     ch_names = np.array(CHANNELS, dtype=object)
     sk_names = np.array(SKILLS, dtype=object)
