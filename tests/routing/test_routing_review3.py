@@ -118,3 +118,87 @@ def test_pair_model_is_repeat_as_text_names_the_column() -> None:
     log = _log([True, False]).assign(is_repeat=["yes", "no"])
     with pytest.raises(ValueError, match="is_repeat"):
         PairOutcomeModel._clean_log(log)
+
+
+class _LanguageScorer:
+    """Values that depend on the contact's language agent by agent (a pair model's
+    language match does), with a context key that leaves language out (as
+    PairOutcomeModel.context_key does by default)."""
+
+    def expected_outcomes(self, contact, pool):
+        p = np.array([0.9, 0.5]) if contact.language is None else np.array([0.95, 0.1])
+        return p, np.full(len(pool), 300.0)
+
+    def context_key(self, contact):
+        return (contact.channel, contact.skill)
+
+
+def test_batch_assignment_does_not_share_values_across_languages() -> None:
+    from routing_ml.routing import AgentPool, BatchAssignment
+
+    agents = [{"agent_id": "A", "skills": {"tax": 3}, "languages": ("es",), "channels": ("voice",)},
+              {"agent_id": "B", "skills": {"tax": 3}, "languages": ("es",), "channels": ("voice",)}]
+    pool = AgentPool.from_agents(agents)
+    # no agent speaks French: both contacts have no language index at the bullseye
+    contacts = [Contact(1, "voice", 0.0, skill="tax", language=None),
+                Contact(2, "voice", 0.0, skill="tax", language="fr")]
+    got = BatchAssignment(_LanguageScorer(), lambda_per_second=0.0).assign_batch(contacts, pool, 0.0)
+    # optimum: the French contact to A (0.95), the other to B (0.5): 1.45 against 1.0
+    assert [d.agent_id for d in got] == ["B", "A"], got
+
+
+@pytest.mark.parametrize("arrival", [-np.inf, np.inf, np.nan])
+def test_a_non_finite_arrival_waits_zero_seconds(arrival) -> None:
+    agents = [{"agent_id": "EN", "skills": {"tax": 3}, "languages": ("en",), "channels": ("voice",)},
+              {"agent_id": "ES", "skills": {"tax": 3}, "languages": ("es",), "channels": ("voice",)}]
+    r = Router(agents, warm_up=False)
+    d = r.route(Contact(1, "voice", arrival, skill="tax", language="en"), now=1000.0)
+    assert d.agent_id == "EN" and d.reason.endswith("step=0"), d
+
+
+def test_predictive_refuses_values_that_are_not_one_per_agent() -> None:
+    from routing_ml.routing import Predictive
+
+    class Short:
+        def expected_outcomes(self, contact, pool):
+            return np.array([0.9]), np.array([100.0])
+
+    agents = [{"agent_id": f"A{i}", "skills": {"tax": 3}, "channels": ("voice",)} for i in range(3)]
+    r = Router(agents, policy=Predictive(Short()), warm_up=False)
+    d = r.route(Contact(1, "voice", 0.0, skill="tax"), now=0.0)
+    assert d.reason.startswith("fallback:model_error"), d
+
+
+def test_the_pair_models_row_cache_sees_a_pools_other_languages() -> None:
+    import dataclasses
+    import pickle
+
+    from routing_ml.datasets.synthetic import make_contact_center
+    from routing_ml.routing import AgentPool
+
+    cc = make_contact_center(seed=1, days=3, daily_contacts=300, n_agents=12)
+    m = PairOutcomeModel(n_estimators=50, min_child_samples=20).fit(cc.interactions, cc.agents)
+    pool = AgentPool.from_agents(cc.agents)
+    c = Contact(1, "voice", 0.0, intent="cita_previa", skill="citas", language="en")
+    m.expected_outcomes(c, pool)
+    langs = pool.languages.copy()
+    langs[:, pool.language_names.index("en")] = True  # everybody speaks English now
+    pool2 = dataclasses.replace(pool, languages=langs)  # shares agent_ids and skills
+    cached, _ = m.expected_outcomes(c, pool2)
+    fresh, _ = pickle.loads(pickle.dumps(m)).expected_outcomes(c, pool2)
+    np.testing.assert_allclose(cached, fresh)
+
+
+def test_batch_scores_are_value_plus_urgency_however_the_contact_was_placed() -> None:
+    from routing_ml.routing import AgentPool, BatchAssignment, BullseyeStep
+
+    pool = AgentPool.from_agents([
+        {"agent_id": "X", "skills": {"tax": 5}, "channels": ("voice", "chat"), "max_concurrency": 2},
+        {"agent_id": "Y", "skills": {"tax": 2}, "channels": ("chat",), "max_concurrency": 2}])
+    cs = [Contact(1, "voice", 0.0, skill="tax", priority=2),
+          Contact(2, "chat", 0.0, skill="tax", priority=1),
+          Contact(3, "chat", 0.0, skill="tax", priority=1)]
+    pol = BatchAssignment(bullseye=[BullseyeStep(0, 1, False)])
+    for c, d in zip(cs, pol.assign_batch(cs, pool, 60.0), strict=True):
+        # without a model the value is proficiency / 5 (X: 1.0, Y: 0.4)
+        assert d.score == pytest.approx(pool.skills[d.agent, 0] / 5 + pol._urgency(c, 60.0)), (c, d)

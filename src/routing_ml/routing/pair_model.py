@@ -1006,7 +1006,8 @@ class PairOutcomeModel:
         Known agents use their own history; agents unseen at fit use the pseudo-row of
         their proficiency on the contact's skill. The language match is the pool's.
         """
-        ck = (id(pool.agent_ids), id(pool.skills), contact.skill, contact.language)
+        # the languages array too: a pool rebuilt with dataclasses.replace shares the others
+        ck = (id(pool.agent_ids), id(pool.skills), id(pool.languages), contact.skill, contact.language)
         hit = self._rows_cache.get(ck)
         if hit is not None and hit[0] is pool.agent_ids:
             return hit[1]

@@ -489,6 +489,12 @@ class Predictive(_RuleMixin):
 
     def _ev(self, contact: Contact, pool: AgentPool, gap: np.ndarray | None) -> np.ndarray:
         p, h = self.model.expected_outcomes(contact, pool)
+        p, h = np.asarray(p, dtype=float), np.asarray(h, dtype=float)
+        if p.shape != (len(pool),) or h.shape != (len(pool),):
+            # a corrupt model: not broadcast over the agents (the Router falls back on it)
+            raise ValueError(f"{type(self.model).__name__}.expected_outcomes gave arrays of "
+                             f"shapes {p.shape} / {h.shape} for {len(pool)} agents; expected "
+                             f"one value per agent.")
         if self.concurrency_slowdown > 0:
             ch = pool.channel_index(contact.channel)
             if ch >= 0:
@@ -775,7 +781,10 @@ class BatchAssignment(_RuleMixin):
             k = self._step(wait)
             ctx = context_key(c) if context_key is not None else (
                 i if self.model is not None else None)
-            key = (ch, s, li, k, c.preferred_agent_id, ctx)
+            # the language too: a model's values depend on each agent's match with it even
+            # where the bullseye has no language index for it (li == -1 for None and for a
+            # language nobody qualified speaks) and context_key leaves it out
+            key = (ch, s, li, k, c.preferred_agent_id, ctx, c.language)
             g = groups.get(key)
             if g is None:
                 mask = self._qualified(pool, ch, s, li, self.bullseye[k])
@@ -867,7 +876,7 @@ class BatchAssignment(_RuleMixin):
                 on_channel[a] = ch
                 used[a] += 1
                 out[i] = Decision(a, reason_of(g), agent_id=str(pool.agent_ids[a]),
-                                  score=float(per_agent[a]))
+                                  score=float(per_agent[a] + u_arr[r_i]))  # value + urgency, as the solver's
         for i in range(n):
             if out[i] is None:
                 out[i] = Decision(-1, f"{REASON_BATCH}:not_assigned",

@@ -530,7 +530,8 @@ class Router:
         citizen's last recorded contact is more than the case window after the decision's
         time: the contact's ``arrival_seconds`` / ``now`` is not on the case book's clock,
         no case is opened), ``clock_mismatch`` (a contact arriving after ``now``: its
-        wait is taken as 0).
+        wait is taken as 0), ``arrival_not_finite`` (an infinite or NaN ``arrival_seconds``:
+        its wait is taken as 0).
 
         ``fallback:<why>`` counts every decision whose reason starts with ``fallback:``:
         the Router's own (model missing / failing / slow, circuit open, invalid decision)
@@ -720,7 +721,11 @@ class Router:
             contact = replace(contact, **changes)
             changes = {}
         arrival = float(contact.arrival_seconds)
-        if np.isfinite(arrival) and abs(float(now) - arrival) > CLOCK_MISMATCH_SECONDS:
+        if not np.isfinite(arrival) and np.isfinite(float(now)):
+            # an infinite wait would open every bullseye step (language ignored): none
+            self._count("arrival_not_finite")
+            contact = replace(contact, arrival_seconds=float(now))
+        elif np.isfinite(arrival) and abs(float(now) - arrival) > CLOCK_MISMATCH_SECONDS:
             self._count("clock_mismatch")
             if "clock_mismatch" not in self._warned:
                 self._warned.add("clock_mismatch")
