@@ -142,6 +142,25 @@ def waiting_order(contact: Contact) -> tuple[int, int, float]:
     return (0, -contact.priority, contact.arrival_seconds)
 
 
+def flag_column(df: Any, column: str, *, frame: str) -> Any:
+    """``df[column]`` as a nullable boolean Series: bool, 0/1 or their text (``"0"``,
+    ``"1"``) read as numbers, never by truthiness (``bool("0")`` is True); missing values
+    stay missing. Any other value is a :class:`~routing_ml.errors.FrameError` (a
+    ValueError) naming the frame, the column and the values."""
+    import pandas as pd
+
+    from routing_ml.errors import FrameError
+
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = df[column].notna() & ~values.isin((0, 1))
+    if bad.any():
+        raise FrameError(
+            f"{frame}: column '{column}' must be bool (or 0/1; empty where unknown); got "
+            f"values {df[column][bad].unique()[:5].tolist()}. Fix: e.g. "
+            f"log['{column}'] = log['{column}'].eq('yes').")
+    return values.astype("boolean")
+
+
 _CONTACT_FIELD_NAMES = tuple(Contact.__dataclass_fields__)
 _TRUE = {"true", "1", "yes", "y", "si", "sí", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}

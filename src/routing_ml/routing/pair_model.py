@@ -57,6 +57,7 @@ from routing_ml.routing.base import (
     Contact,
     agent_codes,
     customer_key,
+    flag_column,
     label_text,
 )
 
@@ -293,24 +294,11 @@ class PairOutcomeModel:
         if "resolved" in df.columns and df["resolved"].isna().any():
             raise FrameError("interactions: column 'resolved' has missing values; fill or "
                              "drop them (it must be bool).")
-        if "resolved" in df.columns:
-            r = pd.to_numeric(df["resolved"], errors="coerce")
-            if not r.isin((0, 1)).all():
-                raise FrameError(
-                    f"interactions: column 'resolved' must be bool (or 0/1); got values "
-                    f"{df['resolved'][~r.isin((0, 1))].unique()[:5].tolist()}. Fix: e.g. "
-                    f"log['resolved'] = log['resolved'].eq('yes')."
-                )
-            df = df.assign(resolved=r.astype(bool))  # "0" / "1" text as numbers, not truthiness
+        # "0" / "1" text read as numbers, not by truthiness
+        if "resolved" in df.columns:  # (missing values refused above)
+            df = df.assign(resolved=flag_column(df, "resolved", frame="interactions").astype(bool))
         if "is_repeat" in df.columns:
-            rep = pd.to_numeric(df["is_repeat"], errors="coerce")
-            bad = df["is_repeat"].notna() & ~rep.isin((0, 1))
-            if bad.any():
-                raise FrameError(
-                    f"interactions: column 'is_repeat' must be bool (or 0/1; empty where "
-                    f"unknown); got values {df['is_repeat'][bad].unique()[:5].tolist()}. Fix: "
-                    f"e.g. log['is_repeat'] = log['is_repeat'].eq('yes').")
-            df = df.assign(is_repeat=rep.astype("boolean"))
+            df = df.assign(is_repeat=flag_column(df, "is_repeat", frame="interactions"))
         return df
 
     @staticmethod

@@ -57,6 +57,7 @@ from routing_ml.routing.base import (
     check_skills_mapping,
     contact_from_record,
     customer_key,
+    flag_column,
     label_text,
 )
 from routing_ml.routing.policies import BatchAssignment, Predictive, SkillBased
@@ -191,8 +192,6 @@ class CaseBook:
         without offset) or numbers of seconds. Rows whose ``ts`` is missing or unreadable
         are skipped. ``resolved`` is bool or 0/1 (as numbers or text); a missing outcome
         leaves the case open; any other value is a ValueError."""
-        import pandas as pd
-
         from routing_ml.routing.pair_model import PairOutcomeModel
 
         book = cls(window_seconds)
@@ -204,14 +203,8 @@ class CaseBook:
         n = len(df)
         res = [False] * n
         if "resolved" in df:
-            r = pd.to_numeric(df["resolved"], errors="coerce")
-            bad = df["resolved"].notna() & ~r.isin((0, 1))
-            if bad.any():
-                raise ValueError(
-                    f"history: column 'resolved' must be bool (or 0/1); got values "
-                    f"{df['resolved'][bad].unique()[:5].tolist()}. Fix: e.g. "
-                    f"log['resolved'] = log['resolved'].eq('yes').")
-            res = r.eq(1).tolist()  # missing: not known to be resolved, the case stays open
+            # missing: not known to be resolved, the case stays open
+            res = flag_column(df, "resolved", frame="history").fillna(False).tolist()
         ch = df["channel"].tolist() if "channel" in df else ["voice"] * n
         agents = df["agent_id"].tolist() if "agent_id" in df else [None] * n
         for c, t, chn, a, r in zip(df["customer_id"].tolist(), df["_ts_seconds"].tolist(),
