@@ -95,3 +95,21 @@ def test_an_exact_tie_at_the_occupancy_cap_is_at_the_cap(volume, aht, minutes, a
     n = required_agents(volume, aht_seconds=aht, interval_minutes=minutes, service_level=0.5,
                         answer_seconds=60, max_occupancy=0.7)
     assert int(n) == agents
+
+
+def test_handle_time_forecast_leaves_out_the_holidays_the_volume_forecast_does() -> None:
+    from routing_ml.forecasting import HandleTimeForecaster
+
+    # Mon-Fri 09-17 office closed on 12 Oct and 1 Nov 2023 (national holidays); the next
+    # week holds 6 and 8 December, holidays too
+    ds = pd.date_range("2023-10-02", "2023-12-01 23:00", freq="1h")
+    ds = ds[(ds.hour >= 9) & (ds.hour < 17) & (ds.dayofweek < 5)]
+    ds = ds[~ds.normalize().isin(pd.to_datetime(["2023-10-12", "2023-11-01"]))]
+    hist = pd.DataFrame({"unique_id": "q", "ds": ds, "y": 10.0, "aht_seconds": 300.0})
+    kw = dict(freq="1h", holidays_country="ES")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vol = Forecaster("topdown", **kw).fit(hist[["unique_id", "ds", "y"]]).predict(h="1w")
+    aht = HandleTimeForecaster(**kw).fit(hist).predict(h="1w")
+    assert set(aht["ds"]) == set(vol["ds"])
+    assert not aht["ds"].dt.normalize().isin(pd.to_datetime(["2023-12-06", "2023-12-08"])).any()

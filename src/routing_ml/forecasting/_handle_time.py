@@ -50,7 +50,8 @@ class HandleTimeForecaster:
         get a profile of their own: per slot, the holidays' handle time shrunk towards
         the slot's mean over the ordinary days with ``prior_calls`` pseudo-calls (a
         history with few holidays stays close to an ordinary day), and the weekday
-        profiles no longer include the holidays.
+        profiles no longer include the holidays. ``predict(h=...)`` leaves out the
+        holidays a series was always closed on, as ``Forecaster.predict`` does.
     """
 
     def __init__(self, *, freq: str | None = None, weight_col: str | None = "served",
@@ -205,7 +206,11 @@ class HandleTimeForecaster:
                     continue
                 d_idx, s_idx = cal.future_index(p, groups[p.uid])
             else:
-                d_idx, s_idx = cal.default_future(p, cal.parse_span(h))
+                # as Forecaster.predict(h): the holidays a series was always closed on are
+                # left out, so the two forecasts have the same rows
+                hol = getattr(self, "_holidays_", None)
+                closed = hol if hol is not None and cal.closed_on_holidays(p, hol) else None
+                d_idx, s_idx = cal.default_future(p, cal.parse_span(h), closed)
             wd = self._day_kind(p.start, d_idx)
             ds = (p.start + d_idx.astype("timedelta64[D]")).astype("datetime64[ns]") + (
                 p.slots[s_idx].astype("timedelta64[m]"))
