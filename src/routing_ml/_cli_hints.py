@@ -73,10 +73,12 @@ def bad_output(path: object, flag: str, *, plot: bool = False, folder: bool = Fa
     return None
 
 
-def clashing_paths(outputs: dict[str, object], inputs: dict[str, object] | None = None) -> str | None:
+def clashing_paths(outputs: dict[str, object], inputs: dict[str, object] | None = None,
+                   fix: str = "give distinct file names.") -> str | None:
     """Why two of a command's files are one (None when they are distinct): two outputs on
     one path (the second would overwrite the first) or an output over an input (the input
-    would be lost). ``outputs`` / ``inputs``: flag -> path (None: not given)."""
+    would be lost). ``outputs`` / ``inputs``: flag (or description) -> path (None: not
+    given); ``fix`` ends the message."""
     seen: dict[Path, str] = {}
     for flag, path in (inputs or {}).items():
         if path is not None:
@@ -86,7 +88,6 @@ def clashing_paths(outputs: dict[str, object], inputs: dict[str, object] | None 
             continue
         key = Path(str(path)).resolve()
         if key in seen:
-            return (f"{flag} {path} is also {seen[key]}: one would overwrite the other. "
-                    f"Fix: give distinct file names.")
-        seen[key] = flag
+            return f"{flag} {path} is also {seen[key]}: one would overwrite the other. Fix: {fix}"
+        seen[key] = f"{flag} ({path})"
     return None

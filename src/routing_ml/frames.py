@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,6 +135,24 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
             f"{_show(df.loc[s.isna()])}\nFix: drop or fill those rows."
         )
     return s.astype("datetime64[ns]")
+
+
+def as_timestamp(value: Any, name: str, *, example: str = "2024-01-08 09:00") -> pd.Timestamp:
+    """A date-time parameter (``start=``, ``until=``, ...) as a naive timestamp, or a
+    ValueError naming the parameter: unreadable text, NaT, a value out of pandas' range
+    (``"june"`` reads as year 1) or a time-zone-aware value (the frames hold naive local
+    time)."""
+    try:
+        ts = pd.Timestamp(value).as_unit("ns")
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise ValueError(f"{name}={value!r} is not a date-time. Fix: e.g. {name}='{example}' "
+                         f"(naive local time) or a pd.Timestamp.") from None
+    if pd.isna(ts):
+        raise ValueError(f"{name}={value!r} is not a date-time. Fix: e.g. {name}='{example}'.")
+    if ts.tzinfo is not None:
+        raise ValueError(f"{name}={value!r} is time-zone aware; the frames hold naive local time. "
+                         f"Fix: {name}=pd.Timestamp(...).tz_convert(zone).tz_localize(None).")
+    return ts
 
 
 #: dd/mm/yyyy or mm/dd/yyyy, also with '-' or '.' (one separator within a date)

@@ -11,14 +11,13 @@ import logging
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from routing_ml.errors import FrameError
-from routing_ml.frames import ID, TARGET, TIME, require_columns
+from routing_ml.frames import ID, TARGET, TIME, as_timestamp, require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -376,8 +375,8 @@ def avisos_madrid_volumes(
         raise ValueError("avisos_madrid_volumes: no report in the frame (empty selection?) "
                          "and no start and end to lay the grid on. Fix: check the filter, or "
                          "pass start= and end=.")
-    lo = ts.min() if start is None else _naive_bound(start, "start")
-    hi = ts.max() if end is None else _naive_bound(end, "end")
+    lo = ts.min() if start is None else as_timestamp(start, "start", example="2023-06-01")
+    hi = ts.max() if end is None else as_timestamp(end, "end", example="2023-06-01")
     if hi < lo:
         raise ValueError(f"avisos_madrid_volumes: end {hi} is before start {lo}.")
     grid = pd.date_range(lo.floor(freq), hi.floor(freq), freq=freq)
@@ -430,17 +429,3 @@ def list_datasets() -> pd.DataFrame:
         rows.append({"name": name, "rows": _row_counts()[name],
                      "size_mb": _path(file).stat().st_size / 1e6, "source": source})
     return pd.DataFrame(rows)
-
-
-def _naive_bound(value: Any, name: str) -> pd.Timestamp:
-    """``start`` / ``end`` of a volumes grid as a naive local timestamp, or a ValueError."""
-    try:
-        ts = pd.Timestamp(value).as_unit("ns")  # "june" is year 1: out of range
-    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
-        raise ValueError(f"{name}={value!r} is not a date-time. Fix: e.g. {name}='2023-06-01'.") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name}={value!r} is not a date-time. Fix: e.g. {name}='2023-06-01'.")
-    if ts.tz is not None:
-        raise ValueError(f"{name}={value!r} is time-zone aware; the reports are naive local time "
-                         f"(Europe/Madrid). Fix: {name}=pd.Timestamp(...).tz_localize(None).")
-    return ts

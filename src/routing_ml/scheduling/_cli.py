@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from routing_ml._cli_hints import as_flags, bad_output
+from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
 from routing_ml._csv import read_table
 
 
@@ -83,17 +83,14 @@ def register(app: typer.Typer) -> None:
         breaks_path = out.with_name(out.stem + "_breaks.csv")
         gantt_path = None if plot is None else plot.with_name(plot.stem + "_gantt.png")
         outputs = [p for p in (out, cov_path, breaks_path, plot, gantt_path) if p is not None]
-        named: dict[Path, str] = {}
-        for what, path in (("--out", out), ("--coverage-out", cov_path), ("the breaks file", breaks_path),
-                           ("--plot", plot), ("the Gantt chart", gantt_path)):
-            if path is None:
-                continue
-            if path.resolve() in named:
-                typer.echo(f"error: {what} {path} is also {named[path.resolve()]}: one file would "
-                           f"overwrite the other. Fix: give distinct output paths (the breaks file is "
-                           f"<out>_breaks.csv, the Gantt chart <plot>_gantt.png).", err=True)
-                raise typer.Exit(1)
-            named[path.resolve()] = f"{what} ({path})"
+        clash = clashing_paths(
+            {"--out": out, "--coverage-out": cov_path, "the breaks file": breaks_path,
+             "--plot": plot, "the Gantt chart": gantt_path},
+            fix="give distinct output paths (the breaks file is <out>_breaks.csv, the Gantt "
+                "chart <plot>_gantt.png).")
+        if clash:
+            typer.echo(f"error: {clash}", err=True)
+            raise typer.Exit(1)
         for problem in (bad_output(out, "--out"), bad_output(coverage_out, "--coverage-out"),
                         bad_output(plot, "--plot", plot=True)):
             if problem:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.errors import FrameError
-from routing_ml.frames import AGENTS, CHANNELS, ID, TIME, validate_requirements
+from routing_ml.frames import AGENTS, CHANNELS, ID, TIME, as_timestamp, validate_requirements
 from routing_ml.routing.base import AgentPool, LongestIdleAgent, check_skills_mapping
 
 from . import _engine, _inputs, _stats
@@ -449,25 +449,9 @@ def _check_policy(policy: Any) -> Any:
 
 def _kwargs(**kw: Any) -> dict[str, Any]:
     for name in ("origin", "until"):
-        kw[name] = _timestamp_param(name, kw.get(name))
+        value = kw.get(name)
+        kw[name] = None if value is None else as_timestamp(value, name, example="2024-01-22 08:00")
     return kw
-
-
-def _timestamp_param(name: str, value: Any) -> pd.Timestamp | None:
-    """``origin`` / ``until`` as a naive timestamp, or a ValueError naming the parameter."""
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"{name}={value!r} is not a date-time. Fix: pass e.g. "
-                         f"'2024-01-22 08:00' (naive local time) or a pd.Timestamp.") from None
-    if ts is pd.NaT or pd.isna(ts):
-        raise ValueError(f"{name}={value!r} is not a date-time (NaT). Fix: pass e.g. '2024-01-22 08:00'.")
-    if ts.tzinfo is not None:
-        raise ValueError(f"{name}={value!r} is time-zone aware; the frames use naive local time. "
-                         "Fix: ts.tz_convert(zone).tz_localize(None).")
-    return ts
 
 
 # --------------------------------------------------------------------------- simulate
