@@ -21,6 +21,7 @@ Decision points:
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from dataclasses import dataclass
@@ -148,7 +149,22 @@ def sim_pool(template: AgentPool) -> SimPool:
                    languages=template.languages, capacity=template.capacity)
 
 
-def run(
+def run(*args: Any, **kwargs: Any) -> RawRun:
+    """One run of the event loop (``_run``) with the cyclic garbage collector paused.
+
+    The loop allocates a tuple per event and its own structures form no reference cycles;
+    the collector's passes over every live object (the caller's data included) cost a few
+    percent of a run. Whatever a policy leaves behind is collected once it is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(*args, **kwargs)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(
     P: Any,
     pool: AgentPool,
     policy: Any,
@@ -274,7 +290,9 @@ def run(
     direct = type(policy) is LongestIdleAgent and policy.require_skill
     sync = not direct  # keep pool.load / idle_since current for the policy's eyes
     idle_l = [0.0] * na
-    idle_list: dict[int, None] = {}  # insertion-ordered, O(1) removal
+    # per queue, its idle qualified agents in the order they became idle (a dict is
+    # insertion-ordered with O(1) removal): the longest idle is the first key
+    idle_q: list[dict[int, None]] = [{} for _ in range(nq)]
     partial: list[set[int]] = [set() for _ in range(nch)]
     aq_set = [set(x) for x in agent_queues]
     stat_l = [0] * na  # status(a), kept current by moved()
@@ -340,27 +358,32 @@ def run(
         # longest idle: no batch (counts unused), keep the idle order instead
         stat_l[a] = new
         qs = q_of_status[a]
-        for q in qs[old]:
-            free_q[q] -= 1
-        for q in qs[new]:
-            free_q[q] += 1
         if old == 1:
-            del idle_list[a]
-        elif old >= 2:
-            partial[old - 2].discard(a)
+            for q in qs[1]:
+                free_q[q] -= 1
+                del idle_q[q][a]
+        else:
+            for q in qs[old]:
+                free_q[q] -= 1
+            if old >= 2:
+                partial[old - 2].discard(a)
         if new == 1:
-            idle_list[a] = None
-        elif new >= 2:
-            partial[new - 2].add(a)
+            for q in qs[1]:
+                free_q[q] += 1
+                idle_q[q][a] = None
+        else:
+            for q in qs[new]:
+                free_q[q] += 1
+            if new >= 2:
+                partial[new - 2].add(a)
 
     moved = moved_direct if direct else moved_generic
 
     def longest_idle(q: int) -> int:
         best = -1
-        for a in idle_list:
-            if q in aq_set[a]:
-                best = a
-                break
+        for a in idle_q[q]:  # the first key: the longest idle
+            best = a
+            break
         part = partial[qch[q]]
         if part:
             for a in part:
@@ -532,11 +555,8 @@ def run(
                 return
             start_service(best[-1], a, now)
 
-    def dispatch(a: int, now: float) -> None:
+    def dispatch_generic(a: int, now: float) -> None:
         """Agent ``a`` may have a free session: offer it waiting contacts."""
-        if direct:
-            dispatch_direct(a, now)
-            return
         nonlocal decisions
         skip: set[int] = set()
         while logged[a]:
@@ -587,9 +607,6 @@ def run(
                 return
             key, q = min(cands)
             c = key[-1]
-            if direct:
-                start_service(c, a, now)
-                continue
             decisions += 1
             refresh(now)
             d = choose(contact_obj(c), pool, now)
@@ -599,6 +616,8 @@ def run(
             skip.add(q)
             if held(d):
                 schedule_retry(c, d, now)
+
+    dispatch = dispatch_direct if direct else dispatch_generic
 
     def arrive(c: int, now: float) -> None:
         nonlocal seq, decisions
@@ -798,14 +817,27 @@ def run(
     pool.available_seconds[:] = avail
     pool.load[:] = np.asarray(load, dtype=pool.load.dtype).reshape(pool.load.shape)
     pool.idle_since[:] = idle_l
+
+    def array(values: list, dtype: Any) -> np.ndarray:
+        return np.fromiter(values, dtype, count=len(values))
+
+    def extended(first: np.ndarray, values: list, dtype: Any) -> np.ndarray:
+        """The first contacts' input array (never changed by the run) and the repeats
+        appended to ``values`` after it."""
+        first = first.astype(dtype, copy=False)
+        if len(values) == n0:
+            return first
+        return np.concatenate([first, np.asarray(values[n0:], dtype=dtype)])
+
     return RawRun(
-        t=np.asarray(t_l, float), queue=np.asarray(q_l, int), channel=np.asarray(ch_l, int),
-        priority=np.asarray(pr_l, int), is_repeat=np.asarray(rep_l, bool),
-        parent=np.asarray(par_l, int), contact_id=np.asarray(cid_l),
-        state=np.asarray(state, int), start=np.asarray(start_l, float),
-        end=np.asarray(end_l, float), agent=np.asarray(agent_l, int),
-        handle=np.asarray(handle_l, float), resolved=np.asarray(res_l, bool),
-        deadline=np.asarray(dl_l, float), abandon_t=np.asarray(ab_l, float),
+        t=extended(P.t, t_l, float), queue=extended(P.queue, q_l, int),
+        channel=extended(P.channel, ch_l, int), priority=extended(P.priority, pr_l, int),
+        is_repeat=extended(P.is_repeat, rep_l, bool), parent=array(par_l, int),
+        contact_id=extended(P.contact_id, cid_l, P.contact_id.dtype),
+        state=array(state, int), start=array(start_l, float),
+        end=array(end_l, float), agent=array(agent_l, int),
+        handle=array(handle_l, float), resolved=array(res_l, bool),
+        deadline=extended(P.deadline, dl_l, float), abandon_t=array(ab_l, float),
         busy_seconds=np.asarray(busy), available_seconds=np.asarray(avail),
         handled=np.asarray(handled), repeats_generated=repeats_generated,
         repeats_after_horizon=repeats_after, end_time=end_time, decisions=decisions,
