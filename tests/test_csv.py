@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from routing_ml._csv import read_table, sniff_separator
@@ -38,3 +39,47 @@ def test_staff_reads_a_spanish_spreadsheet_export(tmp_path):
     assert res.exit_code == 0, res.output
     req = pd.read_csv(out)
     assert len(req) == 4 and (req["agents"] > 10).all()
+
+
+def _write(tmp_path, text, name="es.csv", encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def test_semicolon_file_reads_thousands_points_with_decimal_commas(tmp_path):
+    p = _write(tmp_path, "unique_id;y;z\nvoice;1.234,5;1.000.000\nvoice;2,5;7,25\n")
+    df = read_table(p)
+    assert df["y"].tolist() == [1234.5, 2.5]
+    assert df["z"].tolist() == [1_000_000.0, 7.25]
+
+
+def test_semicolon_file_with_only_thousands_points_is_refused_not_read_as_decimals(tmp_path):
+    # pandas alone reads 1.234 (a thousand times too small): the column is named instead
+    p = _write(tmp_path, "unique_id;ds;y\nvoice;2024-01-08 09:00;1.234\nvoice;2024-01-08 09:30;12.500\n")
+    with pytest.raises(ValueError, match=r"column 'y' holds '1\.234'.*1234.*Fix"):
+        read_table(p)
+    # the same from a Windows-1252 export (the second look reads it the same way)
+    p = _write(tmp_path, "unique_id;y;note\nvoice;1.234;añejo\nvoice;3;x\n", "cp.csv", "cp1252")
+    with pytest.raises(ValueError, match="column 'y'"), pytest.warns(UserWarning, match="1252"):
+        read_table(p)
+
+
+def test_semicolon_file_with_decimal_points_keeps_them(tmp_path):
+    # a leading 0 or a fraction of other than three digits is a decimal point
+    p = _write(tmp_path, "unique_id;y;z\nvoice;0.125;1.5\nvoice;0.250;1.234\n")
+    df = read_table(p)
+    assert df["y"].tolist() == [0.125, 0.25] and df["z"].tolist() == [1.5, 1.234]
+    assert read_table(_write(tmp_path, "unique_id;y\nvoice;1234\nvoice;25\n", "i.csv"))["y"].tolist() \
+        == [1234, 25]
+
+
+def test_staff_cli_names_a_thousands_column_instead_of_planning_on_it(tmp_path):
+    ds = pd.date_range("2024-01-08 09:00", periods=2, freq="30min")
+    lines = ["unique_id;ds;yhat"] + [f"voice;{d};{v}" for d, v in zip(ds, ["1.200", "1.350"], strict=True)]
+    (tmp_path / "fc.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "fc.csv"), "--aht-seconds",
+                                   "300", "--out", str(tmp_path / "req.csv")])
+    assert res.exit_code != 0
+    assert "column 'yhat'" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "req.csv").exists()

@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 #: columns read as text whatever they hold (identifiers, not numbers)
 ID_COLUMNS = ("unique_id", "agent_id", "contact_id", "customer_id")
 
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
+# a number as a Spanish spreadsheet writes it: "2,5", "1.234", "1.234,5", "-7"
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*$")
+# what pandas reads as a decimal point but a spreadsheet set to Spanish writes as thousands:
+# "1.234", "12.500", "1.000.000" (a leading 0, as in "0.125", is a decimal point)
+_THOUSANDS_ONLY = re.compile(r"^\s*[-+]?[1-9]\d{0,2}(\.\d{3})+\s*$")
 
 
 def sniff_separator(path: str | Path) -> str:
@@ -31,8 +35,9 @@ def sniff_separator(path: str | Path) -> str:
 
 def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV with ``pandas.read_csv(**kwargs)``; a semicolon-separated file is read
-    with ``sep=";"`` and its text columns holding only decimal-comma numbers (``"2,5"``)
-    become floats. Columns named in a ``dtype`` keyword keep their given type; the id columns
+    with ``sep=";"`` and its text columns holding only decimal-comma numbers (``"2,5"``,
+    ``"1.234,5"``) become floats; numbers written only with thousands points (``"1.234"``)
+    are a ValueError (1234 or 1.234?). Columns named in a ``dtype`` keyword keep their given type; the id columns
     (``unique_id``, ``agent_id``, ``contact_id``, ``customer_id``) are text. A file that
     is not UTF-8 is read as Windows-1252 (what Excel writes in Spain) with a warning; an
     empty or unreadable file is a ValueError naming it."""
@@ -51,7 +56,8 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
         except UnicodeDecodeError:
             if "encoding" in kwargs:
                 raise
-            df = pd.read_csv(path, sep=sep, encoding="cp1252", **kwargs)
+            kwargs["encoding"] = "cp1252"  # (the numbers' second look reads it so too)
+            df = pd.read_csv(path, sep=sep, **kwargs)
             warnings.warn(f"{path} is not UTF-8: read as Windows-1252 (Excel's 'CSV' in Spain). "
                           "Save it as 'CSV UTF-8' to be sure accents are read right.", stacklevel=2)
     except pd.errors.EmptyDataError:
@@ -62,10 +68,37 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
                          "with one header line.") from None
     if sep == ";":
         keep = set((kwargs.get("dtype") or {}).keys()) if isinstance(kwargs.get("dtype"), dict) else set()
-        for col in df.columns:
-            if col in keep or df[col].dtype != object:
-                continue
-            values = df[col].dropna().astype(str)
-            if len(values) and values.str.match(_DECIMAL_COMMA).all() and values.str.contains(",").any():
-                df[col] = pd.to_numeric(df[col].str.replace(",", ".", regex=False))
+        _spanish_numbers(df, keep, path, sep, kwargs)
     return df
+
+
+def _spanish_numbers(df: pd.DataFrame, keep: set, path: str | Path, sep: str,
+                     kwargs: dict[str, Any]) -> None:
+    """Numbers of a ``;`` file in place: text columns holding only Spanish-written numbers
+    (``"2,5"``, ``"1.234,5"``) become floats; a column pandas read as numbers from values
+    that are all thousands-grouped (``"1.234"``: 1234 to a Spanish spreadsheet, 1.234 to
+    pandas) is a ValueError naming the column and a value — never a silent 1,000-fold
+    error."""
+    import pandas as pd
+
+    numeric = [c for c in df.columns if c not in keep and pd.api.types.is_float_dtype(df[c])]
+    if numeric:
+        raw = pd.read_csv(path, sep=sep, dtype=str, usecols=numeric,
+                          **{k: v for k, v in kwargs.items() if k not in ("dtype", "usecols")})
+        for col in numeric:
+            dotted = raw[col].dropna()
+            dotted = dotted[dotted.str.contains(".", regex=False)]
+            if len(dotted) and dotted.str.match(_THOUSANDS_ONLY).all():
+                raise ValueError(
+                    f"{path}: column '{col}' holds {dotted.iloc[0]!r} in a ';'-separated file: "
+                    f"a Spanish spreadsheet means {dotted.iloc[0].replace('.', '')} (a thousands "
+                    f"separator), pandas would read {float(dotted.iloc[0])}. Fix: export the "
+                    f"numbers without thousands separators (e.g. 1234 or 1234,5).")
+    for col in df.columns:
+        if col in keep or df[col].dtype != object:
+            continue
+        values = df[col].dropna().astype(str)
+        if (len(values) and values.str.match(_DECIMAL_COMMA).all()
+                and values.str.contains(r"[,.]").any()):
+            df[col] = pd.to_numeric(df[col].str.replace(".", "", regex=False)
+                                    .str.replace(",", ".", regex=False))
