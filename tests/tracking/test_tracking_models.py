@@ -136,7 +136,7 @@ def test_sklearn_model_registered_aliased_and_loaded_by_champion(store):
     assert f"routing-ml=={__version__}" in reqs.splitlines()
 
 
-def test_alias_moves_to_a_new_version_and_cli_lists_and_promotes(store):
+def test_alias_moves_to_a_new_version_and_cli_lists_and_promotes(store, monkeypatch):
     from typer.testing import CliRunner
 
     from routing_ml.cli import app
@@ -176,6 +176,12 @@ def test_alias_moves_to_a_new_version_and_cli_lists_and_promotes(store):
     assert "version 9" in bad.output
     table = tracking.list_models("scorer", tracking_uri=store["uri"])
     assert table["version"].tolist() == [2, 1]
+    # a registry search returns pages: every page is read (one version a page here)
+    from routing_ml.tracking import _models
+
+    monkeypatch.setattr(_models, "_PAGE_SIZE", 1)
+    assert tracking.list_models("scorer", tracking_uri=store["uri"])["version"].tolist() == [2, 1]
+    monkeypatch.undo()
     with pytest.raises(TrackingError, match="not valid"):
         tracking.set_alias("scorer", 1, "latest", tracking_uri=store["uri"])
 

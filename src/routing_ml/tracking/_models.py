@@ -10,7 +10,7 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -461,6 +461,22 @@ def get_alias_version(name: str, alias: str, *, tracking_uri: str | None = None)
         raise TrackingError(f"no alias {alias!r} on model {name!r}: {exc.message}.") from exc
 
 
+#: versions asked for per page of a registry search (MLflow's own default and maximum)
+_PAGE_SIZE = 10_000
+
+
+def _all_pages(search: Any, **kwargs: Any) -> Iterator[Any]:
+    """Every result of an MLflow search, page after page (one call returns at most
+    ``_PAGE_SIZE`` and a token for the next page)."""
+    token = None
+    while True:
+        page = search(max_results=_PAGE_SIZE, page_token=token, **kwargs)
+        yield from page
+        token = getattr(page, "token", None)
+        if not token:
+            return
+
+
 def list_models(name: str | None = None, *, tracking_uri: str | None = None) -> pd.DataFrame:
     """Registered model versions, newest first.
 
@@ -492,7 +508,7 @@ def list_models(name: str | None = None, *, tracking_uri: str | None = None) -> 
         filt = "name = '{}'".format(name.replace("'", "\\'"))
     rows = []
     aliases: dict[str, dict[str, list[str]]] = {}  # search results may omit aliases
-    for mv in c.search_model_versions(filter_string=filt):
+    for mv in _all_pages(c.search_model_versions, filter_string=filt):
         if mv.name not in aliases:
             by_version: dict[str, list[str]] = {}
             for a, v in (c.get_registered_model(mv.name).aliases or {}).items():
