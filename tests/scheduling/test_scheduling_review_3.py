@@ -181,3 +181,26 @@ def test_a_bound_of_rounded_coefficients_is_not_taken_as_proof() -> None:
     true_optimum = 100 * 0.123454
     assert res.best_bound <= true_optimum + 1e-9
     assert res.status.value == "feasible" or res.objective == pytest.approx(true_optimum)
+
+
+@pytest.mark.parametrize("rest_hours, early_allowed", [(30, False), (26, True)])
+def test_day_replanning_keeps_a_long_rest_across_a_day_off(rest_hours: float,
+                                                          early_allowed: bool) -> None:
+    # a night shift on Monday (20:00-04:00), Tuesday off: Wednesday's 06:00 start comes
+    # 26 h after it. The day re-planner looked at the neighbouring days only.
+    from routing_ml.scheduling._days import _options_of_day
+
+    night = ShiftTemplate(name="night", start_minutes=20 * 60, lengths_minutes=(480,))
+    early = ShiftTemplate(name="early", start_minutes=6 * 60, lengths_minutes=(480,))
+    req = pd.concat([requirements([(20, 24, 1)], days=[0]), requirements([(6, 14, 1)], days=[2])])
+    p = prepare_problem(req, pd.DataFrame({"agent_id": ["a"]}), [night, early],
+                        RosterRules(min_rest_hours=rest_hours))
+    vi = {p.variants[v].template.name: v for v, _ in p.options[0][2]}
+    plan = {(0, 0): (vi["night"], 0)}
+    names = {p.variants[v].template.name for v, _, _ in _options_of_day(p, plan, 0, 2)}
+    assert ("early" in names) == early_allowed
+    assert "night" in names  # Wednesday 20:00 is 64 h later
+    # and the other way round: Monday's night before a Wednesday early shift
+    plan = {(0, 2): (vi["early"], 0)}
+    names = {p.variants[v].template.name for v, _, _ in _options_of_day(p, plan, 0, 0)}
+    assert ("night" in names) == early_allowed

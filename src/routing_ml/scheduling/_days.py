@@ -54,15 +54,17 @@ def _options_of_day(p: RosterProblem, plan: Plan, a: int, d: int) -> list[tuple[
     starts = [p.variants[vi].start_minutes for vi in other]
     anchors = _anchors(p, [p.options[a][x] for x in days]) if w.unstable_start_per_day else []
     rest = r.min_rest_minutes
-    prev, nxt = plan.get((a, d - 1)), plan.get((a, d + 1))
+    # the agent's shifts that a rest could reach: the days before and after, and the ones
+    # beyond a day off (a rest of 30 h after a night shift reaches two days on)
+    near = [(x - d, p.variants[plan[a, x][0]]) for x in (d - 3, d - 2, d - 1, d + 1, d + 2, d + 3)
+            if (a, x) in plan]
     out = []
     for vi, k in p.options[a][d]:
         v = p.variants[vi]
         if not agent.min_minutes(wk) <= minutes + v.paid_minutes <= agent.max_minutes_per_week:
             continue
-        if prev is not None and MINUTES_PER_DAY + v.start_minutes - p.variants[prev[0]].end_minutes < rest:
-            continue
-        if nxt is not None and MINUTES_PER_DAY + p.variants[nxt[0]].start_minutes - v.end_minutes < rest:
+        if any((g * MINUTES_PER_DAY + u.start_minutes - v.end_minutes if g > 0 else
+                -g * MINUTES_PER_DAY + v.start_minutes - u.end_minutes) < rest for g, u in near):
             continue
         cost = w.shift_cost * v.cost + w.preference_per_day * _day_penalty(p, agent, p.weekday(d), vi)
         if anchors:
