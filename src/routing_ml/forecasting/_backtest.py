@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,6 +62,9 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
     ------
     ValueError
         Bad ``h``, ``n_windows`` or ``step_size``, or a window without training data.
+
+    A series with less than a week of history before a window's origin (a queue launched
+    recently) is left out of that window, with a warning naming it.
     """
     from routing_ml.forecasting._forecaster import Forecaster
 
@@ -106,6 +110,19 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
         train = data.loc[train_mask & data[ID].isin(test[ID].unique())]
         if train.empty:
             raise ValueError(f"window {k} has no training data; lower n_windows.")
+        # a series launched after the origin, or less than a week before it, has no weekly
+        # season to learn from: it leaves this window (named in a warning), not the backtest
+        days = train.groupby(ID)[TIME].agg(lambda t: (t.max().normalize() - t.min().normalize()).days + 1)
+        known = train.groupby(ID)[TARGET].count()
+        ready = set(days.index[(days >= 7) & (known.reindex(days.index) > 0)])
+        young = sorted(set(test[ID]) - ready)
+        if young:
+            warnings.warn(f"window {k}: series {young[:5]} have less than a week of history before "
+                          f"its origin; they are left out of that window.", UserWarning, stacklevel=2)
+            test = test.loc[test[ID].isin(ready)]
+            train = train.loc[train[ID].isin(ready)]
+            if test.empty:
+                continue
         model = _clone(template)
         model.fit(train)
         fc = model.predict(future=test[[ID, TIME]], level=level)

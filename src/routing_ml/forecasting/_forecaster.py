@@ -49,18 +49,30 @@ def _local_model(name: str, params: dict) -> Any:
 
 
 def _tables(panels: list[cal.Panel], fut_days: list[np.ndarray] | None,
-            holidays: cal.HolidayCalendar | None, campaigns: Sequence[tuple]) -> list[dict]:
+            holidays: cal.HolidayCalendar | None, campaigns: Sequence[tuple],
+            closed_on_holidays: dict[str, bool] | None = None) -> list[dict]:
+    """The day table of each panel, over the history and up to its last future day."""
     out = []
     for i, p in enumerate(panels):
         day_open = p.present.any(axis=1)
+        open_weekdays = np.asarray(p.open_mask.any(axis=1), dtype=bool)
         if fut_days is not None and len(fut_days[i]):
             n = max(p.n_days, int(fut_days[i].max()) + 1)
             ext = np.zeros(n, dtype=bool)
             ext[: p.n_days] = day_open
+            # days inside the forecast window without rows are closed days; the days
+            # between the history and a later window are open as predict(h) would take
+            # them (open weekdays, holidays closed where the series closes on them): not
+            # closures, whose after-closure uplift would land on the window's first day
+            gap = np.arange(p.n_days, int(fut_days[i].min()))
+            if gap.size:
+                dates = p.start + gap.astype("timedelta64[D]")
+                fill = open_weekdays[pd.DatetimeIndex(dates).dayofweek]
+                if holidays is not None and (closed_on_holidays or {}).get(p.uid):
+                    fill &= ~holidays.mask(dates)
+                ext[gap] = fill
             ext[fut_days[i]] = True
-            # days inside the forecast window without rows are closed days
             day_open = ext
-        open_weekdays = p.open_mask.any(axis=1)
         out.append(cal.day_table(p.start, np.asarray(day_open, dtype=bool), np.asarray(open_weekdays, dtype=bool),
                                  holidays, campaigns,
                                  uid=p.uid))
@@ -307,15 +319,18 @@ class Forecaster:
         self.lgbm_ = None
         if "lightgbm" in members:
             lg = self._lgbm()
-            cut_set = sorted({c for cs in cuts_all for c in cs})
-            for c in cut_set:
-                # one global model per calibration origin, on every series up to c
-                idx = [i for i, cs in enumerate(cuts_all) if c in cs]
-                tp = [_truncate_day(panels[i], c) for i in idx]
+            # one global model per calibration origin, on every series up to that date: an
+            # origin is a calendar day (series that start on other dates count their days
+            # from other starts)
+            cut_dates = [{p.start + np.timedelta64(c, "D"): c for c in cs}
+                         for p, cs in zip(panels, cuts_all, strict=True)]
+            for date in sorted({d for cd in cut_dates for d in cd}):
+                idx = [i for i, cd in enumerate(cut_dates) if date in cd]
+                tp = [_truncate_day(panels[i], cut_dates[i][date]) for i in idx]
                 model = lg.fit_global(tp, [tables[i] for i in idx])
                 for i, tpi in zip(idx, tp, strict=True):
-                    row = next((r for r in cal_preds if r["series"] == i and r["cut"] == c),
-                               None)
+                    row = next((r for r in cal_preds if r["series"] == i
+                                and r["cut"] == cut_dates[i][date]), None)
                     if row is not None:
                         row["pred"]["lightgbm"] = lg.predict_series(
                             model, tpi, tables[i], row["d"], row["s"])
@@ -529,7 +544,8 @@ class Forecaster:
     def _point(self, idx: list[tuple[np.ndarray, np.ndarray]]
                ) -> tuple[list[np.ndarray], list[dict]]:
         fut_days = [d for d, _ in idx]
-        tables = _tables(self.panels_, fut_days, self._holidays(), self.campaigns)
+        tables = _tables(self.panels_, fut_days, self._holidays(), self.campaigns,
+                         getattr(self, "closed_on_holidays_", {}))
         params = self.model_params or {}
         out = []
         for i, p in enumerate(self.panels_):

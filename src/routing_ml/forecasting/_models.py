@@ -300,7 +300,11 @@ class DailyStatsmodels:
         series = tot[open_days]
         miss = np.isnan(series)
         if miss.any():
-            series[miss] = td.daily(st, table, open_days[miss])
+            # as an ordinary day of its weekday: a holiday closure's own day type (holidays
+            # as Sunday) would fill a Thursday with a Sunday's total and bend the season
+            ordinary = {**table, "day_type": table["weekday"],
+                        **{c: np.zeros_like(table[c]) for c in EVENT_COLUMNS if c in table}}
+            series[miss] = td.daily(st, ordinary, open_days[miss])
         m = int(open_wd.sum())
         if m < 2 or len(series) < 2 * m + 1:
             import warnings
@@ -324,8 +328,14 @@ class DailyStatsmodels:
                                             initialization_method="estimated").fit()
             for w in caught:
                 logger.debug("statsmodels ETS on '%s': %s", panel.uid, w.message)
+            # the multiplicative season needs totals >= 1: a weekday whose recent totals
+            # are all 0 (rows kept, nobody calls) is forecast 0, not 1 a day
+            recent_wd, recent = table["weekday"][open_days[-4 * m:]], series[-4 * m:]
+            zero_wd = np.array([bool((recent_wd == wday).any() and (recent[recent_wd == wday] <= 0).all())
+                                for wday in range(7)])
             return {"prof": prof, "fitm": fitm, "m": m, "n_seq": len(series),
-                    "last_total": float(series[-1]), "open_weekdays": open_wd}
+                    "last_total": float(series[-1]), "open_weekdays": open_wd,
+                    "zero_weekdays": zero_wd}
         from statsmodels.tsa.seasonal import MSTL
 
         res = MSTL(series, periods=(m,)).fit()
@@ -358,6 +368,8 @@ class DailyStatsmodels:
             # position 0 is the (partial) last history day: its own estimated total
             fc = np.where(pos > 0, ahead[np.maximum(pos, 1) - 1],
                           state.get("last_total", ahead[0]))
+            fc = np.where(state.get("zero_weekdays", np.zeros(7, bool))[table["weekday"][days]],
+                          0.0, fc)
         else:
             steps = np.arange(1, len(days) + 1)
             fc = state["trend"] + 0.0 * state["slope"] * steps + state["by_wd"][
