@@ -204,3 +204,24 @@ def test_day_replanning_keeps_a_long_rest_across_a_day_off(rest_hours: float,
     plan = {(0, 2): (vi["early"], 0)}
     names = {p.variants[v].template.name for v, _, _ in _options_of_day(p, plan, 0, 0)}
     assert ("night" in names) == early_allowed
+
+
+def test_a_head_count_in_two_objective_terms_is_no_rounding_error() -> None:
+    # shift cost and over-staffing both weigh the head count n[d, v, k]: CP-SAT holds the
+    # sum of the two coefficients, which was compared term by term (224 of "rounding
+    # error" subtracted from the bound: a proven optimum came back FEASIBLE, bound 0)
+    from routing_ml.scheduling import build_roster_model
+
+    mon = pd.Timestamp("2026-12-07")
+    req = pd.DataFrame([("voice", mon + pd.Timedelta(days=d, hours=h), 1)
+                        for d in range(7) for h in range(8, 16)],
+                       columns=["unique_id", "ds", "agents"])
+    agents = pd.DataFrame({"agent_id": ["a", "b"]})
+    shifts = [ShiftTemplate(name="day", start_minutes=480, lengths_minutes=(480,))]
+    w = RosterWeights(shift_cost=1.0, over_staffing_per_hour=1.0)
+    p = prepare_problem(req, agents, shifts, RosterRules(), w, interval_minutes=60)
+    assert build_roster_model(p).rounding_error_bound() == 0.0
+    res = build_roster(req, agents, shifts, RosterRules(), weights=w, interval_minutes=60,
+                       method="cp-sat", config=CFG)
+    assert res.status.value == "optimal"
+    assert res.best_bound == pytest.approx(res.objective) and res.gap == 0.0

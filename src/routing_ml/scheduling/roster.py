@@ -139,8 +139,13 @@ class RosterModel:
             return 0.0
         proto = self.model.proto.objective
         rounded = dict(zip(proto.vars, proto.coeffs, strict=True))
-        err = 0.0
+        # a variable may enter the objective more than once (a head count with its shift
+        # cost and its over-staffing): CP-SAT holds the sum of its coefficients
+        by_var: dict[int, float] = {}
         for i, c in zip(self.objective_index.tolist(), self.objective_coef.tolist(), strict=True):
+            by_var[i] = by_var.get(i, 0.0) + c
+        err = 0.0
+        for i, c in by_var.items():
             diff = rounded.get(i, 0) / self.scale - c
             if abs(diff) > 1e-12 * max(1.0, abs(c)):
                 dom = self.model.proto.variables[i].domain  # (OR-Tools' container: no dom[-1])
