@@ -47,7 +47,8 @@ def test_plausible_or_deferred_handle_times_do_not_warn():
         warnings.simplefilter("error")
         staffing_requirements(_frame(aht=300.0), interval_minutes=30)  # row 0: AHT 1, no calls
         required_agents(100, 10, 30)
-        staffing_requirements(_frame(), StaffingTarget(channel="email", deadline_hours=24),
+        email = _frame().assign(unique_id="email")  # (a queue named voice would warn)
+        staffing_requirements(email, StaffingTarget(channel="email", deadline_hours=24),
                               aht_seconds=5, interval_minutes=30)
 
 

@@ -445,7 +445,36 @@ def _infer_interval_minutes(df: Any) -> float:
     return float(steps.mode().iloc[0] / np.timedelta64(1, "m"))
 
 
+def _channel_in_name(queue: str) -> str | None:
+    """The channel a queue's name gives it, as the simulator reads names (``"chat"``,
+    ``"email:padron"``), or None (a bare skill name such as ``"tributos"``)."""
+    from routing_ml._columns import CHANNELS
+
+    head = queue.split(":", 1)[0] if ":" in queue else queue
+    return head if head in CHANNELS else None
+
+
 def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarget]:
+    out = _targets_of(target, queues)
+    for q, t in out.items():
+        named = _channel_in_name(q)
+        if named is not None and named != t.channel:
+            how = {"voice": "one contact at a time (Erlang C/A)",
+                   "chat": f"{t.concurrency} session(s) per agent",
+                   "messaging": f"{t.concurrency} session(s) per agent"}.get(t.channel, "deferrable work")
+            extra = ("concurrency (sessions per agent; the simulator assumes 3)"
+                     if named in ("chat", "messaging") else
+                     "deadline_hours" if named in ("email", "web") else "")
+            warnings.warn(
+                f"queue {q!r} is named as {'an' if named[0] in 'aeiou' else 'a'} {named} queue "
+                f"(the simulator serves it as {named}) "
+                f"but is staffed as {t.channel}, {how}: no target gives it its channel. Fix: a "
+                f"target for {q!r} with channel={named!r}" + (f" and its {extra}" if extra else "")
+                + ".", UserWarning, stacklevel=3)
+    return out
+
+
+def _targets_of(target: Any, queues: np.ndarray) -> dict[str, StaffingTarget]:
     if target is None:
         target = StaffingTarget()
     if isinstance(target, StaffingTarget):
@@ -480,7 +509,7 @@ def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarg
                     f"{close[0]!r} (queue ids are case-sensitive).")
         warnings.warn(
             f"staffing targets for queues not in the forecast are not used: {unknown[:10]} "
-            f"(forecast queues: {names[:10]}).", UserWarning, stacklevel=3)
+            f"(forecast queues: {names[:10]}).", UserWarning, stacklevel=4)
     missing = [q for q in names if q not in target and default is None]
     if missing:
         raise QueueingInputError(
