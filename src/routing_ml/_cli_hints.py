@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+_HINTS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\bcountry='([^']*)', subdiv='([^']*)'"), r"--country \1 --subdiv \2"),
     (re.compile(r"\bholidays_subdiv='([^']*)'"), r"--subdiv \1"),
     (re.compile(r"\bholidays_country=None\b"), "--country ''"),
@@ -23,11 +24,28 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\baht_seconds=(\d+(?:\.\d+)?|<seconds>)"), r"--aht-seconds \1"),
     (re.compile(r"\binterval_minutes must\b"), "--interval-minutes must"),
     (re.compile(r"\bh=(\S+) must\b"), r"--horizon \1 must"),
-    (re.compile(r"\blevel=(?=[\[(\d])"), "--level "),
+    # (not a keyword inside a call of the fix's own code: "rows.groupby(level=0)")
+    (re.compile(r"(?<![(,\s]\s)(?<!\()\blevel=(?=[\[(\d])"), "--level "),
     (re.compile(r"\bmodel='([^']*)'"), r"--model \1"),
     (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
     (re.compile(r"\bprevious_roster\b"), "--previous-roster"),
     (re.compile(r"\bcalibration_horizon='([^']*)'"), r"--calibration-horizon \1"),
+    (re.compile(r"Fix: convert it yourself, e\.g\. df\['[^']*'\] = pd\.to_datetime\(df\['[^']*'\], "
+                r"dayfirst=True\) for dd/mm/yyyy \(format='%m/%d/%Y %H:%M' for month-first\), or "
+                r"write ISO dates YYYY-MM-DD\."),
+     "Fix: for dd/mm/yyyy dates pass --dayfirst before the command (routing-ml --dayfirst "
+     "<command> ...), or write ISO dates YYYY-MM-DD in the file."),
+    (re.compile(r"\bpatience_seconds=(\d+(?:\.\d+)?)"), r"--patience-seconds \1"),
+    (re.compile(r"^(service_level|max_occupancy|shrinkage|answer_seconds|patience_seconds) must\b"),
+     lambda m: f"--{m.group(1).replace('_', '-')} must"),
+    (re.compile(r", or None for no cap\."), ", or leave --max-occupancy out for no cap."),
+    (re.compile(r"^h='([^']*)' is not a horizon"), r"--horizon \1 is not a horizon"),
+    (re.compile(r"\bpass weeks=(\d+)"), r"pass --weeks \1"),
+    (re.compile(r"\bpass weeks= or start="), "pass --weeks"),
+    (re.compile(r"\bpass weeks="), "pass --weeks"),
+    (re.compile(r"\bpass outside_hours='drop' or 'keep'"), "pass --outside-hours drop or keep"),
+    (re.compile(r"\bpass interval_minutes matching your data"),
+     "pass --interval-minutes matching your data"),
     (re.compile(r"patience in seconds(?: \(> 0\))?, or None for Erlang C"),
      "patience in seconds (> 0), or leave --patience-seconds out for Erlang C"),
 )

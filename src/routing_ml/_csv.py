@@ -40,7 +40,8 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     are a ValueError (1234 or 1.234?). Columns named in a ``dtype`` keyword keep their given type; the id columns
     (``unique_id``, ``agent_id``, ``contact_id``, ``customer_id``) are text. A file that
     is not UTF-8 is read as Windows-1252 (what Excel writes in Spain) with a warning; an
-    empty or unreadable file is a ValueError naming it."""
+    empty or unreadable file is a ValueError naming it. Rows whose every cell is empty are
+    dropped."""
     import warnings
 
     import pandas as pd
@@ -66,6 +67,11 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not a readable CSV table: {exc}. Fix: save it as 'CSV UTF-8' "
                          "with one header line.") from None
+    # rows with every cell empty (the ';;;;' lines a spreadsheet leaves below its table)
+    # hold nothing: dropped, not read as a row of missing values
+    blank = df.isna().all(axis=1)
+    if blank.any():
+        df = df.loc[~blank].reset_index(drop=True)
     if sep == ";":
         keep = set((kwargs.get("dtype") or {}).keys()) if isinstance(kwargs.get("dtype"), dict) else set()
         _spanish_numbers(df, keep, path, sep, kwargs)

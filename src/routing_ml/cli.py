@@ -11,6 +11,7 @@ Exit codes: 0 success, 1 bad input, 2 infeasible or timed out with no solution.
 from __future__ import annotations
 
 import logging
+import warnings
 from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
@@ -83,19 +84,48 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def _warning_line(message: Any, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` of the command line: a library's UserWarning is one line
+    ``warning: ...`` with its Python hints as flags, not a source path and a code line."""
+    from routing_ml._cli_hints import as_flags
+
+    typer.echo(f"warning: {as_flags(message)}", err=True)
+
+
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True,
                      help="Show the version and exit."),
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+    dayfirst: Annotated[bool, typer.Option(
+        "--dayfirst", help="Read slash dates that could be either way (05/02/2024) as "
+        "day/month/year, as Spanish spreadsheets write them. Without it such a file is "
+        "refused rather than guessed.")] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    previous = warnings.showwarning
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, UserWarning):
+            _warning_line(message, category, *args, **kwargs)
+        else:
+            previous(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    ctx.call_on_close(lambda: setattr(warnings, "showwarning", previous))
+    if dayfirst:
+        from routing_ml.frames import DAYFIRST
+
+        token = DAYFIRST.set(True)
+        ctx.call_on_close(lambda: DAYFIRST.reset(token))
 
 
 @app.command()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -156,6 +157,10 @@ def as_timestamp(value: Any, name: str, *, example: str = "2024-01-08 09:00") ->
 
 
 #: dd/mm/yyyy or mm/dd/yyyy, also with '-' or '.' (one separator within a date)
+#: True while slash dates that read both ways are to be read day-first (dd/mm/yyyy), as a
+#: Spanish spreadsheet writes them: the command line's ``--dayfirst``
+DAYFIRST: ContextVar[bool] = ContextVar("routing_ml_dayfirst", default=False)
+
 _SLASH_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(.*)$")
 _YMD_SLASH_DATE = re.compile(r"^\s*\d{4}/\d{1,2}/\d{1,2}")
 
@@ -166,8 +171,8 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
 
     The reading is chosen for the whole column: the one under which every slash date is a
     valid date. If both readings are valid and give different dates, the column is
-    ambiguous and a FrameError asks the user to say which; pandas would silently read it
-    month-first. A two-digit year is 20yy. A value with a ``/`` in another layout is an
+    ambiguous and a FrameError asks the user to say which (pandas would silently read it
+    month-first), unless :data:`DAYFIRST` is set (the command line's ``--dayfirst``). A two-digit year is 20yy. A value with a ``/`` in another layout is an
     error (dateutil would guess each value on its own). Works by position (an index with
     repeated labels is fine).
     """
@@ -211,7 +216,7 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
         ok_m = pd.to_datetime(month_first, errors="coerce", format="ISO8601").notna()
     if ok_d.all() and ok_m.all():
         differ = (a.astype(int) != b.astype(int)).to_numpy()
-        if differ.any():
+        if differ.any() and not DAYFIRST.get():
             pos = int(day_first.index[int(np.argmax(differ))])
             raise FrameError(
                 f"{frame}: column '{column}' has dates in a format that reads both "

@@ -82,7 +82,7 @@ def test_previous_roster_bad_input(day_shift):
         prepare_problem(req, agents, [day_shift], previous_roster=pd.DataFrame({"agent_id": ["a"], "start": [MONDAY]}))
     with pytest.raises(ScheduleInputError, match="inside the new horizon"):
         prepare_problem(req, agents, [day_shift], previous_roster=_previous("a", [0], 8))
-    with pytest.raises(ScheduleInputError, match="column 'start' has a value that is not an ISO timestamp"):
+    with pytest.raises(ScheduleInputError, match="column 'start' has a value that is not a timestamp"):
         prepare_problem(req, agents, [day_shift],
                         previous_roster=pd.DataFrame({"agent_id": ["a"], "start": ["soon"], "end": [MONDAY]}))
     with pytest.warns(UserWarning, match=r"1 agent\(s\) not in the agents frame are ignored \(zoe\)"):
@@ -189,10 +189,23 @@ def test_breaks_of_a_carried_night_shift_do_not_staff(cfg, no_soft):
 def test_previous_roster_timestamps_iso_only_and_not_the_breaks_file(day_shift):
     req = requirements([(8, 16, 1)])
     agents = pd.DataFrame({"agent_id": ["a"]})
-    # a day/month date re-saved by a spreadsheet is refused, not read as June
+    # a day/month date re-saved by a spreadsheet that reads both ways is refused, not read
+    # as June; one that reads one way only (16/12) is that date, as the other inputs read it
     eu = pd.DataFrame({"agent_id": ["a"], "start": ["06/12/2026 16:00"], "end": ["07/12/2026 00:00"]})
-    with pytest.raises(ScheduleInputError, match="not an ISO timestamp"):
+    with pytest.raises(ScheduleInputError, match="reads both day-first and month-first"):
         prepare_problem(req, agents, [day_shift], previous_roster=eu)
+    from routing_ml.frames import DAYFIRST
+
+    token = DAYFIRST.set(True)  # the command line's --dayfirst
+    try:
+        p = prepare_problem(req, agents, [day_shift], previous_roster=eu)
+    finally:
+        DAYFIRST.reset(token)
+    # Sunday 6 Dec 16:00 to Monday 00:00 (the horizon starts Monday 7 Dec): not 12 June
+    assert (p.agents[0].previous_end_minutes, p.agents[0].previous_streak) == (0, 1)
+    late = eu.assign(start=["13/12/2026 08:00"], end=["13/12/2026 16:00"])
+    with pytest.raises(ScheduleInputError, match="inside the new horizon"):
+        prepare_problem(req, agents, [day_shift], previous_roster=late)  # read as 13 Dec
     # ISO with and without seconds in one file is fine
     mixed = pd.DataFrame({"agent_id": ["a", "a"], "start": ["2026-12-05 08:00", "2026-12-06 08:00:00"],
                           "end": ["2026-12-05 16:00", "2026-12-06 16:00:00"]})

@@ -64,8 +64,9 @@ def test_bad_requirements(req, match):
         (pd.DataFrame({"agent_id": ["a", "a"]}), "duplicated agent_id"),
         (pd.DataFrame({"name": ["a"]}), "missing column 'agent_id'"),
         (pd.DataFrame({"agent_id": ["a"], "unavailable": ["someday"]}), "neither a date"),
-        # 8 December in Spanish order would be read as 12 August by pandas: ISO dates only
-        (pd.DataFrame({"agent_id": ["a"], "unavailable": ["08/12/2026"]}), "neither a date YYYY-MM-DD"),
+        # 8 December in Spanish order would be read as 12 August by pandas: refused (a day
+        # above 12 in the column, or --dayfirst, says which)
+        (pd.DataFrame({"agent_id": ["a"], "unavailable": ["08/12/2026"]}), "reads both day-first and month-first"),
         (pd.DataFrame({"agent_id": ["a"], "unavailable": ["Monsoon"]}), "neither a date"),
         (pd.DataFrame({"agent_id": ["a"], "preferred_days_off": ["Mo-Fr"]}), "not a range of weekdays"),
         (pd.DataFrame({"agent_id": ["a"], "preferred_days_off": ["Weekend"]}), "is not a weekday"),

@@ -86,6 +86,8 @@ def register(app: typer.Typer) -> None:
         clash = clashing_paths(
             {"--out": out, "--coverage-out": cov_path, "the breaks file": breaks_path,
              "--plot": plot, "the Gantt chart": gantt_path},
+            {"--requirements": requirements, "--agents": agents, "--shifts": shifts,
+             "--previous-roster": previous_roster},
             fix="give distinct output paths (the breaks file is <out>_breaks.csv, the Gantt "
                 "chart <plot>_gantt.png).")
         if clash:

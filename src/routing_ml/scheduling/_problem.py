@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from routing_ml.errors import FrameError
 from routing_ml.frames import AGENTS, ID, TIME, validate_requirements
 from routing_ml.scheduling._base import ScheduleInputError
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
@@ -405,6 +406,24 @@ def _check_near_miss_columns(columns: Iterable[Any]) -> None:
                 f"'{close[0]}'. Fix: rename the column. Columns read: {list(AGENT_COLUMNS)}.")
 
 
+def _unavailable_slash_dates(agents: pd.DataFrame) -> dict[str, str]:
+    """The ``dd/mm/yyyy`` items of the agents' ``unavailable`` column as ISO dates, read
+    the way the whole column reads (``frames._slash_dates_as_iso``: day-first when a day
+    is above 12, or under ``--dayfirst``; both ways possible is a ScheduleInputError)."""
+    from routing_ml.frames import _SLASH_DATE, _slash_dates_as_iso
+
+    if "unavailable" not in agents.columns:
+        return {}
+    items = sorted({x for v in agents["unavailable"] for x in _split(v) if _SLASH_DATE.match(x)})
+    if not items:
+        return {}
+    try:
+        read = _slash_dates_as_iso(pd.Series(items, dtype=object), "unavailable", frame="agents frame")
+    except FrameError as exc:
+        raise ScheduleInputError(str(exc)) from None
+    return {x: str(y)[:10] for x, y in zip(items, read, strict=True)}
+
+
 def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRules,
                   day0: pd.Timestamp, n_days: int) -> list[AgentSpec]:
     if not isinstance(agents, pd.DataFrame):
@@ -423,6 +442,7 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
     if len(dup):
         raise ScheduleInputError(f"agents frame: duplicated agent_id {list(dup)[:5]}. Fix: ids must be unique.")
     dates = {(day0 + pd.Timedelta(days=d)).date(): d for d in range(n_days)}
+    iso = _unavailable_slash_dates(agents)
     out: list[AgentSpec] = []
     for row in agents.to_dict("records"):
         aid = str(row[AGENT_ID])
@@ -444,6 +464,7 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
         unavailable: set[int] = set()
         weekly: set[int] = set()  # days off every week (weekday items), not leave
         for item in _split(row.get("unavailable")):
+            item = iso.get(item, item)
             if is_weekday_item(item):
                 wds = set(parse_weekdays(item, what=f"{who} unavailable"))
                 weekly |= {d for d in range(n_days) if (day0 + pd.Timedelta(days=d)).weekday() in wds}
@@ -451,9 +472,9 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
             if not _ISO_DATE.fullmatch(item.strip()):
                 # '08/12/2026' is 8 December in Spain and 12 August to pandas: only ISO dates
                 raise ScheduleInputError(
-                    f"{who}: 'unavailable' item {item!r} is neither a date YYYY-MM-DD nor a weekday "
-                    f"(Mon..Sun, or a range such as Mon-Fri). Fix: write dates as YYYY-MM-DD and "
-                    f"separate items with ';'.")
+                    f"{who}: 'unavailable' item {item!r} is neither a date (YYYY-MM-DD or "
+                    f"dd/mm/yyyy) nor a weekday (Mon..Sun, or a range such as Mon-Fri). Fix: write "
+                    f"dates as YYYY-MM-DD and separate items with ';'.")
             try:
                 day = pd.Timestamp(item.strip()).date()
             except (ValueError, TypeError):
@@ -539,13 +560,16 @@ def _read_previous_roster(previous: Any, day0: pd.Timestamp) -> pd.DataFrame:
             "file (roster_breaks.csv). Fix: pass the roster file itself (agent_id, date, start, end, ...).")
     out = pd.DataFrame({AGENT_ID: previous[AGENT_ID].astype(str).str.strip()})
     for col in ("start", "end"):
-        t = _timestamps(previous[col])
+        try:
+            t = _timestamps(previous[col], col)
+        except FrameError as exc:  # slash dates that read both ways
+            raise ScheduleInputError(str(exc)) from None
         if t.isna().any():
             i = int(np.flatnonzero(t.isna().to_numpy())[0])
             raise ScheduleInputError(
-                f"previous_roster: column '{col}' has a value that is not an ISO timestamp "
-                f"({previous[col].iloc[i]!r}, row {i}; day/month orders such as 06/12/2026 are "
-                f"ambiguous). Fix: write timestamps as 'YYYY-MM-DD HH:MM'.")
+                f"previous_roster: column '{col}' has a value that is not a timestamp "
+                f"({previous[col].iloc[i]!r}, row {i}). Fix: write timestamps as "
+                f"'YYYY-MM-DD HH:MM' (or dd/mm/yyyy HH:MM).")
         if not pd.api.types.is_datetime64_any_dtype(t) or getattr(t.dt, "tz", None) is not None:
             raise ScheduleInputError(
                 f"previous_roster: column '{col}' has UTC offsets or time zones ({previous[col].iloc[0]!r}); "
@@ -601,11 +625,15 @@ def _carry_over(previous: pd.DataFrame, agents: list[AgentSpec],
     return out, note
 
 
-def _timestamps(values: pd.Series) -> pd.Series:
-    """``values`` as naive timestamps; ISO text only (NaT where not)."""
+def _timestamps(values: pd.Series, column: str = "start", frame: str = "previous_roster") -> pd.Series:
+    """``values`` as naive timestamps: ISO text, or slash dates that read one way only
+    (``16/02/2024 12:00``) or day-first under ``frames.DAYFIRST`` (NaT where neither)."""
+    from routing_ml.frames import _slash_dates_as_iso
+
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
-    return pd.to_datetime(values, errors="coerce", format="ISO8601")
+    return pd.to_datetime(_slash_dates_as_iso(values, column, frame=frame), errors="coerce",
+                          format="ISO8601")
 
 
 _BREAK_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\b")

@@ -201,6 +201,7 @@ def register(app: typer.Typer) -> None:
         res.summary.to_csv(out / "summary.csv", index=False)
         res.replications.to_csv(out / "replications.csv", index=False)
         res.by_interval.to_csv(out / "service_level_by_interval.csv", index=False)
+        plot_written = False
         if plot is not None:
             if res.by_interval.empty:
                 typer.echo(f"no plot written to {plot}: the service-level band covers "
@@ -208,6 +209,7 @@ def register(app: typer.Typer) -> None:
                            f"have none.", err=True)
             else:
                 _plot(res.by_interval, plot, answer_seconds, target_service_level)
+                plot_written = True
         s = res.summary.set_index("metric")
         counts = [f"{m} {s.loc[m, 'mean']:.0f}" for m in ("arrivals", "answered", "abandoned",
                                                          "waiting") if m in s.index]
@@ -220,7 +222,8 @@ def register(app: typer.Typer) -> None:
         if res.dropped:
             typer.echo(f"dropped input records, all {replications} replications: {res.dropped} "
                        f"(per replication: dropped_* columns of replications.csv)", err=True)
-        typer.echo(f"wrote {out}")
+        typer.echo(f"wrote {out} (summary.csv, replications.csv, service_level_by_interval.csv)"
+                   + (f" and {plot}" if plot_written else ""))
         from routing_ml._mlflow_run import log_cli_outputs
 
         log_cli_outputs([out, plot], {f"{m}_mean": float(s.loc[m, "mean"]) for m in
