@@ -204,6 +204,10 @@ def deferred_required_agents(
         )
     aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
                    fix="Fix: pass the handle time per item in seconds, > 0.")
+    if aht.ndim > 1 or (aht.ndim == 1 and aht.shape != vol.shape):
+        raise QueueingInputError(
+            f"aht_seconds must be one number or one per interval (shape {vol.shape}), got "
+            f"shape {aht.shape}.")
     interval = float(interval_minutes_array(interval_minutes))
     deadline = float(as_array("deadline_hours", deadline_hours, low=0.0, low_inclusive=False,
                               fix="Fix: pass the answer deadline in hours, e.g. 24."))
