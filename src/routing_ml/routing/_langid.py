@@ -382,7 +382,10 @@ class LanguageIdentifier:
         scores = self.feature_log_prob_[known].sum(axis=0) if known else np.zeros(
             len(self.languages_))
         if n_unknown:
-            scores = scores + n_unknown * self.unseen_log_prob_
+            # an n-gram no language has is no evidence for any: the same floor everywhere
+            # (each language's own floor favoured the smallest corpus: "kkkk zzzz" was
+            # Basque, with a margin growing with the length of the junk)
+            scores = scores + n_unknown * float(np.mean(self.unseen_log_prob_))
         bonus = self.function_words_.get(word)
         if bonus is not None:
             scores = scores + bonus

@@ -1874,8 +1874,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         labels = self.classes_[top]
         abstain = empty.copy()
         below = self._abstain_below()
-        if below is not None:
-            abstain |= proba[np.arange(len(top)), top] < below
+        if below is not None:  # (not >=: a NaN confidence abstains too)
+            abstain |= ~(proba[np.arange(len(top)), top] >= below)
         if abstain.any():
             labels = labels.astype(self._triage_dtype())
             labels[abstain] = self.triage_label
@@ -1898,7 +1898,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             below = self._abstain_below()
             top, p = self._softmax_one(got[0], need_probability=below is not None,
                                        vector=got[1])
-            if p is not None and below is not None and p[top] < below:
+            if p is not None and below is not None and not p[top] >= below:
                 return self._triage_array()
             return self.classes_.take([top])
         scores, empty, votes = self._batch_scores(texts)
@@ -1950,7 +1950,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         """Detected language code of each text (``"und"`` for an empty text, or when the
         identifier is not confident, e.g. on one-word texts such as "DNI" or "multa")."""
         self._check_fitted()
-        return self.language_identifier_.predict(_check_texts(texts))
+        mc = int(self.max_chars)  # a long text is truncated before anything else
+        return self.language_identifier_.predict([t[:mc] for t in _check_texts(texts)])
 
     def predict_one(self, text: str) -> IntentPrediction:
         """Everything a router needs about one text, on the single-utterance path.
@@ -1973,13 +1974,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         intent = self.classes_[top].item()  # a plain str / int, not a numpy scalar
         conf = float(p[top])  # type: ignore[index]
         below = self._abstain_below()
-        abstained = below is not None and conf < below
+        abstained = below is not None and not conf >= below  # NaN abstains
         lang_id = self.language_identifier_
         if len(text) <= min(int(self.max_chars), int(lang_id.max_chars)):
             # both models read the whole text: the same normalised text
             language = lang_id.predict_normalized(normalized)
-        else:
-            language = lang_id.predict_one(text)
+        else:  # the text as the intent model reads it: its first max_chars characters
+            language = lang_id.predict_one(text[: int(self.max_chars)])
         if abstained:
             return IntentPrediction(self.triage_label, conf, self.triage_queue, language,
                                     True, intent)

@@ -665,6 +665,13 @@ class BatchAssignment(_RuleMixin):
             return (pool.skills[:, s].astype(float) / 5.0 if s >= 0
                     else np.zeros(len(pool)))
         p, h = self.model.expected_outcomes(contact, pool)
+        p, h = np.asarray(p, dtype=float), np.asarray(h, dtype=float)
+        if p.shape != (len(pool),) or h.shape != (len(pool),):
+            # an (n, 1) answer would broadcast against the eligibility masks into a
+            # matrix whose rows carry other contacts' masks (the Router falls back on it)
+            raise ValueError(f"{type(self.model).__name__}.expected_outcomes gave arrays of "
+                             f"shapes {p.shape} / {h.shape} for {len(pool)} agents; expected "
+                             f"one value per agent.")
         ev = p - self.lambda_per_second * h
         if self.fairness_weight > 0:
             ev = ev - self.fairness_weight * _occupancy_gap(pool)

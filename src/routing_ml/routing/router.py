@@ -643,7 +643,11 @@ class Router:
                 pred = one(contact.text)
                 if intent is None:
                     abstained = bool(getattr(pred, "abstained", False))
-                    if abstained or float(pred.confidence) < self.min_intent_confidence:
+                    named = pred.intent is not None and not (
+                        isinstance(pred.intent, float) and np.isnan(pred.intent))
+                    # (not >=: a NaN confidence is no confidence)
+                    if abstained or not named or \
+                            not float(pred.confidence) >= self.min_intent_confidence:
                         self._count("intent:low_confidence")
                         q = getattr(pred, "queue", None) if abstained else getattr(
                             model, "triage_queue", None)
@@ -1079,6 +1083,9 @@ class Router:
                 continue
             ch = pool.channel_index(c.channel)
             if ch < 0 or d.agent >= len(pool) or not pool.logged_in[d.agent]:
+                return False
+            s = pool.skill_index(c.skill)
+            if s >= 0 and pool.skills[d.agent, s] <= 0:  # an agent without the skill
                 return False
             other = load[d.agent].sum() - load[d.agent, ch]
             if other or load[d.agent, ch] >= pool.capacity[d.agent, ch]:
