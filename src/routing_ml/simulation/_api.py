@@ -133,6 +133,8 @@ class _Setup:
     scenario: Any = None               # callable seed -> contacts frame (a new draw per run)
     forecast_step_seconds: float = 1800.0  # interval of the forecast's rows
     extra_issues: dict[str, Any] = field(default_factory=dict)
+    # the shifts as rostered, before ``breaks`` were cut out: the opening hours
+    opening: pd.DataFrame | None = None
 
 
 def _fresh_pool(t: AgentPool) -> AgentPool:
@@ -258,6 +260,17 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         raise FrameError("schedule is empty: no agent is ever on shift. Fix: pass the shifts "
                          "(agent_id, start, end) or requirements (unique_id, ds, agents), or "
                          "schedule=None for agents logged in all the time.")
+    opening = None
+    if kw.get("breaks") is not None:
+        if schedule is None:
+            raise ValueError("breaks need a schedule (the shifts they are taken in). Fix: pass "
+                             "the roster as schedule=, or breaks=None.")
+        opening = schedule  # a break is not a closed hour: its callers wait
+        schedule = _inputs.shifts_from_roster(schedule, kw["breaks"])
+        if schedule.empty:
+            raise ValueError("breaks cover every minute of every shift, so nobody would be "
+                             "logged in: is it the roster itself? Fix: pass the breaks file "
+                             "`routing-ml schedule` wrote beside the roster (<out>_breaks.csv).")
     given_minutes = kw["interval_minutes"]
     if kw["interval_minutes"] is None:
         kw["interval_minutes"] = _infer_interval_minutes(forecast, schedule)
@@ -322,7 +335,8 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
         raise FrameError("a scenario callable must return a contacts log (with 'ts').")
     return _Setup(contacts=contacts, forecast=forecast, template=template,
                   schedule=schedule, kwargs=kw, extra_dropped=extra, scenario=scenario,
-                  forecast_step_seconds=forecast_step, extra_issues=extra_issues)
+                  forecast_step_seconds=forecast_step, extra_issues=extra_issues,
+                  opening=opening)
 
 
 def _with_shrinkage(schedule: pd.DataFrame, shrinkage: float, interval_minutes: int,
@@ -375,7 +389,8 @@ def _prepare(st: _Setup, seed: int) -> tuple[_inputs.Prepared, dict[str, np.ndar
         outside_hours=kw["outside_hours"], patience_u=draws_all["u_pat"],
         patience=kw["patience"],
         until=None if kw["until"] is None else pd.Timestamp(kw["until"]),
-        opening_shifts=st.schedule if schedule is not st.schedule else None,
+        opening_shifts=(st.opening if st.opening is not None
+                        else st.schedule if schedule is not st.schedule else None),
     )
     P.dropped = {**extra_dropped, **P.dropped}
     P.issues = {**extra_issues, **P.issues}
@@ -475,6 +490,7 @@ def simulate(
     origin: str | pd.Timestamp | None = None,
     until: str | pd.Timestamp | None = None,
     shrinkage: float = 0.0,
+    breaks: pd.DataFrame | None = None,
     seed: int = 0,
     keep_contacts: bool = True,
 ) -> SimulationResult:
@@ -560,6 +576,10 @@ def simulate(
         intervals (``interval_minutes``, from midnight) and each piece is left out with
         this probability, drawn per replication from ``seed`` on a stream of its own (the
         arrivals and outcomes stay the same). Needs a schedule.
+    breaks : one row per break of the roster (``agent_id``, ``start``, ``end``, e.g. the
+        ``<out>_breaks.csv`` of ``routing-ml schedule``): the agent is logged out during
+        it (finishing the contact in hand). The shifts as rostered stay the opening
+        hours: a call during a lunch break waits, it is not outside opening hours.
     seed : every random draw derives from it; same seed → same result.
     keep_contacts : keep the per-contact frame in the result.
 
@@ -620,7 +640,7 @@ def simulate(
                  reevaluate_seconds=reevaluate_seconds, batch_seconds=batch_seconds,
                  outside_hours=outside_hours,
                  forecast_scale=forecast_scale,
-                 origin=origin, until=until, shrinkage=shrinkage)
+                 origin=origin, until=until, shrinkage=shrinkage, breaks=breaks)
     _stats.answer_targets(answer_seconds)
     _inputs.check_seed(seed)
     policy = _check_policy(policy)
@@ -732,14 +752,15 @@ def compare_policies(
     unknown = set(simulate_kwargs) - {
         "outcomes", "aht_seconds", "patience", "answer_seconds", "interval_minutes",
         "chat_slowdown", "repeats", "reevaluate_seconds", "batch_seconds", "outside_hours",
-        "forecast_scale", "origin", "until", "shrinkage"}
+        "forecast_scale", "origin", "until", "shrinkage", "breaks"}
     if unknown:
         raise TypeError(f"compare_policies got unknown keyword arguments {sorted(unknown)}.")
     defaults = {"outcomes": None, "aht_seconds": 300.0, "patience": None,
                 "answer_seconds": 20.0, "interval_minutes": None, "chat_slowdown": 0.25,
                 "repeats": True, "reevaluate_seconds": 5.0, "batch_seconds": 2.0,
                 "outside_hours": "auto",
-                "forecast_scale": 1.0, "origin": None, "until": None, "shrinkage": 0.0}
+                "forecast_scale": 1.0, "origin": None, "until": None, "shrinkage": 0.0,
+                "breaks": None}
     kw = _kwargs(**{**defaults, **simulate_kwargs})
     _stats.answer_targets(kw["answer_seconds"])
     _inputs.check_seed(seed)

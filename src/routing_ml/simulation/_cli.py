@@ -168,12 +168,12 @@ def register(app: typer.Typer) -> None:
                            f"agents are simulated as logged in during their breaks. Pass "
                            f"--breaks {schedule.with_name(schedule.stem + '_breaks.csv')} "
                            f"(written by `routing-ml schedule`).", err=True)
+            brk = None
             if breaks is not None:
                 from routing_ml.simulation import shifts_from_roster
 
-                before = len(sched)
-                sched = shifts_from_roster(sched, _read(breaks, ("start", "end")))
-                if before and sched.empty:
+                brk = _read(breaks, ("start", "end"))
+                if len(sched) and shifts_from_roster(sched, brk).empty:
                     raise ValueError(
                         f"--breaks {breaks.name} covers every minute of every shift in "
                         f"--schedule {schedule.name}, so nobody would be logged in: is it the "
@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
                 seed=seed, n_jobs=n_jobs, aht_seconds=aht_seconds,
                 patience=patience_seconds, answer_seconds=answer_seconds,
                 interval_minutes=interval_minutes, shrinkage=shrinkage,
-                outside_hours=outside_hours,
+                outside_hours=outside_hours, breaks=brk,
             )
         except (ValueError, RoutingMLError, KeyError) as exc:
             typer.echo(f"error: {as_flags(exc)}", err=True)
