@@ -17,7 +17,7 @@ languages and Basque. The identifier answers ``"und"`` (undetermined, the ISO 63
 unless the log-likelihood of the most likely language beats the runner-up by at least
 ``min_margin`` (default 5 nats: posterior odds of about 150 to 1 under the uniform prior);
 an empty text gives ``"und"`` too. On the synthetic center's test texts the default
-identifier leaves 1.3 % undetermined (mostly one- or two-word texts) and guesses wrong on
+identifier leaves 1.1 % undetermined (mostly one- or two-word texts) and guesses wrong on
 0.2 % of them (``experiments/results/bench_intent_synthetic.md``).
 ``min_margin=0`` answers the most likely language always.
 The ``Router`` does not restrict a contact by language when its language is ``"und"``.
