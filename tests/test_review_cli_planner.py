@@ -103,3 +103,29 @@ def test_agents_unavailable_dates_may_be_written_day_first(unavailable, days):
     with pytest.warns(UserWarning):  # (the days off leave hours uncovered)
         p = prepare_problem(req, agents, [day], RosterRules())
     assert sorted(p.agents[0].unavailable_days) == days
+
+
+def test_forecast_carries_the_history_handle_time_to_staff(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2024-01-08", "2024-01-27", freq="30min")
+    ds = ds[(ds.dayofweek < 5) & (ds.hour >= 8) & (ds.hour < 18)]
+    y = rng.poisson(8, len(ds))
+    aht = np.where(y > 0, np.where(ds.hour < 12, 240.0, 360.0), np.nan)  # mornings shorter
+    pd.DataFrame({"unique_id": "voice", "ds": ds, "y": y, "aht_seconds": aht}).to_csv(
+        tmp_path / "h.csv", index=False)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"), "--horizon",
+                                   "1w", "--country", "", "--freq", "30min", "--out",
+                                   str(tmp_path / "fc.csv")])
+    assert res.exit_code == 0, res.output
+    assert "aht_seconds forecast per queue" in res.output
+    fc = pd.read_csv(tmp_path / "fc.csv", parse_dates=["ds"])
+    morning = fc.loc[fc["ds"].dt.hour < 12, "aht_seconds"]
+    afternoon = fc.loc[fc["ds"].dt.hour >= 12, "aht_seconds"]
+    assert morning.notna().all() and afternoon.notna().all()
+    # (each slot is shrunk a little towards the queue's mean: empirical Bayes)
+    assert morning.between(235, 265).all() and afternoon.between(335, 365).all()
+    staffed = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "fc.csv"),
+                                       "--interval-minutes", "30", "--out", str(tmp_path / "r.csv")])
+    assert staffed.exit_code == 0, staffed.output  # no --aht-seconds needed

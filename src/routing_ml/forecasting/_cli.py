@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -100,6 +100,9 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"note: {n_nan} of {len(df)} history rows have no count (empty or "
                            f"NaN y): read as unknown, not zero, and left out of the fit. If "
                            f"they are quiet intervals, write 0.", err=True)
+        if "aht_seconds" in df.columns:  # staff reads it beside the volumes
+            fc, note = _with_handle_time(df, fc, freq=freq, country=country or None, subdiv=subdiv)
+            typer.echo(note, err=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         fc.to_csv(out, index=False)
         typer.echo(f"wrote {len(fc)} rows to {out}")
@@ -112,3 +115,45 @@ def register(app: typer.Typer) -> None:
 
         log_cli_outputs([out, plot], {"forecast_total": float(fc["yhat"].sum()),
                                       "forecast_rows": float(len(fc))})
+
+
+def _with_handle_time(history: Any, fc: Any, *, freq: str | None, country: str | None,
+                      subdiv: str | None) -> tuple[Any, str]:
+    """``fc`` with an ``aht_seconds`` column forecast from the history's handle times
+    (:class:`~routing_ml.forecasting.HandleTimeForecaster`: per queue, weekday and
+    interval, weighted by the calls), and a note saying so. A queue without a handle
+    time in its history gets none (NaN): ``staff`` then asks for it by name."""
+    import warnings
+
+    import pandas as pd
+
+    from routing_ml.forecasting import HandleTimeForecaster
+    from routing_ml.frames import ID, TIME
+
+    known = history.loc[pd.to_numeric(history["aht_seconds"], errors="coerce").notna()]
+    queues = sorted(set(known[ID].astype(str))) if ID in known.columns else []
+    ahts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the volume forecast has said what matters)
+        for q in queues:  # one queue at a time: a queue the fit refuses keeps no AHT
+            rows = fc.loc[fc[ID].astype(str) == q, [ID, TIME]]
+            if rows.empty:
+                continue
+            try:
+                model = HandleTimeForecaster(freq=freq, holidays_country=country,
+                                             holidays_subdiv=subdiv)
+                got = model.fit(known.loc[known[ID].astype(str) == q]).predict(h=None, future=rows)
+            except ValueError:
+                continue
+            ahts.append(got)
+    if not ahts:
+        return fc, ("note: the history's aht_seconds column has no usable handle time: the "
+                    "forecast has none (give --aht-seconds to staff).")
+    aht = pd.concat(ahts, ignore_index=True)
+    out = fc.merge(aht, on=[ID, TIME], how="left")
+    missing = sorted(set(fc[ID].astype(str)) - set(aht[ID].astype(str)))
+    note = ("note: aht_seconds forecast per queue, weekday and interval from the history's "
+            "handle times (weighted by calls)")
+    if missing:
+        note += f"; no handle time for {missing[:5]} (staff asks for it)"
+    return out, note + "."
