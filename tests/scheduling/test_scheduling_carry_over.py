@@ -143,23 +143,27 @@ def test_no_day_is_taken_off_when_the_run_is_already_broken(cfg, day_shift, no_s
     # the same when last week's night shifts leave too little rest for Monday's day shift
     p = prepare_problem(req, pd.DataFrame({"agent_id": ["a"]}), [day_shift], rules,
                         previous_roster=_previous("a", range(-5, 0), 22))
-    assert p.agents[0].carry_over_day_off is None and p.options[0][0] == () and p.options[0][1] != ()
+    assert p.agents[0].carry_over_window == () and p.options[0][0] == () and p.options[0][1] != ()
 
 
-def test_the_day_taken_off_is_the_one_that_needs_the_agent_least(day_shift):
+@pytest.mark.parametrize("method", ["auto", "cp-sat"])
+def test_the_solver_chooses_the_day_off_of_a_carried_streak(cfg, day_shift, no_soft, method):
     # Wed..Sun worked, at most 6 in a row: Monday or Tuesday off; Monday needs nobody
     req = pd.concat([requirements([(8, 16, 0)], days=[0]), requirements([(8, 16, 1)], days=range(1, 5))])
     agents = pd.DataFrame({"agent_id": ["a"]})
-    p = prepare_problem(req, agents, [day_shift], RosterRules(max_consecutive_days=6),
-                        previous_roster=_previous("a", range(-5, 0), 8))
-    assert p.agents[0].carry_over_day_off == 0 and p.options[0][0] == () and p.options[0][1] != ()
+    rules = RosterRules(max_consecutive_days=6, hard_coverage=True, min_hours_per_week=0)
+    prev = _previous("a", range(-5, 0), 8)
+    p = prepare_problem(req, agents, [day_shift], rules, previous_roster=prev)
+    assert p.agents[0].carry_over_window == (0, 1) and p.options[0][0] and p.options[0][1]
+    res = build_roster(req, agents, [day_shift], rules, weights=no_soft, config=cfg,
+                       previous_roster=prev, method=method)
+    assert res.status.has_solution and res.violations.empty
+    assert _worked_days(res, "a") == [1, 2, 3, 4]  # Monday off, Tuesday worked
 
 
-def test_the_day_taken_off_counts_the_hours_night_shifts_carried_into_it(day_shift):
-    # 'a' worked Wed..Sun (day shifts), at most 6 in a row: Monday or Tuesday off. Monday's
-    # night is staffed by last week's night shift ('n') and its day needs 2; Tuesday's night
-    # needs 2 and its day 1. Monday needs more (88 quarter-hours against 80) though less is
-    # left to staff once the carried night shift is taken off (64): Tuesday is the day off.
+def test_the_window_of_a_carried_streak_with_night_shifts_carried_into_it(day_shift):
+    # 'a' worked Wed..Sun (day shifts), at most 6 in a row: Monday or Tuesday off (the
+    # solver chooses). Monday's night is staffed by last week's night shift ('n').
     req = pd.concat([requirements([(0, 6, 1), (8, 16, 2)], days=[0]), requirements([(0, 6, 2), (8, 16, 1)], days=[1]),
                      requirements([(8, 16, 1)], days=range(2, 5))])
     night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
@@ -169,7 +173,7 @@ def test_the_day_taken_off_counts_the_hours_night_shifts_carried_into_it(day_shi
                         previous_roster=prev.assign(unique_id="voice"))
     assert p.carried is not None and p.carried[0, :24].sum() == 24
     assert all(p.variants[v].name == "day" for day in p.options[0] for v, _ in day)
-    assert p.agents[0].carry_over_day_off == 1 and p.options[0][1] == () and p.options[0][0] != ()
+    assert p.agents[0].carry_over_window == (0, 1) and p.options[0][0] and p.options[0][1]
 
 
 def test_breaks_of_a_carried_night_shift_do_not_staff(cfg, no_soft):
@@ -222,7 +226,8 @@ def test_min_hours_reason_names_what_the_previous_roster_takes(cfg, day_shift, n
     res = build_roster(req, agents, [day_shift], RosterRules(max_consecutive_days=6), weights=no_soft,
                        config=cfg, previous_roster=_previous("a", range(-3, 0), 8))
     assert res.status.value == "infeasible"
-    assert "previous_roster: 2026-12-10 off after 3 working day(s) in a row before the horizon" in res.reason
+    assert ("previous_roster: one of 2026-12-07..2026-12-10 off after 3 working day(s) in a row "
+            "before the horizon") in res.reason
 
 
 def test_no_day_is_forced_off_when_max_days_per_week_leaves_one_anyway(cfg, day_shift, no_soft):
@@ -252,3 +257,28 @@ def test_previous_roster_without_unique_id_says_its_night_shifts_are_not_counted
     agents = pd.DataFrame({"agent_id": ["a"]})
     with pytest.warns(UserWarning, match="no 'unique_id' column: its shifts that run into the horizon"):
         prepare_problem(req, agents, [day_shift], previous_roster=_previous("a", [-1], 22))
+
+
+@pytest.mark.parametrize("method", ["auto", "cp-sat"])
+def test_a_carried_streak_does_not_make_a_feasible_plan_infeasible(method):
+    # 'a' (chat and voice) worked Sat and Sun; at most 3 in a row: Monday or Tuesday off.
+    # Monday needs 1 h of chat, which only 'a' serves; Tuesday 8 h of voice, which 'b'
+    # serves too. Monday (the least demand) was taken off before solving: INFEASIBLE.
+    mon = MONDAY
+    rows = [("chat", mon + pd.Timedelta(hours=9), 1)]
+    rows += [("voice", mon + pd.Timedelta(days=1, hours=h), 1) for h in range(8, 16)]
+    rows += [("voice", mon + pd.Timedelta(days=6, hours=8), 0)]
+    req = pd.DataFrame(rows, columns=["unique_id", "ds", "agents"])
+    agents = pd.DataFrame({"agent_id": ["a", "b"], "skills": ["chat;voice", "voice"]})
+    shifts = [ShiftTemplate(name="day", start_minutes=480, lengths_minutes=(480,))]
+    rules = RosterRules(max_consecutive_days=3, min_rest_hours=12, hard_coverage=True)
+    prev = _previous("a", [-2, -1], 8).assign(unique_id="voice")
+    from routing_ml.scheduling import SolverConfig
+
+    res = build_roster(req, agents, shifts, rules, interval_minutes=60, previous_roster=prev,
+                       method=method, config=SolverConfig(num_workers=1, time_limit_seconds=5,
+                                                          random_seed=0))
+    assert res.status.has_solution, res.reason
+    assert res.violations.empty and res.kpis.hours_under == 0
+    worked = res.roster.loc[res.roster["agent_id"] == "a", "date"]
+    assert pd.Timestamp(mon) in set(pd.to_datetime(worked))  # 'a' takes Tuesday off

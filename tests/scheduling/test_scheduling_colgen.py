@@ -321,3 +321,61 @@ def test_lagrangian_bound_at_other_multipliers_stays_below_the_proven_optimum():
     for cover, link in ((1000.0, 1000.0), (1000.0, 1e7), (-1e4, 0.0), (0.0, -1e4)):
         wild = {"cover": dict.fromkeys(cg.duals["cover"], cover), "link": dict.fromkeys(cg.duals["link"], link)}
         assert 0.0 <= lagrangian_bound(q, wild) <= exact_q.objective + 1e-6
+
+
+def _carried(p_agents: list[str], streak: int) -> pd.DataFrame:
+    """A previous roster in which ``p_agents`` worked the ``streak`` days before MONDAY."""
+    rows = [(a, MONDAY + pd.Timedelta(days=d, hours=8), MONDAY + pd.Timedelta(days=d, hours=16))
+            for a in p_agents for d in range(-streak, 0)]
+    return pd.DataFrame(rows, columns=["agent_id", "start", "end"]).assign(unique_id="voice")
+
+
+def _problem_with_streaks():
+    req = pd.concat([requirements([(6, 9, 2), (14, 16, 2)], queue="voice"),
+                     requirements([(9, 11, 1)], days=range(5), queue="chat")], ignore_index=True)
+    agents = _agents(9, 0, multi=False)[["agent_id", "skills"]]
+    # a0, a3 (voice) and a1 (chat) bring 5 days in a row: Monday or Tuesday off (6 at most)
+    return prepare_problem(req, agents, SMALL, RULES, RosterWeights(), weeks=1,
+                           previous_roster=_carried(["a0", "a1", "a3"], 5))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pricing_with_a_carried_streak_equals_the_least_enumerated_week(seed):
+    from routing_ml.scheduling._colgen import _price_class
+
+    p = _problem_with_streaks()
+    windows = {p.agents[m[0]].carry_over_window for m in agent_classes(p)}
+    assert (0, 1) in windows and () in windows
+    rng = np.random.default_rng(seed)
+    for members in agent_classes(p):
+        cp = _build_pricer(p, 0, members)
+        a = members[0]
+        value = rng.normal(0, 3, size=(7, len(cp.variants)))
+        value[:2] += 6.0  # Monday and Tuesday worth working: the window must bite
+        day_rc = np.where(np.isfinite(cp.fixed), cp.fixed - value, np.inf)
+        got = _price_class(cp, day_rc, cp.pen.shape[0])
+        vpos = {vi: i for i, vi in enumerate(cp.variants)}
+        weeks = week_patterns(p, a, 0, 10**6)
+        assert weeks and all(not (q.choice[0] >= 0 and q.choice[1] >= 0) for q in weeks) \
+            == bool(p.agents[a].carry_over_window)
+        brute = min(q.cost - sum(value[j, vpos[p.options[a][j][oi][0]]] for j, oi in enumerate(q.choice) if oi >= 0)
+                    for q in weeks)
+        assert got[0][0] == pytest.approx(brute, abs=1e-9)
+        if p.agents[a].carry_over_window:
+            assert all(not (ch[0] >= 0 and ch[1] >= 0) for _, ch in got)
+
+
+def test_colgen_with_carried_streaks_brackets_the_optimum_and_breaks_no_rule():
+    p = _problem_with_streaks()
+    exact = solve_roster_model(build_roster_model(p), SolverConfig(num_workers=1, time_limit_seconds=60,
+                                                                    random_seed=0, relative_gap_limit=0.0),
+                               method="cp-sat")
+    assert exact.status is SolveStatus.OPTIMAL
+    cg = solve_colgen_model(p, time_limit_seconds=6, gap_limit=0.0, seed=0)
+    assert cg is not None
+    assert cg.bound <= exact.objective + 1e-6 <= cg.objective + 2e-6
+    roster, breaks = roster_frames_from_plan(p, cg.plan, cg.breaks)
+    assert check_roster(roster, breaks, p).empty  # 5 carried + Mon + Tue would be 7 in a row
+    for a in ("a0", "a1", "a3"):
+        days = set(pd.to_datetime(roster.loc[roster["agent_id"] == a, "date"]))
+        assert not {MONDAY, MONDAY + pd.Timedelta(days=1)} <= days

@@ -107,6 +107,9 @@ class _ClassPricer:
     pen: np.ndarray  # (A, V) unstable-start penalty per anchor (cost units)
     fixed: np.ndarray  # (7, V) cost + preference of working variant v on day j (inf if unavailable)
     anchors: list[int]
+    #: days of which one must be off (working days in a row carried over from the previous
+    #: roster; ``AgentSpec.carry_over_window``): priced as one DP per day taken off
+    window: tuple[int, ...] = ()
 
 
 def _build_pricer(p: RosterProblem, g: int, members: list[int]) -> _ClassPricer | None:
@@ -175,7 +178,7 @@ def _build_pricer(p: RosterProblem, g: int, members: list[int]) -> _ClassPricer 
     return _ClassPricer(g=g, size=len(members), agent=a0, opts=opts, variants=variants, start=start,
                         thr_next=thr_next, allowed_upto=allowed_upto, thr_off=thr_off, prev_dm=prev_dm,
                         dm_ok=dm_ok, n_dm=n_dm, n_o=block + 1 if block else 1, pen=pen, fixed=fixed,
-                        anchors=anchors)
+                        anchors=anchors, window=agent.carry_over_window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,22 @@ def _scatter_min(dst: np.ndarray, target: np.ndarray, values: np.ndarray) -> Non
     first = np.flatnonzero(np.r_[True, tg[1:] != tg[:-1]])
     red = np.minimum.reduceat(values[order], first, axis=0)
     dst[tg[first]] = np.minimum(dst[tg[first]], red)
+
+
+def _price_class(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int
+                 ) -> list[tuple[float, tuple[int, ...]]]:
+    """:func:`_price` with the class's carried-over window: the best weeks over the
+    alternatives of which window day is off (each a DP with that day closed)."""
+    if not cp.window:
+        return _price(cp, day_rc, max_columns)
+    best: dict[tuple[int, ...], float] = {}
+    for d in cp.window:
+        closed = day_rc.copy()
+        closed[d, :] = INF
+        for rc, choice in _price(cp, closed, max_columns):
+            if rc < best.get(choice, INF):
+                best[choice] = rc
+    return sorted(((rc, ch) for ch, rc in best.items()), key=lambda x: x[0])[:max(max_columns, 1)]
 
 
 def _price(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int) -> list[tuple[float, tuple[int, ...]]]:
@@ -488,7 +507,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         lag = staffing_lp(y)
         out: list[tuple[Any, ...]] = []
         for cp in pricers:
-            got = _price(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
+            got = _price_class(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
             if not got:
                 return None
             lag += cp.size * got[0][0]
@@ -509,7 +528,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         cover_val[i] = pi0[cover[o]].sum()
     first: list[tuple[Any, ...]] = []
     for cp in pricers:
-        got = _price(cp, day_costs(cp, np.zeros(n_link), 0.0), cp.pen.shape[0])
+        got = _price_class(cp, day_costs(cp, np.zeros(n_link), 0.0), cp.pen.shape[0])
         if not got:
             logger.debug("column generation: class %d has no feasible week", cp.g)
             return None
@@ -831,7 +850,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
             if n_brk[o]:
                 breaks[a, d] = brk_of(o, arg)
         cur += w.unstable_start_per_day * _unstable_days(starts, cp.anchors, tol)
-        got = _price(cp, rc, 1)
+        got = _price_class(cp, rc, 1)
         moved = False
         if got and got[0][0] < cur - 1e-9:
             var_choice = got[0][1]

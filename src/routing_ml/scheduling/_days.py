@@ -58,6 +58,9 @@ def _options_of_day(p: RosterProblem, plan: Plan, a: int, d: int) -> list[tuple[
     # beyond a day off (a rest of 30 h after a night shift reaches two days on)
     near = [(x - d, p.variants[plan[a, x][0]]) for x in (d - 3, d - 2, d - 1, d + 1, d + 2, d + 3)
             if (a, x) in plan]
+    window = agent.carry_over_window
+    if d in window and all((a, x) in plan for x in window if x != d):
+        return []  # the day of the carried-over streak's window left off
     out = []
     for vi, k in p.options[a][d]:
         v = p.variants[vi]

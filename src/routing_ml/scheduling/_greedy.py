@@ -131,11 +131,12 @@ def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int,
 
 def _ok_sequence_map(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int, int]],
                      new: dict[int, tuple[int, int]]) -> bool:
-    """Max consecutive days and min rest hold with ``new`` ({day: (variant, skill)}) added."""
+    """Max consecutive days (the working days in a row carried over from the previous
+    roster included) and min rest hold with ``new`` ({day: (variant, skill)}) added."""
     worked = {d: p.variants[plan[a, d][0]] for d in range(p.n_days) if (a, d) in plan}
     for d, (vi, _) in new.items():
         worked[d] = p.variants[vi]
-    run = 0
+    run = p.agents[a].previous_streak
     for d in range(p.n_days):
         run = run + 1 if d in worked else 0
         if run > p.rules.max_consecutive_days:

@@ -189,7 +189,9 @@ def week_patterns(p: RosterProblem, a: int, week: int, limit: int,
         choice[j] = -1
         return True
 
-    return out if dfs(0, 0, 0, None, 0, 0.0, 7 if need_block == 0 else 0) else None
+    # the first week counts the working days in a row carried over from the previous roster
+    run0 = agent.previous_streak if week == 0 else 0
+    return out if dfs(0, 0, 0, None, run0, 0.0, 7 if need_block == 0 else 0) else None
 
 
 def _compatible(rules: Any, end: tuple[int, int], start: tuple[int, int]) -> bool:

@@ -61,8 +61,10 @@ class AgentSpec:
     #: row up to the day before the horizon
     previous_end_minutes: int | None = None
     previous_streak: int = 0
-    #: the horizon day (index) taken off because of ``previous_streak``, if any
-    carry_over_day_off: int | None = None
+    #: the first days of the horizon of which at least one must be off because of
+    #: ``previous_streak`` and ``max_consecutive_days`` (empty: no such constraint); the
+    #: solver chooses which
+    carry_over_window: tuple[int, ...] = ()
 
     def min_minutes(self, week: int) -> int:
         """Minimum paid minutes of ``week``: the contract's, reduced for dated leave."""
@@ -119,8 +121,8 @@ def agent_classes(p: RosterProblem) -> list[list[int]]:
     groups: dict[Any, list[int]] = defaultdict(list)
     for a, agent in enumerate(p.agents):
         groups[(p.options[a], agent.min_minutes_per_week, agent.min_minutes_by_week,
-                agent.max_minutes_per_week,
-                agent.preferred_start_minutes, agent.preferred_days_off)].append(a)
+                agent.max_minutes_per_week, agent.preferred_start_minutes,
+                agent.preferred_days_off, agent.carry_over_window)].append(a)
     return list(groups.values())
 
 
@@ -299,11 +301,8 @@ def prepare_problem(
     _check_rule_minimum(rules, agent_specs, variants)
     options = _options(agent_specs, variants, skills, day0, n_days, rules)
     if previous_roster is not None:  # working days in a row carried over: a day off early on
-        mutable = [list(days) for days in options]
-        demand = required if carried is None else required + carried  # whoever staffs it
-        for a, day in _carry_over_days_off(mutable, agent_specs, rules, demand, per_day).items():
-            agent_specs[a] = replace(agent_specs[a], carry_over_day_off=day)
-        options = tuple(tuple(days) for days in mutable)
+        for a, window in _carry_over_windows(options, agent_specs, rules).items():
+            agent_specs[a] = replace(agent_specs[a], carry_over_window=window)
     servable = {k for agent in options for day in agent for _, k in day}
     for k, name in enumerate(skills):
         if k not in servable and required[k].any():
@@ -513,17 +512,14 @@ def _min_after_leave(minimum: int, leave: set[int], weekly: set[int], n_days: in
     return tuple(out)
 
 
-def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agents: list[AgentSpec],
-                         rules: RosterRules, required: np.ndarray, per_day: int) -> dict[int, int]:
-    """Give each agent who brings working days in a row from the previous roster a day off
-    among the first ``max_consecutive_days - streak + 1`` days of the horizon — none when
-    one of them is already off (leave, rest) or when ``max_days_per_week`` leaves a day off
-    in them anyway — on the day of that window that needs its queues least (the latest on
-    a tie). ``required``: the requirement before the previous roster's shifts into the
-    horizon are taken off. Those are night shifts: they staff the horizon's first hours,
-    not its first day, and with them taken off that day looked the least needed to every
-    agent (43 of 150 in ``bench_multiweek.py``'s night instance took it off). Edits
-    ``options``; returns {agent: day taken off}."""
+def _carry_over_windows(options: Sequence[Sequence[tuple[tuple[int, int], ...]]],
+                        agents: list[AgentSpec], rules: RosterRules) -> dict[int, tuple[int, ...]]:
+    """The first days of the horizon of which each agent who brings working days in a row
+    from the previous roster must have one off: the first ``max_consecutive_days - streak
+    + 1`` days, for the solver to choose from (a day picked beforehand, the least needed
+    one, could be the only day someone can staff a queue: a feasible plan came back
+    INFEASIBLE). None when one of them is already off (leave, rest) or when
+    ``max_days_per_week`` leaves a day off in them anyway. Returns {agent: days}."""
     out = {}
     for a, agent in enumerate(agents):
         if agent.previous_streak <= 0:
@@ -534,11 +530,7 @@ def _carry_over_days_off(options: list[list[tuple[tuple[int, int], ...]]], agent
             continue
         if min(last + 1, 7) > rules.max_days_per_week:  # the first week has a day off in it anyway
             continue
-        ks = sorted({k for d in window for _, k in options[a][d]})
-        need = [float(required[ks, d * per_day:(d + 1) * per_day].sum()) for d in window]
-        day = min(window, key=lambda d: (need[d], -d))
-        options[a][day] = ()
-        out[a] = day
+        out[a] = tuple(window)
     return out
 
 

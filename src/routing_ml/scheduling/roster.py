@@ -451,6 +451,10 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                 vs = [v for d in range(d0, d0 + mc + 1) for v in work[d]]
                 if sum(1 for d in range(d0, d0 + mc + 1) if work[d]) > mc:
                     enforce(m.add(_sum(vs) <= mc), ("max_consecutive", aid, None))
+        if agent.carry_over_window:  # working days in a row carried over: one of these off
+            win = agent.carry_over_window
+            enforce(m.add(_sum([v for d in win for v in work[d]]) <= len(win) - 1),
+                    ("max_consecutive", aid, None))
         # every rest, 0 too: a rest of 0 still forbids overlapping shifts
         for d in range(p.n_days):
             first = by_ad[a][d]
@@ -702,9 +706,12 @@ def _core_text(p: RosterProblem, core: list[tuple[Any, ...]], max_listed: int = 
 def _carry_over_text(p: RosterProblem, agent: Any) -> str:
     """What ``previous_roster`` takes from an agent's first week, for a reason ('' if nothing)."""
     parts = []
-    if agent.carry_over_day_off is not None:
-        parts.append(f"{p.date(agent.carry_over_day_off).date()} off after {agent.previous_streak} "
-                     f"working day(s) in a row before the horizon")
+    if agent.carry_over_window:
+        win = agent.carry_over_window
+        days = (f"{p.date(win[0]).date()}" if len(win) == 1 else
+                f"one of {p.date(win[0]).date()}..{p.date(win[-1]).date()}")
+        parts.append(f"{days} off after {agent.previous_streak} working day(s) in a row before "
+                     f"the horizon")
     if agent.previous_end_minutes is not None and agent.previous_end_minutes + \
             p.rules.min_rest_minutes > 0:
         until = p.start + pd.Timedelta(minutes=agent.previous_end_minutes + p.rules.min_rest_minutes)
@@ -730,6 +737,8 @@ def precheck_infeasibility(p: RosterProblem) -> list[str]:
             days = [d for d in range(7 * wk, 7 * wk + 7) if p.options[a][d]]
             longest = max((p.variants[vi].paid_minutes for d in days for vi, _ in p.options[a][d]), default=0)
             cap_days = min(len(days), r.max_working_days_per_week)
+            if wk == 0 and agent.carry_over_window:  # one of its first days is off
+                cap_days = min(cap_days, len(days) - 1)
             if cap_days * longest < agent.min_minutes(wk):
                 off = 7 - len(days)
                 reasons.append(
