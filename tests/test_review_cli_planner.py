@@ -129,3 +129,11 @@ def test_forecast_carries_the_history_handle_time_to_staff(tmp_path):
     staffed = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "fc.csv"),
                                        "--interval-minutes", "30", "--out", str(tmp_path / "r.csv")])
     assert staffed.exit_code == 0, staffed.output  # no --aht-seconds needed
+
+
+def test_spaces_around_header_names_are_trimmed(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("unique_id ; ds;y \n001;2024-02-05 08:00;3\n", encoding="utf-8")
+    df = read_table(p)
+    assert list(df.columns) == ["unique_id", "ds", "y"]
+    assert df["unique_id"].tolist() == ["001"]  # an id stays text under a spaced header too

@@ -25,7 +25,7 @@ _HINTS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\binterval_minutes must\b"), "--interval-minutes must"),
     (re.compile(r"\bh=(\S+) must\b"), r"--horizon \1 must"),
     # (not a keyword inside a call of the fix's own code: "rows.groupby(level=0)")
-    (re.compile(r"(?<![(,\s]\s)(?<!\()\blevel=(?=[\[(\d])"), "--level "),
+    (re.compile(r"(?<!\()(?<!, )\blevel=(?=[\[(\d])"), "--level "),
     (re.compile(r"\bmodel='([^']*)'"), r"--model \1"),
     (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
     (re.compile(r"\bprevious_roster\b"), "--previous-roster"),

@@ -41,7 +41,7 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     (``unique_id``, ``agent_id``, ``contact_id``, ``customer_id``) are text. A file that
     is not UTF-8 is read as Windows-1252 (what Excel writes in Spain) with a warning; an
     empty or unreadable file is a ValueError naming it. Rows whose every cell is empty are
-    dropped."""
+    dropped, and spaces around the header's names are trimmed."""
     import warnings
 
     import pandas as pd
@@ -51,6 +51,12 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     given = kwargs.get("dtype")
     if given is None or isinstance(given, dict):
         kwargs["dtype"] = {**{c: str for c in ID_COLUMNS}, **(given or {})}
+        # (the header as written: ' unique_id ' is unique_id, and its ids stay text too)
+        with Path(path).open(encoding="utf-8-sig", errors="replace") as fh:
+            header = [h.strip('"') for h in fh.readline().rstrip("\r\n").split(sep)]
+        for h in header:
+            if h != h.strip() and h.strip() in kwargs["dtype"]:
+                kwargs["dtype"][h] = kwargs["dtype"][h.strip()]
     try:
         try:
             df = pd.read_csv(path, sep=sep, **kwargs)
@@ -67,6 +73,10 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not a readable CSV table: {exc}. Fix: save it as 'CSV UTF-8' "
                          "with one header line.") from None
+    # a header cell with spaces around the name ('ds ') is that column, not a missing 'ds'
+    names = [c.strip() if isinstance(c, str) else c for c in df.columns]
+    if names != list(df.columns) and len(set(names)) == len(names):
+        df.columns = names
     # rows with every cell empty (the ';;;;' lines a spreadsheet leaves below its table)
     # hold nothing: dropped, not read as a row of missing values
     blank = df.isna().all(axis=1)

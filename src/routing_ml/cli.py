@@ -84,15 +84,6 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-def _warning_line(message: Any, category: type[Warning], filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
-    """``warnings.showwarning`` of the command line: a library's UserWarning is one line
-    ``warning: ...`` with its Python hints as flags, not a source path and a code line."""
-    from routing_ml._cli_hints import as_flags
-
-    typer.echo(f"warning: {as_flags(message)}", err=True)
-
-
 @app.callback()
 def _main(
     ctx: typer.Context,
@@ -114,8 +105,12 @@ def _main(
     previous = warnings.showwarning
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        # a library's UserWarning: one line with its Python hints as flags, not a source
+        # path and a line of code
         if issubclass(category, UserWarning):
-            _warning_line(message, category, *args, **kwargs)
+            from routing_ml._cli_hints import as_flags
+
+            typer.echo(f"warning: {as_flags(message)}", err=True)
         else:
             previous(message, category, *args, **kwargs)
 

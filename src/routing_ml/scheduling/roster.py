@@ -1472,10 +1472,8 @@ def build_roster(
         shifts before ``start``). Carried over per agent: ``min_rest_hours`` after its last
         shift, and its working days in a row up to the horizon count towards
         ``max_consecutive_days``: when neither leave, rest nor ``max_days_per_week``
-        already gives it a day off early enough, the agent gets one, on the day of that
-        window its queues need least, counting the hours this roster's night shifts staff
-        (chosen before solving, not by the solver: the bound and gap are those of the
-        roster with that day off). Agents
+        already gives it a day off early enough, one of the first days of the horizon
+        that would break the rule is off, the solver choosing which. Agents
         absent from it start rested; agents of it absent from ``agents`` are ignored
         (noted). Its shifts that run into the horizon (a Sunday night shift) staff their
         queue (``unique_id``) there, less the breaks of its ``breaks`` column: the plan
