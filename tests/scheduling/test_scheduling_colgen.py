@@ -341,8 +341,6 @@ def _problem_with_streaks():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_pricing_with_a_carried_streak_equals_the_least_enumerated_week(seed):
-    from routing_ml.scheduling._colgen import _price_class
-
     p = _problem_with_streaks()
     windows = {p.agents[m[0]].carry_over_window for m in agent_classes(p)}
     assert (0, 1) in windows and () in windows
@@ -353,7 +351,7 @@ def test_pricing_with_a_carried_streak_equals_the_least_enumerated_week(seed):
         value = rng.normal(0, 3, size=(7, len(cp.variants)))
         value[:2] += 6.0  # Monday and Tuesday worth working: the window must bite
         day_rc = np.where(np.isfinite(cp.fixed), cp.fixed - value, np.inf)
-        got = _price_class(cp, day_rc, cp.pen.shape[0])
+        got = _price(cp, day_rc, cp.pen.shape[0])
         vpos = {vi: i for i, vi in enumerate(cp.variants)}
         weeks = week_patterns(p, a, 0, 10**6)
         assert weeks and all(not (q.choice[0] >= 0 and q.choice[1] >= 0) for q in weeks) \

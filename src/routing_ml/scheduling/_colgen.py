@@ -107,8 +107,11 @@ class _ClassPricer:
     pen: np.ndarray  # (A, V) unstable-start penalty per anchor (cost units)
     fixed: np.ndarray  # (7, V) cost + preference of working variant v on day j (inf if unavailable)
     anchors: list[int]
-    #: days of which one must be off (working days in a row carried over from the previous
-    #: roster; ``AgentSpec.carry_over_window``): priced as one DP per day taken off
+    #: days worked of each (days, minutes) state
+    dm_days: np.ndarray | None = None
+    #: the first days of which one must be off (working days in a row carried over from the
+    #: previous roster; ``AgentSpec.carry_over_window``): after the last of them, the states
+    #: that worked every one are dropped
     window: tuple[int, ...] = ()
 
 
@@ -178,7 +181,8 @@ def _build_pricer(p: RosterProblem, g: int, members: list[int]) -> _ClassPricer 
     return _ClassPricer(g=g, size=len(members), agent=a0, opts=opts, variants=variants, start=start,
                         thr_next=thr_next, allowed_upto=allowed_upto, thr_off=thr_off, prev_dm=prev_dm,
                         dm_ok=dm_ok, n_dm=n_dm, n_o=block + 1 if block else 1, pen=pen, fixed=fixed,
-                        anchors=anchors, window=agent.carry_over_window)
+                        anchors=anchors, dm_days=np.array([d for d, _ in states], dtype=np.int64),
+                        window=agent.carry_over_window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,22 +232,6 @@ def _scatter_min(dst: np.ndarray, target: np.ndarray, values: np.ndarray) -> Non
     dst[tg[first]] = np.minimum(dst[tg[first]], red)
 
 
-def _price_class(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int
-                 ) -> list[tuple[float, tuple[int, ...]]]:
-    """:func:`_price` with the class's carried-over window: the best weeks over the
-    alternatives of which window day is off (each a DP with that day closed)."""
-    if not cp.window:
-        return _price(cp, day_rc, max_columns)
-    best: dict[tuple[int, ...], float] = {}
-    for d in cp.window:
-        closed = day_rc.copy()
-        closed[d, :] = INF
-        for rc, choice in _price(cp, closed, max_columns):
-            if rc < best.get(choice, INF):
-                best[choice] = rc
-    return sorted(((rc, ch) for ch, rc in best.items()), key=lambda x: x[0])[:max(max_columns, 1)]
-
-
 def _price(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int) -> list[tuple[float, tuple[int, ...]]]:
     """Least-reduced-cost weeks of one class: ``[(reduced cost without the convexity dual,
     per-day variant index or -1)]``, best first, one per anchor at most.
@@ -279,6 +267,9 @@ def _price(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int) -> list[tuple
             cand = src[np.arange(work.size)[:, None], cp.prev_dm[work]]  # (W, DM+1, A, O)
             cand += add[j][:, work].T[:, None, :, None]
             _scatter_min(new, cp.thr_next[work], cand)
+        if cp.window and j == len(cp.window) - 1 and cp.dm_days is not None:
+            # the window (days 0..j) all worked: the carried streak would pass the maximum
+            new[:, np.flatnonzero(cp.dm_days == len(cp.window))] = INF
         v = new
         hist.append(v)
     final = v[:, :cp.n_dm, :, last].copy()
@@ -507,7 +498,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         lag = staffing_lp(y)
         out: list[tuple[Any, ...]] = []
         for cp in pricers:
-            got = _price_class(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
+            got = _price(cp, day_costs(cp, lam, float(omega[cp.g])), cp.pen.shape[0])
             if not got:
                 return None
             lag += cp.size * got[0][0]
@@ -528,7 +519,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         cover_val[i] = pi0[cover[o]].sum()
     first: list[tuple[Any, ...]] = []
     for cp in pricers:
-        got = _price_class(cp, day_costs(cp, np.zeros(n_link), 0.0), cp.pen.shape[0])
+        got = _price(cp, day_costs(cp, np.zeros(n_link), 0.0), cp.pen.shape[0])
         if not got:
             logger.debug("column generation: class %d has no feasible week", cp.g)
             return None
@@ -850,7 +841,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
             if n_brk[o]:
                 breaks[a, d] = brk_of(o, arg)
         cur += w.unstable_start_per_day * _unstable_days(starts, cp.anchors, tol)
-        got = _price_class(cp, rc, 1)
+        got = _price(cp, rc, 1)
         moved = False
         if got and got[0][0] < cur - 1e-9:
             var_choice = got[0][1]

@@ -56,8 +56,16 @@ def _options_of_day(p: RosterProblem, plan: Plan, a: int, d: int) -> list[tuple[
     rest = r.min_rest_minutes
     # the agent's shifts that a rest could reach: the days before and after, and the ones
     # beyond a day off (a rest of 30 h after a night shift reaches two days on)
-    near = [(x - d, p.variants[plan[a, x][0]]) for x in (d - 3, d - 2, d - 1, d + 1, d + 2, d + 3)
-            if (a, x) in plan]
+    # (only those a rest could reach at all: usually the day before)
+    last_end = max((p.variants[vi].end_minutes for vi, _ in p.options[a][d]), default=0)
+    near = []
+    for x in (d - 3, d - 2, d - 1, d + 1, d + 2, d + 3):
+        if (a, x) in plan:
+            u = p.variants[plan[a, x][0]]
+            g = x - d
+            if (g < 0 and u.end_minutes - (-g) * MINUTES_PER_DAY > -rest) or \
+                    (g > 0 and g * MINUTES_PER_DAY + u.start_minutes - last_end < rest):
+                near.append((g, u))
     window = agent.carry_over_window
     if d in window and all((a, x) in plan for x in window if x != d):
         return []  # the day of the carried-over streak's window left off
