@@ -111,3 +111,26 @@ def test_backtest_leaves_a_recently_launched_queue_out_of_early_windows() -> Non
                               freq="30min", holidays_country=None)
     assert set(cv.loc[cv["cutoff"] == cv["cutoff"].max(), "unique_id"]) == {"A", "C"}
     assert set(cv.loc[cv["cutoff"] == cv["cutoff"].min(), "unique_id"]) == {"A"}
+
+
+def test_a_window_whose_first_day_is_closed_says_so_with_window_start() -> None:
+    # closures followed by a +40 % day in the history; next week's Monday is closed: the
+    # future frame starts on Tuesday. With window_start the Monday is a closure (Tuesday
+    # gets the uplift); without it Monday is taken as predict(h) takes it (open)
+    d = weekly("A", weeks=10, open_days=(0, 1, 2, 3, 4))
+    for wed in ["2024-01-17", "2024-01-31", "2024-02-14", "2024-02-28"]:
+        w = pd.Timestamp(wed)
+        d = d[d["ds"].dt.normalize() != w]
+        thu = d["ds"].dt.normalize() == w + pd.Timedelta(days=1)
+        d.loc[thu, "y"] = np.round(d.loc[thu, "y"] * 1.4)
+    hist = d[d["ds"] < "2024-03-09"]  # ends Friday 8 March
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = Forecaster("topdown", freq="30min", holidays_country=None).fit(hist)
+        week = f.predict(h="1w")
+        tue_on = week[week["ds"].dt.dayofweek >= 1][["unique_id", "ds"]]
+        plain = f.predict(future=tue_on)
+        closed = f.predict(future=tue_on, window_start="2024-03-11")  # Monday in the window
+    tuesday = lambda fc: fc.loc[fc["ds"].dt.dayofweek == 1, "yhat"].sum()  # noqa: E731
+    assert tuesday(plain) == pytest.approx(tuesday(week), rel=1e-9)
+    assert tuesday(closed) > 1.2 * tuesday(plain)  # the day after a closure

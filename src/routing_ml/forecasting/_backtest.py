@@ -80,6 +80,7 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
         raise ValueError(f"h={h!r} and step_size={step_size!r} must both be ints or both spans.")
     template = forecaster if forecaster is not None else Forecaster(**forecaster_params)
     windows: list[tuple[int, pd.Series, pd.Series]] = []
+    starts: dict[int, pd.Timestamp | None] = {}  # the first day of each span window
     for k in range(n_windows):
         back = n_windows - 1 - k
         if isinstance(span, int):
@@ -96,11 +97,13 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
             start = end - span - back * step
             test_mask = (data[TIME] >= start) & (data[TIME] < start + span)
             train_mask = data[TIME] < start
+            starts[k] = start
         if not test_mask.any():
             continue
         if windows and windows[-1][1].equals(train_mask):
             # no row between the two origins (closed days): same training data, so the
             # same cutoff; one window whose test rows are the union
+            starts[k] = starts.get(windows[-1][0])  # the union starts with the earlier one
             windows[-1] = (k, train_mask, windows[-1][2] | test_mask)
         else:
             windows.append((k, train_mask, test_mask))
@@ -125,7 +128,15 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
                 continue
         model = _clone(template)
         model.fit(train)
-        fc = model.predict(future=test[[ID, TIME]], level=level)
+        if isinstance(model, Forecaster):
+            # the window as it happened: its days without rows (a Monday holiday) were
+            # closed, whether or not they come before its first row
+            first = starts.get(k)
+            if first is None:  # int h: the window starts the day after each cutoff
+                first = train.groupby(ID)[TIME].max().min().normalize() + pd.Timedelta("1D")
+            fc = model.predict(future=test[[ID, TIME]], level=level, window_start=first)
+        else:
+            fc = model.predict(future=test[[ID, TIME]], level=level)
         cut = train.groupby(ID)[TIME].max().rename("cutoff")
         fc = fc.merge(cut, left_on=ID, right_index=True)
         fc = fc.merge(test[[ID, TIME, TARGET]], on=[ID, TIME], how="left")

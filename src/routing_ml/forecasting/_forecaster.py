@@ -50,8 +50,11 @@ def _local_model(name: str, params: dict) -> Any:
 
 def _tables(panels: list[cal.Panel], fut_days: list[np.ndarray] | None,
             holidays: cal.HolidayCalendar | None, campaigns: Sequence[tuple],
-            closed_on_holidays: dict[str, bool] | None = None) -> list[dict]:
-    """The day table of each panel, over the history and up to its last future day."""
+            closed_on_holidays: dict[str, bool] | None = None,
+            window_start: pd.Timestamp | None = None) -> list[dict]:
+    """The day table of each panel, over the history and up to its last future day.
+    ``window_start``: the first day of the forecast window (default: each panel's first
+    future day); its days without future rows are closures."""
     out = []
     for i, p in enumerate(panels):
         day_open = p.present.any(axis=1)
@@ -64,7 +67,12 @@ def _tables(panels: list[cal.Panel], fut_days: list[np.ndarray] | None,
             # between the history and a later window are open as predict(h) would take
             # them (open weekdays, holidays closed where the series closes on them): not
             # closures, whose after-closure uplift would land on the window's first day
-            gap = np.arange(p.n_days, int(fut_days[i].min()))
+            first = int(fut_days[i].min())
+            if window_start is not None:
+                ws = int((np.datetime64(window_start.normalize(), "D") - p.start)
+                         // np.timedelta64(1, "D"))
+                first = min(first, max(p.n_days, ws))
+            gap = np.arange(p.n_days, first)
             if gap.size:
                 dates = p.start + gap.astype("timedelta64[D]")
                 fill = open_weekdays[pd.DatetimeIndex(dates).dayofweek]
@@ -447,7 +455,8 @@ class Forecaster:
     # ------------------------------------------------------------------ predict
     def predict(self, h: int | str | pd.Timedelta | None = None,
                 future: pd.DataFrame | None = None,
-                level: Sequence[int | float] = (80, 95)) -> pd.DataFrame:
+                level: Sequence[int | float] = (80, 95),
+                window_start: str | pd.Timestamp | None = None) -> pd.DataFrame:
         """Forecast the next intervals of every series.
 
         Parameters
@@ -457,9 +466,15 @@ class Forecaster:
             Holidays are left out for the series closed on them (``closed_on_holidays``).
         future : frame of ``unique_id``, ``ds`` to forecast exactly (e.g. the open
             intervals of a business calendar). Days in the forecast window without rows
-            are read as closed days (a calendar feature). Without it, the future follows
-            the series' own opening-hours calendar on every following day.
+            are read as closed days (a calendar feature). The days between the end of the
+            history and the window are taken as ``predict(h)`` takes them (open on the
+            series' open weekdays, holidays closed where it closes on them), so a later
+            window gets the forecast ``h`` gives it. Without it, the future follows the
+            series' own opening-hours calendar on every following day.
         level : prediction-interval levels in percent.
+        window_start : with ``future``, the first day of the forecast window (default: the
+            day of the first row of ``future``): a window whose first days are closed
+            (a Monday holiday) says so by starting before its first row.
 
         Returns
         -------
@@ -505,7 +520,12 @@ class Forecaster:
                     f"counted in calendar time from each series' last interval and falls "
                     f"where they are closed (e.g. a weekend). Fix: a longer h (e.g. h='1w'), "
                     f"an int h (open intervals), or a future frame.", UserWarning, stacklevel=2)
-        return self._predict_idx(idx, levels)
+        start = None
+        if future is not None and window_start is not None:
+            from routing_ml.frames import as_timestamp
+
+            start = as_timestamp(window_start, "window_start")
+        return self._predict_idx(idx, levels, start)
 
     def _future_indices(self, h, future) -> list[tuple[np.ndarray, np.ndarray]]:
         if future is None:
@@ -541,11 +561,11 @@ class Forecaster:
                 out.append(cal.future_index(p, g))
         return out
 
-    def _point(self, idx: list[tuple[np.ndarray, np.ndarray]]
-               ) -> tuple[list[np.ndarray], list[dict]]:
+    def _point(self, idx: list[tuple[np.ndarray, np.ndarray]],
+               window_start: pd.Timestamp | None = None) -> tuple[list[np.ndarray], list[dict]]:
         fut_days = [d for d, _ in idx]
         tables = _tables(self.panels_, fut_days, self._holidays(), self.campaigns,
-                         getattr(self, "closed_on_holidays_", {}))
+                         getattr(self, "closed_on_holidays_", {}), window_start)
         params = self.model_params or {}
         out = []
         for i, p in enumerate(self.panels_):
@@ -563,8 +583,8 @@ class Forecaster:
             out.append(self._combine(preds))
         return out, tables
 
-    def _predict_idx(self, idx, levels) -> pd.DataFrame:
-        yhat, _ = self._point(idx)
+    def _predict_idx(self, idx, levels, window_start: pd.Timestamp | None = None) -> pd.DataFrame:
+        yhat, _ = self._point(idx, window_start)
         frames = []
         for p, (d_idx, s_idx), yh in zip(self.panels_, idx, yhat, strict=True):
             ds = (p.start + d_idx.astype("timedelta64[D]")).astype("datetime64[ns]") + (
