@@ -24,6 +24,17 @@ def weekly(uid: str, start: str = "2024-01-08", weeks: int = 6, open_days=(0, 1,
     return pd.DataFrame({"unique_id": uid, "ds": idx, "y": y})
 
 
+def _closures_then_uplift() -> pd.DataFrame:
+    """Ten Mon-Fri weeks with four Wednesdays closed, each followed by a +40 % Thursday."""
+    d = weekly("A", weeks=10, open_days=(0, 1, 2, 3, 4))
+    for wed in ["2024-01-17", "2024-01-31", "2024-02-14", "2024-02-28"]:
+        w = pd.Timestamp(wed)
+        d = d[d["ds"].dt.normalize() != w]
+        thu = d["ds"].dt.normalize() == w + pd.Timedelta(days=1)
+        d.loc[thu, "y"] = np.round(d.loc[thu, "y"] * 1.4)
+    return d
+
+
 def _daily(fc: pd.DataFrame) -> list[float]:
     return fc.groupby(fc["ds"].dt.date)["yhat"].sum().round(1).tolist()
 
@@ -59,12 +70,7 @@ def test_ets_forecasts_zero_on_a_weekday_that_never_has_contacts() -> None:
 def test_a_later_future_window_gets_the_forecast_of_predict_h(model: str) -> None:
     # Wednesday closures followed by a +40 % Thursday: the open days between the history
     # and a window three weeks on were taken as closures, and the uplift landed on Monday
-    d = weekly("A", weeks=10, open_days=(0, 1, 2, 3, 4))
-    for wed in ["2024-01-17", "2024-01-31", "2024-02-14", "2024-02-28"]:
-        w = pd.Timestamp(wed)
-        d = d[d["ds"].dt.normalize() != w]
-        thu = d["ds"].dt.normalize() == w + pd.Timedelta(days=1)
-        d.loc[thu, "y"] = np.round(d.loc[thu, "y"] * 1.4)
+    d = _closures_then_uplift()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         f = Forecaster(model, freq="30min", holidays_country=None).fit(d[d["ds"] < "2024-03-16"])
@@ -117,12 +123,7 @@ def test_a_window_whose_first_day_is_closed_says_so_with_window_start() -> None:
     # closures followed by a +40 % day in the history; next week's Monday is closed: the
     # future frame starts on Tuesday. With window_start the Monday is a closure (Tuesday
     # gets the uplift); without it Monday is taken as predict(h) takes it (open)
-    d = weekly("A", weeks=10, open_days=(0, 1, 2, 3, 4))
-    for wed in ["2024-01-17", "2024-01-31", "2024-02-14", "2024-02-28"]:
-        w = pd.Timestamp(wed)
-        d = d[d["ds"].dt.normalize() != w]
-        thu = d["ds"].dt.normalize() == w + pd.Timedelta(days=1)
-        d.loc[thu, "y"] = np.round(d.loc[thu, "y"] * 1.4)
+    d = _closures_then_uplift()
     hist = d[d["ds"] < "2024-03-09"]  # ends Friday 8 March
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -111,18 +111,25 @@ def test_pricing_dp_equals_the_least_enumerated_week(seed):
                 assert true == pytest.approx(rc, abs=1e-9)
 
 
+def _bracketed(p, seconds: float):
+    """Column generation's result on ``p``, checked against CP-SAT's proven optimum:
+    Lagrangian bound <= optimum <= plan."""
+    exact = solve_roster_model(build_roster_model(p), SolverConfig(num_workers=1, time_limit_seconds=60,
+                                                                    random_seed=0, relative_gap_limit=0.0),
+                               method="cp-sat")
+    assert exact.status is SolveStatus.OPTIMAL
+    cg = solve_colgen_model(p, time_limit_seconds=seconds, gap_limit=0.0, seed=0)
+    assert cg is not None
+    assert cg.bound <= exact.objective + 1e-6 <= cg.objective + 2e-6
+    return cg
+
+
 def test_colgen_bound_and_plan_bracket_the_proven_optimum():
     """On a roster CP-SAT solves to optimality: Lagrangian bound <= optimum <= plan."""
     req = requirements([(6, 9, 2), (14, 16, 1)], queue="voice")
     agents = pd.DataFrame({"agent_id": ["a0", "a1", "a2", "a3"], "preferred_days_off": ["Sat;Sun", "", "", "Sun"]})
     p = prepare_problem(req, agents, SMALL, RULES, RosterWeights(), weeks=1)
-    exact = solve_roster_model(build_roster_model(p), SolverConfig(num_workers=1, time_limit_seconds=60,
-                                                                    random_seed=0, relative_gap_limit=0.0),
-                               method="cp-sat")
-    assert exact.status is SolveStatus.OPTIMAL
-    cg = solve_colgen_model(p, time_limit_seconds=4, gap_limit=0.0, seed=0)
-    assert cg is not None
-    assert cg.bound <= exact.objective + 1e-6 <= cg.objective + 2e-6
+    cg = _bracketed(p, seconds=4)
     assert cg.objective == pytest.approx(plan_objective(p, cg.plan, cg.breaks))
 
 
@@ -365,13 +372,7 @@ def test_pricing_with_a_carried_streak_equals_the_least_enumerated_week(seed):
 
 def test_colgen_with_carried_streaks_brackets_the_optimum_and_breaks_no_rule():
     p = _problem_with_streaks()
-    exact = solve_roster_model(build_roster_model(p), SolverConfig(num_workers=1, time_limit_seconds=60,
-                                                                    random_seed=0, relative_gap_limit=0.0),
-                               method="cp-sat")
-    assert exact.status is SolveStatus.OPTIMAL
-    cg = solve_colgen_model(p, time_limit_seconds=6, gap_limit=0.0, seed=0)
-    assert cg is not None
-    assert cg.bound <= exact.objective + 1e-6 <= cg.objective + 2e-6
+    cg = _bracketed(p, seconds=6)
     roster, breaks = roster_frames_from_plan(p, cg.plan, cg.breaks)
     assert check_roster(roster, breaks, p).empty  # 5 carried + Mon + Tue would be 7 in a row
     for a in ("a0", "a1", "a3"):
