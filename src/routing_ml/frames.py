@@ -172,7 +172,8 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
     The reading is chosen for the whole column: the one under which every slash date is a
     valid date. If both readings are valid and give different dates, the column is
     ambiguous and a FrameError asks the user to say which (pandas would silently read it
-    month-first), unless :data:`DAYFIRST` is set (the command line's ``--dayfirst``). A two-digit year is 20yy. A value with a ``/`` in another layout is an
+    month-first), unless :data:`DAYFIRST` is set (the command line's ``--dayfirst``). A
+    two-digit year is 20yy. A value with a ``/`` in another layout is an
     error (dateutil would guess each value on its own). Works by position (an index with
     repeated labels is fine).
     """

@@ -54,9 +54,8 @@ def _options_of_day(p: RosterProblem, plan: Plan, a: int, d: int) -> list[tuple[
     starts = [p.variants[vi].start_minutes for vi in other]
     anchors = _anchors(p, [p.options[a][x] for x in days]) if w.unstable_start_per_day else []
     rest = r.min_rest_minutes
-    # the agent's shifts that a rest could reach: the days before and after, and the ones
-    # beyond a day off (a rest of 30 h after a night shift reaches two days on)
-    # (only those a rest could reach at all: usually the day before)
+    # the agent's shifts a rest could reach: usually the day before only, but also beyond
+    # a day off (a rest of 30 h after a night shift reaches two days on)
     last_end = max((p.variants[vi].end_minutes for vi, _ in p.options[a][d]), default=0)
     near = []
     for x in (d - 3, d - 2, d - 1, d + 1, d + 2, d + 3):
