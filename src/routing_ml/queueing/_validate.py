@@ -111,8 +111,7 @@ def as_array(
         # each value at its shortest decimal (float32 0.3 is 0.3, not 0.30000001192...):
         # the exact decimal rounding of shrinkage and the ceilings would see the float32
         # error as one agent more
-        arr = np.array([float(np.format_float_positional(v, unique=True)) for v in arr.ravel()],
-                       dtype=np.float64).reshape(arr.shape)
+        arr = arr.astype(str).astype(np.float64)  # (numpy writes the shortest repr)
     arr = arr.astype(np.float64, copy=False)
     # fast path: one combined test, the detailed diagnosis only when something is wrong
     if arr.ndim == 0:

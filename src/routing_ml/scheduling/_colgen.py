@@ -107,8 +107,7 @@ class _ClassPricer:
     pen: np.ndarray  # (A, V) unstable-start penalty per anchor (cost units)
     fixed: np.ndarray  # (7, V) cost + preference of working variant v on day j (inf if unavailable)
     anchors: list[int]
-    #: days worked of each (days, minutes) state
-    dm_days: np.ndarray | None = None
+    dm_days: np.ndarray  # (DM,) days worked of each (days, minutes) state
     #: the first days of which one must be off (working days in a row carried over from the
     #: previous roster; ``AgentSpec.carry_over_window``): after the last of them, the states
     #: that worked every one are dropped
@@ -267,7 +266,7 @@ def _price(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int) -> list[tuple
             cand = src[np.arange(work.size)[:, None], cp.prev_dm[work]]  # (W, DM+1, A, O)
             cand += add[j][:, work].T[:, None, :, None]
             _scatter_min(new, cp.thr_next[work], cand)
-        if cp.window and j == len(cp.window) - 1 and cp.dm_days is not None:
+        if cp.window and j == len(cp.window) - 1:
             # the window (days 0..j) all worked: the carried streak would pass the maximum
             new[:, np.flatnonzero(cp.dm_days == len(cp.window))] = INF
         v = new
