@@ -82,3 +82,71 @@ def test_batch_serves_as_many_contacts_as_any_channel_choice(solver):
         assert served == most
         short += served < most
     assert short == 0
+
+
+def test_router_without_intent_skills_takes_the_pair_models_map():
+    # before: a Router built with a pair model but no intent_skills ignored skills, and
+    # SkillBased sent 311 of 500 contacts to agents without the intent's skill
+    from routing_ml.datasets import make_contact_center
+    from routing_ml.routing import PairOutcomeModel
+
+    cc = make_contact_center(seed=0, days=2, daily_contacts=600, n_agents=30)
+    pm = PairOutcomeModel(random_state=0, n_estimators=20).fit(cc.interactions, cc.agents)
+    truth = dict(zip(cc.intents["intent"], cc.intents["skill"], strict=True))
+    router = Router(cc.agents, pair_model=pm, policy=None)
+    assert router.intent_skills == {k: truth[k] for k in router.intent_skills}
+    pool = router.pool
+    for row in cc.contacts.head(80).itertuples():
+        d = router.route(Contact(row.contact_id, row.channel, 0.0, intent=row.intent,
+                                 language=row.language))
+        if d.routed:
+            assert pool.skills[d.agent, pool.skill_index(truth[row.intent])] > 0
+
+
+def test_router_with_no_skill_map_counts_and_warns(caplog):
+    agents = [{"agent_id": "A1", "skills": {"doc": 3}}, {"agent_id": "A2", "skills": {"luz": 3}}]
+    router = Router(agents)
+    with caplog.at_level("WARNING"):
+        router.route(Contact(1, "voice", 0.0, intent="renovar_dni"))
+        router.route(Contact(2, "voice", 0.0, intent="renovar_dni"))
+    assert router.stats()["intent:no_skill_map"] == 2
+    assert sum("intent_skills" in r.message for r in caplog.records) == 1
+
+
+def test_pool_release_of_a_session_not_held_changes_nothing(caplog):
+    # before: a duplicate 'finished' event made the load -1 and the agent then took 3 chats
+    # with a capacity of 2; a release on the wrong channel marked an agent on a call idle
+    pool = AgentPool.from_agents([{"agent_id": "A", "skills": {"s": 3},
+                                   "channels": ["chat", "voice"], "max_concurrency": 2}])
+    chat, voice = pool.channel_index("chat"), pool.channel_index("voice")
+    pool.assign(0, chat, 0.0)
+    pool.release(0, chat, 1.0)
+    with caplog.at_level("WARNING"):
+        pool.release(0, chat, 2.0)
+    assert pool.load[0].tolist() == [0] * pool.load.shape[1] and "duplicate" in caplog.text
+    pool.assign(0, chat, 3.0)
+    pool.assign(0, chat, 3.0)
+    assert not pool.has_capacity(chat)[0]
+    pool.release(0, chat, 4.0)
+    pool.release(0, chat, 4.0)
+    pool.assign(0, voice, 10.0)
+    pool.release(0, chat, 20.0)  # the wrong channel: still on the call, not idle
+    assert pool.load[0, voice] == 1 and pool.idle_since[0] == 4.0
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        pool.assign(0, chat, 21.0)  # a chat while on a call: recorded, with a warning
+    assert pool.load[0, chat] == 1 and "no policy would have chosen it" in caplog.text
+
+
+@pytest.mark.parametrize("field", ["priority", "arrival_seconds"])
+def test_huge_integers_are_bad_input_or_clamped_not_router_errors(field):
+    agents = [{"agent_id": "A1", "skills": {"doc": 3}}]
+    router = Router(agents)
+    d = router.route(Contact(1, "voice", **{field: 10**400}, skill="doc"))
+    assert router.stats().get("fallback:router_error", 0) == 0
+    if field == "priority":
+        assert d.routed
+    else:
+        assert d.reason.endswith("bad_input")
+    ds = router.route_batch([Contact(2, "voice", **{field: 10**400}, skill="doc")])
+    assert router.stats().get("fallback:router_error", 0) == 0 and len(ds) == 1

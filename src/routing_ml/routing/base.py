@@ -33,6 +33,7 @@ offer the contact again after that delay (bullseye steps and holdouts use it).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from routing_ml._columns import CHANNELS
+
+logger = logging.getLogger(__name__)
 
 
 def label_text(value: Any) -> str | None:
@@ -373,11 +376,32 @@ class AgentPool:
         return self.logged_in & free & only_this
 
     def assign(self, agent: int, channel: int, now: float) -> None:
-        """Record that ``agent`` starts a session on ``channel`` at ``now``."""
+        """Record that ``agent`` starts a session on ``channel`` at ``now`` (seconds).
+
+        A session past the agent's capacity, or on a second channel, is recorded as
+        reported (the contact is with the agent) with a warning: the caller's state and
+        the pool's disagree.
+        """
+        if not self.has_capacity(channel)[agent]:
+            logger.warning(
+                "AgentPool.assign: agent %r takes a session on %r with load %s (capacity "
+                "%s, logged in %s): recorded, but no policy would have chosen it; check the "
+                "events sent to the pool.", str(self.agent_ids[agent]),
+                self.channel_names[channel], self.load[agent].tolist(),
+                self.capacity[agent].tolist(), bool(self.logged_in[agent]))
         self.load[agent, channel] += 1
 
     def release(self, agent: int, channel: int, now: float) -> None:
-        """Record the end of a session; an agent with no session left becomes idle."""
+        """Record the end of a session at ``now`` (seconds); an agent with no session left
+        becomes idle. Releasing a session the agent does not hold (a duplicate "finished"
+        event, or the wrong channel) changes nothing and logs a warning."""
+        if self.load[agent, channel] <= 0:
+            logger.warning(
+                "AgentPool.release: agent %r holds no session on %r (load %s): ignored "
+                "(a duplicate 'finished' event, or the wrong channel?).",
+                str(self.agent_ids[agent]), self.channel_names[channel],
+                self.load[agent].tolist())
+            return
         self.load[agent, channel] -= 1
         if self.load[agent].sum() == 0:
             self.idle_since[agent] = now

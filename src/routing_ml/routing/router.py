@@ -35,6 +35,7 @@ import copy
 import hashlib
 import json
 import logging
+import math
 import pickle
 import threading
 import time
@@ -233,6 +234,23 @@ def _roster_rows(agents: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in items]
 
 
+def _as_float_ok(v: Any) -> bool:
+    """Does ``float(v)`` answer (an int past 1e308 overflows)?"""
+    try:
+        float(v)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def _finite(v: Any) -> bool:
+    """A finite number, whatever its type or size (np.isfinite refuses huge ints)."""
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 class Router:
     """Route contacts to agents with a policy, a pair model and an intent model.
 
@@ -258,7 +276,11 @@ class Router:
         any language. A contact the model abstains on goes to the model's
         ``triage_queue`` skill when the roster staffs it (see :meth:`prepare`).
     intent_skills : mapping intent -> skill, optional
-        Department skill of each intent (a contact's ``skill`` when it has none).
+        Department skill of each intent (a contact's ``skill`` when it has none). None
+        takes the pair model's own map (``PairOutcomeModel.intent_skills_``, read off its
+        interaction log) when it has one; without any map, a detected intent gives no
+        skill and the contact may go to any agent (counted in ``stats()`` as
+        ``intent:no_skill_map``, with one warning).
     fallback : RoutingPolicy, optional
         Rule-based policy used when the model cannot answer (default ``SkillBased()``).
     history : DataFrame, optional
@@ -374,6 +396,10 @@ class Router:
                 raise ValueError(f"history is missing columns {missing} (got "
                                  f"{list(history.columns)[:10]}): the case book links a "
                                  f"citizen's contacts by customer_id and time ts.")
+        if intent_skills is None:
+            own = pair_model if pair_model is not None else getattr(policy, "model", None)
+            own_map = getattr(own, "intent_skills_", None)
+            intent_skills = own_map if isinstance(own_map, Mapping) else None
         # keys as label_text reads intents: 2, 2.0, np.int64(2) and "2" are one intent
         self.intent_skills = {key: str(v) for k, v in (intent_skills or {}).items()
                               if (key := label_text(k)) is not None}
@@ -734,7 +760,7 @@ class Router:
             contact = replace(contact, arrival_seconds=float(now))
         if not isinstance(contact.priority, int | np.integer) or contact.priority not in (0, 1, 2):
             p = contact.priority
-            ok = isinstance(p, int | float | np.number) and np.isfinite(p)
+            ok = isinstance(p, int | float | np.number) and _finite(p)
             contact = replace(contact, priority=int(min(max(p, 0), 2)) if ok else 0)
         intent, language, queue = self._detect(contact)
         if intent != contact.intent:
@@ -755,6 +781,15 @@ class Router:
                 changes["skill"] = skill
             elif self.intent_skills:
                 self._count("intent:unknown")
+            else:
+                self._count("intent:no_skill_map")
+                if "no_skill_map" not in self._warned:
+                    self._warned.add("no_skill_map")
+                    logger.warning(
+                        "Router: intent %r gives no skill (no intent_skills mapping, and the "
+                        "pair model has none): the contact may go to any agent, whatever "
+                        "their skills. Pass intent_skills={intent: skill, ...} (counted in "
+                        "stats()['intent:no_skill_map']).", intent)
         elif contact.skill is None and queue is not None:  # the classifier's triage queue
             j = self._pool.skill_index(queue)
             if j >= 0 and self._pool.staffed_skills[j]:
@@ -886,10 +921,10 @@ class Router:
                     isinstance(v, int | np.integer) and v in (0, 1)):
                 return False
         pc, arrival = contact.prior_contacts, contact.arrival_seconds
-        if not isinstance(arrival, int | float | np.number):
+        if not isinstance(arrival, int | float | np.number) or not _as_float_ok(arrival):
             return False
         return pc is None or type(pc) is int or (
-            isinstance(pc, int | float | np.number) and bool(np.isfinite(pc)))
+            isinstance(pc, int | float | np.number) and _finite(pc))
 
     def route(self, contact: Contact, available_agents: Any = None,
               now: float | None = None) -> Decision:
@@ -926,12 +961,12 @@ class Router:
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
             try:
                 now = float(contact.arrival_seconds if now is None else now)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 self._count("bad_input")
                 logger.debug("Router.route: now must be seconds, got %r", now)
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
             if not np.isfinite(now):
-                now = float(contact.arrival_seconds) if np.isfinite(contact.arrival_seconds) \
+                now = float(contact.arrival_seconds) if _finite(contact.arrival_seconds) \
                     else 0.0
             try:
                 pool = self._view(available_agents)
@@ -1003,10 +1038,10 @@ class Router:
                                        c.contact_id)
                     seen.add(key)
             arrivals = [float(c.arrival_seconds) for c, good in zip(items, ok, strict=True)
-                        if good and np.isfinite(c.arrival_seconds)]
+                        if good and _finite(c.arrival_seconds)]
             try:
                 t = float(now) if now is not None else max(arrivals, default=0.0)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 self._count("bad_input", len(items))
                 logger.debug("Router.route_batch: now must be seconds, got %r", now)
                 return [Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input") for _ in items]
