@@ -79,6 +79,30 @@ def require_columns(
     return df
 
 
+def to_datetime_coerced(s: pd.Series) -> pd.Series:
+    """``pd.to_datetime(s, errors="coerce")`` that also reads every ISO layout in one column.
+
+    pandas infers one format from the first value and marks the others missing: a midnight
+    written as a bare date among times ("2024-01-09" after "2024-01-08 09:30"), or
+    ``isoformat()`` output, which leaves out a zero fraction ("09:01:00" after
+    "09:00:00.500000"). Those rows are parsed again as ISO 8601. Mixed UTC offsets come back
+    as objects (pandas' own answer); the caller decides.
+    """
+    with warnings.catch_warnings():
+        # a format pandas cannot infer is parsed value by value (its UserWarning); mixed
+        # UTC offsets: a FutureWarning
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        converted = pd.to_datetime(s, errors="coerce")
+        missed = converted.isna() & s.notna()
+        if missed.any() and pd.api.types.is_datetime64_any_dtype(converted):
+            again = pd.to_datetime(s[missed], errors="coerce", format="ISO8601")
+            if getattr(again.dt, "tz", None) == getattr(converted.dt, "tz", None):
+                converted = converted.copy()
+                converted[missed] = again
+    return converted
+
+
 def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Series:
     """``df[column]`` as naive datetime64[ns], or a FrameError naming the bad values."""
     s = df[column]
@@ -91,21 +115,7 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
             f"start: pd.Timestamp(start) + pd.to_timedelta(df['{column}'], unit='s').")
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = _slash_dates_as_iso(s, column, frame=frame)
-        with warnings.catch_warnings():
-            # mixed UTC offsets: pandas warns and returns objects; we raise below. A format
-            # pandas cannot infer is parsed value by value (its UserWarning): bad values
-            # are reported below
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            converted = pd.to_datetime(s, errors="coerce")
-            missed = converted.isna() & s.notna()
-            if missed.any() and pd.api.types.is_datetime64_any_dtype(converted):
-                # pandas infers one format from the first value: a midnight written as a
-                # bare date among times ("2024-01-09" after "2024-01-08 09:30") is ISO too
-                again = pd.to_datetime(s[missed], errors="coerce", format="ISO8601")
-                if getattr(again.dt, "tz", None) == getattr(converted.dt, "tz", None):
-                    converted = converted.copy()
-                    converted[missed] = again
+        converted = to_datetime_coerced(s)
         if not pd.api.types.is_datetime64_any_dtype(converted):
             offsets = sorted({str(v.tzinfo) for v in converted if getattr(v, "tzinfo", None)})
             raise FrameError(

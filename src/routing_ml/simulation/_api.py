@@ -40,9 +40,12 @@ class SimulationResult:
     summary : overall figures: ``arrivals``, ``first_contacts``, ``repeats``,
         ``answered``, ``abandoned``, ``waiting`` (still waiting at the end),
         ``completed``, ``service_level`` (real-time channels: share of arrivals answered
-        within the answer time), ``asa_seconds``, ``abandon_rate`` (all channels),
-        ``abandon_rate_realtime``, ``aht_seconds``, ``fcr`` (resolved / completed),
-        ``repeats_generated``, ``repeats_after_horizon``, ``occupancy_mean``,
+        within the answer time), ``asa_seconds`` (mean wait of the answered real-time
+        contacts; :func:`routing_ml.queueing.erlang_a`'s ``asa_seconds`` averages over
+        every offered contact, the abandoned ones' waits included), ``abandon_rate`` (all
+        channels), ``abandon_rate_realtime``, ``aht_seconds``, ``fcr`` (resolved /
+        completed), ``repeats_generated``, ``repeats_after_horizon``,
+        ``repeats_moved_to_opening`` (see ``repeats`` in :func:`simulate`), ``occupancy_mean``,
         ``occupancy_max``, ``occupancy_min``, ``occupancy_max_min``, ``occupancy_gini``
         (agents available at least 30 minutes), ``decisions``, ``holdouts``,
         ``end_seconds``.
@@ -286,6 +289,10 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                     req, None, name="requirements", fallback_minutes=given_minutes))
         else:
             if contacts is not None:
+                _inputs.require_columns(
+                    contacts, ("ts", "channel"), frame="contacts frame",
+                    hint="A contacts frame has one row per contact with 'ts' and 'channel' "
+                    "(and 'skill' or 'queue').")
                 # the skill of each contact as prepare() reads it: the 'skill' column, or
                 # the skill part of its 'queue' ("voice:tributos" or "tributos")
                 skills = (contacts["skill"].astype(str) if "skill" in contacts else
@@ -548,7 +555,10 @@ def simulate(
         the outcome model). When the outcome model generates repeats
         (``repeat_probability`` > 0), a replayed log's own repeats (``is_repeat``) are
         left out (``dropped['logged_repeats_replaced_by_simulated_repeats']``);
-        otherwise they are replayed (``issues['logged_repeats_replayed']``).
+        otherwise they are replayed (``issues['logged_repeats_replayed']``). A simulated
+        repeat of a real-time queue that falls outside the queue's opening hours calls
+        when the queue next opens (``summary['repeats_moved_to_opening']``); after its
+        last opening it is not an arrival of the run (``repeats_after_horizon``).
     reevaluate_seconds : default delay before asking a policy again about a contact it
         held back.
     batch_seconds : for a policy with an ``assign_batch`` hook: period of the batch
@@ -613,11 +623,12 @@ def simulate(
     abandoned + waiting.
 
     Events at the same time are handled in the order: end of service, log-out, log-in,
-    arrival (a contact arriving when a shift ends is not taken by that agent). Ties
-    between agents (the same idle time, e.g. at the start of a shift) are broken by their
-    row in ``agents``: the same agents in another row order are another sample path, as
-    valid, with the same seed; sort the agents frame (e.g. by ``agent_id``) to compare
-    runs built from differently ordered files.
+    arrival (a contact arriving when a shift ends is not taken by that agent); two
+    services ending at the same instant end in the order they started. Ties between
+    agents (the same idle time, e.g. at the start of a shift) are broken by their row in
+    ``agents``: the same agents in another row order are another sample path, as valid,
+    with the same seed; sort the agents frame (e.g. by ``agent_id``) to compare runs
+    built from differently ordered files.
 
     Examples
     --------

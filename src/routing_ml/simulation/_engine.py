@@ -67,6 +67,8 @@ class RawRun:
     handled: np.ndarray
     repeats_generated: int
     repeats_after_horizon: int
+    #: repeats that fell outside their queue's opening hours and call when it next opens
+    repeats_moved_to_opening: int
     end_time: float
     decisions: int
     holdouts: int
@@ -429,6 +431,8 @@ def _run(
     holdouts = 0
     repeats_generated = 0
     repeats_after = 0
+    repeats_moved = 0
+    queue_open = P.queue_open or [None] * len(P.queue_names)
     now = 0.0
 
     def queue_key(c: int) -> tuple:
@@ -707,6 +711,13 @@ def _run(
             if not res_l[c] and repeat_probability > 0 and urep_l[c] < repeat_probability:
                 repeats_generated += 1
                 rt = now - repeat_delay_seconds * math.log1p(-udel_l[c])
+                hours = queue_open[q_l[c]]
+                if hours is not None and rt <= until_seconds:
+                    # a citizen calls back while the queue is open: the next opening
+                    j = int(np.searchsorted(hours[0], rt, side="right")) - 1
+                    if j < 0 or rt >= hours[1][j]:
+                        rt = float(hours[0][j + 1]) if j + 1 < len(hours[0]) else math.inf
+                        repeats_moved += rt <= until_seconds
                 if rt > until_seconds:
                     repeats_after += 1
                 else:
@@ -840,6 +851,7 @@ def _run(
         deadline=extended(P.deadline, dl_l, float), abandon_t=array(ab_l, float),
         busy_seconds=np.asarray(busy), available_seconds=np.asarray(avail),
         handled=np.asarray(handled), repeats_generated=repeats_generated,
-        repeats_after_horizon=repeats_after, end_time=end_time, decisions=decisions,
+        repeats_after_horizon=repeats_after, repeats_moved_to_opening=repeats_moved,
+        end_time=end_time, decisions=decisions,
         holdouts=holdouts,
     )

@@ -39,9 +39,11 @@ from routing_ml.frames import (
     as_datetime_column,
     check_unique_keys,
     require_columns,
+    to_datetime_coerced,
     validate_requirements,
 )
 from routing_ml.routing.base import DEFERRABLE_CHANNELS as _DEFERRABLE
+from routing_ml.routing.base import label_text
 
 logger = logging.getLogger(__name__)
 
@@ -332,11 +334,31 @@ def shifts_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame | None = None
     b = breaks.copy()
     b["start"] = as_datetime_column(b, "start", frame="breaks")
     b["end"] = as_datetime_column(b, "end", frame="breaks")
-    by_agent = {a: g.sort_values("start") for a, g in b.groupby("agent_id")}
+    # ids as text on both sides: 101 in one file and "101" in the other are one agent
+    b_ids = [label_text(v) for v in b["agent_id"]]
+    r_ids = [label_text(v) for v in r["agent_id"]]
+    unknown = sorted({str(a) for a in b_ids} - {str(a) for a in r_ids})
+    if unknown:
+        raise FrameError(
+            f"breaks: agents {unknown[:5]} have no shift in the roster (roster agents "
+            f"{sorted({str(a) for a in r_ids})[:5]} ...). Fix: give the breaks the roster's "
+            f"agent ids, or drop those rows.")
+    b["_key"] = b_ids
+    by_agent = {a: g.sort_values("start") for a, g in b.groupby("_key")}
+    spans: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}
+    for a, st, en in zip(r_ids, r["start"], r["end"], strict=True):
+        spans.setdefault(str(a), []).append((st, en))
+    outside = sum(not any(bs < e and be > s0 for s0, e in spans[str(a)])
+                  for a, bs, be in zip(b_ids, b["start"], b["end"], strict=True))
+    if outside:
+        warnings.warn(
+            f"breaks: {outside} of {len(b)} breaks fall in no shift of their agent (another "
+            f"date?); they change nothing. Fix: check the breaks' dates against the "
+            f"roster's.", UserWarning, stacklevel=3)
     rows = []
-    for row in r.to_dict("records"):
+    for row, key in zip(r.to_dict("records"), r_ids, strict=True):
         pieces = [(row["start"], row["end"])]
-        g = by_agent.get(row["agent_id"])
+        g = by_agent.get(key)
         if g is not None:
             for bs, be in zip(g["start"], g["end"], strict=True):
                 nxt = []
@@ -455,7 +477,8 @@ def contacts_from_bank_log(
     ``start``, ``end``.
     """
     require_columns(calls, ("call_id", "type", "vru_exit", "q_time", "ser_time", "outcome",
-                            "agent_id", "ser_start", "ser_exit", "priority"),
+                            "agent_id", "ser_start", "ser_exit", "priority", "customer_id")
+                    + (("date",) if day is not None else ()),
                     frame="bank log", hint="Load it with routing_ml.datasets.load_anonymous_bank().")
     c = calls
     if day is not None:
@@ -600,6 +623,9 @@ class Prepared:
     issues: dict
     rows: np.ndarray              # row of the input frame of each contact
     draw_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: per queue: (starts, ends) seconds of its opening hours (the union of the shifts of
+    #: agents who serve it), None when always open (deferrable, no schedule, nobody on it)
+    queue_open: list[tuple[np.ndarray, np.ndarray] | None] = field(default_factory=list)
     # ^ index of each contact's random draws: its rank in (time, contact_id) order
     # contacts without a usable logged handle time, by cause (abandoned_in_log, missing,
     # not_a_number): an outcome model that replays logged times imputes them
@@ -676,7 +702,12 @@ def prepare(
             f"df['ts'] = pd.Timestamp(start) + pd.to_timedelta(df['ts'], unit='s').")
     if not pd.api.types.is_datetime64_any_dtype(ts):
         # day-first slash dates as the other frames read them (unparsable rows: counted)
-        ts = pd.to_datetime(_slash_dates_as_iso(ts, "ts", frame="contacts frame"), errors="coerce")
+        ts = to_datetime_coerced(_slash_dates_as_iso(ts, "ts", frame="contacts frame"))
+        if not pd.api.types.is_datetime64_any_dtype(ts):
+            raise FrameError("contacts frame: column 'ts' mixes UTC offsets (e.g. a "
+                             "daylight-saving change); use naive local time: ts = "
+                             "pd.to_datetime(ts, utc=True).dt.tz_convert(zone)"
+                             ".dt.tz_localize(None).")
     if getattr(ts.dt, "tz", None) is not None:
         raise FrameError("contacts frame: column 'ts' is time-zone aware; use naive local "
                          "time (ts.dt.tz_convert(zone).dt.tz_localize(None)).")
@@ -696,9 +727,13 @@ def prepare(
             f"one of {list(pool_channels)}. Fix: map them with df['channel'].replace(...)."
         )
     ch_row = ch_of_name[ch_codes]
+    deferrable_row = np.isin(np.asarray(pool_channels, dtype=object)[ch_row],
+                             DEFERRABLE_CHANNELS)
     for name in ("handle_seconds", "patience_seconds", "deadline_seconds"):
         if name in df:  # a negative duration is no time: the row is dropped and counted
             neg = (pd.to_numeric(df[name], errors="coerce").to_numpy(float) < 0) & ~miss
+            if name == "deadline_seconds":
+                neg &= deferrable_row  # real-time contacts have no deadline: ignored
             if neg.any():
                 dropped[f"negative_{name}"] = int(neg.sum())
                 miss = miss | neg
@@ -732,7 +767,19 @@ def prepare(
     if "skill" in df:
         skill = df["skill"].astype(object).where(df["skill"].notna(), None).to_numpy()
     elif "queue" in df:
-        skill = np.array([split_queue(str(q))[1] for q in df["queue"]], dtype=object)
+        parts = [split_queue(str(q)) for q in df["queue"]]
+        skill = np.array([p[1] for p in parts], dtype=object)
+        q_ch = np.array([p[0] for p in parts], dtype=object)
+        # a bare skill name reads as voice: only an explicit 'channel:' prefix can disagree
+        explicit = np.array([":" in str(q) or str(q) in CHANNELS for q in df["queue"]])
+        clash = explicit & (q_ch != df["channel"].astype(str).to_numpy()) & keep
+        if clash.any():
+            i = int(np.flatnonzero(clash)[0])
+            raise FrameError(
+                f"contacts frame: {int(clash.sum())} rows have a 'queue' whose channel is not "
+                f"their 'channel' (e.g. queue {df['queue'].iloc[i]!r}, channel "
+                f"{df['channel'].iloc[i]!r}). Fix: correct one of the two columns, or give a "
+                f"'skill' column instead of 'queue'.")
     else:
         skill = np.full(len(df), None, dtype=object)
     # queue "channel:skill" of each row, as codes of (channel, skill) pairs (names built
@@ -800,6 +847,7 @@ def prepare(
     t_keep = t_all[keep]
     out_k = np.zeros(keep.sum(), dtype=bool)
     checked_k = np.zeros(keep.sum(), dtype=bool)  # real-time contacts of staffed queues
+    queue_open: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(qnames)
     for qi, qn in enumerate(qnames):
         ch, _, sk = qn.partition(":")
         q_channel[qi] = ch_idx[ch]
@@ -817,6 +865,7 @@ def prepare(
         if ch in DEFERRABLE_CHANNELS:
             continue
         st, en = _union(op_start[on], op_end[on])
+        queue_open[qi] = (st, en)
         tq = t_keep[members]
         j = np.searchsorted(st, tq, side="right") - 1
         inside = (j >= 0) & (tq < en[np.maximum(j, 0)])
@@ -902,6 +951,18 @@ def prepare(
            if "patience_seconds" in df else np.full(n, np.nan))
     chn = ch_row[idx]
     need = np.isnan(pat)
+    if isinstance(patience, Mapping):
+        # any queue the roster could serve (a queue may have no arrival in one run)
+        names = ({str(q) for q in qnames} | {str(c) for c in pool_channels}
+                 | {f"{c}:{k}" for c in pool_channels for k in pool_skills})
+        stray = sorted(str(k) for k in patience if str(k) not in names)
+        if stray:
+            # a typo would read as "nobody ever hangs up" on that queue
+            raise ValueError(
+                f"patience has keys {stray[:5]} that name no queue or channel of this run "
+                f"(queues {sorted(str(q) for q in qnames)[:8]}, channels "
+                f"{list(pool_channels)}). Fix: key the mean patience seconds by queue "
+                f"'channel:skill' or by channel.")
     if need.any():
         pat[need] = draw_patience(patience, np.asarray(pool_channels, dtype=object)[chn[need]],
                                   qnames[qk[need]],
@@ -947,8 +1008,17 @@ def prepare(
     cid = col("contact_id", 0, np.int64)
     if "contact_id" not in df:
         cid = idx.astype(np.int64)
-    prio = (_numbers(df, "priority").fillna(0).to_numpy(int)[idx]
-            if "priority" in df else np.zeros(n, dtype=int))
+    if "priority" in df:
+        pv = _numbers(df, "priority").fillna(0).to_numpy(float)[idx]
+        frac = pv != np.round(pv)
+        if frac.any():
+            raise FrameError(
+                f"contacts frame: column 'priority' has values that are not whole numbers "
+                f"(e.g. {float(pv[frac][0])}, {int(frac.sum())} rows); priorities are levels "
+                f"(higher first). Fix: round them, e.g. df['priority'].round().")
+        prio = pv.astype(int)
+    else:
+        prio = np.zeros(n, dtype=int)
 
     def objcol(name: str) -> list:
         if name not in df:
@@ -967,7 +1037,7 @@ def prepare(
         is_repeat=np.asarray(col("is_repeat", False, bool), dtype=bool),
         shift_agent=sh_agent, shift_start=sh_start, shift_end=sh_end,
         dropped=dropped, issues=issues, rows=idx, handle_unusable=handle_unusable,
-        draw_rows=draw_rows,
+        draw_rows=draw_rows, queue_open=queue_open,
     )
 
 

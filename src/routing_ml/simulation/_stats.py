@@ -225,6 +225,7 @@ def summary(contacts: pd.DataFrame, agents: pd.DataFrame, raw: RawRun,
     out["service_level_all_channels"] = float(over["service_level"])
     out["repeats_generated"] = float(raw.repeats_generated)
     out["repeats_after_horizon"] = float(raw.repeats_after_horizon)
+    out["repeats_moved_to_opening"] = float(raw.repeats_moved_to_opening)
     out["occupancy_mean"] = float(occ.mean()) if len(occ) else np.nan
     out["occupancy_max"] = float(occ.max()) if len(occ) else np.nan
     out["occupancy_min"] = float(occ.min()) if len(occ) else np.nan
