@@ -24,6 +24,7 @@ filled by the value one week earlier (they cannot take NaN).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -240,6 +241,10 @@ def main() -> None:
     if args.many_queues:
         many_queues(args.many_queues)
         return
+    missing = [m for m in ("statsforecast", "mlforecast") if importlib.util.find_spec(m) is None]
+    if missing:  # checked first: the anchors run after a minute of our own models
+        sys.exit(f"forecast_protocol needs {missing} (the anchors): pip install "
+                 f"'routing-ml[bench]' (or `make bench`).")
     keys = ("wape", "daily_wape", "mase", "rmse", "coverage_80", "coverage_95",
             "pinball_80", "wall_seconds", "cpu_seconds")
     data: dict = {"default_model": DEFAULT_MODEL}

@@ -260,11 +260,30 @@ def test_package_code_model_serves_in_a_process_without_routing_ml(store, tmp_pa
     assert any(r.startswith("mlflow") for r in reqs)
     assert not any(r.startswith("routing-ml") for r in reqs)
 
+    # the installed routing_ml is hidden by a finder placed first (an editable install
+    # finds it through a path entry or its own finder, a wheel through site-packages, which
+    # also holds mlflow: removing that path entry would hide mlflow too)
+    import routing_ml
+
+    installed = str(Path(routing_ml.__file__).resolve().parent.parent)
     code = (
-        "import json, os, sys\n"
-        "sys.path = [p for p in sys.path if not os.path.isdir(os.path.join(p or '.', 'routing_ml'))]\n"
-        "import importlib.util\n"
-        "assert importlib.util.find_spec('routing_ml') is None, 'routing_ml still importable'\n"
+        "import json, os, sys, importlib.machinery, importlib.util\n"
+        f"INSTALLED = {installed!r}\n"
+        "class Hide:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name != 'routing_ml':\n"
+        "            return None\n"
+        "        paths = [p for p in sys.path if os.path.realpath(p or '.') != INSTALLED]\n"
+        "        spec = importlib.machinery.PathFinder.find_spec(name, paths)\n"
+        "        if spec is None:\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "        return spec\n"
+        "sys.meta_path.insert(0, Hide())\n"
+        "try:\n"
+        "    import routing_ml\n"
+        "    raise SystemExit('routing_ml still importable from ' + routing_ml.__file__)\n"
+        "except ModuleNotFoundError:\n"
+        "    pass\n"
         "import mlflow, mlflow.pyfunc, pandas as pd\n"
         f"mlflow.set_tracking_uri({store['uri']!r})\n"
         "m = mlflow.pyfunc.load_model('models:/agents@champion')\n"

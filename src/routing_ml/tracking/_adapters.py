@@ -304,10 +304,14 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
             "contact_id": [str(r.get("contact_id")) for r in records],
             "agent_id": [d.agent_id if d.agent_id is not None else "" for d in decisions],
             "reason": [d.reason for d in decisions],
-            "score": [float("nan") if d.score is None else float(d.score) for d in decisions],
+            # None, not NaN, where there is no value: a served JSON answer says null (NaN
+            # is not JSON: strict parsers refuse the whole body)
+            "score": pd.Series([None if d.score is None or not np.isfinite(d.score)
+                                else float(d.score) for d in decisions], dtype=object),
             # a contact held for a better agent: route it again after these seconds
-            "retry_after_seconds": [float("nan") if d.retry_after_seconds is None
-                                    else float(d.retry_after_seconds) for d in decisions],
+            "retry_after_seconds": pd.Series(
+                [None if d.retry_after_seconds is None else float(d.retry_after_seconds)
+                 for d in decisions], dtype=object),
         }
     )
 

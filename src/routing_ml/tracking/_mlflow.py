@@ -20,8 +20,7 @@ logger = logging.getLogger(__name__)
 
 _INSTALL_HINT = (
     "install it with `pip install 'mlflow>=3.0'` (it is a dependency of routing-ml, so "
-    "`pip install routing-ml` also brings it); a service that only loads models from an "
-    "HTTP tracking server can use `pip install 'mlflow-skinny>=3.0'` instead"
+    "`pip install routing-ml` also brings it)"
 )
 
 

@@ -6,6 +6,7 @@ deprecated since MLflow 2.9).
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import shutil
@@ -117,6 +118,7 @@ def log_model(
     code_paths: Sequence[str] | None = None,
     include_package_code: bool = False,
     metadata: Mapping[str, Any] | None = None,
+    include_cases: bool = False,
 ) -> TrackedModel:
     """Log ``obj`` as an ``mlflow.pyfunc`` model in the active run (and register it).
 
@@ -163,6 +165,11 @@ def log_model(
         for environments where routing-ml cannot be pip-installed.
     metadata : mapping, optional
         Extra metadata written in the MLmodel file.
+    include_cases : bool
+        Router only: log its case book (per citizen the time, channel, agent and outcome
+        of the last contacts: personal data under the GDPR, see :meth:`Router.save`).
+        False (default): a registry is shared and long-lived, so the logged router has an
+        empty case book and learns cases again from ``record_outcome``.
 
     Returns
     -------
@@ -223,13 +230,21 @@ def log_model(
     )
 
     params = dict(default_params(kind, obj) if params is None else params)
-    output_example = _predict_frame(kind, obj, input_example, params)
+    # a router answers the example as a copy (its own counters, circuit breaker and
+    # warnings untouched; the models and the case book are shared, read only)
+    answering = copy.copy(obj) if kind == "router" else obj
+    output_example = _predict_frame(kind, answering, input_example, params)
     if signature is None:
         signature = infer_signature(input_example, output_example, params=params or None)
         if kind == "router":  # every Contact field, not only the example's columns
             from mlflow.models import ModelSignature
 
             signature = ModelSignature(inputs=_router_input_schema(),
+                                       outputs=_router_output_schema(), params=signature.params)
+        elif kind == "estimator" and hasattr(obj, "intent_skills_"):
+            from mlflow.models import ModelSignature
+
+            signature = ModelSignature(inputs=_pair_input_schema(input_example),
                                        outputs=signature.outputs, params=signature.params)
         elif kind == "forecaster" and signature.inputs is not None:
             # with params={"h": ...} the rows only name the queues: ds is optional
@@ -246,7 +261,9 @@ def log_model(
         routing_ml_version=__version__,
     )
     with tempfile.TemporaryDirectory(prefix="routing_ml_model_") as tmp:
-        native = save_native_artifact(obj, Path(tmp) / "native", native_format)
+        native = save_native_artifact(
+            obj, Path(tmp) / "native", native_format,
+            save_kwargs={"include_cases": include_cases} if kind == "router" else None)
         paths = list(code_paths or [])
         if include_package_code:
             paths.append(_package_code(Path(tmp)))
@@ -282,6 +299,27 @@ def log_model(
         model_uri=info.model_uri, run_id=info.run_id, kind=kind,
         registered_model_name=registered_model_name, version=version, alias=alias,
     )
+
+
+def _router_output_schema() -> Any:
+    """One decision per contact: ids and reason as text, ``score`` and
+    ``retry_after_seconds`` numbers or null (none)."""
+    from mlflow.types.schema import ColSpec, Schema
+
+    return Schema([ColSpec("string", "contact_id"), ColSpec("string", "agent_id"),
+                   ColSpec("string", "reason"), ColSpec("double", "score", required=False),
+                   ColSpec("double", "retry_after_seconds", required=False)])
+
+
+def _pair_input_schema(example: pd.DataFrame) -> Any:
+    """A logged ``PairOutcomeModel`` takes what its ``predict`` takes: ``agent_id``
+    required, every other column of the example optional, numbers and ids of any type
+    (NaN = unknown: a missing priority or an unknown citizen)."""
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
+    text = {"agent_id", "channel", "intent", "language", "skill", "previous_channel"}
+    return Schema([ColSpec("string" if c in text else AnyType(), str(c),
+                           required=c == "agent_id") for c in example.columns])
 
 
 def _router_input_schema() -> Any:

@@ -2,7 +2,8 @@
 
 Importing this module imports ``mlflow.pyfunc`` (about 1 s); ``routing_ml.tracking``
 imports it only when :class:`RoutingMLModel` or :func:`~routing_ml.tracking.log_model` is
-used. A model-loading service needs only ``mlflow-skinny`` and routing-ml.
+used. A model-loading service needs routing-ml (which brings MLflow); a model logged with
+``include_package_code=True`` loads with MLflow and routing-ml's runtime requirements alone.
 
 The wrapped object travels as an artifact, saved in one of two formats:
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
@@ -130,12 +131,14 @@ def choose_format(obj: Any) -> str:
     return "joblib"
 
 
-def save_native_artifact(obj: Any, folder: Path, native_format: str) -> Path:
-    """Write ``obj`` under ``folder`` in ``native_format``; return the file or directory."""
+def save_native_artifact(obj: Any, folder: Path, native_format: str,
+                         save_kwargs: Mapping[str, Any] | None = None) -> Path:
+    """Write ``obj`` under ``folder`` in ``native_format``; return the file or directory.
+    ``save_kwargs`` go to the object's own ``save`` (e.g. a Router's ``include_cases``)."""
     folder.mkdir(parents=True, exist_ok=True)
     if native_format == "save":
         target = folder / NATIVE_ARTIFACT
-        obj.save(target)
+        obj.save(target, **(save_kwargs or {}))
         if not target.exists():  # a save() that appends its own extension
             written = sorted(p for p in folder.iterdir() if p.name.startswith(NATIVE_ARTIFACT))
             if len(written) != 1:
