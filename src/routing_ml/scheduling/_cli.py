@@ -30,7 +30,9 @@ def register(app: typer.Typer) -> None:
                           help="YAML with shift templates (and optional rules/weights).")],
         weeks: Annotated[int | None, typer.Option(min=1, max=4, help="Weeks to roster (default: span of the requirements).")] = None,
         time_limit: Annotated[float, typer.Option(min=0.1, help="Time limit of the solver phases in seconds (wall clock); building the "
-                                      "model and writing the files come on top (about a second on a small roster).")] = 60.0,
+                                      "model and writing the files come on top (about a second on a small roster). "
+                                      "When the hard rules cannot all hold, finding which ones and a partial plan "
+                                      "may take up to half the limit more.")] = 60.0,
         workers: Annotated[int, typer.Option(min=0, help="CP-SAT workers (0 = all cores; 1 with a fixed --seed "
                                              "gives the same roster when the solve ends before the "
                                              "time limit).")] = 0,

@@ -55,8 +55,12 @@ def _integer_scale(values: np.ndarray) -> int:
     return 10000
 
 
+#: larger head counts per period are an input error (and would overflow the solvers' integers)
+MAX_HEAD_COUNT = 1_000_000_000
+
+
 def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over_weight: float,
-              max_count: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], pd.Index]:
+              max_count: int | None, hard_coverage: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], pd.Index]:
     if isinstance(coverage, pd.DataFrame):
         labels = [str(c) for c in coverage.columns]
         periods = coverage.index
@@ -82,9 +86,22 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
             f"period {periods[i]!r}, shift {labels[j]!r} ({int(bad.sum())} bad cells). "
             f"Fix: (coverage > 0).astype(int)."
         )
-    if isinstance(required, pd.Series) and isinstance(coverage, pd.DataFrame) \
-            and not required.index.equals(periods):
-        # a Series is matched to the coverage rows by its index, never by position
+    if isinstance(required, pd.DataFrame):
+        # one column of head counts is that Series (matched by its index, as below)
+        if required.shape[1] != 1:
+            raise ScheduleInputError(
+                f"required is a DataFrame with {required.shape[1]} columns "
+                f"{[str(c) for c in required.columns][:5]}; give one column of head counts "
+                f"per period (e.g. requirements['agents']).")
+        required = required.iloc[:, 0]
+    # a Series is matched to the coverage rows by its index, never by position; with an
+    # array coverage the periods are 0..n-1, and a Series indexed by them in another order
+    # (after a sort) is put back in their order
+    by_label = isinstance(coverage, pd.DataFrame) or (
+        isinstance(required, pd.Series) and len(required) == len(periods)
+        and pd.api.types.is_integer_dtype(required.index)
+        and required.index.isin(periods).all() and required.index.is_unique)
+    if isinstance(required, pd.Series) and by_label and not required.index.equals(periods):
         if len(required) != len(periods) or not required.index.is_unique \
                 or not required.index.isin(periods).all():
             raise ScheduleInputError(
@@ -118,11 +135,24 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
         raise ScheduleInputError(
             f"cost must be finite and >= 0; shift {labels[j]!r} has cost {c[j]!r}. "
             f"Fix: a cost is what one person on the shift costs; use 0 for free shifts.")
+    too_many = r > MAX_HEAD_COUNT
+    if too_many.any():
+        i = int(np.argmax(too_many))
+        raise ScheduleInputError(
+            f"required has head counts above {MAX_HEAD_COUNT:,} ({int(too_many.sum())}), first "
+            f"at period {periods[i]!r}: {r[i]!r}. Fix: requirements are agents per period; "
+            f"check the column (calls or seconds instead of agents?).")
     for name, w in (("under_weight", under_weight), ("over_weight", over_weight)):
-        if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
+        if not (isinstance(w, int | float | np.integer | np.floating) and not isinstance(w, bool)
+                and math.isfinite(w) and w >= 0):
             raise ScheduleInputError(f"{name} must be a finite number >= 0, got {w!r}.")
-    if max_count is not None and (not isinstance(max_count, int) or max_count < 0):
+    if max_count is not None and (not isinstance(max_count, int | np.integer)
+                                  or isinstance(max_count, bool) or max_count < 0):
         raise ScheduleInputError(f"max_count must be an integer >= 0 or None, got {max_count!r}.")
+    if not isinstance(hard_coverage, bool | np.bool_):
+        raise ScheduleInputError(
+            f"hard_coverage must be True or False, got {hard_coverage!r} (any non-empty text, "
+            f"'no' included, would read as True).")
     return a.astype(np.int8), r.astype(np.int64), c, labels, periods
 
 
@@ -201,7 +231,8 @@ def build_shift_count_model(
     """
     from ortools.sat.python import cp_model
 
-    a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight, max_count)
+    a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight,
+                                         max_count, hard_coverage)
     n_t, n_j = a.shape
     ub = _upper_bounds(a, r, max_count)
     scale = _integer_scale(np.concatenate([c, [under_weight, over_weight]]))
@@ -235,6 +266,22 @@ def build_shift_count_model(
                            required=r, cost=c, under_weight=float(under_weight),
                            over_weight=float(over_weight), hard_coverage=hard_coverage,
                            labels=labels, periods=periods, upper_bounds=ub)
+
+
+def _rounding_error(built: ShiftCountModel) -> float:
+    """Largest amount (cost units) by which the objective CP-SAT minimises (coefficients
+    scaled by ``built.scale`` and rounded) can exceed the true objective over the model's
+    domain; 0 when the scale makes every coefficient an integer. CP-SAT's bound minus it
+    is a valid bound on the true objective."""
+    sc = built.scale
+    wu, wo = round(built.under_weight * sc), round(built.over_weight * sc)
+    col_cov = built.coverage.sum(axis=0).astype(np.int64)
+    d_x = (np.round(built.cost * sc) + wo * col_cov) / sc - (built.cost + built.over_weight * col_cov)
+    d_u = (wu + wo) / sc - (built.under_weight + built.over_weight)
+    d_0 = -(wo / sc - built.over_weight) * float(built.required.sum())
+    under_max = float(sum(built.required[t] for t, v in enumerate(built.under) if v is not None))
+    err = float(np.maximum(d_x * built.upper_bounds, 0.0).sum()) + max(d_u * under_max, 0.0) + d_0
+    return max(err, 0.0) if abs(err) > 1e-12 else 0.0
 
 
 def lp_relaxation_bound(built: ShiftCountModel) -> float | None:
@@ -420,25 +467,40 @@ def _solve_cp_sat(built: ShiftCountModel, config: SolverConfig, progress: Progre
             cb.stop_search()
 
     cb, points = make_progress_callback(built.scale, 0.0, on_point)
+    # one budget from t0: the model build and the LP bound have used part of it
+    solver.parameters.max_time_in_seconds = max(
+        0.01, float(config.time_limit_seconds) - (time.perf_counter() - t0))
     code = solver.solve(built.model, cb)
     status = status_from_cp_sat(code)
     common = {"a": a, "r": r, "c": built.cost, "under_weight": built.under_weight,
               "over_weight": built.over_weight, "labels": built.labels, "periods": built.periods,
               "method": "cp-sat", "t0": t0}
-    params = {"method": "cp-sat", **solver_parameters(solver)}
+    params = {"method": "cp-sat", **solver_parameters(solver),
+              "max_time_in_seconds": float(config.time_limit_seconds)}  # not the time left
     if not status.has_solution and built.hard_coverage and status is SolveStatus.INFEASIBLE:
         # best partial plan: the same model with soft coverage
         soft = build_shift_count_model(pd.DataFrame(a, index=built.periods, columns=built.labels), r,
                                        built.cost, under_weight=built.under_weight,
                                        over_weight=built.over_weight, hard_coverage=False,
                                        max_count=int(built.upper_bounds.max(initial=0)))
-        partial = _solve_cp_sat(soft, config, None, time.perf_counter())
+        partial = _solve_cp_sat(soft, config, None, t0)
         return _assemble(status=status, counts_arr=partial.counts.to_numpy(), bounds=[], lp=lp,
                          reason=_infeasible_reason(a, r, built.periods), params=params,
                          points=tuple(points), **common)
+    if not status.has_solution and not built.hard_coverage and status is SolveStatus.UNKNOWN:
+        # out of time before a first plan: nobody on any shift is a plan soft coverage
+        # allows (every period under-staffed), with CP-SAT's bound if it proved one
+        logger.warning("shift counts (cp-sat): no plan within the time limit; returning the "
+                       "empty plan. Fix: a longer time_limit_seconds, or method='highs'.")
+        status = SolveStatus.FEASIBLE
+        counts_arr = np.zeros(len(built.counts), dtype=np.int64)
+        return _assemble(status=status, counts_arr=counts_arr, bounds=[lp_rounded], lp=lp,
+                         reason=None, params=params, points=tuple(points), **common)
     if status.has_solution:
         counts_arr = np.array([solver.value(v) for v in built.counts], dtype=np.int64)
-        cp_bound = round_bound_up(solver.best_objective_bound / built.scale, g, constant)
+        # the bound of the rounded objective, less what rounding can add (0 when exact)
+        cp_bound = round_bound_up(solver.best_objective_bound / built.scale
+                                  - _rounding_error(built), g, constant)
     else:
         counts_arr = np.zeros(len(built.counts), dtype=np.int64)
         cp_bound = None
@@ -524,7 +586,8 @@ def solve_shift_counts(
                                         over_weight=over_weight, hard_coverage=hard_coverage,
                                         max_count=max_count)
         return _solve_cp_sat(built, config, progress, t0)
-    a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight, max_count)
+    a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight,
+                                         max_count, hard_coverage)
     return _solve_highs(a, r, c, _upper_bounds(a, r, max_count), under_weight=float(under_weight),
                         over_weight=float(over_weight), hard_coverage=hard_coverage, labels=labels,
                         periods=periods, config=config, progress=progress, t0=t0)

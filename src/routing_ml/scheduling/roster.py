@@ -1049,18 +1049,24 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
     return solver, status_from_cp_sat(code), points
 
 
+#: on hard infeasibility, the diagnosis may run this share of the time limit past it
+EXPLAIN_SHARE = 0.5
+
+
 def _shrink_core(am: RosterModel, core: list[tuple[Any, ...]], config: SolverConfig,
-                 max_size: int = 12) -> list[tuple[Any, ...]]:
+                 max_size: int = 12, deadline: float | None = None) -> list[tuple[Any, ...]]:
     """Drop groups from an infeasibility core while the rest stays infeasible: whole rules
     first when the core is larger than ``max_size``, then one group at a time (deletion
-    filter) once it is not."""
+    filter) once it is not; what is left at ``deadline`` is kept."""
     quick = replace(config, time_limit_seconds=min(2.0, config.time_limit_seconds))
     kept = list(core)
 
     def still_infeasible(trial: list[tuple[Any, ...]]) -> bool:
+        if deadline is not None and time.perf_counter() >= deadline:
+            return False  # out of time: the core stays as it is
         am.model.clear_assumptions()
         am.model.add_assumptions([am.groups[k] for k in trial])
-        return _solve_once(am, quick, None)[1] is SolveStatus.INFEASIBLE
+        return _solve_once(am, quick, None, deadline)[1] is SolveStatus.INFEASIBLE
 
     if len(kept) > max_size:  # first whole rules at once (a handful of solves)
         for rule in sorted({k[0] for k in kept}):
@@ -1258,18 +1264,25 @@ def _solve_roster_model(
     params["max_time_in_seconds"] = float(user_config.time_limit_seconds)  # not the time left
     plan_model, plan_solver = rm, solver
     if status is SolveStatus.INFEASIBLE and explain:
+        # the diagnosis (a core of rules, a partial plan) has what is left of the limit,
+        # and at least half of it more (proving infeasibility may have taken it all)
+        now = time.perf_counter()
+        limit = float(user_config.time_limit_seconds)
+        explain_until = max(t0 + limit, now + EXPLAIN_SHARE * limit)
         if not reasons:
             am = build_roster_model(p, rule_literals="assume")
-            asolver, astatus, _ = _solve_once(am, config, None)
+            asolver, astatus, _ = _solve_once(am, config, None,
+                                              now + 0.5 * (explain_until - now))
             if astatus is SolveStatus.INFEASIBLE:
                 inv = {lt.index: key for key, lt in am.groups.items()}
                 core = [inv[i] for i in asolver.sufficient_assumptions_for_infeasibility() if i in inv]
-                core = _shrink_core(am, core, config)
+                core = _shrink_core(am, core, config,
+                                    deadline=now + 0.7 * (explain_until - now))
                 reasons = _core_text(p, core)
             if not reasons:
                 reasons = ["the hard rules have no common solution (no core found within the time limit)"]
         pm = build_roster_model(p, rule_literals="penalise")
-        psolver, pstatus, _ = _solve_once(pm, config, None)
+        psolver, pstatus, _ = _solve_once(pm, config, None, explain_until)
         if pstatus.has_solution:
             plan_model, plan_solver = pm, psolver
             relaxed = tuple(_group_text(p, key) for key, lt in pm.groups.items()
@@ -1455,6 +1468,9 @@ def build_roster(
     start : first day of the horizon; default the first day in ``requirements``.
     config : :class:`SolverConfig` (time limit, workers, seed, gap limit). With ``"auto"``
         the time limit covers the pattern phase, the model build and the CP-SAT phases.
+        When the hard rules have no common solution, the diagnosis (the rules in
+        conflict, a partial plan) runs until half the limit past it at most
+        (``EXPLAIN_SHARE``).
         Reproducible with ``num_workers=1`` and a fixed seed only when no phase reaches its
         wall-clock time limit (see the notes of :func:`solve_roster_model`).
     progress : called at every improving solution with a :class:`ProgressPoint`.

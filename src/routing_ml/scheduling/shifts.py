@@ -350,8 +350,12 @@ def shift_coverage_matrix(
         if pattern is None:
             day_sets = [(f"+d{d}", [d]) for d in range(days)] if days > 1 else [("", [0])]
         else:
-            day_sets = [(f"+{WEEKDAYS[j]}", [w * 7 + (j + k) % 7 for w in range(days // 7)
-                                             for k in range(pattern.days_on)])
+            # the weekly pattern repeats: cyclic, a tour's days past Sunday are the next
+            # week's (the last week's wrap to the first); otherwise they are past the horizon
+            day_sets = [(f"+{WEEKDAYS[j]}",
+                         [w * 7 + (j + k) % 7 if cyclic else w * 7 + j + k
+                          for w in range(days // 7) for k in range(pattern.days_on)
+                          if cyclic or w * 7 + j + k < days])
                         for j in range(7)]
         for suffix, ds in day_sets:
             if any(d % 7 not in v.template.weekdays for d in ds):
@@ -423,6 +427,12 @@ def _break_from_mapping(spec: Any, *, where: str) -> BreakRule:
         raise ScheduleInputError(
             f"{where}: each break must be a mapping such as {{name: lunch, minutes: 30, paid: false, "
             f"window: ['03:30', '05:00']}}, got {spec!r}.")
+    known = {"name", "minutes", "duration_minutes", "paid", "window"}
+    unknown = sorted(str(k) for k in set(spec) - known)
+    if unknown:
+        # a typo ('piad') would silently make a paid break unpaid
+        raise ScheduleInputError(f"{where}: break has unknown keys {unknown}; allowed keys are "
+                                 f"{sorted(known)}.")
     window = spec.get("window")
     if not isinstance(window, list | tuple) or len(window) != 2:
         raise ScheduleInputError(
@@ -443,23 +453,49 @@ def template_from_mapping(spec: dict[str, Any], *, where: str = "shift") -> Shif
     """Build a :class:`ShiftTemplate` from a YAML/JSON mapping (see :func:`load_shifts_yaml`)."""
     known = {"name", "start", "latest_start", "step_minutes", "lengths_hours", "lengths_minutes",
              "breaks", "cost_per_hour", "weekdays", "queues"}
+    if not isinstance(spec, dict):
+        raise ScheduleInputError(
+            f"{where}: each shift must be a mapping such as {{name: early, start: '07:00', "
+            f"lengths_hours: [8]}}, got {spec!r}.")
     unknown = sorted(set(spec) - known)
     if unknown:
         raise ScheduleInputError(f"{where}: unknown keys {unknown}; allowed keys are {sorted(known)}.")
     if "name" not in spec or "start" not in spec:
         raise ScheduleInputError(f"{where}: 'name' and 'start' are required.")
     name = str(spec["name"])
+    if "lengths_minutes" in spec and "lengths_hours" in spec:
+        raise ScheduleInputError(
+            f"{where} '{name}': give lengths_hours or lengths_minutes, not both (got "
+            f"{spec['lengths_hours']!r} hours and {spec['lengths_minutes']!r} minutes).")
     if "lengths_minutes" in spec:
         lengths = [_int(x, what=f"{where} '{name}' lengths_minutes") for x in _as_list(spec["lengths_minutes"])]
+        if any(0 < n <= 24 for n in lengths):
+            raise ScheduleInputError(
+                f"{where} '{name}': lengths_minutes {lengths} has shifts of 24 minutes or less: "
+                f"hours? Fix: lengths_hours: {lengths} (or minutes, e.g. lengths_minutes: "
+                f"{[n * 60 for n in lengths]}).")
     elif "lengths_hours" in spec:
         hours = [_number(x, what=f"{where} '{name}' lengths_hours") for x in _as_list(spec["lengths_hours"])]
+        if any(h > 24 for h in hours):
+            raise ScheduleInputError(
+                f"{where} '{name}': lengths_hours {hours} has shifts over 24 hours: minutes? "
+                f"Fix: lengths_minutes: {[round(h) for h in hours]}.")
         lengths = [round(h * 60) for h in hours]
     else:
         raise ScheduleInputError(f"{where} '{name}': give lengths_hours: [8] or lengths_minutes: [480].")
     start = _mapping_time(spec["start"], what=f"{where} '{name}' start")
     latest = _mapping_time(spec["latest_start"], what=f"{where} '{name}' latest_start") \
         if "latest_start" in spec else None
-    weekdays = tuple(sorted({d for item in _as_list(spec.get("weekdays", list(range(7))))
+    raw_days = _as_list(spec.get("weekdays", ["Mon-Sun"]))
+    numbers = [d for d in raw_days if isinstance(d, int | float) and not isinstance(d, bool)]
+    if numbers:
+        # 1 is Tuesday counting from Monday = 0 (as ShiftTemplate does) but Monday counting
+        # from 1, as many planners do: a file says which it means by names
+        raise ScheduleInputError(
+            f"{where} '{name}': weekdays {raw_days} are numbers; write day names, e.g. "
+            f"weekdays: [Mon-Fri] or [Mon, Wed, Sat] (numbers are ambiguous: is 1 Monday or "
+            f"Tuesday?).")
+    weekdays = tuple(sorted({d for item in raw_days
                              for d in parse_weekdays(item, what=f"{where} '{name}' weekdays")}))
     queues = spec.get("queues")
     return ShiftTemplate(
