@@ -26,13 +26,28 @@ def _last_day(panel: Panel) -> int:
 
 
 # ----------------------------------------------------------------------------- profiles
+#: a day read on its own opening hours must span this share of the weeks' open slots
+OWN_HOURS_SHARE = 0.75
+
+
 def day_profiles(panel: Panel, day_type: np.ndarray, halflife: float, max_weeks: int
                  ) -> np.ndarray:
     """(7, slots) intraday shares per day type from fully observed recent days.
 
     Recent days weigh more: weight 0.5 ** (age in occurrences of that type / halflife).
-    A type without a complete day falls back to the pooled profile of all types.
+    A type without a complete day falls back to the pooled profile of all types. When no
+    day at all is complete (opening hours that moved: no day covers the union of the
+    weeks' open slots), each day is read on its own open slots (those of its first to last
+    observed slot).
     """
+    prof = _day_profiles(panel, day_type, halflife, max_weeks, own_hours=False)
+    if not np.isfinite(prof).all() or not (prof.sum(axis=1) > 0).any():
+        prof = _day_profiles(panel, day_type, halflife, max_weeks, own_hours=True)
+    return prof
+
+
+def _day_profiles(panel: Panel, day_type: np.ndarray, halflife: float, max_weeks: int,
+                  *, own_hours: bool) -> np.ndarray:
     Y = panel.Y
     n_days, n_slots = Y.shape
     wd = (panel.start.astype(np.int64) + np.arange(n_days) + 3) % 7
@@ -46,6 +61,13 @@ def day_profiles(panel: Panel, day_type: np.ndarray, halflife: float, max_weeks:
             continue
         mask = panel.open_mask[wd[sel]]
         obs = ~np.isnan(Y[sel])
+        if own_hours:  # slots outside a day's first..last observed slot: closed that day
+            cum = np.cumsum(obs, axis=1)
+            inside = ((cum > 0) & (cum < cum[:, -1:])) | obs
+            # ... if that span is most of the weeks' open hours (an hour moved), not a few
+            # rows of a series that only lists the intervals with calls
+            long = (mask & inside).sum(axis=1) >= OWN_HOURS_SHARE * mask.sum(axis=1)
+            mask = mask & inside & long[:, None]
         full = (obs | ~mask).all(axis=1) & (np.nansum(Y[sel], axis=1) > 0) & mask.any(axis=1)
         sel = sel[full]
         if sel.size == 0:
@@ -257,6 +279,24 @@ class TopDown:
         return np.maximum(t * share, 0.0)
 
 
+def _ordinary(table: dict) -> dict:
+    """The calendar table with every day an ordinary day of its weekday (no holiday day
+    type, no event)."""
+    return {**table, "day_type": table["weekday"],
+            **{c: np.zeros_like(table[c]) for c in EVENT_COLUMNS if c in table}}
+
+
+def _calendar_factor(td: TopDown, state: dict, table: dict, days: np.ndarray) -> np.ndarray:
+    """Top-down total of each day over that of an ordinary day of its weekday: below 1 on
+    a holiday, above after a closure; 1 where either is not positive."""
+    if state.get("zero") or len(days) == 0:
+        return np.ones(len(days))
+    actual = td.daily(state, table, days)
+    plain = td.daily(state, _ordinary(table), days)
+    ok = (actual > 0) & (plain > 0) & np.isfinite(actual) & np.isfinite(plain)
+    return np.where(ok, np.clip(actual / np.where(ok, plain, 1.0), 0.02, 50.0), 1.0)
+
+
 # ----------------------------------------------------------------------------- statsmodels
 @dataclass
 class DailyStatsmodels:
@@ -302,9 +342,13 @@ class DailyStatsmodels:
         if miss.any():
             # as an ordinary day of its weekday: a holiday closure's own day type (holidays
             # as Sunday) would fill a Thursday with a Sunday's total and bend the season
-            ordinary = {**table, "day_type": table["weekday"],
-                        **{c: np.zeros_like(table[c]) for c in EVENT_COLUMNS if c in table}}
-            series[miss] = td.daily(st, ordinary, open_days[miss])
+            series[miss] = td.daily(st, _ordinary(table), open_days[miss])
+        # holidays, bridges and other calendar events: the series is fitted as ordinary
+        # days (each total divided by the top-down model's calendar factor) and the
+        # forecast multiplied back, so a past holiday does not pull its weekday down and a
+        # holiday ahead is forecast as one
+        factor = np.where(miss, 1.0, _calendar_factor(td, st, table, open_days))
+        series = series / factor
         m = int(open_wd.sum())
         if m < 2 or len(series) < 2 * m + 1:
             import warnings
@@ -334,8 +378,8 @@ class DailyStatsmodels:
             zero_wd = np.array([bool((recent_wd == wday).any() and (recent[recent_wd == wday] <= 0).all())
                                 for wday in range(7)])
             return {"prof": prof, "fitm": fitm, "m": m, "n_seq": len(series),
-                    "last_total": float(series[-1]), "open_weekdays": open_wd,
-                    "zero_weekdays": zero_wd}
+                    "last_total": float(series[-1] * factor[-1]), "open_weekdays": open_wd,
+                    "zero_weekdays": zero_wd, "td": st}
         from statsmodels.tsa.seasonal import MSTL
 
         res = MSTL(series, periods=(m,)).fit()
@@ -346,7 +390,8 @@ class DailyStatsmodels:
             by_wd[wday] = seas[sel].mean() if sel.size else 0.0
         trend = np.asarray(res.trend)
         slope = (trend[-1] - trend[-m - 1]) / m if len(trend) > m else 0.0
-        return {"prof": prof, "by_wd": by_wd, "trend": float(trend[-1]), "slope": float(slope)}
+        return {"prof": prof, "by_wd": by_wd, "trend": float(trend[-1]), "slope": float(slope),
+                "td": st}
 
     def predict(self, state: dict, panel: Panel, table: dict, d_idx, s_idx) -> np.ndarray:
         if state.get("zero"):
@@ -374,6 +419,11 @@ class DailyStatsmodels:
             steps = np.arange(1, len(days) + 1)
             fc = state["trend"] + 0.0 * state["slope"] * steps + state["by_wd"][
                 table["weekday"][days]]
+        if "td" in state:  # the calendar events of the forecast days (see fit)
+            last = _last_day(panel)
+            ahead_days = days > last  # the last history day's total is already its own
+            fc = np.where(ahead_days, fc * _calendar_factor(TopDown(), state["td"], table, days),
+                          fc)
         tot = dict(zip(days, np.maximum(fc, 0.0), strict=True))
         t = np.array([tot[d] for d in d_idx])
         share = _shape(state["prof"], panel, table["day_type"], table["weekday"], d_idx, s_idx)
