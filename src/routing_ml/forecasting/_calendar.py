@@ -236,6 +236,45 @@ def check_grid(df: pd.DataFrame, step: int, *, frame: str) -> None:
             f"aggregate duplicates; or pass the right freq.")
 
 
+#: a day whose rows are all 0 is a closure when its weekday's nearby days total this many
+#: contacts or more (median): a Poisson day of 20 is 0 once in 500 million days
+ZERO_DAY_MIN_TYPICAL = 20.0
+
+
+def _zero_days_as_closures(Y: np.ndarray, present: np.ndarray, start: np.datetime64,
+                           uid: str) -> None:
+    """Read a day of rows that are all 0 as a day without rows (a closure: an outage, a
+    local holiday exported as zeros), in place, when the same weekday's days within four
+    weeks (median) receive at least ``ZERO_DAY_MIN_TYPICAL`` contacts and the day has at
+    least half their rows. Kept as zeros, one such day pulled its weekday's forecast down
+    by 20-30 % for weeks; a queue that receives next to nothing keeps its zero days."""
+    n_days = Y.shape[0]
+    rows = present.sum(axis=1)
+    known = np.isfinite(Y) & present
+    total = np.where(known, Y, 0.0).sum(axis=1)
+    zero = (rows > 0) & (known.sum(axis=1) == rows) & (total == 0)
+    if not zero.any():
+        return
+    wd = (start.astype("datetime64[D]").astype(np.int64) + np.arange(n_days) + 3) % 7
+    closed: list[int] = []
+    for d in np.flatnonzero(zero):
+        near = [k for k in range(d - 28, d + 29, 7)
+                if k != d and 0 <= k < n_days and wd[k] == wd[d] and rows[k] > 0 and not zero[k]]
+        if len(near) < 2:
+            continue
+        if np.median(total[near]) >= ZERO_DAY_MIN_TYPICAL and rows[d] >= 0.5 * np.median(rows[near]):
+            closed.append(int(d))
+    if closed:
+        Y[closed] = np.nan
+        present[closed] = False
+        first = (start.astype("datetime64[D]") + closed[0]).astype(str)
+        warnings.warn(
+            f"series '{uid}': {len(closed)} day(s) with rows but no contact at all on a weekday "
+            f"that usually receives many (e.g. {first}) are read as closed days (an outage, a "
+            f"local holiday exported as zeros), not as days of no demand. Fix: drop those rows "
+            f"to say so explicitly, or give them their real counts.", UserWarning, stacklevel=4)
+
+
 def build_panel(g: pd.DataFrame, uid: str, step: int, calendar_weeks: int,
                 with_aht: bool = False) -> Panel:
     """A :class:`Panel` from one series' validated rows (sorted by ``ds``)."""
@@ -249,6 +288,7 @@ def build_panel(g: pd.DataFrame, uid: str, step: int, calendar_weeks: int,
     present = np.zeros((n_days, len(slots)), dtype=bool)
     Y[di, si] = g[TARGET].to_numpy(float)
     present[di, si] = True
+    _zero_days_as_closures(Y, present, start, uid)
     aht = None
     if with_aht and "aht_seconds" in g.columns:
         aht = np.full((n_days, len(slots)), np.nan)
