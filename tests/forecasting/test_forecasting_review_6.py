@@ -89,3 +89,33 @@ def test_one_day_of_zero_rows_is_a_closure_not_a_weekday_collapse():
             Forecaster(freq="30min", holidays_country=None).fit(quiet)
         except UserWarning as w:
             assert "no contact at all" not in str(w)
+
+
+def test_forecast_cli_reads_utc_offsets_on_a_local_clock_and_local_holidays(tmp_path):
+    # before: a history with offsets (or Z) was refused with a Python fix and no flag; a
+    # holiday flag column was ignored without a word; Madrid's city holidays unreachable
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    utc = pd.date_range("2023-09-04 00:00", "2023-11-03 23:30", freq="30min", tz="UTC")
+    rng = np.random.default_rng(0)
+    hist = pd.DataFrame({"unique_id": "q", "ds": utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "y": rng.poisson(10, len(utc)), "festivo": 0})
+    path = tmp_path / "h.csv"
+    hist.to_csv(path, index=False)
+    out = tmp_path / "f.csv"
+    base = ["forecast", "--history", str(path), "--out", str(out), "--subdiv", "MD",
+            "--freq", "30min", "--horizon", "1w"]
+    refused = CliRunner().invoke(app, base)
+    assert refused.exit_code == 1 and "--time-zone Europe/Madrid" in refused.output
+    ok = CliRunner().invoke(app, [*base, "--time-zone", "Europe/Madrid",
+                                  "--extra-holidays", "madrid-city"])
+    assert ok.exit_code == 0, ok.output
+    # 29 October 2023: 02:00-03:00 local happens twice; its 4 half-hours add up into 2
+    assert "4 rows fall in the hour the clocks of Europe/Madrid repeat" in ok.output
+    assert "added up into 2 local intervals" in ok.output
+    assert "['festivo'] of --history are not read" in ok.output
+    fc = pd.read_csv(out, parse_dates=["ds"])
+    # the last row, 23:30 UTC, is 00:30 local (CET): the forecast starts at 01:00
+    assert fc["ds"].min() == pd.Timestamp("2023-11-04 01:00")

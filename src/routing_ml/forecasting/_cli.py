@@ -35,6 +35,14 @@ def register(app: typer.Typer) -> None:
         closed_on_holidays: Annotated[str, typer.Option(
             help="Leave the holidays out of the forecast: 'auto' (per series, when its "
                  "history shows it closed on past holidays), 'yes' or 'no'.")] = "auto",
+        extra_holidays: Annotated[str | None, typer.Option(
+            help="Local holidays on top of --country/--subdiv, comma-separated: 'MM-DD' "
+                 "every year, 'MM-DD*' moved to Monday when on a Sunday, 'YYYY-MM-DD' once; "
+                 "'madrid-city' for San Isidro and La Almudena.")] = None,
+        time_zone: Annotated[str | None, typer.Option(
+            help="Zone of the forecast's clock, e.g. Europe/Madrid, for a history whose ds "
+                 "carry a UTC offset or Z: read on the local wall clock (the two intervals of "
+                 "the autumn change's repeated hour are added up).")] = None,
     ) -> None:
         """Forecast interval volumes with prediction intervals."""
         import warnings
@@ -63,12 +71,28 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         try:
             df = read_table(history)
+            extra = _extra_holidays(extra_holidays)
+            if time_zone:
+                df, note = _on_local_clock(df, time_zone)
+                if note:
+                    typer.echo(note, err=True)
+            elif "ds" in df.columns and df["ds"].astype(str).str.contains(
+                    r"(?:Z|[+-]\d\d:?\d\d)\s*$", regex=True).any():
+                typer.echo("error: column 'ds' of --history holds times with a UTC offset or Z; "
+                           "forecasts are made on a local wall clock. Fix: --time-zone "
+                           "Europe/Madrid (the zone of your center).", err=True)
+                raise typer.Exit(1)
+            unread = [c for c in df.columns
+                      if c not in ("unique_id", "ds", "y", "aht_seconds")]
+            if unread:
+                typer.echo(f"warning: column(s) {unread} of --history are not read (holidays come "
+                           f"from --country, --subdiv and --extra-holidays).", err=True)
             h: int | str = int(horizon) if horizon.isdigit() else horizon
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 f = Forecaster(model, freq=freq, holidays_country=country or None,
                                holidays_subdiv=subdiv, random_state=seed,
-                               closed_on_holidays=closed,
+                               closed_on_holidays=closed, extra_holidays=extra,
                                calibration_horizon=calibration_horizon).fit(df)
                 fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
         except ValueError as exc:
@@ -115,6 +139,50 @@ def register(app: typer.Typer) -> None:
 
         log_cli_outputs([out, plot], {"forecast_total": float(fc["yhat"].sum()),
                                       "forecast_rows": float(len(fc))})
+
+
+def _extra_holidays(text: str | None) -> tuple[str, ...]:
+    """``--extra-holidays`` as the Forecaster's ``extra_holidays`` ('madrid-city' expanded)."""
+    from routing_ml.forecasting import MADRID_CITY_HOLIDAYS
+
+    out: list[str] = []
+    for item in (text or "").replace(";", ",").split(","):
+        item = item.strip()
+        if item.lower() == "madrid-city":
+            out.extend(MADRID_CITY_HOLIDAYS)
+        elif item:
+            out.append(item)
+    return tuple(out)
+
+
+def _on_local_clock(df: Any, zone: str) -> tuple[Any, str | None]:
+    """``df`` with ``ds`` on the wall clock of ``zone`` (naive), the autumn change's repeated
+    intervals added up; and a note saying how many were."""
+    import pandas as pd
+
+    try:
+        ds = pd.to_datetime(df["ds"], utc=True, format="ISO8601")
+        local = ds.dt.tz_convert(zone).dt.tz_localize(None)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"--time-zone {zone}: could not read column 'ds' of --history as "
+                         f"timestamps with a UTC offset ({exc}). Fix: write ds as ISO times "
+                         f"with their offset ('2024-10-27T02:30:00+02:00') or Z.") from exc
+    df = df.assign(ds=local)
+    keys = ["unique_id", "ds"] if "unique_id" in df.columns else ["ds"]
+    dup = df.duplicated(keys, keep=False)
+    if not dup.any():
+        return df, None
+    y = pd.to_numeric(df["y"], errors="coerce")
+    agg = df.assign(y=y)
+    if "aht_seconds" in df.columns:  # handle time weighted by the contacts it averages
+        aht = pd.to_numeric(df["aht_seconds"], errors="coerce")
+        agg = agg.assign(aht_seconds=aht * y)
+    agg = agg.groupby(keys, as_index=False, sort=False).sum(numeric_only=True, min_count=1)
+    if "aht_seconds" in agg.columns:
+        agg["aht_seconds"] = agg["aht_seconds"] / agg["y"].where(agg["y"] > 0)
+    n = int(dup.sum())
+    return agg, (f"note: {n} rows fall in the hour the clocks of {zone} repeat in autumn: "
+                 f"added up into {n - (len(df) - len(agg))} local intervals.")
 
 
 def _with_handle_time(history: Any, fc: Any, *, freq: str | None, country: str | None,
