@@ -150,3 +150,18 @@ def test_huge_integers_are_bad_input_or_clamped_not_router_errors(field):
         assert d.reason.endswith("bad_input")
     ds = router.route_batch([Contact(2, "voice", **{field: 10**400}, skill="doc")])
     assert router.stats().get("fallback:router_error", 0) == 0 and len(ds) == 1
+
+
+def test_pair_model_fit_does_not_depend_on_the_order_of_the_log():
+    # before: the fold-free intent means went by row (row i in fold i % 5): the same log
+    # shuffled moved P(resolved) by up to 0.10 and the best agent of 4 of 38 contexts
+    from routing_ml.datasets import make_contact_center
+    from routing_ml.routing import PairOutcomeModel
+
+    cc = make_contact_center(seed=1, days=2, daily_contacts=500, n_agents=20)
+    log = cc.interactions
+    shuffled = log.sample(frac=1.0, random_state=3)
+    a = PairOutcomeModel(random_state=0, n_estimators=30).fit(log, cc.agents)
+    b = PairOutcomeModel(random_state=0, n_estimators=30).fit(shuffled, cc.agents)
+    probe = log.head(200)
+    np.testing.assert_allclose(a.predict(probe).to_numpy(), b.predict(probe).to_numpy())
