@@ -119,3 +119,17 @@ def test_forecast_cli_reads_utc_offsets_on_a_local_clock_and_local_holidays(tmp_
     fc = pd.read_csv(out, parse_dates=["ds"])
     # the last row, 23:30 UTC, is 00:30 local (CET): the forecast starts at 01:00
     assert fc["ds"].min() == pd.Timestamp("2023-11-04 01:00")
+
+
+def test_forecast_cli_refuses_a_region_without_a_country(tmp_path):
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"unique_id": "q", "ds": pd.date_range("2024-01-01", periods=10, freq="h"),
+                  "y": 1.0}).to_csv(path, index=False)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(path), "--out",
+                                   str(tmp_path / "f.csv"), "--country", "", "--subdiv", "MD"])
+    # before: the region was dropped without a word
+    assert res.exit_code == 1 and "--subdiv MD needs a --country" in res.output

@@ -63,6 +63,10 @@ def register(app: typer.Typer) -> None:
             if problem:
                 typer.echo(f"error: {problem}", err=True)
                 raise typer.Exit(1)
+        if subdiv and not country:
+            typer.echo(f"error: --subdiv {subdiv} needs a --country (e.g. --country ES): with "
+                       f"--country '' no holiday is read.", err=True)
+            raise typer.Exit(1)
         choices: dict[str, bool | str] = {"auto": "auto", "yes": True, "no": False}
         closed = choices.get(closed_on_holidays.lower())
         if closed is None:
@@ -134,7 +138,8 @@ def register(app: typer.Typer) -> None:
             plot.parent.mkdir(parents=True, exist_ok=True)
             # the history's timestamps as fit read them (day-first slash dates included)
             plot_forecast(df.assign(ds=as_datetime_column(df, "ds", frame=history.name)), fc, plot)
-            typer.echo(f"wrote {plot}")
+            n_q = fc["unique_id"].nunique()
+            typer.echo(f"wrote {plot}" + (f" (the 4 busiest of {n_q} queues)" if n_q > 4 else ""))
         from routing_ml._mlflow_run import log_cli_outputs
 
         log_cli_outputs([out, plot], {"forecast_total": float(fc["yhat"].sum()),

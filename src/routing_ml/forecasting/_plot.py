@@ -13,7 +13,8 @@ from routing_ml.frames import FORECAST, ID, TARGET, TIME, as_datetime_column, re
 def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Path,
                   *, history_days: int = 14, max_series: int = 4) -> Path:
     """Save a fan chart (forecast with its intervals over the last ``history_days`` days of
-    history) for up to ``max_series`` series to ``path`` (PNG); returns the path.
+    history) for the ``max_series`` series of most forecast volume (the title says how
+    many there are) to ``path`` (PNG); returns the path.
 
     Raises
     ------
@@ -37,8 +38,14 @@ def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ids = list(dict.fromkeys(forecast[ID].astype(str)))[:max_series]
+    # the busiest queues first (a planner looks at those): by forecast volume
+    volume = forecast.assign(_id=forecast[ID].astype(str)).groupby("_id", sort=False)[FORECAST].sum()
+    all_ids = list(volume.sort_values(ascending=False, kind="stable").index)
+    ids = all_ids[:max_series]
     fig, axes = plt.subplots(len(ids), 1, figsize=(11, 3.2 * len(ids)), squeeze=False)
+    if len(all_ids) > len(ids):
+        fig.suptitle(f"the {len(ids)} busiest of {len(all_ids)} queues (by forecast volume)",
+                     fontsize=9)
     levels = sorted({c.rsplit("_", 1)[1] for c in forecast.columns
                      if c.startswith(f"{FORECAST}_lo_") and f"{FORECAST}_hi_{c.rsplit('_', 1)[1]}" in forecast},
                     key=float, reverse=True)
