@@ -107,7 +107,8 @@ def forecast_step(data: dict[str, object], out: Path, echo: Echo) -> dict[str, o
     echo(f"   voice: {fc_voice.model} model, next week "
          f"{voice_fc['ds'].min():%a %d %b %Y} – {voice_fc['ds'].max():%a %d %b}: "
          f"{voice_fc['yhat'].sum():,.0f} calls forecast "
-         f"(80 % band {voice_fc['yhat_lo_80'].sum():,.0f}–{voice_fc['yhat_hi_80'].sum():,.0f})")
+         f"(the intervals' 80 % bounds add up to {voice_fc['yhat_lo_80'].sum():,.0f}–"
+         f"{voice_fc['yhat_hi_80'].sum():,.0f}: wider than an 80 % band of the week's total)")
 
     hourly: pd.DataFrame = data["avisos_hourly"]  # type: ignore[assignment]
     web = hourly.assign(unique_id="web:avisos_madrid")
@@ -271,14 +272,21 @@ def _plot_service_level(df: pd.DataFrame, path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from routing_ml.scheduling.plots import _day_hour_ticks
 
     fig, ax = plt.subplots(figsize=(9, 3.5))
-    ax.fill_between(df["ds"], df["ci_low"], df["ci_high"], alpha=0.3, label="95 % CI")
-    ax.plot(df["ds"], df["service_level"], label="simulated service level")
+    ax.fill_between(df["ds"], df["ci_low"], df["ci_high"], alpha=0.3,
+                    label="95 % confidence interval of the mean")
+    ax.plot(df["ds"], df["service_level"], label="simulated service level (mean)")
     ax.axhline(0.8, color="k", ls="--", lw=1, label="target 80 % in 20 s")
-    ax.set(ylim=(0, 1.02), ylabel="answered within 20 s", title="Simulated service level")
-    ax.legend(fontsize=8)
-    fig.autofmt_xdate()
+    day = pd.Timestamp(df["ds"].min())
+    ax.set(ylim=(0, 1.02), ylabel="answered within 20 s",
+           title=f"Simulated service level, {VOICE_QUEUE}, {day:%a %d %b %Y}",
+           xlabel="interval start (local time)")
+    _day_hour_ticks(ax, day, pd.Timestamp(df["ds"].max()))
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

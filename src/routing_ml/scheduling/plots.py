@@ -66,6 +66,8 @@ def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, title: str = "Cov
     The path written.
     """
     plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+
     coverage = coverage.assign(**{TIME: pd.to_datetime(coverage[TIME])})  # also a frame read from CSV
     step = _interval(coverage, interval_minutes)
     queues = list(dict.fromkeys(coverage[ID]))
@@ -87,9 +89,12 @@ def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, title: str = "Cov
                 ax.plot(edges[:-1][short], np.zeros(int(short.sum())), "|", color="tab:red",
                         ms=8, mew=1.2, clip_on=False, zorder=3)
         ax.set_ylabel(f"{q}\nagents")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole agents
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="upper right", ncol=4, fontsize=8)
-    axes[0, 0].set_title(title)
+    # above the first panel, not over its peak
+    axes[0, 0].legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, fontsize=8,
+                      frameon=False)
+    axes[0, 0].set_title(title, loc="left")
     axes[-1, 0].set_xlabel("interval start (local time); red marks: under-staffed intervals")
     if len(coverage):
         _day_hour_ticks(axes[-1, 0], pd.Timestamp(coverage[TIME].min()), pd.Timestamp(coverage[TIME].max()) + step)
@@ -128,19 +133,23 @@ def _day_hour_ticks(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:  # type
     ax.grid(axis="x", which="minor", alpha=0.15)
 
 
-def plot_gantt(roster: pd.DataFrame, breaks: pd.DataFrame, path: str | Path, *, max_agents: int = 60) -> Path:
+def plot_gantt(roster: pd.DataFrame, breaks: pd.DataFrame, path: str | Path, *,
+               max_agents: int | None = None) -> Path:
     """Write the roster as a Gantt chart (one row per agent, shifts coloured by queue, breaks
-    hatched, dates and hours on the time axis). Only the first ``max_agents`` agents are drawn.
+    hatched, dates and hours on the time axis, at the top too past 40 agents). Every agent is
+    drawn unless ``max_agents`` caps them (the title then says how many of how many).
 
     Returns
     -------
     The path written.
     """
     plt = _plt()
-    agents = sorted(roster["agent_id"].unique())[:max_agents] if len(roster) else []
+    everyone = sorted(roster["agent_id"].unique()) if len(roster) else []
+    agents = everyone[:max_agents] if max_agents is not None else everyone
     queues = sorted(roster[ID].unique()) if len(roster) else []
     colors = {q: plt.cm.tab10(i % 10) for i, q in enumerate(queues)}
-    fig, ax = plt.subplots(figsize=(14, 0.28 * max(len(agents), 4) + 1.2))
+    row_inches = 0.28 if len(agents) <= 60 else 0.2
+    fig, ax = plt.subplots(figsize=(14, row_inches * max(len(agents), 4) + 1.2))
     y = {a: i for i, a in enumerate(agents)}
     for row in roster[roster["agent_id"].isin(y)].itertuples(index=False):
         ax.barh(y[row.agent_id], row.end - row.start, left=row.start, height=0.7,
@@ -149,8 +158,8 @@ def plot_gantt(roster: pd.DataFrame, breaks: pd.DataFrame, path: str | Path, *, 
     drawn = breaks[breaks["agent_id"].isin(y)]
     for row in drawn.itertuples(index=False):
         ax.barh(y[row.agent_id], row.end - row.start, left=row.start, height=0.7, **brk)
-    ax.set_yticks(range(len(agents)), agents, fontsize=7)
-    ax.invert_yaxis()
+    ax.set_yticks(range(len(agents)), agents, fontsize=7 if len(agents) <= 60 else 6)
+    ax.set_ylim(max(len(agents), 1) - 0.5, -0.5)  # the first agent on top, no empty margin
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[q]) for q in queues]
     labels = list(queues)
     if len(drawn):
@@ -160,7 +169,11 @@ def plot_gantt(roster: pd.DataFrame, breaks: pd.DataFrame, path: str | Path, *, 
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     if len(roster):
         _day_hour_ticks(ax, pd.Timestamp(roster["start"].min()), pd.Timestamp(roster["end"].max()))
-    ax.set_title("Roster" + (f" (first {max_agents} agents)" if len(roster) and roster["agent_id"].nunique() > max_agents else ""))
+        if len(agents) > 40:  # a tall chart: the time axis at the top too
+            ax.tick_params(axis="x", which="both", labeltop=True)
+    shown = f" (the first {len(agents)} of {len(everyone)} agents by id)" \
+        if len(agents) < len(everyone) else f" ({len(everyone)} agents)"
+    ax.set_title("Roster" + (shown if len(roster) else ""))
     ax.set_xlabel("local time")
     fig.tight_layout()
     path = Path(path)

@@ -51,7 +51,11 @@ def _plot(band, path: Path, answer_seconds: float, target: float | None) -> None
     import matplotlib.pyplot as plt
     import pandas as pd
 
+    from routing_ml.scheduling.plots import _day_hour_ticks
+
     queues = sorted(band["unique_id"].unique(), key=lambda q: (q != "all", q))
+    span = band["ds"].max() - band["ds"].min() if len(band) else pd.Timedelta(0)
+    marker = "o" if span <= pd.Timedelta(days=1) else None  # a week of dots is a comb
     if len(queues) == 2:  # 'all' and its only queue: the same numbers twice
         queues = [q for q in queues if q != "all"]
     fig, axes = plt.subplots(len(queues), 1, figsize=(9, 1.2 + 2.6 * len(queues)),
@@ -65,7 +69,8 @@ def _plot(band, path: Path, answer_seconds: float, target: float | None) -> None
                 g = g.set_index("ds").reindex(pd.date_range(g["ds"].min(), g["ds"].max(),
                                                             freq=step))
                 g = g.rename_axis("ds").reset_index()
-            ax.plot(g["ds"], g["service_level"], marker="o", ms=3, label=f"{name} (mean)")
+            ax.plot(g["ds"], g["service_level"], marker=marker, ms=3, lw=1.2,
+                    label=f"{name} (mean)")
             ax.fill_between(g["ds"], g["p05"], g["p95"], alpha=0.2,
                             label=f"{name} 5–95 % of replications")
         if target is not None:
@@ -76,11 +81,13 @@ def _plot(band, path: Path, answer_seconds: float, target: float | None) -> None
                       f"within {answer_seconds:g} s")
         ax.grid(alpha=0.3)
     axes[0, 0].set_title("Simulated service level per interval")
-    axes[-1, 0].set_xlabel("interval start")
+    axes[-1, 0].set_xlabel("interval start (local time)")
+    if len(band):
+        _day_hour_ticks(axes[-1, 0], pd.Timestamp(band["ds"].min()),
+                        pd.Timestamp(band["ds"].max()))
     # below the axes: inside, it covers the low intervals that matter
     axes[-1, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3,
                        frameon=False)
-    fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
