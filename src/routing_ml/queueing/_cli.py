@@ -50,6 +50,8 @@ def register(app: typer.Typer) -> None:
         """
         import warnings
 
+        import pandas as pd
+
         from routing_ml.errors import RoutingMLError
         from routing_ml.queueing import (
             InfeasibleTargetError,
@@ -89,6 +91,10 @@ def register(app: typer.Typer) -> None:
                     else:
                         aht = {**aht_map, **({} if star is None else {"*": star})}
             frame = read_table(forecast)
+            if aht_seconds is not None and "aht_seconds" in frame.columns:
+                notes.append(f"--aht-seconds {aht_seconds:g} is used for every queue and "
+                             f"interval instead of {forecast.name}'s aht_seconds column; leave "
+                             f"--aht-seconds out to staff with the column's handle times.")
             if volume_col not in frame.columns:
                 others = [c for c in frame.columns if c not in ("unique_id", "ds", "aht_seconds")]
                 typer.echo(f"error: {forecast.name} has no column '{volume_col}' (the volumes "
@@ -132,11 +138,16 @@ def register(app: typer.Typer) -> None:
         result.to_csv(out, index=False)
         from routing_ml._mlflow_run import log_cli_outputs
 
-        log_cli_outputs([out], {"peak_agents": float(result["agents"].max()) if len(result) else 0.0,
-                                "rows": float(len(result))})
+        # the centre's peak: the queues' agents at the same interval added up
+        at_once = result.groupby("ds")["agents"].sum() if len(result) else pd.Series(dtype=float)
+        peak = int(at_once.max()) if len(at_once) else 0
+        n_queues = result["unique_id"].nunique()
+        log_cli_outputs([out], {"peak_agents": float(peak), "rows": float(len(result))})
+        largest = (f"; the largest queue at one interval {int(result['agents'].max())}"
+                   if n_queues > 1 else "")
         typer.echo(
-            f"wrote {len(result):,} rows for {result['unique_id'].nunique()} queues to {out} "
-            f"(peak {int(result['agents'].max()) if len(result) else 0} agents)"
+            f"wrote {len(result):,} rows for {n_queues} queue{'s' if n_queues != 1 else ''} "
+            f"to {out} (peak {peak} agents at once{largest})"
         )
         for queue, b in result.attrs.get("deferred_backlog", {}).items():
             if b["items"] > 0:

@@ -20,28 +20,41 @@ class InfeasibleTargetError(RoutingMLError, ValueError):
     """No finite staffing meets the target (e.g. a 100% service level with volume > 0)."""
 
 
-#: Handle times below this many seconds on voice / chat are implausible enough (minutes
+#: Handle times below this many seconds on voice are implausible enough (minutes
 #: typed as seconds: ``aht_seconds=5`` for 5 minutes staffs ~1/60 of the traffic) to get a
 #: UserWarning. Not an error: very short contacts exist.
 MIN_PLAUSIBLE_AHT_SECONDS = 10.0
+#: the same for a chat session, an e-mail or a web form (seconds)
+MIN_PLAUSIBLE_AHT_SECONDS_TEXT = 30.0
 
 
-def warn_short_aht(aht: np.ndarray, name: str = "aht_seconds", *, stacklevel: int = 3) -> None:
-    """UserWarning when a voice / chat handle time is below ``MIN_PLAUSIBLE_AHT_SECONDS``.
+def warn_short_aht(aht: np.ndarray, name: str = "aht_seconds", *, stacklevel: int = 3,
+                   column: bool = False, minimum: float = MIN_PLAUSIBLE_AHT_SECONDS,
+                   what: str = "a voice / chat contact") -> None:
+    """UserWarning when a handle time is below ``minimum`` seconds (default
+    ``MIN_PLAUSIBLE_AHT_SECONDS``, for voice and chat).
 
     ``aht`` holds the handle times of the contacts to staff (callers pass only rows with
-    a volume, so placeholder values of empty intervals do not count).
+    a volume, so placeholder values of empty intervals do not count). ``column``: the
+    values come from the frame's column ``name`` (the fix is in the data, not a parameter).
     """
     values = np.asarray(aht, dtype=float).ravel()
-    short = values[np.isfinite(values) & (values < MIN_PLAUSIBLE_AHT_SECONDS)]
+    short = values[np.isfinite(values) & (values < minimum)]
     if not short.size:
         return
     v = float(short.min())
     count = f" ({short.size} of {values.size} values)" if values.size > 1 else ""
+    if column:
+        warnings.warn(
+            f"column '{name}' has handle times down to {v:g} seconds{count}, below {minimum:g} "
+            f"seconds for {what}: did you give minutes? {v:g} minutes is {v * 60:g} seconds; "
+            f"the column must hold seconds. (A warning only: short contacts exist.)",
+            UserWarning, stacklevel=stacklevel)
+        return
     warnings.warn(
-        f"{name}={v:g}{count} is below {MIN_PLAUSIBLE_AHT_SECONDS:g} seconds for a voice / "
-        f"chat contact: did you give minutes? aht_seconds={v:g} means {v:g} seconds; "
-        f"{v:g} minutes is aht_seconds={v * 60:g}. (A warning only: short contacts exist.)",
+        f"{name}={v:g}{count} is below {minimum:g} seconds for {what}: did you give minutes? "
+        f"aht_seconds={v:g} means {v:g} seconds; {v:g} minutes is aht_seconds={v * 60:g}. "
+        f"(A warning only: short contacts exist.)",
         UserWarning, stacklevel=stacklevel,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing_ml.queueing._validate import (
+    MIN_PLAUSIBLE_AHT_SECONDS_TEXT,
     InfeasibleTargetError,
     QueueingInputError,
     as_array,
@@ -182,10 +184,15 @@ def staffing_requirements(
     by_target: dict[StaffingTarget, list[str]] = {}
     for q, t in targets.items():
         by_target.setdefault(t, []).append(q)
-    live = np.isin(queues, [q for q, t in targets.items() if not t.deferrable])
-    warn_short_aht(aht[live & (volume > 0)],
-                   aht_seconds if isinstance(aht_seconds, str) and aht_seconds != "aht_seconds"
-                   else "aht_seconds")
+    voice = np.isin(queues, [q for q, t in targets.items() if t.channel == "voice"])
+    from_column = isinstance(aht_seconds, str)
+    name = str(aht_seconds) if from_column else "aht_seconds"
+    busy = volume > 0
+    warn_short_aht(aht[voice & busy], name, column=from_column)
+    # a chat session or an e-mail takes minutes: under 30 s, minutes typed as seconds
+    warn_short_aht(aht[~voice & busy], name, column=from_column,
+                   minimum=MIN_PLAUSIBLE_AHT_SECONDS_TEXT,
+                   what="a chat session, e-mail or web form")
     for tgt, qs in by_target.items():
         rows = np.flatnonzero(np.isin(queues, qs))
         if tgt.deferrable:
@@ -281,13 +288,19 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         work_all, working_all = grid, working
         n_after = int(np.ceil(tgt.deadline_hours * 60.0 / interval)) + 1
         if per_day.is_integer():
-            period = int(np.ceil(n / per_day) * per_day)
+            days_n = int(np.ceil(n / per_day))
+            # a frame of a working week or more repeats by whole weeks: the weekdays it
+            # has no row on (a closed weekend) stay closed, and Friday's items wait for
+            # Monday (repeated by days, Saturday was worked as the next Monday)
+            weekly = days_n >= 5
+            period = int((int(np.ceil(days_n / 7)) * 7 if weekly else days_n) * per_day)
             padded = np.zeros(period)
             padded[:n] = grid
             work_all = np.concatenate((padded, padded))
             k = np.arange(2 * period + n_after)
+            row_days = (np.unique(_weekday(t)) if weekly else None)
             open_k = _continued_calendar(t[0], pos, working, period, int(per_day), step,
-                                         tgt.working_hours, k)
+                                         tgt.working_hours, k, row_days)
             working_all, working_after = open_k[: 2 * period], open_k[2 * period:]
         else:
             after = t[0] + (work_all.size + np.arange(n_after)) * step
@@ -332,12 +345,19 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
                            "horizon_end": _clock(t[0] + n * step)}
 
 
+def _weekday(t: np.ndarray) -> np.ndarray:
+    """Monday = 0 .. Sunday = 6 of datetime64 values."""
+    return (np.asarray(t).astype("datetime64[D]").astype(np.int64) + 3) % 7
+
+
 def _continued_calendar(t0: np.datetime64, pos: np.ndarray, working: np.ndarray,
                         period: int, per_day: int, step: np.timedelta64,
-                        hours: tuple[float, float] | None, k: np.ndarray) -> np.ndarray:
+                        hours: tuple[float, float] | None, k: np.ndarray,
+                        row_weekdays: np.ndarray | None = None) -> np.ndarray:
     """Working or not at grid positions ``k`` (intervals after ``t0``) of a queue whose
     horizon has rows at ``pos`` (``working`` over positions ``0 .. pos[-1]``) and repeats
-    every ``period`` positions (whole days). A repeated position is worked as the
+    every ``period`` positions (whole days, or whole weeks with ``row_weekdays``: the
+    weekdays the frame has rows on, the others closed). A repeated position is worked as the
     horizon's: an interval the frame leaves out (a closed night, a closed Sunday) is
     closed in the repeats too. Past the last row the intervals follow ``hours``; without
     ``hours`` the frame's rows are the opening hours: a clock time at which the horizon
@@ -350,6 +370,8 @@ def _continued_calendar(t0: np.datetime64, pos: np.ndarray, working: np.ndarray,
         out = open_slot[(slot0 + k) % per_day]
     else:
         out = _within_hours(t0 + k * step, hours)
+    if row_weekdays is not None:  # weekly repeats: a weekday without rows is closed
+        out &= np.isin(_weekday(t0 + k * step), row_weekdays)
     j = k % period
     inside = j < working.size
     out[inside] = working[j[inside]]
@@ -455,6 +477,17 @@ def _channel_in_name(queue: str) -> str | None:
 
 
 def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarget]:
+    from routing_ml._columns import CHANNELS
+
+    for q in queues:
+        head = str(q).split(":", 1)[0]
+        if ":" in str(q) and head not in CHANNELS:
+            near = head.strip().lower()
+            raise QueueingInputError(
+                f"queue {str(q)!r}: {head!r} before the ':' is not a channel (one of "
+                f"{', '.join(CHANNELS)}); it would be staffed as voice, and the simulator "
+                f"refuses the name. Fix: name queues '<channel>:<skill>' in lower case, e.g. "
+                f"{(near if near in CHANNELS else 'voice') + ':' + str(q).split(':', 1)[1]!r}.")
     out = _targets_of(target, queues)
     for q, t in out.items():
         named = _channel_in_name(q)
@@ -607,6 +640,8 @@ def read_staffing_targets(
             data = yaml.load(p.read_text(), Loader=_queue_id_loader()) or {}  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as exc:
             raise QueueingInputError(f"{p}: not valid YAML: {exc}") from None
+        except QueueingInputError as exc:
+            raise QueueingInputError(f"{p}: {exc}") from None
         items = list(data.values()) if isinstance(data, Mapping) else data
         if isinstance(items, list) and not all(v is None or isinstance(v, Mapping)
                                                for v in items):
@@ -638,10 +673,19 @@ def read_staffing_targets(
     targets: dict[str, StaffingTarget] = {}
     aht: dict[str, float] = {}
     default = base
+    seen: set[str] = set()
     for row in rows:
         if "unique_id" not in row:
             raise QueueingInputError(f"{p}: a target row has no unique_id: {row}.")
         queue = str(row.pop("unique_id"))
+        if queue in seen:  # the last row would win silently
+            raise QueueingInputError(
+                f"{p}: queue {queue!r} has two target rows; give each queue one row.")
+        seen.add(queue)
+        if "deadline_hours" in row:
+            row["deadline_hours"] = _hours(row["deadline_hours"])
+        if isinstance(row.get("working_hours"), list | tuple):
+            row["working_hours"] = [_hours(h) for h in row["working_hours"]]
         unknown = sorted(set(row) - set(_TARGET_FIELDS) - {"aht_seconds"})
         if unknown:
             raise QueueingInputError(
@@ -658,7 +702,7 @@ def read_staffing_targets(
                 aht[queue] = float(row.pop("aht_seconds"))
             if "working_hours" in row and isinstance(row["working_hours"], str):
                 start, _, end = row["working_hours"].partition("-")
-                row["working_hours"] = (float(start), float(end))
+                row["working_hours"] = (float(_hours(start)), float(_hours(end)))
             elif "working_hours" in row and row["working_hours"] is not None:
                 row["working_hours"] = tuple(float(h) for h in row["working_hours"])
         except (TypeError, ValueError) as exc:
@@ -691,9 +735,29 @@ def _queue_id_loader() -> Any:
         out: dict[Any, Any] = {}
         for k, v in node.value:
             key = k.value if isinstance(k, yaml.ScalarNode) else loader.construct_object(k, deep=True)
+            if key in out:  # YAML keeps the last silently
+                raise QueueingInputError(
+                    f"the targets file names {key!r} twice (line {k.start_mark.line + 1}); "
+                    f"give each queue (and each field) once.")
             keep_text = key == "unique_id" and isinstance(v, yaml.ScalarNode) and v.value != ""
             out[key] = v.value if keep_text else loader.construct_object(v, deep=True)
         return out
 
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    # YAML 1.1 reads 24:00 as the base-60 number 1440: clock times stay text here and
+    # are read as hours and minutes (_hours)
+    resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    clock = re.compile(r"^\d{1,3}:\d{2}$")
+    for ch in "0123456789":
+        resolvers.setdefault(ch, []).insert(0, ("tag:yaml.org,2002:str", clock))
+    _Loader.yaml_implicit_resolvers = resolvers
     return _Loader
+
+
+def _hours(value: Any) -> Any:
+    """``"8:30"`` -> 8.5 hours; anything else as it is."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,3}):(\d{2})\s*", value)
+        if m:
+            return int(m.group(1)) + int(m.group(2)) / 60.0
+    return value
