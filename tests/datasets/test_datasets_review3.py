@@ -132,8 +132,40 @@ def test_bank_calls_doc_matches_unique_id_dtype():
 
 
 def test_avisos_madrid_doc_counts_21_short_gaps():
-    gaps = avisos_madrid_gaps()
+    gaps = avisos_madrid_gaps(detected=False)
     long_stop = gaps["gap_end"] <= pd.Timestamp("2023-05-04 23:59")
     assert (len(gaps), int(long_stop.sum()), int((~long_stop).sum())) == (24, 3, 21)
     doc = " ".join((load_avisos_madrid.__doc__ or "").split())
-    assert "missed 21 shorter windows" in doc and "24 shorter" not in doc
+    assert "lists 21 shorter windows" in doc and "24 shorter" not in doc
+
+
+def test_avisos_madrid_holes_the_reports_show_are_missing_not_zero():
+    # review 2026-12-01: Monday 26 June 2023 08:00-12:00 came out as 0, 0, 0, 0, 0 (no
+    # report from 07:04 to 13:39, report ids jumping by 407), the first day as a full day
+    gaps = avisos_madrid_gaps()
+    found = gaps[gaps["source"] == "detected"]
+    assert len(found) >= 8 and set(gaps["source"]) == {"collector log", "detected"}
+    vol = avisos_madrid_volumes(freq="1h").set_index("ds")["y"]
+    assert vol[pd.Timestamp("2023-06-26 08:00"):pd.Timestamp("2023-06-26 13:00")].isna().all()
+    assert vol[pd.Timestamp("2023-06-26 14:00")] > 0
+    assert np.isnan(vol[pd.Timestamp("2021-06-11 14:00")])  # collected from 14:41 only
+    daily = avisos_madrid_volumes(freq="1D").set_index("ds")["y"]
+    assert np.isnan(daily[pd.Timestamp("2021-06-11")]) and daily[pd.Timestamp("2021-06-14")] > 400
+
+
+def test_generator_calendar_region_and_agent_effects_inputs():
+    # review 2026-12-01: the calendar listed campaigns with campaigns=False, 'Barcelona'
+    # (a city the holidays package knows) passed with no Catalan, and too short a log
+    # gave "Cannot infer number of levels from empty list"
+    from routing_ml.datasets.synthetic import estimate_agent_effects
+
+    off = make_contact_center(seed=0, days=3, start="2024-04-08", campaigns=False,
+                              daily_contacts=200, n_agents=10)
+    on = make_contact_center(seed=0, days=3, start="2024-04-08", daily_contacts=200,
+                             n_agents=10)
+    assert (off.calendar["campaigns"] == "").all() and (on.calendar["campaigns"] != "").any()
+    with pytest.raises(GeneratorParameterError, match=r"'Barcelona'.*'CT' for Catalonia"):
+        make_contact_center(seed=0, days=1, region="Barcelona")
+    small = make_contact_center(seed=0, days=1, daily_contacts=100, n_agents=5)
+    with pytest.raises(FrameError, match=r"no agent has 30 contacts.*min_agent_contacts"):
+        estimate_agent_effects(small.interactions)

@@ -79,8 +79,11 @@ def load_bank_calls() -> pd.DataFrame:
     (Hyndman & Athanasopoulos) via Rdatasets.
 
     Weekdays 07:00–21:05 (169 five-minute slots a day), 3 March – 24 October 2003,
-    164 weekdays, 27,716 rows. Weekends are absent, and so are six weekday holidays
-    (the series is a sequence of open days, not a regular grid). No cleaning was needed.
+    164 weekdays, 27,716 rows. Weekends are absent, and so are six weekdays: three US
+    market holidays (26 May, 4 July, 1 September) and three days missing from the
+    source (Friday 4 April, Monday 7 April, Tuesday 14 October; Columbus Day, 13
+    October, is present): the series is a sequence of open days, not a regular grid, and
+    no holiday calendar explains all its gaps. No cleaning was needed.
     Aggregated to 30 minutes (``ds.dt.floor("30min")``), each day ends with a 21:00
     interval that holds five minutes of calls (21:00-21:05): drop it, or expect its
     volume and its forecast to be about a sixth of a full half hour's.
@@ -289,9 +292,11 @@ def load_avisos_madrid() -> pd.DataFrame:
     not misrepresent the data, do not imply endorsement.
 
     263,490 reports, 77 services. Collection stopped from 14 February 2022 to 4 May 2023
-    (with two brief restarts) and missed 21 shorter windows: :func:`avisos_madrid_gaps`
-    lists 24 rows, of which the first 3 form the long stop. Nothing is dropped; empty
-    descriptions are kept as empty strings.
+    (with two brief restarts) and the collector's log lists 21 shorter windows (24 rows,
+    of which the first 3 form the long stop); the reports themselves show more holes (a
+    silence with a jump in the report ids, a daytime silence of hours) and a first day
+    collected from 14:41 only: :func:`avisos_madrid_gaps` lists both. Nothing is dropped;
+    empty descriptions are kept as empty strings.
 
     Returns
     -------
@@ -312,12 +317,55 @@ def load_avisos_madrid() -> pd.DataFrame:
     return df
 
 
-def avisos_madrid_gaps() -> pd.DataFrame:
+def avisos_madrid_gaps(*, detected: bool = True) -> pd.DataFrame:
     """Windows when the Madrid reports were not collected (``gap_start``, ``gap_end``,
-    ``minutes``); intervals overlapping them are missing, not zero."""
-    return pd.read_csv(
+    ``minutes``, ``source``); intervals overlapping them are missing, not zero.
+
+    ``source`` ``"collector log"``: the 24 windows of the collecting repository's log.
+    ``"detected"`` (with ``detected=True``): windows the reports show themselves — from
+    midnight of the first day to its first report (collection began at 14:41), and every
+    silence between two consecutive reports of 45 minutes or more whose report ids jump
+    by more than 40 (about 20 reports filed and not collected: ids advance by 2 a
+    report), or of 3 hours or more that covers 2 hours of 09:00-20:00 (e.g. Monday 26
+    June 2023 07:04-13:39, Saturday 3 June 2023 04:48-15:56).
+    """
+    listed = pd.read_csv(
         _path("avisos_madrid_gaps_2021_2023.csv"), parse_dates=["gap_start", "gap_end"]
-    )
+    ).assign(source="collector log")
+    if not detected:
+        return listed
+    found = _detected_madrid_gaps()
+    g0, g1 = listed["gap_start"].to_numpy(), listed["gap_end"].to_numpy()
+    known = [bool(((g0 < b) & (g1 > a)).any())  # already in the log: the log's window
+             for a, b in zip(found["gap_start"], found["gap_end"], strict=True)]
+    return (pd.concat([listed, found[~np.asarray(known, dtype=bool)]], ignore_index=True)
+            .sort_values("gap_start", kind="stable").reset_index(drop=True))
+
+
+@lru_cache(maxsize=1)
+def _detected_madrid_gaps() -> pd.DataFrame:
+    """The collection holes the reports themselves show (see :func:`avisos_madrid_gaps`)."""
+    d = load_avisos_madrid().sort_values(["requested_at", "id"], kind="stable")
+    t = d["requested_at"].to_numpy("datetime64[ns]")
+    ids = d["id"].to_numpy(np.int64)
+    silence = (t[1:] - t[:-1]) / np.timedelta64(1, "m")
+    jump = ids[1:] - ids[:-1]
+    day = t[:-1].astype("datetime64[D]")
+    # minutes of 09:00-20:00 inside each silence (silences of more than a day are the
+    # collector's long stops, listed already)
+    lo = np.maximum(t[:-1], day + np.timedelta64(9, "h"))
+    hi = np.minimum(t[1:], day + np.timedelta64(20, "h"))
+    daytime = np.clip((hi - lo) / np.timedelta64(1, "m"), 0, None)
+    hole = (((silence >= 45) & (jump > 40)) | ((silence >= 180) & (daytime >= 120))) \
+        & (silence < 24 * 60)
+    starts, ends = t[:-1][hole], t[1:][hole]
+    first = t[0]
+    starts = np.r_[first.astype("datetime64[D]"), starts]
+    ends = np.r_[first, ends]
+    out = pd.DataFrame({"gap_start": starts, "gap_end": ends})
+    out["minutes"] = ((out["gap_end"] - out["gap_start"]).dt.total_seconds() / 60).round(1)
+    out["source"] = "detected"
+    return out
 
 
 def avisos_madrid_volumes(

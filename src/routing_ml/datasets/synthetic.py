@@ -131,7 +131,7 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.datasets import _texts
-from routing_ml.errors import RoutingMLError
+from routing_ml.errors import FrameError, RoutingMLError
 
 logger = logging.getLogger(__name__)
 
@@ -451,10 +451,13 @@ def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: A
     ts = ts.normalize()
     import holidays
 
-    if region not in holidays.Spain.subdivisions:
+    # the autonomous communities (two-letter codes): holidays also knows provinces and
+    # cities ('Barcelona'), which have no language mix here
+    regions = [r for r in holidays.Spain.subdivisions if len(r) == 2 and r.isupper()]
+    if region not in regions:
         raise GeneratorParameterError(
-            f"region {region!r} is not a Spanish subdivision; use one of "
-            f"{list(holidays.Spain.subdivisions)} (e.g. 'MD' for Madrid).")
+            f"region {region!r} is not a Spanish autonomous community code; use one of "
+            f"{regions} (e.g. 'MD' for Madrid, 'CT' for Catalonia).")
     _check_real("daily_contacts", daily_contacts)
     _check_real("occupancy_target", occupancy_target)
     if not daily_contacts > 0:
@@ -486,7 +489,8 @@ def _check_args(seed: Any, days: Any, start: Any, region: str, daily_contacts: A
     return ts
 
 
-def _calendar(start: pd.Timestamp, days: int, region: str) -> pd.DataFrame:
+def _calendar(start: pd.Timestamp, days: int, region: str, campaigns: bool = True
+              ) -> pd.DataFrame:
     import holidays
 
     dates = pd.date_range(start, periods=days, freq="D")
@@ -509,7 +513,8 @@ def _calendar(start: pd.Timestamp, days: int, region: str) -> pd.DataFrame:
     camp = []
     for d in dates:
         md = (d.month, d.day)
-        camp.append(",".join(n for n, a, b, _ in CAMPAIGNS if a <= md <= b))
+        camp.append(",".join(n for n, a, b, _ in CAMPAIGNS if a <= md <= b) if campaigns
+                    else "")
     return pd.DataFrame({
         "date": dates, "weekday": dow.astype(np.int8), "is_holiday": is_hol,
         "holiday_name": names, "is_open": is_open,
@@ -646,7 +651,7 @@ def make_contact_center(
     ss = np.random.SeedSequence(seed)
     r_arr, r_txt, r_agt, r_shift, r_sim, r_rep = (np.random.default_rng(s) for s in ss.spawn(6))
 
-    cal = _calendar(start_ts, days, region)
+    cal = _calendar(start_ts, days, region, campaigns)
     n_int, n_ch, n_sk = len(INTENTS), len(CHANNELS), len(SKILLS)
     intent_names = tuple(r[0] for r in INTENTS)
     intent_skill = np.array([SKILLS.index(r[1]) for r in INTENTS])
@@ -1446,6 +1451,11 @@ def estimate_agent_effects(
     df = df[df[handle_col] > 0]
     n_per = df.groupby(agent_col, observed=True)[handle_col].transform("size")
     df = df[n_per >= min_agent_contacts].reset_index(drop=True)
+    if df.empty:
+        raise FrameError(
+            f"interactions: no agent has {min_agent_contacts} contacts or more with a handle "
+            f"time > 0 (the most: {int(n_per.max()) if len(n_per) else 0}), so no agent "
+            f"effect can be estimated. Fix: a longer log, or a smaller min_agent_contacts.")
     y = np.log(df[handle_col].to_numpy(dtype=float))
     fixed_mean = pd.Series(y).groupby([df[c] for c in fixed_cols], observed=True
                                       ).transform("mean").to_numpy()
