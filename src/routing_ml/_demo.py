@@ -203,13 +203,18 @@ def schedule_step(req: dict[str, object], out: Path, echo: Echo) -> dict[str, ob
     plot_coverage(cov, out / "schedule_coverage.png", title="Voice: scheduled vs required",
                   interval_minutes=30)
     used = result.counts[result.counts > 0]
-    echo(f"   {int(used.sum())} agents on {len(used)} weekly tours; status "
-         f"{result.status.name}, objective {result.objective:,.0f}, bound "
-         f"{result.best_bound:,.0f}, gap {result.gap:.2%}, {result.wall_time_seconds:.1f} s")
+    echo(f"   {int(used.sum())} agents on {len(used)} weekly tours (Mon-Fri, one start "
+         f"time all week); status {result.status.name}, objective {result.objective:,.0f} "
+         f"(cost units: paid hours x cost per hour, + 50 per under-staffed and 1 per "
+         f"over-staffed agent-interval), bound {result.best_bound:,.0f}, gap "
+         f"{result.gap:.2%}, {result.wall_time_seconds:.1f} s")
     under = abs(cov.loc[cov["gap"] < 0, "gap"].sum()) / 2
     echo(f"   under-staffed agent-hours: {under:,.1f}; over-staffed: "
-         f"{cov.loc[cov['gap'] > 0, 'gap'].sum() / 2:,.1f}")
-    used.rename("agents").to_csv(out / "shift_counts.csv")
+         f"{cov.loc[cov['gap'] > 0, 'gap'].sum() / 2:,.1f} (the optimum for tours that keep "
+         f"one start time all week: they cannot follow the midweek dip)")
+    # tour names: <template>@<start>/<length>+<first day of the 5 worked>
+    used.rename("agents").rename_axis("tour").to_csv(out / "shift_counts.csv")
+    cov.to_csv(out / "schedule_coverage.csv", index=False)
     return {"counts": result, "week0": week0, "coverage": cov, "coverage_matrix": coverage}
 
 
@@ -261,7 +266,8 @@ def simulation_step(fc: dict[str, object], sched: dict[str, object], out: Path,
          f"(95 % CI {sl['ci_low']:.1%}–{sl['ci_high']:.1%}; target 80 % in 20 s), "
          f"ASA {s.loc['asa_seconds', 'mean']:.0f} s, occupancy "
          f"{s.loc['occupancy_mean', 'mean']:.0%}; {below} of {len(band)} half hours "
-         f"below 80 % on average over the replications")
+         f"below 80 % on average over the replications (callers here never hang up: no "
+         f"patience is given, so nobody abandons)")
     _plot_service_level(band, out / "simulated_service_level.png")
     cmp.summary.to_csv(out / "simulation_summary.csv", index=False)
     return {"simulation": cmp}

@@ -100,3 +100,26 @@ def test_shift_file_slips_are_refused_with_the_fix(spec, match):
         template_from_mapping({**base, **spec})
     with pytest.raises(ScheduleInputError, match="each shift must be a mapping"):
         template_from_mapping("early")  # type: ignore[arg-type]
+
+
+def test_the_first_night_hours_point_to_the_previous_roster():
+    # review 2026-12-01: the bundled example leaves Monday 00:00-06:00 under-staffed (only
+    # Sunday's night shift reaches it) and the note said to add a shift template
+    import warnings
+
+    from routing_ml.scheduling import RosterRules
+    from routing_ml.scheduling._problem import prepare_problem
+
+    night = ShiftTemplate(name="night", start_minutes=22 * 60, lengths_minutes=(480,))
+    day = pd.Timestamp("2026-12-07")
+    ds = pd.date_range(day, periods=3 * 24, freq="h")
+    night_hours = (ds.hour >= 22) | (ds.hour < 6)  # only the night needs agents
+    req = pd.DataFrame({"unique_id": "voice", "ds": ds, "agents": night_hours.astype(int)})
+    agents = pd.DataFrame({"agent_id": ["a", "b", "c", "d"]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepare_problem(req, agents, [night], RosterRules(), interval_minutes=60, weeks=1)
+    text = " ".join(str(w.message) for w in caught)
+    # 00:00-05:00 on Monday: the night shift of Sunday 22:00 would cover it
+    assert "6 intervals at the start of the horizon" in text and "previous_roster" in text
+    assert "add or widen a shift template" not in text

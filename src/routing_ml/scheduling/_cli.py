@@ -163,7 +163,7 @@ def register(app: typer.Typer) -> None:
                    f"intervals under-staffed: {k.intervals_understaffed}  "
                    f"over-assignment: {k.over_assignment_pct:.1f}%  hard-rule violations: {k.hard_rule_violations}")
         for note in result.notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(f"note: {as_flags(note)}", err=True)
         for w in caught:  # other warnings, once each, as one line (the notes are above)
             if str(w.message) not in result.notes:
                 typer.echo(f"warning: {as_flags(w.message)}", err=True)

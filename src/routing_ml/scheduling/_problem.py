@@ -312,6 +312,21 @@ def prepare_problem(
                 f"the skill, or no shift template serving it fits any agent's availability): it "
                 f"stays under-staffed. Fix: add '{name}' to some agents' skills.")
     uncovered = _uncoverable(required, options, variants, per_day, interval_minutes, servable)
+    # the first hours of the horizon that only a night shift of the day before could cover
+    # (covered at the same time the next day: a night shift reaches them from the day before)
+    night = any(v.start_minutes + v.length_minutes > MINUTES_PER_DAY for v in variants)
+    gaps = set(uncovered)
+    early = [(k, t) for k, t in uncovered if t < per_day // 2 and n_days > 1
+             and (k, t + per_day) not in gaps]
+    if night and early and previous_roster is None:
+        k, t = early[0]
+        when = day0 + pd.Timedelta(minutes=interval_minutes * t)
+        notes.append(
+            f"{len(early)} intervals at the start of the horizon (e.g. '{skills[k]}' "
+            f"{when:%Y-%m-%d %H:%M}) can only be covered by a night shift that starts the day "
+            f"before: they stay under-staffed. Fix: pass the roster published before this "
+            f"one (previous_roster), whose night shifts running into the horizon staff them.")
+        uncovered = [u for u in uncovered if u not in early]
     if uncovered:
         k, t = uncovered[0]
         when = day0 + pd.Timedelta(minutes=interval_minutes * t)
