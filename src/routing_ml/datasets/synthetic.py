@@ -97,7 +97,10 @@ email 0.10, web 0.10, messaging 0.10) without the previous channel. An e-mail or
 form still unanswered after an exponential time (mean 24 h, ``chase_delay_hours``) is
 chased with probability 0.5 (``chase_probability``) by a new contact on another channel
 from the same mix, while the original stays in its queue: the classic "I wrote an
-email, nobody answered, now I call" (duplicate work under a backlog).
+email, nobody answered, now I call" (duplicate work under a backlog). The chase is
+decided when its time comes; one that falls in closed hours is moved to the next opening
+plus a delay, by when the original may have been answered first (about one chaser in
+six in a three-week log: the citizen called about an e-mail answered that morning).
 
 **Routing of the log.** A small event loop: on arrival, the contact goes to the eligible
 agent (on shift, has the skill and the channel, a free session) with the lowest load and

@@ -36,6 +36,7 @@ def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Pat
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     # the busiest queues first (a planner looks at those): by forecast volume
@@ -52,17 +53,28 @@ def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path: str | Pat
     for ax, uid in zip(axes[:, 0], ids, strict=True):
         f = _break_gaps(forecast[forecast[ID].astype(str) == uid].sort_values(TIME))
         h = history[history[ID].astype(str) == uid].sort_values(TIME)
-        h = h[h[TIME] >= h[TIME].max() - pd.Timedelta(days=history_days)]
+        # whole days of history (a cut at the last timestamp left a stray first interval)
+        h = h[h[TIME] >= (h[TIME].max() - pd.Timedelta(days=history_days)).ceil("D")]
         ax.plot(h[TIME], h[TARGET], ".", ms=2, color="0.3", label="history")
         for i, L in enumerate(levels):
             ax.fill_between(f[TIME], f[f"{FORECAST}_lo_{L}"], f[f"{FORECAST}_hi_{L}"],
                             color="tab:blue", alpha=0.15 + 0.15 * i, lw=0,
                             label=f"{L}% interval")
         ax.plot(f[TIME], f[FORECAST], ".", ms=2, color="tab:blue", label="forecast")
-        ax.set_title(uid)
+        if len(f):
+            first, last = f[TIME].min(), f[TIME].max()
+            ax.set_title(f"{uid}: forecast {first:%a %d %b %Y} – {last:%a %d %b}", loc="left")
+        else:
+            ax.set_title(uid, loc="left")
         ax.set_ylabel(" ".join(filter(None, ("contacts per", _step_label(f), "interval"))))
-        ax.legend(loc="upper left", fontsize=7)
+        ax.legend(loc="upper left", fontsize=7, markerscale=4)
     axes[-1, 0].set_xlabel("interval start (local time)")
+    from routing_ml.scheduling.plots import _day_hour_ticks
+
+    for ax in axes[:, 0]:  # dates that do not run into each other
+        lo, hi = ax.get_xlim()
+        _day_hour_ticks(ax, pd.Timestamp(mdates.num2date(lo)).tz_localize(None),
+                        pd.Timestamp(mdates.num2date(hi)).tz_localize(None))
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
