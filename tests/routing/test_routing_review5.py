@@ -165,3 +165,17 @@ def test_pair_model_fit_does_not_depend_on_the_order_of_the_log():
     b = PairOutcomeModel(random_state=0, n_estimators=30).fit(shuffled, cc.agents)
     probe = log.head(200)
     np.testing.assert_allclose(a.predict(probe).to_numpy(), b.predict(probe).to_numpy())
+
+
+def test_a_list_of_free_agents_breaks_ties_in_its_own_order():
+    # review 2026-12-01: with ids, every agent's idle time was 0 and ties went to roster
+    # order: 100 of 100 contacts to the same agent whatever order the service listed
+    from routing_ml.routing import LongestIdleAgent
+
+    agents = [{"agent_id": a, "skills": {"tax": 3}} for a in ("A", "B", "C")]
+    for policy in (None, LongestIdleAgent()):  # SkillBased by default
+        router = Router(agents, policy=policy)
+        c = Contact(1, "voice", 0.0, skill="tax")
+        assert router.route(c, ["C", "A", "B"]).agent_id == "C"
+        assert router.route(c, ["B", "C"]).agent_id == "B"
+        assert router.route(c, ["A", "B", "C"]).agent_id == "A"

@@ -604,11 +604,15 @@ class Router:
         if hit is not None and hit.agent_ids is roster.agent_ids:
             return hit
         mask = np.zeros(len(roster), dtype=bool)
+        # the list's order is the idle order (first = idle longest): it breaks ties between
+        # equally good agents, which roster order did (the first agents took every tie)
+        idle = np.full(len(roster), np.inf)
         unknown = 0
-        for a in key:
+        for rank, a in enumerate(key):
             i = roster.agent_index(a)
             if i >= 0:
                 mask[i] = True
+                idle[i] = min(idle[i], float(rank))
             else:
                 unknown += 1
         if unknown:
@@ -617,6 +621,7 @@ class Router:
                          "them with add_agent().", unknown)
         view = copy.copy(roster)
         view.logged_in = mask
+        view.idle_since = idle
         if len(self._views) > 256:
             self._views = {}
         self._views[key] = view
@@ -938,7 +943,8 @@ class Router:
             ``no_eligible_agent:bad_input``, counted as ``bad_input``.
         available_agents : None, agent id, sequence of agent ids, sequence of agent dicts,
             DataFrame or AgentPool
-            None = every roster agent is free; ids = these roster agents are free (ids not
+            None = every roster agent is free; ids = these roster agents are free, listed
+            longest idle first (the order breaks ties between equally good agents; ids not
             in the roster are ignored and counted as ``unknown_agent``); one ``str`` = that
             one agent id; a DataFrame = the ids of its ``agent_id`` column; dicts = an
             ad-hoc pool (agents joining); an ``AgentPool`` = the caller's live state (load,
