@@ -123,3 +123,20 @@ def test_the_first_night_hours_point_to_the_previous_roster():
     # 00:00-05:00 on Monday: the night shift of Sunday 22:00 would cover it
     assert "6 intervals at the start of the horizon" in text and "previous_roster" in text
     assert "add or widen a shift template" not in text
+
+
+def test_agents_skills_as_the_contracts_mapping_of_proficiencies():
+    # review 2026-12-01: skills={'voice': 3} (DESIGN.md's agents contract) was refused as
+    # the unknown skill "{'voice': 3}"
+    from routing_ml.scheduling import RosterRules
+    from routing_ml.scheduling._problem import prepare_problem
+
+    day = ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(480,))
+    ds = pd.date_range("2026-12-07", periods=24, freq="h")
+    req = pd.concat([pd.DataFrame({"unique_id": q, "ds": ds, "agents": 1})
+                     for q in ("voice", "chat")])
+    agents = pd.DataFrame({"agent_id": ["a", "b"],
+                           "skills": [{"voice": 3, "chat": 0}, {"chat": 5}]})
+    p = prepare_problem(req, agents, [day], RosterRules(), interval_minutes=60, weeks=1)
+    by_id = {a.agent_id: set(a.skills) for a in p.agents}
+    assert by_id == {"a": {"voice"}, "b": {"chat"}}

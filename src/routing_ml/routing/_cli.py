@@ -16,13 +16,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def route(
         bundle: Annotated[Path, typer.Option(
-            help="Directory written by Router.save().")],
+            help="Directory written by Router.save() (pickles: load only bundles you "
+                 "trust).")],
         contacts: Annotated[Path, typer.Option(
             help="CSV with contact_id, channel and optional intent, skill, language, "
                  "priority, customer_id, text, arrival_seconds.")],
         out: Annotated[Path, typer.Option(
-            help="Where to write the decisions CSV (contact_id, agent_id, reason, "
-                 "score).")],
+            help="Where to write the decisions CSV: contact_id, agent_id, reason, score "
+                 "(the policy's value of the pair: expected value for a predictive "
+                 "policy, proficiency for skill-based rules), retry_after_seconds.")],
         available: Annotated[str, typer.Option(
             help="Comma-separated ids of the free agents (default: the whole roster).")]
         = "",
@@ -55,6 +57,10 @@ def register(app: typer.Typer) -> None:
         except (ValueError, OSError) as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
+        if router.load_error:
+            typer.echo(f"warning: the bundle loaded with missing or corrupt models "
+                       f"({router.load_error}): decisions fall back to rules, and contacts "
+                       f"with text only get no intent. Fix: save the router again.", err=True)
         missing = [c for c in ("contact_id", "channel") if c not in df.columns]
         if missing:
             typer.echo(f"--contacts: missing columns {missing}; got {list(df.columns)}.",

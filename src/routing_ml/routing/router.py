@@ -4,9 +4,12 @@ Built once from a trained bundle — agent roster, policy, pair model, intent mo
 ``route(contact, available_agents)`` answers one decision and ``route_batch(contacts,
 available_agents)`` many. A routing call never raises: ordinary situations (nobody
 eligible, unknown intent or skill, an agent unknown to the roster) have defined answers,
-and a missing, corrupt, failing or slow model makes the Router fall back to
+and a missing, corrupt, failing or slow pair model makes the Router fall back to
 :class:`~routing_ml.routing.policies.SkillBased`, recording why in ``stats()`` and in a
-log line (a WARNING the first time a reason occurs on a router, DEBUG afterwards).
+log line (a WARNING the first time a reason occurs on a router, DEBUG afterwards). A
+missing intent model leaves text-only contacts without an intent, hence without a skill
+(``stats()['intent:model_missing']``): give such contacts their ``skill`` or fix the
+bundle (``load_error`` says what is missing).
 
 Latency budget: a model-driven policy's decision (one with a ``model``) is timed; when it
 exceeds ``latency_budget_ms`` the answer is discarded and the fallback's is returned
@@ -22,8 +25,9 @@ counters are guarded by locks; roster changes (``add_agent``, ``remove_agent``) 
 roster in atomically.
 
 Bundles are directories (``save`` / ``load``): ``manifest.json`` (format, versions,
-SHA-256 of each file, config) and pickles of the router, pair model and intent model.
-Only load bundles you trust (pickle). A corrupt or missing model file loads as "no
+SHA-256 of each file, settings for information) and pickles of the router, pair model and
+intent model. Only load bundles you trust: loading a pickle runs code, and the sums catch
+damage, not tampering. A corrupt or missing model file loads as "no
 model" (the Router falls back and says so); a corrupt manifest or router file raises
 ``ValueError`` at load time. A plain ``pickle`` or ``copy.deepcopy`` of a Router keeps
 both models in the one pickle (runtime counters and caches start afresh).
@@ -212,10 +216,6 @@ class CaseBook:
                                    ch, agents, res, strict=True):
             book.record(c, t, chn, a, bool(r))
         return book
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _roster_rows(agents: Any) -> list[dict[str, Any]]:
@@ -745,6 +745,12 @@ class Router:
             v = getattr(contact, name)
             if isinstance(v, float) and v != v:
                 changes[name] = None
+        # codes as the roster writes them: "Voice", " chat " and "EN" were an unknown
+        # channel and a language nobody speaks (dropped, silently)
+        for name in ("channel", "language", "previous_channel"):
+            v = changes.get(name, getattr(contact, name))
+            if isinstance(v, str) and v != v.strip().lower():
+                changes[name] = v.strip().lower() or None
         if changes:
             contact = replace(contact, **changes)
             changes = {}
@@ -1188,28 +1194,35 @@ class Router:
 
         **Personal data**: ``router.pkl`` holds the case book — per citizen
         (``customer_id``) the time, channel, agent and outcome of the last contacts — so
-        that a saved router keeps linking repeat contacts. A bundle (and a model logged
-        with :func:`routing_ml.tracking.log_model`) is then personal data under the
-        GDPR: store it accordingly, or pass ``include_cases=False`` to save an empty case
-        book (the loaded router learns cases again from ``record_outcome``).
+        that a saved router keeps linking repeat contacts. A bundle is then personal data
+        under the GDPR: store it accordingly, or pass ``include_cases=False`` to save an
+        empty case book (the loaded router learns cases again from ``record_outcome``;
+        :func:`routing_ml.tracking.log_model` leaves the cases out unless asked).
+
+        The files are pickles: loading one runs code, so load only bundles you trust (the
+        manifest's SHA-256 sums catch damage, not tampering). Every file is serialised
+        before any is written, then each replaces the old one and the manifest comes last:
+        a save that fails (a model that cannot be pickled) leaves the previous bundle as
+        it was.
         """
+        import os
+
         import routing_ml
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        files: dict[str, str] = {}
         bare = self._without_models()
         if not include_cases:
             bare.cases = CaseBook(self.case_window_hours * 3600.0)
-        for name, obj in (("router.pkl", bare),
-                          ("pair_model.pkl", self.pair_model),
-                          ("intent_model.pkl", self.intent_model)):
-            target = path / name
-            if obj is None:
-                target.unlink(missing_ok=True)
-                continue
-            target.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-            files[name] = _sha256(target)
+        blobs = {name: pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+                 for name, obj in (("router.pkl", bare), ("pair_model.pkl", self.pair_model),
+                                   ("intent_model.pkl", self.intent_model))
+                 if obj is not None}
+        files = {name: hashlib.sha256(blob).hexdigest() for name, blob in blobs.items()}
+        for name, blob in blobs.items():
+            tmp = path / f".{name}.tmp"
+            tmp.write_bytes(blob)
+            os.replace(tmp, path / name)
         manifest = {
             "format": _FORMAT, "format_version": _FORMAT_VERSION,
             "routing_ml_version": routing_ml.__version__,
@@ -1220,7 +1233,12 @@ class Router:
             "case_book_citizens": len(bare.cases),
             "files": files,
         }
-        (path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        tmp = path / ".manifest.json.tmp"
+        tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+        os.replace(tmp, path / "manifest.json")
+        for name in ("pair_model.pkl", "intent_model.pkl"):  # models this router has not
+            if name not in blobs:
+                (path / name).unlink(missing_ok=True)
         return path
 
     @classmethod
@@ -1231,10 +1249,15 @@ class Router:
         back (``stats()['fallback:model_missing']``), or routes text contacts without an
         intent (``stats()['intent:model_missing']``), and ``load_error`` says why.
 
+        **Loading runs pickle**: only load bundles you trust. The manifest's SHA-256 sums
+        catch a damaged file, not a tampered one (the sums sit beside the files). A bundle
+        written by another routing_ml version loads with a warning.
+
         Raises
         ------
         ValueError
-            No manifest, a manifest of another format, or a corrupt ``router.pkl``.
+            No manifest, a manifest of another format or version, or a ``router.pkl``
+            that is corrupt or holds no Router.
         """
         path = Path(path)
         try:
@@ -1247,7 +1270,8 @@ class Router:
             raise ValueError(f"{path}: manifest format {got!r} is not {_FORMAT!r}; is this a "
                              "directory written by Router.save()?")
         version = manifest.get("format_version")
-        if not isinstance(version, int) or isinstance(version, bool) or version > _FORMAT_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool) \
+                or not 1 <= version <= _FORMAT_VERSION:
             raise ValueError(f"{path}: bundle format_version {version!r} is not one this "
                              f"routing_ml reads (<= {_FORMAT_VERSION}); it was written by "
                              f"routing_ml {manifest.get('routing_ml_version')!r}. Fix: load it "
@@ -1264,6 +1288,16 @@ class Router:
         except Exception as exc:
             raise ValueError(f"{path}/router.pkl is missing or corrupt ({exc}); save the "
                              "router again.") from exc
+        if not isinstance(router, cls):
+            raise ValueError(f"{path}/router.pkl holds a {type(router).__name__}, not a "
+                             f"Router; save the router again.")
+        import routing_ml
+
+        written = manifest.get("routing_ml_version")
+        if written != routing_ml.__version__:
+            logger.warning("Router.load: %s was written by routing_ml %r, this is %s: check "
+                           "its decisions before serving it (or save it again with this "
+                           "version).", path, written, routing_ml.__version__)
         errors = []
         for name, attr in (("pair_model.pkl", "pair_model"),
                            ("intent_model.pkl", "intent_model")):

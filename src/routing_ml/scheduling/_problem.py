@@ -11,7 +11,7 @@ import math
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -461,14 +461,20 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
     for row in agents.to_dict("records"):
         aid = str(row[AGENT_ID])
         who = f"agents frame: agent '{aid}'"
-        sk = _split(row.get("skills"))
+        raw_skills = row.get("skills")
+        if isinstance(raw_skills, Mapping):  # the agents contract: skill -> proficiency 0-5
+            sk = [str(k).strip() for k, v in raw_skills.items()
+                  if not _is_missing(v) and float(v) > 0 and str(k).strip()]
+        else:
+            sk = _split(raw_skills)
         if not sk:
             sk = list(skills)
         unknown = sorted(set(sk) - set(skills))
         if unknown:
             raise ScheduleInputError(
                 f"{who} has unknown skills {unknown}; the requirements have unique_id {list(skills)}. "
-                f"Fix: correct the 'skills' column (';'-separated) or add requirement rows for them.")
+                f"Fix: correct the 'skills' column (';'-separated queue names, or a mapping queue "
+                f"-> proficiency) or add requirement rows for them.")
         mn = _hours(row.get("min_hours_per_week"), rules.min_hours_per_week, what=f"{who} min_hours_per_week")
         mx = _hours(row.get("max_hours_per_week"), rules.max_hours_per_week, what=f"{who} max_hours_per_week")
         if mn > mx:

@@ -324,8 +324,8 @@ def shift_coverage_matrix(
     Returns
     -------
     coverage : DataFrame, one row per period (index ``period``: day * periods_per_day +
-        interval) and one 0/1 column per shift (label ``name@HH:MM/8h``, tours get
-        ``+Mon`` with their first day).
+        interval) and one 0/1 column per shift (label ``name@HH:MM/8h``, with ``+d0``,
+        ``+d1``, ... the day when ``days`` > 1; tours get ``+Mon`` with their first day).
     cost : Series of the cost of one person on each column over the whole horizon, as the
         coverage is: paid hours x cost per hour x the shifts the column works (1 for a
         shift; ``days_on`` x ``days // 7`` for a tour), same index as the columns.

@@ -36,7 +36,7 @@ Examples
 --------
 >>> from routing_ml import tracking
 >>> with tracking.start_run("forecasting", tracking_uri="sqlite:///mlflow.db"):  # doctest: +SKIP
-...     tracking.log_params({"seed": 0, "model": {"name": "top_down", "weeks": 6}})
+...     tracking.log_params({"seed": 0, "model": {"name": "topdown", "weeks": 6}})
 ...     tracking.log_backtest(metrics)          # model, cutoff, wape, mase, ...
 ...     m = tracking.log_model(forecaster, "forecaster", input_example=future.head(),
 ...                            registered_model_name="volumes", alias="champion")
