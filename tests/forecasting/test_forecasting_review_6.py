@@ -133,3 +133,43 @@ def test_forecast_cli_refuses_a_region_without_a_country(tmp_path):
                                    str(tmp_path / "f.csv"), "--country", "", "--subdiv", "MD"])
     # before: the region was dropped without a word
     assert res.exit_code == 1 and "--subdiv MD needs a --country" in res.output
+
+
+def _hourly(uid: str, lam: float, days: int = 120, seed: int = 0) -> pd.DataFrame:
+    ds = pd.date_range("2024-01-01", periods=days * 24, freq="h")
+    ds = ds[(ds.hour >= 8) & (ds.hour < 20)]
+    y = np.random.default_rng(seed).poisson(lam, len(ds)).astype(float)
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": y})
+
+
+def test_a_queue_whose_traffic_stopped_or_that_receives_nothing_among_many():
+    # review 2026-12-01: a queue with no contact for 16+ weeks (or one contact, on a day
+    # with a hole) stopped the default model's fit of all 77 Madrid queues; a queue that
+    # receives nothing got 2-3 contacts an hour of 95 % upper bound
+    stopped = _hourly("stopped", 2.0, seed=3)
+    stopped.loc[stopped["ds"] >= stopped["ds"].max() - pd.Timedelta(weeks=17), "y"] = 0.0
+    one = _hourly("one", 0.0, seed=4)
+    one.loc[one.index[-50], "y"] = 1.0
+    one.loc[one.index[-48], "y"] = np.nan  # a hole the same day
+    dead = _hourly("dead", 0.0, seed=5)
+    hist = pd.concat([_hourly("busy", 20.0, seed=1), stopped, one, dead], ignore_index=True)
+    out = Forecaster(freq="1h", holidays_country=None).fit(hist).predict(h="1w")
+    assert set(out["unique_id"]) == {"busy", "stopped", "one", "dead"}
+    by = out.groupby("unique_id")
+    assert by["yhat"].sum()["busy"] > 1000 and by["yhat"].sum()["stopped"] < 5
+    assert (out.loc[out["unique_id"] == "dead", "yhat_hi_95"] == 0).all()
+    assert (out.loc[out["unique_id"] == "busy", "yhat_hi_95"] > out.loc[
+        out["unique_id"] == "busy", "yhat"]).all()
+
+
+def test_cross_validation_refuses_parameters_it_would_ignore_and_prior_calls_zero():
+    from routing_ml.forecasting import HandleTimeForecaster, cross_validation
+
+    hist = _hourly("busy", 20.0, days=60)
+    # before: model= was silently ignored beside forecaster=
+    with pytest.raises(ValueError, match=r"forecaster= and the Forecaster parameters \['model'\]"):
+        cross_validation(hist, h="7D", n_windows=1, forecaster=Forecaster("window_average"),
+                         model="seasonal_naive_day")
+    # before: prior_calls=0 passed and a slot with no served call got NaN handle times
+    with pytest.raises(ValueError, match=r"prior_calls=0 > 0"):
+        HandleTimeForecaster(prior_calls=0).fit(hist.assign(aht_seconds=300.0))

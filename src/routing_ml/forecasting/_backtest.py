@@ -78,6 +78,11 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
     step = cal.parse_span(step_size, name="step_size") if step_size is not None else span
     if isinstance(span, int) != isinstance(step, int):
         raise ValueError(f"h={h!r} and step_size={step_size!r} must both be ints or both spans.")
+    if forecaster is not None and forecaster_params:
+        raise ValueError(
+            f"cross_validation got forecaster= and the Forecaster parameters "
+            f"{sorted(forecaster_params)}: they would be ignored. Fix: pass one of the two, "
+            f"e.g. forecaster=Forecaster(...) with the parameters inside it.")
     template = forecaster if forecaster is not None else Forecaster(**forecaster_params)
     windows: list[tuple[int, pd.Series, pd.Series]] = []
     starts: dict[int, pd.Timestamp | None] = {}  # the first day of each span window

@@ -124,6 +124,17 @@ def _truncate_day(panel: cal.Panel, c: int) -> cal.Panel:
     return p
 
 
+#: a queue with no contact in its last this many days with known counts is silent
+SILENT_DAYS = 28
+
+
+def _silent(panel: cal.Panel) -> bool:
+    """No contact over the last ``SILENT_DAYS`` days with known counts (and that many)."""
+    known = np.isfinite(panel.Y).any(axis=1)
+    days = np.flatnonzero(known)[-SILENT_DAYS:]
+    return len(days) >= SILENT_DAYS and float(np.nansum(panel.Y[days])) == 0.0
+
+
 class Forecaster:
     """Interval contact volumes per queue, with calibrated prediction intervals.
 
@@ -346,6 +357,10 @@ class Forecaster:
                             model, tpi, tables[i], row["d"], row["s"])
             self.lgbm_ = lg.fit_global(panels, tables)
         self.panels_ = panels
+        # queues with no contact over their last SILENT_DAYS known days: their intervals
+        # are the point forecast (the pooled variance floor gave a queue that receives
+        # nothing 2-3 contacts an hour of upper bound)
+        self.silent_series_ = frozenset(p.uid for p in panels if _silent(p))
         self.states_ = [r["states"] for r in results]
         self.weights_ = self._choose_weights(cal_preds, members)
         self._calibrate(cal_preds)
@@ -623,6 +638,10 @@ class Forecaster:
                 # forecast outside its own interval: lo <= yhat <= hi always
                 sel = which == k
                 zl[sel], zh[sel] = min(lo, 0.0), max(hi, 0.0)
+            silent: frozenset[str] = getattr(self, "silent_series_", frozenset())
+            if silent:
+                quiet = out[ID].astype(str).isin(silent).to_numpy()
+                zl, zh = np.where(quiet, 0.0, zl), np.where(quiet, 0.0, zh)
             name = _fmt(L)
             out[f"{FORECAST}_lo_{name}"] = np.maximum(yh + zl * sd, 0.0)
             out[f"{FORECAST}_hi_{name}"] = np.maximum(yh + zh * sd, 0.0)

@@ -43,7 +43,7 @@ class HandleTimeForecaster:
         ``"served"`` (or None) falls back to ``y``, then to 1 per row when the frame has no
         such column; any other name must be a column.
     halflife_weeks : recency weighting.
-    prior_calls : shrinkage strength, in calls.
+    prior_calls : shrinkage strength, in calls (> 0).
     holidays_country, holidays_subdiv, extra_holidays : a holiday calendar, as in
         :class:`~routing_ml.forecasting.Forecaster` (e.g. ``"ES"``, ``"MD"``); ``None``
         (default) treats holidays as the weekday they fall on. With a calendar, holidays
@@ -91,9 +91,10 @@ class HandleTimeForecaster:
         FrameError
             Missing columns, negative handle times, duplicated keys, no usable row.
         """
-        if self.halflife_weeks <= 0 or self.prior_calls < 0:
+        if self.halflife_weeks <= 0 or self.prior_calls <= 0:
             raise ValueError(f"halflife_weeks={self.halflife_weeks} must be > 0 and "
-                             f"prior_calls={self.prior_calls} >= 0.")
+                             f"prior_calls={self.prior_calls} > 0 (a slot no call was "
+                             f"served in takes the queue's mean with this weight).")
         require_columns(df, (ID, TIME, AHT), frame="handle-time frame",
                         hint="aht_seconds is the mean handle time of the calls of the "
                              "interval, e.g. from anonymous_bank_volumes().")

@@ -28,6 +28,9 @@ def _last_day(panel: Panel) -> int:
 # ----------------------------------------------------------------------------- profiles
 #: a day read on its own opening hours must span this share of the weeks' open slots
 OWN_HOURS_SHARE = 0.75
+#: a series with no complete day and at most this many contacts in all is given a flat
+#: intraday shape (a nearly silent queue), not an error
+FLAT_PROFILE_MAX_CONTACTS = 10
 
 
 def day_profiles(panel: Panel, day_type: np.ndarray, halflife: float, max_weeks: int
@@ -40,10 +43,26 @@ def day_profiles(panel: Panel, day_type: np.ndarray, halflife: float, max_weeks:
     weeks' open slots), each day is read on its own open slots (those of its first to last
     observed slot).
     """
-    prof = _day_profiles(panel, day_type, halflife, max_weeks, own_hours=False)
-    if not np.isfinite(prof).all() or not (prof.sum(axis=1) > 0).any():
-        prof = _day_profiles(panel, day_type, halflife, max_weeks, own_hours=True)
-    return prof
+    def usable(p: np.ndarray) -> bool:
+        return bool(np.isfinite(p).all() and (p.sum(axis=1) > 0).any())
+
+    # the recent weeks first; a queue quiet for all of them (its traffic stopped) takes its
+    # shape from its whole history, where it had some
+    for weeks in (max_weeks, panel.n_days // 7 + 1):
+        for own_hours in (False, True):
+            prof = _day_profiles(panel, day_type, halflife, weeks, own_hours=own_hours)
+            if usable(prof):
+                return prof
+    # no day with contacts and its intervals known: a queue that received a handful of
+    # contacts (on days with a hole) gets a flat shape over the open intervals, its totals
+    # (near zero) from the days whose intervals are known; more contacts than that with no
+    # complete day is a frame listing only the intervals with calls (an error, later)
+    if np.nansum(panel.Y) > FLAT_PROFILE_MAX_CONTACTS:
+        return prof
+    flat = panel.open_mask.any(axis=0).astype(float)
+    if not flat.any():
+        flat[:] = 1.0
+    return np.tile(flat / flat.sum(), (7, 1))
 
 
 def _day_profiles(panel: Panel, day_type: np.ndarray, halflife: float, max_weeks: int,
