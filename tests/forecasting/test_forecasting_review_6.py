@@ -173,3 +173,21 @@ def test_cross_validation_refuses_parameters_it_would_ignore_and_prior_calls_zer
     # before: prior_calls=0 passed and a slot with no served call got NaN handle times
     with pytest.raises(ValueError, match=r"prior_calls=0 > 0"):
         HandleTimeForecaster(prior_calls=0).fit(hist.assign(aht_seconds=300.0))
+
+
+def test_a_rare_queue_does_not_swamp_the_intraday_prior():
+    # review 2026-12-01: a queue of about one contact a week took day_alpha_ from 62.8 to
+    # 2.2 (its day ratios of 0 or 7), and every queue's intraday update over-reacted
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(3):  # each day's rate times a Gamma(25, 25) factor: var 0.04, alpha 25
+        q = _hourly(f"q{i}", 1.0, days=90, seed=i)
+        factor = pd.Series(rng.gamma(25.0, 1 / 25.0, 90),
+                           index=pd.date_range("2024-01-01", periods=90, freq="D"))
+        lam = (10.0 + 5 * i) * factor.reindex(q["ds"].dt.normalize()).to_numpy()
+        frames.append(q.assign(y=rng.poisson(lam).astype(float)))
+    busy = pd.concat(frames)
+    rare = _hourly("rare", 1.0 / 84, days=90, seed=9)
+    a = Forecaster(freq="1h", holidays_country=None).fit(busy).day_alpha_
+    b = Forecaster(freq="1h", holidays_country=None).fit(pd.concat([busy, rare])).day_alpha_
+    assert 0.8 < b / a < 1.25, (a, b)

@@ -453,16 +453,23 @@ class Forecaster:
         self.z_edges_ = np.quantile(yhat, np.arange(1, n_bins) / n_bins) if n_bins > 1 else np.zeros(0)
         which = np.searchsorted(self.z_edges_, yhat, side="right")
         self.z_bins_ = [np.sort(z[which == k]) for k in range(n_bins)]
-        # day-level multiplicative noise for intraday updating (Gamma prior, mean 1)
-        ratios = []
+        # day-level multiplicative noise for intraday updating (Gamma prior, mean 1): the
+        # variance of actual / forecast day totals less their Poisson part, each day
+        # weighted by its forecast L (E[L (r - 1)^2] = L var + 1 for a Poisson count around
+        # a factor of variance var): a queue of one contact a week no longer swamps it
+        # (its days' ratios of 0 or 7 made alpha 2.2 instead of 63)
+        num, den, n_days = 0.0, 0.0, 0
         for r in cal_preds:
             yh = self._combine(r["pred"])
             for d in np.unique(r["d"]):
                 sel = r["d"] == d
-                if yh[sel].sum() > 0:
-                    ratios.append(r["y"][sel].sum() / yh[sel].sum())
-        ratio_arr = np.asarray(ratios)
-        var = float(np.var(ratio_arr)) if ratio_arr.size > 2 else 0.01
+                expected = float(yh[sel].sum())
+                if expected > 0:
+                    ratio = float(r["y"][sel].sum()) / expected
+                    num += expected * (ratio - 1.0) ** 2 - 1.0
+                    den += expected
+                    n_days += 1
+        var = num / den if n_days > 2 and den > 0 else 0.01
         self.day_alpha_ = float(1.0 / max(var, 1e-4))
 
     def _check_fitted(self) -> None:
