@@ -121,8 +121,10 @@ def test_previous_night_shift_staffs_the_first_hours_of_the_horizon(cfg, no_soft
     monday = res.coverage.loc[res.coverage["ds"] < MONDAY + pd.Timedelta(hours=6)]
     assert len(monday) == 24 and (monday["scheduled"] == 1).all() and (monday["required"] == 1).all()
     assert res.kpis.hours_under == 0 and res.violations.empty
-    # without it, nobody can cover Monday 00:00-06:00 (no shift of the horizon starts before)
-    with pytest.warns(UserWarning, match="no shift that any agent may work covers them"):
+    # without it, nobody can cover Monday 00:00-06:00 (no shift of the horizon starts
+    # before), and the note says where the fix is
+    with pytest.warns(UserWarning, match=r"start of the horizon.*night shift that starts the "
+                                         r"day before.*previous_roster"):
         alone = build_roster(req, agents, [night], rules, weights=no_soft, config=cfg)
     assert alone.kpis.hours_under == 6
     # two agents of last week for one required: the surplus is not this plan's over-staffing
