@@ -191,3 +191,19 @@ def test_a_rare_queue_does_not_swamp_the_intraday_prior():
     a = Forecaster(freq="1h", holidays_country=None).fit(busy).day_alpha_
     b = Forecaster(freq="1h", holidays_country=None).fit(pd.concat([busy, rare])).day_alpha_
     assert 0.8 < b / a < 1.25, (a, b)
+
+
+@pytest.mark.parametrize("kw", [{"n_jobs": 2}, {"n_jobs": 2, "backend": "dask"}])
+def test_warnings_of_the_per_queue_work_reach_the_caller_in_parallel(kw):
+    # review 2026-12-01: the ETS "too few for a weekly season" warning reached the caller
+    # with n_jobs=1 and was lost with n_jobs=2 or Dask
+    import warnings
+
+    one_day = _hourly("one_day", 10.0, days=42, seed=3)
+    one_day = one_day[one_day["ds"].dt.dayofweek == 2]
+    hist = pd.concat([_hourly("busy", 20.0, days=42), one_day])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Forecaster("ets", freq="1h", holidays_country=None, calibration_windows=2,
+                   **kw).fit(hist)
+    assert any("ets on 'one_day'" in str(w.message) for w in caught)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,19 +33,42 @@ def parallel_map(func: Callable[[list[Any]], list[Any]], items: Sequence[Any], *
     task per chunk to the current Dask scheduler (e.g. a ``distributed.Client``)."""
     if not items:
         return []
+    if backend != "dask" and n_jobs == 1:
+        return list(func(list(items)))
+    # in other processes (or Dask's threads) a warning would be lost or printed outside
+    # the caller's warning filters: each chunk brings its warnings back, raised here once
+    recording = _Recording(func)
     if backend == "dask":
         from routing_ml.errors import require
 
         dask = require("dask", None)
         chunks = chunked(items, max(n_jobs, 1) * 4 if n_jobs != -1 else 16)
-        parts = dask.compute(*[dask.delayed(func)(c) for c in chunks])
+        parts = dask.compute(*[dask.delayed(recording)(c) for c in chunks])
         logger.debug("dask: %d chunks done", len(chunks))
-    elif n_jobs == 1:
-        parts = [func(list(items))]
     else:
         from joblib import Parallel, delayed
 
         workers = n_jobs if n_jobs > 0 else -1
         chunks = chunked(items, 4 * (n_jobs if n_jobs > 0 else 4))
-        parts = Parallel(n_jobs=workers, backend="loky")(delayed(func)(c) for c in chunks)
-    return [r for part in parts for r in part]
+        parts = Parallel(n_jobs=workers, backend="loky")(delayed(recording)(c) for c in chunks)
+    seen: set[tuple[str, str]] = set()
+    for _results, caught in parts:
+        for category, message in caught:
+            if (category.__name__, message) not in seen:
+                seen.add((category.__name__, message))
+                warnings.warn(message, category, stacklevel=3)
+    return [r for part, _caught in parts for r in part]
+
+
+class _Recording:
+    """``func`` of a chunk, returning its results and the warnings it raised
+    (``(category, message)`` pairs; picklable for joblib and Dask)."""
+
+    def __init__(self, func: Callable[[list[Any]], list[Any]]) -> None:
+        self.func = func
+
+    def __call__(self, chunk: list[Any]) -> tuple[list[Any], list[tuple[type[Warning], str]]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = self.func(chunk)
+        return results, [(w.category, str(w.message)) for w in caught]
