@@ -207,3 +207,15 @@ def test_warnings_of_the_per_queue_work_reach_the_caller_in_parallel(kw):
         Forecaster("ets", freq="1h", holidays_country=None, calibration_windows=2,
                    **kw).fit(hist)
     assert any("ets on 'one_day'" in str(w.message) for w in caught)
+
+
+def test_handle_time_forecaster_follows_the_estimator_conventions():
+    from sklearn.base import clone
+
+    from routing_ml.forecasting import HandleTimeForecaster
+
+    m = HandleTimeForecaster(prior_calls=10.0)
+    assert m.set_params(halflife_weeks=2.0) is m and m.get_params()["halflife_weeks"] == 2.0
+    assert clone(m).get_params() == m.get_params() and "prior_calls=10.0" in repr(m)
+    with pytest.raises(ValueError, match="unknown parameter 'prior'"):
+        m.set_params(prior=1)

@@ -68,11 +68,24 @@ class HandleTimeForecaster:
         self.holidays_subdiv = holidays_subdiv
         self.extra_holidays = extra_holidays
 
+    _PARAMS = ("freq", "weight_col", "halflife_weeks", "prior_calls", "calendar_weeks",
+               "holidays_country", "holidays_subdiv", "extra_holidays")
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("freq", "weight_col", "halflife_weeks",
-                                              "prior_calls", "calendar_weeks",
-                                              "holidays_country", "holidays_subdiv",
-                                              "extra_holidays")}
+        """The constructor arguments (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params: Any) -> HandleTimeForecaster:
+        """Set constructor arguments; returns self."""
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ValueError(f"unknown parameter {k!r}; valid: {self._PARAMS}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return (f"HandleTimeForecaster(freq={self.freq!r}, weight_col={self.weight_col!r}, "
+                f"halflife_weeks={self.halflife_weeks!r}, prior_calls={self.prior_calls!r})")
 
     def _day_kind(self, start: np.datetime64, days: np.ndarray) -> np.ndarray:
         """Profile row of each day (relative to ``start``): its weekday 0-6, or 7 on a
