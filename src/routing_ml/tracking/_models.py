@@ -362,7 +362,9 @@ def load_model(model_uri: str, *, tracking_uri: str | None = None) -> Any:
         ``models:/<name>@champion``, ``models:/<name>/<version>``, ``runs:/<id>/<name>``,
         ``models:/m-...`` or a local path.
     tracking_uri : str, optional
-        Store to resolve ``models:/`` and ``runs:/`` URIs in, for this call only.
+        Store to resolve ``models:/`` and ``runs:/`` URIs in, for this call only (MLflow
+        holds it process-wide during the call: in a threaded service, set one URI at
+        start-up instead).
 
     Raises
     ------

@@ -67,7 +67,9 @@ def start_run(
         Tracking store for this run only, e.g. ``"sqlite:///mlflow.db"`` or
         ``"http://mlflow:5000"``. ``None`` (default) leaves MLflow's own resolution alone
         (``mlflow.set_tracking_uri`` > ``MLFLOW_TRACKING_URI`` > ``sqlite:///mlflow.db`` in
-        MLflow 3). The caller's setting is restored when the block ends.
+        MLflow 3). The caller's setting is restored when the block ends. MLflow keeps the
+        URI process-wide: while the block runs, other threads' MLflow calls use it too (in
+        a threaded service, set one URI at start-up instead).
     tags : mapping, optional
         Run tags. ``routing_ml.version`` is always added.
     artifact_location : str, optional
