@@ -155,6 +155,8 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
     # other series moved on (the windows were not merged): its rows are kept once, from
     # the earlier window (the same training rows of that series)
     out = out.drop_duplicates([ID, TIME, "cutoff"], keep="first").reset_index(drop=True)
+    if pd.api.types.is_integer_dtype(df[ID]):  # integer ids back as the caller gave them
+        out[ID] = out[ID].astype(np.int64).astype(df[ID].dtype)
     cols = [ID, TIME, "cutoff", TARGET, FORECAST]
     return out[cols + [c for c in out.columns if c not in cols]]
 

@@ -282,6 +282,8 @@ class Forecaster:
                 f"holidays_country=None to switch public holidays off.",
                 UserWarning, stacklevel=2)
         data = validate_volumes(df, allow_missing=True)
+        # the ids are text inside; integer ids come back as the caller gave them
+        self.id_dtype_ = df[ID].dtype if pd.api.types.is_integer_dtype(df[ID]) else None
         if data.empty:
             raise FrameError("volumes frame has no rows; nothing to fit. Fix: pass a history "
                              "of at least one week per series.")
@@ -549,7 +551,15 @@ class Forecaster:
             from routing_ml.frames import as_timestamp
 
             start = as_timestamp(window_start, "window_start")
-        return self._predict_idx(idx, levels, start)
+        return self._caller_ids(self._predict_idx(idx, levels, start))
+
+    def _caller_ids(self, out: pd.DataFrame) -> pd.DataFrame:
+        """``out`` with ``unique_id`` in the dtype of the fitted history's (integer ids
+        are text inside; a merge with the caller's frame needs them back)."""
+        dtype = getattr(self, "id_dtype_", None)
+        if dtype is None or out.empty:
+            return out
+        return out.assign(**{ID: out[ID].astype(np.int64).astype(dtype)})
 
     def _future_indices(self, h, future) -> list[tuple[np.ndarray, np.ndarray]]:
         if future is None:
@@ -754,7 +764,7 @@ class Forecaster:
             frames.append(f)
         if not frames:
             raise FrameError("observed frame has no series of the fitted history.")
-        return pd.concat(frames, ignore_index=True)
+        return self._caller_ids(pd.concat(frames, ignore_index=True))
 
     update = reforecast_intraday
 

@@ -30,7 +30,12 @@ def parallel_map(func: Callable[[list[Any]], list[Any]], items: Sequence[Any], *
     """``func`` maps a chunk (list) of items to a list of results; returns all results in
     order. ``backend="local"`` with ``n_jobs=1`` runs in this process; ``"local"`` or
     ``"joblib"`` with ``n_jobs != 1`` uses joblib worker processes; ``"dask"`` submits one
-    task per chunk to the current Dask scheduler (e.g. a ``distributed.Client``)."""
+    task per chunk to the current Dask scheduler (e.g. a ``distributed.Client``).
+
+    Warnings raised in worker processes are raised again here, once each. On Dask's
+    threaded scheduler they go through the process's warning filters as they happen, and
+    may be lost: Python's warning capture (``warnings.catch_warnings``, which model
+    libraries use too) is process-wide and races between threads."""
     if not items:
         return []
     if backend != "dask" and n_jobs == 1:
@@ -43,7 +48,9 @@ def parallel_map(func: Callable[[list[Any]], list[Any]], items: Sequence[Any], *
 
         dask = require("dask", None)
         chunks = chunked(items, max(n_jobs, 1) * 4 if n_jobs != -1 else 16)
-        parts = dask.compute(*[dask.delayed(recording)(c) for c in chunks])
+        # on Dask's threads, warnings.catch_warnings (process-wide) would race: a thread
+        # records, a process returns what it caught
+        parts = dask.compute(*[dask.delayed(_record_in_process)(recording, c) for c in chunks])
         logger.debug("dask: %d chunks done", len(chunks))
     else:
         from joblib import Parallel, delayed
@@ -58,6 +65,19 @@ def parallel_map(func: Callable[[list[Any]], list[Any]], items: Sequence[Any], *
                 seen.add((category.__name__, message))
                 warnings.warn(message, category, stacklevel=3)
     return [r for part, _caught in parts for r in part]
+
+
+def _record_in_process(recording: _Recording, chunk: list[Any]
+                       ) -> tuple[list[Any], list[tuple[type[Warning], str]]]:
+    """``recording(chunk)`` in a worker process; on a thread of this process the chunk
+    runs as is (its warnings reach the caller's filters directly)."""
+    import multiprocessing
+    import threading
+
+    if multiprocessing.parent_process() is None and threading.current_thread() \
+            is not threading.main_thread():
+        return recording.func(chunk), []
+    return recording(chunk)
 
 
 class _Recording:
