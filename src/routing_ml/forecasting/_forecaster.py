@@ -16,6 +16,7 @@ from routing_ml.forecasting import _calendar as cal
 from routing_ml.forecasting._lgbm import LightGBMDirect
 from routing_ml.forecasting._models import DailyStatsmodels, SeasonalNaive, TopDown, WindowAverage
 from routing_ml.forecasting._parallel import check_backend, parallel_map
+from routing_ml.forecasting._params import ParamsMixin
 from routing_ml.frames import FORECAST, ID, TARGET, TIME, validate_volumes
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def _silent(panel: cal.Panel) -> bool:
     return len(days) >= SILENT_DAYS and float(np.nansum(panel.Y[days])) == 0.0
 
 
-class Forecaster:
+class Forecaster(ParamsMixin):
     """Interval contact volumes per queue, with calibrated prediction intervals.
 
     Parameters
@@ -214,18 +215,6 @@ class Forecaster:
     _PARAMS = ("model", "freq", "holidays_country", "holidays_subdiv", "extra_holidays",
                "campaigns", "calendar_weeks", "calibration_windows", "calibration_horizon",
                "model_params", "n_jobs", "backend", "random_state", "closed_on_holidays")
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor arguments (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> Forecaster:
-        """Set constructor arguments; returns self."""
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"unknown parameter {k!r}; valid: {self._PARAMS}")
-            setattr(self, k, v)
-        return self
 
     def __repr__(self) -> str:
         return f"Forecaster(model={self.model!r}, freq={self.freq!r})"

@@ -10,6 +10,7 @@ import pandas as pd
 
 from routing_ml.errors import FrameError, NotFittedError
 from routing_ml.forecasting import _calendar as cal
+from routing_ml.forecasting._params import ParamsMixin
 from routing_ml.frames import (
     AHT,
     ID,
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_WEIGHT_COL = "served"
 
 
-class HandleTimeForecaster:
+class HandleTimeForecaster(ParamsMixin):
     """Handle time (seconds) per queue, weekday and interval of day.
 
     For each queue and (weekday, slot) the forecast is the call-weighted, exponentially
@@ -70,18 +71,6 @@ class HandleTimeForecaster:
 
     _PARAMS = ("freq", "weight_col", "halflife_weeks", "prior_calls", "calendar_weeks",
                "holidays_country", "holidays_subdiv", "extra_holidays")
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor arguments (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> HandleTimeForecaster:
-        """Set constructor arguments; returns self."""
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"unknown parameter {k!r}; valid: {self._PARAMS}")
-            setattr(self, k, v)
-        return self
 
     def __repr__(self) -> str:
         return (f"HandleTimeForecaster(freq={self.freq!r}, weight_col={self.weight_col!r}, "
