@@ -173,7 +173,7 @@ def test_a_list_of_free_agents_breaks_ties_in_its_own_order():
     from routing_ml.routing import LongestIdleAgent
 
     agents = [{"agent_id": a, "skills": {"tax": 3}} for a in ("A", "B", "C")]
-    for policy in (None, LongestIdleAgent()):  # SkillBased by default
+    for policy in (None, LongestIdleAgent(), BatchAssignment()):  # SkillBased by default
         router = Router(agents, policy=policy)
         c = Contact(1, "voice", 0.0, skill="tax")
         assert router.route(c, ["C", "A", "B"]).agent_id == "C"

@@ -59,6 +59,9 @@ DEFAULT_SLA_SECONDS: dict[str, float] = {
 _BIG = 1e6
 #: time limit of each integer program of a batch whose agents choose their channel (seconds)
 MILP_SECONDS = 0.5
+#: without a model, BatchAssignment's value of equal proficiencies falls by at most this
+#: much with the agent's idle rank (the longest idle first)
+IDLE_TIE_BREAK = 1e-4
 #: Deferrable channels (work that may wait hours: answer-time targets of a day or more).
 DEFERRED_CHANNELS: tuple[str, ...] = ("email", "web")
 
@@ -671,8 +674,13 @@ class BatchAssignment(_RuleMixin):
 
     def _values(self, contact: Contact, pool: AgentPool, s: int) -> np.ndarray:
         if self.model is None:
-            return (pool.skills[:, s].astype(float) / 5.0 if s >= 0
+            prof = (pool.skills[:, s].astype(float) / 5.0 if s >= 0
                     else np.zeros(len(pool)))
+            # equal proficiencies: the longest idle first, as SkillBased (the solver's own
+            # order took every tie); 1e-4 is below one proficiency step (0.2) and above the
+            # flow solver's rounding (1e-6)
+            idle_rank = np.argsort(np.argsort(pool.idle_since, kind="stable"), kind="stable")
+            return prof - IDLE_TIE_BREAK * idle_rank / max(len(pool), 1)
         p, h = self.model.expected_outcomes(contact, pool)
         p, h = np.asarray(p, dtype=float), np.asarray(h, dtype=float)
         if p.shape != (len(pool),) or h.shape != (len(pool),):
