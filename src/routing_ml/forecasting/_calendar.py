@@ -255,7 +255,7 @@ def _zero_days_as_closures(Y: np.ndarray, present: np.ndarray, start: np.datetim
     zero = (rows > 0) & (known.sum(axis=1) == rows) & (total == 0)
     if not zero.any():
         return
-    wd = (start.astype("datetime64[D]").astype(np.int64) + np.arange(n_days) + 3) % 7
+    wd = weekdays(start.astype("datetime64[D]"), n_days)
     closed: list[int] = []
     for d in np.flatnonzero(zero):
         near = [k for k in range(d - 28, d + 29, 7)

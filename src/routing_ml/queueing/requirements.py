@@ -477,17 +477,14 @@ def _channel_in_name(queue: str) -> str | None:
 
 
 def _targets_by_queue(target: Any, queues: np.ndarray) -> dict[str, StaffingTarget]:
-    from routing_ml._columns import CHANNELS
+    from routing_ml.errors import FrameError
+    from routing_ml.frames import split_queue
 
-    for q in queues:
-        head = str(q).split(":", 1)[0]
-        if ":" in str(q) and head not in CHANNELS:
-            near = head.strip().lower()
-            raise QueueingInputError(
-                f"queue {str(q)!r}: {head!r} before the ':' is not a channel (one of "
-                f"{', '.join(CHANNELS)}); it would be staffed as voice, and the simulator "
-                f"refuses the name. Fix: name queues '<channel>:<skill>' in lower case, e.g. "
-                f"{(near if near in CHANNELS else 'voice') + ':' + str(q).split(':', 1)[1]!r}.")
+    for q in queues:  # a 'channel:' prefix that is no channel would be staffed as voice
+        try:
+            split_queue(str(q))
+        except FrameError as exc:
+            raise QueueingInputError(str(exc)) from None
     out = _targets_of(target, queues)
     for q, t in out.items():
         named = _channel_in_name(q)
@@ -744,13 +741,10 @@ def _queue_id_loader() -> Any:
         return out
 
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    # YAML 1.1 reads 24:00 as the base-60 number 1440: clock times stay text here and
-    # are read as hours and minutes (_hours)
-    resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-    clock = re.compile(r"^\d{1,3}:\d{2}$")
-    for ch in "0123456789":
-        resolvers.setdefault(ch, []).insert(0, ("tag:yaml.org,2002:str", clock))
-    _Loader.yaml_implicit_resolvers = resolvers
+    # 24:00 stays text (not the base-60 number 1440) and is read as hours (_hours)
+    from routing_ml._yaml import keep_clock_times_as_text
+
+    keep_clock_times_as_text(_Loader, r"^\d{1,3}:\d{2}$")
     return _Loader
 
 

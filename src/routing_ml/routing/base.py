@@ -382,7 +382,9 @@ class AgentPool:
         reported (the contact is with the agent) with a warning: the caller's state and
         the pool's disagree.
         """
-        if not self.has_capacity(channel)[agent]:
+        on_channel = self.load[agent, channel]
+        if not (self.logged_in[agent] and on_channel < self.capacity[agent, channel]
+                and self.load[agent].sum() == on_channel):  # has_capacity, one agent
             logger.warning(
                 "AgentPool.assign: agent %r takes a session on %r with load %s (capacity "
                 "%s, logged in %s): recorded, but no policy would have chosen it; check the "

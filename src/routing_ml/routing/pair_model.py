@@ -568,10 +568,10 @@ class PairOutcomeModel:
         if n < 20:
             raise FrameError(f"interactions has {n} rows; the pair model needs at least 20.")
         times, ends = self._times(df)
-        # the log in time order (ties by agent, intent, handle time): the folds of the
+        # the log in time order (ties by intent, agent, handle time): the folds of the
         # fold-free intent means go by row, so a shuffled log gave another model
-        key_cols = [df[c].astype(str).to_numpy() for c in ("intent", "agent_id") if c in df]
-        order = np.lexsort((df["handle_seconds"].to_numpy(dtype=float), *key_cols[::-1],
+        ties = [df[c].astype(str).to_numpy() for c in ("agent_id", "intent") if c in df]
+        order = np.lexsort((df["handle_seconds"].to_numpy(dtype=float), *ties,
                             np.nan_to_num(times, nan=np.inf)))
         df = df.iloc[order].reset_index(drop=True)
         times, ends = times[order], ends[order]

@@ -587,6 +587,11 @@ class Predictive(_RuleMixin):
         return best
 
 
+def _idle_rank(pool: AgentPool) -> np.ndarray:
+    """Each agent's rank by idle time: 0 for the one idle longest (ties by row)."""
+    return np.argsort(np.argsort(pool.idle_since, kind="stable"), kind="stable")
+
+
 def _spoken_language(pool: AgentPool, contact: Contact, ch: int, s: int) -> int:
     """The contact's language index, or -1 (no language requirement) when nobody on its
     channel with its skill speaks it: as a language no agent speaks."""
@@ -679,8 +684,7 @@ class BatchAssignment(_RuleMixin):
             # equal proficiencies: the longest idle first, as SkillBased (the solver's own
             # order took every tie); 1e-4 is below one proficiency step (0.2) and above the
             # flow solver's rounding (1e-6)
-            idle_rank = np.argsort(np.argsort(pool.idle_since, kind="stable"), kind="stable")
-            return prof - IDLE_TIE_BREAK * idle_rank / max(len(pool), 1)
+            return prof - IDLE_TIE_BREAK * _idle_rank(pool) / max(len(pool), 1)
         p, h = self.model.expected_outcomes(contact, pool)
         p, h = np.asarray(p, dtype=float), np.asarray(h, dtype=float)
         if p.shape != (len(pool),) or h.shape != (len(pool),):
@@ -972,8 +976,7 @@ class BatchAssignment(_RuleMixin):
                     if bad[mask].all():
                         # the model gave no usable value: longest idle first, as
                         # Predictive's fallback:nonfinite_score
-                        order = np.argsort(np.argsort(pool.idle_since, kind="stable"))
-                        v = -order / max(len(pool), 1)
+                        v = -_idle_rank(pool) / max(len(pool), 1)
                         fallback_groups.add(g)
                     elif bad.any():
                         v = np.where(bad, v[~bad].min() - 1.0, v)

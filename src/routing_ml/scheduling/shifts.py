@@ -530,14 +530,12 @@ def _times_loader() -> Any:
     number of minutes or hours."""
     import yaml
 
+    from routing_ml._yaml import keep_clock_times_as_text
+
     class TimesLoader(yaml.SafeLoader):
         pass
 
-    resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-    clock = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
-    for ch in "0123456789":
-        resolvers.setdefault(ch, []).insert(0, ("tag:yaml.org,2002:str", clock))
-    TimesLoader.yaml_implicit_resolvers = resolvers
+    keep_clock_times_as_text(TimesLoader, r"^\d{1,2}:\d{2}(?::\d{2})?$")
     return TimesLoader
 
 

@@ -39,6 +39,7 @@ from routing_ml.frames import (
     as_datetime_column,
     check_unique_keys,
     require_columns,
+    split_queue,
     to_datetime_coerced,
     validate_requirements,
 )
@@ -52,27 +53,6 @@ DEFERRABLE_CHANNELS = _DEFERRABLE  # one list for the router and the simulator
 
 
 # --------------------------------------------------------------------------- helpers
-def split_queue(queue: str) -> tuple[str, str | None]:
-    """``"voice:tributos"`` → ``("voice", "tributos")``; a bare channel name is that
-    channel with no skill (``"chat"`` → ``("chat", None)``, as the scheduling room names
-    its queues); any other bare name is a voice skill (``"tributos"`` → ``("voice",
-    "tributos")``). A name with a colon must start with a channel: ``"Chat:b"`` or
-    ``"sms:b"`` raise a :class:`FrameError` rather than becoming voice skills."""
-    if ":" in queue:
-        ch, sk = queue.split(":", 1)
-        if ch in CHANNELS:
-            return ch, (sk or None)
-        near = ch.strip().lower()
-        raise FrameError(
-            f"queue {queue!r}: {ch!r} before the ':' is not a channel (one of "
-            f"{', '.join(CHANNELS)}). Fix: name queues '<channel>:<skill>' in lower case, "
-            f"e.g. {(near if near in CHANNELS else 'voice') + ':' + sk!r}, or a bare skill "
-            "name for voice.")
-    if queue in CHANNELS:
-        return queue, None
-    return "voice", queue
-
-
 def arrivals_from_forecast(
     forecast: pd.DataFrame,
     *,
