@@ -196,7 +196,7 @@ _BLK_AVAIL = np.array([2.0, 1.0, 2.0, 3.0])
 _BLK_BREAKS = [(0, 7, np.array([1])), (0, 7, np.array([2])), (2, 9, np.array([4])), (2, 9, np.array([5]))]
 
 
-def _blocks_brute_force(req, under, over, value):
+def _blocks_brute_force(req, under, width, over, value):
     best = np.inf
     for z0, z1, z2 in itertools.product(range(3), range(2), range(3)):
         for k0, k2 in itertools.product(range(z0 + 1), range(z2 + 1)):  # agents breaking first
@@ -208,7 +208,9 @@ def _blocks_brute_force(req, under, over, value):
             s[2] -= z0 - k0
             s[4] -= k2
             s[5] -= z2 - k2
-            cost = value[:3] @ [z0, z1, z2] + under @ np.maximum(req - s, 0) + over * np.maximum(s - req, 0).sum()
+            short = np.maximum(req - s, 0)  # the first `width[0]` missing agents at unit[0], the rest at unit[1]
+            tiered = under[0] @ np.minimum(short, width[0]) + under[1] @ np.maximum(short - width[0], 0)
+            cost = value[:3] @ [z0, z1, z2] + tiered + over * np.maximum(s - req, 0).sum()
             best = min(best, cost)
     return best + min(0.0, value[3]) * _BLK_AVAIL[3]
 
@@ -219,18 +221,22 @@ def test_integer_blocks_bound_is_the_least_integer_staffing_cost(seed):
     across an option joining two blocks and an option covering no row."""
     rng = np.random.default_rng(seed)
     req = rng.integers(0, 4, 6).astype(float)
-    under = rng.uniform(2, 10, 6)
+    # two under-staffing tiers: the first `width[0]` missing agents of a row cost less
+    low = rng.uniform(2, 10, 6)
+    under = np.stack([low, low * rng.uniform(1, 3, 6)])
+    first = rng.integers(0, 3, 6).clip(max=req)
+    width = np.stack([first, req - first]).astype(float)
     value = rng.normal(0, 6, 4)
-    got = _integer_blocks_bound(req, under, 1.5, _BLK_COVER, value, _BLK_AVAIL, _BLK_ROWS, _BLK_BREAKS,
+    got = _integer_blocks_bound(req, under, width, 1.5, _BLK_COVER, value, _BLK_AVAIL, _BLK_ROWS, _BLK_BREAKS,
                                 time.perf_counter() + 30, seed=0)
-    brute = _blocks_brute_force(req, under, 1.5, value)
+    brute = _blocks_brute_force(req, under, width, 1.5, value)
     assert got is not None
     assert got <= brute + 1e-6  # a bound, never above the optimum ...
     assert got == pytest.approx(brute, rel=1e-3, abs=1e-3)  # ... and here the optimum itself
 
 
 def test_integer_blocks_bound_gives_up_without_time():
-    got = _integer_blocks_bound(np.ones(6), np.ones(6), 1.0, _BLK_COVER, np.zeros(4), _BLK_AVAIL, _BLK_ROWS,
+    got = _integer_blocks_bound(np.ones(6), np.ones((1, 6)), np.ones((1, 6)), 1.0, _BLK_COVER, np.zeros(4), _BLK_AVAIL, _BLK_ROWS,
                                 _BLK_BREAKS, time.perf_counter() - 1.0, seed=0)
     assert got is None
 

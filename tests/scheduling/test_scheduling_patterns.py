@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 import pytest
-from scheduling_helpers import MONDAY, requirements
+from scheduling_helpers import MONDAY, requirements, under_cost
 
 from routing_ml.scheduling import (
     BreakRule,
@@ -203,8 +203,9 @@ def test_pattern_model_places_breaks_like_cp_sat():
     assert pat.violations.empty
     gap = pat.coverage["gap"]
     weekend = pat.roster[pat.roster["date"].dt.weekday >= 5].groupby("agent_id").size().max()
-    assert pat.objective == pytest.approx(0.25 * (weights.under_staffing_per_hour * (-gap).clip(lower=0).sum()
-                                                  + weights.over_staffing_per_hour * gap.clip(lower=0).sum())
+    under = sum(under_cost(r, s, weights) for r, s in zip(pat.coverage["required"], pat.coverage["scheduled"],
+                                                           strict=True))
+    assert pat.objective == pytest.approx(under + 0.25 * weights.over_staffing_per_hour * gap.clip(lower=0).sum()
                                           + weights.weekend_fairness_per_day * weekend)
 
 

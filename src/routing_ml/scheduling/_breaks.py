@@ -17,7 +17,7 @@ from collections import defaultdict
 import numpy as np
 
 from routing_ml.scheduling._patterns import Breaks, Plan, _on_queue, _place_breaks
-from routing_ml.scheduling._problem import RosterProblem
+from routing_ml.scheduling._problem import RosterProblem, under_tiers
 
 
 def break_slots(p: RosterProblem, d: int, vi: int, k: int) -> list[tuple[int, int, np.ndarray]]:
@@ -34,14 +34,18 @@ def break_slots(p: RosterProblem, d: int, vi: int, k: int) -> list[tuple[int, in
     return out
 
 
-def staffing_terms(p: RosterProblem, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per flat ``k * n_periods + interval`` cell: the objective's cost of one agent short,
-    of one agent in surplus (on listed intervals only), and the upper bound of the shortfall
-    (0 where nothing is required)."""
+def staffing_terms(p: RosterProblem, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per flat ``k * n_periods + interval`` cell: the objective's cost of one agent short
+    in each under-staffing tier (tiers, cells), of one agent in surplus (cells; listed
+    intervals only), and each tier's width and lower edge in agents (tiers, cells): a model
+    with one shortfall variable per tier, bounded by its width, pays the convex cost of
+    :func:`~routing_ml.scheduling._problem.under_tiers` (the cheaper tiers fill first)."""
     w, hours = p.weights, p.interval_minutes / 60.0
-    under = w.under_staffing_per_hour * hours * p.weight.ravel()[cells]
+    tiers = under_tiers(p)
+    flat = (tiers.unit.shape[0], -1)
     over = np.where(p.listed.ravel()[cells], w.over_staffing_per_hour * hours, 0.0)
-    return under, over, np.where(p.required.ravel()[cells] > 0, np.inf, 0.0)
+    return (tiers.unit.reshape(flat)[:, cells], over, tiers.width.reshape(flat)[:, cells].astype(float),
+            tiers.lower.reshape(flat)[:, cells].astype(float))
 
 
 def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -> Breaks | None:
@@ -77,24 +81,25 @@ def optimal_breaks(p: RosterProblem, plan: Plan, *, time_limit_seconds: float) -
     n_b, n_c = len(brk_vars), cells.size
     req = p.required.ravel()[cells].astype(float)
     base = sched.ravel()[cells].astype(float)
-    under_cost, over_cost, under_ub = staffing_terms(p, cells)
-    # variables: break counts | under-staffing per cell | over-staffing per cell
-    c = np.concatenate([np.zeros(n_b), under_cost, over_cost])
+    under_cost, over_cost, under_ub, _ = staffing_terms(p, cells)
+    n_u = under_cost.shape[0] * n_c
+    # variables: break counts | under-staffing per tier and cell | over-staffing per cell
+    c = np.concatenate([np.zeros(n_b), under_cost.ravel(), over_cost])
     ub = np.concatenate([np.array([float(link_n) for link_n, idx in link for _ in idx]),
-                         under_ub, np.full(n_c, np.inf)])
+                         under_ub.ravel(), np.full(n_c, np.inf)])
     ar = np.arange(n_c)
     # coverage row per cell: base - breaks + under - over == req; then each option's agents
     # take each break exactly once
-    rows = [*(np.searchsorted(cells, cs) for cs in var_rows), ar, ar,
+    rows = [*(np.searchsorted(cells, cs) for cs in var_rows), np.tile(ar, n_u // n_c), ar,
             *(np.full(len(idx), n_c + r) for r, (_n, idx) in enumerate(link))]
-    cols = [*(np.full(len(cs), j) for j, cs in enumerate(var_rows)), n_b + ar, n_b + n_c + ar,
+    cols = [*(np.full(len(cs), j) for j, cs in enumerate(var_rows)), n_b + np.arange(n_u), n_b + n_u + ar,
             *(np.asarray(idx) for _n, idx in link)]
-    vals = [*(np.full(len(cs), -1.0) for cs in var_rows), np.ones(n_c), -np.ones(n_c),
+    vals = [*(np.full(len(cs), -1.0) for cs in var_rows), np.ones(n_u), -np.ones(n_c),
             *(np.ones(len(idx)) for _n, idx in link)]
     a = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                   shape=(n_c + len(link), n_b + 2 * n_c))
+                   shape=(n_c + len(link), n_b + n_u + n_c))
     rhs = np.concatenate([req - base, [float(n) for n, _ in link]])
-    integrality = np.concatenate([np.ones(n_b), np.zeros(2 * n_c)])
+    integrality = np.concatenate([np.ones(n_b), np.zeros(n_u + n_c)])
     left = deadline - time.perf_counter()
     if left <= 0.05:
         return None

@@ -65,7 +65,7 @@ from routing_ml.scheduling._patterns import (
     drop_idle_shifts,
     plan_objective,
 )
-from routing_ml.scheduling._problem import RosterProblem, agent_classes
+from routing_ml.scheduling._problem import RosterProblem, agent_classes, under_tiers
 from routing_ml.scheduling.shifts import MINUTES_PER_DAY
 
 logger = logging.getLogger(__name__)
@@ -394,8 +394,14 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     row_hi = np.concatenate([req, sizes, np.zeros(n_link), np.zeros(n_g if weekend else 0)])
     lp.addRows(n_all, row_lo, row_hi, 0, np.zeros(n_all, dtype=np.int32), np.zeros(0, dtype=np.int32),
                np.zeros(0))
-    # fixed columns: under- and over-staffing per row, break counts, the weekend maximum
-    fixed: list[tuple[np.ndarray, np.ndarray]] = [(np.array([r]), np.ones(1)) for r in range(n_rows)]
+    # fixed columns: under-staffing per row and tier (a convex cost: cheaper tiers fill
+    # first), over-staffing per row, break counts, the weekend maximum
+    tiers = under_tiers(p)
+    n_tier = tiers.unit.shape[0]
+    t_unit = np.stack([tiers.unit[i].ravel()[listed] for i in range(n_tier)])  # (tiers, rows)
+    t_width = np.stack([tiers.width[i].ravel()[listed] for i in range(n_tier)]).astype(float)
+    fixed: list[tuple[np.ndarray, np.ndarray]] = [(np.array([r]), np.ones(1))
+                                                  for _ in range(n_tier) for r in range(n_rows)]
     fixed += [(np.array([r]), -np.ones(1)) for r in range(n_rows)]
     brk_rows = []  # coverage rows each break variable takes its agents off
     for o, bi, off in brk_vars:
@@ -409,11 +415,9 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     if weekend:
         fixed.append((n_eq + np.arange(n_g), -sizes))
     n_fix = len(fixed)
-    c_fix = np.concatenate([w.under_staffing_per_hour * hours * p.weight.ravel()[listed],
-                            np.full(n_rows, w.over_staffing_per_hour * hours), np.zeros(n_b),
+    c_fix = np.concatenate([t_unit.ravel(), np.full(n_rows, w.over_staffing_per_hour * hours), np.zeros(n_b),
                             [w.weekend_fairness_per_day] if weekend else []])
-    ub_fix = np.concatenate([np.zeros(n_rows) if rules.hard_coverage else req,
-                             np.full(n_rows + n_b + int(weekend), INF)])
+    ub_fix = np.concatenate([t_width.ravel(), np.full(n_rows + n_b + int(weekend), INF)])
     _add_columns(lp, c_fix, np.zeros(n_fix), ub_fix, fixed)
 
     cols: list[tuple[int, _Pattern]] = []  # generated patterns: (class, pattern)
@@ -480,13 +484,11 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
         best_opt[cp.g] = np.where(pick >= 0, oi[np.maximum(pick, 0)], -1)
         return rc
 
-    u_cost = c_fix[:n_rows]  # (hard coverage returned None above)
-
     def staffing_lp(y: np.ndarray) -> float:
         """The staffing side's share of the Lagrangian bound at duals ``y``: its LP value
         (coverage met by under- and over-staffing, breaks and agents at their dual value)."""
         pi = y[:n_rows]
-        return float(req @ pi) + float(req @ np.minimum(0.0, u_cost - pi))
+        return float(req @ pi) + float((t_width * np.minimum(0.0, t_unit - pi)).sum())
 
     def price_all(y: np.ndarray) -> tuple[float, list[tuple[Any, ...]]] | None:
         """Lagrangian bound at row duals ``y`` and the new columns of negative reduced cost."""
@@ -513,7 +515,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
             wall_time_seconds=time.perf_counter() - t0, generated=True)
 
     # first columns: price with every interval worth its under-staffing cost
-    pi0 = np.where(req > 0, c_fix[:n_rows], 0.0)
+    pi0 = np.where(req > 0, t_unit[0], 0.0)
     for i, o in enumerate(options):
         cover_val[i] = pi0[cover[o]].sum()
     first: list[tuple[Any, ...]] = []
@@ -594,7 +596,7 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
             avail[np.unique(co)] += sizes[g]
         blk_start = time.perf_counter()
         tight = _integer_blocks_bound(
-            req, u_cost, w.over_staffing_per_hour * hours, [cover[o] for o in options], value, avail,
+            req, t_unit, t_width, w.over_staffing_per_hour * hours, [cover[o] for o in options], value, avail,
             (listed % n_t) // per_day * len(p.skills) + listed // n_t,
             [(table.index[o], link_row[o, bi], rws) for (o, bi, _), rws in zip(brk_vars, brk_rows, strict=True)],
             min(deadline, time.perf_counter() + BLOCKS_SHARE * time_limit_seconds), seed)
@@ -768,7 +770,7 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
     iv, per_day, n_t = p.interval_minutes, p.per_day, p.n_periods
     hours = iv / 60.0
     n_k = len(p.skills)
-    u_cost = w.under_staffing_per_hour * hours * p.weight * p.listed
+    tiers = under_tiers(p)
     o_cost = w.over_staffing_per_hour * hours * p.listed
     # every shift option of any class: queue, intervals, candidate break windows
     opt_list, oidx = table.keys, table.index
@@ -822,7 +824,8 @@ def _best_response(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
         for d, vi, k in mine:
             sched[k, _on_queue(p, d, vi, breaks.get((a, d), ()))] -= 1
         gain = np.zeros((n_k, n_t + 1))
-        np.cumsum(np.where(sched < p.required, u_cost, -o_cost), axis=1, out=gain[:, 1:])
+        short = p.required - sched
+        np.cumsum(np.where(short > 0, tiers.marginal(short) * p.listed, -o_cost), axis=1, out=gain[:, 1:])
         # value of each option with its breaks at their best times
         kk = o_k[:, None, None]
         bv = np.where(b_ok, gain[kk, b_t1] - gain[kk, b_t0], INF)
@@ -926,16 +929,17 @@ def _polish_breaks(p: RosterProblem, pricers: list[_ClassPricer], table: _Option
     return plan, breaks
 
 
-def _integer_blocks_bound(req: np.ndarray, under_cost: np.ndarray, over_cost: float,
+def _integer_blocks_bound(req: np.ndarray, under_unit: np.ndarray, under_width: np.ndarray, over_cost: float,
                           cover: list[np.ndarray], value: np.ndarray, avail: np.ndarray,
                           row_block: np.ndarray, breaks: list[tuple[int, int, np.ndarray]],
                           deadline: float, seed: int) -> float | None:
     """Least staffing cost with agents priced at ``value`` (cost units), in integers: a lower
-    bound of ``min sum(value[o] z[o]) + under_cost . u + over_cost * sum(v)`` over integer
-    agents per option ``z <= avail``, integer break counts ``b`` (each break of an option
-    placed for all of its agents: one link per (option, break)), and coverage ``sum z[o]
-    over the options covering a row - b over the breaks taking agents off it + u - v =
-    req`` with ``0 <= u <= req``; None if a block is not solved in time.
+    bound of ``min sum(value[o] z[o]) + sum_i under_unit[i] . u[i] + over_cost * sum(v)``
+    over integer agents per option ``z <= avail``, integer break counts ``b`` (each break of
+    an option placed for all of its agents: one link per (option, break)), and coverage
+    ``sum z[o] over the options covering a row - b over the breaks taking agents off it +
+    sum_i u[i] - v = req`` with ``0 <= u[i] <= under_width[i]`` (the under-staffing tiers,
+    (tiers, rows)); None if a block is not solved in time.
 
     ``cover[o]``: rows option ``o`` covers; ``row_block``: block of each row (day x queues
     + queue); ``breaks``: (option, link id, rows taken off) per break start. Rows joined by an
@@ -964,7 +968,7 @@ def _integer_blocks_bound(req: np.ndarray, under_cost: np.ndarray, over_cost: fl
         rows = np.flatnonzero(row_comp == c)
         opts = np.flatnonzero(opt_comp == c)
         if not opts.size:  # nobody can work here: every row is under-staffed
-            total += float(under_cost[rows] @ req[rows])
+            total += float((under_unit[:, rows] * under_width[:, rows]).sum())
             continue
         local = np.full(n_rows, -1, dtype=np.int64)
         local[rows] = np.arange(rows.size)
@@ -976,9 +980,10 @@ def _integer_blocks_bound(req: np.ndarray, under_cost: np.ndarray, over_cost: fl
         h.setOptionValue("random_seed", int(seed))
         rhs = np.r_[req[rows], np.zeros(len(links))]
         h.addRows(n_r, rhs, rhs, 0, np.zeros(n_r, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        cost = [under_cost[rows], np.full(rows.size, over_cost)]
-        upper = [req[rows], np.full(rows.size, INF)]
-        entries = [(np.array([r]), np.ones(1)) for r in range(rows.size)]
+        n_tier = under_unit.shape[0]
+        cost = [under_unit[:, rows].ravel(), np.full(rows.size, over_cost)]
+        upper = [under_width[:, rows].ravel(), np.full(rows.size, INF)]
+        entries = [(np.array([r]), np.ones(1)) for _ in range(n_tier) for r in range(rows.size)]
         entries += [(np.array([r]), -np.ones(1)) for r in range(rows.size)]
         for o in opts.tolist():
             mine = brk_by_opt.get(o, [])
@@ -989,7 +994,8 @@ def _integer_blocks_bound(req: np.ndarray, under_cost: np.ndarray, over_cost: fl
             upper.append(np.r_[avail[o], np.full(len(mine), INF)])
         c_all, u_all = np.concatenate(cost), np.concatenate(upper)
         _add_columns(h, c_all, np.zeros(c_all.size), u_all, entries)
-        integer = np.r_[np.zeros(2 * rows.size, dtype=np.uint8), np.ones(c_all.size - 2 * rows.size, dtype=np.uint8)]
+        n_cont = (n_tier + 1) * rows.size  # shortfall and surplus: continuous
+        integer = np.r_[np.zeros(n_cont, dtype=np.uint8), np.ones(c_all.size - n_cont, dtype=np.uint8)]
         h.changeColsIntegrality(c_all.size, np.arange(c_all.size, dtype=np.int32), integer)
         left = (deadline - time.perf_counter()) / (comps.size - i)
         if left <= 0.01:

@@ -123,15 +123,18 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     cell_of = np.full(sched.size, -1, dtype=np.int64)
     cell_of[cells] = np.arange(cells.size)
     n_x, n_g, n_b, n_c = len(xs), len(groups), len(brk), cells.size
-    # columns: x (agent takes option) | n (agents per option) | breaks | under | over
-    o_n, o_b, o_u, o_o = n_x, n_x + n_g, n_x + n_g + n_b, n_x + n_g + n_b + n_c
+    under_cost, over_cost, under_ub, under_lo = staffing_terms(p, cells)
+    n_tier = under_cost.shape[0]
+    # columns: x (agent takes option) | n (agents per option) | breaks | under (per tier) | over
+    o_n, o_b, o_u = n_x, n_x + n_g, n_x + n_g + n_b
+    o_o = o_u + n_tier * n_c
     n_v = o_o + n_c
     req = p.required.ravel()[cells].astype(float)
     cost = np.zeros(n_v)
     cost[:n_x] = [c for *_, c in xs]
     upper = np.full(n_v, np.inf)
     upper[:n_x] = [len(classes[c]) for c, *_ in xs]
-    cost[o_u:o_o], cost[o_o:], upper[o_u:o_o] = staffing_terms(p, cells)
+    cost[o_u:o_o], cost[o_o:], upper[o_u:o_o] = under_cost.ravel(), over_cost, under_ub.ravel()
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -147,7 +150,7 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
         put(cell_of[cs], o_n + gi, 1.0)
     for j, cs in enumerate(b_cells):
         put(cell_of[cs], o_b + j, -1.0)
-    put(np.arange(n_c), o_u + np.arange(n_c), 1.0)
+    put(np.tile(np.arange(n_c), n_tier), o_u + np.arange(n_tier * n_c), 1.0)
     put(np.arange(n_c), o_o + np.arange(n_c), -1.0)
     lo = [req - sched.ravel()[cells]]
     r0 = n_c
@@ -184,7 +187,7 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     lp.a_matrix_.start_ = np.searchsorted(cc, np.arange(n_v + 1)).astype(np.int32)
     lp.a_matrix_.index_ = rr.astype(np.int32)
     lp.a_matrix_.value_ = vv
-    lp.integrality_ = [HighsVarType.kInteger] * o_u + [HighsVarType.kContinuous] * (2 * n_c)
+    lp.integrality_ = [HighsVarType.kInteger] * o_u + [HighsVarType.kContinuous] * (n_v - o_u)
 
     # the current day as the MIP start
     start = np.zeros(n_v)
@@ -201,8 +204,8 @@ def replan_day(p: RosterProblem, plan: Plan, breaks: Breaks, d: int, *, time_lim
     cover = np.zeros(n_c)
     on = (cc < o_u) & (rr < n_c)
     np.add.at(cover, rr[on], vv[on] * start[cc[on]])
-    gap = rhs[:n_c] - cover
-    start[o_u:o_o] = np.maximum(gap, 0.0)
+    gap = rhs[:n_c] - cover  # the shortfall fills the tiers from the cheapest
+    start[o_u:o_o] = np.clip(gap[None] - under_lo, 0.0, under_ub).ravel()
     start[o_o:] = np.maximum(-gap, 0.0)
 
     h = _Highs()

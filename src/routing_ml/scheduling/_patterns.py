@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from routing_ml.scheduling._problem import AgentSpec, RosterProblem, agent_classes
+from routing_ml.scheduling._problem import AgentSpec, RosterProblem, agent_classes, under_tiers
 from routing_ml.scheduling.shifts import MINUTES_PER_DAY
 
 logger = logging.getLogger(__name__)
@@ -283,7 +283,10 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     n_x = len(cols)
     h = iv / 60.0
     req = p.required.ravel()[listed].astype(float)
-    under_c = w.under_staffing_per_hour * h * p.weight.ravel()[listed]
+    tiers = under_tiers(p)  # under-staffing: one variable per row and tier (a convex cost)
+    n_u = tiers.unit.shape[0]
+    under_c = np.concatenate([tiers.unit[i].ravel()[listed] for i in range(n_u)])
+    under_ub = np.concatenate([tiers.width[i].ravel()[listed] for i in range(n_u)]).astype(float)
     over_c = np.full(n_rows, w.over_staffing_per_hour * h)
 
     # flows between consecutive weeks, per class: (end state) -> (start state)
@@ -303,8 +306,8 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
                                                             brule.latest_offset_minutes + 1, iv))
     n_b = len(brk_vars)
     weekend = bool(w.weekend_fairness_per_day) and any(x >= 5 for x in wd)
-    n_var = n_x + 2 * n_rows + n_f + n_b + int(weekend)
-    off_u, off_o, off_f = n_x, n_x + n_rows, n_x + 2 * n_rows
+    n_var = n_x + (n_u + 1) * n_rows + n_f + n_b + int(weekend)
+    off_u, off_o, off_f = n_x, n_x + n_u * n_rows, n_x + (n_u + 1) * n_rows
     off_b = off_f + n_f
     off_z = off_b + n_b
 
@@ -317,7 +320,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     lb = np.zeros(n_var)
     ub = np.full(n_var, np.inf)
     ub[:n_x] = [len(classes[g]) for g, _, _ in cols]
-    ub[off_u:off_o] = 0.0 if rules.hard_coverage else req
+    ub[off_u:off_o] = 0.0 if rules.hard_coverage else under_ub
     integrality = np.zeros(n_var)
     integrality[:n_x] = 1
     integrality[off_f:] = 1  # flows, breaks and the weekend maximum (an integer >= every class average)
@@ -335,7 +338,7 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
 
     # coverage: sum(a x) + under - over = required
     block(a_rows, a_cols, np.ones(len(a_rows)))
-    block(np.arange(n_rows), off_u + np.arange(n_rows), np.ones(n_rows))
+    block(np.tile(np.arange(n_rows), n_u), off_u + np.arange(n_u * n_rows), np.ones(n_u * n_rows))
     block(np.arange(n_rows), off_o + np.arange(n_rows), -np.ones(n_rows))
     lo_b.append(req)
     hi_b.append(req)
@@ -697,10 +700,9 @@ def staffing_cost_by_period(p: RosterProblem, sched: np.ndarray) -> np.ndarray:
     """The objective's under- and over-staffing cost (cost units) of each interval, given
     the agents on each queue (:func:`scheduled`)."""
     w, h = p.weights, p.interval_minutes / 60.0
-    short = np.clip(p.required - sched, 0, None) * p.weight
+    short = under_tiers(p).cost(np.clip(p.required - sched, 0, None))
     surplus = np.clip(sched - p.required, 0, None) * p.listed
-    return np.asarray(w.under_staffing_per_hour * h * short.sum(axis=0)
-                      + w.over_staffing_per_hour * h * surplus.sum(axis=0), dtype=float)
+    return np.asarray(short.sum(axis=0) + w.over_staffing_per_hour * h * surplus.sum(axis=0), dtype=float)
 
 
 def plan_objective(p: RosterProblem, plan: Plan, breaks: Breaks | None = None) -> float:

@@ -114,6 +114,44 @@ class RosterProblem:
         return int(self.date(d).weekday())
 
 
+@dataclass(frozen=True, slots=True)
+class UnderTiers:
+    """The convex under-staffing cost of :class:`RosterWeights` as tiers, per (queue,
+    interval): tier ``i`` holds the missing agents ``lower[i] <= s < lower[i] + width[i]``
+    (whole agents) and each costs ``unit[i]`` (cost units, the interval's weight and hours
+    included). Arrays are (tiers, skills, periods); widths add up to the requirement."""
+
+    lower: np.ndarray
+    width: np.ndarray
+    unit: np.ndarray
+
+    def cost(self, short: np.ndarray, index: Any = ...) -> np.ndarray:
+        """Cost (cost units) of ``short`` agents missing, per cell of ``[:, index]``."""
+        lo, wi, un = self.lower[:, index], self.width[:, index], self.unit[:, index]
+        return np.asarray((un * np.clip(short - lo, 0, wi)).sum(axis=0), dtype=float)
+
+    def marginal(self, short: np.ndarray) -> np.ndarray:
+        """Cost (cost units) the last of ``short`` missing agents adds, per cell (0 where
+        nothing is missing): what one more agent there saves."""
+        last = np.asarray(short)[None] - 1
+        inside = (last >= self.lower) & (last < self.lower + self.width)
+        return np.asarray((self.unit * inside).sum(axis=0), dtype=float)
+
+
+def under_tiers(p: RosterProblem) -> UnderTiers:
+    """:class:`UnderTiers` of ``p`` (``RosterWeights.under_staffing_tiers``): tier edges at
+    ``share x required`` rounded half up, each at least one agent past the previous one."""
+    req = np.maximum(p.required, 0).astype(np.int64)
+    base = p.weights.under_staffing_per_hour * p.interval_minutes / 60.0 * p.weight
+    edges = [np.zeros_like(req)]
+    for share, _mult in p.weights.under_staffing_tiers:
+        edges.append(np.maximum(edges[-1] + 1, np.floor(share * req + 0.5).astype(np.int64)))
+    lower = np.minimum(np.stack(edges), req)
+    upper = np.concatenate([lower[1:], req[None]])
+    mults = np.array([1.0, *(m for _s, m in p.weights.under_staffing_tiers)])
+    return UnderTiers(lower=lower, width=upper - lower, unit=mults[:, None, None] * base[None])
+
+
 def agent_classes(p: RosterProblem) -> list[list[int]]:
     """Agents grouped (in index order) by everything the roster model sees of them: shift
     options every day, weekly hours and soft preferences; agents of one group are

@@ -49,7 +49,13 @@ from routing_ml.scheduling._base import (
     status_from_cp_sat,
 )
 from routing_ml.scheduling._dst import check_time_zone, dst_notes
-from routing_ml.scheduling._problem import AGENT_ID, RosterProblem, agent_classes, prepare_problem
+from routing_ml.scheduling._problem import (
+    AGENT_ID,
+    RosterProblem,
+    agent_classes,
+    prepare_problem,
+    under_tiers,
+)
 from routing_ml.scheduling.check import VIOLATION_COLUMNS
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
 from routing_ml.scheduling.shifts import (
@@ -170,7 +176,8 @@ def _weighted_coefficients(p: RosterProblem) -> dict[str, np.ndarray]:
     w = p.weights
     hours = p.interval_minutes / 60.0
     return {
-        "under_staffing_per_hour": w.under_staffing_per_hour * hours * np.unique(p.weight),
+        "under_staffing_per_hour": w.under_staffing_per_hour * hours * np.unique(
+            np.multiply.outer([1.0, *(m for _s, m in w.under_staffing_tiers)], np.unique(p.weight))),
         "over_staffing_per_hour": np.array([w.over_staffing_per_hour * hours]),
         "shift_cost": w.shift_cost * np.unique([v.cost for v in p.variants]),
         "unstable_start_per_day": np.array([w.unstable_start_per_day]),
@@ -359,17 +366,18 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
     # Over-staffing is substituted out: with u = max(0, r - sched) at the optimum,
     # over = sched + u - r, so w_o * over moves onto the head-count/break variables and u.
     over_acc: dict[int, list[Any]] = {}
+    tiers = under_tiers(p)  # the shortfall of a cell splits into tiers of rising unit cost
     for k in range(len(p.skills)):
         for t in range(n_t):
             r = int(p.required[k, t])
-            under_float = w.under_staffing_per_hour * hours_per_interval * p.weight[k, t]
-            uc = round(under_float * s)
+            tier = [(int(wi), float(cf)) for wi, cf in zip(tiers.width[:, k, t], tiers.unit[:, k, t], strict=True)
+                    if wi > 0]
             tl = terms.get((k, t))
             if not tl:
                 if r > 0:
                     uncoverable.append((k, t))
-                    offset += uc * r / s
-                    offset_float += under_float * r
+                    offset += sum(round(cf * s) * wi for wi, cf in tier) / s
+                    offset_float += sum(cf * wi for wi, cf in tier)
                     if rules.hard_coverage:  # no shift covers it: the model is infeasible
                         enforce(m.add_bool_or([]), ("coverage", p.skills[k], t // per_day))
                 continue
@@ -386,10 +394,15 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
             under[k, t] = ut
             if rules.hard_coverage:
                 enforce(m.add(ut == 0), ("coverage", p.skills[k], t // per_day))
-            if uc + over_coef:
-                obj_vars.append(ut)
-                obj_coefs.append(uc + over_coef)
-                obj_float.append(under_float + (over_float if over_coef else 0.0))
+            parts = [(ut, tier[0][1])] if len(tier) == 1 else [
+                (m.new_int_var(0, wi, f"under[{k},{t},{i}]"), cf) for i, (wi, cf) in enumerate(tier)]
+            if len(parts) > 1:
+                m.add(ut == _sum([v for v, _ in parts]))
+            for uv, under_float in parts:
+                if round(under_float * s) + over_coef:
+                    obj_vars.append(uv)
+                    obj_coefs.append(round(under_float * s) + over_coef)
+                    obj_float.append(under_float + (over_float if over_coef else 0.0))
             if p.listed[k, t]:
                 offset -= over_coef * r / s
                 if over_coef:

@@ -114,7 +114,8 @@ class RosterWeights:
     The objective is, in cost units:
 
     - ``under_staffing_per_hour`` x missing agent-hours x the interval's ``weight`` column
-      (1 when absent);
+      (1 when absent), times a multiplier that grows with the depth of the shortfall
+      (``under_staffing_tiers``, below);
     - ``over_staffing_per_hour`` x surplus agent-hours;
     - ``shift_cost`` x paid hours x the template's ``cost_per_hour``;
     - ``unstable_start_per_day`` x days whose start differs from the agent's weekly anchor
@@ -130,14 +131,55 @@ class RosterWeights:
     unstable_start_per_day: float = 2.0
     weekend_fairness_per_day: float = 5.0
     preference_per_day: float = 1.0
+    #: Under-staffing costs more per agent the deeper the shortfall: ``(share, multiplier)``
+    #: pairs, shares rising, multipliers >= 1 and not falling. The agents missing in an
+    #: interval beyond ``share`` x its requirement (rounded to whole agents, and at least one
+    #: agent past the previous tier) cost ``multiplier`` x ``under_staffing_per_hour``; the
+    #: first ones cost 1 x. A flat penalty lets a solver pile a whole shortfall (every lunch
+    #: break, say) into one interval, since any spread costs the same; queues do not work that
+    #: way: 40 % of the agents missing for half an hour loses far more calls than 10 % for
+    #: two hours. ``()`` is the flat penalty.
+    under_staffing_tiers: tuple[tuple[float, float], ...] = ((0.1, 2.0), (0.2, 4.0), (0.35, 8.0))
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "under_staffing_tiers", _tiers(self.under_staffing_tiers))
         for f in fields(self):
+            if f.name == "under_staffing_tiers":
+                continue
             v = getattr(self, f.name)
             if not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0):
                 raise ScheduleInputError(
                     f"RosterWeights.{f.name} must be a finite number >= 0, got {v!r}. "
                     f"Fix: a weight of 0 switches that term off.")
+
+
+def _tiers(spec: Any) -> tuple[tuple[float, float], ...]:
+    """``RosterWeights.under_staffing_tiers`` checked: a sequence of ``(share, multiplier)``
+    pairs (or a mapping share -> multiplier, as YAML may give it), shares in (0, 1) rising,
+    multipliers >= 1 and not falling (a convex cost: the models rely on it)."""
+    fix = "Fix: e.g. under_staffing_tiers: [[0.1, 2], [0.2, 4]] (or [] for a flat penalty)."
+    if isinstance(spec, Mapping):
+        spec = list(spec.items())
+    if isinstance(spec, str | bytes) or not hasattr(spec, "__iter__"):
+        raise ScheduleInputError(f"RosterWeights.under_staffing_tiers must be (share, multiplier) pairs, "
+                                 f"got {spec!r}. {fix}")
+    out: list[tuple[float, float]] = []
+    for pair in spec:
+        try:
+            share, mult = (float(x) for x in pair)
+        except (TypeError, ValueError):
+            raise ScheduleInputError(f"RosterWeights.under_staffing_tiers: {pair!r} is not a (share, multiplier) "
+                                     f"pair of numbers. {fix}") from None
+        prev_share, prev_mult = out[-1] if out else (0.0, 1.0)
+        if not (math.isfinite(share) and prev_share < share < 1):
+            raise ScheduleInputError(f"RosterWeights.under_staffing_tiers: share {share!r} must lie in (0, 1) and "
+                                     f"above the previous tier's ({prev_share}). {fix}")
+        if not (math.isfinite(mult) and mult >= prev_mult):
+            raise ScheduleInputError(f"RosterWeights.under_staffing_tiers: multiplier {mult!r} at share {share} "
+                                     f"must be finite and at least the previous tier's ({prev_mult}): a deeper "
+                                     f"shortfall may not cost less per agent. {fix}")
+        out.append((share, mult))
+    return tuple(out)
 
 
 _INT_RULES = ("max_days_per_week", "max_consecutive_days", "min_consecutive_days_off",
@@ -195,7 +237,9 @@ def weights_from_mapping(spec: dict[str, Any] | None, *, where: str = "weights")
         raise ScheduleInputError(f"{where}: unknown weight(s) {unknown}; known weights are {sorted(known)}.")
     from routing_ml.scheduling.shifts import _number
 
-    return RosterWeights(**{k: _number(v, what=f"{where}: {k}") for k, v in spec.items()})
+    values: dict[str, Any] = {k: (v if k == "under_staffing_tiers" else _number(v, what=f"{where}: {k}"))
+                              for k, v in spec.items()}
+    return RosterWeights(**values)
 
 
 def load_rules_yaml(path: str | Path) -> tuple[RosterRules, RosterWeights]:
