@@ -869,6 +869,17 @@ def test_ambiguous_short_texts_are_undetermined() -> None:
 
 
 
+def test_the_intent_model_of_a_router_bundle_loads(fitted: IntentClassifier, tmp_path) -> None:
+    """A Router bundle pickles its intent model bare; IntentClassifier.load read only the
+    files of save() and refused the bundle's with "does not hold an IntentClassifier"."""
+    from routing_ml.routing import Router
+
+    Router([{"agent_id": "a1", "skills": {"padron": 1}}], intent_model=fitted).save(tmp_path / "bundle")
+    loaded = IntentClassifier.load(tmp_path / "bundle" / "intent_model.pkl")
+    np.testing.assert_array_equal(loaded.predict_proba(PROBE), fitted.predict_proba(PROBE))
+    assert loaded.predict_one(PROBE[0]) == fitted.predict_one(PROBE[0])
+
+
 def test_save_into_a_directory_names_the_fix(fitted: IntentClassifier, tmp_path) -> None:
     with pytest.raises(ValueError, match="is a directory.*intents.pkl"):
         fitted.save(tmp_path)

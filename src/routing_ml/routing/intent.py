@@ -2017,7 +2017,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path: str | Path) -> IntentClassifier:
-        """Read a model written by :meth:`save`.
+        """Read a model written by :meth:`save`, or the ``intent_model.pkl`` of a
+        :meth:`Router.save <routing_ml.routing.Router.save>` bundle.
 
         Raises
         ------
@@ -2030,6 +2031,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                     IndexError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path} does not hold an IntentClassifier saved by save() "
                                  f"(unpickling failed: {exc})") from exc
+        if isinstance(payload, cls):  # a Router bundle's intent_model.pkl: the model itself
+            return payload
         if (not isinstance(payload, dict) or payload.get("class") != "IntentClassifier"
                 or not isinstance(payload.get("model"), cls)):
             raise ValueError(f"{path} does not hold an IntentClassifier saved by save()")
