@@ -134,7 +134,7 @@ def staffing_step(fc: dict[str, object], out: Path, echo: Echo) -> dict[str, obj
     reports answered within 24 h, worked 08:00–20:00 (deferrable work)."""
     import pandas as pd
 
-    from routing_ml.queueing import StaffingTarget, staffing_requirements
+    from routing_ml.queueing import StaffingTarget, plot_staffing, staffing_requirements
 
     voice_req = staffing_requirements(
         fc["voice_forecast"],  # type: ignore[arg-type]
@@ -152,7 +152,9 @@ def staffing_step(fc: dict[str, object], out: Path, echo: Echo) -> dict[str, obj
          f"(AHT {VOICE_AHT_SECONDS:.0f} s, 80/20, shrinkage 30 %)")
     echo(f"   web: {web_req['agents'].max():.0f} agents during working hours "
          f"(24 h deadline, AHT {WEB_AHT_SECONDS:.0f} s)")
-    pd.concat([voice_req, web_req]).to_csv(out / "requirements.csv", index=False)
+    both = pd.concat([voice_req, web_req])
+    both.to_csv(out / "requirements.csv", index=False)
+    plot_staffing(both, out / "requirements.png")
     return {"voice_requirements": voice_req, "web_requirements": web_req}
 
 
@@ -377,7 +379,7 @@ def _run_demo(out: Path, shown: Echo) -> None:
         echo(f"   plot: {plot_profiles(data, out)}")
         echo("== 2. Forecast next week (fan charts: forecast_voice.png, forecast_madrid.png)")
         fc = forecast_step(data, out, echo)
-        echo("== 3. Staffing requirement per interval (requirements.csv)")
+        echo("== 3. Staffing requirement per interval (requirements.csv, requirements.png)")
         req = staffing_step(fc, out, echo)
         echo("== 4. Shift plan for the voice week (schedule_coverage.png)")
         sched = schedule_step(req, out, echo)

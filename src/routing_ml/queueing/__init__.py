@@ -31,6 +31,7 @@ _MODULES = {
         "ErlangAResult", "asa_seconds", "erlang_a", "erlang_b", "erlang_c", "occupancy",
         "service_level", "traffic_erlangs",
     ),
+    "routing_ml.queueing.plots": ("plot_staffing",),
     "routing_ml.queueing.requirements": ("read_staffing_targets", "staffing_requirements"),
     "routing_ml.queueing.staffing": (
         "StaffingTarget", "apply_shrinkage", "erlang_b_required_agents", "required_agents",
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # static analysers see the real names
         service_level,
         traffic_erlangs,
     )
+    from routing_ml.queueing.plots import plot_staffing
     from routing_ml.queueing.requirements import read_staffing_targets, staffing_requirements
     from routing_ml.queueing.staffing import (
         StaffingTarget,

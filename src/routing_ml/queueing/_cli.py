@@ -32,16 +32,25 @@ def register(app: typer.Typer) -> None:
             help="Cap on occupancy in (0, 1].")] = None,
         patience_seconds: Annotated[float | None, typer.Option(
             help="Mean caller patience in seconds: Erlang A instead of Erlang C.")] = None,
+        max_asa_seconds: Annotated[float | None, typer.Option(
+            help="Cap on the average speed of answer in seconds, met beside the service "
+                 "level.")] = None,
+        max_abandon_rate: Annotated[float | None, typer.Option(
+            help="Cap on the fraction of callers who hang up, in (0, 1]; needs "
+                 "--patience-seconds.")] = None,
         interval_minutes: Annotated[float | None, typer.Option(
             help="Interval length in minutes (default: inferred from ds, with a warning).")]
         = None,
         targets: Annotated[Path | None, typer.Option(
             help="YAML or CSV with per-queue targets (unique_id, service_level, "
-                 "answer_seconds, shrinkage, patience_seconds, channel, concurrency, "
-                 "deadline_hours, working_hours, aht_seconds); the options above are "
-                 "the defaults.")] = None,
+                 "answer_seconds, shrinkage, patience_seconds, max_asa_seconds, "
+                 "max_abandon_rate, channel, concurrency, deadline_hours, working_hours, "
+                 "aht_seconds); the options above are the defaults.")] = None,
         volume_col: Annotated[str, typer.Option(
             help="Column holding the volumes.")] = "yhat",
+        plot: Annotated[Path | None, typer.Option(
+            help="PNG to write: agents per interval, the centre's total and the busiest "
+                 "queues.")] = None,
     ) -> None:
         """Agents per queue and interval for a forecast (Erlang C / A, chat, email).
 
@@ -64,15 +73,17 @@ def register(app: typer.Typer) -> None:
             if path is not None and not path.is_file():
                 typer.echo(f"{label}: file not found: {path}", err=True)
                 raise typer.Exit(1)
-        if problem := (bad_output(out, "--out")
-                       or clashing_paths({"--out": out}, {"--forecast": forecast, "--targets": targets})):
+        if problem := (bad_output(out, "--out") or bad_output(plot, "--plot", plot=True)
+                       or clashing_paths({"--out": out, "--plot": plot},
+                                         {"--forecast": forecast, "--targets": targets})):
             typer.echo(f"error: {problem}", err=True)
             raise typer.Exit(1)
         try:
             default = StaffingTarget(
                 service_level=service_level, answer_seconds=answer_seconds,
                 max_occupancy=max_occupancy, shrinkage=shrinkage,
-                patience_seconds=patience_seconds,
+                patience_seconds=patience_seconds, max_asa_seconds=max_asa_seconds,
+                max_abandon_rate=max_abandon_rate,
             )
             per_queue: object = default
             aht: object = aht_seconds
@@ -136,19 +147,26 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from exc
         out.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(out, index=False)
+        if plot is not None and len(result):
+            from routing_ml.queueing import plot_staffing
+
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            plot_staffing(result, plot, interval_minutes=interval_minutes)
         from routing_ml._mlflow_run import log_cli_outputs
 
         # the centre's peak: the queues' agents at the same interval added up
         at_once = result.groupby("ds")["agents"].sum() if len(result) else pd.Series(dtype=float)
         peak = int(at_once.max()) if len(at_once) else 0
         n_queues = result["unique_id"].nunique()
-        log_cli_outputs([out], {"peak_agents": float(peak), "rows": float(len(result))})
+        log_cli_outputs([out, plot], {"peak_agents": float(peak), "rows": float(len(result))})
         largest = (f"; the largest queue at one interval {int(result['agents'].max())}"
                    if n_queues > 1 else "")
         typer.echo(
             f"wrote {len(result):,} rows for {n_queues} queue{'s' if n_queues != 1 else ''} "
             f"to {out} (peak {peak} agents at once{largest})"
         )
+        if plot is not None and len(result):
+            typer.echo(f"wrote {plot}" + (f" (the 4 busiest of {n_queues} queues)" if n_queues > 4 else ""))
         for queue, b in result.attrs.get("deferred_backlog", {}).items():
             if b["items"] > 0:
                 typer.echo(

@@ -62,7 +62,12 @@ from routing_ml.queueing._validate import (
     out,
     warn_short_aht,
 )
-from routing_ml.queueing.staffing import _check_targets, _gross_up, _minimum_agents
+from routing_ml.queueing.staffing import (
+    _check_targets,
+    _check_wait_targets,
+    _gross_up,
+    _minimum_agents,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -88,6 +93,8 @@ def chat_required_agents(
     shrinkage: ArrayLike = 0.0,
     patience_seconds: ArrayLike | None = None,
     *,
+    max_asa_seconds: ArrayLike | None = None,
+    max_abandon_rate: ArrayLike | None = None,
     fractional: bool = False,
 ) -> int | float | np.ndarray:
     """Agents for a concurrent channel (chat, messaging): ``ceil(slots / concurrency)``.
@@ -102,7 +109,7 @@ def chat_required_agents(
     aht_seconds : mean session duration in seconds at the usual concurrency, > 0.
     interval_minutes : interval length in minutes, > 0.
     concurrency : sessions an agent handles at once, whole number >= 1.
-    service_level, answer_seconds, max_occupancy, shrinkage, patience_seconds :
+    service_level, answer_seconds, max_occupancy, shrinkage, patience_seconds, max_asa_seconds, max_abandon_rate :
         as in :func:`~routing_ml.queueing.required_agents` (occupancy is per slot).
     fractional : return ``slots / concurrency / (1 - shrinkage)`` unrounded.
 
@@ -127,26 +134,30 @@ def chat_required_agents(
                     fix="Fix: concurrency is the number of simultaneous sessions, >= 1.")
     sl, ans, occ, shr, pat = _check_targets(service_level, answer_seconds, max_occupancy,
                                             shrinkage, patience_seconds)
+    asa_cap, ab_cap = _check_wait_targets(max_asa_seconds, max_abandon_rate, patience_seconds)
     assert sl is not None and ans is not None and shr is not None
     arrays = {"volume": vol, "aht_seconds": aht, "interval_minutes": interval,
               "concurrency": conc, "service_level": sl, "answer_seconds": ans,
               "shrinkage": shr}
-    if occ is not None:
-        arrays["max_occupancy"] = occ
-    if pat is not None:
-        arrays["patience_seconds"] = pat
+    for name, arr in (("max_occupancy", occ), ("patience_seconds", pat), ("max_asa_seconds", asa_cap),
+                      ("max_abandon_rate", ab_cap)):
+        if arr is not None:
+            arrays[name] = arr
     b = dict(zip(arrays, broadcast(**arrays), strict=True))
     shape = b["volume"].shape
     a = (b["volume"] * b["aht_seconds"] / (60.0 * b["interval_minutes"])).ravel()
     occ_f = b["max_occupancy"].ravel() if occ is not None else np.ones(a.size)
     pat_f = b["patience_seconds"].ravel() if pat is not None else np.full(a.size, np.inf)
     slots = _minimum_agents(a, b["aht_seconds"].ravel(), b["service_level"].ravel(),
-                            b["answer_seconds"].ravel(), occ_f, pat_f)
+                            b["answer_seconds"].ravel(), occ_f, pat_f,
+                            None if asa_cap is None else b["max_asa_seconds"].ravel(),
+                            None if ab_cap is None else b["max_abandon_rate"].ravel())
     k = b["concurrency"].ravel()
     agents = slots / k if fractional else np.ceil(slots / k)  # exact: integers / integer
     res = _gross_up(agents, b["shrinkage"].ravel(), fractional).reshape(shape)
     scalar = all_scalar(volume, aht_seconds, interval_minutes, concurrency, service_level,
-                        answer_seconds, max_occupancy, shrinkage, patience_seconds)
+                        answer_seconds, max_occupancy, shrinkage, patience_seconds, max_asa_seconds,
+                        max_abandon_rate)
     return out(res, scalar, integer=not fractional)
 
 

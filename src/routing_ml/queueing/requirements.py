@@ -208,6 +208,8 @@ def staffing_requirements(
             a, aht[rows], np.full(size, float(tgt.service_level)), t_ans,
             np.full(size, 1.0 if tgt.max_occupancy is None else float(tgt.max_occupancy)),
             patience,
+            None if tgt.max_asa_seconds is None else np.full(size, float(tgt.max_asa_seconds)),
+            None if tgt.max_abandon_rate is None else np.full(size, float(tgt.max_abandon_rate)),
         )
         k = float(tgt.concurrency)
         agents_net = np.ceil(slots / k)
@@ -568,10 +570,10 @@ def _whole_concurrency(value: Any, queue: str, path: Any) -> int:
 
 _TARGET_FIELDS = ("service_level", "answer_seconds", "max_occupancy", "shrinkage",
                   "patience_seconds", "channel", "concurrency", "deadline_hours",
-                  "working_hours")
-_FRACTION_FIELDS = ("service_level", "max_occupancy", "shrinkage")
+                  "working_hours", "max_asa_seconds", "max_abandon_rate")
+_FRACTION_FIELDS = ("service_level", "max_occupancy", "shrinkage", "max_abandon_rate")
 _NUMBER_FIELDS = (*_FRACTION_FIELDS, "answer_seconds", "patience_seconds", "deadline_hours",
-                  "aht_seconds")
+                  "aht_seconds", "max_asa_seconds")
 
 
 def _target_number(value: Any, field: str, queue: str, path: Any) -> Any:
@@ -603,9 +605,10 @@ def read_staffing_targets(
     queue with a ``unique_id`` column and any of the columns below (empty cells take the
     default). Fields: ``service_level``, ``answer_seconds``, ``max_occupancy``,
     ``shrinkage``, ``patience_seconds``, ``channel``, ``concurrency``, ``deadline_hours``,
-    ``working_hours`` (YAML list ``[8, 20]`` or CSV text ``8-20``) and ``aht_seconds``.
-    ``service_level``, ``max_occupancy`` and ``shrinkage`` are fractions; text such as
-    ``'80%'`` is read as 0.8.
+    ``working_hours`` (YAML list ``[8, 20]`` or CSV text ``8-20``), ``max_asa_seconds``,
+    ``max_abandon_rate`` and ``aht_seconds``. ``service_level``, ``max_occupancy``,
+    ``shrinkage`` and ``max_abandon_rate`` are fractions; text such as ``'80%'`` is read as
+    0.8.
 
     Parameters
     ----------
@@ -707,6 +710,10 @@ def read_staffing_targets(
                 f"{p}: queue {queue!r}: {exc}. Fix: aht_seconds is a number of seconds, "
                 f"concurrency an int, working_hours 'start-end' hours, e.g. '8-20'."
             ) from None
+        if row.get("channel", default.channel) in ("email", "web"):
+            # the queued channels' caps of the defaults do not follow a deferrable queue
+            for name in ("max_asa_seconds", "max_abandon_rate"):
+                row.setdefault(name, None)
         try:
             target = replace(default, **row)
         except (QueueingInputError, TypeError) as exc:

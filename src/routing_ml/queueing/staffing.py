@@ -92,6 +92,10 @@ class StaffingTarget:
         interval of the frame: its rows are the opening hours, and after its last row
         the clock times at which it has rows (a frame of 08:00-19:45 rows is not worked
         at night after its end either).
+    max_asa_seconds : cap on the average speed of answer in seconds (queued channels), or
+        None; met beside the service level (the larger staffing wins).
+    max_abandon_rate : cap on the fraction of contacts that hang up (queued channels,
+        needs ``patience_seconds``), or None.
     """
 
     service_level: float = 0.8
@@ -103,10 +107,13 @@ class StaffingTarget:
     concurrency: int = 1
     deadline_hours: float | None = None
     working_hours: tuple[float, float] | None = None
+    max_asa_seconds: float | None = None
+    max_abandon_rate: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("service_level", "answer_seconds", "max_occupancy", "shrinkage",
-                     "patience_seconds", "concurrency", "deadline_hours"):
+                     "patience_seconds", "concurrency", "deadline_hours", "max_asa_seconds",
+                     "max_abandon_rate"):
             value = getattr(self, name)
             if value is not None and np.ndim(value) != 0:
                 raise QueueingInputError(
@@ -115,6 +122,7 @@ class StaffingTarget:
                     f"with arrays).")
         _check_targets(self.service_level, self.answer_seconds, self.max_occupancy,
                        self.shrinkage, self.patience_seconds)
+        _check_wait_targets(self.max_asa_seconds, self.max_abandon_rate, self.patience_seconds)
         if self.channel not in ("voice", "chat", "messaging", "email", "web"):
             raise QueueingInputError(
                 f"channel must be one of voice, chat, messaging, email, web; got "
@@ -136,6 +144,12 @@ class StaffingTarget:
                 f"volume. Fix: channel='email' with deadline_hours, or drop the forecast's "
                 f"rows outside opening hours.")
         if self.channel in ("email", "web"):
+            for name in ("max_asa_seconds", "max_abandon_rate"):
+                if getattr(self, name) is not None:
+                    raise QueueingInputError(
+                        f"{name} applies to queued channels (voice, chat, messaging), not to "
+                        f"channel {self.channel!r}: deferrable work is answered within "
+                        f"deadline_hours. Fix: leave {name} out for {self.channel}.")
             if self.deadline_hours is None:
                 raise QueueingInputError(
                     f"channel {self.channel!r} is deferrable work and needs deadline_hours "
@@ -183,6 +197,23 @@ def _check_targets(service_level: Any, answer_seconds: Any, max_occupancy: Any,
         "patience_seconds", patience_seconds, low=0.0, low_inclusive=False, allow_inf=True,
         fix="Fix: the mean caller patience in seconds, or None for Erlang C.")
     return [sl, ans, occ, shr, pat]
+
+
+def _check_wait_targets(max_asa_seconds: Any, max_abandon_rate: Any,
+                        patience_seconds: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The ASA and abandonment caps, checked (None: no cap)."""
+    asa = None if max_asa_seconds is None else as_array(
+        "max_asa_seconds", max_asa_seconds, low=0.0, low_inclusive=False, allow_inf=True,
+        fix="Fix: the longest acceptable average speed of answer in seconds, e.g. 30, or None.")
+    ab = None if max_abandon_rate is None else as_array(
+        "max_abandon_rate", max_abandon_rate, low=0.0, low_inclusive=False, high=1.0,
+        fix="Fix: a fraction in (0, 1], e.g. 0.05 for 5% of the contacts offered, or None.")
+    if ab is not None and patience_seconds is None:
+        raise QueueingInputError(
+            "max_abandon_rate needs patience_seconds: without it the model is Erlang C, where "
+            "nobody hangs up. Fix: give the callers' mean patience, e.g. patience_seconds=120 "
+            "(Erlang A).")
+    return asa, ab
 
 
 def apply_shrinkage(agents: ArrayLike, shrinkage: ArrayLike, *, fractional: bool = False) -> int | float | np.ndarray:
@@ -247,6 +278,8 @@ def required_agents(
     shrinkage: ArrayLike = 0.0,
     patience_seconds: ArrayLike | None = None,
     *,
+    max_asa_seconds: ArrayLike | None = None,
+    max_abandon_rate: ArrayLike | None = None,
     fractional: bool = False,
 ) -> int | float | np.ndarray:
     """The minimal number of agents that meets every target at once, per interval.
@@ -266,6 +299,11 @@ def required_agents(
     shrinkage : fraction of paid time off the phones, in [0, 1). The result is
         ``ceil(n / (1 - shrinkage))`` with exact rounding (see :func:`apply_shrinkage`).
     patience_seconds : mean caller patience in seconds (> 0, ``inf`` = Erlang C) or None.
+    max_asa_seconds : cap on the average speed of answer in seconds (the mean wait of every
+        contact offered, as :func:`~routing_ml.queueing.asa_seconds` /
+        :func:`~routing_ml.queueing.erlang_a` give it), > 0, or None.
+    max_abandon_rate : cap on the fraction of contacts offered that hang up before an
+        answer, in (0, 1], or None; needs ``patience_seconds`` (Erlang A).
     fractional : if True return ``n / (1 - shrinkage)`` as floats, where ``n`` is the
         minimal whole number of agents on the phones: the fractional scheduled headcount,
         so a multi-queue plan can sum queues (or intervals) first and round once. Its
@@ -291,6 +329,8 @@ def required_agents(
     14
     >>> required_agents([0, 100], 180, 30, shrinkage=0.3).tolist()
     [0, 20]
+    >>> required_agents(100, 180, 30, max_asa_seconds=5)   # 14 meet 80/20 at an ASA of 7.8 s
+    15
     """
     vol = as_array("volume", volume, low=0.0, fix="Fix: volumes are counts >= 0.")
     aht = as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
@@ -299,31 +339,58 @@ def required_agents(
     interval = interval_minutes_array(interval_minutes)
     sl, ans, occ, shr, pat = _check_targets(service_level, answer_seconds, max_occupancy,
                                             shrinkage, patience_seconds)
+    asa_cap, ab_cap = _check_wait_targets(max_asa_seconds, max_abandon_rate, patience_seconds)
     assert sl is not None and ans is not None and shr is not None
     arrays: dict[str, np.ndarray] = {
         "volume": vol, "aht_seconds": aht, "interval_minutes": interval,
         "service_level": sl, "answer_seconds": ans, "shrinkage": shr,
     }
-    if occ is not None:
-        arrays["max_occupancy"] = occ
-    if pat is not None:
-        arrays["patience_seconds"] = pat
+    for name, arr in (("max_occupancy", occ), ("patience_seconds", pat), ("max_asa_seconds", asa_cap),
+                      ("max_abandon_rate", ab_cap)):
+        if arr is not None:
+            arrays[name] = arr
     b = dict(zip(arrays, broadcast(**arrays), strict=True))
     shape = b["volume"].shape
     a = (b["volume"] * b["aht_seconds"] / (60.0 * b["interval_minutes"])).ravel()
     occ_f = b["max_occupancy"].ravel() if occ is not None else np.ones(a.size)
     pat_f = b["patience_seconds"].ravel() if pat is not None else np.full(a.size, np.inf)
     n = _minimum_agents(a, b["aht_seconds"].ravel(), b["service_level"].ravel(),
-                        b["answer_seconds"].ravel(), occ_f, pat_f)
+                        b["answer_seconds"].ravel(), occ_f, pat_f,
+                        None if asa_cap is None else b["max_asa_seconds"].ravel(),
+                        None if ab_cap is None else b["max_abandon_rate"].ravel())
     res = _gross_up(n, b["shrinkage"].ravel(), fractional).reshape(shape)
     scalar = all_scalar(volume, aht_seconds, interval_minutes, service_level, answer_seconds,
-                        max_occupancy, shrinkage, patience_seconds)
+                        max_occupancy, shrinkage, patience_seconds, max_asa_seconds, max_abandon_rate)
     return out(res, scalar, integer=not fractional)
 
 
 def _minimum_agents(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarray,
-                    occ: np.ndarray, patience: np.ndarray) -> np.ndarray:
-    """Minimal whole agents on the phones (float array) for flat, validated arrays."""
+                    occ: np.ndarray, patience: np.ndarray, max_asa: np.ndarray | None = None,
+                    max_abandon: np.ndarray | None = None) -> np.ndarray:
+    """Minimal whole agents on the phones (float array) for flat, validated arrays; with
+    ``max_asa`` (seconds) / ``max_abandon`` (fraction, Erlang A) the service-level answer
+    is raised until those hold too (both fall as agents are added)."""
+    n = _minimum_agents_sl(a, aht, sl, t, occ, patience)
+    if max_asa is None and max_abandon is None:
+        return n
+    asa_cap = np.full(a.size, np.inf) if max_asa is None else max_asa
+    ab_cap = np.full(a.size, np.inf) if max_abandon is None else max_abandon
+    idx = np.flatnonzero((a > 0) & (np.isfinite(asa_cap) | np.isfinite(ab_cap)))
+    if not idx.size:
+        return n
+
+    def ok_fn(n_try: np.ndarray, sel: np.ndarray) -> np.ndarray:
+        g = idx[sel]  # only n >= the service-level answer is tried: that target holds
+        _, ab, _, w, _ = _erlang_a_metrics(a[g], n_try, aht[g], patience[g], t[g])
+        return (w <= asa_cap[g]) & (ab <= ab_cap[g])
+
+    n[idx] = _bracket_and_bisect(ok_fn, n[idx] - 1.0, np.ceil(np.sqrt(a[idx])) + 1.0, first=n[idx])
+    return n
+
+
+def _minimum_agents_sl(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarray,
+                       occ: np.ndarray, patience: np.ndarray) -> np.ndarray:
+    """Minimal whole agents on the phones for the service level and occupancy alone."""
     n = np.zeros(a.size)
     busy = a > 0
     infeasible = busy & (sl >= 1.0)
