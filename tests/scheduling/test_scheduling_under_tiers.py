@@ -81,9 +81,11 @@ def test_an_unavoidable_shortfall_is_spread_over_the_lunch_window(method):
     # 4th 4 x, the 5th on 8 x; 3 + 3 + 2 + 2 + 2 and 4 + 2 + 2 + 2 + 2 both cost 23 x
     assert short.max() <= 4 and (short > 0).sum() == 5
     assert res.objective == pytest.approx(23 * 0.5 * 100)
+    assert res.kpis.worst_shortfall_pct == pytest.approx(100 * short.max() / 12)
     flat = build_roster(req, agents, shifts, rules, interval_minutes=30, config=CFG, method=method,
                         weights=RosterWeights(under_staffing_tiers=()))
     assert flat.objective == pytest.approx(12 * 0.5 * 100)  # flat: 12 agent half-hours at 100 an hour
+    assert flat.kpis.hours_under == res.kpis.hours_under == 6.0  # the same hours: only the depth differs
     assert res.objective == pytest.approx(sum(under_cost(12, 12 - s, RosterWeights(), 30) for s in short))
 
 

@@ -161,6 +161,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")
         typer.echo(f"hours under: {k.hours_under:,.2f}  hours over: {k.hours_over:,.2f}  "
                    f"intervals under-staffed: {k.intervals_understaffed}  "
+                   f"worst interval: {k.worst_shortfall_pct:.0f}% short  "
                    f"over-assignment: {k.over_assignment_pct:.1f}%  hard-rule violations: {k.hard_rule_violations}")
         for note in result.notes:
             typer.echo(f"note: {as_flags(note)}", err=True)
@@ -213,7 +214,7 @@ def register(app: typer.Typer) -> None:
             "best_bound": result.best_bound if result.best_bound is not None else math.nan,
             "gap": result.gap if result.gap is not None else math.nan,
             "hours_under": k.hours_under, "hours_over": k.hours_over,
-            "over_assignment_pct": k.over_assignment_pct,
+            "over_assignment_pct": k.over_assignment_pct, "worst_shortfall_pct": k.worst_shortfall_pct,
             "hard_rule_violations": float(k.hard_rule_violations),
             "wall_time_seconds": result.wall_time_seconds})
         if not result.status.has_solution:

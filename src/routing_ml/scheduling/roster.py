@@ -572,6 +572,9 @@ class RosterKPIs:
         in the requirements (where required or not; hours outside them are in paid_hours).
     hours_under, hours_over : missing / surplus agent-hours summed over intervals.
     intervals_understaffed : (queue, interval) pairs with ``scheduled < required``.
+    worst_shortfall_pct : the largest share of one interval's requirement left uncovered,
+        in % (0 when every interval is covered): a shortfall piled into one interval shows
+        here, where ``hours_under`` would hide it.
     over_assignment_pct : ``100 * hours_over / required_hours``.
     paid_hours : paid hours of all shifts.
     shifts : number of shifts in the roster.
@@ -584,6 +587,7 @@ class RosterKPIs:
     hours_over: float
     intervals_understaffed: int
     over_assignment_pct: float
+    worst_shortfall_pct: float
     paid_hours: float
     shifts: int
     hard_rule_violations: int
@@ -988,7 +992,10 @@ def _kpis(cov: pd.DataFrame, roster: pd.DataFrame, p: RosterProblem, n_violation
     req_h = float(cov["required"].sum() * h)
     under = float(np.clip(-cov["gap"], 0, None).sum() * h)
     over = float(np.clip(cov["gap"], 0, None).sum() * h)
+    needed = cov["required"] > 0
+    short = np.clip(-cov["gap"][needed], 0, None) / cov["required"][needed]
     return RosterKPIs(
+        worst_shortfall_pct=float(100.0 * short.max()) if len(short) else 0.0,
         required_hours=req_h, scheduled_hours=float(cov["scheduled"].sum() * h), hours_under=under,
         hours_over=over, intervals_understaffed=int((cov["gap"] < 0).sum()),
         over_assignment_pct=100.0 * over / req_h if req_h else 0.0,
