@@ -128,3 +128,22 @@ def test_staff_cli_options(tmp_path):
     assert (b["asa_seconds"] <= 3).all() and b["agents"].sum() > a["agents"].sum()
     bad = CliRunner().invoke(app, [*base, "--max-abandon-rate", "0.05", "--out", str(tmp_path / "c.csv")])
     assert bad.exit_code == 1 and "needs patience_seconds" in bad.output
+
+
+def test_the_shipped_targets_file_staffs_both_example_queues_without_a_warning(tmp_path):
+    """examples/targets.yaml: voice with its ASA and abandonment caps, chat as a chat queue
+    (the bare name 'chat' alone warns that it is staffed as voice)."""
+    import warnings
+    from importlib.resources import files
+
+    path = files("routing_ml.scheduling") / "examples" / "targets.yaml"
+    targets, _ = read_staffing_targets(str(path))
+    ds = pd.date_range("2026-12-07 08:00", periods=8, freq="15min")
+    frame = pd.concat([pd.DataFrame({"unique_id": q, "ds": ds, "yhat": v, "aht_seconds": 300.0})
+                       for q, v in (("voice", 60.0), ("chat", 30.0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = staffing_requirements(frame, targets, interval_minutes=15)
+    voice = got[got["unique_id"] == "voice"]
+    assert (voice["asa_seconds"] <= 30).all() and (voice["abandon_rate"] <= 0.05).all()
+    assert (voice["service_level"] >= 0.8).all()
