@@ -187,18 +187,18 @@ def main() -> None:
         pass
     # from the forecast: arrivals drawn in the replication, statistics included
     t0 = time.perf_counter()
-    full = simulate(forecast(), ag, sh, patience=PATIENCE, aht_seconds=AHT, repeats=False,
+    full = simulate(forecast(), ag, sh, patience_seconds=PATIENCE, aht_seconds=AHT, repeats=False,
                     seed=1, keep_contacts=False)
     t_full = time.perf_counter() - t0
     # parallel replications (2 cores) vs serial
     n_par = 6
     t0 = time.perf_counter()
     compare_policies([LongestIdleAgent()], forecast(), ag, sh, n_replications=n_par,
-                     patience=PATIENCE, aht_seconds=AHT, repeats=False, n_jobs=1)
+                     patience_seconds=PATIENCE, aht_seconds=AHT, repeats=False, n_jobs=1)
     t_serial = time.perf_counter() - t0
     t0 = time.perf_counter()
     compare_policies([LongestIdleAgent()], forecast(), ag, sh, n_replications=n_par,
-                     patience=PATIENCE, aht_seconds=AHT, repeats=False, n_jobs=2)
+                     patience_seconds=PATIENCE, aht_seconds=AHT, repeats=False, n_jobs=2)
     t_par = time.perf_counter() - t0
     med = df[["ours_seconds", "simpy_seconds", "speedup", "ours_cpu_seconds",
               "simpy_cpu_seconds", "cpu_speedup"]].median()

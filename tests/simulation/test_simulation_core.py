@@ -70,7 +70,7 @@ class FirstFree:
 # ------------------------------------------------------------------ conservation etc.
 def test_simulation_conservation_every_replication_and_policy():
     cmp = compare_policies({"lia": LongestIdleAgent(), "first": FirstFree()}, _forecast(),
-                           _agents(), _shifts(), patience=90.0, aht_seconds=240.0,
+                           _agents(), _shifts(), patience_seconds=90.0, aht_seconds=240.0,
                            n_replications=4, seed=3)
     reps = cmp.replications
     assert len(reps) == 8
@@ -80,7 +80,7 @@ def test_simulation_conservation_every_replication_and_policy():
 
 
 def test_simulation_same_seed_same_result_and_different_seed_differs():
-    kw = dict(patience=120.0, aht_seconds=200.0)
+    kw = dict(patience_seconds=120.0, aht_seconds=200.0)
     r1 = simulate(_forecast(), _agents(), _shifts(), seed=7, **kw)
     r2 = simulate(_forecast(), _agents(), _shifts(), seed=7, **kw)
     r3 = simulate(_forecast(), _agents(), _shifts(), seed=8, **kw)
@@ -92,7 +92,7 @@ def test_simulation_same_seed_same_result_and_different_seed_differs():
 
 
 def test_simulation_common_random_numbers_across_policies():
-    kw = dict(patience=120.0, aht_seconds=200.0, seed=11)
+    kw = dict(patience_seconds=120.0, aht_seconds=200.0, seed=11)
     a = simulate(_forecast(), _agents(), _shifts(), policy=LongestIdleAgent(), **kw)
     b = simulate(_forecast(), _agents(), _shifts(), policy=FirstFree(), **kw)
     ca, cb = a.contacts, b.contacts
@@ -110,7 +110,7 @@ def test_simulation_common_random_numbers_across_policies():
 def test_simulation_compare_policies_paired_ci_and_parallel_equals_serial():
     args = ({"lia": LongestIdleAgent(), "first": FirstFree()}, _forecast(), _agents(),
             _shifts())
-    kw = dict(patience=90.0, aht_seconds=240.0, n_replications=4, seed=5)
+    kw = dict(patience_seconds=90.0, aht_seconds=240.0, n_replications=4, seed=5)
     s = compare_policies(*args, n_jobs=1, **kw)
     p = compare_policies(*args, n_jobs=2, **kw)
     cols = ["policy", "replication", "service_level", "asa_seconds", "abandoned"]
@@ -172,7 +172,7 @@ def test_simulation_agents_log_off_and_finish_call_in_hand():
     c["handle_seconds"] = 600.0
     ag = _agents(1, skills=[{"a": 3}])
     sh = _shifts(1, 8, 9)
-    r = simulate(c, ag, sh, patience=None, outside_hours="keep")
+    r = simulate(c, ag, sh, patience_seconds=None, outside_hours="keep")
     cf = r.contacts.sort_values("ts")
     assert cf["answered"].tolist() == [True, False]   # second never served: agent left
     assert cf["waiting"].tolist() == [False, True]
@@ -350,7 +350,7 @@ def test_simulation_accepts_agent_pool_and_requirements_schedule():
     assert r.summary["answered"] > 0
     req = _forecast().rename(columns={"yhat": "agents"})
     req["agents"] = 3
-    r2 = simulate(_forecast(), None, req, aht_seconds=200.0, patience=100.0)
+    r2 = simulate(_forecast(), None, req, aht_seconds=200.0, patience_seconds=100.0)
     assert r2.agents["agent_id"].str.contains("#").all() and len(r2.agents) == 6
     assert r2.summary["answered"] > 0 and r2.conservation_holds()
 
@@ -379,7 +379,7 @@ def test_simulation_queue_without_agents_warns_and_is_simulated():
     c = _contacts(40, skills=("a", "zz"))
     ag = _agents(2, skills=[{"a": 3}] * 2)
     with pytest.warns(UserWarning, match="no scheduled agent can serve"):
-        r = simulate(c, ag, patience=60.0, aht_seconds=60.0)
+        r = simulate(c, ag, patience_seconds=60.0, aht_seconds=60.0)
     n_zz = int((c["skill"] == "zz").sum())
     assert r.issues["queues_without_agents"] == {"voice:zz": n_zz}
     q = r.by_queue.set_index("unique_id").loc["voice:zz"]
@@ -475,7 +475,7 @@ def test_simulation_native_longest_idle_equals_policy_calls():
     c["contact_id"] = np.arange(len(c))
     skills = [{"a": 3}, {"b": 2}, {"a": 1, "b": 4}, {"a": 5, "b": 1}]
     ag = _agents(4, skills=skills, channels=("voice", "chat"), conc=2)
-    kw = dict(patience=200.0, aht_seconds=300.0, seed=4)
+    kw = dict(patience_seconds=200.0, aht_seconds=300.0, seed=4)
     fast = simulate(c, ag, _shifts(), policy=LongestIdleAgent(), **kw)
     slow = simulate(c, ag, _shifts(), policy=_SlowLongestIdle(), **kw)
     cols = ["contact_id", "answered", "abandoned", "wait_seconds", "handle_seconds",
@@ -489,7 +489,7 @@ def test_simulation_compare_policies_with_a_scenario_callable():
         return _contacts(60, rate_per_hour=40, seed=seed % 1000)
 
     cmp = compare_policies({"lia": LongestIdleAgent(), "first": FirstFree()}, scenario,
-                           _agents(), n_replications=3, aht_seconds=200.0, patience=100.0)
+                           _agents(), n_replications=3, aht_seconds=200.0, patience_seconds=100.0)
     reps = cmp.replications
     # each replication draws its own day; both policies see the same one
     arr = reps.pivot(index="replication", columns="policy", values="end_seconds")
@@ -585,11 +585,11 @@ def test_pool_shortcuts_give_policies_the_plain_pool_values(monkeypatch):
             a = int(np.argmin(np.where(mask, np.nan_to_num(occ, nan=-1.0), np.inf)))
             return Decision(a, "least_occupied")
 
-    fast = simulate(c, ag, sh, policy=Checking(), seed=4, patience=300.0)
+    fast = simulate(c, ag, sh, policy=Checking(), seed=4, patience_seconds=300.0)
     fast_seen = list(seen)
     seen.clear()
     monkeypatch.setattr(_engine, "sim_pool", _api._fresh_pool)
-    plain = simulate(c, ag, sh, policy=Checking(), seed=4, patience=300.0)
+    plain = simulate(c, ag, sh, policy=Checking(), seed=4, patience_seconds=300.0)
     assert len(fast_seen) == len(seen) > 100
     for x, y in zip(fast_seen, seen, strict=True):
         np.testing.assert_array_equal(x, y)
@@ -752,8 +752,8 @@ def test_forecast_calls_where_nobody_is_rostered_count_as_unanswered_by_default(
     # a planner's forecast with volume from 14:00 to 16:00 and nobody rostered then is a
     # staffing gap: those calls wait (and abandon), they are not "outside opening hours"
     fc, ag, sh = _forecast(), _agents(), _shifts(end=14)
-    kept = simulate(fc, ag, sh, patience=60.0, seed=2)
-    dropped = simulate(fc, ag, sh, patience=60.0, seed=2, outside_hours="drop")
+    kept = simulate(fc, ag, sh, patience_seconds=60.0, seed=2)
+    dropped = simulate(fc, ag, sh, patience_seconds=60.0, seed=2, outside_hours="drop")
     assert "outside_opening_hours" not in kept.dropped
     assert kept.issues["arrivals_outside_opening_hours_kept"] > 0
     assert dropped.dropped["outside_opening_hours"] == \
@@ -789,7 +789,7 @@ def test_same_seed_same_result_whatever_the_row_order_of_the_contacts():
     c = _contacts(300, rate_per_hour=90)
     c.loc[10, "ts"] = c.loc[11, "ts"]  # two contacts at the same instant
     shuffled = c.sample(frac=1.0, random_state=1).reset_index(drop=True)
-    kw = {"aht_seconds": 150, "patience": 60, "seed": 4}
+    kw = {"aht_seconds": 150, "patience_seconds": 60, "seed": 4}
     r1 = simulate(c, _agents(3), **kw)
     r2 = simulate(shuffled, _agents(3), **kw)
     drop = {"wall_time_seconds"}

@@ -73,7 +73,7 @@ def _agents() -> pd.DataFrame:
 def _replicate(patience: float | None) -> pd.DataFrame:
     rows = []
     for r in range(REPS):
-        res = simulate(_forecast(), _agents(), aht_seconds=AHT, patience=patience,
+        res = simulate(_forecast(), _agents(), aht_seconds=AHT, patience_seconds=patience,
                        answer_seconds=T_ANSWER, seed=1000 + r)
         assert res.conservation_holds()
         c = res.contacts.loc[res.contacts["arrival_seconds"] >= WARMUP]

@@ -58,7 +58,7 @@ def _day(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_native_longest_idle_makes_the_interface_decisions(seed):
     contacts, agents, shifts = _day(seed)
-    kw = dict(patience=150.0, aht_seconds=420.0, seed=seed, repeats=True)
+    kw = dict(patience_seconds=150.0, aht_seconds=420.0, seed=seed, repeats=True)
     fast = simulate(contacts, agents, shifts, policy=LongestIdleAgent(), **kw)
     slow = simulate(contacts, agents, shifts, policy=_ViaInterface(), **kw)
     cols = ["contact_id", "is_repeat", "answered", "abandoned", "wait_seconds",

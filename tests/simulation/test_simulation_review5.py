@@ -49,7 +49,7 @@ def test_repeats_call_when_their_queue_is_open():
                             repeat_delay_hours=10.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        r = simulate(FORECAST, AGENTS, _shifts(2), outcomes=oc, patience=300, seed=3)
+        r = simulate(FORECAST, AGENTS, _shifts(2), outcomes=oc, patience_seconds=300, seed=3)
     rep = r.contacts[r.contacts["is_repeat"]]
     hour = (rep["arrival_seconds"] % 86400) / 3600
     assert len(rep) > 0 and ((hour >= 9) & (hour < 17)).all()
@@ -60,7 +60,7 @@ def test_repeats_call_when_their_queue_is_open():
     # one day open: the repeats after closing time are not arrivals of the run
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        one = simulate(FORECAST, AGENTS, _shifts(1), outcomes=oc, patience=300, seed=3)
+        one = simulate(FORECAST, AGENTS, _shifts(1), outcomes=oc, patience_seconds=300, seed=3)
     c = one.contacts
     late = c[c["is_repeat"]]
     assert ((late["arrival_seconds"] % 86400) < 17 * 3600).all()
@@ -84,9 +84,9 @@ def test_a_patience_key_naming_no_queue_is_refused():
     # before: a typo read as "nobody ever hangs up" (abandonment 0 instead of 0.48)
     import pytest
 
-    with pytest.raises(ValueError, match=r"patience has keys \['voice:xx'\].*voice:x"):
-        simulate(_log(), ONE, SHIFT, patience={"voice:xx": 60}, seed=0)
-    simulate(_log(), ONE, SHIFT, patience={"voice:x": 60, "chat": 30, "chat:x": 9}, seed=0)
+    with pytest.raises(ValueError, match=r"patience_seconds has keys \['voice:xx'\].*voice:x"):
+        simulate(_log(), ONE, SHIFT, patience_seconds={"voice:xx": 60}, seed=0)
+    simulate(_log(), ONE, SHIFT, patience_seconds={"voice:x": 60, "chat": 30, "chat:x": 9}, seed=0)
 
 
 def test_breaks_match_roster_ids_across_types_and_unknown_ids_are_refused():
@@ -135,3 +135,28 @@ def test_contacts_log_inputs_that_contradict_or_lack_columns():
         contacts_from_bank_log(calls)
     with pytest.raises(FrameError, match=r"missing columns \['date'\]"):
         contacts_from_bank_log(calls.assign(customer_id=1), day=DAY)
+
+
+def test_patience_is_read_under_its_former_name_with_a_deprecation_warning():
+    """``simulate(patience=...)`` became ``patience_seconds=...`` (the unit in the name, as
+    everywhere else); the old name still works, with a warning, and never beside the new."""
+    import pytest
+
+    from routing_ml.simulation import compare_policies
+    from routing_ml.routing import LongestIdleAgent
+
+    oc = ExponentialService(300)
+    new = simulate(FORECAST, AGENTS, _shifts(1), outcomes=oc, patience_seconds=300, seed=3)
+    with pytest.warns(DeprecationWarning, match="patience_seconds"):
+        old = simulate(FORECAST, AGENTS, _shifts(1), outcomes=oc, patience=300, seed=3)
+    assert {k: v for k, v in old.summary.items() if k != "wall_time_seconds"} == \
+        {k: v for k, v in new.summary.items() if k != "wall_time_seconds"}
+    assert old.summary["abandoned"] > 0  # patience was read
+    with pytest.raises(TypeError, match="patience_seconds only"):
+        simulate(FORECAST, AGENTS, _shifts(1), outcomes=oc, patience=300, patience_seconds=300, seed=3)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        simulate(FORECAST, AGENTS, _shifts(1), outcomes=oc, patiense_seconds=300, seed=3)
+    with pytest.warns(DeprecationWarning):
+        cmp = compare_policies({"lia": LongestIdleAgent()}, FORECAST, AGENTS, _shifts(1), n_replications=2,
+                               outcomes=oc, patience=300)
+    assert len(cmp.replications) == 2

@@ -20,20 +20,20 @@ SH = pd.DataFrame({"agent_id": ["A1", "A2", "A3"], "start": T0,
 
 
 @pytest.mark.parametrize("patience, match", [
-    (float("nan"), "patience must be > 0"),
-    ({"voice": -10.0}, r"patience\['voice'\] must be > 0"),
-    ({"voice": float("nan")}, r"patience\['voice'\]"),
+    (float("nan"), "patience_seconds must be > 0"),
+    ({"voice": -10.0}, r"patience_seconds\['voice'\] must be > 0"),
+    ({"voice": float("nan")}, r"patience_seconds\['voice'\]"),
     (np.array([1.0, np.inf]), "finite seconds"),
 ])
 def test_patience_that_is_not_a_waiting_time_is_refused(patience, match):
     # NaN made 88 of 108 calls abandon; a negative mean or an inf in a sample put
     # abandonments before arrivals (waits down to -705 s)
     with pytest.raises(ValueError, match=match):
-        simulate(FC, None, SH, aht_seconds=200, patience=patience, seed=1)
+        simulate(FC, None, SH, aht_seconds=200, patience_seconds=patience, seed=1)
 
 
 def test_infinite_patience_means_nobody_hangs_up():
-    r = simulate(FC, None, SH, aht_seconds=200, patience={"voice": float("inf")}, seed=1)
+    r = simulate(FC, None, SH, aht_seconds=200, patience_seconds={"voice": float("inf")}, seed=1)
     assert r.summary["abandoned"] == 0 and r.summary["arrivals"] > 100
     assert (r.contacts["wait_seconds"].dropna() >= 0).all()
 

@@ -57,8 +57,8 @@ def test_simulated_shrinkage_logs_agents_out_and_keeps_the_arrivals():
                            "skills": [{"a": 3}] * 20, "channels": [("voice",)] * 20,
                            "max_concurrency": 1})
     shifts = _shifts(20, "09:00", "17:00")
-    full = simulate(forecast, agents, shifts, aht_seconds=300, patience=180, seed=3)
-    thin = simulate(forecast, agents, shifts, aht_seconds=300, patience=180, seed=3,
+    full = simulate(forecast, agents, shifts, aht_seconds=300, patience_seconds=180, seed=3)
+    thin = simulate(forecast, agents, shifts, aht_seconds=300, patience_seconds=180, seed=3,
                     shrinkage=0.3)
     # the same arrivals (own random stream), fewer agent-seconds logged in, worse service
     assert thin.summary["arrivals"] == full.summary["arrivals"]
@@ -70,7 +70,7 @@ def test_simulated_shrinkage_logs_agents_out_and_keeps_the_arrivals():
     assert thin.summary["service_level"] < full.summary["service_level"]
     assert thin.summary["occupancy_mean"] > full.summary["occupancy_mean"]
     # same seed, same result
-    again = simulate(forecast, agents, shifts, aht_seconds=300, patience=180, seed=3,
+    again = simulate(forecast, agents, shifts, aht_seconds=300, patience_seconds=180, seed=3,
                      shrinkage=0.3)
     drop = {"wall_time_seconds"}
     assert ({k: v for k, v in again.summary.items() if k not in drop}

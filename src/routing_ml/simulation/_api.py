@@ -469,6 +469,23 @@ def _check_policy(policy: Any) -> Any:
     return policy
 
 
+def _patience(patience_seconds: Any, deprecated: Mapping[str, Any]) -> Any:
+    """``patience_seconds``, or the value of its former name ``patience`` (with a
+    DeprecationWarning); both at once, or another unknown keyword, is a TypeError."""
+    unknown = sorted(set(deprecated) - {"patience"})
+    if unknown:
+        raise TypeError(f"simulate() got unexpected keyword arguments {unknown}.")
+    if "patience" not in deprecated:
+        return patience_seconds
+    if patience_seconds is not None:
+        raise TypeError("pass patience_seconds only: patience is its former name.")
+    import warnings
+
+    warnings.warn("simulate(patience=...) is now patience_seconds=... (the same value, in "
+                  "seconds); patience will be removed.", DeprecationWarning, stacklevel=3)
+    return deprecated["patience"]
+
+
 def _kwargs(**kw: Any) -> dict[str, Any]:
     for name in ("origin", "until"):
         value = kw.get(name)
@@ -485,7 +502,7 @@ def simulate(
     policy: Any = None,
     outcomes: Any = None,
     aht_seconds: float | Mapping[str, float] = 300.0,
-    patience: float | Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
+    patience_seconds: float | Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
     answer_seconds: float | Mapping[str, float] = 20.0,
     interval_minutes: int | None = None,
     chat_slowdown: float = 0.25,
@@ -500,6 +517,7 @@ def simulate(
     breaks: pd.DataFrame | None = None,
     seed: int = 0,
     keep_contacts: bool = True,
+    **deprecated: Any,
 ) -> SimulationResult:
     """Simulate a contact center with a routing policy; event-driven, one heap of events.
 
@@ -537,9 +555,11 @@ def simulate(
         ``GroundTruth``, or an outcome model of :mod:`routing_ml.simulation.outcomes`.
     aht_seconds : mean handle time (number, or mapping queue/channel → seconds) for the
         exponential model.
-    patience : for contacts without ``patience_seconds``: None (never abandon), mean of an
-        exponential (number or mapping queue/channel → seconds), or an array of observed
-        patience seconds (empirical). Only real-time channels abandon.
+    patience_seconds : for contacts without their own ``patience_seconds``: None (never
+        abandon), mean of an exponential in seconds (number or mapping queue/channel →
+        seconds), or an array of observed patience seconds (empirical). Only real-time
+        channels abandon. (``patience=`` is its former name, still read with a
+        DeprecationWarning.)
     answer_seconds : answer time of the service level (number for real-time channels, or
         mapping channel → seconds); email/web use the contact's ``deadline_seconds``,
         else 24 h.
@@ -639,13 +659,14 @@ def simulate(
     >>> shifts = pd.DataFrame({"agent_id": ["A1", "A2", "A3", "A4"],
     ...     "start": pd.Timestamp("2024-03-04 09:00"),
     ...     "end": pd.Timestamp("2024-03-04 11:00")})
-    >>> res = simulate(forecast, schedule=shifts, aht_seconds=240, patience=120, seed=1)
+    >>> res = simulate(forecast, schedule=shifts, aht_seconds=240, patience_seconds=120, seed=1)
     >>> res.conservation_holds()
     True
     >>> sorted(res.by_interval["unique_id"].unique())
     ['all', 'voice:padron']
     """
-    kw = _kwargs(outcomes=outcomes, aht_seconds=aht_seconds, patience=patience,
+    kw = _kwargs(outcomes=outcomes, aht_seconds=aht_seconds,
+                 patience=_patience(patience_seconds, deprecated),
                  answer_seconds=answer_seconds, interval_minutes=interval_minutes,
                  chat_slowdown=chat_slowdown, repeats=repeats,
                  reevaluate_seconds=reevaluate_seconds, batch_seconds=batch_seconds,
@@ -729,7 +750,7 @@ def compare_policies(
     n_jobs : worker processes for the replications (1 = in this process; -1 = all
         cores), capped at the number of cores. Policies must be picklable when n_jobs != 1.
     **simulate_kwargs : the keyword arguments of :func:`simulate` (``outcomes``,
-        ``patience``, ``answer_seconds``, ...).
+        ``patience_seconds``, ``answer_seconds``, ...).
 
     Returns
     -------
@@ -760,19 +781,23 @@ def compare_policies(
         raise ValueError(f"baseline {baseline!r} is not among the policies {list(pols)}.")
     if not isinstance(n_replications, int) or n_replications < 1:
         raise ValueError(f"n_replications must be an int >= 1, got {n_replications!r}.")
+    if "patience" in simulate_kwargs:
+        simulate_kwargs["patience_seconds"] = _patience(simulate_kwargs.get("patience_seconds"),
+                                                        {"patience": simulate_kwargs.pop("patience")})
     unknown = set(simulate_kwargs) - {
-        "outcomes", "aht_seconds", "patience", "answer_seconds", "interval_minutes",
+        "outcomes", "aht_seconds", "patience_seconds", "answer_seconds", "interval_minutes",
         "chat_slowdown", "repeats", "reevaluate_seconds", "batch_seconds", "outside_hours",
         "forecast_scale", "origin", "until", "shrinkage", "breaks"}
     if unknown:
         raise TypeError(f"compare_policies got unknown keyword arguments {sorted(unknown)}.")
-    defaults = {"outcomes": None, "aht_seconds": 300.0, "patience": None,
+    defaults = {"outcomes": None, "aht_seconds": 300.0, "patience_seconds": None,
                 "answer_seconds": 20.0, "interval_minutes": None, "chat_slowdown": 0.25,
                 "repeats": True, "reevaluate_seconds": 5.0, "batch_seconds": 2.0,
                 "outside_hours": "auto",
                 "forecast_scale": 1.0, "origin": None, "until": None, "shrinkage": 0.0,
                 "breaks": None}
     kw = _kwargs(**{**defaults, **simulate_kwargs})
+    kw["patience"] = kw.pop("patience_seconds")
     _stats.answer_targets(kw["answer_seconds"])
     _inputs.check_seed(seed)
     st = _setup(arrivals, agents, schedule, kw)

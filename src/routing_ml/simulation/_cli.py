@@ -197,7 +197,7 @@ def register(app: typer.Typer) -> None:
             res = compare_policies(
                 {policy: _policy(policy)}, fc, ag, sched, n_replications=replications,
                 seed=seed, n_jobs=n_jobs, aht_seconds=aht_seconds,
-                patience=patience_seconds, answer_seconds=answer_seconds,
+                patience_seconds=patience_seconds, answer_seconds=answer_seconds,
                 interval_minutes=interval_minutes, shrinkage=shrinkage,
                 outside_hours=outside_hours, breaks=brk,
             )

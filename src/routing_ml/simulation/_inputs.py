@@ -939,7 +939,7 @@ def prepare(
         if stray:
             # a typo would read as "nobody ever hangs up" on that queue
             raise ValueError(
-                f"patience has keys {stray[:5]} that name no queue or channel of this run "
+                f"patience_seconds has keys {stray[:5]} that name no queue or channel of this run "
                 f"(queues {sorted(str(q) for q in qnames)[:8]}, channels "
                 f"{list(pool_channels)}). Fix: key the mean patience seconds by queue "
                 f"'channel:skill' or by channel.")
@@ -1092,20 +1092,20 @@ def draw_patience(patience: object, channels: np.ndarray, queues: np.ndarray,
     uu = np.clip(u, 1e-12, 1 - 1e-12)
     if isinstance(patience, Mapping):
         for key, value in patience.items():
-            _check_mean_patience(value, f"patience[{key!r}]")
+            _check_mean_patience(value, f"patience_seconds[{key!r}]")
         means = np.array([patience.get(q, patience.get(c, np.inf))
                           for q, c in zip(queues, channels, strict=True)], dtype=float)
         out = -means * np.log1p(-uu)
         out[~np.isfinite(means)] = np.inf
     elif np.ndim(patience) == 0:  # type: ignore[arg-type]
-        mean = _check_mean_patience(patience, "patience")
+        mean = _check_mean_patience(patience, "patience_seconds")
         out = -mean * np.log1p(-uu)
         if not np.isfinite(mean):
             out[:] = np.inf
     else:
         sample = np.sort(np.asarray(patience, dtype=float))
         if len(sample) == 0 or not np.isfinite(sample).all() or (sample < 0).any():
-            raise ValueError("patience sample must be non-empty, finite seconds >= 0 (no NaN "
+            raise ValueError("patience_seconds: a sample must be non-empty, finite seconds >= 0 (no NaN "
                              "or inf: a caller who never hung up is not an observed patience).")
         out = np.quantile(sample, uu)
     out[~realtime] = np.inf
