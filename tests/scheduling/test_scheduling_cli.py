@@ -157,6 +157,7 @@ def test_schedule_weeks_in_turn_says_what_its_bound_is(tmp_path, monkeypatch):
     from routing_ml.scheduling import roster as roster_module
 
     monkeypatch.setattr(roster_module, "weeks_in_turn", lambda p: p.n_weeks > 1)  # as for a large center
+    monkeypatch.setattr(roster_module, "horizon_patterns", lambda p, c: None)  # weekly patterns too many to list
     req = pd.read_csv(EX / "requirements.csv", parse_dates=["ds"])
     two = pd.concat([req, req.assign(ds=req["ds"] + pd.Timedelta(days=7))], ignore_index=True)
     path = tmp_path / "req2.csv"

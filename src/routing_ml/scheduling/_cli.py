@@ -155,7 +155,7 @@ def register(app: typer.Typer) -> None:
                        "--deterministic-time with a larger --time-limit, or a larger --gap, for a "
                        "reproducible result.", err=True)
         bound_of = result.solver_parameters.get("bound_of", "")
-        if result.method == "weeks" and not bound_of.startswith("every week"):
+        if result.method == "weeks" and not bound_of.startswith(("every week", "the whole horizon")):
             typer.echo(f"note: the weeks were rostered one after another; the bound counts {bound_of}, "
                        f"so the gap overstates how far the roster is from the best one.", err=True)
         typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")

@@ -1362,6 +1362,9 @@ def _solve_roster_model(
 #: column generation only for named models at least this large (agent x day x shift option):
 #: below it CP-SAT alone does better in a short time limit (the CLI example: 8 agents)
 COLGEN_MIN_ASSIGNMENTS = 5000
+#: listing the weekly patterns of a large multi-week horizon may take at most this long (s)
+#: before it is rostered one week after another (220 people x 4 weeks x 4 shifts: 0.5 s)
+HORIZON_PATTERNS_BUILD_SECONDS = 2.0
 #: share of the time limit column generation may use (its plan is the result; the rest of the
 #: limit is for the roster frames and the rule check)
 COLGEN_SHARE_OF_LIMIT = 0.97
@@ -1373,6 +1376,30 @@ def weeks_in_turn(p: RosterProblem) -> bool:
     average (each week then goes to column generation; the named CP-SAT model of the whole
     horizon finds no usable plan in a planner's time limit: see :mod:`._weeks`)."""
     return p.n_weeks > 1 and _n_assignments(p) >= COLGEN_MIN_ASSIGNMENTS * p.n_weeks
+
+
+def _with_bound(result: RosterResult, bound: float) -> RosterResult:
+    """``result`` with its best bound raised to ``bound`` (cost units) when higher, and its
+    gap and status to match."""
+    if result.objective is None or (result.best_bound is not None and result.best_bound >= bound):
+        return result
+    best = min(bound, result.objective)
+    gap = relative_gap(result.objective, best)
+    return replace(result, best_bound=best, gap=gap,
+                   status=SolveStatus.OPTIMAL if gap is not None and gap <= 1e-9 else result.status,
+                   solver_parameters={**result.solver_parameters,
+                                      "bound_of": "the whole horizon (its listed weekly patterns)"})
+
+
+def horizon_patterns(p: RosterProblem, config: SolverConfig) -> PatternSolution | None:
+    """The listed-pattern model of a whole multi-week horizon (flows between its weeks)
+    within half the time limit, or None when its weekly patterns cannot be listed within
+    ``HORIZON_PATTERNS_BUILD_SECONDS`` (then the weeks are rostered in turn)."""
+    from routing_ml.scheduling._patterns import solve_pattern_model
+
+    return solve_pattern_model(p, time_limit_seconds=0.5 * config.time_limit_seconds,
+                               gap_limit=config.relative_gap_limit, seed=config.random_seed,
+                               build_seconds=min(HORIZON_PATTERNS_BUILD_SECONDS, 0.05 * config.time_limit_seconds))
 
 
 def _n_assignments(p: RosterProblem) -> int:
@@ -1548,12 +1575,22 @@ def build_roster(
     pattern = None
     result = None
     in_turn = method == "auto" and weeks_in_turn(problem) and not precheck_infeasibility(problem)
-    if in_turn:  # large and several weeks: one week after another (rare fallback: the horizon at once)
+    if in_turn:
+        # large and several weeks: the horizon's listed weekly patterns (flows between the
+        # weeks, a bound of the whole horizon) when they can be listed in a moment and meet
+        # the gap limit; else one week after another (rare fallback: the horizon at once)
         from routing_ml.scheduling._weeks import solve_weeks_in_turn
 
-        result = solve_weeks_in_turn(problem, requirements, agents, shifts, rules, weights,
-                                     interval_minutes=interval_minutes, previous_roster=previous_roster,
-                                     config=config, t0=t0, progress=progress)
+        listed = horizon_patterns(problem, config)
+        if listed is None or not _meets_gap(listed, config):
+            result = solve_weeks_in_turn(problem, requirements, agents, shifts, rules, weights,
+                                         interval_minutes=interval_minutes, previous_roster=previous_roster,
+                                         config=config, t0=t0, progress=progress)
+        if listed is not None and (result is None or result.objective is None
+                                   or listed.objective <= result.objective):
+            result = _result_from_pattern(problem, listed, config, t0, progress)
+        elif listed is not None and result is not None:  # the horizon model's bound holds for any plan
+            result = _with_bound(result, listed.bound)
     elif method == "auto" and not precheck_infeasibility(problem):
         # the pattern model first: when it meets the gap limit, no CP-SAT model is built
         pattern = _pattern_phase(problem, config, progress, t0)
