@@ -123,3 +123,18 @@ def test_schedule_help_says_what_gap_means():
     assert result.exit_code == 0
     text = " ".join(result.output.split())
     assert "gap = scheduled - required (negative: under-staffed" in text
+
+
+@pytest.mark.parametrize(("days", "want"), [(7, "Mon 07 Dec"), (70, "Jan")])
+def test_day_ticks_name_the_month_past_five_weeks(days, want):
+    """Past 35 days the labels were weekday and day of month only, every few days: a
+    two-month requirement read 'Mon 03 Tue 01 Wed 29 ...' with no month."""
+    plt = plots._plt()
+    fig, ax = plt.subplots()
+    start = pd.Timestamp("2026-12-07")
+    ax.plot([start, start + pd.Timedelta(days=days)], [0, 1])
+    plots._day_hour_ticks(ax, start, start + pd.Timedelta(days=days))
+    fig.canvas.draw()
+    labels = " ".join(t.get_text() for t in ax.get_xticklabels())
+    plt.close(fig)
+    assert want in labels

@@ -108,13 +108,20 @@ def plot_coverage(coverage: pd.DataFrame, path: str | Path, *, title: str = "Cov
 def _day_hour_ticks(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:  # type: ignore[no-untyped-def]
     """Whole days from ``start`` to ``end`` on the x axis: dates at midnight (each label starts
     at its day's midnight) and, over up to 16 days, hours (6-hourly up to 8 days, else
-    12-hourly) as labelled minor ticks."""
+    12-hourly) as labelled minor ticks; past 35 days, matplotlib's concise dates (month and
+    year where they change)."""
     import matplotlib.dates as mdates
     from matplotlib.ticker import FuncFormatter
 
     start, end = start.floor("D"), max(end.ceil("D"), start.floor("D") + pd.Timedelta(days=1))
     ax.set_xlim(start, end)
     days = (end - start) / pd.Timedelta(days=1)
+    if days > 35:  # weekday and day of month alone would repeat: dates with month (and year)
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.grid(axis="x", which="major", alpha=0.5)
+        return
     # every day labelled up to five weeks: in two short lines past two weeks
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(days / 35))))
     date = mdates.DateFormatter("%a %d %b" if days <= 14 else "%a\n%d")
