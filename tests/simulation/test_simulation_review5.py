@@ -142,8 +142,8 @@ def test_patience_is_read_under_its_former_name_with_a_deprecation_warning():
     everywhere else); the old name still works, with a warning, and never beside the new."""
     import pytest
 
-    from routing_ml.simulation import compare_policies
     from routing_ml.routing import LongestIdleAgent
+    from routing_ml.simulation import compare_policies
 
     oc = ExponentialService(300)
     new = simulate(FORECAST, AGENTS, _shifts(1), outcomes=oc, patience_seconds=300, seed=3)
