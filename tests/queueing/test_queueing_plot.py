@@ -92,3 +92,18 @@ def test_staff_cli_writes_the_plot(tmp_path):
     bad = CliRunner().invoke(app, ["staff", "--forecast", str(forecast), "--aht-seconds", "240",
                                    "--out", str(tmp_path / "r2.csv"), "--plot", str(tmp_path / "staff.txt")])
     assert bad.exit_code == 1 and "--plot" in bad.output and not (tmp_path / "r2.csv").exists()
+
+
+def test_review_findings_repeated_index_single_row_queue_and_bad_interval(tmp_path):
+    """Two weeks concatenated without a new index crashed ('cannot convert the series to
+    int'); a queue of one row was drawn 15 minutes long in a half-hourly frame; a negative
+    interval drew bars backwards and NaN failed deep in pandas."""
+    week = _requirements(queues=(("voice", 1.0),), days=1)
+    later = week.assign(ds=week["ds"] + pd.Timedelta(days=7))
+    assert plot_staffing(pd.concat([week, later]), tmp_path / "two.png").exists()
+    one = week.iloc[[4]].assign(unique_id="voice:vip", agents=5)
+    panels, _ = _panels(pd.concat([week, one]).reset_index(drop=True), max_queues=4)
+    assert {name: st for name, _f, st in panels}["voice:vip"] == pd.Timedelta(minutes=30)
+    for bad in (-30, 0, float("nan")):
+        with pytest.raises(ValueError, match="interval_minutes"):
+            plot_staffing(week, tmp_path / "bad.png", interval_minutes=bad)

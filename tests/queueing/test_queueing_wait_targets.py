@@ -147,3 +147,28 @@ def test_the_shipped_targets_file_staffs_both_example_queues_without_a_warning(t
     voice = got[got["unique_id"] == "voice"]
     assert (voice["asa_seconds"] <= 30).all() and (voice["abandon_rate"] <= 0.05).all()
     assert (voice["service_level"] >= 0.8).all()
+
+
+def test_review_findings_caps_with_a_deferrable_default_and_patience_per_queue(tmp_path):
+    """A '*' e-mail row dropped the command line's caps for every queue after it (voice
+    staffed to an ASA of 25 s under a 5 s cap); --max-abandon-rate without
+    --patience-seconds was refused even when the targets file gives the queue a patience."""
+    path = tmp_path / "t.yaml"
+    path.write_text("'*': {channel: email, deadline_hours: 24}\nvoice: {channel: voice, patience_seconds: 180}\n")
+    targets, _ = read_staffing_targets(path, StaffingTarget(max_asa_seconds=5))
+    assert targets["voice"].max_asa_seconds == 5 and targets["*"].max_asa_seconds is None
+    forecast = tmp_path / "forecast.csv"
+    ds = pd.date_range("2024-01-08 08:00", periods=8, freq="30min")
+    pd.DataFrame({"unique_id": "voice", "ds": ds, "yhat": np.linspace(20, 400, 8)}).to_csv(forecast, index=False)
+    res = CliRunner().invoke(app, ["staff", "--forecast", str(forecast), "--aht-seconds", "240", "--interval-minutes",
+                                   "30", "--targets", str(path), "--max-abandon-rate", "0.01",
+                                   "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(tmp_path / "o.csv")
+    assert (got["abandon_rate"] <= 0.01).all()
+    none = tmp_path / "none.yaml"
+    none.write_text("voice: {channel: voice}\n")
+    bad = CliRunner().invoke(app, ["staff", "--forecast", str(forecast), "--aht-seconds", "240", "--interval-minutes",
+                                   "30", "--targets", str(none), "--max-abandon-rate", "0.01",
+                                   "--out", str(tmp_path / "p.csv")])
+    assert bad.exit_code == 1 and "needs a patience" in bad.output

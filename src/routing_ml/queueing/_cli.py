@@ -11,6 +11,32 @@ from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
 from routing_ml._csv import read_table
 
 
+def _abandon_cap(targets: dict, cap: float, name: str, notes: list[str]) -> dict:  # type: ignore[type-arg]
+    """``--max-abandon-rate`` without ``--patience-seconds``: the cap of every queued target
+    of the targets file that gives a patience and no cap of its own; a QueueingInputError
+    when none does (Erlang C: nobody hangs up)."""
+    from dataclasses import replace
+
+    from routing_ml.queueing import QueueingInputError
+
+    out = dict(targets)
+    capped = []
+    for q, t in targets.items():
+        if not t.deferrable and t.patience_seconds is not None and t.max_abandon_rate is None:
+            out[q] = replace(t, max_abandon_rate=cap)
+            capped.append(q)
+    if not capped:
+        raise QueueingInputError(
+            f"--max-abandon-rate {cap:g} needs a patience: neither --patience-seconds nor {name} "
+            f"gives one, and without it nobody hangs up (Erlang C). Fix: --patience-seconds 120, "
+            f"or patience_seconds for the queues in {name}.")
+    uncapped = sorted(q for q, t in targets.items() if not t.deferrable and t.patience_seconds is None)
+    if uncapped:
+        notes.append(f"--max-abandon-rate {cap:g} applies to the queues {name} gives a patience "
+                     f"({sorted(capped)}); {uncapped} have none (Erlang C, nobody hangs up).")
+    return out
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``staff`` command to ``app``."""
 
@@ -79,17 +105,22 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {problem}", err=True)
             raise typer.Exit(1)
         try:
+            # without --patience-seconds an abandonment cap is for the targets file's
+            # queues that give a patience (set below), not part of the defaults
+            cap_per_queue = max_abandon_rate is not None and patience_seconds is None and targets is not None
             default = StaffingTarget(
                 service_level=service_level, answer_seconds=answer_seconds,
                 max_occupancy=max_occupancy, shrinkage=shrinkage,
                 patience_seconds=patience_seconds, max_asa_seconds=max_asa_seconds,
-                max_abandon_rate=max_abandon_rate,
+                max_abandon_rate=None if cap_per_queue else max_abandon_rate,
             )
             per_queue: object = default
             aht: object = aht_seconds
             notes: list[str] = []  # printed as warnings with the library's
             if targets is not None:
                 per_queue, aht_map = read_staffing_targets(targets, default)
+                if cap_per_queue and max_abandon_rate is not None:
+                    per_queue = _abandon_cap(per_queue, max_abandon_rate, targets.name, notes)
                 # the file's '*' handle time is the default of the queues it does not name
                 star = aht_map.pop("*", None)
                 if aht_map or star is not None:
@@ -167,6 +198,8 @@ def register(app: typer.Typer) -> None:
         )
         if plot is not None and len(result):
             typer.echo(f"wrote {plot}" + (f" (the 4 busiest of {n_queues} queues)" if n_queues > 4 else ""))
+        elif plot is not None:
+            typer.echo(f"warning: no requirement rows to plot; {plot} not written", err=True)
         for queue, b in result.attrs.get("deferred_backlog", {}).items():
             if b["items"] > 0:
                 typer.echo(

@@ -27,8 +27,8 @@ def plot_staffing(requirements: pd.DataFrame, path: str | Path, *, max_queues: i
         ``ds``, ``agents``, optionally ``net_agents``), or the CSV ``routing-ml staff`` writes.
     path : output file (PNG).
     max_queues : queue panels drawn, the busiest first.
-    interval_minutes : length of one interval; None = the smallest step between the ``ds``
-        of a queue.
+    interval_minutes : length of one interval in minutes (> 0); None = the smallest step
+        between the ``ds`` of each queue (of the whole frame for a queue of one interval).
 
     Returns
     -------
@@ -50,9 +50,13 @@ def plot_staffing(requirements: pd.DataFrame, path: str | Path, *, max_queues: i
                          "forecast covers the horizon.")
     if max_queues < 1:
         raise ValueError(f"plot_staffing: max_queues must be >= 1, got {max_queues!r}.")
+    fixed = None
+    if interval_minutes is not None:
+        from routing_ml.queueing._validate import interval_minutes_array
+
+        fixed = pd.Timedelta(minutes=float(interval_minutes_array(interval_minutes)))
     req = requirements.assign(**{TIME: as_datetime_column(requirements, TIME, frame="plot_staffing: requirements"),
-                                 ID: requirements[ID].astype(str)})
-    fixed = None if interval_minutes is None else pd.Timedelta(minutes=float(interval_minutes))
+                                 ID: requirements[ID].astype(str)}).reset_index(drop=True)
     panels, n_queues = _panels(req, max_queues, fixed)
     has_net = "net_agents" in req.columns
     plt = _plt()
@@ -68,7 +72,7 @@ def plot_staffing(requirements: pd.DataFrame, path: str | Path, *, max_queues: i
             if not centre and has_net:
                 ax.stairs(on_phones, edges, baseline=None, color="tab:blue", lw=0.9,
                           label="agents on the phones" if first else None)
-        peak = frame.loc[frame["required"].idxmax()]
+        peak = frame.iloc[int(frame["required"].to_numpy().argmax())]
         ax.set_title(f"{name}: peak {int(peak['required'])} agents{' at once' if centre else ''} "
                      f"({pd.Timestamp(peak[TIME]):%a %d %H:%M}), {frame['required'].sum() * hours:,.0f} "
                      f"agent-hours", loc="left", fontsize=9)
@@ -101,7 +105,10 @@ def _panels(req: pd.DataFrame, max_queues: int, step: pd.Timedelta | None = None
     from routing_ml.scheduling.plots import _interval
 
     net = "net_agents" if "net_agents" in req.columns else "agents"
-    steps = {q: step or _interval(g, None) for q, g in req.groupby(ID, sort=False)}
+    # a queue of one interval has no step of its own: the frame's smallest
+    every = _interval(req, None)
+    steps = {q: step if step is not None else (_interval(g, None) if g[TIME].nunique() > 1 else every)
+             for q, g in req.groupby(ID, sort=False)}
     hours = req[ID].map({q: st / pd.Timedelta(hours=1) for q, st in steps.items()})
     load = (req["agents"] * hours).groupby(req[ID], sort=False).sum().sort_values(ascending=False, kind="stable")
     panels: list[tuple[str, pd.DataFrame, pd.Timedelta]] = []

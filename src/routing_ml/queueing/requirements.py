@@ -710,10 +710,12 @@ def read_staffing_targets(
                 f"{p}: queue {queue!r}: {exc}. Fix: aht_seconds is a number of seconds, "
                 f"concurrency an int, working_hours 'start-end' hours, e.g. '8-20'."
             ) from None
-        if row.get("channel", default.channel) in ("email", "web"):
-            # the queued channels' caps of the defaults do not follow a deferrable queue
-            for name in ("max_asa_seconds", "max_abandon_rate"):
+        for name in ("max_asa_seconds", "max_abandon_rate"):
+            if row.get("channel", default.channel) in ("email", "web"):
+                # the queued channels' caps of the defaults do not follow a deferrable queue
                 row.setdefault(name, None)
+            elif default.deferrable:  # ... nor does a deferrable '*' take them from the others
+                row.setdefault(name, getattr(base, name))
         try:
             target = replace(default, **row)
         except (QueueingInputError, TypeError) as exc:
