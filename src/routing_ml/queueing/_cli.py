@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
 from routing_ml._csv import read_table
 
+if TYPE_CHECKING:
+    from routing_ml.queueing import StaffingTarget
 
-def _abandon_cap(targets: dict, cap: float, name: str, notes: list[str]) -> dict:  # type: ignore[type-arg]
+
+def _abandon_cap(targets: dict[str, StaffingTarget], cap: float, name: str,
+                 notes: list[str]) -> dict[str, StaffingTarget]:
     """``--max-abandon-rate`` without ``--patience-seconds``: the cap of every queued target
     of the targets file that gives a patience and no cap of its own; a QueueingInputError
     when none does (Erlang C: nobody hangs up)."""

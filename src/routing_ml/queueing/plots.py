@@ -11,6 +11,7 @@ import pandas as pd
 
 from routing_ml.errors import FrameError
 from routing_ml.frames import ID, TIME, as_datetime_column, require_columns
+from routing_ml.queueing._validate import interval_minutes_array
 
 
 def plot_staffing(requirements: pd.DataFrame, path: str | Path, *, max_queues: int = 4,
@@ -50,11 +51,8 @@ def plot_staffing(requirements: pd.DataFrame, path: str | Path, *, max_queues: i
                          "forecast covers the horizon.")
     if max_queues < 1:
         raise ValueError(f"plot_staffing: max_queues must be >= 1, got {max_queues!r}.")
-    fixed = None
-    if interval_minutes is not None:
-        from routing_ml.queueing._validate import interval_minutes_array
-
-        fixed = pd.Timedelta(minutes=float(interval_minutes_array(interval_minutes)))
+    fixed = (None if interval_minutes is None
+             else pd.Timedelta(minutes=float(interval_minutes_array(interval_minutes))))
     req = requirements.assign(**{TIME: as_datetime_column(requirements, TIME, frame="plot_staffing: requirements"),
                                  ID: requirements[ID].astype(str)}).reset_index(drop=True)
     panels, n_queues = _panels(req, max_queues, fixed)

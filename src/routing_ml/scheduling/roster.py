@@ -176,8 +176,7 @@ def _weighted_coefficients(p: RosterProblem) -> dict[str, np.ndarray]:
     w = p.weights
     hours = p.interval_minutes / 60.0
     return {
-        "under_staffing_per_hour": w.under_staffing_per_hour * hours * np.unique(
-            np.multiply.outer([1.0, *(m for _s, m in w.under_staffing_tiers)], np.unique(p.weight))),
+        "under_staffing_per_hour": np.unique(under_tiers(p).unit),  # every tier's, x interval weights
         "over_staffing_per_hour": np.array([w.over_staffing_per_hour * hours]),
         "shift_cost": w.shift_cost * np.unique([v.cost for v in p.variants]),
         "unstable_start_per_day": np.array([w.unstable_start_per_day]),
