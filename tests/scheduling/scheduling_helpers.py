@@ -30,7 +30,7 @@ def under_cost(required, scheduled, weights, interval_minutes=15, weight=1.0):
 
     edges, prev = [], 0
     for share, _mult in weights.under_staffing_tiers:
-        prev = max(prev + 1, math.floor(share * required + 0.5))
+        prev = max(prev + 1, math.floor(round(share * required, 9) + 0.5))
         edges.append(prev)
     mults = [1.0] + [m for _s, m in weights.under_staffing_tiers]
     total = 0.0

@@ -247,3 +247,29 @@ def test_roster_frames_from_plan_requires_every_break_placed():
     roster, breaks = roster_frames_from_plan(p, {(0, 0): (vi, k)}, {(0, 0): placed})
     assert len(roster) == 1 and len(breaks) == n_breaks
     assert (breaks["start"] >= roster["start"].iloc[0]).all() and (breaks["end"] <= roster["end"].iloc[0]).all()
+
+
+@pytest.mark.parametrize("time_limit", [2.0, 20.0])
+def test_short_milps_run_without_presolve(monkeypatch, time_limit):
+    """HiGHS does not check its time limit inside presolve (a MILP given 2.5 s spent 14 s
+    there): every MILP with less than ``MILP_PRESOLVE_MIN_SECONDS`` left runs without it,
+    the others with it, and the plan is found either way."""
+    import scipy.optimize
+
+    from routing_ml.scheduling import _patterns
+
+    calls = []
+    real = scipy.optimize.milp
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs["options"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "milp", recording)
+    req, agents, shifts = _instance(0, 1, 6)
+    p = prepare_problem(req, agents, shifts, RULES, RosterWeights(weekend_fairness_per_day=0))
+    sol = solve_pattern_model(p, time_limit_seconds=time_limit)
+    assert sol is not None and calls
+    for options in calls:
+        assert options["presolve"] == (options["time_limit"] >= _patterns.MILP_PRESOLVE_MIN_SECONDS)
+    assert any(o["presolve"] for o in calls) == (time_limit > _patterns.MILP_PRESOLVE_MIN_SECONDS)

@@ -109,6 +109,8 @@ def test_every_break_placed_at_once_spreads_the_shortfall():
     (((0.1, 0.5),), "at least the previous tier's"),
     (((1.0, 2.0),), r"must lie in \(0, 1\)"),
     (((0.1,),), "not a \\(share, multiplier\\) pair"),
+    (((0.1, True),), "not a \\(share, multiplier\\) pair"),
+    (((0.1, "2"),), "not a \\(share, multiplier\\) pair"),
     ("0.1, 2", "must be \\(share, multiplier\\) pairs"),
 ])
 def test_bad_tiers_are_refused_with_the_fix(tiers, match):
@@ -135,3 +137,50 @@ def test_a_small_queue_missing_its_only_agent_costs_the_flat_rate():
     tiers = under_tiers(p)
     missing = p.required.copy()
     assert tiers.cost(missing).sum() == pytest.approx(16 * 100 * 0.25)
+
+
+def test_the_tier_edges_round_half_up_without_float_error():
+    """0.35 x 90 is 31.499999999999996 in floating point: the edge is 32 (31.5 rounded half
+    up), so the 32nd missing agent still costs 1 x and the 33rd costs 2 x."""
+    weights = RosterWeights(under_staffing_tiers=((0.35, 2.0),))
+    req = requirements([(8, 9, 90)], days=[0])
+    p = prepare_problem(req, pd.DataFrame({"agent_id": ["a"]}),
+                        [ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(60,))], RosterRules(),
+                        weights)
+    tiers = under_tiers(p)
+    cell = np.flatnonzero(p.listed[0])[0]
+    assert tiers.width[0, 0, cell] == 32
+    for short in (32, 33):
+        missing = np.zeros_like(p.required)
+        missing[0, cell] = short
+        assert tiers.cost(missing)[0, cell] == pytest.approx(under_cost(90, 90 - short, weights))
+    assert under_cost(90, 90 - 33, weights) == pytest.approx((32 + 2) * 100 * 0.25)
+
+
+@pytest.mark.parametrize("method", ["auto", "cp-sat"])
+def test_agents_carried_over_from_the_previous_roster_count_in_the_depth_of_a_shortfall(method):
+    """18 agents of the previous roster still on shift cover 18 of the 20 needed from
+    midnight to 02:00. The tiers are priced on the whole 20: the 2 the plan leaves missing
+    are 10 % short, the flat rate (priced on the 2 left to the plan, the 2nd missing agent
+    was 100 % deep and cost 1.5 x). The one agent works midnight (1 of 20 missing there,
+    1 of 1 from 10:00, whose half hours weigh 1.25) or 10:00 (2 of 20 missing at midnight):
+    400 against 450, 10:00 is cheaper."""
+    req = pd.concat([requirements([(0, 2, 20)], days=[0]), requirements([(10, 12, 1)], days=[0])],
+                    ignore_index=True)
+    req["weight"] = np.where(req["ds"].dt.hour >= 10, 1.25, 1.0)
+    prev = pd.DataFrame({"agent_id": [f"n{i}" for i in range(18)], "start": MONDAY - pd.Timedelta(hours=6),
+                         "end": MONDAY + pd.Timedelta(hours=2), "unique_id": "voice"})
+    shifts = [ShiftTemplate(name="night", start_minutes=0, lengths_minutes=(120,)),
+              ShiftTemplate(name="day", start_minutes=10 * 60, lengths_minutes=(120,))]
+    weights = RosterWeights(under_staffing_tiers=((0.15, 1.5),), over_staffing_per_hour=0)
+    with pytest.warns(UserWarning, match="not in the agents frame"):
+        res = build_roster(req, pd.DataFrame({"agent_id": ["a0"]}), shifts,
+                           RosterRules(min_hours_per_week=0, min_rest_hours=0), weights=weights,
+                           previous_roster=prev, config=CFG, method=method)
+    cov = res.coverage.merge(req, on=["unique_id", "ds"])
+    assert cov["scheduled"].head(8).min() >= 18  # the carried agents are in the coverage
+    documented = sum(under_cost(r, s, weights, weight=w)
+                     for r, s, w in zip(cov["required"], cov["scheduled"], cov["weight"], strict=True))
+    assert res.objective == pytest.approx(documented)
+    assert res.roster["shift"].tolist() == ["day"]
+    assert res.objective == pytest.approx(2 * 8 * 100 * 0.25)

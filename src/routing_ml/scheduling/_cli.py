@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"shifts: {k.shifts}  paid hours: {k.paid_hours:,.1f}  required hours: {k.required_hours:,.1f}")
         typer.echo(f"hours under: {k.hours_under:,.2f}  hours over: {k.hours_over:,.2f}  "
                    f"intervals under-staffed: {k.intervals_understaffed}  "
-                   f"worst interval: {k.worst_shortfall_pct:.0f}% short  "
+                   f"worst interval: {k.worst_shortfall_pct:.1f}% short  "
                    f"over-assignment: {k.over_assignment_pct:.1f}%  hard-rule violations: {k.hard_rule_violations}")
         for note in result.notes:
             typer.echo(f"note: {as_flags(note)}", err=True)

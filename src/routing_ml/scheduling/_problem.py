@@ -140,12 +140,19 @@ class UnderTiers:
 
 def under_tiers(p: RosterProblem) -> UnderTiers:
     """:class:`UnderTiers` of ``p`` (``RosterWeights.under_staffing_tiers``): tier edges at
-    ``share x required`` rounded half up, each at least one agent past the previous one."""
+    ``share x requirement`` rounded half up, each at least one agent past the previous one.
+
+    The requirement is the interval's whole one: agents of ``previous_roster`` still on
+    shift (``p.carried``) cover part of it, so the plan can miss at most ``p.required`` of
+    it, but a missing agent is as deep into the shortfall as without them."""
     req = np.maximum(p.required, 0).astype(np.int64)
+    full = req if p.carried is None else req + np.maximum(p.carried, 0).astype(np.int64)
     base = p.weights.under_staffing_per_hour * p.interval_minutes / 60.0 * p.weight
     edges = [np.zeros_like(req)]
     for share, _mult in p.weights.under_staffing_tiers:
-        edges.append(np.maximum(edges[-1] + 1, np.floor(share * req + 0.5).astype(np.int64)))
+        # rounded to 9 decimals first: 0.35 x 90 is 31.499999999999996 in floating point
+        edge = np.floor(np.round(share * full, 9) + 0.5).astype(np.int64)
+        edges.append(np.maximum(edges[-1] + 1, edge))
     lower = np.minimum(np.stack(edges), req)
     upper = np.concatenate([lower[1:], req[None]])
     mults = np.array([1.0, *(m for _s, m in p.weights.under_staffing_tiers)])

@@ -133,7 +133,8 @@ class RosterWeights:
     preference_per_day: float = 1.0
     #: Under-staffing costs more per agent the deeper the shortfall: ``(share, multiplier)``
     #: pairs, shares rising, multipliers >= 1 and not falling. The agents missing in an
-    #: interval beyond ``share`` x its requirement (rounded to whole agents, and at least one
+    #: interval beyond ``share`` x its requirement (its whole requirement, agents of a
+    #: ``previous_roster`` still on shift included; rounded half up to whole agents, at least one
     #: agent past the previous tier) cost ``multiplier`` x ``under_staffing_per_hour``; the
     #: first ones cost 1 x. A flat penalty lets a solver pile a whole shortfall (every lunch
     #: break, say) into one interval, since any spread costs the same; queues do not work that
@@ -166,6 +167,8 @@ def _tiers(spec: Any) -> tuple[tuple[float, float], ...]:
     out: list[tuple[float, float]] = []
     for pair in spec:
         try:
+            if any(isinstance(x, bool | str | bytes) for x in pair):  # YAML's yes / "2": not a number
+                raise TypeError
             share, mult = (float(x) for x in pair)
         except (TypeError, ValueError):
             raise ScheduleInputError(f"RosterWeights.under_staffing_tiers: {pair!r} is not a (share, multiplier) "
