@@ -161,6 +161,30 @@ def test_fast_path_equals_slow_path(model):
         np.testing.assert_allclose(h, slow["expected_handle_seconds"], rtol=1e-10)
 
 
+@pytest.mark.parametrize("as_pool", [True, False])
+def test_agents_unseen_at_fit_get_the_fast_path_answers_on_the_slow_path(model, as_pool):
+    """An agent hired after fit is scored by the policies (fast path) from the pool's
+    proficiency and languages, with no history and the median tenure; the slow path
+    given the same roster answers the same."""
+    roster = [*AGENTS,
+              {"agent_id": "NEW1", "skills": {"tax": 5, "census": 1}, "languages": ("es",), "channels": ("voice",)},
+              {"agent_id": "NEW2", "skills": {"tax": 2}, "languages": ("en",), "channels": ("chat",)}]
+    pool = AgentPool.from_agents(roster)
+    for c in [Contact(1, "voice", intent="ibi", skill="tax", language="es"),
+              Contact(2, "chat", intent="padron", skill="census", language="en", priority=2),
+              Contact(3, "voice", intent="plusvalia", skill="tax", language=None)]:
+        p, h = model.expected_outcomes(c, pool)
+        pairs = pd.DataFrame({"agent_id": list(pool.agent_ids), "intent": c.intent, "skill": c.skill,
+                              "channel": c.channel, "language": c.language, "priority": c.priority})
+        slow = model.predict(pairs, agents=pool if as_pool else roster)
+        np.testing.assert_allclose(p, slow["p_resolved"], rtol=1e-10)
+        np.testing.assert_allclose(h, slow["expected_handle_seconds"], rtol=1e-10)
+    # the two new agents differ (proficiency, language): the roster is read, not ignored
+    X = model.features(pairs.iloc[[6, 7]].assign(language="es"), agents=roster)
+    assert list(X[:, FEATURES.index("proficiency")]) == [5.0, 2.0]
+    assert list(X[:, FEATURES.index("language_match")]) == [1.0, 0.0]
+
+
 def test_model_learns_agent_differences(model):
     pool = AgentPool.from_agents(AGENTS)
     p, h = model.expected_outcomes(Contact(1, "voice", intent="ibi", skill="tax",

@@ -837,11 +837,16 @@ class PairOutcomeModel:
             p = np.full(len(X), np.nan)
         return p, mu
 
-    def features(self, pairs: pd.DataFrame) -> np.ndarray:
+    def features(self, pairs: pd.DataFrame, agents: Any = None) -> np.ndarray:
         """Feature matrix (rows × ``FEATURES``) of (contact, agent) rows, frozen history.
 
         ``pairs`` has the contact columns of an interaction log plus ``agent_id``; the
-        agent history is the whole fitted (and updated) history.
+        agent history is the whole fitted (and updated) history. Agents unseen at fit have
+        no history and the median tenure; their proficiency (on the row's ``skill``, else
+        the intent's) and language match come from ``agents`` (a roster as in :meth:`fit`,
+        or an :class:`AgentPool`) exactly as the policies' fast path reads them from the
+        pool (whole proficiency levels 0..5); without it, or for an agent it does not
+        list, the proficiency is missing and the language match as for a known agent.
         """
         from routing_ml.frames import require_columns
 
@@ -862,10 +867,38 @@ class PairOutcomeModel:
             if "language" in df else None
         Xa = self._agent_features(ac, Xc[:, 0], Xc[:, 2], self._frozen_hist(ac, Xc[:, 0]),
                                   language_given=given)
+        unseen = np.flatnonzero(ac < 0)
+        if len(unseen):
+            Xa[unseen, 2] = self._median_tenure  # as the fast path's pseudo-agents
+            if agents is not None:
+                self._unseen_from_roster(Xa, df.iloc[unseen], unseen, agents)
         return np.hstack([self._mask_context(Xc), Xa])
 
-    def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
+    def _unseen_from_roster(self, Xa: np.ndarray, rows: pd.DataFrame, at: np.ndarray,
+                            agents: Any) -> None:
+        """Proficiency and language match of agents unseen at fit (rows ``at`` of
+        ``Xa``) from the roster ``agents``, as :meth:`_pool_rows` reads them."""
+        pool = agents if isinstance(agents, AgentPool) else AgentPool.from_agents(agents)
+        skills = rows["skill"] if "skill" in rows else \
+            rows["intent"].map(lambda i: self.intent_skills_.get(label_text(i)) if i is not None else None)
+        languages = rows["language"] if "language" in rows else [None] * len(rows)
+        for j, agent, skill, language in zip(at, rows["agent_id"], skills, languages, strict=True):
+            a = pool.agent_index(agent)
+            if a < 0:
+                continue
+            s = pool.skill_index(None if skill is None or skill != skill else label_text(skill))
+            if self._has_roster:
+                Xa[j, 0] = float(np.clip(int(pool.skills[a, s]) if s >= 0 else 0, 0, _PSEUDO_LEVELS - 1))
+            language = None if language is None or language != language else label_text(language)
+            li = pool.language_index(language)
+            Xa[j, 1] = float(pool.languages[a, li]) if li >= 0 else (0.0 if language else 1.0)
+
+    def predict(self, pairs: pd.DataFrame, agents: Any = None) -> pd.DataFrame:
         """Predict outcomes for (contact, agent) rows (the slow, general path).
+
+        ``agents`` (optional roster or :class:`AgentPool`) gives agents unseen at fit
+        their proficiency and language match (see :meth:`features`): with the pool the
+        policies route over, the answers are those of :meth:`expected_outcomes`.
 
         Returns
         -------
@@ -875,7 +908,7 @@ class PairOutcomeModel:
         """
         import pandas as pd
 
-        X = self.features(pairs)
+        X = self.features(pairs, agents)
         p, mu = self._raw_predict(X)
         return pd.DataFrame({
             "p_resolved": p, "log_handle_seconds": mu,
