@@ -95,3 +95,17 @@ def test_bad_levels_are_refused(data, level):
     m = HandleTimeForecaster(freq="30min").fit(train)
     with pytest.raises(ValueError, match="level"):
         m.predict(h="1D", level=level)
+
+
+def test_a_queue_without_calls_before_the_calibration_days_is_left_out_quietly():
+    df = _history(28)
+    late = (df["unique_id"] == "census") & (df["ds"] < pd.Timestamp("2024-01-22"))
+    df.loc[late, ["y", "aht_seconds"]] = [0, np.nan]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0 / 0 on the way
+        m = HandleTimeForecaster(freq="30min").fit(df)
+        fc = m.predict(h="1D", level=(80,))
+    assert np.isfinite(m.log_var_).all() and fc.notna().all().all()
+    assert set(fc["unique_id"]) == {"tax", "census"}

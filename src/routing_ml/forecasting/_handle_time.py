@@ -217,12 +217,14 @@ class HandleTimeForecaster(ParamsMixin):
             # (at most INTERVAL_CALIBRATION_DAYS, leaving a week before them) against the
             # handle times of those days
             cut = p.n_days - min(INTERVAL_CALIBRATION_DAYS, p.n_days - 7)
-            if cut < p.n_days:
+            if cut < p.n_days and calls[:cut].sum() > 0:
                 past = self._table(calls[:cut], A0[:cut], wd[:cut], cut)
                 cells = (calls[cut:] > 0) & (A0[cut:] > 0)
                 rows, cols = np.nonzero(cells)
-                ratio = A0[cut:][cells] / past[wd[cut:][rows], cols]
-                residuals.append((np.log(ratio), calls[cut:][cells]))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    r = np.log(A0[cut:][cells] / past[wd[cut:][rows], cols])
+                ok = np.isfinite(r)
+                residuals.append((r[ok], calls[cut:][cells][ok]))
             self.panels_.append(p)
         self._calibrate(residuals)
         return self
