@@ -137,3 +137,35 @@ def test_spaces_around_header_names_are_trimmed(tmp_path):
     df = read_table(p)
     assert list(df.columns) == ["unique_id", "ds", "y"]
     assert df["unique_id"].tolist() == ["001"]  # an id stays text under a spaced header too
+
+
+def test_forecast_handle_time_survives_quiet_intervals_and_names_queues_without_one(tmp_path):
+    """Review 2026-12-01: the handle-time model was fit on the rows with a handle time only,
+    so an open interval that never had a call (no handle time) was closed in its calendar,
+    the predict refused the volume forecast's rows and every queue lost its AHT silently
+    (the bundled bank history did)."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    ds = pd.date_range("2024-01-08", "2024-01-27 23:30", freq="30min")
+    ds = ds[(ds.hour >= 7) & (ds.hour < 18)]
+    frames = []
+    for q in ("voice", "chat"):
+        y = np.where(ds.hour == 7, 0, rng.poisson(6, len(ds)))  # 07:00-08:00 always quiet
+        served = np.maximum(y - 1, 0)
+        aht = np.where(served > 0, 300.0, np.nan) if q == "voice" else np.nan
+        frames.append(pd.DataFrame({"unique_id": q, "ds": ds, "y": y, "served": served,
+                                    "aht_seconds": aht}))
+    pd.concat(frames).to_csv(tmp_path / "h.csv", index=False)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"), "--horizon",
+                                   "1w", "--country", "", "--freq", "30min", "--out",
+                                   str(tmp_path / "fc.csv")])
+    assert res.exit_code == 0, res.output
+    fc = pd.read_csv(tmp_path / "fc.csv", parse_dates=["ds"])
+    voice = fc.loc[fc["unique_id"] == "voice"]
+    assert (voice["ds"].dt.hour == 7).any()  # the quiet hour is in the volume forecast
+    assert voice["aht_seconds"].notna().all()
+    assert np.allclose(voice["aht_seconds"], 300.0)
+    assert fc.loc[fc["unique_id"] == "chat", "aht_seconds"].isna().all()
+    assert "no handle time in the history of ['chat']" in res.output
+    assert "not read" not in res.output  # 'served' weights the handle times

@@ -86,8 +86,10 @@ def register(app: typer.Typer) -> None:
                            "forecasts are made on a local wall clock. Fix: --time-zone "
                            "Europe/Madrid (the zone of your center).", err=True)
                 raise typer.Exit(1)
-            unread = [c for c in df.columns
-                      if c not in ("unique_id", "ds", "y", "aht_seconds")]
+            read = {"unique_id", "ds", "y", "aht_seconds"}
+            if "aht_seconds" in df.columns:
+                read.add("served")  # the calls each handle time averages (else y)
+            unread = [c for c in df.columns if c not in read]
             if unread:
                 typer.echo(f"warning: column(s) {unread} of --history are not read (holidays come "
                            f"from --country, --subdiv and --extra-holidays).", err=True)
@@ -129,7 +131,8 @@ def register(app: typer.Typer) -> None:
                            f"NaN y): read as unknown, not zero, and left out of the fit. If "
                            f"they are quiet intervals, write 0.", err=True)
         if "aht_seconds" in df.columns:  # staff reads it beside the volumes
-            fc, note = _with_handle_time(df, fc, freq=freq, country=country or None, subdiv=subdiv)
+            fc, note = _with_handle_time(df, fc, freq=freq, country=country or None,
+                                         subdiv=subdiv, extra=extra)
             typer.echo(note, err=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         fc.to_csv(out, index=False)
@@ -191,11 +194,14 @@ def _on_local_clock(df: Any, zone: str) -> tuple[Any, str | None]:
 
 
 def _with_handle_time(history: Any, fc: Any, *, freq: str | None, country: str | None,
-                      subdiv: str | None) -> tuple[Any, str]:
+                      subdiv: str | None, extra: tuple[str, ...] = ()) -> tuple[Any, str]:
     """``fc`` with an ``aht_seconds`` column forecast from the history's handle times
     (:class:`~routing_ml.forecasting.HandleTimeForecaster`: per queue, weekday and
-    interval, weighted by the calls), and a note saying so. A queue without a handle
-    time in its history gets none (NaN): ``staff`` then asks for it by name."""
+    interval, weighted by the calls served, or ``y``), and a note saying so. Each queue is
+    fit on all its history rows (an interval without calls has no handle time, not a
+    closed one), so its calendar is the volume forecast's. A queue without a handle time
+    in its history, or one the fit refuses, gets none (NaN), and the note names it with
+    the reason: ``staff`` then asks for it by name."""
     import warnings
 
     import pandas as pd
@@ -203,30 +209,36 @@ def _with_handle_time(history: Any, fc: Any, *, freq: str | None, country: str |
     from routing_ml.forecasting import HandleTimeForecaster
     from routing_ml.frames import ID, TIME
 
-    known = history.loc[pd.to_numeric(history["aht_seconds"], errors="coerce").notna()]
-    queues = sorted(set(known[ID].astype(str))) if ID in known.columns else []
+    if ID not in history.columns:
+        history = history.assign(**{ID: "series"})
+    known = pd.to_numeric(history["aht_seconds"], errors="coerce").notna()
+    ids = history[ID].astype(str)
+    with_aht = set(ids[known])
     ahts = []
+    refused: dict[str, str] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (the volume forecast has said what matters)
-        for q in queues:  # one queue at a time: a queue the fit refuses keeps no AHT
+        for q in sorted(with_aht):  # one queue at a time: a queue the fit refuses keeps no AHT
             rows = fc.loc[fc[ID].astype(str) == q, [ID, TIME]]
             if rows.empty:
                 continue
             try:
                 model = HandleTimeForecaster(freq=freq, holidays_country=country,
-                                             holidays_subdiv=subdiv)
-                got = model.fit(known.loc[known[ID].astype(str) == q]).predict(h=None, future=rows)
-            except ValueError:
-                continue
-            ahts.append(got)
+                                             holidays_subdiv=subdiv, extra_holidays=extra)
+                ahts.append(model.fit(history.loc[ids == q]).predict(h=None, future=rows))
+            except ValueError as exc:  # FrameError included
+                refused[q] = str(exc).split("\n")[0]
+    none = sorted(set(fc[ID].astype(str)) - with_aht)
+    why = "".join(f"; '{q}': {msg}" for q, msg in list(refused.items())[:3])
     if not ahts:
-        return fc, ("note: the history's aht_seconds column has no usable handle time: the "
-                    "forecast has none (give --aht-seconds to staff).")
+        return fc, ("note: the history's aht_seconds column has no usable handle time"
+                    f"{why}: the forecast has none (give --aht-seconds to staff).")
     aht = pd.concat(ahts, ignore_index=True)
     out = fc.merge(aht, on=[ID, TIME], how="left")
-    missing = sorted(set(fc[ID].astype(str)) - set(aht[ID].astype(str)))
     note = ("note: aht_seconds forecast per queue, weekday and interval from the history's "
             "handle times (weighted by calls)")
-    if missing:
-        note += f"; no handle time for {missing[:5]} (staff asks for it)"
+    if none:
+        note += f"; no handle time in the history of {none[:5]} (staff asks for it)"
+    if refused:
+        note += f"; none for {sorted(refused)[:5]}, the fit refused them{why}"
     return out, note + "."
