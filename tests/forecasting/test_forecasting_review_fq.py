@@ -137,6 +137,28 @@ def test_an_all_zero_queue_gets_a_zero_forecast_and_does_not_break_the_others():
                                alone["yhat"].to_numpy())
 
 
+
+@pytest.mark.parametrize("model", ["topdown", "ensemble"])
+def test_a_queue_gone_quiet_is_forecast_zero_not_a_certain_echo_of_its_past(model):
+    # 7 weeks of ~3 an hour, then 10 weeks of nothing (silent: 28 known days of 0). The
+    # models echoed the old volume (topdown 0.2 an hour at the busiest) inside an
+    # interval of zero width: a certainty the data does not give
+    busy = _office("2024-01-01", "2024-04-26 23:00").assign(unique_id="busy")
+    went = _office("2024-01-01", "2024-04-26 23:00", seed=1).assign(unique_id="went")
+    went["y"] = np.where(went["ds"] < "2024-02-19",
+                         np.random.default_rng(2).poisson(3, len(went)), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (its first zero weeks are read as closures)
+        f = Forecaster(model, freq="1h", holidays_country=None).fit(pd.concat([busy, went]))
+    fc = f.predict(h="1w", level=(80, 95))
+    assert f.silent_series_ == {"went"}
+    z = fc[fc["unique_id"] == "went"]
+    assert len(z) == 5 * 8
+    for col in ("yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"):
+        assert (z[col] == 0).all(), col
+    assert (fc.loc[fc["unique_id"] == "busy", "yhat"] > 10).all()
+
+
 def test_days_with_too_few_known_counts_still_raise():
     hist = _office("2024-01-08", "2024-03-01 23:00")
     hist.loc[hist["ds"].dt.hour != 9, "y"] = np.nan  # 1 of 8 hours known each day
@@ -264,3 +286,23 @@ def test_cli_forecast_counts_the_history_rows_without_a_count(tmp_path):
                                    "--out", str(tmp_path / "o.csv")])
     assert res.exit_code == 0, res.output
     assert f"note: 4 of {len(df)} history rows have no count" in res.output
+
+
+@pytest.mark.parametrize("campaigns, match", [
+    (("2024-03-04", "2024-03-15"), "bare pair must be inside a list"),
+    ("2024-03-04", "not a list of date ranges"),
+    ([("2024-03-04", "not a date")], "not a date"),
+    ([("2024-03-15", "2024-03-04")], "start on or before its end"),
+    ([("2024-03-04",)], r"not a \(start, end"),
+])
+def test_campaigns_are_checked_before_the_fit_reads_them(campaigns, match):
+    hist = _office("2024-01-08", "2024-03-01 23:00")
+    with pytest.raises(ValueError, match=match):
+        Forecaster(freq="1h", holidays_country=None, campaigns=campaigns).fit(hist)
+
+
+def test_campaign_ranges_given_as_lists_are_read():
+    hist = _office("2024-01-08", "2024-03-01 23:00")
+    f = Forecaster(freq="1h", holidays_country=None, calibration_windows=2,
+                   campaigns=[["2024-02-05", "2024-02-09", "office"]]).fit(hist)
+    assert len(f.predict(h="1w")) == 5 * 8

@@ -233,6 +233,7 @@ class Forecaster(ParamsMixin):
                              f"int >= 2.")
         if not isinstance(self.calendar_weeks, int) or self.calendar_weeks < 1:
             raise ValueError(f"calendar_weeks={self.calendar_weeks!r} must be an int >= 1.")
+        _check_campaigns(self.campaigns)
         span = cal.parse_span(self.calibration_horizon, name="calibration_horizon")
         if isinstance(span, int) or span < pd.Timedelta("1D"):
             raise ValueError(f"calibration_horizon={self.calibration_horizon!r} must be a span"
@@ -348,9 +349,10 @@ class Forecaster(ParamsMixin):
                             model, tpi, tables[i], row["d"], row["s"])
             self.lgbm_ = lg.fit_global(panels, tables)
         self.panels_ = panels
-        # queues with no contact over their last SILENT_DAYS known days: their intervals
-        # are the point forecast (the pooled variance floor gave a queue that receives
-        # nothing 2-3 contacts an hour of upper bound)
+        # queues with no contact over their last SILENT_DAYS known days are forecast 0,
+        # intervals included (the pooled variance floor gave a queue that receives
+        # nothing 2-3 contacts an hour of upper bound; the models' echo of its older
+        # volume, e.g. topdown's 0.2 an hour, came with an interval of zero width)
         self.silent_series_ = frozenset(p.uid for p in panels if _silent(p))
         self.states_ = [r["states"] for r in results]
         self.weights_ = self._choose_weights(cal_preds, members)
@@ -608,8 +610,11 @@ class Forecaster(ParamsMixin):
 
     def _predict_idx(self, idx, levels, window_start: pd.Timestamp | None = None) -> pd.DataFrame:
         yhat, _ = self._point(idx, window_start)
+        silent: frozenset[str] = getattr(self, "silent_series_", frozenset())
         frames = []
         for p, (d_idx, s_idx), yh in zip(self.panels_, idx, yhat, strict=True):
+            if p.uid in silent:
+                yh = np.zeros_like(yh)
             ds = (p.start + d_idx.astype("timedelta64[D]")).astype("datetime64[ns]") + (
                 p.slots[s_idx].astype("timedelta64[m]"))
             f = pd.DataFrame({ID: p.uid, TIME: ds, FORECAST: yh})
@@ -756,6 +761,25 @@ class Forecaster(ParamsMixin):
         return self._caller_ids(pd.concat(frames, ignore_index=True))
 
     update = reforecast_intraday
+
+
+def _check_campaigns(campaigns: Any) -> None:
+    """``campaigns`` is a list of (start, end[, unique_id]) with start <= end (dates)."""
+    fix = ("Fix: a list of (start, end) or (start, end, unique_id) date ranges, e.g. "
+           "campaigns=[('2024-03-04', '2024-03-15')].")
+    if isinstance(campaigns, str | bytes) or not isinstance(campaigns, Sequence):
+        raise ValueError(f"campaigns={campaigns!r} is not a list of date ranges. {fix}")
+    for c in campaigns:
+        if isinstance(c, str | bytes) or not isinstance(c, Sequence) or len(c) not in (2, 3):
+            raise ValueError(f"campaigns: {c!r} is not a (start, end[, unique_id]) range "
+                             f"(a bare pair must be inside a list). {fix}")
+        try:
+            start, end = pd.Timestamp(c[0]), pd.Timestamp(c[1])
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"campaigns: {c!r} has a start or end that is not a date "
+                             f"({exc}). {fix}") from None
+        if pd.isna(start) or pd.isna(end) or start > end:
+            raise ValueError(f"campaigns: {c!r} must have a start on or before its end. {fix}")
 
 
 def _nnls2(x1: np.ndarray, x2: np.ndarray, y: np.ndarray) -> np.ndarray:
