@@ -170,22 +170,6 @@ def test_pickle_and_get_params():
     pd.testing.assert_frame_equal(f.predict(h="1w"), g.predict(h="1w"))
 
 
-def test_intraday_reforecast_moves_with_the_morning():
-    df = synth(weeks=6, noise="poisson", level=50, seed=2)[["unique_id", "ds", "y"]]
-    f = Forecaster("topdown", freq="1h", holidays_country=None, calibration_windows=3).fit(df)
-    day = f.predict(h="3d")  # from Friday 17:00: Monday
-    morning = day.iloc[:4].assign(y=lambda x: np.round(x["yhat"] * 1.3))
-    upd = f.reforecast_intraday(morning[["unique_id", "ds", "y"]])
-    rest = day.iloc[4:].reset_index(drop=True)
-    assert len(upd) == len(rest)
-    ratio = upd["yhat"].sum() / rest["yhat"].sum()
-    assert 1.1 < ratio < 1.3
-    low = f.reforecast_intraday(morning.assign(y=np.round(morning["yhat"] * 0.7))[
-        ["unique_id", "ds", "y"]])
-    assert low["yhat"].sum() < rest["yhat"].sum()
-    assert (upd["yhat_lo_80"] <= upd["yhat"]).all() and (upd["yhat"] <= upd["yhat_hi_80"]).all()
-
-
 def test_metrics_by_hand():
     assert wape(np.array([10.0, 10.0]), np.array([12.0, 7.0])) == pytest.approx(0.25)
     assert rmse(np.array([1.0, 3.0]), np.array([1.0, 1.0])) == pytest.approx(np.sqrt(2))
