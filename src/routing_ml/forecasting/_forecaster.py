@@ -484,10 +484,10 @@ class Forecaster(ParamsMixin):
                         dof += float(fitted.sum()) * (n - 1) / n
         disp = max(ss / dof, 1.0) if dof > 0 else 1.0
         if len(halves) > 2:
-            x1, x2, l1, l2 = map(np.array, zip(*halves, strict=True))
-            w = l1 * l2 / (l1 + l2)
-            v = max(float(np.average(x1 * x2, weights=w)), 1e-4)
-            own = 0.5 * (x1 ** 2 - disp / l1 + x2 ** 2 - disp / l2)
+            h = np.array(halves)  # columns x1, x2, L1, L2
+            w = h[:, 2] * h[:, 3] / (h[:, 2] + h[:, 3])
+            v = max(float(np.average(h[:, 0] * h[:, 1], weights=w)), 1e-4)
+            own = 0.5 * (h[:, 0] ** 2 - disp / h[:, 2] + h[:, 1] ** 2 - disp / h[:, 3])
             g = max(float(np.average(own, weights=w)) - v, 0.0)
         else:
             v, g = 0.01, 0.0
