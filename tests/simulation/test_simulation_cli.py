@@ -160,3 +160,16 @@ def test_simulation_cli_the_roster_given_as_its_breaks_is_named(tmp_path):
                                    "--out", str(tmp_path / "o")])
     assert res.exit_code == 1
     assert "--breaks sh.csv covers every minute" in res.output and "sh_breaks.csv" in res.output
+
+
+def test_simulation_cli_refuses_a_handle_time_of_zero_without_a_minutes_hint(tmp_path):
+    # review 2026-12-01: --aht-seconds 0 printed "did you give minutes? ... 0 minutes is
+    # --aht-seconds 0" before the error, and the error named no queue nor fix
+    fc, sh = _files(tmp_path)
+    for value in ("0", "-5"):
+        res = CliRunner().invoke(app, ["simulate", "--schedule", str(sh), "--forecast", str(fc),
+                                       "--replications", "2", "--out", str(tmp_path / "o"),
+                                       "--aht-seconds", value])
+        assert res.exit_code == 1
+        assert "did you give minutes" not in res.output
+        assert "queue 'voice:tramites' gets" in res.output and "--aht-seconds 300" in res.output

@@ -269,6 +269,30 @@ def test_simulation_logged_outcomes_with_agent_effects():
     np.testing.assert_allclose(r.contacts.loc[r.contacts["answered"], "handle_seconds"], 600.0)
 
 
+
+@pytest.mark.parametrize("logged", [102, 102.0, "102"])
+def test_logged_outcomes_know_the_logged_agent_by_a_numeric_id(logged):
+    # review 2026-12-01: only text ids in the log were looked up, so a log with agent ids
+    # 102 (or 102.0 from a column with gaps) lost who served each call: its handle times
+    # kept agent 102's slowness when replayed with agent 101
+    c = _contacts(50, rate_per_hour=10, skills=("a",))
+    c["handle_seconds"] = 300.0
+    c["agent_id"] = pd.Series([logged] * len(c), dtype=object)
+    eff = pd.DataFrame({"agent_id": [101, 102], "key": ["a", "a"],
+                        "log_effect": [0.0, np.log(2.0)]})
+
+    class OnlyFirst:
+        name = "only_first"
+
+        def choose(self, contact, pool, now):
+            ok = pool.has_capacity(pool.channel_index(contact.channel))[0]
+            return Decision(0 if ok else -1, "x")
+
+    agents = _agents(2, skills=[{"a": 3}] * 2).assign(agent_id=[101, 102])
+    r = simulate(c, agents, policy=OnlyFirst(), outcomes=LoggedOutcomes(eff))
+    np.testing.assert_allclose(r.contacts.loc[r.contacts["answered"], "handle_seconds"], 150.0)
+
+
 # ------------------------------------------------------------------ policy hooks
 class HoldTwice:
     """Holds every contact back twice (5 s), then longest idle: exercises re-evaluation."""
@@ -871,3 +895,44 @@ def test_arrivals_volume_col_is_named_as_in_required_agents():
     assert len(old) == 0
     with pytest.raises(ValueError, match="pass volume_col only"):
         arrivals_from_forecast(fc, volume_col="yhat", value_col="calls", seed=1)
+
+
+def test_ground_truth_tables_follow_the_pool_not_a_reused_address():
+    # review 2026-12-01: the oracle and the scorer cached their tables under
+    # id(pool.agent_ids) without keeping the array, so a later pool whose agent_ids array
+    # was allocated at the freed address (agents in another order) reused the stale
+    # tables: the slow agent was chosen
+    import dataclasses
+
+    from routing_ml.routing.base import Contact
+    from routing_ml.simulation import GroundTruthOracle, GroundTruthScorer
+
+    gt = _TinyTruth()
+    con = Contact(contact_id=1, channel="voice", skill="a", intent="x", language="es")
+
+    def pool_of(order):
+        ag = _agents(2, skills=[{"a": 3}] * 2).assign(agent_id=order)
+        return AgentPool.from_agents(ag.to_dict("records"))
+
+    for user in (GroundTruthOracle(gt), GroundTruthScorer(gt)):
+        first = pool_of(["A0", "A1"])
+        if isinstance(user, GroundTruthOracle):
+            assert user.choose(con, first, 100.0).agent == 0
+        else:
+            assert user.expected_outcomes(con, first)[0][0] == pytest.approx(0.9)
+        second = pool_of(["A1", "A0"])
+        address = id(first.agent_ids)
+        del first
+        # an array of the second pool's ids at the first one's address, if it was freed
+        held = []
+        for _ in range(100_000):
+            arr = np.empty(2, dtype=object)
+            if id(arr) == address:
+                break
+            held.append(arr)
+        arr[:] = second.agent_ids
+        second = dataclasses.replace(second, agent_ids=arr)
+        if isinstance(user, GroundTruthOracle):
+            assert user.choose(con, second, 100.0).agent == 1
+        else:
+            assert user.expected_outcomes(con, second)[0][1] == pytest.approx(0.9)

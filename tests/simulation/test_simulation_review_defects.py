@@ -178,6 +178,21 @@ def test_logged_repeats_are_kept_unless_the_outcome_model_generates_repeats():
     assert res.dropped == {"logged_repeats_replaced_by_simulated_repeats": 10}
 
 
+
+def test_empty_repeat_flags_are_first_contacts_and_words_are_refused():
+    # review 2026-12-01: an empty is_repeat cell (NaN) was read as True, and 'no' too
+    n = 6
+    log = pd.DataFrame({"ts": [_t(60 * i) for i in range(n)], "channel": "voice",
+                        "skill": "a", "handle_seconds": 30.0,
+                        "is_repeat": [True, np.nan, np.nan, False, np.nan, True]})
+    sh = pd.DataFrame({"agent_id": ["A1"], "start": [T0], "end": [_t(3600)]})
+    r = simulate(log, _agents(), sh)
+    assert r.summary["repeats"] == 2 and r.issues["logged_repeats_replayed"] == 2
+    assert r.contacts["is_repeat"].sum() == 2
+    with pytest.raises(FrameError, match=r"'is_repeat' must hold True/False.*'no'"):
+        simulate(log.assign(is_repeat=["yes", "no"] * 3), _agents(), sh)
+
+
 # ------------------------------------------------------------------ 6. event order
 @pytest.mark.parametrize("policy", [None, FirstFree()])
 def test_an_arrival_at_a_logout_time_comes_after_the_logout(policy):

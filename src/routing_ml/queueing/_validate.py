@@ -39,7 +39,8 @@ def warn_short_aht(aht: np.ndarray, name: str = "aht_seconds", *, stacklevel: in
     values come from the frame's column ``name`` (the fix is in the data, not a parameter).
     """
     values = np.asarray(aht, dtype=float).ravel()
-    short = values[np.isfinite(values) & (values < minimum)]
+    # (0 and below are errors the callers raise: no 'did you give minutes?' for them)
+    short = values[np.isfinite(values) & (values > 0) & (values < minimum)]
     if not short.size:
         return
     v = float(short.min())

@@ -174,7 +174,7 @@ def _logged_repeats(df: pd.DataFrame, kw: dict[str, Any], dropped: dict[str, int
     when the outcome model generates repeats itself, else replayed (``issues``)."""
     if "is_repeat" not in df or not kw["repeats"]:
         return df
-    rep = df["is_repeat"].fillna(False).astype(bool)
+    rep = _inputs.repeat_flags(df)
     n = int(rep.sum())
     if n == 0:
         return df

@@ -981,8 +981,9 @@ def prepare(
         r = np.full(n, np.nan)
     if "agent_id" in df:
         ids = df["agent_id"].to_numpy(dtype=object)[idx]
-        oa = pd.Series(ids).map(lambda a: pool_agent_index.get(str(a), -1)
-                                if isinstance(a, str) else -1).to_numpy(int)
+        # the log's ids as the pool writes them: 101, 101.0 (a column with gaps) and
+        # '101' are one agent (only text ids were looked up: numbers lost their agent)
+        oa = np.array([pool_agent_index.get(label_text(a) or "", -1) for a in ids], dtype=int)
     else:
         oa = np.full(n, -1, dtype=int)
     cid = col("contact_id", 0, np.int64)
@@ -1014,11 +1015,28 @@ def prepare(
         language=objcol("language"), text=objcol("text"), priority=prio,
         customer=objcol("customer_id"),
         patience=pat, deadline=dl, handle_obs=hobs, resolved_obs=r, orig_agent=oa,
-        is_repeat=np.asarray(col("is_repeat", False, bool), dtype=bool),
+        is_repeat=repeat_flags(df)[idx],
         shift_agent=sh_agent, shift_start=sh_start, shift_end=sh_end,
         dropped=dropped, issues=issues, rows=idx, handle_unusable=handle_unusable,
         draw_rows=draw_rows, queue_open=queue_open,
     )
+
+
+def repeat_flags(df: pd.DataFrame) -> np.ndarray:
+    """Column ``is_repeat`` as booleans (all False without it); an empty cell is a first
+    contact; a value that is not True/False or 1/0 is refused (``'no'`` was True)."""
+    if "is_repeat" not in df:
+        return np.zeros(len(df), dtype=bool)
+    try:
+        flags = df["is_repeat"].astype("boolean").fillna(False)
+    except (TypeError, ValueError):
+        odd = [v for v in pd.unique(df["is_repeat"].dropna())
+               if v not in (True, False, 0, 1)][:5]
+        raise FrameError(
+            f"contacts frame: column 'is_repeat' must hold True/False (or 1/0; empty for a "
+            f"first contact); found {odd}. Fix: map the values, e.g. "
+            f".map({{'yes': True, 'no': False}}).") from None
+    return flags.to_numpy(dtype=bool)
 
 
 #: share of the real-time contacts arriving while nobody of their queue is on shift from

@@ -56,7 +56,7 @@ class GroundTruthOracle:
         self.repeat_weight = repeat_weight
         self.lambda_per_second = lambda_per_second
         self.require_skill = require_skill
-        self._key: int | None = None
+        self._ids: Any = None  # the agent_ids array the tables were built for
 
     def _tables(self, pool: AgentPool) -> None:
         gt = self.ground_truth
@@ -73,7 +73,7 @@ class GroundTruthOracle:
         self._intent = {n: i for i, n in enumerate(gt.intents)}
         self._channel = {n: i for i, n in enumerate(gt.channels)}
         self._language = {n: i for i, n in enumerate(gt.languages)}
-        self._key = id(pool.agent_ids)
+        self._ids = pool.agent_ids  # kept: an id() alone may be reused by a later pool
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
         ch = pool.channel_index(contact.channel)
@@ -86,7 +86,7 @@ class GroundTruthOracle:
                 mask = mask & (pool.skills[:, s] > 0)
         if not mask.any():
             return Decision(-1, REASON_NO_ELIGIBLE)
-        if self._key != id(pool.agent_ids):
+        if self._ids is not pool.agent_ids:
             self._tables(pool)
         i = self._intent.get(contact.intent, -1)
         c = self._channel.get(contact.channel, -1)
@@ -123,12 +123,12 @@ class GroundTruthScorer:
 
     def __init__(self, ground_truth: Any) -> None:
         self.ground_truth = ground_truth
-        self._key: int | None = None
+        self._ids: Any = None  # the agent_ids array the tables were built for
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        # tables are keyed by id(pool.agent_ids), meaningless in another process
-        return {"ground_truth": self.ground_truth, "_key": None, "_cache": {}}
+        # tables are built for one pool's agent_ids array, not sent to another process
+        return {"ground_truth": self.ground_truth, "_ids": None, "_cache": {}}
 
     def _tables(self, pool: AgentPool) -> None:
         gt = self.ground_truth
@@ -140,7 +140,7 @@ class GroundTruthScorer:
         self._channel = {n: i for i, n in enumerate(gt.channels)}
         self._language = {n: i for i, n in enumerate(gt.languages)}
         self._cache = {}
-        self._key = id(pool.agent_ids)
+        self._ids = pool.agent_ids  # kept: an id() alone may be reused by a later pool
 
     def context_key(self, contact: Contact) -> tuple:
         """Contacts with equal keys get equal outcomes with every agent."""
@@ -149,7 +149,7 @@ class GroundTruthScorer:
     def expected_outcomes(self, contact: Contact, pool: AgentPool
                           ) -> tuple[np.ndarray, np.ndarray]:
         """True P(resolved) and expected handle seconds of ``contact`` per pool agent."""
-        if self._key != id(pool.agent_ids):
+        if self._ids is not pool.agent_ids:
             self._tables(pool)
         key = self.context_key(contact)
         hit = self._cache.get(key)

@@ -83,8 +83,12 @@ class ExponentialService:
                     )
         else:
             qmeans = [float(aht)] * len(prepared.queue_names)
-        if any(not (m > 0) for m in qmeans):
-            raise ValueError(f"aht_seconds must be > 0, got {qmeans}.")
+        bad = [(q, m) for q, m in zip(prepared.queue_names, qmeans, strict=True) if not m > 0]
+        if bad:
+            raise ValueError(
+                f"aht_seconds must be a mean handle time > 0 seconds; queue {bad[0][0]!r} "
+                f"gets {bad[0][1]:g}. Fix: give the AHT in seconds, e.g. aht_seconds=300 "
+                f"for 5 minutes.")
         means = [qmeans[q] for q in prepared.queue.tolist()]
         p = float(self.resolution_probability)
         phi = _normal_cdf
