@@ -90,22 +90,30 @@ class HandleTimeForecaster(ParamsMixin):
             kind = np.where(hol.mask(start + days.astype("timedelta64[D]")), 7, kind)
         return kind
 
-    def _table(self, calls: np.ndarray, values: np.ndarray, wd: np.ndarray, n_days: int,
-               weighted: bool = True) -> np.ndarray:
-        """(8, slots) profile of ``values`` (days x slots) by day kind (weekdays 0-6,
-        holidays 7): with ``weighted``, the calls- and recency-weighted mean shrunk towards
-        the slot's and the queue's means with ``prior_calls`` pseudo-calls (see the class
-        docstring); else the recency-weighted mean per day of ``values`` (calls per day)."""
+    def _recency(self, n_days: int) -> np.ndarray:
+        """(days, 1) weights ``0.5 ** (age_weeks / halflife_weeks)``, the last day 1."""
         age_weeks = (n_days - 1 - np.arange(n_days)) / 7.0
-        recency = (0.5 ** (age_weeks / self.halflife_weeks))[:, None]
-        if not weighted:
-            table = np.zeros((8, values.shape[1]))
-            overall = (recency * values).sum(axis=0) / max(recency.sum(), 1e-12)
-            for w_ in range(8):
-                sel = wd == w_
-                table[w_] = (recency[sel] * values[sel]).sum(axis=0) / recency[sel].sum() \
-                    if sel.any() else overall
-            return table
+        return (0.5 ** (age_weeks / self.halflife_weeks))[:, None]
+
+    def _calls_table(self, calls: np.ndarray, wd: np.ndarray) -> np.ndarray:
+        """(8, slots) calls of a typical day of each kind (weekdays 0-6, holidays 7) and
+        slot: the recency-weighted mean of ``calls`` (days x slots); a kind the history
+        has no day of takes the mean over all days."""
+        recency = self._recency(len(calls))
+        overall = (recency * calls).sum(axis=0) / max(recency.sum(), 1e-12)
+        table = np.zeros((8, calls.shape[1]))
+        for w_ in range(8):
+            sel = wd == w_
+            table[w_] = (recency[sel] * calls[sel]).sum(axis=0) / recency[sel].sum() \
+                if sel.any() else overall
+        return table
+
+    def _table(self, calls: np.ndarray, values: np.ndarray, wd: np.ndarray,
+               n_days: int) -> np.ndarray:
+        """(8, slots) profile of ``values`` (days x slots) by day kind (weekdays 0-6,
+        holidays 7): the calls- and recency-weighted mean shrunk towards the slot's and
+        the queue's means with ``prior_calls`` pseudo-calls (see the class docstring)."""
+        recency = self._recency(n_days)
         W = calls * recency
         # the means every profile shrinks to come from ordinary days (holidays would
         # pull them), or from all days when the history has nothing else
@@ -212,7 +220,7 @@ class HandleTimeForecaster(ParamsMixin):
             p.extra["aht_table"] = self._table(calls, A0, wd, p.n_days)
             # the calls of a typical day of each kind and slot (recency-weighted): the
             # interval's width depends on how many calls its mean is taken over
-            p.extra["calls_table"] = self._table(calls, calls, wd, p.n_days, weighted=False)
+            p.extra["calls_table"] = self._calls_table(calls, wd)
             # out of sample: the profile of the days before the last calibration days
             # (at most INTERVAL_CALIBRATION_DAYS, leaving a week before them) against the
             # handle times of those days
