@@ -250,6 +250,19 @@ def test_simulation_ground_truth_outcomes_repeats_and_oracle():
     assert by_agent["A1"] > 2.5 * by_agent["A0"]  # the true agent effect is there
 
 
+class _OnlyAgent:
+    """Routes every contact to agent ``index`` (the contact waits while that agent is busy)."""
+
+    name = "only_agent"
+
+    def __init__(self, index):
+        self.index = index
+
+    def choose(self, contact, pool, now):
+        ok = pool.has_capacity(pool.channel_index(contact.channel))[self.index]
+        return Decision(self.index if ok else -1, "x")
+
+
 def test_simulation_logged_outcomes_with_agent_effects():
     c = _contacts(50, rate_per_hour=10, skills=("a",))
     c["handle_seconds"] = 300.0
@@ -257,17 +270,9 @@ def test_simulation_logged_outcomes_with_agent_effects():
     eff = pd.DataFrame({"agent_id": ["A0", "A1"], "key": ["a", "a"],
                         "log_effect": [0.0, np.log(2.0)]})
 
-    class OnlyA1:
-        name = "only_a1"
-
-        def choose(self, contact, pool, now):
-            ok = pool.has_capacity(pool.channel_index(contact.channel))[1]
-            return Decision(1 if ok else -1, "x")
-
-    r = simulate(c, _agents(2, skills=[{"a": 3}] * 2), policy=OnlyA1(),
+    r = simulate(c, _agents(2, skills=[{"a": 3}] * 2), policy=_OnlyAgent(1),
                  outcomes=LoggedOutcomes(eff))
     np.testing.assert_allclose(r.contacts.loc[r.contacts["answered"], "handle_seconds"], 600.0)
-
 
 
 @pytest.mark.parametrize("logged", [102, 102.0, "102"])
@@ -281,15 +286,8 @@ def test_logged_outcomes_know_the_logged_agent_by_a_numeric_id(logged):
     eff = pd.DataFrame({"agent_id": [101, 102], "key": ["a", "a"],
                         "log_effect": [0.0, np.log(2.0)]})
 
-    class OnlyFirst:
-        name = "only_first"
-
-        def choose(self, contact, pool, now):
-            ok = pool.has_capacity(pool.channel_index(contact.channel))[0]
-            return Decision(0 if ok else -1, "x")
-
     agents = _agents(2, skills=[{"a": 3}] * 2).assign(agent_id=[101, 102])
-    r = simulate(c, agents, policy=OnlyFirst(), outcomes=LoggedOutcomes(eff))
+    r = simulate(c, agents, policy=_OnlyAgent(0), outcomes=LoggedOutcomes(eff))
     np.testing.assert_allclose(r.contacts.loc[r.contacts["answered"], "handle_seconds"], 150.0)
 
 
