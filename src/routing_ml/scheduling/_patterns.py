@@ -222,12 +222,17 @@ def solve_pattern_model(p: RosterProblem, *, time_limit_seconds: float, gap_limi
     classes = agent_classes(p)
     wd = [p.weekday(d) for d in range(p.n_days)]
     pats: dict[tuple[int, int], list[_Pattern]] = {}
-    seen: dict[Any, list[_Pattern]] = {}  # identical weeks (same options and weekdays) share patterns
+    # identical weeks share patterns: same options, weekdays and minimum hours (leave lowers
+    # one week's), and not the first week when working days carried over from the previous
+    # roster bind it
+    seen: dict[Any, list[_Pattern]] = {}
     total = 0
     for g, members in enumerate(classes):
         a0 = members[0]
         for wk in range(p.n_weeks):
-            key = (g, tuple(p.options[a0][7 * wk:7 * wk + 7]), tuple(wd[7 * wk:7 * wk + 7]))
+            carried = p.agents[a0].previous_streak if wk == 0 else 0
+            key = (g, carried, p.agents[a0].min_minutes(wk), tuple(p.options[a0][7 * wk:7 * wk + 7]),
+                   tuple(wd[7 * wk:7 * wk + 7]))
             if key not in seen:
                 got = week_patterns(p, a0, wk, max_patterns - total, wd, build_deadline)
                 if not got:

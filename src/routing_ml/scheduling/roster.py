@@ -1469,6 +1469,17 @@ def _result_from_pattern(p: RosterProblem, pattern: PatternSolution, config: Sol
     )
 
 
+def _keeps_hard_rules(result: RosterResult) -> bool:
+    """A pattern-model plan is only used when :func:`check_roster` finds nothing: the
+    model is exact for the hard rules, so a violation is a bug in it, and the named CP-SAT
+    model then solves the roster instead (logged as an error)."""
+    if result.violations.empty:
+        return True
+    logger.error("pattern model: its plan breaks %d hard rule(s) (%s); solving with CP-SAT instead",
+                 len(result.violations), ", ".join(sorted(set(result.violations["rule"]))))
+    return False
+
+
 def build_roster(
     requirements: pd.DataFrame,
     agents: pd.DataFrame,
@@ -1587,7 +1598,8 @@ def build_roster(
                                          config=config, t0=t0, progress=progress)
         if listed is not None and (result is None or result.objective is None
                                    or listed.objective <= result.objective):
-            result = _result_from_pattern(problem, listed, config, t0, progress)
+            joined = _result_from_pattern(problem, listed, config, t0, progress)
+            result = joined if _keeps_hard_rules(joined) else result
         elif listed is not None and result is not None:  # the horizon model's bound holds for any plan
             result = _with_bound(result, listed.bound)
     elif method == "auto" and not precheck_infeasibility(problem):
@@ -1595,6 +1607,8 @@ def build_roster(
         pattern = _pattern_phase(problem, config, progress, t0)
         if pattern is not None and (_meets_gap(pattern, config) or pattern.generated):
             result = _result_from_pattern(problem, pattern, config, t0, progress)
+            if not _keeps_hard_rules(result):
+                result = pattern = None  # neither its plan nor its bound can be trusted
     if result is None:
         rm = build_roster_model(problem)
         logger.debug("roster model: %d assignment variables", rm.num_assignment_vars)
