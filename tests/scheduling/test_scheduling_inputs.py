@@ -99,6 +99,9 @@ def test_bad_agents(agents, match):
         (lambda: ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(240,), breaks=(
             BreakRule(name="a", duration_minutes=30, earliest_offset_minutes=200, latest_offset_minutes=230),)), "after the end"),
         (lambda: ShiftTemplate(name="x", start_minutes=1500, lengths_minutes=(480,)), "starts must satisfy"),
+        (lambda: ShiftTemplate(name="x", start_minutes=420, latest_start_minutes=540, start_step_minutes=45,
+                               lengths_minutes=(480,)),
+         r"latest_start_minutes=540 is not on the grid .* Fix: use latest_start_minutes=510 or 555"),
         (lambda: BreakRule(duration_minutes=15, earliest_offset_minutes=90, latest_offset_minutes=60), "window must satisfy"),
         (lambda: SolverConfig(time_limit_seconds=0), "time_limit_seconds must be a positive"),
         (lambda: SolverConfig(num_workers=-1), "num_workers"),

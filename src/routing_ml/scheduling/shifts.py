@@ -231,6 +231,14 @@ class ShiftTemplate:
             )
         if self.start_step_minutes <= 0:
             raise ScheduleInputError(f"{who}: start_step_minutes must be > 0, got {self.start_step_minutes}.")
+        if (latest - self.start_minutes) % self.start_step_minutes:
+            below = latest - (latest - self.start_minutes) % self.start_step_minutes
+            raise ScheduleInputError(
+                f"{who}: latest_start_minutes={latest} is not on the grid of start times "
+                f"start_minutes={self.start_minutes} + k x start_step_minutes={self.start_step_minutes}, "
+                f"so the latest start would be silently dropped. Fix: use latest_start_minutes="
+                f"{below} or {below + self.start_step_minutes}, or a start_step_minutes that divides "
+                f"{latest - self.start_minutes}.")
         if not self.lengths_minutes or any(n <= 0 or n > MINUTES_PER_DAY for n in self.lengths_minutes):
             raise ScheduleInputError(
                 f"{who}: lengths_minutes must be one or more lengths in (0, 1440], got "
