@@ -124,3 +124,22 @@ def test_lists_and_zero_dim_arrays():
     assert required_agents(np.array(100.0), 300, 15) == required_agents(100, 300, 15)
     assert required_agents([100, 200], 300, 15).tolist() == [
         required_agents(100, 300, 15), required_agents(200, 300, 15)]
+
+
+@pytest.mark.parametrize("call, names", [
+    (lambda: required_agents(5e19, 180, 15), "volume, aht_seconds and interval_minutes"),
+    (lambda: required_agents([10, 5e19], 180, 15), "volume, aht_seconds and interval_minutes"),
+    (lambda: required_agents(100, 1e300, 15), "volume, aht_seconds and interval_minutes"),
+    (lambda: chat_required_agents(1e20, 300, 15, concurrency=2), "volume, aht_seconds and interval_minutes"),
+    (lambda: erlang_b_required_agents(2e19, 0.01), "traffic_erlangs and max_blocking"),
+    (lambda: apply_shrinkage(1e19, 0.5), "agents and shrinkage"),
+])
+def test_absurd_scale_is_a_units_error_not_a_negative_count(call, names):
+    # int64 overflow used to turn these into negative agent counts (or a bisection error)
+    with pytest.raises(QueueingInputError, match=f"{names} give .* beyond 2\\*\\*53.* Fix: check the units"):
+        call()
+
+
+def test_large_but_exact_scales_still_work():
+    assert required_agents(1e9, 180, 15) > 2e8  # two hundred million erlangs is still exact
+    assert apply_shrinkage(2**40, 0.5) == 2**41

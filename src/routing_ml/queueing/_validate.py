@@ -205,9 +205,31 @@ def broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
         ) from exc
 
 
-def out(value: np.ndarray, scalar: bool, *, integer: bool = False) -> Any:
-    """Return a Python scalar for scalar inputs, else the array."""
+#: whole agents above this are no longer exact in float64 (and near int64's limit): no
+#: contact center is this large, so such an answer means inputs in the wrong units
+MAX_EXACT_AGENTS = 2.0**53
+
+
+def check_agent_scale(value: np.ndarray, inputs: str) -> None:
+    """Raise when an agent count (or offered load in erlangs) is beyond
+    ``MAX_EXACT_AGENTS``; ``inputs`` names the arguments it was computed from."""
+    v = np.asarray(value, dtype=float)
+    bad = ~np.isfinite(v) | (v > MAX_EXACT_AGENTS)
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        raise QueueingInputError(
+            f"{inputs} give {v.ravel()[i]:.4g} agents (or erlangs), beyond 2**53 where whole "
+            f"numbers stop being exact (int64 would overflow to negative counts); no contact "
+            f"center is this large. Fix: check the units of {inputs} (contacts per interval, "
+            f"not per year; seconds, not milliseconds)."
+        )
+
+
+def out(value: np.ndarray, scalar: bool, *, integer: bool = False, inputs: str = "the inputs") -> Any:
+    """Return a Python scalar for scalar inputs, else the array. With ``integer`` the values
+    become int64 after :func:`check_agent_scale` (``inputs`` names the arguments)."""
     if integer:
+        check_agent_scale(value, inputs)
         value = np.asarray(value).astype(np.int64)
     if scalar:
         item = np.asarray(value).item()

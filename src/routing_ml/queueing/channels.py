@@ -158,7 +158,7 @@ def chat_required_agents(
     scalar = all_scalar(volume, aht_seconds, interval_minutes, concurrency, service_level,
                         answer_seconds, max_occupancy, shrinkage, patience_seconds, max_asa_seconds,
                         max_abandon_rate)
-    return out(res, scalar, integer=not fractional)
+    return out(res, scalar, integer=not fractional, inputs="volume, aht_seconds and interval_minutes")
 
 
 def deferred_required_agents(
@@ -249,7 +249,7 @@ def deferred_required_agents(
     agents = np.asarray(level) if fractional else _ceil_tol(np.asarray(level))
     gross = _gross_up(agents.astype(float), np.asarray(float(shr)), fractional)
     res = np.where(work_mask, gross, 0.0)
-    return out(res, False, integer=not fractional)
+    return out(res, False, integer=not fractional, inputs="volume and aht_seconds")
 
 
 def _deferred_level(work_seconds: np.ndarray, working: np.ndarray, length_seconds: float,

@@ -54,6 +54,7 @@ from routing_ml.queueing._validate import (
     all_scalar,
     as_array,
     broadcast,
+    check_agent_scale,
     interval_minutes_array,
     out,
     warn_short_aht,
@@ -244,7 +245,7 @@ def apply_shrinkage(agents: ArrayLike, shrinkage: ArrayLike, *, fractional: bool
                  fix="Fix: a fraction in [0, 1).")
     n, s = broadcast(agents=n, shrinkage=s)
     res = _gross_up(n, s, fractional)
-    return out(res, all_scalar(agents, shrinkage), integer=not fractional)
+    return out(res, all_scalar(agents, shrinkage), integer=not fractional, inputs="agents and shrinkage")
 
 
 def _gross_up(n: np.ndarray, s: np.ndarray, fractional: bool) -> np.ndarray:
@@ -361,7 +362,7 @@ def required_agents(
     res = _gross_up(n, b["shrinkage"].ravel(), fractional).reshape(shape)
     scalar = all_scalar(volume, aht_seconds, interval_minutes, service_level, answer_seconds,
                         max_occupancy, shrinkage, patience_seconds, max_asa_seconds, max_abandon_rate)
-    return out(res, scalar, integer=not fractional)
+    return out(res, scalar, integer=not fractional, inputs="volume, aht_seconds and interval_minutes")
 
 
 def _minimum_agents(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarray,
@@ -370,6 +371,9 @@ def _minimum_agents(a: np.ndarray, aht: np.ndarray, sl: np.ndarray, t: np.ndarra
     """Minimal whole agents on the phones (float array) for flat, validated arrays; with
     ``max_asa`` (seconds) / ``max_abandon`` (fraction, Erlang A) the service-level answer
     is raised until those hold too (both fall as agents are added)."""
+    # the offered load a = volume x aht_seconds / (60 x interval_minutes) erlangs: a huge one
+    # is a units mistake, named here rather than failing inside the search
+    check_agent_scale(a, "volume, aht_seconds and interval_minutes")
     n = _minimum_agents_sl(a, aht, sl, t, occ, patience)
     if max_asa is None and max_abandon is None:
         return n
@@ -590,7 +594,7 @@ def erlang_b_required_agents(
     if idx.size:
         res[idx] = _erlang_b_sizing(a[idx], p[idx], occ[idx])
     return out(res.reshape(shape), all_scalar(traffic_erlangs, max_blocking, max_occupancy),
-               integer=True)
+               integer=True, inputs="traffic_erlangs and max_blocking")
 
 
 def _erlang_b_sizing_scalar(a: float, p: float, occ: float) -> float | None:
