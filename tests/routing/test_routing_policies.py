@@ -379,6 +379,26 @@ def test_predictive_nonfinite_scores_fall_back_inside_policy():
     assert d.routed and d.reason == "fallback:nonfinite_score"
 
 
+@pytest.mark.parametrize("policy", [
+    lambda m: Predictive(m, holdout_seconds=0),
+    lambda m: BatchAssignment(m),
+])
+def test_nonfinite_scores_fall_back_to_the_skill_based_choice(policy):
+    # C (tax level 1) has been idle longest, A (tax level 5) is free: without usable scores
+    # the fallback is SkillBased's choice (A), not the longest idle agent at any level
+    nan = float("nan")
+    scorer = StubScorer({"A": nan, "B": nan, "C": nan, "D": nan}, {})
+    contact = Contact(1, "voice", skill="tax", language="es")
+    pool = make_pool(idle_since=[50.0, 20.0, 0.0, 0.0])
+    expected = SkillBased().choose(contact, pool, 60.0)
+    d = policy(scorer).choose(contact, pool, 60.0)
+    assert expected.agent_id == "A"
+    assert d.agent_id == "A" and d.reason == "fallback:nonfinite_score"
+    pool.load[0, pool.channel_index("voice")] = 1  # A busy: B (level 3) before C
+    d = policy(scorer).choose(contact, pool, 60.0)
+    assert d.agent_id == "B" == SkillBased().choose(contact, pool, 60.0).agent_id
+
+
 # -- BatchAssignment ------------------------------------------------------------------
 
 @pytest.mark.parametrize("solver", ["lsa", "flow"])

@@ -544,8 +544,9 @@ class Predictive(_RuleMixin):
         ev = self.expected_value(contact, pool)
         finite = np.isfinite(ev)
         if not (mask & finite).any():
-            # the model gave no usable score: longest idle among the eligible agents
-            agent = int(np.argmin(np.where(mask, pool.idle_since, np.inf)))
+            # the model gave no usable score: as SkillBased, the most proficient eligible
+            # agents, then the longest idle among them
+            agent = _skill_based_pick(pool, mask, s)
             return Decision(agent, f"{REASON_FALLBACK}:nonfinite_score",
                             agent_id=str(pool.agent_ids[agent]))
         cand = np.where(mask & finite, ev, -np.inf)
@@ -585,6 +586,25 @@ class Predictive(_RuleMixin):
             if u > best_u:
                 best, best_u = i, u
         return best
+
+
+def _skill_based_pick(pool: AgentPool, mask: np.ndarray, skill: int) -> int:
+    """SkillBased's choice among the agents of ``mask`` (not empty): the highest proficiency
+    in ``skill`` (any agent when ``skill < 0``), then the longest idle, then pool order."""
+    idx = mask.nonzero()[0]
+    if skill >= 0:
+        level = pool.skills[idx, skill]
+        idx = idx[level == level.max()]
+    return int(idx[pool.idle_since[idx].argmin()])
+
+
+def _skill_based_values(pool: AgentPool, skill: int) -> np.ndarray:
+    """Values that rank agents as :func:`_skill_based_pick` does (higher is better):
+    proficiency in ``skill`` first, idle rank (a fraction below one) second."""
+    idle = _idle_rank(pool) / max(len(pool), 1)
+    if skill < 0:
+        return -idle
+    return pool.skills[:, skill].astype(float) - idle
 
 
 def _idle_rank(pool: AgentPool) -> np.ndarray:
@@ -974,9 +994,9 @@ class BatchAssignment(_RuleMixin):
                     bad = ~np.isfinite(v)
                     g = len(group_rows)
                     if bad[mask].all():
-                        # the model gave no usable value: longest idle first, as
-                        # Predictive's fallback:nonfinite_score
-                        v = -_idle_rank(pool) / max(len(pool), 1)
+                        # the model gave no usable value: most proficient, then longest
+                        # idle first, as Predictive's fallback:nonfinite_score
+                        v = _skill_based_values(pool, s)
                         fallback_groups.add(g)
                     elif bad.any():
                         v = np.where(bad, v[~bad].min() - 1.0, v)
