@@ -369,7 +369,10 @@ class Predictive(_RuleMixin):
     (shrunk to the pool mean with ``fairness_prior_seconds`` pseudo-seconds) minus the
     pool mean (``fairness_band = 1``), or its distance outside the band ``[mean ×
     band, mean / band]`` (``band < 1``: agents inside the band are chosen on value alone,
-    an agent starved of work or overloaded is pushed back in).
+    an agent starved of work or overloaded is pushed back in). Agents whose score is not
+    finite (NaN or inf from the model) are skipped; when no eligible agent has a finite
+    score the choice is :class:`SkillBased`'s (most proficient, then longest idle) with the
+    reason ``fallback:nonfinite_score``.
 
     **Holdout**: while the contact has waited less than its window — ``holdout_seconds``
     on real-time channels, ``deferred_holdout_seconds`` on e-mail and web, whose answer
