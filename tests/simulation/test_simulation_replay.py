@@ -68,6 +68,23 @@ def test_simulation_kaplan_meier_conditional_draw():
     assert abs(np.mean(draw[np.isfinite(draw)] - 50.0) - 100.0) < 8.0
 
 
+def test_conditional_draw_reads_the_step_function_between_events():
+    # abandonments at 10 s and 20 s, two callers censored at 30 s: S = 3/4 after 10 s and
+    # 1/2 after 20 s. A caller served after 15 s has patience > 15 s: P(T = 20) = (3/4 - 1/2)
+    # / (3/4) = 1/3 and P(T > 30, never observed: inf) = 2/3. Interpolating S between the
+    # steps gave 0.2 / 0.8.
+    times, surv = _kaplan_meier(np.array([10.0, 20.0, 30.0, 30.0]), np.array([True, True, False, False]))
+    np.testing.assert_allclose(surv, [0.75, 0.5])
+    u = (np.arange(30000) + 0.5) / 30000
+    draw = _conditional_draw(times, surv, np.full(u.size, 15.0), u)
+    assert set(np.unique(draw)) == {20.0, np.inf}
+    assert np.mean(draw == 20.0) == pytest.approx(1 / 3, abs=1e-3)
+    # at an event time the step has already fallen: S(20) = 1/2, every draw is beyond it
+    assert np.isinf(_conditional_draw(times, surv, np.full(100, 20.0), u[::300])).all()
+    # before the first event: S = 1
+    assert np.mean(_conditional_draw(times, surv, np.full(u.size, 5.0), u) == 10.0) == pytest.approx(0.25, abs=1e-3)
+
+
 def test_simulation_shifts_from_requirements():
     ds = pd.date_range("2024-01-01 08:00", periods=6, freq="30min")
     req = pd.DataFrame({"unique_id": "voice:a", "ds": ds, "agents": [1, 2, 2, 0, 1, 1]})

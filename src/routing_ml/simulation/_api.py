@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,12 @@ from routing_ml.frames import AGENTS, CHANNELS, ID, TIME, as_timestamp, validate
 from routing_ml.routing.base import AgentPool, LongestIdleAgent, check_skills_mapping
 
 from . import _engine, _inputs, _stats
-from .outcomes import LoggedOutcomes, _logged_handle_fill, as_outcome_model
+from .outcomes import (
+    LoggedOutcomes,
+    _logged_handle_fill,
+    as_outcome_model,
+    check_outcome_parameters,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -422,6 +428,7 @@ def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], poli
     model = as_outcome_model(kw["outcomes"],
                              has_logged_handle=bool(np.isfinite(P.handle_obs).any()),
                              aht_seconds=kw["aht_seconds"])
+    check_outcome_parameters(model)  # also models of the user's own and ground truths
     outcome = model.bind(P, pool)
     if isinstance(model, LoggedOutcomes) and P.handle_unusable:
         # the logged model serves these contacts with the median logged time
@@ -779,8 +786,10 @@ def compare_policies(
         baseline = next(iter(pols))
     if baseline not in pols:
         raise ValueError(f"baseline {baseline!r} is not among the policies {list(pols)}.")
-    if not isinstance(n_replications, int) or n_replications < 1:
+    if isinstance(n_replications, bool) or not isinstance(n_replications, numbers.Integral) \
+            or n_replications < 1:
         raise ValueError(f"n_replications must be an int >= 1, got {n_replications!r}.")
+    n_replications = int(n_replications)
     if "patience" in simulate_kwargs:
         simulate_kwargs["patience_seconds"] = _patience(simulate_kwargs.get("patience_seconds"),
                                                         {"patience": simulate_kwargs.pop("patience")})

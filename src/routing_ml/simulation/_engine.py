@@ -6,7 +6,9 @@ sorted array merged with the heap (they never enter it); repeats enter the heap.
 
 Decision points:
 
-- a contact arrives and some agent has a free session on its channel → ``policy.choose``;
+- a contact arrives and some agent qualified for its queue (channel and skill; the channel
+  alone for a policy whose ``require_skill`` is False) has a free session →
+  ``policy.choose``;
 - an agent gets a free session (end of service, log-in) and contacts wait in queues it is
   qualified for → the best waiting contact (real-time before deferrable, then higher
   priority, then earliest arrival — or deadline for email/web) is offered to
@@ -245,6 +247,9 @@ def _run(
     nq = len(P.queue_names)
     qch = P.queue_channel.tolist()
     qsk = P.queue_skill.tolist()
+    # the queues each agent may serve: its channels, and the skill unless the policy says
+    # it ignores skills (LongestIdleAgent(require_skill=False))
+    skill_free = getattr(policy, "require_skill", True) is False
     agent_queues: list[list[int]] = []
     for a in range(na):
         mine = []
@@ -252,7 +257,7 @@ def _run(
             if cap[a][qch[q]] <= 0:
                 continue
             s = qsk[q]
-            if s == -2 or (s >= 0 and skills[a][s] <= 0):
+            if not skill_free and (s == -2 or (s >= 0 and skills[a][s] <= 0)):
                 continue
             mine.append(q)
         agent_queues.append(mine)
@@ -383,9 +388,13 @@ def _run(
 
     def longest_idle(q: int) -> int:
         best = -1
-        for a in idle_q[q]:  # the first key: the longest idle
-            best = a
-            break
+        for a in idle_q[q]:  # the first key: the longest idle; ties to the first row
+            if best < 0:
+                best = a
+            elif idle_l[a] == idle_l[best]:
+                best = min(a, best)
+            else:
+                break
         part = partial[qch[q]]
         if part:
             for a in part:

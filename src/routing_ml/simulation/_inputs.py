@@ -541,7 +541,10 @@ def _kaplan_meier(t: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _conditional_draw(times: np.ndarray, surv: np.ndarray, lower: np.ndarray,
                       u: np.ndarray) -> np.ndarray:
     """Draw T > lower from the KM distribution via inverse CDF; +inf beyond its support."""
-    s_lower = np.interp(lower, times, surv, left=1.0, right=surv[-1] if len(surv) else 1.0)
+    # S is a step function, S(lower) = P(T > lower): the survival just after the last event
+    # time <= lower (1 before the first); interpolating between steps biased the draw
+    i = np.searchsorted(times, lower, side="right") - 1
+    s_lower = np.where(i >= 0, surv[np.maximum(i, 0)], 1.0) if len(surv) else np.ones(len(lower))
     target = s_lower * (1.0 - u)  # S(T) = target, T > lower
     # S is decreasing: find the first event time whose survival <= target
     idx = np.searchsorted(-surv, -target, side="left")
@@ -643,6 +646,21 @@ def _numbers(df: pd.DataFrame, column: str) -> pd.Series:
             f"{df.loc[bad, column].unique()[:5].tolist()} ({int(bad.sum())} rows). Fix: numbers "
             f"(seconds for *_seconds), or leave the cell empty where unknown.")
     return values
+
+
+def check_queue_keys(mapping: Mapping[Any, Any], name: str, what: str, queues: Iterable[Any],
+                     channels: Iterable[str], skills: Iterable[str]) -> None:
+    """ValueError when a key of ``mapping`` (the argument ``name``, keyed by queue
+    ``"channel:skill"`` or by channel) names no queue or channel of the run: any queue the
+    roster could serve counts (a queue may have no arrival in one run)."""
+    queues, channels = [str(q) for q in queues], [str(c) for c in channels]
+    names = set(queues) | set(channels) | {f"{c}:{k}" for c in channels for k in skills}
+    stray = sorted(str(k) for k in mapping if str(k) not in names)
+    if stray:
+        raise ValueError(
+            f"{name} has keys {stray[:5]} that name no queue or channel of this run (queues "
+            f"{sorted(queues)[:8]}, channels {channels}). Fix: key {what} by queue "
+            f"'channel:skill' or by channel.")
 
 
 def prepare(
@@ -932,17 +950,9 @@ def prepare(
     chn = ch_row[idx]
     need = np.isnan(pat)
     if isinstance(patience, Mapping):
-        # any queue the roster could serve (a queue may have no arrival in one run)
-        names = ({str(q) for q in qnames} | {str(c) for c in pool_channels}
-                 | {f"{c}:{k}" for c in pool_channels for k in pool_skills})
-        stray = sorted(str(k) for k in patience if str(k) not in names)
-        if stray:
-            # a typo would read as "nobody ever hangs up" on that queue
-            raise ValueError(
-                f"patience_seconds has keys {stray[:5]} that name no queue or channel of this run "
-                f"(queues {sorted(str(q) for q in qnames)[:8]}, channels "
-                f"{list(pool_channels)}). Fix: key the mean patience seconds by queue "
-                f"'channel:skill' or by channel.")
+        # a typo would read as "nobody ever hangs up" on that queue
+        check_queue_keys(patience, "patience_seconds", "the mean patience seconds", qnames,
+                         pool_channels, pool_skills)
     if need.any():
         pat[need] = draw_patience(patience, np.asarray(pool_channels, dtype=object)[chn[need]],
                                   qnames[qk[need]],

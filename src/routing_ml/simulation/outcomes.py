@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.routing.base import AgentPool
+from routing_ml.simulation._inputs import check_queue_keys
 
 
 class BoundOutcomes(Protocol):
@@ -44,6 +45,29 @@ class OutcomeModel(Protocol):
     repeat_delay_hours: float
 
     def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes: ...
+
+
+def _as_float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def check_outcome_parameters(model: Any) -> None:
+    """ValueError naming the parameter when ``model``'s ``repeat_probability`` or
+    ``resolution_probability`` is not in [0, 1] or its ``repeat_delay_hours`` is not a
+    finite number >= 0 (a negative delay sent repeats back before their first contact)."""
+    who = type(model).__name__
+    for name in ("resolution_probability", "repeat_probability"):
+        p = getattr(model, name, None)
+        if p is not None and not 0.0 <= _as_float(p) <= 1.0:  # NaN fails too
+            raise ValueError(f"{who}: {name} must be a probability in [0, 1], got {p!r}.")
+    delay = getattr(model, "repeat_delay_hours", 0.0)
+    f = _as_float(delay)
+    if not (math.isfinite(f) and f >= 0):
+        raise ValueError(f"{who}: repeat_delay_hours must be a finite number of hours >= 0 "
+                         f"(the mean delay before an unresolved contact returns), got {delay!r}.")
 
 
 class ExponentialService:
@@ -65,10 +89,14 @@ class ExponentialService:
         self.resolution_probability = resolution_probability
         self.repeat_probability = repeat_probability
         self.repeat_delay_hours = repeat_delay_hours
+        check_outcome_parameters(self)
 
     def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes:
         aht = self.aht_seconds
         if isinstance(aht, Mapping):
+            # a typo would silently give that queue its channel's handle time
+            check_queue_keys(aht, "aht_seconds", "the mean handle seconds", prepared.queue_names,
+                             pool.channel_names, pool.skill_names)
             qmeans = []
             for q in prepared.queue_names:
                 ch = q.split(":", 1)[0]
@@ -83,10 +111,11 @@ class ExponentialService:
                     )
         else:
             qmeans = [float(aht)] * len(prepared.queue_names)
-        bad = [(q, m) for q, m in zip(prepared.queue_names, qmeans, strict=True) if not m > 0]
+        bad = [(q, m) for q, m in zip(prepared.queue_names, qmeans, strict=True)
+               if not (m > 0 and math.isfinite(m))]
         if bad:
             raise ValueError(
-                f"aht_seconds must be a mean handle time > 0 seconds; queue {bad[0][0]!r} "
+                f"aht_seconds must be a finite mean handle time > 0 seconds; queue {bad[0][0]!r} "
                 f"gets {bad[0][1]:g}. Fix: give the AHT in seconds, e.g. aht_seconds=300 "
                 f"for 5 minutes.")
         means = [qmeans[q] for q in prepared.queue.tolist()]
@@ -203,6 +232,7 @@ class LoggedOutcomes:
         self.key = key
         self.repeat_probability = repeat_probability
         self.repeat_delay_hours = repeat_delay_hours
+        check_outcome_parameters(self)
 
     def bind(self, prepared: Any, pool: AgentPool) -> BoundOutcomes:
         h = prepared.handle_obs
