@@ -226,3 +226,19 @@ def test_logged_pair_model_takes_what_its_predict_takes(store):
         got = model.predict(frame)
         np.testing.assert_allclose(got["expected_handle_seconds"],
                                    pair.predict(frame)["expected_handle_seconds"])
+
+
+def test_forecaster_adapter_with_h_keeps_integer_queue_ids():
+    # before: the asked ids were compared as text with the forecast's integer ids and a
+    # logged forecaster returned an empty frame for params={"h": ...}, without a word
+    from routing_ml.forecasting import Forecaster
+
+    hist = _weekday_volumes().assign(unique_id=lambda d: d["unique_id"].map({"voice:tributos": 1, "chat:padron": 2}))
+    fc = Forecaster("topdown", freq="1h", holidays_country=None, calibration_windows=2).fit(hist)
+    native = fc.predict(h=6)
+    got = tracking.predict_frame("forecaster", fc, pd.DataFrame({"unique_id": [1]}), {"h": "6"})
+    assert len(got) == 6 and set(got["unique_id"]) == {1}
+    pd.testing.assert_frame_equal(got.reset_index(drop=True),
+                                  native[native["unique_id"] == 1].reset_index(drop=True))
+    with pytest.raises(tracking.AdapterError, match=r"unique_id \['3'\] have no forecast"):
+        tracking.predict_frame("forecaster", fc, pd.DataFrame({"unique_id": [3]}), {"h": "6"})

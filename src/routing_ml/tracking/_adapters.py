@@ -229,7 +229,7 @@ def _forecaster(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFr
                     f"unique_id {unknown[:5]} have no forecast over h={h_param!r}: not in the "
                     f"fitted history, or closed all that time. Fix: use the queues the model "
                     f"was fitted on, or a longer h.")
-            out = out[out[ID].isin(asked)]
+            out = out[out[ID].astype(str).isin(asked)]  # the forecast keeps the fitted id dtype
         return out
     _require(df, [ID, TIME], "forecaster")
     future = df[[ID, TIME]].copy()
