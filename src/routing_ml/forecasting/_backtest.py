@@ -258,7 +258,8 @@ def evaluate(cv: pd.DataFrame, history: pd.DataFrame | None = None,
     out: dict[str, float] = {"n": float(len(d)), "wape": wape(y, yh), "rmse": rmse(y, yh)}
     if history is not None:
         scale = seasonal_naive_scale(history)
-        ae = (d[TARGET] - d[FORECAST]).abs().groupby(d[ID]).mean()
+        # the scale's ids are text (validate_volumes); the cv frame keeps the caller's dtype
+        ae = (d[TARGET] - d[FORECAST]).abs().groupby(d[ID].astype(str)).mean()
         out["mase"] = float((ae / scale.reindex(ae.index)).mean())
     day = d.groupby([ID, "cutoff", d[TIME].dt.normalize()])[[TARGET, FORECAST]].sum()
     out["daily_wape"] = wape(day[TARGET].to_numpy(), day[FORECAST].to_numpy())

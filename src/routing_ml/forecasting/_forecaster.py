@@ -234,6 +234,11 @@ class Forecaster(ParamsMixin):
         if not isinstance(self.calendar_weeks, int) or self.calendar_weeks < 1:
             raise ValueError(f"calendar_weeks={self.calendar_weeks!r} must be an int >= 1.")
         _check_campaigns(self.campaigns)
+        _check_model_params(self.model_params)
+        if self.holidays_subdiv and not self.holidays_country:
+            raise ValueError(f"holidays_subdiv={self.holidays_subdiv!r} needs holidays_country "
+                             f"(e.g. holidays_country='ES'); without a country no public "
+                             f"holiday is used. Fix: pass the country, or drop holidays_subdiv.")
         span = cal.parse_span(self.calibration_horizon, name="calibration_horizon")
         if isinstance(span, int) or span < pd.Timedelta("1D"):
             raise ValueError(f"calibration_horizon={self.calibration_horizon!r} must be a span"
@@ -263,6 +268,10 @@ class Forecaster(ParamsMixin):
             Unknown model, backend or parameter value.
         """
         self._check_params()
+        # a refit starts fresh: no fitted state (names ending in "_") of an earlier fit
+        # survives, whichever branch sets it
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)
         if str(self.holidays_country).upper() == "ES" and not self.holidays_subdiv:
             warnings.warn(
                 f"holidays_country={self.holidays_country!r} without holidays_subdiv uses "
@@ -273,7 +282,7 @@ class Forecaster(ParamsMixin):
                 UserWarning, stacklevel=2)
         data = validate_volumes(df, allow_missing=True)
         # the ids are text inside; integer ids come back as the caller gave them
-        self.id_dtype_ = df[ID].dtype if pd.api.types.is_integer_dtype(df[ID]) else None
+        self.id_dtype_ = integer_id_dtype(df)
         if data.empty:
             raise FrameError("volumes frame has no rows; nothing to fit. Fix: pass a history "
                              "of at least one week per series.")
@@ -577,12 +586,7 @@ class Forecaster(ParamsMixin):
         return self._caller_ids(self._predict_idx(idx, levels, start))
 
     def _caller_ids(self, out: pd.DataFrame) -> pd.DataFrame:
-        """``out`` with ``unique_id`` in the dtype of the fitted history's (integer ids
-        are text inside; a merge with the caller's frame needs them back)."""
-        dtype = getattr(self, "id_dtype_", None)
-        if dtype is None or out.empty:
-            return out
-        return out.assign(**{ID: out[ID].astype(np.int64).astype(dtype)})
+        return caller_ids(out, getattr(self, "id_dtype_", None))
 
     def _future_indices(self, h, future) -> list[tuple[np.ndarray, np.ndarray]]:
         if future is None:
@@ -727,6 +731,12 @@ class Forecaster(ParamsMixin):
         cal.check_grid(obs, self.step_minutes_, frame="observed frame")
         frames = []
         by = dict(tuple(obs.groupby(ID, sort=False)))
+        unknown = sorted(set(by) - {str(p.uid) for p in self.panels_})
+        if unknown:
+            raise FrameError(
+                f"observed frame: unique_id {unknown[:5]} are not series of the fitted history "
+                f"(it has {sorted(str(p.uid) for p in self.panels_)[:8]}). Fix: correct the ids, "
+                f"or refit with those queues.")
         for p in self.panels_:
             g = by.get(p.uid)
             if g is None:
@@ -798,18 +808,62 @@ class Forecaster(ParamsMixin):
             prob = n_par / (n_par + np.maximum(mean, 1e-12))
             # integer quantiles of a skewed count can fall below a small mean:
             # keep lo <= yhat <= hi
+            # an interval forecast at zero (closed in practice, or no contact ever) stays
+            # at zero whatever the day factor: its bounds are 0, not the NaN of nbinom(0, 0)
+            zero = mean <= 0
             for L in levels:
                 lo_q, hi_q = (1 - L / 100) / 2, 1 - (1 - L / 100) / 2
-                f[f"{FORECAST}_lo_{_fmt(L)}"] = np.minimum(
-                    nbinom.ppf(lo_q, n_par, prob).astype(float), mean)
-                f[f"{FORECAST}_hi_{_fmt(L)}"] = np.maximum(
-                    nbinom.ppf(hi_q, n_par, prob).astype(float), mean)
+                f[f"{FORECAST}_lo_{_fmt(L)}"] = np.where(zero, 0.0, np.minimum(
+                    nbinom.ppf(lo_q, n_par, prob).astype(float), mean))
+                f[f"{FORECAST}_hi_{_fmt(L)}"] = np.where(zero, 0.0, np.maximum(
+                    nbinom.ppf(hi_q, n_par, prob).astype(float), mean))
             frames.append(f)
         if not frames:
             raise FrameError("observed frame has no series of the fitted history.")
         return self._caller_ids(pd.concat(frames, ignore_index=True))
 
     update = reforecast_intraday
+
+
+def _check_model_params(model_params: Any) -> None:
+    """``model_params`` is None or {model: {parameter: value}} with models that take
+    parameters and parameters they know (a typo was silently ignored, or failed deep
+    inside the fit with a bare TypeError)."""
+    import inspect
+
+    if model_params is None:
+        return
+    tunable = {"topdown": TopDown, "window_average": WindowAverage, "lightgbm": LightGBMDirect}
+    if not isinstance(model_params, dict):
+        raise ValueError(f"model_params={model_params!r} must be a dict of per-model parameters, "
+                         f"e.g. {{'topdown': {{'ridge': 2.0}}}}.")
+    for name, kw in model_params.items():
+        if name not in tunable:
+            raise ValueError(f"model_params: {name!r} is not a model that takes parameters; "
+                             f"use one of {sorted(tunable)}.")
+        if not isinstance(kw, dict):
+            raise ValueError(f"model_params[{name!r}] must be a dict of parameters, got {kw!r}.")
+        sig = inspect.signature(tunable[name]).parameters
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.values()):
+            continue
+        known = sorted(set(sig) - {"self", "random_state"})
+        unknown = sorted(str(k) for k in kw if k not in known)
+        if unknown:
+            raise ValueError(f"model_params[{name!r}]: unknown parameter(s) {unknown}; "
+                             f"{name} takes {known}.")
+
+
+def integer_id_dtype(df: pd.DataFrame) -> Any:
+    """The dtype of ``df``'s integer ``unique_id`` column (None for any other dtype)."""
+    return df[ID].dtype if pd.api.types.is_integer_dtype(df[ID]) else None
+
+
+def caller_ids(out: pd.DataFrame, dtype: Any) -> pd.DataFrame:
+    """``out`` with ``unique_id`` back in the fitted history's integer ``dtype`` (ids are
+    text inside; a merge with the caller's frame needs them back); as is for None."""
+    if dtype is None or out.empty:
+        return out
+    return out.assign(**{ID: out[ID].astype(np.int64).astype(dtype)})
 
 
 def _check_campaigns(campaigns: Any) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from routing_ml.errors import FrameError, NotFittedError
 from routing_ml.forecasting import _calendar as cal
-from routing_ml.forecasting._forecaster import _check_levels, _fmt
+from routing_ml.forecasting._forecaster import _check_levels, _fmt, caller_ids, integer_id_dtype
 from routing_ml.forecasting._params import ParamsMixin
 from routing_ml.frames import (
     AHT,
@@ -196,6 +196,7 @@ class HandleTimeForecaster(ParamsMixin):
         d[TARGET] = w.fillna(0.0)
         d[AHT] = a
         d = validate_volumes(d, frame="handle-time frame")
+        self.id_dtype_ = integer_id_dtype(df)  # integer ids come back as the caller gave them
         if d.empty:
             raise FrameError("handle-time frame has no rows; nothing to fit. Fix: pass the "
                              "history of aht_seconds per queue and interval.")
@@ -203,6 +204,7 @@ class HandleTimeForecaster(ParamsMixin):
                                                self.extra_holidays)
         step = cal.freq_minutes(self.freq) if self.freq else cal.infer_freq_minutes(d)
         cal.check_grid(d, step, frame="handle-time frame")
+        cal.check_step(d, step, freq=self.freq if self.freq else f"{step}min")
         self.step_minutes_ = step
         self.panels_: list[Any] = []
         self.tables_: list[Any] = []
@@ -307,7 +309,8 @@ class HandleTimeForecaster(ParamsMixin):
                 self._add_intervals(frame, p.extra["calls_table"][wd, s_idx], levels)
             frames.append(frame)
         columns = [ID, TIME, AHT, *(f"{AHT}_{side}_{_fmt(L)}" for L in levels for side in ("lo", "hi"))]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        return caller_ids(pd.concat(frames, ignore_index=True), getattr(self, "id_dtype_", None)) \
+            if frames else pd.DataFrame(columns=columns)
 
     def _add_intervals(self, frame: pd.DataFrame, calls: np.ndarray, levels: list[float]) -> None:
         """``aht_seconds_lo_L`` / ``_hi_L`` columns of ``frame`` (in place): the forecast
