@@ -109,6 +109,9 @@ def test_forecast_cli_reads_utc_offsets_on_a_local_clock_and_local_holidays(tmp_
             "--freq", "30min", "--horizon", "1w"]
     refused = CliRunner().invoke(app, base)
     assert refused.exit_code == 1 and "--time-zone Europe/Madrid" in refused.output
+    unknown = CliRunner().invoke(app, [*base, "--time-zone", "Mars/Olympus"])
+    assert unknown.exit_code == 1 and "--time-zone Mars/Olympus: not a known IANA time zone" in unknown.output
+    assert "column 'ds'" not in unknown.output  # the data file is fine
     ok = CliRunner().invoke(app, [*base, "--time-zone", "Europe/Madrid",
                                   "--extra-holidays", "madrid-city"])
     assert ok.exit_code == 0, ok.output

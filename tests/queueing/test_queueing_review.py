@@ -91,6 +91,19 @@ def test_staff_cli_missing_unique_id_with_targets_names_the_column(tmp_path):
     assert "missing columns ['unique_id']" in res.output
 
 
+def test_staff_cli_header_only_forecast_says_it_has_no_rows(tmp_path):
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    (tmp_path / "f.csv").write_text("unique_id,ds,y\n")
+    res = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "f.csv"), "--out",
+                                   str(tmp_path / "s.csv"), "--aht-seconds", "300",
+                                   "--volume-col", "y"])
+    assert res.exit_code == 1
+    assert "the forecast has no rows" in res.output and "one row per queue" in res.output
+
+
 def test_erlang_a_near_critical_load_with_huge_patience_matches_erlang_c():
     """Found by hypothesis: a = 0.99999 on one agent with patience 1e13 s used scipy's
     gammainc far in its tail (y = 1e12), where it is 50x off; Erlang A must equal Erlang C."""

@@ -73,3 +73,10 @@ def test_the_library_reads_no_store_that_does_not_exist(tmp_path, clean_http_env
                              env={"MLFLOW_ALLOW_FILE_STORE": "true"})
     assert res.exit_code == 1 and "no folder" in res.output
     assert not folder.exists()
+    # a bare path to an existing sqlite file: the hint is the sqlite URI, not "no folder"
+    db_file = tmp_path / "registry.db"
+    db_file.write_bytes(b"")
+    res = CliRunner().invoke(app, ["models", "list", "--tracking-uri", str(db_file)],
+                             env={"MLFLOW_ALLOW_FILE_STORE": "true"})
+    assert res.exit_code == 1 and "is a file, not a folder of runs" in res.output
+    assert f"sqlite:///{db_file.resolve()}" in res.output.replace("\n", "")

@@ -166,8 +166,15 @@ def _extra_holidays(text: str | None) -> tuple[str, ...]:
 def _on_local_clock(df: Any, zone: str) -> tuple[Any, str | None]:
     """``df`` with ``ds`` on the wall clock of ``zone`` (naive), the autumn change's repeated
     intervals added up; and a note saying how many were."""
+    import zoneinfo
+
     import pandas as pd
 
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"--time-zone {zone}: not a known IANA time zone. Fix: e.g. "
+                         f"--time-zone Europe/Madrid (or Atlantic/Canary).") from exc
     try:
         ds = pd.to_datetime(df["ds"], utc=True, format="ISO8601")
         local = ds.dt.tz_convert(zone).dt.tz_localize(None)

@@ -459,6 +459,9 @@ def _check_step(df: Any, interval: float) -> None:
 def _infer_interval_minutes(df: Any) -> float:
     from routing_ml.frames import ID, TIME
 
+    if len(df) == 0:
+        raise QueueingInputError("the forecast has no rows; nothing to staff. Fix: pass a "
+                                 "forecast with one row per queue and interval.")
     steps = df.groupby(ID, sort=False)[TIME].diff().dropna()
     steps = steps[steps > np.timedelta64(0, "s")]
     if steps.empty:

@@ -103,6 +103,9 @@ def missing_store(tracking_uri: str | None) -> str | None:
     folder = local_path(uri)
     if folder is None or folder.is_dir():
         return None
+    if folder.is_file():
+        return (f"{uri}: {folder.resolve()} is a file, not a folder of runs; for a sqlite "
+                f"database write sqlite:///{folder.resolve()}")
     return f"{uri}: no folder {folder.resolve()}"
 
 
