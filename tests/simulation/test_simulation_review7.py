@@ -104,3 +104,17 @@ def test_compare_policies_takes_a_numpy_integer():
     assert len(res.replications) == 4
     with pytest.raises(ValueError, match="n_replications must be an int >= 1, got True"):
         compare_policies({"a": LongestIdleAgent()}, _forecast(), schedule=_shifts(["A1"]), n_replications=True)
+
+
+def test_a_whole_day_forecast_with_shifts_over_part_of_it_is_on_the_same_dates():
+    # before: refused with "give a forecast and a schedule of the same dates" though they
+    # were; now its other hours are outside opening hours, dropped or kept as asked
+    fc = pd.DataFrame({"unique_id": "voice:a", "ds": pd.date_range(DAY, periods=48, freq="30min"), "yhat": 10.0})
+    sh = pd.DataFrame({"agent_id": ["A1", "A2"], "start": DAY + pd.Timedelta("9h"), "end": DAY + pd.Timedelta("10h")})
+    with pytest.warns(UserWarning, match="arrive when no agent of their queue is on shift"):
+        kept = simulate(fc, schedule=sh, seed=0, outside_hours="keep")
+    with pytest.warns(UserWarning, match="arrive when no agent of their queue is on shift"):
+        dropped = simulate(fc, schedule=sh, seed=0, outside_hours="drop")
+    n_out = kept.issues["arrivals_outside_opening_hours_kept"]
+    assert n_out > 0.9 * kept.summary["arrivals"]
+    assert dropped.summary["arrivals"] == kept.summary["arrivals"] - n_out

@@ -899,7 +899,10 @@ def prepare(
             )
         # the real-time contacts of staffed queues: those that can be outside hours
         k = np.flatnonzero(keep)[checked_k]
-        in_span = ((ts.iloc[k] >= s["start"].min()) & (ts.iloc[k] < s["end"].max())).mean() \
+        # on the schedule's dates, the days its shifts start (a forecast of the whole day
+        # with shifts over part of it is on the same dates: its other hours are outside
+        # opening hours; a night shift's end on the next day does not make it a date)
+        in_span = ts.iloc[k].dt.normalize().isin(set(s["start"].dt.normalize())).mean() \
             if s is not None and len(s) else 1.0
         if s is not None and n_out >= OUTSIDE_ERROR_SHARE * k.size and in_span < 0.5:
             # not a few calls outside opening hours: the two inputs cover other dates (at
