@@ -411,6 +411,20 @@ def validate_volumes(
     return out.sort_values([ID, TIME], kind="stable").reset_index(drop=True)
 
 
+def integer_id_dtype(df: pd.DataFrame) -> Any:
+    """The dtype of ``df``'s integer ``unique_id`` column (None for any other dtype): the
+    validators turn ids into text, :func:`caller_ids` gives integer ones back."""
+    return df[ID].dtype if pd.api.types.is_integer_dtype(df[ID]) else None
+
+
+def caller_ids(out: pd.DataFrame, dtype: Any) -> pd.DataFrame:
+    """``out`` with ``unique_id`` back in the caller's integer ``dtype`` (from
+    :func:`integer_id_dtype`; a merge with the caller's frame needs them); as is for None."""
+    if dtype is None or out.empty:
+        return out
+    return out.assign(**{ID: out[ID].astype(np.int64).astype(dtype)})
+
+
 def _queue_ids(df: pd.DataFrame, column: str, *, frame: str) -> pd.Series:
     """``df[column]`` as text; missing or blank ids are a FrameError (as text they would
     become a queue named 'nan', and its rows would leave their real queue)."""

@@ -17,7 +17,15 @@ from routing_ml.forecasting._lgbm import LightGBMDirect
 from routing_ml.forecasting._models import DailyStatsmodels, SeasonalNaive, TopDown, WindowAverage
 from routing_ml.forecasting._parallel import check_backend, parallel_map
 from routing_ml.forecasting._params import ParamsMixin
-from routing_ml.frames import FORECAST, ID, TARGET, TIME, validate_volumes
+from routing_ml.frames import (
+    FORECAST,
+    ID,
+    TARGET,
+    TIME,
+    caller_ids,
+    integer_id_dtype,
+    validate_volumes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -851,19 +859,6 @@ def _check_model_params(model_params: Any) -> None:
         if unknown:
             raise ValueError(f"model_params[{name!r}]: unknown parameter(s) {unknown}; "
                              f"{name} takes {known}.")
-
-
-def integer_id_dtype(df: pd.DataFrame) -> Any:
-    """The dtype of ``df``'s integer ``unique_id`` column (None for any other dtype)."""
-    return df[ID].dtype if pd.api.types.is_integer_dtype(df[ID]) else None
-
-
-def caller_ids(out: pd.DataFrame, dtype: Any) -> pd.DataFrame:
-    """``out`` with ``unique_id`` back in the fitted history's integer ``dtype`` (ids are
-    text inside; a merge with the caller's frame needs them back); as is for None."""
-    if dtype is None or out.empty:
-        return out
-    return out.assign(**{ID: out[ID].astype(np.int64).astype(dtype)})
 
 
 def _check_campaigns(campaigns: Any) -> None:

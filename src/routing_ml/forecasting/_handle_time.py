@@ -11,7 +11,7 @@ import pandas as pd
 
 from routing_ml.errors import FrameError, NotFittedError
 from routing_ml.forecasting import _calendar as cal
-from routing_ml.forecasting._forecaster import _check_levels, _fmt, caller_ids, integer_id_dtype
+from routing_ml.forecasting._forecaster import _check_levels, _fmt
 from routing_ml.forecasting._params import ParamsMixin
 from routing_ml.frames import (
     AHT,
@@ -19,7 +19,9 @@ from routing_ml.frames import (
     TARGET,
     TIME,
     as_datetime_column,
+    caller_ids,
     check_unique_keys,
+    integer_id_dtype,
     require_columns,
     validate_volumes,
 )

@@ -97,7 +97,16 @@ def staffing_requirements(
     """
     import pandas as pd
 
-    from routing_ml.frames import AGENTS, AHT, FORECAST, ID, TIME, validate_forecast
+    from routing_ml.frames import (
+        AGENTS,
+        AHT,
+        FORECAST,
+        ID,
+        TIME,
+        caller_ids,
+        integer_id_dtype,
+        validate_forecast,
+    )
 
     frame = forecast_frame
     if volume_col != FORECAST:
@@ -108,7 +117,8 @@ def staffing_requirements(
         frame = frame.drop(columns=[FORECAST], errors="ignore").rename(
             columns={volume_col: FORECAST}
         )
-    df = validate_forecast(frame)
+    df = validate_forecast(frame)  # sorted by unique_id, ds; ids as text
+    id_dtype = integer_id_dtype(frame) if isinstance(frame, pd.DataFrame) and ID in frame else None
     queues = df[ID].to_numpy()
     volume = df[FORECAST].to_numpy(dtype=float)
 
@@ -152,8 +162,23 @@ def staffing_requirements(
                 f"aht_seconds mapping has no value for queues {missing[:10]}. Fix: add them, "
                 f"or a default under the key '{DEFAULT_KEY}'."
             )
-        aht = as_array("aht_seconds", df[ID].map(aht_seconds).to_numpy(dtype=float),
+        mapped = df[ID].map(aht_seconds)
+        numbers = pd.to_numeric(mapped, errors="coerce")
+        if numbers.isna().any():
+            q = str(df[ID][numbers.isna()].iloc[0])
+            raise QueueingInputError(
+                f"aht_seconds mapping: queue {q!r} has {aht_seconds[q]!r}, not a number of "
+                f"seconds. Fix: e.g. {{{q!r}: 300}}.")
+        aht = as_array("aht_seconds", numbers.to_numpy(dtype=float),
                        low=0.0, low_inclusive=False, fix="Fix: handle times are seconds > 0.")
+    elif np.ndim(aht_seconds) > 0:
+        # the frame is re-sorted by unique_id, ds: values in the caller's row order would
+        # land on other rows (another queue's handle time)
+        raise QueueingInputError(
+            f"aht_seconds must be one number, a column name or a mapping queue -> seconds; "
+            f"got {type(aht_seconds).__name__} of {np.size(aht_seconds)} values. Fix: put "
+            f"them in a column of the forecast frame and pass its name, e.g. "
+            f"forecast['aht_seconds'] = values; aht_seconds='aht_seconds'.")
     else:
         aht = np.broadcast_to(
             as_array("aht_seconds", aht_seconds, low=0.0, low_inclusive=False,
@@ -238,6 +263,11 @@ def staffing_requirements(
                             "horizon end %s", q, b["items"], b["work_hours"], b["horizon_end"])
     logger.info("staffing_requirements: %d rows, %d queues, %d distinct targets",
                 n_rows, len(targets), len(by_target))
+    if id_dtype is not None:  # integer ids back as the caller gave them, in their order
+        attrs = result.attrs
+        result = caller_ids(result, id_dtype).sort_values([ID, TIME], kind="stable",
+                                                          ignore_index=True)
+        result.attrs = attrs
     return result
 
 
@@ -291,18 +321,22 @@ def _deferred_rows(df: Any, rows: np.ndarray, tgt: StaffingTarget, volume: np.nd
         n_after = int(np.ceil(tgt.deadline_hours * 60.0 / interval)) + 1
         if per_day.is_integer():
             days_n = int(np.ceil(n / per_day))
-            # a frame of a working week or more repeats by whole weeks: the weekdays it
-            # has no row on (a closed weekend) stay closed, and Friday's items wait for
-            # Monday (repeated by days, Saturday was worked as the next Monday)
-            weekly = days_n >= 5
+            # a frame of a week or more, or a working week (5-6 days, only Saturday and /
+            # or Sunday without rows), repeats by whole weeks: the weekdays it has no row
+            # on (a closed weekend) stay closed, and Friday's items wait for Monday
+            # (repeated by days, Saturday was worked as the next Monday). A shorter span
+            # of other days (Wednesday to Sunday) says nothing of the days it leaves out:
+            # repeated by days
+            row_days = np.unique(_weekday(t))
+            missing = set(range(7)) - {int(x) for x in row_days}
+            weekly = days_n >= 7 or (days_n >= 5 and missing <= {5, 6})
             period = int((int(np.ceil(days_n / 7)) * 7 if weekly else days_n) * per_day)
             padded = np.zeros(period)
             padded[:n] = grid
             work_all = np.concatenate((padded, padded))
             k = np.arange(2 * period + n_after)
-            row_days = (np.unique(_weekday(t)) if weekly else None)
             open_k = _continued_calendar(t[0], pos, working, period, int(per_day), step,
-                                         tgt.working_hours, k, row_days)
+                                         tgt.working_hours, k, row_days if weekly else None)
             working_all, working_after = open_k[: 2 * period], open_k[2 * period:]
         else:
             after = t[0] + (work_all.size + np.arange(n_after)) * step
@@ -713,6 +747,13 @@ def read_staffing_targets(
                 f"{p}: queue {queue!r}: {exc}. Fix: aht_seconds is a number of seconds, "
                 f"concurrency an int, working_hours 'start-end' hours, e.g. '8-20'."
             ) from None
+        # the fields of one channel in '*' do not follow a queue of another channel
+        channel = row.get("channel", default.channel)
+        if channel != "chat":
+            row.setdefault("concurrency", 1)
+        if channel not in ("email", "web"):
+            row.setdefault("working_hours", None)
+            row.setdefault("deadline_hours", None)
         for name in ("max_asa_seconds", "max_abandon_rate"):
             if row.get("channel", default.channel) in ("email", "web"):
                 # the queued channels' caps of the defaults do not follow a deferrable queue
