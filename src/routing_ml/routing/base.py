@@ -446,26 +446,18 @@ class AgentPool:
         rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)  # type: ignore[call-overload]
         if not rows:
             raise ValueError("agents is empty: a pool needs at least one agent.")
-        for key in ("agent_id", "skills"):
-            missing = [i for i, r in enumerate(rows) if key not in r]
-            if missing:
-                raise ValueError(f"agents: rows {missing[:5]} have no '{key}'.")
+        check_roster_rows(rows)
         ids = [str(label_text(r["agent_id"])) for r in rows]
-        if len(set(ids)) != len(ids):
-            # one agent on two rows would hold twice its sessions
-            dup = sorted(a for a, k in Counter(ids).items() if k > 1)
-            raise ValueError(f"agents: duplicated agent_id {dup[:5]}; each agent must appear "
-                             "once (drop the repeated rows, e.g. df.drop_duplicates('agent_id')).")
         for r in rows:
-            check_skills_mapping(r["agent_id"], r["skills"])
             for key in ("languages", "channels"):
                 _check_codes(r["agent_id"], key, r.get(key, ()))
-        # a roster read from CSV holds "es,en" / "voice" text: one code per comma part
-        rows = [r if not (isinstance(r.get("languages"), str)
-                          or isinstance(r.get("channels"), str))
-                else {**r, **{k: agent_codes(r[k])
-                              for k in ("languages", "channels") if isinstance(r.get(k), str)}}
+        # a roster read from CSV holds "es,en" / "voice" text: one code per comma part;
+        # codes are read as a contact's ("EN" is "en": the Router lower-cases contacts')
+        rows = [{**r, **{k: agent_codes(r[k]) for k in ("languages", "channels") if k in r}}
                 for r in rows]
+        if language_names is not None:
+            language_names = tuple(dict.fromkeys(agent_codes(tuple(language_names))))
+        channel_names = tuple(dict.fromkeys(agent_codes(tuple(channel_names))))
         if skill_names is None:
             skill_names = sorted({s for r in rows for s in dict(r["skills"])})
         if language_names is None:
@@ -502,6 +494,24 @@ class AgentPool:
             languages=langs,
             capacity=cap,
         )
+
+
+def check_roster_rows(rows: Sequence[Mapping], *, require_skills: bool = True) -> None:
+    """ValueError naming the rows or agents: a row without ``agent_id`` (or ``skills``
+    when required), an agent on two rows (one agent would hold twice its sessions, or
+    the last row would silently win), ``skills`` that is not a mapping."""
+    for key in ("agent_id", "skills") if require_skills else ("agent_id",):
+        missing = [i for i, r in enumerate(rows) if key not in r]
+        if missing:
+            raise ValueError(f"agents: rows {missing[:5]} have no '{key}'.")
+    ids = [str(label_text(r["agent_id"])) for r in rows]
+    if len(set(ids)) != len(ids):
+        dup = sorted(a for a, k in Counter(ids).items() if k > 1)
+        raise ValueError(f"agents: duplicated agent_id {dup[:5]}; each agent must appear "
+                         "once (drop the repeated rows, e.g. df.drop_duplicates('agent_id')).")
+    for r in rows:
+        if require_skills or r.get("skills") is not None:
+            check_skills_mapping(r["agent_id"], r["skills"])
 
 
 def check_skills_mapping(agent_id: object, skills: object) -> None:
@@ -554,15 +564,23 @@ def _max_concurrency(agent_id: object, value: object) -> int:
     return conc
 
 
-def agent_codes(value: object) -> tuple[Any, ...]:
-    """The codes of an agent's ``languages`` / ``channels`` cell: text ``"es,en"`` split
-    at its commas, an iterable as it is; () for anything else (:func:`_check_codes` names
-    that error when a pool is built)."""
+def code_text(value: Any) -> Any:
+    """A channel or language code as the Router reads a contact's: text stripped and
+    lower-cased (``"EN "`` is ``"en"``; empty text is None), anything else as it is."""
     if isinstance(value, str):
-        return tuple(p.strip() for p in value.split(",") if p.strip())
+        return value.strip().lower() or None
+    return value
+
+
+def agent_codes(value: object) -> tuple[Any, ...]:
+    """The codes of an agent's ``languages`` / ``channels`` cell, as :func:`code_text`
+    reads them: text ``"es,en"`` split at its commas, an iterable code by code; () for
+    anything else (:func:`_check_codes` names that error when a pool is built)."""
+    if isinstance(value, str):
+        return tuple(c for c in (code_text(p) for p in value.split(",")) if c)
     if isinstance(value, bytes | Mapping) or not hasattr(value, "__iter__"):
         return ()
-    return tuple(value)  # type: ignore[arg-type]
+    return tuple(c for c in map(code_text, value) if c is not None)  # type: ignore[call-overload]
 
 
 def _check_codes(agent_id: object, column: str, value: object) -> None:

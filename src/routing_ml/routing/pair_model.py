@@ -56,6 +56,8 @@ from routing_ml.routing.base import (
     AgentPool,
     Contact,
     agent_codes,
+    check_roster_rows,
+    code_text,
     customer_key,
     flag_column,
     label_text,
@@ -407,9 +409,12 @@ class PairOutcomeModel:
     def _with_labels(df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with its ids and categories as text (:func:`label_text`): agent 101.0 (a
         column with gaps) is roster agent 101, an intent code 2 is "2" when routing."""
-        return df.assign(**{col: [label_text(v) for v in df[col].astype(object)]
-                            for col in ("agent_id", "intent", "channel", "language")
-                            if col in df})
+        out = df.assign(**{col: [label_text(v) for v in df[col].astype(object)]
+                           for col in ("agent_id", "intent", "channel", "language")
+                           if col in df})
+        # channel and language codes as the Router and the roster read them: "EN" is "en"
+        return out.assign(**{col: [code_text(v) for v in out[col]]
+                             for col in ("channel", "language") if col in out})
 
     @staticmethod
     def _warn_odd_rows(df: pd.DataFrame) -> None:
@@ -594,6 +599,7 @@ class PairOutcomeModel:
         languages = {v for v in df["language"] if v is not None} if "language" in df else set()
         if agents is not None:
             rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else list(agents)
+            check_roster_rows(rows, require_skills=False)  # one row per agent, skills a mapping
             for r in rows:
                 roster_skills.update(dict(r.get("skills", {}) or {}))
                 languages.update(t for t in map(label_text, agent_codes(r.get("languages")))

@@ -30,6 +30,8 @@ good agents are otherwise overloaded).
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -109,15 +111,21 @@ def _validate_bullseye(steps: Sequence[BullseyeStep], name: str) -> tuple[Bullse
     steps = tuple(steps)
     if not steps:
         raise ValueError(f"{name} must have at least one BullseyeStep.")
+    for i, st in enumerate(steps):
+        if not isinstance(st, BullseyeStep):
+            raise ValueError(f"{name}[{i}] must be a BullseyeStep, got {st!r}.")
+        w, p = st.after_seconds, st.min_proficiency
+        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
+            raise ValueError(f"{name}[{i}].after_seconds must be a finite number of seconds, "
+                             f"got {w!r} (a step never reached would wait forever).")
+        if isinstance(p, bool) or not isinstance(p, numbers.Integral) or not 0 <= p <= 5:
+            raise ValueError(f"{name}[{i}].min_proficiency must be a whole number in 0-5, got {p!r}.")
     if steps[0].after_seconds != 0:
         raise ValueError(f"{name}[0].after_seconds must be 0 (the first step applies at "
                          f"arrival), got {steps[0].after_seconds}.")
     waits = [s.after_seconds for s in steps]
     if any(b <= a for a, b in zip(waits, waits[1:], strict=False)):
         raise ValueError(f"{name}: after_seconds must increase strictly, got {waits}.")
-    for s in steps:
-        if not 0 <= s.min_proficiency <= 5:
-            raise ValueError(f"{name}: min_proficiency must be in 0–5, got {s.min_proficiency}.")
     return steps
 
 

@@ -565,8 +565,11 @@ class Router:
             return self._pool
         if isinstance(available_agents, AgentPool):
             return available_agents
-        if isinstance(available_agents, str):
-            items: list[Any] = [available_agents]  # one id, not its characters
+        if isinstance(available_agents, str | Mapping):
+            items: list[Any] = [available_agents]  # one id (not its characters), one agent dict
+        elif isinstance(available_agents, bytes):
+            raise ValueError("available_agents is bytes; pass agent ids as text (or a list "
+                             "of them).")
         elif hasattr(available_agents, "columns") and hasattr(available_agents, "loc"):
             # a DataFrame iterates over its column names: read its agent_id column
             if "agent_id" not in available_agents.columns:
