@@ -64,3 +64,14 @@ def test_one_agent_dict_as_available_agents_is_one_agent():
     assert d.agent_id == "A1" and "unknown_agent" not in r.stats()
     d = r.route(c, b"A1")
     assert not d.routed and d.reason.endswith("bad_input")
+
+
+def test_the_pool_a_router_hands_out_is_a_copy():
+    # before: router.pool was the live roster; pool.assign(...) on it marked A1 busy for
+    # every later decision of the Router
+    r = Router(ROSTER)
+    pool = r.pool
+    pool.assign(pool.agent_index("A1"), pool.channel_index("voice"), 0.0)
+    c = Contact(1, "voice", 0.0, skill="tax", language="es")
+    assert r.route(c).agent_id == "A1"
+    assert r.pool.load.sum() == 0

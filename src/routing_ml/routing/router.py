@@ -498,8 +498,13 @@ class Router:
 
     @property
     def pool(self) -> AgentPool:
-        """The roster as an ``AgentPool`` (all agents logged in, no load)."""
-        return self._pool
+        """The roster as an ``AgentPool`` (all agents logged in, no load): a copy whose
+        live state (``load``, ``idle_since``, ``logged_in``, ...) is its own, so tracking
+        sessions on it (``pool.assign``) does not mark the Router's agents busy."""
+        p = self._pool
+        return replace(p, load=p.load.copy(), idle_since=p.idle_since.copy(),
+                       busy_seconds=p.busy_seconds.copy(),
+                       available_seconds=p.available_seconds.copy(), logged_in=p.logged_in.copy())
 
     @property
     def agent_ids(self) -> tuple[str, ...]:
