@@ -37,6 +37,15 @@ __all__ = ["UNDETERMINED", "LanguageIdentifier", "default_language_identifier",
 
 UNDETERMINED = "und"
 
+
+def language_code(value: object) -> str | None:
+    """A training language label as a code (stripped, lower case), or None when unknown:
+    None, NaN, empty text or ``"und"``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    code = str(value).strip().lower()
+    return None if code in ("", UNDETERMINED, "nan", "none") else code
+
 _SEED: dict[str, tuple[str, ...]] = {
     "es": (
         "Quiero pedir cita previa para renovar el DNI y el pasaporte",
@@ -303,7 +312,7 @@ class LanguageIdentifier:
         self.max_chars = max_chars
         self.min_margin = min_margin
 
-    def fit(self, texts: Sequence[str], languages: Sequence[str],
+    def fit(self, texts: Sequence[str], languages: Sequence[str | None],
             *, add_seed_corpus: bool = True) -> LanguageIdentifier:
         """Count n-grams per language; the seed corpus is added unless told otherwise.
 
@@ -320,16 +329,21 @@ class LanguageIdentifier:
             raise ValueError(f"min_margin must be a number of nats >= 0 (e.g. 5.0), got "
                              f"{self.min_margin!r}")
         texts = list(texts)
-        languages = [str(lang) for lang in languages]
+        languages = list(languages)
         if len(texts) != len(languages):
             raise ValueError(
                 f"texts has {len(texts)} items but languages has {len(languages)}; "
                 "give one language code per text")
+        # a text of unknown language (None, NaN, '' or 'und') teaches nothing: left out
+        # ('' would become a language the identifier answers)
+        keep = [language_code(lang) for lang in languages]
+        texts = [t for t, k in zip(texts, keep, strict=True) if k is not None]
+        codes = [k for k in keep if k is not None]
         if add_seed_corpus:
             for lang, sentences in _SEED.items():
                 texts.extend(sentences)
-                languages.extend([lang] * len(sentences))
-        self.languages_ = tuple(sorted(set(languages)))
+                codes.extend([lang] * len(sentences))
+        self.languages_ = tuple(sorted(set(codes)))
         if len(self.languages_) < 2:
             raise ValueError(
                 f"a language identifier needs at least two languages, got {self.languages_}")
@@ -339,7 +353,7 @@ class LanguageIdentifier:
         vocab: dict[str, int] = {}
         rows: list[int] = []
         cols: list[int] = []
-        for text, lang in zip(texts, languages, strict=True):
+        for text, lang in zip(texts, codes, strict=True):
             grams = analyzer(normalize_text(text, self.max_chars))
             li = lang_index[lang]
             for g in grams:

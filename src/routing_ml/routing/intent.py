@@ -99,6 +99,7 @@ from routing_ml.routing._langid import (
     UNDETERMINED,
     LanguageIdentifier,
     default_language_identifier,
+    language_code,
 )
 from routing_ml.routing._static import StaticFeaturizer
 from routing_ml.routing._text import CharAnalyzer, WordAnalyzer, normalize_text, word_ngrams
@@ -294,6 +295,21 @@ def _check_texts(texts: Any, name: str = "texts") -> list[str]:
                 f"{name}[{i}] is {t!r} of type {type(t).__name__}; every text must be a "
                 "str (convert missing values to '' first, e.g. series.fillna(''))")
     return out
+
+
+def _check_language_labels(languages: Any) -> list[str | None]:
+    """The language of each training text as a code, None where unknown (None, NaN, ''
+    or 'und': that text does not train the language identifier); a ValueError naming the
+    first item that is neither text nor missing."""
+    if isinstance(languages, str | bytes | Mapping) or not hasattr(languages, "__iter__"):
+        raise ValueError(f"languages must be a sequence of language codes (one per text), "
+                         f"got {type(languages).__name__}")
+    out = languages.tolist() if hasattr(languages, "tolist") else list(languages)
+    for i, v in enumerate(out):
+        if not (v is None or isinstance(v, str) or (isinstance(v, float) and v != v)):
+            raise ValueError(f"languages[{i}] is {v!r}; language codes are text such as 'es' "
+                             f"(None or NaN where unknown)")
+    return [language_code(v) for v in out]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -1337,11 +1353,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"texts has {len(texts)} items but labels has {len(y)}; give one label "
                 "per text")
-        if languages is not None:
-            languages = _check_texts(languages, "languages")
-            if len(languages) != len(texts):
-                raise ValueError(
-                    f"texts has {len(texts)} items but languages has {len(languages)}")
+        codes = _check_language_labels(languages) if languages is not None else None
+        if codes is not None and len(codes) != len(texts):
+            raise ValueError(f"texts has {len(texts)} items but languages has {len(codes)}")
         sw_all = self._check_sample_weight(sample_weight, len(texts))
         if y.dtype.kind not in "iuUO":
             raise ValueError(
@@ -1397,6 +1411,23 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("fewer than two intents have a non-empty text of positive "
                              "weight; nothing to learn")
 
+        # a fit that fails (or is interrupted) half way keeps the previous model whole:
+        # the fitted state is built on this object, so it is put back as it was
+        before = dict(self.__dict__)
+        try:
+            self._fit_model(texts, codes, texts_u, norm_u, y_idx, y_idx_all, sw, sw_all, classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        self.n_empty_ignored_ = n_empty
+        self.fit_seconds_ = time.perf_counter() - t_start
+        return self
+
+    def _fit_model(self, texts: list[str], languages: list[str | None] | None, texts_u: list[str],
+                   norm_u: list[str], y_idx: np.ndarray, y_idx_all: np.ndarray, sw: np.ndarray,
+                   sw_all: np.ndarray, classes: np.ndarray) -> None:
+        """The fitted state of :meth:`fit` from its checked inputs (usable texts ``_u``)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.word_vectorizer_ = TfidfVectorizer(
@@ -1407,7 +1438,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             analyzer=CharAnalyzer(self._range("char_ngram_range")), sublinear_tf=True,
             min_df=int(self.char_min_df) if len(norm_u) >= 10 * int(self.char_min_df) else 1,
             dtype=np.float64)
-        self.word_vectorizer_.fit(norm_u)
+        try:
+            self.word_vectorizer_.fit(norm_u)
+        except ValueError as exc:
+            if "empty vocabulary" not in str(exc):
+                raise
+            raise ValueError(
+                f"no word n-gram of word_ngram_range={self._range('word_ngram_range')} occurs "
+                f"in the training texts (texts shorter than {self._range('word_ngram_range')[0]} "
+                f"words have none). Fix: a range starting at 1, e.g. word_ngram_range=(1, 2).") from None
         self.char_vectorizer_.fit(norm_u)
         use_static = (self.encoder is None if self.static_vectors == "auto"
                       else self.static_vectors is not None)
@@ -1444,9 +1483,6 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             self.language_identifier_ = LanguageIdentifier().fit(texts, languages)
         else:
             self.language_identifier_ = default_language_identifier()
-        self.n_empty_ignored_ = n_empty
-        self.fit_seconds_ = time.perf_counter() - t_start
-        return self
 
     def _fit_teacher(self, texts: list[str], X: csr_matrix) -> np.ndarray:
         """The teacher projection ``W`` (n_features x d): kernel ridge regression of the
