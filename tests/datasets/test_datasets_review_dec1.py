@@ -3,6 +3,7 @@ start given as a number."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,3 +51,45 @@ def test_first_contacts_texts_do_not_depend_on_the_staffing() -> None:
     assert len(fa) == len(fb) and fa["text"].tolist() == fb["text"].tolist()
     c = make_contact_center(n_agents=10, simulate=False, **kw).contacts.sort_values("ts")
     assert c["text"].tolist() == fa["text"].tolist()
+
+
+def test_the_connector_of_a_mixed_text_says_nothing_of_the_clause_order(monkeypatch):
+    # before: one draw picked the order (< 0.25) and the connector: in Spanish " y ademas "
+    # always came before the label's clause and the three others always after it
+    from collections import Counter
+
+    from routing_ml.datasets import _texts
+    from routing_ml.datasets import synthetic as S
+
+    monkeypatch.setattr(S, "_typos", lambda s, rnd, k: s)
+    names = tuple(r[0] for r in S.INTENTS)
+    n = 4000
+    it = np.random.default_rng(0).integers(0, len(names), n)
+    out = S._make_texts(np.random.default_rng(1), it, np.zeros(n, int), np.ones(n, int),
+                        np.zeros(n, bool), names, 0.0, 0.99)
+
+    def plain(s):
+        return s.translate(S._ACCENTS).lower()
+
+    seen = Counter()
+    for s, i in zip(out, it, strict=True):
+        low = plain(s)
+        for conn in _texts.CONNECTORS["es"]:
+            c = plain(conn)
+            if c in low:
+                before, after = low.split(c, 1)
+                heads = [plain(p.split("{")[0])[:18] for p in _texts.PHRASES[names[i]]["es"]]
+                in_after, in_before = (any(h and h in part for h in heads) for part in (after, before))
+                if in_after != in_before:
+                    seen[conn, "after" if in_after else "before"] += 1
+                break
+    for conn in _texts.CONNECTORS["es"]:
+        # the label's clause comes after the connector in about a quarter of the texts
+        after, before = seen[conn, "after"], seen[conn, "before"]
+        assert after + before > 100 and 0.1 < after / (after + before) < 0.4, (conn, after, before)
+
+
+def test_year_slots_are_numbers_in_every_language():
+    cc = make_contact_center(seed=0, days=3, daily_contacts=1500, region="PV", simulate=False)
+    other = cc.contacts[cc.contacts["language"] != "es"]["text"].str.lower()
+    assert not other.str.contains("año").any()

@@ -49,7 +49,8 @@ deadline 48 h / 72 h. Text: opener + intent phrase with slots + closer from
 texts are vague and carry no intent information, ``vague_share``; 12 % add a clause
 about a related intent, "... y ademas ...", ``mixed_share``; e-mails often hold two
 phrases of their intent), then noise: accents stripped
-(p = 0.45), lower-cased (0.35) or upper-cased (0.03), 1–3 typos (0.35).
+(p = 0.45), lower-cased (0.35) or upper-cased (0.03), 1–3 typos (0.35); voice texts (a
+speech recogniser's output) are always lower case without accents.
 
 **Agents.** ``n_agents`` agents with a channel profile (voice 35 %: voice ± email; digital
 25 %: chat, messaging, email, web; blended 40 %: all), chat/messaging concurrency 2–4,
@@ -1351,8 +1352,13 @@ def _make_texts(rng: np.random.Generator, it: np.ndarray, lg: np.ndarray, ch: np
             sec = _texts.PHRASES[rel[int(u_rel[r] * len(rel))]][lang]
             conn = _texts.CONNECTORS[lang]
             clause = sec[int(u_sec[r] * len(sec))]
-            c_txt = conn[int(u_conn[r] * len(conn))]
-            core = (clause + c_txt + core) if u_conn[r] < 0.25 else (core + c_txt + clause)
+            # one draw for the order and the connector, each uniform on its own: a
+            # connector must not tell which clause carries the label
+            uc = u_conn[r]
+            if uc < 0.25:
+                core = clause + conn[int(uc / 0.25 * len(conn))] + core
+            else:
+                core = core + conn[int((uc - 0.25) / 0.75 * len(conn))] + clause
         if "{" in core:
             su = slot_u[r]
             dates = _texts.DATES[lang]

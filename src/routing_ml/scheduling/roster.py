@@ -1346,6 +1346,14 @@ def _solve_roster_model(
             best = None
         gap = relative_gap(objective, best)
     wall = time.perf_counter() - t0
+    if objective is not None and points and objective < points[-1].objective - 1e-9 * max(1.0, objective):
+        # the roster's own objective is below CP-SAT's last solution (auxiliary variables
+        # left at worse values): the progress ends at the plan returned
+        final = ProgressPoint(wall, objective, min(points[-1].best_bound if best is None else best,
+                                                   objective))
+        points.append(final)
+        if progress is not None:
+            progress(final)
     if reason:
         logger.info("roster infeasible: %s", reason)
     return RosterResult(
