@@ -15,6 +15,7 @@ from routing_ml.scheduling import (
     SolverConfig,
     build_roster,
     load_shifts_yaml,
+    solve_shift_counts,
 )
 
 DAY = ShiftTemplate(name="day", start_minutes=8 * 60, lengths_minutes=(480,))
@@ -352,3 +353,24 @@ def test_leave_lowers_that_weeks_minimum_hours_only():
     # a weekly day off is no leave: one day of leave among the six days worked
     assert (sundays.min_minutes(0), sundays.min_minutes(1)) == (24 * 60 * 5 // 6, 24 * 60)
     assert precheck_infeasibility(p) == []  # the week of leave no longer makes it infeasible
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: RosterWeights(under_staffing_per_hour=1e15), r"RosterWeights.under_staffing_per_hour = 1e\+15 is above"),
+    (lambda: RosterWeights(under_staffing_per_hour=1e5, under_staffing_tiers=((0.5, 100.0),)),
+     "under_staffing_per_hour x the deepest tier's multiplier"),
+    (lambda: ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(480,), cost_per_hour=1e12), "cost_per_hour = 1e\\+12"),
+    (lambda: solve_shift_counts(np.eye(2), [1, 1], [1e300, 1.0]), "cost of shift"),
+    (lambda: solve_shift_counts(np.eye(2), [1, 1], [1.0, 1.0], under_weight=1e18), "under_weight = 1e\\+18"),
+])
+def test_weights_and_costs_that_would_overflow_the_solvers_are_refused(make, match):
+    # before: a silent MODEL_INVALID reported as "no solution within the time limit"
+    with pytest.raises(ValueError, match=match + ".*scale every cost and weight down"):
+        make()
+
+
+def test_nan_shift_length_in_yaml_is_named(tmp_path):
+    p = tmp_path / "shifts.yaml"
+    p.write_text('shifts: [{name: e, start: "06:00", lengths_hours: [.nan]}]\n')
+    with pytest.raises(ValueError, match=r"'e': lengths_hours \[nan\] must be finite numbers of hours > 0"):
+        load_shifts_yaml(p)

@@ -33,6 +33,22 @@ class ScheduleInputError(RoutingMLError, ValueError):
     """
 
 
+#: the largest cost per hour, cost or objective weight accepted (cost units): the CP-SAT
+#: models scale coefficients to integers, and much larger ones overflow their 64-bit
+#: arithmetic (a silent MODEL_INVALID). Only the ratios of the weights matter.
+MAX_WEIGHT = 1e6
+
+
+def check_weight(value: float, what: str) -> None:
+    """ScheduleInputError when ``value`` (already a finite number >= 0) is above
+    ``MAX_WEIGHT``; ``what`` names it."""
+    if value > MAX_WEIGHT:
+        raise ScheduleInputError(
+            f"{what} = {value:g} is above {MAX_WEIGHT:g}: the solvers' integer arithmetic "
+            f"would overflow. Fix: scale every cost and weight down by one common factor "
+            f"(only their ratios matter), e.g. costs in thousands.")
+
+
 class SolveStatus(enum.Enum):
     """Outcome of a solve, independent of the raw CP-SAT integer codes."""
 

@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.scheduling._base import (
+    MAX_WEIGHT,
     ProgressCallback,
     ProgressPoint,
     ScheduleInputError,
     SolverConfig,
     SolveStatus,
+    check_weight,
     make_progress_callback,
     make_solver,
     raise_infeasible,
@@ -135,6 +137,9 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
         raise ScheduleInputError(
             f"cost must be finite and >= 0; shift {labels[j]!r} has cost {c[j]!r}. "
             f"Fix: a cost is what one person on the shift costs; use 0 for free shifts.")
+    if c.size and c.max() > MAX_WEIGHT:
+        j = int(np.argmax(c))
+        check_weight(float(c[j]), f"cost of shift {labels[j]!r}")
     too_many = r > MAX_HEAD_COUNT
     if too_many.any():
         i = int(np.argmax(too_many))
@@ -146,6 +151,7 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
         if not (isinstance(w, int | float | np.integer | np.floating) and not isinstance(w, bool)
                 and math.isfinite(w) and w >= 0):
             raise ScheduleInputError(f"{name} must be a finite number >= 0, got {w!r}.")
+        check_weight(float(w), name)
     if max_count is not None and (not isinstance(max_count, int | np.integer)
                                   or isinstance(max_count, bool) or max_count < 0):
         raise ScheduleInputError(f"max_count must be an integer >= 0 or None, got {max_count!r}.")

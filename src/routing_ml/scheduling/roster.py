@@ -1307,6 +1307,12 @@ def _solve_roster_model(
             relaxed = tuple(_group_text(p, key) for key, lt in pm.groups.items()
                             if not psolver.boolean_value(lt))
     reason = "; ".join(reasons) if reasons else None
+    if status is SolveStatus.MODEL_INVALID:
+        # inputs are validated (weights and costs at most MAX_WEIGHT): a model CP-SAT
+        # refuses is a bug to report, never a silent "no solution within the time limit"
+        reason = ("CP-SAT refused the model as invalid (MODEL_INVALID); please report it with "
+                  "the inputs. Meanwhile: scale costs and weights down, or try method='auto'.")
+        logger.error("roster model invalid for CP-SAT")
     has_plan = plan_solver is not None and (
         status.has_solution or (status is SolveStatus.INFEASIBLE and plan_model is not rm))
     if has_plan:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from routing_ml.scheduling._base import ScheduleInputError
+from routing_ml.scheduling._base import ScheduleInputError, check_weight
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,6 +152,10 @@ class RosterWeights:
                 raise ScheduleInputError(
                     f"RosterWeights.{f.name} must be a finite number >= 0, got {v!r}. "
                     f"Fix: a weight of 0 switches that term off.")
+            check_weight(v, f"RosterWeights.{f.name}")
+        deepest = max((m for _s, m in self.under_staffing_tiers), default=1.0)
+        check_weight(self.under_staffing_per_hour * deepest,
+                     "RosterWeights.under_staffing_per_hour x the deepest tier's multiplier")
 
 
 def _tiers(spec: Any) -> tuple[tuple[float, float], ...]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from routing_ml.scheduling._base import ScheduleInputError
+from routing_ml.scheduling._base import ScheduleInputError, check_weight
 
 MINUTES_PER_DAY = 1440
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -248,6 +248,7 @@ class ShiftTemplate:
             raise ScheduleInputError(
                 f"{who}: cost_per_hour must be a finite number >= 0, got {self.cost_per_hour!r}. "
                 f"Fix: costs cannot be negative; use 0 for a free shift.")
+        check_weight(float(self.cost_per_hour), f"{who}: cost_per_hour")
         if not self.weekdays or any(d not in range(7) for d in self.weekdays):
             raise ScheduleInputError(f"{who}: weekdays must be a non-empty subset of 0..6, got {self.weekdays!r}.")
         ordered = sorted(self.breaks, key=lambda b: b.earliest_offset_minutes)
@@ -484,6 +485,10 @@ def template_from_mapping(spec: dict[str, Any], *, where: str = "shift") -> Shif
                 f"{[n * 60 for n in lengths]}).")
     elif "lengths_hours" in spec:
         hours = [_number(x, what=f"{where} '{name}' lengths_hours") for x in _as_list(spec["lengths_hours"])]
+        if not all(math.isfinite(h) and h > 0 for h in hours):
+            raise ScheduleInputError(
+                f"{where} '{name}': lengths_hours {hours} must be finite numbers of hours > 0. "
+                f"Fix: e.g. lengths_hours: [8] or [4, 8].")
         if any(h > 24 for h in hours):
             raise ScheduleInputError(
                 f"{where} '{name}': lengths_hours {hours} has shifts over 24 hours: minutes? "
