@@ -90,3 +90,48 @@ def test_handle_time_forecast_keeps_integer_ids_and_its_grid():
 def test_bad_forecaster_parameters_are_named_before_fitting(kw, match):
     with pytest.raises(ValueError, match=match):
         Forecaster(freq="30min", **kw).fit(_volumes())
+
+
+def _cli_history(tmp_path, ds_text, name="h.csv"):
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"unique_id": "q", "ds": ds_text, "y": rng.poisson(10, len(ds_text))}).to_csv(
+        tmp_path / name, index=False)
+    return tmp_path / name
+
+
+def test_forecast_cli_time_zone_refuses_times_without_an_offset(tmp_path):
+    # before: offset-free local times were read as UTC, the whole history moved by 1-2 h
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    local = pd.date_range("2024-09-02", "2024-11-10", freq="1h", inclusive="left").strftime("%Y-%m-%d %H:%M:%S")
+    path = _cli_history(tmp_path, local)
+    res = CliRunner().invoke(app, ["forecast", "--history", str(path), "--out", str(tmp_path / "o.csv"),
+                                   "--freq", "1h", "--subdiv", "MD", "--time-zone", "Europe/Madrid",
+                                   "--horizon", "1d"])
+    assert res.exit_code == 1 and "have no UTC offset" in res.output and "leave --time-zone out" in res.output
+
+
+def test_forecast_cli_time_zone_refuses_true_duplicates(tmp_path):
+    # before: rows repeating an instant were summed as "the hour the clocks repeat in autumn"
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    utc = pd.date_range("2024-09-02", "2024-11-10", freq="1h", inclusive="left", tz="UTC")
+    text = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = _cli_history(tmp_path, np.concatenate([text, text[100:111]]))
+    res = CliRunner().invoke(app, ["forecast", "--history", str(path), "--out", str(tmp_path / "o.csv"),
+                                   "--freq", "1h", "--subdiv", "MD", "--time-zone", "Europe/Madrid",
+                                   "--horizon", "1d"])
+    assert res.exit_code == 1 and "rows repeating a queue and instant" in res.output
+    assert "repeat in autumn" not in res.output
+
+
+def test_a_sunday_new_years_eve_holiday_moves_to_january_whatever_dates_are_asked():
+    from routing_ml.forecasting._calendar import HolidayCalendar
+
+    c = HolidayCalendar(None, None, ("12-31*",))  # 31 December 2023 was a Sunday
+    assert c.mask(np.array(["2024-01-01"], dtype="datetime64[D]")).tolist() == [True]
+    assert c.mask(np.array(["2023-12-30", "2024-01-01"], dtype="datetime64[D]")).tolist() == [False, True]

@@ -449,7 +449,9 @@ class HolidayCalendar:
         days = np.asarray(dates, dtype="datetime64[D]")
         if days.size == 0:
             return np.zeros(days.shape, dtype=bool)
-        years = range(int(str(days.min())[:4]), int(str(days.max())[:4]) + 1)
+        # from the year before: a "12-31*" holiday on a Sunday moves to 1 January of the
+        # next year, whatever dates are asked about
+        years = range(int(str(days.min())[:4]) - 1, int(str(days.max())[:4]) + 1)
         return np.isin(days, np.array(sorted(self.dates(years)), dtype="datetime64[D]"))
 
     def years_without_country_dates(self, years: Iterable[int]) -> list[int]:

@@ -175,15 +175,32 @@ def _on_local_clock(df: Any, zone: str) -> tuple[Any, str | None]:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"--time-zone {zone}: not a known IANA time zone. Fix: e.g. "
                          f"--time-zone Europe/Madrid (or Atlantic/Canary).") from exc
+    fix = "Fix: write ds as ISO times with their offset ('2024-10-27T02:30:00+02:00') or Z"
+    if "ds" in df.columns:
+        text = df["ds"].astype(str).str.strip()
+        # an offset-free time would be read as UTC: every row shifted by the zone's offset
+        naive = ~text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True) & df["ds"].notna()
+        if naive.any():
+            raise ValueError(
+                f"--time-zone {zone}: {int(naive.sum())} value(s) of column 'ds' of --history "
+                f"have no UTC offset (e.g. {text[naive].iloc[0]!r}), so their clock is unknown. "
+                f"{fix}; or, if they are already local times of {zone}, leave --time-zone out.")
     try:
         ds = pd.to_datetime(df["ds"], utc=True, format="ISO8601")
         local = ds.dt.tz_convert(zone).dt.tz_localize(None)
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"--time-zone {zone}: could not read column 'ds' of --history as "
-                         f"timestamps with a UTC offset ({exc}). Fix: write ds as ISO times "
-                         f"with their offset ('2024-10-27T02:30:00+02:00') or Z.") from exc
-    df = df.assign(ds=local)
+                         f"timestamps with a UTC offset ({exc}). {fix}.") from exc
     keys = ["unique_id", "ds"] if "unique_id" in df.columns else ["ds"]
+    # rows of one instant twice are duplicates (refused as without --time-zone); only rows
+    # of different instants on one local time (the autumn hour) are added up
+    same_instant = df.assign(ds=ds).duplicated(keys, keep=False)
+    if same_instant.any():
+        first = df.loc[same_instant, keys].iloc[0].tolist()
+        raise ValueError(
+            f"--history has {int(same_instant.sum())} rows repeating a queue and instant (e.g. "
+            f"{first}). Fix: keep one row per queue and interval (sum or drop the repeats).")
+    df = df.assign(ds=local)
     dup = df.duplicated(keys, keep=False)
     if not dup.any():
         return df, None
