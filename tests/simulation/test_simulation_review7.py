@@ -118,3 +118,55 @@ def test_a_whole_day_forecast_with_shifts_over_part_of_it_is_on_the_same_dates()
     n_out = kept.issues["arrivals_outside_opening_hours_kept"]
     assert n_out > 0.9 * kept.summary["arrivals"]
     assert dropped.summary["arrivals"] == kept.summary["arrivals"] - n_out
+
+
+class _AnswersAfterHalfPast:
+    """Answers only the contacts that arrive after 09:30: in some replications nothing."""
+
+    name = "late"
+
+    def choose(self, contact, pool, now):
+        from routing_ml.routing.base import Decision
+
+        if contact.arrival_seconds < 9.5 * 3600:
+            return Decision(-1, "no_eligible")
+        idx = pool.has_capacity(pool.channel_index(contact.channel)).nonzero()[0]
+        return Decision(int(idx[0]), "x") if idx.size else Decision(-1, "no_eligible")
+
+
+def test_relative_difference_uses_the_replications_of_the_difference():
+    # before: the baseline mean took every replication, the difference only the paired
+    # ones: ASA fell by "114 %", impossible for a metric that is never negative
+    fc = pd.DataFrame({"unique_id": "voice:padron", "yhat": [3.0, 1.0],
+                       "ds": pd.date_range("2024-03-04 09:00", periods=2, freq="30min")})
+    sh = pd.DataFrame({"agent_id": ["A1", "A2"], "start": pd.Timestamp("2024-03-04 09:00"),
+                       "end": pd.Timestamp("2024-03-04 10:00")})
+    r = compare_policies({"lia": LongestIdleAgent(), "late": _AnswersAfterHalfPast()}, fc, None, sh,
+                         n_replications=8, seed=2, aht_seconds=100, patience_seconds=60)
+    reps = r.replications
+    a = reps[reps["policy"] == "late"].set_index("replication")["asa_seconds"]
+    b = reps[reps["policy"] == "lia"].set_index("replication")["asa_seconds"]
+    paired = a.notna() & b.notna()
+    assert 0 < paired.sum() < len(a)  # the case: NaN in some replications only
+    d = r.differences.set_index("metric").loc["asa_seconds"]
+    assert d["relative_difference"] == pytest.approx(d["mean_difference"] / b[paired].mean())
+    assert d["relative_difference"] >= -1.0
+    # the wall time of a run is not a statistic of it
+    assert "wall_time_seconds" not in set(r.differences["metric"]) | set(r.summary["metric"])
+
+
+def test_simulate_cli_creates_the_plot_folder_and_names_a_bad_agents_json(tmp_path):
+    from typer.testing import CliRunner
+
+    from routing_ml.cli import app
+
+    _forecast().to_csv(tmp_path / "fc.csv", index=False)
+    _shifts(["A1", "A2", "A3"]).to_csv(tmp_path / "sh.csv", index=False)
+    base = ["simulate", "--schedule", str(tmp_path / "sh.csv"), "--forecast", str(tmp_path / "fc.csv"),
+            "--replications", "2", "--out", str(tmp_path / "out"), "--aht-seconds", "200"]
+    res = CliRunner().invoke(app, [*base, "--plot", str(tmp_path / "new" / "sl.png")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "new" / "sl.png").stat().st_size > 1000
+    (tmp_path / "ag.json").write_text('{"agent_id": "A1"}')
+    res = CliRunner().invoke(app, [*base, "--agents", str(tmp_path / "ag.json")])
+    assert res.exit_code == 1 and "ag.json: not a JSON list of records" in res.output

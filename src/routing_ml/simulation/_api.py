@@ -830,7 +830,8 @@ def compare_policies(
     reps = pd.DataFrame(rows)
     dropped_cols = sorted(c for c in reps.columns if c.startswith("dropped_"))
     reps[dropped_cols] = reps[dropped_cols].fillna(0.0)  # a reason absent from a replication
-    metrics = [c for c in reps.columns if c not in ("policy", "replication", "seed")]
+    # the statistics of the runs; their wall time (how long a process took) is not one
+    metrics = [c for c in reps.columns if c not in ("policy", "replication", "seed", "wall_time_seconds")]
     srows, drows = [], []
     for name in pols:
         sub = reps.loc[reps["policy"] == name].sort_values("replication")
@@ -851,7 +852,10 @@ def compare_policies(
         for m in metrics:
             d = (sub[m] - base[m]).to_numpy(float)
             mean, sd, lo, hi = _t_ci(d)
-            bm = float(np.nanmean(base[m].to_numpy(float)))
+            # relative to the baseline over the same replications as the difference (a
+            # metric NaN in some, e.g. ASA with nothing answered)
+            paired = ~np.isnan(d)
+            bm = float(base[m].to_numpy(float)[paired].mean()) if paired.any() else np.nan
             drows.append({"policy": name, "baseline": baseline, "metric": m,
                           "mean_difference": mean, "ci_low": lo, "ci_high": hi,
                           "relative_difference": mean / bm if bm else np.nan,

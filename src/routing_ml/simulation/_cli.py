@@ -19,7 +19,12 @@ def _read(path: Path, dates: tuple[str, ...]):
     if path.suffix in (".parquet", ".pq"):
         df = pd.read_parquet(path)
     elif path.suffix == ".json":
-        df = pd.read_json(path, orient="records", dtype={"agent_id": str})
+        try:
+            df = pd.read_json(path, orient="records", dtype={"agent_id": str})
+        except ValueError as exc:
+            raise ValueError(
+                f"{path.name}: not a JSON list of records ({exc}). Fix: one object per row "
+                f"in a list, e.g. [{{\"agent_id\": \"a1\", \"skills\": {{\"tributos\": 3}}}}].") from exc
     else:
         df = read_table(path, dtype={"agent_id": str})  # '007' stays '007'
     from routing_ml.frames import as_datetime_column
@@ -215,6 +220,7 @@ def register(app: typer.Typer) -> None:
                            f"real-time channels (voice, chat, messaging) and the arrivals "
                            f"have none.", err=True)
             else:
+                plot.parent.mkdir(parents=True, exist_ok=True)
                 _plot(res.by_interval, plot, answer_seconds, target_service_level)
                 plot_written = True
         s = res.summary.set_index("metric")
