@@ -313,12 +313,17 @@ class AgentPool:
         return -1 if skill is None else self._skill_index.get(skill, -1)
 
     def language_index(self, language: str | None) -> int:
+        """Column of ``language`` (a code such as ``"es"``) in ``languages``; -1 if unknown
+        or None."""
         return -1 if language is None else self._language_index.get(language, -1)
 
     def channel_index(self, channel: str) -> int:
+        """Column of ``channel`` in ``capacity`` / ``load``; -1 if unknown."""
         return self._channel_index.get(channel, -1)
 
     def agent_index(self, agent_id: str | None) -> int:
+        """Row of ``agent_id`` (text, or a number as :func:`label_text` writes it); -1 if
+        unknown or None."""
         if agent_id is None:
             return -1
         found = self._agent_index.get(agent_id, -1) if isinstance(agent_id, str) else -1
@@ -610,7 +615,13 @@ class RoutingPolicy(Protocol):
 
     name: str
 
-    def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision: ...
+    def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        """The agent (row of ``pool``) for ``contact``, or ``Decision(-1, ...)``.
+
+        ``now`` is in seconds on the clock of ``contact.arrival_seconds`` (the contact has
+        waited ``now - arrival_seconds`` seconds); ``pool`` holds the agents' live state
+        (``has_capacity``, ``load``, ``idle_since`` in seconds on the same clock)."""
+        ...
 
 
 class LongestIdleAgent:
@@ -625,6 +636,7 @@ class LongestIdleAgent:
         self.require_skill = require_skill
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        """The longest-idle agent with a free session (see :class:`RoutingPolicy`)."""
         ch = pool.channel_index(contact.channel)
         if ch < 0:
             return Decision(-1, REASON_NO_ELIGIBLE + ":unknown_channel")

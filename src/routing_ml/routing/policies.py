@@ -328,6 +328,8 @@ class SkillBased(_RuleMixin):
         self.sla_seconds = _check_sla(sla_seconds)
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        """The most proficient free agent at the bullseye step the wait has reached, then the
+        longest idle (``now``: seconds, see :class:`~routing_ml.routing.base.RoutingPolicy`)."""
         early, ch, s, li, wait = self._preliminaries(contact, pool, now)
         if early is not None:
             return early
@@ -539,6 +541,8 @@ class Predictive(_RuleMixin):
         return value < best_any - self.holdout_margin * window / (window - wait)
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        """The free qualified agent of highest expected value, or a holdout for a better one
+        (``now``: seconds, see :class:`~routing_ml.routing.base.RoutingPolicy`)."""
         early, ch, s, li, wait = self._preliminaries(contact, pool, now)
         if early is not None:
             return early
@@ -730,6 +734,7 @@ class BatchAssignment(_RuleMixin):
         return ev
 
     def choose(self, contact: Contact, pool: AgentPool, now: float) -> Decision:
+        """One contact as a batch of one (:meth:`assign_batch`)."""
         return self.assign_batch([contact], pool, now)[0]
 
     @staticmethod

@@ -42,8 +42,8 @@ def register(app: typer.Typer) -> None:
                           "max_deterministic_time, machine-independent units): with --workers 1 "
                           "and a generous --time-limit, runs give the same roster.")] = None,
         gap: Annotated[float, typer.Option(min=0.0, max=0.99, help="Stop at this relative gap (0.01 = 1%).")] = 0.0,
-        interval_minutes: Annotated[int, typer.Option(min=1, help="Length of a requirement interval.")] = 15,
-        out: Annotated[Path, typer.Option(help="Roster CSV (agent, date, start, end, breaks); the breaks "
+        interval_minutes: Annotated[int, typer.Option(min=1, help="Length of a requirement interval, in minutes.")] = 15,
+        out: Annotated[Path, typer.Option(help="Roster CSV (agent_id, date, start, end, breaks, shift, unique_id, paid_hours); the breaks "
                                              "also go to <out>_breaks.csv (agent_id, start, end), "
                                              "the file `routing-ml simulate --breaks` reads.")] = Path("roster.csv"),
         coverage_out: Annotated[Path | None, typer.Option(

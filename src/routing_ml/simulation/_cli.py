@@ -119,7 +119,8 @@ def register(app: typer.Typer) -> None:
         replications: Annotated[int, typer.Option(min=1, help="Replications.")] = 10,
         agents: Annotated[Path | None, typer.Option(
             exists=True, dir_okay=False,
-            help="Agents (JSON records with agent_id, skills, channels, max_concurrency); "
+            help="Agents: CSV (the agents file of `routing-ml schedule`: skills 'voice;chat') or "
+                 "JSON records, with agent_id, skills and optionally channels, max_concurrency; "
                  "default: every scheduled agent takes every queue.")] = None,
         aht_seconds: Annotated[float | None, typer.Option(
             help="Mean handle time in seconds (exponential), unless the forecast is a "
