@@ -170,3 +170,21 @@ def test_simulate_cli_creates_the_plot_folder_and_names_a_bad_agents_json(tmp_pa
     (tmp_path / "ag.json").write_text('{"agent_id": "A1"}')
     res = CliRunner().invoke(app, [*base, "--agents", str(tmp_path / "ag.json")])
     assert res.exit_code == 1 and "ag.json: not a JSON list of records" in res.output
+
+
+def test_an_explicit_until_is_when_the_clock_stops():
+    # before: once the events ran out (before until) the clock stopped at the last event:
+    # the contacts still waiting had "waited" only until then
+    agents = pd.DataFrame({"agent_id": ["A0"], "skills": [{"s": 3}], "channels": [("voice",)], "max_concurrency": 1})
+    shifts = pd.DataFrame({"agent_id": ["A0"], "start": [DAY + pd.Timedelta("9h")], "end": [DAY + pd.Timedelta("9h30min")]})
+    contacts = pd.DataFrame({"contact_id": range(3), "channel": "voice", "skill": "s", "handle_seconds": 3600.0,
+                             "ts": DAY + pd.Timedelta("9h") + pd.to_timedelta([0, 60, 120], unit="s")})
+    until = DAY + pd.Timedelta("12h")
+    r = simulate(contacts, agents, shifts, seed=0, repeats=False, until=until)
+    c = r.contacts.sort_values("contact_id")
+    waiting = c[~c["answered"] & ~c["abandoned"]]
+    assert len(waiting) == 2
+    expected = [(until - (DAY + pd.Timedelta("9h") + pd.Timedelta(seconds=s))).total_seconds() for s in (60, 120)]
+    np.testing.assert_allclose(waiting["wait_seconds"].to_numpy(), expected)
+    first = c["arrival_seconds"].iloc[0]  # 09:00 on the run's clock
+    assert r.summary["end_seconds"] == pytest.approx(first + 3 * 3600)

@@ -449,7 +449,7 @@ def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], poli
         repeat_probability=rep_p,
         repeat_delay_seconds=float(model.repeat_delay_hours) * 3600.0,
         reevaluate_seconds=kw["reevaluate_seconds"], until_seconds=until,
-        batch_seconds=kw["batch_seconds"],
+        batch_seconds=kw["batch_seconds"], clock_to_until=kw["until"] is not None,
     )
     targets = _stats.answer_targets(kw["answer_seconds"])
     cf = _stats.contacts_frame(raw, P.queue_names, pool.channel_names, pool.agent_ids,

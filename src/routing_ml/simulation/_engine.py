@@ -182,6 +182,7 @@ def _run(
     reevaluate_seconds: float,
     until_seconds: float,
     batch_seconds: float = 0.0,
+    clock_to_until: bool = False,
 ) -> RawRun:
     n0 = len(P.t)
     # ---- contact state (python lists; repeats are appended) --------------------------
@@ -823,7 +824,9 @@ def _run(
                 start_service(c, d.agent, now)
             elif held(d):
                 schedule_retry(c, d, now)
-    end_time = now
+    # an explicit ``until`` stops the clock there even when the events ran out before it:
+    # contacts still waiting have waited until then, agents still logged in were available
+    end_time = max(now, until_seconds) if clock_to_until else now
     if sp is not None:  # detach: the pool keeps the final figures below
         sp._stale = False
         sp._refresh = None
