@@ -188,3 +188,16 @@ def test_an_explicit_until_is_when_the_clock_stops():
     np.testing.assert_allclose(waiting["wait_seconds"].to_numpy(), expected)
     first = c["arrival_seconds"].iloc[0]  # 09:00 on the run's clock
     assert r.summary["end_seconds"] == pytest.approx(first + 3 * 3600)
+
+
+def test_channel_and_language_codes_are_read_as_the_router_reads_them():
+    # a roster and a log written in capitals: 'Voice' and 'EN' are the codes voice and en
+    from routing_ml.routing.policies import SkillBased
+
+    agents = pd.DataFrame({"agent_id": ["A0", "A1"], "skills": [{"s": 3}] * 2, "channels": [("Voice",)] * 2,
+                           "max_concurrency": 1, "languages": [("ES",), ("EN",)]})
+    contacts = pd.DataFrame({"contact_id": range(3), "channel": "Voice ", "skill": "s", "handle_seconds": 300.0,
+                             "language": "EN",
+                             "ts": DAY + pd.Timedelta("9h") + pd.to_timedelta([0, 600, 1200], unit="s")})
+    r = simulate(contacts, agents, _shifts(["A0", "A1"]), seed=0, repeats=False, policy=SkillBased())
+    assert r.summary["answered"] == 3 and set(r.contacts["agent_id"]) == {"A1"}

@@ -44,7 +44,7 @@ from routing_ml.frames import (
     validate_requirements,
 )
 from routing_ml.routing.base import DEFERRABLE_CHANNELS as _DEFERRABLE
-from routing_ml.routing.base import label_text
+from routing_ml.routing.base import code_text, label_text
 
 logger = logging.getLogger(__name__)
 
@@ -717,7 +717,8 @@ def prepare(
     # channel of each row as the pool's channel index (factorised: one lookup per name)
     ch_codes, ch_names = pd.factorize(df["channel"], use_na_sentinel=False)
     ch_names = [str(c) for c in ch_names]
-    ch_of_name = np.array([ch_idx.get(c, -1) for c in ch_names], dtype=np.int64)
+    # codes read as the roster's and the Router's: "Voice " is "voice"
+    ch_of_name = np.array([ch_idx.get(c.strip().lower(), -1) for c in ch_names], dtype=np.int64)
     if (ch_of_name < 0).any():
         bad_names = sorted(c for c, i in zip(ch_names, ch_of_name, strict=True) if i < 0)
         raise FrameError(
@@ -1025,7 +1026,7 @@ def prepare(
         origin=pd.Timestamp(origin), t=t, contact_id=np.asarray(cid), channel=chn, queue=qk,
         queue_names=tuple(str(q) for q in qnames), queue_channel=q_channel,
         queue_skill=q_skill, skill=skill[idx].tolist(), intent=objcol("intent"),
-        language=objcol("language"), text=objcol("text"), priority=prio,
+        language=[code_text(v) for v in objcol("language")], text=objcol("text"), priority=prio,
         customer=objcol("customer_id"),
         patience=pat, deadline=dl, handle_obs=hobs, resolved_obs=r, orig_agent=oa,
         is_repeat=repeat_flags(df)[idx],
