@@ -357,11 +357,12 @@ def test_leave_lowers_that_weeks_minimum_hours_only():
 
 @pytest.mark.parametrize("make, match", [
     (lambda: RosterWeights(under_staffing_per_hour=1e15), r"RosterWeights.under_staffing_per_hour = 1e\+15 is above"),
-    (lambda: RosterWeights(under_staffing_per_hour=1e5, under_staffing_tiers=((0.5, 100.0),)),
+    (lambda: RosterWeights(under_staffing_per_hour=1e8, under_staffing_tiers=((0.5, 100.0),)),
      "under_staffing_per_hour x the deepest tier's multiplier"),
     (lambda: ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(480,), cost_per_hour=1e12), "cost_per_hour = 1e\\+12"),
-    (lambda: solve_shift_counts(np.eye(2), [1, 1], [1e300, 1.0]), "cost of shift"),
-    (lambda: solve_shift_counts(np.eye(2), [1, 1], [1.0, 1.0], under_weight=1e18), "under_weight = 1e\\+18"),
+    (lambda: solve_shift_counts(np.eye(2), [1, 1], [1e300, 1.0], method="cp-sat"), "cost of shift"),
+    (lambda: solve_shift_counts(np.eye(2), [1, 1], [1.0, 1.0], under_weight=1e18, method="cp-sat"),
+     "under_weight = 1e\\+18"),
 ])
 def test_weights_and_costs_that_would_overflow_the_solvers_are_refused(make, match):
     # before: a silent MODEL_INVALID reported as "no solution within the time limit"
@@ -369,8 +370,24 @@ def test_weights_and_costs_that_would_overflow_the_solvers_are_refused(make, mat
         make()
 
 
+def test_large_costs_are_fine_where_the_solver_works_in_floats():
+    # HiGHS has no integer scaling: costs in cents or large weights solve as before
+    a = np.array([[1, 0], [1, 1], [0, 1]])
+    res = solve_shift_counts(a, [3, 5, 2], [2e6, 3e6], under_weight=1e12, method="highs")
+    assert res.status.has_solution and list(res.counts) == [3, 2]
+    assert RosterWeights(under_staffing_per_hour=1e6).under_staffing_per_hour == 1e6
+
+
 def test_nan_shift_length_in_yaml_is_named(tmp_path):
     p = tmp_path / "shifts.yaml"
     p.write_text('shifts: [{name: e, start: "06:00", lengths_hours: [.nan]}]\n')
     with pytest.raises(ValueError, match=r"'e': lengths_hours \[nan\] must be finite numbers of hours > 0"):
         load_shifts_yaml(p)
+
+
+def test_shift_cost_times_cost_per_hour_is_checked_as_one_coefficient():
+    # each at 1e9 is fine, their product (1e18) overflowed CP-SAT while building the model
+    t = ShiftTemplate(name="x", start_minutes=480, lengths_minutes=(480,), cost_per_hour=1e9)
+    req = requirements([(8, 16, 1)], days=[0])
+    with pytest.raises(ValueError, match="shift_cost x the largest cost_per_hour = 1e\\+18"):
+        build_roster(req, pd.DataFrame({"agent_id": ["a"]}), [t], weights=RosterWeights(shift_cost=1e9))

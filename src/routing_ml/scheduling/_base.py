@@ -33,10 +33,10 @@ class ScheduleInputError(RoutingMLError, ValueError):
     """
 
 
-#: the largest cost per hour, cost or objective weight accepted (cost units): the CP-SAT
-#: models scale coefficients to integers, and much larger ones overflow their 64-bit
-#: arithmetic (a silent MODEL_INVALID). Only the ratios of the weights matter.
-MAX_WEIGHT = 1e6
+#: the largest cost per hour, cost or objective weight the CP-SAT models accept (cost
+#: units): they scale coefficients to integers, and much larger ones overflow their 64-bit
+#: arithmetic (a silent MODEL_INVALID at 1e15). Only the ratios of the weights matter.
+MAX_WEIGHT = 1e9
 
 
 def check_weight(value: float, what: str) -> None:

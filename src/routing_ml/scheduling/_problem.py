@@ -20,7 +20,7 @@ import pandas as pd
 
 from routing_ml.errors import FrameError
 from routing_ml.frames import AGENTS, ID, TIME, validate_requirements
-from routing_ml.scheduling._base import ScheduleInputError
+from routing_ml.scheduling._base import ScheduleInputError, check_weight
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
 from routing_ml.scheduling.shifts import (
     MINUTES_PER_DAY,
@@ -328,6 +328,14 @@ def prepare_problem(
         weight[kk, tt] = w[inside].to_numpy()
 
     variants = validate_templates(shifts, interval_minutes, skills)
+    # the models' coefficients are products: shift cost x cost per hour, under-staffing
+    # weight x the deepest tier's multiplier x the interval's weight
+    check_weight(weights.shift_cost * max(v.template.cost_per_hour for v in variants),
+                 "RosterWeights.shift_cost x the largest cost_per_hour")
+    deepest = max((m for _s, m in weights.under_staffing_tiers), default=1.0)
+    check_weight(weights.under_staffing_per_hour * deepest * float(weight.max(initial=1.0)),
+                 "RosterWeights.under_staffing_per_hour x the deepest tier's multiplier x the "
+                 "largest requirements 'weight'")
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
     carried = None
     if previous_roster is not None:

@@ -137,9 +137,7 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
         raise ScheduleInputError(
             f"cost must be finite and >= 0; shift {labels[j]!r} has cost {c[j]!r}. "
             f"Fix: a cost is what one person on the shift costs; use 0 for free shifts.")
-    if c.size and c.max() > MAX_WEIGHT:
-        j = int(np.argmax(c))
-        check_weight(float(c[j]), f"cost of shift {labels[j]!r}")
+
     too_many = r > MAX_HEAD_COUNT
     if too_many.any():
         i = int(np.argmax(too_many))
@@ -151,7 +149,6 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
         if not (isinstance(w, int | float | np.integer | np.floating) and not isinstance(w, bool)
                 and math.isfinite(w) and w >= 0):
             raise ScheduleInputError(f"{name} must be a finite number >= 0, got {w!r}.")
-        check_weight(float(w), name)
     if max_count is not None and (not isinstance(max_count, int | np.integer)
                                   or isinstance(max_count, bool) or max_count < 0):
         raise ScheduleInputError(f"max_count must be an integer >= 0 or None, got {max_count!r}.")
@@ -239,6 +236,12 @@ def build_shift_count_model(
 
     a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight,
                                          max_count, hard_coverage)
+    # CP-SAT's integer coefficients (HiGHS works in floats: no such limit there)
+    if c.size and c.max() > MAX_WEIGHT:
+        j = int(np.argmax(c))
+        check_weight(float(c[j]), f"cost of shift {labels[j]!r}")
+    for name, w in (("under_weight", under_weight), ("over_weight", over_weight)):
+        check_weight(float(w), name)
     n_t, n_j = a.shape
     ub = _upper_bounds(a, r, max_count)
     scale = _integer_scale(np.concatenate([c, [under_weight, over_weight]]))
