@@ -135,3 +135,14 @@ def test_a_sunday_new_years_eve_holiday_moves_to_january_whatever_dates_are_aske
     c = HolidayCalendar(None, None, ("12-31*",))  # 31 December 2023 was a Sunday
     assert c.mask(np.array(["2024-01-01"], dtype="datetime64[D]")).tolist() == [True]
     assert c.mask(np.array(["2023-12-30", "2024-01-01"], dtype="datetime64[D]")).tolist() == [False, True]
+
+
+def test_forecast_cli_time_zone_reads_hour_only_offsets():
+    # '+02' is an ISO 8601 offset (PostgreSQL writes it): not a time without an offset
+    from routing_ml.forecasting._cli import _on_local_clock
+
+    df = pd.DataFrame({"unique_id": "q", "ds": ["2024-10-27T00:30:00+02", "2024-10-27T01:30:00+02"], "y": [1, 2]})
+    out, _note = _on_local_clock(df, "Europe/Madrid")
+    assert out["ds"].tolist() == [pd.Timestamp("2024-10-27 00:30"), pd.Timestamp("2024-10-27 01:30")]
+    with pytest.raises(ValueError, match="have no UTC offset"):
+        _on_local_clock(df.assign(ds=["2024-10-27", "2024-10-28"]), "Europe/Madrid")

@@ -73,3 +73,12 @@ def test_integer_queue_ids_come_back_as_integers_in_numeric_order():
     r = staffing_requirements(f, aht_seconds=300, interval_minutes=30)
     assert r["unique_id"].dtype == f["unique_id"].dtype and r["unique_id"].tolist() == [2, 2, 10, 10]
     assert len(f.merge(r, on=["unique_id", "ds"])) == 4
+
+
+def test_messaging_keeps_the_concurrency_of_the_defaults(tmp_path):
+    # messaging holds several sessions as chat does: '*' concurrency must reach it
+    (tmp_path / "m.yaml").write_text('"*": {channel: messaging, concurrency: 3}\nq1: {service_level: 0.8}\n'
+                                     'c1: {channel: chat}\n')
+    targets, _ = read_staffing_targets(tmp_path / "m.yaml")
+    assert targets["q1"].channel == "messaging" and targets["q1"].concurrency == 3
+    assert targets["c1"].concurrency == 3

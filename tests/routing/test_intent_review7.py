@@ -42,3 +42,12 @@ def test_unknown_training_languages_are_left_out_not_learned_as_a_language():
     assert all(lang for lang in m.predict_language(PROBE))
     with pytest.raises(ValueError, match=r"languages\[0\] is 3; language codes are text"):
         IntentClassifier().fit(TEXTS, LABELS, languages=[3] + ["es"] * (len(TEXTS) - 1))
+
+
+def test_pandas_missing_languages_are_unknown_too():
+    import pandas as pd
+
+    langs = pd.Series(["es"] * len(TEXTS), dtype="string")
+    langs[1] = pd.NA
+    m = IntentClassifier(random_state=0).fit(TEXTS, LABELS, languages=langs)
+    assert "" not in m.language_identifier_.languages_ and "<NA>" not in m.language_identifier_.languages_

@@ -749,7 +749,7 @@ def read_staffing_targets(
             ) from None
         # the fields of one channel in '*' do not follow a queue of another channel
         channel = row.get("channel", default.channel)
-        if channel != "chat":
+        if channel not in ("chat", "messaging"):  # the channels with several sessions
             row.setdefault("concurrency", 1)
         if channel not in ("email", "web"):
             row.setdefault("working_hours", None)

@@ -41,8 +41,16 @@ UNDETERMINED = "und"
 def language_code(value: object) -> str | None:
     """A training language label as a code (stripped, lower case), or None when unknown:
     None, NaN, empty text or ``"und"``."""
-    if value is None or (isinstance(value, float) and value != value):
+    import pandas as pd
+
+    if value is None:
         return None
+    if not isinstance(value, str):
+        try:
+            if pd.isna(value):  # NaN, pd.NA, NaT
+                return None
+        except (TypeError, ValueError):  # a sequence: not a missing value
+            pass
     code = str(value).strip().lower()
     return None if code in ("", UNDETERMINED, "nan", "none") else code
 

@@ -306,7 +306,7 @@ def _check_language_labels(languages: Any) -> list[str | None]:
                          f"got {type(languages).__name__}")
     out = languages.tolist() if hasattr(languages, "tolist") else list(languages)
     for i, v in enumerate(out):
-        if not (v is None or isinstance(v, str) or (isinstance(v, float) and v != v)):
+        if not isinstance(v, str) and language_code(v) is not None:  # text or missing only
             raise ValueError(f"languages[{i}] is {v!r}; language codes are text such as 'es' "
                              f"(None or NaN where unknown)")
     return [language_code(v) for v in out]
