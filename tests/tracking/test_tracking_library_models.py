@@ -240,5 +240,8 @@ def test_forecaster_adapter_with_h_keeps_integer_queue_ids():
     assert len(got) == 6 and set(got["unique_id"]) == {1}
     pd.testing.assert_frame_equal(got.reset_index(drop=True),
                                   native[native["unique_id"] == 1].reset_index(drop=True))
+    # a serving payload's JSON numbers arrive as floats: 1.0 is queue 1
+    as_float = tracking.predict_frame("forecaster", fc, pd.DataFrame({"unique_id": [1.0]}), {"h": "6"})
+    pd.testing.assert_frame_equal(as_float.reset_index(drop=True), got.reset_index(drop=True))
     with pytest.raises(tracking.AdapterError, match=r"unique_id \['3'\] have no forecast"):
         tracking.predict_frame("forecaster", fc, pd.DataFrame({"unique_id": [3]}), {"h": "6"})

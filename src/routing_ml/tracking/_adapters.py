@@ -206,6 +206,7 @@ def _forecaster(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFr
     import pandas as pd
 
     from routing_ml.frames import ID, TIME
+    from routing_ml.routing.base import label_text
 
     h_param = params.get("h")
     h: Any = None if h_param is None else str(h_param).strip()
@@ -222,19 +223,22 @@ def _forecaster(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFr
     if h is not None:
         out = obj.predict(h=h, **kwargs)
         if ID in df.columns and len(df):
-            asked = set(df[ID].astype(str))
-            unknown = sorted(asked - set(out[ID].astype(str)))
+            # ids as text on both sides, whole numbers without a decimal part: a payload's
+            # 1.0 (JSON numbers) is queue 1, as the forecast's integer or text "1"
+            asked = {label_text(v) for v in df[ID]}
+            have = out[ID].map(label_text)
+            unknown = sorted(str(u) for u in asked - set(have))
             if unknown:
                 raise AdapterError(
                     f"unique_id {unknown[:5]} have no forecast over h={h_param!r}: not in the "
                     f"fitted history, or closed all that time. Fix: use the queues the model "
                     f"was fitted on, or a longer h.")
-            out = out[out[ID].astype(str).isin(asked)]  # the forecast keeps the fitted id dtype
+            out = out[have.isin(asked)]  # the forecast keeps the fitted id dtype
         return out
     _require(df, [ID, TIME], "forecaster")
     future = df[[ID, TIME]].copy()
     future[TIME] = pd.to_datetime(future[TIME])
-    future[ID] = future[ID].astype(str)
+    future[ID] = future[ID].map(label_text)
     steps = int(future.groupby(ID).size().max()) if len(future) else 0
     return obj.predict(h=steps, future=future, **kwargs)
 
