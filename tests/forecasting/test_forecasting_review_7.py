@@ -146,3 +146,7 @@ def test_forecast_cli_time_zone_reads_hour_only_offsets():
     assert out["ds"].tolist() == [pd.Timestamp("2024-10-27 00:30"), pd.Timestamp("2024-10-27 01:30")]
     with pytest.raises(ValueError, match="have no UTC offset"):
         _on_local_clock(df.assign(ds=["2024-10-27", "2024-10-28"]), "Europe/Madrid")
+    # other forms pandas reads: a space before the offset, the compact form, hours only
+    for text in ("2024-10-27T00:30:00 +02:00", "20241027T003000+0200", "2024-10-27T00+02:00"):
+        out, _note = _on_local_clock(df.iloc[:1].assign(ds=[text]), "Europe/Madrid")
+        assert out["ds"].iloc[0].floor("h") == pd.Timestamp("2024-10-27 00:00"), text

@@ -201,3 +201,24 @@ def test_channel_and_language_codes_are_read_as_the_router_reads_them():
                              "ts": DAY + pd.Timedelta("9h") + pd.to_timedelta([0, 600, 1200], unit="s")})
     r = simulate(contacts, agents, _shifts(["A0", "A1"]), seed=0, repeats=False, policy=SkillBased())
     assert r.summary["answered"] == 3 and set(r.contacts["agent_id"]) == {"A1"}
+
+
+def test_until_does_not_dilute_the_occupancy_of_agents_without_a_schedule():
+    # agents without a schedule are logged in for good: their time ends at the last event,
+    # not at an explicit until hours later (occupancy 0.97 became 0.16)
+    agents = pd.DataFrame({"agent_id": ["a1", "a2"], "skills": [{"s": 3}] * 2, "channels": [("voice",)] * 2})
+    contacts = pd.DataFrame({"contact_id": range(20), "channel": "voice", "skill": "s", "handle_seconds": 300.0,
+                             "ts": DAY + pd.Timedelta("9h") + pd.to_timedelta(np.arange(20) * 150, unit="s")})
+    free = simulate(contacts, agents, seed=0, repeats=False)
+    cut = simulate(contacts, agents, seed=0, repeats=False, until=DAY + pd.Timedelta("18h"))
+    assert cut.summary["occupancy_mean"] == pytest.approx(free.summary["occupancy_mean"])
+    assert cut.summary["end_seconds"] > free.summary["end_seconds"]
+
+
+@pytest.mark.parametrize("channel", ["Voice", " voice"])
+def test_capitalised_channels_with_a_queue_column_or_a_schedule_alone(channel):
+    contacts = pd.DataFrame({"contact_id": range(6), "channel": channel, "queue": "voice:tributos",
+                             "handle_seconds": 200.0,
+                             "ts": DAY + pd.Timedelta("9h") + pd.to_timedelta(np.arange(6) * 300, unit="s")})
+    r = simulate(contacts, schedule=_shifts(["A1", "A2"]), seed=0, repeats=False)
+    assert r.summary["answered"] == 6 and set(r.by_queue["unique_id"]) == {"voice:tributos"}

@@ -179,7 +179,11 @@ def _on_local_clock(df: Any, zone: str) -> tuple[Any, str | None]:
     if "ds" in df.columns:
         text = df["ds"].astype(str).str.strip()
         # an offset-free time would be read as UTC: every row shifted by the zone's offset
-        naive = ~text.str.contains(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$", regex=True) & df["ds"].notna()
+        # an offset (Z, +02, +0200, +02:00, a space before it or not) after a time part
+        # (a "T" or a ":"): a date alone ends in "-27", which is no offset
+        offset = text.str.contains(r"(?:Z|\s?[+-]\d{2}(?::?\d{2})?)$", regex=True)
+        timed = text.str.contains(r"[T:]", regex=True)
+        naive = ~(offset & timed) & df["ds"].notna()
         if naive.any():
             raise ValueError(
                 f"--time-zone {zone}: {int(naive.sum())} value(s) of column 'ds' of --history "

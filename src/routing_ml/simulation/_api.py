@@ -305,7 +305,8 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
                           contacts.get("queue", pd.Series("general", index=contacts.index))
                           .astype(str).map(lambda q: _inputs.split_queue(q)[1]))
                 queues = sorted({f"{c}:{s}" if s else c
-                                 for c, s in zip(contacts["channel"].astype(str), skills, strict=True)})
+                                 for c, s in zip(_inputs.code_column(contacts["channel"]).astype(str),
+                                                 skills, strict=True)})
             else:
                 assert forecast is not None  # noqa: S101 - one of the two is set above
                 queues = sorted(forecast[ID].astype(str).unique())

@@ -825,7 +825,9 @@ def _run(
             elif held(d):
                 schedule_retry(c, d, now)
     # an explicit ``until`` stops the clock there even when the events ran out before it:
-    # contacts still waiting have waited until then, agents still logged in were available
+    # contacts still waiting have waited until then. Agents' time stops at the last event
+    # (``now``): one still logged in then has no shift end (no schedule), and counting
+    # the hours to ``until`` as available would dilute its occupancy with idle time
     end_time = max(now, until_seconds) if clock_to_until else now
     if sp is not None:  # detach: the pool keeps the final figures below
         sp._stale = False
@@ -833,9 +835,9 @@ def _run(
         sp._free = None
     for a in range(na):
         if total[a] > 0:
-            busy[a] += end_time - busy_start[a]
+            busy[a] += now - busy_start[a]
         if logged[a] or pending_out[a]:
-            avail[a] += max(end_time - login_t[a], 0.0)
+            avail[a] += max(now - login_t[a], 0.0)
     pool.busy_seconds[:] = busy
     pool.available_seconds[:] = avail
     pool.load[:] = np.asarray(load, dtype=pool.load.dtype).reshape(pool.load.shape)

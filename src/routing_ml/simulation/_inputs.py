@@ -648,6 +648,17 @@ def _numbers(df: pd.DataFrame, column: str) -> pd.Series:
     return values
 
 
+def code_column(values: pd.Series) -> pd.Series:
+    """A channel column read as the roster's and the Router's codes (:func:`code_text`:
+    ``"Voice "`` is ``"voice"``); the same object when nothing changes. One call per
+    distinct value."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    norm = [code_text(u) if isinstance(u, str) else u for u in uniq]
+    if all(a is b or a == b for a, b in zip(norm, uniq, strict=True)):
+        return values
+    return pd.Series(np.asarray(norm, dtype=object)[codes], index=values.index, name=values.name)
+
+
 def check_queue_keys(mapping: Mapping[Any, Any], name: str, what: str, queues: Iterable[Any],
                      channels: Iterable[str], skills: Iterable[str]) -> None:
     """ValueError when a key of ``mapping`` (the argument ``name``, keyed by queue
@@ -690,6 +701,9 @@ def prepare(
                     hint="A contacts frame has one row per contact with 'ts' and 'channel' "
                     "(and 'skill' or 'queue').")
     df = contacts
+    channel = code_column(df["channel"])
+    if channel is not df["channel"]:
+        df = df.assign(channel=channel)
     dropped: dict[str, int] = {}
     issues: dict[str, object] = {}
     ts = df["ts"]
@@ -717,8 +731,7 @@ def prepare(
     # channel of each row as the pool's channel index (factorised: one lookup per name)
     ch_codes, ch_names = pd.factorize(df["channel"], use_na_sentinel=False)
     ch_names = [str(c) for c in ch_names]
-    # codes read as the roster's and the Router's: "Voice " is "voice"
-    ch_of_name = np.array([ch_idx.get(c.strip().lower(), -1) for c in ch_names], dtype=np.int64)
+    ch_of_name = np.array([ch_idx.get(c, -1) for c in ch_names], dtype=np.int64)
     if (ch_of_name < 0).any():
         bad_names = sorted(c for c, i in zip(ch_names, ch_of_name, strict=True) if i < 0)
         raise FrameError(
