@@ -305,11 +305,12 @@ def _check_language_labels(languages: Any) -> list[str | None]:
         raise ValueError(f"languages must be a sequence of language codes (one per text), "
                          f"got {type(languages).__name__}")
     out = languages.tolist() if hasattr(languages, "tolist") else list(languages)
-    for i, v in enumerate(out):
-        if not isinstance(v, str) and language_code(v) is not None:  # text or missing only
+    codes = [language_code(v) for v in out]
+    for i, (v, code) in enumerate(zip(out, codes, strict=True)):
+        if not isinstance(v, str) and code is not None:  # text or missing only
             raise ValueError(f"languages[{i}] is {v!r}; language codes are text such as 'es' "
                              f"(None or NaN where unknown)")
-    return [language_code(v) for v in out]
+    return codes
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

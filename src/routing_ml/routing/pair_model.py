@@ -409,12 +409,13 @@ class PairOutcomeModel:
     def _with_labels(df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with its ids and categories as text (:func:`label_text`): agent 101.0 (a
         column with gaps) is roster agent 101, an intent code 2 is "2" when routing."""
-        out = df.assign(**{col: [label_text(v) for v in df[col].astype(object)]
-                           for col in ("agent_id", "intent", "channel", "language")
-                           if col in df})
         # channel and language codes as the Router and the roster read them: "EN" is "en"
-        return out.assign(**{col: [code_text(v) for v in out[col]]
-                             for col in ("channel", "language") if col in out})
+        def read(col: str) -> list[Any]:
+            text = [label_text(v) for v in df[col].astype(object)]
+            return [code_text(v) for v in text] if col in ("channel", "language") else text
+
+        return df.assign(**{col: read(col) for col in ("agent_id", "intent", "channel", "language")
+                            if col in df})
 
     @staticmethod
     def _warn_odd_rows(df: pd.DataFrame) -> None:

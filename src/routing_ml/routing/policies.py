@@ -604,18 +604,15 @@ class Predictive(_RuleMixin):
 
 
 def _skill_based_pick(pool: AgentPool, mask: np.ndarray, skill: int) -> int:
-    """SkillBased's choice among the agents of ``mask`` (not empty): the highest proficiency
-    in ``skill`` (any agent when ``skill < 0``), then the longest idle, then pool order."""
-    idx = mask.nonzero()[0]
-    if skill >= 0:
-        level = pool.skills[idx, skill]
-        idx = idx[level == level.max()]
-    return int(idx[pool.idle_since[idx].argmin()])
+    """SkillBased's choice among the agents of ``mask`` (not empty): the best of
+    :func:`_skill_based_values`."""
+    return int(np.argmax(np.where(mask, _skill_based_values(pool, skill), -np.inf)))
 
 
 def _skill_based_values(pool: AgentPool, skill: int) -> np.ndarray:
-    """Values that rank agents as :func:`_skill_based_pick` does (higher is better):
-    proficiency in ``skill`` first, idle rank (a fraction below one) second."""
+    """Values that rank agents as SkillBased does (higher is better): proficiency in
+    ``skill`` first (any agent alike when ``skill < 0``), idle rank second (a fraction
+    below one: the longest idle, then pool order)."""
     idle = _idle_rank(pool) / max(len(pool), 1)
     if skill < 0:
         return -idle

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from routing_ml.scheduling._base import (
-    MAX_WEIGHT,
     ProgressCallback,
     ProgressPoint,
     ScheduleInputError,
@@ -137,7 +136,6 @@ def _validate(coverage: Any, required: Any, cost: Any, under_weight: float, over
         raise ScheduleInputError(
             f"cost must be finite and >= 0; shift {labels[j]!r} has cost {c[j]!r}. "
             f"Fix: a cost is what one person on the shift costs; use 0 for free shifts.")
-
     too_many = r > MAX_HEAD_COUNT
     if too_many.any():
         i = int(np.argmax(too_many))
@@ -237,7 +235,7 @@ def build_shift_count_model(
     a, r, c, labels, periods = _validate(coverage, required, cost, under_weight, over_weight,
                                          max_count, hard_coverage)
     # CP-SAT's integer coefficients (HiGHS works in floats: no such limit there)
-    if c.size and c.max() > MAX_WEIGHT:
+    if c.size:
         j = int(np.argmax(c))
         check_weight(float(c[j]), f"cost of shift {labels[j]!r}")
     for name, w in (("under_weight", under_weight), ("over_weight", over_weight)):

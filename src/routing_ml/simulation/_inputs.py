@@ -649,9 +649,9 @@ def _numbers(df: pd.DataFrame, column: str) -> pd.Series:
 
 
 def code_column(values: pd.Series) -> pd.Series:
-    """A channel column read as the roster's and the Router's codes (:func:`code_text`:
-    ``"Voice "`` is ``"voice"``); the same object when nothing changes. One call per
-    distinct value."""
+    """A channel or language column read as the roster's and the Router's codes
+    (:func:`code_text`: ``"Voice "`` is ``"voice"``); the same object when nothing changes.
+    One call per distinct value."""
     codes, uniq = pd.factorize(values, use_na_sentinel=False)
     norm = [code_text(u) if isinstance(u, str) else u for u in uniq]
     if all(a is b or a == b for a, b in zip(norm, uniq, strict=True)):
@@ -701,9 +701,11 @@ def prepare(
                     hint="A contacts frame has one row per contact with 'ts' and 'channel' "
                     "(and 'skill' or 'queue').")
     df = contacts
-    channel = code_column(df["channel"])
-    if channel is not df["channel"]:
-        df = df.assign(channel=channel)
+    for code_col in ("channel", "language"):  # codes as the roster's and the Router's
+        if code_col in df:
+            codes = code_column(df[code_col])
+            if codes is not df[code_col]:
+                df = df.assign(**{code_col: codes})
     dropped: dict[str, int] = {}
     issues: dict[str, object] = {}
     ts = df["ts"]
@@ -1039,7 +1041,7 @@ def prepare(
         origin=pd.Timestamp(origin), t=t, contact_id=np.asarray(cid), channel=chn, queue=qk,
         queue_names=tuple(str(q) for q in qnames), queue_channel=q_channel,
         queue_skill=q_skill, skill=skill[idx].tolist(), intent=objcol("intent"),
-        language=[code_text(v) for v in objcol("language")], text=objcol("text"), priority=prio,
+        language=objcol("language"), text=objcol("text"), priority=prio,
         customer=objcol("customer_id"),
         patience=pat, deadline=dl, handle_obs=hobs, resolved_obs=r, orig_agent=oa,
         is_repeat=repeat_flags(df)[idx],
