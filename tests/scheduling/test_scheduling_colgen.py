@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -384,3 +385,29 @@ def test_colgen_with_carried_streaks_brackets_the_optimum_and_breaks_no_rule():
     for a in ("a0", "a1", "a3"):
         days = set(pd.to_datetime(roster.loc[roster["agent_id"] == a, "date"]))
         assert not {MONDAY, MONDAY + pd.Timedelta(days=1)} <= days
+
+
+def test_search_at_heavier_under_staffing_reports_the_true_objective():
+    """The integer search may weigh under-staffing more (``search_under_factor``), but the
+    plan is scored at the problem's own weights (this plan is under-staffed: scored at the
+    search's weights it would cost far more), and it breaks no rule."""
+    p = _problem(n=9)
+    heavy = solve_colgen_model(p, time_limit_seconds=6, seed=0, search_under_factor=10.0)
+    assert heavy is not None
+    assert heavy.objective == pytest.approx(plan_objective(p, heavy.plan, heavy.breaks))
+    searched = replace(p, weights=replace(p.weights, under_staffing_per_hour=1000.0))
+    assert plan_objective(searched, heavy.plan, heavy.breaks) > heavy.objective + 100
+    assert 0 < heavy.bound <= heavy.objective
+    roster, breaks = roster_frames_from_plan(p, heavy.plan, heavy.breaks)
+    assert check_roster(roster, breaks, p).empty
+
+
+def test_search_weight_stays_within_what_roster_weights_accept():
+    """An under-staffing weight near the largest accepted one is not multiplied past it
+    (RosterWeights would refuse it in the middle of the solve)."""
+    deepest = max(m for _s, m in RosterWeights().under_staffing_tiers)
+    weights = RosterWeights(under_staffing_per_hour=1e9 / deepest)
+    p = prepare_problem(_requirements(), _agents(9), SHIFTS, RULES, weights, weeks=1)
+    got = solve_colgen_model(p, time_limit_seconds=4, seed=0, search_under_factor=10.0)
+    assert got is not None
+    assert got.objective == pytest.approx(plan_objective(p, got.plan, got.breaks))

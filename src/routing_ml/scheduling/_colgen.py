@@ -26,16 +26,23 @@ cannot enumerate them. The pattern model's LP is solved instead by column genera
   value, and the sum is still a valid lower bound (:func:`_integer_blocks_bound`).
 
 Integer plan (no MILP over the generated patterns: HiGHS' branch and bound on them does not
-find good rosters in time): LP diving (fix the patterns the LP uses most, re-solve); the
-plan that leaves (or the greedy roster) gets every break placed at once by a small MILP
-(:mod:`routing_ml.scheduling._breaks`) and exact best responses (one agent's best week and
-break times with everyone else fixed, the same DP with the marginal value of each interval
-as its dual); then rounds of: each day re-planned by a MILP with the rest of the week fixed
-(:mod:`routing_ml.scheduling._days`: starts, queues and breaks of everyone working that
-day move together, which repairs under-staffing no single agent's move can), breaks placed
-at once again and best-response sweeps (which change working days). One week only (no
-flows across weeks); the maximum consecutive days must not bind inside a week
-(``max_consecutive_days >= max_days_per_week``).
+find good rosters in time), searched with under-staffing weighed ``SEARCH_UNDER_FACTOR``
+times more than the problem's weights (the last ``SEARCH_TRUE_SHARE`` of the search at the
+true weights; the plan is scored and the bound proved at the true weights). At the true
+weights (100 per agent-hour under, 5 over) the search settles on plans that leave more
+under-staffed: on the 150-agent week, six seeds end at a median of 1,732 (1,664-1,772)
+against a bound of 1,618, and weighing under-staffing 10x at 1,694 (1,667-1,716), with 2.25
+hours under-staffed instead of 2.75 (medians) at about the same over-staffing
+(``experiments/explore_search_weight.py``). The search: LP diving (fix the patterns the LP
+uses most, re-solve); the plan that leaves (or the greedy roster) gets every break placed
+at once by a small MILP (:mod:`routing_ml.scheduling._breaks`) and exact best responses
+(one agent's best week and break times with everyone else fixed, the same DP with the
+marginal value of each interval as its dual); then rounds of: each day re-planned by a MILP
+with the rest of the week fixed (:mod:`routing_ml.scheduling._days`: starts, queues and
+breaks of everyone working that day move together, which repairs under-staffing no single
+agent's move can), breaks placed at once again and best-response sweeps (which change
+working days). One week only (no flows across weeks); the maximum consecutive days must not
+bind inside a week (``max_consecutive_days >= max_days_per_week``).
 
 Measured on the 150-agent, 3-queue week of ``experiments/bench_scheduling.py`` (results in
 ``results/bench_scheduling.md``).
@@ -46,11 +53,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from routing_ml.scheduling._base import MAX_WEIGHT
 from routing_ml.scheduling._breaks import optimal_breaks
 from routing_ml.scheduling._days import improve_by_days
 from routing_ml.scheduling._patterns import (
@@ -85,6 +93,9 @@ BLOCKS_SHARE = 0.05
 #: master LP fell by less than this fraction in the last iteration (the tail, where the
 #: bound closes on the LP in a few cheap iterations)
 COLGEN_TAIL_SHARE, COLGEN_TAIL_LP_CHANGE = 0.55, 0.02
+#: the integer search (dive, best responses, day MILPs) weighs under-staffing this many
+#: times more than the true weights; the last share of its time improves at the true weights
+SEARCH_UNDER_FACTOR, SEARCH_TRUE_SHARE = 10.0, 0.3
 
 
 @dataclass(slots=True)
@@ -332,7 +343,8 @@ def _backtrack(cp: _ClassPricer, hist: list[np.ndarray], add: np.ndarray, a: int
 
 def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit: float = 0.0,
                        seed: int = 0, on_plan: Callable[[float, float], None] | None = None,
-                       bound_at: dict[str, Any] | None = None) -> PatternSolution | None:
+                       bound_at: dict[str, Any] | None = None,
+                       search_under_factor: float = SEARCH_UNDER_FACTOR) -> PatternSolution | None:
     """Solve a one-week roster of agent classes by column generation (HiGHS); None when it
     does not apply (several weeks, a binding consecutive-days rule, hard coverage, a class
     with no feasible week). Once the greedy roster exists it is the fallback: running out of
@@ -650,6 +662,17 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     # agent (best responses), day by day (a MILP per day), all breaks at once
     m_cols = len(cols)
     swept = False
+    # the integer search runs with under-staffing weighed search_under_factor times more
+    # (ps), then the plan is improved at the true weights (p)
+    ps = p
+    true_plan0 = plan0, breaks0
+    # never past the largest weight RosterWeights accepts
+    deepest = max((m for _s, m in w.under_staffing_tiers), default=1.0)
+    factor = min(search_under_factor, MAX_WEIGHT / max(w.under_staffing_per_hour * deepest, 1e-300))
+    if factor > 1.0:
+        ps = replace(p, weights=replace(w, under_staffing_per_hour=w.under_staffing_per_hour * factor))
+        idx = np.arange(n_tier * n_rows, dtype=np.int32)
+        lp.changeColsCost(idx.size, idx, t_unit.ravel() * factor)
     if _run(lp, deadline):
         x_lp = np.asarray(lp.getSolution().col_value)[n_fix:]
         lp.setOptionValue("simplex_strategy", 1)  # raised bounds: the basis stays dual feasible
@@ -659,24 +682,37 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
                        min(time.perf_counter() + DIVE_MIN_SHARE * time_limit_seconds,
                            t0 + DIVE_LATEST_SHARE * time_limit_seconds))
         fixed_counts = dive(dive_end)
-        rounded = _round_plan(p, classes, cols, x_lp if fixed_counts is None else fixed_counts)
+        rounded = _round_plan(ps, classes, cols, x_lp if fixed_counts is None else fixed_counts)
         # every break placed at once first: the agent-by-agent search starts from there
-        r_breaks = optimal_breaks(p, rounded, time_limit_seconds=max(0.1, deadline - time.perf_counter())) or {}
-        rounded, r_breaks = _best_response(p, pricers, table, classes, rounded, r_breaks, deadline, seed)
-        if plan_objective(p, rounded, r_breaks) < plan_objective(p, plan0, breaks0):
+        r_breaks = optimal_breaks(ps, rounded, time_limit_seconds=max(0.1, deadline - time.perf_counter())) or {}
+        rounded, r_breaks = _best_response(ps, pricers, table, classes, rounded, r_breaks, deadline, seed)
+        if plan_objective(ps, rounded, r_breaks) < plan_objective(ps, plan0, breaks0):
             plan0, breaks0, swept = rounded, r_breaks, True
     # keep a little time for placing every break at once (one small MILP per round)
     polish_at = deadline - min(3.0, 0.05 * time_limit_seconds)
+    search_until = polish_at - SEARCH_TRUE_SHARE * (polish_at - time.perf_counter()) if ps is not p else polish_at
     plan, breaks = plan0, breaks0
     if not swept:
-        plan, breaks = _best_response(p, pricers, table, classes, plan, breaks, polish_at, seed)
+        plan, breaks = _best_response(ps, pricers, table, classes, plan, breaks, search_until, seed)
+
+    # the best plan at the true weights so far (a round of the search at ps may raise it)
+    best: list[Any] = [plan_objective(p, *true_plan0), true_plan0]
 
     def report(plan_: Plan, breaks_: Breaks) -> None:
-        if on_plan is not None:
-            on_plan(plan_objective(p, plan_, breaks_), max(bound, 0.0))
+        obj = plan_objective(p, plan_, breaks_)
+        if obj < best[0]:
+            best[:] = [obj, (dict(plan_), dict(breaks_))]
+            if on_plan is not None:
+                on_plan(obj, max(bound, 0.0))
 
     report(plan, breaks)
-    plan, breaks = _improve(p, pricers, table, classes, plan, breaks, polish_at, seed, on_round=report)
+    plan, breaks = _improve(ps, pricers, table, classes, plan, breaks, search_until, seed, on_round=report)
+    if ps is not p:
+        report(plan, breaks)
+        logger.debug("search at %gx under-staffing: objective %.2f at the true weights (best %.2f)", factor,
+                     plan_objective(p, plan, breaks), best[0])
+        plan, breaks = best[1]
+        plan, breaks = _improve(p, pricers, table, classes, plan, breaks, polish_at, seed, on_round=report)
     plan, breaks = _polish_breaks(p, pricers, table, classes, plan, breaks, deadline, seed)
     plan, breaks = drop_idle_shifts(p, plan, breaks)
     objective = plan_objective(p, plan, breaks)
