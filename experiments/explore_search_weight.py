@@ -7,8 +7,8 @@ bound, while the same week solved with under-staffing weighed 10x more and then 
 the default weights came out lower (``explore_realistic_weights.md``). ``_colgen`` now
 searches with the under-staffing weight multiplied by ``SEARCH_UNDER_FACTOR`` and spends the
 last ``SEARCH_TRUE_SHARE`` of the search at the true weights; objective and bound are always
-at the true weights. This script runs ``build_roster`` (auto, 60 s, one worker) on that week
-for several factors and seeds.
+at the true weights. This script runs ``build_roster`` (auto, one worker, 60 s unless told) on
+that week for several factors, shares and seeds.
 
     python experiments/explore_search_weight.py [--factors 1,3,10,30] [--true-shares 0.3] [--seeds 0,1,2]
         [--seconds 60] [--name explore_search_weight]
@@ -55,8 +55,8 @@ def main() -> None:
                 res = build_roster(req, agents, shifts, rules, config=SolverConfig(
                     time_limit_seconds=args.seconds, num_workers=1, random_seed=seed))
                 k = res.kpis
-                rows.append({"search_under_factor": factor, "true_share": share, "seed": seed, "seconds": time.perf_counter() - t0,
-                             "objective": res.objective, "best_bound": res.best_bound, "gap": res.gap,
+                rows.append({"search_under_factor": factor, "true_share": share, "seed": seed,
+                             "seconds": time.perf_counter() - t0, "objective": res.objective, "best_bound": res.best_bound, "gap": res.gap,
                              "hours_under": k.hours_under, "hours_over": k.hours_over,
                              "intervals_under": k.intervals_understaffed, "violations": len(res.violations)})
                 print(rows[-1], flush=True)
@@ -73,9 +73,8 @@ def main() -> None:
         f"`SEARCH_UNDER_FACTOR` = {default_factor:g}, `SEARCH_TRUE_SHARE` = {default_share:g}.\n\n"
         + markdown_table(summary, digits=4) + "\n\n### Runs\n\n" + markdown_table(df, digits=4) + "\n"
     )
-    write_result(args.name, md, {"rows": rows, "seconds": args.seconds,
-                                                "library_factor": default_factor,
-                                                "library_true_share": default_share})
+    write_result(args.name, md, {"rows": rows, "seconds": args.seconds, "library_factor": default_factor,
+                                 "library_true_share": default_share})
 
 
 if __name__ == "__main__":
