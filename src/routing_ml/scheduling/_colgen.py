@@ -667,8 +667,8 @@ def solve_colgen_model(p: RosterProblem, *, time_limit_seconds: float, gap_limit
     ps = p
     true_plan0 = plan0, breaks0
     # never past the largest weight RosterWeights accepts
-    deepest = max((m for _s, m in w.under_staffing_tiers), default=1.0)
-    factor = min(search_under_factor, MAX_WEIGHT / max(w.under_staffing_per_hour * deepest, 1e-300))
+    factor = min(search_under_factor,
+                 MAX_WEIGHT / max(w.under_staffing_per_hour * w.deepest_under_multiplier, 1e-300))
     if factor > 1.0:
         ps = replace(p, weights=replace(w, under_staffing_per_hour=w.under_staffing_per_hour * factor))
         idx = np.arange(n_tier * n_rows, dtype=np.int32)

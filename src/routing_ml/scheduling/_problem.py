@@ -332,8 +332,7 @@ def prepare_problem(
     # weight x the deepest tier's multiplier x the interval's weight
     check_weight(weights.shift_cost * max(v.template.cost_per_hour for v in variants),
                  "RosterWeights.shift_cost x the largest cost_per_hour")
-    deepest = max((m for _s, m in weights.under_staffing_tiers), default=1.0)
-    check_weight(weights.under_staffing_per_hour * deepest * float(weight.max(initial=1.0)),
+    check_weight(weights.under_staffing_per_hour * weights.deepest_under_multiplier * float(weight.max(initial=1.0)),
                  "RosterWeights.under_staffing_per_hour x the deepest tier's multiplier x the "
                  "largest requirements 'weight'")
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)

@@ -153,9 +153,15 @@ class RosterWeights:
                     f"RosterWeights.{f.name} must be a finite number >= 0, got {v!r}. "
                     f"Fix: a weight of 0 switches that term off.")
             check_weight(v, f"RosterWeights.{f.name}")
-        deepest = max((m for _s, m in self.under_staffing_tiers), default=1.0)
-        check_weight(self.under_staffing_per_hour * deepest,
+        check_weight(self.under_staffing_per_hour * self.deepest_under_multiplier,
                      "RosterWeights.under_staffing_per_hour x the deepest tier's multiplier")
+
+    @property
+    def deepest_under_multiplier(self) -> float:
+        """The multiplier of the deepest ``under_staffing_tiers`` tier (1 with the flat
+        penalty): the most one missing agent-hour can cost is this x
+        ``under_staffing_per_hour`` (x the interval's weight)."""
+        return max((m for _s, m in self.under_staffing_tiers), default=1.0)
 
 
 def _tiers(spec: Any) -> tuple[tuple[float, float], ...]:
