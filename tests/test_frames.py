@@ -45,6 +45,28 @@ def test_wrong_dtype_names_the_values():
         validate_volumes(df)
 
 
+@pytest.mark.parametrize("kind", ["bool", "object"])
+def test_true_false_counts_are_refused(kind):
+    # a boolean mask passed by mistake used to become counts of 0 and 1
+    df = _volumes()
+    df["y"] = df["y"] > 1
+    if kind == "object":
+        df["y"] = df["y"].astype(object)
+        df.loc[0, "y"] = 3.0
+    with pytest.raises(FrameError, match=r"(?s)'y' must hold counts, not True/False.*astype\(int\)"):
+        validate_volumes(df)
+    forecast = pd.DataFrame({"unique_id": "q", "ds": df["ds"], "yhat": df["y"]})
+    with pytest.raises(FrameError, match="'yhat' must hold counts"):
+        validate_forecast(forecast)
+
+
+def test_numpy_integer_counts_still_pass():
+    df = _volumes()
+    df["y"] = df["y"].astype(object)
+    df.loc[0, "y"] = np.int64(7)
+    assert validate_volumes(df)["y"].tolist()[0] == 7.0
+
+
 def test_bad_timestamp():
     df = _volumes()
     df["ds"] = df["ds"].astype(str)

@@ -281,7 +281,16 @@ def as_count_column(
 ) -> pd.Series:
     """``df[column]`` as float64 counts >= 0; NaN only where ``allow_missing``."""
     s = df[column]
-    if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+    flags = (s.map(lambda v: isinstance(v, bool | np.bool_)) if s.dtype == object
+             else pd.Series(pd.api.types.is_bool_dtype(s), index=s.index))
+    if flags.any():
+        raise FrameError(
+            f"{frame}: column '{column}' must hold counts, not True/False values:\n"
+            f"{_show(df.loc[flags.to_numpy(), [column]])}\n"
+            f"Fix: pass the numbers themselves (if True means one, use "
+            f"df['{column}'].astype(int))."
+        )
+    if not pd.api.types.is_numeric_dtype(s):
         converted = pd.to_numeric(s, errors="coerce")
         bad = converted.isna() & s.notna()
         if bad.any():
