@@ -865,6 +865,8 @@ class PairOutcomeModel:
                  "customer_id, is_repeat) plus agent_id; rename yours, e.g. "
                  "df.rename(columns={'agent': 'agent_id', 'motivo': 'intent'}).")
         df = self._with_labels(pairs.reset_index(drop=True))
+        if "is_repeat" in df.columns:  # as fit reads it: a clear error for "no", 2, ...
+            df = df.assign(is_repeat=flag_column(df, "is_repeat", frame="pairs"))
         times = self._seconds(df["ts"]) if "ts" in df else np.arange(len(df), dtype=float)
         times = np.nan_to_num(times)
         Xc = self._contact_features(df, times)

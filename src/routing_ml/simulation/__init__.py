@@ -8,7 +8,7 @@ Public names: :func:`simulate`, :func:`compare_policies`, :class:`SimulationResu
 :class:`GroundTruthOutcomes`, :class:`LoggedOutcomes`), :class:`GroundTruthOracle` (a
 greedy routing policy that knows the synthetic ground truth), :class:`GroundTruthScorer`
 (the true outcomes with a pair model's interface, for ``Predictive`` with perfect
-predictions) and :class:`PolicyError`.
+predictions), :class:`PolicyError` and :class:`OutcomeError`.
 
 The package namespace is lazy (``routing-ml --help`` imports ``simulation._cli`` without
 pandas); each name is imported from its module on first use.
@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "SimulationResult": "routing_ml.simulation._api",
     "compare_policies": "routing_ml.simulation._api",
     "simulate": "routing_ml.simulation._api",
+    "OutcomeError": "routing_ml.simulation._engine",
     "PolicyError": "routing_ml.simulation._engine",
     "arrivals_from_forecast": "routing_ml.simulation._inputs",
     "contacts_from_bank_log": "routing_ml.simulation._inputs",
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
         compare_policies,
         simulate,
     )
-    from routing_ml.simulation._engine import PolicyError
+    from routing_ml.simulation._engine import OutcomeError, PolicyError
     from routing_ml.simulation._inputs import (
         arrivals_from_forecast,
         contacts_from_bank_log,

@@ -283,6 +283,13 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
     given_minutes = kw["interval_minutes"]
     if kw["interval_minutes"] is None:
         kw["interval_minutes"] = _infer_interval_minutes(forecast, schedule)
+    if (agents is not None and schedule is not None and "agent_id" not in schedule.columns
+            and {AGENTS, ID, TIME} <= set(schedule.columns)):
+        raise FrameError(
+            "schedule looks like requirements (unique_id, ds, agents): requirements are "
+            "simulated only with agents=None (each required agent becomes a pseudo-agent on "
+            "its queue). Fix: pass agents=None, or a roster (agent_id, start, end) as "
+            "schedule.")
     if agents is None:
         if schedule is None:
             raise ValueError("Pass agents (a frame or an AgentPool) and/or a schedule: "
@@ -293,6 +300,11 @@ def _setup(arrivals: pd.DataFrame, agents: Any, schedule: pd.DataFrame | None,
             agents, schedule = _inputs.requirements_shifts(
                 req, step_seconds=_inputs.interval_seconds(
                     req, None, name="requirements", fallback_minutes=given_minutes))
+            if schedule.empty:
+                raise ValueError(
+                    "the requirements given as schedule staff no agent in any interval "
+                    "(every 'agents' value is 0), so nobody would answer the contacts. Fix: "
+                    "pass the requirements of the forecast (`staff`), or a roster.")
         else:
             if contacts is not None:
                 _inputs.require_columns(
@@ -451,6 +463,7 @@ def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], poli
         repeat_delay_seconds=float(model.repeat_delay_hours) * 3600.0,
         reevaluate_seconds=kw["reevaluate_seconds"], until_seconds=until,
         batch_seconds=kw["batch_seconds"], clock_to_until=kw["until"] is not None,
+        outcome_name=type(model).__name__,
     )
     targets = _stats.answer_targets(kw["answer_seconds"])
     cf = _stats.contacts_frame(raw, P.queue_names, pool.channel_names, pool.agent_ids,
@@ -471,6 +484,9 @@ def _run_one(st: _Setup, P: _inputs.Prepared, draws: dict[str, np.ndarray], poli
 def _check_policy(policy: Any) -> Any:
     if policy is None:
         return LongestIdleAgent()
+    if isinstance(policy, type):
+        raise TypeError(f"policy={policy.__name__} is a class; pass an instance, e.g. "
+                        f"policy={policy.__name__}().")
     if not callable(getattr(policy, "choose", None)):
         raise TypeError(f"policy must have a choose(contact, pool, now) method (see "
                         f"routing_ml.routing.base.RoutingPolicy), got {type(policy).__name__}.")
@@ -756,7 +772,8 @@ def compare_policies(
     baseline : name of the policy the others are compared with (default: the first).
     seed : master seed; replication ``r`` uses a seed derived from (seed, r).
     n_jobs : worker processes for the replications (1 = in this process; -1 = all
-        cores), capped at the number of cores. Policies must be picklable when n_jobs != 1.
+        cores), capped at the number of cores. Policies and a scenario function must be
+        picklable when n_jobs != 1 (a TypeError says so before any process starts).
     **simulate_kwargs : the keyword arguments of :func:`simulate` (``outcomes``,
         ``patience_seconds``, ``answer_seconds``, ...).
 
@@ -821,8 +838,18 @@ def compare_policies(
     # slower than serial)
     n_jobs = cores if n_jobs == -1 else min(int(n_jobs), cores)
     if n_jobs > 1 and n_replications > 1:
+        import pickle
         from concurrent.futures import ProcessPoolExecutor
 
+        try:  # the processes get the setup (a scenario callable too) and the policies
+            pickle.dumps(tasks[0])
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise TypeError(
+                f"compare_policies(n_jobs={n_jobs}) sends the arrivals (a scenario function "
+                f"too) and the policies to other processes, and one of them cannot be "
+                f"pickled ({exc}). Fix: define the scenario function and the policies' "
+                f"classes at module level (not a lambda or a local function), or pass "
+                f"n_jobs=1.") from exc
         with ProcessPoolExecutor(max_workers=min(n_jobs, n_replications)) as ex:
             outs = list(ex.map(_replication, tasks))
     else:

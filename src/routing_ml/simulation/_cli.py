@@ -37,6 +37,12 @@ def _read(path: Path, dates: tuple[str, ...]):
     return df
 
 
+def _json_default(value: object) -> object:
+    """numpy numbers (and anything else) in the issues and dropped counts, for json."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)
+
+
 def _policy(name: str):
     from routing_ml.routing.base import LongestIdleAgent
 
@@ -214,6 +220,10 @@ def register(app: typer.Typer) -> None:
         res.summary.to_csv(out / "summary.csv", index=False)
         res.replications.to_csv(out / "replications.csv", index=False)
         res.by_interval.to_csv(out / "service_level_by_interval.csv", index=False)
+        import json
+
+        (out / "issues.json").write_text(json.dumps(
+            {"dropped": res.dropped, "issues": res.issues}, indent=2, default=_json_default) + "\n")
         plot_written = False
         if plot is not None:
             if res.by_interval.empty:
@@ -236,7 +246,13 @@ def register(app: typer.Typer) -> None:
         if res.dropped:
             typer.echo(f"dropped input records, all {replications} replications: {res.dropped} "
                        f"(per replication: dropped_* columns of replications.csv)", err=True)
-        typer.echo(f"wrote {out} (summary.csv, replications.csv, service_level_by_interval.csv)"
+        if res.issues:
+            # input problems simulated as documented (after-hours arrivals kept, imputed
+            # handle times, agents without skills, ...): they change what the figures mean
+            typer.echo(f"input issues (first replication), simulated as documented: "
+                       f"{res.issues}", err=True)
+        typer.echo(f"wrote {out} (summary.csv, replications.csv, service_level_by_interval.csv, "
+                   f"issues.json)"
                    + (f" and {plot}" if plot_written else ""))
         from routing_ml._mlflow_run import log_cli_outputs
 

@@ -80,6 +80,10 @@ class PolicyError(RuntimeError):
     """A policy returned an impossible decision (an agent without a free session)."""
 
 
+class OutcomeError(ValueError):
+    """An outcome model gave a handle time that is not a finite number of seconds >= 0."""
+
+
 def _checked_choose(policy: Any, n_agents: int) -> Any:
     """``policy.choose`` that raises PolicyError, naming the policy, the contact and the
     time, for an answer that is not a decision with an agent index in [-1, n_agents)
@@ -183,6 +187,7 @@ def _run(
     until_seconds: float,
     batch_seconds: float = 0.0,
     clock_to_until: bool = False,
+    outcome_name: str = "outcome",
 ) -> RawRun:
     n0 = len(P.t)
     # ---- contact state (python lists; repeats are appended) --------------------------
@@ -467,6 +472,13 @@ def _run(
             n_wait[q_l[c]] -= 1
         old = stat_l[a]
         h, r = outcome(src_l[c], a, z_l[c], ur_l[c])
+        if not 0.0 <= h < math.inf:  # NaN fails both
+            raise OutcomeError(
+                f"outcome model {outcome_name} gave handle_seconds={h!r} for "
+                f"contact {cid_l[c]!r} with agent {pool.agent_ids[a]!r}: a handle time must "
+                f"be a finite number of seconds >= 0 (the statistics would be NaN or negative). "
+                f"Fix the model's inputs (e.g. a NaN or infinite log_effect in LoggedOutcomes' "
+                f"agent_effects) or its handle-time formula.")
         la = load[a]
         others = la[ch]
         if others and slow:

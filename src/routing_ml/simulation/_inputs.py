@@ -146,6 +146,12 @@ def draw_arrivals(forecast: pd.DataFrame, *, step_seconds: float, value_col: str
         fix=f"Each row would be drawn as traffic of its own. Fix: keep one row per queue and "
             f"interval, e.g. forecast.drop_duplicates([{ID!r}, {TIME!r}]) for a copy appended "
             f"twice (summing them would double the traffic).")
+    no_id = f[ID].isna().to_numpy()
+    if no_id.any():
+        raise FrameError(
+            f"forecast frame: column '{ID}' has {int(no_id.sum())} missing queue names, e.g.\n"
+            f"{f.loc[no_id].head().to_string()}\nEach would be simulated as a queue named "
+            f"'nan' or 'None'. Fix: fill in the queue, or drop those rows.")
     f[ID] = f[ID].astype(str)
     f = f.sort_values([ID, TIME], kind="stable")
     vals = pd.to_numeric(f[value_col], errors="coerce").to_numpy(dtype=float)
@@ -302,7 +308,7 @@ def shifts_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame | None = None
     Raises
     ------
     FrameError
-        Missing columns or unparsable timestamps.
+        Missing columns, unparsable timestamps, breaks that end at or before they start.
     """
     require_columns(roster, ("agent_id", "start", "end"), frame="roster")
     r = roster.copy()
@@ -314,6 +320,13 @@ def shifts_from_roster(roster: pd.DataFrame, breaks: pd.DataFrame | None = None
     b = breaks.copy()
     b["start"] = as_datetime_column(b, "start", frame="breaks")
     b["end"] = as_datetime_column(b, "end", frame="breaks")
+    inverted = (b["end"] <= b["start"]).to_numpy()
+    if inverted.any():
+        raise FrameError(
+            f"breaks: {int(inverted.sum())} breaks end at or before they start:\n"
+            f"{b.loc[inverted, ['agent_id', 'start', 'end']].head().to_string()}\n"
+            f"Fix: swap start and end, or give a break across midnight the next day's date "
+            f"as its end.")
     # ids as text on both sides: 101 in one file and "101" in the other are one agent
     b_ids = [label_text(v) for v in b["agent_id"]]
     r_ids = [label_text(v) for v in r["agent_id"]]

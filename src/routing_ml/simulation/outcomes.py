@@ -27,6 +27,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from routing_ml.errors import FrameError
+from routing_ml.frames import _show
 from routing_ml.routing.base import AgentPool
 from routing_ml.simulation._inputs import check_queue_keys
 
@@ -139,7 +141,8 @@ class GroundTruthOutcomes:
 
     ``handle = exp(log_handle_mean(agent, intent, channel, language_match) + sigma·z)``
     and ``resolved = u < resolution_probability(...)``, with tables precomputed for all
-    agents × intents × channels × {language mismatch, match}.
+    agents × intents × channels × {language mismatch, match}. A contact without a
+    language is served as a language mismatch.
     """
 
     def __init__(self, ground_truth: Any) -> None:
@@ -185,8 +188,12 @@ class GroundTruthOutcomes:
         ii = np.asarray(gt.intent_index(list(intents)), dtype=int)
         ci = np.asarray(gt.channel_index([pool.channel_names[c] for c in prepared.channel]),
                         dtype=int)
-        langs = [x if x is not None else "" for x in prepared.language]
-        li = np.asarray(gt.language_index(langs), dtype=int) if langs else np.zeros(0, int)
+        # a contact without a language (None, NaN, "") is served as a language mismatch
+        langs = prepared.language
+        li = np.full(len(langs), -1, dtype=int)
+        known = [k for k, x in enumerate(langs) if isinstance(x, str) and x]
+        if known:
+            li[known] = np.asarray(gt.language_index([langs[k] for k in known]), dtype=int)
         al = np.asarray(gt.agent_languages, dtype=bool)[ga]  # pool agent x gt language
         ii_l, ci_l, li_l = ii.tolist(), ci.tolist(), li.tolist()
         al_l = al.tolist()
@@ -206,6 +213,26 @@ def _logged_handle_fill(handle_obs: np.ndarray) -> float:
     one: the median of the logged times (300 s when none is logged)."""
     h = np.asarray(handle_obs, dtype=float)
     return float(np.nanmedian(h)) if np.isfinite(h).any() else 300.0
+
+
+def _check_agent_effects(eff: Any) -> None:
+    """FrameError unless ``eff`` is a frame with ``agent_id``, ``key`` and a finite numeric
+    ``log_effect`` (log-seconds) on every row."""
+    if not isinstance(eff, pd.DataFrame):
+        raise FrameError(f"agent_effects must be a pandas DataFrame with columns agent_id, key, "
+                         f"log_effect; got {type(eff).__name__}.")
+    missing = [c for c in ("agent_id", "key", "log_effect") if c not in eff.columns]
+    if missing:
+        raise FrameError(f"agent_effects is missing columns {missing} (has {list(eff.columns)}). "
+                         f"Fix: one row per agent and key (skill or intent) with its log_effect "
+                         f"in log-seconds, e.g. columns agent_id, key, log_effect.")
+    effect = pd.to_numeric(eff["log_effect"], errors="coerce")
+    bad = ~np.isfinite(effect.to_numpy(dtype=float))
+    if bad.any():
+        raise FrameError(
+            f"agent_effects: column 'log_effect' must hold finite numbers (log-seconds); "
+            f"bad values:\n{_show(eff.loc[bad, ['agent_id', 'key', 'log_effect']])}\n"
+            f"Fix: drop those rows (a missing pair counts as 0) or fill them.")
 
 
 class LoggedOutcomes:
@@ -228,6 +255,11 @@ class LoggedOutcomes:
 
     def __init__(self, agent_effects: pd.DataFrame | None = None, *, key: str = "skill",
                  repeat_probability: float = 0.0, repeat_delay_hours: float = 24.0) -> None:
+        if key not in ("skill", "intent"):
+            raise ValueError(f"LoggedOutcomes key must be 'skill' or 'intent' (the contact "
+                             f"attribute agent_effects are keyed by), got {key!r}.")
+        if agent_effects is not None:
+            _check_agent_effects(agent_effects)
         self.agent_effects = agent_effects
         self.key = key
         self.repeat_probability = repeat_probability
