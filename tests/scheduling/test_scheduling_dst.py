@@ -87,3 +87,25 @@ def test_half_hour_and_two_hour_changes_name_their_own_window():
     assert changes("Australia/Lord_Howe", "2024-10-01") == [(pd.Timestamp("2024-10-06 02:00"), 0.5)]
     # Troll skips two hours, 01:00-03:00
     assert changes("Antarctica/Troll", "2024-03-25") == [(pd.Timestamp("2024-03-31 01:00"), 2.0)]
+
+
+def test_shifts_partly_in_the_missing_hour_and_short_rests_are_named():
+    # review: a shift ending inside the skipped hour was not listed (paid 8 h, worked 7.5 h)
+    # and an 11 h rest on the clock across the change (10 h really) gave no note
+    from routing_ml.scheduling._dst import dst_notes
+
+    t = pd.Timestamp
+    roster = pd.DataFrame({
+        "agent_id": ["a", "b", "b", "c", "c"],
+        "start": [t("2027-03-27 18:30"), t("2027-03-27 14:00"), t("2027-03-28 09:00"),
+                  t("2027-03-27 10:00"), t("2027-03-28 10:00")],
+        "end": [t("2027-03-28 02:30"), t("2027-03-27 22:00"), t("2027-03-28 17:00"),
+                t("2027-03-27 18:00"), t("2027-03-28 18:00")]})
+    (note,) = dst_notes(roster, pd.Series([], dtype="datetime64[ns]"), t("2027-03-22"), 7, "Europe/Madrid",
+                        min_rest_hours=11)
+    assert "a Sat 18:30-02:30 (8 h on the clock, 7.5 h worked)" in note
+    assert "1 rest(s) between shifts" in note and "b Sat 22:00 to Sun 09:00 (10 h)" in note
+    assert "c Sat" not in note  # 15 h of rest really: enough
+    (plain,) = dst_notes(roster.iloc[3:], pd.Series([], dtype="datetime64[ns]"), t("2027-03-22"), 7,
+                         "Europe/Madrid", min_rest_hours=11)
+    assert "shift(s)" not in plain and "rest(s)" not in plain and "Fix" not in plain

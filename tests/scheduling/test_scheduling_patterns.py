@@ -273,3 +273,24 @@ def test_short_milps_run_without_presolve(monkeypatch, time_limit):
     for options in calls:
         assert options["presolve"] == (options["time_limit"] >= _patterns.MILP_PRESOLVE_MIN_SECONDS)
     assert any(o["presolve"] for o in calls) == (time_limit > _patterns.MILP_PRESOLVE_MIN_SECONDS)
+
+
+def test_cp_sat_starts_from_the_greedy_roster_when_the_pattern_plan_is_worse():
+    # a listed-pattern MILP stopped by its time limit once returned a plan scoring 4,880
+    # where the greedy roster scored 944, and CP-SAT with no time left kept it (review)
+    from dataclasses import replace
+
+    from routing_ml.scheduling._greedy import greedy_roster
+    from routing_ml.scheduling.roster import _better_start
+
+    req = requirements([(6, 22, 2)])
+    agents = pd.DataFrame({"agent_id": [f"a{i}" for i in range(8)]})
+    p = prepare_problem(req, agents, SHIFTS, RULES, RosterWeights())
+    good = solve_pattern_model(p, time_limit_seconds=20)
+    assert good is not None and not good.generated
+    assert _better_start(p, good) == good.plan
+    idle = replace(good, plan={}, breaks={}, objective=plan_objective(p, {}))  # nobody works
+    assert _better_start(p, idle) == greedy_roster(p)
+    assert plan_objective(p, greedy_roster(p)) < idle.objective
+    # column generation's plans are kept as they are (their search starts from the greedy roster)
+    assert _better_start(p, replace(idle, generated=True)) == {}

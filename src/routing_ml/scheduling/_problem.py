@@ -35,6 +35,9 @@ from routing_ml.scheduling.shifts import (
 
 AGENT_ID = "agent_id"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: a last week of the requirements with at most this many intervals needing agents gets a
+#: note (a stray row, e.g. next Monday 00:00, would add a week of shifts)
+SPARSE_LAST_WEEK_ROWS = 4
 AGENT_COLUMNS = (AGENT_ID, "skills", "min_hours_per_week", "max_hours_per_week", "unavailable",
                  "earliest_start", "latest_end", "preferred_start", "preferred_days_off")
 
@@ -277,6 +280,24 @@ def prepare_problem(
                 f"{tail[TIME].min()} .. {tail[TIME].max()}) list only zero requirements: the "
                 f"roster covers {last} week(s). Fix: pass weeks={n_weeks} to roster them too.")
             n_weeks = last
+    stamps = req[TIME]
+    if stamps.dt.normalize().nunique() > 1 and (stamps == stamps.dt.normalize()).all():
+        notes.append(
+            f"every requirements row is at 00:00 (one row a day): each is planned as the "
+            f"{interval_minutes}-minute interval after midnight, not as a whole day. If they "
+            f"are daily totals, give the agents required per interval instead (e.g. "
+            f"`routing-ml staff` on an interval forecast).")
+    if weeks is None and n_weeks > 1 and not positive.empty:
+        # a last week with a handful of positive rows (e.g. a forecast that ends with next
+        # Monday 00:00 at 1 agent) still adds a week of shifts, the weekly minimum hours of
+        # every agent included: said, not guessed away (the rows may be real)
+        tail = positive[positive >= day0 + pd.Timedelta(days=7 * (n_weeks - 1))]
+        if len(tail) <= SPARSE_LAST_WEEK_ROWS:
+            notes.append(
+                f"week {n_weeks} of the requirements lists only {len(tail)} interval(s) with "
+                f"agents required ({tail.min()} .. {tail.max()}): rostering it adds a week of "
+                f"shifts, every agent's weekly minimum hours included. Fix: drop those rows, or "
+                f"pass weeks={n_weeks - 1} to roster the weeks before them.")
     if n_weeks > 4:
         raise ScheduleInputError(
             f"requirements span {span_days} days ({n_weeks} weeks); rosters cover 1-4 weeks. "
@@ -504,14 +525,19 @@ def _parse_agents(agents: pd.DataFrame, skills: tuple[str, ...], rules: RosterRu
     ids = agents[AGENT_ID]
     if ids.isna().any():
         raise ScheduleInputError("agents frame: column 'agent_id' has missing values. Fix: give every agent an id.")
-    dup = ids.astype(str)[ids.astype(str).duplicated()].unique()
+    # ids without surrounding spaces ("a " from a spreadsheet): previous_roster and the
+    # roster CSV read back compare stripped ids
+    text = ids.astype(str).str.strip()
+    if (text == "").any():
+        raise ScheduleInputError("agents frame: column 'agent_id' has blank ids. Fix: give every agent an id.")
+    dup = text[text.duplicated()].unique()
     if len(dup):
         raise ScheduleInputError(f"agents frame: duplicated agent_id {list(dup)[:5]}. Fix: ids must be unique.")
     dates = {(day0 + pd.Timedelta(days=d)).date(): d for d in range(n_days)}
     iso = _unavailable_slash_dates(agents)
     out: list[AgentSpec] = []
     for row in agents.to_dict("records"):
-        aid = str(row[AGENT_ID])
+        aid = str(row[AGENT_ID]).strip()
         who = f"agents frame: agent '{aid}'"
         raw_skills = row.get("skills")
         if isinstance(raw_skills, Mapping):  # the agents contract: skill -> proficiency 0-5

@@ -49,7 +49,8 @@ def check_roster(roster: pd.DataFrame, breaks: pd.DataFrame, problem: RosterProb
     templates = {t.name: t for t in p.templates}
     brk_by = defaultdict(list)
     for b in breaks.itertuples(index=False):
-        brk_by[(getattr(b, AGENT_ID), pd.Timestamp(b.date))].append(b)
+        # ids as text, as the roster's below: pd.read_csv gives numeric ids as int
+        brk_by[(str(getattr(b, AGENT_ID)), pd.Timestamp(b.date))].append(b)
 
     worked: dict[str, dict[int, tuple[pd.Timestamp, pd.Timestamp, float]]] = defaultdict(dict)
     for row in roster.itertuples(index=False):
