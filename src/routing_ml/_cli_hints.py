@@ -60,6 +60,10 @@ def as_flags(message: object) -> str:
     return text
 
 
+#: output names the commands' CSV text would be mislabelled under
+_NOT_TEXT_TABLES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".parquet", ".feather"})
+
+
 def bad_output(path: object, flag: str, *, plot: bool = False, folder: bool = False
                ) -> str | None:
     """Why the command could not write ``path`` given as ``flag`` (None when it can):
@@ -83,6 +87,10 @@ def bad_output(path: object, flag: str, *, plot: bool = False, folder: bool = Fa
         if p.suffix.lower().lstrip(".") not in kinds:
             return (f"{flag} {p}: matplotlib writes no '{p.suffix or '(no suffix)'}' "
                     f"figure. Fix: end the name with .png, .pdf or .svg.")
+    elif p.suffix.lower() in _NOT_TEXT_TABLES:
+        # the commands write CSV text: under these names a spreadsheet program refuses it
+        return (f"{flag} {p}: the command writes a CSV file, not a '{p.suffix}' file. Fix: "
+                f"end the name with .csv (spreadsheet programs open it).")
     for parent in (p.parent, *p.parent.parents):
         if parent.exists():
             if not parent.is_dir():

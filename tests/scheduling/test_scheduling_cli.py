@@ -169,3 +169,12 @@ def test_schedule_weeks_in_turn_says_what_its_bound_is(tmp_path, monkeypatch):
     assert "hard-rule violations: 0" in result.output
     roster = pd.read_csv(tmp_path / "roster.csv", parse_dates=["date"])
     assert roster["date"].max() - roster["date"].min() >= pd.Timedelta(days=7)
+
+
+def test_schedule_out_named_as_a_spreadsheet_is_refused_before_solving(tmp_path):
+    # review: --out roster.xlsx wrote CSV text under a name Excel refuses to open
+    result = CliRunner().invoke(app, _args(tmp_path, **{"--out": str(tmp_path / "roster.xlsx")}))
+    assert result.exit_code == 1
+    assert "hard-rule violations:" not in result.output
+    assert "error: --out" in result.output and "writes a CSV file, not a '.xlsx' file" in result.output
+    assert not (tmp_path / "roster.xlsx").exists()
