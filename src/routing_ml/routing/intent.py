@@ -68,9 +68,10 @@ Edge cases (the documented answers):
   in ``predict_proba(texts, labels=...)`` that was not seen at ``fit`` raises
   ``ValueError``.
 
-Embeddings of batch calls are memoised per process (key: encoder name and text, at most
-``_EMBEDDING_CACHE_MAX`` texts) so that cross-validation encodes each text once; the
-single-utterance path never reads the cache.
+Embeddings of the texts given to ``fit`` are memoised per process (key: encoder name and
+text, at most ``_EMBEDDING_CACHE_MAX`` texts) so that cross-validation encodes each text
+once; batch predictions read the memo but add nothing to it (a serving process does not
+grow with the texts it sees), and the single-utterance path never reads it.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ from routing_ml.routing._static import StaticFeaturizer
 from routing_ml.routing._text import CharAnalyzer, WordAnalyzer, normalize_text, word_ngrams
 
 if TYPE_CHECKING:
+    import pandas as pd
     from scipy.sparse import csr_matrix
 
 __all__ = ["ENCODERS", "IntentClassifier", "IntentPrediction", "TopK",
@@ -197,8 +199,10 @@ def misroute_rate_at_coverage(confidence: np.ndarray, correct: np.ndarray,
     Returns
     -------
     ``(misroute_rate, threshold, achieved_coverage)``: the share of wrong intents among
-    the contacts with ``confidence >= threshold``, the threshold, and that share of
-    contacts.
+    the contacts routed at ``abstain_threshold=threshold`` (confidence at least the
+    threshold less ``predict``'s tolerance of 1e-5, so the same contacts ``predict``
+    routes: saturated confidences tied within it make the share a little above
+    ``coverage``), the threshold, and that share of contacts.
     """
     confidence = np.asarray(confidence, dtype=float)
     raw = np.asarray(correct)
@@ -212,7 +216,7 @@ def misroute_rate_at_coverage(confidence: np.ndarray, correct: np.ndarray,
         raise ValueError(f"confidence has shape {confidence.shape} but correct has shape "
                          f"{correct.shape}; give one of each per contact")
     threshold = coverage_threshold(confidence, coverage)
-    kept = confidence >= threshold
+    kept = confidence >= threshold - _ABSTAIN_TOLERANCE  # as predict decides
     return float(1.0 - correct[kept].mean()), threshold, float(kept.mean())
 
 
@@ -558,7 +562,9 @@ def _get_encoder(name: str) -> _Encoder:
     return enc
 
 
-def _encode_batch(name: str, texts: list[str], batch_size: int) -> np.ndarray:
+def _encode_batch(name: str, texts: list[str], batch_size: int, remember: bool = True) -> np.ndarray:
+    """The encoder's vectors of ``texts``, from the memo where there; new ones are added to
+    it when ``remember`` (fit) and the memo is not full."""
     enc = _get_encoder(name)
     out = np.empty((len(texts), enc.width))
     missing: dict[str, list[int]] = {}
@@ -573,7 +579,7 @@ def _encode_batch(name: str, texts: list[str], batch_size: int) -> np.ndarray:
         emb = enc.encode(todo, batch_size=batch_size)
         for t, v in zip(todo, emb, strict=True):
             out[missing[t]] = v
-            if len(_EMBEDDING_CACHE) < _EMBEDDING_CACHE_MAX:
+            if remember and len(_EMBEDDING_CACHE) < _EMBEDDING_CACHE_MAX:
                 _EMBEDDING_CACHE[(name, t)] = v
     return out
 
@@ -1198,10 +1204,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             return "minilm-int8"
         return str(self.encoder)
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        """The encoder's vectors of ``texts`` (``(n, width)``, see :class:`_Encoder`)."""
+    def _embed(self, texts: list[str], remember: bool = True) -> np.ndarray:
+        """The encoder's vectors of ``texts`` (``(n, width)``, see :class:`_Encoder`);
+        ``remember``: add new ones to the process's memo (fit, not predict)."""
         return _encode_batch(self._encoder_key(), self._encoder_texts(texts),
-                             int(self.encoder_batch_size))
+                             int(self.encoder_batch_size), remember)
 
     def _features(self, texts: list[str], normalized: list[str],
                   emb: np.ndarray | None = None) -> csr_matrix:
@@ -1798,7 +1805,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         keep = np.flatnonzero(~empty)
         if keep.size:
             kept = [texts[i] for i in keep]
-            emb = self._embed(kept) if self.encoder is not None else None
+            emb = self._embed(kept, remember=False) if self.encoder is not None else None
             X, teacher_vec = self._features_and_teacher(
                 kept, [normalized[i] for i in keep], emb)
             scores[keep] = np.asarray(X @ self.coef_.T) + self.intercept_
@@ -2022,6 +2029,27 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             return IntentPrediction(self.triage_label, conf, self.triage_queue, language,
                                     True, intent)
         return IntentPrediction(intent, conf, self._queue_of(intent), language, False, intent)
+
+    def predict_details(self, texts: Sequence[str]) -> pd.DataFrame:
+        """One row per text with ``intent`` (the triage label where the model abstains),
+        ``confidence`` (probability of the most likely intent), ``language`` and
+        ``queue``, from one pass of the model (one text: the single-utterance path, as
+        :meth:`predict_one`). What the MLflow model of an intent classifier answers."""
+        import pandas as pd
+
+        self._check_fitted()
+        texts = _check_texts(texts)
+        if len(texts) == 1:
+            one = self.predict_one(texts[0])
+            return pd.DataFrame({"intent": [one.intent], "confidence": [one.confidence],
+                                 "language": [one.language], "queue": [one.queue]})
+        scores, empty, votes = self._batch_scores(texts)
+        proba = self._proba_from_scores(scores, empty, votes)
+        labels, abstain = self._decide(proba, empty)
+        queue = [self.triage_queue if ab else self._queue_of(lab)
+                 for lab, ab in zip(labels, abstain, strict=True)]
+        return pd.DataFrame({"intent": labels, "confidence": proba.max(axis=1),
+                             "language": self.predict_language(texts), "queue": queue})
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

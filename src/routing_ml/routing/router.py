@@ -669,6 +669,13 @@ class Router:
         """
         intent, language = contact.intent, contact.language
         model = self.intent_model
+        if model is not None and intent is None and isinstance(contact.text, str) \
+                and not contact.text.strip():
+            # an empty or blank text: the classifier's own answer for it is an abstention,
+            # so its triage queue (as "?" or "..." get), not any agent on the channel
+            self._count("intent:empty_text")
+            q = getattr(model, "triage_queue", None)
+            return intent, language, None if q is None else str(q)
         if model is None or not isinstance(contact.text, str) or not contact.text.strip() \
                 or (intent is not None and language is not None):
             if model is None and intent is None and self._intent_missing \
@@ -738,8 +745,8 @@ class Router:
         """The contact as the policy sees it: intent / language detected from text, skill
         from ``intent_skills``, open case / preferred agent from the case book.
 
-        A contact whose text leaves the intent unknown (the classifier abstained, or its
-        confidence is below ``min_intent_confidence``) gets the classifier's triage queue
+        A contact whose text leaves the intent unknown (the classifier abstained, its
+        confidence is below ``min_intent_confidence``, or the text is empty or blank) gets the classifier's triage queue
         as its skill when some roster agent has that skill (counted as
         ``intent:triage``); when nobody does, its skill stays unknown, so any agent on
         the channel may take it (counted as ``intent:triage_not_staffed``). A detected

@@ -248,11 +248,27 @@ def _intent(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     import pandas as pd
 
     _require(df, ["text"], "intent")
-    texts = df["text"].fillna("").astype(str).tolist()
+    texts = []
+    for i, v in enumerate(df["text"].tolist()):
+        if isinstance(v, str):
+            texts.append(v)
+        elif v is None or (isinstance(v, float) and v != v):
+            texts.append("")  # a missing text: the model's answer for an empty one (triage)
+        else:
+            hint = (" A dict {'text': [...]} is read by MLflow as ONE row holding the list: pass "
+                    "a DataFrame, e.g. pd.DataFrame({'text': [...]})."
+                    if isinstance(v, list | tuple | np.ndarray) else "")
+            raise AdapterError(
+                f"text of row {i} is {type(v).__name__} {str(v)[:60]!r}: the intent model reads "
+                f"one str per row (missing values count as empty texts).{hint}")
     if _has(obj, "predict_details"):
         details = obj.predict_details(texts)
         if isinstance(details, pd.DataFrame):
-            return details
+            out = details.reset_index(drop=True)
+            for col in ("intent", "language", "queue"):
+                if col in out.columns:
+                    out[col] = out[col].astype(str)
+            return out
     intent = np.asarray(obj.predict(texts))
     out = pd.DataFrame({"intent": intent.astype(str)})
     if _has(obj, "predict_proba"):

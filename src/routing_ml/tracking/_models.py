@@ -75,15 +75,35 @@ class TrackedModel:
         return None
 
 
-def package_requirements() -> list[str]:
-    """The runtime requirements of the installed routing-ml distribution (no extras)."""
+def package_requirements(extras: tuple[str, ...] = ()) -> list[str]:
+    """The runtime requirements of the installed routing-ml distribution, with those of
+    ``extras`` (e.g. ``("nlp",)``) that apply to this platform."""
     from importlib.metadata import PackageNotFoundError, requires
 
     try:
         reqs = requires("routing-ml") or []
     except PackageNotFoundError:
         return []
-    return [r for r in reqs if "extra ==" not in r and "extra==" not in r]
+    out = [r for r in reqs if "extra ==" not in r and "extra==" not in r]
+    if extras:
+        from packaging.requirements import Requirement
+
+        for r in reqs:
+            req = Requirement(r)
+            if req.name == "routing-ml" or req.marker is None or "extra" not in str(req.marker):
+                continue
+            if any(req.marker.evaluate({"extra": e}) for e in extras):
+                out.append(f"{req.name}{req.specifier}")  # its other markers hold here
+    return out
+
+
+def needed_extras(obj: Any) -> tuple[str, ...]:
+    """The routing-ml extras a logged object needs to predict: ``("nlp",)`` for an intent
+    classifier with a sentence encoder, or a router holding one."""
+    if getattr(obj, "encoder", None) is not None and hasattr(obj, "classes_"):
+        return ("nlp",)
+    intent_model = getattr(obj, "intent_model", None)
+    return needed_extras(intent_model) if intent_model is not None else ()
 
 
 def _package_code(tmp: Path) -> str:
@@ -268,9 +288,12 @@ def log_model(
         if include_package_code:
             paths.append(_package_code(Path(tmp)))
         if pip_requirements is None:
+            # an encoder is needed at predict time: without the extra the model loads and
+            # every prediction fails (a router would route without intents)
+            extras = needed_extras(obj)
             pip_requirements = (
-                package_requirements() if include_package_code
-                else [f"routing-ml=={__version__}"]
+                package_requirements(extras) if include_package_code
+                else [f"routing-ml{'[' + ','.join(extras) + ']' if extras else ''}=={__version__}"]
             )
         info = mlflow.pyfunc.log_model(
             name=name,
