@@ -41,12 +41,16 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     (``unique_id``, ``agent_id``, ``contact_id``, ``customer_id``) are text. A file that
     is not UTF-8 is read as Windows-1252 (what Excel writes in Spain) with a warning; an
     empty or unreadable file is a ValueError naming it. Rows whose every cell is empty are
-    dropped, and spaces around the header's names are trimmed."""
+    dropped, spaces around the header's names and the ids are trimmed, and a separator at
+    the end of every row is an empty last field (not a first column of row labels)."""
     import warnings
 
     import pandas as pd
 
     sep = sniff_separator(path)
+    # a separator at the end of every row (``ana;voice;``, as spreadsheets export) is an
+    # empty last field, not a first column of row labels that shifts every column by one
+    kwargs.setdefault("index_col", False)
     # ids stay text: "001" is not the queue 1, nor "007" the agent 7
     given = kwargs.get("dtype")
     if given is None or isinstance(given, dict):
@@ -82,6 +86,10 @@ def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     blank = df.isna().all(axis=1)
     if blank.any():
         df = df.loc[~blank].reset_index(drop=True)
+    # ids without the spaces around them (" voice " from a spreadsheet is the queue voice)
+    for c in ID_COLUMNS:
+        if c in df.columns and df[c].dtype == object:
+            df[c] = df[c].str.strip()
     if sep == ";":
         keep = set((kwargs.get("dtype") or {}).keys()) if isinstance(kwargs.get("dtype"), dict) else set()
         _spanish_numbers(df, keep, path, sep, kwargs)

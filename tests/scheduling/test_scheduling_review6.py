@@ -73,3 +73,18 @@ def test_daily_rows_at_midnight_get_a_note():
     assert any("every requirements row is at 00:00" in n for n in p.notes)
     req = requirements([(0, 8, 1)], days=range(5))
     assert not any("00:00 (one row a day)" in n for n in prepare_problem(req, agents, night, RULES).notes)
+
+
+def test_requirements_of_part_of_the_week_get_a_note():
+    # review: a one-day requirement got a week of shifts (weekly minimum hours) with no word
+    agents = pd.DataFrame({"agent_id": ["a", "b"]})
+    rules = RosterRules(min_hours_per_week=24, max_hours_per_week=40, max_days_per_week=5,
+                        min_consecutive_days_off=2)
+    p = prepare_problem(requirements([(9, 17, 1)], days=[0]), agents, SHIFTS, rules)
+    assert any("week 1 of the requirements lists 1 day(s)" in n and "at least 3 working days" in n
+               for n in p.notes)
+    # weekdays only, or no weekly minimum: nothing to say
+    week = prepare_problem(requirements([(9, 17, 1)], days=range(5)), agents, SHIFTS, rules)
+    assert not any("lists" in n and "working days" in n for n in week.notes)
+    assert not any("working days" in n for n in prepare_problem(
+        requirements([(9, 17, 1)], days=[0]), agents, SHIFTS, RULES).notes)

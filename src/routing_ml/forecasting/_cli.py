@@ -124,6 +124,17 @@ def register(app: typer.Typer) -> None:
                        f"({first[TIME]:%A}, series '{first[ID]}'). Fix: give a horizon "
                        f"that reaches it, e.g. --horizon {days}d.", err=True)
             raise typer.Exit(1)
+        from routing_ml.frames import ID, TIME, validate_volumes
+
+        last_day = validate_volumes(df, allow_missing=True).groupby(ID)[TIME].max().dt.normalize()
+        if last_day.nunique() > 1:
+            # each series' horizon counts from its own last timestamp: say so when the
+            # histories end on different days (the forecasts then cover different days)
+            shown = ", ".join(f"'{q}' on {t:%Y-%m-%d}" for q, t in last_day.sort_values().items())
+            typer.echo(f"note: the queues' histories end on different days ({shown[:300]}): "
+                       f"each forecast covers --horizon {horizon} after its own last "
+                       f"timestamp, so they cover different days. Give every queue the same "
+                       f"history end (0 where closed) to plan them together.", err=True)
         if "y" in df.columns:
             n_nan = int(pd.to_numeric(df["y"], errors="coerce").isna().sum())
             if n_nan:

@@ -376,6 +376,7 @@ def prepare_problem(
     if previous_roster is not None:  # working days in a row carried over: a day off early on
         for a, window in _carry_over_windows(options, agent_specs, rules).items():
             agent_specs[a] = replace(agent_specs[a], carry_over_window=window)
+    notes.extend(_short_week_notes(req, day0, n_weeks, agent_specs, variants))
     servable = {k for agent in options for day in agent for _, k in day}
     for k, name in enumerate(skills):
         if k not in servable and required[k].any():
@@ -417,6 +418,28 @@ def prepare_problem(
                          carried=carried,
                          agents=tuple(agent_specs), options=options, rules=rules, weights=weights,
                          templates=tuple(shifts), notes=tuple(notes))
+
+
+def _short_week_notes(req: pd.DataFrame, day0: pd.Timestamp, n_weeks: int,
+                      agents: list[AgentSpec], variants: Sequence[Any]) -> list[str]:
+    """A note for the first week whose requirements list fewer days than some agent's
+    weekly minimum hours need (the roster then puts shifts on days without requirements:
+    a one-day forecast got a week of shifts)."""
+    longest = max((v.length_minutes for v in variants), default=0)
+    if not longest:
+        return []
+    days = {int(d) for d in (req[TIME].dt.normalize() - day0).dt.days.unique()}
+    for w in range(n_weeks):
+        listed = sum(7 * w <= d < 7 * w + 7 for d in days)
+        need = max((math.ceil(a.min_minutes(w) / longest) for a in agents), default=0)
+        if 0 < listed < need:
+            hours = max(a.min_minutes(w) for a in agents) / 60.0
+            return [f"week {w + 1} of the requirements lists {listed} day(s), but weekly minimum "
+                    f"hours of up to {hours:g} h need at least {need} working days with shifts of "
+                    f"at most {longest / 60:g} h: the roster puts shifts on days without "
+                    f"requirements. Fix: give every day of the week (0 where closed), or lower "
+                    f"min_hours_per_week for a shorter horizon."]
+    return []
 
 
 def _check_spacing(req: pd.DataFrame, interval_minutes: int) -> None:

@@ -43,6 +43,25 @@ def _json_default(value: object) -> object:
     return item() if callable(item) else str(value)
 
 
+def _forecast_aht(fc) -> dict[str, float]:
+    """Mean handle seconds per queue of a forecast's ``aht_seconds`` column, weighted by its
+    expected contacts (``yhat``, else ``y``); queues without a usable value are left out."""
+    import pandas as pd
+
+    value = "yhat" if "yhat" in fc.columns else "y"
+    if "unique_id" not in fc.columns or value not in fc.columns:
+        return {}
+    d = pd.DataFrame({"q": fc["unique_id"].astype(str),
+                      "w": pd.to_numeric(fc[value], errors="coerce"),
+                      "aht": pd.to_numeric(fc["aht_seconds"], errors="coerce")})
+    d = d[(d["w"] > 0) & (d["aht"] > 0) & d["aht"].notna()]
+    if d.empty:
+        return {}
+    d["wa"] = d["w"] * d["aht"]
+    g = d.groupby("q")[["wa", "w"]].sum()
+    return {str(q): float(r.wa / r.w) for q, r in g.iterrows()}
+
+
 def _policy(name: str):
     from routing_ml.routing.base import LongestIdleAgent
 
@@ -130,8 +149,9 @@ def register(app: typer.Typer) -> None:
                  "default: every scheduled agent takes every queue.")] = None,
         aht_seconds: Annotated[float | None, typer.Option(
             help="Mean handle time in seconds (exponential), unless the forecast is a "
-                 "contacts log with handle_seconds; give the AHT `staff` used (default "
-                 "300, with a note).")] = None,
+                 "contacts log with handle_seconds; give the AHT `staff` used. Default: "
+                 "per queue, the forecast's aht_seconds column weighted by its contacts "
+                 "(what `staff` read), else 300 (with a note).")] = None,
         patience_seconds: Annotated[float | None, typer.Option(
             help="Mean patience (exponential) of real-time contacts; none = no "
                  "abandonment.")] = None,
@@ -199,8 +219,17 @@ def register(app: typer.Typer) -> None:
                         f"roster itself? Fix: pass the breaks file `routing-ml schedule` wrote "
                         f"beside the roster ({schedule.stem}_breaks.csv).")
             fc = _read(forecast, ("ds", "ts"))
-            if aht_seconds is None:
-                aht_seconds = 300.0
+            aht: float | dict[str, float] | None = aht_seconds
+            if aht is None and "aht_seconds" in fc.columns and "ds" in fc.columns:
+                aht = _forecast_aht(fc)
+                if aht:
+                    typer.echo("note: mean handle time per queue from the forecast's aht_seconds "
+                               "(weighted by its contacts; `staff` staffed with the same column): "
+                               + ", ".join(f"{q} {v:.0f} s" for q, v in aht.items()), err=True)
+                else:
+                    aht = None
+            if aht is None:
+                aht = 300.0
                 if "handle_seconds" not in fc.columns:
                     typer.echo("note: --aht-seconds not given: contacts are simulated with a "
                                "mean handle time of 300 s. Pass the AHT the requirements "
@@ -208,7 +237,7 @@ def register(app: typer.Typer) -> None:
             ag = _read(agents, ()) if agents is not None else None
             res = compare_policies(
                 {policy: _policy(policy)}, fc, ag, sched, n_replications=replications,
-                seed=seed, n_jobs=n_jobs, aht_seconds=aht_seconds,
+                seed=seed, n_jobs=n_jobs, aht_seconds=aht,
                 patience_seconds=patience_seconds, answer_seconds=answer_seconds,
                 interval_minutes=interval_minutes, shrinkage=shrinkage,
                 outside_hours=outside_hours, breaks=brk,
