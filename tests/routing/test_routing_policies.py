@@ -156,7 +156,8 @@ def test_capacity_and_skill_never_violated_random_states():
 
 def _skill_based_by_hand(pol: SkillBased, c: Contact, pool: AgentPool, now: float) -> int:
     """SkillBased's rule written plainly: free agents meeting the bullseye step, then the
-    most proficient, then the longest idle, then the first in pool order."""
+    most proficient, then the fewest sessions in hand, then the longest idle, then the
+    first in pool order."""
     wait = now - c.arrival_seconds
     step = [s for s in pol.bullseye if wait >= s.after_seconds][-1]
     ch, s, li = (pool.channel_index(c.channel), pool.skill_index(c.skill),
@@ -167,9 +168,9 @@ def _skill_based_by_hand(pol: SkillBased, c: Contact, pool: AgentPool, now: floa
             continue
         if step.require_language and li >= 0 and not pool.languages[a, li]:
             continue
-        key = (-pool.skills[a, s], pool.idle_since[a], a)
+        key = (-pool.skills[a, s], int(pool.load[a].sum()), pool.idle_since[a], a)
         best = key if best is None or key < best else best
-    return -1 if best is None else best[2]
+    return -1 if best is None else best[-1]
 
 
 def test_skill_based_and_longest_idle_match_their_rules_written_by_hand():
@@ -193,10 +194,11 @@ def test_skill_based_and_longest_idle_match_their_rules_written_by_hand():
                     language=str(rng.choice(["es", "en", "ca"])))
         now = float(rng.choice([0.0, 40.0, 90.0, 200.0]))
         assert pol.choose(c, pool, now).agent == _skill_based_by_hand(pol, c, pool, now)
-        # LongestIdleAgent: any free agent with the skill, longest idle, first on ties
+        # LongestIdleAgent: any free agent with the skill, fewest sessions, longest idle,
+        # first on ties
         ch, sk = pool.channel_index(c.channel), pool.skill_index(c.skill)
         free = [a for a in range(len(pool)) if pool.has_capacity(ch)[a] and pool.skills[a, sk] > 0]
-        expected = min(free, key=lambda a: (pool.idle_since[a], a)) if free else -1
+        expected = min(free, key=lambda a: (int(pool.load[a].sum()), pool.idle_since[a], a)) if free else -1
         assert LongestIdleAgent().choose(c, pool, now).agent == expected
 
 

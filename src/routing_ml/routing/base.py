@@ -627,7 +627,11 @@ class RoutingPolicy(Protocol):
 class LongestIdleAgent:
     """FIFO contacts, longest-idle agent with a free session on the contact's channel.
 
-    The usual default of ACDs. Ignores skills and language unless ``require_skill``.
+    The usual default of ACDs. Among the agents with a free session, those holding the
+    fewest sessions come first (an idle agent before one already holding chats: its
+    ``idle_since`` is when it was last fully idle), then the longest idle. Ignores skills
+    and language unless ``require_skill`` (then a skill nobody in the pool has finds no
+    agent: ``no_eligible_agent:skill_not_staffed``).
     """
 
     name = "longest_idle"
@@ -641,13 +645,17 @@ class LongestIdleAgent:
         if ch < 0:
             return Decision(-1, REASON_NO_ELIGIBLE + ":unknown_channel")
         mask = pool.has_capacity(ch)
-        if self.require_skill:
+        if self.require_skill and contact.skill is not None:
             s = pool.skill_index(contact.skill)
-            if s >= 0:
-                mask &= pool.static_mask(ch, s)
+            if s < 0:  # a skill nobody in the pool has: nobody qualifies (not anybody)
+                return Decision(-1, REASON_NO_ELIGIBLE + ":skill_not_staffed")
+            mask &= pool.static_mask(ch, s)
         idx = mask.nonzero()[0]
         if idx.size == 0:
             return Decision(-1, REASON_NO_ELIGIBLE)
+        if idx.size > 1:  # an idle agent before one holding chats (idle_since is the last
+            held = pool.load[idx].sum(axis=1)  # time it was fully idle)
+            idx = idx[held == held.min()]
         # the longest idle; the first in pool order on ties
         agent = int(idx[pool.idle_since[idx].argmin()]) if idx.size > 1 else int(idx[0])
         return Decision(agent, REASON_LONGEST_IDLE, agent_id=str(pool.agent_ids[agent]))
@@ -667,9 +675,9 @@ class LongestIdleAgent:
             ch = pool.channel_index(c.channel)
             if ch < 0 or not pool.has_capacity(ch)[a]:
                 continue
-            if self.require_skill:
+            if self.require_skill and c.skill is not None:
                 s = pool.skill_index(c.skill)
-                if s >= 0 and pool.skills[a, s] <= 0:
+                if s < 0 or pool.skills[a, s] <= 0:
                     continue
             key = waiting_order(c)
             if best_key is None or key < best_key:

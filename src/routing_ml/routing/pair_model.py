@@ -591,7 +591,10 @@ class PairOutcomeModel:
         # intent -> skill
         if "skill" in df:
             first = df.groupby(df["intent"].astype(str))["skill"].first()
-            skill_map = {i: str(first[i]) for i in self.intents_}
+            # an intent whose skill cells are all empty: as without a skill column (not the
+            # skill "None", which nobody has: its contacts would never be routed)
+            skill_map = {i: str(first[i]) if pd.notna(first.get(i)) and str(first[i]).strip()
+                         else str((intent_skills or {}).get(i, i)) for i in self.intents_}
         else:
             skill_map = {i: str((intent_skills or {}).get(i, i)) for i in self.intents_}
         roster_skills: set[str] = set()

@@ -273,6 +273,8 @@ class _RuleMixin:
             pa = self._preferred_agent(contact, pool, ch, s, li, wait)
             if pa >= 0 and pa != a:
                 return False  # still reserved for the agent of the open case
+            if pa == a:
+                return True  # the agent of the open case, as choose gives it (any proficiency)
         step = self.bullseye[self._step(wait)]
         if s >= 0 and pool.skills[a, s] < max(step.min_proficiency, 1):
             return False
@@ -284,7 +286,8 @@ class SkillBased(_RuleMixin):
 
     Among agents with a free session on the contact's channel who have the contact's
     skill at the proficiency of the current bullseye step (and speak its language while
-    the step requires it), pick the most proficient, ties broken by longest idle.
+    the step requires it), pick the most proficient, ties broken by the fewest sessions in
+    hand (an idle agent before one holding chats), then the longest idle.
 
     Parameters
     ----------
@@ -348,7 +351,11 @@ class SkillBased(_RuleMixin):
         else:
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:bullseye_step={k}",
                             retry_after_seconds=self._retry_step(k, wait))
-        # ... then the longest idle (first in pool order on ties)
+        # ... then the fewest sessions in hand (an idle agent before one holding chats),
+        # then the longest idle (first in pool order on ties)
+        if idx.size > 1:
+            held = pool.load[idx].sum(axis=1)
+            idx = idx[held == held.min()]
         agent = int(idx[0]) if idx.size == 1 else int(idx[pool.idle_since[idx].argmin()])
         return Decision(agent, f"{REASON_SKILL_MATCH}:step={k}",
                         agent_id=str(pool.agent_ids[agent]),
@@ -613,10 +620,18 @@ def _skill_based_values(pool: AgentPool, skill: int) -> np.ndarray:
     """Values that rank agents as SkillBased does (higher is better): proficiency in
     ``skill`` first (any agent alike when ``skill < 0``), idle rank second (a fraction
     below one: the longest idle, then pool order)."""
-    idle = _idle_rank(pool) / max(len(pool), 1)
+    tie = _tie_rank(pool)
     if skill < 0:
-        return -idle
-    return pool.skills[:, skill].astype(float) - idle
+        return -tie
+    return pool.skills[:, skill].astype(float) - tie
+
+
+def _tie_rank(pool: AgentPool) -> np.ndarray:
+    """Each agent's place among equals, in [0, 1): fewer sessions in hand first (an idle
+    agent before one holding chats), then the longest idle, then pool order."""
+    held = pool.load.sum(axis=1).astype(float)
+    idle = _idle_rank(pool) / max(len(pool), 1)
+    return (held + idle) / (held.max() + 1.0)
 
 
 def _idle_rank(pool: AgentPool) -> np.ndarray:
@@ -713,10 +728,11 @@ class BatchAssignment(_RuleMixin):
         if self.model is None:
             prof = (pool.skills[:, s].astype(float) / 5.0 if s >= 0
                     else np.zeros(len(pool)))
-            # equal proficiencies: the longest idle first, as SkillBased (the solver's own
+            # equal proficiencies: fewest sessions, then the longest idle first, as
+            # SkillBased (the solver's own
             # order took every tie); 1e-4 is below one proficiency step (0.2) and above the
             # flow solver's rounding (1e-6)
-            return prof - IDLE_TIE_BREAK * _idle_rank(pool) / max(len(pool), 1)
+            return prof - IDLE_TIE_BREAK * _tie_rank(pool)
         p, h = self.model.expected_outcomes(contact, pool)
         p, h = np.asarray(p, dtype=float), np.asarray(h, dtype=float)
         if p.shape != (len(pool),) or h.shape != (len(pool),):

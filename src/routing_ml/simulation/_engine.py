@@ -401,11 +401,11 @@ def _run(
                 best = min(a, best)
             else:
                 break
-        part = partial[qch[q]]
-        if part:
-            for a in part:
-                if q in aq_set[a] and (best < 0 or (idle_l[a], a) < (idle_l[best], best)):
-                    best = a
+        if best >= 0:  # an idle agent before one holding chats (LongestIdleAgent)
+            return best
+        for a in partial[qch[q]]:  # the fewest sessions, then the longest idle
+            if q in aq_set[a] and (best < 0 or (total[a], idle_l[a], a) < (total[best], idle_l[best], best)):
+                best = a
         return best
 
     def status(a: int) -> int:

@@ -1,0 +1,86 @@
+"""Review findings on the rule policies and the pair model (2026-12-02): a chat given to an
+agent holding chats while an equal one sat idle, a preferred agent who could not take his
+own open case when freed, LongestIdleAgent serving a skill nobody has, and an intent whose
+skill cells are all empty getting the skill "None". Each test failed before its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing_ml.routing import (
+    AgentPool,
+    BatchAssignment,
+    Contact,
+    LongestIdleAgent,
+    PairOutcomeModel,
+    Predictive,
+    SkillBased,
+)
+
+
+def _chat_pool() -> AgentPool:
+    agents = [{"agent_id": a, "skills": {"padron": 3}, "languages": "es", "channels": "chat",
+               "max_concurrency": 3} for a in ("A", "B")]
+    pool = AgentPool.from_agents(agents)
+    pool.load[0, pool.channel_index("chat")] = 2  # A holds two chats, last fully idle at 0
+    pool.idle_since[:] = [0.0, 50.0]  # B fully idle since 50
+    return pool
+
+
+@pytest.mark.parametrize("policy", [SkillBased(), LongestIdleAgent(), BatchAssignment()],
+                         ids=lambda p: p.name)
+def test_an_idle_agent_takes_a_chat_before_one_holding_chats(policy):
+    c = Contact(1, "chat", arrival_seconds=100.0, skill="padron", language="es")
+    assert policy.choose(c, _chat_pool(), 100.0).agent_id == "B"
+
+
+def test_with_every_agent_holding_chats_the_fewest_sessions_come_first():
+    pool = _chat_pool()
+    pool.load[1, pool.channel_index("chat")] = 1  # B holds one chat, A two
+    c = Contact(1, "chat", arrival_seconds=100.0, skill="padron", language="es")
+    assert SkillBased().choose(c, pool, 100.0).agent_id == "B"
+    assert LongestIdleAgent().choose(c, pool, 100.0).agent_id == "B"
+
+
+def test_the_freed_agent_of_an_open_case_takes_it_whatever_the_step():
+    agents = [{"agent_id": "A", "skills": {"padron": 5}, "channels": "voice"},
+              {"agent_id": "B", "skills": {"padron": 1}, "channels": "voice"}]
+    pool = AgentPool.from_agents(agents)
+    c = Contact(1, "voice", arrival_seconds=0.0, skill="padron", preferred_agent_id="B")
+    for policy in (SkillBased(), Predictive(_Flat())):
+        assert policy.choose(c, pool, 5.0).agent_id == "B"
+        # before: B could not take it when freed (bullseye proficiency), and A may not
+        assert policy.choose_contact(1, [c], pool, 5.0) == 0
+        assert policy.choose_contact(0, [c], pool, 5.0) == -1
+
+
+class _Flat:
+    def expected_outcomes(self, contact, pool):
+        return np.full(len(pool), 0.7), np.full(len(pool), 300.0)
+
+
+def test_longest_idle_with_require_skill_finds_nobody_for_an_unknown_skill():
+    pool = AgentPool.from_agents([{"agent_id": "A", "skills": {"padron": 3}, "channels": "voice"}])
+    c = Contact(1, "voice", skill="tributos")
+    d = LongestIdleAgent().choose(c, pool, 0.0)
+    assert d.agent == -1 and d.reason == "no_eligible_agent:skill_not_staffed"
+    assert LongestIdleAgent().choose_contact(0, [c], pool, 0.0) == -1
+    assert LongestIdleAgent(require_skill=False).choose(c, pool, 0.0).agent_id == "A"
+    assert LongestIdleAgent().choose(Contact(2, "voice"), pool, 0.0).agent_id == "A"  # no skill asked
+
+
+def test_an_intent_with_no_skill_in_the_log_keeps_its_own_name():
+    from routing_ml.datasets import make_contact_center
+
+    cc = make_contact_center(seed=0, days=2, daily_contacts=200, n_agents=8)
+    log = cc.interactions.copy()
+    intent = log["intent"].iloc[0]
+    log["skill"] = log["skill"].astype(object)
+    log.loc[log["intent"] == intent, "skill"] = None
+    model = PairOutcomeModel(random_state=0).fit(log, cc.agents)
+    # before: the skill "None", which nobody has
+    assert model.intent_skills_[intent] == intent
+    assert "None" not in model.skills_
+    assert pd.Series(model.intent_skills_).drop(intent).ne("None").all()
