@@ -34,6 +34,12 @@ def register(app: typer.Typer) -> None:
                  "in file order, each taking its agent. A contact may be held "
                  "back for a better-suited agent about to be free: its row has no "
                  "agent_id and a retry_after_seconds to route it again.")] = True,
+        now: Annotated[str, typer.Option(
+            help="The time of the decisions, on the clock of arrival_seconds: seconds, or a "
+                 "timestamp when the arrivals are timestamps (default: the latest arrival). "
+                 "Give the time of the new attempt when routing held contacts again: their "
+                 "wait, and so the bullseye step and holdout, count from their arrival.")]
+        = "",
     ) -> None:
         """Route contacts to agents with a trained router bundle."""
 
@@ -114,7 +120,18 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         # both take each agent once per free session: routing the rows one by one
         # against the same free agents would give one agent several calls
-        decisions = router.route_batch(rows, agents, globally=batch)
+        at = None
+        if now.strip():
+            at = pd.to_numeric(pd.Series([now.strip()]), errors="coerce").iloc[0]
+            if pd.isna(at):
+                stamp = pd.to_datetime(now.strip(), errors="coerce", utc=True)
+                if pd.isna(stamp):
+                    typer.echo(f"--now {now!r} is neither seconds nor a timestamp. Fix: e.g. "
+                               f"--now 3600 or --now '2024-01-08 09:30:00'.", err=True)
+                    raise typer.Exit(1)
+                at = (stamp.tz_localize(None) - pd.Timestamp(0)).total_seconds()
+            at = float(at)
+        decisions = router.route_batch(rows, agents, globally=batch, now=at)
         out.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({
             "contact_id": [c.contact_id for c in rows],
@@ -132,4 +149,5 @@ def register(app: typer.Typer) -> None:
             none = sum(str(d.reason).startswith("no_eligible_agent") for d in waiting)
             typer.echo(f"{len(waiting)} not routed now: {len(waiting) - none} wait for a "
                        f"better-suited or a free agent, {none} have no eligible agent yet "
-                       f"(see reason); route them again after retry_after_seconds")
+                       f"(see reason); route them again after retry_after_seconds, with "
+                       f"--now the time of that attempt")

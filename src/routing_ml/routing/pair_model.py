@@ -95,6 +95,9 @@ _INTENT_PRIOR_ROWS = 5.0
 _INTENT_FOLDS = 5
 
 REQUIRED_COLUMNS = ("agent_id", "intent", "handle_seconds")
+#: more than this share of a log's rows starting service before they arrive is an error (two
+#: clocks); fewer are clock noise, their start taken as their arrival
+EARLY_START_MAX_SHARE = 0.01
 #: Contact features besides intent and channel that the model may use by default.
 #: ``"language"`` (the contact's language as a category; the agent's language *match* is
 #: always a feature) and ``"text_bucket"`` (text length) are opt-in: each multiplies the
@@ -688,6 +691,17 @@ class PairOutcomeModel:
                 self._check_one_clock(df["ts"], df["start"])
             start = self._seconds(df["start"])
             start = np.where(np.isnan(start), times, start)
+            # service cannot start before the contact arrives: an end before the row's own
+            # arrival would let the history features read its outcome (leakage)
+            early = start < times - 1.0
+            if early.mean() > EARLY_START_MAX_SHARE:
+                i = int(np.flatnonzero(early)[0])
+                raise FrameError(
+                    f"interactions: 'start' is before 'ts' in {int(early.sum())} of {n} rows "
+                    f"(e.g. row {i}: ts {df['ts'].iloc[i]}, start {df['start'].iloc[i]}): are they "
+                    f"on two clocks (UTC and local time)? The history features would read each "
+                    f"row's own outcome. Fix: put both columns on one clock.")
+            start = np.maximum(start, times)
         else:
             start = times
         return times, start + df["handle_seconds"].to_numpy(dtype=float)
