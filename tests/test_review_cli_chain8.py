@@ -65,3 +65,33 @@ def test_forecast_says_when_the_queues_histories_end_on_different_days(tmp_path)
     res = CliRunner().invoke(app, [*args, "--history", str(tmp_path / "ragged.csv"), "--out", str(tmp_path / "b.csv")])
     assert res.exit_code == 0, res.output
     assert "end on different days ('chat' on 2026-11-26, 'voice' on 2026-11-29)" in res.output
+
+
+def test_the_demo_returns_its_headline_figures_for_mlflow() -> None:
+    # review: `mlflow run . -e demo` logged no metric although the MLproject promises them
+    from types import SimpleNamespace
+
+    from routing_ml._demo import _headline
+
+    req = {"voice_requirements": pd.DataFrame({"agents": [3, 9, 4]})}
+    sched = {"counts": SimpleNamespace(objective=1234.5, gap=0.01)}
+    sim = {"simulation": SimpleNamespace(summary=pd.DataFrame({"metric": ["service_level"], "mean": [0.9]}))}
+    got = _headline(req, sched, sim, {"intent_accuracy": 0.8})
+    assert got == {"peak_agents": 9.0, "objective": 1234.5, "gap": 0.01, "service_level_mean": 0.9,
+                   "intent_accuracy": 0.8}
+    assert _headline({}, {}, {}, {}) == {}
+
+
+def test_mlproject_outputs_default_to_an_ignored_folder() -> None:
+    # review: the default outputs (forecast.csv, roster.png, ...) landed in the checkout
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    project = yaml.safe_load((root / "MLproject").read_text())
+    defaults = [p["default"] for e in project["entry_points"].values()
+                for name, p in e.get("parameters", {}).items()
+                if name in ("out", "plot") and isinstance(p, dict)]
+    assert defaults and all(d.startswith(("outputs/", "demo_output")) for d in defaults), defaults
+    assert "outputs/" in (root / ".gitignore").read_text().split()

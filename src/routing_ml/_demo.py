@@ -354,13 +354,39 @@ def routing_step(out: Path, echo: Echo) -> dict[str, object]:
     return {"routing": cmp, "intent_accuracy": acc}
 
 
-def run_demo(out: Path, echo: Echo) -> None:
+def run_demo(out: Path, echo: Echo) -> dict[str, float]:
     """Run the demo pipeline and write its files to ``out`` (the report it echoes also to
-    ``out / "report.md"``)."""
-    _run_demo(out, echo)
+    ``out / "report.md"``); returns its headline figures (what an MLflow run logs as
+    metrics: peak agents, the shift plan's objective and gap, the simulated service
+    level, the intent accuracy)."""
+    return _run_demo(out, echo)
 
 
-def _run_demo(out: Path, shown: Echo) -> None:
+def _headline(req: dict[str, object], sched: dict[str, object], sim: dict[str, object],
+              routing: dict[str, object]) -> dict[str, float]:
+    """The demo's figures as metric values (missing ones left out)."""
+    out: dict[str, float] = {}
+    voice = req.get("voice_requirements")
+    if voice is not None and "agents" in getattr(voice, "columns", ()):
+        out["peak_agents"] = float(voice["agents"].max())  # type: ignore[index]
+    counts = sched.get("counts")
+    for name in ("objective", "gap"):
+        v = getattr(counts, name, None)
+        if isinstance(v, int | float):
+            out[name] = float(v)
+    cmp = sim.get("simulation")
+    summary = getattr(cmp, "summary", None)
+    if summary is not None:
+        s = summary.set_index("metric")
+        if "service_level" in s.index:
+            out["service_level_mean"] = float(s.loc["service_level", "mean"])
+    acc = routing.get("intent_accuracy")
+    if isinstance(acc, int | float):
+        out["intent_accuracy"] = float(acc)
+    return out
+
+
+def _run_demo(out: Path, shown: Echo) -> dict[str, float]:
     import warnings
 
     out.mkdir(parents=True, exist_ok=True)
@@ -383,10 +409,11 @@ def _run_demo(out: Path, shown: Echo) -> None:
         echo("== 4. Shift plan for the voice week (schedule_coverage.png)")
         sched = schedule_step(req, out, echo)
         echo("== 5. Does the plan hold? Simulation (simulated_service_level.png)")
-        simulation_step(fc, sched, out, echo)
+        sim = simulation_step(fc, sched, out, echo)
         echo("== 6. Routing on the synthetic public-service center")
-        routing_step(out, echo)
+        routing = routing_step(out, echo)
     echo(f"done in {time.perf_counter() - t0:.0f} s; files in {out}/ (this report: "
          f"{out / 'report.md'})")
     (out / "report.md").write_text(
         "# routing_ml demo\n\n```text\n" + "\n".join(lines) + "\n```\n", encoding="utf-8")
+    return _headline(req, sched, sim, routing)

@@ -147,10 +147,10 @@ def demo(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(1)
 
-    run_demo(out, echo=typer.echo)
+    figures = run_demo(out, echo=typer.echo)
     from routing_ml._mlflow_run import log_cli_outputs
 
-    log_cli_outputs([out])
+    log_cli_outputs([out], figures)
 
 
 def _register_rooms() -> None:

@@ -285,6 +285,7 @@ def register(app: typer.Typer) -> None:
                    + (f" and {plot}" if plot_written else ""))
         from routing_ml._mlflow_run import log_cli_outputs
 
-        log_cli_outputs([out, plot], {f"{m}_mean": float(s.loc[m, "mean"]) for m in
+        log_cli_outputs([out, plot], {m if m.endswith("_mean") else f"{m}_mean":  # not ..._mean_mean
+                                      float(s.loc[m, "mean"]) for m in
                                       ("service_level", "asa_seconds", "abandon_rate",
                                        "occupancy_mean") if m in s.index})
