@@ -23,9 +23,9 @@ weight 5 outside the band [mean/2, 2 × mean] of occupancy, and calls/chats held
 for a better agent instead of the library's 10 s, the answer target of the service level).
 These settings were chosen on separate seeds (scenario and simulation seeds 1–4 of a
 throw-away script; the 20 s holdout on seeds 21–26 of ``explore_holdout.py``: handle time
-−10.8 / −9.4 / −8.6 % against −9.9 / −8.0 / −8.2 % with 10 s at the three loads, resolution
-no lower, service level 0.7–2.9 points lower and still about 9 points above SkillBased's),
-not on the replications below. ``oracle`` is the *same*
+−10.3 / −8.6 / −8.5 % against −9.3 / −7.1 / −8.1 % with 10 s at the three loads, resolution
+about the same, service level 0.7–2.9 points lower and still 9–10 points above
+SkillBased's), not on the replications below. ``oracle`` is the *same*
 policy with the true outcomes (``GroundTruthScorer``) instead of the fitted pair model:
 the share of its gain measures the predictions (``oracle_ratio2``: the same with the
 ``predictive_ratio2`` settings). ``oracle_greedy`` (each contact to the
