@@ -618,8 +618,8 @@ def _skill_based_pick(pool: AgentPool, mask: np.ndarray, skill: int) -> int:
 
 def _skill_based_values(pool: AgentPool, skill: int) -> np.ndarray:
     """Values that rank agents as SkillBased does (higher is better): proficiency in
-    ``skill`` first (any agent alike when ``skill < 0``), idle rank second (a fraction
-    below one: the longest idle, then pool order)."""
+    ``skill`` first (any agent alike when ``skill < 0``), then :func:`_tie_rank` (a
+    fraction below one: the fewest sessions in hand, the longest idle, pool order)."""
     tie = _tie_rank(pool)
     if skill < 0:
         return -tie
@@ -728,10 +728,9 @@ class BatchAssignment(_RuleMixin):
         if self.model is None:
             prof = (pool.skills[:, s].astype(float) / 5.0 if s >= 0
                     else np.zeros(len(pool)))
-            # equal proficiencies: fewest sessions, then the longest idle first, as
-            # SkillBased (the solver's own
-            # order took every tie); 1e-4 is below one proficiency step (0.2) and above the
-            # flow solver's rounding (1e-6)
+            # equal proficiencies: the fewest sessions, then the longest idle first, as
+            # SkillBased (the solver's own order took every tie); 1e-4 is below one
+            # proficiency step (0.2) and above the flow solver's rounding (1e-6)
             return prof - IDLE_TIE_BREAK * _tie_rank(pool)
         p, h = self.model.expected_outcomes(contact, pool)
         p, h = np.asarray(p, dtype=float), np.asarray(h, dtype=float)
