@@ -746,10 +746,10 @@ class Router:
         from ``intent_skills``, open case / preferred agent from the case book.
 
         A contact whose text leaves the intent unknown (the classifier abstained, its
-        confidence is below ``min_intent_confidence``, or the text is empty or blank) gets the classifier's triage queue
-        as its skill when some roster agent has that skill (counted as
-        ``intent:triage``); when nobody does, its skill stays unknown, so any agent on
-        the channel may take it (counted as ``intent:triage_not_staffed``). A detected
+        confidence is below ``min_intent_confidence``, or the text is empty or blank) gets
+        the classifier's triage queue as its skill when some roster agent has that skill
+        (counted as ``intent:triage``); when nobody does, its skill stays unknown, so any
+        agent on the channel may take it (counted as ``intent:triage_not_staffed``). A detected
         intent missing from ``intent_skills`` takes the classifier's queue for it the
         same way: as its skill when some roster agent has it, else no skill (counted as
         ``intent:queue_not_staffed``)."""
