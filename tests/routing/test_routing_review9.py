@@ -127,3 +127,26 @@ def test_route_cli_now_lets_held_contacts_move_on(tmp_path):
     res = CliRunner().invoke(app, ["route", "--bundle", str(tmp_path / "bundle"), "--contacts",
                                    str(tmp_path / "c.csv"), "--out", str(tmp_path / "o.csv"), "--now", "soon"])
     assert res.exit_code == 1 and "--now 'soon' is neither seconds nor a timestamp" in res.output
+
+
+def test_one_contact_scored_against_several_agents_is_not_its_own_repeat():
+    # review: with a customer_id, row k of the pairs was read as the citizen's k-th repeat,
+    # so predict ranked the agents differently from expected_outcomes (the policies' path)
+    from routing_ml.datasets import make_contact_center
+    from routing_ml.routing.pair_model import FEATURES
+
+    cc = make_contact_center(seed=0, days=2, daily_contacts=300, n_agents=8)
+    model = PairOutcomeModel(n_estimators=30, random_state=0).fit(cc.interactions, cc.agents)
+    agents = list(cc.agents["agent_id"][:4])
+    intent = cc.interactions["intent"].iloc[0]
+    pairs = pd.DataFrame([{"agent_id": a, "intent": intent, "channel": "voice", "language": "es",
+                           "customer_id": 777} for a in agents])
+    X = model.features(pairs)
+    assert X[:, [FEATURES.index("is_repeat"), FEATURES.index("prior_contacts")]].sum() == 0
+    pool = AgentPool.from_agents(cc.agents.set_index("agent_id").loc[agents].reset_index())
+    fast = model.expected_outcomes(Contact(1, "voice", intent=intent, language="es", customer_id=777), pool)[0]
+    np.testing.assert_allclose(model.predict(pairs)["p_resolved"], fast, atol=1e-9)
+    # two distinct contacts of the customer are still linked (the later one is a repeat)
+    two = pd.DataFrame([{"agent_id": agents[0], "intent": intent, "channel": "voice", "customer_id": 5,
+                         "ts": pd.Timestamp("2024-01-10 09:00") + pd.Timedelta(hours=h)} for h in (0, 1)])
+    assert model.features(two)[:, FEATURES.index("prior_contacts")].tolist() == [0.0, 1.0]

@@ -864,7 +864,9 @@ class PairOutcomeModel:
     def features(self, pairs: pd.DataFrame, agents: Any = None) -> np.ndarray:
         """Feature matrix (rows × ``FEATURES``) of (contact, agent) rows, frozen history.
 
-        ``pairs`` has the contact columns of an interaction log plus ``agent_id``; the
+        ``pairs`` has the contact columns of an interaction log plus ``agent_id``; rows
+        with the same ``contact_id`` (else the same contact columns) are one contact scored
+        against several agents, never each other's repeats. The
         agent history is the whole fitted (and updated) history. Agents unseen at fit have
         no history and the median tenure; their proficiency (on the row's ``skill``, else
         the intent's) and language match come from ``agents`` (a roster as in :meth:`fit`,
@@ -886,7 +888,18 @@ class PairOutcomeModel:
             df = df.assign(is_repeat=flag_column(df, "is_repeat", frame="pairs"))
         times = self._seconds(df["ts"]) if "ts" in df else np.arange(len(df), dtype=float)
         times = np.nan_to_num(times)
-        Xc = self._contact_features(df, times)
+        if "customer_id" in df.columns and len(df) > 1:
+            import pandas as pd
+
+            # rows of one contact scored against several agents are one contact, not its
+            # repeats: the customer's history links distinct contacts only
+            key = (df["contact_id"] if "contact_id" in df.columns else pd.util.hash_pandas_object(
+                df.drop(columns=["agent_id"]).astype(str), index=False))
+            codes, _ = pd.factorize(key)
+            first = np.unique(codes, return_index=True)[1]
+            Xc = self._contact_features(df.iloc[first].reset_index(drop=True), times[first])[codes]
+        else:
+            Xc = self._contact_features(df, times)
         ac = self._codes(df["agent_id"], self.agent_ids_)
         ac = np.where(np.isnan(ac), -1, ac)
         given = np.array([v is not None for v in df["language"]], dtype=bool) \
