@@ -95,3 +95,18 @@ def test_mlproject_outputs_default_to_an_ignored_folder() -> None:
                 if name in ("out", "plot") and isinstance(p, dict)]
     assert defaults and all(d.startswith(("outputs/", "demo_output")) for d in defaults), defaults
     assert "outputs/" in (root / ".gitignore").read_text().split()
+
+
+def test_forecast_names_the_spring_hour_that_does_not_exist(tmp_path) -> None:
+    # review: --time-zone Europe/Madrid forecast 02:00 on 31 March 2024 without a word
+    ds = pd.date_range("2024-02-20", "2024-03-30 23:00", freq="1h", tz="UTC")
+    pd.DataFrame({"unique_id": "voice", "ds": ds.strftime("%Y-%m-%dT%H:%M:%SZ"), "y": 10.0}).to_csv(
+        tmp_path / "h.csv", index=False)
+    args = ["forecast", "--history", str(tmp_path / "h.csv"), "--freq", "1h", "--country", "",
+            "--time-zone", "Europe/Madrid", "--model", "seasonal_naive_week", "--out", str(tmp_path / "f.csv")]
+    res = CliRunner().invoke(app, [*args, "--horizon", "2d"])
+    assert res.exit_code == 0, res.output
+    assert "1 forecast rows fall in a local hour that does not exist in Europe/Madrid" in res.output
+    assert "2024-03-31 02:00:00" in res.output
+    res = CliRunner().invoke(app, [*args, "--horizon", "1h"])  # 01:00 only: before the change
+    assert res.exit_code == 0 and "does not exist" not in res.output

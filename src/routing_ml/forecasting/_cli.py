@@ -141,6 +141,18 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"note: {n_nan} of {len(df)} history rows have no count (empty or "
                            f"NaN y): read as unknown, not zero, and left out of the fit. If "
                            f"they are quiet intervals, write 0.", err=True)
+        if time_zone:
+            # the spring hour the clocks skip exists on the forecast's even grid, not in the zone
+            stamps = pd.to_datetime(fc[TIME])
+            # (the autumn hour that happens twice exists: ambiguous=True reads it)
+            skipped = stamps.dt.tz_localize(time_zone, nonexistent="NaT", ambiguous=True).isna() \
+                & stamps.notna()
+            if skipped.any():
+                first = fc.loc[skipped, TIME].min()
+                typer.echo(f"note: {int(skipped.sum())} forecast rows fall in a local hour that "
+                           f"does not exist in {time_zone} (clocks go forward; e.g. {first}): "
+                           f"their contacts arrive in the hour after. Drop or merge those rows "
+                           f"before staffing.", err=True)
         if "aht_seconds" in df.columns:  # staff reads it beside the volumes
             fc, note = _with_handle_time(df, fc, freq=freq, country=country or None,
                                          subdiv=subdiv, extra=extra)
