@@ -624,6 +624,16 @@ class RoutingPolicy(Protocol):
         ...
 
 
+def fewest_sessions(pool: AgentPool, idx: np.ndarray) -> np.ndarray:
+    """The agents of ``idx`` holding the fewest sessions (on any channel): an idle agent
+    before one already holding chats (``idle_since`` is when an agent was last fully idle,
+    so a busy one can look the longest idle)."""
+    if idx.size < 2:
+        return idx
+    held = pool.load[idx].sum(axis=1)
+    return idx[held == held.min()]
+
+
 class LongestIdleAgent:
     """FIFO contacts, longest-idle agent with a free session on the contact's channel.
 
@@ -653,9 +663,7 @@ class LongestIdleAgent:
         idx = mask.nonzero()[0]
         if idx.size == 0:
             return Decision(-1, REASON_NO_ELIGIBLE)
-        if idx.size > 1:  # an idle agent before one holding chats (idle_since is the last
-            held = pool.load[idx].sum(axis=1)  # time it was fully idle)
-            idx = idx[held == held.min()]
+        idx = fewest_sessions(pool, idx)
         # the longest idle; the first in pool order on ties
         agent = int(idx[pool.idle_since[idx].argmin()]) if idx.size > 1 else int(idx[0])
         return Decision(agent, REASON_LONGEST_IDLE, agent_id=str(pool.agent_ids[agent]))

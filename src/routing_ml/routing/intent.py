@@ -1984,8 +1984,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         texts = _check_texts(texts)
         scores, empty, votes = self._batch_scores(texts)
         proba = self._proba_from_scores(scores, empty, votes)
-        labels, abstain = self._decide(proba, empty)
-        out = np.empty(len(texts), dtype=object)
+        return self._queues(*self._decide(proba, empty))
+
+    def _queues(self, labels: np.ndarray, abstain: np.ndarray) -> np.ndarray:
+        """The queue of each decided label: the triage queue where the model abstains
+        (object array)."""
+        out = np.empty(len(labels), dtype=object)
         for i, (lab, ab) in enumerate(zip(labels, abstain, strict=True)):
             out[i] = self.triage_queue if ab else self._queue_of(lab)
         return out
@@ -2046,10 +2050,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         scores, empty, votes = self._batch_scores(texts)
         proba = self._proba_from_scores(scores, empty, votes)
         labels, abstain = self._decide(proba, empty)
-        queue = [self.triage_queue if ab else self._queue_of(lab)
-                 for lab, ab in zip(labels, abstain, strict=True)]
         return pd.DataFrame({"intent": labels, "confidence": proba.max(axis=1),
-                             "language": self.predict_language(texts), "queue": queue})
+                             "language": self.predict_language(texts),
+                             "queue": self._queues(labels, abstain)})
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

@@ -49,6 +49,7 @@ from routing_ml.routing.base import (
     AgentPool,
     Contact,
     Decision,
+    fewest_sessions,
     split_choose_contact_args,
 )
 
@@ -351,11 +352,9 @@ class SkillBased(_RuleMixin):
         else:
             return Decision(-1, f"{REASON_NO_ELIGIBLE}:bullseye_step={k}",
                             retry_after_seconds=self._retry_step(k, wait))
-        # ... then the fewest sessions in hand (an idle agent before one holding chats),
-        # then the longest idle (first in pool order on ties)
-        if idx.size > 1:
-            held = pool.load[idx].sum(axis=1)
-            idx = idx[held == held.min()]
+        # ... then the fewest sessions in hand, then the longest idle (first in pool order
+        # on ties)
+        idx = fewest_sessions(pool, idx)
         agent = int(idx[0]) if idx.size == 1 else int(idx[pool.idle_since[idx].argmin()])
         return Decision(agent, f"{REASON_SKILL_MATCH}:step={k}",
                         agent_id=str(pool.agent_ids[agent]),

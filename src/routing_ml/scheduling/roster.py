@@ -1017,7 +1017,7 @@ def _better_start(p: Any, pattern: Any) -> dict[tuple[int, int], tuple[int, int]
 
     greedy = greedy_roster(p)
     # (the greedy plan is scored without breaks, a little low; CP-SAT places them)
-    if plan_objective(p, greedy) < plan_objective(p, pattern.plan, pattern.breaks):
+    if plan_objective(p, greedy) < pattern.objective:
         logger.debug("pattern plan (%.2f) worse than the greedy roster: CP-SAT starts from the greedy one",
                      pattern.objective)
         return greedy

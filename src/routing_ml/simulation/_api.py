@@ -841,8 +841,8 @@ def compare_policies(
         import pickle
         from concurrent.futures import ProcessPoolExecutor
 
-        try:  # the processes get the setup (a scenario callable too) and the policies
-            pickle.dumps(tasks[0])
+        try:  # the user's pieces the processes get: a scenario callable and the policies
+            pickle.dumps((st.scenario, pols))
         except (pickle.PicklingError, AttributeError, TypeError) as exc:
             raise TypeError(
                 f"compare_policies(n_jobs={n_jobs}) sends the arrivals (a scenario function "
