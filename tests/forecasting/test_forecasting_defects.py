@@ -84,6 +84,16 @@ def test_month_and_year_horizons_are_rejected(h):
     assert parse_span("30min") == pd.Timedelta("30min")  # minutes keep working
 
 
+@pytest.mark.parametrize("h", ["1m", "2 m", "1.5m"])
+def test_lowercase_m_horizon_is_refused_as_ambiguous(h):
+    """pandas reads '1m' as one minute; a planner typing --horizon 1m means a month."""
+    from routing_ml.forecasting._calendar import parse_span
+
+    with pytest.raises(ValueError, match="ambiguous: a minute or a month.*min.*'4w'"):
+        parse_span(h)
+    assert parse_span("1min") == pd.Timedelta("1min")
+
+
 def test_cli_forecast_with_no_rows_exits_1_naming_horizon_and_last_timestamp(tmp_path):
     from typer.testing import CliRunner
 

@@ -173,3 +173,28 @@ def test_simulation_cli_refuses_a_handle_time_of_zero_without_a_minutes_hint(tmp
         assert res.exit_code == 1
         assert "did you give minutes" not in res.output
         assert "queue 'voice:tramites' gets" in res.output and "--aht-seconds 300" in res.output
+
+
+def test_simulation_cli_answer_seconds_per_channel(tmp_path):
+    """--answer-seconds takes one number or seconds per channel; a bad one is named."""
+    fc, sh = _files(tmp_path)
+
+    def service_level(answer: str) -> float:
+        out = tmp_path / f"o_{len(answer)}_{answer.count('=')}_{answer[-3:]}"
+        res = CliRunner().invoke(app, [
+            "simulate", "--schedule", str(sh), "--forecast", str(fc), "--replications", "2",
+            "--aht-seconds", "240", "--out", str(out), "--answer-seconds", answer])
+        assert res.exit_code == 0, res.output
+        return float(pd.read_csv(out / "summary.csv").set_index("metric")
+                     .loc["service_level", "mean"])
+
+    # the forecast is voice only: "voice=20" is "20"; a longer voice target answers more
+    assert service_level("voice=20,chat=60") == service_level("20")
+    assert service_level("voice=600") > service_level("voice=5")
+    for bad in ("voice=abc", "fast", "voice=20,=3"):
+        res = CliRunner().invoke(app, ["simulate", "--schedule", str(sh), "--forecast", str(fc),
+                                       "--out", str(tmp_path / "bad"), "--answer-seconds", bad])
+        assert res.exit_code == 1 and "--answer-seconds" in res.output, res.output
+    res = CliRunner().invoke(app, ["simulate", "--schedule", str(sh), "--forecast", str(fc),
+                                   "--out", str(tmp_path / "bad"), "--answer-seconds", "fax=3"])
+    assert res.exit_code == 1 and "unknown channel 'fax'" in res.output, res.output

@@ -94,6 +94,10 @@ def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta 
                 f"{name}={h!r}: months and years have no fixed length (and '1M' is not read "
                 f"as a minute here). Fix: give the span in weeks or days, e.g. '4w' or '30d'.")
         text = h.strip().lower()
+        if re.fullmatch(r"\d*\.?\d*\s*m", text):  # pandas reads '1m' as one minute
+            raise ValueError(
+                f"{name}={h!r} is ambiguous: a minute or a month? Fix: '{text[:-1].strip()}min' "
+                f"for minutes, or a month as weeks or days, e.g. '4w' or '30d'.")
         if text.isdigit():  # pandas reads a bare number as nanoseconds
             raise ValueError(
                 f"{name}={h!r} has no unit. Fix: an int number of intervals ({int(text)}, "

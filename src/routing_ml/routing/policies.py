@@ -674,7 +674,12 @@ class BatchAssignment(_RuleMixin):
     lambda_per_second, fairness_weight : float
         As in :class:`Predictive`.
     preferred_agent_bonus : float
-        Value added to the pair (citizen, agent of the open case).
+        Value added to the pair (citizen, agent of the open case), in the value's units:
+        with a model, a probability of resolution (0.05 = 5 points); without one, a
+        quarter of a proficiency level (levels are 0.2 apart), so the agent of the case
+        wins ties among equally proficient agents but not against a better one. Give
+        more than 0.2 per level the agent may give away (e.g. 0.25: the case goes to him
+        over an agent one level above).
     bullseye, retry_seconds, priority_weight, sla_seconds
         As in :class:`SkillBased`.
     solver : {"auto", "lsa", "flow"}
