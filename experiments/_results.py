@@ -18,6 +18,45 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def parse_args(parser: Any, argv: list[str] | None = None) -> Any:
+    """``parser.parse_args`` that also reads the options as ``mlflow run -P`` spells them.
+
+    MLflow appends an undeclared ``-P name=value`` as ``--name value``: an underscore in
+    the name is read as a dash (``--madrid_half_life 180`` as ``--madrid-half-life 180``),
+    and a switch given a value is set by ``true``/``1``/``yes`` and left off by
+    ``false``/``0``/``no`` (``-P quick=true`` as ``--quick``).
+    """
+    import argparse
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    switches = {opt for action in parser._actions
+                if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction)
+                for opt in action.option_strings}
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not word.startswith("--"):
+            out.append(word)
+            continue
+        name, eq, value = word.partition("=")
+        name = name.replace("_", "-")
+        if name not in switches:
+            out.append(name + eq + value)
+            continue
+        if not eq and i < len(words) and not words[i].startswith("-"):
+            value, eq = words[i], "="
+            i += 1
+        flag = value.strip().lower()
+        if not eq or flag in ("true", "1", "yes"):
+            out.append(name)
+        elif flag not in ("false", "0", "no"):
+            parser.error(f"{name} is a switch: give it no value, or true / false "
+                         f"(got {value!r}).")
+    return parser.parse_args(out)
+
+
 def markdown_table(df: Any, digits: int = 3) -> str:
     """A pipe table of a DataFrame (floats to ``digits`` decimals), without ``tabulate``."""
     import numpy as np

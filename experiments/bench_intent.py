@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
-from _results import RESULTS, write_result  # noqa: E402
+from _results import RESULTS, parse_args, write_result  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger("bench_intent")
@@ -860,7 +860,7 @@ def main() -> None:
     ap.add_argument("--synthetic-e5", action="store_true")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="smoke test: subsample the data")
-    args = ap.parse_args()
+    args = parse_args(ap)  # also as `mlflow run -P name=value` spells it
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parts = ["banking77", "ablation", "latency", "madrid", "synthetic", "report"] if args.part == "all" else [args.part]
     for p in parts:

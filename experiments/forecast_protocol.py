@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _results import write_result  # noqa: E402
+from _results import parse_args, write_result  # noqa: E402
 
 from routing_ml.datasets import avisos_madrid_volumes, load_bank_calls  # noqa: E402
 from routing_ml.forecasting import (  # noqa: E402
@@ -237,7 +237,7 @@ def main() -> None:
     ap.add_argument("--tracking-uri", default=None, help="e.g. sqlite:///mlflow.db")
     ap.add_argument("--many-queues", type=int, default=0,
                     help="only run the many-queues scaling check with this many series")
-    args = ap.parse_args()
+    args = parse_args(ap)  # also as `mlflow run -P name=value` spells it
     if args.many_queues:
         many_queues(args.many_queues)
         return

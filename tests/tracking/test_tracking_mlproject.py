@@ -58,8 +58,35 @@ def test_mlproject_structure_and_typed_parameters():
                 assert ptype == "string", f"{name}.{pname} is an output: type string"
     argv = _commands()
     assert argv["demo"][:2] == ["routing-ml", "demo"]
-    assert argv["intent_benchmark"] == ["python", "experiments/bench_intent.py"]
+    assert argv["intent_benchmark"] == ["python", "experiments/bench_intent.py", "--part",
+                                        "all", "--folds", "5"]
     assert argv["forecast_protocol"][:2] == ["python", "experiments/forecast_protocol.py"]
+
+
+def test_benchmark_scripts_read_options_as_mlflow_passes_them():
+    """`mlflow run -P name=value` appends `--name value`: underscores, switches with a
+    value (the declared `--quick {quick}` too) and the scripts' own spelling all parse."""
+    import argparse
+    import sys
+
+    sys.path.insert(0, str(ROOT / "experiments"))
+    try:
+        from _results import parse_args
+    finally:
+        sys.path.remove(str(ROOT / "experiments"))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--skip-madrid", action="store_true")
+    ap.add_argument("--madrid-half-life", type=float, default=365.0)
+    ap.add_argument("--folds", type=int, default=5)
+    args = parse_args(ap, ["--quick", "false", "--skip_madrid", "true",
+                           "--madrid_half_life", "180", "--folds", "3"])
+    assert (args.quick, args.skip_madrid, args.madrid_half_life, args.folds) == \
+        (False, True, 180.0, 3)
+    args = parse_args(ap, ["--quick", "--madrid-half-life=90", "--skip-madrid=no"])
+    assert (args.quick, args.skip_madrid, args.madrid_half_life) == (True, False, 90.0)
+    with pytest.raises(SystemExit):
+        parse_args(ap, ["--quick", "maybe"])
 
 
 def _cli_problems(argv: list[str]) -> list[str]:
