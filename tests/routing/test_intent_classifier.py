@@ -480,8 +480,8 @@ def test_integer_labels_need_an_integer_triage_label_and_work_with_sklearn_metri
 
     texts, labels = _data()
     y = [["padron", "impuestos", "limpieza"].index(lab) for lab in labels]
-    with pytest.raises(ValueError, match=r"triage_label 'triage'.*integers.*triage_label=-1"):
-        IntentClassifier(abstain_threshold=0.5).fit(texts, y)
+    with pytest.raises(ValueError, match=r"triage_label 'general'.*integers.*triage_label=-1"):
+        IntentClassifier(abstain_threshold=0.5, triage_label="general").fit(texts, y)
     with pytest.raises(ValueError, match="triage_label -1 is of type int but the labels are str"):
         IntentClassifier(triage_label=-1).fit(texts, labels)
     clf = IntentClassifier(abstain_threshold=0.5, triage_label=-1).fit(texts, y)
@@ -491,6 +491,29 @@ def test_integer_labels_need_an_integer_triage_label_and_work_with_sklearn_metri
     assert 0 <= f1_score([*y, 0, 0], pred, average="macro") <= 1
     assert clf.score(texts, y) > 0.9
     assert cross_val_score(clone(clf), texts, y, cv=2).shape == (2,)
+    # the default 'triage' stands for -1 with integer labels: the same answers
+    default = IntentClassifier(abstain_threshold=0.5).fit(texts, y)
+    np.testing.assert_array_equal(default.predict([*texts, "", "zzz qqq"]), pred)
+    assert default.predict_one("").intent == -1 and default.triage_label == "triage"
+
+
+def test_default_triage_label_with_minus_one_as_an_intent_is_below_the_intents() -> None:
+    texts, labels = _data()
+    y = [["padron", "impuestos", "limpieza"].index(lab) - 1 for lab in labels]  # -1, 0, 1
+    clf = IntentClassifier(abstain_threshold=0.99).fit(texts, y)
+    assert clf.predict([""]).tolist() == [-2]
+    assert set(clf.predict([*texts, "zzz qqq"]).tolist()) <= {-2, -1, 0, 1}
+
+
+def test_cross_val_predict_proba_with_string_labels() -> None:
+    """scikit-learn encodes string labels as 0..n-1 for method='predict_proba': the
+    default triage label must not make that fail (it did, asking for triage_label=-1)."""
+    from sklearn.model_selection import cross_val_predict
+
+    texts, labels = _data()
+    proba = cross_val_predict(IntentClassifier(), texts, labels, cv=2, method="predict_proba")
+    assert proba.shape == (len(texts), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 # ---------------------------------------------------------------- persistence
 def test_save_load_round_trip(fitted: IntentClassifier, tmp_path) -> None:

@@ -113,11 +113,14 @@ def test_the_helpers_refuse_what_they_would_misread():
 
 
 def test_integer_labels_message_and_wide_integers():
-    with pytest.raises(ValueError, match="cross_val_predict"):
-        IntentClassifier().fit(TEXTS, [LABELS.index(v) for v in LABELS])
+    with pytest.raises(ValueError, match="triage_label=-1"):
+        IntentClassifier(triage_label="x").fit(TEXTS, [LABELS.index(v) for v in LABELS])
     y = np.array(([10] * 4 + [20] * 4 + [30] * 4) * 3, dtype=np.uint64)
     model = IntentClassifier(triage_label=-1).fit(TEXTS, y)
     got = model.predict(["farola rota", ""])
+    assert got.dtype.kind == "i" and got.tolist() == [20, -1]
+    # the default triage label stands for -1 here too
+    got = IntentClassifier().fit(TEXTS, y).predict(["farola rota", ""])
     assert got.dtype.kind == "i" and got.tolist() == [20, -1]
     assert model.score(["farola rota", ""], np.array([20, 10], dtype=np.uint64)) == 0.5
     with pytest.raises(ValueError, match="64-bit"):

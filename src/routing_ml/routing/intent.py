@@ -62,9 +62,9 @@ Edge cases (the documented answers):
   naming its position; a bare ``str`` passed where a list of texts is expected raises
   ``ValueError`` too (wrap it: ``[text]``);
 - ``fit`` with one class, mismatched lengths, a label equal to ``triage_label``, a
-  ``triage_label`` whose type (str / int) is not the labels' (integer labels need e.g.
-  ``triage_label=-1``) or an
-  ``intent_to_queue`` mapping that misses a class raises ``ValueError``; a label asked for
+  ``triage_label`` whose type (str / int) is not the labels' (the default ``"triage"``
+  stands for ``-1`` with integer labels; another string needs e.g. ``triage_label=-1``)
+  or an ``intent_to_queue`` mapping that misses a class raises ``ValueError``; a label asked for
   in ``predict_proba(texts, labels=...)`` that was not seen at ``fit`` raises
   ``ValueError``.
 
@@ -883,9 +883,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         except on empty texts. Checked again at every prediction, so it can be set after
         ``fit`` (``set_params``).
     triage_label : the label ``predict`` returns when abstaining (and for empty texts). It
-        must not be an intent and must have the labels' type: the default ``"triage"``
-        suits string labels; with integer labels give an integer (e.g. ``-1``), or ``fit``
-        raises ``ValueError``.
+        must not be an intent and must have the labels' type. The default ``"triage"``
+        stands for ``-1`` when the labels are integers (the smallest intent − 1 when ``-1``
+        is an intent), as after scikit-learn's ``cross_val_predict(...,
+        method="predict_proba")``, which encodes string labels as integers; any other
+        string with integer labels (or an integer with string labels) makes ``fit`` raise
+        ``ValueError``.
     triage_queue : the queue :meth:`predict_queue` returns when abstaining.
     word_ngram_range : (min_n, max_n) of the word n-grams.
     char_ngram_range : (min_n, max_n) of the character n-grams (inside word boundaries).
@@ -977,6 +980,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     >>> clf.predict(["quiero renovar mi DNI"]).tolist()
     ['documentos']
     """
+
+    _triage: Any  # what predict returns when abstaining (set with the triage checks)
 
     def __init__(
         self,
@@ -1182,7 +1187,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 f"{', '.join(_AFTER_FIT_PARAMS)} may change after fit.")
         checked = self.__dict__.get("_triage_checked", _UNCHECKED)
         if checked is _UNCHECKED or type(checked) is not type(self.triage_label) \
-                or checked != self.triage_label:
+                or checked != self.triage_label or "_triage" not in self.__dict__:
             self._check_triage_label(self.classes_)  # changed by set_params after fit
 
     # ------------------------------------------------------------------ features
@@ -1521,17 +1526,29 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     def _check_triage_label(self, classes: np.ndarray) -> None:
         """``triage_label`` of the labels' type and not an intent (checked at ``fit`` and
         again when ``set_params`` changes it after ``fit``)."""
-        self._check_triage_label_type(classes)
-        if self.triage_label in set(classes.tolist()):
+        triage = self._resolve_triage(classes)
+        self._check_triage_label_type(classes, triage)
+        if triage in set(classes.tolist()):
             raise ValueError(
-                f"the triage label {self.triage_label!r} is also an intent in labels; "
+                f"the triage label {triage!r} is also an intent in labels; "
                 "choose another triage_label (abstentions would look like that intent)")
+        # what predict returns when abstaining, and the parameter it was resolved from
+        self.__dict__["_triage"] = triage
         self.__dict__["_triage_checked"] = self.triage_label
 
-    def _check_triage_label_type(self, classes: np.ndarray) -> None:
+    def _resolve_triage(self, classes: np.ndarray) -> Any:
+        """``triage_label``, with the default ``"triage"`` read as ``-1`` (or the smallest
+        intent − 1) when the labels are integers."""
+        if classes.dtype.kind in "iu" and isinstance(self.triage_label, str) \
+                and self.triage_label == "triage":
+            ints = set(classes.tolist())
+            return -1 if -1 not in ints else int(min(ints)) - 1
+        return self.triage_label
+
+    @staticmethod
+    def _check_triage_label_type(classes: np.ndarray, triage: Any) -> None:
         """``triage_label`` must be of the labels' type (str or int): ``predict`` mixes it
         with the intents, and scikit-learn's metrics cannot sort a mix of both."""
-        triage = self.triage_label
         labels_are_str = classes.dtype.kind in "US"
         triage_is_int = isinstance(triage, int | np.integer) and not isinstance(
             triage, bool | np.bool_)
@@ -1544,11 +1561,10 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"triage_label {triage!r} is of type {type(triage).__name__} but the labels are "
                 "integers; predict would return a mix of both types and scikit-learn's "
-                "metrics (score, f1_score, cross_val_score) would fail. (scikit-learn's "
-                "cross_val_predict, VotingClassifier and StackingClassifier encode string "
-                "labels as integers 0..n-1 before they call fit.) Fix: "
-                "IntentClassifier(triage_label=-1) (any integer that is not an intent), or "
-                "cast the labels to str.")
+                "metrics (score, f1_score, cross_val_score) would fail. Fix: "
+                "IntentClassifier(triage_label=-1) (any integer that is not an intent; the "
+                "default 'triage' stands for -1 with integer labels), or cast the labels "
+                "to str.")
 
     @staticmethod
     def _check_sample_weight(sample_weight: Any, n: int) -> np.ndarray:
@@ -1773,19 +1789,19 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         object array of ints is an "unknown" target to scikit-learn's metrics), object
         otherwise (a fixed-width str dtype could truncate the triage label)."""
         if self.classes_.dtype.kind in "iu":
-            dt = np.promote_types(self.classes_.dtype, np.min_scalar_type(self.triage_label))
+            dt = np.promote_types(self.classes_.dtype, np.min_scalar_type(self._triage))
             if dt.kind in "iu":
                 return dt
             # uint64 intents with a negative triage label: int64 holds both when the
             # intents are below 2**63
-            if (np.iinfo(np.int64).min <= int(self.triage_label)
+            if (np.iinfo(np.int64).min <= int(self._triage)
                     and int(self.classes_.max()) <= np.iinfo(np.int64).max):
                 return np.dtype(np.int64)
         return np.dtype(object)
 
     def _triage_array(self) -> np.ndarray:
         out = np.empty(1, dtype=self._triage_dtype())
-        out[0] = self.triage_label
+        out[0] = self._triage
         return out
 
     def _batch_scores(self, texts: list[str]
@@ -1922,7 +1938,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             abstain |= ~(proba[np.arange(len(top)), top] >= below)
         if abstain.any():
             labels = labels.astype(self._triage_dtype())
-            labels[abstain] = self.triage_label
+            labels[abstain] = self._triage
         return labels, abstain
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -2016,7 +2032,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if got is None:
             top = int(np.argmax(self.class_prior_))
             intent = self.classes_[top].item()
-            return IntentPrediction(self.triage_label, float(self.class_prior_[top]),
+            return IntentPrediction(self._triage, float(self.class_prior_[top]),
                                     self.triage_queue, UNDETERMINED, True, intent)
         top, p = self._softmax_one(got[0], need_probability=True, vector=got[1])
         intent = self.classes_[top].item()  # a plain str / int, not a numpy scalar
@@ -2030,7 +2046,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         else:  # the text as the intent model reads it: its first max_chars characters
             language = lang_id.predict_one(text[: int(self.max_chars)])
         if abstained:
-            return IntentPrediction(self.triage_label, conf, self.triage_queue, language,
+            return IntentPrediction(self._triage, conf, self.triage_queue, language,
                                     True, intent)
         return IntentPrediction(intent, conf, self._queue_of(intent), language, False, intent)
 
