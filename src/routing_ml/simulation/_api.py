@@ -45,8 +45,10 @@ class SimulationResult:
     ----------
     summary : overall figures: ``arrivals``, ``first_contacts``, ``repeats``,
         ``answered``, ``abandoned``, ``waiting`` (still waiting at the end),
-        ``completed``, ``service_level`` (real-time channels: share of arrivals answered
-        within the answer time), ``asa_seconds`` (mean wait of the answered real-time
+        ``waiting_within_target`` (of those, the ones not yet past their answer time or
+        deadline), ``completed``, ``service_level`` (real-time channels: share of arrivals
+        answered within the answer time, the arrivals still waiting within it left out:
+        their outcome is unknown), ``asa_seconds`` (mean wait of the answered real-time
         contacts; :func:`routing_ml.queueing.erlang_a`'s ``asa_seconds`` averages over
         every offered contact, the abandoned ones' waits included), ``abandon_rate`` (all
         channels), ``abandon_rate_realtime``, ``aht_seconds``, ``fcr`` (resolved /
@@ -57,16 +59,20 @@ class SimulationResult:
         ``end_seconds``.
     by_interval : ``unique_id`` (queue, or ``"all"`` for real-time channels together),
         ``channel``, ``ds`` (interval of arrival), ``arrivals``, ``answered``,
-        ``abandoned``, ``waiting``, ``completed``, ``answered_within``, ``resolved``,
+        ``abandoned``, ``waiting``, ``waiting_within_target``, ``completed``,
+        ``answered_within``, ``resolved``,
         ``repeats``, ``service_level``, ``asa_seconds``, ``abandon_rate``,
         ``aht_seconds``, ``fcr``.
     by_queue, by_channel : the same columns per ``unique_id`` / per ``channel``.
     agents : ``agent_id``, ``contacts_handled``, ``busy_seconds``, ``available_seconds``,
-        ``occupancy``.
+        ``occupancy`` (busy / available; an agent holding chats is busy while at least
+        one session is open, so a chat agent's occupancy is not the share of its chat
+        slots in use that :func:`routing_ml.queueing.chat_required_agents` reports).
     contacts : one row per simulated contact (None when ``keep_contacts=False``):
         ``contact_id``, ``is_repeat``, ``parent``, ``unique_id``, ``channel``,
         ``priority``, ``ts``, ``arrival_seconds``, ``answered``, ``abandoned``,
-        ``waiting``, ``completed``, ``wait_seconds``, ``answered_within_target``,
+        ``waiting``, ``waiting_within_target``, ``completed``, ``wait_seconds``,
+        ``answered_within_target``,
         ``handle_seconds``, ``resolved``, ``agent_id``.
     dropped : input records not simulated, by reason (never dropped silently).
     issues : other input problems that were simulated as documented (queues without
@@ -578,7 +584,12 @@ def simulate(
         of the log if present, else exponential with ``aht_seconds``), a synthetic
         ``GroundTruth``, or an outcome model of :mod:`routing_ml.simulation.outcomes`.
     aht_seconds : mean handle time (number, or mapping queue/channel → seconds) for the
-        exponential model.
+        exponential model. For chat and messaging, the time of a session handled alone:
+        ``chat_slowdown`` lengthens it with the agent's other sessions. A chat AHT
+        measured at the usual concurrency (what :func:`routing_ml.queueing
+        .chat_required_agents` and ``routing-ml staff`` take) already holds that
+        slowdown: simulate it with ``chat_slowdown=0``, or a plan staffed for 80 % shows
+        far less (8 % in one check: 600 s became 895 s).
     patience_seconds : for contacts without their own ``patience_seconds``: None (never
         abandon), mean of an exponential in seconds (number or mapping queue/channel →
         seconds), or an array of observed patience seconds (empirical). Only real-time
@@ -594,7 +605,8 @@ def simulate(
         staffs (both read from their frames), except for a frame with one timestamp per
         queue.
     chat_slowdown : relative slowdown of a chat/messaging session per other session the
-        agent holds when it starts (0.25 → +25 % per extra session).
+        agent holds when it starts (0.25 → +25 % per extra session); 0 when
+        ``aht_seconds`` was measured at concurrency (see ``aht_seconds``).
     repeats : simulate repeat contacts of unresolved contacts (probability and delay from
         the outcome model). When the outcome model generates repeats
         (``repeat_probability`` > 0), a replayed log's own repeats (``is_repeat``) are

@@ -188,6 +188,12 @@ def register(app: typer.Typer) -> None:
         patience_seconds: Annotated[float | None, typer.Option(
             help="Mean patience (exponential) of real-time contacts; none = no "
                  "abandonment.")] = None,
+        chat_slowdown: Annotated[float, typer.Option(
+            min=0.0,
+            help="Slowdown of a chat / messaging session per other session its agent holds "
+                 "(0.25: +25 % each). Default 0: the handle time (--aht-seconds or the "
+                 "forecast's aht_seconds) is a session's measured time at the usual "
+                 "concurrency, as `staff` read it, so it holds the slowdown already.")] = 0.0,
         answer_seconds: Annotated[str, typer.Option(
             help="Answer time of the service level in seconds: one number for the real-time "
                  "channels (voice, chat, messaging), or per channel, e.g. "
@@ -277,6 +283,7 @@ def register(app: typer.Typer) -> None:
                 {policy: _policy(policy)}, fc, ag, sched, n_replications=replications,
                 seed=seed, n_jobs=n_jobs, aht_seconds=aht,
                 patience_seconds=patience_seconds, answer_seconds=answer,
+                chat_slowdown=chat_slowdown,
                 interval_minutes=interval_minutes, shrinkage=shrinkage,
                 outside_hours=outside_hours, breaks=brk,
             )

@@ -75,6 +75,9 @@ def contacts_frame(raw: RawRun, queue_names: tuple[str, ...], channel_names: tup
         "answered": answered,
         "abandoned": abandoned,
         "waiting": waiting,
+        # still waiting at the end and not yet past the answer time (or an email's
+        # deadline): whether it will be answered in time is unknown
+        "waiting_within_target": waiting & (wait < target),
         "completed": st == DONE,
         "wait_seconds": wait,
         "answered_within_target": answered & (wait <= target),
@@ -85,6 +88,7 @@ def contacts_frame(raw: RawRun, queue_names: tuple[str, ...], channel_names: tup
 
 
 _SUMS = (("answered", "answered"), ("abandoned", "abandoned"), ("waiting", "waiting"),
+         ("waiting_within_target", "waiting_within_target"),
          ("completed", "completed"), ("answered_within", "answered_within_target"),
          ("resolved", "resolved"), ("repeats", "is_repeat"))
 
@@ -112,7 +116,10 @@ def _agg_codes(df: pd.DataFrame | dict[str, np.ndarray], codes: np.ndarray, m: i
         arr = cols["arrivals"].astype(float)
         ans = cols["answered"].astype(float)
         comp = cols["completed"].astype(float)
-        cols["service_level"] = cols["answered_within"] / np.where(arr > 0, arr, np.nan)
+        # contacts still waiting within their answer time are left out: their outcome
+        # is unknown (counting them as failures marked down every email of the last day)
+        known = arr - cols["waiting_within_target"]
+        cols["service_level"] = cols["answered_within"] / np.where(known > 0, known, np.nan)
         cols["asa_seconds"] = wait_sum / np.where(ans > 0, ans, np.nan)
         cols["abandon_rate"] = cols["abandoned"] / np.where(arr > 0, arr, np.nan)
         cols["aht_seconds"] = handle_sum / np.where(ans > 0, ans, np.nan)
@@ -216,7 +223,7 @@ def summary(contacts: pd.DataFrame, agents: pd.DataFrame, raw: RawRun,
     occ = occ.to_numpy(float)
     occ = occ[np.isfinite(occ)]
     out = {k: float(over[k]) for k in ("arrivals", "answered", "abandoned", "waiting",
-                                        "completed", "resolved", "repeats", "aht_seconds",
+                                        "waiting_within_target", "completed", "resolved", "repeats", "aht_seconds",
                                         "fcr", "abandon_rate")}
     out["first_contacts"] = float(n - arrs["is_repeat"].sum())
     out["service_level"] = float(rto.get("service_level", np.nan))
