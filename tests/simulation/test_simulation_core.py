@@ -387,13 +387,14 @@ def test_simulation_bad_input_is_counted_not_silently_dropped():
     ag = _agents(2, skills=[{"a": 3}] * 2)
     sh = _shifts(2, 8, 20)
     r = simulate(c, ag, sh)
-    assert r.dropped == {"missing_or_bad_ts": 1, "negative_handle_seconds": 1,
-                         "outside_opening_hours": 1}
-    assert r.summary["arrivals"] == 47
+    # a negative handle time keeps its arrival, with the median logged time
+    assert r.dropped == {"missing_or_bad_ts": 1, "outside_opening_hours": 1}
+    assert r.summary["arrivals"] == 48
+    assert r.issues["handle_seconds_imputed"] == {"negative": 1, "imputed_seconds": 120.0}
     with pytest.raises(FrameError, match="outside opening hours"):
         simulate(c, ag, sh, outside_hours="raise")
     r_keep = simulate(c, ag, sh, outside_hours="keep")
-    assert r_keep.summary["arrivals"] == 48
+    assert r_keep.summary["arrivals"] == 49
     assert r_keep.issues["arrivals_outside_opening_hours_kept"] == 1
 
 

@@ -87,3 +87,17 @@ def test_cli_simulates_a_chat_plan_with_the_handle_time_staff_sized_it_with(tmp_
     planned = service_level()
     assert planned > 0.6, planned  # the plan roughly delivers what it was staffed for
     assert service_level("--chat-slowdown", "0.25") < planned - 0.2
+
+
+def test_one_replication_warns_that_its_intervals_are_nan():
+    from routing_ml.routing.base import LongestIdleAgent
+    from routing_ml.simulation import compare_policies
+
+    ds = pd.date_range(DAY + pd.Timedelta("9h"), periods=2, freq="30min")
+    fc = pd.DataFrame({"unique_id": "voice:q", "ds": ds, "yhat": 10.0})
+    sh = pd.DataFrame({"agent_id": ["A1", "A2"], "start": ds[0],
+                       "end": ds[-1] + pd.Timedelta("30min")})
+    with pytest.warns(UserWarning, match="n_replications=1.*NaN"):
+        res = compare_policies({"lia": LongestIdleAgent()}, fc, None, sh, n_replications=1,
+                               seed=0, aht_seconds=120)
+    assert res.summary["ci_low"].isna().all()

@@ -6,6 +6,7 @@ import logging
 import math
 import numbers
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,12 +111,19 @@ class ComparisonResult:
     summary : ``policy``, ``metric``, ``mean``, ``std``, ``ci_low``, ``ci_high``
         (95 % t interval of the mean over replications; its lower end clipped at 0 for a
         metric that is never negative, and clipped to [0, 1] for a proportion: service
-        level, abandon rate, FCR, occupancy), ``n``.
+        level, abandon rate, FCR, occupancy), ``n``. A ratio (service level, AHT, FCR,
+        occupancy) is the mean of the replications' own ratios, each replication one
+        observation of the day, not the pooled share of all replications' contacts; on
+        a low-volume queue the two differ (a quiet replication weighs as much as a busy
+        one).
     differences : paired differences ``policy`` − ``baseline`` per replication:
         ``policy``, ``baseline``, ``metric``, ``mean_difference``, ``ci_low``,
         ``ci_high`` (95 %), ``relative_difference`` (mean difference / baseline mean),
         ``n``.
-    by_interval : service level of the real-time channels per interval: ``policy``,
+    by_interval : service level of the real-time channels per interval (each
+        replication starts empty at its first arrival or shift: the first hours show a
+        center filling up, not the steady state of Erlang C; compare later intervals,
+        or simulate from an earlier origin): ``policy``,
         ``unique_id`` (``"all"`` for the real-time channels together, else one real-time
         queue), ``ds``, ``arrivals`` (mean over all replications), ``service_level``
         (mean over the replications with arrivals in the interval),
@@ -667,15 +675,16 @@ def simulate(
     Notes
     -----
     Bad input, defined: contacts with missing/unparsable ``ts``, negative
-    ``handle_seconds`` or ``patience_seconds``, before ``origin`` or after ``until`` are
-    dropped and counted in ``dropped``; queues that no scheduled agent can serve are
+    ``patience_seconds`` (or an email's negative ``deadline_seconds``), before ``origin``
+    or after ``until`` are dropped and counted in ``dropped``; queues that no scheduled agent can serve are
     simulated (their contacts wait or abandon) and listed in
     ``issues['queues_without_agents']`` with a warning. When logged handle times are
     replayed (:class:`~routing_ml.simulation.outcomes.LoggedOutcomes`), contacts without a
     usable one get the median logged time, counted in
     ``issues['handle_seconds_imputed']`` by cause (``abandoned_in_log``: missing and
-    ``observed_abandoned``; ``missing``; ``not_a_number``: text or infinite) with the
-    ``imputed_seconds``. Conservation holds for every run: arrivals = answered +
+    ``observed_abandoned``; ``missing``; ``not_a_number``: text or +inf; ``negative``: a
+    real arrival whose logged time is wrong, kept so the load is not understated) with
+    the ``imputed_seconds``. Conservation holds for every run: arrivals = answered +
     abandoned + waiting.
 
     Events at the same time are handled in the order: end of service, log-out, log-in,
@@ -780,7 +789,8 @@ def compare_policies(
     arrivals, agents, schedule : as in :func:`simulate`; ``arrivals`` may also be a
         callable ``seed -> contacts frame`` (a scenario: e.g. a resampled or scaled day),
         called once per replication (and once with seed 0 to set up the pool).
-    n_replications : replications per policy (>= 2 for confidence intervals).
+    n_replications : replications per policy (>= 2 for confidence intervals: with 1,
+        every ``ci_low`` / ``ci_high`` is NaN, with a warning).
     baseline : name of the policy the others are compared with (default: the first).
     seed : master seed; replication ``r`` uses a seed derived from (seed, r).
     n_jobs : worker processes for the replications (1 = in this process; -1 = all
@@ -820,6 +830,10 @@ def compare_policies(
             or n_replications < 1:
         raise ValueError(f"n_replications must be an int >= 1, got {n_replications!r}.")
     n_replications = int(n_replications)
+    if n_replications == 1:
+        warnings.warn("n_replications=1: the confidence intervals need 2 or more "
+                      "replications, so every ci_low / ci_high is NaN.", UserWarning,
+                      stacklevel=2)
     if "patience" in simulate_kwargs:
         simulate_kwargs["patience_seconds"] = _patience(simulate_kwargs.get("patience_seconds"),
                                                         {"patience": simulate_kwargs.pop("patience")})

@@ -624,7 +624,7 @@ class Prepared:
     queue_open: list[tuple[np.ndarray, np.ndarray] | None] = field(default_factory=list)
     # ^ index of each contact's random draws: its rank in (time, contact_id) order
     # contacts without a usable logged handle time, by cause (abandoned_in_log, missing,
-    # not_a_number): an outcome model that replays logged times imputes them
+    # not_a_number, negative): an outcome model that replays logged times imputes them
     handle_unusable: dict = field(default_factory=dict)
 
 
@@ -756,7 +756,9 @@ def prepare(
     ch_row = ch_of_name[ch_codes]
     deferrable_row = np.isin(np.asarray(pool_channels, dtype=object)[ch_row],
                              DEFERRABLE_CHANNELS)
-    for name in ("handle_seconds", "patience_seconds", "deadline_seconds"):
+    # a negative handle time keeps its contact (a real arrival; the time is imputed like a
+    # missing one, see handle_unusable below)
+    for name in ("patience_seconds", "deadline_seconds"):
         if name in df:  # a negative duration is no time: the row is dropped and counted
             neg = (pd.to_numeric(df[name], errors="coerce").to_numpy(float) < 0) & ~miss
             if name == "deadline_seconds":
@@ -997,13 +999,15 @@ def prepare(
     handle_unusable: dict[str, int] = {}
     if "handle_seconds" in df:
         hobs = pd.to_numeric(df["handle_seconds"], errors="coerce").to_numpy(float)[idx]
-        hobs[np.isinf(hobs)] = np.nan  # an endless service: not a usable time
+        negative = hobs < 0
+        hobs[negative | np.isinf(hobs)] = np.nan  # no time, or an endless service
         absent = df["handle_seconds"].isna().to_numpy()[idx]
-        not_num = np.isnan(hobs) & ~absent
+        not_num = np.isnan(hobs) & ~absent & ~negative
         ab_log = (df["observed_abandoned"].eq(True).to_numpy()[idx]
                   if "observed_abandoned" in df else np.zeros(n, dtype=bool))
         for key, m in (("abandoned_in_log", absent & ab_log),
-                       ("missing", absent & ~ab_log), ("not_a_number", not_num)):
+                       ("missing", absent & ~ab_log), ("not_a_number", not_num),
+                       ("negative", negative)):
             if m.any():
                 handle_unusable[key] = int(m.sum())
     else:

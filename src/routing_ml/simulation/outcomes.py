@@ -240,7 +240,7 @@ class LoggedOutcomes:
     ``resolved`` columns of the contacts frame; resolved defaults to True).
 
     A contact without a usable logged handle time (abandoned in the log, missing, not a
-    number) is served in the median logged time; ``simulate`` counts them in
+    number, negative) is served in the median logged time; ``simulate`` counts them in
     ``issues['handle_seconds_imputed']``.
 
     Parameters
