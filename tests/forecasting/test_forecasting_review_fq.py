@@ -193,14 +193,28 @@ def test_window_average_starts_at_the_latest_week_for_every_lead():
 # ----------------------------------------------------------------------------- finding 5
 def test_madrid_city_holidays_move_from_sunday_to_monday():
     dates = HolidayCalendar("ES", "MD", MADRID_CITY_HOLIDAYS).dates([2022, 2023, 2025])
-    # 2022-05-15 and 2025-11-09 were Sundays: the holidays were the Mondays
-    assert np.datetime64("2022-05-16") in dates and np.datetime64("2022-05-15") not in dates
-    assert np.datetime64("2025-11-10") in dates and np.datetime64("2025-11-09") not in dates
+    # 2022-05-15 and 2025-11-09 were Sundays: the Mondays were the days off, and the
+    # Sundays themselves stay holidays (a web channel open on Sundays is quiet then)
+    assert {np.datetime64("2022-05-16"), np.datetime64("2022-05-15")} <= dates
+    assert {np.datetime64("2025-11-10"), np.datetime64("2025-11-09")} <= dates
+    assert np.datetime64("2022-05-17") not in dates
     # on other weekdays they stay: 2023-05-15 (Monday), 2023-11-09 (Thursday)
     assert np.datetime64("2023-05-15") in dates and np.datetime64("2023-11-09") in dates
     # a plain "MM-DD" does not move
     plain = HolidayCalendar(None, None, ("05-15",)).dates([2022])
     assert plain == {np.datetime64("2022-05-15")}
+
+
+def test_a_country_holiday_on_a_sunday_is_a_holiday_on_the_sunday_and_the_day_off():
+    """The holidays package lists only the day off (Christmas 2022 -> Monday 26 December
+    in Madrid); the Sunday itself was missing, so it was forecast as an ordinary Sunday."""
+    dates = HolidayCalendar("ES", "MD").dates([2021, 2022, 2023])
+    for sunday in ("2021-05-02", "2021-08-15", "2022-05-01", "2022-12-25", "2023-01-01",
+                   "2023-03-19"):
+        assert np.datetime64(sunday) in dates, sunday
+    for day_off in ("2021-05-03", "2022-12-26", "2023-03-20"):
+        assert np.datetime64(day_off) in dates, day_off
+    assert np.datetime64("2022-12-27") not in dates and np.datetime64("2023-01-02") not in dates
 
 
 def test_spain_without_a_region_warns_that_regional_holidays_are_missing():

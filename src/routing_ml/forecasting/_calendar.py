@@ -33,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 MINUTES_PER_DAY = 1440
 #: Madrid city holidays (month-day) that ``holidays.Spain(subdiv="MD")`` does not list:
-#: San Isidro and La Almudena. The ``*`` moves one that falls on a Sunday to the Monday
-#: (2022-05-16 and 2025-11-10 were the holidays).
+#: San Isidro and La Almudena. The ``*`` marks the Monday too when one falls on a Sunday
+#: (2022-05-16 and 2025-11-10 were the days off).
 MADRID_CITY_HOLIDAYS: tuple[str, ...] = ("05-15*", "11-09*")
 
 
@@ -428,8 +428,11 @@ class HolidayCalendar:
     ``country`` e.g. "ES" (Spain) with ``subdiv`` e.g. "MD" (Comunidad de Madrid);
     ``extra`` holds recurring "MM-DD" strings or ISO dates "YYYY-MM-DD". A recurring
     date written "MM-DD*" follows the transfer rule of Spanish local holidays: in a year
-    where it falls on a Sunday, the holiday is the Monday after (Madrid's San Isidro
-    "05-15*" and Almudena "11-09*", :data:`MADRID_CITY_HOLIDAYS`).
+    where it falls on a Sunday, the Monday after is the day off (Madrid's San Isidro
+    "05-15*" and Almudena "11-09*", :data:`MADRID_CITY_HOLIDAYS`). Both the day and the
+    day off are holidays here, as for the country's calendar (Christmas 2022 fell on a
+    Sunday and Monday 26 December was the day off in Madrid: a channel open on Sundays
+    is quiet on the day itself, and offices close on the Monday).
     """
 
     country: str | None = "ES"
@@ -483,7 +486,14 @@ class HolidayCalendar:
     def _dates(self, years: tuple[int, ...]) -> set[np.datetime64]:
         out: set[np.datetime64] = set()
         if self.country:
+            # the day itself and, where the law moves it (a Sunday holiday given on the
+            # Monday), the day off too: the package's default lists only the day off, so
+            # Christmas 2022 on a Sunday looked like an ordinary Sunday to a web channel
+            import holidays
+
             out |= {np.datetime64(d, "D") for d in self._country_calendar(years)}
+            out |= {np.datetime64(d, "D") for d in holidays.country_holidays(
+                self.country, subdiv=self.subdiv, years=years, observed=False)}
         for item in self.extra:
             if len(item) <= 6:
                 for y in years:
@@ -492,7 +502,7 @@ class HolidayCalendar:
                     except ValueError:  # "02-29" in a year that has none
                         continue
                     if item.endswith("*") and weekdays(day, 1)[0] == 6:
-                        day = day + np.timedelta64(1, "D")  # Sunday -> Monday
+                        out.add(day + np.timedelta64(1, "D"))  # Sunday: the Monday off too
                     out.add(day)
             else:
                 out.add(np.datetime64(item, "D"))
@@ -527,7 +537,7 @@ def holiday_calendar(country: str | None, subdiv: str | None,
 
 def check_extra_holidays(value: object) -> tuple[str, ...]:
     """``extra_holidays`` as a tuple of valid "MM-DD" / "YYYY-MM-DD" strings, or ValueError."""
-    fmt = ('expected a list of recurring "MM-DD" (or "MM-DD*": moved to the Monday when it '
+    fmt = ('expected a list of recurring "MM-DD" (or "MM-DD*": the Monday too when it '
            'falls on a Sunday) or dated "YYYY-MM-DD" strings, e.g. '
            'extra_holidays=("05-15*", "11-09*")')
     if isinstance(value, str):

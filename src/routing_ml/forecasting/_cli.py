@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
                  "history shows it closed on past holidays), 'yes' or 'no'.")] = "auto",
         extra_holidays: Annotated[str | None, typer.Option(
             help="Local holidays on top of --country/--subdiv, comma-separated: 'MM-DD' "
-                 "every year, 'MM-DD*' moved to Monday when on a Sunday, 'YYYY-MM-DD' once; "
+                 "every year, 'MM-DD*' and the Monday after when on a Sunday, 'YYYY-MM-DD' once; "
                  "'madrid-city' for San Isidro and La Almudena.")] = None,
         time_zone: Annotated[str | None, typer.Option(
             help="Zone of the forecast's clock, e.g. Europe/Madrid, for a history whose ds "

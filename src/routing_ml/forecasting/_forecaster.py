@@ -162,8 +162,9 @@ class Forecaster(ParamsMixin):
         ``"ES"`` without a subdivision warns: the regional holidays (Jueves Santo and
         2 May in Madrid, say) are then missing.
     extra_holidays : recurring "MM-DD" or dated "YYYY-MM-DD" local holidays, e.g.
-        :data:`~routing_ml.forecasting.MADRID_CITY_HOLIDAYS`; a recurring "MM-DD*" moves
-        to the Monday when it falls on a Sunday.
+        :data:`~routing_ml.forecasting.MADRID_CITY_HOLIDAYS`; a recurring "MM-DD*" marks
+        the Monday too when it falls on a Sunday. A country holiday moved by law from a
+        Sunday to the Monday is a holiday on both days.
     closed_on_holidays : whether the forecast without ``future`` (``predict(h=...)``)
         leaves the holidays out. ``"auto"`` (default) learns it per series from the
         history: a series with no rows (or only zero counts) on every past holiday that
