@@ -171,3 +171,22 @@ def test_backtest_rows_are_unique_per_series_when_calendars_differ():
                           model="seasonal_naive_week", holidays_country=None)
     assert not cv.duplicated(["unique_id", "ds", "cutoff"]).any()
     assert set(cv["unique_id"]) == {"office", "web"}
+
+
+def test_daily_totals_read_at_an_intraday_freq_are_refused():
+    """Daily totals (every row at 00:00) fitted with freq='1h' forecast the whole day in
+    the 00:00 interval; the check skipped series with one row a day."""
+    from routing_ml.errors import FrameError
+    from routing_ml.forecasting import Forecaster
+
+    days = pd.date_range("2024-01-01", periods=60, freq="1D")
+    daily = pd.DataFrame({"unique_id": "total", "ds": days,
+                          "y": np.random.default_rng(0).poisson(600, len(days)).astype(float)})
+    for freq in ("1h", "30min"):
+        with pytest.raises(FrameError, match=r"'total' \(60 days\) is at 00:00.*freq='1D'"):
+            Forecaster(freq=freq, holidays_country=None).fit(daily)
+    hours = pd.date_range("2024-01-01", "2024-02-29 23:00", freq="1h")
+    hourly = pd.DataFrame({"unique_id": "web", "ds": hours, "y": 5.0})
+    with pytest.raises(FrameError, match="'total'"):  # one daily series among hourly ones
+        Forecaster(freq="1h", holidays_country=None).fit(pd.concat([daily, hourly]))
+    assert len(Forecaster(freq="1D", holidays_country=None).fit(daily).predict(h="1w")) == 7

@@ -125,9 +125,14 @@ def parse_span(h: str | pd.Timedelta | int, *, name: str = "h") -> pd.Timedelta 
 COARSE_MIN_PAIRS = 20
 
 
+#: a series with every row at 00:00 over this many days is daily data (see check_step)
+DAILY_MIN_DAYS = 7
+
+
 def check_step(df: pd.DataFrame, step: int, *, freq: object) -> None:
     """Raise FrameError when every series' rows are further apart than ``step`` minutes,
-    or when a series with enough rows is on a grid that is a multiple of ``step``.
+    when a series with enough rows is on a grid that is a multiple of ``step``, or when
+    an intraday ``step`` meets a series with every row at 00:00 over a week or more.
 
     Only consecutive rows of the same day are compared (a series open one interval a day
     says nothing about the grid); series without two rows on one day are left out. A
@@ -136,6 +141,20 @@ def check_step(df: pd.DataFrame, step: int, *, freq: object) -> None:
     """
     ds = df[TIME]
     day = ds.dt.normalize()
+    if step < MINUTES_PER_DAY:
+        # daily totals (every row at midnight) read as the 00:00 interval: the day's
+        # volume would be forecast, and staffed, in its first interval
+        at_midnight = ds.eq(day).groupby(df[ID], sort=False).all()
+        days = day.groupby(df[ID], sort=False).nunique()
+        daily = at_midnight[at_midnight & (days >= DAILY_MIN_DAYS)]
+        if len(daily):
+            shown = ", ".join(f"'{q}' ({days[q]} days)" for q in daily.index[:5])
+            raise FrameError(
+                f"freq={freq!r} is {step} minutes, but every row of series {shown} is at "
+                f"00:00: daily totals? Read as {step}-minute volumes, each day's total "
+                f"would be forecast (and staffed) in its 00:00 interval. Fix: fit daily "
+                f"series with freq='1D' (separately from the intraday ones), or spread "
+                f"each day's total over its intervals before fitting.")
     same_day = day.eq(day.groupby(df[ID], sort=False).shift())
     diffs = ds.groupby(df[ID], sort=False).diff()
     ok = same_day & (diffs > pd.Timedelta(0))
