@@ -56,7 +56,6 @@ from routing_ml.scheduling._problem import (
     prepare_problem,
     under_tiers,
 )
-from routing_ml.scheduling.check import VIOLATION_COLUMNS
 from routing_ml.scheduling.rules import RosterRules, RosterWeights
 from routing_ml.scheduling.shifts import (
     MINUTES_PER_DAY,
@@ -484,17 +483,24 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                 starts2 = [(v, p.variants[vi].start_minutes + g * MINUTES_PER_DAY) for v, vi, _ in second]
                 if min(st for _, st in starts2) >= ends[-1] + rest:
                     break
-                last_set2: frozenset[int] | None = None
-                for e in ends:  # increasing e: set1 shrinks, set2 grows
-                    set2 = [v for v, st in starts2 if st < e + rest]
-                    if not set2:
-                        continue
-                    key = frozenset(id(v) for v in set2)
-                    if key == last_set2:
-                        continue
-                    last_set2 = key
-                    set1 = [v for v, vi, _ in first if p.variants[vi].end_minutes >= e]
-                    enforce(m.add(_sum(set1 + set2) <= 1), ("min_rest", aid, None))
+                # a relaxed rest rule still may not put one person on two shifts at once
+                # (a partial plan had 23:00-07:00 then 06:00-12:00): overlaps held hard
+                gaps = (rest, 0) if rule_literals != "none" and rest > 0 else (rest,)
+                for gap in gaps:
+                    last_set2: frozenset[int] | None = None
+                    for e in ends:  # increasing e: set1 shrinks, set2 grows
+                        set2 = [v for v, st in starts2 if st < e + gap]
+                        if not set2:
+                            continue
+                        key = frozenset(id(v) for v in set2)
+                        if key == last_set2:
+                            continue
+                        last_set2 = key
+                        set1 = [v for v, vi, _ in first if p.variants[vi].end_minutes >= e]
+                        if gap == rest:
+                            enforce(m.add(_sum(set1 + set2) <= 1), ("min_rest", aid, None))
+                        else:
+                            m.add(_sum(set1 + set2) <= 1)
                 g += 1
 
     # -- soft rules ---------------------------------------------------------------------------------
@@ -1091,6 +1097,53 @@ def _solve_once(rm: RosterModel, config: SolverConfig, progress: ProgressCallbac
 
 #: on hard infeasibility, the diagnosis may run this share of the time limit past it
 EXPLAIN_SHARE = 0.5
+#: share of the partial plan's time for the plan that keeps the agents' rules hard
+PARTIAL_HELD_SHARE = 0.6
+
+
+def _set_domain(rm: RosterModel, literals: list[Any], low: int, high: int) -> None:
+    """Set the domain of Boolean literals of the model in place (its proto's domains):
+    (1, 1) holds a rule group, (0, 0) relaxes it, (0, 1) frees it again."""
+    variables = rm.model.proto.variables
+    for lt in literals:
+        variables[lt.index].domain[0] = low
+        variables[lt.index].domain[1] = high
+
+
+def _partial_plan(pm: RosterModel, config: SolverConfig, until: float,
+                  core: list[tuple[Any, ...]]) -> tuple[Any, SolveStatus]:
+    """The best partial plan of an infeasible roster: first with only hard coverage and
+    the core's groups relaxable and every other agent rule held (a planner publishes
+    that), then, if it has no plan in its share of the time, with every group relaxable.
+
+    With every group free at the same penalty, a time-limited solve kept the first plan
+    it found: rest, weekly hours and days off broken for 29 of 30 agents when only the
+    coverage of Monday night was in conflict.
+    """
+    relaxable = set(core)
+    held = [lt for key, lt in pm.groups.items() if key[0] != "coverage" and key not in relaxable]
+    if held:
+        _set_domain(pm, held, 1, 1)
+        now = time.perf_counter()
+        stage_until = now + PARTIAL_HELD_SHARE * (until - now)
+        # the greedy roster keeps the agents' rules: a plan to start from, and to keep
+        # when CP-SAT finds none in time. Completed with every coverage group relaxed,
+        # which only places breaks (left free, the completion of a 12-agent, 3-week
+        # roster did not finish in 0.7 s)
+        coverage = [lt for key, lt in pm.groups.items() if key[0] == "coverage"]
+        _set_domain(pm, coverage, 0, 0)
+        greedy = warm_start(pm, 0.5 * (stage_until - now))
+        _set_domain(pm, coverage, 0, 1)
+        solver, status, _ = _solve_once(pm, config, None, stage_until)
+        if not status.has_solution and greedy is not None:
+            solver, status = greedy, SolveStatus.FEASIBLE
+        _set_domain(pm, held, 0, 1)
+        logger.debug("partial plan with the agents' rules held: %s", status.value)
+        if status.has_solution or time.perf_counter() >= until:
+            return solver, status
+    solver, status, _ = _solve_once(pm, config, None, until)
+    logger.debug("partial plan with every rule relaxable: %s", status.value)
+    return solver, status
 
 
 def _shrink_core(am: RosterModel, core: list[tuple[Any, ...]], config: SolverConfig,
@@ -1255,11 +1308,13 @@ def _solve_roster_model(
         0.1, user_config.time_limit_seconds - (time.perf_counter() - t0)))
     t_entry = time.perf_counter()
     reasons = precheck_infeasibility(p) if explain else []
+    core: list[tuple[Any, ...]] = []
     if pattern is None and not reasons and method == "auto" and rm.rule_literals == "none":
         pattern = _pattern_phase(p, config, progress, t0)
         if pattern is not None and (_meets_gap(pattern, config) or pattern.generated):
             return _result_from_pattern(p, pattern, user_config, t0, progress)
     relaxed: tuple[str, ...] = ()
+    relaxed_keys: list[tuple[Any, ...]] = []
     lp_value: float | None = None
     from_warm = False
     main_params: dict[str, Any] | None = None
@@ -1322,11 +1377,10 @@ def _solve_roster_model(
             if not reasons:
                 reasons = ["the hard rules have no common solution (no core found within the time limit)"]
         pm = build_roster_model(p, rule_literals="penalise")
-        psolver, pstatus, _ = _solve_once(pm, config, None, explain_until)
+        psolver, pstatus = _partial_plan(pm, config, explain_until, core)
         if pstatus.has_solution:
             plan_model, plan_solver = pm, psolver
-            relaxed = tuple(_group_text(p, key) for key, lt in pm.groups.items()
-                            if not psolver.boolean_value(lt))
+            relaxed_keys = [key for key, lt in pm.groups.items() if not psolver.boolean_value(lt)]
     reason = "; ".join(reasons) if reasons else None
     if status is SolveStatus.MODEL_INVALID:
         # inputs are validated (weights and costs at most MAX_WEIGHT): a model CP-SAT
@@ -1342,7 +1396,16 @@ def _solve_roster_model(
         roster = pd.DataFrame(columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
         breaks = pd.DataFrame(columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
     cov = coverage_from_roster(roster, breaks, p)
-    violations = check_roster(roster, breaks, p) if has_plan else pd.DataFrame(columns=list(VIOLATION_COLUMNS))
+    if relaxed_keys:
+        # a coverage group relaxed in the model but met by the plan is not listed
+        short = cov.loc[cov["gap"] < 0]
+        days = (short[TIME] - p.start) // pd.Timedelta(days=1)
+        short_days = set(zip(short[ID], days, strict=True))
+        relaxed = tuple(_group_text(p, key) for key in relaxed_keys
+                        if key[0] != "coverage" or (key[1], key[2]) in short_days)
+    # an empty roster is checked too: its broken minimum hours and hard coverage are real
+    # (an infeasible run without a partial plan reported 0 hard-rule violations)
+    violations = check_roster(roster, breaks, p)
     objective = best = gap = None
     if status.has_solution and solver is not None:
         # recomputed in floats from the solution; the bound is CP-SAT's of the scaled model
