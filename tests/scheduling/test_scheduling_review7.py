@@ -59,3 +59,29 @@ def test_a_hard_coverage_conflict_keeps_every_agent_rule_in_the_partial_plan():
     # The KPIs count what check_roster finds in the roster returned
     p = prepare_problem(req, agents, shifts, rules)
     assert res.kpis.hard_rule_violations == len(check_roster(res.roster, res.breaks, p)) > 0
+
+
+def test_the_greedy_roster_is_the_answer_of_last_resort():
+    """When no solver finds a plan in time (a 26-agent, 3-week roster with 6 s came back
+    empty after 26 s), the greedy roster is returned if it keeps the hard rules."""
+    import time
+
+    from routing_ml.scheduling.roster import _greedy_result
+
+    req, agents, shifts, rules = _instance()
+    soft = RosterRules(min_rest_hours=12, max_consecutive_days=6, max_days_per_week=4,
+                       min_consecutive_days_off=1)
+    p = prepare_problem(req, agents, shifts, soft)
+    res = _greedy_result(p, SolverConfig(time_limit_seconds=1), time.perf_counter(), None)
+    assert res is not None and res.method == "greedy" and len(res.roster) > 0
+    assert res.violations.empty and res.status is SolveStatus.FEASIBLE
+    assert res.best_bound == 0.0 and res.gap == 1.0 and res.lp_bound is None
+    # every break at the earliest start its window allows
+    lunch = shifts[0].breaks[0]
+    starts = res.roster.set_index(["agent_id", "date"])["start"]
+    shift_start = starts.loc[list(zip(res.breaks["agent_id"], res.breaks["date"], strict=True))]
+    after = (res.breaks["start"].to_numpy() - shift_start.to_numpy()) / pd.Timedelta(minutes=1)
+    assert len(after) > 0 and (after == lunch.earliest_offset_minutes).all()
+    # with hard coverage it cannot hold here (Monday 00:00-05:00): no such answer
+    assert _greedy_result(prepare_problem(req, agents, shifts, rules), SolverConfig(),
+                          time.perf_counter(), None) is None

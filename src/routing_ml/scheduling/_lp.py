@@ -79,10 +79,16 @@ def lp_bound_from_proto(proto: Any, *, time_limit_seconds: float = 30.0) -> floa
     lb_rows = ~eq & np.isfinite(b_lo_a)
     a_ub = sparse.vstack([a[ub_rows], -a[lb_rows]], format="csr")
     b_ub = np.concatenate([b_hi_a[ub_rows], -b_lo_a[lb_rows]])
-    left = max(0.5, time_limit_seconds - (time.perf_counter() - t0))
+    left = time_limit_seconds - (time.perf_counter() - t0)
+    if left < 0.05:  # the conversion took the time
+        logger.debug("LP bound: no time left after reading the model (%.2fs)", time.perf_counter() - t0)
+        return None
+    # HiGHS' presolve does not look at the time limit: on a 3-week, 26-agent model it ran
+    # 12.6 s of a 0.5 s limit (without it: 0.7 s, and 13.9 s instead of 12.9 s to the optimum)
     res = linprog(obj, A_ub=a_ub if a_ub.shape[0] else None, b_ub=b_ub if a_ub.shape[0] else None,
                   A_eq=a[eq] if eq.any() else None, b_eq=b_lo_a[eq] if eq.any() else None,
-                  bounds=np.column_stack([lo, hi]), method="highs-ipm", options={"time_limit": left})
+                  bounds=np.column_stack([lo, hi]), method="highs-ipm",
+                  options={"time_limit": left, "presolve": False})
     logger.debug("LP bound: status %s (%s) in %.2fs", res.status, res.message, time.perf_counter() - t0)
     if res.status != 0:
         return None
