@@ -196,6 +196,13 @@ _SLASH_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(.*)$")
 _YMD_SLASH_DATE = re.compile(r"^\s*\d{4}/\d{1,2}/\d{1,2}")
 
 
+
+def _label(value: Any) -> str:
+    """A row label as the user would write it (720, not np.int64(720))."""
+    item = getattr(value, "item", None)
+    return repr(item() if callable(item) else value)
+
+
 def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
     """Rewrite ``dd/mm/yyyy`` or ``mm/dd/yyyy`` strings as ISO, if the column says which
     (also written with ``-`` or ``.``: ``08-01-2024``, ``08.01.2024``).
@@ -232,7 +239,7 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
         pos = int(np.argmax(other))
         raise FrameError(
             f"{frame}: column '{column}' has a date with '/' in a layout other than "
-            f"dd/mm/yyyy or mm/dd/yyyy: row {s.index[pos]!r} {values[pos]!r}. {convert}")
+            f"dd/mm/yyyy or mm/dd/yyyy: row {_label(s.index[pos])} {values[pos]!r}. {convert}")
     if not slash.any():
         return pd.Series(values, index=s.index, name=s.name)
     a, b, year, rest = (parts.loc[slash, k] for k in (0, 2, 3, 4))
@@ -252,7 +259,7 @@ def _slash_dates_as_iso(s: pd.Series, column: str, *, frame: str) -> pd.Series:
             pos = int(day_first.index[int(np.argmax(differ))])
             raise FrameError(
                 f"{frame}: column '{column}' has dates in a format that reads both "
-                f"day-first and month-first: row {s.index[pos]!r} '{values[pos]}' is "
+                f"day-first and month-first: row {_label(s.index[pos])} '{values[pos]}' is "
                 f"{day_first[pos][:10]} as dd/mm/yyyy and {month_first[pos][:10]} as "
                 f"mm/dd/yyyy. {convert}"
             )

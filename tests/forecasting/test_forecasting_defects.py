@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -190,3 +192,24 @@ def test_daily_totals_read_at_an_intraday_freq_are_refused():
     with pytest.raises(FrameError, match="'total'"):  # one daily series among hourly ones
         Forecaster(freq="1h", holidays_country=None).fit(pd.concat([daily, hourly]))
     assert len(Forecaster(freq="1D", holidays_country=None).fit(daily).predict(h="1w")) == 7
+
+
+def test_a_history_listing_only_intervals_with_contacts_warns():
+    """groupby().size() leaves out the quiet hours; they were read as unknown and the
+    forecast came out too high (+19 % on a Madrid service) without a word."""
+    from routing_ml.forecasting import Forecaster
+
+    ds = pd.date_range("2024-01-01", "2024-02-25 23:00", freq="1h")
+    rng = np.random.default_rng(5)
+    full = pd.DataFrame({"unique_id": "web", "ds": ds,
+                         "y": rng.poisson(np.where(ds.hour.isin(range(8, 20)), 4.0, 1.5))
+                         .astype(float)})
+    sparse = full[full["y"] > 0]
+    with pytest.warns(UserWarning, match=r"'web' \(\d+ rows, \d+%; e\.g\. 2024-.*y=0"):
+        Forecaster(freq="1h", holidays_country=None).fit(sparse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Forecaster(freq="1h", holidays_country=None).fit(full)
+        gaps = full.copy()
+        gaps.loc[gaps.index[100:130], "y"] = np.nan  # a data gap given as NaN rows is no hole
+        Forecaster(freq="1h", holidays_country=None).fit(gaps)

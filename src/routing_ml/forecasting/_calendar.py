@@ -221,6 +221,30 @@ class Panel:
         return pd.Timestamp(self.start + np.timedelta64(int(rows[i]), "D")
                             + np.timedelta64(int(self.slots[cols[i]]), "m"))
 
+    def absent_rows(self) -> tuple[int, int, pd.Timestamp | None]:
+        """(absent, expected, first absent): rows missing on open days at the slots the
+        series has on at least half of its open days of that weekday; a frame that lists
+        only the intervals with contacts (``groupby().size()``) has many."""
+        open_day = self.present.any(axis=1)
+        weekday = (self.dates.astype("datetime64[D]").view("int64") + 3) % 7  # Monday 0
+        absent = expected = 0
+        first: np.datetime64 | None = None
+        for w in range(7):
+            days = np.flatnonzero(open_day & (weekday == w))
+            if len(days) == 0:
+                continue
+            seen = self.present[days]
+            usual = seen.sum(axis=0) >= 0.5 * len(days)
+            holes = ~seen & usual[None, :]
+            absent += int(holes.sum())
+            expected += int(len(days) * usual.sum())
+            if holes.any():
+                r, c = np.argwhere(holes)[0]
+                at = self.start + np.timedelta64(int(days[r]), "D") + np.timedelta64(
+                    int(self.slots[c]), "m")
+                first = at if first is None or at < first else first
+        return absent, expected, None if first is None else pd.Timestamp(first)
+
     def truncate(self, cutoff: pd.Timestamp) -> Panel:
         """The panel with every interval starting after ``cutoff`` removed."""
         day = int((np.datetime64(cutoff.normalize(), "D") - self.start) // np.timedelta64(1, "D"))
