@@ -127,6 +127,22 @@ def test_avisos_madrid_volumes_gaps_are_missing_not_zero(avisos):
     assert vol["y"].sum() + in_missing.sum() == len(avisos)
 
 
+def test_avisos_daily_volumes_may_keep_days_with_a_short_gap(avisos):
+    """At freq='1D' a 10-minute hole blanked the whole day (17 of 31 December days)."""
+    strict = avisos_madrid_volumes(avisos, freq="1D").set_index("ds")["y"]
+    kept = avisos_madrid_volumes(avisos, freq="1D", max_gap_share=0.02).set_index("ds")["y"]
+    # 2023-11-28 lost 11 minutes (11:22:45 - 11:33:31): its day keeps its reports
+    assert np.isnan(strict[pd.Timestamp("2023-11-28")])
+    day = avisos["requested_at"].dt.normalize() == pd.Timestamp("2023-11-28")
+    assert kept[pd.Timestamp("2023-11-28")] == day.sum()
+    # never more days than the strict grid, and the long outage stays missing
+    assert kept.isna().sum() < strict.isna().sum()
+    assert kept.notna().sum() - strict.notna().sum() == (strict.isna() & kept.notna()).sum()
+    assert kept["2022-06-01":"2023-03-01"].isna().all()
+    with pytest.raises(ValueError, match="max_gap_share"):
+        avisos_madrid_volumes(avisos, freq="1D", max_gap_share=1.0)
+
+
 def test_avisos_volumes_by_service(avisos):
     vol = avisos_madrid_volumes(avisos, freq="1D", by_service=True)
     assert vol["unique_id"].nunique() == 77
