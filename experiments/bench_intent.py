@@ -833,7 +833,7 @@ def main() -> None:
     ap.add_argument("--part", default="all",
                     choices=["all", "banking77", "ablation", "latency", "madrid",
                              "synthetic", "report"])
-    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--folds", type=lambda v: int(float(v)), default=5)  # MLflow may send "5.0"
     ap.add_argument("--weights", type=float, nargs="*", default=[1.0, 3.0])
     ap.add_argument("--main-weight", type=float, default=2.0)
     ap.add_argument("--static-weights", type=float, nargs="*", default=[1.0])

@@ -196,7 +196,6 @@ _SLASH_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(.*)$")
 _YMD_SLASH_DATE = re.compile(r"^\s*\d{4}/\d{1,2}/\d{1,2}")
 
 
-
 def _label(value: Any) -> str:
     """A row label as the user would write it (720, not np.int64(720))."""
     item = getattr(value, "item", None)

@@ -175,21 +175,21 @@ def test_backtest_rows_are_unique_per_series_when_calendars_differ():
     assert set(cv["unique_id"]) == {"office", "web"}
 
 
-def test_daily_totals_read_at_an_intraday_freq_are_refused():
+def test_daily_totals_read_at_an_intraday_freq_warn():
     """Daily totals (every row at 00:00) fitted with freq='1h' forecast the whole day in
-    the 00:00 interval; the check skipped series with one row a day."""
-    from routing_ml.errors import FrameError
+    the 00:00 interval without a word; the check skipped series with one row a day. A
+    warning, not an error: a queue may really open one interval at midnight."""
     from routing_ml.forecasting import Forecaster
 
     days = pd.date_range("2024-01-01", periods=60, freq="1D")
     daily = pd.DataFrame({"unique_id": "total", "ds": days,
                           "y": np.random.default_rng(0).poisson(600, len(days)).astype(float)})
     for freq in ("1h", "30min"):
-        with pytest.raises(FrameError, match=r"'total' \(60 days\) is at 00:00.*freq='1D'"):
+        with pytest.warns(UserWarning, match=r"'total' \(60 days\) is at 00:00.*freq='1D'"):
             Forecaster(freq=freq, holidays_country=None).fit(daily)
     hours = pd.date_range("2024-01-01", "2024-02-29 23:00", freq="1h")
     hourly = pd.DataFrame({"unique_id": "web", "ds": hours, "y": 5.0})
-    with pytest.raises(FrameError, match="'total'"):  # one daily series among hourly ones
+    with pytest.warns(UserWarning, match="'total'"):  # one daily series among hourly ones
         Forecaster(freq="1h", holidays_country=None).fit(pd.concat([daily, hourly]))
     assert len(Forecaster(freq="1D", holidays_country=None).fit(daily).predict(h="1w")) == 7
 
@@ -210,6 +210,10 @@ def test_a_history_listing_only_intervals_with_contacts_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Forecaster(freq="1h", holidays_country=None).fit(full)
+        # opening hours extended from 08-18 to 08-20 after three weeks: closed, not quiet
+        office = full[full["ds"].dt.hour.isin(range(8, 20))
+                      & ((full["ds"] >= "2024-01-22") | (full["ds"].dt.hour < 18))]
+        Forecaster(freq="1h", holidays_country=None).fit(office)
         gaps = full.copy()
         gaps.loc[gaps.index[100:130], "y"] = np.nan  # a data gap given as NaN rows is no hole
         Forecaster(freq="1h", holidays_country=None).fit(gaps)

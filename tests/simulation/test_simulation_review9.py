@@ -36,21 +36,25 @@ def test_emails_still_waiting_within_their_deadline_are_left_out_of_the_service_
     assert email["service_level"] == 1.0 and email["waiting_within_target"] == len(waiting)
 
 
-def test_calls_waiting_past_the_answer_time_at_the_end_still_count_as_missed():
-    # one agent, a burst of calls at the end: those waiting longer than 20 s are failures
+def test_calls_waiting_at_until_within_the_answer_time_are_unknown_not_missed():
+    # one agent, a burst of calls, the clock stopped at 09:50 by until: those waiting
+    # longer than 20 s are failures, the others are unknown
     ds = pd.date_range(DAY + pd.Timedelta("9h"), periods=2, freq="30min")
-    fc = pd.DataFrame({"unique_id": "voice:q", "ds": ds, "yhat": [10.0, 40.0]})
+    fc = pd.DataFrame({"unique_id": "voice:q", "ds": ds, "yhat": [10.0, 60.0]})
     sh = pd.DataFrame({"agent_id": ["A1"], "start": ds[0], "end": ds[-1] + pd.Timedelta("30min")})
-    r = simulate(fc, None, sh, seed=1, aht_seconds=300)
+    r = simulate(fc, None, sh, seed=1, aht_seconds=300, until=DAY + pd.Timedelta("9h50min"))
     c = r.contacts
-    late = c["waiting"] & (c["wait_seconds"] >= 20)
-    assert late.sum() > 0
-    unknown = int((c["waiting"] & (c["wait_seconds"] < 20)).sum())
-    assert r.summary["waiting_within_target"] == unknown
+    assert (c["waiting"] & (c["wait_seconds"] > 20)).sum() > 0
+    unknown = int((c["waiting"] & (c["wait_seconds"] <= 20)).sum())
+    assert unknown > 0 and r.summary["waiting_within_target"] == unknown
     assert r.summary["service_level"] == pytest.approx(
         c["answered_within_target"].sum() / (len(c) - unknown))
     by_interval = r.by_interval[r.by_interval["unique_id"] == "voice:q"]
     assert np.nansum(by_interval["waiting_within_target"]) == unknown
+    # without until the run ends when the events do: a call still waiting then has nobody
+    # left to answer it, and counts as missed
+    r = simulate(fc, None, sh, seed=1, aht_seconds=300)
+    assert r.summary["waiting"] > 0 and r.summary["waiting_within_target"] == 0
 
 
 def test_cli_simulates_a_chat_plan_with_the_handle_time_staff_sized_it_with(tmp_path):

@@ -131,8 +131,8 @@ DAILY_MIN_DAYS = 7
 
 def check_step(df: pd.DataFrame, step: int, *, freq: object) -> None:
     """Raise FrameError when every series' rows are further apart than ``step`` minutes,
-    when a series with enough rows is on a grid that is a multiple of ``step``, or when
-    an intraday ``step`` meets a series with every row at 00:00 over a week or more.
+    or when a series with enough rows is on a grid that is a multiple of ``step``; warn
+    when an intraday ``step`` meets a series with every row at 00:00 over a week or more.
 
     Only consecutive rows of the same day are compared (a series open one interval a day
     says nothing about the grid); series without two rows on one day are left out. A
@@ -148,13 +148,15 @@ def check_step(df: pd.DataFrame, step: int, *, freq: object) -> None:
         days = day.groupby(df[ID], sort=False).nunique()
         daily = at_midnight[at_midnight & (days >= DAILY_MIN_DAYS)]
         if len(daily):
+            # a warning, not an error: a queue may really open one interval at midnight
             shown = ", ".join(f"'{q}' ({days[q]} days)" for q in daily.index[:5])
-            raise FrameError(
+            warnings.warn(
                 f"freq={freq!r} is {step} minutes, but every row of series {shown} is at "
                 f"00:00: daily totals? Read as {step}-minute volumes, each day's total "
-                f"would be forecast (and staffed) in its 00:00 interval. Fix: fit daily "
-                f"series with freq='1D' (separately from the intraday ones), or spread "
-                f"each day's total over its intervals before fitting.")
+                f"is forecast (and staffed) in its 00:00 interval. Fix: fit daily series "
+                f"with freq='1D' (separately from the intraday ones), or spread each day's "
+                f"total over its intervals before fitting; if the queue only opens at "
+                f"00:00, ignore this.", UserWarning, stacklevel=3)
     same_day = day.eq(day.groupby(df[ID], sort=False).shift())
     diffs = ds.groupby(df[ID], sort=False).diff()
     ok = same_day & (diffs > pd.Timedelta(0))
@@ -222,9 +224,10 @@ class Panel:
                             + np.timedelta64(int(self.slots[cols[i]]), "m"))
 
     def absent_rows(self) -> tuple[int, int, pd.Timestamp | None]:
-        """(absent, expected, first absent): rows missing on open days at the slots the
-        series has on at least half of its open days of that weekday; a frame that lists
-        only the intervals with contacts (``groupby().size()``) has many."""
+        """(absent, expected, first absent): rows missing on open days, between the day's
+        first and last rows, at the slots the series has on at least half of its open
+        days of that weekday; a frame that lists only the intervals with contacts
+        (``groupby().size()``) has many, opening hours that changed have none."""
         open_day = self.present.any(axis=1)
         weekday = (self.dates.astype("datetime64[D]").view("int64") + 3) % 7  # Monday 0
         absent = expected = 0
@@ -235,9 +238,14 @@ class Panel:
                 continue
             seen = self.present[days]
             usual = seen.sum(axis=0) >= 0.5 * len(days)
-            holes = ~seen & usual[None, :]
+            cols = np.arange(seen.shape[1])
+            first_col = np.argmax(seen, axis=1)
+            last_col = seen.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)
+            inside = (cols[None, :] >= first_col[:, None]) & (cols[None, :] <= last_col[:, None])
+            usual_inside = usual[None, :] & inside
+            holes = ~seen & usual_inside
             absent += int(holes.sum())
-            expected += int(len(days) * usual.sum())
+            expected += int(usual_inside.sum())
             if holes.any():
                 r, c = np.argwhere(holes)[0]
                 at = self.start + np.timedelta64(int(days[r]), "D") + np.timedelta64(

@@ -145,7 +145,11 @@ def register(app: typer.Typer) -> None:
         bound_txt = "n/a" if result.best_bound is None else f"{result.best_bound:,.2f}"
         typer.echo(f"status: {result.status.value}  objective: {obj_txt}  bound: {bound_txt}  "
                    f"gap: {gap_txt}  time: {result.wall_time_seconds:.1f}s  solver: {result.method}")
-        if workers != 1 and result.method != "patterns":
+        if result.method == "greedy":
+            typer.echo(f"note: no solver found a roster within --time-limit {time_limit:g}: this is "
+                       f"the greedy roster (breaks at their earliest starts; bound 0, so the gap "
+                       f"says nothing). Fix: a larger --time-limit.", err=True)
+        elif workers != 1 and result.method != "patterns":
             typer.echo(f"note: CP-SAT ran on {workers or 'all'} workers: another run may give another "
                        f"roster of similar quality; --workers 1 with a fixed --seed makes runs "
                        f"reproducible when they end before the time limit.", err=True)

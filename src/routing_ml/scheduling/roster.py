@@ -486,6 +486,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                 # a relaxed rest rule still may not put one person on two shifts at once
                 # (a partial plan had 23:00-07:00 then 06:00-12:00): overlaps held hard
                 gaps = (rest, 0) if rule_literals != "none" and rest > 0 else (rest,)
+                # (a rest of 0 is the no-overlap rule alone: hard in every model)
                 for gap in gaps:
                     last_set2: frozenset[int] | None = None
                     for e in ends:  # increasing e: set1 shrinks, set2 grows
@@ -497,7 +498,7 @@ def build_roster_model(problem: RosterProblem, *, rule_literals: str = "none") -
                             continue
                         last_set2 = key
                         set1 = [v for v, vi, _ in first if p.variants[vi].end_minutes >= e]
-                        if gap == rest:
+                        if gap == rest and rest > 0:
                             enforce(m.add(_sum(set1 + set2) <= 1), ("min_rest", aid, None))
                         else:
                             m.add(_sum(set1 + set2) <= 1)
@@ -1114,9 +1115,10 @@ def _set_domain(rm: RosterModel, literals: list[Any], low: int, high: int) -> No
 
 def _partial_plan(pm: RosterModel, config: SolverConfig, until: float,
                   core: list[tuple[Any, ...]]) -> tuple[Any, SolveStatus]:
-    """The best partial plan of an infeasible roster: first with only hard coverage and
-    the core's groups relaxable and every other agent rule held (a planner publishes
-    that), then, if it has no plan in its share of the time, with every group relaxable.
+    """The best partial plan of an infeasible roster: first, when there is an agent rule
+    outside the conflict, with only hard coverage and the core's groups relaxable and
+    every other agent rule held (a planner publishes that; from the greedy roster), then,
+    if it has no plan in its share of the time, with every group relaxable.
 
     With every group free at the same penalty, a time-limited solve kept the first plan
     it found: rest, weekly hours and days off broken for 29 of 30 agents when only the
@@ -1125,21 +1127,24 @@ def _partial_plan(pm: RosterModel, config: SolverConfig, until: float,
     relaxable = set(core)
     held = [lt for key, lt in pm.groups.items() if key[0] != "coverage" and key not in relaxable]
     if held:
-        _set_domain(pm, held, 1, 1)
+        coverage = [lt for key, lt in pm.groups.items() if key[0] == "coverage"]
         now = time.perf_counter()
         stage_until = now + PARTIAL_HELD_SHARE * (until - now)
-        # the greedy roster keeps the agents' rules: a plan to start from, and to keep
-        # when CP-SAT finds none in time. Completed with every coverage group relaxed,
-        # which only places breaks (left free, the completion of a 12-agent, 3-week
-        # roster did not finish in 0.7 s)
-        coverage = [lt for key, lt in pm.groups.items() if key[0] == "coverage"]
-        _set_domain(pm, coverage, 0, 0)
-        greedy = warm_start(pm, 0.5 * (stage_until - now))
-        _set_domain(pm, coverage, 0, 1)
-        solver, status, _ = _solve_once(pm, config, None, stage_until)
+        try:
+            _set_domain(pm, held, 1, 1)
+            # the greedy roster keeps the agents' rules: a plan to start from, and to keep
+            # when CP-SAT finds none in time. Completed with every coverage group relaxed,
+            # which only places breaks (left free, the completion of a 12-agent, 3-week
+            # roster did not finish in 0.7 s)
+            _set_domain(pm, coverage, 0, 0)
+            greedy = warm_start(pm, 0.5 * (stage_until - now))
+            _set_domain(pm, coverage, 0, 1)
+            solver, status, _ = _solve_once(pm, config, None, stage_until)
+        finally:
+            _set_domain(pm, coverage, 0, 1)
+            _set_domain(pm, held, 0, 1)
         if not status.has_solution and greedy is not None:
             solver, status = greedy, SolveStatus.FEASIBLE
-        _set_domain(pm, held, 0, 1)
         logger.debug("partial plan with the agents' rules held: %s", status.value)
         if status.has_solution or time.perf_counter() >= until:
             return solver, status
@@ -1412,16 +1417,22 @@ def _solve_roster_model(
         roster = pd.DataFrame(columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
         breaks = pd.DataFrame(columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
     cov = coverage_from_roster(roster, breaks, p)
-    if relaxed_keys:
-        # a coverage group relaxed in the model but met by the plan is not listed
-        short = cov.loc[cov["gap"] < 0]
-        days = (short[TIME] - p.start) // pd.Timedelta(days=1)
-        short_days = set(zip(short[ID], days, strict=True))
-        relaxed = tuple(_group_text(p, key) for key in relaxed_keys
-                        if key[0] != "coverage" or (key[1], key[2]) in short_days)
     # an empty roster is checked too: its broken minimum hours and hard coverage are real
     # (an infeasible run without a partial plan reported 0 hard-rule violations)
     violations = check_roster(roster, breaks, p)
+    if relaxed_keys:
+        # a group relaxed in the model but kept by the plan is not listed
+        short = cov.loc[cov["gap"] < 0]
+        days = (short[TIME] - p.start) // pd.Timedelta(days=1)
+        short_days = set(zip(short[ID], days, strict=True))
+        broken = set(zip(violations[AGENT_ID].astype(str), violations["rule"], strict=True))
+
+        def kept(key: tuple[Any, ...]) -> bool:
+            if key[0] == "coverage":
+                return (key[1], key[2]) not in short_days
+            return (str(key[1]), _RULE_TEXT[key[0]]) not in broken
+
+        relaxed = tuple(_group_text(p, key) for key in relaxed_keys if not kept(key))
     objective = best = gap = None
     if status.has_solution and solver is not None:
         # recomputed in floats from the solution; the bound is CP-SAT's of the scaled model
@@ -1596,9 +1607,11 @@ def _greedy_result(p: RosterProblem, config: SolverConfig, t0: float,
               for (a, d), (vi, _) in plan.items()}
     solution = PatternSolution(plan=plan, breaks=breaks, objective=plan_objective(p, plan, breaks),
                                bound=0.0, n_patterns=0, wall_time_seconds=time.perf_counter() - t0)
-    result = _result_from_pattern(p, solution, config, t0, progress)
+    result = _result_from_pattern(p, solution, config, t0, None)
     if not _keeps_hard_rules(result):
         return None
+    if progress is not None:
+        progress(result.progress[-1])
     params = {**result.solver_parameters, "method": "greedy roster (no solver found a plan in time)"}
     params.pop("pattern_time_limit_seconds", None)
     params.pop("patterns", None)

@@ -47,7 +47,9 @@ class SimulationResult:
     summary : overall figures: ``arrivals``, ``first_contacts``, ``repeats``,
         ``answered``, ``abandoned``, ``waiting`` (still waiting at the end),
         ``waiting_within_target`` (of those, the ones not yet past their answer time or
-        deadline), ``completed``, ``service_level`` (real-time channels: share of arrivals
+        deadline: email/web items, and real-time contacts when ``until`` stopped the
+        clock; a call still waiting when the events ran out has nobody left to answer it
+        and counts as missed), ``completed``, ``service_level`` (real-time channels: share of arrivals
         answered within the answer time, the arrivals still waiting within it left out:
         their outcome is unknown), ``asa_seconds`` (mean wait of the answered real-time
         contacts; :func:`routing_ml.queueing.erlang_a`'s ``asa_seconds`` averages over
@@ -126,7 +128,8 @@ class ComparisonResult:
         or simulate from an earlier origin): ``policy``,
         ``unique_id`` (``"all"`` for the real-time channels together, else one real-time
         queue), ``ds``, ``arrivals`` (mean over all replications), ``service_level``
-        (mean over the replications with arrivals in the interval),
+        (mean over the replications where it is defined: arrivals in the interval whose
+        outcome is known),
         ``ci_low``, ``ci_high`` (95 %, within [0, 1]), ``p05``, ``p95`` (no rows, the
         same columns, without real-time contacts).
     dropped : input records not simulated, by reason, summed over the replications

@@ -74,6 +74,9 @@ class RawRun:
     end_time: float
     decisions: int
     holdouts: int
+    #: the run was stopped by an explicit ``until`` (else by running out of events: a
+    #: real-time contact still waiting then will never be answered)
+    stopped_by_until: bool = False
 
 
 class PolicyError(RuntimeError):
@@ -879,5 +882,5 @@ def _run(
         handled=np.asarray(handled), repeats_generated=repeats_generated,
         repeats_after_horizon=repeats_after, repeats_moved_to_opening=repeats_moved,
         end_time=end_time, decisions=decisions,
-        holdouts=holdouts,
+        holdouts=holdouts, stopped_by_until=clock_to_until,
     )

@@ -76,8 +76,9 @@ def contacts_frame(raw: RawRun, queue_names: tuple[str, ...], channel_names: tup
         "abandoned": abandoned,
         "waiting": waiting,
         # still waiting at the end and not yet past the answer time (or an email's
-        # deadline): whether it will be answered in time is unknown
-        "waiting_within_target": waiting & (wait < target),
+        # deadline): whether it will be answered in time is unknown. A real-time contact
+        # waiting when the events ran out (no ``until``) has nobody left to answer it.
+        "waiting_within_target": waiting & (wait <= target) & (is_def | raw.stopped_by_until),
         "completed": st == DONE,
         "wait_seconds": wait,
         "answered_within_target": answered & (wait <= target),
@@ -223,8 +224,8 @@ def summary(contacts: pd.DataFrame, agents: pd.DataFrame, raw: RawRun,
     occ = occ.to_numpy(float)
     occ = occ[np.isfinite(occ)]
     out = {k: float(over[k]) for k in ("arrivals", "answered", "abandoned", "waiting",
-                                        "waiting_within_target", "completed", "resolved", "repeats", "aht_seconds",
-                                        "fcr", "abandon_rate")}
+                                        "waiting_within_target", "completed", "resolved",
+                                        "repeats", "aht_seconds", "fcr", "abandon_rate")}
     out["first_contacts"] = float(n - arrs["is_repeat"].sum())
     out["service_level"] = float(rto.get("service_level", np.nan))
     out["asa_seconds"] = float(rto.get("asa_seconds", np.nan))
