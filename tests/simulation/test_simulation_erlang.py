@@ -77,11 +77,16 @@ def _replicate(patience: float | None) -> pd.DataFrame:
                        answer_seconds=T_ANSWER, seed=1000 + r)
         assert res.conservation_holds()
         c = res.contacts.loc[res.contacts["arrival_seconds"] >= WARMUP]
+        done = res.contacts["answered"] | res.contacts["abandoned"]
+        # the summary's Erlang A ASA is the mean wait of the answered and abandoned
+        assert res.summary["asa_offered_seconds"] == pytest.approx(
+            res.contacts.loc[done, "wait_seconds"].mean())
         rows.append({
             "sl": c["answered_within_target"].mean(),
             "asa": c.loc[c["answered"], "wait_seconds"].mean(),
             "wait_all": c["wait_seconds"].where(c["answered"], 0.0).mean(),
             "abandon": c["abandoned"].mean(),
+            "wait_done": c.loc[c["answered"] | c["abandoned"], "wait_seconds"].mean(),
             "aht": c.loc[c["answered"], "handle_seconds"].mean(),
         })
     return pd.DataFrame(rows)
@@ -122,6 +127,13 @@ def test_simulation_erlang_a_abandonment_and_service_level():
     assert lo <= p_ab <= hi, (p_ab, lo, hi)
     lo, hi = _ci(runs["sl"])
     assert lo <= p_within <= hi, (p_within, lo, hi)
+    # the ASA staffing caps (max_asa_seconds): Erlang A's mean time in queue of every
+    # offered caller, the abandoned ones' too, is what asa_offered_seconds measures
+    from routing_ml.queueing import erlang_a as library_erlang_a
+
+    asa = float(library_erlang_a(OFFERED, AGENTS, AHT, patience, T_ANSWER).asa_seconds)
+    lo, hi = _ci(runs["wait_done"])
+    assert lo <= asa <= hi, (asa, lo, hi)
     # and abandonment really changes things: Erlang C's SL is clearly lower
     pw = erlang_c_wait_probability(OFFERED, AGENTS)
     assert p_within > 1.0 - pw * math.exp(-(AGENTS / AHT - LAM) * T_ANSWER) + 0.03

@@ -52,8 +52,9 @@ class SimulationResult:
         and counts as missed), ``completed``, ``service_level`` (real-time channels: share of arrivals
         answered within the answer time, the arrivals still waiting within it left out:
         their outcome is unknown), ``asa_seconds`` (mean wait of the answered real-time
-        contacts; :func:`routing_ml.queueing.erlang_a`'s ``asa_seconds`` averages over
-        every offered contact, the abandoned ones' waits included), ``abandon_rate`` (all
+        contacts), ``asa_offered_seconds`` (mean time in queue of every answered or
+        abandoned real-time contact: :func:`routing_ml.queueing.erlang_a`'s
+        ``asa_seconds``, the one ``StaffingTarget.max_asa_seconds`` caps), ``abandon_rate`` (all
         channels), ``abandon_rate_realtime``, ``aht_seconds``, ``fcr`` (resolved /
         completed), ``repeats_generated``, ``repeats_after_horizon``,
         ``repeats_moved_to_opening`` (see ``repeats`` in :func:`simulate`), ``occupancy_mean``,
@@ -64,7 +65,8 @@ class SimulationResult:
         ``channel``, ``ds`` (interval of arrival), ``arrivals``, ``answered``,
         ``abandoned``, ``waiting``, ``waiting_within_target``, ``completed``,
         ``answered_within``, ``resolved``,
-        ``repeats``, ``service_level``, ``asa_seconds``, ``abandon_rate``,
+        ``repeats``, ``service_level``, ``asa_seconds``, ``asa_offered_seconds``,
+        ``abandon_rate``,
         ``aht_seconds``, ``fcr``.
     by_queue, by_channel : the same columns per ``unique_id`` / per ``channel``.
     agents : ``agent_id``, ``contacts_handled``, ``busy_seconds``, ``available_seconds``,

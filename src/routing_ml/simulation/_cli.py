@@ -313,9 +313,11 @@ def register(app: typer.Typer) -> None:
                                                          "waiting") if m in s.index]
         if counts:
             typer.echo("contacts per replication (mean): " + ", ".join(counts))
-        for m in ("service_level", "asa_seconds", "abandon_rate", "occupancy_mean"):
+        # asa_offered_seconds: the ASA staff --max-asa-seconds caps (abandoned waits too)
+        for m in ("service_level", "asa_seconds", "asa_offered_seconds", "abandon_rate",
+                  "occupancy_mean"):
             row = s.loc[m]
-            typer.echo(f"{m:<16} {row['mean']:.3f}  [{row['ci_low']:.3f}, "
+            typer.echo(f"{m:<19} {row['mean']:.3f}  [{row['ci_low']:.3f}, "
                        f"{row['ci_high']:.3f}]")
         if res.dropped:
             typer.echo(f"dropped input records, all {replications} replications: {res.dropped} "

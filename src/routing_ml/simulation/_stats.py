@@ -99,6 +99,8 @@ def _arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
     answered = df["answered"].to_numpy(bool)
     out = {col: df[col].to_numpy(float) for _, col in _SUMS}
     out["_wait"] = np.where(answered, df["wait_seconds"].to_numpy(float), 0.0)
+    done = answered | df["abandoned"].to_numpy(bool)
+    out["_wait_done"] = np.where(done, df["wait_seconds"].to_numpy(float), 0.0)
     out["_handle"] = np.where(answered, df["handle_seconds"].to_numpy(float), 0.0)
     return out
 
@@ -112,6 +114,7 @@ def _agg_codes(df: pd.DataFrame | dict[str, np.ndarray], codes: np.ndarray, m: i
     for name, col in _SUMS:
         cols[name] = np.bincount(codes, weights=a[col], minlength=m).astype(np.int64)
     wait_sum = np.bincount(codes, weights=a["_wait"], minlength=m)
+    wait_done_sum = np.bincount(codes, weights=a["_wait_done"], minlength=m)
     handle_sum = np.bincount(codes, weights=a["_handle"], minlength=m)
     with np.errstate(invalid="ignore", divide="ignore"):
         arr = cols["arrivals"].astype(float)
@@ -122,6 +125,10 @@ def _agg_codes(df: pd.DataFrame | dict[str, np.ndarray], codes: np.ndarray, m: i
         known = arr - cols["waiting_within_target"]
         cols["service_level"] = cols["answered_within"] / np.where(known > 0, known, np.nan)
         cols["asa_seconds"] = wait_sum / np.where(ans > 0, ans, np.nan)
+        # Erlang A's (and staffing's max_asa_seconds') ASA: every offered contact's time in
+        # queue, the abandoned ones' too (those still waiting at the end are left out)
+        done = ans + cols["abandoned"]
+        cols["asa_offered_seconds"] = wait_done_sum / np.where(done > 0, done, np.nan)
         cols["abandon_rate"] = cols["abandoned"] / np.where(arr > 0, arr, np.nan)
         cols["aht_seconds"] = handle_sum / np.where(ans > 0, ans, np.nan)
         cols["fcr"] = cols["resolved"] / np.where(comp > 0, comp, np.nan)
@@ -229,6 +236,7 @@ def summary(contacts: pd.DataFrame, agents: pd.DataFrame, raw: RawRun,
     out["first_contacts"] = float(n - arrs["is_repeat"].sum())
     out["service_level"] = float(rto.get("service_level", np.nan))
     out["asa_seconds"] = float(rto.get("asa_seconds", np.nan))
+    out["asa_offered_seconds"] = float(rto.get("asa_offered_seconds", np.nan))
     out["abandon_rate_realtime"] = float(rto.get("abandon_rate", np.nan))
     out["service_level_all_channels"] = float(over["service_level"])
     out["repeats_generated"] = float(raw.repeats_generated)
