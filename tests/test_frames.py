@@ -174,3 +174,15 @@ def test_slash_dates_with_repeated_index_two_digit_years_and_ymd():
     assert as_datetime_column(ymd, "ds", frame="f").dt.day.tolist() == [1, 13]
     with pytest.raises(FrameError, match="layout other than dd/mm/yyyy"):
         as_datetime_column(pd.DataFrame({"ds": ["1/2", "13/03/2024"]}), "ds", frame="f")
+
+
+def test_period_timestamps_are_read_as_their_start():
+    """A 'ds' of pandas periods (df.ds.dt.to_period('D')) was refused with a pd.to_datetime
+    hint that does not convert periods."""
+    from routing_ml.frames import as_datetime_column
+
+    df = pd.DataFrame({"ds": pd.period_range("2024-01-01", periods=3, freq="D")})
+    got = as_datetime_column(df, "ds", frame="volumes frame")
+    assert got.tolist() == list(pd.date_range("2024-01-01", periods=3, freq="D"))
+    hourly = pd.DataFrame({"ds": pd.period_range("2024-01-01 09:00", periods=2, freq="h")})
+    assert as_datetime_column(hourly, "ds", frame="f").iloc[1] == pd.Timestamp("2024-01-01 10:00")

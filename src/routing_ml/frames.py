@@ -134,6 +134,8 @@ def as_datetime_column(df: pd.DataFrame, column: str, *, frame: str) -> pd.Serie
             f"Fix: write dates as text ('2024-01-08 09:30'); Excel serial days: "
             f"pd.to_datetime(df['{column}'], unit='D', origin='1899-12-30'); seconds since a "
             f"start: pd.Timestamp(start) + pd.to_timedelta(df['{column}'], unit='s').")
+    if isinstance(s.dtype, pd.PeriodDtype):
+        s = s.dt.to_timestamp()  # a period is its start: '2024-01-08' -> 2024-01-08 00:00
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = _slash_dates_as_iso(s, column, frame=frame)
         converted = to_datetime_coerced(s)
