@@ -37,8 +37,42 @@ def test_staff_reads_a_spanish_spreadsheet_export(tmp_path):
     res = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "fc.csv"), "--aht-seconds", "300",
                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
-    req = pd.read_csv(out)
+    # written as it was read: semicolons and decimal commas (a Spanish spreadsheet opens a
+    # comma file as one column)
+    assert out.read_text().splitlines()[0].startswith("unique_id;ds;")
+    req = pd.read_csv(out, sep=";", decimal=",")
     assert len(req) == 4 and (req["agents"] > 10).all()
+    assert req["service_level"].between(0.8, 1.0).all()  # "0,84": a decimal comma
+
+
+def test_a_chain_of_commands_keeps_the_spanish_format(tmp_path):
+    """forecast writes a ';' history's forecast with ';' and decimal commas; staff reads it
+    and writes its requirements the same way; a comma file stays a comma file."""
+    import numpy as np
+
+    ds = pd.date_range("2024-01-01", "2024-01-28 23:30", freq="30min")
+    y = np.random.default_rng(0).poisson(12, len(ds))
+    lines = ["unique_id;ds;y"] + [f"voice;{d:%Y-%m-%d %H:%M};{v}" for d, v in zip(ds, y, strict=True)]
+    (tmp_path / "h.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fc, req = tmp_path / "fc.csv", tmp_path / "req.csv"
+    run = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"), "--freq",
+                                   "30min", "--horizon", "1d", "--country", "", "--out", str(fc)])
+    assert run.exit_code == 0, run.output
+    text = fc.read_text()
+    assert text.splitlines()[0].startswith("unique_id;ds;") and "," in text.splitlines()[1]
+    run = CliRunner().invoke(app, ["staff", "--forecast", str(fc), "--aht-seconds", "240",
+                                   "--out", str(req)])
+    assert run.exit_code == 0, run.output
+    written = pd.read_csv(req, sep=";", decimal=",")
+    forecast = pd.read_csv(fc, sep=";", decimal=",")
+    assert len(written) == len(forecast) and written["agents"].gt(0).any()
+    pd.read_csv(fc, sep=";", decimal=",").to_csv(tmp_path / "fc_comma.csv", index=False)
+    run = CliRunner().invoke(app, ["staff", "--forecast", str(tmp_path / "fc_comma.csv"),
+                                   "--aht-seconds", "240", "--out", str(tmp_path / "req2.csv")])
+    assert run.exit_code == 0, run.output
+    assert (tmp_path / "req2.csv").read_text().startswith("unique_id,")
+    again = pd.read_csv(tmp_path / "req2.csv")
+    assert again["agents"].tolist() == written["agents"].tolist()
 
 
 def _write(tmp_path, text, name="es.csv", encoding="utf-8"):

@@ -35,7 +35,7 @@ def test_dayfirst_reads_dates_that_read_both_ways_and_is_named_in_the_refusal(tm
     assert not (tmp_path / "req.csv").exists()
     ok = CliRunner().invoke(app, ["--dayfirst", *args])
     assert ok.exit_code == 0, ok.output
-    req = pd.read_csv(tmp_path / "req.csv", parse_dates=["ds"])
+    req = pd.read_csv(tmp_path / "req.csv", parse_dates=["ds"], sep=";", decimal=",")
     assert req["ds"].dt.month.eq(2).all() and req["ds"].dt.day.tolist() == [5, 5, 6, 6]
     assert not DAYFIRST.get()  # the flag lasts one command
 

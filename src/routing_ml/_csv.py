@@ -2,7 +2,8 @@
 a spreadsheet set to Spanish (and most continental European) conventions.
 
 Used by every ``routing-ml`` command that reads a table, so ``2,5`` in a ``;`` file is the
-number 2.5 and not a column named ``'unique_id;ds;y'``.
+number 2.5 and not a column named ``'unique_id;ds;y'``; the tables a command writes follow
+its main input's format (:func:`write_table`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,19 @@ def sniff_separator(path: str | Path) -> str:
         header = fh.readline()
     unquoted = re.sub(r'"[^"]*"', "", header)
     return ";" if ";" in unquoted and "," not in unquoted else ","
+
+
+def write_table(df: pd.DataFrame, path: str | Path, *, like: str | Path | None = None,
+                index: bool = False) -> None:
+    """Write ``df`` as CSV in the format of the input file ``like``: semicolons and decimal
+    commas when it was a ``;`` file (a spreadsheet set to Spanish, which opens a comma file
+    as one column), else commas and decimal points. :func:`read_table` reads both, so the
+    next command of the chain reads what this one wrote."""
+    sep = ","
+    if like is not None and Path(like).suffix.lower() not in (".parquet", ".pq", ".json") \
+            and Path(like).is_file():
+        sep = sniff_separator(like)
+    df.to_csv(path, index=index, sep=sep, decimal="," if sep == ";" else ".")
 
 
 def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
-from routing_ml._csv import read_table
+from routing_ml._csv import read_table, write_table
 
 
 def register(app: typer.Typer) -> None:
@@ -158,7 +158,7 @@ def register(app: typer.Typer) -> None:
                                          subdiv=subdiv, extra=extra)
             typer.echo(note, err=True)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fc.to_csv(out, index=False)
+        write_table(fc, out, like=history)
         typer.echo(f"wrote {len(fc)} rows to {out}")
         if plot is not None:
             plot.parent.mkdir(parents=True, exist_ok=True)

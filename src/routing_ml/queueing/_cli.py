@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
-from routing_ml._csv import read_table
+from routing_ml._csv import read_table, write_table
 
 if TYPE_CHECKING:
     from routing_ml.queueing import StaffingTarget
@@ -181,7 +181,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {as_flags(exc)}", err=True)
             raise typer.Exit(1) from exc
         out.parent.mkdir(parents=True, exist_ok=True)
-        result.to_csv(out, index=False)
+        write_table(result, out, like=forecast)
         if plot is not None and len(result):
             from routing_ml.queueing import plot_staffing
 

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
 
         import pandas as pd
 
-        from routing_ml._csv import read_table
+        from routing_ml._csv import read_table, write_table
         from routing_ml.routing import Router, contact_from_record
 
         if not bundle.is_dir():
@@ -133,13 +133,13 @@ def register(app: typer.Typer) -> None:
             at = float(at)
         decisions = router.route_batch(rows, agents, globally=batch, now=at)
         out.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({
+        write_table(pd.DataFrame({
             "contact_id": [c.contact_id for c in rows],
             "agent_id": [d.agent_id or "" for d in decisions],
             "reason": [d.reason for d in decisions],
             "score": [d.score for d in decisions],
             "retry_after_seconds": [d.retry_after_seconds for d in decisions],
-        }).to_csv(out, index=False)
+        }), out, like=contacts)
         routed = sum(d.routed for d in decisions)
         typer.echo(f"routed {routed} of {len(rows)} contacts -> {out}")
         waiting = [d for d in decisions if not d.routed]

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from routing_ml._cli_hints import as_flags, bad_output, clashing_paths
-from routing_ml._csv import read_table
+from routing_ml._csv import read_table, write_table
 
 
 def register(app: typer.Typer) -> None:
@@ -192,12 +192,13 @@ def register(app: typer.Typer) -> None:
             gantt_path = None if gantt_path is None else partial(gantt_path)
         written: list[Path] = []
         try:
-            roster[["agent_id", "date", "start", "end", "breaks", "shift", "unique_id", "paid_hours"]].to_csv(
-                out, index=False)
+            write_table(roster[["agent_id", "date", "start", "end", "breaks", "shift", "unique_id",
+                                "paid_hours"]], out, like=requirements)
             written.append(out)
-            result.coverage.to_csv(cov_path, index=False)
+            write_table(result.coverage, cov_path, like=requirements)
             written.append(cov_path)
-            brk[["agent_id", "date", "break", "start", "end", "paid"]].to_csv(breaks_path, index=False)
+            write_table(brk[["agent_id", "date", "break", "start", "end", "paid"]], breaks_path,
+                        like=requirements)
             written.append(breaks_path)
             if plot is not None and gantt_path is not None:
                 written.append(plot_coverage(result.coverage, plot, interval_minutes=interval_minutes))

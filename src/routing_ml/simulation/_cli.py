@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from routing_ml._cli_hints import as_flags, bad_output
-from routing_ml._csv import read_table
+from routing_ml._csv import read_table, write_table
 
 _POLICIES = ("longest_idle", "skill_based", "batch_assignment")
 
@@ -291,9 +291,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {as_flags(exc)}", err=True)
             raise typer.Exit(1) from exc
         out.mkdir(parents=True, exist_ok=True)
-        res.summary.to_csv(out / "summary.csv", index=False)
-        res.replications.to_csv(out / "replications.csv", index=False)
-        res.by_interval.to_csv(out / "service_level_by_interval.csv", index=False)
+        write_table(res.summary, out / "summary.csv", like=forecast)
+        write_table(res.replications, out / "replications.csv", like=forecast)
+        write_table(res.by_interval, out / "service_level_by_interval.csv", like=forecast)
         import json
 
         (out / "issues.json").write_text(json.dumps(
