@@ -59,7 +59,10 @@ class SimulationResult:
         completed), ``repeats_generated``, ``repeats_after_horizon``,
         ``repeats_moved_to_opening`` (see ``repeats`` in :func:`simulate`), ``occupancy_mean``,
         ``occupancy_max``, ``occupancy_min``, ``occupancy_max_min``, ``occupancy_gini``
-        (agents available at least 30 minutes), ``decisions``, ``holdouts``,
+        (agents available at least 30 minutes), ``decisions`` (calls to the policy's
+        ``choose``; 0 when the engine applied a plain ``LongestIdleAgent`` itself,
+        without calling it, so compare it only between policies that both call it),
+        ``holdouts``,
         ``end_seconds``.
     by_interval : ``unique_id`` (queue, or ``"all"`` for real-time channels together),
         ``channel``, ``ds`` (interval of arrival), ``arrivals``, ``answered``,
@@ -585,7 +588,9 @@ def simulate(
     schedule : shifts ``agent_id``, ``start``, ``end`` (an agent is logged in during
         its shifts, finishes the contact in hand after its shift ends). None: every agent
         is logged in from the first arrival to the end of the run (so occupancy is
-        measured over the day's activity, not from midnight).
+        measured over the day's activity, not from midnight, and the drain after the
+        last arrival counts as idle: 0.923 instead of 0.95 for 200 agents over 10 h in
+        one check; give a schedule for occupancy over the shifts).
     policy : a :class:`~routing_ml.routing.base.RoutingPolicy` (default
         ``LongestIdleAgent()``). Optional hooks (see ``routing.base``):
         ``choose_contact(agent, waiting, pool, now) -> index`` (−1: none) picks which
