@@ -218,3 +218,23 @@ def test_targets_file_reads_percent_text_and_names_non_numbers(tmp_path):
     path.write_text("unique_id,service_level,answer_seconds\nq1,0.8,20%\n")
     with pytest.raises(QueueingInputError, match="answer_seconds '20%' is not a number"):
         read_staffing_targets(path)
+
+
+def test_a_forecast_says_its_interval_to_staffing():
+    """Forecaster.predict sets attrs['freq']: staffing reads it (a forecast with one row a
+    day per queue could not be staffed without interval_minutes)."""
+    import warnings
+
+    from routing_ml.forecasting import Forecaster
+
+    idx = pd.date_range("2024-01-01", periods=24 * 28, freq="h")
+    hist = pd.DataFrame({"unique_id": "q", "ds": idx,
+                         "y": np.random.default_rng(0).poisson(30, len(idx)).astype(float)})
+    fc = Forecaster("seasonal_naive_week", freq="1h", holidays_country=None).fit(hist) \
+        .predict(h="1d")
+    assert fc.attrs["freq"] == "60min"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "inferred" warning: the forecast said it
+        req = staffing_requirements(fc.iloc[:1], aht_seconds=180)
+    explicit = staffing_requirements(fc.iloc[:1], aht_seconds=180, interval_minutes=60)
+    assert req["agents"].tolist() == explicit["agents"].tolist()

@@ -574,7 +574,8 @@ class Forecaster(ParamsMixin):
         Returns
         -------
         DataFrame with ``unique_id``, ``ds``, ``yhat`` and ``yhat_lo_L``, ``yhat_hi_L``
-        per level L (counts per interval, >= 0).
+        per level L (counts per interval, >= 0); ``attrs["freq"]`` is the interval
+        length (e.g. ``"60min"``).
 
         Raises
         ------
@@ -620,7 +621,11 @@ class Forecaster(ParamsMixin):
             from routing_ml.frames import as_timestamp
 
             start = as_timestamp(window_start, "window_start")
-        return self._caller_ids(self._predict_idx(idx, levels, start))
+        out = self._caller_ids(self._predict_idx(idx, levels, start))
+        # the interval each row counts (staffing reads it; a frame alone cannot say it
+        # for a series with one row a day)
+        out.attrs["freq"] = f"{self.step_minutes_}min"
+        return out
 
     def _caller_ids(self, out: pd.DataFrame) -> pd.DataFrame:
         return caller_ids(out, getattr(self, "id_dtype_", None))
