@@ -1138,6 +1138,13 @@ def _partial_plan(pm: RosterModel, config: SolverConfig, until: float,
             # roster did not finish in 0.7 s)
             _set_domain(pm, coverage, 0, 0)
             greedy = warm_start(pm, 0.5 * (stage_until - now))
+            if greedy is None:
+                # the greedy roster staffs the requirement, not the contracts: it may
+                # leave someone below the minimum hours. Hold the other rules
+                short = [lt for key, lt in pm.groups.items()
+                         if key[0] == "min_hours" and key not in relaxable]
+                _set_domain(pm, short, 0, 1)
+                greedy = warm_start(pm, 0.5 * (stage_until - time.perf_counter()))
             _set_domain(pm, coverage, 0, 1)
             solver, status, _ = _solve_once(pm, config, None, stage_until)
         finally:
