@@ -217,19 +217,3 @@ def test_a_history_listing_only_intervals_with_contacts_warns():
         gaps = full.copy()
         gaps.loc[gaps.index[100:130], "y"] = np.nan  # a data gap given as NaN rows is no hole
         Forecaster(freq="1h", holidays_country=None).fit(gaps)
-
-
-def test_cross_validation_gives_each_warning_once():
-    """Every window refits: 'ES without a region' came back once per window (12 times)."""
-    from routing_ml.forecasting import cross_validation
-
-    ds = _open_hours("2024-01-01", "2024-03-31 23:00")
-    y = np.random.default_rng(3).poisson(20, len(ds)).astype(float)
-    hist = pd.DataFrame({"unique_id": "q", "ds": ds, "y": y})
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cv = cross_validation(hist, "1w", 3, forecaster=Forecaster(
-            "seasonal_naive_week", freq="1h", holidays_country="ES", calibration_windows=2))
-    assert cv["cutoff"].nunique() == 3
-    region = [w for w in caught if "holidays_subdiv" in str(w.message)]
-    assert len(region) == 1

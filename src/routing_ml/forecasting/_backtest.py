@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -114,7 +113,6 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
         else:
             windows.append((k, train_mask, test_mask))
     outs = []
-    said: set[tuple[type, str]] = set()  # each window refits: a warning is given once
     for k, train_mask, test_mask in windows:
         test = data.loc[test_mask]
         train = data.loc[train_mask & data[ID].isin(test[ID].unique())]
@@ -134,24 +132,16 @@ def cross_validation(df: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: i
             if test.empty:
                 continue
         model = _clone(template)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model.fit(train)
-            if isinstance(model, Forecaster):
-                # the window as it happened: its days without rows (a Monday holiday) were
-                # closed, whether or not they come before its first row
-                first = starts.get(k)
-                if first is None:  # int h: the window starts the day after each cutoff
-                    first = train.groupby(ID)[TIME].max().min().normalize() + pd.Timedelta("1D")
-                fc = model.predict(future=test[[ID, TIME]], level=level, window_start=first)
-            else:
-                fc = model.predict(future=test[[ID, TIME]], level=level)
-        for w in caught:
-            # the same advice in every window (its counts aside) is given once
-            key = (w.category, re.sub(r"\d+", "#", str(w.message)))
-            if key not in said:
-                said.add(key)
-                warnings.warn(w.message, w.category, stacklevel=2)
+        model.fit(train)
+        if isinstance(model, Forecaster):
+            # the window as it happened: its days without rows (a Monday holiday) were
+            # closed, whether or not they come before its first row
+            first = starts.get(k)
+            if first is None:  # int h: the window starts the day after each cutoff
+                first = train.groupby(ID)[TIME].max().min().normalize() + pd.Timedelta("1D")
+            fc = model.predict(future=test[[ID, TIME]], level=level, window_start=first)
+        else:
+            fc = model.predict(future=test[[ID, TIME]], level=level)
         cut = train.groupby(ID)[TIME].max().rename("cutoff")
         fc = fc.merge(cut, left_on=ID, right_index=True)
         fc = fc.merge(test[[ID, TIME, TARGET]], on=[ID, TIME], how="left")
