@@ -39,7 +39,7 @@ def test_staff_reads_a_spanish_spreadsheet_export(tmp_path):
     assert res.exit_code == 0, res.output
     # written as it was read: semicolons and decimal commas (a Spanish spreadsheet opens a
     # comma file as one column)
-    assert out.read_text().splitlines()[0].startswith("unique_id;ds;")
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("unique_id;ds;")
     req = pd.read_csv(out, sep=";", decimal=",")
     assert len(req) == 4 and (req["agents"] > 10).all()
     assert req["service_level"].between(0.8, 1.0).all()  # "0,84": a decimal comma
@@ -58,7 +58,7 @@ def test_a_chain_of_commands_keeps_the_spanish_format(tmp_path):
     run = CliRunner().invoke(app, ["forecast", "--history", str(tmp_path / "h.csv"), "--freq",
                                    "30min", "--horizon", "1d", "--country", "", "--out", str(fc)])
     assert run.exit_code == 0, run.output
-    text = fc.read_text()
+    text = fc.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("unique_id;ds;") and "," in text.splitlines()[1]
     run = CliRunner().invoke(app, ["staff", "--forecast", str(fc), "--aht-seconds", "240",
                                    "--out", str(req)])
@@ -117,3 +117,20 @@ def test_staff_cli_names_a_thousands_column_instead_of_planning_on_it(tmp_path):
     assert res.exit_code != 0
     assert "column 'yhat'" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "req.csv").exists()
+
+
+def test_write_table_round_trips_exponents_infinities_and_accents(tmp_path):
+    """A ';' output holds '1,5e-05' (a quiet night interval) and 'inf' (occupancy max/min
+    with an idle agent): read back as numbers, not as a text column staff refuses; its
+    accents survive Excel set to Spanish (UTF-8 with a byte-order mark)."""
+    from routing_ml._csv import read_table, write_table
+
+    (tmp_path / "in.csv").write_text("unique_id;ds;y\nq;2024-01-01 00:00;1\n", encoding="utf-8")
+    df = pd.DataFrame({"unique_id": ["atención", "b", "c"], "yhat": [1.5e-05, 12.5, 3.0],
+                       "ratio": [float("inf"), 2.5, 1.0]})
+    write_table(df, tmp_path / "out.csv", like=tmp_path / "in.csv")
+    assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    back = read_table(tmp_path / "out.csv")
+    assert back["unique_id"].tolist() == ["atención", "b", "c"]
+    assert back["yhat"].tolist() == [1.5e-05, 12.5, 3.0]
+    assert back["ratio"].tolist() == [float("inf"), 2.5, 1.0]

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 #: columns read as text whatever they hold (identifiers, not numbers)
 ID_COLUMNS = ("unique_id", "agent_id", "contact_id", "customer_id")
 
-# a number as a Spanish spreadsheet writes it: "2,5", "1.234", "1.234,5", "-7"
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*$")
+# a number as a Spanish spreadsheet (or write_table) writes it: "2,5", "1.234", "1.234,5",
+# "-7", "1,5e-05", "inf"
+_DECIMAL_COMMA = re.compile(
+    r"^\s*[-+]?((\d{1,3}(\.\d{3})+|\d+)(,\d+)?([eE][-+]?\d+)?|inf)\s*$")
 # what pandas reads as a decimal point but a spreadsheet set to Spanish writes as thousands:
 # "1.234", "12.500", "1.000.000" (a leading 0, as in "0.125", is a decimal point)
 _THOUSANDS_ONLY = re.compile(r"^\s*[-+]?[1-9]\d{0,2}(\.\d{3})+\s*$")
@@ -44,7 +46,10 @@ def write_table(df: pd.DataFrame, path: str | Path, *, like: str | Path | None =
     if like is not None and Path(like).suffix.lower() not in (".parquet", ".pq", ".json") \
             and Path(like).is_file():
         sep = sniff_separator(like)
-    df.to_csv(path, index=index, sep=sep, decimal="," if sep == ";" else ".")
+    # (UTF-8 with a byte-order mark after a ';' input: Excel set to Spanish reads a file
+    # without one as Windows-1252, and "atención" as "atenciÃ³n")
+    df.to_csv(path, index=index, sep=sep, decimal="," if sep == ";" else ".",
+              encoding="utf-8-sig" if sep == ";" else "utf-8")
 
 
 def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:

@@ -220,21 +220,21 @@ def test_targets_file_reads_percent_text_and_names_non_numbers(tmp_path):
         read_staffing_targets(path)
 
 
-def test_a_forecast_says_its_interval_to_staffing():
-    """Forecaster.predict sets attrs['freq']: staffing reads it (a forecast with one row a
-    day per queue could not be staffed without interval_minutes)."""
-    import warnings
-
+def test_a_forecast_says_its_interval_but_staffing_reads_the_rows():
+    """Forecaster.predict sets attrs['freq']; staffing does not read it: pandas keeps attrs
+    through a roll-up to hourly rows, and a stale '15min' gave 31 agents instead of 10."""
     from routing_ml.forecasting import Forecaster
 
-    idx = pd.date_range("2024-01-01", periods=24 * 28, freq="h")
+    idx = pd.date_range("2024-01-01", periods=96 * 28, freq="15min")
     hist = pd.DataFrame({"unique_id": "q", "ds": idx,
-                         "y": np.random.default_rng(0).poisson(30, len(idx)).astype(float)})
-    fc = Forecaster("seasonal_naive_week", freq="1h", holidays_country=None).fit(hist) \
+                         "y": np.random.default_rng(0).poisson(8, len(idx)).astype(float)})
+    fc = Forecaster("seasonal_naive_week", freq="15min", holidays_country=None).fit(hist) \
         .predict(h="1d")
-    assert fc.attrs["freq"] == "60min"
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no "inferred" warning: the forecast said it
-        req = staffing_requirements(fc.iloc[:1], aht_seconds=180)
-    explicit = staffing_requirements(fc.iloc[:1], aht_seconds=180, interval_minutes=60)
+    assert fc.attrs["freq"] == "15min"
+    hourly = fc.assign(ds=fc["ds"].dt.floor("1h")).groupby(["unique_id", "ds"],
+                                                            as_index=False)["yhat"].sum()
+    hourly.attrs["freq"] = "15min"  # what a roll-up can leave behind (pandas keeps attrs)
+    with pytest.warns(UserWarning, match="inferred 60 minutes"):
+        req = staffing_requirements(hourly, aht_seconds=180)
+    explicit = staffing_requirements(hourly, aht_seconds=180, interval_minutes=60)
     assert req["agents"].tolist() == explicit["agents"].tolist()

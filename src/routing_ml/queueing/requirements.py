@@ -60,10 +60,10 @@ def staffing_requirements(
         Default: the frame's ``aht_seconds`` column (NaN or 0 allowed where the volume is
         0). A voice / chat handle time below 10 s on a row with
         contacts gives a UserWarning (minutes typed as seconds?); it is still used.
-    interval_minutes : interval length in minutes. Default: the forecast's own
-        ``attrs["freq"]`` (``Forecaster.predict`` and the dataset loaders set it), else
-        inferred from the most common step of ``ds``, with a UserWarning saying what was
-        inferred.
+    interval_minutes : interval length in minutes. Default: inferred from the most common
+        step of ``ds``, with a UserWarning saying what was inferred (a forecast's
+        ``attrs["freq"]`` is not read: pandas keeps it through an aggregation that
+        changes the interval).
     volume_col : the column holding the volumes (``yhat`` for forecasts, ``y`` for
         actuals).
 
@@ -188,8 +188,6 @@ def staffing_requirements(
         ).astype(float)
 
     # ---- interval length
-    if interval_minutes is None:
-        interval_minutes = _interval_of_attrs(frame)
     if interval_minutes is None:
         interval_minutes = _infer_interval_minutes(df)
         warnings.warn(
@@ -492,21 +490,6 @@ def _check_step(df: Any, interval: float) -> None:
         f"minute grid, so pass interval_minutes={smallest:g} (minutes, not hours); or "
         f"split each row's volume over its {interval:g}-minute intervals first."
     )
-
-
-def _interval_of_attrs(frame: Any) -> float | None:
-    """The interval a forecast says it counts (``attrs["freq"]``, set by
-    ``Forecaster.predict`` and the dataset loaders) in minutes, or None."""
-    import pandas as pd
-
-    freq = getattr(frame, "attrs", {}).get("freq")
-    if not isinstance(freq, str):
-        return None
-    try:
-        minutes = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) / pd.Timedelta(minutes=1)
-    except (ValueError, TypeError):
-        return None
-    return float(minutes) if minutes > 0 else None
 
 
 def _infer_interval_minutes(df: Any) -> float:

@@ -147,7 +147,8 @@ def _read_times(df: pd.DataFrame, columns: tuple[str, ...], *, frame: str) -> pd
     column or an unreadable timestamp."""
     require_columns(df, columns, frame=f"check_roster: {frame}",
                     hint="Pass the frames of a RosterResult, or the CSVs the schedule CLI "
-                         "wrote (pd.read_csv of the roster and of its _breaks file).")
+                         "wrote (pd.read_csv of the roster and of its _breaks file; "
+                         "sep=';', decimal=',' when they were written after a ';' input).")
     if df.empty:
         return df
     return df.assign(**{c: as_datetime_column(df, c, frame=f"check_roster: {frame}")

@@ -1117,8 +1117,9 @@ def _partial_plan(pm: RosterModel, config: SolverConfig, until: float,
                   core: list[tuple[Any, ...]]) -> tuple[Any, SolveStatus]:
     """The best partial plan of an infeasible roster: first, when there is an agent rule
     outside the conflict, with only hard coverage and the core's groups relaxable and
-    every other agent rule held (a planner publishes that; from the greedy roster), then,
-    if it has no plan in its share of the time, with every group relaxable.
+    every other agent rule held (a planner publishes that; from the greedy roster, and
+    with the minimum hours relaxable too when the greedy roster leaves someone below
+    them), then, if it has no plan in its share of the time, with every group relaxable.
 
     With every group free at the same penalty, a time-limited solve kept the first plan
     it found: rest, weekly hours and days off broken for 29 of 30 agents when only the

@@ -53,7 +53,7 @@ class SimulationResult:
         answered within the answer time, the arrivals still waiting within it left out:
         their outcome is unknown), ``asa_seconds`` (mean wait of the answered real-time
         contacts), ``asa_offered_seconds`` (mean time in queue of every answered or
-        abandoned real-time contact: :func:`routing_ml.queueing.erlang_a`'s
+        abandoned real-time contact, those still waiting at the end left out: :func:`routing_ml.queueing.erlang_a`'s
         ``asa_seconds``, the one ``StaffingTarget.max_asa_seconds`` caps), ``abandon_rate`` (all
         channels), ``abandon_rate_realtime``, ``aht_seconds``, ``fcr`` (resolved /
         completed), ``repeats_generated``, ``repeats_after_horizon``,

@@ -334,5 +334,5 @@ def register(app: typer.Typer) -> None:
 
         log_cli_outputs([out, plot], {m if m.endswith("_mean") else f"{m}_mean":  # not ..._mean_mean
                                       float(s.loc[m, "mean"]) for m in
-                                      ("service_level", "asa_seconds", "abandon_rate",
-                                       "occupancy_mean") if m in s.index})
+                                      ("service_level", "asa_seconds", "asa_offered_seconds",
+                                       "abandon_rate", "occupancy_mean") if m in s.index})
