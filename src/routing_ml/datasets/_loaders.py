@@ -457,7 +457,7 @@ def avisos_madrid_volumes(
         raise ValueError(f"avisos_madrid_volumes: max_gap_share must be a share in [0, 1), "
                          f"got {max_gap_share!r}. Fix: e.g. max_gap_share=0.02.")
     overlap = _gap_overlap(out[TIME].to_numpy(), step, avisos_madrid_gaps())
-    in_gap = overlap > max_gap_share * step.value if max_gap_share > 0 else overlap > 0
+    in_gap = overlap > max_gap_share * step.value
     out.loc[in_gap, TARGET] = np.nan
     out = out[[ID, TIME, TARGET]].sort_values([ID, TIME]).reset_index(drop=True)
     out.attrs["freq"] = freq

@@ -622,8 +622,8 @@ class Forecaster(ParamsMixin):
 
             start = as_timestamp(window_start, "window_start")
         out = self._caller_ids(self._predict_idx(idx, levels, start))
-        # the interval each row counts (staffing reads it; a frame alone cannot say it
-        # for a series with one row a day)
+        # the interval each row counts (a frame alone cannot say it for a series with one
+        # row a day; staffing does not read it: pandas keeps attrs through a roll-up)
         out.attrs["freq"] = f"{self.step_minutes_}min"
         return out
 

@@ -49,12 +49,13 @@ class SimulationResult:
         ``waiting_within_target`` (of those, the ones not yet past their answer time or
         deadline: email/web items, and real-time contacts when ``until`` stopped the
         clock; a call still waiting when the events ran out has nobody left to answer it
-        and counts as missed), ``completed``, ``service_level`` (real-time channels: share of arrivals
-        answered within the answer time, the arrivals still waiting within it left out:
-        their outcome is unknown), ``asa_seconds`` (mean wait of the answered real-time
-        contacts), ``asa_offered_seconds`` (mean time in queue of every answered or
-        abandoned real-time contact, those still waiting at the end left out: :func:`routing_ml.queueing.erlang_a`'s
-        ``asa_seconds``, the one ``StaffingTarget.max_asa_seconds`` caps), ``abandon_rate`` (all
+        and counts as missed), ``completed``, ``service_level`` (real-time channels:
+        share of arrivals answered within the answer time, the arrivals still waiting
+        within it left out: their outcome is unknown), ``asa_seconds`` (mean wait of the
+        answered real-time contacts), ``asa_offered_seconds`` (mean time in queue of
+        every answered or abandoned real-time contact, those still waiting at the end left
+        out: :func:`routing_ml.queueing.erlang_a`'s ``asa_seconds``, the one
+        ``StaffingTarget.max_asa_seconds`` caps), ``abandon_rate`` (all
         channels), ``abandon_rate_realtime``, ``aht_seconds``, ``fcr`` (resolved /
         completed), ``repeats_generated``, ``repeats_after_horizon``,
         ``repeats_moved_to_opening`` (see ``repeats`` in :func:`simulate`), ``occupancy_mean``,
@@ -686,8 +687,8 @@ def simulate(
     -----
     Bad input, defined: contacts with missing/unparsable ``ts``, negative
     ``patience_seconds`` (or an email's negative ``deadline_seconds``), before ``origin``
-    or after ``until`` are dropped and counted in ``dropped``; queues that no scheduled agent can serve are
-    simulated (their contacts wait or abandon) and listed in
+    or after ``until`` are dropped and counted in ``dropped``; queues that no scheduled
+    agent can serve are simulated (their contacts wait or abandon) and listed in
     ``issues['queues_without_agents']`` with a warning. When logged handle times are
     replayed (:class:`~routing_ml.simulation.outcomes.LoggedOutcomes`), contacts without a
     usable one get the median logged time, counted in

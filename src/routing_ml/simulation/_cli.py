@@ -87,10 +87,11 @@ def _answer_seconds(text: str) -> float | dict[str, float]:
 def _answer_label(answer: float | dict[str, float]) -> str:
     """"20 s", or "voice 20 s, chat 60 s, messaging 20 s" (the real-time channels the
     plot's service level covers) when they differ."""
+    from routing_ml.simulation._inputs import REALTIME_CHANNELS
     from routing_ml.simulation._stats import answer_targets
 
     targets = answer_targets(answer)
-    shown = {k: targets[k] for k in ("voice", "chat", "messaging")}
+    shown = {k: targets[k] for k in REALTIME_CHANNELS}
     if len(set(shown.values())) == 1:
         return f"{shown['voice']:g} s"
     return ", ".join(f"{k} {v:g} s" for k, v in shown.items())
