@@ -108,6 +108,9 @@ def _row_contact(record: Mapping[str, Any]) -> Contact | None:
         return None
 
 
+PRUNE_MIN_CITIZENS = 4096  # the case book never prunes below this many citizens
+
+
 class CaseBook:
     """A citizen's contacts linked across channels by ``customer_id``.
 
@@ -117,22 +120,46 @@ class CaseBook:
     lookup's ``now`` is no case: the two clocks differ (e.g. a contact without
     ``arrival_seconds``, 0, against a history in epoch seconds), and an unknown age must
     not open a case; a contact recorded a little after ``now`` (the citizen's concurrent
-    call) still links.
+    call) still links. Citizens whose last contact is more than the window before the
+    newest one recorded are forgotten (:meth:`forget_before`): the book holds about a
+    window of citizens, not the whole history.
     """
 
     def __init__(self, window_seconds: float = 72 * 3600.0) -> None:
         self.window_seconds = float(window_seconds)
         self._last: dict[Any, tuple[float, str, str | None, bool]] = {}
         self._times: dict[Any, list[float]] = {}
+        self._newest = -float("inf")  # the latest contact recorded (seconds)
+        self._prune_at = PRUNE_MIN_CITIZENS
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"window_seconds": self.window_seconds, "_last": self._last,
-                "_times": self._times}
+                "_times": self._times, "_newest": self._newest}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("_newest", max((v[0] for v in state["_last"].values()), default=-float("inf")))
         self.__dict__.update(state)
+        self._prune_at = max(PRUNE_MIN_CITIZENS, 2 * len(self._last))
         self._lock = threading.Lock()
+
+    def forget_before(self, ts_seconds: float) -> int:
+        """Forget the citizens whose last contact is before ``ts_seconds``; returns how many.
+
+        :meth:`record` calls it with the newest recorded time less the window whenever the
+        book has doubled since it last did: a citizen whose last contact left the window
+        links to no case, and keeping them would grow the book (and every saved router)
+        without end — and keep personal data past its purpose."""
+        with self._lock:
+            return self._forget_before(ts_seconds)
+
+    def _forget_before(self, ts_seconds: float) -> int:
+        old = [k for k, v in self._last.items() if v[0] < ts_seconds]
+        for k in old:
+            del self._last[k]
+            self._times.pop(k, None)
+        self._prune_at = max(PRUNE_MIN_CITIZENS, 2 * len(self._last))
+        return len(old)
 
     def __len__(self) -> int:
         return len(self._last)
@@ -160,6 +187,9 @@ class CaseBook:
             times.append(float(ts_seconds))
             if len(times) > 8:
                 del times[:-8]
+            self._newest = max(self._newest, float(ts_seconds))
+            if len(self._last) >= self._prune_at:
+                self._forget_before(self._newest - self.window_seconds)
 
     def lookup(self, customer_id: Any, now: float | None) -> tuple[bool, int, str | None,
                                                                    str | None]:
@@ -926,6 +956,12 @@ class Router:
     @staticmethod
     def _valid_contact(contact: Any) -> bool:
         """Is ``contact`` a ``Contact`` whose numeric fields the policies can read?
+        (:meth:`_contact_problem` says what is wrong when it is not.)"""
+        return Router._contact_problem(contact) is None
+
+    @staticmethod
+    def _contact_problem(contact: Any) -> str | None:
+        """What keeps the policies from reading ``contact``, naming the field; None if nothing.
 
         ``arrival_seconds`` must be a number (NaN is read as "now"),
         ``prior_contacts`` a finite number or None, ``channel`` text, the names and ids
@@ -934,23 +970,39 @@ class Router:
         fields are cleaned by :meth:`prepare` (NaN text fields become None, a bad priority
         becomes 0)."""
         if not isinstance(contact, Contact):
-            return False
+            return f"a Contact is needed, got {type(contact).__name__}"
         if not isinstance(contact.channel, str):
-            return False
+            return f"channel must be text, got {contact.channel!r}"
         for name in _OPTIONAL_FIELDS:  # names and ids: text (or numbers), never containers
             v = getattr(contact, name)
             if v is not None and not isinstance(v, str | int | float | np.number):
-                return False
+                return f"{name} must be text, a number or None, got {type(v).__name__}"
         for name in ("is_repeat", "open_case"):  # "no" would read as true
             v = getattr(contact, name)
             if not isinstance(v, bool | np.bool_) and not (
                     isinstance(v, int | np.integer) and v in (0, 1)):
-                return False
+                return f"{name} must be True/False (or 0/1), got {v!r}"
         pc, arrival = contact.prior_contacts, contact.arrival_seconds
         if not isinstance(arrival, int | float | np.number) or not _as_float_ok(arrival):
-            return False
-        return pc is None or type(pc) is int or (
-            isinstance(pc, int | float | np.number) and _finite(pc))
+            return f"arrival_seconds must be a number of seconds, got {arrival!r}"
+        if pc is None or type(pc) is int or (isinstance(pc, int | float | np.number) and _finite(pc)):
+            return None
+        return f"prior_contacts must be a finite number or None, got {pc!r}"
+
+    def _bad_contact(self, contact: Any, n: int = 1) -> None:
+        """Count a contact the policies cannot read; log what is wrong with it (WARNING the
+        first time a field is at fault, DEBUG after: a feed sending bad fields would flood
+        the log)."""
+        self._count("bad_input", n)
+        problem = self._contact_problem(contact) or "bad input"
+        key = "bad_input:" + problem.split(" ", 1)[0]
+        with self._lock:
+            first = key not in self._warned
+            self._warned.add(key)
+        logger.log(logging.WARNING if first else logging.DEBUG,
+                   "Router: contact %r routes nowhere (no_eligible_agent:bad_input): %s.%s",
+                   getattr(contact, "contact_id", None), problem,
+                   " Later contacts with this problem are logged at DEBUG." if first else "")
 
     def route(self, contact: Contact, available_agents: Any = None,
               now: float | None = None) -> Decision:
@@ -984,7 +1036,7 @@ class Router:
         """
         try:
             if not self._valid_contact(contact):
-                self._count("bad_input")
+                self._bad_contact(contact)
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
             try:
                 now = float(contact.arrival_seconds if now is None else now)
@@ -1091,8 +1143,10 @@ class Router:
                     chosen.append(self.prepare(c, t))
                 else:
                     out[i] = Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
-            if len(valid) < len(items):
-                self._count("bad_input", len(items) - len(valid))
+                    if self._valid_contact(c):  # a later copy of a contact_id (warned above)
+                        self._count("bad_input")
+                    else:
+                        self._bad_contact(c)
             batch = getattr(self.policy, "assign_batch", None)
             done = False
             failed: tuple[str, str] | None = None  # (why, detail): fall back per contact
