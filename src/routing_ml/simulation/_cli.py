@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,6 +60,54 @@ def _forecast_aht(fc) -> dict[str, float]:
     d["wa"] = d["w"] * d["aht"]
     g = d.groupby("q")[["wa", "w"]].sum()
     return {str(q): float(r.wa / r.w) for q, r in g.iterrows()}
+
+
+def _targets_answer(per_queue: dict, path: Any) -> float | dict[str, float]:
+    """The service level's answer seconds per channel from a targets file's queues
+    (``StaffingTarget.channel`` / ``answer_seconds``); without a file, every channel's
+    default. Queues of one channel with different answer times: the shortest, with a note."""
+    import typer
+
+    if not per_queue:
+        return {}  # every channel keeps its default (voice 20, chat 60, ...)
+    by_channel: dict[str, set[float]] = {}
+    for q, t in per_queue.items():
+        if q != "*" or len(per_queue) == 1:
+            by_channel.setdefault(t.channel, set()).add(float(t.answer_seconds))
+    out = {ch: min(v) for ch, v in by_channel.items()}
+    for ch, v in by_channel.items():
+        if len(v) > 1:
+            typer.echo(f"note: {path.name} gives the {ch} queues different answer_seconds "
+                       f"({', '.join(f'{x:g}' for x in sorted(v))}); the service level is "
+                       f"measured at {min(v):g} s. Fix: --answer-seconds {ch}=<seconds>.", err=True)
+    return out
+
+
+def _targets_patience(per_queue: dict) -> dict[str, float] | None:
+    """Mean patience seconds per queue of a targets file (its ``'*'`` for the channels of
+    the queues it does not name is not known here: a queue without one never abandons)."""
+    out = {q: float(t.patience_seconds) for q, t in per_queue.items()
+           if q != "*" and t.patience_seconds is not None}
+    return out or None
+
+
+def _targets_aht(aht_map: dict[str, float], aht: Any, fc: Any) -> dict[str, float]:
+    """Handle seconds per forecast queue: the targets file's where it names the queue, else
+    ``aht`` (--aht-seconds, or the forecast's column per queue), else the file's ``'*'``,
+    else 300 (as `staff`)."""
+    star = aht_map.get("*")
+    queues = sorted(fc["unique_id"].astype(str).unique()) if "unique_id" in fc.columns else []
+    out: dict[str, float] = {}
+    for q in queues:
+        if q in aht_map:
+            out[q] = float(aht_map[q])
+        elif isinstance(aht, dict) and q in aht:
+            out[q] = float(aht[q])
+        elif isinstance(aht, int | float):
+            out[q] = float(aht)
+        else:
+            out[q] = float(star) if star is not None else 300.0
+    return out
 
 
 def _answer_seconds(text: str) -> float | dict[str, float]:
@@ -195,11 +243,20 @@ def register(app: typer.Typer) -> None:
                  "(0.25: +25 % each). Default 0: the handle time (--aht-seconds or the "
                  "forecast's aht_seconds) is a session's measured time at the usual "
                  "concurrency, as `staff` read it, so it holds the slowdown already.")] = 0.0,
-        answer_seconds: Annotated[str, typer.Option(
+        answer_seconds: Annotated[str | None, typer.Option(
             help="Answer time of the service level in seconds: one number for the real-time "
                  "channels (voice, chat, messaging), or per channel, e.g. "
                  "'voice=20,chat=60,email=86400'; a channel not named keeps its default "
-                 "(voice 20, chat 60, messaging 300, email and web 86400).")] = "20",
+                 "(voice 20, chat 60, messaging 300, email and web 86400; with --targets, "
+                 "the file's answer_seconds of the channel's queues).")] = None,
+        targets: Annotated[Path | None, typer.Option(
+            exists=True, dir_okay=False,
+            help="The per-queue targets file `staff --targets` read (YAML or CSV): its "
+                 "aht_seconds and patience_seconds per queue are simulated, and its "
+                 "answer_seconds set each channel's service level, so the simulation "
+                 "judges the plan that was staffed. --patience-seconds and --answer-seconds, "
+                 "when given, win; --aht-seconds is the handle time of the queues the file "
+                 "does not name, as in `staff`.")] = None,
         interval_minutes: Annotated[int | None, typer.Option(
             min=1, help="Statistics interval in minutes (default: the forecast's own "
                         "step). The forecast's and a requirements schedule's intervals are "
@@ -243,9 +300,24 @@ def register(app: typer.Typer) -> None:
         try:
             from routing_ml.simulation import compare_policies
 
-            answer = _answer_seconds(answer_seconds)
+            per_queue: dict = {}
+            aht_map: dict[str, float] = {}
+            if targets is not None:
+                from routing_ml.queueing.requirements import read_staffing_targets
+
+                per_queue, aht_map = read_staffing_targets(targets)
+            answer = (_answer_seconds(answer_seconds) if answer_seconds is not None
+                      else _targets_answer(per_queue, targets))
+            if patience_seconds is None and per_queue:
+                patience_seconds = _targets_patience(per_queue)  # type: ignore[assignment]
 
             sched = _read(schedule, ("start", "end", "ds"))
+            if {"break", "paid"} <= set(sched.columns) and "shift" not in sched.columns:
+                raise ValueError(
+                    f"--schedule {schedule.name} has the columns of a breaks file ('break', "
+                    f"'paid'): its rows are breaks, and agents would be simulated as logged in "
+                    f"during their breaks only. Fix: --schedule <the roster> --breaks "
+                    f"{schedule.name} (`routing-ml schedule` writes both).")
             if breaks is None and "breaks" in sched.columns and \
                     sched["breaks"].fillna("").astype(str).str.strip().ne("").any():
                 typer.echo(f"warning: {schedule.name} lists breaks but --breaks was not given: "
@@ -273,6 +345,13 @@ def register(app: typer.Typer) -> None:
                                + ", ".join(f"{q} {v:.0f} s" for q, v in aht.items()), err=True)
                 else:
                     aht = None
+            if aht_map and "handle_seconds" not in fc.columns:
+                # as `staff`: the file's handle time for the queues it names, the other
+                # queues keep --aht-seconds, the forecast's column or the file's '*'
+                aht = _targets_aht(aht_map, aht, fc)
+                typer.echo(f"note: mean handle time per queue from {targets.name if targets else ''}"
+                           f" where it names one: " + ", ".join(f"{q} {v:.0f} s" for q, v in aht.items()),
+                           err=True)
             if aht is None:
                 aht = 300.0
                 if "handle_seconds" not in fc.columns:
