@@ -14,9 +14,25 @@ import numpy as np
 from routing_ml.scheduling._problem import RosterProblem
 from routing_ml.scheduling.shifts import MINUTES_PER_DAY
 
+# the last problem's plan: one solve asks for it up to three times (the coverage phase's
+# warm start, the full model's, the fallback when no solver found a plan), the soft weights
+# of those problems differ but the greedy roster does not read them
+_last: list[tuple[tuple[object, ...], dict[tuple[int, int], tuple[int, int]]]] = []
+
 
 def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
     """``{(agent, day): (variant, skill)}`` — a plan meeting the hard rules where it can."""
+    key = (p.required, p.weight, p.listed, p.options, p.agents, p.variants, p.rules,
+           p.n_days, p.interval_minutes)
+    if _last and all(x is y for x, y in zip(_last[0][0][:-2], key[:-2], strict=True)) \
+            and _last[0][0][-2:] == key[-2:]:
+        return dict(_last[0][1])
+    plan = _greedy_roster(p)
+    _last[:] = [(key, plan)]
+    return dict(plan)
+
+
+def _greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
     r = p.rules
     iv = p.interval_minutes
     per_day, n_t = p.per_day, p.n_periods
@@ -35,36 +51,34 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
             cands = sorted({c for d in days for c in p.options[a][d]})
             best: tuple[float, list[int], tuple[int, int]] | None = None
             all_gains: dict[tuple[int, int], np.ndarray] = {}
+            cover, short = _prefix_sums(residual, weight, p.listed)
             for vi, k in cands:
                 v = p.variants[vi]
                 if MINUTES_PER_DAY - v.length_minutes < rest:
                     continue
                 paid = v.paid_minutes
-                gains = np.full(7, -np.inf)
                 first, span = spans[vi]
-                for j, d in enumerate(days):
-                    if (vi, k) not in p.options[a][d]:
-                        continue
-                    t0 = d * per_day + first
-                    seg = slice(t0, min(n_t, t0 + span))
-                    res = residual[k, seg]
-                    gains[j] = float((np.clip(res, 0, 1) * weight[k, seg]).sum()
-                                     - 0.05 * ((res <= 0) & p.listed[k, seg]).sum())
+                on = np.array([(vi, k) in p.options[a][d] for d in days])
+                starts = np.minimum(np.array(days) * per_day + first, n_t)
+                ends = np.minimum(starts + span, n_t)
+                gains = _segment_gains(cover[k], short[k], starts, ends, 0.05)
+                gains[~on] = -np.inf
                 all_gains[vi, k] = gains
                 max_days = min(r.max_days_per_week, agent.max_minutes_per_week // paid if paid else 7)
                 need = -(-agent.min_minutes(wk) // paid) if paid else 0
                 blocks = [range(j, j + L) for j in range(0, 8 - L)] if L else [range(0)]
+                g = gains.tolist()
+                by_gain = sorted((j for j in range(7) if g[j] != -np.inf), key=lambda j: -g[j])
                 for block in blocks:
-                    allowed = [j for j in range(7) if j not in block and np.isfinite(gains[j])]
-                    allowed.sort(key=lambda j: -gains[j])
-                    chosen = [j for j in allowed[:max_days] if gains[j] > 0 or allowed.index(j) < need]
+                    allowed = [j for j in by_gain if j not in block]  # (a stable sort: ties by day)
+                    chosen = [j for i, j in enumerate(allowed[:max_days]) if g[j] > 0 or i < need]
                     if len(chosen) < need or len(chosen) > max_days:
                         continue
+                    total = float(sum(g[j] for j in chosen))
+                    if best is not None and total <= best[0]:
+                        continue  # (checking the sequence is what costs: only for a better week)
                     chosen_days = sorted(days[j] for j in chosen)
-                    if not _ok_sequence(p, a, plan, chosen_days, vi):
-                        continue
-                    total = float(sum(gains[j] for j in chosen))
-                    if best is None or total > best[0]:
+                    if _ok_sequence(p, a, plan, chosen_days, vi):
                         best = (total, chosen_days, (vi, k))
             mixed = _mixed_week(p, a, plan, days, all_gains, L) if all_gains else None
             if mixed is not None and (best is None or mixed[0] > best[0]):
@@ -82,6 +96,26 @@ def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
     return plan
 
 
+def _prefix_sums(residual: np.ndarray, weight: np.ndarray, listed: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Prefix sums over periods (one more column than ``residual``) of the weighted
+    requirement a shift still covers (residual clipped to [0, 1]) and of the listed periods
+    it would over-staff: a shift's gain over any span is then two subtractions."""
+    zeros = np.zeros((residual.shape[0], 1))
+    cover = np.concatenate([zeros, np.cumsum(np.clip(residual, 0, 1) * weight, axis=1)], axis=1)
+    short = np.concatenate([zeros, np.cumsum((residual <= 0) & listed, axis=1)], axis=1)
+    return cover, short
+
+
+def _segment_gains(cover: np.ndarray, short: np.ndarray, starts: np.ndarray | int,
+                   ends: np.ndarray | int, penalty: float) -> np.ndarray:
+    """Gain of shifts over periods ``[starts, ends)``: requirement covered minus
+    ``penalty`` per over-staffed listed period, rounded to 1e-9 so that equal gains tie
+    exactly (prefix-sum differences carry rounding noise)."""
+    gain = cover[ends] - cover[starts] - penalty * (short[ends] - short[starts])
+    return np.round(np.asarray(gain, dtype=float), 9)
+
+
 def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int, int]], days: list[int],
                 all_gains: dict[tuple[int, int], np.ndarray], L: int
                 ) -> tuple[float, dict[int, tuple[int, int]]] | None:
@@ -97,6 +131,7 @@ def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int,
     longest = max(p.variants[vi].paid_minutes for vi, _ in opts)
     need = -(-agent.min_minutes(days[0] // 7) // longest) if longest else 0  # days needed at least
     out: tuple[float, dict[int, tuple[int, int]]] | None = None
+    orders: dict[int, np.ndarray] = {}  # options of each day, best first (the same in every block)
     for block in blocks:
         allowed = [j for j in range(7) if j not in block and np.isfinite(day_best[j])]
         allowed.sort(key=lambda j: -day_best[j])
@@ -104,8 +139,9 @@ def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int,
         chosen: dict[int, tuple[int, int]] = {}
         prev_end = None
         for j in picked:
-            order = np.argsort(-g[:, j])
-            for oi in order:
+            if j not in orders:
+                orders[j] = np.argsort(-g[:, j])
+            for oi in orders[j]:
                 if not np.isfinite(g[oi, j]):
                     break
                 v = p.variants[opts[oi][0]]
@@ -121,10 +157,8 @@ def _mixed_week(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int,
             minutes -= p.variants[chosen.pop(d)[0]].paid_minutes
         if minutes < agent.min_minutes(days[0] // 7) or not chosen:
             continue
-        if not _ok_sequence_map(p, a, plan, chosen):
-            continue
         total = float(sum(all_gains[c][d - days[0]] for d, c in chosen.items()))
-        if out is None or total > out[0]:
+        if (out is None or total > out[0]) and _ok_sequence_map(p, a, plan, chosen):
             out = (total, chosen)
     return out
 
@@ -155,6 +189,7 @@ def _fill(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]], residu
     r = p.rules
     per_day, n_t = p.per_day, p.n_periods
     L = r.min_consecutive_days_off if r.min_consecutive_days_off >= 2 else 0
+    cover, short = _prefix_sums(residual, p.weight, p.listed)
     for a in order:
         agent = p.agents[a]
         for d in range(p.n_days):
@@ -174,10 +209,8 @@ def _fill(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]], residu
                 if minutes + p.variants[vi].paid_minutes > agent.max_minutes_per_week:
                     continue
                 first, span = spans[vi]
-                t0 = d * per_day + first
-                res = residual[k, t0:min(n_t, t0 + span)]
-                seg = slice(t0, t0 + len(res))
-                gain = float((np.clip(res, 0, 1) * p.weight[k, seg]).sum() - 0.3 * ((res <= 0) & p.listed[k, seg]).sum())
+                t0 = min(d * per_day + first, n_t)
+                gain = float(_segment_gains(cover[k], short[k], t0, min(n_t, t0 + span), 0.3))
                 if gain > 0 and (best is None or gain > best[0]):
                     best = (gain, vi, k)
             if best is None:
@@ -189,6 +222,8 @@ def _fill(p: RosterProblem, plan: dict[tuple[int, int], tuple[int, int]], residu
             first, span = spans[vi]
             t0 = d * per_day + first
             residual[k, t0:min(n_t, t0 + span)] -= 1
+            row_cover, row_short = _prefix_sums(residual[k:k + 1], p.weight[k:k + 1], p.listed[k:k + 1])
+            cover[k], short[k] = row_cover[0], row_short[0]
 
 
 def _ok_sequence(p: RosterProblem, a: int, plan: dict[tuple[int, int], tuple[int, int]],
