@@ -357,6 +357,15 @@ def prepare_problem(
                  "RosterWeights.under_staffing_per_hour x the deepest tier's multiplier x the "
                  "largest requirements 'weight'")
     agent_specs = _parse_agents(agents, skills, rules, day0, n_days)
+    # an agent on leave (dated unavailability) every day of the horizon is on the planners'
+    # one staff list all year: left out with a note, not an error (an agent with no
+    # availability by its weekdays or hours still is one: see _options)
+    away = [a for a in agent_specs if len(a.unavailable_days) == n_days and a.min_minutes_by_week]
+    if away and len(away) < len(agent_specs):
+        agent_specs = [a for a in agent_specs if all(a is not b for b in away)]
+        notes.append(
+            f"{len(away)} agent(s) on leave every day of the horizon get no shift: "
+            f"{', '.join(repr(a.agent_id) for a in away[:5])}{' ...' if len(away) > 5 else ''}.")
     carried = None
     if previous_roster is not None:
         prev = _read_previous_roster(previous_roster, day0)
@@ -388,11 +397,16 @@ def prepare_problem(
     uncovered = _uncoverable(required, options, variants, per_day, interval_minutes, servable)
     # the first hours of the horizon that only a night shift of the day before could cover
     # (covered at the same time the next day: a night shift reaches them from the day before)
-    night = any(v.start_minutes + v.length_minutes > MINUTES_PER_DAY for v in variants)
+    # and only the hours a night shift of that queue reaches past midnight: an uncovered
+    # Monday morning of a queue whose only agent is off on Mondays is not a night gap
+    spill = np.zeros(len(skills))  # minutes past midnight a night shift of the queue reaches
+    for vi, k in {o for agent in options for day in agent for o in day}:
+        v = variants[vi]
+        spill[k] = max(spill[k], v.start_minutes + v.length_minutes - MINUTES_PER_DAY)
     gaps = set(uncovered)
-    early = [(k, t) for k, t in uncovered if t < per_day // 2 and n_days > 1
+    early = [(k, t) for k, t in uncovered if t * interval_minutes < spill[k] and n_days > 1
              and (k, t + per_day) not in gaps]
-    if night and early and previous_roster is None:
+    if early and previous_roster is None:
         k, t = early[0]
         when = day0 + pd.Timedelta(minutes=interval_minutes * t)
         notes.append(
@@ -408,7 +422,7 @@ def prepare_problem(
             f"{len(uncovered)} intervals need agents but no shift that any agent may work covers "
             f"them (e.g. '{skills[k]}' {when:%Y-%m-%d %H:%M}, {when:%A}): they stay under-staffed "
             f"whatever the solver does. Fix: add or widen a shift template (start, length) for "
-            f"those hours, or check the agents' availability (earliest_start, latest_end)"
+            f"those hours, or check the agents' availability (unavailable, earliest_start, latest_end)"
             + (", and the rest and days in a row carried over from previous_roster."
                if any(a.previous_end_minutes is not None for a in agent_specs) else "."))
     for note in notes:
@@ -530,7 +544,16 @@ def _unavailable_slash_dates(agents: pd.DataFrame) -> dict[str, str]:
     try:
         read = _slash_dates_as_iso(pd.Series(items, dtype=object), "unavailable", frame="agents frame")
     except FrameError as exc:
-        raise ScheduleInputError(str(exc)) from None
+        # the dates were gathered from every agent: name the agent(s), not a row of them
+        message = str(exc)
+        for x in items:
+            if f"'{x}'" in message:
+                who = [str(i) for i, v in zip(agents[AGENT_ID], agents["unavailable"], strict=True)
+                       if x in _split(v)]
+                message = re.sub(r"row \S+ '", f"agent {', '.join(map(repr, who[:3]))} '",
+                                 message, count=1)
+                break
+        raise ScheduleInputError(message) from None
     return {x: str(y)[:10] for x, y in zip(items, read, strict=True)}
 
 

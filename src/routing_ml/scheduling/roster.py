@@ -884,6 +884,24 @@ def _shift_row(p: RosterProblem, a: int, d: int, vi: int, k: int, breaks: str = 
             "paid_hours": v.paid_minutes / 60.0, "breaks": breaks}
 
 
+def _spread_past_horizon(p: RosterProblem, d: int, vi: int, bi: int, offsets: list[int]) -> list[int]:
+    """Break offsets of the shifts of one (day, variant, break), spread over the break's
+    window when all of that window lies past the horizon's end.
+
+    Nothing in the horizon depends on them, so the solvers leave them where they fall (the
+    six Sunday-night agents of a week all at lunch on Monday 01:00): the next roster, which
+    counts these shifts as staffing (``previous_roster``), then found the line empty for
+    half an hour. Spread evenly over the window, they leave it staffed. Other offsets are
+    returned as they are."""
+    v = p.variants[vi]
+    b = v.template.breaks[bi]
+    if d * MINUTES_PER_DAY + v.start_minutes + b.earliest_offset_minutes < p.n_days * MINUTES_PER_DAY:
+        return offsets
+    grid = list(range(b.earliest_offset_minutes, b.latest_offset_minutes + 1, p.interval_minutes))
+    n = len(offsets)
+    return [grid[(i * len(grid)) // n] for i in range(n)] if n and grid else offsets
+
+
 def _frames(rows: list[dict[str, Any]], brows: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     roster = pd.DataFrame(rows, columns=[AGENT_ID, "date", "shift", ID, "start", "end", "paid_hours", "breaks"])
     breaks = pd.DataFrame(brows, columns=[AGENT_ID, "date", "break", "start", "end", "paid"])
@@ -909,6 +927,7 @@ def _extract(rm: RosterModel, solver: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
             offs = []
             for off, pv in rm.breaks[d, vi, k, bi]:
                 offs.extend([off] * int(solver.value(pv)))
+            offs = _spread_past_horizon(p, d, vi, bi, offs)
             for a, off in zip(sorted(agents), offs, strict=False):
                 bs = st + pd.Timedelta(minutes=off)
                 be = bs + pd.Timedelta(minutes=b.duration_minutes)
@@ -926,7 +945,16 @@ def roster_frames_from_plan(p: RosterProblem, plan: dict[tuple[int, int], tuple[
     breaks ``{(agent, day): ((break index, start offset minutes), ...)}``.
 
     Raises ValueError when a shift whose template has breaks has none placed."""
-    breaks = breaks or {}
+    breaks = dict(breaks or {})
+    # breaks past the horizon's end: spread over their window per (day, variant, break)
+    past: dict[tuple[int, int, int], list[tuple[int, int]]] = defaultdict(list)
+    for (a, d), (vi, _) in sorted(plan.items()):
+        for bi, off in breaks.get((a, d), ()):
+            past[d, vi, bi].append((a, off))
+    for (d, vi, bi), items in past.items():
+        spread = _spread_past_horizon(p, d, vi, bi, [off for _, off in items])
+        for (a, _), off in zip(items, spread, strict=True):
+            breaks[a, d] = tuple((j, off if j == bi else o) for j, o in breaks[a, d])
     rows, brows = [], []
     for (a, d), (vi, k) in sorted(plan.items()):
         v = p.variants[vi]
