@@ -64,3 +64,52 @@ def test_a_contact_with_a_bad_field_is_logged_naming_the_field(caplog):
     assert out[1].reason == "no_eligible_agent:bad_input" != out[0].reason
     assert any("channel must be text" in r.getMessage() for r in caplog.records)
     assert router.stats()["bad_input"] == 4
+
+
+def test_a_contact_offered_again_without_now_is_warned_about(caplog):
+    """``now`` defaults to the arrival: re-offered after its retry without ``now``, a
+    contact waited 0 s for ever while agents one proficiency step lower were free."""
+    router = _router()  # proficiency 2 and 1: the first bullseye step asks for 3
+    c = Contact("c1", channel="voice", skill="tax", arrival_seconds=100.0)
+    with caplog.at_level(logging.WARNING, logger="routing_ml"):
+        first = router.route(c)
+        assert first.agent < 0 and first.retry_after_seconds is not None
+        assert not caplog.records
+        again = router.route(c)
+    assert again.agent < 0  # still waiting 0 s ...
+    assert any("offered again without now" in r.getMessage() and "'c1'" in r.getMessage()
+               for r in caplog.records)
+    # ... where the clock moves it on
+    assert router.route(c, now=100.0 + 40).agent_id == "A1"
+    # a contact offered with now is not remembered; routed once, no warning
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="routing_ml"):
+        router.route(Contact("c2", channel="voice", skill="tax", arrival_seconds=0.0), now=0.0)
+        router.route(Contact("c2", channel="voice", skill="tax", arrival_seconds=0.0))
+    assert not caplog.records
+
+
+def test_a_model_failing_on_every_call_opens_the_circuit(caplog):
+    """Each decision paid for the failure of a model raising every time; the circuit
+    opened for slow models only, and without a WARNING."""
+    from routing_ml.routing.base import RoutingPolicy
+
+    class Broken(RoutingPolicy):
+        name = "broken"
+        model = object()
+        calls = 0
+
+        def choose(self, contact, pool, now):
+            Broken.calls += 1
+            raise RuntimeError("model file is garbage")
+
+    agents = pd.DataFrame({"agent_id": ["A1", "A2"], "skills": [{"tax": 3}, {"tax": 3}]})
+    router = Router(agents, policy=Broken(), circuit_max_slow=3, circuit_cooldown_decisions=5)
+    with caplog.at_level(logging.WARNING, logger="routing_ml"):
+        ds = [router.route(Contact(f"c{i}", channel="voice", skill="tax"), ["A1", "A2"])
+              for i in range(8)]
+    assert all(d.agent >= 0 for d in ds)  # the rules answered every time
+    assert Broken.calls == 3  # then five decisions without calling it
+    st = router.stats()
+    assert st["fallback:model_error"] == 3 and st["fallback:circuit_open"] == 5
+    assert any("failed 3 times in a row" in r.getMessage() for r in caplog.records)

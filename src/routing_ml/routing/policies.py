@@ -34,7 +34,7 @@ import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -91,6 +91,44 @@ DEFAULT_BULLSEYE: tuple[BullseyeStep, ...] = (
 DEFAULT_PREDICTIVE_BULLSEYE: tuple[BullseyeStep, ...] = (
     BullseyeStep(0.0, 1, True), BullseyeStep(60.0, 1, False),
 )
+
+
+def _highs_milp(cost: np.ndarray, A: Any, row_lo: np.ndarray, row_hi: np.ndarray,
+                upper: np.ndarray, integer: np.ndarray, time_limit: float | None
+                ) -> np.ndarray | None:
+    """min ``cost @ x`` s.t. ``row_lo <= A x <= row_hi``, ``0 <= x <= upper``, ``x[integer]``
+    integral (``A`` CSR): the optimal ``x``, or None when HiGHS proves no optimum within
+    ``time_limit`` seconds (None: no limit).
+
+    HiGHS through ``highspy`` with its output off: the copy inside ``scipy.optimize.milp``
+    printed a debug line to stdout (``HighsMipSolverData::transformNewIntegerFeasibleSolution``)
+    in the middle of a routing service's output."""
+    from highspy._core import HighsLp, HighsModelStatus, HighsVarType, MatrixFormat, _Highs
+
+    inf = 1e30  # HiGHS' infinity
+    h = _Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("random_seed", 0)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    lp = HighsLp()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.zeros(A.shape[1])
+    lp.col_upper_ = np.asarray(upper, dtype=float)
+    lp.row_lower_ = np.clip(np.asarray(row_lo, dtype=float), -inf, inf)
+    lp.row_upper_ = np.clip(np.asarray(row_hi, dtype=float), -inf, inf)
+    lp.a_matrix_.format_ = MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.integrality_ = [HighsVarType.kInteger if i else HighsVarType.kContinuous for i in integer]
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(h.getSolution().col_value, dtype=float)
 
 
 def _has_ortools() -> bool:
@@ -851,8 +889,7 @@ class BatchAssignment(_RuleMixin):
         then the most value + urgency with that many served. None when HiGHS gives no
         optimum within ``time_limit`` seconds (each solve; None: no limit).
         """
-        from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import coo_array
+        from scipy.sparse import coo_array, vstack
 
         n, n_groups = len(g_arr), len(G)
         n_agents, nch = free_slots.shape
@@ -904,26 +941,21 @@ class BatchAssignment(_RuleMixin):
             hi.append(1.0)
             r += 1
         A = coo_array((vals, (rows, cols)), shape=(r, nv)).tocsr()
-        integrality = np.r_[np.ones(ny), np.zeros(n), np.ones(nz)]
+        integer = np.r_[np.ones(ny), np.zeros(n), np.ones(nz)].astype(bool)
         ub = np.r_[np.minimum(np.bincount(g_arr, minlength=n_groups)[gg],
                               free_slots[aa, g_channel[gg]]), np.ones(n), np.ones(nz)]
-        bounds = Bounds(np.zeros(nv), ub)
-        options: dict[str, float] = {"mip_rel_gap": 0.0}
-        if time_limit is not None:
-            options["time_limit"] = time_limit
         count = np.r_[np.zeros(ny), -np.ones(n), np.zeros(nz)]
-        first = milp(count, constraints=LinearConstraint(A, lo, hi), bounds=bounds,
-                     integrality=integrality, options=options)
-        if first.status != 0:
+        first = _highs_milp(count, A, np.array(lo), np.array(hi), ub, integer, time_limit)
+        if first is None:
             return None
-        served = int(round(-first.fun))
+        served = int(round(-float(count @ first)))
         value = np.r_[-value_ga[gg, aa], -u_arr, np.zeros(nz)]
-        second = milp(value, constraints=[LinearConstraint(A, lo, hi),
-                                          LinearConstraint(-count[None, :], served, served)],
-                      bounds=bounds, integrality=integrality, options=options)
-        if second.status != 0:
+        A2 = vstack([A, coo_array(-count[None, :])]).tocsr()
+        second = _highs_milp(value, A2, np.r_[lo, served], np.r_[hi, served], ub, integer,
+                             time_limit)
+        if second is None:
             return None
-        y = np.round(second.x[:ny]).astype(int)
+        y = np.round(second[:ny]).astype(int)
         # each group's contacts, most urgent first (ties: batch order), to its agents
         out: list[tuple[int, int, float]] = []
         for g in range(n_groups):

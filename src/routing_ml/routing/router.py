@@ -86,7 +86,8 @@ _TRUSTED_POLICIES = (SkillBased, Predictive, BatchAssignment, LongestIdleAgent)
 _LANGUAGE_METHODS = ("predict_language", "detect_language", "language_of", "detect_languages")
 # per-process state left out of a pickle (rebuilt by _init_runtime)
 _RUNTIME_STATE = ("_lock", "_counts", "_views", "_model_breaker", "_intent_breaker",
-                  "_intent_missing", "_warned")
+                  "_intent_missing", "_warned", "_held")
+HELD_MEMORY = 10_000  # contact ids of the latest decisions that routed nowhere, remembered
 
 
 class _Breaker:
@@ -493,6 +494,9 @@ class Router:
         self._intent_missing = False  # set by load() when intent_model.pkl is unreadable
         self._views: dict[tuple, AgentPool] = {}
         self._warned: set[str] = set()  # fallback reasons already logged at WARNING
+        # contact ids told to retry (held, nobody eligible) without ``now``: offered again
+        # without it, their wait reads as 0 and the bullseye never widens
+        self._held: dict[str, None] = {}
         self.load_error: str | None = getattr(self, "load_error", None)
 
     def _build_pool(self, rows: list[dict[str, Any]] | None = None) -> None:
@@ -890,17 +894,20 @@ class Router:
                                       self.load_error or "no pair model in the bundle")
         if self._take_open_circuit(self._model_breaker):
             return self._run_fallback(contact, pool, now, "circuit_open",
-                                      "latency budget exceeded repeatedly")
+                                      "the model was slow or failed repeatedly")
         t0 = time.perf_counter()
         try:
             d = policy.choose(contact, pool, now)
         except Exception as exc:
+            # a model failing on every call costs each decision its failure: it opens the
+            # circuit like a slow one
+            self._model_trouble("failed")
             return self._run_fallback(contact, pool, now, "model_error", repr(exc))
         ms = (time.perf_counter() - t0) * 1e3
         # the budget guards the model: a rule-only policy is not timed (nothing to fall
         # back to that would be faster)
         if ms > self.latency_budget_ms and getattr(policy, "model", None) is not None:
-            self._note_call(self._model_breaker, slow=True)
+            self._model_trouble("was over the latency budget")
             return self._run_fallback(contact, pool, now, "latency",
                                       f"decision took {ms:.2f} ms > {self.latency_budget_ms} ms")
         self._note_call(self._model_breaker, slow=False)
@@ -919,6 +926,13 @@ class Router:
                                           f"agent {d.agent} has no free session")
         self._count_policy_fallback(d)
         return d
+
+    def _model_trouble(self, what: str) -> None:
+        """A policy call that was slow or failed; log a WARNING when it opens the circuit."""
+        if self._note_call(self._model_breaker, slow=True):
+            logger.warning("Router: the routing model %s %d times in a row: the next %d "
+                           "decisions skip it (fallback:circuit_open, rules only).", what,
+                           self.circuit_max_slow, self.circuit_cooldown_decisions)
 
     def _take_open_circuit(self, breaker: _Breaker) -> bool:
         """True (and one call fewer left) while ``breaker``'s circuit is open."""
@@ -989,6 +1003,21 @@ class Router:
             return None
         return f"prior_contacts must be a finite number or None, got {pc!r}"
 
+    def _note_reoffer(self, contact_id: str) -> None:
+        """Warn (once per router) when a contact told to retry comes back without ``now``."""
+        with self._lock:
+            if contact_id not in self._held:
+                return
+            del self._held[contact_id]
+            first = "reoffer_without_now" not in self._warned
+            self._warned.add("reoffer_without_now")
+        if first:
+            logger.warning(
+                "Router.route: contact %r is offered again without now: its wait is read as 0 "
+                "(now defaults to its arrival_seconds), so the bullseye never widens and it "
+                "may wait for ever. Fix: route(contact, agents, now=<seconds on the clock of "
+                "arrival_seconds>).", contact_id)
+
     def _bad_contact(self, contact: Any, n: int = 1) -> None:
         """Count a contact the policies cannot read; log what is wrong with it (WARNING the
         first time a field is at fault, DEBUG after: a feed sending bad fields would flood
@@ -1027,7 +1056,10 @@ class Router:
             warning naming the problem. Agent dicts may name skills and languages the
             roster lacks (the ad-hoc pool has the roster's and theirs).
         now : float, optional
-            Seconds on the clock of ``contact.arrival_seconds`` (default: the arrival).
+            Seconds on the clock of ``contact.arrival_seconds`` (default: the arrival, a
+            wait of 0). A contact offered again after a ``retry_after_seconds`` needs it:
+            without it, its wait stays 0 and the bullseye never widens (a WARNING says so
+            the first time a contact told to retry comes back without ``now``).
 
         Returns
         -------
@@ -1038,12 +1070,15 @@ class Router:
             if not self._valid_contact(contact):
                 self._bad_contact(contact)
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
+            given = now is not None
             try:
                 now = float(contact.arrival_seconds if now is None else now)
             except (TypeError, ValueError, OverflowError):
                 self._count("bad_input")
                 logger.debug("Router.route: now must be seconds, got %r", now)
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
+            if not given and contact.contact_id is not None:
+                self._note_reoffer(str(contact.contact_id))
             if not np.isfinite(now):
                 now = float(contact.arrival_seconds) if _finite(contact.arrival_seconds) \
                     else 0.0
@@ -1058,6 +1093,11 @@ class Router:
             self._count("decisions")
             if d.agent >= 0:
                 self._count("routed")
+            elif not given and d.retry_after_seconds is not None and contact.contact_id is not None:
+                with self._lock:
+                    self._held[str(contact.contact_id)] = None
+                    if len(self._held) > HELD_MEMORY:
+                        del self._held[next(iter(self._held))]
             return d
         except Exception as exc:  # never raise into the service
             self._count("router_error")
