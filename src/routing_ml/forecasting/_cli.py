@@ -73,6 +73,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: --closed-on-holidays {closed_on_holidays!r} must be 'auto', "
                        f"'yes' or 'no'.", err=True)
             raise typer.Exit(1)
+        if (country or "").upper() == "ES" and (subdiv or "").upper() == "MD" and not extra_holidays:
+            typer.echo("note: --subdiv MD reads the Comunidad de Madrid's holidays; the city's "
+                       "own (San Isidro 15 May, La Almudena 9 November) are not among them and "
+                       "are forecast as ordinary days. For the city council's services add "
+                       "--extra-holidays madrid-city.", err=True)
         try:
             df = read_table(history)
             extra = _extra_holidays(extra_holidays)

@@ -609,7 +609,14 @@ class Forecaster(ParamsMixin):
                     f"future frame of the dates you want, or drop the retired queues.",
                     UserWarning, stacklevel=2)
             empty = [p.uid for p, ix in zip(self.panels_, idx, strict=True) if len(ix[0]) == 0]
-            if empty:
+            span = cal.parse_span(h) if isinstance(h, str) else None
+            if empty and span is not None and span < pd.Timedelta(minutes=self.step_minutes_):
+                warnings.warn(
+                    f"h={h!r} is shorter than one interval ({self.step_minutes_} minutes): no "
+                    f"interval fits in it, so the forecast has no row. Fix: h of at least "
+                    f"'{self.step_minutes_}min', or an int h (that many intervals).",
+                    UserWarning, stacklevel=2)
+            elif empty:
                 warnings.warn(
                     f"h={h!r} from the end of the history covers no open interval of "
                     f"{len(empty)} series ({', '.join(map(str, empty[:5]))}): the span is "
@@ -702,6 +709,8 @@ class Forecaster(ParamsMixin):
         return self._add_intervals(out, levels)
 
     def _add_intervals(self, out: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
+        from scipy.stats import poisson
+
         yh = out[FORECAST].to_numpy(float)
         a0, b0 = self.var_coef_
         own = getattr(self, "var_coef_by_series_", None) or {}
@@ -732,7 +741,14 @@ class Forecaster(ParamsMixin):
                 quiet = out[ID].astype(str).isin(silent).to_numpy()
                 zl, zh = np.where(quiet, 0.0, zl), np.where(quiet, 0.0, zh)
             name = _fmt(L)
-            out[f"{FORECAST}_lo_{name}"] = np.maximum(yh + zl * sd, 0.0)
+            # no count is less spread than Poisson: the lower bound is at most Poisson's
+            # quantile. A quiet queue's calibration errors leave out its exact zeros (see
+            # _calibrate), so its bins saw only positive errors and put the lower bound at
+            # the forecast: 0.05 contacts an hour, y = 0 nine times in ten, outside the
+            # interval (95 % intervals covered 0.59 on 30 such queues, 0.70 on Madrid's 77
+            # services by the hour)
+            poisson_lo = poisson.ppf(lo_q, np.maximum(yh, 1e-12))
+            out[f"{FORECAST}_lo_{name}"] = np.maximum(np.minimum(yh + zl * sd, poisson_lo), 0.0)
             out[f"{FORECAST}_hi_{name}"] = np.maximum(yh + zh * sd, 0.0)
         return out
 
