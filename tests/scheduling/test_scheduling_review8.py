@@ -115,3 +115,13 @@ def test_breaks_past_the_horizon_are_spread_over_their_window(method):
     assert (sunday["start"] <= pd.Timestamp("2026-12-14 03:00")).all()
     p = prepare_problem(req, agents, night, rules)
     assert check_roster(res.roster, res.breaks, p).empty
+
+
+def test_a_row_lost_from_the_requirements_is_noted_a_daily_closure_is_not():
+    """One voice interval missing on a Wednesday: exit 0, no word, 8.75 h less required."""
+    req = requirements([(8, 14, 1), (16, 20, 1)])  # closed 14-16 every day: a layout
+    agents = pd.DataFrame({"agent_id": ["a", "b"]})
+    assert not [n for n in _notes(req, agents) if "absent between" in n]
+    lost = req.drop(index=req.index[(req["ds"] == pd.Timestamp("2026-12-09 11:00"))])
+    notes = [n for n in _notes(lost, agents) if "absent between" in n]
+    assert len(notes) == 1 and "1 interval(s)" in notes[0] and "2026-12-09 11:00" in notes[0]

@@ -340,6 +340,7 @@ def prepare_problem(
             f"or list those weeks (agents = 0 where closed).")
     required[kk, tt] = req.loc[inside, AGENTS].to_numpy().astype(np.int64)
     listed[kk, tt] = True
+    notes.extend(_hole_notes(listed, skills, day0, interval_minutes))
     if "weight" in req.columns:
         w = pd.to_numeric(req["weight"], errors="coerce")
         if w.isna().any() or (w < 0).any() or not np.isfinite(w).all():
@@ -432,6 +433,37 @@ def prepare_problem(
                          carried=carried,
                          agents=tuple(agent_specs), options=options, rules=rules, weights=weights,
                          templates=tuple(shifts), notes=tuple(notes))
+
+
+def _hole_notes(listed: np.ndarray, skills: Sequence[str], day0: pd.Timestamp,
+                interval_minutes: int) -> list[str]:
+    """A note for intervals absent between a day's first and last row where most days of
+    the queue list that time of day: a row lost on the way (an export, a filter) is not
+    planned, neither under- nor over-staffed, without a word. A closure at the same time
+    every day (lunch) is a layout, not a hole."""
+    per_day = MINUTES_PER_DAY // interval_minutes
+    n_days = listed.shape[1] // per_day
+    out = []
+    for k, name in enumerate(skills):
+        grid = listed[k, :n_days * per_day].reshape(n_days, per_day)
+        days = grid.any(axis=1)
+        if days.sum() < 2:
+            continue
+        first = np.where(days, grid.argmax(axis=1), per_day)
+        last = np.where(days, per_day - 1 - grid[:, ::-1].argmax(axis=1), -1)
+        slot = np.arange(per_day)
+        inside = (slot >= first[:, None]) & (slot <= last[:, None])
+        usual = grid[days].mean(axis=0) > 0.5  # the times of day most listed days have
+        holes = inside & ~grid & usual
+        if holes.any():
+            d, t = np.argwhere(holes)[0]
+            when = day0 + pd.Timedelta(days=int(d), minutes=int(t) * interval_minutes)
+            out.append(
+                f"requirements of queue '{name}': {int(holes.sum())} interval(s) absent between a "
+                f"day's first and last rows at times most days list (e.g. {when:%Y-%m-%d %H:%M}): "
+                f"they are not planned, neither under- nor over-staffed. Fix: give them (agents "
+                f"= 0 where the queue is closed) if a row was lost on the way.")
+    return out
 
 
 def _short_week_notes(req: pd.DataFrame, day0: pd.Timestamp, n_weeks: int,

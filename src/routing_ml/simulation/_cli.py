@@ -228,7 +228,9 @@ def register(app: typer.Typer) -> None:
             exists=True, dir_okay=False,
             help="Agents: CSV (the agents file of `routing-ml schedule`: skills 'voice;chat') or "
                  "JSON records, with agent_id, skills and optionally channels, max_concurrency; "
-                 "default: every scheduled agent takes every queue.")] = None,
+                 "default: each scheduled agent takes the queues of its schedule rows (their "
+                 "unique_id, over the whole schedule), or every queue when the schedule names "
+                 "none.")] = None,
         aht_seconds: Annotated[float | None, typer.Option(
             help="Mean handle time in seconds (exponential), unless the forecast is a "
                  "contacts log with handle_seconds; give the AHT `staff` used. Default: "
