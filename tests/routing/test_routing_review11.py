@@ -113,3 +113,32 @@ def test_a_model_failing_on_every_call_opens_the_circuit(caplog):
     st = router.stats()
     assert st["fallback:model_error"] == 3 and st["fallback:circuit_open"] == 5
     assert any("failed 3 times in a row" in r.getMessage() for r in caplog.records)
+
+
+def test_an_intent_model_that_never_abstains_without_a_threshold_is_warned_about():
+    """By default any guess became a hard skill requirement: "DNI" at 0.09 (chance 0.05),
+    "hola" at 0.29, "quiero hablar con una persona" at 0.76 (review, 2026-12-02)."""
+    import warnings
+
+    import pytest
+
+    class Guesser:
+        abstain_threshold = None
+        classes_ = ["tax", "census"]
+
+        def predict_proba(self, texts):
+            return [[0.55, 0.45] for _ in texts]
+
+    agents = pd.DataFrame({"agent_id": ["A1"], "skills": [{"tax": 3, "census": 3}]})
+    with pytest.warns(UserWarning, match="min_intent_confidence not set"):
+        Router(agents, intent_model=Guesser())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Router(agents, intent_model=Guesser(), min_intent_confidence=0.0)  # a choice
+        Router(agents)  # no intent model
+        Guesser.abstain_threshold = 0.4  # the model abstains on its own
+        Router(agents, intent_model=Guesser())
+    # the threshold sends the unsure text to triage: no skill required
+    router = Router(agents, intent_model=Guesser(), min_intent_confidence=0.6)
+    c = router.prepare(Contact("k", channel="chat", text="hola"), 0.0)
+    assert c.intent is None

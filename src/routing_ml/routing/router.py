@@ -43,6 +43,7 @@ import math
 import pickle
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -321,8 +322,10 @@ class Router:
         detection: a model over it is counted (``fallback:latency``, ``intent:slow``) and
         skipped for a while after ``circuit_max_slow`` slow calls in a row. Wall-clock
         time: with many threads in one process, waiting for the GIL counts too.
-    min_intent_confidence : float
-        Below this top probability the detected intent is treated as unknown.
+    min_intent_confidence : float, optional
+        Below this top probability the detected intent is treated as unknown (the
+        contact goes to the triage queue, see :meth:`prepare`). Default None: 0 (every
+        guess kept), with a warning when the intent model does not abstain on its own.
     case_window_hours : float
         A citizen's earlier unresolved contact within this window is an open case.
     circuit_max_slow, circuit_cooldown_decisions : int
@@ -365,7 +368,7 @@ class Router:
         fallback: Any = None,
         history: pd.DataFrame | None = None,
         latency_budget_ms: float = 20.0,
-        min_intent_confidence: float = 0.0,
+        min_intent_confidence: float | None = None,
         case_window_hours: float = 72.0,
         circuit_max_slow: int = 5,
         circuit_cooldown_decisions: int = 1000,
@@ -375,6 +378,16 @@ class Router:
 
         rows = agents.to_dict("records") if isinstance(agents, pd.DataFrame) else \
             _roster_rows(agents)
+        if min_intent_confidence is None:
+            min_intent_confidence = 0.0
+            if intent_model is not None and not getattr(intent_model, "abstain_threshold", None):
+                warnings.warn(
+                    "Router: min_intent_confidence not set and the intent model does not "
+                    "abstain: every text gets an intent however unsure the model is (a 'hola' "
+                    "at 0.29 becomes a hard skill requirement). Fix: min_intent_confidence="
+                    "0.3 (or the classifier's abstain_threshold) to send unclear text to the "
+                    "triage queue, or min_intent_confidence=0.0 to keep every guess.",
+                    UserWarning, stacklevel=2)
         for name, value, example in (("latency_budget_ms", latency_budget_ms, "20.0"),
                                      ("min_intent_confidence", min_intent_confidence, "0.5"),
                                      ("case_window_hours", case_window_hours, "72.0"),
