@@ -709,8 +709,6 @@ class Forecaster(ParamsMixin):
         return self._add_intervals(out, levels)
 
     def _add_intervals(self, out: pd.DataFrame, levels: Sequence[float]) -> pd.DataFrame:
-        from scipy.stats import poisson
-
         yh = out[FORECAST].to_numpy(float)
         a0, b0 = self.var_coef_
         own = getattr(self, "var_coef_by_series_", None) or {}
@@ -747,7 +745,7 @@ class Forecaster(ParamsMixin):
             # the forecast: 0.05 contacts an hour, y = 0 nine times in ten, outside the
             # interval (95 % intervals covered 0.59 on 30 such queues, 0.70 on Madrid's 77
             # services by the hour)
-            poisson_lo = poisson.ppf(lo_q, np.maximum(yh, 1e-12))
+            poisson_lo = _poisson_lower(lo_q, yh)
             out[f"{FORECAST}_lo_{name}"] = np.maximum(np.minimum(yh + zl * sd, poisson_lo), 0.0)
             out[f"{FORECAST}_hi_{name}"] = np.maximum(yh + zh * sd, 0.0)
         return out
@@ -928,6 +926,30 @@ def _check_campaigns(campaigns: Any) -> None:
                              f"({exc}). {fix}") from None
         if pd.isna(start) or pd.isna(end) or start > end:
             raise ValueError(f"campaigns: {c!r} must have a start on or before its end. {fix}")
+
+
+def _poisson_lower(q: float, lam: np.ndarray) -> np.ndarray:
+    """A floor for the ``q`` quantile (q <= 0.5) of Poisson(``lam``), per row: exact up
+    to ``lam`` 30 (the number of counts whose CDF is below ``q``), the normal approximation
+    less one above (scipy.stats costs 1.6 s to import and 0.3 s per 100,000 rows)."""
+    from statistics import NormalDist
+
+    lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
+    out = np.empty_like(lam)
+    big = lam > 30.0
+    out[big] = np.maximum(np.floor(lam[big] + NormalDist().inv_cdf(q) * np.sqrt(lam[big])) - 1, 0)
+    small = lam[~big]
+    pmf = np.exp(-small)
+    cdf = pmf.copy()
+    count = (cdf < q).astype(float)
+    for k in range(1, 120):
+        if not count.size or not (cdf < q).any():
+            break
+        pmf = pmf * small / k
+        cdf = cdf + pmf
+        count += cdf < q
+    out[~big] = count
+    return out
 
 
 def _nnls2(x1: np.ndarray, x2: np.ndarray, y: np.ndarray) -> np.ndarray:
