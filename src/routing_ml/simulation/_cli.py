@@ -237,7 +237,8 @@ def register(app: typer.Typer) -> None:
                  "per queue, the forecast's aht_seconds column weighted by its contacts "
                  "(what `staff` read), else 300 (with a note).")] = None,
         patience_seconds: Annotated[float | None, typer.Option(
-            help="Mean patience (exponential) of real-time contacts; none = no "
+            help="Mean patience (exponential) of real-time contacts; default: the "
+                 "--targets file's patience_seconds per queue, else none = no "
                  "abandonment.")] = None,
         chat_slowdown: Annotated[float, typer.Option(
             min=0.0,
