@@ -59,10 +59,12 @@ def test_the_greedy_roster_is_computed_once_per_problem():
     again = greedy_roster(p)
     assert (0, 0) not in again or again[(0, 0)] != (-1, -1)
     from routing_ml.scheduling import _greedy
-    assert _greedy._last and _greedy._last[0][1] == again
-    # another problem (other requirements) is planned afresh
+    assert _greedy._last and _greedy._last[0][2] == again
+    # another problem (other requirements) is planned afresh, and then p again
     q = prepare_problem(requirements([(8, 16, 1)]), agents, SHIFTS, RosterRules(min_hours_per_week=0))
-    assert sum(greedy_roster(q)[k] is not None for k in greedy_roster(q)) <= len(again)
+    plan_q = greedy_roster(q)
+    assert _greedy._last[0][2] == plan_q and plan_q != again
+    assert greedy_roster(p) == again
 
 
 def test_an_agent_on_leave_all_week_is_left_out_with_a_note_not_an_error():

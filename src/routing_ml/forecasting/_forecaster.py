@@ -941,13 +941,15 @@ def _poisson_lower(q: float, lam: np.ndarray) -> np.ndarray:
     small = lam[~big]
     pmf = np.exp(-small)
     cdf = pmf.copy()
-    count = (cdf < q).astype(float)
-    for k in range(1, 120):
-        if not count.size or not (cdf < q).any():
-            break
+    below = cdf < q
+    count = below.astype(float)
+    k = 1
+    while below.any() and k < 120:
         pmf = pmf * small / k
-        cdf = cdf + pmf
-        count += cdf < q
+        cdf += pmf
+        below = cdf < q
+        count += below
+        k += 1
     out[~big] = count
     return out
 

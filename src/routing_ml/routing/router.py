@@ -140,7 +140,8 @@ class CaseBook:
                 "_times": self._times, "_newest": self._newest}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state.setdefault("_newest", max((v[0] for v in state["_last"].values()), default=-float("inf")))
+        if "_newest" not in state:  # a book pickled before it had one
+            state["_newest"] = max((v[0] for v in state["_last"].values()), default=-float("inf"))
         self.__dict__.update(state)
         self._prune_at = max(PRUNE_MIN_CITIZENS, 2 * len(self._last))
         self._lock = threading.Lock()
@@ -981,12 +982,6 @@ class Router:
             logger.debug("Router: policy fell back (%s)", reason)
 
     @staticmethod
-    def _valid_contact(contact: Any) -> bool:
-        """Is ``contact`` a ``Contact`` whose numeric fields the policies can read?
-        (:meth:`_contact_problem` says what is wrong when it is not.)"""
-        return Router._contact_problem(contact) is None
-
-    @staticmethod
     def _contact_problem(contact: Any) -> str | None:
         """What keeps the policies from reading ``contact``, naming the field; None if nothing.
 
@@ -1031,12 +1026,11 @@ class Router:
                 "may wait for ever. Fix: route(contact, agents, now=<seconds on the clock of "
                 "arrival_seconds>).", contact_id)
 
-    def _bad_contact(self, contact: Any, n: int = 1) -> None:
+    def _bad_contact(self, contact: Any, problem: str) -> None:
         """Count a contact the policies cannot read; log what is wrong with it (WARNING the
         first time a field is at fault, DEBUG after: a feed sending bad fields would flood
         the log)."""
-        self._count("bad_input", n)
-        problem = self._contact_problem(contact) or "bad input"
+        self._count("bad_input")
         key = "bad_input:" + problem.split(" ", 1)[0]
         with self._lock:
             first = key not in self._warned
@@ -1080,8 +1074,9 @@ class Router:
             ``agent`` indexes the pool that was used (``agent_id`` names the agent).
         """
         try:
-            if not self._valid_contact(contact):
-                self._bad_contact(contact)
+            problem = self._contact_problem(contact)
+            if problem is not None:
+                self._bad_contact(contact, problem)
                 return Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
             given = now is not None
             try:
@@ -1156,7 +1151,8 @@ class Router:
             items = list(contacts)
             if not items:
                 return []
-            ok = [self._valid_contact(c) for c in items]
+            problems = [self._contact_problem(c) for c in items]
+            ok = [pr is None for pr in problems]
             # the same contact twice in one batch would get two agents: the later copies
             # are bad input (a contact_id of None is no id)
             seen: set[str] = set()
@@ -1196,10 +1192,11 @@ class Router:
                     chosen.append(self.prepare(c, t))
                 else:
                     out[i] = Decision(-1, f"{REASON_NO_ELIGIBLE}:bad_input")
-                    if self._valid_contact(c):  # a later copy of a contact_id (warned above)
+                    problem = problems[i]
+                    if problem is None:  # a later copy of a contact_id (warned above)
                         self._count("bad_input")
                     else:
-                        self._bad_contact(c)
+                        self._bad_contact(c, problem)
             batch = getattr(self.policy, "assign_batch", None)
             done = False
             failed: tuple[str, str] | None = None  # (why, detail): fall back per contact

@@ -17,18 +17,17 @@ from routing_ml.scheduling.shifts import MINUTES_PER_DAY
 # the last problem's plan: one solve asks for it up to three times (the coverage phase's
 # warm start, the full model's, the fallback when no solver found a plan), the soft weights
 # of those problems differ but the greedy roster does not read them
-_last: list[tuple[tuple[object, ...], dict[tuple[int, int], tuple[int, int]]]] = []
+_last: list[tuple[tuple[object, ...], tuple[int, int], dict[tuple[int, int], tuple[int, int]]]] = []
 
 
 def greedy_roster(p: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
     """``{(agent, day): (variant, skill)}`` — a plan meeting the hard rules where it can."""
-    key = (p.required, p.weight, p.listed, p.options, p.agents, p.variants, p.rules,
-           p.n_days, p.interval_minutes)
-    if _last and all(x is y for x, y in zip(_last[0][0][:-2], key[:-2], strict=True)) \
-            and _last[0][0][-2:] == key[-2:]:
-        return dict(_last[0][1])
+    inputs = (p.required, p.weight, p.listed, p.options, p.agents, p.variants, p.rules)
+    size = (p.n_days, p.interval_minutes)
+    if _last and _last[0][1] == size and all(x is y for x, y in zip(_last[0][0], inputs, strict=True)):
+        return dict(_last[0][2])
     plan = _greedy_roster(p)
-    _last[:] = [(key, plan)]
+    _last[:] = [(inputs, size, plan)]
     return dict(plan)
 
 

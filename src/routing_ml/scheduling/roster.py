@@ -952,7 +952,10 @@ def roster_frames_from_plan(p: RosterProblem, plan: dict[tuple[int, int], tuple[
         for bi, off in breaks.get((a, d), ()):
             past[d, vi, bi].append((a, off))
     for (d, vi, bi), items in past.items():
-        spread = _spread_past_horizon(p, d, vi, bi, [off for _, off in items])
+        offsets = [off for _, off in items]
+        spread = _spread_past_horizon(p, d, vi, bi, offsets)
+        if spread is offsets:  # inside the horizon: as placed
+            continue
         for (a, _), off in zip(items, spread, strict=True):
             breaks[a, d] = tuple((j, off if j == bi else o) for j, o in breaks[a, d])
     rows, brows = [], []

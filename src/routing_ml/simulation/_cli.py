@@ -66,8 +66,6 @@ def _targets_answer(per_queue: dict, path: Any) -> float | dict[str, float]:
     """The service level's answer seconds per channel from a targets file's queues
     (``StaffingTarget.channel`` / ``answer_seconds``); without a file, every channel's
     default. Queues of one channel with different answer times: the shortest, with a note."""
-    import typer
-
     if not per_queue:
         return {}  # every channel keeps its default (voice 20, chat 60, ...)
     by_channel: dict[str, set[float]] = {}
