@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -134,3 +135,19 @@ def test_write_table_round_trips_exponents_infinities_and_accents(tmp_path):
     assert back["unique_id"].tolist() == ["atención", "b", "c"]
     assert back["yhat"].tolist() == [1.5e-05, 12.5, 3.0]
     assert back["ratio"].tolist() == [float("inf"), 2.5, 1.0]
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_write_table_writes_no_binary_noise(tmp_path, sep):
+    """0.1 + 0.2 is written 0.3, not 0.30000000000000004 (a planner's spreadsheet showed
+    16 decimals), and twelve significant digits survive the round trip."""
+    from routing_ml._csv import read_table, write_table
+
+    (tmp_path / "in.csv").write_text(f"unique_id{sep}y\nq{sep}1\n", encoding="utf-8")
+    df = pd.DataFrame({"unique_id": ["a", "b", "c"],
+                       "agents": [0.1 + 0.2, 12.3456789012345, 1234567.891]})
+    write_table(df, tmp_path / "out.csv", like=tmp_path / "in.csv")
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert "0000000" not in text and ("0,3" if sep == ";" else "0.3") in text
+    back = read_table(tmp_path / "out.csv")
+    np.testing.assert_allclose(back["agents"], df["agents"], rtol=1e-11)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 #: columns read as text whatever they hold (identifiers, not numbers)
 ID_COLUMNS = ("unique_id", "agent_id", "contact_id", "customer_id")
+#: how :func:`write_table` writes floats
+FLOAT_FORMAT = "%.12g"
 
 # a number as a Spanish spreadsheet (or write_table) writes it: "2,5", "1.234", "1.234,5",
 # "-7", "1,5e-05", "inf"
@@ -48,8 +50,10 @@ def write_table(df: pd.DataFrame, path: str | Path, *, like: str | Path | None =
         sep = sniff_separator(like)
     # (UTF-8 with a byte-order mark after a ';' input: Excel set to Spanish reads a file
     # without one as Windows-1252, and "atención" as "atenciÃ³n")
+    # (12 significant digits: 0.30000000000000004 is written 0.3, and no figure a planner
+    # reads loses anything)
     df.to_csv(path, index=index, sep=sep, decimal="," if sep == ";" else ".",
-              encoding="utf-8-sig" if sep == ";" else "utf-8")
+              float_format=FLOAT_FORMAT, encoding="utf-8-sig" if sep == ";" else "utf-8")
 
 
 def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
