@@ -1,7 +1,9 @@
 """Queueing: Erlang B / C / A, service level, ASA, occupancy, required agents, channels.
 
 Pure functions over numpy arrays (scalars broadcast), exact in log space from 0 to
-100,000 contacts per interval; no per-interval Python loops. See
+100,000 contacts per interval; no per-interval Python loops. pandas Series are taken too:
+those given to one call must share their index, and an array answer comes back as a Series
+on it. See
 :mod:`routing_ml.queueing.erlang` for the formulas and their sources,
 :mod:`routing_ml.queueing.staffing` for the search and the shrinkage rounding, and
 :mod:`routing_ml.queueing.channels` for the chat and email models. pandas is imported

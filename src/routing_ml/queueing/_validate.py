@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
 from routing_ml.errors import RoutingMLError
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class QueueingInputError(RoutingMLError, ValueError):
@@ -239,3 +244,41 @@ def out(value: np.ndarray, scalar: bool, *, integer: bool = False, inputs: str =
 
 def all_scalar(*values: Any) -> bool:
     return all(np.ndim(v) == 0 for v in values)
+
+
+def _is_series(value: Any) -> bool:
+    t = type(value)
+    return t.__name__ == "Series" and t.__module__.startswith("pandas")
+
+
+def series_aware(func: _F) -> _F:
+    """Let a vectorised function take pandas Series: the Series among its arguments must
+    share one index (else a QueueingInputError naming them: numpy would pair their values
+    by position, a silently wrong answer when one is sorted another way), they are passed
+    on as arrays, and an array result of that length comes back as a Series on that index
+    (other results, e.g. :class:`~routing_ml.queueing.ErlangAResult`, as they are)."""
+    names = list(inspect.signature(func).parameters)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = [(names[i], v) for i, v in enumerate(args)] + list(kwargs.items())
+        series = [(n, v) for n, v in given if _is_series(v)]
+        if not series:
+            return func(*args, **kwargs)
+        (n0, s0), index = series[0], series[0][1].index
+        for n, v in series[1:]:
+            if not v.index.equals(index):
+                raise QueueingInputError(
+                    f"{n0} and {n} are pandas Series with different indexes (e.g. "
+                    f"{list(index[:3])} vs {list(v.index[:3])}); their values would be paired "
+                    f"by position, not by label. Fix: align them first "
+                    f"({n0}, {n} = {n0}.align({n}, join='inner')), or pass .to_numpy() to "
+                    f"pair them by position on purpose.")
+        args = tuple(v.to_numpy() if _is_series(v) else v for v in args)
+        kwargs = {k: (v.to_numpy() if _is_series(v) else v) for k, v in kwargs.items()}
+        result = func(*args, **kwargs)
+        if isinstance(result, np.ndarray) and result.ndim == 1 and len(result) == len(index):
+            return type(s0)(result, index=index)
+        return result
+
+    return wrapper  # type: ignore[return-value]

@@ -60,6 +60,7 @@ from routing_ml.queueing._validate import (
     broadcast,
     interval_minutes_array,
     out,
+    series_aware,
     warn_short_aht,
 )
 from routing_ml.queueing.staffing import (
@@ -82,6 +83,7 @@ def _ceil_tol(x: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x - r) <= _TOL * np.maximum(np.abs(x), 1.0), r, np.ceil(x))
 
 
+@series_aware
 def chat_required_agents(
     volume: ArrayLike,
     aht_seconds: ArrayLike,
@@ -161,6 +163,7 @@ def chat_required_agents(
     return out(res, scalar, integer=not fractional, inputs="volume, aht_seconds and interval_minutes")
 
 
+@series_aware
 def deferred_required_agents(
     volume: ArrayLike,
     aht_seconds: ArrayLike,

@@ -77,6 +77,7 @@ from routing_ml.queueing._validate import (
     broadcast,
     interval_minutes_array,
     out,
+    series_aware,
 )
 
 if TYPE_CHECKING:
@@ -248,6 +249,7 @@ def _erlang_a_metrics(
 
 
 # --------------------------------------------------------------------------- public API
+@series_aware
 def traffic_erlangs(volume: ArrayLike, aht_seconds: ArrayLike, interval_minutes: ArrayLike) -> float | np.ndarray:
     """Offered load in erlangs: ``volume * aht_seconds / (60 * interval_minutes)``.
 
@@ -275,6 +277,7 @@ def traffic_erlangs(volume: ArrayLike, aht_seconds: ArrayLike, interval_minutes:
     return out(vol * aht / (60.0 * interval), all_scalar(volume, aht_seconds, interval_minutes))
 
 
+@series_aware
 def erlang_b(traffic_erlangs: ArrayLike, agents: ArrayLike) -> float | np.ndarray:
     """Erlang B blocking probability of an M/M/n/n loss system.
 
@@ -307,6 +310,7 @@ def erlang_b(traffic_erlangs: ArrayLike, agents: ArrayLike) -> float | np.ndarra
     return out(np.exp(_special.log_erlang_b(n, a)), all_scalar(traffic_erlangs, agents))
 
 
+@series_aware
 def erlang_c(traffic_erlangs: ArrayLike, agents: ArrayLike) -> float | np.ndarray:
     """Erlang C probability that a contact waits (M/M/n, FCFS, callers never abandon).
 
@@ -341,6 +345,7 @@ def erlang_c(traffic_erlangs: ArrayLike, agents: ArrayLike) -> float | np.ndarra
     return out(res, all_scalar(traffic_erlangs, agents))
 
 
+@series_aware
 def service_level(
     traffic_erlangs: ArrayLike,
     agents: ArrayLike,
@@ -380,6 +385,7 @@ def service_level(
     return out(sl, all_scalar(traffic_erlangs, agents, aht_seconds, answer_seconds))
 
 
+@series_aware
 def asa_seconds(
     traffic_erlangs: ArrayLike, agents: ArrayLike, aht_seconds: ArrayLike, patience_seconds: ArrayLike | None = None
 ) -> float | np.ndarray:
@@ -413,6 +419,7 @@ def asa_seconds(
     return out(asa, all_scalar(traffic_erlangs, agents, aht_seconds))
 
 
+@series_aware
 def occupancy(
     traffic_erlangs: ArrayLike,
     agents: ArrayLike,
@@ -481,6 +488,7 @@ class ErlangAResult:
     occupancy: Any
 
 
+@series_aware
 def erlang_a(
     traffic_erlangs: ArrayLike,
     agents: ArrayLike,

@@ -57,6 +57,7 @@ from routing_ml.queueing._validate import (
     check_agent_scale,
     interval_minutes_array,
     out,
+    series_aware,
     warn_short_aht,
 )
 from routing_ml.queueing.erlang import _erlang_a_metrics, _erlang_c_metrics
@@ -217,6 +218,7 @@ def _check_wait_targets(max_asa_seconds: Any, max_abandon_rate: Any,
     return asa, ab
 
 
+@series_aware
 def apply_shrinkage(agents: ArrayLike, shrinkage: ArrayLike, *, fractional: bool = False) -> int | float | np.ndarray:
     """Scheduled agents for ``agents`` on the phones: ``ceil(agents / (1 - shrinkage))``.
 
@@ -269,6 +271,7 @@ def _gross_up(n: np.ndarray, s: np.ndarray, fractional: bool) -> np.ndarray:
     return out
 
 
+@series_aware
 def required_agents(
     volume: ArrayLike,
     aht_seconds: ArrayLike,
@@ -545,6 +548,7 @@ def _bracket_and_bisect(
     return hi
 
 
+@series_aware
 def erlang_b_required_agents(
     traffic_erlangs: ArrayLike, max_blocking: ArrayLike = 0.01, max_occupancy: ArrayLike | None = None
 ) -> int | float | np.ndarray:
