@@ -7,6 +7,12 @@ scikit-learn overhead. The same functions are given to scikit-learn's ``TfidfVec
 
 Normalisation (:func:`normalize_text`):
 
+- HTML (a web form or an e-mail sent as HTML: a text with a tag such as ``<p>``) is read as
+  its text: ``<style>`` and ``<script>`` blocks, comments and tags are dropped and entities
+  decoded (``Alcal&aacute;`` is ``Alcalá``) before anything else, so markup neither counts
+  against ``max_chars`` nor becomes features; only the first ``HTML_SCAN_FACTOR x
+  max_chars`` characters of such a text are scanned. A text without a tag is left as it is
+  (``a < b``, ``<3``, ``AT&T``);
 - only the first ``max_chars`` characters are read (longer texts are truncated: an IVR
   utterance or a chat opening line carries its intent early; a 50-page e-mail must not
   cost 50 pages of features);
@@ -24,9 +30,16 @@ boundaries), which still share most of their n-grams with the correctly spelled 
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 
-__all__ = ["CharAnalyzer", "WordAnalyzer", "normalize_text", "word_ngrams"]
+__all__ = ["CharAnalyzer", "WordAnalyzer", "normalize_text", "strip_html", "word_ngrams"]
+
+#: an HTML text is scanned over at most this many times ``max_chars`` characters
+HTML_SCAN_FACTOR = 50
+_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9:-]*(\s[^<>]*)?/?>|<![^<>]*>")
+_HTML_DROP = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 
 _KEEP_SYMBOLS = "$£€%"
 
@@ -73,6 +86,16 @@ def _fold_char(ch: str) -> str:
 _NON_ASCII_CACHE: dict[str, str] = {}
 
 
+def strip_html(text: str) -> str:
+    """The text of ``text`` when it holds an HTML tag (see the module docstring), else
+    ``text`` itself. Every tag becomes a space (``a<br>b`` is two words)."""
+    if "<" not in text or _HTML_TAG.search(text) is None:
+        return text
+    text = _HTML_DROP.sub(" ", text)
+    text = _HTML_TAG.sub(" ", text)
+    return html.unescape(text)
+
+
 def normalize_text(text: str, max_chars: int = 1000) -> str:
     """Normalise one text for the n-gram features (see the module docstring).
 
@@ -86,6 +109,8 @@ def normalize_text(text: str, max_chars: int = 1000) -> str:
     The normalised text: lower case, no accents, digits as ``0``, single spaces, no
     leading or trailing space. An empty or whitespace-only text gives ``""``.
     """
+    if "<" in text:
+        text = strip_html(text[: HTML_SCAN_FACTOR * max_chars])
     text = text[:max_chars].casefold()
     if text.isascii():
         folded = text.translate(_ASCII_TABLE)

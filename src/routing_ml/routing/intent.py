@@ -103,7 +103,14 @@ from routing_ml.routing._langid import (
     language_code,
 )
 from routing_ml.routing._static import StaticFeaturizer
-from routing_ml.routing._text import CharAnalyzer, WordAnalyzer, normalize_text, word_ngrams
+from routing_ml.routing._text import (
+    HTML_SCAN_FACTOR,
+    CharAnalyzer,
+    WordAnalyzer,
+    normalize_text,
+    strip_html,
+    word_ngrams,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -949,7 +956,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         has fewer training texts). An intent with a single training text is never held
         out: the temperature is fitted on the out-of-fold margins of the other texts, with
         a ``UserWarning``.
-    max_chars : only the first ``max_chars`` characters of each text are read.
+    max_chars : only the first ``max_chars`` characters of each text are read (of its
+        text, when it is HTML: tags, styles and scripts are dropped first; see
+        :mod:`routing_ml.routing._text`).
     encoder_batch_size : texts per encoder batch at ``fit`` / batch ``predict``.
     quantize_encoder : run MiniLM with dynamic int8 quantisation of its linear layers
         (default True: about 1.5x faster per utterance on CPU, accuracy -0.17 points on
@@ -1189,6 +1198,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if checked is _UNCHECKED or type(checked) is not type(self.triage_label) \
                 or checked != self.triage_label or "_triage" not in self.__dict__:
             self._check_triage_label(self.classes_)  # changed by set_params after fit
+        if self.intent_to_queue is not self.__dict__.get("_queue_map_checked"):
+            self._check_queue_map(self.classes_)  # changed by set_params after fit
 
     # ------------------------------------------------------------------ features
     def _range(self, name: str) -> tuple[int, int]:
@@ -1201,7 +1212,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     def _encoder_texts(self, texts: list[str]) -> list[str]:
         m = int(self.max_chars)
-        return [" ".join(t[:m].split()) for t in texts]
+        return [" ".join((strip_html(t[: HTML_SCAN_FACTOR * m]) if "<" in t else t)[:m].split())
+                for t in texts]
 
     def _encoder_key(self) -> str:
         """Name of the encoder instance: MiniLM quantised to int8 or not."""
@@ -1406,28 +1418,23 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"labels has a single intent {classes.tolist()!r}; an intent classifier "
                 "needs at least two intents")
-        self._check_triage_label(classes)
-        if self.intent_to_queue is not None:
-            missing = [c for c in classes.tolist() if c not in self.intent_to_queue]
-            if missing:
-                raise ValueError(
-                    f"intent_to_queue has no queue for intents {missing[:10]!r}"
-                    f"{' ...' if len(missing) > 10 else ''}; add them to the mapping")
-        if not usable.any():
-            raise ValueError("every text is empty after normalisation; nothing to learn")
-        usable &= sw_all > 0  # a text of weight 0 is left out altogether
-        texts_u = [t for t, u in zip(texts, usable, strict=True) if u]
-        norm_u = [t for t, u in zip(normalized, usable, strict=True) if u]
-        y_idx = y_idx_all[usable]
-        sw = sw_all[usable]
-        if len(np.unique(y_idx)) < 2:
-            raise ValueError("fewer than two intents have a non-empty text of positive "
-                             "weight; nothing to learn")
-
-        # a fit that fails (or is interrupted) half way keeps the previous model whole:
-        # the fitted state is built on this object, so it is put back as it was
+        # a fit that fails (or is interrupted) half way keeps the previous model whole: the
+        # fitted state, and what the checks record (the triage label), is built on this
+        # object, so it is put back as it was
         before = dict(self.__dict__)
         try:
+            self._check_triage_label(classes)
+            self._check_queue_map(classes)
+            if not usable.any():
+                raise ValueError("every text is empty after normalisation; nothing to learn")
+            usable &= sw_all > 0  # a text of weight 0 is left out altogether
+            texts_u = [t for t, u in zip(texts, usable, strict=True) if u]
+            norm_u = [t for t, u in zip(normalized, usable, strict=True) if u]
+            y_idx = y_idx_all[usable]
+            sw = sw_all[usable]
+            if len(np.unique(y_idx)) < 2:
+                raise ValueError("fewer than two intents have a non-empty text of positive "
+                                 "weight; nothing to learn")
             self._fit_model(texts, codes, texts_u, norm_u, y_idx, y_idx_all, sw, sw_all, classes)
         except BaseException:
             self.__dict__.clear()
@@ -1535,6 +1542,26 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         # what predict returns when abstaining, and the parameter it was resolved from
         self.__dict__["_triage"] = triage
         self.__dict__["_triage_checked"] = self.triage_label
+
+    def _check_queue_map(self, classes: np.ndarray) -> None:
+        """``intent_to_queue`` is None or a mapping with a queue for every intent (checked
+        at ``fit`` and again when ``set_params`` replaces it after ``fit``: a missing intent
+        would otherwise fail only the batches where it is predicted)."""
+        m = self.intent_to_queue
+        if m is not None:
+            if not isinstance(m, Mapping):
+                raise ValueError(
+                    f"intent_to_queue must be a mapping intent -> queue (a dict), got "
+                    f"{type(m).__name__}. Fix: build the dict, e.g. "
+                    f"{{intent: f(intent) for intent in labels}}.")
+            missing = [c for c in classes.tolist() if c not in m]
+            if missing:
+                more = (f" (nor for {missing[1:10]!r}{' ...' if len(missing) > 10 else ''})"
+                        if len(missing) > 1 else "")
+                raise ValueError(
+                    f"intent_to_queue has no queue for the intent {missing[0]!r}{more}. Fix: "
+                    f"map every intent to a queue, e.g. {{..., {missing[0]!r}: 'general'}}.")
+        self.__dict__["_queue_map_checked"] = m
 
     def _resolve_triage(self, classes: np.ndarray) -> Any:
         """``triage_label``, with the default ``"triage"`` read as ``-1`` (or the smallest
@@ -1662,6 +1689,17 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
                 UserWarning, stacklevel=3)
             return 1.0, {}, fixed or 0.0
         n_folds = min(int(self.calibration_folds), int(eligible.min()))
+        if n_folds < int(self.calibration_folds):
+            rare = int(np.flatnonzero(counts == eligible.min())[0])
+            warnings.warn(
+                f"calibration: {n_folds} folds instead of calibration_folds="
+                f"{int(self.calibration_folds)}: the intent {self.classes_[rare]!r} has only "
+                f"{int(eligible.min())} training texts (stratified folds hold each intent out "
+                f"at most once per text). Each fold's model then learns from "
+                f"{100 * (n_folds - 1) // n_folds} % of the texts, so the temperature fits a "
+                f"weaker model than the one fitted on all. Fix: give every intent at least "
+                f"{int(self.calibration_folds)} texts, or drop the rare intents.",
+                UserWarning, stacklevel=3)
         n_single = int(singleton.sum())
         if n_single:
             warnings.warn(
@@ -2072,8 +2110,15 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model to ``path`` (pickle). The encoder is not written: it is
-        reloaded by name from its package when needed.
+        """Write the fitted model to ``path`` (pickle; its folder is created when missing).
+        The encoder is not written: it is reloaded by name from its package when needed.
+
+        The file holds the vocabulary of the training texts: with the default
+        ``word_min_df=1`` every word and word pair of every text (names, streets, e-mail
+        addresses citizens typed; digits are read as 0, so numbers are not), and character
+        n-grams of them. Treat it as personal data (GDPR), or raise ``word_min_df`` and
+        ``char_min_df`` (n-grams seen in fewer texts are dropped) and fit on texts cleaned
+        of names.
 
         Only load files you trust: unpickling runs code.
         """
@@ -2082,6 +2127,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         if path.is_dir():
             raise ValueError(f"{path} is a directory; save writes one file. Fix: give a file "
                              f"name, e.g. {path / 'intents.pkl'}.")
+        # (its folder is created as Router.save creates its bundle's: a missing one gave
+        # a FileNotFoundError naming the temporary file)
+        path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": _FORMAT_VERSION, "class": "IntentClassifier", "model": self}
         try:
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
