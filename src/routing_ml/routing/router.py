@@ -1317,6 +1317,9 @@ class Router:
         under the GDPR: store it accordingly, or pass ``include_cases=False`` to save an
         empty case book (the loaded router learns cases again from ``record_outcome``;
         :func:`routing_ml.tracking.log_model` leaves the cases out unless asked).
+        ``intent_model.pkl`` holds the words of the intent model's training texts (names
+        or streets citizens typed among them): see :meth:`IntentClassifier.save
+        <routing_ml.routing.IntentClassifier.save>`.
 
         The files are pickles: loading one runs code, so load only bundles you trust (the
         manifest's SHA-256 sums catch damage, not tampering). Every file is serialised
