@@ -79,3 +79,10 @@ def test_fewer_calibration_folds_than_asked_is_warned():
         IntentClassifier(random_state=0, calibration_folds=5).fit(texts, labels)
     msgs = [str(w.message) for w in caught]
     assert any("2 folds instead of calibration_folds=5" in t and "'obras'" in t for t in msgs)
+
+
+def test_the_helpers_the_docstrings_name_import_from_routing():
+    import routing_ml.routing as routing
+
+    for name in ("coverage_threshold", "misroute_rate_at_coverage", "TopK", "IntentPrediction"):
+        assert name in routing.__all__ and getattr(routing, name) is not None

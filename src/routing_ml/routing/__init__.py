@@ -25,7 +25,8 @@ _MODULES = {
         "CaseBook", "Router",
     ),
     "routing_ml.routing.intent": (
-        "IntentClassifier", "recency_weights",
+        "IntentClassifier", "IntentPrediction", "TopK", "coverage_threshold",
+        "misroute_rate_at_coverage", "recency_weights",
     ),
 }
 __getattr__, __dir__, __all__ = attach(
@@ -45,6 +46,10 @@ if TYPE_CHECKING:  # static analysers see the real names
     )
     from routing_ml.routing.intent import (
         IntentClassifier,
+        IntentPrediction,
+        TopK,
+        coverage_threshold,
+        misroute_rate_at_coverage,
         recency_weights,
     )
     from routing_ml.routing.pair_model import (
