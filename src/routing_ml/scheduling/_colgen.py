@@ -233,13 +233,32 @@ def _best_queue(cp: _ClassPricer, cj: np.ndarray, cx: np.ndarray, val: np.ndarra
     return rc, pick
 
 
+# The DP's arrays are small (thousands to tens of thousands of states) and its reductions run
+# over their first or last axis: numpy's reduceat / accumulate / min(axis=-1) on such axes
+# cost 5-50x an element-wise np.minimum over the same slices (8 ms against 0.3 ms for the
+# scatter of one day on a 15-minute start grid), so the helpers below loop over slices.
+
+
 def _scatter_min(dst: np.ndarray, target: np.ndarray, values: np.ndarray) -> None:
     """``dst[t] = min(dst[t], values[i])`` for every ``i`` with ``target[i] == t`` (first axis)."""
-    order = np.argsort(target, kind="stable")
-    tg = target[order]
-    first = np.flatnonzero(np.r_[True, tg[1:] != tg[:-1]])
-    red = np.minimum.reduceat(values[order], first, axis=0)
-    dst[tg[first]] = np.minimum(dst[tg[first]], red)
+    for i, t in enumerate(target.tolist()):
+        np.minimum(dst[t], values[i], out=dst[t])
+
+
+def _running_min(v: np.ndarray) -> np.ndarray:
+    """``np.minimum.accumulate(v, axis=0)``."""
+    out = v.copy()
+    for i in range(1, out.shape[0]):
+        np.minimum(out[i - 1], out[i], out=out[i])
+    return out
+
+
+def _min_last(v: np.ndarray, stop: int) -> np.ndarray:
+    """``v[..., :stop].min(axis=-1)`` (``stop >= 1``)."""
+    out = v[..., 0].copy()
+    for o in range(1, stop):
+        np.minimum(out, v[..., o], out=out)
+    return out
 
 
 def _price(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int) -> list[tuple[float, tuple[int, ...]]]:
@@ -267,11 +286,11 @@ def _price(cp: _ClassPricer, day_rc: np.ndarray, max_columns: int) -> list[tuple
         _scatter_min(new, cp.thr_off, off)
         work = np.flatnonzero(np.isfinite(day_rc[j]))
         if work.size:
-            pm = np.minimum.accumulate(v, axis=0)  # best over thresholds allowing each start
+            pm = _running_min(v)  # best over thresholds allowing each start
             src = pm[cp.allowed_upto[work]]  # (W, DM+1, A, O)
             if n_o > 1:
                 s2 = np.full(src.shape, INF)
-                s2[..., 0] = src[..., :last].min(axis=-1)
+                s2[..., 0] = _min_last(src, last)
                 s2[..., last] = src[..., last]
                 src = s2
             cand = src[np.arange(work.size)[:, None], cp.prev_dm[work]]  # (W, DM+1, A, O)
