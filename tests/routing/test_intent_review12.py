@@ -86,3 +86,11 @@ def test_the_helpers_the_docstrings_name_import_from_routing():
 
     for name in ("coverage_threshold", "misroute_rate_at_coverage", "TopK", "IntentPrediction"):
         assert name in routing.__all__ and getattr(routing, name) is not None
+
+
+def test_a_bad_text_of_a_series_is_named_by_its_index_label_too():
+    import pandas as pd
+
+    m = _fit()
+    with pytest.raises(ValueError, match=r"texts\[1\] \(index label 205\) is None"):
+        m.predict(pd.Series(["farola rota", None, "dni"], index=[101, 205, 307]))

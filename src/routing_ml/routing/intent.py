@@ -293,6 +293,7 @@ def _check_texts(texts: Any, name: str = "texts") -> list[str]:
             raise ValueError(
                 f"{name} must be one-dimensional (one text per row), got shape {arr.shape}")
         texts = arr[:, 0]
+    index = getattr(texts, "index", None)  # a pandas Series: its labels name the bad row
     if hasattr(texts, "tolist") and not isinstance(texts, list):
         texts = texts.tolist()
     try:
@@ -302,9 +303,13 @@ def _check_texts(texts: Any, name: str = "texts") -> list[str]:
             f"{name} must be a sequence of strings, got {type(texts).__name__}") from exc
     for i, t in enumerate(out):
         if not isinstance(t, str):
+            where = ""
+            if index is not None and hasattr(index, "__getitem__") and len(index) == len(out):
+                label = index[i]
+                where = f" (index label {label.item() if isinstance(label, np.generic) else label!r})"
             raise ValueError(
-                f"{name}[{i}] is {t!r} of type {type(t).__name__}; every text must be a "
-                "str (convert missing values to '' first, e.g. series.fillna(''))")
+                f"{name}[{i}]{where} is {t!r} of type {type(t).__name__}; every text must be "
+                "a str (convert missing values to '' first, e.g. series.fillna(''))")
     return out
 
 
