@@ -94,3 +94,8 @@ def test_a_bad_text_of_a_series_is_named_by_its_index_label_too():
     m = _fit()
     with pytest.raises(ValueError, match=r"texts\[1\] \(index label 205\) is None"):
         m.predict(pd.Series(["farola rota", None, "dni"], index=[101, 205, 307]))
+
+
+def test_an_intent_with_only_empty_texts_is_warned_about():
+    with pytest.warns(UserWarning, match=r"intents \['vacio'\] have no non-empty text"):
+        IntentClassifier(random_state=0).fit(TEXTS + ["", "  "], LABELS + ["vacio", "vacio"])

@@ -1440,6 +1440,12 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             if len(np.unique(y_idx)) < 2:
                 raise ValueError("fewer than two intents have a non-empty text of positive "
                                  "weight; nothing to learn")
+            unseen = np.setdiff1d(np.arange(len(classes)), y_idx)
+            if unseen.size:
+                warnings.warn(
+                    f"intents {classes[unseen][:10].tolist()!r} have no non-empty text of "
+                    f"positive weight: they stay in classes_ but are never predicted. Fix: "
+                    f"give them texts, or drop them from the labels.", UserWarning, stacklevel=2)
             self._fit_model(texts, codes, texts_u, norm_u, y_idx, y_idx_all, sw, sw_all, classes)
         except BaseException:
             self.__dict__.clear()
