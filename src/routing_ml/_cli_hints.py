@@ -30,6 +30,7 @@ _HINTS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\bvolume_col='([^']*)'"), r"--volume-col \1"),
     (re.compile(r"\bprevious_roster\b"), "--previous-roster"),
     (re.compile(r"\bcalibration_horizon='([^']*)'"), r"--calibration-horizon \1"),
+    (re.compile(r"\bshort_series='([^']*)'"), r"--short-series \1"),
     (re.compile(r"Fix: convert it yourself, e\.g\. df\['[^']*'\] = pd\.to_datetime\(df\['[^']*'\], "
                 r"dayfirst=True\) for dd/mm/yyyy \(format='%m/%d/%Y %H:%M' for month-first\), or "
                 r"write ISO dates YYYY-MM-DD\."),

@@ -43,6 +43,9 @@ def register(app: typer.Typer) -> None:
             help="Zone of the forecast's clock, e.g. Europe/Madrid, for a history whose ds "
                  "carry a UTC offset or Z: read on the local wall clock (the two intervals of "
                  "the autumn change's repeated hour are added up).")] = None,
+        short_series: Annotated[str, typer.Option(
+            help="A queue with less than a week of history: 'raise' (an error naming it) or "
+                 "'skip' (the other queues are forecast; a warning names it).")] = "raise",
     ) -> None:
         """Forecast interval volumes with prediction intervals."""
         import warnings
@@ -104,7 +107,8 @@ def register(app: typer.Typer) -> None:
                 f = Forecaster(model, freq=freq, holidays_country=country or None,
                                holidays_subdiv=subdiv, random_state=seed,
                                closed_on_holidays=closed, extra_holidays=extra,
-                               calibration_horizon=calibration_horizon).fit(df)
+                               calibration_horizon=calibration_horizon,
+                               short_series=short_series).fit(df)
                 fc = f.predict(h=h, level=tuple(level) if level else (80, 95))
         except ValueError as exc:
             typer.echo(f"error: {as_flags(exc)}", err=True)

@@ -183,6 +183,11 @@ class Forecaster(ParamsMixin):
         calibration and the ensemble weights.
     calibration_horizon : span of each calibration window ("7D"); match your horizon.
     model_params : per-model keyword overrides, e.g. ``{"topdown": {"ridge": 2.0}}``.
+    short_series : what ``fit`` does with a series of less than a week of history (no
+        weekly season to learn): ``"raise"`` (default) a FrameError naming it; ``"skip"``
+        fits the others, leaves it out of every forecast and warns naming it (listed in
+        ``skipped_series_`` with its days of history), e.g. a queue opened last week among
+        forty. Every series short is an error either way.
     n_jobs, backend : run the per-queue work in ``n_jobs`` processes ("local"/"joblib")
         or on the current Dask scheduler (``"dask"``); the numbers are identical.
     random_state : seed of LightGBM.
@@ -209,7 +214,7 @@ class Forecaster(ParamsMixin):
                  calendar_weeks: int = 8, calibration_windows: int = 12,
                  calibration_horizon: str = "7D", model_params: dict | None = None,
                  n_jobs: int = 1, backend: str = "local", random_state: int = 0,
-                 closed_on_holidays: bool | str = "auto") -> None:
+                 closed_on_holidays: bool | str = "auto", short_series: str = "raise") -> None:
         self.model = model
         self.freq = freq
         self.holidays_country = holidays_country
@@ -224,10 +229,15 @@ class Forecaster(ParamsMixin):
         self.backend = backend
         self.random_state = random_state
         self.closed_on_holidays = closed_on_holidays
+        self.short_series = short_series
+
+    #: default of forecasters pickled before ``short_series`` existed
+    short_series: str = "raise"
 
     _PARAMS = ("model", "freq", "holidays_country", "holidays_subdiv", "extra_holidays",
                "campaigns", "calendar_weeks", "calibration_windows", "calibration_horizon",
-               "model_params", "n_jobs", "backend", "random_state", "closed_on_holidays")
+               "model_params", "n_jobs", "backend", "random_state", "closed_on_holidays",
+               "short_series")
 
     def __repr__(self) -> str:
         return f"Forecaster(model={self.model!r}, freq={self.freq!r})"
@@ -241,6 +251,9 @@ class Forecaster(ParamsMixin):
         if not (self.closed_on_holidays == "auto" or isinstance(self.closed_on_holidays, bool)):
             raise ValueError(f"closed_on_holidays={self.closed_on_holidays!r} must be 'auto' "
                              f"(learned from the history), True or False.")
+        if self.short_series not in ("raise", "skip"):
+            raise ValueError(f"short_series={self.short_series!r} must be 'raise' (a series of "
+                             f"less than a week is an error) or 'skip' (left out, warned).")
         if not isinstance(self.calibration_windows, int) or self.calibration_windows < 2:
             raise ValueError(f"calibration_windows={self.calibration_windows!r} must be an "
                              f"int >= 2.")
@@ -303,14 +316,31 @@ class Forecaster(ParamsMixin):
         cal.check_grid(data, step, frame="volumes frame")
         cal.check_step(data, step, freq=self.freq if self.freq else f"{step}min")
         panels = []
+        skipped: dict[str, int] = {}
         for uid, g in data.groupby(ID, sort=True):
             p = cal.build_panel(g, str(uid), step, self.calendar_weeks)
             if p.n_days < 7 or np.isfinite(p.Y).sum() == 0:
+                if self.short_series == "skip":
+                    skipped[str(uid)] = int(p.n_days)
+                    continue
                 raise FrameError(
                     f"series '{uid}' spans {p.n_days} days with {int(np.isfinite(p.Y).sum())}"
                     f" known counts; at least one week (one weekly season) is needed. Fix: "
-                    f"give a longer history or drop that series.")
+                    f"give a longer history, drop that series, or pass short_series='skip' "
+                    f"to forecast the others without it.")
             panels.append(p)
+        if not panels:
+            raise FrameError(
+                f"every series has less than a week of known history ({skipped}); at least "
+                f"one week (one weekly season) is needed. Fix: give a longer history.")
+        if skipped:
+            warnings.warn(
+                f"short_series='skip': {len(skipped)} series left out of the fit and of every "
+                f"forecast, with less than a week of known history (days of history): "
+                f"{dict(list(skipped.items())[:10])}{' ...' if len(skipped) > 10 else ''}. Plan "
+                f"them by hand, or forecast them once they have a week.",
+                UserWarning, stacklevel=2)
+        self.skipped_series_ = skipped
         self._warn_absent_rows(panels)
         self.step_minutes_ = step
         horizon_days = int(np.ceil(cal.parse_span(self.calibration_horizon)
@@ -658,8 +688,11 @@ class Forecaster(ParamsMixin):
         known = {p.uid for p in self.panels_}
         unknown = sorted(set(fut[ID]) - known)
         if unknown:
+            skipped = [u for u in unknown if u in getattr(self, "skipped_series_", {})]
+            why = (f" ({skipped[:5]} left out by short_series='skip': less than a week of "
+                   f"history)" if skipped else "")
             raise FrameError(f"future frame has series {unknown[:5]} that were not in the "
-                             f"fitted history; fit on them first or drop them.")
+                             f"fitted history{why}; fit on them first or drop them.")
         fut = fut.sort_values([ID, TIME])
         groups = dict(tuple(fut.groupby(ID, sort=False)))
         out = []
