@@ -245,3 +245,50 @@ def test_forecaster_adapter_with_h_keeps_integer_queue_ids():
     pd.testing.assert_frame_equal(as_float.reset_index(drop=True), got.reset_index(drop=True))
     with pytest.raises(tracking.AdapterError, match=r"unique_id \['3'\] have no forecast"):
         tracking.predict_frame("forecaster", fc, pd.DataFrame({"unique_id": [3]}), {"h": "6"})
+
+
+def test_logged_pair_model_requires_intent_and_warns_on_text_priorities(store):
+    # review 2026-12-02 (MLOps): the signature marked only agent_id required, so a frame
+    # without intent passed MLflow's check and failed inside the model; a text priority
+    # ("urgent") was read as 0 without a word
+    import mlflow
+
+    from routing_ml.routing import PairOutcomeModel
+
+    log = _interactions()
+    pair = PairOutcomeModel(n_estimators=20, min_child_samples=20, random_state=0).fit(
+        log, AGENTS)
+    example = log.drop(columns=["handle_seconds", "resolved", "intent"]).head(3)
+    with tracking.start_run("exp_lib_pair_required", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]):
+        logged = tracking.log_model(pair, "pair", input_example=example.assign(intent="ibi"))
+    model = tracking.load_model(logged.uri, tracking_uri=store["uri"])
+    required = [c.name for c in model.metadata.get_input_schema().inputs if c.required]
+    assert sorted(required) == ["agent_id", "intent"]
+    with pytest.raises(mlflow.exceptions.MlflowException, match="intent"):
+        model.predict(pd.DataFrame({"agent_id": ["A1"], "channel": ["voice"]}))
+    with pytest.warns(UserWarning, match=r"priority: 1 value\(s\) that are not numbers .*'urgent'"):
+        pair.predict(pd.DataFrame({"agent_id": ["A1"], "intent": ["ibi"], "priority": ["urgent"]}))
+
+
+def test_a_model_name_mlflow_refuses_is_caught_before_logging(store):
+    from routing_ml.routing import Router
+    from routing_ml.tracking import TrackingError
+
+    router = Router(AGENTS, intent_skills=INTENT_SKILLS)
+    contacts = pd.DataFrame({"contact_id": [1], "channel": ["voice"]})
+    with tracking.start_run("exp_lib_name", tracking_uri=store["uri"],
+                            artifact_location=store["artifacts"]):
+        with pytest.raises(TrackingError, match=r"name='router\.v1' holds '\.'.*'router_v1'"):
+            tracking.log_model(router, "router.v1", input_example=contacts)
+
+
+def test_an_empty_router_answer_has_the_columns_types_of_a_full_one(store):
+    from routing_ml.routing import Router
+    from routing_ml.tracking._adapters import predict_frame
+
+    router = Router(AGENTS, intent_skills=INTENT_SKILLS)
+    contacts = pd.DataFrame({"contact_id": [1, 2], "channel": ["voice", "voice"]})
+    full = predict_frame("router", router, contacts)
+    empty = predict_frame("router", router, contacts.iloc[:0])
+    assert empty.empty and empty.dtypes.to_dict() == full.dtypes.to_dict()

@@ -353,8 +353,20 @@ class PairOutcomeModel:
             self._codes(pd.Series(["voice"] * n), self.channels_)
         X[:, 2] = self._codes(df["language"], self.languages_) if "language" in df else np.nan
         # the Router's scale: 0, 1, 2 (higher values count as 2, as Router.prepare reads them)
-        X[:, 3] = np.clip(pd.to_numeric(df["priority"], errors="coerce").fillna(0).to_numpy(),
-                          0, 2) if "priority" in df else 0.0
+        if "priority" in df:
+            import warnings
+
+            prio = pd.to_numeric(df["priority"], errors="coerce")
+            unread = prio.isna() & df["priority"].notna()
+            if unread.any():
+                warnings.warn(
+                    f"priority: {int(unread.sum())} value(s) that are not numbers (e.g. "
+                    f"{df['priority'][unread].iloc[0]!r}) are read as 0, the normal priority. "
+                    f"Fix: map your priority levels onto 0, 1, 2 (2 the most urgent).",
+                    UserWarning, stacklevel=3)
+            X[:, 3] = np.clip(prio.fillna(0).to_numpy(), 0, 2)
+        else:
+            X[:, 3] = 0.0
         X[:, 8] = [_text_bucket(len(t)) if isinstance(t, str) else 0
                    for t in df["text"]] if "text" in df else 0.0
         # cross-channel linking by customer_id

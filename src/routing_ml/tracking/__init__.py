@@ -25,7 +25,9 @@ of the object's *kind*:
 - ``router``: ``Router``; contact rows (``contact_id, channel`` and any ``Contact``
   field, ``ts`` read as the arrival) and params ``available_agents``,
   ``each_at_arrival`` → ``contact_id, agent_id ("" = none), reason, score,
-  retry_after_seconds``;
+  retry_after_seconds`` (``score`` and ``retry_after_seconds`` hold Python floats or
+  None, object dtype, so a served answer says null where there is no value; in process,
+  ``out["score"].astype(float)`` gives numbers with NaN);
 - ``estimator``: a scikit-learn style ``predict(X)`` → ``prediction``.
 
 Registry: aliases, never stages. ``log_model(..., registered_model_name=..., alias=

@@ -319,11 +319,13 @@ def _router(obj: Any, df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         decisions = obj.route_batch(contacts, agents)
     else:
         decisions = [obj.route(c, agents) for c in contacts]
+    # (object columns, also when there is no row: an empty answer had float64 ids)
     return pd.DataFrame(
         {
-            "contact_id": [str(r.get("contact_id")) for r in records],
-            "agent_id": [d.agent_id if d.agent_id is not None else "" for d in decisions],
-            "reason": [d.reason for d in decisions],
+            "contact_id": pd.Series([str(r.get("contact_id")) for r in records], dtype=object),
+            "agent_id": pd.Series([d.agent_id if d.agent_id is not None else "" for d in decisions],
+                                  dtype=object),
+            "reason": pd.Series([d.reason for d in decisions], dtype=object),
             # None, not NaN, where there is no value: a served JSON answer says null (NaN
             # is not JSON: strict parsers refuse the whole body)
             "score": pd.Series([None if d.score is None or not np.isfinite(d.score)

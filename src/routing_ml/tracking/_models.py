@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 _ALIAS_OK = re.compile(r"^[A-Za-z0-9_-]+$")
+#: characters MLflow 3 refuses in the name of a model logged in a run
+LOGGED_NAME_FORBIDDEN = ("/", ":", ".", "%", '"', "'")
 #: left out of a model's package code: caches and the bundled datasets
 #: (``routing_ml/datasets/data``). ``routing_ml/data`` stays: the fitted models read its
 #: static word-piece vectors.
@@ -158,7 +160,9 @@ def log_model(
         Name of the model inside the run (MLflow 3 ``name=``).
     input_example : pandas.DataFrame
         A few input rows: forecaster ``unique_id, ds``; intent ``text``; router contact
-        columns (``contact_id, channel, ...``); estimator the feature columns.
+        columns (``contact_id, channel, ...``); estimator the feature columns. It is stored
+        in the run as given (``input_example.json``): write made-up rows, not citizens'
+        texts or ids.
     kind : str, optional
         Force the adapter kind (default: detected from the object).
     registered_model_name : str, optional
@@ -201,8 +205,9 @@ def log_model(
     Raises
     ------
     TrackingError
-        No active run, ``alias`` without ``registered_model_name``, an invalid alias,
-        an ``input_example`` that is not a non-empty DataFrame.
+        No active run, a ``name`` MLflow refuses (``/ : . % " '``), ``alias`` without
+        ``registered_model_name``, an invalid alias, an ``input_example`` that is not a
+        non-empty DataFrame.
     AdapterError
         The object cannot be wrapped, or did not answer the example with a DataFrame.
     MissingDependencyError
@@ -214,6 +219,14 @@ def log_model(
 
     if not isinstance(name, str) or not name.strip():
         raise TrackingError(f"name must be a non-empty string; got {name!r}.")
+    bad = [c for c in LOGGED_NAME_FORBIDDEN if c in name]
+    if bad:
+        # checked before logging: MLflow refuses it only after the example was predicted
+        # and the model saved
+        raise TrackingError(
+            f"name={name!r} holds {', '.join(map(repr, bad))}, which MLflow refuses in the name "
+            f"of a model inside a run. Fix: use letters, digits, '-' and '_', e.g. "
+            f"{''.join('_' if c in LOGGED_NAME_FORBIDDEN else c for c in name)!r}.")
     if not isinstance(input_example, pd.DataFrame) or input_example.empty:
         raise TrackingError(
             "input_example must be a non-empty DataFrame of a few input rows (it gives the "
@@ -335,14 +348,17 @@ def _router_output_schema() -> Any:
 
 
 def _pair_input_schema(example: pd.DataFrame) -> Any:
-    """A logged ``PairOutcomeModel`` takes what its ``predict`` takes: ``agent_id``
-    required, every other column of the example optional, numbers and ids of any type
-    (NaN = unknown: a missing priority or an unknown citizen)."""
+    """A logged ``PairOutcomeModel`` takes what its ``predict`` takes: ``agent_id`` and
+    ``intent`` required (listed even when the example lacks them), every other column of
+    the example optional, numbers and ids of any type (NaN = unknown: a missing priority or
+    an unknown citizen)."""
     from mlflow.types.schema import AnyType, ColSpec, Schema
 
     text = {"agent_id", "channel", "intent", "language", "skill", "previous_channel"}
-    return Schema([ColSpec("string" if c in text else AnyType(), str(c),
-                           required=c == "agent_id") for c in example.columns])
+    required = ("agent_id", "intent")
+    names = [*required, *(str(c) for c in example.columns if str(c) not in required)]
+    return Schema([ColSpec("string" if c in text else AnyType(), c, required=c in required)
+                   for c in names])
 
 
 def _router_input_schema() -> Any:
