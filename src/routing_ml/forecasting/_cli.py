@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Forecast CSV to write.")],
         horizon: Annotated[str, typer.Option(help="Horizon: '1w', '2d', '12h' or a number "
                                                   "of intervals.")] = "1w",
-        model: Annotated[str, typer.Option(help="Model name (see Forecaster).")] = "topdown",
+        model: Annotated[str, typer.Option(
+            help="Model: topdown (default), mstl, ets, lightgbm, ensemble, window_average, "
+                 "seasonal_naive_week or seasonal_naive_day (see Forecaster).")] = "topdown",
         freq: Annotated[str | None, typer.Option(help="Interval length, e.g. 30min.")] = None,
         country: Annotated[str, typer.Option(help="Holiday country ('' for none).")] = "ES",
         subdiv: Annotated[str | None, typer.Option(help="Holiday region, e.g. MD.")] = None,

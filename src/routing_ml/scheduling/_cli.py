@@ -60,7 +60,8 @@ def register(app: typer.Typer) -> None:
                  "the horizon is noted with the shifts that run across it and the hours they "
                  "really last.")] = None,
     ) -> None:
-        """Roster named agents on shifts with CP-SAT; write the roster, coverage and plots.
+        """Roster named agents on shifts (a weekly-pattern model on HiGHS first, CP-SAT when
+        it misses the gap); write the roster, coverage and plots.
 
         The coverage CSV has one row per queue and interval: unique_id, ds, required,
         scheduled and gap = scheduled - required (negative: under-staffed, positive:
