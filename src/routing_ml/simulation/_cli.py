@@ -130,16 +130,24 @@ def _answer_seconds(text: str) -> float | dict[str, float]:
                      f"e.g. --answer-seconds voice=20,chat=60.")
 
 
-def _answer_label(answer: float | dict[str, float]) -> str:
-    """"20 s", or "voice 20 s, chat 60 s, messaging 20 s" (the real-time channels the
-    plot's service level covers) when they differ."""
+def _answer_label(answer: float | dict[str, float], queues: object = ()) -> str:
+    """"20 s", or "voice 20 s, chat 60 s" (the real-time channels of ``queues``, the
+    queues the plot shows, else all of them) when they differ."""
+    from routing_ml.frames import split_queue
     from routing_ml.simulation._inputs import REALTIME_CHANNELS
     from routing_ml.simulation._stats import answer_targets
 
     targets = answer_targets(answer)
-    shown = {k: targets[k] for k in REALTIME_CHANNELS}
+    present = set()
+    for q in queues:  # type: ignore[attr-defined]
+        try:
+            present.add(split_queue(str(q))[0])
+        except ValueError:  # 'all', or a name of another convention
+            pass
+    channels = [k for k in REALTIME_CHANNELS if k in present] or list(REALTIME_CHANNELS)
+    shown = {k: targets[k] for k in channels}
     if len(set(shown.values())) == 1:
-        return f"{shown['voice']:g} s"
+        return f"{next(iter(shown.values())):g} s"
     return ", ".join(f"{k} {v:g} s" for k, v in shown.items())
 
 
@@ -387,7 +395,9 @@ def register(app: typer.Typer) -> None:
                            f"have none.", err=True)
             else:
                 plot.parent.mkdir(parents=True, exist_ok=True)
-                _plot(res.by_interval, plot, _answer_label(answer), target_service_level)
+                _plot(res.by_interval, plot,
+                      _answer_label(answer, res.by_interval["unique_id"].unique()),
+                      target_service_level)
                 plot_written = True
         s = res.summary.set_index("metric")
         counts = [f"{m} {s.loc[m, 'mean']:.0f}" for m in ("arrivals", "answered", "abandoned",
